@@ -1,0 +1,499 @@
+/* core.c: lifecycle, message dispatch, fencing and failure detection.
+ *
+ * Fencing rule: a message of the data path (REQ, SEQ, HB, ACK, NAK,
+ * STATE_REQ, LEAVE) is processed only when its view id equals ours.  An older
+ * view id means the sender is behind or was left out: it gets our view (as a
+ * DECIDE if it is a member, NOT_MEMBER otherwise).  A newer one means we are
+ * behind: we ask the sender for its view (NEED_VIEW).  View-change messages
+ * carry the slot they agree on and are checked in viewchange.c.
+ */
+#include "core-private.h"
+
+G_DEFINE_QUARK (grp-core-error-quark, grp_core_error)
+
+void
+grp_core_config_init (GrpCoreConfig *config)
+{
+  *config = (GrpCoreConfig) {
+    .protocol = GRP_PROTOCOL_GROUPY,
+    .delivery = GRP_DELIVERY_AGREED,
+    .heartbeat_interval = 100 * 1000,
+    .suspect_timeout = 1500 * 1000,
+    .retry_interval = 50 * 1000,
+    .join_timeout = 5000 * 1000,
+    .window = 1024,
+    .max_batch = 256,
+  };
+}
+
+static void
+pending_free (gpointer data)
+{
+  GrpPending *p = data;
+
+  g_bytes_unref (p->payload);
+  g_free (p);
+}
+
+static void
+free_member (gpointer data)
+{
+  GrpMember *m = data;
+
+  grp_member_clear (m);
+  g_free (m);
+}
+
+GrpCore *
+grp_core_new (const GrpCoreConfig    *config,
+              const GrpMember        *self,
+              const GrpCoreCallbacks *callbacks,
+              gpointer                user_data)
+{
+  GrpCore *core = g_new0 (GrpCore, 1);
+
+  g_return_val_if_fail (self->id != 0, NULL);
+
+  core->cfg = *config;
+  core->cb = *callbacks;
+  core->user_data = user_data;
+  grp_member_copy (&core->self, self);
+  core->status = GRP_STATUS_IDLE;
+  core->peers = g_hash_table_new_full (g_int64_hash, g_int64_equal, NULL, g_free);
+  core->addrs = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
+  core->log = g_hash_table_new_full (g_int64_hash, g_int64_equal, NULL,
+                                     (GDestroyNotify) grp_entry_unref);
+  core->seen = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
+  g_queue_init (&core->pending);
+  core->next_ctr = 1;
+  core->pending_joins = g_ptr_array_new_with_free_func (free_member);
+  core->log_lo = 1;
+  core->pending_leaves = g_array_new (FALSE, FALSE, sizeof (GrpId));
+  core->promises = g_array_new (FALSE, TRUE, sizeof (GrpPromise));
+  grp_core_remember_addr (core, self);
+  return core;
+}
+
+void
+grp_core_free (GrpCore *core)
+{
+  if (core == NULL)
+    return;
+  grp_member_clear (&core->self);
+  g_clear_pointer (&core->view, grp_view_unref);
+  g_hash_table_unref (core->peers);
+  g_hash_table_unref (core->addrs);
+  g_hash_table_unref (core->log);
+  g_hash_table_unref (core->seen);
+  g_queue_clear_full (&core->pending, pending_free);
+  g_ptr_array_unref (core->pending_joins);
+  g_array_unref (core->pending_leaves);
+  g_clear_pointer (&core->state_blob, g_bytes_unref);
+  g_clear_pointer (&core->accepted, grp_view_unref);
+  g_clear_pointer (&core->proposal, grp_view_unref);
+  g_array_unref (core->promises);
+  g_clear_pointer (&core->g3_last, grp_entry_unref);
+  g_free (core);
+}
+
+GrpPeer *
+grp_core_peer (GrpCore *core,
+               GrpId    id)
+{
+  GrpPeer *peer = g_hash_table_lookup (core->peers, &id);
+
+  if (peer == NULL)
+    {
+      peer = g_new0 (GrpPeer, 1);
+      peer->id = id;
+      peer->last_heard = core->now;
+      peer->last_fence_reply = G_MININT64 / 2;
+      g_hash_table_insert (core->peers, &peer->id, peer);
+    }
+  return peer;
+}
+
+/* Called when a view is installed: every member starts with a clean slate
+ * and a fresh timeout, except that a confirmed crash stays known. */
+void
+grp_core_reset_peers (GrpCore *core)
+{
+  for (guint i = 0; i < core->view->n_members; i++)
+    {
+      GrpPeer *peer = grp_core_peer (core, core->view->members[i].id);
+
+      peer->last_heard = core->now;
+      peer->suspected = peer->dead;
+      peer->acked = 0;
+      peer->echo = core->now;
+      peer->has_state = !core->view->needs_state[i];
+    }
+}
+
+void
+grp_core_remember_addr (GrpCore         *core,
+                        const GrpMember *member)
+{
+  if (member->addr == NULL || member->id == 0)
+    return;
+  g_hash_table_replace (core->addrs, g_memdup2 (&member->id, sizeof member->id),
+                        g_strdup (member->addr));
+}
+
+void
+grp_core_send (GrpCore *core,
+               GrpId    to,
+               GrpMsg  *msg)
+{
+  if (to == core->self.id || to == 0)
+    return;
+  core->cb.send (core, to, g_hash_table_lookup (core->addrs, &to), msg, core->user_data);
+}
+
+void
+grp_core_send_view (GrpCore *core,
+                    GrpMsg  *msg,
+                    gboolean include_self)
+{
+  for (guint i = 0; i < core->view->n_members; i++)
+    grp_core_send (core, core->view->members[i].id, msg);
+}
+
+void
+grp_core_set_status (GrpCore      *core,
+                     GrpStatus     status,
+                     const GError *error)
+{
+  if (core->status == status)
+    return;
+  g_debug ("%s: status %d -> %d", core->self.name, core->status, status);
+  core->status = status;
+  if (core->cb.status)
+    core->cb.status (core, status, error, core->user_data);
+}
+
+gboolean
+grp_core_i_lead (GrpCore *core)
+{
+  return core->view != NULL && grp_view_leader (core->view) == core->self.id;
+}
+
+static gboolean
+finished (GrpCore *core)
+{
+  return core->status == GRP_STATUS_LEFT || core->status == GRP_STATUS_EXCLUDED ||
+         core->status == GRP_STATUS_FAILED;
+}
+
+/* Tell a sender that is behind or was left out where we are.  Rate-limited
+ * per peer so a stale member flooding us costs one reply per interval. */
+static void
+fence_reply (GrpCore *core,
+             GrpId    to)
+{
+  GrpPeer *peer = grp_core_peer (core, to);
+  g_autoptr(GrpMsg) reply = NULL;
+
+  if (core->now - peer->last_fence_reply < core->cfg.retry_interval)
+    return;
+  peer->last_fence_reply = core->now;
+  if (grp_view_contains (core->view, to))
+    reply = grp_vc_decide_msg (core);
+  else
+    {
+      reply = grp_msg_new (GRP_MSG_NOT_MEMBER, core->self.id, core->view->id);
+      reply->value = grp_view_ref (core->view);
+    }
+  grp_core_send (core, to, reply);
+}
+
+static void
+ask_view (GrpCore *core,
+          GrpId    to)
+{
+  GrpPeer *peer = grp_core_peer (core, to);
+  g_autoptr(GrpMsg) ask = NULL;
+
+  if (core->now - peer->last_fence_reply < core->cfg.retry_interval)
+    return;
+  peer->last_fence_reply = core->now;
+  ask = grp_msg_new (GRP_MSG_NEED_VIEW, core->self.id, core->view ? core->view->id : 0);
+  grp_core_send (core, to, ask);
+}
+
+static void
+on_not_member (GrpCore *core,
+               GrpMsg  *msg)
+{
+  guint64 mine = core->view ? core->view->id : 0;
+
+  /* Only a newer view that leaves us out proves we were excluded; views are
+   * agreed by a quorum, so such a view is the group's, not a splinter's. */
+  if (msg->value == NULL || msg->value->id <= mine || grp_view_contains (msg->value, core->self.id))
+    return;
+  if (core->view == NULL)
+    return; /* a joiner is not excluded by a view it never was in */
+  g_debug ("%s: view %" G_GUINT64_FORMAT " excludes us", core->self.name, msg->value->id);
+  grp_core_set_status (core, core->leaving ? GRP_STATUS_LEFT : GRP_STATUS_EXCLUDED, NULL);
+}
+
+void
+grp_core_receive (GrpCore *core,
+                  GrpMsg  *msg,
+                  gint64   now)
+{
+  GrpPeer *peer;
+
+  core->now = now;
+  if (finished (core))
+    return;
+  if (core->cfg.protocol == GRP_PROTOCOL_GMS3)
+    {
+      grp_gms3_receive (core, msg);
+      return;
+    }
+
+  if (core->view != NULL && grp_view_contains (core->view, msg->from))
+    {
+      peer = grp_core_peer (core, msg->from);
+      peer->last_heard = now;
+      if (!peer->dead)
+        peer->suspected = FALSE;
+      if (msg->from == grp_view_leader (core->view) && msg->view == core->view->id)
+        core->last_leader_heard = now;
+    }
+
+  switch (msg->type)
+    {
+    case GRP_MSG_JOIN:
+      grp_join_on_join (core, msg);
+      return;
+    case GRP_MSG_JOIN_REFUSED:
+      grp_join_on_refused (core, msg);
+      return;
+    case GRP_MSG_NOT_MEMBER:
+      on_not_member (core, msg);
+      return;
+    case GRP_MSG_NEED_VIEW:
+      if (core->view != NULL && msg->view < core->view->id)
+        {
+          grp_core_peer (core, msg->from)->last_fence_reply = G_MININT64 / 2;
+          fence_reply (core, msg->from);
+        }
+      return;
+    case GRP_MSG_DECIDE:
+      grp_vc_on_decide (core, msg);
+      return;
+    case GRP_MSG_PREPARE:
+      grp_vc_on_prepare (core, msg);
+      return;
+    case GRP_MSG_PROMISE:
+      grp_vc_on_promise (core, msg);
+      return;
+    case GRP_MSG_REJECT:
+      grp_vc_on_reject (core, msg);
+      return;
+    case GRP_MSG_ACCEPT:
+      grp_vc_on_accept (core, msg);
+      return;
+    case GRP_MSG_ACCEPTED:
+      grp_vc_on_accepted (core, msg);
+      return;
+    case GRP_MSG_STATE:
+      grp_join_on_state (core, msg);
+      return;
+    default:
+      break;
+    }
+
+  if (core->view == NULL)
+    return;
+  if (msg->view < core->view->id)
+    {
+      fence_reply (core, msg->from);
+      return;
+    }
+  if (msg->view > core->view->id)
+    {
+      ask_view (core, msg->from);
+      return;
+    }
+  if (!grp_view_contains (core->view, msg->from))
+    return;
+
+  switch (msg->type)
+    {
+    case GRP_MSG_REQ:
+      grp_normal_on_req (core, msg);
+      break;
+    case GRP_MSG_SEQ:
+      grp_normal_on_seq (core, msg);
+      break;
+    case GRP_MSG_HB:
+      grp_normal_on_hb (core, msg);
+      break;
+    case GRP_MSG_ACK:
+      grp_normal_on_ack (core, msg);
+      break;
+    case GRP_MSG_NAK:
+      grp_normal_on_nak (core, msg);
+      break;
+    case GRP_MSG_STATE_REQ:
+      grp_join_on_state_req (core, msg);
+      break;
+    case GRP_MSG_LEAVE:
+      grp_join_on_leave (core, msg);
+      break;
+    default:
+      g_debug ("%s: ignoring %s", core->self.name, grp_msg_type_name (msg->type));
+      break;
+    }
+}
+
+void
+grp_core_unreachable (GrpCore *core,
+                      GrpId    id,
+                      gboolean confirmed,
+                      gint64   now)
+{
+  GrpPeer *peer;
+
+  core->now = now;
+  if (finished (core) || id == core->self.id)
+    return;
+  if (core->cfg.protocol == GRP_PROTOCOL_GMS3)
+    {
+      grp_gms3_unreachable (core, id);
+      return;
+    }
+  if (!grp_view_contains (core->view, id))
+    return;
+  peer = grp_core_peer (core, id);
+  /* A crash seen on a connection that was working counts as certain: the
+   * member can no longer take part in any decision, so it stops counting
+   * towards the quorum.  A crash learnt about after we were already cut off
+   * from the member (a partition, then "connection refused") does not: while
+   * we could not hear it, it may have helped decide a view we never saw. */
+  if (confirmed && !peer->suspected)
+    peer->dead = TRUE;
+  peer->suspected = TRUE;
+  g_debug ("%s: %" G_GINT64_MODIFIER "x unreachable%s", core->self.name, id,
+           confirmed ? " (crashed)" : "");
+  if (grp_core_i_lead (core))
+    {
+      if (core->vc == GRP_VC_NONE)
+        grp_vc_start (core);
+    }
+  else if (id == grp_view_leader (core->view))
+    grp_vc_leader_suspected (core);
+}
+
+/* Heartbeat-based suspicion: the leader watches every member, every member
+ * watches the leader.  Together they cover every failure: a dead member is
+ * removed by the leader, a dead leader by its first surviving member. */
+static void
+detect_failures (GrpCore *core)
+{
+  gint64 limit = core->now - core->cfg.suspect_timeout;
+
+  if (grp_core_i_lead (core))
+    {
+      for (guint i = 1; i < core->view->n_members; i++)
+        {
+          GrpPeer *peer = grp_core_peer (core, core->view->members[i].id);
+
+          if (!peer->suspected && peer->last_heard < limit)
+            {
+              g_debug ("%s: suspects %s (silent)", core->self.name, core->view->members[i].name);
+              peer->suspected = TRUE;
+            }
+        }
+    }
+  else if (core->vc == GRP_VC_NONE && !core->frozen && core->last_leader_heard < limit)
+    {
+      grp_core_peer (core, grp_view_leader (core->view))->suspected = TRUE;
+      grp_vc_leader_suspected (core);
+    }
+}
+
+void
+grp_core_tick (GrpCore *core,
+               gint64   now)
+{
+  core->now = now;
+  if (finished (core))
+    return;
+  if (core->cfg.protocol == GRP_PROTOCOL_GMS3)
+    {
+      grp_gms3_tick (core);
+      return;
+    }
+  grp_join_tick (core);
+  if (core->view == NULL || finished (core))
+    return;
+  detect_failures (core);
+  grp_normal_tick (core);
+  grp_vc_tick (core);
+  if (grp_core_i_lead (core) && core->vc == GRP_VC_NONE && !core->frozen &&
+      grp_join_view_work (core))
+    grp_vc_start (core);
+}
+
+GrpStatus
+grp_core_get_status (GrpCore *core)
+{
+  return core->status;
+}
+
+const GrpView *
+grp_core_get_view (GrpCore *core)
+{
+  return core->view;
+}
+
+GrpId
+grp_core_get_id (GrpCore *core)
+{
+  return core->self.id;
+}
+
+gboolean
+grp_core_is_leader (GrpCore *core)
+{
+  return core->status == GRP_STATUS_MEMBER && grp_core_i_lead (core);
+}
+
+guint64
+grp_core_get_delivered (GrpCore *core)
+{
+  return core->delivered;
+}
+
+guint
+grp_core_get_pending (GrpCore *core)
+{
+  return core->pending.length;
+}
+
+guint
+grp_core_get_quorum_base (GrpCore *core)
+{
+  guint n = 0;
+
+  if (core->view == NULL)
+    return 0;
+  for (guint i = 0; i < core->view->n_members; i++)
+    {
+      GrpId id = core->view->members[i].id;
+
+      if (id == core->self.id || !grp_core_peer (core, id)->dead)
+        n++;
+    }
+  return n;
+}
+
+guint
+grp_core_get_log_size (GrpCore *core)
+{
+  return g_hash_table_size (core->log);
+}

@@ -1,0 +1,234 @@
+/* grp-msg.c: construction and reference counting of views, entries and
+ * messages. */
+#include "grp-msg.h"
+
+#include <string.h>
+
+void
+grp_member_copy (GrpMember       *dest,
+                 const GrpMember *src)
+{
+  dest->id = src->id;
+  dest->name = g_strdup (src->name);
+  dest->addr = g_strdup (src->addr);
+}
+
+void
+grp_member_clear (GrpMember *member)
+{
+  g_clear_pointer (&member->name, g_free);
+  g_clear_pointer (&member->addr, g_free);
+}
+
+static void
+view_clear (gpointer data)
+{
+  GrpView *view = data;
+
+  for (guint i = 0; i < view->n_members; i++)
+    grp_member_clear (&view->members[i]);
+  g_free (view->members);
+  g_free (view->needs_state);
+}
+
+GrpView *
+grp_view_new (guint64 id,
+              guint64 seq,
+              guint   n_members)
+{
+  GrpView *view = g_rc_box_new0 (GrpView);
+
+  view->id = id;
+  view->seq = seq;
+  view->n_members = n_members;
+  view->members = g_new0 (GrpMember, n_members);
+  view->needs_state = g_new0 (gboolean, n_members);
+  return view;
+}
+
+GrpView *
+grp_view_ref (GrpView *view)
+{
+  return g_rc_box_acquire (view);
+}
+
+void
+grp_view_unref (GrpView *view)
+{
+  g_rc_box_release_full (view, view_clear);
+}
+
+int
+grp_view_index (const GrpView *view,
+                GrpId          id)
+{
+  for (guint i = 0; i < view->n_members; i++)
+    if (view->members[i].id == id)
+      return (int) i;
+  return -1;
+}
+
+gboolean
+grp_view_contains (const GrpView *view,
+                   GrpId          id)
+{
+  return view != NULL && grp_view_index (view, id) >= 0;
+}
+
+GrpId
+grp_view_leader (const GrpView *view)
+{
+  return view->n_members > 0 ? view->members[0].id : 0;
+}
+
+gboolean
+grp_view_equal (const GrpView *a,
+                const GrpView *b)
+{
+  if (a->id != b->id || a->seq != b->seq || a->n_members != b->n_members)
+    return FALSE;
+  for (guint i = 0; i < a->n_members; i++)
+    if (a->members[i].id != b->members[i].id ||
+        g_strcmp0 (a->members[i].name, b->members[i].name) != 0 ||
+        a->needs_state[i] != b->needs_state[i])
+      return FALSE;
+  return TRUE;
+}
+
+static void
+entry_clear (gpointer data)
+{
+  GrpEntry *entry = data;
+
+  g_clear_pointer (&entry->payload, g_bytes_unref);
+  g_clear_pointer (&entry->view, grp_view_unref);
+}
+
+GrpEntry *
+grp_entry_new_data (guint64 seq,
+                    guint64 view_id,
+                    GrpId   origin,
+                    guint64 ctr,
+                    GBytes *payload)
+{
+  GrpEntry *entry = g_rc_box_new0 (GrpEntry);
+
+  entry->seq = seq;
+  entry->view_id = view_id;
+  entry->kind = GRP_ENTRY_DATA;
+  entry->origin = origin;
+  entry->ctr = ctr;
+  entry->payload = payload ? g_bytes_ref (payload) : g_bytes_new (NULL, 0);
+  return entry;
+}
+
+GrpEntry *
+grp_entry_new_view (GrpView *view)
+{
+  GrpEntry *entry = g_rc_box_new0 (GrpEntry);
+
+  entry->seq = view->seq;
+  entry->view_id = view->id;
+  entry->kind = GRP_ENTRY_VIEW;
+  entry->view = grp_view_ref (view);
+  return entry;
+}
+
+GrpEntry *
+grp_entry_ref (GrpEntry *entry)
+{
+  return g_rc_box_acquire (entry);
+}
+
+void
+grp_entry_unref (GrpEntry *entry)
+{
+  g_rc_box_release_full (entry, entry_clear);
+}
+
+int
+grp_ballot_cmp (GrpBallot a,
+                GrpBallot b)
+{
+  if (a.n != b.n)
+    return a.n < b.n ? -1 : 1;
+  if (a.id != b.id)
+    return a.id < b.id ? -1 : 1;
+  return 0;
+}
+
+static void
+msg_clear (gpointer data)
+{
+  GrpMsg *msg = data;
+
+  g_clear_pointer (&msg->payload, g_bytes_unref);
+  grp_member_clear (&msg->member);
+  g_clear_pointer (&msg->reason, g_free);
+  g_clear_pointer (&msg->value, grp_view_unref);
+  g_clear_pointer (&msg->entries, g_ptr_array_unref);
+  g_clear_pointer (&msg->seen, g_array_unref);
+}
+
+GrpMsg *
+grp_msg_new (GrpMsgType type,
+             GrpId      from,
+             guint64    view)
+{
+  GrpMsg *msg = g_rc_box_new0 (GrpMsg);
+
+  msg->type = type;
+  msg->from = from;
+  msg->view = view;
+  return msg;
+}
+
+GrpMsg *
+grp_msg_ref (GrpMsg *msg)
+{
+  return g_rc_box_acquire (msg);
+}
+
+void
+grp_msg_unref (GrpMsg *msg)
+{
+  g_rc_box_release_full (msg, msg_clear);
+}
+
+void
+grp_msg_add_entry (GrpMsg   *msg,
+                   GrpEntry *entry)
+{
+  if (msg->entries == NULL)
+    msg->entries = g_ptr_array_new_with_free_func ((GDestroyNotify) grp_entry_unref);
+  g_ptr_array_add (msg->entries, grp_entry_ref (entry));
+}
+
+const char *
+grp_msg_type_name (GrpMsgType type)
+{
+  static const char *const names[GRP_MSG_LAST] = {
+    [GRP_MSG_JOIN] = "JOIN",
+    [GRP_MSG_JOIN_REFUSED] = "JOIN_REFUSED",
+    [GRP_MSG_REQ] = "REQ",
+    [GRP_MSG_SEQ] = "SEQ",
+    [GRP_MSG_HB] = "HB",
+    [GRP_MSG_ACK] = "ACK",
+    [GRP_MSG_NAK] = "NAK",
+    [GRP_MSG_STATE] = "STATE",
+    [GRP_MSG_STATE_REQ] = "STATE_REQ",
+    [GRP_MSG_LEAVE] = "LEAVE",
+    [GRP_MSG_PREPARE] = "PREPARE",
+    [GRP_MSG_PROMISE] = "PROMISE",
+    [GRP_MSG_REJECT] = "REJECT",
+    [GRP_MSG_ACCEPT] = "ACCEPT",
+    [GRP_MSG_ACCEPTED] = "ACCEPTED",
+    [GRP_MSG_DECIDE] = "DECIDE",
+    [GRP_MSG_NEED_VIEW] = "NEED_VIEW",
+    [GRP_MSG_NOT_MEMBER] = "NOT_MEMBER",
+  };
+
+  if (type <= 0 || type >= GRP_MSG_LAST)
+    return "?";
+  return names[type];
+}
