@@ -17,7 +17,8 @@ typedef struct {
   gint64 last_heard;
   gint64 last_fence_reply; /* rate limit for NOT_MEMBER / DECIDE / NEED_VIEW */
   guint64 acked;           /* leader: highest contiguous position it holds */
-  gint64 echo;             /* leader: latest of our stamps it echoed */
+  gint64 echo;             /* latest of our stamps it echoed: last sure round trip */
+  gint64 their_stamp;      /* latest stamp it sent us, to echo back */
   gboolean has_state;      /* leader: acked with state */
   gboolean suspected;      /* silent past the timeout */
   gboolean dead;           /* confirmed crashed */
@@ -82,6 +83,8 @@ struct _GrpCore {
   /* Leader side of the data path. */
   guint64 next_seq;
   gint64 last_hb_at;
+  gint64 last_ping_at;
+  gint64 installed_at;        /* when the view was installed: the lease's grace */
   GPtrArray *pending_joins;   /* GrpMember* waiting for the next view */
   GArray *pending_leaves;     /* GrpId */
   GBytes *state_blob;         /* state taken at state_seq, for newcomers */

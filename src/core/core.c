@@ -125,7 +125,6 @@ grp_core_reset_peers (GrpCore *core)
       peer->last_heard = core->now;
       peer->suspected = peer->dead;
       peer->acked = 0;
-      peer->echo = core->now;
       peer->has_state = !core->view->needs_state[i];
     }
 }
@@ -260,7 +259,13 @@ grp_core_receive (GrpCore *core,
       if (!peer->dead)
         peer->suspected = FALSE;
       if (msg->from == grp_view_leader (core->view) && msg->view == core->view->id)
-        core->last_leader_heard = now;
+        {
+          core->last_leader_heard = now;
+          /* We suspected it, but it is back and nobody asked us to change
+           * the view: carry on with it. */
+          if (core->vc == GRP_VC_WAITING && !core->frozen)
+            core->vc = GRP_VC_NONE;
+        }
     }
 
   switch (msg->type)
@@ -344,6 +349,11 @@ grp_core_receive (GrpCore *core,
     case GRP_MSG_LEAVE:
       grp_join_on_leave (core, msg);
       break;
+    case GRP_MSG_PING:
+      peer = grp_core_peer (core, msg->from);
+      peer->their_stamp = MAX (peer->their_stamp, msg->stamp);
+      peer->echo = MAX (peer->echo, msg->echo);
+      break;
     default:
       g_debug ("%s: ignoring %s", core->self.name, grp_msg_type_name (msg->type));
       break;
@@ -369,12 +379,14 @@ grp_core_unreachable (GrpCore *core,
   if (!grp_view_contains (core->view, id))
     return;
   peer = grp_core_peer (core, id);
-  /* A crash seen on a connection that was working counts as certain: the
-   * member can no longer take part in any decision, so it stops counting
-   * towards the quorum.  A crash learnt about after we were already cut off
-   * from the member (a partition, then "connection refused") does not: while
-   * we could not hear it, it may have helped decide a view we never saw. */
-  if (confirmed && !peer->suspected)
+  /* A crash seen while we were in touch with the member -- it answered one
+   * of our own recent pings -- counts as certain: it can no longer take part
+   * in any decision, and it took part in none without us, so it stops
+   * counting towards the quorum.  A crash learnt about after we lost touch
+   * (a partition, or we were stopped ourselves) does not: while we could not
+   * hear it, it may have helped decide a view we never saw. */
+  if (confirmed && !peer->suspected &&
+      peer->echo >= now - core->cfg.suspect_timeout / 2)
     peer->dead = TRUE;
   peer->suspected = TRUE;
   g_debug ("%s: %" G_GINT64_MODIFIER "x unreachable%s", core->self.name, id,
@@ -473,6 +485,26 @@ guint
 grp_core_get_pending (GrpCore *core)
 {
   return core->pending.length;
+}
+
+char *
+grp_core_describe (GrpCore *core)
+{
+  static const char *const phases[] = { "none", "waiting", "preparing", "accepting" };
+  GString *s = g_string_new (NULL);
+
+  g_string_append_printf (s, "%s: status %d, view %" G_GUINT64_FORMAT ", %s, vc %s%s, lease %s, "
+                          "recv %" G_GUINT64_FORMAT ", delivered %" G_GUINT64_FORMAT
+                          ", stable %" G_GUINT64_FORMAT ", high %" G_GUINT64_FORMAT
+                          ", next_seq %" G_GUINT64_FORMAT ", pending %u, joins %u, leaves %u, state %s",
+                          core->self.name, core->status, core->view ? core->view->id : 0,
+                          grp_core_i_lead (core) ? "leader" : "member", phases[core->vc],
+                          core->frozen ? " frozen" : "",
+                          core->view && grp_core_i_lead (core) ? (grp_normal_lease_ok (core) ? "ok" : "expired") : "-",
+                          core->recv_upto, core->delivered, core->stable, core->high_known, core->next_seq,
+                          core->pending.length, core->pending_joins->len, core->pending_leaves->len,
+                          core->has_state ? "yes" : "no");
+  return g_string_free (s, FALSE);
 }
 
 guint

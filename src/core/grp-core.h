@@ -121,6 +121,8 @@ GrpId           grp_core_get_id (GrpCore *core);
 gboolean        grp_core_is_leader (GrpCore *core);
 guint64         grp_core_get_delivered (GrpCore *core);
 guint           grp_core_get_pending (GrpCore *core);
+/* One line on the member's protocol state, for logs and debugging. */
+char           *grp_core_describe (GrpCore *core);
 /* Members of the view whose agreement counts: all but those whose crash was
  * seen on a working connection.  A view change needs a strict majority. */
 guint           grp_core_get_quorum_base (GrpCore *core);

@@ -226,6 +226,7 @@ grp_msg_type_name (GrpMsgType type)
     [GRP_MSG_DECIDE] = "DECIDE",
     [GRP_MSG_NEED_VIEW] = "NEED_VIEW",
     [GRP_MSG_NOT_MEMBER] = "NOT_MEMBER",
+    [GRP_MSG_PING] = "PING",
   };
 
   if (type <= 0 || type >= GRP_MSG_LAST)

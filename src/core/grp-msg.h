@@ -98,6 +98,7 @@ typedef enum {
   GRP_MSG_DECIDE,       /* value: the view now installed */
   GRP_MSG_NEED_VIEW,    /* "you are in a newer view than mine: tell me" */
   GRP_MSG_NOT_MEMBER,   /* value: the sender's view, which does not include you */
+  GRP_MSG_PING,         /* stamp, echo: member <-> member liveness round trips */
   GRP_MSG_LAST
 } GrpMsgType;
 
@@ -114,7 +115,8 @@ typedef struct {
   guint64 recv_upto;
   guint64 lo;
   guint64 hi;
-  gint64 stamp;         /* SEQ, HB: leader's clock; ACK: the latest stamp received */
+  gint64 stamp;         /* SEQ, HB, PING: sender's clock; ACK: the latest leader stamp received */
+  gint64 echo;          /* PING: the latest stamp received from the addressee */
   gboolean has_state;
   GrpBallot ballot;
   GrpBallot accepted_ballot;

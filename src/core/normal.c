@@ -206,6 +206,9 @@ grp_normal_lease_ok (GrpCore *core)
   guint heard = 0;
   gint64 since = core->now - core->cfg.suspect_timeout / 2;
 
+  if (core->installed_at >= since)
+    return TRUE; /* a fresh view: its members all just promised */
+
   for (guint i = 0; i < core->view->n_members; i++)
     {
       GrpId id = core->view->members[i].id;
@@ -439,9 +442,33 @@ grp_normal_sequence_own (GrpCore *core)
     }
 }
 
+/* Every member pings every other: the round trips tell whether we are in
+ * touch with a member when it crashes (core.c), and give the leader its
+ * lease. */
+static void
+send_pings (GrpCore *core)
+{
+  if (core->now - core->last_ping_at < core->cfg.heartbeat_interval)
+    return;
+  core->last_ping_at = core->now;
+  for (guint i = 0; i < core->view->n_members; i++)
+    {
+      GrpId id = core->view->members[i].id;
+      g_autoptr(GrpMsg) ping = NULL;
+
+      if (id == core->self.id)
+        continue;
+      ping = grp_msg_new (GRP_MSG_PING, core->self.id, core->view->id);
+      ping->stamp = core->now;
+      ping->echo = grp_core_peer (core, id)->their_stamp;
+      grp_core_send (core, id, ping);
+    }
+}
+
 void
 grp_normal_tick (GrpCore *core)
 {
+  send_pings (core);
   if (grp_core_i_lead (core))
     {
       if (core->now - core->last_hb_at >= core->cfg.heartbeat_interval)

@@ -203,10 +203,18 @@ build_value (GrpCore *core)
   guint n = 0, total;
 
   for (guint i = 0; i < core->promises->len; i++)
-    min_recv = MIN (min_recv, g_array_index (core->promises, GrpPromise, i).recv_upto);
-  cut = min_recv + 1;
+    {
+      GrpPromise *p = &g_array_index (core->promises, GrpPromise, i);
+
+      if (p->has_state)
+        min_recv = MIN (min_recv, p->recv_upto);
+    }
+  /* Positions below our log are stable: every member with state holds
+   * them.  Newcomers without state need none of the past. */
+  cut = MAX (min_recv, core->log_lo - 1) + 1;
   while (grp_log_get (core, cut) != NULL)
     cut++;
+  g_assert (cut > core->recv_upto || core->recv_upto < core->log_lo);
 
   total = core->promises->len + core->pending_joins->len;
   value = grp_view_new (core->view->id + 1, cut, total);
@@ -588,8 +596,11 @@ grp_vc_install (GrpCore *core,
            core->self.name, value->id, value->seq, value->members[0].name, value->n_members);
   g_clear_pointer (&core->view, grp_view_unref);
   core->view = grp_view_ref (value);
-  if (joining)
+  if (joining || !core->has_state)
     {
+      /* Without state the past is of no use: the state we will receive is
+       * taken at this view, and we deliver from it on. */
+      grp_log_truncate_from (core, core->log_lo);
       core->recv_upto = value->seq - 1;
       core->delivered = value->seq - 1;
       core->high_known = value->seq - 1;
@@ -611,6 +622,7 @@ grp_vc_install (GrpCore *core,
   for (guint i = 0; i < value->n_members; i++)
     grp_core_remember_addr (core, &value->members[i]);
   core->last_leader_heard = core->now;
+  core->installed_at = core->now;
   core->leader_stamp = 0;
   core->last_ack_sent = 0;
 

@@ -50,6 +50,7 @@ main (int argc, char **argv)
   SimOptions opt = { 0 };
   guint64 violations = 0, events = 0, deliveries = 0, kills = 0, leader_kills = 0, views = 0, blocked = 0, lost = 0;
   gint64 t0;
+  g_autoptr(GString) lost_seeds = g_string_new (NULL);
 
   g_option_context_add_main_entries (ctx, entries, NULL);
   if (!g_option_context_parse (ctx, &argc, &argv, &error))
@@ -101,6 +102,8 @@ main (int argc, char **argv)
       views += res.views;
       blocked += res.blocked;
       lost += res.lost;
+      if (res.lost && lost <= 5)
+        g_string_append_printf (lost_seeds, " %" G_GINT64_FORMAT, s);
       if (trace)
         fputs (res.trace->str, stdout);
       if (!res.ok)
@@ -132,6 +135,9 @@ main (int argc, char **argv)
           " views, %" G_GUINT64_FORMAT " kills (%" G_GUINT64_FORMAT " leaders), %" G_GUINT64_FORMAT
           " members blocked without a majority, %" G_GUINT64_FORMAT " groups lost, in %.1f s\n",
           events, deliveries, views, kills, leader_kills, blocked, lost, (g_get_monotonic_time () - t0) / 1e6);
+  if (lost > 0)
+    printf ("groups lost (a majority died out of sight; survivors rightly block), e.g. seeds%s\n",
+            lost_seeds->str);
   printf ("seeds=%" G_GINT64_FORMAT " violations=%" G_GUINT64_FORMAT "\n", seeds, violations);
   if (expect)
     return violations > 0 ? 0 : 1;
