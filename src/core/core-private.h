@@ -104,9 +104,11 @@ struct _GrpCore {
   guint64 freeze_upto;
   GrpVcPhase vc;
   gint64 vc_since;            /* when the current phase started */
+  gint64 yielded_at;          /* when we last gave way to another proposer */
   gint64 vc_sent_at;          /* last (re)send of PREPARE / ACCEPT */
   GrpBallot ballot;           /* proposer: our ballot */
   GArray *promises;           /* proposer: GrpPromise */
+  GArray *vc_dead;            /* proposer: crashes our promisers saw in touch */
   GrpView *proposal;          /* proposer: the value being accepted */
   guint vc_round;             /* proposer attempts in this slot */
 

@@ -70,6 +70,7 @@ grp_core_new (const GrpCoreConfig    *config,
   core->log_lo = 1;
   core->pending_leaves = g_array_new (FALSE, FALSE, sizeof (GrpId));
   core->promises = g_array_new (FALSE, TRUE, sizeof (GrpPromise));
+  core->vc_dead = g_array_new (FALSE, FALSE, sizeof (GrpId));
   grp_core_remember_addr (core, self);
   return core;
 }
@@ -92,6 +93,7 @@ grp_core_free (GrpCore *core)
   g_clear_pointer (&core->accepted, grp_view_unref);
   g_clear_pointer (&core->proposal, grp_view_unref);
   g_array_unref (core->promises);
+  g_array_unref (core->vc_dead);
   g_clear_pointer (&core->g3_last, grp_entry_unref);
   g_free (core);
 }

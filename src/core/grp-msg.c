@@ -168,6 +168,7 @@ msg_clear (gpointer data)
   g_clear_pointer (&msg->value, grp_view_unref);
   g_clear_pointer (&msg->entries, g_ptr_array_unref);
   g_clear_pointer (&msg->seen, g_array_unref);
+  g_clear_pointer (&msg->dead, g_array_unref);
 }
 
 GrpMsg *

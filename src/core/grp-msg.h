@@ -91,7 +91,7 @@ typedef enum {
   GRP_MSG_STATE_REQ,    /* newcomer asks the leader to send the state again */
   GRP_MSG_LEAVE,        /* member asks to leave; from the leader: "take over" */
   GRP_MSG_PREPARE,      /* view = slot, ballot, high = proposer's recv_upto, lo = its log floor */
-  GRP_MSG_PROMISE,      /* view = slot, ballot, recv_upto, has_state, entries, accepted_ballot, value */
+  GRP_MSG_PROMISE,      /* view = slot, ballot, recv_upto, has_state, entries, accepted_ballot, value, dead */
   GRP_MSG_REJECT,       /* view = slot, ballot = the higher ballot promised */
   GRP_MSG_ACCEPT,       /* view = slot, ballot, value, entries */
   GRP_MSG_ACCEPTED,     /* view = slot, ballot */
@@ -126,6 +126,7 @@ typedef struct {
   GrpView *value;
   GPtrArray *entries;   /* of GrpEntry*, may be NULL */
   GArray *seen;         /* of GrpSeen, may be NULL */
+  GArray *dead;         /* PROMISE: GrpId of members the sender saw crash in touch; may be NULL */
 } GrpMsg;
 
 /* The highest counter sequenced for one origin: the duplicate filter that

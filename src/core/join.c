@@ -22,7 +22,7 @@ grp_core_create (GrpCore *core,
   core->now = now;
   g_return_if_fail (core->status == GRP_STATUS_IDLE);
   grp_member_copy (&view->members[0], &core->self);
-  core->status = GRP_STATUS_MEMBER;
+  grp_core_set_status (core, GRP_STATUS_MEMBER, NULL);
   if (core->cfg.protocol == GRP_PROTOCOL_GMS3)
     {
       core->view = grp_view_ref (view);
@@ -31,7 +31,6 @@ grp_core_create (GrpCore *core,
       return;
     }
   grp_vc_install (core, view);
-  grp_core_set_status (core, GRP_STATUS_MEMBER, NULL);
 }
 
 static void

@@ -32,11 +32,24 @@
  */
 #include "core-private.h"
 
+/* A strict majority of the view, not counting members seen to crash while
+ * in touch -- by us, or by a member that promised us: such a member was in
+ * touch with the crashed one, so it took part in anything the crashed one
+ * decided, and it told us in its promise. */
 static gboolean
 is_quorum (GrpCore *core,
            guint    count)
 {
-  return count * 2 > grp_core_get_quorum_base (core);
+  guint base = grp_core_get_quorum_base (core);
+
+  for (guint i = 0; i < core->vc_dead->len; i++)
+    {
+      GrpId id = g_array_index (core->vc_dead, GrpId, i);
+
+      if (id != core->self.id && grp_view_contains (core->view, id) && !grp_core_peer (core, id)->dead)
+        base--;
+    }
+  return count * 2 > base;
 }
 
 static GrpPromise *
@@ -110,6 +123,9 @@ maybe_propose (GrpCore *core)
 {
   if (core->vc != GRP_VC_WAITING || !core->has_state || core->leaving)
     return;
+  /* Someone else is proposing: let it finish rather than preempt it. */
+  if (core->yielded_at != 0 && core->now - core->yielded_at < 2 * core->cfg.suspect_timeout)
+    return;
   if (first_candidate (core) == core->self.id)
     grp_vc_start (core);
 }
@@ -173,6 +189,7 @@ grp_vc_start (GrpCore *core)
   core->vc_round++;
   g_clear_pointer (&core->proposal, grp_view_unref);
   g_array_set_size (core->promises, 0);
+  g_array_set_size (core->vc_dead, 0);
   self.recv_upto = core->recv_upto;
   g_array_append_val (core->promises, self);
   g_debug ("%s: proposes view %" G_GUINT64_FORMAT " (ballot %" G_GUINT64_FORMAT ")",
@@ -415,6 +432,7 @@ yield_to (GrpCore  *core,
     }
   core->vc = GRP_VC_WAITING;
   core->vc_since = core->now;
+  core->yielded_at = core->now;
 }
 
 void
@@ -439,6 +457,17 @@ grp_vc_on_prepare (GrpCore *core,
   reply->ballot = msg->ballot;
   reply->recv_upto = core->recv_upto;
   reply->has_state = core->has_state;
+  for (guint i = 0; i < core->view->n_members; i++)
+    {
+      GrpId id = core->view->members[i].id;
+
+      if (id != core->self.id && grp_core_peer (core, id)->dead)
+        {
+          if (reply->dead == NULL)
+            reply->dead = g_array_new (FALSE, FALSE, sizeof (GrpId));
+          g_array_append_val (reply->dead, id);
+        }
+    }
   if (core->accepted != NULL)
     {
       reply->accepted_ballot = core->accepted_ballot;
@@ -463,6 +492,17 @@ grp_vc_on_promise (GrpCore *core,
       !grp_view_contains (core->view, msg->from))
     return;
   g_array_append_val (core->promises, p);
+  if (msg->dead != NULL)
+    for (guint i = 0; i < msg->dead->len; i++)
+      {
+        GrpId id = g_array_index (msg->dead, GrpId, i);
+        gboolean known = FALSE;
+
+        for (guint j = 0; j < core->vc_dead->len; j++)
+          known |= g_array_index (core->vc_dead, GrpId, j) == id;
+        if (!known && find_promise (core, id) == NULL)
+          g_array_append_val (core->vc_dead, id);
+      }
   if (msg->entries != NULL)
     for (guint i = 0; i < msg->entries->len; i++)
       grp_log_put (core, g_ptr_array_index (msg->entries, i));
@@ -615,6 +655,7 @@ grp_vc_install (GrpCore *core,
   core->accepted_ballot = (GrpBallot) { 0, 0 };
   g_clear_pointer (&core->accepted, grp_view_unref);
   core->frozen = FALSE;
+  core->yielded_at = 0;
   grp_vc_reset (core);
   remove_settled_requests (core);
   prune_seen (core);
@@ -666,7 +707,13 @@ grp_vc_tick (GrpCore *core)
       break;
 
     case GRP_VC_WAITING:
-      if (core->now - core->vc_since >= core->cfg.suspect_timeout)
+      /* A proposer may need a whole timeout to collect promises (waiting
+       * for a silent member) and a little more to collect accepts: give it
+       * two before taking over, and stagger by rank so that two waiting
+       * members do not take over at the same moment and preempt each other
+       * for ever. */
+      if (core->now - core->vc_since >= 2 * core->cfg.suspect_timeout +
+          (gint64) MAX (grp_view_index (core->view, core->self.id), 0) * core->cfg.suspect_timeout / 4)
         {
           GrpId first = first_candidate (core);
 
