@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs what Groupy needs to build (Debian 12 packages) when it is
+# missing, then configures and builds into ./build.  Sourced by tools/check
+# and tools/demo; safe to run again (it only does what is left to do).
+set -euo pipefail
+
+top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$top"
+
+packages=(meson ninja-build pkg-config gcc libglib2.0-dev)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "groupy: installing ${missing[*]}"
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+if [ ! -f build/build.ninja ]; then
+  meson setup build -Dwerror=true
+fi
+meson compile -C build
