@@ -51,6 +51,7 @@ struct _GrpCore {
   GrpMember self;
   GrpStatus status;
   gint64 now;
+  gboolean debug_seq;         /* G_MESSAGES_DEBUG asks for per-position traces */
 
   /* Membership. */
   GrpView *view;              /* installed view, NULL before admission */
@@ -120,7 +121,7 @@ struct _GrpCore {
 /* core.c */
 GrpPeer   *grp_core_peer (GrpCore *core, GrpId id);
 void       grp_core_send (GrpCore *core, GrpId to, GrpMsg *msg);
-void       grp_core_send_view (GrpCore *core, GrpMsg *msg, gboolean include_self);
+void       grp_core_send_view (GrpCore *core, GrpMsg *msg);
 void       grp_core_set_status (GrpCore *core, GrpStatus status, const GError *error);
 gboolean   grp_core_i_lead (GrpCore *core);
 void       grp_core_remember_addr (GrpCore *core, const GrpMember *member);

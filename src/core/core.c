@@ -59,6 +59,8 @@ grp_core_new (const GrpCoreConfig    *config,
   core->user_data = user_data;
   grp_member_copy (&core->self, self);
   core->status = GRP_STATUS_IDLE;
+  /* Per-position traces cost a formatted string each: only when asked. */
+  core->debug_seq = !g_log_writer_default_would_drop (G_LOG_LEVEL_DEBUG, G_LOG_DOMAIN);
   core->peers = g_hash_table_new_full (g_int64_hash, g_int64_equal, NULL, g_free);
   core->addrs = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
   core->log = g_hash_table_new_full (g_int64_hash, g_int64_equal, NULL,
@@ -151,10 +153,10 @@ grp_core_send (GrpCore *core,
   core->cb.send (core, to, g_hash_table_lookup (core->addrs, &to), msg, core->user_data);
 }
 
+/* To every other member of the view. */
 void
 grp_core_send_view (GrpCore *core,
-                    GrpMsg  *msg,
-                    gboolean include_self)
+                    GrpMsg  *msg)
 {
   for (guint i = 0; i < core->view->n_members; i++)
     grp_core_send (core, core->view->members[i].id, msg);

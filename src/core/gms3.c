@@ -211,7 +211,7 @@ elect (GrpCore *core)
           g_autoptr(GrpMsg) msg = grp_msg_new (GRP_MSG_SEQ, core->self.id, 0);
 
           grp_msg_add_entry (msg, core->g3_last);
-          grp_core_send_view (core, msg, FALSE);
+          grp_core_send_view (core, msg);
         }
       core->next_seq = core->g3_expected;
       next = grp_view_new (core->next_seq, core->next_seq, view->n_members);
@@ -240,7 +240,7 @@ grp_gms3_tick (GrpCore *core)
     {
       g_autoptr(GrpMsg) hb = grp_msg_new (GRP_MSG_HB, core->self.id, 0);
 
-      grp_core_send_view (core, hb, FALSE);
+      grp_core_send_view (core, hb);
     }
   else if (core->now - core->last_leader_heard > core->cfg.suspect_timeout)
     elect (core);

@@ -183,12 +183,15 @@ grp_normal_sequence (GrpCore *core,
   g_autoptr(GrpEntry) e = grp_entry_new_data (core->next_seq++, core->view->id, origin, ctr, payload);
   g_autoptr(GrpMsg) msg = grp_msg_new (GRP_MSG_SEQ, core->self.id, core->view->id);
 
+  if (G_UNLIKELY (core->debug_seq))
+    g_debug ("%s: position %" G_GUINT64_FORMAT " to %" G_GINT64_MODIFIER "x#%" G_GUINT64_FORMAT,
+             core->self.name, e->seq, origin, ctr);
   seen_note (core, origin, ctr);
   grp_log_put (core, e);
   msg->stable = core->stable;
   msg->stamp = core->now;
   grp_msg_add_entry (msg, e);
-  grp_core_send_view (core, msg, FALSE);
+  grp_core_send_view (core, msg);
   core->last_hb_at = core->now;
   grp_normal_update_stable (core);
   grp_normal_deliver (core);
@@ -329,7 +332,7 @@ grp_normal_update_stable (GrpCore *core)
       hb->high = core->next_seq - 1;
       hb->stable = core->stable;
       hb->stamp = core->now;
-      grp_core_send_view (core, hb, FALSE);
+      grp_core_send_view (core, hb);
       core->last_hb_at = core->now;
     }
   grp_normal_deliver (core);
@@ -478,7 +481,7 @@ grp_normal_tick (GrpCore *core)
           hb->high = core->next_seq - 1;
           hb->stable = core->stable;
           hb->stamp = core->now;
-          grp_core_send_view (core, hb, FALSE);
+          grp_core_send_view (core, hb);
           core->last_hb_at = core->now;
         }
       grp_normal_update_stable (core);
