@@ -1,0 +1,108 @@
+/* groupy-node: the headless worker.
+ *
+ * Exit status: 0 after a clean leave (SIGTERM, SIGINT), 1 if the member was
+ * left out and could not rejoin, 2 for anything the user must fix (bad
+ * options, an unreachable --join, a port in use, a refused name).  An
+ * injected crash ends the process with SIGKILL, like kill -9.
+ */
+#include <glib-unix.h>
+#include <stdio.h>
+
+#include "grp-worker.h"
+
+typedef struct {
+  GMainLoop *loop;
+  GrpWorker *worker;
+  int status;
+  gboolean stopping;
+} Node;
+
+static void
+fatal (Node *node, int status, const char *what, const GError *error)
+{
+  fprintf (stderr, "groupy-node: %s%s%s\n", what, error ? ": " : "", error ? error->message : "");
+  node->status = status;
+  g_main_loop_quit (node->loop);
+}
+
+static void
+stopped (GObject *source, GAsyncResult *res, gpointer data)
+{
+  Node *node = data;
+
+  grp_worker_stop_finish (node->worker, res, NULL);
+  g_main_loop_quit (node->loop);
+}
+
+static gboolean
+on_signal (gpointer data)
+{
+  Node *node = data;
+
+  if (node->stopping)
+    return G_SOURCE_CONTINUE;
+  node->stopping = TRUE;
+  grp_worker_stop_async (node->worker, stopped, node);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+started (GObject *source, GAsyncResult *res, gpointer data)
+{
+  Node *node = data;
+  g_autoptr(GError) error = NULL;
+
+  if (!grp_worker_start_finish (node->worker, res, &error))
+    {
+      fatal (node, 2, "could not join the group", error);
+      return;
+    }
+  printf ("%s joined: view %" G_GUINT64_FORMAT ", role %s\n", grp_worker_get_name (node->worker),
+          grp_worker_get_view_id (node->worker), grp_role_to_string (grp_worker_get_role (node->worker)));
+  fflush (stdout);
+}
+
+static void
+on_failed (GrpGroup *group, const GError *error, gpointer data)
+{
+  Node *node = data;
+
+  /* A failed first join is reported by `started`. */
+  if (grp_worker_get_view_id (node->worker) != 0 || grp_group_get_role (group) == GRP_ROLE_FAILED)
+    fatal (node, 1, "left out of the group and could not rejoin", error);
+}
+
+int
+main (int argc, char **argv)
+{
+  GrpOptions options;
+  g_autoptr(GError) error = NULL;
+  Node node = { 0 };
+
+  if (!grp_options_parse (&options, &argc, &argv,
+                          "A Groupy worker without a window: it multicasts color changes and\n"
+                          "delivers the group's changes in total order.", &error))
+    {
+      fprintf (stderr, "groupy-node: %s (see groupy-node --help)\n", error->message);
+      return 2;
+    }
+  node.loop = g_main_loop_new (NULL, FALSE);
+  node.worker = grp_worker_new (&options);
+  if (!grp_worker_prepare (node.worker, &error))
+    {
+      fprintf (stderr, "groupy-node: %s\n", error->message);
+      return 2;
+    }
+  printf ("%s listening on %s\n", grp_worker_get_name (node.worker), grp_worker_get_address (node.worker));
+  fflush (stdout);
+
+  g_unix_signal_add (SIGTERM, on_signal, &node);
+  g_unix_signal_add (SIGINT, on_signal, &node);
+  g_signal_connect (grp_worker_get_group (node.worker), "failed", G_CALLBACK (on_failed), &node);
+  grp_worker_start_async (node.worker, started, &node);
+  g_main_loop_run (node.loop);
+
+  g_object_unref (node.worker);
+  g_main_loop_unref (node.loop);
+  return node.status;
+}

@@ -1,0 +1,133 @@
+/* grp-options.c: parsing and validating the worker's options. */
+#include "grp-options.h"
+
+#include <string.h>
+#include <unistd.h>
+
+static gboolean
+valid_host_port (const char *s)
+{
+  const char *colon = s ? strrchr (s, ':') : NULL;
+  char *end;
+  guint64 port;
+
+  if (colon == NULL || colon == s)
+    return FALSE;
+  port = g_ascii_strtoull (colon + 1, &end, 10);
+  return end != colon + 1 && *end == '\0' && port <= 65535;
+}
+
+gboolean
+grp_options_parse (GrpOptions *o, int *argc, char ***argv, const char *summary, GError **error)
+{
+  char *delivery = NULL;
+  gint64 sleep_ms = 1000, crash_rate = 100, heartbeat = 100, suspect = 2000;
+  GOptionEntry entries[] = {
+    { "listen", 'l', 0, G_OPTION_ARG_STRING, &o->listen,
+      "Listen on HOST:PORT (default 127.0.0.1 and a free port)", "HOST:PORT" },
+    { "advertise", 'a', 0, G_OPTION_ARG_STRING, &o->advertise,
+      "Address other members use to reach this one (default: the listening address)", "HOST:PORT" },
+    { "join", 'j', 0, G_OPTION_ARG_STRING, &o->join,
+      "Join the group through any member (default: create a new group)", "HOST:PORT" },
+    { "name", 'n', 0, G_OPTION_ARG_STRING, &o->name, "Member name, unique in the group (default: worker-PID)", "NAME" },
+    { "sleep", 's', 0, G_OPTION_ARG_INT64, &sleep_ms, "Wait up to MS (random) before each change (default 1000)", "MS" },
+    { "count", 'c', 0, G_OPTION_ARG_INT64, &o->count, "Stop multicasting after N changes, keep delivering", "N" },
+    { "crash-rate", 'r', 0, G_OPTION_ARG_INT64, &crash_rate,
+      "As leader, crash with chance 1/N every 100 ms, part-way through a broadcast (default 100; 0: off)", "N" },
+    { "seed", 0, 0, G_OPTION_ARG_INT64, &o->seed, "Seed for the random waits, changes and crashes", "N" },
+    { "delivery", 'd', 0, G_OPTION_ARG_STRING, &delivery, "agreed (default) or safe", "MODE" },
+    { "log", 0, 0, G_OPTION_ARG_FILENAME, &o->log, "Write events as JSON Lines to FILE", "FILE" },
+    { "heartbeat", 0, 0, G_OPTION_ARG_INT64, &heartbeat, "Heartbeat interval (default 100)", "MS" },
+    { "suspect-timeout", 0, 0, G_OPTION_ARG_INT64, &suspect,
+      "Silence after which a member is suspected (default 2000)", "MS" },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) ctx = g_option_context_new (NULL);
+
+  memset (o, 0, sizeof *o);
+  o->count = -1;
+  o->seed = -1;
+  g_option_context_set_summary (ctx, summary);
+  g_option_context_add_main_entries (ctx, entries, NULL);
+  if (!g_option_context_parse (ctx, argc, argv, error))
+    goto fail;
+  if (*argc > 1)
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "unexpected argument \"%s\"", (*argv)[1]);
+      goto fail;
+    }
+  if (delivery != NULL && !g_str_equal (delivery, "agreed") && !g_str_equal (delivery, "safe"))
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   "--delivery takes agreed or safe, not \"%s\"", delivery);
+      goto fail;
+    }
+  o->safe = delivery != NULL && g_str_equal (delivery, "safe");
+  if (sleep_ms < 0 || sleep_ms > 3600 * 1000)
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "--sleep takes 0 to 3600000 ms");
+      goto fail;
+    }
+  if (crash_rate < 0 || crash_rate > G_MAXINT)
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "--crash-rate takes N >= 0 (0 turns it off)");
+      goto fail;
+    }
+  if (o->count < -1)
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "--count takes N >= 0");
+      goto fail;
+    }
+  if (heartbeat < 5 || heartbeat > 60000 || suspect < 2 * heartbeat || suspect > 600000)
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   "--heartbeat takes 5 to 60000 ms and --suspect-timeout at least twice the heartbeat");
+      goto fail;
+    }
+  if (o->listen && !valid_host_port (o->listen))
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   "--listen takes HOST:PORT (for example 127.0.0.1:7000), not \"%s\"", o->listen);
+      goto fail;
+    }
+  if (o->advertise && !valid_host_port (o->advertise))
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   "--advertise takes HOST:PORT, not \"%s\"", o->advertise);
+      goto fail;
+    }
+  if (o->join && !valid_host_port (o->join))
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   "--join takes the HOST:PORT of a member, not \"%s\"", o->join);
+      goto fail;
+    }
+  if (o->name != NULL && (*o->name == '\0' || strlen (o->name) > 64 || !g_utf8_validate (o->name, -1, NULL)))
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "--name takes 1 to 64 characters");
+      goto fail;
+    }
+  if (o->name == NULL)
+    o->name = g_strdup_printf ("worker-%d", (int) getpid ());
+  o->sleep_ms = (int) sleep_ms;
+  o->crash_rate = (int) crash_rate;
+  o->heartbeat_ms = (int) heartbeat;
+  o->suspect_ms = (int) suspect;
+  g_free (delivery);
+  return TRUE;
+
+fail:
+  g_free (delivery);
+  grp_options_clear (o);
+  return FALSE;
+}
+
+void
+grp_options_clear (GrpOptions *o)
+{
+  g_clear_pointer (&o->listen, g_free);
+  g_clear_pointer (&o->advertise, g_free);
+  g_clear_pointer (&o->join, g_free);
+  g_clear_pointer (&o->name, g_free);
+  g_clear_pointer (&o->log, g_free);
+}

@@ -1,0 +1,30 @@
+/* grp-options.h: the worker's command line, shared by groupy-node and the
+ * groupy window so both take the same options, parsed by the same code. */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+typedef struct {
+  char *listen;        /* HOST:PORT, NULL: 127.0.0.1 and a free port */
+  char *advertise;     /* HOST:PORT others should use, NULL: the bound one */
+  char *join;          /* HOST:PORT of any member; NULL: create a group */
+  char *name;
+  int sleep_ms;        /* random wait before each change, up to this */
+  gint64 count;        /* stop multicasting after this many; -1: never */
+  int crash_rate;      /* 1/N chance per roll in the leader; 0: off */
+  gint64 seed;         /* -1: random */
+  gboolean safe;       /* --delivery safe */
+  char *log;           /* JSON Lines event log */
+  int heartbeat_ms;
+  int suspect_ms;
+} GrpOptions;
+
+/* Parses and validates; on error the message says what to do.  Removes the
+ * options from argv. */
+gboolean grp_options_parse (GrpOptions *options, int *argc, char ***argv,
+                            const char *summary, GError **error);
+void     grp_options_clear (GrpOptions *options);
+
+G_END_DECLS
