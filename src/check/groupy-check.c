@@ -10,7 +10,9 @@
  *  - no multicast is delivered at two positions;
  *  - every multicast of a member that lived to the end (its log ends with
  *    "exit") was delivered;
- *  - the members that lived to the end finish with the same color.
+ *  - with --same-end (for a group let go quiet before it was stopped): the
+ *    members that lived to the end stopped at the same position, with the
+ *    same color.
  * With agreed delivery, a member that crashed or was left out may have
  * delivered positions after its last view that the group filled otherwise;
  * only those are exempt.
@@ -33,6 +35,7 @@ typedef struct {
   guint64 last;
   guint64 last_view;
   guint64 state_seq;       /* the state's position: the first to deliver */
+  guint64 last_data;       /* last data position delivered */
   End end;
   GArray *sends;           /* K */
   guint8 color[3];
@@ -51,6 +54,7 @@ typedef struct {
   GPtrArray *incs;
   char *violation;
   guint checked;
+  gboolean same_end;
 } Checker;
 
 static void G_GNUC_PRINTF (2, 3)
@@ -237,6 +241,7 @@ read_log (Checker *c, const char *path, GError **error)
               char *key = g_strdup_printf ("%s#%" G_GUINT64_FORMAT, from, k);
               guint64 *known = g_hash_table_lookup (c->origins, key);
 
+              inc->last_data = seq;
               what = g_strdup_printf ("%s change %" G_GINT64_FORMAT, key,
                                       json_object_get_int_member_with_default (o, "change", 0));
               position (c, inc, seq, FALSE, what, rgb);
@@ -296,7 +301,7 @@ read_log (Checker *c, const char *path, GError **error)
 
 /* Every multicast of an incarnation that lived to the end was delivered,
  * by the group and by the sender itself (a worker leaves only once its own
- * changes are delivered); such incarnations end with the same color. */
+ * changes are delivered). */
 static void
 check_survivors (Checker *c)
 {
@@ -328,11 +333,11 @@ check_survivors (Checker *c)
         }
       if (ref == NULL)
         ref = inc;
-      else if (memcmp (ref->color, inc->color, 3) != 0)
-        violate (c, "members that lived to the end finish with different colors: %s (%u,%u,%u) at %"
-                 G_GUINT64_FORMAT ", %s (%u,%u,%u) at %" G_GUINT64_FORMAT,
-                 ref->name, ref->color[0], ref->color[1], ref->color[2], ref->last,
-                 inc->name, inc->color[0], inc->color[1], inc->color[2], inc->last);
+      else if (c->same_end && (ref->last_data != inc->last_data || memcmp (ref->color, inc->color, 3) != 0))
+        violate (c, "members that lived to the end did not finish together: %s's last change at %"
+                 G_GUINT64_FORMAT " with (%u,%u,%u), %s's at %" G_GUINT64_FORMAT " with (%u,%u,%u)",
+                 ref->name, ref->last_data, ref->color[0], ref->color[1], ref->color[2],
+                 inc->name, inc->last_data, inc->color[0], inc->color[1], inc->color[2]);
     }
 }
 
@@ -363,12 +368,25 @@ main (int argc, char **argv)
   guint crashes = 0, survivors = 0;
   int status;
 
+  if (argc >= 2 && g_str_equal (argv[1], "--same-end"))
+    {
+      c.same_end = TRUE;
+      argv++;
+      argc--;
+    }
   if (argc < 2 || g_str_equal (argv[1], "--help") || g_str_equal (argv[1], "-h"))
     {
       fprintf (argc < 2 ? stderr : stdout,
-               "Usage: groupy-check LOG...\n"
-               "Check the JSON Lines logs of a group's workers (groupy-node --log FILE).\n");
+               "Usage: groupy-check [--same-end] LOG...\n"
+               "Check the JSON Lines logs of a group's workers (groupy-node --log FILE).\n"
+               "--same-end: the members that lived to the end must also have stopped at the\n"
+               "same position with the same color (stop multicasting first: SIGUSR1).\n");
       return argc < 2 ? 2 : 0;
+    }
+  if (g_str_has_prefix (argv[1], "-"))
+    {
+      fprintf (stderr, "groupy-check: unknown option %s (see groupy-check --help)\n", argv[1]);
+      return 2;
     }
   c.positions = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, pos_free);
   c.origins = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);

@@ -94,7 +94,12 @@ grp_join_on_join (GrpCore *core,
   grp_core_remember_addr (core, m);
   if (!grp_core_i_lead (core))
     {
-      grp_core_send (core, grp_view_leader (core->view), msg);
+      /* Forwarded as our own message: a transport checks that a message
+       * comes from the peer at the other end of its connection. */
+      g_autoptr(GrpMsg) fwd = grp_msg_new (GRP_MSG_JOIN, core->self.id, core->view->id);
+
+      grp_member_copy (&fwd->member, m);
+      grp_core_send (core, grp_view_leader (core->view), fwd);
       return;
     }
   if (grp_view_contains (core->view, m->id))

@@ -562,7 +562,7 @@ grp_transport_probe_finish (GrpTransport *self, GAsyncResult *result, GError **e
 void
 grp_transport_arm_crash (GrpTransport *self, guint frames, GrpCrashFunc func, gpointer user_data)
 {
-  self->crash_armed = TRUE;
+  self->crash_armed = func != NULL;
   self->crash_frames = frames;
   self->crash_func = func;
   self->crash_data = user_data;

@@ -52,7 +52,7 @@ GrpId         grp_transport_probe_finish (GrpTransport *self,
                                           GError      **error);
 
 /* Crash injection: die after `frames` more SEQ frames have been written (so
- * a broadcast is cut part-way).  Frames before it are written synchronously
+ * a broadcast is cut part-way); func NULL disarms.  Frames before it are written synchronously
  * so that they really leave the process. */
 void          grp_transport_arm_crash (GrpTransport *self,
                                        guint         frames,

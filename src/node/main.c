@@ -1,5 +1,8 @@
 /* groupy-node: the headless worker.
  *
+ * SIGUSR1 stops multicasting (delivery goes on), so a group can be let go
+ * quiet before it is stopped.
+ *
  * Exit status: 0 after a clean leave (SIGTERM, SIGINT), 1 if the member was
  * left out and could not rejoin, 2 for anything the user must fix (bad
  * options, an unreachable --join, a port in use, a refused name).  An
@@ -15,6 +18,7 @@ typedef struct {
   GrpWorker *worker;
   int status;
   gboolean stopping;
+  gboolean joined;
 } Node;
 
 static void
@@ -46,6 +50,15 @@ on_signal (gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
+static gboolean
+on_usr1 (gpointer data)
+{
+  Node *node = data;
+
+  grp_worker_quiesce (node->worker);
+  return G_SOURCE_CONTINUE;
+}
+
 static void
 started (GObject *source, GAsyncResult *res, gpointer data)
 {
@@ -57,6 +70,7 @@ started (GObject *source, GAsyncResult *res, gpointer data)
       fatal (node, 2, "could not join the group", error);
       return;
     }
+  node->joined = TRUE;
   printf ("%s joined: view %" G_GUINT64_FORMAT ", role %s\n", grp_worker_get_name (node->worker),
           grp_worker_get_view_id (node->worker), grp_role_to_string (grp_worker_get_role (node->worker)));
   fflush (stdout);
@@ -68,7 +82,7 @@ on_failed (GrpGroup *group, const GError *error, gpointer data)
   Node *node = data;
 
   /* A failed first join is reported by `started`. */
-  if (grp_worker_get_view_id (node->worker) != 0 || grp_group_get_role (group) == GRP_ROLE_FAILED)
+  if (node->joined)
     fatal (node, 1, "left out of the group and could not rejoin", error);
 }
 
@@ -98,6 +112,7 @@ main (int argc, char **argv)
 
   g_unix_signal_add (SIGTERM, on_signal, &node);
   g_unix_signal_add (SIGINT, on_signal, &node);
+  g_unix_signal_add (SIGUSR1, on_usr1, &node);
   g_signal_connect (grp_worker_get_group (node.worker), "failed", G_CALLBACK (on_failed), &node);
   grp_worker_start_async (node.worker, started, &node);
   g_main_loop_run (node.loop);

@@ -269,6 +269,17 @@ crash_roll (gpointer data)
 }
 
 void
+grp_worker_quiesce (GrpWorker *self)
+{
+  g_clear_handle_id (&self->send_id, g_source_remove);
+  g_clear_handle_id (&self->crash_id, g_source_remove);
+  if (self->crash_armed)
+    grp_group_arm_crash (self->group, 0, NULL, NULL);
+  self->crash_armed = FALSE;
+  self->opt.count = (gint64) self->sent;
+}
+
+void
 grp_worker_crash (GrpWorker *self)
 {
   die_now (self);

@@ -33,6 +33,9 @@ gboolean    grp_worker_start_finish (GrpWorker *self, GAsyncResult *result, GErr
 /* Leave cleanly (SIGTERM, Ctrl-C); completes when the group let us go. */
 void        grp_worker_stop_async (GrpWorker *self, GAsyncReadyCallback callback, gpointer user_data);
 gboolean    grp_worker_stop_finish (GrpWorker *self, GAsyncResult *result, GError **error);
+/* Let the group go quiet (SIGUSR1): stop multicasting and crash
+ * injection; keep delivering. */
+void        grp_worker_quiesce (GrpWorker *self);
 /* Die as kill -9 would, part-way through the next broadcast if leading. */
 void        grp_worker_crash (GrpWorker *self);
 

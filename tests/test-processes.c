@@ -1,0 +1,839 @@
+/* test-processes.c: groupy-node as real processes on 127.0.0.1.
+ *
+ * Every test waits for what a user would look for (a line in a log, a
+ * process exit) with a deadline, never for a fixed time, and ends by
+ * running groupy-check over every log it produced.  Timings are tightened
+ * with --heartbeat and --suspect-timeout so a test takes seconds. */
+#include <gio/gio.h>
+#include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+
+#define HB "20"
+#define SUSPECT "400"
+
+typedef struct {
+  guint delivers;
+  guint views;
+  guint crashes;
+  guint states;
+  guint excluded;
+  gboolean exit_seen;
+  char *leader;      /* of the last view */
+  char **members;    /* of the last view */
+  guint64 view_id;
+  guint64 last_seq;
+} LogInfo;
+
+typedef struct {
+  GSubprocess *proc;
+  LogInfo info;           /* what its log said so far */
+  goffset read_to;        /* bytes of the log already read */
+  char *name;
+  char *addr;
+  char *log;
+  gboolean exited;
+  gboolean signaled;
+  int status;
+} Proc;
+
+typedef struct {
+  char *dir;
+  GPtrArray *procs;
+  guint serial;
+} Fixture;
+
+static const char *
+node_path (void)
+{
+  return g_getenv ("GROUPY_NODE");
+}
+
+static void log_info_clear (LogInfo *i);
+
+static void
+proc_free (Proc *p)
+{
+  log_info_clear (&p->info);
+  if (p->proc && !p->exited)
+    g_subprocess_force_exit (p->proc);
+  g_clear_object (&p->proc);
+  g_free (p->name);
+  g_free (p->addr);
+  g_free (p->log);
+  g_free (p);
+}
+
+static void
+fixture_set_up (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+
+  f->dir = g_dir_make_tmp ("groupy-test-XXXXXX", &error);
+  g_assert_no_error (error);
+  f->procs = g_ptr_array_new_with_free_func ((GDestroyNotify) proc_free);
+}
+
+static void
+rm_rf (const char *dir)
+{
+  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
+  const char *name;
+
+  while (d && (name = g_dir_read_name (d)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+
+      g_unlink (path);
+    }
+  g_rmdir (dir);
+}
+
+static void
+fixture_tear_down (Fixture *f, gconstpointer data)
+{
+  g_ptr_array_unref (f->procs);
+  if (g_test_failed ())
+    g_printerr ("logs kept in %s\n", f->dir);
+  else
+    rm_rf (f->dir);
+  g_free (f->dir);
+}
+
+static void
+exited (GObject *source, GAsyncResult *res, gpointer data)
+{
+  Proc *p = data;
+
+  g_subprocess_wait_finish (G_SUBPROCESS (source), res, NULL);
+  p->exited = TRUE;
+  p->signaled = g_subprocess_get_if_signaled (G_SUBPROCESS (source));
+  p->status = p->signaled ? 128 + g_subprocess_get_term_sig (G_SUBPROCESS (source))
+                          : g_subprocess_get_exit_status (G_SUBPROCESS (source));
+}
+
+static void
+die_with_parent (gpointer data)
+{
+  /* If the test dies (a failed assertion), its workers die too, rather
+   * than keep the test runner waiting on their output. */
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+}
+
+static GSubprocessLauncher *
+launcher (GSubprocessFlags flags)
+{
+  static GSubprocessLauncher *l[2];
+  int i = flags == G_SUBPROCESS_FLAGS_STDOUT_PIPE ? 0 : 1;
+
+  if (l[i] == NULL)
+    {
+      l[i] = g_subprocess_launcher_new (flags);
+      g_subprocess_launcher_set_child_setup (l[i], die_with_parent, NULL, NULL);
+    }
+  return l[i];
+}
+
+/* Start a worker; returns once it printed its address, or NULL if it
+ * exited first. */
+static Proc *
+spawn (Fixture *f, const char *name, const char *join, const char *const *extra)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GDataInputStream) out = NULL;
+  g_autofree char *line = NULL;
+  Proc *p = g_new0 (Proc, 1);
+
+  p->name = g_strdup (name);
+  p->log = g_strdup_printf ("%s/%s-%u.log", f->dir, name, f->serial++);
+  g_ptr_array_add (argv, (char *) node_path ());
+  g_ptr_array_add (argv, "--name");
+  g_ptr_array_add (argv, p->name);
+  g_ptr_array_add (argv, "--log");
+  g_ptr_array_add (argv, p->log);
+  g_ptr_array_add (argv, "--heartbeat");
+  g_ptr_array_add (argv, HB);
+  g_ptr_array_add (argv, "--suspect-timeout");
+  g_ptr_array_add (argv, SUSPECT);
+  if (join)
+    {
+      g_ptr_array_add (argv, "--join");
+      g_ptr_array_add (argv, (char *) join);
+    }
+  for (guint i = 0; extra && extra[i]; i++)
+    g_ptr_array_add (argv, (char *) extra[i]);
+  g_ptr_array_add (argv, NULL);
+  p->proc = g_subprocess_launcher_spawnv (launcher (G_SUBPROCESS_FLAGS_STDOUT_PIPE),
+                                          (const char *const *) argv->pdata, &error);
+  g_assert_no_error (error);
+  g_subprocess_wait_async (p->proc, NULL, exited, p);
+  g_ptr_array_add (f->procs, p);
+  /* "NAME listening on HOST:PORT" comes first, before any network I/O. */
+  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (p->proc));
+  line = g_data_input_stream_read_line_utf8 (out, NULL, NULL, NULL);
+  if (line == NULL || strstr (line, " listening on ") == NULL)
+    return NULL;
+  p->addr = g_strdup (strrchr (line, ' ') + 1);
+  return p;
+}
+
+/* ---- reading logs ----------------------------------------------------- */
+
+
+static void
+log_info_clear (LogInfo *i)
+{
+  g_free (i->leader);
+  g_strfreev (i->members);
+  memset (i, 0, sizeof *i);
+}
+
+static void
+read_line (LogInfo *info, const char *line, JsonParser *parser)
+{
+  JsonObject *o;
+  const char *ev;
+
+  /* Deliveries are most of a log: count them without a JSON parser. */
+  if (g_str_has_prefix (line, "{\"ev\":\"deliver\",\"seq\":"))
+    {
+      info->delivers++;
+      info->last_seq = g_ascii_strtoull (line + strlen ("{\"ev\":\"deliver\",\"seq\":"), NULL, 10);
+      return;
+    }
+  if (!json_parser_load_from_data (parser, line, -1, NULL))
+    return;
+  o = json_node_get_object (json_parser_get_root (parser));
+  ev = json_object_get_string_member_with_default (o, "ev", "");
+  if (g_str_equal (ev, "view"))
+    {
+      JsonArray *m = json_object_get_array_member (o, "members");
+
+      info->views++;
+      info->view_id = (guint64) json_object_get_int_member (o, "view");
+      info->last_seq = (guint64) json_object_get_int_member (o, "seq");
+      g_free (info->leader);
+      info->leader = g_strdup (json_object_get_string_member (o, "leader"));
+      g_strfreev (info->members);
+      info->members = g_new0 (char *, json_array_get_length (m) + 1);
+      for (guint k = 0; k < json_array_get_length (m); k++)
+        info->members[k] = g_strdup (json_array_get_string_element (m, k));
+    }
+  else if (g_str_equal (ev, "crash"))
+    info->crashes++;
+  else if (g_str_equal (ev, "state"))
+    info->states++;
+  else if (g_str_equal (ev, "excluded"))
+    info->excluded++;
+  else if (g_str_equal (ev, "exit"))
+    info->exit_seen = TRUE;
+}
+
+/* Reads what was added to p's log since the last call (whole lines only). */
+static const LogInfo *
+refresh (Proc *p)
+{
+  g_autoptr(JsonParser) parser = NULL;
+  g_autofree char *text = NULL;
+  gsize len;
+  char *line, *nl;
+
+  if (!g_file_get_contents (p->log, &text, &len, NULL) || (goffset) len <= p->read_to)
+    return &p->info;
+  parser = json_parser_new ();
+  for (line = text + p->read_to; (nl = memchr (line, '\n', text + len - line)) != NULL; line = nl + 1)
+    {
+      *nl = '\0';
+      if (*line)
+        read_line (&p->info, line, parser);
+    }
+  p->read_to = line - text;
+  return &p->info;
+}
+
+/* ---- waiting ---------------------------------------------------------- */
+
+typedef gboolean (*Pred) (Fixture *f, gpointer data);
+
+static gboolean
+wake (gpointer data)
+{
+  g_main_context_wakeup (NULL);
+  return G_SOURCE_CONTINUE;
+}
+
+/* Run the main loop until pred holds; FALSE at the deadline.  The 10 ms
+ * wake-up re-reads the logs: it paces the check, it waits for nothing. */
+static gboolean
+wait_for (Fixture *f, Pred pred, gpointer data, guint timeout_ms)
+{
+  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+  guint id = g_timeout_add (10, wake, NULL);
+  gboolean ok;
+
+  while (!(ok = pred (f, data)) && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  g_source_remove (id);
+  return ok;
+}
+
+static Proc *
+live (Fixture *f, guint i)
+{
+  Proc *p = g_ptr_array_index (f->procs, i);
+
+  return p->exited || p->addr == NULL ? NULL : p;
+}
+
+static guint
+n_live (Fixture *f)
+{
+  guint n = 0;
+
+  for (guint i = 0; i < f->procs->len; i++)
+    n += live (f, i) != NULL;
+  return n;
+}
+
+/* Every live worker delivered a view listing exactly the live workers (and,
+ * if data is non-NULL, all reached the same position). */
+static gboolean
+all_in_one_view (Fixture *f, gpointer data)
+{
+  gboolean same_pos = data != NULL;
+  guint64 view = 0, seq = 0;
+  guint n = n_live (f);
+
+  for (guint i = 0; i < f->procs->len; i++)
+    {
+      Proc *p = live (f, i);
+      const LogInfo *info;
+      gboolean ok;
+
+      if (p == NULL)
+        continue;
+      info = refresh (p);
+      ok = info->members != NULL && g_strv_length (info->members) == n &&
+           (view == 0 || (info->view_id == view && (!same_pos || info->last_seq == seq)));
+      for (guint k = 0; ok && k < f->procs->len; k++)
+        {
+          Proc *q = live (f, k);
+
+          if (q && !g_strv_contains ((const char *const *) info->members, q->name))
+            ok = FALSE;
+        }
+      view = info->view_id;
+      seq = info->last_seq;
+      if (!ok)
+        return FALSE;
+    }
+  return n > 0;
+}
+
+static gboolean
+all_delivered (Fixture *f, gpointer data)
+{
+  guint want = GPOINTER_TO_UINT (data);
+
+  for (guint i = 0; i < f->procs->len; i++)
+    {
+      Proc *p = live (f, i);
+      const LogInfo *info;
+      gboolean ok;
+
+      if (p == NULL)
+        continue;
+      info = refresh (p);
+      ok = info->delivers >= want;
+      if (!ok)
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+all_exited (Fixture *f, gpointer data)
+{
+  for (guint i = 0; i < f->procs->len; i++)
+    if (!((Proc *) g_ptr_array_index (f->procs, i))->exited)
+      return FALSE;
+  return TRUE;
+}
+
+static guint
+own_deliveries (Proc *p, guint *sends)
+{
+  g_autofree char *text = NULL;
+  g_autofree char *from = g_strdup_printf ("\"from\":\"%s\"", p->name);
+  g_auto(GStrv) lines = NULL;
+  guint n = 0;
+
+  *sends = 0;
+  if (!g_file_get_contents (p->log, &text, NULL, NULL))
+    return 0;
+  lines = g_strsplit (text, "\n", -1);
+  for (guint i = 0; lines[i]; i++)
+    {
+      if (g_str_has_prefix (lines[i], "{\"ev\":\"send\""))
+        (*sends)++;
+      else if (g_str_has_prefix (lines[i], "{\"ev\":\"deliver\"") && strstr (lines[i], from))
+        n++;
+      else if (g_str_has_prefix (lines[i], "{\"ev\":\"state\""))
+        n = *sends = 0; /* a new incarnation: count from here */
+    }
+  return n;
+}
+
+/* Quiet: every live worker delivered all it sent since it (re)joined, and
+ * all are in one view at the same position. */
+static gboolean
+quiet (Fixture *f, gpointer data)
+{
+  for (guint i = 0; i < f->procs->len; i++)
+    {
+      Proc *p = live (f, i);
+      guint sends;
+
+      if (p != NULL && own_deliveries (p, &sends) < sends)
+        return FALSE;
+    }
+  return all_in_one_view (f, GINT_TO_POINTER (1));
+}
+
+/* SIGUSR1 (stop multicasting) to every live worker, then wait until the
+ * group is quiet. */
+static void
+quiesce (Fixture *f)
+{
+  for (guint i = 0; i < f->procs->len; i++)
+    {
+      Proc *p = live (f, i);
+
+      if (p != NULL)
+        g_subprocess_send_signal (p->proc, SIGUSR1);
+    }
+  g_assert_true (wait_for (f, quiet, NULL, 15000));
+}
+
+/* Quiesce, then SIGTERM every live worker: each leaves cleanly, exits 0. */
+static void
+stop_all (Fixture *f)
+{
+  quiesce (f);
+  for (guint i = 0; i < f->procs->len; i++)
+    {
+      Proc *p = live (f, i);
+
+      if (p != NULL)
+        g_subprocess_send_signal (p->proc, SIGTERM);
+    }
+  g_assert_true (wait_for (f, all_exited, NULL, 10000));
+}
+
+static void
+assert_check_passes (Fixture *f)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSubprocess) check = NULL;
+  g_autofree char *out = NULL;
+
+  g_ptr_array_add (argv, (char *) g_getenv ("GROUPY_CHECK"));
+  g_ptr_array_add (argv, "--same-end");
+  for (guint i = 0; i < f->procs->len; i++)
+    {
+      Proc *p = g_ptr_array_index (f->procs, i);
+
+      if (g_file_test (p->log, G_FILE_TEST_EXISTS))
+        g_ptr_array_add (argv, p->log);
+    }
+  g_ptr_array_add (argv, NULL);
+  check = g_subprocess_newv ((const char *const *) argv->pdata, G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8 (check, NULL, NULL, &out, NULL, &error);
+  g_assert_no_error (error);
+  g_test_message ("%s", out);
+  if (g_subprocess_get_exit_status (check) != 0)
+    g_error ("groupy-check failed: %s", out);
+}
+
+static const LogInfo *
+info_of (Proc *p)
+{
+  return refresh (p);
+}
+
+static Proc *
+find_live (Fixture *f, const char *name)
+{
+  for (guint i = 0; i < f->procs->len; i++)
+    {
+      Proc *p = live (f, i);
+
+      if (p && g_str_equal (p->name, name))
+        return p;
+    }
+  return NULL;
+}
+
+/* ---- the tests -------------------------------------------------------- */
+
+static gboolean quiet (Fixture *f, gpointer data);
+
+static gboolean
+delivered_by (Fixture *f, gpointer data)
+{
+  return info_of (data)->delivers >= 2000;
+}
+
+/* 1. Five workers, 2,000 changes, no faults: identical sequences and colors. */
+static void
+test_no_faults (Fixture *f, gconstpointer data)
+{
+  const char *const opts[] = { "--sleep", "2", "--count", "400", "--crash-rate", "0", NULL };
+  Proc *first = spawn (f, "w0", NULL, opts);
+
+  g_assert_nonnull (first);
+  for (guint i = 1; i < 5; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("w%u", i);
+
+      g_assert_nonnull (spawn (f, name, first->addr, opts));
+    }
+  /* The first worker delivers all 2,000; then the group goes quiet, with
+   * everyone at the same position (late joiners got the rest as state). */
+  g_assert_true (wait_for (f, delivered_by, first, 60000));
+  g_assert_true (wait_for (f, quiet, NULL, 10000));
+  g_assert_cmpuint (info_of (first)->delivers, ==, 2000);
+  stop_all (f);
+  for (guint i = 0; i < f->procs->len; i++)
+    g_assert_cmpint (((Proc *) g_ptr_array_index (f->procs, i))->status, ==, 0);
+  assert_check_passes (f);
+}
+
+static guint
+crashes_logged (Fixture *f)
+{
+  guint n = 0;
+
+  for (guint i = 0; i < f->procs->len; i++)
+    {
+      const LogInfo *info = info_of (g_ptr_array_index (f->procs, i));
+
+      n += info->crashes;
+    }
+  return n;
+}
+
+static gboolean
+five_leader_crashes (Fixture *f, gpointer data)
+{
+  const char *const *opts = data;
+  guint name = f->serial;
+
+  /* Replace every worker that died with a fresh one joining a survivor. */
+  while (n_live (f) < 5)
+    {
+      g_autofree char *n = g_strdup_printf ("r%u", name++);
+      Proc *contact = NULL;
+
+      for (guint i = f->procs->len; i-- > 0 && contact == NULL;)
+        contact = live (f, i);
+      if (contact == NULL)
+        g_error ("the whole group died");
+      spawn (f, n, contact->addr, opts);
+    }
+  return crashes_logged (f) >= 5;
+}
+
+/* 2. Crash injection on, replacements joining, until 5 leaders crashed. */
+static void
+test_crash_injection (Fixture *f, gconstpointer data)
+{
+  static const char *const opts[] = { "--sleep", "10", "--crash-rate", "4", NULL };
+  Proc *first = spawn (f, "w0", NULL, opts);
+
+  g_assert_nonnull (first);
+  for (guint i = 1; i < 5; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("w%u", i);
+
+      g_assert_nonnull (spawn (f, name, first->addr, opts));
+    }
+  g_assert_true (wait_for (f, five_leader_crashes, (gpointer) opts, 60000));
+  g_assert_true (wait_for (f, all_in_one_view, NULL, 10000));
+  stop_all (f);
+  g_test_message ("%u injected leader crashes, %u workers in all", crashes_logged (f), f->procs->len);
+  assert_check_passes (f);
+}
+
+static const char *
+current_leader (Fixture *f)
+{
+  static char name[64];
+
+  for (guint i = 0; i < f->procs->len; i++)
+    {
+      Proc *p = live (f, i);
+
+      if (p != NULL)
+        {
+          const LogInfo *info = info_of (p);
+
+          g_strlcpy (name, info->leader ? info->leader : "", sizeof name);
+          return name;
+        }
+    }
+  return NULL;
+}
+
+/* 3. kill -9 of the leader and of members, with joins at the same moment. */
+static void
+test_kill_and_join (Fixture *f, gconstpointer data)
+{
+  const char *const opts[] = { "--sleep", "10", "--crash-rate", "0", NULL };
+  Proc *first = spawn (f, "w0", NULL, opts);
+  GRand *rand = g_rand_new_with_seed (7);
+
+  g_assert_nonnull (first);
+  for (guint i = 1; i < 5; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("w%u", i);
+
+      g_assert_nonnull (spawn (f, name, first->addr, opts));
+    }
+  g_assert_true (wait_for (f, all_in_one_view, NULL, 10000));
+  for (guint round = 0; round < 6; round++)
+    {
+      Proc *victim = round % 2 == 0 ? find_live (f, current_leader (f)) : NULL;
+      Proc *contact = NULL;
+      g_autofree char *name = g_strdup_printf ("j%u", round);
+
+      while (victim == NULL)
+        victim = live (f, (guint) g_rand_int_range (rand, 0, (gint32) f->procs->len));
+      while (contact == NULL || contact == victim)
+        contact = live (f, (guint) g_rand_int_range (rand, 0, (gint32) f->procs->len));
+      g_test_message ("round %u: kill -9 %s, %s joins through %s", round, victim->name, name, contact->name);
+      g_subprocess_send_signal (victim->proc, SIGKILL);
+      g_assert_nonnull (spawn (f, name, contact->addr, opts));
+      g_assert_true (wait_for (f, all_in_one_view, NULL, 15000));
+    }
+  g_rand_free (rand);
+  stop_all (f);
+  assert_check_passes (f);
+}
+
+static gboolean
+view_without (Fixture *f, gpointer data)
+{
+  Proc *stopped = data;
+
+  for (guint i = 0; i < f->procs->len; i++)
+    {
+      Proc *p = live (f, i);
+      const LogInfo *info;
+      gboolean ok;
+
+      if (p == NULL || p == stopped)
+        continue;
+      info = info_of (p);
+      ok = info->members && !g_strv_contains ((const char *const *) info->members, stopped->name);
+      if (!ok)
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+rejoined (Fixture *f, gpointer data)
+{
+  Proc *p = data;
+  const LogInfo *info = info_of (p);
+  gboolean ok = info->excluded == 1 && info->states >= 1;
+
+  return ok && all_in_one_view (f, NULL);
+}
+
+/* 4. SIGSTOP the leader past the suspicion timeout, then SIGCONT. */
+static void
+test_stopped_leader (Fixture *f, gconstpointer data)
+{
+  const char *const opts[] = { "--sleep", "10", "--crash-rate", "0", NULL };
+  Proc *first = spawn (f, "w0", NULL, opts);
+
+  g_assert_nonnull (first);
+  for (guint i = 1; i < 4; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("w%u", i);
+
+      g_assert_nonnull (spawn (f, name, first->addr, opts));
+    }
+  g_assert_true (wait_for (f, all_in_one_view, NULL, 10000));
+  g_assert_cmpstr (current_leader (f), ==, "w0");
+  g_subprocess_send_signal (first->proc, SIGSTOP);
+  g_assert_true (wait_for (f, view_without, first, 10000));
+  g_subprocess_send_signal (first->proc, SIGCONT);
+  /* It learns it was replaced, rejoins as a newcomer with the state. */
+  g_assert_true (wait_for (f, rejoined, first, 10000));
+  {
+    const LogInfo *info = info_of (first);
+
+    g_assert_cmpstr (info->leader, !=, "w0");
+  }
+  stop_all (f);
+  assert_check_passes (f);
+}
+
+/* 5. Ten joins at once through different members. */
+static void
+test_ten_joins (Fixture *f, gconstpointer data)
+{
+  const char *const opts[] = { "--sleep", "20", "--crash-rate", "0", NULL };
+  Proc *seed[3];
+
+  seed[0] = spawn (f, "w0", NULL, opts);
+  g_assert_nonnull (seed[0]);
+  seed[1] = spawn (f, "w1", seed[0]->addr, opts);
+  seed[2] = spawn (f, "w2", seed[0]->addr, opts);
+  g_assert_true (wait_for (f, all_in_one_view, NULL, 10000));
+  for (guint i = 0; i < 10; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("n%u", i);
+
+      g_assert_nonnull (spawn (f, name, seed[i % 3]->addr, opts));
+    }
+  g_assert_true (wait_for (f, all_in_one_view, NULL, 20000));
+  g_assert_cmpuint (n_live (f), ==, 13);
+  stop_all (f);
+  assert_check_passes (f);
+}
+
+static int
+run_node (const char *const *args, char **err)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GSubprocess) p = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_ptr_array_add (argv, (char *) node_path ());
+  for (guint i = 0; args[i]; i++)
+    g_ptr_array_add (argv, (char *) args[i]);
+  g_ptr_array_add (argv, NULL);
+  p = g_subprocess_launcher_spawnv (launcher (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_PIPE),
+                                    (const char *const *) argv->pdata, &error);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8 (p, NULL, NULL, NULL, err, &error);
+  g_assert_no_error (error);
+  return g_subprocess_get_exit_status (p);
+}
+
+static void
+assert_fails_with (const char *const *args, const char *needle)
+{
+  g_autofree char *err = NULL;
+  int status = run_node (args, &err);
+
+  g_test_message ("%s", err);
+  g_assert_cmpint (status, ==, 2);
+  g_assert_nonnull (strstr (err, needle));
+  /* One line that says what to do. */
+  g_assert_cmpuint (strlen (err), >, 0);
+  g_assert_null (strchr (err, '\n') == err + strlen (err) - 1 ? NULL : strchr (err, '\n'));
+}
+
+/* 6. Bad options, an unreachable peer, a port in use. */
+static void
+test_bad_input (Fixture *f, gconstpointer data)
+{
+  const char *const bogus[] = { "--bogus", NULL };
+  const char *const sleep[] = { "--sleep", "-5", NULL };
+  const char *const delivery[] = { "--delivery", "fast", NULL };
+  const char *const listen[] = { "--listen", "nowhere", NULL };
+  const char *const extra[] = { "extra", NULL };
+  const char *const refused[] = { "--join", "127.0.0.1:1", NULL };
+  Proc *p = spawn (f, "w0", NULL, NULL);
+  g_autofree char *addr = NULL;
+
+  assert_fails_with (bogus, "Unknown option");
+  assert_fails_with (sleep, "--sleep");
+  assert_fails_with (delivery, "agreed or safe");
+  assert_fails_with (listen, "HOST:PORT");
+  assert_fails_with (extra, "unexpected argument");
+  assert_fails_with (refused, "could not reach 127.0.0.1:1");
+  g_assert_nonnull (p);
+  addr = g_strdup (p->addr);
+  {
+    const char *const in_use[] = { "--listen", addr, NULL };
+    const char *const same_name[] = { "--name", "w0", "--join", addr, NULL };
+
+    assert_fails_with (in_use, "already in use");
+    assert_fails_with (same_name, "already used");
+  }
+  /* The member they all talked to is still fine. */
+  g_assert_false (p->exited);
+  stop_all (f);
+  g_assert_cmpint (p->status, ==, 0);
+}
+
+/* 7. Garbage on the wire closes that connection only. */
+static void
+test_malformed_frames (Fixture *f, gconstpointer data)
+{
+  const char *const opts[] = { "--sleep", "10", "--crash-rate", "0", NULL };
+  Proc *a = spawn (f, "w0", NULL, opts);
+  Proc *b;
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  g_autoptr(GError) error = NULL;
+  const guint8 garbage[][12] = {
+    { 0xff, 0xff, 0xff, 0x7f, 1, 2, 3 },                    /* absurd length */
+    { 8, 0, 0, 0, 1, 2, 0, 0, 0, 0, 0, 0 },                 /* message before HELLO */
+    { 4, 0, 0, 0, 9, 1, 0, 0 },                             /* unknown version */
+  };
+  guint before_delivers;
+  guint64 before_view;
+
+  g_assert_nonnull (a);
+  b = spawn (f, "w1", a->addr, opts);
+  g_assert_nonnull (b);
+  g_assert_true (wait_for (f, all_in_one_view, NULL, 10000));
+  for (guint i = 0; i < G_N_ELEMENTS (garbage); i++)
+    {
+      g_autoptr(GSocketConnection) conn = g_socket_client_connect_to_host (client, a->addr, 0, NULL, &error);
+
+      g_assert_no_error (error);
+      g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (conn)), garbage[i],
+                                 sizeof garbage[i], NULL, NULL, &error);
+      g_assert_no_error (error);
+    }
+  before_delivers = info_of (b)->delivers;
+  before_view = info_of (b)->view_id;
+  g_assert_true (wait_for (f, all_delivered, GUINT_TO_POINTER (before_delivers + 20), 10000));
+  g_assert_cmpuint (info_of (b)->view_id, ==, before_view);
+  g_assert_false (a->exited);
+  stop_all (f);
+  assert_check_passes (f);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  if (node_path () == NULL || g_getenv ("GROUPY_CHECK") == NULL)
+    {
+      g_printerr ("set GROUPY_NODE and GROUPY_CHECK (meson test does)\n");
+      return 1;
+    }
+#define ADD(path, fn) g_test_add (path, Fixture, NULL, fixture_set_up, fn, fixture_tear_down)
+  ADD ("/processes/no-faults", test_no_faults);
+  ADD ("/processes/crash-injection", test_crash_injection);
+  ADD ("/processes/kill-and-join", test_kill_and_join);
+  ADD ("/processes/stopped-leader", test_stopped_leader);
+  ADD ("/processes/ten-joins", test_ten_joins);
+  ADD ("/processes/bad-input", test_bad_input);
+  ADD ("/processes/malformed-frames", test_malformed_frames);
+  return g_test_run ();
+}
