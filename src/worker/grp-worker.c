@@ -277,6 +277,11 @@ grp_worker_quiesce (GrpWorker *self)
     grp_group_arm_crash (self->group, 0, NULL, NULL);
   self->crash_armed = FALSE;
   self->opt.count = (gint64) self->sent;
+  {
+    g_autoptr(GString) line = g_string_new ("{\"ev\":\"quiet\"}");
+
+    log_line (self, line);
+  }
 }
 
 void

@@ -1,0 +1,277 @@
+/* test-codec.c: the wire codec, without sockets. */
+#include "grp-codec.h"
+
+#include <string.h>
+
+static GrpView *
+sample_view (void)
+{
+  GrpView *v = grp_view_new (7, 42, 2);
+
+  v->members[0] = (GrpMember) { 0x1111, g_strdup ("alice"), g_strdup ("127.0.0.1:7000") };
+  v->members[1] = (GrpMember) { 0x2222, g_strdup ("bob"), g_strdup ("10.0.0.2:7000") };
+  v->needs_state[1] = TRUE;
+  return v;
+}
+
+/* A message with every field set. */
+static GrpMsg *
+full_msg (GrpMsgType type)
+{
+  GrpMsg *m = grp_msg_new (type, 0xdeadbeefcafe, 9);
+  g_autoptr(GrpView) v = sample_view ();
+  g_autoptr(GBytes) p = g_bytes_new ("change", 6);
+  g_autoptr(GrpEntry) d = grp_entry_new_data (41, 9, 0x1111, 3, p);
+  g_autoptr(GrpEntry) ve = grp_entry_new_view (v);
+  GrpSeen seen = { 0x2222, 17 };
+  GrpId dead = 0x3333;
+
+  m->ctr = 5;
+  m->seq = 40;
+  m->high = G_MAXUINT64;
+  m->stable = 39;
+  m->recv_upto = 40;
+  m->lo = 1;
+  m->hi = 300;
+  m->stamp = -123456789;
+  m->echo = 987654321;
+  m->has_state = TRUE;
+  m->ballot = (GrpBallot) { 3, 0x1111 };
+  m->accepted_ballot = (GrpBallot) { 2, 0x2222 };
+  m->payload = g_bytes_ref (p);
+  m->member = (GrpMember) { 0x4444, g_strdup ("carol"), g_strdup ("[::1]:7001") };
+  m->reason = g_strdup ("name \"taken\"");
+  m->value = grp_view_ref (v);
+  grp_msg_add_entry (m, d);
+  grp_msg_add_entry (m, ve);
+  m->seen = g_array_new (FALSE, FALSE, sizeof (GrpSeen));
+  g_array_append_val (m->seen, seen);
+  m->dead = g_array_new (FALSE, FALSE, sizeof (GrpId));
+  g_array_append_val (m->dead, dead);
+  return m;
+}
+
+static void
+assert_entry_equal (GrpEntry *a, GrpEntry *b)
+{
+  g_assert_cmpuint (a->seq, ==, b->seq);
+  g_assert_cmpuint (a->view_id, ==, b->view_id);
+  g_assert_cmpint (a->kind, ==, b->kind);
+  if (a->kind == GRP_ENTRY_DATA)
+    {
+      g_assert_cmpuint (a->origin, ==, b->origin);
+      g_assert_cmpuint (a->ctr, ==, b->ctr);
+      g_assert_true (g_bytes_equal (a->payload, b->payload));
+    }
+  else
+    g_assert_true (grp_view_equal (a->view, b->view));
+}
+
+static GrpMsg *
+round_trip (const GrpMsg *m)
+{
+  g_autoptr(GByteArray) buf = g_byte_array_new ();
+  GrpFrameKind kind;
+  GrpMsg *out = NULL;
+  GrpMember hello = { 0 };
+  g_autoptr(GError) error = NULL;
+
+  grp_codec_append_msg (buf, m);
+  g_assert_cmpuint (grp_codec_frame_length (buf->data), ==, buf->len - GRP_FRAME_HEADER);
+  g_assert_true (grp_codec_parse (buf->data + 4, buf->len - 4, &kind, &out, &hello, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (kind, ==, GRP_FRAME_MSG);
+  return out;
+}
+
+static void
+test_round_trip (void)
+{
+  for (GrpMsgType t = GRP_MSG_JOIN; t < GRP_MSG_LAST; t++)
+    {
+      g_autoptr(GrpMsg) m = full_msg (t);
+      g_autoptr(GrpMsg) r = round_trip (m);
+
+      g_assert_cmpint (r->type, ==, t);
+      g_assert_cmpuint (r->from, ==, m->from);
+      g_assert_cmpuint (r->view, ==, m->view);
+      g_assert_cmpuint (r->ctr, ==, m->ctr);
+      g_assert_cmpuint (r->seq, ==, m->seq);
+      g_assert_cmpuint (r->high, ==, m->high);
+      g_assert_cmpuint (r->stable, ==, m->stable);
+      g_assert_cmpuint (r->recv_upto, ==, m->recv_upto);
+      g_assert_cmpuint (r->lo, ==, m->lo);
+      g_assert_cmpuint (r->hi, ==, m->hi);
+      g_assert_cmpint (r->stamp, ==, m->stamp);
+      g_assert_cmpint (r->echo, ==, m->echo);
+      g_assert_true (r->has_state);
+      g_assert_cmpint (grp_ballot_cmp (r->ballot, m->ballot), ==, 0);
+      g_assert_cmpint (grp_ballot_cmp (r->accepted_ballot, m->accepted_ballot), ==, 0);
+      g_assert_true (g_bytes_equal (r->payload, m->payload));
+      g_assert_cmpuint (r->member.id, ==, m->member.id);
+      g_assert_cmpstr (r->member.name, ==, m->member.name);
+      g_assert_cmpstr (r->member.addr, ==, m->member.addr);
+      g_assert_cmpstr (r->reason, ==, m->reason);
+      g_assert_true (grp_view_equal (r->value, m->value));
+      g_assert_cmpuint (r->entries->len, ==, 2);
+      for (guint i = 0; i < 2; i++)
+        assert_entry_equal (g_ptr_array_index (r->entries, i), g_ptr_array_index (m->entries, i));
+      g_assert_cmpuint (g_array_index (r->seen, GrpSeen, 0).ctr, ==, 17);
+      g_assert_cmpuint (g_array_index (r->dead, GrpId, 0), ==, 0x3333);
+    }
+}
+
+static void
+test_small_messages (void)
+{
+  g_autoptr(GrpMsg) ack = grp_msg_new (GRP_MSG_ACK, 0x1234, 3);
+  g_autoptr(GByteArray) buf = g_byte_array_new ();
+  g_autoptr(GrpMsg) r = NULL;
+
+  ack->recv_upto = 1000;
+  ack->stamp = 5000000;
+  grp_codec_append_msg (buf, ack);
+  /* header 4 + version, kind, type 3 + id 8 + view 1 + mask 1 + 2 + 4 */
+  g_assert_cmpuint (buf->len, <=, 24);
+  r = round_trip (ack);
+  g_assert_cmpuint (r->recv_upto, ==, 1000);
+  g_assert_null (r->entries);
+  g_assert_false (r->has_state);
+}
+
+static void
+test_hello (void)
+{
+  GrpMember me = { 0x99, "dave", "127.0.0.1:9" };
+  g_autoptr(GByteArray) buf = g_byte_array_new ();
+  GrpFrameKind kind;
+  GrpMsg *msg = NULL;
+  GrpMember hello = { 0 };
+  g_autoptr(GError) error = NULL;
+
+  grp_codec_append_hello (buf, &me);
+  g_assert_true (grp_codec_parse (buf->data + 4, buf->len - 4, &kind, &msg, &hello, &error));
+  g_assert_cmpint (kind, ==, GRP_FRAME_HELLO);
+  g_assert_null (msg);
+  g_assert_cmpuint (hello.id, ==, 0x99);
+  g_assert_cmpstr (hello.name, ==, "dave");
+  g_assert_cmpstr (hello.addr, ==, "127.0.0.1:9");
+  grp_member_clear (&hello);
+}
+
+/* Every proper prefix of a valid body is refused with an error. */
+static void
+test_truncated (void)
+{
+  g_autoptr(GrpMsg) m = full_msg (GRP_MSG_PROMISE);
+  g_autoptr(GByteArray) buf = g_byte_array_new ();
+
+  grp_codec_append_msg (buf, m);
+  for (gsize len = 0; len < buf->len - 4; len++)
+    {
+      GrpFrameKind kind;
+      GrpMsg *out = NULL;
+      GrpMember hello = { 0 };
+      g_autoptr(GError) error = NULL;
+
+      g_assert_false (grp_codec_parse (buf->data + 4, len, &kind, &out, &hello, &error));
+      g_assert_error (error, GRP_CODEC_ERROR, GRP_CODEC_ERROR_MALFORMED);
+      g_assert_null (out);
+    }
+}
+
+static void
+test_rejects (void)
+{
+  /* version, kind, type, from (8), view, mask */
+  const guint8 wrong_version[] = { 2, 2, 3 };
+  const guint8 bad_type[] = { 1, 2, 200, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0 };
+  const guint8 unknown_field[] = { 1, 2, 3, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0x7f };
+  const guint8 trailing[] = { 1, 2, 6, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xaa };
+  const guint8 seq_without_entries[] = { 1, 2, GRP_MSG_SEQ, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0 };
+  /* an entry count far beyond the bytes that follow */
+  const guint8 huge_count[] = { 1, 2, GRP_MSG_SEQ, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0x80, 0x80, 0x04, 0xff, 0xff, 0x03 };
+  struct { const guint8 *b; gsize n; int code; } cases[] = {
+    { wrong_version, sizeof wrong_version, GRP_CODEC_ERROR_VERSION },
+    { bad_type, sizeof bad_type, GRP_CODEC_ERROR_MALFORMED },
+    { unknown_field, sizeof unknown_field, GRP_CODEC_ERROR_MALFORMED },
+    { trailing, sizeof trailing, GRP_CODEC_ERROR_MALFORMED },
+    { seq_without_entries, sizeof seq_without_entries, GRP_CODEC_ERROR_MALFORMED },
+    { huge_count, sizeof huge_count, GRP_CODEC_ERROR_MALFORMED },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      GrpFrameKind kind;
+      GrpMsg *out = NULL;
+      GrpMember hello = { 0 };
+      g_autoptr(GError) error = NULL;
+
+      g_assert_false (grp_codec_parse (cases[i].b, cases[i].n, &kind, &out, &hello, &error));
+      g_assert_error (error, GRP_CODEC_ERROR, cases[i].code);
+    }
+}
+
+/* Random bytes, and valid frames with random bytes changed: never a crash,
+ * and whatever parses re-encodes. */
+static void
+test_fuzz (void)
+{
+  g_autoptr(GrpMsg) m = full_msg (GRP_MSG_ACCEPT);
+  g_autoptr(GByteArray) valid = g_byte_array_new ();
+  GRand *rand = g_rand_new_with_seed (42);
+  guint parsed = 0;
+
+  grp_codec_append_msg (valid, m);
+  for (guint round = 0; round < 20000; round++)
+    {
+      g_autoptr(GByteArray) b = g_byte_array_new ();
+      GrpFrameKind kind;
+      GrpMsg *out = NULL;
+      GrpMember hello = { 0 };
+      g_autoptr(GError) error = NULL;
+
+      if (round % 2)
+        {
+          g_byte_array_append (b, valid->data + 4, valid->len - 4);
+          for (guint k = 0; k < 1 + round % 4; k++)
+            b->data[g_rand_int_range (rand, 0, (gint32) b->len)] = (guint8) g_rand_int (rand);
+        }
+      else
+        for (guint k = (guint) g_rand_int_range (rand, 0, 64); k > 0; k--)
+          {
+            guint8 byte = (guint8) g_rand_int (rand);
+
+            g_byte_array_append (b, &byte, 1);
+          }
+      if (grp_codec_parse (b->data, b->len, &kind, &out, &hello, &error))
+        {
+          parsed++;
+          if (out != NULL)
+            {
+              g_autoptr(GByteArray) again = g_byte_array_new ();
+
+              grp_codec_append_msg (again, out);
+              grp_msg_unref (out);
+            }
+          grp_member_clear (&hello);
+        }
+      else
+        g_assert_nonnull (error);
+    }
+  g_test_message ("%u of 20000 mutated frames still parsed", parsed);
+  g_rand_free (rand);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/codec/round-trip", test_round_trip);
+  g_test_add_func ("/codec/small-messages", test_small_messages);
+  g_test_add_func ("/codec/hello", test_hello);
+  g_test_add_func ("/codec/truncated", test_truncated);
+  g_test_add_func ("/codec/rejects", test_rejects);
+  g_test_add_func ("/codec/fuzz", test_fuzz);
+  return g_test_run ();
+}
