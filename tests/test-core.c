@@ -17,6 +17,7 @@ typedef struct {
   char name[8];
   gboolean alive;
   gboolean cut;            /* all its links are down */
+  gboolean drop_seq;       /* positions sent to it are lost */
   guint8 color[3];
   GArray *seqs;            /* positions delivered, in order */
   GArray *ctrs;            /* ctr of each data delivery (0 for views) */
@@ -55,6 +56,8 @@ t_send (GrpCore *core, GrpId to, const char *addr, GrpMsg *msg, gpointer data)
   Flight *f;
 
   if (dest < 0 || !n->alive || n->cut || n->net->nodes[dest].cut)
+    return;
+  if (n->net->nodes[dest].drop_seq && (msg->type == GRP_MSG_SEQ || msg->type == GRP_MSG_ACCEPT))
     return;
   f = g_new0 (Flight, 1);
   f->to = dest;
@@ -588,6 +591,33 @@ test_stability_bounds_log (void)
 }
 
 static void
+test_slow_member_excluded (void)
+{
+  Net net;
+  TNode *c;
+
+  net_init (&net, GRP_DELIVERY_AGREED);
+  net.cfg.max_lag = 50;
+  group (&net, 3);
+  c = &net.nodes[2];
+  advance (&net, 150); /* past the fresh view's grace */
+  /* c is alive (it answers pings and acks) but stops taking positions:
+   * drop every SEQ to it. */
+  c->drop_seq = TRUE;
+  for (int i = 0; i < 200; i++)
+    {
+      multicast (&net.nodes[i % 2], (guint8) (1 + i % 20));
+      if (i % 20 == 19)
+        advance (&net, 10);
+    }
+  advance (&net, 100);
+  g_assert_false (grp_view_contains (grp_core_get_view (net.nodes[0].core), c->id));
+  /* The leader's log is bounded again once c is gone. */
+  g_assert_cmpuint (grp_core_get_log_size (net.nodes[0].core), <, 60);
+  net_clear (&net);
+}
+
+static void
 test_leave (void)
 {
   Net net;
@@ -674,6 +704,7 @@ main (int argc, char **argv)
   g_test_add_func ("/core/request-in-flight", test_request_in_flight);
   g_test_add_func ("/core/safe-delivery", test_safe_delivery);
   g_test_add_func ("/core/stability-bounds-log", test_stability_bounds_log);
+  g_test_add_func ("/core/slow-member-excluded", test_slow_member_excluded);
   g_test_add_func ("/core/leave", test_leave);
   g_test_add_func ("/core/false-suspicion-rejoin", test_false_suspicion_rejoin);
   return g_test_run ();

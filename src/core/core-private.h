@@ -87,7 +87,7 @@ struct _GrpCore {
   gint64 last_ping_at;
   gint64 installed_at;        /* when the view was installed: the lease's grace */
   GPtrArray *pending_joins;   /* GrpMember* waiting for the next view */
-  GArray *pending_leaves;     /* GrpId */
+  GArray *pending_leaves;     /* GrpId: leavers, and members too slow to keep */
   GBytes *state_blob;         /* state taken at state_seq, for newcomers */
   guint64 state_seq;
 
@@ -171,6 +171,7 @@ void       grp_join_on_leave (GrpCore *core, GrpMsg *msg);
 void       grp_join_send_state (GrpCore *core, const GrpView *view);
 void       grp_join_tick (GrpCore *core);
 gboolean   grp_join_view_work (GrpCore *core);
+gboolean   grp_join_is_leaving (GrpCore *core, GrpId id);
 
 /* gms3.c */
 void       grp_gms3_create (GrpCore *core);

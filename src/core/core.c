@@ -23,6 +23,7 @@ grp_core_config_init (GrpCoreConfig *config)
     .join_timeout = 5000 * 1000,
     .window = 1024,
     .max_batch = 256,
+    .max_lag = 100000,
   };
 }
 
@@ -422,6 +423,21 @@ detect_failures (GrpCore *core)
             {
               g_debug ("%s: suspects %s (silent)", core->self.name, core->view->members[i].name);
               peer->suspected = TRUE;
+            }
+          /* A member that answers but cannot keep up holds back the stable
+           * point, so the leader's log would grow without bound: it goes. */
+          if (!peer->suspected && core->next_seq > peer->acked + core->cfg.max_lag + 1 &&
+              !grp_join_is_leaving (core, peer->id) &&
+              core->installed_at < limit)
+            {
+              GrpId id = peer->id;
+
+              g_message ("%s: %s is %" G_GUINT64_FORMAT " positions behind and cannot keep up: excluding it "
+                         "(it will rejoin with a fresh state)",
+                         core->self.name, core->view->members[i].name, core->next_seq - 1 - peer->acked);
+              /* Removed like a leaver, even though it will promise. */
+              peer->suspected = TRUE;
+              g_array_append_val (core->pending_leaves, id);
             }
         }
     }

@@ -66,6 +66,7 @@ typedef struct {
   gint64 join_timeout;        /* a join that has not completed by then fails */
   guint window;               /* own multicasts in flight before BUSY */
   guint max_batch;            /* entries per SEQ retransmission */
+  guint64 max_lag;            /* positions a member may lag before it is excluded */
 } GrpCoreConfig;
 
 void grp_core_config_init (GrpCoreConfig *config);

@@ -253,6 +253,16 @@ grp_core_leave (GrpCore *core,
   core->last_join_sent = now;
 }
 
+gboolean
+grp_join_is_leaving (GrpCore *core,
+                     GrpId    id)
+{
+  for (guint i = 0; i < core->pending_leaves->len; i++)
+    if (g_array_index (core->pending_leaves, GrpId, i) == id)
+      return TRUE;
+  return FALSE;
+}
+
 void
 grp_join_on_leave (GrpCore *core,
                    GrpMsg  *msg)

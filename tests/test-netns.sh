@@ -1,0 +1,105 @@
+#!/bin/bash
+# A group across two "machines": two network namespaces joined by a veth
+# pair, each with its own address (10.78.0.1 and 10.78.0.2, which exist only
+# inside the namespaces this test creates).  Members listen on their host's
+# address with --listen, join across the link, then the leader's host loses
+# the leader to kill -9: the other host's members carry on.  groupy-check
+# verifies the logs.  Needs root (ip netns); skipped (77) otherwise.
+set -euo pipefail
+node=$1
+check=$2
+
+if [ "$(id -u)" -ne 0 ] || ! command -v ip >/dev/null; then
+  echo "skipped: needs root and iproute2 for network namespaces"
+  exit 77
+fi
+
+tag=$$
+nsa=grp-a-$tag
+nsb=grp-b-$tag
+work=$(mktemp -d)
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done
+  ip netns del "$nsa" 2>/dev/null || true
+  ip netns del "$nsb" 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+ip netns add "$nsa"
+ip netns add "$nsb"
+ip link add "ga$tag" type veth peer name "gb$tag"
+ip link set "ga$tag" netns "$nsa"
+ip link set "gb$tag" netns "$nsb"
+ip -n "$nsa" addr add 10.78.0.1/24 dev "ga$tag"
+ip -n "$nsb" addr add 10.78.0.2/24 dev "gb$tag"
+for ns in "$nsa" "$nsb"; do
+  ip -n "$ns" link set lo up
+done
+ip -n "$nsa" link set "ga$tag" up
+ip -n "$nsb" link set "gb$tag" up
+
+opts=(--heartbeat 20 --suspect-timeout 400 --sleep 10 --crash-rate 0)
+
+start() { # ns name listen [join]
+  local ns=$1 name=$2 listen=$3 join=${4:-}
+  ip netns exec "$ns" "$node" --name "$name" --listen "$listen" --log "$work/$name.log" \
+      ${join:+--join "$join"} "${opts[@]}" > "$work/$name.out" 2> "$work/$name.err" &
+  pids+=($!)
+  eval "pid_$name=$!"
+  for _ in $(seq 1 100); do
+    grep -q "listening on" "$work/$name.out" 2>/dev/null && return 0
+    sleep 0.05
+  done
+  echo "$name did not start:"; cat "$work/$name.err"; exit 1
+}
+
+# wait_for DESCRIPTION COMMAND...: poll (bounded, 15 s) until COMMAND holds
+wait_for() {
+  local what=$1; shift
+  for _ in $(seq 1 300); do
+    if "$@"; then return 0; fi
+    sleep 0.05
+  done
+  echo "timed out waiting for $what"; tail -n 3 "$work"/*.log; exit 1
+}
+
+last_view_has() { # log members...
+  local log=$1; shift
+  local view
+  view=$(grep '"ev":"view"' "$log" | tail -n 1)
+  for m in "$@"; do
+    case "$view" in *"\"$m\""*) ;; *) return 1 ;; esac
+  done
+  [ "$(grep -o '"members":\[[^]]*\]' <<<"$view" | tr ',' '\n' | wc -l)" -eq $# ]
+}
+
+start "$nsa" a 10.78.0.1:0
+addr=$(sed -n 's/.*listening on //p' "$work/a.out")
+case "$addr" in 10.78.0.1:*) ;; *) echo "a listens on $addr, not 10.78.0.1"; exit 1 ;; esac
+start "$nsb" b 10.78.0.2:0 "$addr"
+start "$nsb" c 10.78.0.2:0 "$addr"
+wait_for "one view of a, b, c" last_view_has "$work/c.log" a b c
+
+# The leader's host loses it.
+kill -9 "$pid_a"
+wait_for "b and c to go on without a" last_view_has "$work/b.log" b c
+wait_for "c to see the same view" last_view_has "$work/c.log" b c
+before=$(grep -c '"ev":"deliver"' "$work/c.log")
+more_deliveries() { [ "$(grep -c '"ev":"deliver"' "$work/c.log")" -gt $((before + 20)) ]; }
+wait_for "deliveries after the failover" more_deliveries
+
+kill -USR1 "$pid_b" "$pid_c"
+wait_for "b and c to stop multicasting" grep -q '"ev":"quiet"' "$work/b.log" "$work/c.log"
+same_position() {
+  local sb sc
+  sb=$(grep '"ev":"deliver"' "$work/b.log" | tail -n 1 | grep -o '"seq":[0-9]*')
+  sc=$(grep '"ev":"deliver"' "$work/c.log" | tail -n 1 | grep -o '"seq":[0-9]*')
+  [ -n "$sb" ] && [ "$sb" = "$sc" ]
+}
+wait_for "b and c to reach the same position" same_position
+kill -TERM "$pid_b" "$pid_c"
+wait "$pid_b" "$pid_c"
+"$check" --same-end "$work"/a.log "$work"/b.log "$work"/c.log
+echo "ok: a group across two network namespaces survived kill -9 of its leader"
