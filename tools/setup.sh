@@ -7,7 +7,7 @@ set -euo pipefail
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$top"
 
-packages=(meson ninja-build pkg-config gcc libglib2.0-dev libjson-glib-dev)
+packages=(meson ninja-build pkg-config gcc libglib2.0-dev libjson-glib-dev iproute2)
 
 missing=()
 for p in "${packages[@]}"; do
