@@ -526,9 +526,9 @@ grp_core_multicast (GrpCore *core,
   g_queue_push_tail (&core->pending, p);
   if (can_sequence (core))
     {
-      p->sent_at = now;
-      /* May deliver it at once, and free p. */
-      grp_normal_sequence (core, core->self.id, ctr, payload);
+      /* In order, after any of ours still waiting (a lease that lapsed):
+       * may deliver them at once, and free p. */
+      grp_normal_sequence_own (core);
     }
   else
     grp_normal_send_pending (core, FALSE);

@@ -592,6 +592,12 @@ grp_vc_on_decide (GrpCore *core,
     }
   if (core->view == NULL && core->status != GRP_STATUS_JOINING)
     return;
+  if (core->view == NULL)
+    {
+      /* The DECIDE answers our JOIN: a round trip with the member that sent
+       * it, as good as an answered ping (core.c, crash reports). */
+      grp_core_peer (core, msg->from)->echo = core->last_join_sent;
+    }
   grp_vc_install (core, value);
 }
 
@@ -664,6 +670,7 @@ grp_vc_install (GrpCore *core,
     grp_core_remember_addr (core, &value->members[i]);
   core->last_leader_heard = core->now;
   core->installed_at = core->now;
+  core->last_ping_at = G_MININT64 / 2; /* round trips with the new view at once */
   core->leader_stamp = 0;
   core->last_ack_sent = 0;
 
