@@ -7,7 +7,9 @@ set -euo pipefail
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$top"
 
-packages=(meson ninja-build pkg-config gcc libglib2.0-dev libjson-glib-dev iproute2)
+packages=(meson ninja-build pkg-config gcc libglib2.0-dev libjson-glib-dev iproute2
+          # the window, its data files, and the GUI tests under Xvfb
+          libgtk-4-dev desktop-file-utils appstream xvfb xauth xdotool imagemagick)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -17,17 +17,25 @@ static void
 grp_history_view_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
 {
   GrpHistoryView *self = GRP_HISTORY_VIEW (widget);
-  float w = (float) gtk_widget_get_width (widget) / GRP_WORKER_HISTORY;
-  float h = (float) gtk_widget_get_height (widget);
+  /* On a dark frame (like the text card), so that a cell the color of the
+   * window -- the newest one, always -- still shows. */
+  const float pad = 2.0f;
+  float width = (float) gtk_widget_get_width (widget);
+  float h = (float) gtk_widget_get_height (widget) - 2 * pad;
+  float w = (width - 2 * pad) / GRP_WORKER_HISTORY;
   /* Right-aligned: the newest color is always in the last cell. */
   guint first = GRP_WORKER_HISTORY - self->n;
+  GdkRGBA frame = { 0, 0, 0, 0.62f };
+
+  gtk_snapshot_append_color (snapshot, &frame,
+                             &GRAPHENE_RECT_INIT (0, 0, width, gtk_widget_get_height (widget)));
 
   for (guint i = 0; i < self->n; i++)
     {
       guint32 c = self->colors[i];
       GdkRGBA rgba = { ((c >> 16) & 0xff) / 255.0f, ((c >> 8) & 0xff) / 255.0f, (c & 0xff) / 255.0f, 1.0f };
 
-      gtk_snapshot_append_color (snapshot, &rgba, &GRAPHENE_RECT_INIT ((first + i) * w, 0, w + 0.5f, h));
+      gtk_snapshot_append_color (snapshot, &rgba, &GRAPHENE_RECT_INIT (pad + (first + i) * w, pad, w - 1, h));
     }
 }
 

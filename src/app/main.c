@@ -3,7 +3,8 @@
  * Takes the options of groupy-node (same parser).  Several run side by side:
  * the application is G_APPLICATION_NON_UNIQUE.  Closing the window or
  * "Crash" (Ctrl+K) kills the worker like kill -9; Ctrl+Q, SIGTERM and
- * SIGINT leave the group cleanly; SIGUSR1 stops multicasting. */
+ * SIGINT leave the group cleanly; SIGUSR1 stops multicasting, SIGUSR2
+ * starts it again. */
 #include <glib-unix.h>
 #include <gtk/gtk.h>
 #include <stdio.h>
@@ -55,6 +56,15 @@ static void
 quit_activated (GSimpleAction *action, GVariant *param, gpointer data)
 {
   leave_and_quit (data);
+}
+
+static gboolean
+on_usr2 (gpointer data)
+{
+  App *app = data;
+
+  grp_worker_resume (app->worker);
+  return G_SOURCE_CONTINUE;
 }
 
 static void
@@ -141,6 +151,7 @@ main (int argc, char **argv)
   g_unix_signal_add (SIGTERM, on_term, &app);
   g_unix_signal_add (SIGINT, on_term, &app);
   g_unix_signal_add (SIGUSR1, on_usr1, &app);
+  g_unix_signal_add (SIGUSR2, on_usr2, &app);
 
   status = g_application_run (G_APPLICATION (app.app), 1, args);
   g_object_unref (app.app);

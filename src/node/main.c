@@ -1,7 +1,7 @@
 /* groupy-node: the headless worker.
  *
  * SIGUSR1 stops multicasting (delivery goes on), so a group can be let go
- * quiet before it is stopped.
+ * quiet before it is stopped; SIGUSR2 starts it again.
  *
  * Exit status: 0 after a clean leave (SIGTERM, SIGINT), 1 if the member was
  * left out and could not rejoin, 2 for anything the user must fix (bad
@@ -59,6 +59,15 @@ on_usr1 (gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
+static gboolean
+on_usr2 (gpointer data)
+{
+  Node *node = data;
+
+  grp_worker_resume (node->worker);
+  return G_SOURCE_CONTINUE;
+}
+
 static void
 started (GObject *source, GAsyncResult *res, gpointer data)
 {
@@ -113,6 +122,7 @@ main (int argc, char **argv)
   g_unix_signal_add (SIGTERM, on_signal, &node);
   g_unix_signal_add (SIGINT, on_signal, &node);
   g_unix_signal_add (SIGUSR1, on_usr1, &node);
+  g_unix_signal_add (SIGUSR2, on_usr2, &node);
   g_signal_connect (grp_worker_get_group (node.worker), "failed", G_CALLBACK (on_failed), &node);
   grp_worker_start_async (node.worker, started, &node);
   g_main_loop_run (node.loop);

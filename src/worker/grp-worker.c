@@ -285,6 +285,17 @@ grp_worker_quiesce (GrpWorker *self)
 }
 
 void
+grp_worker_resume (GrpWorker *self)
+{
+  g_autoptr(GString) line = g_string_new ("{\"ev\":\"resume\"}");
+
+  self->opt.count = -1;
+  log_line (self, line);
+  if (self->send_id == 0)
+    schedule_send (self);
+}
+
+void
 grp_worker_crash (GrpWorker *self)
 {
   die_now (self);

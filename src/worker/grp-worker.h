@@ -36,6 +36,8 @@ gboolean    grp_worker_stop_finish (GrpWorker *self, GAsyncResult *result, GErro
 /* Let the group go quiet (SIGUSR1): stop multicasting and crash
  * injection; keep delivering. */
 void        grp_worker_quiesce (GrpWorker *self);
+/* Start multicasting again (SIGUSR2), with no count limit. */
+void        grp_worker_resume (GrpWorker *self);
 /* Die as kill -9 would, part-way through the next broadcast if leading. */
 void        grp_worker_crash (GrpWorker *self);
 
