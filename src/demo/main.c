@@ -84,6 +84,7 @@ live_worker (Demo *d, Worker *except)
 }
 
 static void spawn (Demo *d);
+static gboolean watch_logs (gpointer data);
 
 static void
 on_exit (GObject *source, GAsyncResult *res, gpointer data)
@@ -102,7 +103,10 @@ on_exit (GObject *source, GAsyncResult *res, gpointer data)
       g_main_loop_quit (d->loop);
       return;
     }
-  if (g_subprocess_get_if_signaled (p))
+  watch_logs (d); /* an injected crash says so in its log: tell that first */
+  if (w->crashed_logged)
+    ;
+  else if (g_subprocess_get_if_signaled (p))
     say ("%s died (%s)", w->name, g_subprocess_get_term_sig (p) == SIGKILL ? "killed" : g_strsignal (g_subprocess_get_term_sig (p)));
   else if (g_subprocess_get_exit_status (p) == 2)
     say ("%s could not join (see its window's terminal output)", w->name);
@@ -168,6 +172,9 @@ static gboolean
 watch_logs (gpointer data)
 {
   Demo *d = data;
+
+  if (d->stopping)
+    return G_SOURCE_CONTINUE; /* the leaves of the shutdown are no news */
 
   for (guint i = 0; i < d->workers->len; i++)
     {
