@@ -2,6 +2,7 @@
  * scripted network (FIFO queues, a hand-driven clock).  The randomized
  * campaign lives in sim/; these tests pin down each guarantee on its own. */
 #include "grp-core.h"
+#include "grp-color.h"
 
 #include <string.h>
 
@@ -70,11 +71,8 @@ t_deliver (GrpCore *core, guint64 seq, GrpId origin, guint64 ctr, GBytes *payloa
 {
   TNode *n = data;
   const guint8 *p = g_bytes_get_data (payload, NULL);
-  guint8 r = n->color[0];
 
-  n->color[0] = n->color[1];
-  n->color[1] = n->color[2];
-  n->color[2] = (guint8) (r + p[0]);
+  grp_color_apply (n->color, p[0]);
   g_array_append_val (n->seqs, seq);
   g_array_append_val (n->ctrs, ctr);
 }

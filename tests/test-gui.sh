@@ -37,14 +37,7 @@ export DISPLAY=":$(head -n 1 "$work/display")"
 unset DBUS_SESSION_BUS_ADDRESS WAYLAND_DISPLAY
 echo "Xvfb on $DISPLAY"
 
-wait_for() { # description command...  (bounded: 20 s)
-  local what=$1; shift
-  for _ in $(seq 1 400); do
-    if "$@"; then return 0; fi
-    sleep 0.05
-  done
-  echo "timed out waiting for $what"; tail -n 2 "$work"/*.log; exit 1
-}
+. "$(dirname "$0")/wait-for.sh"
 
 opts=(--sleep 40 --crash-rate 0 --heartbeat 50 --suspect-timeout 600)
 names=(w0 w1 w2 w3)

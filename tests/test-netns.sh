@@ -55,15 +55,7 @@ start() { # ns name listen [join]
   echo "$name did not start:"; cat "$work/$name.err"; exit 1
 }
 
-# wait_for DESCRIPTION COMMAND...: poll (bounded, 15 s) until COMMAND holds
-wait_for() {
-  local what=$1; shift
-  for _ in $(seq 1 300); do
-    if "$@"; then return 0; fi
-    sleep 0.05
-  done
-  echo "timed out waiting for $what"; tail -n 3 "$work"/*.log; exit 1
-}
+. "$(dirname "$0")/wait-for.sh"
 
 last_view_has() { # log members...
   local log=$1; shift

@@ -5,7 +5,6 @@
  * "Crash" (Ctrl+K) kills the worker like kill -9; Ctrl+Q, SIGTERM and
  * SIGINT leave the group cleanly; SIGUSR1 stops multicasting, SIGUSR2
  * starts it again. */
-#include <glib-unix.h>
 #include <gtk/gtk.h>
 #include <stdio.h>
 
@@ -15,56 +14,22 @@ typedef struct {
   GtkApplication *app;
   GrpWorker *worker;
   int status;
-  gboolean stopping;
 } App;
 
 static void
-stopped (GObject *source, GAsyncResult *res, gpointer data)
+on_stopped (GrpWorker *worker, gpointer data)
 {
   App *app = data;
 
-  grp_worker_stop_finish (app->worker, res, NULL);
   g_application_quit (G_APPLICATION (app->app));
-}
-
-static void
-leave_and_quit (App *app)
-{
-  if (app->stopping)
-    return;
-  app->stopping = TRUE;
-  grp_worker_stop_async (app->worker, stopped, app);
-}
-
-static gboolean
-on_term (gpointer data)
-{
-  leave_and_quit (data);
-  return G_SOURCE_CONTINUE;
-}
-
-static gboolean
-on_usr1 (gpointer data)
-{
-  App *app = data;
-
-  grp_worker_quiesce (app->worker);
-  return G_SOURCE_CONTINUE;
 }
 
 static void
 quit_activated (GSimpleAction *action, GVariant *param, gpointer data)
 {
-  leave_and_quit (data);
-}
-
-static gboolean
-on_usr2 (gpointer data)
-{
   App *app = data;
 
-  grp_worker_resume (app->worker);
-  return G_SOURCE_CONTINUE;
+  grp_worker_stop (app->worker);
 }
 
 static void
@@ -148,10 +113,8 @@ main (int argc, char **argv)
   gtk_application_set_accels_for_action (app.app, "app.quit", quit_accels);
   g_signal_connect (app.app, "activate", G_CALLBACK (activate), &app);
   g_signal_connect (grp_worker_get_group (app.worker), "failed", G_CALLBACK (on_failed), &app);
-  g_unix_signal_add (SIGTERM, on_term, &app);
-  g_unix_signal_add (SIGINT, on_term, &app);
-  g_unix_signal_add (SIGUSR1, on_usr1, &app);
-  g_unix_signal_add (SIGUSR2, on_usr2, &app);
+  grp_worker_handle_signals (app.worker);
+  g_signal_connect (app.worker, "stopped", G_CALLBACK (on_stopped), &app);
 
   status = g_application_run (G_APPLICATION (app.app), 1, args);
   g_object_unref (app.app);

@@ -8,7 +8,6 @@
  * options, an unreachable --join, a port in use, a refused name).  An
  * injected crash ends the process with SIGKILL, like kill -9.
  */
-#include <glib-unix.h>
 #include <stdio.h>
 
 #include "grp-worker.h"
@@ -17,7 +16,6 @@ typedef struct {
   GMainLoop *loop;
   GrpWorker *worker;
   int status;
-  gboolean stopping;
   gboolean joined;
 } Node;
 
@@ -30,42 +28,11 @@ fatal (Node *node, int status, const char *what, const GError *error)
 }
 
 static void
-stopped (GObject *source, GAsyncResult *res, gpointer data)
+on_stopped (GrpWorker *worker, gpointer data)
 {
   Node *node = data;
 
-  grp_worker_stop_finish (node->worker, res, NULL);
   g_main_loop_quit (node->loop);
-}
-
-static gboolean
-on_signal (gpointer data)
-{
-  Node *node = data;
-
-  if (node->stopping)
-    return G_SOURCE_CONTINUE;
-  node->stopping = TRUE;
-  grp_worker_stop_async (node->worker, stopped, node);
-  return G_SOURCE_CONTINUE;
-}
-
-static gboolean
-on_usr1 (gpointer data)
-{
-  Node *node = data;
-
-  grp_worker_quiesce (node->worker);
-  return G_SOURCE_CONTINUE;
-}
-
-static gboolean
-on_usr2 (gpointer data)
-{
-  Node *node = data;
-
-  grp_worker_resume (node->worker);
-  return G_SOURCE_CONTINUE;
 }
 
 static void
@@ -119,10 +86,8 @@ main (int argc, char **argv)
   printf ("%s listening on %s\n", grp_worker_get_name (node.worker), grp_worker_get_address (node.worker));
   fflush (stdout);
 
-  g_unix_signal_add (SIGTERM, on_signal, &node);
-  g_unix_signal_add (SIGINT, on_signal, &node);
-  g_unix_signal_add (SIGUSR1, on_usr1, &node);
-  g_unix_signal_add (SIGUSR2, on_usr2, &node);
+  grp_worker_handle_signals (node.worker);
+  g_signal_connect (node.worker, "stopped", G_CALLBACK (on_stopped), &node);
   g_signal_connect (grp_worker_get_group (node.worker), "failed", G_CALLBACK (on_failed), &node);
   grp_worker_start_async (node.worker, started, &node);
   g_main_loop_run (node.loop);

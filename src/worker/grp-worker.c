@@ -1,6 +1,9 @@
 /* grp-worker.c: the color worker and its event log. */
 #include "grp-worker.h"
 
+#include "grp-color.h"
+
+#include <glib-unix.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -26,6 +29,8 @@ struct _GrpWorker {
   guint32 history[GRP_WORKER_HISTORY];
   guint n_history;
   GTask *start_task;
+  gboolean stopping;
+  guint signal_ids[4];
 };
 
 G_DEFINE_FINAL_TYPE (GrpWorker, grp_worker, G_TYPE_OBJECT)
@@ -40,6 +45,13 @@ enum {
 };
 
 static GParamSpec *properties[N_PROPS];
+
+enum {
+  SIGNAL_STOPPED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
 
 /* ---- the log ---------------------------------------------------------- */
 
@@ -101,7 +113,7 @@ on_delivered (GrpGroup *group, guint64 seq, const char *from, guint64 ctr, GByte
   gsize len;
   const guint8 *p = g_bytes_get_data (payload, &len);
   guint64 k;
-  guint8 n, r;
+  guint8 n;
   g_autoptr(GString) line = g_string_new ("{\"ev\":\"deliver\",\"seq\":");
 
   if (len != PAYLOAD_LEN || p[8] < 1 || p[8] > 20)
@@ -113,10 +125,7 @@ on_delivered (GrpGroup *group, guint64 seq, const char *from, guint64 ctr, GByte
   memcpy (&k, p, 8);
   k = GUINT64_FROM_LE (k);
   n = p[8];
-  r = self->rgb[0];
-  self->rgb[0] = self->rgb[1];
-  self->rgb[1] = self->rgb[2];
-  self->rgb[2] = (guint8) ((r + n) % 256);
+  grp_color_apply (self->rgb, n);
   push_history (self);
   g_string_append_printf (line, "%" G_GUINT64_FORMAT ",\"from\":", seq);
   json_string (line, from);
@@ -447,6 +456,54 @@ grp_worker_stop_finish (GrpWorker *self, GAsyncResult *result, GError **error)
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
+static void
+stopped (GObject *source, GAsyncResult *res, gpointer data)
+{
+  GrpWorker *self = GRP_WORKER (source);
+
+  grp_worker_stop_finish (self, res, NULL);
+  g_signal_emit (self, signals[SIGNAL_STOPPED], 0);
+}
+
+void
+grp_worker_stop (GrpWorker *self)
+{
+  if (self->stopping)
+    return;
+  self->stopping = TRUE;
+  grp_worker_stop_async (self, stopped, NULL);
+}
+
+static gboolean
+on_term (gpointer data)
+{
+  grp_worker_stop (data);
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+on_usr1 (gpointer data)
+{
+  grp_worker_quiesce (data);
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+on_usr2 (gpointer data)
+{
+  grp_worker_resume (data);
+  return G_SOURCE_CONTINUE;
+}
+
+void
+grp_worker_handle_signals (GrpWorker *self)
+{
+  self->signal_ids[0] = g_unix_signal_add (SIGTERM, on_term, self);
+  self->signal_ids[1] = g_unix_signal_add (SIGINT, on_term, self);
+  self->signal_ids[2] = g_unix_signal_add (SIGUSR1, on_usr1, self);
+  self->signal_ids[3] = g_unix_signal_add (SIGUSR2, on_usr2, self);
+}
+
 const char *
 grp_worker_get_name (GrpWorker *self)
 {
@@ -533,6 +590,8 @@ grp_worker_dispose (GObject *object)
 
   g_clear_handle_id (&self->send_id, g_source_remove);
   g_clear_handle_id (&self->crash_id, g_source_remove);
+  for (guint i = 0; i < G_N_ELEMENTS (self->signal_ids); i++)
+    g_clear_handle_id (&self->signal_ids[i], g_source_remove);
   if (self->group != NULL)
     g_signal_handlers_disconnect_by_data (self->group, self);
   g_clear_object (&self->group);
@@ -573,6 +632,10 @@ grp_worker_class_init (GrpWorkerClass *klass)
     g_param_spec_uint64 ("last-seq", NULL, NULL, 0, G_MAXUINT64, 0,
                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /* It left the group (grp_worker_stop, SIGTERM, SIGINT). */
+  signals[SIGNAL_STOPPED] = g_signal_new ("stopped", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                          0, NULL, NULL, NULL, G_TYPE_NONE, 0);
 }
 
 static void

@@ -33,6 +33,11 @@ gboolean    grp_worker_start_finish (GrpWorker *self, GAsyncResult *result, GErr
 /* Leave cleanly (SIGTERM, Ctrl-C); completes when the group let us go. */
 void        grp_worker_stop_async (GrpWorker *self, GAsyncReadyCallback callback, gpointer user_data);
 gboolean    grp_worker_stop_finish (GrpWorker *self, GAsyncResult *result, GError **error);
+/* Handle the worker's signals: SIGTERM and SIGINT leave cleanly (then
+ * "stopped" is emitted), SIGUSR1 quiesces, SIGUSR2 resumes. */
+void        grp_worker_handle_signals (GrpWorker *self);
+/* Leave cleanly, then emit "stopped"; once only. */
+void        grp_worker_stop (GrpWorker *self);
 /* Let the group go quiet (SIGUSR1): stop multicasting and crash
  * injection; keep delivering. */
 void        grp_worker_quiesce (GrpWorker *self);

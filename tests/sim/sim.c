@@ -18,6 +18,8 @@
  */
 #include "sim.h"
 
+#include "grp-color.h"
+
 #include <stdarg.h>
 #include <string.h>
 
@@ -474,7 +476,6 @@ cb_deliver (GrpCore *core, guint64 seq, GrpId origin, guint64 ctr, GBytes *paylo
   const guint8 *p = g_bytes_get_data (payload, &len);
   char key[48];
   guint64 *known;
-  guint8 r;
 
   if (!n->alive)
     return; /* the process died before this point */
@@ -483,10 +484,7 @@ cb_deliver (GrpCore *core, guint64 seq, GrpId origin, guint64 ctr, GBytes *paylo
       violation (sim, "%s delivered a payload that nobody sent", n->name);
       return;
     }
-  r = n->rgb[0];
-  n->rgb[0] = n->rgb[1];
-  n->rgb[1] = n->rgb[2];
-  n->rgb[2] = (guint8) ((r + p[0]) % 256);
+  grp_color_apply (n->rgb, p[0]);
   trace (sim, "%s delivers %" G_GUINT64_FORMAT ": change %d from %" G_GINT64_MODIFIER "x#%" G_GUINT64_FORMAT
          " -> (%d,%d,%d)", n->name, seq, p[0], origin, ctr, n->rgb[0], n->rgb[1], n->rgb[2]);
   if (!check_position (sim, n, seq, GRP_ENTRY_DATA, origin, ctr, 0, n->cur_view))
