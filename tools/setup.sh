@@ -9,7 +9,9 @@ cd "$top"
 
 packages=(meson ninja-build pkg-config gcc libglib2.0-dev libjson-glib-dev iproute2
           # the window, its data files, and the GUI tests under Xvfb
-          libgtk-4-dev desktop-file-utils appstream xvfb xauth xdotool imagemagick)
+          libgtk-4-dev desktop-file-utils appstream xvfb xauth xdotool imagemagick
+          # what GTK needs at run time to start without a warning
+          adwaita-icon-theme dconf-gsettings-backend libgl1-mesa-dri fonts-dejavu-core)
 
 missing=()
 for p in "${packages[@]}"; do
@@ -20,7 +22,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
   $sudo apt-get update -q
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q "${missing[@]}"
 fi
 
 if [ ! -f build/build.ninja ]; then
