@@ -639,6 +639,65 @@ test_leave (void)
   net_clear (&net);
 }
 
+/* Everyone stops at once (SIGTERM to every worker): whatever views the
+ * leaves produce, no two members may install different views with one id. */
+static void
+test_simultaneous_leaves (void)
+{
+  for (guint k = 2; k <= 4; k++)
+    for (guint order = 0; order < k; order++)
+      {
+        Net net;
+        GHashTable *views = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+
+        net_init (&net, GRP_DELIVERY_AGREED);
+        group (&net, k);
+        for (guint i = 0; i < k; i++)
+          grp_core_leave (net.nodes[(i + order) % k].core, net.now);
+        /* Nobody stays: no view removes them all; each leaver ends by its
+         * leave timeout (join_timeout, 1 s here). */
+        for (int t = 0; t < 1200; t += 5)
+          {
+            advance (&net, 5);
+            for (guint i = 0; i < k; i++)
+              {
+                const GrpView *v = grp_core_get_view (net.nodes[i].core);
+                GrpId *leader = g_hash_table_lookup (views, &v->id);
+
+                if (leader == NULL)
+                  g_hash_table_insert (views, g_memdup2 (&v->id, sizeof v->id),
+                                       g_memdup2 (&v->members[0].id, sizeof (GrpId)));
+                else
+                  g_assert_cmpuint (*leader, ==, v->members[0].id);
+              }
+          }
+        for (guint i = 0; i < k; i++)
+          g_assert_cmpint (net.nodes[i].status, ==, GRP_STATUS_LEFT);
+        g_hash_table_unref (views);
+        net_clear (&net);
+      }
+
+  /* All but one leave at once, in every order: the one who stays ends up
+   * alone and leading, the others left. */
+  for (guint k = 2; k <= 4; k++)
+    for (guint stay = 0; stay < k; stay++)
+      {
+        Net net;
+
+        net_init (&net, GRP_DELIVERY_AGREED);
+        group (&net, k);
+        for (guint i = 0; i < k; i++)
+          if (i != stay)
+            grp_core_leave (net.nodes[i].core, net.now);
+        advance (&net, 300);
+        for (guint i = 0; i < k; i++)
+          g_assert_cmpint (net.nodes[i].status, ==, i == stay ? GRP_STATUS_MEMBER : GRP_STATUS_LEFT);
+        g_assert_true (grp_core_is_leader (net.nodes[stay].core));
+        g_assert_cmpuint (grp_core_get_view (net.nodes[stay].core)->n_members, ==, 1);
+        net_clear (&net);
+      }
+}
+
 static void
 test_false_suspicion_rejoin (void)
 {
@@ -705,5 +764,6 @@ main (int argc, char **argv)
   g_test_add_func ("/core/slow-member-excluded", test_slow_member_excluded);
   g_test_add_func ("/core/leave", test_leave);
   g_test_add_func ("/core/false-suspicion-rejoin", test_false_suspicion_rejoin);
+  g_test_add_func ("/core/simultaneous-leaves", test_simultaneous_leaves);
   return g_test_run ();
 }

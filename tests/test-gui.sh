@@ -22,7 +22,9 @@ pids=()
 xvfb=""
 cleanup() {
   for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done
-  [ -n "$xvfb" ] && kill "$xvfb" 2>/dev/null || true
+  # Wait for the X server to go: it removes its socket on the way out, and
+  # must not remove the socket of the next server to take the same number.
+  if [ -n "$xvfb" ]; then kill "$xvfb" 2>/dev/null || true; wait "$xvfb" 2>/dev/null || true; fi
   if [ "${keep:-0}" = 1 ]; then echo "logs and screenshots kept in $work"; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
@@ -30,7 +32,9 @@ keep=1
 
 # Our own X server, on a display number it picks.
 exec 3> "$work/display"
-Xvfb -displayfd 3 -screen 0 1400x400x24 -nolisten tcp > "$work/xvfb.log" 2>&1 &
+# Only the socket file in /tmp/.X11-unix: no TCP, and no abstract socket that
+# another X server (in another chroot or container) could already hold.
+Xvfb -displayfd 3 -screen 0 1400x400x24 -nolisten tcp -nolisten local > "$work/xvfb.log" 2>&1 &
 xvfb=$!
 for _ in $(seq 1 100); do [ -s "$work/display" ] && break; sleep 0.05; done
 export DISPLAY=":$(head -n 1 "$work/display")"
@@ -134,7 +138,9 @@ for n in "${names[@]}"; do [ "$n" != "$leader" ] && [ "$n" != "$closed" ] && sur
 for n in "${survivors[@]}"; do kill -USR2 "${pid[$n]}"; done
 kill -9 "${pid[$leader]}"
 xdotool windowfocus --sync "${wid[$closed]}"
-xdotool key --window "${wid[$closed]}" --clearmodifiers ctrl+w
+# Typed (XTEST) into the focused window, as a person would; the window is
+# gone before the key is released, which is the point.
+xdotool key --clearmodifiers ctrl+w
 closed_exit() { ! kill -0 "${pid[$closed]}" 2>/dev/null; }
 wait_for "$closed's window to close" closed_exit
 echo "phase 2: killed $leader (the leader), closed $closed's window"

@@ -299,6 +299,20 @@ read_log (Checker *c, const char *path, GError **error)
   return TRUE;
 }
 
+/* Did a and b end after the same change?  An incarnation that took the state
+ * at S and delivered no change since ended after the last change before S. */
+static gboolean
+same_last_change (const Inc *a, const Inc *b)
+{
+  if (a->last_data == b->last_data)
+    return TRUE;
+  if (a->last_data == 0 && a->state_seq != 0)
+    return b->last_data < a->state_seq;
+  if (b->last_data == 0 && b->state_seq != 0)
+    return a->last_data < b->state_seq;
+  return FALSE;
+}
+
 /* Every multicast of an incarnation that lived to the end was delivered,
  * by the group and by the sender itself (a worker leaves only once its own
  * changes are delivered). */
@@ -333,7 +347,7 @@ check_survivors (Checker *c)
         }
       if (ref == NULL)
         ref = inc;
-      else if (c->same_end && (ref->last_data != inc->last_data || memcmp (ref->color, inc->color, 3) != 0))
+      else if (c->same_end && (!same_last_change (ref, inc) || memcmp (ref->color, inc->color, 3) != 0))
         violate (c, "members that lived to the end did not finish together: %s's last change at %"
                  G_GUINT64_FORMAT " with (%u,%u,%u), %s's at %" G_GUINT64_FORMAT " with (%u,%u,%u)",
                  ref->name, ref->last_data, ref->color[0], ref->color[1], ref->color[2],

@@ -89,7 +89,8 @@ typedef enum {
   GRP_MSG_NAK,          /* lo, hi: "send me these positions again" */
   GRP_MSG_STATE,        /* seq, payload, seen: state transfer to a newcomer */
   GRP_MSG_STATE_REQ,    /* newcomer asks the leader to send the state again */
-  GRP_MSG_LEAVE,        /* member asks to leave; from the leader: "take over" */
+  GRP_MSG_LEAVE,        /* member asks the leader to let it leave; with dead: a
+                           hand-off, "take over and remove these leavers" */
   GRP_MSG_PREPARE,      /* view = slot, ballot, high = proposer's recv_upto, lo = its log floor */
   GRP_MSG_PROMISE,      /* view = slot, ballot, recv_upto, has_state, entries, accepted_ballot, value, dead */
   GRP_MSG_REJECT,       /* view = slot, ballot = the higher ballot promised */
@@ -126,7 +127,8 @@ typedef struct {
   GrpView *value;
   GPtrArray *entries;   /* of GrpEntry*, may be NULL */
   GArray *seen;         /* of GrpSeen, may be NULL */
-  GArray *dead;         /* PROMISE: GrpId of members the sender saw crash in touch; may be NULL */
+  GArray *dead;         /* PROMISE: GrpId of members the sender saw crash in touch;
+                           LEAVE: the leavers of a hand-off; may be NULL */
 } GrpMsg;
 
 /* The highest counter sequenced for one origin: the duplicate filter that

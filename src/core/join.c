@@ -222,6 +222,42 @@ grp_join_on_state_req (GrpCore *core,
     send_state_to (core, msg->from);
 }
 
+/* Hand the leadership over: ask the first member after us that is not known
+ * to be leaving to run the view change that removes every leaver.  A member
+ * that is leaving too adds itself and passes it on; if nobody stays, the
+ * group dissolves and each leaver ends by its leave timeout. */
+static void
+send_handoff (GrpCore *core, GArray *leavers)
+{
+  int me = grp_view_index (core->view, core->self.id);
+
+  for (guint i = (guint) me + 1; i < core->view->n_members; i++)
+    {
+      GrpId id = core->view->members[i].id;
+      gboolean leaving = FALSE;
+      g_autoptr(GrpMsg) msg = NULL;
+
+      for (guint k = 0; k < leavers->len; k++)
+        leaving |= g_array_index (leavers, GrpId, k) == id;
+      if (leaving || grp_core_peer (core, id)->dead)
+        continue;
+      msg = grp_msg_new (GRP_MSG_LEAVE, core->self.id, core->view->id);
+      msg->dead = g_array_copy (leavers);
+      grp_core_send (core, id, msg);
+      return;
+    }
+}
+
+static void
+handoff_from_leader (GrpCore *core)
+{
+  g_autoptr(GArray) leavers = g_array_copy (core->pending_leaves);
+
+  if (!grp_join_is_leaving (core, core->self.id))
+    g_array_append_val (leavers, core->self.id);
+  send_handoff (core, leavers);
+}
+
 void
 grp_core_leave (GrpCore *core,
                 gint64   now)
@@ -246,7 +282,7 @@ grp_core_leave (GrpCore *core,
        * change that removes us; we still promise, so nothing is lost. */
       core->frozen = TRUE;
       core->freeze_upto = core->recv_upto;
-      grp_core_send (core, core->view->members[1].id, msg);
+      handoff_from_leader (core);
     }
   else
     grp_core_send (core, grp_view_leader (core->view), msg);
@@ -269,6 +305,30 @@ grp_join_on_leave (GrpCore *core,
 {
   GrpId id = msg->from;
 
+  if (msg->dead != NULL)
+    {
+      /* A hand-off: remove every leaver it names. */
+      for (guint i = 0; i < msg->dead->len; i++)
+        {
+          GrpId l = g_array_index (msg->dead, GrpId, i);
+
+          if (!grp_join_is_leaving (core, l))
+            g_array_append_val (core->pending_leaves, l);
+          if (l == grp_view_leader (core->view))
+            grp_core_peer (core, l)->suspected = TRUE;
+        }
+      if (core->leaving)
+        {
+          g_autoptr(GArray) leavers = g_array_copy (msg->dead);
+
+          g_array_append_val (leavers, core->self.id);
+          send_handoff (core, leavers);
+        }
+      else if (core->vc != GRP_VC_PREPARING && core->vc != GRP_VC_ACCEPTING)
+        grp_vc_start (core);
+      return;
+    }
+
   for (guint i = 0; i < core->pending_leaves->len; i++)
     if (g_array_index (core->pending_leaves, GrpId, i) == id)
       goto start;
@@ -276,14 +336,10 @@ grp_join_on_leave (GrpCore *core,
 start:
   if (grp_core_i_lead (core))
     {
-      if (core->vc == GRP_VC_NONE && !core->frozen)
+      if (core->leaving)
+        handoff_from_leader (core); /* leaving too: pass both on */
+      else if (core->vc == GRP_VC_NONE && !core->frozen)
         grp_vc_start (core);
-    }
-  else if (id == grp_view_leader (core->view) && core->vc != GRP_VC_PREPARING &&
-           core->vc != GRP_VC_ACCEPTING)
-    {
-      grp_core_peer (core, id)->suspected = TRUE;
-      grp_vc_start (core);
     }
 }
 
@@ -335,11 +391,14 @@ grp_join_tick (GrpCore *core)
         grp_core_set_status (core, GRP_STATUS_LEFT, NULL);
       else if (core->now - core->last_join_sent >= resend && core->vc == GRP_VC_NONE)
         {
-          g_autoptr(GrpMsg) msg = grp_msg_new (GRP_MSG_LEAVE, core->self.id, core->view->id);
-          guint to = grp_core_i_lead (core) ? 1 : 0;
+          if (grp_core_i_lead (core))
+            handoff_from_leader (core);
+          else
+            {
+              g_autoptr(GrpMsg) msg = grp_msg_new (GRP_MSG_LEAVE, core->self.id, core->view->id);
 
-          if (to < core->view->n_members)
-            grp_core_send (core, core->view->members[to].id, msg);
+              grp_core_send (core, grp_view_leader (core->view), msg);
+            }
           core->last_join_sent = core->now;
         }
     }

@@ -725,11 +725,17 @@ do_fault (Sim *sim)
     }
   else if (what < 88)
     {
-      n = random_live (sim, TRUE);
-      if (n != NULL && n_members_up (sim) > 2)
+      /* One member leaves, or two at the same moment (the leader often). */
+      guint leavers = chance (sim, 0.4) ? 2 : 1;
+
+      for (guint l = 0; l < leavers; l++)
         {
-          trace (sim, "LEAVE %s", n->name);
-          grp_core_leave (n->core, sim->now);
+          n = l == 0 && chance (sim, 0.3) ? current_leader (sim) : random_live (sim, TRUE);
+          if (n != NULL && n_members_up (sim) > 2)
+            {
+              trace (sim, "LEAVE %s", n->name);
+              grp_core_leave (n->core, sim->now);
+            }
         }
     }
   else
