@@ -30,8 +30,8 @@ trap cleanup EXIT
 
 # Where namespaces cannot be made at all (a chroot, a restricted container),
 # say so and skip; anywhere they can, every step below must work.
-if ! err=$(ip netns add "$nsa" 2>&1); then
-  echo "skipped: cannot create network namespaces here: $err"
+if ! err=$( { ip netns add "$nsa" && ip netns exec "$nsa" true; } 2>&1); then
+  echo "skipped: cannot create or enter network namespaces here: $err"
   exit 77
 fi
 ip netns add "$nsb"

@@ -177,7 +177,8 @@ grp_vc_start (GrpCore *core)
   GrpPromise self = { core->self.id, 0, TRUE, FALSE };
   guint64 n;
 
-  if (!core->has_state || core->view == NULL)
+  /* A member that is leaving never proposes: its view would include it. */
+  if (!core->has_state || core->view == NULL || core->leaving)
     return;
   n = MAX (core->promised.n, core->accepted_ballot.n);
   n = MAX (n, core->ballot.n) + 1;

@@ -575,9 +575,25 @@ grp_transport_flush_sync (GrpTransport *self)
     conn_write_sync (g_ptr_array_index (self->conns, i));
 }
 
+static gboolean
+writes_in_flight (GrpTransport *self)
+{
+  for (guint i = 0; i < self->conns->len; i++)
+    if (((Conn *) g_ptr_array_index (self->conns, i))->writing != NULL)
+      return TRUE;
+  return FALSE;
+}
+
 void
 grp_transport_close (GrpTransport *self)
 {
+  gint64 deadline = g_get_monotonic_time () + 200 * 1000;
+
+  /* Let writes under way finish (briefly): a BYE cannot follow half a frame,
+   * and without a BYE peers would take our going for a crash. */
+  while (writes_in_flight (self) && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, FALSE);
+  grp_transport_flush_sync (self);
   while (self->conns->len > 0)
     {
       Conn *c = g_ptr_array_index (self->conns, 0);
