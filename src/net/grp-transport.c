@@ -531,12 +531,6 @@ grp_transport_send (GrpTransport *self, GrpId to, const char *addr, GrpMsg *msg)
   schedule_flush (self);
 }
 
-static void
-probe_done (GObject *source, GAsyncResult *res, gpointer data)
-{
-  /* nothing: the task is completed by on_hello or conn_close */
-}
-
 void
 grp_transport_probe_async (GrpTransport        *self,
                            const char          *addr,
@@ -547,7 +541,7 @@ grp_transport_probe_async (GrpTransport        *self,
   GTask *task = g_task_new (self, cancellable, callback, user_data);
   Conn *c = dial (self, addr, 0);
 
-  (void) probe_done;
+  /* Completed by on_hello (the peer said who it is) or conn_close. */
   c->probe = task;
 }
 
