@@ -23,6 +23,8 @@ typedef struct {
   guint excluded;
   gboolean exit_seen;
   gboolean quiet;    /* it stopped multicasting (SIGUSR1) */
+  guint sends;       /* its own multicasts, since its last state */
+  guint own_delivers; /* of which it delivered */
   char *leader;      /* of the last view */
   char **members;    /* of the last view */
   guint64 view_id;
@@ -194,7 +196,7 @@ log_info_clear (LogInfo *i)
 }
 
 static void
-read_line (LogInfo *info, const char *line, JsonParser *parser)
+read_line (LogInfo *info, const char *line, JsonParser *parser, const char *own_from)
 {
   JsonObject *o;
   const char *ev;
@@ -204,6 +206,13 @@ read_line (LogInfo *info, const char *line, JsonParser *parser)
     {
       info->delivers++;
       info->last_seq = g_ascii_strtoull (line + strlen ("{\"ev\":\"deliver\",\"seq\":"), NULL, 10);
+      if (strstr (line, own_from) != NULL)
+        info->own_delivers++;
+      return;
+    }
+  if (g_str_has_prefix (line, "{\"ev\":\"send\""))
+    {
+      info->sends++;
       return;
     }
   if (!json_parser_load_from_data (parser, line, -1, NULL))
@@ -227,7 +236,10 @@ read_line (LogInfo *info, const char *line, JsonParser *parser)
   else if (g_str_equal (ev, "crash"))
     info->crashes++;
   else if (g_str_equal (ev, "state"))
-    info->states++;
+    {
+      info->states++;
+      info->sends = info->own_delivers = 0; /* a new incarnation: count from here */
+    }
   else if (g_str_equal (ev, "excluded"))
     info->excluded++;
   else if (g_str_equal (ev, "exit"))
@@ -242,6 +254,7 @@ refresh (Proc *p)
 {
   g_autoptr(JsonParser) parser = NULL;
   g_autofree char *text = NULL;
+  g_autofree char *own_from = g_strdup_printf ("\"from\":\"%s\"", p->name);
   gsize len;
   char *line, *nl;
 
@@ -252,7 +265,7 @@ refresh (Proc *p)
     {
       *nl = '\0';
       if (*line)
-        read_line (&p->info, line, parser);
+        read_line (&p->info, line, parser, own_from);
     }
   p->read_to = line - text;
   return &p->info;
@@ -369,30 +382,6 @@ all_exited (Fixture *f, gpointer data)
 
 static const LogInfo *info_of (Proc *p);
 
-static guint
-own_deliveries (Proc *p, guint *sends)
-{
-  g_autofree char *text = NULL;
-  g_autofree char *from = g_strdup_printf ("\"from\":\"%s\"", p->name);
-  g_auto(GStrv) lines = NULL;
-  guint n = 0;
-
-  *sends = 0;
-  if (!g_file_get_contents (p->log, &text, NULL, NULL))
-    return 0;
-  lines = g_strsplit (text, "\n", -1);
-  for (guint i = 0; lines[i]; i++)
-    {
-      if (g_str_has_prefix (lines[i], "{\"ev\":\"send\""))
-        (*sends)++;
-      else if (g_str_has_prefix (lines[i], "{\"ev\":\"deliver\"") && strstr (lines[i], from))
-        n++;
-      else if (g_str_has_prefix (lines[i], "{\"ev\":\"state\""))
-        n = *sends = 0; /* a new incarnation: count from here */
-    }
-  return n;
-}
-
 /* Quiet: every live worker delivered all it sent since it (re)joined, and
  * all are in one view at the same position. */
 static gboolean
@@ -401,9 +390,9 @@ quiet (Fixture *f, gpointer data)
   for (guint i = 0; i < f->procs->len; i++)
     {
       Proc *p = live (f, i);
-      guint sends;
+      const LogInfo *info = p != NULL ? info_of (p) : NULL;
 
-      if (p != NULL && (!info_of (p)->quiet || own_deliveries (p, &sends) < sends))
+      if (info != NULL && (!info->quiet || info->own_delivers < info->sends))
         return FALSE;
     }
   return all_in_one_view (f, GINT_TO_POINTER (1));

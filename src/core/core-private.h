@@ -19,7 +19,6 @@ typedef struct {
   guint64 acked;           /* leader: highest contiguous position it holds */
   gint64 echo;             /* latest of our stamps it echoed: last sure round trip */
   gint64 their_stamp;      /* latest stamp it sent us, to echo back */
-  gboolean has_state;      /* leader: acked with state */
   gboolean suspected;      /* silent past the timeout */
   gboolean dead;           /* confirmed crashed */
 } GrpPeer;
@@ -111,7 +110,6 @@ struct _GrpCore {
   GArray *promises;           /* proposer: GrpPromise */
   GArray *vc_dead;            /* proposer: crashes our promisers saw in touch */
   GrpView *proposal;          /* proposer: the value being accepted */
-  guint vc_round;             /* proposer attempts in this slot */
 
   /* gms3 mode. */
   guint64 g3_expected;

@@ -130,7 +130,6 @@ grp_core_reset_peers (GrpCore *core)
       peer->last_heard = core->now;
       peer->suspected = peer->dead;
       peer->acked = 0;
-      peer->has_state = !core->view->needs_state[i];
     }
 }
 

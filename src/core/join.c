@@ -262,8 +262,6 @@ void
 grp_core_leave (GrpCore *core,
                 gint64   now)
 {
-  g_autoptr(GrpMsg) msg = NULL;
-
   core->now = now;
   if (core->status == GRP_STATUS_LEFT || core->status == GRP_STATUS_EXCLUDED ||
       core->status == GRP_STATUS_FAILED)
@@ -275,7 +273,6 @@ grp_core_leave (GrpCore *core,
     }
   core->leaving = TRUE;
   core->leave_started = now;
-  msg = grp_msg_new (GRP_MSG_LEAVE, core->self.id, core->view->id);
   if (grp_core_i_lead (core))
     {
       /* Hand over: stop sequencing and ask the next member to run the view
@@ -285,7 +282,11 @@ grp_core_leave (GrpCore *core,
       handoff_from_leader (core);
     }
   else
-    grp_core_send (core, grp_view_leader (core->view), msg);
+    {
+      g_autoptr(GrpMsg) msg = grp_msg_new (GRP_MSG_LEAVE, core->self.id, core->view->id);
+
+      grp_core_send (core, grp_view_leader (core->view), msg);
+    }
   core->last_join_sent = now;
 }
 

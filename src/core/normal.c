@@ -348,7 +348,6 @@ grp_normal_on_ack (GrpCore *core,
     return;
   peer = grp_core_peer (core, msg->from);
   peer->acked = MAX (peer->acked, msg->recv_upto);
-  peer->has_state = msg->has_state;
   peer->echo = MAX (peer->echo, msg->stamp);
   grp_normal_update_stable (core);
 }

@@ -91,7 +91,6 @@ grp_vc_reset (GrpCore *core)
   core->vc = GRP_VC_NONE;
   g_array_set_size (core->promises, 0);
   g_clear_pointer (&core->proposal, grp_view_unref);
-  core->vc_round = 0;
 }
 
 GrpMsg *
@@ -187,7 +186,6 @@ grp_vc_start (GrpCore *core)
   freeze (core);
   core->vc = GRP_VC_PREPARING;
   core->vc_since = core->vc_sent_at = core->now;
-  core->vc_round++;
   g_clear_pointer (&core->proposal, grp_view_unref);
   g_array_set_size (core->promises, 0);
   g_array_set_size (core->vc_dead, 0);
