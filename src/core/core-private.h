@@ -36,6 +36,21 @@ typedef struct {
   gboolean accepted;
 } GrpPromise;
 
+/* log.c */
+typedef struct {
+  GrpEntry **slots;  /* cap slots; position s lives at s & (cap - 1) */
+  guint64 cap;       /* a power of two */
+  guint64 count;
+  guint64 min, max;  /* every position held is in [min, max] */
+} GrpRing;
+
+void       grp_ring_init (GrpRing *ring);
+void       grp_ring_clear (GrpRing *ring);
+GrpEntry  *grp_ring_get (const GrpRing *ring, guint64 seq);
+gboolean   grp_ring_put (GrpRing *ring, GrpEntry *entry, guint64 limit);
+void       grp_ring_remove (GrpRing *ring, guint64 seq);
+void       grp_ring_remove_range (GrpRing *ring, guint64 lo, guint64 hi);
+
 typedef enum {
   GRP_VC_NONE,      /* normal operation */
   GRP_VC_WAITING,   /* leader suspected; waiting for someone to propose */
@@ -61,7 +76,7 @@ struct _GrpCore {
   gint64 leave_started;
 
   /* The log: positions (stable, ...] that are not yet trimmed. */
-  GHashTable *log;            /* guint64* seq -> GrpEntry* */
+  GrpRing log;                /* by position */
   guint64 log_lo;             /* no entry below this position */
   guint64 recv_upto;          /* highest position held with no gap below */
   guint64 high_known;         /* highest position known to exist */

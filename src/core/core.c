@@ -64,8 +64,7 @@ grp_core_new (const GrpCoreConfig    *config,
   core->debug_seq = !g_log_writer_default_would_drop (G_LOG_LEVEL_DEBUG, G_LOG_DOMAIN);
   core->peers = g_hash_table_new_full (g_int64_hash, g_int64_equal, NULL, g_free);
   core->addrs = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
-  core->log = g_hash_table_new_full (g_int64_hash, g_int64_equal, NULL,
-                                     (GDestroyNotify) grp_entry_unref);
+  grp_ring_init (&core->log);
   core->seen = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
   g_queue_init (&core->pending);
   core->next_ctr = 1;
@@ -87,7 +86,7 @@ grp_core_free (GrpCore *core)
   g_clear_pointer (&core->view, grp_view_unref);
   g_hash_table_unref (core->peers);
   g_hash_table_unref (core->addrs);
-  g_hash_table_unref (core->log);
+  grp_ring_clear (&core->log);
   g_hash_table_unref (core->seen);
   g_queue_clear_full (&core->pending, pending_free);
   g_ptr_array_unref (core->pending_joins);
@@ -546,5 +545,5 @@ grp_core_get_quorum_base (GrpCore *core)
 guint
 grp_core_get_log_size (GrpCore *core)
 {
-  return g_hash_table_size (core->log);
+  return (guint) core->log.count;
 }

@@ -21,7 +21,7 @@ GrpEntry *
 grp_log_get (GrpCore *core,
              guint64  seq)
 {
-  return g_hash_table_lookup (core->log, &seq);
+  return grp_ring_get (&core->log, seq);
 }
 
 /* Adds `entry` unless an entry of the same or a newer view holds its
@@ -42,7 +42,9 @@ grp_log_put (GrpCore  *core,
       /* Never rewrite a position we may have delivered or reported. */
       return;
     }
-  g_hash_table_replace (core->log, &entry->seq, grp_entry_ref (entry));
+  /* Legitimate positions stay within the lag limit of each other. */
+  if (!grp_ring_put (&core->log, entry, MAX ((guint64) core->cfg.max_lag * 4, 1 << 20)))
+    return;
   if (entry->seq > core->high_known)
     core->high_known = entry->seq;
   while ((old = grp_log_get (core, core->recv_upto + 1)) != NULL)
@@ -58,8 +60,7 @@ void
 grp_log_truncate_from (GrpCore *core,
                        guint64  seq)
 {
-  for (guint64 s = seq; s <= core->high_known; s++)
-    g_hash_table_remove (core->log, &s);
+  grp_ring_remove_range (&core->log, seq, G_MAXUINT64);
   if (core->recv_upto >= seq)
     core->recv_upto = seq - 1;
   if (core->high_known >= seq)
@@ -72,10 +73,10 @@ grp_log_trim (GrpCore *core)
 {
   guint64 upto = MIN (core->stable, core->delivered);
 
-  while (core->log_lo <= upto)
+  if (core->log_lo <= upto)
     {
-      g_hash_table_remove (core->log, &core->log_lo);
-      core->log_lo++;
+      grp_ring_remove_range (&core->log, core->log_lo, upto);
+      core->log_lo = upto + 1;
     }
 }
 
@@ -132,7 +133,6 @@ void
 grp_normal_deliver (GrpCore *core)
 {
   guint64 limit;
-  gboolean popped = FALSE;
 
   if (core->view == NULL || !core->has_state)
     return;
@@ -156,7 +156,6 @@ grp_normal_deliver (GrpCore *core)
                   g_queue_pop_head (&core->pending);
                   g_bytes_unref (p->payload);
                   g_free (p);
-                  popped = TRUE;
                 }
             }
           core->cb.deliver (core, e->seq, e->origin, e->ctr, e->payload, core->user_data);
@@ -169,8 +168,6 @@ grp_normal_deliver (GrpCore *core)
         }
     }
   grp_log_trim (core);
-  if (popped)
-    grp_normal_send_pending (core, FALSE);
 }
 
 /* Leader: give the next position to (origin, ctr). */
@@ -400,6 +397,18 @@ grp_normal_send_ack (GrpCore *core,
   core->last_ack_at = core->now;
 }
 
+static void
+send_req (GrpCore    *core,
+          GrpPending *p)
+{
+  g_autoptr(GrpMsg) req = grp_msg_new (GRP_MSG_REQ, core->self.id, core->view->id);
+
+  req->ctr = p->ctr;
+  req->payload = g_bytes_ref (p->payload);
+  grp_core_send (core, grp_view_leader (core->view), req);
+  p->sent_at = core->now;
+}
+
 /* Send own requests that are not known to be sequenced: those never sent
  * (window), those sent long ago (lost), or all of them (new leader). */
 void
@@ -413,17 +422,12 @@ grp_normal_send_pending (GrpCore *core,
   for (GList *l = core->pending.head; l != NULL && n < core->cfg.window; l = l->next, n++)
     {
       GrpPending *p = l->data;
-      g_autoptr(GrpMsg) req = NULL;
 
       if (p->ctr <= core->my_seq_ctr)
         continue;
       if (!all && p->sent_at != 0 && core->now - p->sent_at < core->cfg.retry_interval * 4)
         continue;
-      req = grp_msg_new (GRP_MSG_REQ, core->self.id, core->view->id);
-      req->ctr = p->ctr;
-      req->payload = g_bytes_ref (p->payload);
-      grp_core_send (core, grp_view_leader (core->view), req);
-      p->sent_at = core->now;
+      send_req (core, p);
     }
 }
 
@@ -432,8 +436,12 @@ grp_normal_send_pending (GrpCore *core,
 void
 grp_normal_sequence_own (GrpCore *core)
 {
-  GList *l = core->pending.head;
+  GList *l = core->pending.tail;
 
+  /* Own requests are sequenced in counter order: start after the last one
+   * already in the log. */
+  while (l != NULL && l->prev != NULL && ((GrpPending *) l->prev->data)->ctr > core->my_seq_ctr)
+    l = l->prev;
   while (l != NULL && can_sequence (core))
     {
       GrpPending *p = l->data;
@@ -529,7 +537,7 @@ grp_core_multicast (GrpCore *core,
        * may deliver them at once, and free p. */
       grp_normal_sequence_own (core);
     }
-  else
-    grp_normal_send_pending (core, FALSE);
+  else if (core->view != NULL && !core->frozen && core->vc == GRP_VC_NONE && !grp_core_i_lead (core))
+    send_req (core, p); /* earlier ones were sent when made, or wait for the tick */
   return ctr;
 }
