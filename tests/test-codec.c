@@ -184,13 +184,13 @@ static void
 test_rejects (void)
 {
   /* version, kind, type, from (8), view, mask */
-  const guint8 wrong_version[] = { 2, 2, 3 };
-  const guint8 bad_type[] = { 1, 2, 200, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0 };
-  const guint8 unknown_field[] = { 1, 2, 3, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0x7f };
-  const guint8 trailing[] = { 1, 2, 6, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xaa };
-  const guint8 seq_without_entries[] = { 1, 2, GRP_MSG_SEQ, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0 };
+  const guint8 wrong_version[] = { GRP_WIRE_VERSION + 1, 2, 3 };
+  const guint8 bad_type[] = { GRP_WIRE_VERSION, 2, 200, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0 };
+  const guint8 unknown_field[] = { GRP_WIRE_VERSION, 2, 3, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0x7f };
+  const guint8 trailing[] = { GRP_WIRE_VERSION, 2, 6, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xaa };
+  const guint8 seq_without_entries[] = { GRP_WIRE_VERSION, 2, GRP_MSG_SEQ, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0 };
   /* an entry count far beyond the bytes that follow */
-  const guint8 huge_count[] = { 1, 2, GRP_MSG_SEQ, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0x80, 0x80, 0x04, 0xff, 0xff, 0x03 };
+  const guint8 huge_count[] = { GRP_WIRE_VERSION, 2, GRP_MSG_SEQ, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0x80, 0x80, 0x04, 0xff, 0xff, 0x03 };
   struct { const guint8 *b; gsize n; int code; } cases[] = {
     { wrong_version, sizeof wrong_version, GRP_CODEC_ERROR_VERSION },
     { bad_type, sizeof bad_type, GRP_CODEC_ERROR_MALFORMED },

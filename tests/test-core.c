@@ -170,23 +170,33 @@ net_clear (Net *net)
     }
 }
 
-/* Deliver everything in flight, in order, including what that causes. */
+/* Deliver everything in flight, in order, including what that causes.
+ * With batching, a member's turn ends when nothing is left to read. */
 static void
 pump (Net *net)
 {
   Flight *f;
   guint guard = 0;
+  gboolean flushed;
 
-  while ((f = g_queue_pop_head (&net->flights)) != NULL)
+  do
     {
-      TNode *n = &net->nodes[f->to];
+      while ((f = g_queue_pop_head (&net->flights)) != NULL)
+        {
+          TNode *n = &net->nodes[f->to];
 
-      g_assert_cmpuint (++guard, <, 100000);
-      if (n->alive && !n->cut)
-        grp_core_receive (n->core, f->msg, net->now);
-      grp_msg_unref (f->msg);
-      g_free (f);
+          g_assert_cmpuint (++guard, <, 100000);
+          if (n->alive && !n->cut)
+            grp_core_receive (n->core, f->msg, net->now);
+          grp_msg_unref (f->msg);
+          g_free (f);
+        }
+      flushed = FALSE;
+      for (guint i = 0; i < net->n; i++)
+        if (net->nodes[i].alive)
+          flushed |= grp_core_flush (net->nodes[i].core);
     }
+  while (flushed);
 }
 
 /* Let `ms` of virtual time pass in 5 ms ticks, pumping as we go. */
@@ -319,6 +329,62 @@ test_total_order (void)
     assert_same_history (&net, &net.nodes[0], &net.nodes[i]);
   for (guint i = 0; i < 4; i++)
     g_assert_cmpuint (grp_core_get_pending (net.nodes[i].core), ==, 0);
+  net_clear (&net);
+}
+
+/* Batching: a member's requests of one turn leave in one REQ, the leader's
+ * sequencing of one turn in one SEQ per member, and any other message
+ * flushes the batch first, so the order of sends does not change. */
+static void
+test_batching (void)
+{
+  Net net;
+  TNode *a, *b;
+  Flight *f;
+  guint64 before;
+
+  net_init (&net, GRP_DELIVERY_AGREED);
+  net.cfg.batch = TRUE;
+  group (&net, 3);
+  a = &net.nodes[0];
+  b = &net.nodes[1];
+  before = grp_core_get_delivered (b->core);
+  for (guint8 i = 1; i <= 3; i++)
+    multicast (b, i);
+  g_assert_cmpuint (net.flights.length, ==, 0);
+  g_assert_true (grp_core_has_batch (b->core));
+  g_assert_true (grp_core_flush (b->core));
+  g_assert_false (grp_core_flush (b->core));
+  g_assert_cmpuint (net.flights.length, ==, 1);
+  f = g_queue_peek_head (&net.flights);
+  g_assert_cmpint (f->msg->type, ==, GRP_MSG_REQ);
+  g_assert_cmpuint (f->msg->entries->len, ==, 3);
+
+  /* The leader sequences all three and sends nothing until its turn ends... */
+  f = g_queue_pop_head (&net.flights);
+  grp_core_receive (a->core, f->msg, net.now);
+  grp_msg_unref (f->msg);
+  g_free (f);
+  g_assert_cmpuint (net.flights.length, ==, 0);
+  g_assert_cmpuint (grp_core_get_delivered (a->core), ==, before + 3);
+
+  /* ...unless it sends something else: then the batch goes first. */
+  net.now += net.cfg.heartbeat_interval;
+  grp_core_tick (a->core, net.now);
+  g_assert_cmpuint (net.flights.length, >, 2);
+  for (guint i = 0; i < 2; i++)
+    {
+      f = g_queue_peek_nth (&net.flights, i);
+      g_assert_cmpint (f->msg->type, ==, GRP_MSG_SEQ);
+      g_assert_cmpuint (f->msg->entries->len, ==, 3);
+    }
+  for (guint i = 2; i < net.flights.length; i++)
+    g_assert_cmpint (((Flight *) g_queue_peek_nth (&net.flights, i))->msg->type, !=, GRP_MSG_SEQ);
+  pump (&net);
+  for (guint i = 0; i < 3; i++)
+    g_assert_cmpuint (grp_core_get_delivered (net.nodes[i].core), ==, before + 3);
+  assert_same_history (&net, a, b);
+  assert_same_history (&net, a, &net.nodes[2]);
   net_clear (&net);
 }
 
@@ -752,6 +818,7 @@ main (int argc, char **argv)
   g_test_add_func ("/core/join-state-transfer", test_join_state_transfer);
   g_test_add_func ("/core/total-order", test_total_order);
   g_test_add_func ("/core/duplicate-request", test_duplicate_request);
+  g_test_add_func ("/core/batching", test_batching);
   g_test_add_func ("/core/fencing", test_fencing);
   g_test_add_func ("/core/name-taken", test_name_taken);
   g_test_add_func ("/core/join-timeout", test_join_timeout);

@@ -95,6 +95,12 @@ struct _GrpCore {
   gint64 last_leader_heard;
   gint64 leader_stamp;        /* latest stamp from the leader, echoed in ACKs */
 
+  /* Batches (config.batch): sent by grp_core_flush() or before any other
+   * message. */
+  GrpMsg *out_seq;            /* leader: sequenced entries, to the view */
+  GrpMsg *out_req;            /* member: own requests, to out_req_to */
+  GrpId out_req_to;
+
   /* Leader side of the data path. */
   guint64 next_seq;
   gint64 last_hb_at;
@@ -139,6 +145,7 @@ void       grp_core_set_status (GrpCore *core, GrpStatus status, const GError *e
 gboolean   grp_core_i_lead (GrpCore *core);
 void       grp_core_remember_addr (GrpCore *core, const GrpMember *member);
 void       grp_core_reset_peers (GrpCore *core);
+void       grp_core_flush_batches (GrpCore *core);
 
 /* normal.c */
 GrpEntry  *grp_log_get (GrpCore *core, guint64 seq);
@@ -152,6 +159,7 @@ void       grp_normal_on_hb (GrpCore *core, GrpMsg *msg);
 void       grp_normal_on_ack (GrpCore *core, GrpMsg *msg);
 void       grp_normal_on_nak (GrpCore *core, GrpMsg *msg);
 void       grp_normal_sequence (GrpCore *core, GrpId origin, guint64 ctr, GBytes *payload);
+gboolean   grp_normal_can_sequence (GrpCore *core);
 void       grp_normal_send_ack (GrpCore *core, gboolean force);
 void       grp_normal_send_pending (GrpCore *core, gboolean all);
 void       grp_normal_tick (GrpCore *core);

@@ -97,6 +97,8 @@ grp_core_free (GrpCore *core)
   g_array_unref (core->promises);
   g_array_unref (core->vc_dead);
   g_clear_pointer (&core->g3_last, grp_entry_unref);
+  g_clear_pointer (&core->out_seq, grp_msg_unref);
+  g_clear_pointer (&core->out_req, grp_msg_unref);
   g_free (core);
 }
 
@@ -147,9 +149,55 @@ grp_core_send (GrpCore *core,
                GrpId    to,
                GrpMsg  *msg)
 {
+  if (msg != core->out_seq && msg != core->out_req)
+    grp_core_flush_batches (core); /* keep the order of sends */
   if (to == core->self.id || to == 0)
     return;
   core->cb.send (core, to, g_hash_table_lookup (core->addrs, &to), msg, core->user_data);
+}
+
+void
+grp_core_flush_batches (GrpCore *core)
+{
+  if (core->out_seq != NULL)
+    {
+      g_autoptr(GrpMsg) seq = g_steal_pointer (&core->out_seq);
+
+      /* The latest stability and stamp (the stamp is the lease's echo). */
+      seq->stable = core->stable;
+      seq->stamp = core->now;
+      for (guint i = 0; core->view != NULL && i < core->view->n_members; i++)
+        grp_core_send (core, core->view->members[i].id, seq);
+    }
+  if (core->out_req != NULL)
+    {
+      g_autoptr(GrpMsg) req = g_steal_pointer (&core->out_req);
+
+      grp_core_send (core, core->out_req_to, req);
+    }
+}
+
+gboolean
+grp_core_has_batch (GrpCore *core)
+{
+  return core->out_seq != NULL || core->out_req != NULL;
+}
+
+gboolean
+grp_core_flush (GrpCore *core)
+{
+  gboolean any = grp_core_has_batch (core);
+
+  grp_core_flush_batches (core);
+  return any;
+}
+
+/* What a call produced goes out before it returns, unless batching. */
+static void
+end_of_call (GrpCore *core)
+{
+  if (!core->cfg.batch)
+    grp_core_flush_batches (core);
 }
 
 /* To every other member of the view. */
@@ -239,10 +287,10 @@ on_not_member (GrpCore *core,
   grp_core_set_status (core, core->leaving ? GRP_STATUS_LEFT : GRP_STATUS_EXCLUDED, NULL);
 }
 
-void
-grp_core_receive (GrpCore *core,
-                  GrpMsg  *msg,
-                  gint64   now)
+static void
+do_receive (GrpCore *core,
+            GrpMsg  *msg,
+            gint64   now)
 {
   GrpPeer *peer;
 
@@ -364,10 +412,19 @@ grp_core_receive (GrpCore *core,
 }
 
 void
-grp_core_unreachable (GrpCore *core,
-                      GrpId    id,
-                      gboolean confirmed,
-                      gint64   now)
+grp_core_receive (GrpCore *core,
+                  GrpMsg  *msg,
+                  gint64   now)
+{
+  do_receive (core, msg, now);
+  end_of_call (core);
+}
+
+static void
+do_unreachable (GrpCore *core,
+                GrpId    id,
+                gboolean confirmed,
+                gint64   now)
 {
   GrpPeer *peer;
 
@@ -401,6 +458,16 @@ grp_core_unreachable (GrpCore *core,
     }
   else if (id == grp_view_leader (core->view))
     grp_vc_leader_suspected (core);
+}
+
+void
+grp_core_unreachable (GrpCore *core,
+                      GrpId    id,
+                      gboolean confirmed,
+                      gint64   now)
+{
+  do_unreachable (core, id, confirmed, now);
+  end_of_call (core);
 }
 
 /* Heartbeat-based suspicion: the leader watches every member, every member
@@ -446,9 +513,9 @@ detect_failures (GrpCore *core)
     }
 }
 
-void
-grp_core_tick (GrpCore *core,
-               gint64   now)
+static void
+do_tick (GrpCore *core,
+         gint64   now)
 {
   core->now = now;
   if (finished (core))
@@ -467,6 +534,14 @@ grp_core_tick (GrpCore *core,
   if (grp_core_i_lead (core) && core->vc == GRP_VC_NONE && !core->frozen &&
       grp_join_view_work (core))
     grp_vc_start (core);
+}
+
+void
+grp_core_tick (GrpCore *core,
+               gint64   now)
+{
+  do_tick (core, now);
+  end_of_call (core);
 }
 
 GrpStatus

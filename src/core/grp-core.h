@@ -67,6 +67,13 @@ typedef struct {
   guint window;               /* own multicasts in flight before BUSY */
   guint max_batch;            /* entries per SEQ retransmission */
   guint64 max_lag;            /* positions a member may lag before it is excluded */
+  /* FALSE (default): every call sends what it produced before it returns.
+   * TRUE: sequenced entries (leader) and requests (member) are gathered
+   * into one SEQ / REQ until grp_core_flush(), which the driver calls when
+   * it has fed the core everything at hand (the end of a main-loop turn).
+   * Any other message flushes them first, so the order of sends is the
+   * same either way. */
+  gboolean batch;
 } GrpCoreConfig;
 
 void grp_core_config_init (GrpCoreConfig *config);
@@ -115,6 +122,10 @@ void      grp_core_receive (GrpCore *core, GrpMsg *msg, gint64 now);
 void      grp_core_unreachable (GrpCore *core, GrpId peer, gboolean confirmed, gint64 now);
 /* Call at least every heartbeat_interval / 2. */
 void      grp_core_tick (GrpCore *core, gint64 now);
+/* With config.batch: send the gathered SEQ / REQ.  TRUE if there was any. */
+gboolean  grp_core_flush (GrpCore *core);
+/* With config.batch: whether grp_core_flush() has something to send. */
+gboolean  grp_core_has_batch (GrpCore *core);
 
 GrpStatus       grp_core_get_status (GrpCore *core);
 const GrpView  *grp_core_get_view (GrpCore *core);

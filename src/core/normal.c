@@ -178,17 +178,19 @@ grp_normal_sequence (GrpCore *core,
                      GBytes  *payload)
 {
   g_autoptr(GrpEntry) e = grp_entry_new_data (core->next_seq++, core->view->id, origin, ctr, payload);
-  g_autoptr(GrpMsg) msg = grp_msg_new (GRP_MSG_SEQ, core->self.id, core->view->id);
 
   if (G_UNLIKELY (core->debug_seq))
     g_debug ("%s: position %" G_GUINT64_FORMAT " to %" G_GINT64_MODIFIER "x#%" G_GUINT64_FORMAT,
              core->self.name, e->seq, origin, ctr);
   seen_note (core, origin, ctr);
   grp_log_put (core, e);
-  msg->stable = core->stable;
-  msg->stamp = core->now;
-  grp_msg_add_entry (msg, e);
-  grp_core_send_view (core, msg);
+  if (core->out_seq != NULL && core->out_seq->view != core->view->id)
+    grp_core_flush_batches (core);
+  if (core->out_seq == NULL)
+    core->out_seq = grp_msg_new (GRP_MSG_SEQ, core->self.id, core->view->id);
+  grp_msg_add_entry (core->out_seq, e);
+  if (core->out_seq->entries->len >= core->cfg.max_batch)
+    grp_core_flush_batches (core);
   core->last_hb_at = core->now;
   grp_normal_update_stable (core);
   grp_normal_deliver (core);
@@ -219,8 +221,8 @@ grp_normal_lease_ok (GrpCore *core)
   return heard * 2 > grp_core_get_quorum_base (core);
 }
 
-static gboolean
-can_sequence (GrpCore *core)
+gboolean
+grp_normal_can_sequence (GrpCore *core)
 {
   return grp_core_i_lead (core) && core->vc == GRP_VC_NONE && !core->frozen &&
          grp_normal_lease_ok (core);
@@ -230,13 +232,23 @@ void
 grp_normal_on_req (GrpCore *core,
                    GrpMsg  *msg)
 {
-  if (!can_sequence (core))
+  if (!grp_normal_can_sequence (core))
     return; /* the member re-sends it, to whoever leads by then */
   /* Only the next of the member's counter: earlier ones are duplicates,
    * later ones mean a request was lost and will come again in order. */
-  if (msg->ctr != seen_get (core, msg->from) + 1)
-    return;
-  grp_normal_sequence (core, msg->from, msg->ctr, msg->payload);
+  if (msg->entries == NULL)
+    {
+      if (msg->ctr == seen_get (core, msg->from) + 1 && msg->payload != NULL)
+        grp_normal_sequence (core, msg->from, msg->ctr, msg->payload);
+      return;
+    }
+  for (guint i = 0; i < msg->entries->len && grp_normal_can_sequence (core); i++)
+    {
+      GrpEntry *e = g_ptr_array_index (msg->entries, i);
+
+      if (e->kind == GRP_ENTRY_DATA && e->ctr == seen_get (core, msg->from) + 1)
+        grp_normal_sequence (core, msg->from, e->ctr, e->payload);
+    }
 }
 
 void
@@ -401,12 +413,31 @@ static void
 send_req (GrpCore    *core,
           GrpPending *p)
 {
-  g_autoptr(GrpMsg) req = grp_msg_new (GRP_MSG_REQ, core->self.id, core->view->id);
+  GrpId leader = grp_view_leader (core->view);
+  g_autoptr(GrpEntry) e = NULL;
 
-  req->ctr = p->ctr;
-  req->payload = g_bytes_ref (p->payload);
-  grp_core_send (core, grp_view_leader (core->view), req);
   p->sent_at = core->now;
+  if (!core->cfg.batch)
+    {
+      g_autoptr(GrpMsg) req = grp_msg_new (GRP_MSG_REQ, core->self.id, core->view->id);
+
+      req->ctr = p->ctr;
+      req->payload = g_bytes_ref (p->payload);
+      grp_core_send (core, leader, req);
+      return;
+    }
+  /* Batched: one REQ carries several requests, as entries with no position. */
+  if (core->out_req != NULL && (core->out_req_to != leader || core->out_req->view != core->view->id))
+    grp_core_flush_batches (core);
+  if (core->out_req == NULL)
+    {
+      core->out_req = grp_msg_new (GRP_MSG_REQ, core->self.id, core->view->id);
+      core->out_req_to = leader;
+    }
+  e = grp_entry_new_data (0, core->view->id, core->self.id, p->ctr, p->payload);
+  grp_msg_add_entry (core->out_req, e);
+  if (core->out_req->entries->len >= core->cfg.max_batch)
+    grp_core_flush_batches (core);
 }
 
 /* Send own requests that are not known to be sequenced: those never sent
@@ -442,7 +473,7 @@ grp_normal_sequence_own (GrpCore *core)
    * already in the log. */
   while (l != NULL && l->prev != NULL && ((GrpPending *) l->prev->data)->ctr > core->my_seq_ctr)
     l = l->prev;
-  while (l != NULL && can_sequence (core))
+  while (l != NULL && grp_normal_can_sequence (core))
     {
       GrpPending *p = l->data;
 
@@ -531,7 +562,7 @@ grp_core_multicast (GrpCore *core,
   p->ctr = ctr = core->next_ctr++;
   p->payload = g_bytes_ref (payload);
   g_queue_push_tail (&core->pending, p);
-  if (can_sequence (core))
+  if (grp_normal_can_sequence (core))
     {
       /* In order, after any of ours still waiting (a lease that lapsed):
        * may deliver them at once, and free p. */
@@ -539,5 +570,7 @@ grp_core_multicast (GrpCore *core,
     }
   else if (core->view != NULL && !core->frozen && core->vc == GRP_VC_NONE && !grp_core_i_lead (core))
     send_req (core, p); /* earlier ones were sent when made, or wait for the tick */
+  if (!core->cfg.batch)
+    grp_core_flush_batches (core);
   return ctr;
 }

@@ -637,6 +637,7 @@ grp_vc_install (GrpCore *core,
   gboolean joining = core->view == NULL;
   int me = grp_view_index (value, core->self.id);
 
+  grp_core_flush_batches (core); /* what the old view produced goes first */
   g_debug ("%s: installs view %" G_GUINT64_FORMAT " at %" G_GUINT64_FORMAT " led by %s (%u members)",
            core->self.name, value->id, value->seq, value->members[0].name, value->n_members);
   g_clear_pointer (&core->view, grp_view_unref);

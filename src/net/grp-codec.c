@@ -545,7 +545,8 @@ get_msg (Reader *r)
   /* Messages the core relies on having certain parts. */
   if ((type == GRP_MSG_SEQ && m->entries == NULL) ||
       (type == GRP_MSG_JOIN && m->member.id == 0) ||
-      ((type == GRP_MSG_REQ || type == GRP_MSG_STATE) && m->payload == NULL) ||
+      (type == GRP_MSG_REQ && m->payload == NULL && m->entries == NULL) ||
+      (type == GRP_MSG_STATE && m->payload == NULL) ||
       ((type == GRP_MSG_ACCEPT || type == GRP_MSG_DECIDE || type == GRP_MSG_NOT_MEMBER) && m->value == NULL))
     {
       fail (r, "message lacks a required part");

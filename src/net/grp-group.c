@@ -2,6 +2,7 @@
 #include "grp-group.h"
 
 #include "grp-core.h"
+#include "grp-marshal.h"
 #include "grp-transport.h"
 
 struct _GrpGroup {
@@ -25,6 +26,7 @@ struct _GrpGroup {
   guint contact_index;
   GrpRole role;
   guint64 last_seq;
+  gboolean last_seq_dirty;    /* notify::last-seq once per main-loop turn */
   GCancellable *cancel;
 };
 
@@ -135,7 +137,11 @@ cb_deliver (GrpCore *core, guint64 seq, GrpId origin, guint64 ctr, GBytes *paylo
 
   self->last_seq = seq;
   g_signal_emit (self, signals[SIGNAL_DELIVERED], 0, seq, name_of (self, origin), ctr, payload);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LAST_SEQ]);
+  if (!self->last_seq_dirty)
+    {
+      self->last_seq_dirty = TRUE;
+      grp_transport_schedule_flush (self->transport); /* ends the turn: on_turn_end */
+    }
 }
 
 static void
@@ -157,6 +163,7 @@ cb_view (GrpCore *core, GrpView *view, gpointer data)
     }
   names = g_strv_builder_end (builder);
   self->last_seq = view->seq;
+  self->last_seq_dirty = FALSE;
   update_role (self);
   g_signal_emit (self, signals[SIGNAL_VIEW_CHANGED], 0, view->id, view->seq, names);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_VIEW_ID]);
@@ -204,6 +211,8 @@ complete_leave (GrpGroup *self)
   g_clear_handle_id (&self->leave_timeout_id, g_source_remove);
   if (task == NULL)
     return;
+  if (self->core != NULL)
+    grp_core_flush (self->core);
   grp_transport_flush_sync (self->transport);
   g_task_return_boolean (task, TRUE);
   g_object_unref (task);
@@ -260,13 +269,40 @@ static const GrpCoreCallbacks callbacks = {
 
 /* ---- transport and clock --------------------------------------------- */
 
+/* The core gathers sequenced entries and requests (config.batch) and sends
+ * them when the main-loop turn ends, so a turn's input leaves in one SEQ
+ * per member, or one REQ. */
 static void
-on_message (GrpTransport *t, GrpMsg *msg, gpointer data)
+want_turn_end (GrpGroup *self)
+{
+  if (self->core != NULL && grp_core_has_batch (self->core))
+    grp_transport_schedule_flush (self->transport);
+}
+
+static void
+on_turn_end (gpointer data)
 {
   GrpGroup *self = data;
 
   if (self->core != NULL)
-    grp_core_receive (self->core, msg, g_get_monotonic_time ());
+    grp_core_flush (self->core);
+  if (self->last_seq_dirty)
+    {
+      self->last_seq_dirty = FALSE;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LAST_SEQ]);
+    }
+}
+
+static void
+on_message (GrpMsg *msg, gpointer data)
+{
+  GrpGroup *self = data;
+
+  if (self->core != NULL)
+    {
+      grp_core_receive (self->core, msg, g_get_monotonic_time ());
+      want_turn_end (self);
+    }
 }
 
 static void
@@ -275,7 +311,10 @@ on_peer_lost (GrpTransport *t, guint64 id, gboolean confirmed, gpointer data)
   GrpGroup *self = data;
 
   if (self->core != NULL)
-    grp_core_unreachable (self->core, id, confirmed, g_get_monotonic_time ());
+    {
+      grp_core_unreachable (self->core, id, confirmed, g_get_monotonic_time ());
+      want_turn_end (self);
+    }
 }
 
 static gboolean
@@ -284,7 +323,10 @@ on_tick (gpointer data)
   GrpGroup *self = data;
 
   if (self->core != NULL)
-    grp_core_tick (self->core, g_get_monotonic_time ());
+    {
+      grp_core_tick (self->core, g_get_monotonic_time ());
+      want_turn_end (self);
+    }
   return G_SOURCE_CONTINUE;
 }
 
@@ -448,12 +490,16 @@ start_rejoin (GrpGroup *self)
 guint64
 grp_group_multicast (GrpGroup *self, GBytes *payload, GError **error)
 {
+  guint64 ctr;
+
   if (self->core == NULL)
     {
       g_set_error (error, GRP_CORE_ERROR, GRP_CORE_ERROR_NOT_MEMBER, "Not in a group: create or join one first");
       return 0;
     }
-  return grp_core_multicast (self->core, payload, g_get_monotonic_time (), error);
+  ctr = grp_core_multicast (self->core, payload, g_get_monotonic_time (), error);
+  want_turn_end (self);
+  return ctr;
 }
 
 static gboolean
@@ -606,6 +652,7 @@ grp_group_dispose (GObject *object)
   if (self->transport != NULL)
     {
       g_signal_handlers_disconnect_by_data (self->transport, self);
+      grp_transport_set_handlers (self->transport, NULL, NULL, NULL);
       grp_transport_close (self->transport);
     }
   g_clear_object (&self->transport);
@@ -653,8 +700,13 @@ grp_group_class_init (GrpGroupClass *klass)
 
   /* (seq, from-name, from-counter, payload) */
   signals[SIGNAL_DELIVERED] =
-    g_signal_new ("delivered", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
-                  G_TYPE_NONE, 4, G_TYPE_UINT64, G_TYPE_STRING, G_TYPE_UINT64, G_TYPE_BYTES);
+    g_signal_new ("delivered", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                  grp_marshal_VOID__UINT64_STRING_UINT64_BOXED,
+                  G_TYPE_NONE, 4, G_TYPE_UINT64, G_TYPE_STRING | G_SIGNAL_TYPE_STATIC_SCOPE,
+                  G_TYPE_UINT64, G_TYPE_BYTES | G_SIGNAL_TYPE_STATIC_SCOPE);
+  /* Emitted once per message: a generated marshaller, not the generic one. */
+  g_signal_set_va_marshaller (signals[SIGNAL_DELIVERED], G_TYPE_FROM_CLASS (klass),
+                              grp_marshal_VOID__UINT64_STRING_UINT64_BOXEDv);
   /* (view-id, seq, member names with the leader first) */
   signals[SIGNAL_VIEW_CHANGED] =
     g_signal_new ("view-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
@@ -671,8 +723,9 @@ static void
 grp_group_init (GrpGroup *self)
 {
   grp_core_config_init (&self->cfg);
+  self->cfg.batch = TRUE; /* flushed at the end of each main-loop turn (on_turn_end) */
   self->transport = grp_transport_new ();
-  g_signal_connect (self->transport, "message", G_CALLBACK (on_message), self);
+  grp_transport_set_handlers (self->transport, on_message, on_turn_end, self);
   g_signal_connect (self->transport, "peer-lost", G_CALLBACK (on_peer_lost), self);
   self->names = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
   self->contacts = g_ptr_array_new_with_free_func (g_free);

@@ -49,12 +49,14 @@ struct _GrpTransport {
   guint crash_frames;
   GrpCrashFunc crash_func;
   gpointer crash_data;
+  GrpMessageFunc on_message;
+  GrpTurnEndFunc on_turn_end;
+  gpointer handler_data;
 };
 
 G_DEFINE_FINAL_TYPE (GrpTransport, grp_transport, G_TYPE_OBJECT)
 
 enum {
-  SIGNAL_MESSAGE,
   SIGNAL_PEER_LOST,
   N_SIGNALS
 };
@@ -63,7 +65,6 @@ static guint signals[N_SIGNALS];
 
 static void conn_start_read (Conn *c);
 static void conn_close (Conn *c, gboolean crashed, const char *why);
-static void schedule_flush (GrpTransport *self);
 
 static Conn *
 conn_ref (Conn *c)
@@ -209,7 +210,7 @@ write_done (GObject *source, GAsyncResult *res, gpointer data)
     }
   g_clear_pointer (&c->writing, g_bytes_unref);
   if (!c->closed && c->outq->len > 0)
-    schedule_flush (c->t);
+    grp_transport_schedule_flush (c->t);
   conn_unref (c);
 }
 
@@ -255,6 +256,10 @@ flush_idle (gpointer data)
 {
   GrpTransport *self = data;
 
+  /* Batches gathered during the turn join its writes (flush_id still set:
+   * their sends do not schedule another turn). */
+  if (self->on_turn_end != NULL)
+    self->on_turn_end (self->handler_data);
   self->flush_id = 0;
   g_clear_pointer (&self->cache_msg, grp_msg_unref);
   g_clear_pointer (&self->cache_frame, g_bytes_unref);
@@ -283,8 +288,8 @@ flush_idle (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
-static void
-schedule_flush (GrpTransport *self)
+void
+grp_transport_schedule_flush (GrpTransport *self)
 {
   if (self->flush_id == 0)
     self->flush_id = g_idle_add_full (G_PRIORITY_DEFAULT, flush_idle, self, NULL);
@@ -383,7 +388,8 @@ parse_frames (Conn *c)
           g_warning ("ignoring a message from %s that claims another sender", c->addr);
           continue;
         }
-      g_signal_emit (c->t, signals[SIGNAL_MESSAGE], 0, msg);
+      if (c->t->on_message != NULL)
+        c->t->on_message (msg, c->t->handler_data);
     }
   if (!c->closed)
     g_byte_array_remove_range (c->rbuf, 0, (guint) off);
@@ -435,7 +441,7 @@ conn_established (Conn *c, GSocketConnection *conn)
   c->connected = TRUE;
   g_socket_set_option (sock, IPPROTO_TCP, TCP_NODELAY, 1, NULL);
   conn_start_read (c);
-  schedule_flush (c->t);
+  grp_transport_schedule_flush (c->t);
 }
 
 static gboolean
@@ -493,6 +499,17 @@ dial (GrpTransport *self, const char *addr, GrpId expected)
 /* ---- public ----------------------------------------------------------- */
 
 void
+grp_transport_set_handlers (GrpTransport   *self,
+                            GrpMessageFunc  on_message,
+                            GrpTurnEndFunc  on_turn_end,
+                            gpointer        user_data)
+{
+  self->on_message = on_message;
+  self->on_turn_end = on_turn_end;
+  self->handler_data = user_data;
+}
+
+void
 grp_transport_send (GrpTransport *self, GrpId to, const char *addr, GrpMsg *msg)
 {
   Conn *c = route_of (self, to);
@@ -528,7 +545,7 @@ grp_transport_send (GrpTransport *self, GrpId to, const char *addr, GrpMsg *msg)
       c->queued_seq = TRUE;
       g_ptr_array_add (self->turn_seq, c);
     }
-  schedule_flush (self);
+  grp_transport_schedule_flush (self);
 }
 
 void
@@ -753,9 +770,6 @@ grp_transport_class_init (GrpTransportClass *klass)
   object_class->dispose = grp_transport_dispose;
   object_class->finalize = grp_transport_finalize;
 
-  /* A protocol message from a peer (GrpMsg*, borrowed for the emission). */
-  signals[SIGNAL_MESSAGE] = g_signal_new ("message", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
-                                          0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_POINTER);
   /* We lost our last connection to a peer; confirmed: its host closed it. */
   signals[SIGNAL_PEER_LOST] = g_signal_new ("peer-lost", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                                             0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_UINT64,

@@ -26,6 +26,12 @@ G_DECLARE_FINAL_TYPE (GrpTransport, grp_transport, GRP, TRANSPORT, GObject)
 /* Called part-way through a broadcast when an armed crash fires. */
 typedef void (*GrpCrashFunc) (gpointer user_data);
 
+/* A protocol message from a peer (borrowed for the call). */
+typedef void (*GrpMessageFunc) (GrpMsg *msg, gpointer user_data);
+/* The end of a main-loop turn that has output: the last chance to add to
+ * what this turn writes. */
+typedef void (*GrpTurnEndFunc) (gpointer user_data);
+
 GrpTransport *grp_transport_new (void);
 
 /* Bind `listen` ("HOST:PORT", port 0 for any free one; NULL for
@@ -35,6 +41,15 @@ gboolean      grp_transport_listen (GrpTransport *self,
                                     const char   *advertise,
                                     GError      **error);
 const char   *grp_transport_get_address (GrpTransport *self);
+
+/* Where messages go, and who hears of a turn's end.  Plain calls rather
+ * than signals: they run once per message. */
+void          grp_transport_set_handlers (GrpTransport   *self,
+                                          GrpMessageFunc  on_message,
+                                          GrpTurnEndFunc  on_turn_end,
+                                          gpointer        user_data);
+/* Make sure this turn ends with a flush (and an on_turn_end call). */
+void          grp_transport_schedule_flush (GrpTransport *self);
 
 /* Who we are; changing it (a rejoin) closes every connection. */
 void          grp_transport_set_self (GrpTransport *self, GrpId id, const char *name);

@@ -36,6 +36,7 @@ typedef enum {
   EV_FAULT,
   EV_SEND,
   EV_REJOIN,
+  EV_FLUSH,
 } EventKind;
 
 typedef struct {
@@ -74,6 +75,7 @@ typedef struct {
   guint sent;
   GArray *sent_ctrs;
   int crash_after;        /* sends left before an armed crash; -1: none */
+  gboolean flush_due;     /* batching: an EV_FLUSH is scheduled */
 } Node;
 
 typedef struct {
@@ -935,8 +937,25 @@ step (Sim *sim, Event *ev)
     case EV_SEND:
       do_send (sim, n);
       break;
+    case EV_FLUSH:
+      /* The end of the process's main-loop turn: what it gathered goes out
+       * (and may be the broadcast the injected crash cuts). */
+      n->flush_due = FALSE;
+      maybe_arm_crash (sim, n);
+      grp_core_flush (n->core);
+      n->crash_after = -1;
+      break;
     default:
       break;
+    }
+  if (sim->cfg.batch && n->alive && !n->flush_due && grp_core_has_batch (n->core))
+    {
+      /* Input that arrives before the turn ends joins the batch. */
+      Event *fl = event_new (sim, EV_FLUSH, sim->now + rand_range (sim, 0, 300));
+
+      fl->to = n->idx;
+      n->flush_due = TRUE;
+      heap_push (sim, fl);
     }
 }
 
@@ -1121,12 +1140,14 @@ sim_run (const SimOptions *options, SimResult *res)
   sim->cfg.join_timeout = 1000 * MS;
   sim->cfg.window = 8;
   sim->cfg.max_batch = 64;
+  sim->cfg.batch = g_rand_boolean (sim->rand);
   sim->loss = chance (sim, 0.5) ? g_rand_double_range (sim->rand, 0.0, 0.03) : 0.0;
   sim->dup = chance (sim, 0.5) ? g_rand_double_range (sim->rand, 0.0, 0.03) : 0.0;
   sim->crash_rate = 1.0 / 100;
   sim->faults_end = FAULT_PHASE;
-  trace (sim, "seed %" G_GUINT64_FORMAT ": %u members, %s delivery, loss %.3f, dup %.3f", options->seed,
-         members, sim->opt.delivery == GRP_DELIVERY_SAFE ? "safe" : "agreed", sim->loss, sim->dup);
+  trace (sim, "seed %" G_GUINT64_FORMAT ": %u members, %s delivery, %s, loss %.3f, dup %.3f", options->seed,
+         members, sim->opt.delivery == GRP_DELIVERY_SAFE ? "safe" : "agreed",
+         sim->cfg.batch ? "batched" : "unbatched", sim->loss, sim->dup);
 
   for (guint i = 0; i < members; i++)
     {
