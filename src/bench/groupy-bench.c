@@ -1,240 +1,52 @@
-/* groupy-bench: measure a Groupy group of K real processes on loopback.
+/* groupy-bench: measure Groupy groups of real processes on loopback, and
+ * (--corosync DIR) Corosync's CPG on the same machine in the same run.
  *
- *   groupy-bench [--members K] [--size BYTES] [--seconds S] [--runs N]
- *                [--mode throughput|latency]
+ *   groupy-bench [--only LIST] [--runs N] [--seconds S] [--trials N]
+ *                [--members K] [--scaling LIST] [--corosync DIR]
  *
- * throughput: every member multicasts as fast as flow control lets it for S
- *   seconds; each member counts the data messages it delivers; the figure is
- *   the median over members of delivered messages per second (the group's
- *   ordered rate), and MB/s.
- * latency: one member (not the leader) multicasts with one message in flight
- *   (closed loop); the figure is from the multicast call to the delivery, at
- *   every member (samples pooled), p50 / p99 / p99.9.
+ * Figures (each the median of --runs runs, every run a fresh group):
+ *   throughput  every member multicasts flat out (flow control: the window);
+ *               delivered messages per second at each member (the group's
+ *               ordered rate; the median over members), and MB/s; 16 B and
+ *               1 KiB payloads.  Every member's delivered sequence is hashed:
+ *               the run counts only if all hashes agree and no view changed.
+ *   latency     from the multicast call to the delivery, at every member,
+ *               samples pooled: p50 / p99 / p99.9.  "closed": one message in
+ *               flight from a member that is not the leader; "half": every
+ *               member sends at a steady rate, together half the 16 B
+ *               throughput just measured.
+ *   failover    kill -9 of the leader (a background of 300 msgs/s per member
+ *               runs): until every survivor has installed the next view, and
+ *               until every survivor has delivered a multicast in it.
+ *   join        from the join call to the newcomer holding the state (1 KiB).
+ *   memory      resident size of members idle and under full load, and of
+ *               groupy-node (the headless worker) idle.
+ *   scaling     the 16 B throughput for K = 2, 3, 5, 9, 17, 33.
  *
- * Each configuration runs --runs times (default 3); the table shows the
- * median run, and the last line is one JSON object with every figure.
+ * It prints a readable table and, last, one JSON line with every figure.
  * Members are this same program, started with --member (internal).
  */
-#include <gio/gio.h>
+#include "bench.h"
+#include "bench-proc.h"
+
+#include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
-#include <signal.h>
-
-#include "grp-group.h"
-
-/* ---- member side ------------------------------------------------------ */
 
 typedef struct {
-  GrpGroup *group;
-  GMainLoop *loop;
-  guint want;
-  gboolean latency;
-  gboolean sender;
-  gsize size;
-  gint64 until;
-  guint64 delivered;
-  gint64 first, last;
-  gboolean running;
-  gboolean busy;
-  guint idle_id;
-  GArray *samples;        /* latency, ns */
-  guint64 own_ctr;
-} Member;
-
-static void
-send_one (Member *m)
-{
-  g_autofree guint8 *buf = g_malloc0 (m->size);
-  gint64 now = g_get_monotonic_time ();
-  g_autoptr(GBytes) payload = NULL;
-  g_autoptr(GError) error = NULL;
-
-  memcpy (buf, &now, MIN (sizeof now, m->size));
-  payload = g_bytes_new_take (g_steal_pointer (&buf), m->size);
-  if (grp_group_multicast (m->group, payload, &error) == 0)
-    m->busy = TRUE;
-}
-
-static gboolean
-pump (gpointer data)
-{
-  Member *m = data;
-
-  if (!m->running || g_get_monotonic_time () >= m->until)
-    {
-      m->idle_id = 0;
-      return G_SOURCE_REMOVE;
-    }
-  m->busy = FALSE;
-  for (int i = 0; i < 64 && !m->busy; i++)
-    send_one (m);
-  if (m->busy)
-    {
-      m->idle_id = 0; /* resumed by a delivery of ours */
-      return G_SOURCE_REMOVE;
-    }
-  return G_SOURCE_CONTINUE;
-}
-
-static void
-report (Member *m)
-{
-  double secs = (m->last - m->first) / 1e6;
-
-  if (m->latency)
-    {
-      GString *s = g_string_new ("result latency");
-
-      for (guint i = 0; i < m->samples->len; i++)
-        g_string_append_printf (s, " %" G_GINT64_FORMAT, g_array_index (m->samples, gint64, i));
-      printf ("%s\n", s->str);
-      g_string_free (s, TRUE);
-    }
-  else
-    printf ("result delivered %" G_GUINT64_FORMAT " seconds %.6f\n", m->delivered, secs > 0 ? secs : 1e-6);
-  fflush (stdout);
-}
-
-static gboolean
-send_next (gpointer data)
-{
-  send_one (data);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-on_delivered (GrpGroup *g, guint64 seq, const char *from, guint64 ctr, GBytes *payload, gpointer data)
-{
-  Member *m = data;
-  gint64 now = g_get_monotonic_time ();
-  gboolean mine = g_strcmp0 (from, grp_group_get_name (g)) == 0;
-
-  if (!m->running)
-    return;
-  if (m->first == 0)
-    m->first = now;
-  m->last = now;
-  m->delivered++;
-  if (m->latency)
-    {
-      gint64 sent, ns;
-
-      /* CLOCK_MONOTONIC is one clock for every process of this machine:
-       * the sender's stamp is comparable at every member. */
-      memcpy (&sent, g_bytes_get_data (payload, NULL), sizeof sent);
-      ns = (now - sent) * 1000;
-      g_array_append_val (m->samples, ns);
-      /* Closed loop; not from inside this call (a leader delivers its own
-       * message inside the multicast call). */
-      if (m->sender && mine && now < m->until)
-        g_idle_add (send_next, m);
-    }
-  else if (!m->latency && mine && m->busy && m->idle_id == 0 && now < m->until)
-    m->idle_id = g_idle_add (pump, m);
-}
-
-static void
-on_view (GrpGroup *g, guint64 id, guint64 seq, GStrv names, gpointer data)
-{
-  Member *m = data;
-
-  if (g_strv_length (names) == m->want)
-    {
-      printf ("ready\n");
-      fflush (stdout);
-    }
-}
-
-static gboolean
-on_stdin (GIOChannel *ch, GIOCondition cond, gpointer data)
-{
-  Member *m = data;
-  g_autofree char *line = NULL;
+  const char *self;       /* argv[0], to start members */
+  const char *node;       /* groupy-node, for its memory figure */
+  guint runs;
   double seconds;
+  guint trials;
+  guint members;
+  guint state_size;
+} Opts;
 
-  if (g_io_channel_read_line (ch, &line, NULL, NULL, NULL) != G_IO_STATUS_NORMAL)
-    {
-      g_main_loop_quit (m->loop);
-      return G_SOURCE_REMOVE;
-    }
-  if (sscanf (line, "go %lf", &seconds) == 1)
-    {
-      m->running = TRUE;
-      m->until = g_get_monotonic_time () + (gint64) (seconds * 1e6);
-      if (m->latency)
-        {
-          if (m->sender)
-            send_one (m);
-        }
-      else
-        m->idle_id = g_idle_add (pump, m);
-    }
-  else if (g_str_has_prefix (line, "report"))
-    {
-      m->running = FALSE;
-      report (m);
-    }
-  else if (g_str_has_prefix (line, "quit"))
-    g_main_loop_quit (m->loop);
-  return G_SOURCE_CONTINUE;
-}
-
-static int
-member_main (int index, const char *contact, guint want, gsize size, gboolean latency)
-{
-  Member m = { 0 };
-  g_autofree char *name = g_strdup_printf ("b%d", index);
-  g_autoptr(GError) error = NULL;
-  GIOChannel *in = g_io_channel_unix_new (0);
-
-  prctl (PR_SET_PDEATHSIG, SIGKILL);
-  m.group = grp_group_new (name);
-  m.loop = g_main_loop_new (NULL, FALSE);
-  m.want = want;
-  m.size = MAX (size, sizeof (gint64));
-  m.latency = latency;
-  m.sender = (guint) index == want - 1; /* the newest member: not the leader */
-  m.samples = g_array_new (FALSE, FALSE, sizeof (gint64));
-  g_signal_connect (m.group, "delivered", G_CALLBACK (on_delivered), &m);
-  g_signal_connect (m.group, "view-changed", G_CALLBACK (on_view), &m);
-  if (!grp_group_listen (m.group, NULL, NULL, &error))
-    {
-      fprintf (stderr, "member: %s\n", error->message);
-      return 2;
-    }
-  printf ("listening %s\n", grp_group_get_address (m.group));
-  fflush (stdout);
-  if (contact == NULL)
-    grp_group_create (m.group, NULL);
-  else
-    grp_group_join_async (m.group, contact, NULL, NULL, NULL);
-  g_io_add_watch (in, G_IO_IN | G_IO_HUP, on_stdin, &m);
-  g_main_loop_run (m.loop);
-  return 0;
-}
-
-/* ---- driver side ------------------------------------------------------ */
-
-typedef struct {
-  GSubprocess *proc;
-  GDataInputStream *out;
-  GOutputStream *in;
-} Child;
-
-static char *
-read_line (Child *c)
-{
-  return g_data_input_stream_read_line_utf8 (c->out, NULL, NULL, NULL);
-}
-
-static void
-tell (Child *c, const char *line)
-{
-  g_output_stream_write_all (c->in, line, strlen (line), NULL, NULL, NULL);
-  g_output_stream_flush (c->in, NULL, NULL);
-}
+/* ---- statistics -------------------------------------------------------- */
 
 static int
 cmp_double (const void *a, const void *b)
@@ -244,158 +56,748 @@ cmp_double (const void *a, const void *b)
   return x < y ? -1 : x > y;
 }
 
+/* Median (upper for an even count) of `v`; sorts it. */
 static double
-median (double *v, guint n)
+median (GArray *v)
 {
-  qsort (v, n, sizeof *v, cmp_double);
-  return n ? v[n / 2] : 0;
+  if (v->len == 0)
+    return 0;
+  g_array_sort (v, cmp_double);
+  return g_array_index (v, double, v->len / 2);
 }
 
 static double
-percentile (GArray *ns, double p)
+quantile (GArray *v, double p)
 {
   guint i;
 
-  if (ns->len == 0)
+  if (v->len == 0)
     return 0;
-  g_array_sort (ns, cmp_double);
-  i = (guint) (p * (ns->len - 1) + 0.5);
-  return g_array_index (ns, double, i);
+  g_array_sort (v, cmp_double);
+  i = (guint) (p * (v->len - 1) + 0.5);
+  return g_array_index (v, double, i);
 }
 
-/* One run: K members, joined, then measured. */
-static gboolean
-run_once (const char *self, guint k, gsize size, double seconds, gboolean latency, double *tput, GArray *lat)
+static double
+max_of (GArray *v)
 {
-  Child *kids = g_new0 (Child, k);
-  g_autofree char *contact = NULL;
-  double *rates = g_new0 (double, k);
-  gboolean ok = TRUE;
+  double m = 0;
 
+  for (guint i = 0; i < v->len; i++)
+    m = MAX (m, g_array_index (v, double, i));
+  return m;
+}
+
+static GArray *
+doubles (void)
+{
+  return g_array_new (FALSE, FALSE, sizeof (double));
+}
+
+static void
+push (GArray *v, double x)
+{
+  g_array_append_val (v, x);
+}
+
+/* ---- a group of member processes ---------------------------------------- */
+
+typedef struct {
+  const Opts *o;
+  GPtrArray *kids;   /* BenchChild*, oldest first */
+  guint want;
+  gsize size;
+  guint serial;      /* member names: b0, b1, ... */
+} Group;
+
+static BenchChild *
+spawn_member (Group *g, const char *contact, guint want, gboolean joiner)
+{
+  g_autofree char *name = g_strdup_printf ("b%u", g->serial++);
+  g_autofree char *w = g_strdup_printf ("%u", want);
+  g_autofree char *sz = g_strdup_printf ("%zu", g->size);
+  g_autofree char *st = g_strdup_printf ("%u", g->o->state_size);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *line = NULL;
+  const char *argv[16] = { g->o->self, "--member", name, "--want", w, "--size", sz, "--state-size", st };
+  guint n = 9;
+  BenchChild *c;
+
+  if (contact != NULL)
+    {
+      argv[n++] = "--contact";
+      argv[n++] = contact;
+    }
+  if (joiner)
+    argv[n++] = "--joiner";
+  c = bench_child_spawn (argv, &error);
+  if (c == NULL)
+    g_error ("cannot start a member: %s", error->message);
+  line = bench_child_expect (c, "listening ", 10000);
+  if (line == NULL)
+    g_error ("member %s did not start", name);
+  c->name = g_strdup (name);
+  c->addr = g_strdup (line + strlen ("listening "));
+  return c;
+}
+
+static void
+group_stop (Group *g)
+{
+  for (guint i = 0; i < g->kids->len; i++)
+    bench_child_tell (g_ptr_array_index (g->kids, i), "quit");
+  for (guint i = 0; i < g->kids->len; i++)
+    bench_child_free (g_ptr_array_index (g->kids, i), 5000);
+  g_ptr_array_set_size (g->kids, 0);
+}
+
+/* K members, each joined through a member already there; returns when all
+ * have installed the view of K. */
+static void
+group_start (Group *g, const Opts *o, guint k, gsize size)
+{
+  g->o = o;
+  g->kids = g_ptr_array_new ();
+  g->want = k;
+  g->size = size;
   for (guint i = 0; i < k; i++)
     {
+      BenchChild *contact = i > 0 ? g_ptr_array_index (g->kids, (i - 1) / 2) : NULL;
+
+      g_ptr_array_add (g->kids, spawn_member (g, contact ? contact->addr : NULL, k, FALSE));
+    }
+  for (guint i = 0; i < k; i++)
+    {
+      g_autofree char *line = bench_child_expect (g_ptr_array_index (g->kids, i), "ready", 60000);
+
+      if (line == NULL)
+        g_error ("member %u never saw the group of %u", i, k);
+    }
+}
+
+static void
+group_free (Group *g)
+{
+  group_stop (g);
+  g_ptr_array_unref (g->kids);
+}
+
+static void
+tell_all (Group *g, const char *line)
+{
+  for (guint i = 0; i < g->kids->len; i++)
+    bench_child_tell (g_ptr_array_index (g->kids, i), line);
+}
+
+static void
+sleep_s (double s)
+{
+  g_usleep ((gulong) (s * 1e6));
+}
+
+typedef struct {
+  guint64 delivered;
+  double seconds;
+  guint64 last_seq;
+  guint64 hash;
+  guint views;
+} Report;
+
+/* Stop, let the group go quiet, and collect every member's report; TRUE if
+ * all delivered the same sequence (same last position, same hash). */
+static gboolean
+collect (Group *g, Report *out, BenchHist *hist)
+{
+  gboolean same = FALSE;
+
+  tell_all (g, "stop");
+  for (int attempt = 0; attempt < 25 && !same; attempt++)
+    {
+      sleep_s (0.2);
+      tell_all (g, "report");
+      same = TRUE;
+      for (guint i = 0; i < g->kids->len; i++)
+        {
+          g_autofree char *line = bench_child_expect (g_ptr_array_index (g->kids, i), "result ", 30000);
+          Report *r = &out[i];
+
+          if (line == NULL ||
+              sscanf (line, "result %" G_GUINT64_FORMAT " %lf %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT " %u",
+                      &r->delivered, &r->seconds, &r->last_seq, &r->hash, &r->views) != 5)
+            g_error ("member %u gave no report", i);
+          if (r->last_seq != out[0].last_seq || r->hash != out[0].hash)
+            same = FALSE;
+        }
+    }
+  if (hist != NULL)
+    {
+      /* The histograms of the final round (they do not change once quiet). */
+      tell_all (g, "report");
+      for (guint i = 0; i < g->kids->len; i++)
+        {
+          g_autofree char *line = bench_child_expect (g_ptr_array_index (g->kids, i), "result ", 30000);
+          const char *h = line ? strstr (line, " hist") : NULL;
+
+          if (h != NULL)
+            bench_hist_parse (hist, h + 5);
+        }
+    }
+  return same;
+}
+
+/* ---- the measurements ---------------------------------------------------- */
+
+typedef struct {
+  double rate;        /* median over runs of the median over members */
+  gboolean order_ok;  /* every run: identical order at every member */
+  guint view_changes; /* views installed during the measured runs */
+  double rss_load_kb; /* largest member, under load */
+  GArray *rates;      /* per run */
+} Tput;
+
+static Tput
+throughput (const Opts *o, guint k, gsize size)
+{
+  Tput t = { 0, TRUE, 0, 0, doubles () };
+
+  for (guint r = 0; r < o->runs; r++)
+    {
+      Group g = { 0 };
+      Report *rep = g_new0 (Report, k);
+      g_autoptr(GArray) member_rates = doubles ();
+      gboolean same;
+
+      group_start (&g, o, k, size);
+      tell_all (&g, "measure");
+      {
+        g_autofree char *cmd = g_strdup_printf ("tput %f", o->seconds);
+
+        tell_all (&g, cmd);
+      }
+      sleep_s (o->seconds * 0.8);
+      for (guint i = 0; i < k; i++)
+        t.rss_load_kb = MAX (t.rss_load_kb, bench_child_rss_kb (g_ptr_array_index (g.kids, i)));
+      sleep_s (o->seconds * 0.2 + 0.05);
+      same = collect (&g, rep, NULL);
+      for (guint i = 0; i < k; i++)
+        {
+          push (member_rates, rep[i].seconds > 0 ? rep[i].delivered / rep[i].seconds : 0);
+          t.view_changes += rep[i].views;
+        }
+      t.order_ok &= same;
+      push (t.rates, median (member_rates));
+      fprintf (stderr, "  throughput K=%u %zu B run %u: %.0f msgs/s per member (min %.0f), order %s, views %u\n", k,
+               size, r + 1, median (member_rates), g_array_index (member_rates, double, 0),
+               same ? "identical" : "DIFFERENT", rep[0].views);
+      group_free (&g);
+      g_free (rep);
+    }
+  t.rate = median (t.rates);
+  return t;
+}
+
+typedef struct {
+  double p50, p99, p999;
+  guint64 samples;
+  double rate;        /* achieved ordered rate (msgs/s per member) */
+  gboolean order_ok;
+} Lat;
+
+/* closed: one in flight from the newest member (never the leader);
+ * otherwise every member sends `total_rate / k` per second. */
+static Lat
+latency (const Opts *o, guint k, gsize size, gboolean closed, double total_rate)
+{
+  Lat l = { 0 };
+  BenchHist hist;
+  g_autoptr(GArray) rates = doubles ();
+
+  bench_hist_init (&hist);
+  l.order_ok = TRUE;
+  for (guint r = 0; r < o->runs; r++)
+    {
+      Group g = { 0 };
+      Report *rep = g_new0 (Report, k);
+      g_autofree char *cmd = NULL;
+      g_autoptr(GArray) member_rates = doubles ();
+
+      group_start (&g, o, k, size);
+      tell_all (&g, "measure");
+      if (closed)
+        {
+          cmd = g_strdup_printf ("closed %f", o->seconds);
+          bench_child_tell (g_ptr_array_index (g.kids, k - 1), cmd);
+        }
+      else
+        {
+          cmd = g_strdup_printf ("rate %f %f", total_rate / k, o->seconds);
+          tell_all (&g, cmd);
+        }
+      sleep_s (o->seconds + 0.05);
+      l.order_ok &= collect (&g, rep, &hist);
+      for (guint i = 0; i < k; i++)
+        push (member_rates, rep[i].seconds > 0 ? rep[i].delivered / rep[i].seconds : 0);
+      push (rates, median (member_rates));
+      group_free (&g);
+      g_free (rep);
+    }
+  l.p50 = bench_hist_percentile (&hist, 0.50);
+  l.p99 = bench_hist_percentile (&hist, 0.99);
+  l.p999 = bench_hist_percentile (&hist, 0.999);
+  l.samples = hist.n;
+  l.rate = median (rates);
+  bench_hist_clear (&hist);
+  fprintf (stderr, "  latency K=%u %s: p50 %.0f µs, p99 %.0f µs, p99.9 %.0f µs (%" G_GUINT64_FORMAT " samples)\n",
+           k, closed ? "closed loop" : "steady rate", l.p50, l.p99, l.p999, l.samples);
+  return l;
+}
+
+/* Waits for a "view ID N T LEADER" line with id > `after` and N == n. */
+static gboolean
+await_view (BenchChild *c, guint64 after, guint n, guint64 *id, gint64 *at, char **leader)
+{
+  for (;;)
+    {
+      g_autofree char *line = bench_child_expect (c, "view ", 10000);
+      guint64 vid;
+      guint vn;
+      gint64 t;
+      char name[64] = "";
+
+      if (line == NULL)
+        return FALSE;
+      if (sscanf (line, "view %" G_GUINT64_FORMAT " %u %" G_GINT64_FORMAT " %63s", &vid, &vn, &t, name) < 3)
+        continue;
+      if (vid > after && vn == n)
+        {
+          if (id)
+            *id = vid;
+          if (at)
+            *at = t;
+          if (leader)
+            *leader = g_strdup (name);
+          return TRUE;
+        }
+    }
+}
+
+typedef struct {
+  GArray *installed;  /* ms: kill -> every survivor installed the next view */
+  GArray *first;      /* ms: kill -> every survivor delivered a multicast in it */
+} Failover;
+
+static Failover
+failover (const Opts *o, guint k)
+{
+  Failover f = { doubles (), doubles () };
+  Group g = { 0 };
+  guint64 view = 0;
+  g_autofree char *leader = NULL;
+  g_autofree char *bg = g_strdup_printf ("rate 300 %u", 3600);
+
+  group_start (&g, o, k, 16);
+  tell_all (&g, bg);
+  for (guint trial = 0; trial < o->trials; trial++)
+    {
+      BenchChild *victim = NULL, *fresh;
+      gint64 killed, last_view = 0, last_first = 0;
+      guint64 new_id = 0;
+      gboolean ok = TRUE;
+
+      /* Let the last change settle, and forget what it printed. */
+      sleep_s (0.05);
+      for (guint i = 0; i < g.kids->len; i++)
+        bench_child_drain (g_ptr_array_index (g.kids, i));
+      /* Oldest first: the view lists members in order of admission, and
+       * the leader is its first. */
+      victim = g_ptr_array_index (g.kids, 0);
+      killed = g_get_monotonic_time ();
+      bench_child_kill (victim);
+      g_ptr_array_remove_index (g.kids, 0);
+      for (guint i = 0; i < g.kids->len && ok; i++)
+        {
+          BenchChild *c = g_ptr_array_index (g.kids, i);
+          gint64 at;
+          g_autofree char *first = NULL;
+
+          g_free (leader);
+          leader = NULL;
+          ok = await_view (c, view, k - 1, &new_id, &at, &leader);
+          if (!ok)
+            break;
+          last_view = MAX (last_view, at);
+          first = bench_child_expect (c, "first ", 10000);
+          if (first == NULL)
+            {
+              ok = FALSE;
+              break;
+            }
+          last_first = MAX (last_first, g_ascii_strtoll (first + 6, NULL, 10));
+        }
+      if (!ok)
+        g_error ("failover trial %u: the survivors did not all install a view of %u", trial + 1, k - 1);
+      if (leader == NULL || g_strcmp0 (leader, ((BenchChild *) g_ptr_array_index (g.kids, 0))->name) != 0)
+        g_error ("failover trial %u: the new leader is %s, not the oldest survivor", trial + 1, leader);
+      push (f.installed, (last_view - killed) / 1000.0);
+      push (f.first, (last_first - killed) / 1000.0);
+      bench_child_free (victim, 0);
+      view = new_id;
+      /* A newcomer takes the victim's place. */
+      fresh = spawn_member (&g, ((BenchChild *) g_ptr_array_index (g.kids, g.kids->len - 1))->addr, k, FALSE);
+      g_ptr_array_add (g.kids, fresh);
+      for (guint i = 0; i < g.kids->len; i++)
+        if (!await_view (g_ptr_array_index (g.kids, i), view, k, &new_id, NULL, NULL))
+          g_error ("failover trial %u: the replacement was not admitted", trial + 1);
+      view = new_id;
+      bench_child_tell (fresh, bg);
+    }
+  group_free (&g);
+  fprintf (stderr, "  failover K=%u: installed at all survivors median %.2f ms (max %.2f), first delivery median %.2f ms\n",
+           k, median (f.installed), max_of (f.installed), median (f.first));
+  return f;
+}
+
+static GArray *
+join (const Opts *o, guint k)
+{
+  GArray *ms = doubles ();
+  Group g = { 0 };
+  guint64 view = 0;
+
+  group_start (&g, o, k - 1, 16);
+  for (guint trial = 0; trial < o->trials; trial++)
+    {
+      BenchChild *contact = g_ptr_array_index (g.kids, trial % g.kids->len);
+      BenchChild *j;
+      g_autofree char *line = NULL;
+      guint64 id = 0;
+
+      for (guint i = 0; i < g.kids->len; i++)
+        bench_child_drain (g_ptr_array_index (g.kids, i));
+      j = spawn_member (&g, contact->addr, k, TRUE);
+      line = bench_child_expect (j, "joined ", 10000);
+      if (line == NULL)
+        g_error ("join trial %u: the newcomer did not get in", trial + 1);
+      push (ms, g_ascii_strtoll (line + 7, NULL, 10) / 1000.0);
+      for (guint i = 0; i < g.kids->len; i++)
+        if (!await_view (g_ptr_array_index (g.kids, i), view, k, &id, NULL, NULL))
+          g_error ("join trial %u: a member did not see the newcomer", trial + 1);
+      view = id;
+      bench_child_tell (j, "leave");
+      for (guint i = 0; i < g.kids->len; i++)
+        if (!await_view (g_ptr_array_index (g.kids, i), view, k - 1, &id, NULL, NULL))
+          g_error ("join trial %u: a member did not see the newcomer leave", trial + 1);
+      view = id;
+      bench_child_free (j, 5000);
+    }
+  group_free (&g);
+  fprintf (stderr, "  join K=%u: median %.2f ms, max %.2f ms\n", k, median (ms), max_of (ms));
+  return ms;
+}
+
+typedef struct {
+  double member_idle_kb;  /* median over members */
+  double node_idle_kb;    /* median over groupy-node processes */
+} Memory;
+
+static Memory
+memory (const Opts *o, guint k)
+{
+  Memory m = { 0 };
+  Group g = { 0 };
+  g_autoptr(GArray) kb = doubles ();
+  g_autoptr(GPtrArray) nodes = g_ptr_array_new ();
+  g_autofree char *addr = NULL;
+
+  group_start (&g, o, k, 16);
+  sleep_s (1.0);
+  for (guint i = 0; i < k; i++)
+    push (kb, bench_child_rss_kb (g_ptr_array_index (g.kids, i)));
+  m.member_idle_kb = median (kb);
+  group_free (&g);
+
+  /* The headless worker as users run it, multicasting nothing. */
+  g_array_set_size (kb, 0);
+  for (guint i = 0; i < 3 && o->node != NULL; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("n%u", i);
+      const char *argv[] = { o->node, "--name", name, "--sleep", "3600000", addr ? "--join" : NULL, addr, NULL };
       g_autoptr(GError) error = NULL;
-      g_autofree char *idx = g_strdup_printf ("%u", i);
-      g_autofree char *want = g_strdup_printf ("%u", k);
-      g_autofree char *sz = g_strdup_printf ("%zu", size);
-      g_autofree char *line = NULL;
-      const char *argv[12] = { self, "--member", idx, "--want", want, "--size", sz,
-                               latency ? "--latency" : "--throughput", NULL };
-
-      if (contact != NULL)
-        {
-          argv[8] = "--contact";
-          argv[9] = contact;
-        }
-      kids[i].proc = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error);
-      if (kids[i].proc == NULL)
-        g_error ("%s", error->message);
-      kids[i].out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (kids[i].proc));
-      kids[i].in = g_subprocess_get_stdin_pipe (kids[i].proc);
-      line = read_line (&kids[i]);
-      if (line == NULL || !g_str_has_prefix (line, "listening "))
-        g_error ("member %u did not start", i);
-      if (contact == NULL)
-        contact = g_strdup (line + strlen ("listening "));
-    }
-  /* Everyone reports "ready" once it delivered the view of all K. */
-  for (guint i = 0; i < k; i++)
-    {
+      BenchChild *c = bench_child_spawn (argv, &error);
       g_autofree char *line = NULL;
 
-      do
-        {
-          g_free (line);
-          line = read_line (&kids[i]);
-        }
-      while (line != NULL && !g_str_equal (line, "ready"));
+      if (c == NULL)
+        g_error ("cannot start %s: %s", o->node, error->message);
+      line = bench_child_expect (c, name, 10000);
+      if (line != NULL && addr == NULL && strstr (line, "listening on ") != NULL)
+        addr = g_strdup (strstr (line, "listening on ") + strlen ("listening on "));
+      g_free (line);
+      line = bench_child_expect (c, name, 10000); /* "NAME joined: ..." */
       if (line == NULL)
-        g_error ("member %u never saw the full group", i);
+        g_error ("%s did not join", name);
+      g_ptr_array_add (nodes, c);
     }
-  {
-    g_autofree char *go = g_strdup_printf ("go %f\n", seconds);
-
-    for (guint i = 0; i < k; i++)
-      tell (&kids[i], go);
-  }
-  g_usleep ((gulong) ((seconds + 0.5) * 1e6)); /* the measured interval itself */
-  for (guint i = 0; i < k; i++)
-    tell (&kids[i], "report\n");
-  for (guint i = 0; i < k; i++)
+  sleep_s (1.0);
+  for (guint i = 0; i < nodes->len; i++)
+    push (kb, bench_child_rss_kb (g_ptr_array_index (nodes, i)));
+  m.node_idle_kb = median (kb);
+  for (guint i = 0; i < nodes->len; i++)
     {
-      g_autofree char *line = NULL;
+      BenchChild *c = g_ptr_array_index (nodes, i);
 
-      do
-        {
-          g_free (line);
-          line = read_line (&kids[i]);
-        }
-      while (line != NULL && !g_str_has_prefix (line, "result"));
-      if (line == NULL)
-        {
-          ok = FALSE;
-          continue;
-        }
-      if (g_str_has_prefix (line, "result delivered"))
-        {
-          guint64 n;
-          double secs;
-
-          sscanf (line, "result delivered %" G_GUINT64_FORMAT " seconds %lf", &n, &secs);
-          rates[i] = n / secs;
-          fprintf (stderr, "  member %u: %" G_GUINT64_FORMAT " delivered in %.3f s\n", i, n, secs);
-        }
-      else if (g_str_has_prefix (line, "result latency"))
-        {
-          g_auto(GStrv) parts = g_strsplit (line + strlen ("result latency"), " ", -1);
-
-          for (guint p = 0; parts[p]; p++)
-            if (*parts[p])
-              {
-                double v = g_ascii_strtod (parts[p], NULL) / 1000.0; /* µs */
-
-                g_array_append_val (lat, v);
-              }
-        }
+      kill (c->pid, SIGTERM);
+      bench_child_free (c, 5000);
     }
-  for (guint i = 0; i < k; i++)
+  fprintf (stderr, "  memory: member idle %.0f kB, groupy-node idle %.0f kB\n", m.member_idle_kb, m.node_idle_kb);
+  return m;
+}
+
+/* ---- Corosync ------------------------------------------------------------ */
+
+typedef struct {
+  const char *label, *transport, *sched_rr;
+  gboolean ran;
+  double tput16, tput16_all, tput1k;  /* best mode, and all-unbounded */
+  const char *tput16_mode, *tput1k_mode;
+  double p50, p99, p999;              /* closed loop, 16 B */
+  double join_ms, faildet_ms;         /* medians */
+} Coro;
+
+static const char *
+mode_of (JsonObject *r)
+{
+  gint64 k = json_object_get_int_member (r, "k"), s = json_object_get_int_member (r, "senders");
+  gint64 w = json_object_get_int_member (r, "window");
+
+  if (w == 1)
+    return "w1";
+  if (w > 1)
+    return "all-w32";
+  return s == k ? "all" : "one";
+}
+
+static double
+median_member (GPtrArray *runs, const char *mode, gint64 size, const char *member)
+{
+  g_autoptr(GArray) v = doubles ();
+
+  for (guint i = 0; i < runs->len; i++)
     {
-      tell (&kids[i], "quit\n");
-      g_subprocess_wait (kids[i].proc, NULL, NULL);
-      g_object_unref (kids[i].out);
-      g_object_unref (kids[i].proc);
+      JsonObject *r = g_ptr_array_index (runs, i);
+
+      if (g_str_equal (json_object_get_string_member_with_default (r, "kind", ""), "bench") &&
+          json_object_get_boolean_member_with_default (r, "ok", FALSE) &&
+          g_str_equal (mode_of (r), mode) && json_object_get_int_member (r, "size") == size &&
+          json_object_has_member (r, member))
+        push (v, json_object_get_double_member (r, member));
     }
-  *tput = median (rates, k);
-  g_free (rates);
-  g_free (kids);
-  return ok;
+  return median (v);
+}
+
+static double
+median_pooled (GPtrArray *runs, const char *member)
+{
+  g_autoptr(GArray) v = doubles ();
+
+  for (guint i = 0; i < runs->len; i++)
+    {
+      JsonObject *r = g_ptr_array_index (runs, i);
+
+      if (g_str_equal (json_object_get_string_member_with_default (r, "kind", ""), "memb") &&
+          json_object_has_member (r, member))
+        {
+          JsonArray *a = json_object_get_array_member (r, member);
+
+          for (guint j = 0; j < json_array_get_length (a); j++)
+            push (v, json_array_get_double_element (a, j) / 1000.0);
+        }
+    }
+  return median (v);
+}
+
+static gboolean
+run_corosync (const Opts *o, const char *dir, Coro *c, const char *work)
+{
+  static const char *files[] = { "cpg_bench.c", "run.sh", "netns.sh", "aggregate.py", "corosync.conf.in" };
+  g_autofree char *copy = g_build_filename (work, c->label, NULL);
+  g_autofree char *out = g_build_filename (copy, "results", NULL);
+  g_autofree char *jsonl = g_build_filename (out, "runs.jsonl", NULL);
+  g_autofree char *script = g_build_filename (copy, "run.sh", NULL);
+  g_autofree char *reps = g_strdup_printf ("%u", o->runs);
+  g_autofree char *trials = g_strdup_printf ("%u", o->trials);
+  g_autoptr(GSubprocessLauncher) l = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
+  g_autoptr(GSubprocess) p = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
+  g_auto(GStrv) lines = NULL;
+  g_autoptr(GPtrArray) runs = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
+  static const char *modes[] = { "all", "one", "all-w32" };
+
+  /* A private copy: the peer's folder is shared and stays untouched. */
+  g_mkdir_with_parents (copy, 0755);
+  for (guint i = 0; i < G_N_ELEMENTS (files); i++)
+    {
+      g_autofree char *from = g_build_filename (dir, files[i], NULL);
+      g_autofree char *to = g_build_filename (copy, files[i], NULL);
+      g_autofree char *data = NULL;
+      gsize len;
+
+      if (!g_file_get_contents (from, &data, &len, &error) || !g_file_set_contents (to, data, len, &error))
+        {
+          fprintf (stderr, "groupy-bench: %s\n", error->message);
+          return FALSE;
+        }
+      g_chmod (to, 0755);
+    }
+  g_subprocess_launcher_setenv (l, "TRANSPORT", c->transport, TRUE);
+  g_subprocess_launcher_setenv (l, "SCHED_RR", c->sched_rr, TRUE);
+  g_subprocess_launcher_setenv (l, "KS", "5", TRUE);
+  g_subprocess_launcher_setenv (l, "SIZES", "16 1024", TRUE);
+  g_subprocess_launcher_setenv (l, "REPS", reps, TRUE);
+  g_subprocess_launcher_setenv (l, "TRIALS", trials, TRUE);
+  g_subprocess_launcher_setenv (l, "TOTAL", "300000", TRUE);
+  g_subprocess_launcher_setenv (l, "OUTDIR", out, TRUE);
+  fprintf (stderr, "corosync %s (TRANSPORT=%s SCHED_RR=%s KS=5 REPS=%u TOTAL=300000 run.sh all)\n", c->label,
+           c->transport, c->sched_rr, o->runs);
+  p = g_subprocess_launcher_spawn (l, &error, script, "all", NULL);
+  if (p == NULL || !g_subprocess_wait_check (p, NULL, &error))
+    {
+      fprintf (stderr, "groupy-bench: corosync %s: %s\n", c->label, error->message);
+      return FALSE;
+    }
+  if (!g_file_get_contents (jsonl, &text, NULL, &error))
+    {
+      fprintf (stderr, "groupy-bench: corosync %s: %s\n", c->label, error->message);
+      return FALSE;
+    }
+  lines = g_strsplit (text, "\n", -1);
+  for (guint i = 0; lines[i]; i++)
+    {
+      g_autoptr(JsonParser) parser = json_parser_new ();
+
+      if (*lines[i] && json_parser_load_from_data (parser, lines[i], -1, NULL) &&
+          JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+        g_ptr_array_add (runs, json_object_ref (json_node_get_object (json_parser_get_root (parser))));
+    }
+  c->ran = TRUE;
+  c->tput16_all = median_member (runs, "all", 16, "rate_msgs_s_median_proc");
+  for (guint i = 0; i < G_N_ELEMENTS (modes); i++)
+    {
+      double r16 = median_member (runs, modes[i], 16, "rate_msgs_s_median_proc");
+      double r1k = median_member (runs, modes[i], 1024, "rate_msgs_s_median_proc");
+
+      if (r16 > c->tput16)
+        {
+          c->tput16 = r16;
+          c->tput16_mode = modes[i];
+        }
+      if (r1k > c->tput1k)
+        {
+          c->tput1k = r1k;
+          c->tput1k_mode = modes[i];
+        }
+    }
+  c->p50 = median_member (runs, "w1", 16, "lat_p50_us");
+  c->p99 = median_member (runs, "w1", 16, "lat_p99_us");
+  c->p999 = median_member (runs, "w1", 16, "lat_p999_us");
+  c->join_ms = median_pooled (runs, "join_to_self_confchg_us");
+  c->faildet_ms = median_pooled (runs, "faildet_all_us");
+  fprintf (stderr, "  corosync %s: %.0f msgs/s (16 B, %s), %.0f (1 KiB, %s), closed loop p50 %.0f µs p99 %.0f µs, "
+           "join %.2f ms, dead client noticed %.2f ms\n", c->label, c->tput16, c->tput16_mode, c->tput1k,
+           c->tput1k_mode, c->p50, c->p99, c->join_ms, c->faildet_ms);
+  return TRUE;
+}
+
+/* ---- output -------------------------------------------------------------- */
+
+static void
+json_num (GString *j, const char *key, double v)
+{
+  g_string_append_printf (j, "\"%s\":%.3f,", key, v);
+}
+
+static void
+json_array (GString *j, const char *key, GArray *v)
+{
+  g_string_append_printf (j, "\"%s\":[", key);
+  for (guint i = 0; i < v->len; i++)
+    g_string_append_printf (j, "%s%.3f", i ? "," : "", g_array_index (v, double, i));
+  g_string_append (j, "],");
+}
+
+static gboolean
+wanted (GStrv only, const char *what)
+{
+  return only == NULL || g_strv_contains ((const char *const *) only, what);
+}
+
+static char *
+find_node (const char *self)
+{
+  g_autofree char *dir = g_path_get_dirname (self);
+  const char *candidates[] = { "groupy-node", "../node/groupy-node" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (candidates); i++)
+    {
+      g_autofree char *p = g_build_filename (dir, candidates[i], NULL);
+
+      if (g_file_test (p, G_FILE_TEST_IS_EXECUTABLE))
+        return g_steal_pointer (&p);
+    }
+  return g_find_program_in_path ("groupy-node");
 }
 
 int
 main (int argc, char **argv)
 {
-  gint64 members = 5, size = 16, runs = 3, member = -1, want = 0;
+  gint64 runs = 3, trials = 20, members = 5, state_size = 1024, want = 0, size = 16;
   double seconds = 3;
-  char *mode = NULL, *contact = NULL;
-  gboolean m_latency = FALSE, m_throughput = FALSE;
+  char *only_s = NULL, *scaling_s = NULL, *corosync = NULL, *corosync_cfg = NULL;
+  char *m_name = NULL, *contact = NULL;
+  gboolean joiner = FALSE;
   GOptionEntry entries[] = {
-    { "members", 'k', 0, G_OPTION_ARG_INT64, &members, "Group size (default 5)", "K" },
-    { "size", 0, 0, G_OPTION_ARG_INT64, &size, "Payload bytes (default 16)", "BYTES" },
-    { "seconds", 0, 0, G_OPTION_ARG_DOUBLE, &seconds, "Measured interval per run (default 3)", "S" },
+    { "only", 0, 0, G_OPTION_ARG_STRING, &only_s,
+      "Measure only these (comma-separated): throughput,latency,failover,join,memory,scaling", "LIST" },
     { "runs", 0, 0, G_OPTION_ARG_INT64, &runs, "Runs per figure; the median is shown (default 3)", "N" },
-    { "mode", 0, 0, G_OPTION_ARG_STRING, &mode, "throughput (default) or latency", "MODE" },
-    { "member", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT64, &member, NULL, NULL },
+    { "seconds", 0, 0, G_OPTION_ARG_DOUBLE, &seconds, "Measured interval of each run (default 3)", "S" },
+    { "trials", 0, 0, G_OPTION_ARG_INT64, &trials, "Failover and join trials (default 20)", "N" },
+    { "members", 'k', 0, G_OPTION_ARG_INT64, &members, "Group size K (default 5)", "K" },
+    { "scaling", 0, 0, G_OPTION_ARG_STRING, &scaling_s, "Group sizes for scaling (default 2,3,5,9,17,33)", "LIST" },
+    { "corosync", 0, 0, G_OPTION_ARG_FILENAME, &corosync,
+      "Also run the Corosync peer from DIR (../shared/bench/corosync) in this run", "DIR" },
+    { "corosync-configs", 0, 0, G_OPTION_ARG_STRING, &corosync_cfg,
+      "Corosync settings to run (default knet,knet-norr,udpu-norr)", "LIST" },
+    { "member", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING, &m_name, NULL, NULL },
     { "contact", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING, &contact, NULL, NULL },
     { "want", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT64, &want, NULL, NULL },
-    { "latency", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_NONE, &m_latency, NULL, NULL },
-    { "throughput", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_NONE, &m_throughput, NULL, NULL },
+    { "size", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT64, &size, NULL, NULL },
+    { "state-size", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT64, &state_size, NULL, NULL },
+    { "joiner", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_NONE, &joiner, NULL, NULL },
     { NULL }
   };
-  g_autoptr(GOptionContext) ctx = g_option_context_new ("- measure a Groupy group on loopback");
+  g_autoptr(GOptionContext) ctx = g_option_context_new ("- measure Groupy (and Corosync) on this machine");
   g_autoptr(GError) error = NULL;
-  g_autoptr(GArray) lat = g_array_new (FALSE, FALSE, sizeof (double));
-  double *tputs;
-  gboolean latency;
+  g_auto(GStrv) only = NULL;
+  g_auto(GStrv) scaling = NULL;
+  g_auto(GStrv) cfgs = NULL;
+  g_autofree char *node = NULL;
+  g_autofree char *work = NULL;
+  GString *j = g_string_new ("{");
+  GString *table = g_string_new (NULL);
+  Opts o;
+  Tput t16 = { 0 }, t1k = { 0 };
+  Lat closed = { 0 }, half = { 0 };
+  Failover fo = { NULL, NULL };
+  GArray *joins = NULL;
+  Memory mem = { 0 };
+  Coro coro[] = {
+    { "knet", "knet", "yes" },
+    { "knet-norr", "knet", "no" },
+    { "udpu-norr", "udpu", "no" },
+    { "udpu", "udpu", "yes" },
+  };
+  Coro *best_t = NULL, *best_p50 = NULL, *best_p99 = NULL;
+  gboolean have_t = FALSE, have_lat = FALSE;
 
   g_option_context_add_main_entries (ctx, entries, NULL);
   if (!g_option_context_parse (ctx, &argc, &argv, &error))
@@ -403,38 +805,295 @@ main (int argc, char **argv)
       fprintf (stderr, "groupy-bench: %s\n", error->message);
       return 2;
     }
-  if (member >= 0)
-    return member_main ((int) member, contact, (guint) want, (gsize) size, m_latency);
-  latency = mode != NULL && g_str_equal (mode, "latency");
-  if (members < 1 || members > 64 || size < 8 || size > 1 << 20 || runs < 1 || seconds <= 0 ||
-      (mode != NULL && !latency && !g_str_equal (mode, "throughput")))
+  if (m_name != NULL)
+    return bench_member_main (m_name, contact, (guint) want, (gsize) size, (gsize) state_size, joiner);
+  signal (SIGPIPE, SIG_IGN); /* a member that has gone closes its stdin */
+  if (runs < 1 || seconds <= 0 || trials < 1 || members < 3 || members > 64)
     {
-      fprintf (stderr, "groupy-bench: --members 1..64, --size 8..1048576, --runs >= 1, --mode throughput|latency\n");
+      fprintf (stderr, "groupy-bench: --runs >= 1, --seconds > 0, --trials >= 1, --members 3..64\n");
       return 2;
     }
-  tputs = g_new0 (double, runs);
-  for (gint64 r = 0; r < runs; r++)
-    if (!run_once (argv[0], (guint) members, (gsize) size, seconds, latency, &tputs[r], lat))
-      fprintf (stderr, "groupy-bench: run %" G_GINT64_FORMAT " lost a member's report\n", r + 1);
-  if (latency)
+  only = only_s ? g_strsplit (only_s, ",", -1) : NULL;
+  scaling = g_strsplit (scaling_s ? scaling_s : "2,3,5,9,17,33", ",", -1);
+  cfgs = g_strsplit (corosync_cfg ? corosync_cfg : "knet,knet-norr,udpu-norr", ",", -1);
+  for (guint i = 0; only && only[i]; i++)
+    if (!g_strv_contains ((const char *const[]) { "throughput", "latency", "failover", "join", "memory", "scaling",
+                                                  NULL }, only[i]))
+      {
+        fprintf (stderr, "groupy-bench: --only: unknown figure '%s'\n", only[i]);
+        return 2;
+      }
+  for (guint i = 0; scaling[i]; i++)
     {
-      printf ("| K | payload | samples | p50 | p99 | p99.9 |\n|---|---|---|---|---|---|\n");
-      printf ("| %" G_GINT64_FORMAT " | %" G_GINT64_FORMAT " B | %u | %.0f µs | %.0f µs | %.0f µs |\n", members, size,
-              lat->len, percentile (lat, 0.50), percentile (lat, 0.99), percentile (lat, 0.999));
-      printf ("{\"mode\":\"latency\",\"members\":%" G_GINT64_FORMAT ",\"size\":%" G_GINT64_FORMAT
-              ",\"samples\":%u,\"p50_us\":%.1f,\"p99_us\":%.1f,\"p999_us\":%.1f}\n",
-              members, size, lat->len, percentile (lat, 0.50), percentile (lat, 0.99), percentile (lat, 0.999));
-    }
-  else
-    {
-      double med = median (tputs, (guint) runs);
+      gint64 k = g_ascii_strtoll (scaling[i], NULL, 10);
 
-      printf ("| K | payload | delivered msgs/s per member (median of %" G_GINT64_FORMAT ") | MB/s |\n|---|---|---|---|\n", runs);
-      printf ("| %" G_GINT64_FORMAT " | %" G_GINT64_FORMAT " B | %.0f | %.2f |\n", members, size, med, med * size / 1e6);
-      printf ("{\"mode\":\"throughput\",\"members\":%" G_GINT64_FORMAT ",\"size\":%" G_GINT64_FORMAT
-              ",\"runs\":%" G_GINT64_FORMAT ",\"msgs_per_s\":%.0f,\"mb_per_s\":%.3f}\n",
-              members, size, runs, med, med * size / 1e6);
+      if (k < 2 || k > 64)
+        {
+          fprintf (stderr, "groupy-bench: --scaling takes group sizes 2..64\n");
+          return 2;
+        }
     }
-  g_free (tputs);
+  if (corosync != NULL && !g_file_test (corosync, G_FILE_TEST_IS_DIR))
+    {
+      fprintf (stderr, "groupy-bench: --corosync %s: no such folder\n", corosync);
+      return 2;
+    }
+  if (corosync != NULL && g_find_program_in_path ("corosync") == NULL)
+    {
+      fprintf (stderr, "groupy-bench: corosync is not installed "
+                       "(apt-get install corosync libcpg-dev libcorosync-common-dev libquorum-dev)\n");
+      return 2;
+    }
+  node = find_node (argv[0]);
+  o = (Opts) { argv[0], node, (guint) runs, seconds, (guint) trials, (guint) members, (guint) state_size };
+
+  {
+    g_autofree char *date = g_date_time_format_iso8601 (g_date_time_new_now_local ());
+    g_autofree char *loadavg = NULL;
+    double load[1] = { -1 };
+
+    if (g_file_get_contents ("/proc/loadavg", &loadavg, NULL, NULL))
+      load[0] = g_ascii_strtod (loadavg, NULL);
+    g_string_append_printf (j, "\"date\":\"%s\",\"cpus\":%u,\"loadavg_before\":%.2f,\"runs\":%u,\"seconds\":%.1f,"
+                               "\"trials\":%u,\"members\":%u,", date, g_get_num_processors (), load[0], o.runs,
+                            o.seconds, o.trials, o.members);
+  }
+
+  if (wanted (only, "throughput") || wanted (only, "latency"))
+    {
+      fprintf (stderr, "throughput, K=%u\n", o.members);
+      t16 = throughput (&o, o.members, 16);
+      if (wanted (only, "throughput"))
+        t1k = throughput (&o, o.members, 1024);
+      have_t = TRUE;
+    }
+  if (wanted (only, "latency"))
+    {
+      fprintf (stderr, "latency, K=%u, 16 B\n", o.members);
+      closed = latency (&o, o.members, 16, TRUE, 0);
+      half = latency (&o, o.members, 16, FALSE, t16.rate / 2);
+      have_lat = TRUE;
+    }
+  if (wanted (only, "failover"))
+    {
+      fprintf (stderr, "failover, K=%u, %u trials\n", o.members, o.trials);
+      fo = failover (&o, o.members);
+    }
+  if (wanted (only, "join"))
+    {
+      fprintf (stderr, "join, K=%u, %u trials\n", o.members, o.trials);
+      joins = join (&o, o.members);
+    }
+  if (wanted (only, "memory"))
+    {
+      fprintf (stderr, "memory\n");
+      mem = memory (&o, o.members);
+    }
+
+  g_string_append_printf (table, "\n## Groupy, K = %u, loopback, %u run%s per figure (median)\n\n"
+                                 "| figure | value |\n|---|---|\n", o.members, o.runs, o.runs > 1 ? "s" : "");
+  if (have_t)
+    {
+      g_string_append_printf (table, "| throughput 16 B, all send | %.0f msgs/s per member (%.2f MB/s)%s |\n",
+                              t16.rate, t16.rate * 16 / 1e6, t16.order_ok && t16.view_changes == 0 ? "" : " ⚠ order/view");
+      json_num (j, "tput16_msgs_s", t16.rate);
+      json_num (j, "tput16_mb_s", t16.rate * 16 / 1e6);
+      json_array (j, "tput16_runs", t16.rates);
+      g_string_append_printf (j, "\"tput16_order_identical\":%s,\"tput16_view_changes\":%u,",
+                              t16.order_ok ? "true" : "false", t16.view_changes);
+      json_num (j, "rss_load16_kb", t16.rss_load_kb);
+    }
+  if (t1k.rates != NULL)
+    {
+      g_string_append_printf (table, "| throughput 1 KiB, all send | %.0f msgs/s per member (%.1f MB/s)%s |\n",
+                              t1k.rate, t1k.rate * 1024 / 1e6, t1k.order_ok && t1k.view_changes == 0 ? "" : " ⚠ order/view");
+      json_num (j, "tput1k_msgs_s", t1k.rate);
+      json_num (j, "tput1k_mb_s", t1k.rate * 1024 / 1e6);
+      json_array (j, "tput1k_runs", t1k.rates);
+      g_string_append_printf (j, "\"tput1k_order_identical\":%s,\"tput1k_view_changes\":%u,",
+                              t1k.order_ok ? "true" : "false", t1k.view_changes);
+      json_num (j, "rss_load1k_kb", t1k.rss_load_kb);
+    }
+  if (have_lat)
+    {
+      g_string_append_printf (table, "| latency, closed loop (1 in flight) | p50 %.0f µs · p99 %.0f µs · p99.9 %.0f µs |\n",
+                              closed.p50, closed.p99, closed.p999);
+      g_string_append_printf (table, "| latency at half throughput (%.0f msgs/s) | p50 %.0f µs · p99 %.0f µs · p99.9 %.0f µs |\n",
+                              half.rate, half.p50, half.p99, half.p999);
+      json_num (j, "lat_closed_p50_us", closed.p50);
+      json_num (j, "lat_closed_p99_us", closed.p99);
+      json_num (j, "lat_closed_p999_us", closed.p999);
+      g_string_append_printf (j, "\"lat_closed_samples\":%" G_GUINT64_FORMAT ",", closed.samples);
+      json_num (j, "lat_half_rate_msgs_s", half.rate);
+      json_num (j, "lat_half_p50_us", half.p50);
+      json_num (j, "lat_half_p99_us", half.p99);
+      json_num (j, "lat_half_p999_us", half.p999);
+      g_string_append_printf (j, "\"lat_half_samples\":%" G_GUINT64_FORMAT ",", half.samples);
+    }
+  if (fo.installed != NULL)
+    {
+      g_string_append_printf (table, "| failover: kill -9 of the leader → next view at every survivor | median %.2f ms · p90 %.2f ms · max %.2f ms |\n",
+                              median (fo.installed), quantile (fo.installed, 0.9), max_of (fo.installed));
+      g_string_append_printf (table, "| failover: kill -9 of the leader → a multicast delivered in it at every survivor | median %.2f ms · max %.2f ms |\n",
+                              median (fo.first), max_of (fo.first));
+      json_num (j, "failover_view_ms", median (fo.installed));
+      json_num (j, "failover_view_max_ms", max_of (fo.installed));
+      json_num (j, "failover_first_ms", median (fo.first));
+      json_array (j, "failover_view_trials_ms", fo.installed);
+      json_array (j, "failover_first_trials_ms", fo.first);
+    }
+  if (joins != NULL)
+    {
+      g_string_append_printf (table, "| join: call → holding the state (%u B) | median %.2f ms · p90 %.2f ms · max %.2f ms |\n",
+                              o.state_size, median (joins), quantile (joins, 0.9), max_of (joins));
+      json_num (j, "join_ms", median (joins));
+      json_num (j, "join_max_ms", max_of (joins));
+      json_array (j, "join_trials_ms", joins);
+    }
+  if (mem.member_idle_kb > 0)
+    {
+      g_string_append_printf (table, "| resident size, idle member | %.1f MB (groupy-node: %.1f MB) |\n",
+                              mem.member_idle_kb / 1024, mem.node_idle_kb / 1024);
+      json_num (j, "rss_idle_kb", mem.member_idle_kb);
+      json_num (j, "rss_node_idle_kb", mem.node_idle_kb);
+    }
+  if (have_t && t1k.rates != NULL)
+    g_string_append_printf (table, "| resident size, full load | %.1f MB (16 B) · %.1f MB (1 KiB), largest member |\n",
+                            t16.rss_load_kb / 1024, t1k.rss_load_kb / 1024);
+  fputs (table->str, stdout);
+  fflush (stdout);
+  g_string_truncate (table, 0);
+
+  if (wanted (only, "scaling"))
+    {
+      double k3 = 0;
+
+      fprintf (stderr, "scaling, 16 B\n");
+      g_string_append (table, "\n## Scaling: throughput, 16 B, every member sending\n\n"
+                              "| K | msgs/s per member | order identical | views during runs |\n|---|---|---|---|\n");
+      g_string_append (j, "\"scaling\":[");
+      for (guint i = 0; scaling[i]; i++)
+        {
+          guint k = (guint) g_ascii_strtoll (scaling[i], NULL, 10);
+          Tput t = throughput (&o, k, 16);
+
+          if (k == 3)
+            k3 = t.rate;
+          g_string_append_printf (table, "| %u | %.0f | %s | %u |\n", k, t.rate, t.order_ok ? "yes" : "NO",
+                                  t.view_changes);
+          g_string_append_printf (j, "%s{\"k\":%u,\"msgs_s\":%.0f,\"order_identical\":%s,\"view_changes\":%u}",
+                                  i ? "," : "", k, t.rate, t.order_ok ? "true" : "false", t.view_changes);
+          if (k == 33 && k3 > 0)
+            g_string_append_printf (table, "\nK=33 reaches %.2f of the K=3 throughput.\n", t.rate / k3);
+          g_array_unref (t.rates);
+        }
+      g_string_append (j, "],");
+      fputs (table->str, stdout);
+      fflush (stdout);
+      g_string_truncate (table, 0);
+    }
+
+  if (corosync != NULL)
+    {
+      work = g_dir_make_tmp ("groupy-bench-corosync-XXXXXX", &error);
+      if (work == NULL)
+        g_error ("%s", error->message);
+      g_string_append (j, "\"corosync\":{");
+      for (guint i = 0; cfgs[i]; i++)
+        for (guint c = 0; c < G_N_ELEMENTS (coro); c++)
+          if (g_str_equal (cfgs[i], coro[c].label) && run_corosync (&o, corosync, &coro[c], work))
+            {
+              Coro *r = &coro[c];
+
+              g_string_append_printf (j, "\"%s\":{\"transport\":\"%s\",\"sched_rr\":\"%s\",", r->label, r->transport,
+                                      r->sched_rr);
+              json_num (j, "tput16_msgs_s", r->tput16);
+              g_string_append_printf (j, "\"tput16_mode\":\"%s\",", r->tput16_mode ? r->tput16_mode : "");
+              json_num (j, "tput16_all_msgs_s", r->tput16_all);
+              json_num (j, "tput1k_msgs_s", r->tput1k);
+              json_num (j, "lat_closed_p50_us", r->p50);
+              json_num (j, "lat_closed_p99_us", r->p99);
+              json_num (j, "lat_closed_p999_us", r->p999);
+              json_num (j, "join_ms", r->join_ms);
+              json_num (j, "dead_client_noticed_ms", r->faildet_ms);
+              g_string_truncate (j, j->len - 1);
+              g_string_append (j, "},");
+              if (best_t == NULL || r->tput16 > best_t->tput16)
+                best_t = r;
+              if (r->p50 > 0 && (best_p50 == NULL || r->p50 < best_p50->p50))
+                best_p50 = r;
+              if (r->p99 > 0 && (best_p99 == NULL || r->p99 < best_p99->p99))
+                best_p99 = r;
+            }
+      if (j->str[j->len - 1] == ',')
+        g_string_truncate (j, j->len - 1);
+      g_string_append (j, "},");
+      {
+        g_autofree char *cmd = g_strdup_printf ("rm -rf '%s'", work);
+
+        if (system (cmd) != 0)
+          fprintf (stderr, "groupy-bench: could not remove %s\n", work);
+      }
+
+      g_string_append (table, "\n## Side by side with Corosync CPG (same machine, same run; K = 5)\n\n"
+                              "| figure | Groupy | Corosync (best setting) | ratio |\n|---|---|---|---|\n");
+      if (best_t != NULL && have_t)
+        {
+          double bt1k = 0;
+          const char *bt1k_label = "";
+
+          for (guint c = 0; c < G_N_ELEMENTS (coro); c++)
+            if (coro[c].ran && coro[c].tput1k > bt1k)
+              {
+                bt1k = coro[c].tput1k;
+                bt1k_label = coro[c].label;
+              }
+          g_string_append_printf (table, "| throughput 16 B, msgs/s per member | %.0f | %.0f (%s, %s) | **%.1f×** |\n",
+                                  t16.rate, best_t->tput16, best_t->label, best_t->tput16_mode,
+                                  t16.rate / best_t->tput16);
+          json_num (j, "ratio_tput16", t16.rate / best_t->tput16);
+          if (t1k.rates != NULL && bt1k > 0)
+            {
+              g_string_append_printf (table, "| throughput 1 KiB, msgs/s per member | %.0f | %.0f (%s) | %.1f× |\n",
+                                      t1k.rate, bt1k, bt1k_label, t1k.rate / bt1k);
+              json_num (j, "ratio_tput1k", t1k.rate / bt1k);
+            }
+        }
+      if (best_p50 != NULL && have_lat)
+        {
+          g_string_append_printf (table, "| closed-loop latency p50 | %.0f µs | %.0f µs (%s) | %.2f× lower |\n",
+                                  closed.p50, best_p50->p50, best_p50->label, best_p50->p50 / MAX (closed.p50, 1));
+          g_string_append_printf (table, "| closed-loop latency p99 | %.0f µs | %.0f µs (%s) | %.2f× lower |\n",
+                                  closed.p99, best_p99->p99, best_p99->label, best_p99->p99 / MAX (closed.p99, 1));
+          json_num (j, "ratio_lat_p50", best_p50->p50 / MAX (closed.p50, 1));
+          json_num (j, "ratio_lat_p99", best_p99->p99 / MAX (closed.p99, 1));
+        }
+      for (guint c = 0; c < G_N_ELEMENTS (coro); c++)
+        if (coro[c].ran)
+          {
+            if (joins != NULL)
+              g_string_append_printf (table, "| join (%s) | %.2f ms, with %u B of state | %.2f ms, no state | |\n",
+                                      coro[c].label, median (joins), o.state_size, coro[c].join_ms);
+            if (fo.installed != NULL)
+              g_string_append_printf (table, "| failure noticed (%s) | %.2f ms: leader killed, next view at all | %.2f ms: a local client killed | |\n",
+                                      coro[c].label, median (fo.installed), coro[c].faildet_ms);
+          }
+      g_string_append (table, "\nEvery Corosync setting run:\n\n| setting | 16 B msgs/s (best mode) | 16 B all send | 1 KiB | "
+                              "closed loop p50 / p99 / p99.9 µs |\n|---|---|---|---|---|\n");
+      for (guint c = 0; c < G_N_ELEMENTS (coro); c++)
+        if (coro[c].ran)
+          g_string_append_printf (table, "| %s (TRANSPORT=%s SCHED_RR=%s) | %.0f (%s) | %.0f | %.0f (%s) | %.0f / %.0f / %.0f |\n",
+                                  coro[c].label, coro[c].transport, coro[c].sched_rr, coro[c].tput16,
+                                  coro[c].tput16_mode, coro[c].tput16_all, coro[c].tput1k, coro[c].tput1k_mode,
+                                  coro[c].p50, coro[c].p99, coro[c].p999);
+      fputs (table->str, stdout);
+    }
+
+  if (j->str[j->len - 1] == ',')
+    g_string_truncate (j, j->len - 1);
+  g_string_append (j, "}");
+  printf ("\n%s\n", j->str);
+  g_string_free (j, TRUE);
+  g_string_free (table, TRUE);
   return 0;
 }

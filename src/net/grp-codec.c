@@ -246,6 +246,18 @@ grp_codec_append_msg (GByteArray *out, const GrpMsg *m)
   end_frame (out, start);
 }
 
+void
+grp_codec_append_bye (GByteArray *out, const char *reason)
+{
+  gsize start;
+
+  begin_frame (out, &start);
+  put_u8 (out, GRP_WIRE_VERSION);
+  put_u8 (out, GRP_FRAME_BYE);
+  g_byte_array_append (out, (const guint8 *) reason, (guint) strlen (reason));
+  end_frame (out, start);
+}
+
 guint32
 grp_codec_frame_length (const guint8 *header)
 {

@@ -33,11 +33,13 @@ typedef enum {
 typedef enum {
   GRP_FRAME_HELLO = 1,   /* first frame on a connection: who is speaking */
   GRP_FRAME_MSG = 2,     /* a protocol message */
+  GRP_FRAME_BYE = 3,     /* a deliberate close: the rest is the reason (UTF-8, unchecked) */
 } GrpFrameKind;
 
 /* Appends one complete frame (header included) to `out`. */
 void      grp_codec_append_msg (GByteArray *out, const GrpMsg *msg);
 void      grp_codec_append_hello (GByteArray *out, const GrpMember *self);
+void      grp_codec_append_bye (GByteArray *out, const char *reason);
 
 /* Decodes one frame body (without the 4-byte header). */
 gboolean  grp_codec_parse (const guint8  *body,

@@ -129,16 +129,10 @@ static void
 send_bye (Conn *c, const char *reason)
 {
   GByteArray *frame = g_byte_array_new ();
-  guint8 hdr[GRP_FRAME_HEADER];
-  gsize len = strlen (reason);
-  guint32 blen = GUINT32_TO_LE ((guint32) (2 + len));
 
-  /* A BYE is tiny: version, kind, reason.  Sent best effort, straight to
-   * the socket, so the peer does not take our close for a crash. */
-  memcpy (hdr, &blen, 4);
-  g_byte_array_append (frame, hdr, 4);
-  g_byte_array_append (frame, (const guint8 *) "\x01\x03", 2);
-  g_byte_array_append (frame, (const guint8 *) reason, (guint) len);
+  /* Sent best effort, straight to the socket, so the peer does not take
+   * our close for a crash. */
+  grp_codec_append_bye (frame, reason);
   if (c->conn != NULL && c->writing == NULL)
     {
       GSocket *sock = g_socket_connection_get_socket (c->conn);
@@ -361,7 +355,7 @@ parse_frames (Conn *c)
       if (c->rbuf->len - off - GRP_FRAME_HEADER < len)
         break;
       off += GRP_FRAME_HEADER + len;
-      if (len >= 2 && body[0] == GRP_WIRE_VERSION && body[1] == 3)
+      if (len >= 2 && body[0] == GRP_WIRE_VERSION && body[1] == GRP_FRAME_BYE)
         {
           g_debug ("%s says BYE: %.*s", c->addr, (int) MIN (len - 2, 200), body + 2);
           c->bye_received = TRUE;
@@ -785,5 +779,8 @@ grp_transport_init (GrpTransport *self)
   self->service = g_socket_service_new ();
   g_signal_connect (self->service, "incoming", G_CALLBACK (on_incoming), self);
   self->client = g_socket_client_new ();
+  /* Members talk to each other directly: never through a proxy (and no
+   * proxy lookup on the way to a connection). */
+  g_socket_client_set_enable_proxy (self->client, FALSE);
   g_socket_client_set_timeout (self->client, CONNECT_TIMEOUT_S);
 }

@@ -1,0 +1,100 @@
+/* bench-hist.c: latency histograms and the order hash. */
+#include "bench.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void
+bench_hist_init (BenchHist *h)
+{
+  h->count = g_new0 (guint32, BENCH_HIST_MAX + 1);
+  h->n = 0;
+}
+
+void
+bench_hist_reset (BenchHist *h)
+{
+  memset (h->count, 0, sizeof (guint32) * (BENCH_HIST_MAX + 1));
+  h->n = 0;
+}
+
+void
+bench_hist_clear (BenchHist *h)
+{
+  g_clear_pointer (&h->count, g_free);
+  h->n = 0;
+}
+
+void
+bench_hist_add (BenchHist *h, gint64 us)
+{
+  h->count[CLAMP (us, 0, BENCH_HIST_MAX)]++;
+  h->n++;
+}
+
+char *
+bench_hist_format (const BenchHist *h)
+{
+  GString *s = g_string_new (NULL);
+
+  for (guint i = 0; i <= BENCH_HIST_MAX; i++)
+    if (h->count[i] != 0)
+      g_string_append_printf (s, " %u:%u", i, h->count[i]);
+  return g_string_free (s, FALSE);
+}
+
+void
+bench_hist_parse (BenchHist *h, const char *s)
+{
+  while (s != NULL && *s)
+    {
+      char *end;
+      guint64 b = g_ascii_strtoull (s, &end, 10);
+      guint64 n;
+
+      if (end == s || *end != ':')
+        {
+          s = strchr (s, ' ');
+          if (s != NULL)
+            s++;
+          continue;
+        }
+      n = g_ascii_strtoull (end + 1, &end, 10);
+      h->count[MIN (b, BENCH_HIST_MAX)] += (guint32) n;
+      h->n += n;
+      s = end;
+    }
+}
+
+/* The smallest value at or below which a fraction p of the samples lie. */
+double
+bench_hist_percentile (const BenchHist *h, double p)
+{
+  guint64 want, seen = 0;
+
+  if (h->n == 0)
+    return 0;
+  want = (guint64) (p * h->n + 0.999999);
+  want = CLAMP (want, 1, h->n);
+  for (guint i = 0; i <= BENCH_HIST_MAX; i++)
+    {
+      seen += h->count[i];
+      if (seen >= want)
+        return i;
+    }
+  return BENCH_HIST_MAX;
+}
+
+guint64
+bench_hash_step (guint64 h, guint64 seq, const char *from, guint64 ctr)
+{
+  const guint64 prime = 1099511628211ull;
+
+  for (int i = 0; i < 8; i++)
+    h = (h ^ ((seq >> (8 * i)) & 0xff)) * prime;
+  for (const char *c = from; *c; c++)
+    h = (h ^ (guint8) *c) * prime;
+  for (int i = 0; i < 8; i++)
+    h = (h ^ ((ctr >> (8 * i)) & 0xff)) * prime;
+  return h;
+}

@@ -1,0 +1,333 @@
+/* bench-member.c: one member of a benchmarked group (groupy-bench --member).
+ *
+ * It joins (or creates) the group, then obeys one-line commands on stdin and
+ * answers on stdout:
+ *
+ *   measure          reset the counters, the order hash and the histogram
+ *   tput S           multicast flat out (as the window allows) for S seconds
+ *   rate R S         multicast R messages per second for S seconds
+ *   closed S         one message in flight: the next one on its delivery
+ *   stop             stop multicasting and counting
+ *   report           "result DELIVERED SECONDS LAST_SEQ HASH VIEWS hist B:N ..."
+ *   leave            leave cleanly, then exit
+ *   quit             exit
+ *
+ * and on its own: "listening ADDR", "ready" once the view holds --want
+ * members, "view ID N T LEADER" at every view, "first T" at the first delivery of
+ * a multicast after a view, "joined US" (--joiner: from the join call to
+ * holding the state).  Times are CLOCK_MONOTONIC microseconds, one clock for
+ * every process of the machine.
+ */
+#include "bench.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+
+typedef enum {
+  SEND_NONE,
+  SEND_FLAT,
+  SEND_RATE,
+  SEND_CLOSED,
+} SendMode;
+
+typedef struct {
+  GrpGroup *group;
+  GMainLoop *loop;
+  guint want;
+  gsize size;
+  gsize state_size;
+  gboolean ready;
+
+  SendMode mode;
+  gint64 until;
+  double rate;
+  gint64 started;
+  guint64 sent;
+  guint pump_id;
+
+  gboolean counting;
+  guint64 delivered;
+  gint64 first, last;
+  guint64 base_seq;      /* the order hash covers positions after the full view */
+  guint64 hash;
+  guint64 last_seq;
+  guint views;           /* views installed since `measure` */
+  gboolean want_first;   /* report the next delivery of a multicast */
+  BenchHist hist;
+  gint64 join_started;
+} Member;
+
+static gboolean pump (gpointer data);
+
+static gboolean
+send_one (Member *m)
+{
+  guint8 *buf = g_malloc0 (m->size);
+  gint64 now = g_get_monotonic_time ();
+  g_autoptr(GBytes) payload = NULL;
+
+  memcpy (buf, &now, sizeof now);
+  payload = g_bytes_new_take (buf, m->size);
+  if (grp_group_multicast (m->group, payload, NULL) == 0)
+    return FALSE; /* the window is full: flow control */
+  m->sent++;
+  return TRUE;
+}
+
+static void
+stop_sending (Member *m)
+{
+  m->mode = SEND_NONE;
+  g_clear_handle_id (&m->pump_id, g_source_remove);
+}
+
+/* Flat out: fill the window, then wait for own deliveries to free some of
+ * it (on_delivered starts the pump again). */
+static gboolean
+pump (gpointer data)
+{
+  Member *m = data;
+  gint64 now = g_get_monotonic_time ();
+
+  if (now >= m->until)
+    {
+      m->pump_id = 0;
+      stop_sending (m);
+      return G_SOURCE_REMOVE;
+    }
+  if (m->mode == SEND_FLAT)
+    {
+      for (int i = 0; i < 64; i++)
+        if (!send_one (m))
+          {
+            m->pump_id = 0;
+            return G_SOURCE_REMOVE;
+          }
+    }
+  else if (m->mode == SEND_RATE)
+    {
+      /* Catch up with the schedule (a token bucket), within the window. */
+      guint64 due = (guint64) ((now - m->started) * m->rate / 1e6);
+
+      while (m->sent < due && send_one (m))
+        ;
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+on_delivered (GrpGroup *g, guint64 seq, const char *from, guint64 ctr, GBytes *payload, gpointer data)
+{
+  Member *m = data;
+  gint64 now = g_get_monotonic_time ();
+  gsize len;
+  const guint8 *p = g_bytes_get_data (payload, &len);
+
+  m->last_seq = seq;
+  if (seq > m->base_seq && m->ready)
+    m->hash = bench_hash_step (m->hash, seq, from, ctr);
+  if (m->want_first)
+    {
+      m->want_first = FALSE;
+      printf ("first %" G_GINT64_FORMAT "\n", now);
+      fflush (stdout);
+    }
+  if (!m->counting)
+    return;
+  if (m->first == 0)
+    m->first = now;
+  m->last = now;
+  m->delivered++;
+  if (len >= sizeof (gint64))
+    {
+      gint64 sent;
+
+      memcpy (&sent, p, sizeof sent);
+      bench_hist_add (&m->hist, now - sent);
+    }
+  if (m->mode == SEND_CLOSED && g_strcmp0 (from, grp_group_get_name (g)) == 0)
+    {
+      if (now < m->until)
+        send_one (m); /* the previous one is delivered: one in flight */
+      else
+        stop_sending (m);
+    }
+  else if (m->mode == SEND_FLAT && m->pump_id == 0 &&
+           grp_group_get_pending (g) < BENCH_WINDOW / 2 && g_strcmp0 (from, grp_group_get_name (g)) == 0)
+    {
+      if (now < m->until)
+        m->pump_id = g_idle_add (pump, m);
+      else
+        stop_sending (m);
+    }
+}
+
+static void
+on_view (GrpGroup *g, guint64 id, guint64 seq, GStrv names, gpointer data)
+{
+  Member *m = data;
+  guint n = g_strv_length (names);
+
+  m->last_seq = seq;
+  m->views++;
+  printf ("view %" G_GUINT64_FORMAT " %u %" G_GINT64_FORMAT " %s\n", id, n, g_get_monotonic_time (),
+          n > 0 ? names[0] : "-");
+  if (m->ready)
+    m->want_first = TRUE;
+  if (!m->ready && n == m->want)
+    {
+      m->ready = TRUE;
+      m->base_seq = seq;
+      printf ("ready\n");
+    }
+  fflush (stdout);
+}
+
+static GBytes *
+get_state (GrpGroup *g, gpointer data)
+{
+  Member *m = data;
+
+  return g_bytes_new_take (g_malloc0 (m->state_size), m->state_size);
+}
+
+static void
+set_state (GrpGroup *g, guint64 seq, GBytes *state, gpointer data)
+{
+}
+
+static void
+joined (GObject *source, GAsyncResult *res, gpointer data)
+{
+  Member *m = data;
+  g_autoptr(GError) error = NULL;
+
+  if (!grp_group_join_finish (m->group, res, &error))
+    {
+      fprintf (stderr, "member: join failed: %s\n", error->message);
+      exit (3);
+    }
+  printf ("joined %" G_GINT64_FORMAT "\n", g_get_monotonic_time () - m->join_started);
+  fflush (stdout);
+}
+
+static void
+left (GObject *source, GAsyncResult *res, gpointer data)
+{
+  Member *m = data;
+
+  g_main_loop_quit (m->loop);
+}
+
+static void
+start_sending (Member *m, SendMode mode, double seconds)
+{
+  stop_sending (m);
+  m->mode = mode;
+  m->started = g_get_monotonic_time ();
+  m->until = m->started + (gint64) (seconds * 1e6);
+  m->sent = 0;
+  if (mode == SEND_CLOSED)
+    send_one (m);
+  else if (mode == SEND_FLAT)
+    m->pump_id = g_idle_add (pump, m);
+  else
+    m->pump_id = g_timeout_add (1, pump, m);
+}
+
+static gboolean
+on_stdin (GIOChannel *ch, GIOCondition cond, gpointer data)
+{
+  Member *m = data;
+  g_autofree char *line = NULL;
+  double a, b;
+
+  if (g_io_channel_read_line (ch, &line, NULL, NULL, NULL) != G_IO_STATUS_NORMAL)
+    {
+      g_main_loop_quit (m->loop);
+      return G_SOURCE_REMOVE;
+    }
+  if (g_str_has_prefix (line, "measure"))
+    {
+      m->counting = TRUE;
+      m->delivered = 0;
+      m->first = m->last = 0;
+      m->views = 0;
+      bench_hist_reset (&m->hist);
+    }
+  else if (sscanf (line, "tput %lf", &a) == 1)
+    start_sending (m, SEND_FLAT, a);
+  else if (sscanf (line, "rate %lf %lf", &a, &b) == 2)
+    {
+      start_sending (m, SEND_RATE, b);
+      m->rate = a;
+    }
+  else if (sscanf (line, "closed %lf", &a) == 1)
+    start_sending (m, SEND_CLOSED, a);
+  else if (g_str_has_prefix (line, "stop"))
+    {
+      stop_sending (m);
+      m->counting = FALSE;
+    }
+  else if (g_str_has_prefix (line, "report"))
+    {
+      g_autofree char *hist = bench_hist_format (&m->hist);
+
+      printf ("result %" G_GUINT64_FORMAT " %.6f %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT " %u hist%s\n",
+              m->delivered, m->last > m->first ? (m->last - m->first) / 1e6 : 0.0, m->last_seq, m->hash,
+              m->views, hist);
+      fflush (stdout);
+    }
+  else if (g_str_has_prefix (line, "leave"))
+    {
+      stop_sending (m);
+      grp_group_leave_async (m->group, NULL, left, m);
+    }
+  else if (g_str_has_prefix (line, "quit"))
+    g_main_loop_quit (m->loop);
+  return G_SOURCE_CONTINUE;
+}
+
+int
+bench_member_main (const char *name, const char *contact, guint want, gsize size, gsize state_size,
+                   gboolean joiner)
+{
+  Member m = { 0 };
+  g_autoptr(GError) error = NULL;
+  GIOChannel *in = g_io_channel_unix_new (0);
+
+  prctl (PR_SET_PDEATHSIG, SIGKILL); /* never outlive the driver */
+  m.group = grp_group_new (name);
+  m.loop = g_main_loop_new (NULL, FALSE);
+  m.want = want;
+  m.size = MAX (size, sizeof (gint64));
+  m.state_size = state_size;
+  m.hash = BENCH_HASH_INIT;
+  bench_hist_init (&m.hist);
+  g_signal_connect (m.group, "delivered", G_CALLBACK (on_delivered), &m);
+  g_signal_connect (m.group, "view-changed", G_CALLBACK (on_view), &m);
+  grp_group_set_state_funcs (m.group, get_state, set_state, &m, NULL);
+  if (!grp_group_listen (m.group, NULL, NULL, &error))
+    {
+      fprintf (stderr, "member: %s\n", error->message);
+      return 2;
+    }
+  printf ("listening %s\n", grp_group_get_address (m.group));
+  fflush (stdout);
+  if (contact == NULL)
+    grp_group_create (m.group, NULL);
+  else
+    {
+      m.join_started = g_get_monotonic_time ();
+      grp_group_join_async (m.group, contact, NULL, joiner ? joined : NULL, &m);
+    }
+  g_io_add_watch (in, G_IO_IN | G_IO_HUP, on_stdin, &m);
+  g_main_loop_run (m.loop);
+  g_io_channel_unref (in);
+  g_object_unref (m.group);
+  bench_hist_clear (&m.hist);
+  return 0;
+}

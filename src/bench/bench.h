@@ -1,0 +1,34 @@
+/* bench.h: what groupy-bench's driver and members share. */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "grp-group.h"
+
+/* The library's default window (GrpCoreConfig.window): a flat-out sender
+ * resumes when half of it is free. */
+#define BENCH_WINDOW 1024
+
+/* Latency histogram: 1 µs buckets up to 100 ms, the rest in the last. */
+#define BENCH_HIST_MAX 100000
+
+typedef struct {
+  guint32 *count;   /* BENCH_HIST_MAX + 1 */
+  guint64 n;
+} BenchHist;
+
+void     bench_hist_init (BenchHist *h);
+void     bench_hist_reset (BenchHist *h);
+void     bench_hist_clear (BenchHist *h);
+void     bench_hist_add (BenchHist *h, gint64 us);
+/* " B:N B:N ..." for the non-empty buckets; and back (adds to `h`). */
+char    *bench_hist_format (const BenchHist *h);
+void     bench_hist_parse (BenchHist *h, const char *s);
+double   bench_hist_percentile (const BenchHist *h, double p);
+
+/* FNV-1a over the delivered sequence: equal hashes, equal order. */
+#define BENCH_HASH_INIT 14695981039346656037ull
+guint64  bench_hash_step (guint64 h, guint64 seq, const char *from, guint64 ctr);
+
+int      bench_member_main (const char *name, const char *contact, guint want, gsize size,
+                            gsize state_size, gboolean joiner);
