@@ -23,10 +23,13 @@ typedef struct {
   gboolean hello_received;
   gboolean bye_received;
   gboolean closed;
-  GByteArray *rbuf;
-  guint8 *chunk;
-  GByteArray *outq;           /* queued frames */
-  GBytes *writing;            /* the write in flight */
+  GSocket *sock;              /* non-blocking; read and written directly */
+  GSource *in_source;         /* readable (always, once connected) */
+  GSource *out_source;        /* writable (only while a write is blocked) */
+  GByteArray *rbuf;           /* bytes read, not yet a whole frame */
+  GByteArray *outq;           /* frames queued this turn */
+  GByteArray *wbuf;           /* the write under way: wbuf[woff..] is unsent */
+  gsize woff;
   GTask *probe;               /* waiting for the peer's HELLO */
   gboolean queued_seq;        /* a SEQ frame was queued this turn */
 } Conn;
@@ -63,8 +66,13 @@ enum {
 
 static guint signals[N_SIGNALS];
 
-static void conn_start_read (Conn *c);
 static void conn_close (Conn *c, gboolean crashed, const char *why);
+
+static gboolean
+conn_writing (Conn *c)
+{
+  return c->woff < c->wbuf->len;
+}
 
 static Conn *
 conn_ref (Conn *c)
@@ -83,8 +91,7 @@ conn_unref (Conn *c)
   g_free (c->addr);
   g_byte_array_unref (c->rbuf);
   g_byte_array_unref (c->outq);
-  g_clear_pointer (&c->writing, g_bytes_unref);
-  g_free (c->chunk);
+  g_byte_array_unref (c->wbuf);
   g_free (c);
 }
 
@@ -101,7 +108,7 @@ conn_new (GrpTransport *self, const char *addr, gboolean outgoing)
   c->outgoing = outgoing;
   c->rbuf = g_byte_array_new ();
   c->outq = g_byte_array_new ();
-  c->chunk = g_malloc (READ_CHUNK);
+  c->wbuf = g_byte_array_new ();
   /* HELLO is always the first frame on the wire. */
   grp_codec_append_hello (c->outq, &me);
   g_ptr_array_add (self->conns, c);
@@ -133,12 +140,8 @@ send_bye (Conn *c, const char *reason)
   /* Sent best effort, straight to the socket, so the peer does not take
    * our close for a crash. */
   grp_codec_append_bye (frame, reason);
-  if (c->conn != NULL && c->writing == NULL)
-    {
-      GSocket *sock = g_socket_connection_get_socket (c->conn);
-
-      g_socket_send_with_blocking (sock, (const char *) frame->data, frame->len, FALSE, NULL, NULL);
-    }
+  if (c->sock != NULL && !conn_writing (c))
+    g_socket_send_with_blocking (c->sock, (const char *) frame->data, frame->len, FALSE, NULL, NULL);
   g_byte_array_unref (frame);
 }
 
@@ -155,8 +158,14 @@ conn_close (Conn *c, gboolean crashed, const char *why)
   g_debug ("connection to %s (%s) closed: %s", c->addr ? c->addr : "?",
            peer ? "known peer" : "unknown peer", why);
   g_cancellable_cancel (c->cancel);
+  if (c->in_source != NULL)
+    g_source_destroy (c->in_source);
+  if (c->out_source != NULL)
+    g_source_destroy (c->out_source);
+  g_clear_pointer (&c->in_source, g_source_unref);
+  g_clear_pointer (&c->out_source, g_source_unref);
   if (c->conn != NULL)
-    g_io_stream_close_async (G_IO_STREAM (c->conn), G_PRIORITY_DEFAULT, NULL, NULL, NULL);
+    g_io_stream_close (G_IO_STREAM (c->conn), NULL, NULL);
   if (c->probe != NULL)
     {
       GTask *probe = g_steal_pointer (&c->probe);
@@ -189,60 +198,92 @@ conn_close (Conn *c, gboolean crashed, const char *why)
 
 /* ---- writing ---------------------------------------------------------- */
 
-static void
-write_done (GObject *source, GAsyncResult *res, gpointer data)
-{
-  Conn *c = data;
-  g_autoptr(GError) error = NULL;
+static gboolean on_writable (GSocket *sock, GIOCondition cond, gpointer data);
 
-  if (!g_output_stream_write_all_finish (G_OUTPUT_STREAM (source), res, NULL, &error))
+/* Sends what it can of wbuf without blocking; when the socket is full, waits
+ * for it to drain (on_writable).  FALSE if the connection was closed. */
+static gboolean
+conn_send_some (Conn *c)
+{
+  while (conn_writing (c))
     {
-      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        conn_close (c, c->hello_received && !c->bye_received, error->message);
-      conn_unref (c);
-      return;
+      g_autoptr(GError) error = NULL;
+      gssize n = g_socket_send (c->sock, (const char *) c->wbuf->data + c->woff, c->wbuf->len - c->woff,
+                                NULL, &error);
+
+      if (n < 0)
+        {
+          if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+            {
+              if (c->out_source == NULL)
+                {
+                  c->out_source = g_socket_create_source (c->sock, G_IO_OUT, NULL);
+                  g_source_set_callback (c->out_source, G_SOURCE_FUNC (on_writable), conn_ref (c),
+                                         (GDestroyNotify) conn_unref);
+                  g_source_attach (c->out_source, NULL);
+                }
+              return TRUE;
+            }
+          conn_close (c, c->hello_received && !c->bye_received, error->message);
+          return FALSE;
+        }
+      c->woff += (gsize) n;
     }
-  g_clear_pointer (&c->writing, g_bytes_unref);
-  if (!c->closed && c->outq->len > 0)
-    grp_transport_schedule_flush (c->t);
-  conn_unref (c);
+  g_byte_array_set_size (c->wbuf, 0);
+  c->woff = 0;
+  return TRUE;
 }
 
+static gboolean
+on_writable (GSocket *sock, GIOCondition cond, gpointer data)
+{
+  Conn *c = data;
+
+  if (c->closed)
+    return G_SOURCE_REMOVE;
+  if (!conn_send_some (c) || conn_writing (c))
+    return c->closed ? G_SOURCE_REMOVE : G_SOURCE_CONTINUE;
+  g_clear_pointer (&c->out_source, g_source_unref);
+  if (c->outq->len > 0)
+    grp_transport_schedule_flush (c->t);
+  return G_SOURCE_REMOVE;
+}
+
+/* Starts writing what this turn queued, unless a write is still under way
+ * (its end schedules the next). */
 static void
 conn_write (Conn *c)
 {
-  GOutputStream *out;
-  gsize len;
-  const void *data;
+  GByteArray *tmp;
 
-  if (c->closed || !c->connected || c->writing != NULL || c->outq->len == 0)
+  if (c->closed || !c->connected || conn_writing (c) || c->outq->len == 0)
     return;
-  c->writing = g_byte_array_free_to_bytes (c->outq);
-  c->outq = g_byte_array_new ();
-  data = g_bytes_get_data (c->writing, &len);
-  out = g_io_stream_get_output_stream (G_IO_STREAM (c->conn));
-  g_output_stream_write_all_async (out, data, len, G_PRIORITY_DEFAULT, c->cancel, write_done, conn_ref (c));
+  tmp = c->wbuf;
+  c->wbuf = c->outq;
+  c->outq = tmp;
+  c->woff = 0;
+  conn_send_some (c);
 }
 
-/* Blocking write of everything queued on `c` (no async write in flight). */
+/* Blocking write of everything queued on `c`. */
 static void
 conn_write_sync (Conn *c)
 {
-  GSocket *sock;
-  gsize off = 0;
-
-  if (c->closed || !c->connected || c->writing != NULL)
+  if (c->closed || !c->connected)
     return;
-  sock = g_socket_connection_get_socket (c->conn);
-  while (off < c->outq->len)
+  g_byte_array_append (c->wbuf, c->outq->data, c->outq->len);
+  g_byte_array_set_size (c->outq, 0);
+  while (conn_writing (c))
     {
-      gssize n = g_socket_send_with_blocking (sock, (const char *) c->outq->data + off,
-                                              c->outq->len - off, TRUE, NULL, NULL);
+      gssize n = g_socket_send_with_blocking (c->sock, (const char *) c->wbuf->data + c->woff,
+                                              c->wbuf->len - c->woff, TRUE, NULL, NULL);
+
       if (n <= 0)
         break;
-      off += (gsize) n;
+      c->woff += (gsize) n;
     }
-  g_byte_array_set_size (c->outq, 0);
+  g_byte_array_set_size (c->wbuf, 0);
+  c->woff = 0;
 }
 
 static gboolean
@@ -263,7 +304,7 @@ flush_idle (gpointer data)
       gboolean clean = TRUE;
 
       for (guint i = 0; i < self->turn_seq->len; i++)
-        clean &= ((Conn *) g_ptr_array_index (self->turn_seq, i))->writing == NULL;
+        clean &= !conn_writing (g_ptr_array_index (self->turn_seq, i));
       if (clean)
         {
           /* The broadcast reaches the first crash_frames peers, and no more. */
@@ -389,52 +430,49 @@ parse_frames (Conn *c)
     g_byte_array_remove_range (c->rbuf, 0, (guint) off);
 }
 
-static void
-read_done (GObject *source, GAsyncResult *res, gpointer data)
+static gboolean
+on_readable (GSocket *sock, GIOCondition cond, gpointer data)
 {
   Conn *c = data;
-  g_autoptr(GError) error = NULL;
-  gssize n = g_input_stream_read_finish (G_INPUT_STREAM (source), res, &error);
 
-  if (c->closed)
+  /* A few reads per wakeup: a burst larger than one chunk is not left for
+   * another turn of the loop, and a short read means the socket is empty. */
+  for (int i = 0; i < 4 && !c->closed; i++)
     {
-      conn_unref (c);
-      return;
-    }
-  if (n <= 0)
-    {
-      /* Closed or reset by the peer's host: if it had said who it is and
-       * not said goodbye, its process is gone. */
-      if (error == NULL || !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        conn_close (c, c->hello_received && !c->bye_received,
-                    error ? error->message : "end of stream");
-      conn_unref (c);
-      return;
-    }
-  g_byte_array_append (c->rbuf, c->chunk, (guint) n);
-  parse_frames (c);
-  if (!c->closed)
-    conn_start_read (c);
-  conn_unref (c);
-}
+      g_autoptr(GError) error = NULL;
+      guint have = c->rbuf->len;
+      gssize n;
 
-static void
-conn_start_read (Conn *c)
-{
-  GInputStream *in = g_io_stream_get_input_stream (G_IO_STREAM (c->conn));
-
-  g_input_stream_read_async (in, c->chunk, READ_CHUNK, G_PRIORITY_DEFAULT, c->cancel, read_done, conn_ref (c));
+      g_byte_array_set_size (c->rbuf, have + READ_CHUNK);
+      n = g_socket_receive (c->sock, (char *) c->rbuf->data + have, READ_CHUNK, NULL, &error);
+      g_byte_array_set_size (c->rbuf, have + (guint) MAX (n, 0));
+      if (n < 0 && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+        break;
+      if (n <= 0)
+        {
+          /* Closed or reset by the peer's host: if it had said who it is and
+           * not said goodbye, its process is gone. */
+          conn_close (c, c->hello_received && !c->bye_received, error ? error->message : "end of stream");
+          break;
+        }
+      parse_frames (c);
+      if (n < READ_CHUNK)
+        break;
+    }
+  return c->closed ? G_SOURCE_REMOVE : G_SOURCE_CONTINUE;
 }
 
 static void
 conn_established (Conn *c, GSocketConnection *conn)
 {
-  GSocket *sock = g_socket_connection_get_socket (conn);
-
   c->conn = g_object_ref (conn);
+  c->sock = g_socket_connection_get_socket (conn);
   c->connected = TRUE;
-  g_socket_set_option (sock, IPPROTO_TCP, TCP_NODELAY, 1, NULL);
-  conn_start_read (c);
+  g_socket_set_blocking (c->sock, FALSE);
+  g_socket_set_option (c->sock, IPPROTO_TCP, TCP_NODELAY, 1, NULL);
+  c->in_source = g_socket_create_source (c->sock, G_IO_IN, NULL);
+  g_source_set_callback (c->in_source, G_SOURCE_FUNC (on_readable), conn_ref (c), (GDestroyNotify) conn_unref);
+  g_source_attach (c->in_source, NULL);
   grp_transport_schedule_flush (c->t);
 }
 
@@ -584,7 +622,7 @@ static gboolean
 writes_in_flight (GrpTransport *self)
 {
   for (guint i = 0; i < self->conns->len; i++)
-    if (((Conn *) g_ptr_array_index (self->conns, i))->writing != NULL)
+    if (conn_writing (g_ptr_array_index (self->conns, i)))
       return TRUE;
   return FALSE;
 }
