@@ -9,6 +9,7 @@
 #include <netinet/tcp.h>
 
 #define READ_CHUNK (64 * 1024)
+#define LIGHT_FRAMES 4
 #define CONNECT_TIMEOUT_S 5
 
 typedef struct {
@@ -48,6 +49,7 @@ struct _GrpTransport {
   GrpMsg *cache_msg;          /* the last message encoded, and its frame */
   GBytes *cache_frame;
   GPtrArray *turn_seq;        /* conns given a SEQ this turn, in order */
+  gboolean in_turn_end;       /* inside on_turn_end: its sends join this flush */
   gboolean crash_armed;
   guint crash_frames;
   GrpCrashFunc crash_func;
@@ -286,16 +288,16 @@ conn_write_sync (Conn *c)
   c->woff = 0;
 }
 
-static gboolean
-flush_idle (gpointer data)
+/* The end of a turn: the handler adds its batches, then every queue is
+ * written (or, with a crash armed, the broadcast is cut). */
+static void
+flush_now (GrpTransport *self)
 {
-  GrpTransport *self = data;
-
-  /* Batches gathered during the turn join its writes (flush_id still set:
-   * their sends do not schedule another turn). */
+  self->in_turn_end = TRUE;
   if (self->on_turn_end != NULL)
     self->on_turn_end (self->handler_data);
-  self->flush_id = 0;
+  self->in_turn_end = FALSE;
+  g_clear_handle_id (&self->flush_id, g_source_remove);
   g_clear_pointer (&self->cache_msg, grp_msg_unref);
   g_clear_pointer (&self->cache_frame, g_bytes_unref);
 
@@ -318,15 +320,26 @@ flush_idle (gpointer data)
     ((Conn *) g_ptr_array_index (self->turn_seq, i))->queued_seq = FALSE;
   g_ptr_array_set_size (self->turn_seq, 0);
 
-  for (guint i = 0; i < self->conns->len; i++)
-    conn_write (g_ptr_array_index (self->conns, i));
+  /* Backwards: a write that fails closes (removes) its own connection. */
+  for (guint i = self->conns->len; i-- > 0;)
+    if (i < self->conns->len)
+      conn_write (g_ptr_array_index (self->conns, i));
+}
+
+static gboolean
+flush_idle (gpointer data)
+{
+  GrpTransport *self = data;
+
+  self->flush_id = 0;
+  flush_now (self);
   return G_SOURCE_REMOVE;
 }
 
 void
 grp_transport_schedule_flush (GrpTransport *self)
 {
-  if (self->flush_id == 0)
+  if (self->flush_id == 0 && !self->in_turn_end)
     self->flush_id = g_idle_add_full (G_PRIORITY_DEFAULT, flush_idle, self, NULL);
 }
 
@@ -374,10 +387,12 @@ on_hello (Conn *c, GrpMember *hello)
     }
 }
 
-static void
+/* Returns the number of frames handled. */
+static guint
 parse_frames (Conn *c)
 {
   gsize off = 0;
+  guint frames = 0;
 
   while (!c->closed && c->rbuf->len - off >= GRP_FRAME_HEADER)
     {
@@ -391,11 +406,12 @@ parse_frames (Conn *c)
       if (len > GRP_FRAME_MAX || len < 2)
         {
           protocol_error (c, "frame length out of bounds");
-          return;
+          return frames;
         }
       if (c->rbuf->len - off - GRP_FRAME_HEADER < len)
         break;
       off += GRP_FRAME_HEADER + len;
+      frames++;
       if (len >= 2 && body[0] == GRP_WIRE_VERSION && body[1] == GRP_FRAME_BYE)
         {
           g_debug ("%s says BYE: %.*s", c->addr, (int) MIN (len - 2, 200), body + 2);
@@ -405,7 +421,7 @@ parse_frames (Conn *c)
       if (!grp_codec_parse (body, len, &kind, &msg, &hello, &error))
         {
           protocol_error (c, error->message);
-          return;
+          return frames;
         }
       if (kind == GRP_FRAME_HELLO)
         {
@@ -416,7 +432,7 @@ parse_frames (Conn *c)
       if (!c->hello_received)
         {
           protocol_error (c, "message before HELLO");
-          return;
+          return frames;
         }
       if (msg->from != c->peer)
         {
@@ -428,6 +444,7 @@ parse_frames (Conn *c)
     }
   if (!c->closed)
     g_byte_array_remove_range (c->rbuf, 0, (guint) off);
+  return frames;
 }
 
 static gboolean
@@ -435,6 +452,9 @@ on_readable (GSocket *sock, GIOCondition cond, gpointer data)
 {
   Conn *c = data;
 
+  guint frames = 0;
+
+  conn_ref (c);
   /* A few reads per wakeup: a burst larger than one chunk is not left for
    * another turn of the loop, and a short read means the socket is empty. */
   for (int i = 0; i < 4 && !c->closed; i++)
@@ -455,11 +475,17 @@ on_readable (GSocket *sock, GIOCondition cond, gpointer data)
           conn_close (c, c->hello_received && !c->bye_received, error ? error->message : "end of stream");
           break;
         }
-      parse_frames (c);
+      frames += parse_frames (c);
       if (n < READ_CHUNK)
         break;
     }
-  return c->closed ? G_SOURCE_REMOVE : G_SOURCE_CONTINUE;
+  /* Light traffic: answer now rather than one more turn of the loop later
+   * (latency).  Under load the flush waits for the turn's end, so that what
+   * every connection brought leaves in one batch (throughput). */
+  if (frames > 0 && frames <= LIGHT_FRAMES)
+    flush_now (c->t);
+  conn_unref (c);
+  return G_SOURCE_CONTINUE; /* a closed connection destroyed its source */
 }
 
 static void
