@@ -5,6 +5,8 @@
 
 #include "grp-codec.h"
 
+#include <glib-unix.h>
+
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 
@@ -24,6 +26,7 @@ typedef struct {
   gboolean hello_received;
   gboolean bye_received;
   gboolean closed;
+  gboolean reading;           /* in on_readable (against re-entry from a nested loop) */
   GSocket *sock;              /* non-blocking; read and written directly */
   GSource *in_source;         /* readable (always, once connected) */
   GSource *out_source;        /* writable (only while a write is blocked) */
@@ -200,7 +203,23 @@ conn_close (Conn *c, gboolean crashed, const char *why)
 
 /* ---- writing ---------------------------------------------------------- */
 
-static gboolean on_writable (GSocket *sock, GIOCondition cond, gpointer data);
+static gboolean on_writable (gint fd, GIOCondition cond, gpointer data);
+
+/* A source for the connection's socket.  Not GSocketSource: its dispatch
+ * resets a ready time, which wakes the main loop once more per message.
+ * Can recurse: otherwise GLib takes the fd out of the poll set while the
+ * callback runs and puts it back after, again waking the loop each time;
+ * the callbacks guard against re-entry themselves. */
+static GSource *
+conn_source (Conn *c, GIOCondition cond, GUnixFDSourceFunc func)
+{
+  GSource *source = g_unix_fd_source_new (g_socket_get_fd (c->sock), cond);
+
+  g_source_set_can_recurse (source, TRUE);
+  g_source_set_callback (source, G_SOURCE_FUNC (func), conn_ref (c), (GDestroyNotify) conn_unref);
+  g_source_attach (source, NULL);
+  return source;
+}
 
 /* Sends what it can of wbuf without blocking; when the socket is full, waits
  * for it to drain (on_writable).  FALSE if the connection was closed. */
@@ -219,10 +238,7 @@ conn_send_some (Conn *c)
             {
               if (c->out_source == NULL)
                 {
-                  c->out_source = g_socket_create_source (c->sock, G_IO_OUT, NULL);
-                  g_source_set_callback (c->out_source, G_SOURCE_FUNC (on_writable), conn_ref (c),
-                                         (GDestroyNotify) conn_unref);
-                  g_source_attach (c->out_source, NULL);
+                  c->out_source = conn_source (c, G_IO_OUT, on_writable);
                 }
               return TRUE;
             }
@@ -237,7 +253,7 @@ conn_send_some (Conn *c)
 }
 
 static gboolean
-on_writable (GSocket *sock, GIOCondition cond, gpointer data)
+on_writable (gint fd, GIOCondition cond, gpointer data)
 {
   Conn *c = data;
 
@@ -267,9 +283,10 @@ conn_write (Conn *c)
   conn_send_some (c);
 }
 
-/* Blocking write of everything queued on `c`. */
+/* Writes everything queued on `c`, waiting for the socket until `deadline`
+ * (monotonic time) at most; what is left then stays unsent. */
 static void
-conn_write_sync (Conn *c)
+conn_write_sync (Conn *c, gint64 deadline)
 {
   if (c->closed || !c->connected)
     return;
@@ -277,12 +294,18 @@ conn_write_sync (Conn *c)
   g_byte_array_set_size (c->outq, 0);
   while (conn_writing (c))
     {
-      gssize n = g_socket_send_with_blocking (c->sock, (const char *) c->wbuf->data + c->woff,
-                                              c->wbuf->len - c->woff, TRUE, NULL, NULL);
+      g_autoptr(GError) error = NULL;
+      gssize n = g_socket_send (c->sock, (const char *) c->wbuf->data + c->woff, c->wbuf->len - c->woff,
+                                NULL, &error);
 
-      if (n <= 0)
-        break;
-      c->woff += (gsize) n;
+      if (n > 0)
+        {
+          c->woff += (gsize) n;
+          continue;
+        }
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK) || g_get_monotonic_time () >= deadline ||
+          !g_socket_condition_timed_wait (c->sock, G_IO_OUT, deadline - g_get_monotonic_time (), NULL, NULL))
+        return;
     }
   g_byte_array_set_size (c->wbuf, 0);
   c->woff = 0;
@@ -311,7 +334,7 @@ flush_now (GrpTransport *self)
         {
           /* The broadcast reaches the first crash_frames peers, and no more. */
           for (guint i = 0; i < self->turn_seq->len && i < self->crash_frames; i++)
-            conn_write_sync (g_ptr_array_index (self->turn_seq, i));
+            conn_write_sync (g_ptr_array_index (self->turn_seq, i), G_MAXINT64);
           self->crash_armed = FALSE;
           self->crash_func (self->crash_data);
         }
@@ -448,12 +471,17 @@ parse_frames (Conn *c)
 }
 
 static gboolean
-on_readable (GSocket *sock, GIOCondition cond, gpointer data)
+on_readable (gint fd, GIOCondition cond, gpointer data)
 {
   Conn *c = data;
 
   guint frames = 0;
 
+  /* A handler that runs a nested main loop must not have us read into the
+   * buffer we are parsing. */
+  if (c->reading)
+    return G_SOURCE_CONTINUE;
+  c->reading = TRUE;
   conn_ref (c);
   /* A few reads per wakeup: a burst larger than one chunk is not left for
    * another turn of the loop, and a short read means the socket is empty. */
@@ -484,6 +512,7 @@ on_readable (GSocket *sock, GIOCondition cond, gpointer data)
    * every connection brought leaves in one batch (throughput). */
   if (frames > 0 && frames <= LIGHT_FRAMES)
     flush_now (c->t);
+  c->reading = FALSE;
   conn_unref (c);
   return G_SOURCE_CONTINUE; /* a closed connection destroyed its source */
 }
@@ -496,9 +525,7 @@ conn_established (Conn *c, GSocketConnection *conn)
   c->connected = TRUE;
   g_socket_set_blocking (c->sock, FALSE);
   g_socket_set_option (c->sock, IPPROTO_TCP, TCP_NODELAY, 1, NULL);
-  c->in_source = g_socket_create_source (c->sock, G_IO_IN, NULL);
-  g_source_set_callback (c->in_source, G_SOURCE_FUNC (on_readable), conn_ref (c), (GDestroyNotify) conn_unref);
-  g_source_attach (c->in_source, NULL);
+  c->in_source = conn_source (c, G_IO_IN, on_readable);
   grp_transport_schedule_flush (c->t);
 }
 
@@ -640,28 +667,18 @@ grp_transport_arm_crash (GrpTransport *self, guint frames, GrpCrashFunc func, gp
 void
 grp_transport_flush_sync (GrpTransport *self)
 {
-  for (guint i = 0; i < self->conns->len; i++)
-    conn_write_sync (g_ptr_array_index (self->conns, i));
-}
+  gint64 deadline = g_get_monotonic_time () + 200 * 1000;
 
-static gboolean
-writes_in_flight (GrpTransport *self)
-{
+  /* Briefly: a peer that does not read must not hold up our exit. */
   for (guint i = 0; i < self->conns->len; i++)
-    if (conn_writing (g_ptr_array_index (self->conns, i)))
-      return TRUE;
-  return FALSE;
+    conn_write_sync (g_ptr_array_index (self->conns, i), deadline);
 }
 
 void
 grp_transport_close (GrpTransport *self)
 {
-  gint64 deadline = g_get_monotonic_time () + 200 * 1000;
-
-  /* Let writes under way finish (briefly): a BYE cannot follow half a frame,
+  /* Finish writes under way (briefly): a BYE cannot follow half a frame,
    * and without a BYE peers would take our going for a crash. */
-  while (writes_in_flight (self) && g_get_monotonic_time () < deadline)
-    g_main_context_iteration (NULL, FALSE);
   grp_transport_flush_sync (self);
   while (self->conns->len > 0)
     {
