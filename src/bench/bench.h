@@ -5,10 +5,6 @@
 
 #include "grp-group.h"
 
-/* The library's default window (GrpCoreConfig.window): a flat-out sender
- * resumes when half of it is free. */
-#define BENCH_WINDOW 1024
-
 /* Latency histogram: 1 µs buckets up to 100 ms, the rest in the last. */
 #define BENCH_HIST_MAX 100000
 

@@ -83,6 +83,8 @@ struct _GrpCore {
   guint64 delivered;          /* highest position delivered */
   guint64 stable;             /* every member of the view holds up to here */
   GHashTable *seen;           /* GrpId origin -> guint64 highest ctr sequenced */
+  GrpId seen_origin;          /* the last origin looked up (runs of one origin */
+  guint64 *seen_ctr;          /* are common), its value in `seen`, or NULL */
 
   /* Member side of the data path. */
   GQueue pending;             /* GrpPending*, own multicasts not yet delivered */
@@ -166,6 +168,7 @@ void       grp_normal_tick (GrpCore *core);
 void       grp_normal_update_stable (GrpCore *core);
 void       grp_normal_note_high (GrpCore *core, guint64 high);
 void       grp_normal_rebuild_seen (GrpCore *core);
+void       grp_normal_seen_changed (GrpCore *core);
 gboolean   grp_normal_lease_ok (GrpCore *core);
 void       grp_normal_sequence_own (GrpCore *core);
 

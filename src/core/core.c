@@ -22,6 +22,7 @@ grp_core_config_init (GrpCoreConfig *config)
     .retry_interval = 50 * 1000,
     .join_timeout = 5000 * 1000,
     .window = 1024,
+    .group_window = 4096,
     .max_batch = 256,
     .max_lag = 100000,
   };
@@ -615,6 +616,16 @@ grp_core_get_quorum_base (GrpCore *core)
         n++;
     }
   return n;
+}
+
+guint
+grp_core_get_window (GrpCore *core)
+{
+  guint n = core->view != NULL ? core->view->n_members : 1;
+
+  if (core->cfg.group_window == 0)
+    return core->cfg.window;
+  return CLAMP (core->cfg.group_window / n, MIN (32, core->cfg.window), core->cfg.window);
 }
 
 guint

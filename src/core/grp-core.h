@@ -64,7 +64,11 @@ typedef struct {
   gint64 suspect_timeout;     /* silence after which a peer is suspected */
   gint64 retry_interval;      /* resend requests, NAKs, view-change messages */
   gint64 join_timeout;        /* a join that has not completed by then fails */
-  guint window;               /* own multicasts in flight before BUSY */
+  guint window;               /* own multicasts in flight before BUSY, at most */
+  /* ... and the whole group's: each member's share is group_window / n
+   * (at least 32).  Flat-out senders then keep the log, and every member's
+   * working set, the same size whatever the group's size. */
+  guint group_window;
   guint max_batch;            /* entries per SEQ retransmission */
   guint64 max_lag;            /* positions a member may lag before it is excluded */
   /* FALSE (default): every call sends what it produced before it returns.
@@ -133,6 +137,8 @@ GrpId           grp_core_get_id (GrpCore *core);
 gboolean        grp_core_is_leader (GrpCore *core);
 guint64         grp_core_get_delivered (GrpCore *core);
 guint           grp_core_get_pending (GrpCore *core);
+/* Own multicasts that may be in flight now (config.window and group_window). */
+guint           grp_core_get_window (GrpCore *core);
 /* One line on the member's protocol state, for logs and debugging. */
 char           *grp_core_describe (GrpCore *core);
 /* Members of the view whose agreement counts: all but those whose crash was

@@ -193,6 +193,7 @@ grp_join_on_state (GrpCore *core,
     return;
   core->cb.set_state (core, msg->seq, msg->payload, core->user_data);
   g_hash_table_remove_all (core->seen);
+  grp_normal_seen_changed (core);
   if (msg->seen != NULL)
     for (guint i = 0; i < msg->seen->len; i++)
       {

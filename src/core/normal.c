@@ -80,11 +80,30 @@ grp_log_trim (GrpCore *core)
     }
 }
 
+static guint64 *
+seen_lookup (GrpCore *core,
+             GrpId    origin)
+{
+  if (core->seen_ctr == NULL || core->seen_origin != origin)
+    {
+      core->seen_ctr = g_hash_table_lookup (core->seen, &origin);
+      core->seen_origin = origin;
+    }
+  return core->seen_ctr;
+}
+
+/* Call after removing from `seen`. */
+void
+grp_normal_seen_changed (GrpCore *core)
+{
+  core->seen_ctr = NULL;
+}
+
 static guint64
 seen_get (GrpCore *core,
           GrpId    origin)
 {
-  guint64 *ctr = g_hash_table_lookup (core->seen, &origin);
+  guint64 *ctr = seen_lookup (core, origin);
 
   return ctr ? *ctr : 0;
 }
@@ -94,11 +113,13 @@ seen_note (GrpCore *core,
            GrpId    origin,
            guint64  ctr)
 {
-  guint64 *old = g_hash_table_lookup (core->seen, &origin);
+  guint64 *old = seen_lookup (core, origin);
 
   if (old == NULL)
-    g_hash_table_insert (core->seen, g_memdup2 (&origin, sizeof origin),
-                         g_memdup2 (&ctr, sizeof ctr));
+    {
+      core->seen_ctr = g_memdup2 (&ctr, sizeof ctr);
+      g_hash_table_insert (core->seen, g_memdup2 (&origin, sizeof origin), core->seen_ctr);
+    }
   else if (*old < ctr)
     *old = ctr;
 }
@@ -450,7 +471,7 @@ grp_normal_send_pending (GrpCore *core,
 
   if (core->view == NULL || core->frozen || core->vc != GRP_VC_NONE || grp_core_i_lead (core))
     return;
-  for (GList *l = core->pending.head; l != NULL && n < core->cfg.window; l = l->next, n++)
+  for (GList *l = core->pending.head; l != NULL && n < grp_core_get_window (core); l = l->next, n++)
     {
       GrpPending *p = l->data;
 
@@ -485,11 +506,13 @@ grp_normal_sequence_own (GrpCore *core)
 
 /* Every member pings every other: the round trips tell whether we are in
  * touch with a member when it crashes (core.c), and give the leader its
- * lease. */
+ * lease.  "In touch" means a round trip within half the suspicion timeout,
+ * so a ping every sixth of it (three chances) is enough: the pings, K * (K - 1)
+ * of them per round, need not follow the heartbeat. */
 static void
 send_pings (GrpCore *core)
 {
-  if (core->now - core->last_ping_at < core->cfg.heartbeat_interval)
+  if (core->now - core->last_ping_at < MAX (core->cfg.heartbeat_interval, core->cfg.suspect_timeout / 6))
     return;
   core->last_ping_at = core->now;
   for (guint i = 0; i < core->view->n_members; i++)
@@ -552,7 +575,7 @@ grp_core_multicast (GrpCore *core,
     }
   if (core->cfg.protocol == GRP_PROTOCOL_GMS3)
     return grp_gms3_multicast (core, payload);
-  if (core->pending.length >= core->cfg.window)
+  if (core->pending.length >= grp_core_get_window (core))
     {
       g_set_error (error, GRP_CORE_ERROR, GRP_CORE_ERROR_BUSY,
                    "%u multicasts are still in flight: wait for deliveries", core->pending.length);

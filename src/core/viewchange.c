@@ -627,6 +627,7 @@ prune_seen (GrpCore *core)
   while (g_hash_table_iter_next (&iter, &key, NULL))
     if (!grp_view_contains (core->view, *(GrpId *) key))
       g_hash_table_iter_remove (&iter);
+  grp_normal_seen_changed (core);
 }
 
 void

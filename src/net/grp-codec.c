@@ -273,7 +273,17 @@ typedef struct {
   const guint8 *p;
   const guint8 *end;
   const char *fail; /* first failure, or NULL */
+  GBytes *frame;    /* when set, payloads are slices of it (no copy) */
+  const guint8 *base;
 } Reader;
+
+static GBytes *
+payload_bytes (Reader *r, const guint8 *p, gsize len)
+{
+  if (r->frame != NULL)
+    return g_bytes_new_from_bytes (r->frame, (gsize) (p - r->base), len);
+  return g_bytes_new (p, len);
+}
 
 static void
 fail (Reader *r, const char *what)
@@ -435,7 +445,7 @@ get_entry (Reader *r)
 
       if (r->fail)
         return NULL;
-      payload = g_bytes_new (p, len);
+      payload = payload_bytes (r, p, len);
       return grp_entry_new_data (seq, view_id, origin, ctr, payload);
     }
   if (kind == GRP_ENTRY_VIEW)
@@ -503,7 +513,7 @@ get_msg (Reader *r)
       const guint8 *p = get_bytes (r, &len, MAX_PAYLOAD);
 
       if (!r->fail)
-        m->payload = g_bytes_new (p, len);
+        m->payload = payload_bytes (r, p, len);
     }
   if (mask & F_MEMBER) get_member (r, &m->member);
   if (mask & F_REASON) m->reason = get_string (r);
@@ -567,15 +577,13 @@ get_msg (Reader *r)
   return g_steal_pointer (&m);
 }
 
-gboolean
-grp_codec_parse (const guint8  *body,
-                 gsize          len,
-                 GrpFrameKind  *kind,
-                 GrpMsg       **msg,
-                 GrpMember     *hello,
-                 GError       **error)
+static gboolean
+parse (Reader        r,
+       GrpFrameKind *kind,
+       GrpMsg      **msg,
+       GrpMember    *hello,
+       GError      **error)
 {
-  Reader r = { body, body + len, NULL };
   guint8 version = get_u8 (&r);
   guint8 k = get_u8 (&r);
 
@@ -614,4 +622,28 @@ grp_codec_parse (const guint8  *body,
 malformed:
   g_set_error (error, GRP_CODEC_ERROR, GRP_CODEC_ERROR_MALFORMED, "malformed frame: %s", r.fail);
   return FALSE;
+}
+
+gboolean
+grp_codec_parse (const guint8  *body,
+                 gsize          len,
+                 GrpFrameKind  *kind,
+                 GrpMsg       **msg,
+                 GrpMember     *hello,
+                 GError       **error)
+{
+  return parse ((Reader) { body, body + len, NULL, NULL, body }, kind, msg, hello, error);
+}
+
+gboolean
+grp_codec_parse_bytes (GBytes        *body,
+                       GrpFrameKind  *kind,
+                       GrpMsg       **msg,
+                       GrpMember     *hello,
+                       GError       **error)
+{
+  gsize len;
+  const guint8 *p = g_bytes_get_data (body, &len);
+
+  return parse ((Reader) { p, p + len, NULL, body, p }, kind, msg, hello, error);
 }

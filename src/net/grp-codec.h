@@ -49,6 +49,13 @@ gboolean  grp_codec_parse (const guint8  *body,
                            GrpMember     *hello,
                            GError       **error);
 
+/* The same; the payloads of the message share `body`'s memory. */
+gboolean  grp_codec_parse_bytes (GBytes        *body,
+                                 GrpFrameKind  *kind,
+                                 GrpMsg       **msg,
+                                 GrpMember     *hello,
+                                 GError       **error);
+
 /* Length of the frame body announced by a 4-byte header. */
 guint32   grp_codec_frame_length (const guint8 *header);
 

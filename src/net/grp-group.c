@@ -14,11 +14,17 @@ struct _GrpGroup {
   GrpCore *core;
   guint tick_id;
   GHashTable *names;          /* GrpId -> member name */
+  GrpId name_cache_id;        /* the last lookup in names (cleared on change) */
+  const char *name_cache;
   GPtrArray *contacts;        /* addresses of the last view's members */
   GrpGetStateFunc get_state;
   GrpSetStateFunc set_state;
   gpointer state_data;
   GDestroyNotify state_destroy;
+  GrpDeliveredFunc delivered_func;
+  gpointer delivered_data;
+  GDestroyNotify delivered_destroy;
+  gboolean emit_delivered;    /* "delivered" has handlers (or no func is set) */
   GTask *join_task;
   GTask *leave_task;
   guint leave_timeout_id;
@@ -115,8 +121,13 @@ update_role (GrpGroup *self)
 static const char *
 name_of (GrpGroup *self, GrpId id)
 {
-  const char *name = g_hash_table_lookup (self->names, &id);
+  const char *name;
 
+  if (self->name_cache != NULL && self->name_cache_id == id)
+    return self->name_cache; /* runs of one sender are common */
+  name = g_hash_table_lookup (self->names, &id);
+  self->name_cache_id = id;
+  self->name_cache = name;
   return name ? name : "?";
 }
 
@@ -136,7 +147,10 @@ cb_deliver (GrpCore *core, guint64 seq, GrpId origin, guint64 ctr, GBytes *paylo
   GrpGroup *self = data;
 
   self->last_seq = seq;
-  g_signal_emit (self, signals[SIGNAL_DELIVERED], 0, seq, name_of (self, origin), ctr, payload);
+  if (self->delivered_func != NULL)
+    self->delivered_func (self, seq, name_of (self, origin), ctr, payload, self->delivered_data);
+  if (self->emit_delivered)
+    g_signal_emit (self, signals[SIGNAL_DELIVERED], 0, seq, name_of (self, origin), ctr, payload);
   if (!self->last_seq_dirty)
     {
       self->last_seq_dirty = TRUE;
@@ -157,6 +171,7 @@ cb_view (GrpCore *core, GrpView *view, gpointer data)
       const GrpMember *m = &view->members[i];
 
       g_hash_table_replace (self->names, g_memdup2 (&m->id, sizeof m->id), g_strdup (m->name));
+      self->name_cache = NULL;
       g_strv_builder_add (builder, m->name);
       if (m->id != grp_core_get_id (self->core) && m->addr != NULL)
         g_ptr_array_add (self->contacts, g_strdup (m->addr));
@@ -269,6 +284,16 @@ static const GrpCoreCallbacks callbacks = {
 
 /* ---- transport and clock --------------------------------------------- */
 
+/* Before each call into the core: whether its deliveries are signalled
+ * (looked up once per call, not once per message). */
+static GrpCore *
+core_for_call (GrpGroup *self)
+{
+  self->emit_delivered = self->delivered_func == NULL ||
+                         g_signal_has_handler_pending (self, signals[SIGNAL_DELIVERED], 0, TRUE);
+  return self->core;
+}
+
 /* The core gathers sequenced entries and requests (config.batch) and sends
  * them when the main-loop turn ends, so a turn's input leaves in one SEQ
  * per member, or one REQ. */
@@ -300,7 +325,7 @@ on_message (GrpMsg *msg, gpointer data)
 
   if (self->core != NULL)
     {
-      grp_core_receive (self->core, msg, g_get_monotonic_time ());
+      grp_core_receive (core_for_call (self), msg, g_get_monotonic_time ());
       want_turn_end (self);
     }
 }
@@ -312,7 +337,7 @@ on_peer_lost (GrpTransport *t, guint64 id, gboolean confirmed, gpointer data)
 
   if (self->core != NULL)
     {
-      grp_core_unreachable (self->core, id, confirmed, g_get_monotonic_time ());
+      grp_core_unreachable (core_for_call (self), id, confirmed, g_get_monotonic_time ());
       want_turn_end (self);
     }
 }
@@ -324,7 +349,7 @@ on_tick (gpointer data)
 
   if (self->core != NULL)
     {
-      grp_core_tick (self->core, g_get_monotonic_time ());
+      grp_core_tick (core_for_call (self), g_get_monotonic_time ());
       want_turn_end (self);
     }
   return G_SOURCE_CONTINUE;
@@ -377,6 +402,16 @@ grp_group_set_state_funcs (GrpGroup *self, GrpGetStateFunc get_state, GrpSetStat
   self->state_destroy = destroy;
 }
 
+void
+grp_group_set_delivered_func (GrpGroup *self, GrpDeliveredFunc func, gpointer user_data, GDestroyNotify destroy)
+{
+  if (self->delivered_destroy)
+    self->delivered_destroy (self->delivered_data);
+  self->delivered_func = func;
+  self->delivered_data = user_data;
+  self->delivered_destroy = destroy;
+}
+
 gboolean
 grp_group_listen (GrpGroup *self, const char *listen, const char *advertise, GError **error)
 {
@@ -396,7 +431,7 @@ grp_group_create (GrpGroup *self, GError **error)
       !grp_transport_listen (self->transport, NULL, NULL, error))
     return FALSE;
   new_core (self);
-  grp_core_create (self->core, g_get_monotonic_time ());
+  grp_core_create (core_for_call (self), g_get_monotonic_time ());
   update_role (self);
   return TRUE;
 }
@@ -429,7 +464,7 @@ probe_done (GObject *source, GAsyncResult *res, gpointer data)
       g_object_unref (self);
       return;
     }
-  grp_core_join (self->core, contact, NULL, g_get_monotonic_time ());
+  grp_core_join (core_for_call (self), contact, NULL, g_get_monotonic_time ());
   update_role (self);
   g_object_unref (self);
 }
@@ -497,7 +532,7 @@ grp_group_multicast (GrpGroup *self, GBytes *payload, GError **error)
       g_set_error (error, GRP_CORE_ERROR, GRP_CORE_ERROR_NOT_MEMBER, "Not in a group: create or join one first");
       return 0;
     }
-  ctr = grp_core_multicast (self->core, payload, g_get_monotonic_time (), error);
+  ctr = grp_core_multicast (core_for_call (self), payload, g_get_monotonic_time (), error);
   want_turn_end (self);
   return ctr;
 }
@@ -526,7 +561,7 @@ grp_group_leave_async (GrpGroup *self, GCancellable *cancellable, GAsyncReadyCal
   /* Bounded: a group that cannot agree on a view without us must not keep
    * a process from exiting. */
   self->leave_timeout_id = g_timeout_add ((guint) (self->cfg.suspect_timeout / 1000), leave_timeout, self);
-  grp_core_leave (self->core, g_get_monotonic_time ());
+  grp_core_leave (core_for_call (self), g_get_monotonic_time ());
 }
 
 gboolean
@@ -578,6 +613,12 @@ guint
 grp_group_get_pending (GrpGroup *self)
 {
   return self->core ? grp_core_get_pending (self->core) : 0;
+}
+
+guint
+grp_group_get_window (GrpGroup *self)
+{
+  return self->core ? grp_core_get_window (self->core) : self->cfg.window;
 }
 
 guint64
@@ -659,6 +700,10 @@ grp_group_dispose (GObject *object)
   if (self->state_destroy)
     self->state_destroy (self->state_data);
   self->state_destroy = NULL;
+  if (self->delivered_destroy)
+    self->delivered_destroy (self->delivered_data);
+  self->delivered_destroy = NULL;
+  self->delivered_func = NULL;
   G_OBJECT_CLASS (grp_group_parent_class)->dispose (object);
 }
 

@@ -37,6 +37,13 @@ const char *grp_role_to_string (GrpRole role);
 /* The application state: taken at an exact point of the total order by the
  * member that admits a newcomer, and given to the newcomer. */
 typedef GBytes *(*GrpGetStateFunc) (GrpGroup *group, gpointer user_data);
+/* What the "delivered" signal carries; `from` and `payload` are borrowed. */
+typedef void     (*GrpDeliveredFunc) (GrpGroup   *group,
+                                      guint64     seq,
+                                      const char *from,
+                                      guint64     ctr,
+                                      GBytes     *payload,
+                                      gpointer    user_data);
 typedef void    (*GrpSetStateFunc) (GrpGroup *group, guint64 seq, GBytes *state, gpointer user_data);
 
 GrpGroup   *grp_group_new (const char *name);
@@ -49,6 +56,15 @@ void        grp_group_set_state_funcs (GrpGroup        *self,
                                        GrpSetStateFunc  set_state,
                                        gpointer         user_data,
                                        GDestroyNotify   destroy);
+
+/* A plain function called for every delivery, before the "delivered"
+ * signal: for programs that deliver hundreds of thousands of messages a
+ * second, where a signal emission per message shows.  The signal is only
+ * emitted when it has handlers. */
+void        grp_group_set_delivered_func (GrpGroup         *self,
+                                          GrpDeliveredFunc  func,
+                                          gpointer          user_data,
+                                          GDestroyNotify    destroy);
 
 /* Listen on `listen` (HOST:PORT; NULL: 127.0.0.1 and a free port) and tell
  * others `advertise` (NULL: the address bound). */
@@ -78,8 +94,10 @@ guint64     grp_group_get_view_id (GrpGroup *self);
 /* Member names of the current view, leader first. */
 GStrv       grp_group_dup_members (GrpGroup *self);
 guint64     grp_group_get_last_seq (GrpGroup *self);
-/* Own multicasts not delivered yet. */
+/* Own multicasts not delivered yet, and how many may be (flow control:
+ * grp_group_multicast() fails with GRP_CORE_ERROR_BUSY beyond it). */
 guint       grp_group_get_pending (GrpGroup *self);
+guint       grp_group_get_window (GrpGroup *self);
 /* One line on the protocol state, for logs. */
 char       *grp_group_describe (GrpGroup *self);
 

@@ -423,6 +423,7 @@ parse_frames (Conn *c)
       const guint8 *body = c->rbuf->data + off + GRP_FRAME_HEADER;
       GrpFrameKind kind;
       g_autoptr(GrpMsg) msg = NULL;
+      g_autoptr(GBytes) frame = NULL;
       GrpMember hello = { 0 };
       g_autoptr(GError) error = NULL;
 
@@ -441,7 +442,9 @@ parse_frames (Conn *c)
           c->bye_received = TRUE;
           continue;
         }
-      if (!grp_codec_parse (body, len, &kind, &msg, &hello, &error))
+      /* One copy of the frame; its payloads are slices of it. */
+      frame = g_bytes_new (body, len);
+      if (!grp_codec_parse_bytes (frame, &kind, &msg, &hello, &error))
         {
           protocol_error (c, error->message);
           return frames;
