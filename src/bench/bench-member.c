@@ -48,6 +48,7 @@ typedef struct {
   gint64 started;
   guint64 sent;
   guint pump_id;
+  GSource *pace;         /* SEND_RATE: wakes at the next message's time */
 
   gboolean counting;
   guint64 delivered;
@@ -84,7 +85,18 @@ stop_sending (Member *m)
 {
   m->mode = SEND_NONE;
   g_clear_handle_id (&m->pump_id, g_source_remove);
+  if (m->pace != NULL)
+    g_source_destroy (m->pace);
+  g_clear_pointer (&m->pace, g_source_unref);
 }
+
+static gboolean
+pace_dispatch (GSource *source, GSourceFunc callback, gpointer data)
+{
+  return callback (data);
+}
+
+static GSourceFuncs pace_funcs = { NULL, NULL, pace_dispatch, NULL, NULL, NULL };
 
 /* Flat out: fill the window, then wait for own deliveries to free some of
  * it (on_delivered starts the pump again). */
@@ -111,11 +123,15 @@ pump (gpointer data)
     }
   else if (m->mode == SEND_RATE)
     {
-      /* Catch up with the schedule (a token bucket), within the window. */
-      guint64 due = (guint64) ((now - m->started) * m->rate / 1e6);
+      /* Message n is due at started + n / rate: send what is due (within
+       * the window), then sleep until the next one, 50 µs at least. */
+      guint64 due = (guint64) ((now - m->started) * m->rate / 1e6) + 1;
+      gint64 next;
 
       while (m->sent < due && send_one (m))
         ;
+      next = m->started + (gint64) ((m->sent + 1) * 1e6 / m->rate);
+      g_source_set_ready_time (m->pace, MAX (next, now + 50));
     }
   return G_SOURCE_CONTINUE;
 }
@@ -251,7 +267,15 @@ start_sending (Member *m, SendMode mode, double seconds)
   else if (mode == SEND_FLAT)
     m->pump_id = g_idle_add (pump, m);
   else
-    m->pump_id = g_timeout_add (1, pump, m);
+    {
+      /* Each member at its own phase: members that all sent at the same
+       * instant would measure their own pile-up. */
+      m->started += g_random_int_range (0, (gint32) MIN (1e6 / m->rate, 1000) + 1);
+      m->pace = g_source_new (&pace_funcs, sizeof (GSource));
+      g_source_set_callback (m->pace, pump, m, NULL);
+      g_source_set_ready_time (m->pace, m->started);
+      g_source_attach (m->pace, NULL);
+    }
 }
 
 static gboolean
@@ -278,8 +302,8 @@ on_stdin (GIOChannel *ch, GIOCondition cond, gpointer data)
     start_sending (m, SEND_FLAT, a);
   else if (sscanf (line, "rate %lf %lf", &a, &b) == 2)
     {
+      m->rate = MAX (a, 1);
       start_sending (m, SEND_RATE, b);
-      m->rate = a;
     }
   else if (sscanf (line, "closed %lf", &a) == 1)
     start_sending (m, SEND_CLOSED, a);
