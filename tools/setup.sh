@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs what Groupy needs to build (Debian 12 packages) when it is
-# missing, then configures and builds into ./build.  Sourced by tools/check
-# and tools/demo; safe to run again (it only does what is left to do).
+# missing, then configures and builds into ./build.  Run by tools/check,
+# tools/demo and tools/bench; safe to run again (it only does what is left
+# to do).  Arguments name further packages to install (tools/bench: the
+# Corosync peer and gnuplot).
 set -euo pipefail
 
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -11,7 +13,8 @@ packages=(meson ninja-build pkg-config gcc libglib2.0-dev libjson-glib-dev iprou
           # the window, its data files, and the GUI tests under Xvfb
           libgtk-4-dev desktop-file-utils appstream xvfb xauth xdotool imagemagick
           # what GTK needs at run time to start without a warning
-          adwaita-icon-theme dconf-gsettings-backend libgl1-mesa-dri fonts-dejavu-core)
+          adwaita-icon-theme dconf-gsettings-backend libgl1-mesa-dri fonts-dejavu-core
+          "$@")
 
 missing=()
 for p in "${packages[@]}"; do

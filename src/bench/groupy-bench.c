@@ -56,26 +56,29 @@ cmp_double (const void *a, const void *b)
   return x < y ? -1 : x > y;
 }
 
-/* Median (upper for an even count) of `v`; sorts it. */
+/* The value below which a fraction p of `v` lies (nearest rank); `v`
+ * keeps its order (trials are reported in the order they ran). */
+static double
+quantile (GArray *v, double p)
+{
+  g_autoptr(GArray) sorted = NULL;
+  guint i;
+
+  if (v->len == 0)
+    return 0;
+  sorted = g_array_copy (v);
+  g_array_sort (sorted, cmp_double);
+  i = (guint) (p * (sorted->len - 1) + 0.5);
+  return g_array_index (sorted, double, i);
+}
+
+/* Median (the upper one for an even count). */
 static double
 median (GArray *v)
 {
   if (v->len == 0)
     return 0;
-  g_array_sort (v, cmp_double);
-  return g_array_index (v, double, v->len / 2);
-}
-
-static double
-quantile (GArray *v, double p)
-{
-  guint i;
-
-  if (v->len == 0)
-    return 0;
-  g_array_sort (v, cmp_double);
-  i = (guint) (p * (v->len - 1) + 0.5);
-  return g_array_index (v, double, i);
+  return quantile (v, v->len % 2 ? 0.5 : 0.5 + 0.5 / (v->len - 1));
 }
 
 static double
