@@ -590,13 +590,13 @@ grp_core_describe (GrpCore *core)
   g_string_append_printf (s, "%s: status %d, view %" G_GUINT64_FORMAT ", %s, vc %s%s, lease %s, "
                           "recv %" G_GUINT64_FORMAT ", delivered %" G_GUINT64_FORMAT
                           ", stable %" G_GUINT64_FORMAT ", high %" G_GUINT64_FORMAT
-                          ", next_seq %" G_GUINT64_FORMAT ", pending %u, joins %u, leaves %u, state %s",
+                          ", next_seq %" G_GUINT64_FORMAT ", log %u, pending %u, joins %u, leaves %u, state %s",
                           core->self.name, core->status, core->view ? core->view->id : 0,
                           grp_core_i_lead (core) ? "leader" : "member", phases[core->vc],
                           core->frozen ? " frozen" : "",
                           core->view && grp_core_i_lead (core) ? (grp_normal_lease_ok (core) ? "ok" : "expired") : "-",
                           core->recv_upto, core->delivered, core->stable, core->high_known, core->next_seq,
-                          core->pending.length, core->pending_joins->len, core->pending_leaves->len,
+                          (guint) core->log.count, core->pending.length, core->pending_joins->len, core->pending_leaves->len,
                           core->has_state ? "yes" : "no");
   return g_string_free (s, FALSE);
 }
