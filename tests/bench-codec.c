@@ -22,7 +22,7 @@ seq_to_variant (const GrpMsg *m)
     {
       GrpEntry *e = g_ptr_array_index (m->entries, i);
       gsize len;
-      const void *p = g_bytes_get_data (e->payload, &len);
+      const void *p = grp_entry_get_data (e, &len);
 
       g_variant_builder_add (&entries, "(ttytt@ay)", e->seq, e->view_id, (guchar) e->kind, e->origin, e->ctr,
                              g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, p, len, 1));

@@ -22,7 +22,7 @@ char    *bench_hist_format (const BenchHist *h);
 void     bench_hist_parse (BenchHist *h, const char *s);
 double   bench_hist_percentile (const BenchHist *h, double p);
 
-/* FNV-1a over the delivered sequence: equal hashes, equal order. */
+/* A hash of the delivered sequence: equal hashes, equal order. */
 #define BENCH_HASH_INIT 14695981039346656037ull
 guint64  bench_hash_step (guint64 h, guint64 seq, const char *from, guint64 ctr);
 

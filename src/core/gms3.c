@@ -32,7 +32,11 @@ apply (GrpCore  *core,
   core->g3_last = grp_entry_ref (e);
   core->delivered = e->seq;
   if (e->kind == GRP_ENTRY_DATA)
-    core->cb.deliver (core, e->seq, e->origin, e->ctr, e->payload, core->user_data);
+    {
+      g_autoptr(GBytes) payload = grp_entry_dup_payload (e);
+
+      core->cb.deliver (core, e->seq, e->origin, e->ctr, payload, core->user_data);
+    }
   else
     {
       if (!grp_view_contains (e->view, core->self.id))

@@ -101,6 +101,7 @@ entry_clear (gpointer data)
   GrpEntry *entry = data;
 
   g_clear_pointer (&entry->payload, g_bytes_unref);
+  g_clear_pointer (&entry->frame, g_bytes_unref);
   g_clear_pointer (&entry->view, grp_view_unref);
 }
 
@@ -120,6 +121,62 @@ grp_entry_new_data (guint64 seq,
   entry->ctr = ctr;
   entry->payload = payload ? g_bytes_ref (payload) : g_bytes_new (NULL, 0);
   return entry;
+}
+
+GrpEntry *
+grp_entry_new_data_slice (guint64 seq,
+                          guint64 view_id,
+                          GrpId   origin,
+                          guint64 ctr,
+                          GBytes *frame,
+                          gsize   off,
+                          gsize   len)
+{
+  GrpEntry *entry = g_rc_box_new0 (GrpEntry);
+
+  g_return_val_if_fail (off + len <= g_bytes_get_size (frame) && len <= G_MAXUINT32, entry);
+  entry->seq = seq;
+  entry->view_id = view_id;
+  entry->kind = GRP_ENTRY_DATA;
+  entry->origin = origin;
+  entry->ctr = ctr;
+  entry->frame = g_bytes_ref (frame);
+  entry->off = (guint32) off;
+  entry->len = (guint32) len;
+  return entry;
+}
+
+GrpEntry *
+grp_entry_new_data_like (const GrpEntry *like,
+                         guint64         seq,
+                         guint64         view_id)
+{
+  if (like->frame != NULL)
+    return grp_entry_new_data_slice (seq, view_id, like->origin, like->ctr, like->frame, like->off, like->len);
+  return grp_entry_new_data (seq, view_id, like->origin, like->ctr, like->payload);
+}
+
+const guint8 *
+grp_entry_get_data (const GrpEntry *entry,
+                    gsize          *len)
+{
+  if (entry->frame != NULL)
+    {
+      *len = entry->len;
+      return (const guint8 *) g_bytes_get_data (entry->frame, NULL) + entry->off;
+    }
+  if (entry->payload != NULL)
+    return g_bytes_get_data (entry->payload, len);
+  *len = 0;
+  return NULL;
+}
+
+GBytes *
+grp_entry_dup_payload (const GrpEntry *entry)
+{
+  if (entry->frame != NULL)
+    return g_bytes_new_from_bytes (entry->frame, entry->off, entry->len);
+  return entry->payload ? g_bytes_ref (entry->payload) : g_bytes_new (NULL, 0);
 }
 
 GrpEntry *

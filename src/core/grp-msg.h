@@ -60,12 +60,25 @@ typedef struct {
   GrpEntryKind kind;
   GrpId origin;     /* DATA: the member that multicast it */
   guint64 ctr;      /* DATA: the origin's own counter, from 1 */
-  GBytes *payload;  /* DATA */
+  /* DATA: the payload is `payload`, or, for an entry decoded from a frame,
+   * bytes [off, off + len) of `frame` (no object of its own: a member holds
+   * thousands of entries, and each allocation costs cache misses twice).
+   * Read it with grp_entry_get_data() or grp_entry_dup_payload(). */
+  GBytes *payload;
+  GBytes *frame;
+  guint32 off, len;
   GrpView *view;    /* VIEW */
 } GrpEntry;
 
 GrpEntry *grp_entry_new_data (guint64 seq, guint64 view_id, GrpId origin,
                               guint64 ctr, GBytes *payload);
+/* A DATA entry whose payload is a slice of `frame`. */
+GrpEntry *grp_entry_new_data_slice (guint64 seq, guint64 view_id, GrpId origin,
+                                    guint64 ctr, GBytes *frame, gsize off, gsize len);
+/* The same payload as `like`, at another position. */
+GrpEntry *grp_entry_new_data_like (const GrpEntry *like, guint64 seq, guint64 view_id);
+const guint8 *grp_entry_get_data (const GrpEntry *entry, gsize *len);
+GBytes   *grp_entry_dup_payload (const GrpEntry *entry);
 GrpEntry *grp_entry_new_view (GrpView *view);
 GrpEntry *grp_entry_ref (GrpEntry *entry);
 void      grp_entry_unref (GrpEntry *entry);

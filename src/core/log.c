@@ -124,5 +124,13 @@ grp_ring_remove_range (GrpRing *ring,
   lo = MAX (lo, ring->min);
   hi = MIN (hi, ring->max);
   for (guint64 s = lo; s <= hi && ring->count > 0; s++)
-    grp_ring_remove (ring, s);
+    {
+      /* Entries leave the log long after they came: their memory is cold.
+       * Ask for the one a few positions on while freeing this one. */
+      GrpEntry *ahead = ring->slots[(s + 8) & (ring->cap - 1)];
+
+      if (ahead != NULL)
+        __builtin_prefetch (ahead);
+      grp_ring_remove (ring, s);
+    }
 }

@@ -179,7 +179,9 @@ grp_normal_deliver (GrpCore *core)
                   g_free (p);
                 }
             }
-          core->cb.deliver (core, e->seq, e->origin, e->ctr, e->payload, core->user_data);
+          g_autoptr(GBytes) payload = grp_entry_dup_payload (e); /* lives only for the call */
+
+          core->cb.deliver (core, e->seq, e->origin, e->ctr, payload, core->user_data);
         }
       else
         {
@@ -191,19 +193,16 @@ grp_normal_deliver (GrpCore *core)
   grp_log_trim (core);
 }
 
-/* Leader: give the next position to (origin, ctr). */
-void
-grp_normal_sequence (GrpCore *core,
-                     GrpId    origin,
-                     guint64  ctr,
-                     GBytes  *payload)
+/* Leader: `e` (new, at position next_seq) takes its position. */
+static void
+sequence_entry (GrpCore  *core,
+                GrpEntry *e)
 {
-  g_autoptr(GrpEntry) e = grp_entry_new_data (core->next_seq++, core->view->id, origin, ctr, payload);
-
+  core->next_seq++;
   if (G_UNLIKELY (core->debug_seq))
     g_debug ("%s: position %" G_GUINT64_FORMAT " to %" G_GINT64_MODIFIER "x#%" G_GUINT64_FORMAT,
-             core->self.name, e->seq, origin, ctr);
-  seen_note (core, origin, ctr);
+             core->self.name, e->seq, e->origin, e->ctr);
+  seen_note (core, e->origin, e->ctr);
   grp_log_put (core, e);
   if (core->out_seq != NULL && core->out_seq->view != core->view->id)
     grp_core_flush_batches (core);
@@ -215,6 +214,18 @@ grp_normal_sequence (GrpCore *core,
   core->last_hb_at = core->now;
   grp_normal_update_stable (core);
   grp_normal_deliver (core);
+}
+
+/* Leader: give the next position to (origin, ctr). */
+void
+grp_normal_sequence (GrpCore *core,
+                     GrpId    origin,
+                     guint64  ctr,
+                     GBytes  *payload)
+{
+  g_autoptr(GrpEntry) e = grp_entry_new_data (core->next_seq, core->view->id, origin, ctr, payload);
+
+  sequence_entry (core, e);
 }
 
 /* The leader's lease: it sequences only while a majority answered one of its
@@ -268,7 +279,13 @@ grp_normal_on_req (GrpCore *core,
       GrpEntry *e = g_ptr_array_index (msg->entries, i);
 
       if (e->kind == GRP_ENTRY_DATA && e->ctr == seen_get (core, msg->from) + 1)
-        grp_normal_sequence (core, msg->from, e->ctr, e->payload);
+        {
+          /* Shares the request's payload (a slice of its frame). */
+          g_autoptr(GrpEntry) s = grp_entry_new_data_like (e, core->next_seq, core->view->id);
+
+          s->origin = msg->from; /* who sent it, not what it says */
+          sequence_entry (core, s);
+        }
     }
 }
 

@@ -119,7 +119,7 @@ put_entry (GByteArray *out, const GrpEntry *e)
   if (e->kind == GRP_ENTRY_DATA)
     {
       gsize len;
-      const guint8 *p = g_bytes_get_data (e->payload, &len);
+      const guint8 *p = grp_entry_get_data (e, &len);
 
       put_id (out, e->origin);
       put_varint (out, e->ctr);
@@ -445,7 +445,9 @@ get_entry (Reader *r)
 
       if (r->fail)
         return NULL;
-      payload = payload_bytes (r, p, len);
+      if (r->frame != NULL)
+        return grp_entry_new_data_slice (seq, view_id, origin, ctr, r->frame, (gsize) (p - r->base), len);
+      payload = g_bytes_new (p, len);
       return grp_entry_new_data (seq, view_id, origin, ctr, payload);
     }
   if (kind == GRP_ENTRY_VIEW)
