@@ -89,6 +89,59 @@ round_trip (const GrpMsg *m)
   return out;
 }
 
+/* Decoding from a GBytes: data entries keep their payloads as slices of
+ * the frame (no copy each), and re-encode to the very same bytes. */
+static void
+test_frame_slices (void)
+{
+  g_autoptr(GrpMsg) m = full_msg (GRP_MSG_SEQ);
+  g_autoptr(GByteArray) buf = g_byte_array_new ();
+  g_autoptr(GByteArray) again = g_byte_array_new ();
+  g_autoptr(GBytes) frame = NULL;
+  g_autoptr(GrpMsg) out = NULL;
+  g_autoptr(GError) error = NULL;
+  GrpMember hello = { 0 };
+  GrpFrameKind kind;
+  guint data_entries = 0;
+
+  grp_codec_append_msg (buf, m);
+  frame = g_bytes_new (buf->data + 4, buf->len - 4);
+  g_assert_true (grp_codec_parse_bytes (frame, &kind, &out, &hello, &error));
+  g_assert_no_error (error);
+  for (guint i = 0; i < out->entries->len; i++)
+    {
+      GrpEntry *e = g_ptr_array_index (out->entries, i);
+
+      assert_entry_equal (e, g_ptr_array_index (m->entries, i));
+      if (e->kind != GRP_ENTRY_DATA)
+        continue;
+      data_entries++;
+      g_assert_true (e->frame == frame);
+      g_assert_null (e->payload);
+    }
+  g_assert_cmpuint (data_entries, >, 0);
+  grp_codec_append_msg (again, out);
+  g_assert_cmpmem (again->data, again->len, buf->data, buf->len);
+  /* The entries outlive the message and keep the frame alive. */
+  {
+    g_autoptr(GrpEntry) kept = NULL;
+
+    for (guint i = 0; i < out->entries->len && kept == NULL; i++)
+      if (((GrpEntry *) g_ptr_array_index (out->entries, i))->kind == GRP_ENTRY_DATA)
+        kept = grp_entry_ref (g_ptr_array_index (out->entries, i));
+    g_clear_pointer (&out, grp_msg_unref);
+    g_clear_pointer (&frame, g_bytes_unref);
+    {
+      gsize len;
+      const guint8 *p = grp_entry_get_data (kept, &len);
+      g_autoptr(GBytes) copy = grp_entry_dup_payload (kept);
+
+      g_assert_cmpuint (len, ==, g_bytes_get_size (copy));
+      g_assert_cmpmem (p, len, g_bytes_get_data (copy, NULL), len);
+    }
+  }
+}
+
 static void
 test_round_trip (void)
 {
@@ -273,6 +326,7 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/codec/round-trip", test_round_trip);
+  g_test_add_func ("/codec/frame-slices", test_frame_slices);
   g_test_add_func ("/codec/small-messages", test_small_messages);
   g_test_add_func ("/codec/hello", test_hello);
   g_test_add_func ("/codec/truncated", test_truncated);

@@ -388,6 +388,39 @@ test_batching (void)
   net_clear (&net);
 }
 
+/* Flow control: each member's share of the group's window. */
+static void
+test_group_window (void)
+{
+  Net net;
+  TNode *b;
+  g_autoptr(GBytes) p = g_bytes_new ("x", 1);
+  g_autoptr(GError) error = NULL;
+  guint ok = 0;
+
+  net_init (&net, GRP_DELIVERY_AGREED);
+  net.cfg.group_window = 200;
+  group (&net, 5);
+  b = &net.nodes[1];
+  g_assert_cmpuint (grp_core_get_window (b->core), ==, 200 / 5);
+  while (grp_core_multicast (b->core, p, net.now, &error) != 0)
+    ok++;
+  g_assert_cmpuint (ok, ==, 40);
+  g_assert_error (error, GRP_CORE_ERROR, GRP_CORE_ERROR_BUSY);
+  /* Once delivered, the window is free again. */
+  pump (&net);
+  g_assert_cmpuint (grp_core_get_pending (b->core), ==, 0);
+  g_assert_cmpuint (grp_core_multicast (b->core, p, net.now, NULL), !=, 0);
+  net_clear (&net);
+
+  /* Never fewer than 32 each (unless `window` is smaller). */
+  net_init (&net, GRP_DELIVERY_AGREED);
+  net.cfg.group_window = 10;
+  group (&net, 3);
+  g_assert_cmpuint (grp_core_get_window (net.nodes[1].core), ==, 32);
+  net_clear (&net);
+}
+
 static void
 test_duplicate_request (void)
 {
@@ -819,6 +852,7 @@ main (int argc, char **argv)
   g_test_add_func ("/core/total-order", test_total_order);
   g_test_add_func ("/core/duplicate-request", test_duplicate_request);
   g_test_add_func ("/core/batching", test_batching);
+  g_test_add_func ("/core/group-window", test_group_window);
   g_test_add_func ("/core/fencing", test_fencing);
   g_test_add_func ("/core/name-taken", test_name_taken);
   g_test_add_func ("/core/join-timeout", test_join_timeout);
