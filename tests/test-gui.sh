@@ -43,7 +43,10 @@ echo "Xvfb on $DISPLAY"
 
 . "$(dirname "$0")/wait-for.sh"
 
-opts=(--sleep 40 --crash-rate 0 --heartbeat 50 --suspect-timeout 600)
+# A generous suspicion timeout: kill -9 is seen at once (the connection
+# closes), and a window starved of CPU by the rest of the suite must not be
+# taken for dead (nor a dying one be suspected before its sockets close).
+opts=(--sleep 40 --crash-rate 0 --heartbeat 50 --suspect-timeout 2000)
 names=(w0 w1 w2 w3)
 declare -A pid wid
 
