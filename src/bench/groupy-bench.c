@@ -728,6 +728,25 @@ json_array (GString *j, const char *key, GArray *v)
   g_string_append (j, "],");
 }
 
+/* A throughput figure: one table row, and its JSON members tput<key>_*. */
+static void
+report_tput (GString *table, GString *j, const Tput *t, const char *key, const char *size_name, gsize size)
+{
+  g_autofree char *k_rate = g_strdup_printf ("tput%s_msgs_s", key);
+  g_autofree char *k_mb = g_strdup_printf ("tput%s_mb_s", key);
+  g_autofree char *k_runs = g_strdup_printf ("tput%s_runs", key);
+  g_autofree char *k_rss = g_strdup_printf ("rss_load%s_kb", key);
+
+  g_string_append_printf (table, "| throughput %s, all send | %.0f msgs/s per member (%.2f MB/s)%s |\n", size_name,
+                          t->rate, t->rate * size / 1e6, t->order_ok && t->view_changes == 0 ? "" : " ⚠ order/view");
+  json_num (j, k_rate, t->rate);
+  json_num (j, k_mb, t->rate * size / 1e6);
+  json_array (j, k_runs, t->rates);
+  g_string_append_printf (j, "\"tput%s_order_identical\":%s,\"tput%s_view_changes\":%u,", key,
+                          t->order_ok ? "true" : "false", key, t->view_changes);
+  json_num (j, k_rss, t->rss_load_kb);
+}
+
 static gboolean
 wanted (GStrv only, const char *what)
 {
@@ -896,27 +915,9 @@ main (int argc, char **argv)
   g_string_append_printf (table, "\n## Groupy, K = %u, loopback, %u run%s per figure (median)\n\n"
                                  "| figure | value |\n|---|---|\n", o.members, o.runs, o.runs > 1 ? "s" : "");
   if (have_t)
-    {
-      g_string_append_printf (table, "| throughput 16 B, all send | %.0f msgs/s per member (%.2f MB/s)%s |\n",
-                              t16.rate, t16.rate * 16 / 1e6, t16.order_ok && t16.view_changes == 0 ? "" : " ⚠ order/view");
-      json_num (j, "tput16_msgs_s", t16.rate);
-      json_num (j, "tput16_mb_s", t16.rate * 16 / 1e6);
-      json_array (j, "tput16_runs", t16.rates);
-      g_string_append_printf (j, "\"tput16_order_identical\":%s,\"tput16_view_changes\":%u,",
-                              t16.order_ok ? "true" : "false", t16.view_changes);
-      json_num (j, "rss_load16_kb", t16.rss_load_kb);
-    }
+    report_tput (table, j, &t16, "16", "16 B", 16);
   if (t1k.rates != NULL)
-    {
-      g_string_append_printf (table, "| throughput 1 KiB, all send | %.0f msgs/s per member (%.1f MB/s)%s |\n",
-                              t1k.rate, t1k.rate * 1024 / 1e6, t1k.order_ok && t1k.view_changes == 0 ? "" : " ⚠ order/view");
-      json_num (j, "tput1k_msgs_s", t1k.rate);
-      json_num (j, "tput1k_mb_s", t1k.rate * 1024 / 1e6);
-      json_array (j, "tput1k_runs", t1k.rates);
-      g_string_append_printf (j, "\"tput1k_order_identical\":%s,\"tput1k_view_changes\":%u,",
-                              t1k.order_ok ? "true" : "false", t1k.view_changes);
-      json_num (j, "rss_load1k_kb", t1k.rss_load_kb);
-    }
+    report_tput (table, j, &t1k, "1k", "1 KiB", 1024);
   if (have_lat)
     {
       g_string_append_printf (table, "| latency, closed loop (1 in flight) | p50 %.0f µs · p99 %.0f µs · p99.9 %.0f µs |\n",

@@ -523,14 +523,15 @@ grp_normal_sequence_own (GrpCore *core)
 
 /* Every member pings every other: the round trips tell whether we are in
  * touch with a member when it crashes (core.c), and give the leader its
- * lease.  "In touch" means a round trip within half the suspicion timeout,
- * and the echo rides on the next ping, so pings keep to the heartbeat:
- * fewer of them (tried: a sixth of the timeout) left two windows killed at
- * once under load without a recent round trip, and the survivors blocked. */
+ * lease.  "In touch" means a round trip within half the suspicion timeout;
+ * the echo rides on the next ping, so a round trip takes up to two ping
+ * intervals plus the delays.  A ping every eighth of the timeout leaves
+ * a quarter of it for delays, and keeps the K * (K - 1) pings of a round
+ * from following a short heartbeat in a large group. */
 static void
 send_pings (GrpCore *core)
 {
-  if (core->now - core->last_ping_at < core->cfg.heartbeat_interval)
+  if (core->now - core->last_ping_at < MAX (core->cfg.heartbeat_interval, core->cfg.suspect_timeout / 8))
     return;
   core->last_ping_at = core->now;
   for (guint i = 0; i < core->view->n_members; i++)

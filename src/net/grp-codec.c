@@ -129,13 +129,16 @@ put_entry (GByteArray *out, const GrpEntry *e)
     put_view (out, e->view);
 }
 
+/* A frame's header (its length, filled in by end_frame), version and kind. */
 static void
-begin_frame (GByteArray *out, gsize *start)
+begin_frame (GByteArray *out, gsize *start, GrpFrameKind kind)
 {
   guint8 zero[GRP_FRAME_HEADER] = { 0 };
 
   *start = out->len;
   g_byte_array_append (out, zero, GRP_FRAME_HEADER);
+  put_u8 (out, GRP_WIRE_VERSION);
+  put_u8 (out, kind);
 }
 
 static void
@@ -151,9 +154,7 @@ grp_codec_append_hello (GByteArray *out, const GrpMember *self)
 {
   gsize start;
 
-  begin_frame (out, &start);
-  put_u8 (out, GRP_WIRE_VERSION);
-  put_u8 (out, GRP_FRAME_HELLO);
+  begin_frame (out, &start, GRP_FRAME_HELLO);
   put_member (out, self);
   end_frame (out, start);
 }
@@ -184,9 +185,7 @@ grp_codec_append_msg (GByteArray *out, const GrpMsg *m)
   mask |= m->seen ? F_SEEN : 0;
   mask |= m->dead ? F_DEAD : 0;
 
-  begin_frame (out, &start);
-  put_u8 (out, GRP_WIRE_VERSION);
-  put_u8 (out, GRP_FRAME_MSG);
+  begin_frame (out, &start, GRP_FRAME_MSG);
   put_u8 (out, m->type);
   put_id (out, m->from);
   put_varint (out, m->view);
@@ -251,9 +250,7 @@ grp_codec_append_bye (GByteArray *out, const char *reason)
 {
   gsize start;
 
-  begin_frame (out, &start);
-  put_u8 (out, GRP_WIRE_VERSION);
-  put_u8 (out, GRP_FRAME_BYE);
+  begin_frame (out, &start, GRP_FRAME_BYE);
   g_byte_array_append (out, (const guint8 *) reason, (guint) strlen (reason));
   end_frame (out, start);
 }
