@@ -398,18 +398,24 @@ quiet (Fixture *f, gpointer data)
   return all_in_one_view (f, GINT_TO_POINTER (1));
 }
 
-/* SIGUSR1 (stop multicasting) to every live worker, then wait until the
- * group is quiet. */
 static void
-quiesce (Fixture *f)
+signal_live (Fixture *f, int sig)
 {
   for (guint i = 0; i < f->procs->len; i++)
     {
       Proc *p = live (f, i);
 
       if (p != NULL)
-        g_subprocess_send_signal (p->proc, SIGUSR1);
+        g_subprocess_send_signal (p->proc, sig);
     }
+}
+
+/* SIGUSR1 (stop multicasting) to every live worker, then wait until the
+ * group is quiet. */
+static void
+quiesce (Fixture *f)
+{
+  signal_live (f, SIGUSR1);
   g_assert_true (wait_for (f, quiet, NULL, 15000));
 }
 
@@ -418,13 +424,7 @@ static void
 stop_all (Fixture *f)
 {
   quiesce (f);
-  for (guint i = 0; i < f->procs->len; i++)
-    {
-      Proc *p = live (f, i);
-
-      if (p != NULL)
-        g_subprocess_send_signal (p->proc, SIGTERM);
-    }
+  signal_live (f, SIGTERM);
   g_assert_true (wait_for (f, all_exited, NULL, 10000));
 }
 

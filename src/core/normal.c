@@ -193,7 +193,8 @@ grp_normal_deliver (GrpCore *core)
   grp_log_trim (core);
 }
 
-/* Leader: `e` (new, at position next_seq) takes its position. */
+/* Leader: `e` (new, at position next_seq) takes its position.  The caller
+ * then updates stability and delivers, once for a whole batch. */
 static void
 sequence_entry (GrpCore  *core,
                 GrpEntry *e)
@@ -212,8 +213,6 @@ sequence_entry (GrpCore  *core,
   if (core->out_seq->entries->len >= core->cfg.max_batch)
     grp_core_flush_batches (core);
   core->last_hb_at = core->now;
-  grp_normal_update_stable (core);
-  grp_normal_deliver (core);
 }
 
 /* Leader: give the next position to (origin, ctr). */
@@ -226,6 +225,8 @@ grp_normal_sequence (GrpCore *core,
   g_autoptr(GrpEntry) e = grp_entry_new_data (core->next_seq, core->view->id, origin, ctr, payload);
 
   sequence_entry (core, e);
+  grp_normal_update_stable (core);
+  grp_normal_deliver (core);
 }
 
 /* The leader's lease: it sequences only while a majority answered one of its
@@ -287,6 +288,8 @@ grp_normal_on_req (GrpCore *core,
           sequence_entry (core, s);
         }
     }
+  grp_normal_update_stable (core);
+  grp_normal_deliver (core);
 }
 
 void
@@ -517,8 +520,15 @@ grp_normal_sequence_own (GrpCore *core)
 
       l = l->next;
       if (p->ctr > core->my_seq_ctr)
-        grp_normal_sequence (core, core->self.id, p->ctr, p->payload);
+        {
+          g_autoptr(GrpEntry) e = grp_entry_new_data (core->next_seq, core->view->id, core->self.id, p->ctr,
+                                                      p->payload);
+
+          sequence_entry (core, e);
+        }
     }
+  grp_normal_update_stable (core);
+  grp_normal_deliver (core);
 }
 
 /* Every member pings every other: the round trips tell whether we are in
