@@ -17,10 +17,10 @@ typedef struct {
   gint64 last_heard;
   gint64 last_fence_reply; /* rate limit for NOT_MEMBER / DECIDE / NEED_VIEW */
   guint64 acked;           /* leader: highest contiguous position it holds */
-  gint64 echo;             /* latest of our stamps it echoed: last sure round trip */
-  gint64 their_stamp;      /* latest stamp it sent us, to echo back */
-  gboolean suspected;      /* silent past the timeout */
-  gboolean dead;           /* confirmed crashed */
+  gint64 echo;             /* leader: latest of its stamps this member echoed (lease) */
+  gboolean suspected;      /* silent past the timeout, or reported unreachable */
+  gboolean dead;           /* known for certain never to send again (transport's
+                            * confirmed report, or a promise that passed one on) */
 } GrpPeer;
 
 typedef struct {
@@ -35,6 +35,13 @@ typedef struct {
   gboolean has_state;
   gboolean accepted;
 } GrpPromise;
+
+/* A newcomer waiting for the view that admits it; forgotten once it is
+ * older than the join timeout (the joiner has given up by then). */
+typedef struct {
+  GrpMember member;
+  gint64 asked_at;   /* the latest JOIN from it */
+} GrpJoinReq;
 
 /* log.c */
 typedef struct {
@@ -106,9 +113,8 @@ struct _GrpCore {
   /* Leader side of the data path. */
   guint64 next_seq;
   gint64 last_hb_at;
-  gint64 last_ping_at;
   gint64 installed_at;        /* when the view was installed: the lease's grace */
-  GPtrArray *pending_joins;   /* GrpMember* waiting for the next view */
+  GPtrArray *pending_joins;   /* GrpJoinReq* waiting for the next view */
   GArray *pending_leaves;     /* GrpId: leavers, and members too slow to keep */
   GBytes *state_blob;         /* state taken at state_seq, for newcomers */
   guint64 state_seq;
@@ -131,7 +137,6 @@ struct _GrpCore {
   gint64 vc_sent_at;          /* last (re)send of PREPARE / ACCEPT */
   GrpBallot ballot;           /* proposer: our ballot */
   GArray *promises;           /* proposer: GrpPromise */
-  GArray *vc_dead;            /* proposer: crashes our promisers saw in touch */
   GrpView *proposal;          /* proposer: the value being accepted */
 
   /* gms3 mode. */
@@ -173,6 +178,8 @@ gboolean   grp_normal_lease_ok (GrpCore *core);
 void       grp_normal_sequence_own (GrpCore *core);
 
 /* viewchange.c */
+typedef gboolean (*GrpMemberPredicate) (GrpCore *core, GrpId id, gpointer data);
+gboolean   grp_vc_is_quorum (GrpCore *core, GrpMemberPredicate in_set, gpointer data);
 void       grp_vc_start (GrpCore *core);
 void       grp_vc_leader_suspected (GrpCore *core);
 void       grp_vc_tick (GrpCore *core);
@@ -196,6 +203,8 @@ void       grp_join_send_state (GrpCore *core, const GrpView *view);
 void       grp_join_tick (GrpCore *core);
 gboolean   grp_join_view_work (GrpCore *core);
 gboolean   grp_join_is_leaving (GrpCore *core, GrpId id);
+/* Drop a pending join: the newcomer is known to be gone. */
+void       grp_join_forget (GrpCore *core, GrpId id);
 
 /* gms3.c */
 void       grp_gms3_create (GrpCore *core);

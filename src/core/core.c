@@ -38,12 +38,12 @@ pending_free (gpointer data)
 }
 
 static void
-free_member (gpointer data)
+free_join_req (gpointer data)
 {
-  GrpMember *m = data;
+  GrpJoinReq *r = data;
 
-  grp_member_clear (m);
-  g_free (m);
+  grp_member_clear (&r->member);
+  g_free (r);
 }
 
 GrpCore *
@@ -69,11 +69,10 @@ grp_core_new (const GrpCoreConfig    *config,
   core->seen = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
   g_queue_init (&core->pending);
   core->next_ctr = 1;
-  core->pending_joins = g_ptr_array_new_with_free_func (free_member);
+  core->pending_joins = g_ptr_array_new_with_free_func (free_join_req);
   core->log_lo = 1;
   core->pending_leaves = g_array_new (FALSE, FALSE, sizeof (GrpId));
   core->promises = g_array_new (FALSE, TRUE, sizeof (GrpPromise));
-  core->vc_dead = g_array_new (FALSE, FALSE, sizeof (GrpId));
   grp_core_remember_addr (core, self);
   return core;
 }
@@ -96,7 +95,6 @@ grp_core_free (GrpCore *core)
   g_clear_pointer (&core->accepted, grp_view_unref);
   g_clear_pointer (&core->proposal, grp_view_unref);
   g_array_unref (core->promises);
-  g_array_unref (core->vc_dead);
   g_clear_pointer (&core->g3_last, grp_entry_unref);
   g_clear_pointer (&core->out_seq, grp_msg_unref);
   g_clear_pointer (&core->out_req, grp_msg_unref);
@@ -401,11 +399,6 @@ do_receive (GrpCore *core,
     case GRP_MSG_LEAVE:
       grp_join_on_leave (core, msg);
       break;
-    case GRP_MSG_PING:
-      peer = grp_core_peer (core, msg->from);
-      peer->their_stamp = MAX (peer->their_stamp, msg->stamp);
-      peer->echo = MAX (peer->echo, msg->echo);
-      break;
     default:
       g_debug ("%s: ignoring %s", core->self.name, grp_msg_type_name (msg->type));
       break;
@@ -437,17 +430,16 @@ do_unreachable (GrpCore *core,
       grp_gms3_unreachable (core, id);
       return;
     }
+  if (confirmed)
+    grp_join_forget (core, id); /* a newcomer that will never answer */
   if (!grp_view_contains (core->view, id))
     return;
   peer = grp_core_peer (core, id);
-  /* A crash seen while we were in touch with the member -- it answered one
-   * of our own recent pings -- counts as certain: it can no longer take part
-   * in any decision, and it took part in none without us, so it stops
-   * counting towards the quorum.  A crash learnt about after we lost touch
-   * (a partition, or we were stopped ourselves) does not: while we could not
-   * hear it, it may have helped decide a view we never saw. */
-  if (confirmed && !peer->suspected &&
-      peer->echo >= now - core->cfg.suspect_timeout / 2)
+  /* The transport confirms a crash only when it is certain that the member
+   * will never send again (grp-transport.h): such a member can take part in
+   * no decision, which is what the quorum rule needs to know
+   * (viewchange.c). */
+  if (confirmed)
     peer->dead = TRUE;
   peer->suspected = TRUE;
   g_debug ("%s: %" G_GINT64_MODIFIER "x unreachable%s", core->self.name, id,
@@ -601,21 +593,20 @@ grp_core_describe (GrpCore *core)
   return g_string_free (s, FALSE);
 }
 
-guint
-grp_core_get_quorum_base (GrpCore *core)
+static gboolean
+not_suspected (GrpCore *core, GrpId id, gpointer data)
 {
-  guint n = 0;
+  return id == core->self.id || !grp_core_peer (core, id)->suspected;
+}
 
-  if (core->view == NULL)
-    return 0;
-  for (guint i = 0; i < core->view->n_members; i++)
-    {
-      GrpId id = core->view->members[i].id;
-
-      if (id == core->self.id || !grp_core_peer (core, id)->dead)
-        n++;
-    }
-  return n;
+gboolean
+grp_core_is_blocked (GrpCore *core)
+{
+  if (core->status != GRP_STATUS_MEMBER || core->view == NULL)
+    return FALSE;
+  if (core->vc == GRP_VC_NONE && !core->frozen)
+    return FALSE;
+  return !grp_vc_is_quorum (core, not_suspected, NULL);
 }
 
 guint

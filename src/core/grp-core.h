@@ -10,8 +10,9 @@
  * Guarantees (docs/PROTOCOL.md says why each holds):
  *  - every member delivers data and views as one sequence numbered by the
  *    leader: the same order everywhere, each position exactly once, no gaps;
- *  - a view change (join, leave, failure) is agreed by a majority of the
- *    previous view (members known to have crashed do not count) and carries
+ *  - a view change (join, leave, failure) is agreed by a quorum of the
+ *    previous view (a majority, or exactly half when every other member is
+ *    known to have crashed) and carries
  *    the union of what the survivors hold, so no survivor misses what another
  *    delivered;
  *  - every message is fenced by its view id; a member left out of a view
@@ -120,9 +121,11 @@ void      grp_core_leave (GrpCore *core, gint64 now);
 guint64   grp_core_multicast (GrpCore *core, GBytes *payload, gint64 now, GError **error);
 
 void      grp_core_receive (GrpCore *core, GrpMsg *msg, gint64 now);
-/* The transport lost `peer`; `confirmed` means the peer's process is known
- * to be gone (its connection was closed or reset by its host), as opposed to
- * a timeout.  Confirmed crashes do not count against the view-change quorum. */
+/* The transport lost `peer`.  `confirmed` means it is certain that this
+ * member incarnation will never send again (it said so, or its port is
+ * closed or answered by another incarnation: grp-transport.h); anything less
+ * certain -- a timeout, a network error -- must be reported unconfirmed, as
+ * the quorum rule's safety rests on it (docs/PROTOCOL.md). */
 void      grp_core_unreachable (GrpCore *core, GrpId peer, gboolean confirmed, gint64 now);
 /* Call at least every heartbeat_interval / 2. */
 void      grp_core_tick (GrpCore *core, gint64 now);
@@ -141,9 +144,10 @@ guint           grp_core_get_pending (GrpCore *core);
 guint           grp_core_get_window (GrpCore *core);
 /* One line on the member's protocol state, for logs and debugging. */
 char           *grp_core_describe (GrpCore *core);
-/* Members of the view whose agreement counts: all but those whose crash was
- * seen on a working connection.  A view change needs a strict majority. */
-guint           grp_core_get_quorum_base (GrpCore *core);
+/* TRUE while a view change is needed but the members this one does not
+ * suspect, with it, are no quorum of the view (docs/PROTOCOL.md): it waits
+ * for members to come back, delivering nothing new. */
+gboolean        grp_core_is_blocked (GrpCore *core);
 /* Entries held in the log (bounded by stability under steady load). */
 guint           grp_core_get_log_size (GrpCore *core);
 

@@ -74,7 +74,7 @@ name_taken (GrpCore         *core,
       return TRUE;
   for (guint i = 0; i < core->pending_joins->len; i++)
     {
-      GrpMember *p = g_ptr_array_index (core->pending_joins, i);
+      GrpMember *p = &((GrpJoinReq *) g_ptr_array_index (core->pending_joins, i))->member;
 
       if (p->id != m->id && g_strcmp0 (p->name, m->name) == 0)
         return TRUE;
@@ -87,7 +87,7 @@ grp_join_on_join (GrpCore *core,
                   GrpMsg  *msg)
 {
   const GrpMember *m = &msg->member;
-  GrpMember *copy;
+  GrpJoinReq *req;
 
   if (core->view == NULL || m->id == 0 || core->status == GRP_STATUS_JOINING)
     return;
@@ -120,11 +120,18 @@ grp_join_on_join (GrpCore *core,
       return;
     }
   for (guint i = 0; i < core->pending_joins->len; i++)
-    if (((GrpMember *) g_ptr_array_index (core->pending_joins, i))->id == m->id)
-      return;
-  copy = g_new0 (GrpMember, 1);
-  grp_member_copy (copy, m);
-  g_ptr_array_add (core->pending_joins, copy);
+    {
+      req = g_ptr_array_index (core->pending_joins, i);
+      if (req->member.id == m->id)
+        {
+          req->asked_at = core->now; /* it is still waiting */
+          return;
+        }
+    }
+  req = g_new0 (GrpJoinReq, 1);
+  grp_member_copy (&req->member, m);
+  req->asked_at = core->now;
+  g_ptr_array_add (core->pending_joins, req);
   g_debug ("%s: admits %s", core->self.name, m->name);
   if (core->vc == GRP_VC_NONE && !core->frozen)
     grp_vc_start (core);
@@ -358,9 +365,38 @@ grp_join_view_work (GrpCore *core)
 }
 
 void
+grp_join_forget (GrpCore *core,
+                 GrpId    id)
+{
+  for (guint i = core->pending_joins->len; i-- > 0;)
+    if (((GrpJoinReq *) g_ptr_array_index (core->pending_joins, i))->member.id == id)
+      g_ptr_array_remove_index (core->pending_joins, i);
+}
+
+/* A newcomer that has not asked again for a whole join timeout has given
+ * up (its own timeout is as long): admitting it would put a member that
+ * never answers into the view. */
+static void
+expire_joins (GrpCore *core)
+{
+  for (guint i = core->pending_joins->len; i-- > 0;)
+    {
+      GrpJoinReq *r = g_ptr_array_index (core->pending_joins, i);
+
+      if (core->now - r->asked_at >= core->cfg.join_timeout)
+        {
+          g_debug ("%s: forgets the join of %s (it gave up)", core->self.name, r->member.name);
+          g_ptr_array_remove_index (core->pending_joins, i);
+        }
+    }
+}
+
+void
 grp_join_tick (GrpCore *core)
 {
   gint64 resend = core->cfg.retry_interval * 4;
+
+  expire_joins (core);
 
   if (core->status == GRP_STATUS_JOINING)
     {

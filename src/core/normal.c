@@ -229,29 +229,30 @@ grp_normal_sequence (GrpCore *core,
   grp_normal_deliver (core);
 }
 
-/* The leader's lease: it sequences only while a majority answered one of its
- * own messages sent within half the suspicion timeout (answers echo the
- * leader's stamp, so a backlog read after a stop does not count).  Members replace a leader only after a
- * whole timeout of silence, so a leader that was stopped or cut off stops
- * sequencing before a new view can exist, and learns its fate before it
- * delivers anything the group will not. */
+/* The leader's lease: it sequences only while members that answered one
+ * of its own messages sent within half the suspicion timeout form a quorum
+ * with it (answers echo the leader's stamp, so a backlog read after a stop
+ * does not count).  Members replace a leader only after a whole timeout of
+ * silence (or its confirmed crash), so a leader that was stopped or cut off
+ * stops sequencing before a view without it can exist, and learns its fate
+ * before it delivers much that the group will not.  Safety does not rest on
+ * this (docs/PROTOCOL.md): it bounds what a stale leader delivers alone. */
+static gboolean
+echoed_lately (GrpCore *core, GrpId id, gpointer data)
+{
+  gint64 since = *(gint64 *) data;
+
+  return id == core->self.id || grp_core_peer (core, id)->echo >= since;
+}
+
 gboolean
 grp_normal_lease_ok (GrpCore *core)
 {
-  guint heard = 0;
   gint64 since = core->now - core->cfg.suspect_timeout / 2;
 
   if (core->installed_at >= since)
-    return TRUE; /* a fresh view: its members all just promised */
-
-  for (guint i = 0; i < core->view->n_members; i++)
-    {
-      GrpId id = core->view->members[i].id;
-
-      if (id == core->self.id || grp_core_peer (core, id)->echo >= since)
-        heard++;
-    }
-  return heard * 2 > grp_core_get_quorum_base (core);
+    return TRUE; /* a fresh view: a quorum of its members just accepted it */
+  return grp_vc_is_quorum (core, echoed_lately, &since);
 }
 
 gboolean
@@ -531,37 +532,9 @@ grp_normal_sequence_own (GrpCore *core)
   grp_normal_deliver (core);
 }
 
-/* Every member pings every other: the round trips tell whether we are in
- * touch with a member when it crashes (core.c), and give the leader its
- * lease.  "In touch" means a round trip within half the suspicion timeout;
- * the echo rides on the next ping, so a round trip takes up to two ping
- * intervals plus the delays.  A ping every eighth of the timeout leaves
- * a quarter of it for delays, and keeps the K * (K - 1) pings of a round
- * from following a short heartbeat in a large group. */
-static void
-send_pings (GrpCore *core)
-{
-  if (core->now - core->last_ping_at < MAX (core->cfg.heartbeat_interval, core->cfg.suspect_timeout / 8))
-    return;
-  core->last_ping_at = core->now;
-  for (guint i = 0; i < core->view->n_members; i++)
-    {
-      GrpId id = core->view->members[i].id;
-      g_autoptr(GrpMsg) ping = NULL;
-
-      if (id == core->self.id)
-        continue;
-      ping = grp_msg_new (GRP_MSG_PING, core->self.id, core->view->id);
-      ping->stamp = core->now;
-      ping->echo = grp_core_peer (core, id)->their_stamp;
-      grp_core_send (core, id, ping);
-    }
-}
-
 void
 grp_normal_tick (GrpCore *core)
 {
-  send_pings (core);
   if (grp_core_i_lead (core))
     {
       if (core->now - core->last_hb_at >= core->cfg.heartbeat_interval)

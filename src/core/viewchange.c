@@ -32,24 +32,32 @@
  */
 #include "core-private.h"
 
-/* A strict majority of the view, not counting members seen to crash while
- * in touch -- by us, or by a member that promised us: such a member was in
- * touch with the crashed one, so it took part in anything the crashed one
- * decided, and it told us in its promise. */
-static gboolean
-is_quorum (GrpCore *core,
-           guint    count)
+/* The quorum rule.  A set S of the view's members is a quorum if it holds a
+ * strict majority of the view, or exactly half of it while every member
+ * outside S is known for certain to have crashed (GrpPeer.dead: only the
+ * transport's confirmed reports set it, and we never count ourselves
+ * crashed).  Any two quorums share a member (docs/PROTOCOL.md, "Quorums"):
+ * two majorities do; a half and a majority do; and two disjoint halves
+ * would each need the other's members to have crashed before it was
+ * counted, including the member that counted the other one while alive. */
+gboolean
+grp_vc_is_quorum (GrpCore            *core,
+                  GrpMemberPredicate  in_set,
+                  gpointer            data)
 {
-  guint base = grp_core_get_quorum_base (core);
+  guint n = core->view->n_members, count = 0;
+  gboolean rest_crashed = TRUE;
 
-  for (guint i = 0; i < core->vc_dead->len; i++)
+  for (guint i = 0; i < n; i++)
     {
-      GrpId id = g_array_index (core->vc_dead, GrpId, i);
+      GrpId id = core->view->members[i].id;
 
-      if (id != core->self.id && grp_view_contains (core->view, id) && !grp_core_peer (core, id)->dead)
-        base--;
+      if (in_set (core, id, data))
+        count++;
+      else if (id == core->self.id || !grp_core_peer (core, id)->dead)
+        rest_crashed = FALSE;
     }
-  return count * 2 > base;
+  return 2 * count > n || (2 * count == n && rest_crashed);
 }
 
 static GrpPromise *
@@ -64,16 +72,6 @@ find_promise (GrpCore *core,
         return p;
     }
   return NULL;
-}
-
-static gboolean
-is_leaving (GrpCore *core,
-            GrpId    id)
-{
-  for (guint i = 0; i < core->pending_leaves->len; i++)
-    if (g_array_index (core->pending_leaves, GrpId, i) == id)
-      return TRUE;
-  return FALSE;
 }
 
 static void
@@ -188,7 +186,6 @@ grp_vc_start (GrpCore *core)
   core->vc_since = core->vc_sent_at = core->now;
   g_clear_pointer (&core->proposal, grp_view_unref);
   g_array_set_size (core->promises, 0);
-  g_array_set_size (core->vc_dead, 0);
   self.recv_upto = core->recv_upto;
   g_array_append_val (core->promises, self);
   g_debug ("%s: proposes view %" G_GUINT64_FORMAT " (ballot %" G_GUINT64_FORMAT ")",
@@ -240,14 +237,17 @@ build_value (GrpCore *core)
       const GrpMember *m = &core->view->members[i];
       GrpPromise *p = find_promise (core, m->id);
 
-      if (p == NULL || m->id == core->self.id || is_leaving (core, m->id))
+      /* A promise counts towards the quorum even from a member that has
+       * crashed since; the view it is proposed for need not carry it. */
+      if (p == NULL || m->id == core->self.id || grp_join_is_leaving (core, m->id) ||
+          grp_core_peer (core, m->id)->dead)
         continue;
       value->needs_state[n] = !p->has_state;
       grp_member_copy (&value->members[n++], m);
     }
   for (guint i = 0; i < core->pending_joins->len; i++)
     {
-      const GrpMember *m = g_ptr_array_index (core->pending_joins, i);
+      const GrpMember *m = &((GrpJoinReq *) g_ptr_array_index (core->pending_joins, i))->member;
 
       if (grp_view_index (value, m->id) >= 0)
         continue;
@@ -272,6 +272,20 @@ send_accept (GrpCore    *core,
 
 static void check_accepts (GrpCore *core);
 
+static gboolean
+promised (GrpCore *core, GrpId id, gpointer data)
+{
+  return find_promise (core, id) != NULL;
+}
+
+static gboolean
+accepted (GrpCore *core, GrpId id, gpointer data)
+{
+  GrpPromise *p = find_promise (core, id);
+
+  return p != NULL && p->accepted;
+}
+
 static void
 check_promises (GrpCore *core)
 {
@@ -291,7 +305,7 @@ check_promises (GrpCore *core)
       if (find_promise (core, id) == NULL)
         all_in = FALSE;
     }
-  if (!is_quorum (core, core->promises->len))
+  if (!grp_vc_is_quorum (core, promised, NULL))
     return;
   if (!all_in && core->now - core->vc_since < core->cfg.suspect_timeout)
     return;
@@ -353,7 +367,6 @@ decide (GrpCore *core)
 static void
 check_accepts (GrpCore *core)
 {
-  guint count = 0;
   gboolean all = TRUE;
 
   if (core->vc != GRP_VC_ACCEPTING)
@@ -362,12 +375,10 @@ check_accepts (GrpCore *core)
     {
       GrpPromise *p = &g_array_index (core->promises, GrpPromise, i);
 
-      if (p->accepted)
-        count++;
-      else if (grp_view_contains (core->proposal, p->id))
+      if (!p->accepted && grp_view_contains (core->proposal, p->id))
         all = FALSE;
     }
-  if (!is_quorum (core, count))
+  if (!grp_vc_is_quorum (core, accepted, NULL))
     return;
   if (!all && core->now - core->vc_since < 2 * core->cfg.retry_interval)
     return;
@@ -456,17 +467,6 @@ grp_vc_on_prepare (GrpCore *core,
   reply->ballot = msg->ballot;
   reply->recv_upto = core->recv_upto;
   reply->has_state = core->has_state;
-  for (guint i = 0; i < core->view->n_members; i++)
-    {
-      GrpId id = core->view->members[i].id;
-
-      if (id != core->self.id && grp_core_peer (core, id)->dead)
-        {
-          if (reply->dead == NULL)
-            reply->dead = g_array_new (FALSE, FALSE, sizeof (GrpId));
-          g_array_append_val (reply->dead, id);
-        }
-    }
   if (core->accepted != NULL)
     {
       reply->accepted_ballot = core->accepted_ballot;
@@ -491,17 +491,6 @@ grp_vc_on_promise (GrpCore *core,
       !grp_view_contains (core->view, msg->from))
     return;
   g_array_append_val (core->promises, p);
-  if (msg->dead != NULL)
-    for (guint i = 0; i < msg->dead->len; i++)
-      {
-        GrpId id = g_array_index (msg->dead, GrpId, i);
-        gboolean known = FALSE;
-
-        for (guint j = 0; j < core->vc_dead->len; j++)
-          known |= g_array_index (core->vc_dead, GrpId, j) == id;
-        if (!known && find_promise (core, id) == NULL)
-          g_array_append_val (core->vc_dead, id);
-      }
   if (msg->entries != NULL)
     for (guint i = 0; i < msg->entries->len; i++)
       grp_log_put (core, g_ptr_array_index (msg->entries, i));
@@ -591,12 +580,6 @@ grp_vc_on_decide (GrpCore *core,
     }
   if (core->view == NULL && core->status != GRP_STATUS_JOINING)
     return;
-  if (core->view == NULL)
-    {
-      /* The DECIDE answers our JOIN: a round trip with the member that sent
-       * it, as good as an answered ping (core.c, crash reports). */
-      grp_core_peer (core, msg->from)->echo = core->last_join_sent;
-    }
   grp_vc_install (core, value);
 }
 
@@ -605,12 +588,10 @@ remove_settled_requests (GrpCore *core)
 {
   for (guint i = core->pending_joins->len; i-- > 0;)
     {
-      GrpMember *m = g_ptr_array_index (core->pending_joins, i);
+      GrpJoinReq *r = g_ptr_array_index (core->pending_joins, i);
 
-      if (grp_view_contains (core->view, m->id))
-        {
-          g_ptr_array_remove_index (core->pending_joins, i);
-        }
+      if (grp_view_contains (core->view, r->member.id))
+        g_ptr_array_remove_index (core->pending_joins, i);
     }
   for (guint i = core->pending_leaves->len; i-- > 0;)
     if (!grp_view_contains (core->view, g_array_index (core->pending_leaves, GrpId, i)))
@@ -671,7 +652,6 @@ grp_vc_install (GrpCore *core,
     grp_core_remember_addr (core, &value->members[i]);
   core->last_leader_heard = core->now;
   core->installed_at = core->now;
-  core->last_ping_at = G_MININT64 / 2; /* round trips with the new view at once */
   core->leader_stamp = 0;
   core->last_ack_sent = 0;
 
@@ -730,6 +710,15 @@ grp_vc_tick (GrpCore *core)
             grp_core_peer (core, first)->suspected = TRUE;
           core->vc_since = core->now;
         }
+      /* The group may have moved on without us (we were stopped or cut
+       * off): any member in a newer view answers this with it. */
+      if (core->now - core->vc_sent_at >= core->cfg.suspect_timeout)
+        {
+          g_autoptr(GrpMsg) ask = grp_msg_new (GRP_MSG_NEED_VIEW, core->self.id, core->view->id);
+
+          core->vc_sent_at = core->now;
+          grp_core_send_view (core, ask);
+        }
       maybe_propose (core);
       break;
 
@@ -750,6 +739,10 @@ grp_vc_tick (GrpCore *core)
           if (find_promise (core, core->view->members[i].id) == NULL)
             grp_core_peer (core, core->view->members[i].id)->suspected = TRUE;
       check_promises (core);
+      /* No quorum came: promises may have gone to a ballot that has since
+       * died, or been lost with a connection.  Try again, higher. */
+      if (core->vc == GRP_VC_PREPARING && core->now - core->vc_since >= 2 * core->cfg.suspect_timeout)
+        grp_vc_start (core);
       break;
 
     case GRP_VC_ACCEPTING:

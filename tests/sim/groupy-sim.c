@@ -12,19 +12,20 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #define TRACE_TAIL_LINES 60
 
 static void
-print_tail (const GString *trace, guint lines)
+print_tail (const char *trace, guint lines)
 {
-  const char *p = trace->str + trace->len;
+  const char *p = trace + strlen (trace);
   guint n = 0;
 
-  while (p > trace->str && n <= lines)
+  while (p > trace && n <= lines)
     if (*--p == '\n')
       n++;
-  if (p > trace->str)
+  if (p > trace)
     p++;
   fputs (p, stdout);
 }
@@ -48,7 +49,8 @@ main (int argc, char **argv)
   g_autoptr(GOptionContext) ctx = g_option_context_new ("- check the Groupy protocol in a simulated cluster");
   g_autoptr(GError) error = NULL;
   SimOptions opt = { 0 };
-  guint64 violations = 0, events = 0, deliveries = 0, kills = 0, leader_kills = 0, views = 0, blocked = 0, lost = 0;
+  guint64 violations = 0, events = 0, deliveries = 0, kills = 0, leader_kills = 0, views = 0, blocked = 0, lost = 0,
+          traps = 0;
   gint64 t0;
   g_autoptr(GString) lost_seeds = g_string_new (NULL);
 
@@ -95,17 +97,18 @@ main (int argc, char **argv)
       opt.seed = (guint64) s;
       opt.trace = trace;
       sim_run (&opt, &res);
-      events += res.events;
-      deliveries += res.deliveries;
-      kills += res.kills;
-      leader_kills += res.leader_kills;
-      views += res.views;
+      events += res.stats.events;
+      deliveries += res.stats.deliveries;
+      kills += res.stats.kills;
+      leader_kills += res.stats.leader_kills;
+      views += res.stats.views;
+      traps += res.traps;
       blocked += res.blocked;
       lost += res.lost;
       if (res.lost && lost <= 5)
         g_string_append_printf (lost_seeds, " %" G_GINT64_FORMAT, s);
       if (trace)
-        fputs (res.trace->str, stdout);
+        fputs (res.trace, stdout);
       if (!res.ok)
         {
           violations++;
@@ -133,11 +136,12 @@ main (int argc, char **argv)
     }
   printf ("%" G_GUINT64_FORMAT " events, %" G_GUINT64_FORMAT " deliveries, %" G_GUINT64_FORMAT
           " views, %" G_GUINT64_FORMAT " kills (%" G_GUINT64_FORMAT " leaders), %" G_GUINT64_FORMAT
-          " members blocked without a majority, %" G_GUINT64_FORMAT " groups lost, in %.1f s\n",
-          events, deliveries, views, kills, leader_kills, blocked, lost, (g_get_monotonic_time () - t0) / 1e6);
+          " traps, %" G_GUINT64_FORMAT " members rightly blocked, %" G_GUINT64_FORMAT
+          " groups lost, in %.1f s\n", events, deliveries, views, kills, leader_kills, traps, blocked, lost,
+          (g_get_monotonic_time () - t0) / 1e6);
   if (lost > 0)
-    printf ("groups lost (a majority died out of sight; survivors rightly block), e.g. seeds%s\n",
-            lost_seeds->str);
+    printf ("groups lost (too few members of the last view survive to go on; they rightly block), "
+            "e.g. seeds%s\n", lost_seeds->str);
   printf ("seeds=%" G_GINT64_FORMAT " violations=%" G_GUINT64_FORMAT "\n", seeds, violations);
   if (expect)
     return violations > 0 ? 0 : 1;

@@ -1,18 +1,19 @@
-/* sim.h: a deterministic simulated cluster of protocol cores.
+/* sim.h: the randomized campaign on the simulated cluster (fixture.h).
  *
- * One virtual clock; a heap of events (message arrivals, ticks, crash
- * reports) fired earliest first; links that keep FIFO order but delay each
- * message differently, lose and duplicate messages; partitions; kills that
- * cut a broadcast part-way and lose part of what the dead process had sent;
- * pauses that provoke false suspicion; joins, leaves and rejoins at any time.
- * On top runs the Groupy worker: every member multicasts `change N` and on
- * delivery sets (R,G,B) := (G, B, (R+N) mod 256).  The invariants of
- * docs/PROTOCOL.md are checked after every step.  Everything is drawn from
- * one seeded generator, so a seed replays exactly.
+ * Each seed builds a group on the fixture and, for a fault phase, throws
+ * at it what processes and networks do: kills (the leader most often),
+ * pauses past the suspicion timeout, partitions that stall or break
+ * connections, one-way cuts, backed-up links, reconnections, false
+ * suspicions, joins, leaves, clusters of faults within a few ms, and an
+ * adversary that strikes while a view change is under way (it holds the
+ * proposer's links, resumes stopped members, kills the proposer and
+ * another member).  Then the faults stop and the group must converge,
+ * unless it is rightly blocked (fixture.h).  Every invariant is checked
+ * after every step.
  */
 #pragma once
 
-#include "grp-core.h"
+#include "fixture.h"
 
 typedef struct {
   guint64 seed;
@@ -25,17 +26,13 @@ typedef struct {
 typedef struct {
   gboolean ok;
   char *violation;        /* the first violation, or NULL */
-  GString *trace;         /* when options.trace */
-  guint64 events;
-  guint64 deliveries;
-  guint kills;
-  guint leader_kills;
-  guint pauses;
-  guint partitions;
+  char *trace;            /* when options.trace */
+  GrpFixtureStats stats;
   guint joins;
-  guint views;
-  guint blocked;
-  gboolean lost;          /* no unblocked member survived: the group is gone */          /* survivors left without a majority (must block) */
+  guint partitions;
+  guint traps;
+  guint blocked;          /* members up at the end and rightly blocked */
+  gboolean lost;          /* every member up at the end is rightly blocked */
   gint64 end_time;
 } SimResult;
 
