@@ -567,6 +567,12 @@ grp_core_get_delivered (GrpCore *core)
   return core->delivered;
 }
 
+guint64
+grp_core_get_received (GrpCore *core)
+{
+  return core->recv_upto;
+}
+
 guint
 grp_core_get_pending (GrpCore *core)
 {

@@ -139,6 +139,8 @@ const GrpView  *grp_core_get_view (GrpCore *core);
 GrpId           grp_core_get_id (GrpCore *core);
 gboolean        grp_core_is_leader (GrpCore *core);
 guint64         grp_core_get_delivered (GrpCore *core);
+/* Highest position held with none missing below it (>= delivered). */
+guint64         grp_core_get_received (GrpCore *core);
 guint           grp_core_get_pending (GrpCore *core);
 /* Own multicasts that may be in flight now (config.window and group_window). */
 guint           grp_core_get_window (GrpCore *core);

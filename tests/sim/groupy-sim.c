@@ -2,7 +2,7 @@
  * simulator, seed after seed, and check every invariant after every step.
  *
  *   groupy-sim --seeds N [--first S] [--members K] [--delivery agreed|safe]
- *              [--protocol groupy|gms3] [--trace] [--expect-violations]
+ *              [--protocol groupy|gms3] [--trace] [--expect-violations] [--stop]
  *
  * Exit status 0 when every invariant held (with --expect-violations: when at
  * least one seed broke one, which is how the test suite shows the checker has
@@ -35,7 +35,7 @@ main (int argc, char **argv)
 {
   gint64 seeds = 1, first = 1, members = 0;
   char *delivery = NULL, *protocol = NULL;
-  gboolean trace = FALSE, expect = FALSE;
+  gboolean trace = FALSE, expect = FALSE, stop = FALSE;
   GOptionEntry entries[] = {
     { "seeds", 'n', 0, G_OPTION_ARG_INT64, &seeds, "How many seeds to run", "N" },
     { "first", 'f', 0, G_OPTION_ARG_INT64, &first, "First seed (default 1)", "S" },
@@ -44,6 +44,7 @@ main (int argc, char **argv)
     { "protocol", 'p', 0, G_OPTION_ARG_STRING, &protocol, "groupy (default) or gms3", "NAME" },
     { "trace", 't', 0, G_OPTION_ARG_NONE, &trace, "Print the whole trace of each seed", NULL },
     { "expect-violations", 0, 0, G_OPTION_ARG_NONE, &expect, "Succeed only if some seed breaks an invariant", NULL },
+    { "stop", 0, 0, G_OPTION_ARG_NONE, &stop, "Stop at the first seed that breaks an invariant", NULL },
     { NULL }
   };
   g_autoptr(GOptionContext) ctx = g_option_context_new ("- check the Groupy protocol in a simulated cluster");
@@ -133,6 +134,11 @@ main (int argc, char **argv)
             }
         }
       sim_result_clear (&res);
+      if (stop && violations > 0)
+        {
+          seeds = s - first + 1;
+          break;
+        }
     }
   printf ("%" G_GUINT64_FORMAT " events, %" G_GUINT64_FORMAT " deliveries, %" G_GUINT64_FORMAT
           " views, %" G_GUINT64_FORMAT " kills (%" G_GUINT64_FORMAT " leaders), %" G_GUINT64_FORMAT
