@@ -18,17 +18,17 @@ seq_to_variant (const GrpMsg *m)
   GVariantBuilder entries;
 
   g_variant_builder_init (&entries, G_VARIANT_TYPE ("a(ttyttay)"));
-  for (guint i = 0; i < m->entries->len; i++)
+  for (guint i = 0; i < m->seq.entries->len; i++)
     {
-      GrpEntry *e = g_ptr_array_index (m->entries, i);
+      GrpEntry *e = g_ptr_array_index (m->seq.entries, i);
       gsize len;
       const void *p = grp_entry_get_data (e, &len);
 
       g_variant_builder_add (&entries, "(ttytt@ay)", e->seq, e->view_id, (guchar) e->kind, e->origin, e->ctr,
                              g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, p, len, 1));
     }
-  return g_variant_new ("(yyttttxa(ttyttay))", 1, (guchar) m->type, m->from, m->view, m->stable, (guint64) 0,
-                        m->stamp, &entries);
+  return g_variant_new ("(yyttttxa(ttyttay))", 1, (guchar) m->type, m->from, m->view, m->seq.stable,
+                        (guint64) 0, m->seq.stamp, &entries);
 }
 
 static GrpMsg *
@@ -43,8 +43,8 @@ seq_from_variant (GVariant *v)
 
   g_variant_get (v, "(yyttttxa(ttyttay))", &version, &type, &from, &view, &stable, &unused, &stamp, &iter);
   m = grp_msg_new (type, from, view);
-  m->stable = stable;
-  m->stamp = stamp;
+  m->seq.stable = stable;
+  m->seq.stamp = stamp;
   while (g_variant_iter_next (iter, "(ttytt@ay)", &seq, &view_id, &kind, &origin, &ctr, &payload))
     {
       gsize len;
@@ -62,8 +62,8 @@ seq_from_variant (GVariant *v)
 static GVariant *
 ack_to_variant (const GrpMsg *m)
 {
-  return g_variant_new ("(yyttttxb)", 1, (guchar) m->type, m->from, m->view, m->recv_upto, (guint64) 0, m->stamp,
-                        m->has_state);
+  return g_variant_new ("(yyttttxb)", 1, (guchar) m->type, m->from, m->view, m->ack.recv_upto, (guint64) 0,
+                        m->ack.stamp, m->ack.has_state);
 }
 
 static GrpMsg *
@@ -77,9 +77,9 @@ ack_from_variant (GVariant *v)
 
   g_variant_get (v, "(yyttttxb)", &version, &type, &from, &view, &recv, &unused, &stamp, &has_state);
   m = grp_msg_new (type, from, view);
-  m->recv_upto = recv;
-  m->stamp = stamp;
-  m->has_state = has_state;
+  m->ack.recv_upto = recv;
+  m->ack.stamp = stamp;
+  m->ack.has_state = has_state;
   return m;
 }
 
@@ -152,12 +152,12 @@ main (void)
   g_autoptr(GrpMsg) seq = grp_msg_new (GRP_MSG_SEQ, 0xabcdef0123ULL, 17);
   g_autoptr(GrpMsg) ack = grp_msg_new (GRP_MSG_ACK, 0xabcdef0123ULL, 17);
 
-  seq->stable = 123400;
-  seq->stamp = 987654321000;
+  seq->seq.stable = 123400;
+  seq->seq.stamp = 987654321000;
   grp_msg_add_entry (seq, e);
-  ack->recv_upto = 123456;
-  ack->stamp = 987654321000;
-  ack->has_state = TRUE;
+  ack->ack.recv_upto = 123456;
+  ack->ack.stamp = 987654321000;
+  ack->ack.has_state = TRUE;
 
   printf ("| message                | binary | enc+dec   | GVariant | enc+dec   | ratio |\n");
   printf ("|------------------------|--------|-----------|----------|-----------|-------|\n");

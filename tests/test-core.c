@@ -285,20 +285,24 @@ static void
 test_duplicate_request (void)
 {
   g_autoptr(GrpFixture) f = fixture (GRP_DELIVERY_AGREED);
-  g_autoptr(GrpMsg) req = NULL;
-  guint8 change = 6;
+  g_autoptr(GBytes) p = g_bytes_new ("\x06", 1);
+  GrpId b;
   guint64 before;
 
   group (f, 2);
-  req = grp_msg_new (GRP_MSG_REQ, grp_core_get_id (core (f, 1)), view_id (f, 0));
-  req->ctr = 1;
-  req->payload = g_bytes_new (&change, 1);
+  b = grp_core_get_id (core (f, 1));
   before = grp_core_get_delivered (core (f, 0));
-  grp_core_receive (core (f, 0), req, grp_fixture_now (f));
-  grp_core_receive (core (f, 0), req, grp_fixture_now (f));
-  /* A counter that skips one is held back until the gap is filled. */
-  req->ctr = 3;
-  grp_core_receive (core (f, 0), req, grp_fixture_now (f));
+  /* The same request twice, then one whose counter skips one: the
+   * second is a duplicate, the third waits until the gap is filled. */
+  for (guint i = 0; i < 3; i++)
+    {
+      static const guint64 ctrs[] = { 1, 1, 3 };
+      g_autoptr(GrpMsg) req = grp_msg_new (GRP_MSG_REQ, b, view_id (f, 0));
+      g_autoptr(GrpEntry) e = grp_entry_new_data (0, view_id (f, 0), b, ctrs[i], p);
+
+      grp_msg_add_entry (req, e);
+      grp_core_receive (core (f, 0), req, grp_fixture_now (f));
+    }
   g_assert_cmpuint (grp_core_get_delivered (core (f, 0)), ==, before + 1);
 }
 
@@ -312,8 +316,10 @@ record_sends (GrpFixture *f, int from, int to, GrpMsg *msg, gpointer data)
 {
   Recorder *r = data;
 
+  GPtrArray *entries = grp_msg_entries (msg);
+
   g_ptr_array_add (r->log, g_strdup_printf ("%d>%d:%s:%u", from, to, grp_msg_type_name (msg->type),
-                                            msg->entries ? msg->entries->len : 0));
+                                            entries ? entries->len : 0));
 }
 
 /* Batching: a member's requests of one turn leave in one REQ, the leader's
@@ -636,8 +642,9 @@ test_fencing (void)
   {
     g_autoptr(GrpMsg) nm = grp_msg_new (GRP_MSG_NOT_MEMBER, grp_core_get_id (core (f, 0)), 99);
 
-    nm->value = grp_view_new (99, 500, 1);
-    nm->value->members[0].id = grp_core_get_id (core (f, 0));
+    nm->decide.view = grp_view_new (99, 500, 1);
+    nm->decide.view->members[0].id = grp_core_get_id (core (f, 0));
+    nm->decide.view->members[0].name = g_strdup ("a");
     grp_core_receive (core (f, 2), nm, grp_fixture_now (f));
     g_assert_cmpint (grp_core_get_status (core (f, 2)), ==, GRP_STATUS_EXCLUDED);
     /* An excluded member does nothing more. */

@@ -1,13 +1,20 @@
-/* core.c: lifecycle, message dispatch, fencing and failure detection.
+/* core.c: life cycle, message dispatch, fencing and failure detection.
  *
  * Fencing rule: a message of the data path (REQ, SEQ, HB, ACK, NAK,
- * STATE_REQ, LEAVE) is processed only when its view id equals ours.  An older
- * view id means the sender is behind or was left out: it gets our view (as a
- * DECIDE if it is a member, NOT_MEMBER otherwise).  A newer one means we are
- * behind: we ask the sender for its view (NEED_VIEW).  View-change messages
- * carry the slot they agree on and are checked in viewchange.c.
+ * STATE_REQ, LEAVE) is processed only when its view id equals ours and its
+ * sender is a member of our view.  An older view id means the sender is
+ * behind or was left out: it gets our view (as a DECIDE if it is a member,
+ * NOT_MEMBER otherwise).  A newer one means we are behind: we ask the sender
+ * for its view (NEED_VIEW).  View-change messages carry the slot they agree
+ * on and are checked in viewchange.c; every receive function checks who may
+ * send it before anything else.
  */
-#include "core-private.h"
+#include "core.h"
+#include "gms3.h"
+#include "join.h"
+#include "log.h"
+#include "normal.h"
+#include "viewchange.h"
 
 G_DEFINE_QUARK (grp-core-error-quark, grp_core_error)
 
@@ -52,10 +59,11 @@ grp_core_new (const GrpCoreConfig    *config,
               const GrpCoreCallbacks *callbacks,
               gpointer                user_data)
 {
-  GrpCore *core = g_new0 (GrpCore, 1);
+  GrpCore *core;
 
+  g_return_val_if_fail (config != NULL && self != NULL && callbacks != NULL, NULL);
   g_return_val_if_fail (self->id != 0, NULL);
-
+  core = g_new0 (GrpCore, 1);
   core->cfg = *config;
   core->cb = *callbacks;
   core->user_data = user_data;
@@ -101,6 +109,8 @@ grp_core_free (GrpCore *core)
   g_free (core);
 }
 
+/* ---- peers and addresses ------------------------------------------------ */
+
 GrpPeer *
 grp_core_peer (GrpCore *core,
                GrpId    id)
@@ -118,15 +128,37 @@ grp_core_peer (GrpCore *core,
   return peer;
 }
 
-/* Called when a view is installed: every member starts with a clean slate
- * and a fresh timeout, except that a confirmed crash stays known. */
+gboolean
+grp_core_is_member (GrpCore *core,
+                    GrpId    id)
+{
+  return id != core->self.id && grp_view_contains (core->view, id);
+}
+
+static gboolean
+not_in_view (gpointer key, gpointer value, gpointer data)
+{
+  GrpCore *core = data;
+  GrpId id = *(GrpId *) key;
+
+  if (id == core->self.id || id == core->contact || id == core->join_leader)
+    return FALSE;
+  for (guint i = 0; i < core->pending_joins->len; i++)
+    if (((GrpJoinReq *) g_ptr_array_index (core->pending_joins, i))->member.id == id)
+      return FALSE;
+  return !grp_view_contains (core->view, id);
+}
+
 void
 grp_core_reset_peers (GrpCore *core)
 {
+  g_hash_table_foreach_remove (core->peers, not_in_view, core);
+  g_hash_table_foreach_remove (core->addrs, not_in_view, core);
   for (guint i = 0; i < core->view->n_members; i++)
     {
       GrpPeer *peer = grp_core_peer (core, core->view->members[i].id);
 
+      grp_core_remember_addr (core, &core->view->members[i]);
       peer->last_heard = core->now;
       peer->suspected = peer->dead;
       peer->acked = 0;
@@ -142,6 +174,8 @@ grp_core_remember_addr (GrpCore         *core,
   g_hash_table_replace (core->addrs, g_memdup2 (&member->id, sizeof member->id),
                         g_strdup (member->addr));
 }
+
+/* ---- sending ---------------------------------------------------------------- */
 
 void
 grp_core_send (GrpCore *core,
@@ -163,8 +197,8 @@ grp_core_flush_batches (GrpCore *core)
       g_autoptr(GrpMsg) seq = g_steal_pointer (&core->out_seq);
 
       /* The latest stability and stamp (the stamp is the lease's echo). */
-      seq->stable = core->stable;
-      seq->stamp = core->now;
+      seq->seq.stable = core->stable;
+      seq->seq.stamp = core->now;
       for (guint i = 0; core->view != NULL && i < core->view->n_members; i++)
         grp_core_send (core, core->view->members[i].id, seq);
     }
@@ -199,7 +233,6 @@ end_of_call (GrpCore *core)
     grp_core_flush_batches (core);
 }
 
-/* To every other member of the view. */
 void
 grp_core_send_view (GrpCore *core,
                     GrpMsg  *msg)
@@ -234,56 +267,101 @@ finished (GrpCore *core)
          core->status == GRP_STATUS_FAILED;
 }
 
-/* Tell a sender that is behind or was left out where we are.  Rate-limited
- * per peer so a stale member flooding us costs one reply per interval. */
-static void
-fence_reply (GrpCore *core,
-             GrpId    to)
+/* ---- fencing -------------------------------------------------------------- */
+
+/* May we answer `to` now?  At most once per retry interval each; members
+ * of the view are timed in their peer record, anyone else in a few slots,
+ * so that answering strangers costs no memory and, once every slot is
+ * recent, nothing. */
+static gboolean
+answer_due (GrpCore *core,
+            GrpId    to)
 {
-  GrpPeer *peer = grp_core_peer (core, to);
+  GrpFenceSlot *oldest = &core->fenced[0];
+
+  if (grp_core_is_member (core, to))
+    {
+      GrpPeer *peer = grp_core_peer (core, to);
+
+      if (core->now - peer->last_fence_reply < core->cfg.retry_interval)
+        return FALSE;
+      peer->last_fence_reply = core->now;
+      return TRUE;
+    }
+  for (guint i = 0; i < GRP_FENCE_SLOTS; i++)
+    {
+      GrpFenceSlot *slot = &core->fenced[i];
+
+      if (slot->id == to)
+        {
+          if (core->now - slot->at < core->cfg.retry_interval)
+            return FALSE;
+          slot->at = core->now;
+          return TRUE;
+        }
+      if (slot->at < oldest->at)
+        oldest = slot;
+    }
+  if (oldest->id != 0 && core->now - oldest->at < core->cfg.retry_interval)
+    return FALSE;
+  oldest->id = to;
+  oldest->at = core->now;
+  return TRUE;
+}
+
+void
+grp_core_fence_reply (GrpCore *core,
+                      GrpId    to)
+{
   g_autoptr(GrpMsg) reply = NULL;
 
-  if (core->now - peer->last_fence_reply < core->cfg.retry_interval)
+  if (core->view == NULL || to == 0 || !answer_due (core, to))
     return;
-  peer->last_fence_reply = core->now;
-  if (grp_view_contains (core->view, to))
+  if (grp_core_is_member (core, to))
     reply = grp_vc_decide_msg (core);
   else
     {
       reply = grp_msg_new (GRP_MSG_NOT_MEMBER, core->self.id, core->view->id);
-      reply->value = grp_view_ref (core->view);
+      reply->decide.view = grp_view_ref (core->view);
     }
   grp_core_send (core, to, reply);
 }
 
-static void
-ask_view (GrpCore *core,
-          GrpId    to)
+void
+grp_core_ask_view (GrpCore *core,
+                   GrpId    to)
 {
-  GrpPeer *peer = grp_core_peer (core, to);
   g_autoptr(GrpMsg) ask = NULL;
 
-  if (core->now - peer->last_fence_reply < core->cfg.retry_interval)
+  if (!answer_due (core, to))
     return;
-  peer->last_fence_reply = core->now;
   ask = grp_msg_new (GRP_MSG_NEED_VIEW, core->self.id, core->view ? core->view->id : 0);
   grp_core_send (core, to, ask);
 }
 
-static void
-on_not_member (GrpCore *core,
-               GrpMsg  *msg)
-{
-  guint64 mine = core->view ? core->view->id : 0;
+/* ---- receiving ------------------------------------------------------------ */
 
-  /* Only a newer view that leaves us out proves we were excluded; views are
-   * agreed by a quorum, so such a view is the group's, not a splinter's. */
-  if (msg->value == NULL || msg->value->id <= mine || grp_view_contains (msg->value, core->self.id))
+/* A message from a member of our view: it is alive. */
+static void
+note_heard (GrpCore *core,
+            GrpMsg  *msg)
+{
+  GrpPeer *peer;
+
+  if (core->view == NULL || !grp_core_is_member (core, msg->from))
     return;
-  if (core->view == NULL)
-    return; /* a joiner is not excluded by a view it never was in */
-  g_debug ("%s: view %" G_GUINT64_FORMAT " excludes us", core->self.name, msg->value->id);
-  grp_core_set_status (core, core->leaving ? GRP_STATUS_LEFT : GRP_STATUS_EXCLUDED, NULL);
+  peer = grp_core_peer (core, msg->from);
+  peer->last_heard = core->now;
+  if (!peer->dead)
+    peer->suspected = FALSE;
+  if (msg->from == grp_view_leader (core->view) && msg->view == core->view->id)
+    {
+      core->last_leader_heard = core->now;
+      /* We suspected it, but it is back and nobody asked us to change the
+       * view: carry on with it. */
+      if (core->vc == GRP_VC_WAITING && !core->frozen)
+        core->vc = GRP_VC_NONE;
+    }
 }
 
 static void
@@ -291,113 +369,95 @@ do_receive (GrpCore *core,
             GrpMsg  *msg,
             gint64   now)
 {
-  GrpPeer *peer;
-
   core->now = now;
-  if (finished (core))
+  if (finished (core) || msg->from == core->self.id || msg->from == 0)
     return;
   if (core->cfg.protocol == GRP_PROTOCOL_GMS3)
     {
       grp_gms3_receive (core, msg);
       return;
     }
-
-  if (core->view != NULL && grp_view_contains (core->view, msg->from))
-    {
-      peer = grp_core_peer (core, msg->from);
-      peer->last_heard = now;
-      if (!peer->dead)
-        peer->suspected = FALSE;
-      if (msg->from == grp_view_leader (core->view) && msg->view == core->view->id)
-        {
-          core->last_leader_heard = now;
-          /* We suspected it, but it is back and nobody asked us to change
-           * the view: carry on with it. */
-          if (core->vc == GRP_VC_WAITING && !core->frozen)
-            core->vc = GRP_VC_NONE;
-        }
-    }
+  note_heard (core, msg);
 
   switch (msg->type)
     {
     case GRP_MSG_JOIN:
-      grp_join_on_join (core, msg);
+      grp_join_recv_join (core, msg);
       return;
     case GRP_MSG_JOIN_REFUSED:
-      grp_join_on_refused (core, msg);
+      grp_join_recv_refused (core, msg);
       return;
     case GRP_MSG_NOT_MEMBER:
-      on_not_member (core, msg);
+      grp_vc_recv_not_member (core, msg);
       return;
     case GRP_MSG_NEED_VIEW:
+      /* Anyone may ask; only a sender that is behind gets an answer. */
       if (core->view != NULL && msg->view < core->view->id)
-        {
-          grp_core_peer (core, msg->from)->last_fence_reply = G_MININT64 / 2;
-          fence_reply (core, msg->from);
-        }
+        grp_core_fence_reply (core, msg->from);
       return;
     case GRP_MSG_DECIDE:
-      grp_vc_on_decide (core, msg);
+      grp_vc_recv_decide (core, msg);
       return;
     case GRP_MSG_PREPARE:
-      grp_vc_on_prepare (core, msg);
+      grp_vc_recv_prepare (core, msg);
       return;
     case GRP_MSG_PROMISE:
-      grp_vc_on_promise (core, msg);
+      grp_vc_recv_promise (core, msg);
       return;
     case GRP_MSG_REJECT:
-      grp_vc_on_reject (core, msg);
+      grp_vc_recv_reject (core, msg);
       return;
     case GRP_MSG_ACCEPT:
-      grp_vc_on_accept (core, msg);
+      grp_vc_recv_accept (core, msg);
       return;
     case GRP_MSG_ACCEPTED:
-      grp_vc_on_accepted (core, msg);
+      grp_vc_recv_accepted (core, msg);
       return;
     case GRP_MSG_STATE:
-      grp_join_on_state (core, msg);
+      grp_join_recv_state (core, msg);
       return;
     default:
       break;
     }
 
+  /* The data path: our view only, from its members only. */
   if (core->view == NULL)
     return;
   if (msg->view < core->view->id)
     {
-      fence_reply (core, msg->from);
+      grp_core_fence_reply (core, msg->from);
       return;
     }
   if (msg->view > core->view->id)
     {
-      ask_view (core, msg->from);
+      grp_core_ask_view (core, msg->from);
       return;
     }
-  if (!grp_view_contains (core->view, msg->from))
+  if (!grp_core_is_member (core, msg->from))
     return;
 
   switch (msg->type)
     {
     case GRP_MSG_REQ:
-      grp_normal_on_req (core, msg);
+      grp_normal_recv_req (core, msg);
       break;
     case GRP_MSG_SEQ:
-      grp_normal_on_seq (core, msg);
+      grp_normal_recv_seq (core, msg);
       break;
     case GRP_MSG_HB:
-      grp_normal_on_hb (core, msg);
+      grp_normal_recv_hb (core, msg);
       break;
     case GRP_MSG_ACK:
-      grp_normal_on_ack (core, msg);
+      grp_normal_recv_ack (core, msg);
       break;
     case GRP_MSG_NAK:
-      grp_normal_on_nak (core, msg);
+      grp_normal_recv_nak (core, msg);
       break;
     case GRP_MSG_STATE_REQ:
-      grp_join_on_state_req (core, msg);
+      grp_join_recv_state_req (core, msg);
       break;
     case GRP_MSG_LEAVE:
-      grp_join_on_leave (core, msg);
+      grp_join_recv_leave (core, msg);
       break;
     default:
       g_debug ("%s: ignoring %s", core->self.name, grp_msg_type_name (msg->type));
@@ -410,6 +470,7 @@ grp_core_receive (GrpCore *core,
                   GrpMsg  *msg,
                   gint64   now)
 {
+  g_return_if_fail (core != NULL && msg != NULL);
   do_receive (core, msg, now);
   end_of_call (core);
 }
@@ -432,7 +493,7 @@ do_unreachable (GrpCore *core,
     }
   if (confirmed)
     grp_join_forget (core, id); /* a newcomer that will never answer */
-  if (!grp_view_contains (core->view, id))
+  if (!grp_core_is_member (core, id))
     return;
   peer = grp_core_peer (core, id);
   /* The transport confirms a crash only when it is certain that the member
@@ -459,6 +520,7 @@ grp_core_unreachable (GrpCore *core,
                       gboolean confirmed,
                       gint64   now)
 {
+  g_return_if_fail (core != NULL);
   do_unreachable (core, id, confirmed, now);
   end_of_call (core);
 }
@@ -485,15 +547,13 @@ detect_failures (GrpCore *core)
           /* A member that answers but cannot keep up holds back the stable
            * point, so the leader's log would grow without bound: it goes. */
           if (!peer->suspected && core->next_seq > peer->acked + core->cfg.max_lag + 1 &&
-              !grp_join_is_leaving (core, peer->id) &&
-              core->installed_at < limit)
+              !grp_join_is_leaving (core, peer->id) && core->installed_at < limit)
             {
               GrpId id = peer->id;
 
-              g_message ("%s: %s is %" G_GUINT64_FORMAT " positions behind and cannot keep up: excluding it "
-                         "(it will rejoin with a fresh state)",
+              g_message ("%s: %s is %" G_GUINT64_FORMAT " positions behind and cannot keep up: "
+                         "excluding it (it will rejoin with a fresh state)",
                          core->self.name, core->view->members[i].name, core->next_seq - 1 - peer->acked);
-              /* Removed like a leaver, even though it will promise. */
               peer->suspected = TRUE;
               g_array_append_val (core->pending_leaves, id);
             }
@@ -524,8 +584,7 @@ do_tick (GrpCore *core,
   detect_failures (core);
   grp_normal_tick (core);
   grp_vc_tick (core);
-  if (grp_core_i_lead (core) && core->vc == GRP_VC_NONE && !core->frozen &&
-      grp_join_view_work (core))
+  if (grp_core_i_lead (core) && core->vc == GRP_VC_NONE && !core->frozen && grp_join_view_work (core))
     grp_vc_start (core);
 }
 
@@ -533,9 +592,12 @@ void
 grp_core_tick (GrpCore *core,
                gint64   now)
 {
+  g_return_if_fail (core != NULL);
   do_tick (core, now);
   end_of_call (core);
 }
+
+/* ---- queries -------------------------------------------------------------- */
 
 GrpStatus
 grp_core_get_status (GrpCore *core)
@@ -585,17 +647,17 @@ grp_core_describe (GrpCore *core)
   static const char *const phases[] = { "none", "waiting", "preparing", "accepting" };
   GString *s = g_string_new (NULL);
 
-  g_string_append_printf (s, "%s: status %d, view %" G_GUINT64_FORMAT ", %s, vc %s%s, lease %s, "
+  g_string_append_printf (s, "%s: status %d, view %" G_GUINT64_FORMAT ", %s, vc %s%s%s, lease %s, "
                           "recv %" G_GUINT64_FORMAT ", delivered %" G_GUINT64_FORMAT
                           ", stable %" G_GUINT64_FORMAT ", high %" G_GUINT64_FORMAT
                           ", next_seq %" G_GUINT64_FORMAT ", log %u, pending %u, joins %u, leaves %u, state %s",
                           core->self.name, core->status, core->view ? core->view->id : 0,
                           grp_core_i_lead (core) ? "leader" : "member", phases[core->vc],
-                          core->frozen ? " frozen" : "",
+                          core->frozen ? " frozen" : "", grp_core_is_blocked (core) ? " blocked" : "",
                           core->view && grp_core_i_lead (core) ? (grp_normal_lease_ok (core) ? "ok" : "expired") : "-",
                           core->recv_upto, core->delivered, core->stable, core->high_known, core->next_seq,
-                          (guint) core->log.count, core->pending.length, core->pending_joins->len, core->pending_leaves->len,
-                          core->has_state ? "yes" : "no");
+                          (guint) core->log.count, core->pending.length, core->pending_joins->len,
+                          core->pending_leaves->len, core->has_state ? "yes" : "no");
   return g_string_free (s, FALSE);
 }
 

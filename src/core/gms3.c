@@ -10,7 +10,8 @@
  * to show that the invariants it checks can fail (`groupy-sim --protocol
  * gms3`), and the teaching mode builds on it.
  */
-#include "core-private.h"
+#include "core.h"
+#include "gms3.h"
 
 static void
 set_view (GrpCore *core,
@@ -75,7 +76,7 @@ grp_gms3_join (GrpCore *core)
 {
   g_autoptr(GrpMsg) msg = grp_msg_new (GRP_MSG_JOIN, core->self.id, 0);
 
-  grp_member_copy (&msg->member, &core->self);
+  grp_member_copy (&msg->join.member, &core->self);
   grp_core_send (core, core->contact, msg);
 }
 
@@ -94,9 +95,9 @@ grp_gms3_multicast (GrpCore *core,
   else
     {
       g_autoptr(GrpMsg) msg = grp_msg_new (GRP_MSG_REQ, core->self.id, 0);
+      g_autoptr(GrpEntry) e = grp_entry_new_data (0, 0, core->self.id, ctr, payload);
 
-      msg->ctr = ctr;
-      msg->payload = g_bytes_ref (payload);
+      grp_msg_add_entry (msg, e);
       grp_core_send (core, grp_view_leader (core->view), msg);
     }
   return ctr;
@@ -120,8 +121,8 @@ admit (GrpCore         *core,
   e = grp_entry_new_view (view);
   broadcast (core, e);
   state = grp_msg_new (GRP_MSG_STATE, core->self.id, 0);
-  state->seq = view->seq;
-  state->payload = core->cb.get_state (core, core->user_data);
+  state->state.seq = view->seq;
+  state->state.state = core->cb.get_state (core, core->user_data);
   grp_core_send (core, m->id, state);
 }
 
@@ -138,24 +139,29 @@ grp_gms3_receive (GrpCore *core,
       if (core->view == NULL || core->status != GRP_STATUS_MEMBER)
         return;
       if (grp_core_i_lead (core))
-        admit (core, &msg->member);
+        admit (core, &msg->join.member);
       else
         grp_core_send (core, grp_view_leader (core->view), msg);
       break;
 
     case GRP_MSG_REQ:
-      if (grp_core_i_lead (core))
+      if (grp_core_i_lead (core) && msg->req.entries != NULL && msg->req.entries->len > 0)
         {
-          g_autoptr(GrpEntry) e = grp_entry_new_data (core->next_seq++, 0, msg->from, msg->ctr,
-                                                      msg->payload);
+          GrpEntry *r = g_ptr_array_index (msg->req.entries, 0);
+          g_autoptr(GrpEntry) e = grp_entry_new_data_like (r, core->next_seq++, 0);
 
+          e->origin = msg->from;
           broadcast (core, e);
         }
       break;
 
     case GRP_MSG_SEQ:
       {
-        GrpEntry *e = g_ptr_array_index (msg->entries, 0);
+        GrpEntry *e;
+
+        if (msg->seq.entries == NULL || msg->seq.entries->len == 0)
+          return;
+        e = g_ptr_array_index (msg->seq.entries, 0);
 
         if (core->status == GRP_STATUS_JOINING)
           {
@@ -174,10 +180,10 @@ grp_gms3_receive (GrpCore *core,
     case GRP_MSG_STATE:
       if (core->status != GRP_STATUS_JOINING || core->view == NULL)
         return;
-      core->cb.set_state (core, msg->seq, msg->payload, core->user_data);
+      core->cb.set_state (core, msg->state.seq, msg->state.state, core->user_data);
       core->has_state = TRUE;
-      core->g3_expected = msg->seq + 1;
-      core->delivered = msg->seq;
+      core->g3_expected = msg->state.seq + 1;
+      core->delivered = msg->state.seq;
       grp_core_set_status (core, GRP_STATUS_MEMBER, NULL);
       core->cb.view (core, core->view, core->user_data);
       break;

@@ -214,18 +214,57 @@ grp_ballot_cmp (GrpBallot a,
   return 0;
 }
 
+static GPtrArray **
+entries_of (GrpMsg *msg)
+{
+  switch (msg->type)
+    {
+    case GRP_MSG_REQ:
+      return &msg->req.entries;
+    case GRP_MSG_SEQ:
+      return &msg->seq.entries;
+    case GRP_MSG_PROMISE:
+      return &msg->promise.entries;
+    case GRP_MSG_ACCEPT:
+      return &msg->accept.entries;
+    default:
+      return NULL;
+    }
+}
+
 static void
 msg_clear (gpointer data)
 {
   GrpMsg *msg = data;
+  GPtrArray **entries = entries_of (msg);
 
-  g_clear_pointer (&msg->payload, g_bytes_unref);
-  grp_member_clear (&msg->member);
-  g_clear_pointer (&msg->reason, g_free);
-  g_clear_pointer (&msg->value, grp_view_unref);
-  g_clear_pointer (&msg->entries, g_ptr_array_unref);
-  g_clear_pointer (&msg->seen, g_array_unref);
-  g_clear_pointer (&msg->dead, g_array_unref);
+  if (entries != NULL)
+    g_clear_pointer (entries, g_ptr_array_unref);
+  switch (msg->type)
+    {
+    case GRP_MSG_JOIN:
+      grp_member_clear (&msg->join.member);
+      break;
+    case GRP_MSG_JOIN_REFUSED:
+      g_clear_pointer (&msg->join_refused.reason, g_free);
+      break;
+    case GRP_MSG_STATE:
+      g_clear_pointer (&msg->state.state, g_bytes_unref);
+      g_clear_pointer (&msg->state.seen, g_array_unref);
+      break;
+    case GRP_MSG_PROMISE:
+      g_clear_pointer (&msg->promise.accepted, grp_view_unref);
+      break;
+    case GRP_MSG_ACCEPT:
+      g_clear_pointer (&msg->accept.value, grp_view_unref);
+      break;
+    case GRP_MSG_DECIDE:
+    case GRP_MSG_NOT_MEMBER:
+      g_clear_pointer (&msg->decide.view, grp_view_unref);
+      break;
+    default:
+      break;
+    }
 }
 
 GrpMsg *
@@ -253,13 +292,26 @@ grp_msg_unref (GrpMsg *msg)
   g_rc_box_release_full (msg, msg_clear);
 }
 
+GPtrArray *
+grp_msg_entries (GrpMsg *msg)
+{
+  GPtrArray **entries = entries_of (msg);
+
+  if (entries == NULL)
+    return NULL;
+  if (*entries == NULL)
+    *entries = g_ptr_array_new_with_free_func ((GDestroyNotify) grp_entry_unref);
+  return *entries;
+}
+
 void
 grp_msg_add_entry (GrpMsg   *msg,
                    GrpEntry *entry)
 {
-  if (msg->entries == NULL)
-    msg->entries = g_ptr_array_new_with_free_func ((GDestroyNotify) grp_entry_unref);
-  g_ptr_array_add (msg->entries, grp_entry_ref (entry));
+  GPtrArray *entries = grp_msg_entries (msg);
+
+  g_return_if_fail (entries != NULL);
+  g_ptr_array_add (entries, grp_entry_ref (entry));
 }
 
 const char *
@@ -284,7 +336,6 @@ grp_msg_type_name (GrpMsgType type)
     [GRP_MSG_DECIDE] = "DECIDE",
     [GRP_MSG_NEED_VIEW] = "NEED_VIEW",
     [GRP_MSG_NOT_MEMBER] = "NOT_MEMBER",
-    [GRP_MSG_PING] = "PING",
   };
 
   if (type <= 0 || type >= GRP_MSG_LAST)

@@ -93,56 +93,26 @@ typedef struct {
 int grp_ballot_cmp (GrpBallot a, GrpBallot b);
 
 typedef enum {
-  GRP_MSG_JOIN = 1,     /* member: the joiner; sent to any member, forwarded to the leader */
-  GRP_MSG_JOIN_REFUSED, /* reason */
-  GRP_MSG_REQ,          /* ctr, payload: a multicast request, member -> leader */
-  GRP_MSG_SEQ,          /* entries, stable: sequenced entries, leader -> members */
-  GRP_MSG_HB,           /* high, stable: leader heartbeat */
-  GRP_MSG_ACK,          /* recv_upto, has_state: member -> leader, also its heartbeat */
-  GRP_MSG_NAK,          /* lo, hi: "send me these positions again" */
-  GRP_MSG_STATE,        /* seq, payload, seen: state transfer to a newcomer */
-  GRP_MSG_STATE_REQ,    /* newcomer asks the leader to send the state again */
-  GRP_MSG_LEAVE,        /* member asks the leader to let it leave; with dead: a
-                           hand-off, "take over and remove these leavers" */
-  GRP_MSG_PREPARE,      /* view = slot, ballot, high = proposer's recv_upto, lo = its log floor */
-  GRP_MSG_PROMISE,      /* view = slot, ballot, recv_upto, has_state, entries, accepted_ballot, value, dead */
-  GRP_MSG_REJECT,       /* view = slot, ballot = the higher ballot promised */
-  GRP_MSG_ACCEPT,       /* view = slot, ballot, value, entries */
-  GRP_MSG_ACCEPTED,     /* view = slot, ballot */
-  GRP_MSG_DECIDE,       /* value: the view now installed */
-  GRP_MSG_NEED_VIEW,    /* "you are in a newer view than mine: tell me" */
-  GRP_MSG_NOT_MEMBER,   /* value: the sender's view, which does not include you */
-  GRP_MSG_PING,         /* stamp, echo: member <-> member liveness round trips */
+  GRP_MSG_JOIN = 1,     /* a newcomer asks the leader (directly) to be admitted */
+  GRP_MSG_JOIN_REFUSED, /* the name is taken */
+  GRP_MSG_REQ,          /* multicast requests, member -> leader */
+  GRP_MSG_SEQ,          /* sequenced entries, leader -> members */
+  GRP_MSG_HB,           /* leader heartbeat */
+  GRP_MSG_ACK,          /* member -> leader: what it holds; also its heartbeat */
+  GRP_MSG_NAK,          /* member -> leader: "send me these positions again" */
+  GRP_MSG_STATE,        /* state transfer, leader -> newcomer */
+  GRP_MSG_STATE_REQ,    /* a newcomer asks the leader to send the state again */
+  GRP_MSG_LEAVE,        /* a member leaves, to every member of the view */
+  GRP_MSG_PREPARE,      /* view change, phase 1: proposer -> members */
+  GRP_MSG_PROMISE,      /* member -> proposer */
+  GRP_MSG_REJECT,       /* member -> proposer: a higher ballot was promised */
+  GRP_MSG_ACCEPT,       /* view change, phase 2: proposer -> members */
+  GRP_MSG_ACCEPTED,     /* member -> proposer */
+  GRP_MSG_DECIDE,       /* the view now installed, to its old and new members */
+  GRP_MSG_NEED_VIEW,    /* "if you are in a newer view than mine, tell me" */
+  GRP_MSG_NOT_MEMBER,   /* "my view, which leaves you out" */
   GRP_MSG_LAST
 } GrpMsgType;
-
-/* A protocol message.  `view` fences every message: the sender's installed
- * view id (for view-change messages, the id of the view being agreed on). */
-typedef struct {
-  GrpMsgType type;
-  GrpId from;
-  guint64 view;
-  guint64 ctr;
-  guint64 seq;
-  guint64 high;
-  guint64 stable;
-  guint64 recv_upto;
-  guint64 lo;
-  guint64 hi;
-  gint64 stamp;         /* SEQ, HB, PING: sender's clock; ACK: the latest leader stamp received */
-  gint64 echo;          /* PING: the latest stamp received from the addressee */
-  gboolean has_state;
-  GrpBallot ballot;
-  GrpBallot accepted_ballot;
-  GBytes *payload;
-  GrpMember member;
-  char *reason;
-  GrpView *value;
-  GPtrArray *entries;   /* of GrpEntry*, may be NULL */
-  GArray *seen;         /* of GrpSeen, may be NULL */
-  GArray *dead;         /* PROMISE: GrpId of members the sender saw crash in touch;
-                           LEAVE: the leavers of a hand-off; may be NULL */
-} GrpMsg;
 
 /* The highest counter sequenced for one origin: the duplicate filter that
  * travels with state transfers. */
@@ -151,10 +121,116 @@ typedef struct {
   guint64 ctr;
 } GrpSeen;
 
+/* One struct per kind of message: what each carries is in its type.
+ * Entries, views, payloads and arrays are owned by the message. */
+
+typedef struct {
+  GrpMember member;     /* the newcomer: id == the message's sender */
+} GrpMsgJoin;
+
+typedef struct {
+  char *reason;
+} GrpMsgJoinRefused;
+
+typedef struct {
+  GPtrArray *entries;   /* GrpEntry* (DATA, seq 0): ctr and payload each */
+} GrpMsgReq;
+
+typedef struct {
+  GPtrArray *entries;   /* GrpEntry*: sequenced positions */
+  guint64 stable;       /* every member of the view holds up to here */
+  gint64 stamp;         /* the leader's clock, echoed in ACKs (its lease) */
+} GrpMsgSeq;
+
+typedef struct {
+  guint64 high;         /* highest position sequenced */
+  guint64 stable;
+  gint64 stamp;
+} GrpMsgHb;
+
+typedef struct {
+  guint64 recv_upto;    /* highest position held with no gap below */
+  gboolean has_state;
+  gint64 stamp;         /* the latest leader stamp received */
+} GrpMsgAck;
+
+typedef struct {
+  guint64 lo, hi;       /* positions to send again, inclusive */
+} GrpMsgNak;
+
+typedef struct {
+  guint64 seq;          /* the position of the view the state is taken at */
+  GBytes *state;
+  GArray *seen;         /* GrpSeen: the duplicate filter */
+} GrpMsgState;
+
+typedef struct {
+  GrpBallot ballot;
+  guint64 high;         /* the proposer's recv_upto */
+  guint64 lo;           /* the proposer's log floor */
+} GrpMsgPrepare;
+
+typedef struct {
+  GrpBallot ballot;
+  guint64 recv_upto;
+  gboolean has_state;
+  GPtrArray *entries;   /* what the proposer lacks */
+  GrpBallot accepted_ballot;
+  GrpView *accepted;    /* the value accepted in this slot, or NULL */
+} GrpMsgPromise;
+
+typedef struct {
+  GrpBallot ballot;     /* the higher ballot promised */
+} GrpMsgReject;
+
+typedef struct {
+  GrpBallot ballot;
+  GrpView *value;
+  GPtrArray *entries;   /* what this member lacks below the value's position */
+} GrpMsgAccept;
+
+typedef struct {
+  GrpBallot ballot;
+} GrpMsgAccepted;
+
+typedef struct {
+  GrpView *view;
+} GrpMsgView;           /* DECIDE, NOT_MEMBER */
+
+/* A protocol message.  `view` fences every message: the sender's installed
+ * view id (for PREPARE, PROMISE, REJECT, ACCEPT and ACCEPTED, the id of the
+ * view being agreed on).  The union member that matches `type` is the only
+ * one set (JOIN_REFUSED: join_refused; DECIDE and NOT_MEMBER: decide;
+ * STATE_REQ, LEAVE and NEED_VIEW carry nothing more). */
+typedef struct {
+  GrpMsgType type;
+  GrpId from;
+  guint64 view;
+  union {
+    GrpMsgJoin join;
+    GrpMsgJoinRefused join_refused;
+    GrpMsgReq req;
+    GrpMsgSeq seq;
+    GrpMsgHb hb;
+    GrpMsgAck ack;
+    GrpMsgNak nak;
+    GrpMsgState state;
+    GrpMsgPrepare prepare;
+    GrpMsgPromise promise;
+    GrpMsgReject reject;
+    GrpMsgAccept accept;
+    GrpMsgAccepted accepted;
+    GrpMsgView decide;
+  };
+} GrpMsg;
+
 GrpMsg     *grp_msg_new (GrpMsgType type, GrpId from, guint64 view);
 GrpMsg     *grp_msg_ref (GrpMsg *msg);
 void        grp_msg_unref (GrpMsg *msg);
 const char *grp_msg_type_name (GrpMsgType type);
+/* The entries of a REQ, SEQ, PROMISE or ACCEPT (created on first use);
+ * NULL for other types. */
+GPtrArray  *grp_msg_entries (GrpMsg *msg);
 void        grp_msg_add_entry (GrpMsg *msg, GrpEntry *entry);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (GrpMsg, grp_msg_unref)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (GrpEntry, grp_entry_unref)

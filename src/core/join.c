@@ -1,17 +1,11 @@
-/* join.c: creating a group, joining, leaving and state transfer.
- *
- * A newcomer sends JOIN to any member, which forwards it to the leader.  The
- * leader admits newcomers through a view change (viewchange.c): the new view
- * lists them with needs_state set.  When the view's leader delivers that
- * view -- so its application state is exactly the state after every position
- * before the view -- it takes the state and sends it (with the duplicate
- * filter) to each newcomer.  The newcomer sets it and delivers from the view
- * on.  If the leader fails first, the next view lists the newcomer as still
- * needing state (it said so in its promise) and the next leader sends it.
- * A join that has not completed within join_timeout fails with an error:
- * it never hangs.  A name already used by another member is refused.
- */
-#include "core-private.h"
+/* join.c: creating a group, joining, leaving and state transfer (join.h). */
+#include "core.h"
+#include "gms3.h"
+#include "join.h"
+#include "normal.h"
+#include "viewchange.h"
+
+#include <string.h>
 
 void
 grp_core_create (GrpCore *core,
@@ -23,23 +17,27 @@ grp_core_create (GrpCore *core,
   g_return_if_fail (core->status == GRP_STATUS_IDLE);
   grp_member_copy (&view->members[0], &core->self);
   grp_core_set_status (core, GRP_STATUS_MEMBER, NULL);
+  core->has_state = TRUE;
   if (core->cfg.protocol == GRP_PROTOCOL_GMS3)
     {
       core->view = grp_view_ref (view);
-      core->has_state = TRUE;
       grp_gms3_create (core);
       return;
     }
   grp_vc_install (core, view);
 }
 
+/* JOIN goes to the member we were given and, once one of them named it, to
+ * the leader: whoever leads by now admits us, or tells us who does. */
 static void
 send_join (GrpCore *core)
 {
   g_autoptr(GrpMsg) msg = grp_msg_new (GRP_MSG_JOIN, core->self.id, 0);
 
-  grp_member_copy (&msg->member, &core->self);
+  grp_member_copy (&msg->join.member, &core->self);
   grp_core_send (core, core->contact, msg);
+  if (core->join_leader != 0 && core->join_leader != core->contact)
+    grp_core_send (core, core->join_leader, msg);
   core->last_join_sent = core->now;
 }
 
@@ -53,6 +51,7 @@ grp_core_join (GrpCore    *core,
 
   core->now = now;
   g_return_if_fail (core->status == GRP_STATUS_IDLE);
+  g_return_if_fail (contact != 0);
   grp_core_remember_addr (core, &c);
   core->contact = contact;
   core->join_started = now;
@@ -62,6 +61,22 @@ grp_core_join (GrpCore    *core,
       grp_gms3_join (core);
       return;
     }
+  send_join (core);
+}
+
+void
+grp_join_redirect (GrpCore       *core,
+                   GrpId          from,
+                   const GrpView *view)
+{
+  const GrpMember *leader = &view->members[0];
+
+  if (core->status != GRP_STATUS_JOINING || core->view != NULL ||
+      (from != core->contact && from != core->join_leader) || leader->id == core->join_leader)
+    return;
+  g_debug ("%s: %s leads the group: asking it", core->self.name, leader->name);
+  grp_core_remember_addr (core, leader);
+  core->join_leader = leader->id;
   send_join (core);
 }
 
@@ -82,24 +97,22 @@ name_taken (GrpCore         *core,
   return FALSE;
 }
 
+/* JOIN: from the newcomer itself (its own connection: the transport binds
+ * the sender to it), with a name of bounded length.  A member that does
+ * not lead answers with its view, which names the leader. */
 void
-grp_join_on_join (GrpCore *core,
-                  GrpMsg  *msg)
+grp_join_recv_join (GrpCore *core,
+                    GrpMsg  *msg)
 {
-  const GrpMember *m = &msg->member;
+  const GrpMember *m = &msg->join.member;
   GrpJoinReq *req;
 
-  if (core->view == NULL || m->id == 0 || core->status == GRP_STATUS_JOINING)
+  if (core->view == NULL || core->status != GRP_STATUS_MEMBER || m->id != msg->from || m->id == 0 ||
+      m->name == NULL || *m->name == '\0' || strlen (m->name) > GRP_MAX_NAME)
     return;
-  grp_core_remember_addr (core, m);
   if (!grp_core_i_lead (core))
     {
-      /* Forwarded as our own message: a transport checks that a message
-       * comes from the peer at the other end of its connection. */
-      g_autoptr(GrpMsg) fwd = grp_msg_new (GRP_MSG_JOIN, core->self.id, core->view->id);
-
-      grp_member_copy (&fwd->member, m);
-      grp_core_send (core, grp_view_leader (core->view), fwd);
+      grp_core_fence_reply (core, msg->from);
       return;
     }
   if (grp_view_contains (core->view, m->id))
@@ -110,12 +123,14 @@ grp_join_on_join (GrpCore *core,
       grp_core_send (core, m->id, decide);
       return;
     }
+  grp_core_remember_addr (core, m);
   if (name_taken (core, m))
     {
       g_autoptr(GrpMsg) refused = grp_msg_new (GRP_MSG_JOIN_REFUSED, core->self.id, core->view->id);
 
-      refused->reason = g_strdup_printf ("the name \"%s\" is already used by a member of the group; "
-                                         "choose another with --name", m->name);
+      refused->join_refused.reason =
+        g_strdup_printf ("the name \"%s\" is already used by a member of the group; "
+                         "choose another with --name", m->name);
       grp_core_send (core, m->id, refused);
       return;
     }
@@ -128,6 +143,9 @@ grp_join_on_join (GrpCore *core,
           return;
         }
     }
+  if (core->pending_joins->len >= GRP_MAX_PENDING_JOINS ||
+      core->view->n_members + core->pending_joins->len >= GRP_MAX_MEMBERS)
+    return; /* it asks again later */
   req = g_new0 (GrpJoinReq, 1);
   grp_member_copy (&req->member, m);
   req->asked_at = core->now;
@@ -137,16 +155,19 @@ grp_join_on_join (GrpCore *core,
     grp_vc_start (core);
 }
 
+/* JOIN_REFUSED: only while we wait for admission, from a member we asked. */
 void
-grp_join_on_refused (GrpCore *core,
-                     GrpMsg  *msg)
+grp_join_recv_refused (GrpCore *core,
+                       GrpMsg  *msg)
 {
   g_autoptr(GError) error = NULL;
+  const char *reason = msg->join_refused.reason;
 
-  if (core->status != GRP_STATUS_JOINING || core->view != NULL)
+  if (core->status != GRP_STATUS_JOINING || core->view != NULL ||
+      (msg->from != core->contact && msg->from != core->join_leader))
     return;
   error = g_error_new (GRP_CORE_ERROR, GRP_CORE_ERROR_NAME_TAKEN, "Join refused: %s",
-                       msg->reason ? msg->reason : "no reason given");
+                       reason ? reason : "no reason given");
   grp_core_set_status (core, GRP_STATUS_FAILED, error);
 }
 
@@ -155,23 +176,13 @@ send_state_to (GrpCore *core,
                GrpId    to)
 {
   g_autoptr(GrpMsg) msg = grp_msg_new (GRP_MSG_STATE, core->self.id, core->view->id);
-  GHashTableIter iter;
-  gpointer key, value;
 
-  msg->seq = core->state_seq;
-  msg->payload = g_bytes_ref (core->state_blob);
-  msg->seen = g_array_new (FALSE, FALSE, sizeof (GrpSeen));
-  g_hash_table_iter_init (&iter, core->seen);
-  while (g_hash_table_iter_next (&iter, &key, &value))
-    {
-      GrpSeen s = { *(GrpId *) key, *(guint64 *) value };
-
-      g_array_append_val (msg->seen, s);
-    }
+  msg->state.seq = core->state_seq;
+  msg->state.state = g_bytes_ref (core->state_blob);
+  msg->state.seen = grp_normal_dup_seen (core);
   grp_core_send (core, to, msg);
 }
 
-/* The leader delivers `view`: the state now is the state at view->seq. */
 void
 grp_join_send_state (GrpCore       *core,
                      const GrpView *view)
@@ -190,80 +201,49 @@ grp_join_send_state (GrpCore       *core,
       send_state_to (core, view->members[i].id);
 }
 
+/* STATE: only from the leader of our view, taken at that view, while we
+ * need it. */
 void
-grp_join_on_state (GrpCore *core,
-                   GrpMsg  *msg)
+grp_join_recv_state (GrpCore *core,
+                     GrpMsg  *msg)
 {
   if (core->view == NULL || core->has_state || msg->view != core->view->id ||
-      msg->seq != core->view->seq || msg->payload == NULL ||
+      msg->state.seq != core->view->seq || msg->state.state == NULL ||
       msg->from != grp_view_leader (core->view))
     return;
-  core->cb.set_state (core, msg->seq, msg->payload, core->user_data);
-  g_hash_table_remove_all (core->seen);
-  grp_normal_seen_changed (core);
-  if (msg->seen != NULL)
-    for (guint i = 0; i < msg->seen->len; i++)
-      {
-        GrpSeen *s = &g_array_index (msg->seen, GrpSeen, i);
-
-        g_hash_table_insert (core->seen, g_memdup2 (&s->origin, sizeof s->origin),
-                             g_memdup2 (&s->ctr, sizeof s->ctr));
-      }
+  core->cb.set_state (core, msg->state.seq, msg->state.state, core->user_data);
+  grp_normal_set_seen (core, msg->state.seen);
   core->has_state = TRUE;
-  core->delivered = msg->seq - 1;
-  g_debug ("%s: state set at %" G_GUINT64_FORMAT, core->self.name, msg->seq);
+  core->delivered = msg->state.seq - 1;
+  g_debug ("%s: state set at %" G_GUINT64_FORMAT, core->self.name, msg->state.seq);
   grp_core_set_status (core, GRP_STATUS_MEMBER, NULL);
   grp_normal_deliver (core);
   grp_normal_send_ack (core, TRUE);
 }
 
+/* STATE_REQ: to us as leader, from a member of the view that needs it. */
 void
-grp_join_on_state_req (GrpCore *core,
-                       GrpMsg  *msg)
+grp_join_recv_state_req (GrpCore *core,
+                         GrpMsg  *msg)
 {
   int i;
 
   if (!grp_core_i_lead (core) || core->state_blob == NULL || core->state_seq != core->view->seq)
     return;
   i = grp_view_index (core->view, msg->from);
-  if (i >= 0 && core->view->needs_state[i])
+  if (i > 0 && core->view->needs_state[i])
     send_state_to (core, msg->from);
 }
 
-/* Hand the leadership over: ask the first member after us that is not known
- * to be leaving to run the view change that removes every leaver.  A member
- * that is leaving too adds itself and passes it on; if nobody stays, the
- * group dissolves and each leaver ends by its leave timeout. */
-static void
-send_handoff (GrpCore *core, GArray *leavers)
-{
-  int me = grp_view_index (core->view, core->self.id);
-
-  for (guint i = (guint) me + 1; i < core->view->n_members; i++)
-    {
-      GrpId id = core->view->members[i].id;
-      gboolean leaving = FALSE;
-      g_autoptr(GrpMsg) msg = NULL;
-
-      for (guint k = 0; k < leavers->len; k++)
-        leaving |= g_array_index (leavers, GrpId, k) == id;
-      if (leaving || grp_core_peer (core, id)->dead)
-        continue;
-      msg = grp_msg_new (GRP_MSG_LEAVE, core->self.id, core->view->id);
-      msg->dead = g_array_copy (leavers);
-      grp_core_send (core, id, msg);
-      return;
-    }
-}
+/* ---- leaving ------------------------------------------------------------ */
 
 static void
-handoff_from_leader (GrpCore *core)
+send_leave (GrpCore *core)
 {
-  g_autoptr(GArray) leavers = g_array_copy (core->pending_leaves);
+  g_autoptr(GrpMsg) msg = grp_msg_new (GRP_MSG_LEAVE, core->self.id, core->view->id);
 
-  if (!grp_join_is_leaving (core, core->self.id))
-    g_array_append_val (leavers, core->self.id);
-  send_handoff (core, leavers);
+  grp_core_send_view (core, msg);
+  core->last_leave_sent = core->now;
 }
 
 void
@@ -283,85 +263,49 @@ grp_core_leave (GrpCore *core,
   core->leave_started = now;
   if (grp_core_i_lead (core))
     {
-      /* Hand over: stop sequencing and ask the next member to run the view
-       * change that removes us; we still promise, so nothing is lost. */
+      /* Stop sequencing; the first member after us that stays takes over.
+       * We still promise and accept, so nothing we hold is lost. */
       core->frozen = TRUE;
       core->freeze_upto = core->recv_upto;
-      handoff_from_leader (core);
     }
-  else
-    {
-      g_autoptr(GrpMsg) msg = grp_msg_new (GRP_MSG_LEAVE, core->self.id, core->view->id);
-
-      grp_core_send (core, grp_view_leader (core->view), msg);
-    }
-  core->last_join_sent = now;
+  send_leave (core);
 }
 
 gboolean
 grp_join_is_leaving (GrpCore *core,
                      GrpId    id)
 {
+  if (id == core->self.id)
+    return core->leaving;
+  if (grp_core_is_member (core, id) && grp_core_peer (core, id)->leaving)
+    return TRUE;
   for (guint i = 0; i < core->pending_leaves->len; i++)
     if (g_array_index (core->pending_leaves, GrpId, i) == id)
       return TRUE;
   return FALSE;
 }
 
+/* LEAVE: from a member of the view, about itself.  The leader removes it;
+ * if the leader itself leaves, the first member after it that stays (and
+ * is not suspected) runs the change. */
 void
-grp_join_on_leave (GrpCore *core,
-                   GrpMsg  *msg)
+grp_join_recv_leave (GrpCore *core,
+                     GrpMsg  *msg)
 {
-  GrpId id = msg->from;
+  GrpId leader = grp_view_leader (core->view);
 
-  if (msg->dead != NULL)
-    {
-      /* A hand-off: remove every leaver it names. */
-      for (guint i = 0; i < msg->dead->len; i++)
-        {
-          GrpId l = g_array_index (msg->dead, GrpId, i);
-
-          if (!grp_join_is_leaving (core, l))
-            g_array_append_val (core->pending_leaves, l);
-          if (l == grp_view_leader (core->view))
-            grp_core_peer (core, l)->suspected = TRUE;
-        }
-      if (core->leaving)
-        {
-          g_autoptr(GArray) leavers = g_array_copy (msg->dead);
-
-          g_array_append_val (leavers, core->self.id);
-          send_handoff (core, leavers);
-        }
-      else if (core->vc != GRP_VC_PREPARING && core->vc != GRP_VC_ACCEPTING)
-        grp_vc_start (core);
-      return;
-    }
-
-  for (guint i = 0; i < core->pending_leaves->len; i++)
-    if (g_array_index (core->pending_leaves, GrpId, i) == id)
-      goto start;
-  g_array_append_val (core->pending_leaves, id);
-start:
+  if (!grp_core_is_member (core, msg->from))
+    return;
+  grp_core_peer (core, msg->from)->leaving = TRUE;
+  if (core->leaving || core->vc == GRP_VC_PREPARING || core->vc == GRP_VC_ACCEPTING)
+    return;
   if (grp_core_i_lead (core))
     {
-      if (core->leaving)
-        handoff_from_leader (core); /* leaving too: pass both on */
-      else if (core->vc == GRP_VC_NONE && !core->frozen)
+      if (core->vc == GRP_VC_NONE && !core->frozen)
         grp_vc_start (core);
     }
-}
-
-/* Does the leader have membership work for a view change? */
-gboolean
-grp_join_view_work (GrpCore *core)
-{
-  if (core->pending_joins->len > 0 || core->pending_leaves->len > 0)
-    return TRUE;
-  for (guint i = 1; i < core->view->n_members; i++)
-    if (grp_core_peer (core, core->view->members[i].id)->suspected)
-      return TRUE;
-  return FALSE;
+  else if (grp_join_is_leaving (core, leader) && grp_vc_first_candidate (core) == core->self.id)
+    grp_vc_start (core);
 }
 
 void
@@ -371,6 +315,21 @@ grp_join_forget (GrpCore *core,
   for (guint i = core->pending_joins->len; i-- > 0;)
     if (((GrpJoinReq *) g_ptr_array_index (core->pending_joins, i))->member.id == id)
       g_ptr_array_remove_index (core->pending_joins, i);
+}
+
+gboolean
+grp_join_view_work (GrpCore *core)
+{
+  if (core->pending_joins->len > 0 || core->pending_leaves->len > 0)
+    return TRUE;
+  for (guint i = 1; i < core->view->n_members; i++)
+    {
+      GrpPeer *peer = grp_core_peer (core, core->view->members[i].id);
+
+      if (peer->suspected || peer->leaving)
+        return TRUE;
+    }
+  return FALSE;
 }
 
 /* A newcomer that has not asked again for a whole join timeout has given
@@ -397,7 +356,6 @@ grp_join_tick (GrpCore *core)
   gint64 resend = core->cfg.retry_interval * 4;
 
   expire_joins (core);
-
   if (core->status == GRP_STATUS_JOINING)
     {
       if (core->now - core->join_started >= core->cfg.join_timeout)
@@ -427,17 +385,7 @@ grp_join_tick (GrpCore *core)
     {
       if (core->now - core->leave_started >= core->cfg.join_timeout)
         grp_core_set_status (core, GRP_STATUS_LEFT, NULL);
-      else if (core->now - core->last_join_sent >= resend && core->vc == GRP_VC_NONE)
-        {
-          if (grp_core_i_lead (core))
-            handoff_from_leader (core);
-          else
-            {
-              g_autoptr(GrpMsg) msg = grp_msg_new (GRP_MSG_LEAVE, core->self.id, core->view->id);
-
-              grp_core_send (core, grp_view_leader (core->view), msg);
-            }
-          core->last_join_sent = core->now;
-        }
+      else if (core->now - core->last_leave_sent >= resend)
+        send_leave (core);
     }
 }

@@ -1,136 +1,95 @@
-/* log.c: the log, a ring of entries indexed by position.
- *
- * A slot holds the entry whose position maps to it (seq & mask); the entry's
- * own seq tells whether the slot holds the position asked for.  The ring
- * doubles when the positions held no longer fit, so lookups, inserts and
- * trims are O(1) with no allocation per entry.  Positions held are bounded
- * by the lag limit (a member further behind is excluded), and the ring
- * refuses a span beyond a multiple of it, so a bogus position cannot make it
- * allocate without bound.
- */
-#include "core-private.h"
-
-#define RING_MIN 1024
-
-void
-grp_ring_init (GrpRing *ring)
-{
-  ring->cap = RING_MIN;
-  ring->slots = g_new0 (GrpEntry *, ring->cap);
-  ring->count = 0;
-  ring->min = ring->max = 0;
-}
-
-void
-grp_ring_clear (GrpRing *ring)
-{
-  for (guint64 i = 0; i < ring->cap && ring->count > 0; i++)
-    if (ring->slots[i] != NULL)
-      {
-        g_clear_pointer (&ring->slots[i], grp_entry_unref);
-        ring->count--;
-      }
-  g_clear_pointer (&ring->slots, g_free);
-}
+/* log.c: which entry holds each position (log.h). */
+#include "core.h"
+#include "log.h"
 
 GrpEntry *
-grp_ring_get (const GrpRing *ring,
-              guint64        seq)
+grp_log_get (GrpCore *core,
+             guint64  seq)
 {
-  GrpEntry *e = ring->slots[seq & (ring->cap - 1)];
-
-  return e != NULL && e->seq == seq ? e : NULL;
+  return grp_ring_get (&core->log, seq);
 }
 
-static void
-grow (GrpRing *ring,
-      guint64  span)
+guint64
+grp_log_max_ahead (GrpCore *core)
 {
-  guint64 cap = ring->cap;
-  GrpEntry **slots;
-
-  while (cap < span)
-    cap *= 2;
-  slots = g_new0 (GrpEntry *, cap);
-  for (guint64 i = 0; i < ring->cap; i++)
-    if (ring->slots[i] != NULL)
-      slots[ring->slots[i]->seq & (cap - 1)] = ring->slots[i];
-  g_free (ring->slots);
-  ring->slots = slots;
-  ring->cap = cap;
-}
-
-/* Takes a reference to `entry`, replacing what holds its position.  FALSE
- * if the positions held would span more than `limit`. */
-gboolean
-grp_ring_put (GrpRing  *ring,
-              GrpEntry *entry,
-              guint64   limit)
-{
-  guint64 lo = entry->seq, hi = entry->seq;
-  GrpEntry **slot;
-
-  if (ring->count > 0)
-    {
-      lo = MIN (lo, ring->min);
-      hi = MAX (hi, ring->max);
-    }
-  if (hi - lo + 1 > limit)
-    return FALSE;
-  if (hi - lo + 1 > ring->cap)
-    grow (ring, hi - lo + 1);
-  slot = &ring->slots[entry->seq & (ring->cap - 1)];
-  if (*slot != NULL)
-    grp_entry_unref (*slot); /* the same position: nothing else fits here */
-  else
-    ring->count++;
-  *slot = grp_entry_ref (entry);
-  ring->min = lo;
-  ring->max = hi;
-  return TRUE;
+  return core->cfg.max_lag + core->cfg.max_batch + 1;
 }
 
 void
-grp_ring_remove (GrpRing *ring,
-                 guint64  seq)
+grp_log_put (GrpCore  *core,
+             GrpEntry *entry)
 {
-  GrpEntry **slot;
+  GrpEntry *old;
 
-  if (ring->count == 0 || seq < ring->min || seq > ring->max)
+  if (entry->seq < core->log_lo)
     return;
-  slot = &ring->slots[seq & (ring->cap - 1)];
-  if (*slot != NULL && (*slot)->seq == seq)
+  old = grp_log_get (core, entry->seq);
+  if (old != NULL && old->view_id >= entry->view_id)
+    return;
+  if (old != NULL && entry->seq <= core->recv_upto)
+    return; /* never rewrite a position we may have delivered or reported */
+  /* The span the ring may hold: generous (a leader's log spans everything
+   * since the stable point, which a member about to be excluded for lag
+   * holds back), but bounded. */
+  if (!grp_ring_put (&core->log, entry, MAX (4 * grp_log_max_ahead (core), 1 << 20)))
+    return;
+  if (entry->seq > core->high_known)
+    core->high_known = entry->seq;
+  while ((old = grp_log_get (core, core->recv_upto + 1)) != NULL)
     {
-      g_clear_pointer (slot, grp_entry_unref);
-      ring->count--;
+      core->recv_upto++;
+      if (old->kind == GRP_ENTRY_DATA && old->origin == core->self.id)
+        core->my_seq_ctr = MAX (core->my_seq_ctr, old->ctr);
     }
-  /* Keep [min, max] tight at the ends, where trims and truncations cut. */
-  if (ring->count == 0)
-    ring->min = ring->max = 0;
-  else if (seq == ring->min)
-    ring->min++;
-  else if (seq == ring->max)
-    ring->max--;
 }
 
-/* Removes every position in [lo, hi]. */
 void
-grp_ring_remove_range (GrpRing *ring,
-                       guint64  lo,
-                       guint64  hi)
+grp_log_truncate_from (GrpCore *core,
+                       guint64  seq)
 {
-  if (ring->count == 0)
-    return;
-  lo = MAX (lo, ring->min);
-  hi = MIN (hi, ring->max);
-  for (guint64 s = lo; s <= hi && ring->count > 0; s++)
-    {
-      /* Entries leave the log long after they came: their memory is cold.
-       * Ask for the one a few positions on while freeing this one. */
-      GrpEntry *ahead = ring->slots[(s + 8) & (ring->cap - 1)];
+  grp_ring_remove_range (&core->log, seq, G_MAXUINT64);
+  if (core->recv_upto >= seq)
+    core->recv_upto = seq - 1;
+  if (core->high_known >= seq)
+    core->high_known = seq - 1;
+}
 
-      if (ahead != NULL)
-        __builtin_prefetch (ahead);
-      grp_ring_remove (ring, s);
+void
+grp_log_trim (GrpCore *core)
+{
+  guint64 upto = MIN (core->stable, core->delivered);
+
+  if (core->log_lo <= upto)
+    {
+      grp_ring_remove_range (&core->log, core->log_lo, upto);
+      core->log_lo = upto + 1;
+    }
+}
+
+void
+grp_log_note_high (GrpCore *core,
+                   guint64  high)
+{
+  high = MIN (high, core->recv_upto + grp_log_max_ahead (core));
+  if (high > core->high_known)
+    core->high_known = high;
+}
+
+void
+grp_log_collect (GrpCore *core,
+                 GrpMsg  *msg,
+                 guint64  lo,
+                 guint64  hi)
+{
+  if (core->log.count == 0)
+    return;
+  lo = MAX (lo, core->log.min);
+  hi = MIN (hi, core->log.max);
+  for (guint64 s = lo; s <= hi && s != 0; s++)
+    {
+      GrpEntry *e = grp_log_get (core, s);
+
+      if (e != NULL)
+        grp_msg_add_entry (msg, e);
     }
 }

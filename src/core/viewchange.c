@@ -1,36 +1,33 @@
-/* viewchange.c: agreeing on the next view and installing it.
- *
- * Every view change -- a join, a leave, a member or the leader failing -- is
- * one instance of single-decree Paxos over the slot "view id + 1", whose
- * acceptors are the members of the current view:
+/* viewchange.c: agreeing on the next view and installing it (viewchange.h).
  *
  *  1. PREPARE(slot, ballot): the proposer asks every member.  A member that
  *     promises stops taking new positions from the old leader and delivering
  *     past what it holds (it is "frozen"), and answers PROMISE with the
  *     position it holds up to, the entries the proposer lacks, and any value
  *     it already accepted in this slot.
- *  2. With promises from a quorum -- a majority of the view, not counting
- *     members whose crash was confirmed -- and from every member it does not
- *     suspect, the proposer picks the value: an already accepted value with
- *     the highest ballot if there is one (it may have been decided), or a
- *     new view: itself first, then the other members that promised in their
- *     old order, then the newcomers; positioned at the first position the
- *     union of the promised logs does not cover.  ACCEPT carries the value
- *     and, to each member, the entries it lacks below that position.
+ *  2. With promises from a quorum, and from every member it does not
+ *     suspect (or after a timeout), the proposer picks the value: an already
+ *     accepted value with the highest ballot if there is one (it may have
+ *     been chosen), or a new view: itself first, then the other members that
+ *     promised in their old order, then newcomers; positioned at the first
+ *     position the union of the promised logs does not cover.  ACCEPT
+ *     carries the value and, to each member, the entries it lacks below it.
  *  3. With ACCEPTED from a quorum the value is chosen: DECIDE goes to the
  *     old and new members, and each installs it.
  *
- * Why this keeps the guarantees: any two quorums intersect (members that
- * crashed never answer, so discounting them keeps the intersection), so a
- * chosen value is seen by every later proposer and re-proposed, never a
- * rival.  The cut lies above everything any promiser delivered (it delivered
- * only what it held without gap, and reported it), so the new view starts
- * after every position a survivor delivered and every survivor gets the
- * entries below it.  Stale leaders are fenced: once a member promised it
- * ignores the old view's positions, and after the install every message of
- * the old view is refused.
+ * Why this keeps the guarantees is docs/PROTOCOL.md's "Why each guarantee
+ * holds": any two quorums share a member, so a chosen value is seen by every
+ * later proposer and re-proposed; the position lies above everything any
+ * promiser delivered; stale leaders are fenced by the freeze and the view
+ * id.
  */
-#include "core-private.h"
+#include "core.h"
+#include "join.h"
+#include "log.h"
+#include "normal.h"
+#include "viewchange.h"
+
+#include <string.h>
 
 /* The quorum rule.  A set S of the view's members is a quorum if it holds a
  * strict majority of the view, or exactly half of it while every member
@@ -60,6 +57,25 @@ grp_vc_is_quorum (GrpCore            *core,
   return 2 * count > n || (2 * count == n && rest_crashed);
 }
 
+gboolean
+grp_vc_view_ok (const GrpView *view)
+{
+  if (view == NULL || view->id == 0 || view->seq == 0 || view->n_members == 0 ||
+      view->n_members > GRP_MAX_MEMBERS)
+    return FALSE;
+  for (guint i = 0; i < view->n_members; i++)
+    {
+      const GrpMember *m = &view->members[i];
+
+      if (m->id == 0 || m->name == NULL || *m->name == '\0' || strlen (m->name) > GRP_MAX_NAME)
+        return FALSE;
+      for (guint j = 0; j < i; j++)
+        if (view->members[j].id == m->id)
+          return FALSE;
+    }
+  return TRUE;
+}
+
 static GrpPromise *
 find_promise (GrpCore *core,
               GrpId    id)
@@ -83,10 +99,9 @@ freeze (GrpCore *core)
   core->freeze_upto = core->recv_upto;
 }
 
-void
-grp_vc_reset (GrpCore *core)
+static void
+reset_proposal (GrpCore *core)
 {
-  core->vc = GRP_VC_NONE;
   g_array_set_size (core->promises, 0);
   g_clear_pointer (&core->proposal, grp_view_unref);
 }
@@ -96,20 +111,47 @@ grp_vc_decide_msg (GrpCore *core)
 {
   GrpMsg *msg = grp_msg_new (GRP_MSG_DECIDE, core->self.id, core->view->id);
 
-  msg->value = grp_view_ref (core->view);
+  msg->decide.view = grp_view_ref (core->view);
   return msg;
 }
 
-/* The member that should propose: the first in view order that we do not
- * suspect.  We never suspect ourselves. */
-static GrpId
-first_candidate (GrpCore *core)
+/* ---- ballots ------------------------------------------------------------- */
+
+/* The highest ballot number we know of in this slot. */
+static guint64
+ballot_known (GrpCore *core)
+{
+  return MAX (MAX (core->promised.n, core->accepted_ballot.n), MAX (core->ballot.n, core->ballot_seen));
+}
+
+/* A ballot a peer may use: its own, bounded (core.h: GRP_MAX_BALLOT). */
+static gboolean
+ballot_ok (GrpCore  *core,
+           GrpBallot b,
+           GrpId     proposer)
+{
+  if (b.id == 0 || (proposer != 0 && b.id != proposer) || b.n == 0 || b.n > GRP_MAX_BALLOT ||
+      b.n > ballot_known (core) + GRP_BALLOT_STEP)
+    return FALSE;
+  core->ballot_seen = MAX (core->ballot_seen, b.n);
+  return TRUE;
+}
+
+/* ---- proposer ------------------------------------------------------------ */
+
+GrpId
+grp_vc_first_candidate (GrpCore *core)
 {
   for (guint i = 0; i < core->view->n_members; i++)
     {
       GrpId id = core->view->members[i].id;
 
-      if (id == core->self.id || !grp_core_peer (core, id)->suspected)
+      if (id == core->self.id)
+        {
+          if (!core->leaving)
+            return id;
+        }
+      else if (!grp_core_peer (core, id)->suspected && !grp_join_is_leaving (core, id))
         return id;
     }
   return core->self.id;
@@ -123,7 +165,7 @@ maybe_propose (GrpCore *core)
   /* Someone else is proposing: let it finish rather than preempt it. */
   if (core->yielded_at != 0 && core->now - core->yielded_at < 2 * core->cfg.suspect_timeout)
     return;
-  if (first_candidate (core) == core->self.id)
+  if (grp_vc_first_candidate (core) == core->self.id)
     grp_vc_start (core);
 }
 
@@ -140,29 +182,14 @@ grp_vc_leader_suspected (GrpCore *core)
 }
 
 static void
-add_entries (GrpCore *core,
-             GrpMsg  *msg,
-             guint64  lo,
-             guint64  hi)
-{
-  for (guint64 s = lo; s <= hi && s != 0; s++)
-    {
-      GrpEntry *e = grp_log_get (core, s);
-
-      if (e != NULL)
-        grp_msg_add_entry (msg, e);
-    }
-}
-
-static void
 send_prepare (GrpCore *core,
               GrpId    to)
 {
   g_autoptr(GrpMsg) msg = grp_msg_new (GRP_MSG_PREPARE, core->self.id, core->view->id + 1);
 
-  msg->ballot = core->ballot;
-  msg->high = core->recv_upto;
-  msg->lo = core->log_lo;
+  msg->prepare.ballot = core->ballot;
+  msg->prepare.high = core->recv_upto;
+  msg->prepare.lo = core->log_lo;
   grp_core_send (core, to, msg);
 }
 
@@ -177,15 +204,13 @@ grp_vc_start (GrpCore *core)
   /* A member that is leaving never proposes: its view would include it. */
   if (!core->has_state || core->view == NULL || core->leaving)
     return;
-  n = MAX (core->promised.n, core->accepted_ballot.n);
-  n = MAX (n, core->ballot.n) + 1;
+  n = ballot_known (core) + 1;
   core->ballot = (GrpBallot) { n, core->self.id };
   core->promised = core->ballot;
   freeze (core);
   core->vc = GRP_VC_PREPARING;
   core->vc_since = core->vc_sent_at = core->now;
-  g_clear_pointer (&core->proposal, grp_view_unref);
-  g_array_set_size (core->promises, 0);
+  reset_proposal (core);
   self.recv_upto = core->recv_upto;
   g_array_append_val (core->promises, self);
   g_debug ("%s: proposes view %" G_GUINT64_FORMAT " (ballot %" G_GUINT64_FORMAT ")",
@@ -213,7 +238,7 @@ build_value (GrpCore *core)
   guint64 min_recv = G_MAXUINT64;
   guint64 cut;
   GrpView *value;
-  guint n = 0, total;
+  guint n = 0, total, known = 0, newcomers = 0, max_newcomers;
 
   for (guint i = 0; i < core->promises->len; i++)
     {
@@ -229,7 +254,7 @@ build_value (GrpCore *core)
     cut++;
   g_assert (cut > core->recv_upto || core->recv_upto < core->log_lo);
 
-  total = core->promises->len + core->pending_joins->len;
+  total = MIN (core->promises->len + core->pending_joins->len, GRP_MAX_MEMBERS);
   value = grp_view_new (core->view->id + 1, cut, total);
   grp_member_copy (&value->members[n++], &core->self);
   for (guint i = 0; i < core->view->n_members; i++)
@@ -245,7 +270,13 @@ build_value (GrpCore *core)
       value->needs_state[n] = !p->has_state;
       grp_member_copy (&value->members[n++], m);
     }
-  for (guint i = 0; i < core->pending_joins->len; i++)
+  /* Newcomers have not shown yet that they will answer: so that the
+   * members that promised stay a quorum of the new view even if every
+   * newcomer is silent, at most one fewer than them join at once (at least
+   * one; the rest wait for the next view). */
+  known = n;
+  max_newcomers = MAX (known, 2) - 1;
+  for (guint i = 0; i < core->pending_joins->len && newcomers < max_newcomers && n < total; i++)
     {
       const GrpMember *m = &((GrpJoinReq *) g_ptr_array_index (core->pending_joins, i))->member;
 
@@ -253,6 +284,7 @@ build_value (GrpCore *core)
         continue;
       value->needs_state[n] = TRUE;
       grp_member_copy (&value->members[n++], m);
+      newcomers++;
     }
   value->n_members = n;
   return value;
@@ -264,9 +296,9 @@ send_accept (GrpCore    *core,
 {
   g_autoptr(GrpMsg) msg = grp_msg_new (GRP_MSG_ACCEPT, core->self.id, core->view->id + 1);
 
-  msg->ballot = core->ballot;
-  msg->value = grp_view_ref (core->proposal);
-  add_entries (core, msg, p->recv_upto + 1, core->proposal->seq - 1);
+  msg->accept.ballot = core->ballot;
+  msg->accept.value = grp_view_ref (core->proposal);
+  grp_log_collect (core, msg, p->recv_upto + 1, core->proposal->seq - 1);
   grp_core_send (core, p->id, msg);
 }
 
@@ -350,7 +382,7 @@ decide (GrpCore *core)
   g_autoptr(GrpView) value = grp_view_ref (core->proposal);
   g_autoptr(GrpMsg) msg = grp_msg_new (GRP_MSG_DECIDE, core->self.id, value->id);
 
-  msg->value = grp_view_ref (value);
+  msg->decide.view = grp_view_ref (value);
   /* Old members learn whether they are still in; new ones learn the view. */
   for (guint i = 0; i < core->view->n_members; i++)
     if (!grp_core_peer (core, core->view->members[i].id)->dead)
@@ -385,8 +417,10 @@ check_accepts (GrpCore *core)
   decide (core);
 }
 
-/* Acceptor side: is this view-change message about our next slot, from a
- * member of our view?  Answers senders that are ahead or behind. */
+/* ---- acceptor ------------------------------------------------------------- */
+
+/* Is this view-change message about our next slot, from a member of our
+ * view?  Answers senders that are behind or ahead. */
 static gboolean
 slot_ok (GrpCore *core,
          GrpMsg  *msg)
@@ -395,27 +429,15 @@ slot_ok (GrpCore *core,
     return FALSE;
   if (msg->view <= core->view->id)
     {
-      /* The sender is behind: show it the view we are in. */
-      g_autoptr(GrpMsg) reply = NULL;
-
-      if (grp_view_contains (core->view, msg->from))
-        reply = grp_vc_decide_msg (core);
-      else
-        {
-          reply = grp_msg_new (GRP_MSG_NOT_MEMBER, core->self.id, core->view->id);
-          reply->value = grp_view_ref (core->view);
-        }
-      grp_core_send (core, msg->from, reply);
+      grp_core_fence_reply (core, msg->from);
       return FALSE;
     }
   if (msg->view > core->view->id + 1)
     {
-      g_autoptr(GrpMsg) ask = grp_msg_new (GRP_MSG_NEED_VIEW, core->self.id, core->view->id);
-
-      grp_core_send (core, msg->from, ask);
+      grp_core_ask_view (core, msg->from);
       return FALSE;
     }
-  return grp_view_contains (core->view, msg->from);
+  return grp_core_is_member (core, msg->from);
 }
 
 static void
@@ -424,7 +446,7 @@ reject (GrpCore *core,
 {
   g_autoptr(GrpMsg) reply = grp_msg_new (GRP_MSG_REJECT, core->self.id, msg->view);
 
-  reply->ballot = core->promised;
+  reply->reject.ballot = core->promised;
   grp_core_send (core, msg->from, reply);
 }
 
@@ -436,123 +458,143 @@ yield_to (GrpCore  *core,
   if (grp_ballot_cmp (ballot, core->promised) > 0)
     core->promised = ballot;
   if (core->vc == GRP_VC_PREPARING || core->vc == GRP_VC_ACCEPTING)
-    {
-      g_array_set_size (core->promises, 0);
-      g_clear_pointer (&core->proposal, grp_view_unref);
-    }
+    reset_proposal (core);
   core->vc = GRP_VC_WAITING;
   core->vc_since = core->now;
   core->yielded_at = core->now;
 }
 
+/* PREPARE: from a member of our view, for the next slot, with its own
+ * ballot, bounded. */
 void
-grp_vc_on_prepare (GrpCore *core,
-                   GrpMsg  *msg)
+grp_vc_recv_prepare (GrpCore *core,
+                     GrpMsg  *msg)
 {
   g_autoptr(GrpMsg) reply = NULL;
-  int cmp;
+  GrpMsgPrepare *prep = &msg->prepare;
 
-  if (!slot_ok (core, msg))
+  if (!slot_ok (core, msg) || !ballot_ok (core, prep->ballot, msg->from))
     return;
-  cmp = grp_ballot_cmp (msg->ballot, core->promised);
-  if (cmp < 0)
+  if (grp_ballot_cmp (prep->ballot, core->promised) < 0)
     {
       reject (core, msg);
       return;
     }
-  if (msg->ballot.id != core->self.id)
-    yield_to (core, msg->ballot);
+  if (prep->ballot.id != core->self.id)
+    yield_to (core, prep->ballot);
   freeze (core);
   reply = grp_msg_new (GRP_MSG_PROMISE, core->self.id, msg->view);
-  reply->ballot = msg->ballot;
-  reply->recv_upto = core->recv_upto;
-  reply->has_state = core->has_state;
+  reply->promise.ballot = prep->ballot;
+  reply->promise.recv_upto = core->recv_upto;
+  reply->promise.has_state = core->has_state;
   if (core->accepted != NULL)
     {
-      reply->accepted_ballot = core->accepted_ballot;
-      reply->value = grp_view_ref (core->accepted);
+      reply->promise.accepted_ballot = core->accepted_ballot;
+      reply->promise.accepted = grp_view_ref (core->accepted);
     }
   /* What the proposer may lack: above what it holds, and below its floor
    * down to what every member is known to hold. */
-  add_entries (core, reply, MAX (msg->high + 1, core->log_lo), core->high_known);
-  if (msg->lo > core->stable + 1)
-    add_entries (core, reply, MAX (core->stable + 1, core->log_lo), msg->lo - 1);
+  grp_log_collect (core, reply, MAX (prep->high + 1, core->log_lo), core->high_known);
+  if (prep->lo > core->stable + 1)
+    grp_log_collect (core, reply, MAX (core->stable + 1, core->log_lo), prep->lo - 1);
   grp_core_send (core, msg->from, reply);
 }
 
+/* PROMISE: to us as proposer, for our ballot, from a member of the view. */
 void
-grp_vc_on_promise (GrpCore *core,
-                   GrpMsg  *msg)
+grp_vc_recv_promise (GrpCore *core,
+                     GrpMsg  *msg)
 {
-  GrpPromise p = { msg->from, msg->recv_upto, msg->has_state, FALSE };
+  GrpMsgPromise *pr = &msg->promise;
+  GrpPromise p = { msg->from, pr->recv_upto, pr->has_state, FALSE };
 
   if (core->view == NULL || core->vc != GRP_VC_PREPARING || msg->view != core->view->id + 1 ||
-      grp_ballot_cmp (msg->ballot, core->ballot) != 0 || find_promise (core, msg->from) != NULL ||
-      !grp_view_contains (core->view, msg->from))
+      grp_ballot_cmp (pr->ballot, core->ballot) != 0 || !grp_core_is_member (core, msg->from) ||
+      find_promise (core, msg->from) != NULL)
+    return;
+  /* An acceptor cannot have accepted a ballot above the one it promised
+   * us, and a value for this slot must be one. */
+  if (pr->accepted != NULL &&
+      (grp_ballot_cmp (pr->accepted_ballot, pr->ballot) >= 0 || pr->accepted->id != msg->view ||
+       !grp_vc_view_ok (pr->accepted)))
     return;
   g_array_append_val (core->promises, p);
-  if (msg->entries != NULL)
-    for (guint i = 0; i < msg->entries->len; i++)
-      grp_log_put (core, g_ptr_array_index (msg->entries, i));
-  if (msg->value != NULL &&
-      (core->accepted == NULL || grp_ballot_cmp (msg->accepted_ballot, core->accepted_ballot) > 0))
+  if (pr->entries != NULL)
+    for (guint i = 0; i < pr->entries->len; i++)
+      grp_log_put (core, g_ptr_array_index (pr->entries, i));
+  if (pr->accepted != NULL &&
+      (core->accepted == NULL || grp_ballot_cmp (pr->accepted_ballot, core->accepted_ballot) > 0))
     {
       g_clear_pointer (&core->accepted, grp_view_unref);
-      core->accepted = grp_view_ref (msg->value);
-      core->accepted_ballot = msg->accepted_ballot;
+      core->accepted = grp_view_ref (pr->accepted);
+      core->accepted_ballot = pr->accepted_ballot;
     }
   check_promises (core);
 }
 
+/* REJECT: to us as proposer, from a member of the view, naming a higher
+ * ballot than ours (bounded). */
 void
-grp_vc_on_reject (GrpCore *core,
-                  GrpMsg  *msg)
+grp_vc_recv_reject (GrpCore *core,
+                    GrpMsg  *msg)
 {
-  if (core->view == NULL || msg->view != core->view->id + 1)
+  if (core->view == NULL || msg->view != core->view->id + 1 || !grp_core_is_member (core, msg->from) ||
+      !ballot_ok (core, msg->reject.ballot, 0))
     return;
   if ((core->vc == GRP_VC_PREPARING || core->vc == GRP_VC_ACCEPTING) &&
-      grp_ballot_cmp (msg->ballot, core->ballot) > 0)
+      grp_ballot_cmp (msg->reject.ballot, core->ballot) > 0)
     {
-      g_debug ("%s: yields to ballot %" G_GUINT64_FORMAT, core->self.name, msg->ballot.n);
-      yield_to (core, msg->ballot);
+      g_debug ("%s: yields to ballot %" G_GUINT64_FORMAT, core->self.name, msg->reject.ballot.n);
+      yield_to (core, msg->reject.ballot);
     }
 }
 
+/* ACCEPT: from a member of our view, for the next slot, with its own
+ * ballot at least the one we promised, and a well-formed value for the
+ * slot. */
 void
-grp_vc_on_accept (GrpCore *core,
-                  GrpMsg  *msg)
+grp_vc_recv_accept (GrpCore *core,
+                    GrpMsg  *msg)
 {
   g_autoptr(GrpMsg) reply = NULL;
+  GrpMsgAccept *acc = &msg->accept;
 
-  if (!slot_ok (core, msg) || msg->value == NULL)
+  if (!slot_ok (core, msg) || !ballot_ok (core, acc->ballot, msg->from) ||
+      !grp_vc_view_ok (acc->value) || acc->value->id != msg->view)
     return;
-  if (grp_ballot_cmp (msg->ballot, core->promised) < 0)
+  if (grp_ballot_cmp (acc->ballot, core->promised) < 0)
     {
       reject (core, msg);
       return;
     }
-  if (msg->ballot.id != core->self.id)
-    yield_to (core, msg->ballot);
+  if (acc->ballot.id != core->self.id)
+    yield_to (core, acc->ballot);
   freeze (core);
-  core->accepted_ballot = msg->ballot;
+  core->accepted_ballot = acc->ballot;
   g_clear_pointer (&core->accepted, grp_view_unref);
-  core->accepted = grp_view_ref (msg->value);
-  if (msg->entries != NULL)
-    for (guint i = 0; i < msg->entries->len; i++)
-      grp_log_put (core, g_ptr_array_index (msg->entries, i));
+  core->accepted = grp_view_ref (acc->value);
+  if (acc->entries != NULL)
+    for (guint i = 0; i < acc->entries->len; i++)
+      {
+        GrpEntry *e = g_ptr_array_index (acc->entries, i);
+
+        if (e->seq < acc->value->seq)
+          grp_log_put (core, e);
+      }
   reply = grp_msg_new (GRP_MSG_ACCEPTED, core->self.id, msg->view);
-  reply->ballot = msg->ballot;
+  reply->accepted.ballot = acc->ballot;
   grp_core_send (core, msg->from, reply);
 }
 
+/* ACCEPTED: to us as proposer, for our ballot, from a member that promised. */
 void
-grp_vc_on_accepted (GrpCore *core,
-                    GrpMsg  *msg)
+grp_vc_recv_accepted (GrpCore *core,
+                      GrpMsg  *msg)
 {
   GrpPromise *p;
 
   if (core->view == NULL || core->vc != GRP_VC_ACCEPTING || msg->view != core->view->id + 1 ||
-      grp_ballot_cmp (msg->ballot, core->ballot) != 0)
+      grp_ballot_cmp (msg->accepted.ballot, core->ballot) != 0)
     return;
   p = find_promise (core, msg->from);
   if (p == NULL)
@@ -561,27 +603,61 @@ grp_vc_on_accepted (GrpCore *core,
   check_accepts (core);
 }
 
+/* DECIDE: a newer view.  Installed if it lists us and comes from one of its
+ * members or of ours; taken as our exclusion only from a member of our own
+ * view.  A view that starts at or below what we delivered cannot be one
+ * whose change we took part in: it is refused. */
 void
-grp_vc_on_decide (GrpCore *core,
-                  GrpMsg  *msg)
+grp_vc_recv_decide (GrpCore *core,
+                    GrpMsg  *msg)
 {
-  GrpView *value = msg->value;
+  GrpView *value = msg->decide.view;
+  gboolean from_ours = core->view != NULL && grp_core_is_member (core, msg->from);
 
-  if (value == NULL || (core->view != NULL && value->id <= core->view->id))
+  if (!grp_vc_view_ok (value) || (core->view != NULL && value->id <= core->view->id))
     return;
   if (!grp_view_contains (value, core->self.id))
     {
-      if (core->view != NULL)
+      if (from_ours)
         {
           g_debug ("%s: view %" G_GUINT64_FORMAT " leaves us out", core->self.name, value->id);
           grp_core_set_status (core, core->leaving ? GRP_STATUS_LEFT : GRP_STATUS_EXCLUDED, NULL);
         }
       return;
     }
+  if (!from_ours && !grp_view_contains (value, msg->from))
+    return;
   if (core->view == NULL && core->status != GRP_STATUS_JOINING)
+    return;
+  if (core->has_state && value->seq <= core->delivered)
     return;
   grp_vc_install (core, value);
 }
+
+/* NOT_MEMBER: a newer view that leaves us out.  A member takes it from a
+ * member of its own view that is in that view; a joiner takes it from the
+ * member it asked (a redirect: the view names the leader to ask). */
+void
+grp_vc_recv_not_member (GrpCore *core,
+                        GrpMsg  *msg)
+{
+  GrpView *value = msg->decide.view;
+
+  if (!grp_vc_view_ok (value) || grp_view_contains (value, core->self.id) ||
+      !grp_view_contains (value, msg->from))
+    return;
+  if (core->view == NULL)
+    {
+      grp_join_redirect (core, msg->from, value);
+      return;
+    }
+  if (value->id <= core->view->id || !grp_core_is_member (core, msg->from))
+    return;
+  g_debug ("%s: view %" G_GUINT64_FORMAT " excludes us", core->self.name, value->id);
+  grp_core_set_status (core, core->leaving ? GRP_STATUS_LEFT : GRP_STATUS_EXCLUDED, NULL);
+}
+
+/* ---- installing ------------------------------------------------------------ */
 
 static void
 remove_settled_requests (GrpCore *core)
@@ -598,26 +674,12 @@ remove_settled_requests (GrpCore *core)
       g_array_remove_index (core->pending_leaves, i);
 }
 
-static void
-prune_seen (GrpCore *core)
-{
-  GHashTableIter iter;
-  gpointer key;
-
-  g_hash_table_iter_init (&iter, core->seen);
-  while (g_hash_table_iter_next (&iter, &key, NULL))
-    if (!grp_view_contains (core->view, *(GrpId *) key))
-      g_hash_table_iter_remove (&iter);
-  grp_normal_seen_changed (core);
-}
-
 void
 grp_vc_install (GrpCore *core,
                 GrpView *value)
 {
   g_autoptr(GrpEntry) entry = grp_entry_new_view (value);
   gboolean joining = core->view == NULL;
-  int me = grp_view_index (value, core->self.id);
 
   grp_core_flush_batches (core); /* what the old view produced goes first */
   g_debug ("%s: installs view %" G_GUINT64_FORMAT " at %" G_GUINT64_FORMAT " led by %s (%u members)",
@@ -632,24 +694,29 @@ grp_vc_install (GrpCore *core,
       core->recv_upto = value->seq - 1;
       core->delivered = value->seq - 1;
       core->high_known = value->seq - 1;
-      core->has_state = !value->needs_state[me];
+      core->stable = MIN (core->stable, value->seq - 1);
+      core->log_lo = value->seq;
+      /* Only the creator of a group holds the state of its first view;
+       * anyone else waits for STATE, whatever a view says. */
+      core->has_state = joining && core->has_state;
     }
   grp_log_truncate_from (core, value->seq);
   grp_log_put (core, entry);
-  grp_normal_note_high (core, value->seq);
+  grp_log_note_high (core, value->seq);
 
   /* A fresh slot: nothing promised or accepted yet. */
   core->promised = (GrpBallot) { 0, 0 };
   core->accepted_ballot = (GrpBallot) { 0, 0 };
+  core->ballot = (GrpBallot) { 0, 0 };
+  core->ballot_seen = 0;
   g_clear_pointer (&core->accepted, grp_view_unref);
   core->frozen = FALSE;
   core->yielded_at = 0;
-  grp_vc_reset (core);
+  core->vc = GRP_VC_NONE;
+  reset_proposal (core);
   remove_settled_requests (core);
-  prune_seen (core);
+  grp_normal_prune_seen (core);
   grp_core_reset_peers (core);
-  for (guint i = 0; i < value->n_members; i++)
-    grp_core_remember_addr (core, &value->members[i]);
   core->last_leader_heard = core->now;
   core->installed_at = core->now;
   core->leader_stamp = 0;
@@ -680,6 +747,8 @@ grp_vc_install (GrpCore *core,
   grp_normal_deliver (core);
 }
 
+/* ---- time ------------------------------------------------------------------ */
+
 void
 grp_vc_tick (GrpCore *core)
 {
@@ -703,7 +772,7 @@ grp_vc_tick (GrpCore *core)
       if (core->now - core->vc_since >= 2 * core->cfg.suspect_timeout +
           (gint64) MAX (grp_view_index (core->view, core->self.id), 0) * core->cfg.suspect_timeout / 4)
         {
-          GrpId first = first_candidate (core);
+          GrpId first = grp_vc_first_candidate (core);
 
           /* Whoever should have finished the change did not: suspect it. */
           if (first != core->self.id)

@@ -12,29 +12,6 @@ G_DEFINE_QUARK (grp-codec-error-quark, grp_codec_error)
 #define MAX_SEEN 65536
 #define MAX_PAYLOAD (16u * 1024 * 1024)
 
-enum {
-  F_CTR = 1 << 0,
-  F_SEQ = 1 << 1,
-  F_HIGH = 1 << 2,
-  F_STABLE = 1 << 3,
-  F_RECV = 1 << 4,
-  F_LO = 1 << 5,
-  F_HI = 1 << 6,
-  F_STAMP = 1 << 7,
-  F_ECHO = 1 << 8,
-  F_HAS_STATE = 1 << 9,
-  F_BALLOT = 1 << 10,
-  F_ACC_BALLOT = 1 << 11,
-  F_PAYLOAD = 1 << 12,
-  F_MEMBER = 1 << 13,
-  F_REASON = 1 << 14,
-  F_VALUE = 1 << 15,
-  F_ENTRIES = 1 << 16,
-  F_SEEN = 1 << 17,
-  F_DEAD = 1 << 18,
-  F_ALL = (1 << 19) - 1,
-};
-
 /* ---- writing ---------------------------------------------------------- */
 
 static inline void
@@ -159,88 +136,136 @@ grp_codec_append_hello (GByteArray *out, const GrpMember *self)
   end_frame (out, start);
 }
 
+static void
+put_ballot (GByteArray *out, GrpBallot b)
+{
+  put_varint (out, b.n);
+  put_id (out, b.id);
+}
+
+static void
+put_entries (GByteArray *out, const GPtrArray *entries)
+{
+  put_varint (out, entries ? entries->len : 0);
+  for (guint i = 0; entries != NULL && i < entries->len; i++)
+    put_entry (out, g_ptr_array_index (entries, i));
+}
+
+/* A request's entries: only the counter and the payload travel (the origin
+ * is the sender, the position is the leader's to give). */
+static void
+put_requests (GByteArray *out, const GPtrArray *entries)
+{
+  put_varint (out, entries ? entries->len : 0);
+  for (guint i = 0; entries != NULL && i < entries->len; i++)
+    {
+      const GrpEntry *e = g_ptr_array_index (entries, i);
+      gsize len;
+      const guint8 *p = grp_entry_get_data (e, &len);
+
+      put_varint (out, e->ctr);
+      put_bytes (out, p, len);
+    }
+}
+
+static void
+put_seen (GByteArray *out, const GArray *seen)
+{
+  put_varint (out, seen ? seen->len : 0);
+  for (guint i = 0; seen != NULL && i < seen->len; i++)
+    {
+      const GrpSeen *s = &g_array_index (seen, GrpSeen, i);
+
+      put_id (out, s->origin);
+      put_varint (out, s->ctr);
+    }
+}
+
 void
 grp_codec_append_msg (GByteArray *out, const GrpMsg *m)
 {
-  guint32 mask = 0;
   gsize start;
-
-  mask |= m->ctr ? F_CTR : 0;
-  mask |= m->seq ? F_SEQ : 0;
-  mask |= m->high ? F_HIGH : 0;
-  mask |= m->stable ? F_STABLE : 0;
-  mask |= m->recv_upto ? F_RECV : 0;
-  mask |= m->lo ? F_LO : 0;
-  mask |= m->hi ? F_HI : 0;
-  mask |= m->stamp ? F_STAMP : 0;
-  mask |= m->echo ? F_ECHO : 0;
-  mask |= m->has_state ? F_HAS_STATE : 0;
-  mask |= (m->ballot.n || m->ballot.id) ? F_BALLOT : 0;
-  mask |= (m->accepted_ballot.n || m->accepted_ballot.id) ? F_ACC_BALLOT : 0;
-  mask |= m->payload ? F_PAYLOAD : 0;
-  mask |= m->member.id ? F_MEMBER : 0;
-  mask |= m->reason ? F_REASON : 0;
-  mask |= m->value ? F_VALUE : 0;
-  mask |= m->entries ? F_ENTRIES : 0;
-  mask |= m->seen ? F_SEEN : 0;
-  mask |= m->dead ? F_DEAD : 0;
 
   begin_frame (out, &start, GRP_FRAME_MSG);
   put_u8 (out, m->type);
   put_id (out, m->from);
   put_varint (out, m->view);
-  put_varint (out, mask);
-  if (mask & F_CTR) put_varint (out, m->ctr);
-  if (mask & F_SEQ) put_varint (out, m->seq);
-  if (mask & F_HIGH) put_varint (out, m->high);
-  if (mask & F_STABLE) put_varint (out, m->stable);
-  if (mask & F_RECV) put_varint (out, m->recv_upto);
-  if (mask & F_LO) put_varint (out, m->lo);
-  if (mask & F_HI) put_varint (out, m->hi);
-  if (mask & F_STAMP) put_svarint (out, m->stamp);
-  if (mask & F_ECHO) put_svarint (out, m->echo);
-  if (mask & F_BALLOT)
+  switch (m->type)
     {
-      put_varint (out, m->ballot.n);
-      put_id (out, m->ballot.id);
-    }
-  if (mask & F_ACC_BALLOT)
-    {
-      put_varint (out, m->accepted_ballot.n);
-      put_id (out, m->accepted_ballot.id);
-    }
-  if (mask & F_PAYLOAD)
-    {
-      gsize len;
-      const guint8 *p = g_bytes_get_data (m->payload, &len);
+    case GRP_MSG_JOIN:
+      put_member (out, &m->join.member);
+      break;
+    case GRP_MSG_JOIN_REFUSED:
+      put_string (out, m->join_refused.reason);
+      break;
+    case GRP_MSG_REQ:
+      put_requests (out, m->req.entries);
+      break;
+    case GRP_MSG_SEQ:
+      put_varint (out, m->seq.stable);
+      put_svarint (out, m->seq.stamp);
+      put_entries (out, m->seq.entries);
+      break;
+    case GRP_MSG_HB:
+      put_varint (out, m->hb.high);
+      put_varint (out, m->hb.stable);
+      put_svarint (out, m->hb.stamp);
+      break;
+    case GRP_MSG_ACK:
+      put_varint (out, m->ack.recv_upto);
+      put_u8 (out, m->ack.has_state ? 1 : 0);
+      put_svarint (out, m->ack.stamp);
+      break;
+    case GRP_MSG_NAK:
+      put_varint (out, m->nak.lo);
+      put_varint (out, m->nak.hi);
+      break;
+    case GRP_MSG_STATE:
+      {
+        gsize len;
+        const guint8 *p = g_bytes_get_data (m->state.state, &len);
 
-      put_bytes (out, p, len);
-    }
-  if (mask & F_MEMBER) put_member (out, &m->member);
-  if (mask & F_REASON) put_string (out, m->reason);
-  if (mask & F_VALUE) put_view (out, m->value);
-  if (mask & F_ENTRIES)
-    {
-      put_varint (out, m->entries->len);
-      for (guint i = 0; i < m->entries->len; i++)
-        put_entry (out, g_ptr_array_index (m->entries, i));
-    }
-  if (mask & F_SEEN)
-    {
-      put_varint (out, m->seen->len);
-      for (guint i = 0; i < m->seen->len; i++)
+        put_varint (out, m->state.seq);
+        put_bytes (out, p, len);
+        put_seen (out, m->state.seen);
+      }
+      break;
+    case GRP_MSG_PREPARE:
+      put_ballot (out, m->prepare.ballot);
+      put_varint (out, m->prepare.high);
+      put_varint (out, m->prepare.lo);
+      break;
+    case GRP_MSG_PROMISE:
+      put_ballot (out, m->promise.ballot);
+      put_varint (out, m->promise.recv_upto);
+      put_u8 (out, (m->promise.has_state ? 1 : 0) | (m->promise.accepted ? 2 : 0));
+      if (m->promise.accepted)
         {
-          GrpSeen *s = &g_array_index (m->seen, GrpSeen, i);
-
-          put_id (out, s->origin);
-          put_varint (out, s->ctr);
+          put_ballot (out, m->promise.accepted_ballot);
+          put_view (out, m->promise.accepted);
         }
-    }
-  if (mask & F_DEAD)
-    {
-      put_varint (out, m->dead->len);
-      for (guint i = 0; i < m->dead->len; i++)
-        put_id (out, g_array_index (m->dead, GrpId, i));
+      put_entries (out, m->promise.entries);
+      break;
+    case GRP_MSG_REJECT:
+      put_ballot (out, m->reject.ballot);
+      break;
+    case GRP_MSG_ACCEPT:
+      put_ballot (out, m->accept.ballot);
+      put_view (out, m->accept.value);
+      put_entries (out, m->accept.entries);
+      break;
+    case GRP_MSG_ACCEPTED:
+      put_ballot (out, m->accepted.ballot);
+      break;
+    case GRP_MSG_DECIDE:
+    case GRP_MSG_NOT_MEMBER:
+      put_view (out, m->decide.view);
+      break;
+    case GRP_MSG_STATE_REQ:
+    case GRP_MSG_LEAVE:
+    case GRP_MSG_NEED_VIEW:
+    default:
+      break;
     }
   end_frame (out, start);
 }
@@ -464,13 +489,82 @@ get_entry (Reader *r)
   return NULL;
 }
 
+static GrpBallot
+get_ballot (Reader *r)
+{
+  GrpBallot b;
+
+  b.n = get_varint (r);
+  b.id = get_id (r);
+  return b;
+}
+
+static GPtrArray *
+get_entries (Reader *r)
+{
+  guint64 n = get_count (r, MAX_ENTRIES, "too many entries");
+  GPtrArray *entries = g_ptr_array_new_full ((guint) n, (GDestroyNotify) grp_entry_unref);
+
+  for (guint64 i = 0; i < n && !r->fail; i++)
+    {
+      GrpEntry *e = get_entry (r);
+
+      if (e)
+        g_ptr_array_add (entries, e);
+    }
+  return entries;
+}
+
+static GPtrArray *
+get_requests (Reader *r, GrpId from, guint64 view)
+{
+  guint64 n = get_count (r, MAX_ENTRIES, "too many requests");
+  GPtrArray *entries = g_ptr_array_new_full ((guint) n, (GDestroyNotify) grp_entry_unref);
+
+  for (guint64 i = 0; i < n && !r->fail; i++)
+    {
+      guint64 ctr = get_varint (r);
+      gsize len;
+      const guint8 *p = get_bytes (r, &len, MAX_PAYLOAD);
+
+      if (r->fail)
+        break;
+      if (r->frame != NULL)
+        g_ptr_array_add (entries, grp_entry_new_data_slice (0, view, from, ctr, r->frame,
+                                                            (gsize) (p - r->base), len));
+      else
+        {
+          g_autoptr(GBytes) payload = g_bytes_new (p, len);
+
+          g_ptr_array_add (entries, grp_entry_new_data (0, view, from, ctr, payload));
+        }
+    }
+  return entries;
+}
+
+static GArray *
+get_seen (Reader *r)
+{
+  guint64 n = get_count (r, MAX_SEEN, "too many counters");
+  GArray *seen = g_array_sized_new (FALSE, FALSE, sizeof (GrpSeen), (guint) n);
+
+  for (guint64 i = 0; i < n && !r->fail; i++)
+    {
+      GrpSeen s;
+
+      s.origin = get_id (r);
+      s.ctr = get_varint (r);
+      g_array_append_val (seen, s);
+    }
+  return seen;
+}
+
 static GrpMsg *
 get_msg (Reader *r)
 {
   guint8 type = get_u8 (r);
   GrpId from = get_id (r);
   guint64 view = get_varint (r);
-  guint64 mask = get_varint (r);
   g_autoptr(GrpMsg) m = NULL;
 
   if (r->fail)
@@ -480,97 +574,98 @@ get_msg (Reader *r)
       fail (r, "unknown message type");
       return NULL;
     }
-  if (mask & ~(guint64) F_ALL)
-    {
-      fail (r, "unknown fields");
-      return NULL;
-    }
   m = grp_msg_new (type, from, view);
-  if (mask & F_CTR) m->ctr = get_varint (r);
-  if (mask & F_SEQ) m->seq = get_varint (r);
-  if (mask & F_HIGH) m->high = get_varint (r);
-  if (mask & F_STABLE) m->stable = get_varint (r);
-  if (mask & F_RECV) m->recv_upto = get_varint (r);
-  if (mask & F_LO) m->lo = get_varint (r);
-  if (mask & F_HI) m->hi = get_varint (r);
-  if (mask & F_STAMP) m->stamp = get_svarint (r);
-  if (mask & F_ECHO) m->echo = get_svarint (r);
-  m->has_state = (mask & F_HAS_STATE) != 0;
-  if (mask & F_BALLOT)
+  switch (m->type)
     {
-      m->ballot.n = get_varint (r);
-      m->ballot.id = get_id (r);
-    }
-  if (mask & F_ACC_BALLOT)
-    {
-      m->accepted_ballot.n = get_varint (r);
-      m->accepted_ballot.id = get_id (r);
-    }
-  if (mask & F_PAYLOAD)
-    {
-      gsize len;
-      const guint8 *p = get_bytes (r, &len, MAX_PAYLOAD);
+    case GRP_MSG_JOIN:
+      get_member (r, &m->join.member);
+      break;
+    case GRP_MSG_JOIN_REFUSED:
+      m->join_refused.reason = get_string (r);
+      break;
+    case GRP_MSG_REQ:
+      m->req.entries = get_requests (r, from, view);
+      break;
+    case GRP_MSG_SEQ:
+      m->seq.stable = get_varint (r);
+      m->seq.stamp = get_svarint (r);
+      m->seq.entries = get_entries (r);
+      break;
+    case GRP_MSG_HB:
+      m->hb.high = get_varint (r);
+      m->hb.stable = get_varint (r);
+      m->hb.stamp = get_svarint (r);
+      break;
+    case GRP_MSG_ACK:
+      m->ack.recv_upto = get_varint (r);
+      m->ack.has_state = get_u8 (r) != 0;
+      m->ack.stamp = get_svarint (r);
+      break;
+    case GRP_MSG_NAK:
+      m->nak.lo = get_varint (r);
+      m->nak.hi = get_varint (r);
+      break;
+    case GRP_MSG_STATE:
+      {
+        gsize len;
+        const guint8 *p;
 
+        m->state.seq = get_varint (r);
+        p = get_bytes (r, &len, MAX_PAYLOAD);
+        if (!r->fail)
+          m->state.state = payload_bytes (r, p, len);
+        m->state.seen = get_seen (r);
+      }
+      break;
+    case GRP_MSG_PREPARE:
+      m->prepare.ballot = get_ballot (r);
+      m->prepare.high = get_varint (r);
+      m->prepare.lo = get_varint (r);
+      break;
+    case GRP_MSG_PROMISE:
+      {
+        guint8 flags;
+
+        m->promise.ballot = get_ballot (r);
+        m->promise.recv_upto = get_varint (r);
+        flags = get_u8 (r);
+        m->promise.has_state = (flags & 1) != 0;
+        if ((flags & 2) && !r->fail)
+          {
+            m->promise.accepted_ballot = get_ballot (r);
+            m->promise.accepted = get_view (r);
+          }
+        if (!r->fail)
+          m->promise.entries = get_entries (r);
+      }
+      break;
+    case GRP_MSG_REJECT:
+      m->reject.ballot = get_ballot (r);
+      break;
+    case GRP_MSG_ACCEPT:
+      m->accept.ballot = get_ballot (r);
+      m->accept.value = get_view (r);
       if (!r->fail)
-        m->payload = payload_bytes (r, p, len);
-    }
-  if (mask & F_MEMBER) get_member (r, &m->member);
-  if (mask & F_REASON) m->reason = get_string (r);
-  if ((mask & F_VALUE) && !r->fail) m->value = get_view (r);
-  if ((mask & F_ENTRIES) && !r->fail)
-    {
-      guint64 n = get_count (r, MAX_ENTRIES, "too many entries");
-
-      m->entries = g_ptr_array_new_full ((guint) n, (GDestroyNotify) grp_entry_unref);
-      for (guint64 i = 0; i < n && !r->fail; i++)
-        {
-          GrpEntry *e = get_entry (r);
-
-          if (e)
-            g_ptr_array_add (m->entries, e);
-        }
-    }
-  if ((mask & F_SEEN) && !r->fail)
-    {
-      guint64 n = get_count (r, MAX_SEEN, "too many counters");
-
-      m->seen = g_array_sized_new (FALSE, FALSE, sizeof (GrpSeen), (guint) n);
-      for (guint64 i = 0; i < n && !r->fail; i++)
-        {
-          GrpSeen s;
-
-          s.origin = get_id (r);
-          s.ctr = get_varint (r);
-          g_array_append_val (m->seen, s);
-        }
-    }
-  if ((mask & F_DEAD) && !r->fail)
-    {
-      guint64 n = get_count (r, MAX_MEMBERS, "too many ids");
-
-      m->dead = g_array_sized_new (FALSE, FALSE, sizeof (GrpId), (guint) n);
-      for (guint64 i = 0; i < n && !r->fail; i++)
-        {
-          GrpId id = get_id (r);
-
-          g_array_append_val (m->dead, id);
-        }
+        m->accept.entries = get_entries (r);
+      break;
+    case GRP_MSG_ACCEPTED:
+      m->accepted.ballot = get_ballot (r);
+      break;
+    case GRP_MSG_DECIDE:
+    case GRP_MSG_NOT_MEMBER:
+      m->decide.view = get_view (r);
+      break;
+    case GRP_MSG_STATE_REQ:
+    case GRP_MSG_LEAVE:
+    case GRP_MSG_NEED_VIEW:
+    default:
+      break;
     }
   if (r->fail)
     return NULL;
   if (r->p != r->end)
     {
       fail (r, "trailing bytes");
-      return NULL;
-    }
-  /* Messages the core relies on having certain parts. */
-  if ((type == GRP_MSG_SEQ && m->entries == NULL) ||
-      (type == GRP_MSG_JOIN && m->member.id == 0) ||
-      (type == GRP_MSG_REQ && m->payload == NULL && m->entries == NULL) ||
-      (type == GRP_MSG_STATE && m->payload == NULL) ||
-      ((type == GRP_MSG_ACCEPT || type == GRP_MSG_DECIDE || type == GRP_MSG_NOT_MEMBER) && m->value == NULL))
-    {
-      fail (r, "message lacks a required part");
       return NULL;
     }
   return g_steal_pointer (&m);

@@ -17,7 +17,7 @@
 
 G_BEGIN_DECLS
 
-#define GRP_WIRE_VERSION 2
+#define GRP_WIRE_VERSION 3
 #define GRP_FRAME_HEADER 4
 #define GRP_FRAME_MAX (64u * 1024 * 1024)
 

@@ -771,12 +771,10 @@ cb_send (GrpCore *core, GrpId to, const char *addr, GrpMsg *msg, gpointer user_d
         }
       n->crash_after--;
     }
-  if (dest == NULL)
-    return;
   if (f->hook != NULL)
-    f->hook (f, n->idx, dest->idx, msg, f->hook_data);
-  if (!n->alive)
-    return; /* the hook killed it */
+    f->hook (f, n->idx, dest ? dest->idx : -1, msg, f->hook_data);
+  if (!n->alive || dest == NULL)
+    return; /* the hook killed it, or nobody is there */
   trace (f, "%s -> %s %s v%" G_GUINT64_FORMAT, n->name, dest->name, grp_msg_type_name (msg->type),
          msg->view);
   if (!node_up (dest))

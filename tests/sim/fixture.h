@@ -52,8 +52,9 @@ typedef enum {
 
 typedef GrpFixtureVerdict (*GrpFixtureFilter) (GrpFixture *f, int from, int to, GrpMsg *msg,
                                                gpointer data);
-/* Called for every message a node sends (before the network sees it):
- * the campaign's adversary reacts to what the protocol does. */
+/* Called for every message a node sends (before the network sees it;
+ * `to` is -1 for an id no node has): the campaign's adversary reacts to
+ * what the protocol does. */
 typedef void (*GrpFixtureSendHook) (GrpFixture *f, int from, int to, GrpMsg *msg, gpointer data);
 typedef void (*GrpFixtureFunc) (GrpFixture *f, gpointer data);
 typedef gboolean (*GrpFixturePredicate) (GrpFixture *f, gpointer data);

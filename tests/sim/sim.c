@@ -387,7 +387,7 @@ adversary (GrpFixture *f, int from, int to, GrpMsg *msg, gpointer data)
   gint64 now = grp_fixture_now (f), at;
   int other;
 
-  if (sim->trapping || sim->traps_left == 0 || now < 100 * MS || now >= sim->faults_end ||
+  if (to < 0 || sim->trapping || sim->traps_left == 0 || now < 100 * MS || now >= sim->faults_end ||
       (msg->type != GRP_MSG_PREPARE && msg->type != GRP_MSG_ACCEPT && msg->type != GRP_MSG_DECIDE) ||
       !chance (sim, sim->trap_rate))
     return;
@@ -395,12 +395,12 @@ adversary (GrpFixture *f, int from, int to, GrpMsg *msg, gpointer data)
   sim->traps_left--;
   sim->res->traps++;
   grp_fixture_at (f, now + 100 * MS, trap_over, sim);
-  if (msg->type == GRP_MSG_ACCEPT && msg->value != NULL && chance (sim, 0.6))
+  if (msg->type == GRP_MSG_ACCEPT && msg->accept.value != NULL && chance (sim, 0.6))
     {
       const GrpView *v = grp_core_get_view (grp_fixture_core (f, from));
 
       for (guint i = 0; v != NULL && i < v->n_members; i++)
-        if (!grp_view_contains (msg->value, v->members[i].id))
+        if (!grp_view_contains (msg->accept.value, v->members[i].id))
           {
             int out = grp_fixture_node_of (f, v->members[i].id);
 

@@ -1,26 +1,57 @@
-/* core-private.h: the member state shared by the core's files.
+/* core.h: one member's protocol state, shared by the core's files.
  *
- * core.c        lifecycle, dispatch, fencing, failure detection
- * normal.c      the data path: requests, sequencing, acks, gap repair,
- *               stability, delivery
- * viewchange.c  agreeing on the next view (Paxos over the view slot) and
- *               installing it
- * join.c        create, join, leave, state transfer
- * gms3.c        the original exercise's algorithm (for comparison only)
+ * The core is split by concern, each with its header stating what its
+ * functions need and keep:
+ *
+ *   core.c        life cycle, dispatch, fencing, failure detection  (core.h)
+ *   ring.c        the log's storage: a ring of entries by position   (ring.h)
+ *   log.c         the log: which entry holds a position, trimming    (log.h)
+ *   normal.c      the data path within one view                      (normal.h)
+ *   viewchange.c  agreeing on the next view and installing it        (viewchange.h)
+ *   join.c        create, join, leave, state transfer                (join.h)
+ *   gms3.c        the original exercise's algorithm, for comparison  (gms3.h)
+ *
+ * Every message is handled by one receive function (recv_* in the file of
+ * its concern) that first checks whether its sender may send it in this
+ * state, and bounds every number it carries before using it.
  */
 #pragma once
 
 #include "grp-core.h"
+#include "ring.h"
+
+/* ---- bounds on what a peer can make a member spend ----------------------
+ * Each is far above what an honest group needs and far below what would
+ * hurt a member. */
+
+/* Members of one view: a view travels whole in DECIDE and state transfers,
+ * and the group's flow-control window is shared among members. */
+#define GRP_MAX_MEMBERS 1024
+/* Newcomers waiting for a view: a burst of joiners, not a flood. */
+#define GRP_MAX_PENDING_JOINS 64
+/* Bytes of a member's name. */
+#define GRP_MAX_NAME 255
+/* Ballots: a proposer adds one to the highest it has seen, once per attempt
+ * (at most one attempt every two suspicion timeouts), so no honest ballot
+ * nears 2^48, and none is more than 2^20 above what another member of the
+ * view has seen (weeks of retries).  Larger ones are refused, so that
+ * arithmetic on ballots never wraps and no peer can put one out of reach. */
+#define GRP_MAX_BALLOT ((guint64) 1 << 48)
+#define GRP_BALLOT_STEP ((guint64) 1 << 20)
+/* Members outside the view we answer (NOT_MEMBER) are remembered in this
+ * many slots for the rate limit, so strangers cannot grow a table. */
+#define GRP_FENCE_SLOTS 32
 
 typedef struct {
   GrpId id;
   gint64 last_heard;
-  gint64 last_fence_reply; /* rate limit for NOT_MEMBER / DECIDE / NEED_VIEW */
+  gint64 last_fence_reply; /* rate limit for DECIDE / NEED_VIEW replies */
   guint64 acked;           /* leader: highest contiguous position it holds */
   gint64 echo;             /* leader: latest of its stamps this member echoed (lease) */
   gboolean suspected;      /* silent past the timeout, or reported unreachable */
-  gboolean dead;           /* known for certain never to send again (transport's
-                            * confirmed report, or a promise that passed one on) */
+  gboolean dead;           /* known for certain never to send again (the
+                            * transport's confirmed report) */
+  gboolean leaving;        /* it said LEAVE itself */
 } GrpPeer;
 
 typedef struct {
@@ -43,20 +74,10 @@ typedef struct {
   gint64 asked_at;   /* the latest JOIN from it */
 } GrpJoinReq;
 
-/* log.c */
 typedef struct {
-  GrpEntry **slots;  /* cap slots; position s lives at s & (cap - 1) */
-  guint64 cap;       /* a power of two */
-  guint64 count;
-  guint64 min, max;  /* every position held is in [min, max] */
-} GrpRing;
-
-void       grp_ring_init (GrpRing *ring);
-void       grp_ring_clear (GrpRing *ring);
-GrpEntry  *grp_ring_get (const GrpRing *ring, guint64 seq);
-gboolean   grp_ring_put (GrpRing *ring, GrpEntry *entry, guint64 limit);
-void       grp_ring_remove (GrpRing *ring, guint64 seq);
-void       grp_ring_remove_range (GrpRing *ring, guint64 lo, guint64 hi);
+  GrpId id;
+  gint64 at;
+} GrpFenceSlot;
 
 typedef enum {
   GRP_VC_NONE,      /* normal operation */
@@ -77,10 +98,12 @@ struct _GrpCore {
   /* Membership. */
   GrpView *view;              /* installed view, NULL before admission */
   GHashTable *peers;          /* GrpId -> GrpPeer* for members of the view */
-  GHashTable *addrs;          /* GrpId -> address (char*) of anyone we know */
+  GHashTable *addrs;          /* GrpId -> address (char*): view, joiners, contact */
+  GrpFenceSlot fenced[GRP_FENCE_SLOTS]; /* non-members answered lately */
   gboolean has_state;
   gboolean leaving;
   gint64 leave_started;
+  gint64 last_leave_sent;
 
   /* The log: positions (stable, ...] that are not yet trimmed. */
   GrpRing log;                /* by position */
@@ -115,12 +138,13 @@ struct _GrpCore {
   gint64 last_hb_at;
   gint64 installed_at;        /* when the view was installed: the lease's grace */
   GPtrArray *pending_joins;   /* GrpJoinReq* waiting for the next view */
-  GArray *pending_leaves;     /* GrpId: leavers, and members too slow to keep */
+  GArray *pending_leaves;     /* GrpId: members too slow to keep (lag) */
   GBytes *state_blob;         /* state taken at state_seq, for newcomers */
   guint64 state_seq;
 
   /* Joining. */
-  GrpId contact;
+  GrpId contact;              /* the member we were given */
+  GrpId join_leader;          /* the leader a member named, once one did */
   gint64 join_started;
   gint64 last_join_sent;
   gint64 last_state_req;
@@ -129,12 +153,13 @@ struct _GrpCore {
   GrpBallot promised;
   GrpBallot accepted_ballot;
   GrpView *accepted;          /* value accepted in this slot, or NULL */
+  guint64 ballot_seen;        /* highest ballot number seen in this slot */
   gboolean frozen;            /* promised: no delivery past freeze_upto */
   guint64 freeze_upto;
   GrpVcPhase vc;
   gint64 vc_since;            /* when the current phase started */
   gint64 yielded_at;          /* when we last gave way to another proposer */
-  gint64 vc_sent_at;          /* last (re)send of PREPARE / ACCEPT */
+  gint64 vc_sent_at;          /* last (re)send of PREPARE / ACCEPT / NEED_VIEW */
   GrpBallot ballot;           /* proposer: our ballot */
   GArray *promises;           /* proposer: GrpPromise */
   GrpView *proposal;          /* proposer: the value being accepted */
@@ -144,72 +169,27 @@ struct _GrpCore {
   GrpEntry *g3_last;
 };
 
-/* core.c */
+/* The peer record of a member of the installed view (created on first
+ * use).  Only for members of the view: a stranger never gets one. */
 GrpPeer   *grp_core_peer (GrpCore *core, GrpId id);
+/* Is `id` a member of the installed view other than us? */
+gboolean   grp_core_is_member (GrpCore *core, GrpId id);
+/* Hands `msg` to the transport for `to` (flushing the batches first unless
+ * it is one of them: the order of sends never changes).  Sends to ourselves
+ * and to id 0 are dropped. */
 void       grp_core_send (GrpCore *core, GrpId to, GrpMsg *msg);
+/* To every other member of the installed view. */
 void       grp_core_send_view (GrpCore *core, GrpMsg *msg);
 void       grp_core_set_status (GrpCore *core, GrpStatus status, const GError *error);
 gboolean   grp_core_i_lead (GrpCore *core);
 void       grp_core_remember_addr (GrpCore *core, const GrpMember *member);
+/* After an install: peers, addresses and rate limits keep only what the new
+ * view (and pending joins) need; a confirmed crash stays known. */
 void       grp_core_reset_peers (GrpCore *core);
 void       grp_core_flush_batches (GrpCore *core);
-
-/* normal.c */
-GrpEntry  *grp_log_get (GrpCore *core, guint64 seq);
-void       grp_log_put (GrpCore *core, GrpEntry *entry);
-void       grp_log_truncate_from (GrpCore *core, guint64 seq);
-void       grp_log_trim (GrpCore *core);
-void       grp_normal_deliver (GrpCore *core);
-void       grp_normal_on_req (GrpCore *core, GrpMsg *msg);
-void       grp_normal_on_seq (GrpCore *core, GrpMsg *msg);
-void       grp_normal_on_hb (GrpCore *core, GrpMsg *msg);
-void       grp_normal_on_ack (GrpCore *core, GrpMsg *msg);
-void       grp_normal_on_nak (GrpCore *core, GrpMsg *msg);
-void       grp_normal_sequence (GrpCore *core, GrpId origin, guint64 ctr, GBytes *payload);
-gboolean   grp_normal_can_sequence (GrpCore *core);
-void       grp_normal_send_ack (GrpCore *core, gboolean force);
-void       grp_normal_send_pending (GrpCore *core, gboolean all);
-void       grp_normal_tick (GrpCore *core);
-void       grp_normal_update_stable (GrpCore *core);
-void       grp_normal_note_high (GrpCore *core, guint64 high);
-void       grp_normal_rebuild_seen (GrpCore *core);
-void       grp_normal_seen_changed (GrpCore *core);
-gboolean   grp_normal_lease_ok (GrpCore *core);
-void       grp_normal_sequence_own (GrpCore *core);
-
-/* viewchange.c */
-typedef gboolean (*GrpMemberPredicate) (GrpCore *core, GrpId id, gpointer data);
-gboolean   grp_vc_is_quorum (GrpCore *core, GrpMemberPredicate in_set, gpointer data);
-void       grp_vc_start (GrpCore *core);
-void       grp_vc_leader_suspected (GrpCore *core);
-void       grp_vc_tick (GrpCore *core);
-void       grp_vc_on_prepare (GrpCore *core, GrpMsg *msg);
-void       grp_vc_on_promise (GrpCore *core, GrpMsg *msg);
-void       grp_vc_on_reject (GrpCore *core, GrpMsg *msg);
-void       grp_vc_on_accept (GrpCore *core, GrpMsg *msg);
-void       grp_vc_on_accepted (GrpCore *core, GrpMsg *msg);
-void       grp_vc_on_decide (GrpCore *core, GrpMsg *msg);
-void       grp_vc_install (GrpCore *core, GrpView *view);
-GrpMsg    *grp_vc_decide_msg (GrpCore *core);
-void       grp_vc_reset (GrpCore *core);
-
-/* join.c */
-void       grp_join_on_join (GrpCore *core, GrpMsg *msg);
-void       grp_join_on_refused (GrpCore *core, GrpMsg *msg);
-void       grp_join_on_state (GrpCore *core, GrpMsg *msg);
-void       grp_join_on_state_req (GrpCore *core, GrpMsg *msg);
-void       grp_join_on_leave (GrpCore *core, GrpMsg *msg);
-void       grp_join_send_state (GrpCore *core, const GrpView *view);
-void       grp_join_tick (GrpCore *core);
-gboolean   grp_join_view_work (GrpCore *core);
-gboolean   grp_join_is_leaving (GrpCore *core, GrpId id);
-/* Drop a pending join: the newcomer is known to be gone. */
-void       grp_join_forget (GrpCore *core, GrpId id);
-
-/* gms3.c */
-void       grp_gms3_create (GrpCore *core);
-void       grp_gms3_join (GrpCore *core);
-guint64    grp_gms3_multicast (GrpCore *core, GBytes *payload);
-void       grp_gms3_receive (GrpCore *core, GrpMsg *msg);
-void       grp_gms3_unreachable (GrpCore *core, GrpId peer);
-void       grp_gms3_tick (GrpCore *core);
+/* Tell `to`, which sent us something of an older view (or asked), where
+ * we are: DECIDE if it is a member, NOT_MEMBER otherwise.  At most one
+ * answer per peer per retry interval, whatever it sends. */
+void       grp_core_fence_reply (GrpCore *core, GrpId to);
+/* We are behind: ask `to` for its view (rate-limited). */
+void       grp_core_ask_view (GrpCore *core, GrpId to);
