@@ -120,7 +120,7 @@ on_delivered (GrpGroup *group, guint64 seq, const char *from, guint64 ctr, GByte
   if (len != PAYLOAD_LEN || p[8] < 1 || p[8] > 20)
     {
       /* Not a worker's change: another program shares the group. */
-      g_warning ("ignoring a message from %s that is not a color change", from);
+      g_message ("ignoring a message from %s that is not a color change", from);
       return;
     }
   memcpy (&k, p, 8);
@@ -179,7 +179,7 @@ set_state (GrpGroup *group, guint64 seq, GBytes *state, gpointer data)
 
   if (len != 3)
     {
-      g_warning ("ignoring a state of %zu bytes (a worker's state is 3)", len);
+      g_message ("ignoring a state of %zu bytes (a worker's state is 3)", len);
       return;
     }
   memcpy (self->rgb, p, 3);
