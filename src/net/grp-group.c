@@ -49,6 +49,13 @@ struct _GrpGroup {
 
 G_DEFINE_FINAL_TYPE (GrpGroup, grp_group, G_TYPE_OBJECT)
 
+/**
+ * grp_group_error_quark:
+ *
+ * Gets the error domain of libgroupy, %GRP_GROUP_ERROR.
+ *
+ * Returns: the domain's quark
+ */
 G_DEFINE_QUARK (grp-group-error-quark, grp_group_error)
 
 enum {
@@ -1050,6 +1057,8 @@ grp_group_leave_finish (GrpGroup *self, GAsyncResult *result, GError **error)
  * grp_group_get_name:
  * @self: a member
  *
+ * Gets the member's name.
+ *
  * Returns: the member's name ([property@Groupy.Group:name])
  */
 const char *
@@ -1064,6 +1073,8 @@ grp_group_get_name (GrpGroup *self)
  * grp_group_get_role:
  * @self: a member
  *
+ * Gets where the member stands in its group.
+ *
  * Returns: where the member stands ([property@Groupy.Group:role])
  */
 GrpRole
@@ -1077,6 +1088,8 @@ grp_group_get_role (GrpGroup *self)
 /**
  * grp_group_get_view_id:
  * @self: a member
+ *
+ * Gets the id of the member's current view.
  *
  * Returns: the id of the member's current view
  *   ([property@Groupy.Group:view-id]), 0 before its first
@@ -1095,6 +1108,8 @@ grp_group_get_view_id (GrpGroup *self)
 /**
  * grp_group_dup_members:
  * @self: a member
+ *
+ * Lists the members of the current view.
  *
  * Returns: (transfer full): the names of the current view's members, the
  *   leader first; empty before the first view
@@ -1117,6 +1132,8 @@ grp_group_dup_members (GrpGroup *self)
  * grp_group_get_n_members:
  * @self: a member
  *
+ * Counts the members of the current view.
+ *
  * Returns: how many members the current view has, 0 before the first view
  */
 guint
@@ -1133,6 +1150,8 @@ grp_group_get_n_members (GrpGroup *self)
 /**
  * grp_group_get_pending:
  * @self: a member
+ *
+ * Counts this member's multicasts in flight.
  *
  * Returns: how many of this member's own multicasts are not delivered yet
  */
@@ -1166,6 +1185,8 @@ grp_group_get_window (GrpGroup *self)
 /**
  * grp_group_get_last_seq:
  * @self: a member
+ *
+ * Gets the position of the last delivery.
  *
  * Returns: the position of the last message or view this member delivered
  *   ([property@Groupy.Group:last-seq])
