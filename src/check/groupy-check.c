@@ -343,7 +343,8 @@ check_sequences (Checker *c)
 static gboolean
 same_entry (const Entry *a, const Entry *b)
 {
-  return a->view == b->view && g_str_equal (a->what, b->what) && memcmp (a->color, b->color, 3) == 0;
+  return a->view == b->view && g_str_equal (a->what, b->what) &&
+         memcmp (a->color, b->color, 3) == 0;
 }
 
 static int
