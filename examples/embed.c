@@ -3,19 +3,21 @@
  *   cc embed.c $(pkg-config --cflags --libs groupy) -o embed
  *   ./embed alice                   # creates a group, prints its address
  *   ./embed bob 127.0.0.1:PORT      # joins it
+ *   ./embed --expect 3 carol 127.0.0.1:PORT
  *
  * Each member multicasts one greeting.  The application state is the list
  * of greetings so far: a member that joins late receives it (get-state /
  * set-state), then the greetings that follow, in the group's total order.
- * Once the list holds `expect` greetings (default 2) a member prints it,
- * leaves the group cleanly and exits. */
+ * Once the list holds --expect greetings (default 2) a member prints it,
+ * leaves the group cleanly and exits.  examples/embed.py is the same
+ * program in Python; the two run in one group. */
 #include <groupy.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 static GMainLoop *loop;
-static guint expect = 2;
+static int expect = 2;
 static GString *greetings; /* the application state: one greeting a line */
 
 static guint
@@ -29,14 +31,30 @@ count (void)
 }
 
 static void
-on_delivered (GrpGroup *group, guint64 seq, const char *from, guint64 ctr, GBytes *payload, gpointer data)
+on_delivered (GrpGroup *group, guint64 seq, const char *from, guint64 ctr, GBytes *payload,
+              gpointer data)
 {
   gsize len;
   const char *text = g_bytes_get_data (payload, &len);
 
+  printf ("#%" G_GUINT64_FORMAT " %s: %.*s\n", seq, from, (int) len, text);
+  fflush (stdout);
   g_string_append_printf (greetings, "%.*s\n", (int) len, text);
-  if (count () == expect)
+  if (count () == (guint) expect)
     g_main_loop_quit (loop);
+}
+
+static void
+on_view_changed (GrpGroup *group, guint64 view_id, guint64 seq, GStrv members, GStrv joined,
+                 GStrv left, gpointer data)
+{
+  g_autofree char *all = g_strjoinv (" ", members);
+  g_autofree char *in = g_strjoinv (" ", joined);
+  g_autofree char *out = g_strjoinv (" ", left);
+
+  printf ("#%" G_GUINT64_FORMAT " view %" G_GUINT64_FORMAT ": %s (joined: %s; left: %s)\n",
+          seq, view_id, all, *in ? in : "-", *out ? out : "-");
+  fflush (stdout);
 }
 
 static GBytes *
@@ -51,6 +69,7 @@ set_state (GrpGroup *group, guint64 seq, GBytes *state, gpointer data)
   gsize len;
   const char *text = g_bytes_get_data (state, &len);
 
+  printf ("state as of #%" G_GUINT64_FORMAT "\n", seq);
   g_string_truncate (greetings, 0);
   g_string_append_len (greetings, text, (gssize) len);
 }
@@ -63,7 +82,7 @@ greet (GrpGroup *group)
   g_autoptr(GError) error = NULL;
 
   if (grp_group_multicast (group, payload, &error) == 0)
-    fprintf (stderr, "embed: %s\n", error->message);
+    g_printerr ("embed: %s\n", error->message);
 }
 
 static void
@@ -73,7 +92,7 @@ joined (GObject *source, GAsyncResult *res, gpointer data)
 
   if (!grp_group_join_finish (GRP_GROUP (source), res, &error))
     {
-      fprintf (stderr, "embed: %s\n", error->message);
+      g_printerr ("embed: %s\n", error->message);
       exit (2);
     }
   greet (GRP_GROUP (source));
@@ -88,24 +107,40 @@ left (GObject *source, GAsyncResult *res, gpointer data)
 int
 main (int argc, char **argv)
 {
+  const GOptionEntry entries[] = {
+    { "expect", 'e', 0, G_OPTION_ARG_INT, &expect,
+      "Leave once N greetings are known (default 2)", "N" },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context = g_option_context_new ("NAME [HOST:PORT]");
   g_autoptr(GrpGroup) group = NULL;
   g_autoptr(GError) error = NULL;
 
-  if (argc < 2)
+  g_option_context_set_summary (context,
+    "Create a group as NAME, or join the group of the member at HOST:PORT;\n"
+    "multicast one greeting, print the greetings, and leave.");
+  g_option_context_add_main_entries (context, entries, NULL);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
     {
-      fprintf (stderr, "usage: embed NAME [HOST:PORT [EXPECT]]\n");
+      g_printerr ("embed: %s (see embed --help)\n", error->message);
       return 2;
     }
-  if (argc > 3)
-    expect = (guint) atoi (argv[3]);
+  if (argc < 2 || argc > 3 || argv[1][0] == '\0' || expect < 1)
+    {
+      g_printerr ("embed: give a NAME, HOST:PORT to join, --expect 1 or more "
+                  "(see embed --help)\n");
+      return 2;
+    }
   loop = g_main_loop_new (NULL, FALSE);
   greetings = g_string_new (NULL);
   group = grp_group_new (argv[1]);
-  grp_group_set_state_funcs (group, get_state, set_state, NULL, NULL);
+  grp_group_set_get_state_func (group, get_state, NULL, NULL);
+  grp_group_set_set_state_func (group, set_state, NULL, NULL);
   g_signal_connect (group, "delivered", G_CALLBACK (on_delivered), NULL);
+  g_signal_connect (group, "view-changed", G_CALLBACK (on_view_changed), NULL);
   if (!grp_group_listen (group, NULL, NULL, &error))
     {
-      fprintf (stderr, "embed: %s\n", error->message);
+      g_printerr ("embed: %s\n", error->message);
       return 2;
     }
   printf ("%s listening on %s\n", argv[1], grp_group_get_address (group));
@@ -116,7 +151,7 @@ main (int argc, char **argv)
     greet (group);
   else
     {
-      fprintf (stderr, "embed: %s\n", error->message);
+      g_printerr ("embed: %s\n", error->message);
       return 2;
     }
   g_main_loop_run (loop);

@@ -10,6 +10,8 @@ top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$top"
 
 packages=(meson ninja-build pkg-config gcc libglib2.0-dev libjson-glib-dev iproute2
+          # libgroupy's introspection data, reference and Python example
+          gobject-introspection libgirepository1.0-dev gir1.2-glib-2.0 python3-gi gi-docgen
           # the window, its data files, and the GUI tests under Xvfb
           libgtk-4-dev desktop-file-utils appstream xvfb xauth xdotool imagemagick
           # what GTK needs at run time to start without a warning
@@ -29,6 +31,6 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 if [ ! -f build/build.ninja ]; then
-  meson setup build -Dwerror=true
+  meson setup build -Dwerror=true -Ddocs=true
 fi
 meson compile -C build

@@ -198,7 +198,8 @@ on_delivered (GrpGroup *g, guint64 seq, const char *from, guint64 ctr, GBytes *p
 }
 
 static void
-on_view (GrpGroup *g, guint64 id, guint64 seq, GStrv names, gpointer data)
+on_view (GrpGroup *g, guint64 id, guint64 seq, GStrv names, GStrv joined, GStrv left,
+         gpointer data)
 {
   Member *m = data;
   guint n = g_strv_length (names);
@@ -349,7 +350,8 @@ bench_member_main (const char *name, const char *contact, guint want, gsize size
   bench_hist_init (&m.hist);
   grp_group_set_delivered_func (m.group, on_delivered, &m, NULL);
   g_signal_connect (m.group, "view-changed", G_CALLBACK (on_view), &m);
-  grp_group_set_state_funcs (m.group, get_state, set_state, &m, NULL);
+  grp_group_set_get_state_func (m.group, get_state, &m, NULL);
+  grp_group_set_set_state_func (m.group, set_state, &m, NULL);
   if (!grp_group_listen (m.group, NULL, NULL, &error))
     {
       fprintf (stderr, "member: %s\n", error->message);

@@ -17,6 +17,13 @@
  * delivered positions after its last view that the group filled otherwise;
  * only those are exempt.
  *
+ * Every log is read to its end before anything is judged: whether a
+ * delivery is exempt depends on how its member's log ends, so judging while
+ * reading made the verdict depend on the order of the arguments.  The
+ * judgement then walks the incarnations in one order (log path, then
+ * incarnation) and the positions in sequence order, so the same logs give
+ * the same verdict, and the same first violation, in any order.
+ *
  * Exit status: 0 when everything holds, 1 with the first violation, 2 when a
  * log cannot be read.
  */
@@ -26,35 +33,39 @@
 
 typedef enum { END_RUNNING, END_EXIT, END_CRASH, END_EXCLUDED } End;
 
+/* One position as one incarnation delivered it. */
+typedef struct {
+  guint64 seq;
+  gboolean view;
+  char *what;              /* "view 3 [a,b]" or "b#12 change 7" */
+  char *key;               /* data: "b#12" (the multicast); view: NULL */
+  guint8 color[3];
+} Entry;
+
 typedef struct {
   char *log;
   char *name;
   guint index;             /* incarnation number within its log */
   gboolean safe;
-  guint64 first;           /* first position, 0 before any */
-  guint64 last;
-  guint64 last_view;
   guint64 state_seq;       /* the state's position: the first to deliver */
-  guint64 last_data;       /* last data position delivered */
+  guint64 last_view;
   End end;
+  GArray *entries;         /* Entry, in the order delivered */
   GArray *sends;           /* K */
-  guint8 color[3];
 } Inc;
 
+/* A delivery at a position, and who made it. */
 typedef struct {
-  gboolean view;
-  char *what;              /* "view 3 [a,b]" or "b#12 change 7" */
-  guint8 color[3];
-  Inc *witness;
-} Pos;
+  Inc *inc;
+  const Entry *entry;
+} Witness;
 
 typedef struct {
-  GHashTable *positions;   /* seq -> Pos* */
-  GHashTable *origins;     /* "name#K" -> seq */
   GPtrArray *incs;
+  gboolean same_end;
   char *violation;
   guint checked;
-  gboolean same_end;
+  guint n_positions;
 } Checker;
 
 static void G_GNUC_PRINTF (2, 3)
@@ -69,8 +80,9 @@ violate (Checker *c, const char *fmt, ...)
   va_end (ap);
 }
 
+/* Only meaningful once the incarnation's log has been read to its end. */
 static gboolean
-exempt (Inc *inc, guint64 seq)
+exempt (const Inc *inc, guint64 seq)
 {
   return !inc->safe && inc->end != END_EXIT && inc->end != END_RUNNING && seq > inc->last_view;
 }
@@ -91,57 +103,12 @@ read_color (JsonObject *o, guint8 *rgb)
 }
 
 static void
-position (Checker *c, Inc *inc, guint64 seq, gboolean view, char *what, const guint8 *rgb)
+entry_clear (gpointer data)
 {
-  Pos *p;
+  Entry *e = data;
 
-  if (inc->first == 0)
-    {
-      if (inc->state_seq != 0 && seq != inc->state_seq)
-        violate (c, "%s (%s) took the state as of %" G_GUINT64_FORMAT " but delivers from %" G_GUINT64_FORMAT,
-                 inc->name, inc->log, inc->state_seq, seq);
-      inc->first = seq;
-    }
-  else if (seq != inc->last + 1)
-    violate (c, "%s (%s) delivers position %" G_GUINT64_FORMAT " after %" G_GUINT64_FORMAT " (gap or repeat)",
-             inc->name, inc->log, seq, inc->last);
-  inc->last = seq;
-  memcpy (inc->color, rgb, 3);
-  c->checked++;
-  p = g_hash_table_lookup (c->positions, &seq);
-  if (p == NULL)
-    {
-      p = g_new0 (Pos, 1);
-      p->view = view;
-      p->what = what;
-      memcpy (p->color, rgb, 3);
-      p->witness = inc;
-      g_hash_table_insert (c->positions, g_memdup2 (&seq, sizeof seq), p);
-      return;
-    }
-  if (p->view == view && g_str_equal (p->what, what) && memcmp (p->color, rgb, 3) == 0)
-    {
-      g_free (what);
-      return;
-    }
-  if (exempt (inc, seq))
-    {
-      g_free (what);
-      return;
-    }
-  if (exempt (p->witness, seq))
-    {
-      g_free (p->what);
-      p->what = what;
-      p->view = view;
-      memcpy (p->color, rgb, 3);
-      p->witness = inc;
-      return;
-    }
-  violate (c, "position %" G_GUINT64_FORMAT ": %s has %s, color (%u,%u,%u); %s has %s, color (%u,%u,%u)",
-           seq, p->witness->name, p->what, p->color[0], p->color[1], p->color[2],
-           inc->name, what, rgb[0], rgb[1], rgb[2]);
-  g_free (what);
+  g_free (e->what);
+  g_free (e->key);
 }
 
 static Inc *
@@ -153,11 +120,40 @@ new_inc (Checker *c, const char *log, const char *name, guint index, gboolean sa
   inc->name = g_strdup (name);
   inc->index = index;
   inc->safe = safe;
+  inc->entries = g_array_new (FALSE, FALSE, sizeof (Entry));
+  g_array_set_clear_func (inc->entries, entry_clear);
   inc->sends = g_array_new (FALSE, FALSE, sizeof (guint64));
   g_ptr_array_add (c->incs, inc);
   return inc;
 }
 
+static void
+inc_free (gpointer data)
+{
+  Inc *inc = data;
+
+  g_free (inc->log);
+  g_free (inc->name);
+  g_array_unref (inc->entries);
+  g_array_unref (inc->sends);
+  g_free (inc);
+}
+
+static char *
+describe_view (JsonObject *o)
+{
+  JsonArray *m = json_object_get_array_member (o, "members");
+  GString *s = g_string_new (NULL);
+
+  g_string_printf (s, "view %" G_GINT64_FORMAT " [",
+                   json_object_get_int_member_with_default (o, "view", 0));
+  for (guint k = 0; m != NULL && k < json_array_get_length (m); k++)
+    g_string_append_printf (s, "%s%s", k ? "," : "", json_array_get_string_element (m, k));
+  g_string_append_c (s, ']');
+  return g_string_free (s, FALSE);
+}
+
+/* Reads one log into incarnations; judges nothing. */
 static gboolean
 read_log (Checker *c, const char *path, GError **error)
 {
@@ -173,7 +169,7 @@ read_log (Checker *c, const char *path, GError **error)
   if (!g_file_get_contents (path, &text, &len, error))
     return FALSE;
   lines = g_strsplit (text, "\n", -1);
-  for (guint i = 0; lines[i] != NULL && c->violation == NULL; i++)
+  for (guint i = 0; lines[i] != NULL; i++)
     {
       JsonObject *o;
       const char *ev;
@@ -189,7 +185,8 @@ read_log (Checker *c, const char *path, GError **error)
            * line; anything else is not our log. */
           if (last_line)
             break;
-          g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "%s:%u: not a JSON object", path, i + 1);
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                       "%s:%u: not a JSON object", path, i + 1);
           return FALSE;
         }
       o = json_node_get_object (json_parser_get_root (parser));
@@ -198,7 +195,8 @@ read_log (Checker *c, const char *path, GError **error)
         {
           g_free (name);
           name = g_strdup (json_object_get_string_member_with_default (o, "name", "?"));
-          safe = g_strcmp0 (json_object_get_string_member_with_default (o, "delivery", ""), "safe") == 0;
+          safe = g_strcmp0 (json_object_get_string_member_with_default (o, "delivery", ""),
+                            "safe") == 0;
           continue;
         }
       if (inc == NULL || inc->end != END_RUNNING)
@@ -211,75 +209,49 @@ read_log (Checker *c, const char *path, GError **error)
         }
       if (g_str_equal (ev, "view") || g_str_equal (ev, "deliver"))
         {
-          guint64 seq = (guint64) json_object_get_int_member_with_default (o, "seq", 0);
-          guint8 rgb[3];
-          char *what;
+          Entry e = { 0 };
 
-          if (seq == 0 || !read_color (o, rgb))
+          e.seq = (guint64) json_object_get_int_member_with_default (o, "seq", 0);
+          if (e.seq == 0 || !read_color (o, e.color))
             {
               g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
                            "%s:%u: a %s event needs seq and color", path, i + 1, ev);
               return FALSE;
             }
-          if (g_str_equal (ev, "view"))
+          e.view = g_str_equal (ev, "view");
+          if (e.view)
             {
-              JsonArray *m = json_object_get_array_member (o, "members");
-              g_autoptr(GString) s = g_string_new (NULL);
-
-              g_string_printf (s, "view %" G_GINT64_FORMAT " [", json_object_get_int_member_with_default (o, "view", 0));
-              for (guint k = 0; m != NULL && k < json_array_get_length (m); k++)
-                g_string_append_printf (s, "%s%s", k ? "," : "", json_array_get_string_element (m, k));
-              g_string_append_c (s, ']');
-              what = g_string_free (g_steal_pointer (&s), FALSE);
-              inc->last_view = seq;
-              position (c, inc, seq, TRUE, what, rgb);
+              e.what = describe_view (o);
+              inc->last_view = e.seq;
             }
           else
             {
               const char *from = json_object_get_string_member_with_default (o, "from", "?");
               guint64 k = (guint64) json_object_get_int_member_with_default (o, "id", 0);
-              char *key = g_strdup_printf ("%s#%" G_GUINT64_FORMAT, from, k);
-              guint64 *known = g_hash_table_lookup (c->origins, key);
 
-              inc->last_data = seq;
-              what = g_strdup_printf ("%s change %" G_GINT64_FORMAT, key,
-                                      json_object_get_int_member_with_default (o, "change", 0));
-              position (c, inc, seq, FALSE, what, rgb);
-              if (known == NULL)
-                g_hash_table_insert (c->origins, key, g_memdup2 (&seq, sizeof seq));
-              else
-                {
-                  if (*known != seq && !exempt (inc, seq))
-                    {
-                      Pos *p = g_hash_table_lookup (c->positions, known);
-
-                      if (p != NULL && !p->view && g_str_has_prefix (p->what, key) &&
-                          p->what[strlen (key)] == ' ' && !exempt (p->witness, *known))
-                        violate (c, "multicast %s delivered at positions %" G_GUINT64_FORMAT " and %" G_GUINT64_FORMAT,
-                                 key, *known, seq);
-                    }
-                  g_free (key);
-                }
+              e.key = g_strdup_printf ("%s#%" G_GUINT64_FORMAT, from, k);
+              e.what = g_strdup_printf ("%s change %" G_GINT64_FORMAT, e.key,
+                                        json_object_get_int_member_with_default (o, "change", 0));
             }
+          g_array_append_val (inc->entries, e);
         }
       else if (g_str_equal (ev, "state"))
         {
-          guint64 seq = (guint64) json_object_get_int_member_with_default (o, "seq", 0);
           guint8 rgb[3];
 
           if (!read_color (o, rgb))
             {
-              g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "%s:%u: state without color", path, i + 1);
+              g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                           "%s:%u: state without color", path, i + 1);
               return FALSE;
             }
-          if (inc->first != 0)
+          if (inc->entries->len > 0)
             {
               /* A state after deliveries starts a new incarnation. */
               inc->end = END_EXCLUDED;
               inc = new_inc (c, path, name, index++, safe);
             }
-          inc->state_seq = seq;
-          memcpy (inc->color, rgb, 3);
+          inc->state_seq = (guint64) json_object_get_int_member_with_default (o, "seq", 0);
         }
       else if (g_str_equal (ev, "send"))
         {
@@ -299,17 +271,173 @@ read_log (Checker *c, const char *path, GError **error)
   return TRUE;
 }
 
+static int
+compare_incs (gconstpointer a, gconstpointer b)
+{
+  const Inc *x = *(Inc *const *) a;
+  const Inc *y = *(Inc *const *) b;
+  int r = strcmp (x->log, y->log);
+
+  return r != 0 ? r : (x->index > y->index) - (x->index < y->index);
+}
+
+static guint64
+first_seq (const Inc *inc)
+{
+  return inc->entries->len ? g_array_index (inc->entries, Entry, 0).seq : 0;
+}
+
+static guint64
+last_seq (const Inc *inc)
+{
+  return inc->entries->len ? g_array_index (inc->entries, Entry, inc->entries->len - 1).seq : 0;
+}
+
+/* Last data position delivered, 0 if none. */
+static guint64
+last_data (const Inc *inc)
+{
+  for (guint i = inc->entries->len; i > 0; i--)
+    {
+      const Entry *e = &g_array_index (inc->entries, Entry, i - 1);
+
+      if (!e->view)
+        return e->seq;
+    }
+  return 0;
+}
+
+static const guint8 *
+end_color (const Inc *inc)
+{
+  static const guint8 black[3];
+
+  return inc->entries->len ? g_array_index (inc->entries, Entry, inc->entries->len - 1).color
+                           : black;
+}
+
+/* Each incarnation delivers one position after the other, from its state's. */
+static void
+check_sequences (Checker *c)
+{
+  for (guint i = 0; i < c->incs->len && !c->violation; i++)
+    {
+      const Inc *inc = g_ptr_array_index (c->incs, i);
+
+      for (guint k = 0; k < inc->entries->len && !c->violation; k++)
+        {
+          const Entry *e = &g_array_index (inc->entries, Entry, k);
+
+          if (k == 0 && inc->state_seq != 0 && e->seq != inc->state_seq)
+            violate (c, "%s (%s) took the state as of %" G_GUINT64_FORMAT
+                     " but delivers from %" G_GUINT64_FORMAT,
+                     inc->name, inc->log, inc->state_seq, e->seq);
+          else if (k > 0 && e->seq != g_array_index (inc->entries, Entry, k - 1).seq + 1)
+            violate (c, "%s (%s) delivers position %" G_GUINT64_FORMAT " after %" G_GUINT64_FORMAT
+                     " (gap or repeat)", inc->name, inc->log, e->seq,
+                     g_array_index (inc->entries, Entry, k - 1).seq);
+        }
+    }
+}
+
+static gboolean
+same_entry (const Entry *a, const Entry *b)
+{
+  return a->view == b->view && g_str_equal (a->what, b->what) &&
+         memcmp (a->color, b->color, 3) == 0;
+}
+
+static int
+compare_seqs (gconstpointer a, gconstpointer b)
+{
+  guint64 x = *(const guint64 *) a, y = *(const guint64 *) b;
+
+  return (x > y) - (x < y);
+}
+
+/* Every position: the deliveries that are not exempt agree, and a multicast
+ * that the group agreed on sits at one position only.  `agreed` maps each
+ * multicast ("b#12") to the position the group delivered it at. */
+static void
+check_positions (Checker *c, GHashTable *agreed, GHashTable *delivered)
+{
+  g_autoptr(GHashTable) positions = g_hash_table_new_full (g_int64_hash, g_int64_equal, NULL,
+                                                           (GDestroyNotify) g_array_unref);
+  g_autoptr(GArray) seqs = g_array_new (FALSE, FALSE, sizeof (guint64));
+
+  for (guint i = 0; i < c->incs->len; i++)
+    {
+      Inc *inc = g_ptr_array_index (c->incs, i);
+
+      for (guint k = 0; k < inc->entries->len; k++)
+        {
+          Entry *e = &g_array_index (inc->entries, Entry, k);
+          Witness w = { inc, e };
+          GArray *at = g_hash_table_lookup (positions, &e->seq);
+
+          if (at == NULL)
+            {
+              at = g_array_new (FALSE, FALSE, sizeof (Witness));
+              g_hash_table_insert (positions, &e->seq, at);
+              g_array_append_val (seqs, e->seq);
+            }
+          g_array_append_val (at, w);
+          if (e->key != NULL)
+            g_hash_table_add (delivered, e->key);
+          c->checked++;
+        }
+    }
+  c->n_positions = seqs->len;
+  g_array_sort (seqs, compare_seqs);
+  for (guint s = 0; s < seqs->len && !c->violation; s++)
+    {
+      guint64 seq = g_array_index (seqs, guint64, s);
+      GArray *at = g_hash_table_lookup (positions, &seq);
+      const Witness *ref = NULL;
+
+      for (guint k = 0; k < at->len && !c->violation; k++)
+        {
+          const Witness *w = &g_array_index (at, Witness, k);
+
+          if (exempt (w->inc, seq))
+            continue;
+          if (ref == NULL)
+            ref = w;
+          else if (!same_entry (ref->entry, w->entry))
+            violate (c, "position %" G_GUINT64_FORMAT ": %s has %s, color (%u,%u,%u); "
+                     "%s has %s, color (%u,%u,%u)", seq,
+                     ref->inc->name, ref->entry->what,
+                     ref->entry->color[0], ref->entry->color[1], ref->entry->color[2],
+                     w->inc->name, w->entry->what,
+                     w->entry->color[0], w->entry->color[1], w->entry->color[2]);
+        }
+      if (ref == NULL || ref->entry->key == NULL || c->violation)
+        continue;
+      if (g_hash_table_contains (agreed, ref->entry->key))
+        {
+          guint64 *first = g_hash_table_lookup (agreed, ref->entry->key);
+
+          violate (c, "multicast %s delivered at positions %" G_GUINT64_FORMAT
+                   " and %" G_GUINT64_FORMAT, ref->entry->key, *first, seq);
+        }
+      else
+        g_hash_table_insert (agreed, ref->entry->key, g_memdup2 (&seq, sizeof seq));
+    }
+}
+
 /* Did a and b end after the same change?  An incarnation that took the state
  * at S and delivered no change since ended after the last change before S. */
 static gboolean
 same_last_change (const Inc *a, const Inc *b)
 {
-  if (a->last_data == b->last_data)
+  guint64 la = last_data (a), lb = last_data (b);
+
+  if (la == lb)
     return TRUE;
-  if (a->last_data == 0 && a->state_seq != 0)
-    return b->last_data < a->state_seq;
-  if (b->last_data == 0 && b->state_seq != 0)
-    return a->last_data < b->state_seq;
+  if (la == 0 && a->state_seq != 0)
+    return lb < a->state_seq;
+  if (lb == 0 && b->state_seq != 0)
+    return la < b->state_seq;
   return FALSE;
 }
 
@@ -317,68 +445,47 @@ same_last_change (const Inc *a, const Inc *b)
  * by the group and by the sender itself (a worker leaves only once its own
  * changes are delivered). */
 static void
-check_survivors (Checker *c)
+check_survivors (Checker *c, GHashTable *agreed, GHashTable *delivered)
 {
-  Inc *ref = NULL;
+  const Inc *ref = NULL;
 
   for (guint i = 0; i < c->incs->len && !c->violation; i++)
     {
-      Inc *inc = g_ptr_array_index (c->incs, i);
+      const Inc *inc = g_ptr_array_index (c->incs, i);
 
       if (inc->end != END_EXIT)
         continue;
-      for (guint k = 0; k < inc->sends->len; k++)
+      for (guint k = 0; k < inc->sends->len && !c->violation; k++)
         {
           g_autofree char *key = g_strdup_printf ("%s#%" G_GUINT64_FORMAT, inc->name,
                                                   g_array_index (inc->sends, guint64, k));
-          guint64 *seq = g_hash_table_lookup (c->origins, key);
+          guint64 *seq = g_hash_table_lookup (agreed, key);
 
-          if (seq == NULL)
-            {
-              violate (c, "multicast %s of %s, which lived to the end, was never delivered", key, inc->name);
-              return;
-            }
-          if (*seq < inc->first || *seq > inc->last)
-            {
-              violate (c, "%s lived to the end but did not deliver its own multicast %s (position %"
-                       G_GUINT64_FORMAT ")", inc->name, key, *seq);
-              return;
-            }
+          if (seq == NULL && !g_hash_table_contains (delivered, key))
+            violate (c, "multicast %s of %s, which lived to the end, was never delivered",
+                     key, inc->name);
+          else if (seq == NULL || *seq < first_seq (inc) || *seq > last_seq (inc))
+            violate (c, "%s lived to the end but did not deliver its own multicast %s", inc->name,
+                     key);
         }
       if (ref == NULL)
         ref = inc;
-      else if (c->same_end && (!same_last_change (ref, inc) || memcmp (ref->color, inc->color, 3) != 0))
+      else if (c->same_end && !c->violation &&
+               (!same_last_change (ref, inc) || memcmp (end_color (ref), end_color (inc), 3) != 0))
         violate (c, "members that lived to the end did not finish together: %s's last change at %"
                  G_GUINT64_FORMAT " with (%u,%u,%u), %s's at %" G_GUINT64_FORMAT " with (%u,%u,%u)",
-                 ref->name, ref->last_data, ref->color[0], ref->color[1], ref->color[2],
-                 inc->name, inc->last_data, inc->color[0], inc->color[1], inc->color[2]);
+                 ref->name, last_data (ref), end_color (ref)[0], end_color (ref)[1],
+                 end_color (ref)[2], inc->name, last_data (inc), end_color (inc)[0],
+                 end_color (inc)[1], end_color (inc)[2]);
     }
-}
-
-static void
-pos_free (gpointer data)
-{
-  Pos *p = data;
-
-  g_free (p->what);
-  g_free (p);
-}
-
-static void
-inc_free (gpointer data)
-{
-  Inc *inc = data;
-
-  g_free (inc->log);
-  g_free (inc->name);
-  g_array_unref (inc->sends);
-  g_free (inc);
 }
 
 int
 main (int argc, char **argv)
 {
   Checker c = { 0 };
+  g_autoptr(GHashTable) agreed = NULL;
+  g_autoptr(GHashTable) delivered = NULL;
   guint crashes = 0, survivors = 0;
   int status;
 
@@ -402,20 +509,24 @@ main (int argc, char **argv)
       fprintf (stderr, "groupy-check: unknown option %s (see groupy-check --help)\n", argv[1]);
       return 2;
     }
-  c.positions = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, pos_free);
-  c.origins = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   c.incs = g_ptr_array_new_with_free_func (inc_free);
-  for (int i = 1; i < argc && c.violation == NULL; i++)
+  for (int i = 1; i < argc; i++)
     {
       g_autoptr(GError) error = NULL;
 
       if (!read_log (&c, argv[i], &error))
         {
           fprintf (stderr, "groupy-check: %s\n", error->message);
+          g_ptr_array_unref (c.incs);
           return 2;
         }
     }
-  check_survivors (&c);
+  g_ptr_array_sort (c.incs, compare_incs);
+  agreed = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
+  delivered = g_hash_table_new (g_str_hash, g_str_equal);
+  check_sequences (&c);
+  check_positions (&c, agreed, delivered);
+  check_survivors (&c, agreed, delivered);
   for (guint i = 0; i < c.incs->len; i++)
     {
       Inc *inc = g_ptr_array_index (c.incs, i);
@@ -430,14 +541,12 @@ main (int argc, char **argv)
     }
   else
     {
-      printf ("groupy-check: OK: %d logs, %u incarnations (%u crashed, %u to the end), %u deliveries checked, "
-              "%u positions\n", argc - 1, c.incs->len, crashes, survivors, c.checked,
-              g_hash_table_size (c.positions));
+      printf ("groupy-check: OK: %d logs, %u incarnations (%u crashed, %u to the end), "
+              "%u deliveries checked, %u positions\n", argc - 1, c.incs->len, crashes, survivors,
+              c.checked, c.n_positions);
       status = 0;
     }
   g_free (c.violation);
-  g_hash_table_unref (c.positions);
-  g_hash_table_unref (c.origins);
   g_ptr_array_unref (c.incs);
   return status;
 }

@@ -1,9 +1,12 @@
 /* grp-group.c: core + transport + clock on the GLib main loop. */
-#include "grp-group.h"
+#include "grp-group-private.h"
 
 #include "grp-core.h"
+#include "grp-enum-types.h"
 #include "grp-marshal.h"
 #include "grp-transport.h"
+
+#include <unistd.h>
 
 struct _GrpGroup {
   GObject parent_instance;
@@ -17,16 +20,24 @@ struct _GrpGroup {
   GrpId name_cache_id;        /* the last lookup in names (cleared on change) */
   const char *name_cache;
   GPtrArray *contacts;        /* addresses of the last view's members */
+  GArray *view_ids;           /* the ids of this incarnation's last view */
+  GPtrArray *view_names;      /* and their names; empty before its first view */
   GrpGetStateFunc get_state;
+  gpointer get_state_data;
+  GDestroyNotify get_state_destroy;
   GrpSetStateFunc set_state;
-  gpointer state_data;
-  GDestroyNotify state_destroy;
+  gpointer set_state_data;
+  GDestroyNotify set_state_destroy;
   GrpDeliveredFunc delivered_func;
   gpointer delivered_data;
   GDestroyNotify delivered_destroy;
   gboolean emit_delivered;    /* "delivered" has handlers (or no func is set) */
   GTask *join_task;
+  GSource *join_cancel_source; /* the caller's cancellable, on our context */
+  guint join_attempt;         /* counts probes, so a stale answer is ignored */
+  guint probe_timeout_id;
   GTask *leave_task;
+  GSource *leave_cancel_source;
   guint leave_timeout_id;
   gboolean rejoining;
   guint contact_index;
@@ -37,6 +48,15 @@ struct _GrpGroup {
 };
 
 G_DEFINE_FINAL_TYPE (GrpGroup, grp_group, G_TYPE_OBJECT)
+
+/**
+ * grp_group_error_quark:
+ *
+ * Gets the error domain of libgroupy, %GRP_GROUP_ERROR.
+ *
+ * Returns: the domain's quark
+ */
+G_DEFINE_QUARK (grp-group-error-quark, grp_group_error)
 
 enum {
   PROP_0,
@@ -61,6 +81,16 @@ static guint signals[N_SIGNALS];
 
 static void start_rejoin (GrpGroup *self);
 
+/**
+ * grp_role_to_string:
+ * @role: a role
+ *
+ * Names @role in one lower-case word, for logs and user interfaces:
+ * "none", "joining", "rejoining", "member", "leader", "alone", "left",
+ * "failed".
+ *
+ * Returns: the name, or "?" for a value that is not a role
+ */
 const char *
 grp_role_to_string (GrpRole role)
 {
@@ -69,6 +99,46 @@ grp_role_to_string (GrpRole role)
   };
 
   return role <= GRP_ROLE_FAILED ? names[role] : "?";
+}
+
+/* The core's and the transport's errors in the public domain; the message
+ * stays as written where the error arose.  `io_code` is what a GIO error
+ * other than cancellation means in the caller's context. */
+static GError *
+public_error (const GError *error, GrpGroupError io_code)
+{
+  GrpGroupError code = io_code;
+
+  if (error->domain == GRP_GROUP_ERROR || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return g_error_copy (error);
+  if (error->domain == GRP_CORE_ERROR)
+    switch ((GrpCoreError) error->code)
+      {
+      case GRP_CORE_ERROR_NAME_TAKEN:
+        code = GRP_GROUP_ERROR_NAME_TAKEN;
+        break;
+      case GRP_CORE_ERROR_JOIN_TIMEOUT:
+        code = GRP_GROUP_ERROR_JOIN_TIMEOUT;
+        break;
+      case GRP_CORE_ERROR_NOT_MEMBER:
+        code = GRP_GROUP_ERROR_NOT_MEMBER;
+        break;
+      case GRP_CORE_ERROR_BUSY:
+        code = GRP_GROUP_ERROR_BUSY;
+        break;
+      }
+  else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT))
+    code = GRP_GROUP_ERROR_INVALID_ADDRESS;
+  else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE))
+    code = GRP_GROUP_ERROR_ADDRESS_IN_USE;
+  return g_error_new_literal (GRP_GROUP_ERROR, code, error->message);
+}
+
+static void
+propagate_public (GError **dest, GError *error, GrpGroupError io_code)
+{
+  g_propagate_error (dest, public_error (error, io_code));
+  g_error_free (error);
 }
 
 static GrpId
@@ -80,6 +150,15 @@ new_id (void)
     id = ((guint64) g_random_int () << 32) | g_random_int ();
   while (id == 0);
   return id;
+}
+
+static void
+set_role (GrpGroup *self, GrpRole role)
+{
+  if (role == self->role)
+    return;
+  self->role = role;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ROLE]);
 }
 
 static void
@@ -99,8 +178,10 @@ update_role (GrpGroup *self)
       case GRP_STATUS_MEMBER:
         if (!grp_core_is_leader (self->core))
           role = GRP_ROLE_MEMBER;
+        else if (grp_core_get_view (self->core)->n_members == 1)
+          role = GRP_ROLE_ALONE;
         else
-          role = grp_core_get_view (self->core)->n_members == 1 ? GRP_ROLE_ALONE : GRP_ROLE_LEADER;
+          role = GRP_ROLE_LEADER;
         break;
       case GRP_STATUS_LEFT:
         role = GRP_ROLE_LEFT;
@@ -112,10 +193,7 @@ update_role (GrpGroup *self)
         role = GRP_ROLE_FAILED;
         break;
       }
-  if (role == self->role)
-    return;
-  self->role = role;
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ROLE]);
+  set_role (self, role);
 }
 
 static const char *
@@ -131,6 +209,76 @@ name_of (GrpGroup *self, GrpId id)
   return name ? name : "?";
 }
 
+/* ---- joins and failures ----------------------------------------------- */
+
+static void
+clear_join (GrpGroup *self)
+{
+  self->join_attempt++; /* an answer to a probe under way is stale now */
+  g_clear_handle_id (&self->probe_timeout_id, g_source_remove);
+  if (self->join_cancel_source != NULL)
+    g_source_destroy (self->join_cancel_source);
+  g_clear_pointer (&self->join_cancel_source, g_source_unref);
+}
+
+/* The join under way ends: TRUE on success, else with `error`. */
+static void
+complete_join (GrpGroup *self, const GError *error)
+{
+  GTask *task = g_steal_pointer (&self->join_task);
+
+  clear_join (self);
+  if (task == NULL)
+    return;
+  if (error)
+    g_task_return_error (task, g_error_copy (error));
+  else
+    g_task_return_boolean (task, TRUE);
+  g_object_unref (task);
+}
+
+/* Out of the group for good: the join, or a rejoin, failed. */
+static void
+fail (GrpGroup *self, const GError *error)
+{
+  set_role (self, GRP_ROLE_FAILED);
+  complete_join (self, error);
+  g_signal_emit (self, signals[SIGNAL_FAILED], 0, error);
+}
+
+static void
+complete_leave (GrpGroup *self, const GError *error)
+{
+  GTask *task = g_steal_pointer (&self->leave_task);
+
+  g_clear_handle_id (&self->leave_timeout_id, g_source_remove);
+  if (self->leave_cancel_source != NULL)
+    g_source_destroy (self->leave_cancel_source);
+  g_clear_pointer (&self->leave_cancel_source, g_source_unref);
+  if (task == NULL)
+    return;
+  if (self->core != NULL)
+    grp_core_flush (self->core);
+  grp_transport_flush_sync (self->transport);
+  if (error != NULL)
+    g_task_return_error (task, g_error_copy (error));
+  else
+    g_task_return_boolean (task, TRUE);
+  g_object_unref (task);
+}
+
+/* A GCancellable as a source of our own main context: its callback runs
+ * here, whatever thread cancels. */
+static GSource *
+watch_cancellable (GrpGroup *self, GCancellable *cancellable, GCancellableSourceFunc func)
+{
+  GSource *source = g_cancellable_source_new (cancellable);
+
+  g_source_set_callback (source, G_SOURCE_FUNC (func), self, NULL);
+  g_source_attach (source, g_main_context_get_thread_default ());
+  return source;
+}
+
 /* ---- core callbacks --------------------------------------------------- */
 
 static void
@@ -142,20 +290,64 @@ cb_send (GrpCore *core, GrpId to, const char *addr, GrpMsg *msg, gpointer data)
 }
 
 static void
-cb_deliver (GrpCore *core, guint64 seq, GrpId origin, guint64 ctr, GBytes *payload, gpointer data)
+cb_deliver (GrpCore *core, guint64 seq, GrpId origin, guint64 ctr, GBytes *payload,
+            gpointer data)
 {
   GrpGroup *self = data;
+  const char *from = name_of (self, origin);
 
   self->last_seq = seq;
   if (self->delivered_func != NULL)
-    self->delivered_func (self, seq, name_of (self, origin), ctr, payload, self->delivered_data);
+    self->delivered_func (self, seq, from, ctr, payload, self->delivered_data);
   if (self->emit_delivered)
-    g_signal_emit (self, signals[SIGNAL_DELIVERED], 0, seq, name_of (self, origin), ctr, payload);
+    g_signal_emit (self, signals[SIGNAL_DELIVERED], 0, seq, from, ctr, payload);
   if (!self->last_seq_dirty)
     {
       self->last_seq_dirty = TRUE;
       grp_transport_schedule_flush (self->transport); /* ends the turn: on_turn_end */
     }
+}
+
+static gboolean
+ids_contain (GArray *ids, GrpId id)
+{
+  for (guint i = 0; i < ids->len; i++)
+    if (g_array_index (ids, GrpId, i) == id)
+      return TRUE;
+  return FALSE;
+}
+
+/* Who joined and who left since this incarnation's previous view (as
+ * libcpg's configuration change tells).  Compared by incarnation, so a
+ * member that rejoined under its name both left and joined.  In the first
+ * view, the members admitted with this one joined. */
+static void
+view_diff (GrpGroup *self, const GrpView *view, GStrv *joined, GStrv *left)
+{
+  g_autoptr(GStrvBuilder) in = g_strv_builder_new ();
+  g_autoptr(GStrvBuilder) out = g_strv_builder_new ();
+  gboolean first = self->view_ids->len == 0;
+  GrpId me = grp_core_get_id (self->core);
+
+  for (guint i = 0; i < view->n_members; i++)
+    {
+      const GrpMember *m = &view->members[i];
+
+      if (first ? m->id == me || view->needs_state[i] : !ids_contain (self->view_ids, m->id))
+        g_strv_builder_add (in, m->name);
+    }
+  for (guint i = 0; i < self->view_ids->len; i++)
+    if (!grp_view_contains (view, g_array_index (self->view_ids, GrpId, i)))
+      g_strv_builder_add (out, g_ptr_array_index (self->view_names, i));
+  g_array_set_size (self->view_ids, 0);
+  g_ptr_array_set_size (self->view_names, 0);
+  for (guint i = 0; i < view->n_members; i++)
+    {
+      g_array_append_val (self->view_ids, view->members[i].id);
+      g_ptr_array_add (self->view_names, g_strdup (view->members[i].name));
+    }
+  *joined = g_strv_builder_end (in);
+  *left = g_strv_builder_end (out);
 }
 
 static void
@@ -164,6 +356,8 @@ cb_view (GrpCore *core, GrpView *view, gpointer data)
   GrpGroup *self = data;
   g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
   g_auto(GStrv) names = NULL;
+  g_auto(GStrv) joined = NULL;
+  g_auto(GStrv) left = NULL;
 
   g_ptr_array_set_size (self->contacts, 0);
   for (guint i = 0; i < view->n_members; i++)
@@ -177,10 +371,11 @@ cb_view (GrpCore *core, GrpView *view, gpointer data)
         g_ptr_array_add (self->contacts, g_strdup (m->addr));
     }
   names = g_strv_builder_end (builder);
+  view_diff (self, view, &joined, &left);
   self->last_seq = view->seq;
   self->last_seq_dirty = FALSE;
   update_role (self);
-  g_signal_emit (self, signals[SIGNAL_VIEW_CHANGED], 0, view->id, view->seq, names);
+  g_signal_emit (self, signals[SIGNAL_VIEW_CHANGED], 0, view->id, view->seq, names, joined, left);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_VIEW_ID]);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LAST_SEQ]);
 }
@@ -189,10 +384,11 @@ static GBytes *
 cb_get_state (GrpCore *core, gpointer data)
 {
   GrpGroup *self = data;
+  GBytes *state = NULL;
 
-  if (self->get_state == NULL)
-    return g_bytes_new (NULL, 0);
-  return self->get_state (self, self->state_data);
+  if (self->get_state != NULL)
+    state = self->get_state (self, self->get_state_data);
+  return state != NULL ? state : g_bytes_new (NULL, 0);
 }
 
 static void
@@ -201,36 +397,7 @@ cb_set_state (GrpCore *core, guint64 seq, GBytes *state, gpointer data)
   GrpGroup *self = data;
 
   if (self->set_state != NULL)
-    self->set_state (self, seq, state, self->state_data);
-}
-
-static void
-complete_join (GrpGroup *self, const GError *error)
-{
-  GTask *task = g_steal_pointer (&self->join_task);
-
-  if (task == NULL)
-    return;
-  if (error)
-    g_task_return_error (task, g_error_copy (error));
-  else
-    g_task_return_boolean (task, TRUE);
-  g_object_unref (task);
-}
-
-static void
-complete_leave (GrpGroup *self)
-{
-  GTask *task = g_steal_pointer (&self->leave_task);
-
-  g_clear_handle_id (&self->leave_timeout_id, g_source_remove);
-  if (task == NULL)
-    return;
-  if (self->core != NULL)
-    grp_core_flush (self->core);
-  grp_transport_flush_sync (self->transport);
-  g_task_return_boolean (task, TRUE);
-  g_object_unref (task);
+    self->set_state (self, seq, state, self->set_state_data);
 }
 
 static gboolean
@@ -260,18 +427,31 @@ cb_status (GrpCore *core, GrpStatus status, const GError *error, gpointer data)
           g_idle_add (rejoin_idle, self);
           break;
         }
-      complete_join (self, error);
-      g_signal_emit (self, signals[SIGNAL_FAILED], 0, error);
+      if (self->rejoining)
+        {
+          g_autoptr(GError) e = g_error_new (GRP_GROUP_ERROR, GRP_GROUP_ERROR_REJOIN_FAILED,
+                                             "Left out of the group, and no member admitted us "
+                                             "again: %s", error->message);
+
+          fail (self, e);
+        }
+      else
+        {
+          g_autoptr(GError) e = public_error (error, GRP_GROUP_ERROR_UNREACHABLE);
+
+          fail (self, e);
+        }
       break;
     case GRP_STATUS_EXCLUDED:
-      g_message ("%s: the group went on without us (stopped or cut off too long); rejoining", self->name);
+      g_message ("%s: the group went on without us (stopped or cut off too long); rejoining",
+                 self->name);
       g_signal_emit (self, signals[SIGNAL_EXCLUDED], 0);
       self->rejoining = TRUE;
       self->contact_index = 0;
       g_idle_add (rejoin_idle, self); /* not from inside the core's call */
       break;
     case GRP_STATUS_LEFT:
-      complete_leave (self);
+      complete_leave (self, NULL);
       break;
     default:
       break;
@@ -361,6 +541,8 @@ new_core (GrpGroup *self)
   GrpMember me = { new_id (), self->name, (char *) grp_transport_get_address (self->transport) };
 
   g_clear_pointer (&self->core, grp_core_free);
+  g_array_set_size (self->view_ids, 0); /* a new incarnation: no previous view */
+  g_ptr_array_set_size (self->view_names, 0);
   grp_transport_set_self (self->transport, me.id, me.name);
   self->core = grp_core_new (&self->cfg, &me, &callbacks, self);
   if (self->tick_id == 0)
@@ -369,42 +551,140 @@ new_core (GrpGroup *self)
 
 /* ---- public ----------------------------------------------------------- */
 
+/**
+ * grp_group_new:
+ * @name: the member's name, unique in its group
+ *
+ * Makes a member that is in no group yet: set it up, listen
+ * ([method@Groupy.Group.listen]), then create a group
+ * ([method@Groupy.Group.create]) or join one
+ * ([method@Groupy.Group.join_async]).
+ *
+ * Returns: (transfer full): the new member
+ */
 GrpGroup *
 grp_group_new (const char *name)
 {
+  g_return_val_if_fail (name != NULL && *name != '\0', NULL);
+
   return g_object_new (GRP_TYPE_GROUP, "name", name, NULL);
 }
 
+/**
+ * grp_group_set_safe_delivery:
+ * @self: a member not in a group yet
+ * @safe: %TRUE for safe (uniform) delivery
+ *
+ * Chooses when a message is delivered.  Agreed delivery (the default)
+ * delivers it as soon as its position is known; safe delivery waits until
+ * every member of the view holds it, so a member that crashes cannot have
+ * delivered a message that the others never deliver.
+ */
 void
 grp_group_set_safe_delivery (GrpGroup *self, gboolean safe)
 {
+  g_return_if_fail (GRP_IS_GROUP (self));
+  g_return_if_fail (self->core == NULL);
+
   self->cfg.delivery = safe ? GRP_DELIVERY_SAFE : GRP_DELIVERY_AGREED;
 }
 
+/**
+ * grp_group_set_timing:
+ * @self: a member not in a group yet
+ * @heartbeat_ms: interval between heartbeats, in milliseconds (default 100)
+ * @suspect_ms: silence after which a member is suspected, in milliseconds
+ *   (default 2000); more than @heartbeat_ms
+ *
+ * Sets failure detection.  A killed process is noticed at once (its host
+ * closes its connections); these times catch a member that is alive but
+ * silent (stopped, hung, cut off).  Every member of a group should use the
+ * same times.
+ */
 void
 grp_group_set_timing (GrpGroup *self, guint heartbeat_ms, guint suspect_ms)
 {
+  g_return_if_fail (GRP_IS_GROUP (self));
+  g_return_if_fail (self->core == NULL);
+  g_return_if_fail (heartbeat_ms > 0 && suspect_ms > heartbeat_ms);
+
   self->cfg.heartbeat_interval = (gint64) heartbeat_ms * 1000;
   self->cfg.suspect_timeout = (gint64) suspect_ms * 1000;
   self->cfg.retry_interval = MAX ((gint64) heartbeat_ms * 1000 / 2, 5000);
   self->cfg.join_timeout = MAX (self->cfg.join_timeout, 4 * self->cfg.suspect_timeout);
 }
 
+/**
+ * grp_group_set_get_state_func:
+ * @self: a member
+ * @func: (nullable) (scope notified) (closure user_data) (destroy destroy): the
+ *   function that returns the application state, or %NULL for an empty one
+ * @user_data: data for @func
+ * @destroy: (nullable): frees @user_data when @func is replaced or the
+ *   member is finalized
+ *
+ * Sets how this member gives the application state to a newcomer that it
+ * admits (see [callback@Groupy.GetStateFunc]).
+ */
 void
-grp_group_set_state_funcs (GrpGroup *self, GrpGetStateFunc get_state, GrpSetStateFunc set_state,
-                           gpointer user_data, GDestroyNotify destroy)
+grp_group_set_get_state_func (GrpGroup *self, GrpGetStateFunc func, gpointer user_data,
+                              GDestroyNotify destroy)
 {
-  if (self->state_destroy)
-    self->state_destroy (self->state_data);
-  self->get_state = get_state;
-  self->set_state = set_state;
-  self->state_data = user_data;
-  self->state_destroy = destroy;
+  g_return_if_fail (GRP_IS_GROUP (self));
+
+  if (self->get_state_destroy)
+    self->get_state_destroy (self->get_state_data);
+  self->get_state = func;
+  self->get_state_data = user_data;
+  self->get_state_destroy = destroy;
 }
 
+/**
+ * grp_group_set_set_state_func:
+ * @self: a member
+ * @func: (nullable) (scope notified) (closure user_data) (destroy destroy): the
+ *   function that takes the application state, or %NULL to ignore it
+ * @user_data: data for @func
+ * @destroy: (nullable): frees @user_data when @func is replaced or the
+ *   member is finalized
+ *
+ * Sets how this member takes the application state when it joins, or
+ * rejoins after it was left out (see [callback@Groupy.SetStateFunc]).
+ */
 void
-grp_group_set_delivered_func (GrpGroup *self, GrpDeliveredFunc func, gpointer user_data, GDestroyNotify destroy)
+grp_group_set_set_state_func (GrpGroup *self, GrpSetStateFunc func, gpointer user_data,
+                              GDestroyNotify destroy)
 {
+  g_return_if_fail (GRP_IS_GROUP (self));
+
+  if (self->set_state_destroy)
+    self->set_state_destroy (self->set_state_data);
+  self->set_state = func;
+  self->set_state_data = user_data;
+  self->set_state_destroy = destroy;
+}
+
+/**
+ * grp_group_set_delivered_func:
+ * @self: a member
+ * @func: (nullable) (scope notified) (closure user_data) (destroy destroy): called
+ *   for every delivery, or %NULL
+ * @user_data: data for @func
+ * @destroy: (nullable): frees @user_data when @func is replaced or the
+ *   member is finalized
+ *
+ * Sets a plain function called for every delivery, before
+ * [signal@Groupy.Group::delivered]: for programs that deliver hundreds of
+ * thousands of messages a second, where a signal emission per message
+ * shows.  While a function is set, the signal is emitted only when it has
+ * handlers.
+ */
+void
+grp_group_set_delivered_func (GrpGroup *self, GrpDeliveredFunc func, gpointer user_data,
+                              GDestroyNotify destroy)
+{
+  g_return_if_fail (GRP_IS_GROUP (self));
+
   if (self->delivered_destroy)
     self->delivered_destroy (self->delivered_data);
   self->delivered_func = func;
@@ -412,23 +692,78 @@ grp_group_set_delivered_func (GrpGroup *self, GrpDeliveredFunc func, gpointer us
   self->delivered_destroy = destroy;
 }
 
+/**
+ * grp_group_listen:
+ * @self: a member not in a group yet
+ * @listen: (nullable): where to listen, "HOST:PORT" with a numeric host
+ *   (port 0: any free port); %NULL for 127.0.0.1 and any free port
+ * @advertise: (nullable): the "HOST:PORT" other members should use to
+ *   reach this one; %NULL for the address bound
+ * @error: return location for a [error@Groupy.GroupError]:
+ *   %GRP_GROUP_ERROR_INVALID_ADDRESS or %GRP_GROUP_ERROR_ADDRESS_IN_USE
+ *
+ * Binds the member's listening socket.  [method@Groupy.Group.create] and
+ * [method@Groupy.Group.join_async] listen on 127.0.0.1 by themselves if
+ * this was not called.
+ *
+ * Returns: %TRUE if the member listens
+ */
 gboolean
 grp_group_listen (GrpGroup *self, const char *listen, const char *advertise, GError **error)
 {
-  return grp_transport_listen (self->transport, listen, advertise, error);
+  GError *local = NULL;
+
+  g_return_val_if_fail (GRP_IS_GROUP (self), FALSE);
+  g_return_val_if_fail (grp_transport_get_address (self->transport) == NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (grp_transport_listen (self->transport, listen, advertise, &local))
+    return TRUE;
+  propagate_public (error, local, GRP_GROUP_ERROR_INVALID_ADDRESS);
+  return FALSE;
 }
 
+/**
+ * grp_group_get_address:
+ * @self: a member
+ *
+ * Returns the address others reach this member at: the one to give to
+ * another member's [method@Groupy.Group.join_async].
+ *
+ * Returns: (nullable): "HOST:PORT", or %NULL before the member listens
+ */
 const char *
 grp_group_get_address (GrpGroup *self)
 {
+  g_return_val_if_fail (GRP_IS_GROUP (self), NULL);
+
   return grp_transport_get_address (self->transport);
 }
 
+static gboolean
+ensure_listening (GrpGroup *self, GError **error)
+{
+  return grp_transport_get_address (self->transport) != NULL ||
+         grp_group_listen (self, NULL, NULL, error);
+}
+
+/**
+ * grp_group_create:
+ * @self: a member not in a group yet
+ * @error: return location for a [error@Groupy.GroupError]
+ *
+ * Makes this member the first member, and leader, of a new group (view 1).
+ *
+ * Returns: %TRUE if the group was created
+ */
 gboolean
 grp_group_create (GrpGroup *self, GError **error)
 {
-  if (grp_transport_get_address (self->transport) == NULL &&
-      !grp_transport_listen (self->transport, NULL, NULL, error))
+  g_return_val_if_fail (GRP_IS_GROUP (self), FALSE);
+  g_return_val_if_fail (self->core == NULL && self->join_task == NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (!ensure_listening (self, error))
     return FALSE;
   new_core (self);
   grp_core_create (core_for_call (self), g_get_monotonic_time ());
@@ -436,68 +771,152 @@ grp_group_create (GrpGroup *self, GError **error)
   return TRUE;
 }
 
+/* A probe that has not answered in join_timeout: whoever listens there does
+ * not speak for a member (or is stopped). */
+static gboolean
+probe_timeout (gpointer data)
+{
+  GrpGroup *self = data;
+  g_autoptr(GError) error =
+    g_error_new (GRP_GROUP_ERROR, GRP_GROUP_ERROR_UNREACHABLE,
+                 "No member answered within %" G_GINT64_FORMAT " ms",
+                 self->cfg.join_timeout / 1000);
+
+  self->probe_timeout_id = 0;
+  self->join_attempt++;
+  if (self->rejoining)
+    start_rejoin (self);
+  else
+    fail (self, error);
+  return G_SOURCE_REMOVE;
+}
+
+typedef struct {
+  GrpGroup *self;
+  guint attempt;
+} Probe;
+
 static void
 probe_done (GObject *source, GAsyncResult *res, gpointer data)
 {
-  GrpGroup *self = data;
+  Probe *probe = data;
+  g_autoptr(GrpGroup) self = probe->self;
+  guint attempt = probe->attempt;
   g_autoptr(GError) error = NULL;
-  GrpId contact = grp_transport_probe_finish (self->transport, res, &error);
+  GrpId contact;
 
-  if (contact == 0)
+  g_free (probe);
+  contact = grp_transport_probe_finish (self->transport, res, &error);
+  if (attempt != self->join_attempt)
+    return; /* cancelled, timed out or disposed meanwhile */
+  g_clear_handle_id (&self->probe_timeout_id, g_source_remove);
+  if (contact != 0)
     {
-      if (self->rejoining && self->contact_index < self->contacts->len)
-        {
-          start_rejoin (self);
-          g_object_unref (self);
-          return;
-        }
-      if (self->rejoining)
-        {
-          g_autoptr(GError) e = g_error_new (GRP_CORE_ERROR, GRP_CORE_ERROR_JOIN_TIMEOUT,
-                                             "left out of the group, and no member could be reached to rejoin");
-
-          self->role = GRP_ROLE_FAILED;
-          g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ROLE]);
-          g_signal_emit (self, signals[SIGNAL_FAILED], 0, e);
-        }
-      complete_join (self, error);
-      g_object_unref (self);
+      grp_core_join (core_for_call (self), contact, NULL, g_get_monotonic_time ());
+      update_role (self);
       return;
     }
-  grp_core_join (core_for_call (self), contact, NULL, g_get_monotonic_time ());
-  update_role (self);
-  g_object_unref (self);
+  if (self->rejoining)
+    start_rejoin (self); /* the next contact, or the failure */
+  else
+    {
+      g_autoptr(GError) e = public_error (error, GRP_GROUP_ERROR_UNREACHABLE);
+
+      fail (self, e);
+    }
 }
 
 static void
 join_through (GrpGroup *self, const char *contact)
 {
+  Probe *probe = g_new (Probe, 1);
+
   new_core (self);
-  grp_transport_probe_async (self->transport, contact, self->cancel, probe_done, g_object_ref (self));
+  probe->self = g_object_ref (self);
+  probe->attempt = ++self->join_attempt;
+  g_clear_handle_id (&self->probe_timeout_id, g_source_remove);
+  self->probe_timeout_id = g_timeout_add ((guint) (self->cfg.join_timeout / 1000),
+                                          probe_timeout, self);
+  grp_transport_probe_async (self->transport, contact, self->cancel, probe_done, probe);
 }
 
+static gboolean
+join_cancelled (GCancellable *cancellable, gpointer data)
+{
+  GrpGroup *self = data;
+  g_autoptr(GError) error = g_error_new (G_IO_ERROR, G_IO_ERROR_CANCELLED, "Join cancelled");
+
+  if (self->join_task == NULL)
+    return G_SOURCE_REMOVE;
+  /* Cancellation is not a failure: no "failed", and the member may join
+   * again.  A contact that admitted us meanwhile sees us go as a crash. */
+  g_clear_pointer (&self->core, grp_core_free);
+  self->rejoining = FALSE;
+  set_role (self, GRP_ROLE_NONE);
+  complete_join (self, error);
+  return G_SOURCE_REMOVE;
+}
+
+/**
+ * grp_group_join_async:
+ * @self: a member not in a group yet
+ * @contact: "HOST:PORT" of any member of the group
+ * @cancellable: (nullable): cancels the join; it then fails with
+ *   %G_IO_ERROR_CANCELLED, and the member is in no group
+ * @callback: (scope async): called when the member holds the state, or the
+ *   join failed
+ * @user_data: data for @callback
+ *
+ * Joins a group through any of its members.  The join completes once the
+ * group has admitted this member and the state arrived (see
+ * [method@Groupy.Group.set_set_state_func]); call
+ * [method@Groupy.Group.join_finish] from @callback.
+ */
 void
 grp_group_join_async (GrpGroup *self, const char *contact, GCancellable *cancellable,
                       GAsyncReadyCallback callback, gpointer user_data)
 {
   g_autoptr(GError) error = NULL;
 
-  g_return_if_fail (self->join_task == NULL);
+  g_return_if_fail (GRP_IS_GROUP (self));
+  g_return_if_fail (contact != NULL);
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+  g_return_if_fail (self->core == NULL && self->join_task == NULL);
+
   self->join_task = g_task_new (self, cancellable, callback, user_data);
-  if (grp_transport_get_address (self->transport) == NULL &&
-      !grp_transport_listen (self->transport, NULL, NULL, &error))
+  g_task_set_source_tag (self->join_task, grp_group_join_async);
+  if (!ensure_listening (self, &error))
     {
-      complete_join (self, error);
+      fail (self, error);
       return;
     }
-  self->role = GRP_ROLE_JOINING;
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ROLE]);
+  if (cancellable != NULL)
+    self->join_cancel_source = watch_cancellable (self, cancellable, join_cancelled);
+  set_role (self, GRP_ROLE_JOINING);
   join_through (self, contact);
 }
 
+/**
+ * grp_group_join_finish:
+ * @self: a member
+ * @result: the result given to the callback of
+ *   [method@Groupy.Group.join_async]
+ * @error: return location for a [error@Groupy.GroupError]
+ *   (%GRP_GROUP_ERROR_UNREACHABLE, %GRP_GROUP_ERROR_NAME_TAKEN,
+ *   %GRP_GROUP_ERROR_JOIN_TIMEOUT, %GRP_GROUP_ERROR_INVALID_ADDRESS ...), or
+ *   %G_IO_ERROR_CANCELLED
+ *
+ * Finishes a join.
+ *
+ * Returns: %TRUE if this member is in the group and holds its state
+ */
 gboolean
 grp_group_join_finish (GrpGroup *self, GAsyncResult *result, GError **error)
 {
+  g_return_val_if_fail (GRP_IS_GROUP (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == grp_group_join_async, FALSE);
+
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
@@ -508,32 +927,52 @@ start_rejoin (GrpGroup *self)
 
   if (self->contact_index >= self->contacts->len)
     {
-      g_autoptr(GError) e = g_error_new (GRP_CORE_ERROR, GRP_CORE_ERROR_JOIN_TIMEOUT,
-                                         "left out of the group, and no member admitted us again");
+      g_autoptr(GError) e = g_error_new (GRP_GROUP_ERROR, GRP_GROUP_ERROR_REJOIN_FAILED,
+                                         "Left out of the group, and no member admitted us again");
 
-      self->role = GRP_ROLE_FAILED;
-      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ROLE]);
-      g_signal_emit (self, signals[SIGNAL_FAILED], 0, e);
+      fail (self, e);
       return;
     }
   contact = g_ptr_array_index (self->contacts, self->contact_index++);
-  self->role = GRP_ROLE_REJOINING;
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ROLE]);
+  set_role (self, GRP_ROLE_REJOINING);
   join_through (self, contact);
 }
 
+/**
+ * grp_group_multicast:
+ * @self: a member of a group
+ * @payload: the message
+ * @error: return location for a [error@Groupy.GroupError]:
+ *   %GRP_GROUP_ERROR_BUSY when [method@Groupy.Group.get_window] of this
+ *   member's multicasts are in flight (send again after some of them are
+ *   delivered), %GRP_GROUP_ERROR_NOT_MEMBER when it is in no group
+ *
+ * Multicasts @payload to the group: every member, this one included,
+ * delivers it at the same position of the total order.
+ *
+ * Returns: this member's counter for the message (from 1; the @ctr of
+ *   [signal@Groupy.Group::delivered]), or 0 with @error set
+ */
 guint64
 grp_group_multicast (GrpGroup *self, GBytes *payload, GError **error)
 {
+  GError *local = NULL;
   guint64 ctr;
+
+  g_return_val_if_fail (GRP_IS_GROUP (self), 0);
+  g_return_val_if_fail (payload != NULL, 0);
+  g_return_val_if_fail (error == NULL || *error == NULL, 0);
 
   if (self->core == NULL)
     {
-      g_set_error (error, GRP_CORE_ERROR, GRP_CORE_ERROR_NOT_MEMBER, "Not in a group: create or join one first");
+      g_set_error (error, GRP_GROUP_ERROR, GRP_GROUP_ERROR_NOT_MEMBER,
+                   "Not in a group: create or join one first");
       return 0;
     }
-  ctr = grp_core_multicast (core_for_call (self), payload, g_get_monotonic_time (), error);
+  ctr = grp_core_multicast (core_for_call (self), payload, g_get_monotonic_time (), &local);
   want_turn_end (self);
+  if (ctr == 0)
+    propagate_public (error, local, GRP_GROUP_ERROR_NOT_MEMBER);
   return ctr;
 }
 
@@ -543,99 +982,247 @@ leave_timeout (gpointer data)
   GrpGroup *self = data;
 
   self->leave_timeout_id = 0;
-  complete_leave (self);
+  complete_leave (self, NULL);
   return G_SOURCE_REMOVE;
 }
 
+static gboolean
+leave_cancelled (GCancellable *cancellable, gpointer data)
+{
+  GrpGroup *self = data;
+  g_autoptr(GError) error = g_error_new (G_IO_ERROR, G_IO_ERROR_CANCELLED, "Leave cancelled");
+
+  complete_leave (self, error);
+  return G_SOURCE_REMOVE;
+}
+
+/**
+ * grp_group_leave_async:
+ * @self: a member
+ * @cancellable: (nullable): stops waiting: the leave then finishes at once
+ *   with %G_IO_ERROR_CANCELLED (the goodbye is already on its way)
+ * @callback: (scope async): called once the group agreed on a view without
+ *   this member, or after the suspicion timeout
+ * @user_data: data for @callback
+ *
+ * Leaves the group cleanly, so the others see a goodbye rather than a
+ * crash.  The wait is bounded: a group that cannot agree on a view without
+ * this member does not keep a program from exiting.  A member in no group
+ * finishes at once.
+ */
 void
 grp_group_leave_async (GrpGroup *self, GCancellable *cancellable, GAsyncReadyCallback callback,
                        gpointer user_data)
 {
+  g_return_if_fail (GRP_IS_GROUP (self));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
   g_return_if_fail (self->leave_task == NULL);
+
   self->leave_task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (self->leave_task, grp_group_leave_async);
   if (self->core == NULL || grp_core_get_status (self->core) != GRP_STATUS_MEMBER)
     {
-      complete_leave (self);
+      complete_leave (self, NULL);
       return;
     }
-  /* Bounded: a group that cannot agree on a view without us must not keep
-   * a process from exiting. */
-  self->leave_timeout_id = g_timeout_add ((guint) (self->cfg.suspect_timeout / 1000), leave_timeout, self);
+  if (cancellable != NULL)
+    self->leave_cancel_source = watch_cancellable (self, cancellable, leave_cancelled);
+  self->leave_timeout_id = g_timeout_add ((guint) (self->cfg.suspect_timeout / 1000),
+                                          leave_timeout, self);
   grp_core_leave (core_for_call (self), g_get_monotonic_time ());
 }
 
+/**
+ * grp_group_leave_finish:
+ * @self: a member
+ * @result: the result given to the callback of
+ *   [method@Groupy.Group.leave_async]
+ * @error: return location for %G_IO_ERROR_CANCELLED
+ *
+ * Finishes a leave.
+ *
+ * Returns: %TRUE unless the leave was cancelled
+ */
 gboolean
 grp_group_leave_finish (GrpGroup *self, GAsyncResult *result, GError **error)
 {
+  g_return_val_if_fail (GRP_IS_GROUP (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == grp_group_leave_async, FALSE);
+
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
+/**
+ * grp_group_get_name:
+ * @self: a member
+ *
+ * Gets the member's name.
+ *
+ * Returns: the member's name ([property@Groupy.Group:name])
+ */
 const char *
 grp_group_get_name (GrpGroup *self)
 {
+  g_return_val_if_fail (GRP_IS_GROUP (self), NULL);
+
   return self->name;
 }
 
+/**
+ * grp_group_get_role:
+ * @self: a member
+ *
+ * Gets where the member stands in its group.
+ *
+ * Returns: where the member stands ([property@Groupy.Group:role])
+ */
 GrpRole
 grp_group_get_role (GrpGroup *self)
 {
+  g_return_val_if_fail (GRP_IS_GROUP (self), GRP_ROLE_NONE);
+
   return self->role;
 }
 
+/**
+ * grp_group_get_view_id:
+ * @self: a member
+ *
+ * Gets the id of the member's current view.
+ *
+ * Returns: the id of the member's current view
+ *   ([property@Groupy.Group:view-id]), 0 before its first
+ */
 guint64
 grp_group_get_view_id (GrpGroup *self)
 {
-  const GrpView *v = self->core ? grp_core_get_view (self->core) : NULL;
+  const GrpView *v;
 
+  g_return_val_if_fail (GRP_IS_GROUP (self), 0);
+
+  v = self->core ? grp_core_get_view (self->core) : NULL;
   return v ? v->id : 0;
 }
 
+/**
+ * grp_group_dup_members:
+ * @self: a member
+ *
+ * Lists the members of the current view.
+ *
+ * Returns: (transfer full): the names of the current view's members, the
+ *   leader first; empty before the first view
+ */
 GStrv
 grp_group_dup_members (GrpGroup *self)
 {
-  const GrpView *v = self->core ? grp_core_get_view (self->core) : NULL;
+  const GrpView *v;
   g_autoptr(GStrvBuilder) b = g_strv_builder_new ();
 
+  g_return_val_if_fail (GRP_IS_GROUP (self), NULL);
+
+  v = self->core ? grp_core_get_view (self->core) : NULL;
   for (guint i = 0; v != NULL && i < v->n_members; i++)
     g_strv_builder_add (b, v->members[i].name);
   return g_strv_builder_end (b);
 }
 
+/**
+ * grp_group_get_n_members:
+ * @self: a member
+ *
+ * Counts the members of the current view.
+ *
+ * Returns: how many members the current view has, 0 before the first view
+ */
 guint
 grp_group_get_n_members (GrpGroup *self)
 {
-  const GrpView *v = self->core ? grp_core_get_view (self->core) : NULL;
+  const GrpView *v;
 
+  g_return_val_if_fail (GRP_IS_GROUP (self), 0);
+
+  v = self->core ? grp_core_get_view (self->core) : NULL;
   return v ? v->n_members : 0;
 }
 
+/**
+ * grp_group_get_pending:
+ * @self: a member
+ *
+ * Counts this member's multicasts in flight.
+ *
+ * Returns: how many of this member's own multicasts are not delivered yet
+ */
 guint
 grp_group_get_pending (GrpGroup *self)
 {
+  g_return_val_if_fail (GRP_IS_GROUP (self), 0);
+
   return self->core ? grp_core_get_pending (self->core) : 0;
 }
 
+/**
+ * grp_group_get_window:
+ * @self: a member
+ *
+ * Flow control: beyond this many undelivered multicasts of its own
+ * ([method@Groupy.Group.get_pending]), [method@Groupy.Group.multicast] fails
+ * with %GRP_GROUP_ERROR_BUSY.  The group shares one window, so a member's
+ * share shrinks as the group grows.
+ *
+ * Returns: the member's window now
+ */
 guint
 grp_group_get_window (GrpGroup *self)
 {
+  g_return_val_if_fail (GRP_IS_GROUP (self), 0);
+
   return self->core ? grp_core_get_window (self->core) : self->cfg.window;
 }
 
+/**
+ * grp_group_get_last_seq:
+ * @self: a member
+ *
+ * Gets the position of the last delivery.
+ *
+ * Returns: the position of the last message or view this member delivered
+ *   ([property@Groupy.Group:last-seq])
+ */
 guint64
 grp_group_get_last_seq (GrpGroup *self)
 {
+  g_return_val_if_fail (GRP_IS_GROUP (self), 0);
+
   return self->last_seq;
 }
 
+/**
+ * grp_group_describe:
+ * @self: a member
+ *
+ * Describes the member's protocol state in one line, for logs.  The format
+ * is for people and may change.
+ *
+ * Returns: (transfer full): the line
+ */
 char *
 grp_group_describe (GrpGroup *self)
 {
-  return self->core ? grp_core_describe (self->core) : g_strdup_printf ("%s: not started", self->name);
+  g_return_val_if_fail (GRP_IS_GROUP (self), NULL);
+
+  if (self->core == NULL)
+    return g_strdup_printf ("%s: not started", self->name);
+  return grp_core_describe (self->core);
 }
 
 void
 grp_group_arm_crash (GrpGroup *self, guint frames, void (*func) (gpointer), gpointer user_data)
 {
+  g_return_if_fail (GRP_IS_GROUP (self));
+
   grp_transport_arm_crash (self->transport, frames, func, user_data);
 }
 
@@ -652,7 +1239,7 @@ grp_group_get_property (GObject *object, guint prop_id, GValue *value, GParamSpe
       g_value_set_string (value, self->name);
       break;
     case PROP_ROLE:
-      g_value_set_int (value, self->role);
+      g_value_set_enum (value, self->role);
       break;
     case PROP_VIEW_ID:
       g_value_set_uint64 (value, grp_group_get_view_id (self));
@@ -682,13 +1269,30 @@ grp_group_set_property (GObject *object, guint prop_id, const GValue *value, GPa
 }
 
 static void
+grp_group_constructed (GObject *object)
+{
+  GrpGroup *self = GRP_GROUP (object);
+
+  G_OBJECT_CLASS (grp_group_parent_class)->constructed (object);
+  if (self->name == NULL || *self->name == '\0')
+    {
+      g_free (self->name);
+      self->name = g_strdup_printf ("member-%d", (int) getpid ());
+    }
+}
+
+static void
 grp_group_dispose (GObject *object)
 {
   GrpGroup *self = GRP_GROUP (object);
 
   g_cancellable_cancel (self->cancel);
+  clear_join (self);
   g_clear_handle_id (&self->tick_id, g_source_remove);
   g_clear_handle_id (&self->leave_timeout_id, g_source_remove);
+  if (self->leave_cancel_source != NULL)
+    g_source_destroy (self->leave_cancel_source);
+  g_clear_pointer (&self->leave_cancel_source, g_source_unref);
   g_clear_pointer (&self->core, grp_core_free);
   if (self->transport != NULL)
     {
@@ -697,13 +1301,9 @@ grp_group_dispose (GObject *object)
       grp_transport_close (self->transport);
     }
   g_clear_object (&self->transport);
-  if (self->state_destroy)
-    self->state_destroy (self->state_data);
-  self->state_destroy = NULL;
-  if (self->delivered_destroy)
-    self->delivered_destroy (self->delivered_data);
-  self->delivered_destroy = NULL;
-  self->delivered_func = NULL;
+  grp_group_set_get_state_func (self, NULL, NULL, NULL);
+  grp_group_set_set_state_func (self, NULL, NULL, NULL);
+  grp_group_set_delivered_func (self, NULL, NULL, NULL);
   G_OBJECT_CLASS (grp_group_parent_class)->dispose (object);
 }
 
@@ -715,6 +1315,8 @@ grp_group_finalize (GObject *object)
   g_free (self->name);
   g_hash_table_unref (self->names);
   g_ptr_array_unref (self->contacts);
+  g_array_unref (self->view_ids);
+  g_ptr_array_unref (self->view_names);
   g_clear_object (&self->cancel);
   G_OBJECT_CLASS (grp_group_parent_class)->finalize (object);
 }
@@ -726,24 +1328,47 @@ grp_group_class_init (GrpGroupClass *klass)
 
   object_class->get_property = grp_group_get_property;
   object_class->set_property = grp_group_set_property;
+  object_class->constructed = grp_group_constructed;
   object_class->dispose = grp_group_dispose;
   object_class->finalize = grp_group_finalize;
 
+  /**
+   * GrpGroup:name:
+   *
+   * The member's name, unique in its group ("member-PID" if none is
+   * given).  A member that rejoins after it was left out keeps it.
+   */
   properties[PROP_NAME] =
     g_param_spec_string ("name", NULL, NULL, NULL,
                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  /**
+   * GrpGroup:role:
+   *
+   * Where the member stands in its group.
+   */
   properties[PROP_ROLE] =
-    g_param_spec_int ("role", NULL, NULL, GRP_ROLE_NONE, GRP_ROLE_FAILED, GRP_ROLE_NONE,
-                      G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+    g_param_spec_enum ("role", NULL, NULL, GRP_TYPE_ROLE, GRP_ROLE_NONE,
+                       G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  /**
+   * GrpGroup:view-id:
+   *
+   * The id of the member's current view, 0 before its first.
+   */
   properties[PROP_VIEW_ID] =
     g_param_spec_uint64 ("view-id", NULL, NULL, 0, G_MAXUINT64, 0,
                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  /**
+   * GrpGroup:last-seq:
+   *
+   * The position of the last message or view delivered.  Notified at most
+   * once per main-loop turn, however many messages the turn delivered.
+   */
   properties[PROP_LAST_SEQ] =
     g_param_spec_uint64 ("last-seq", NULL, NULL, 0, G_MAXUINT64, 0,
                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
-  /* (seq, from-name, from-counter, payload) */
+  /* The signals are documented in grp-group.h. */
   signals[SIGNAL_DELIVERED] =
     g_signal_new ("delivered", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
                   grp_marshal_VOID__UINT64_STRING_UINT64_BOXED,
@@ -752,10 +1377,12 @@ grp_group_class_init (GrpGroupClass *klass)
   /* Emitted once per message: a generated marshaller, not the generic one. */
   g_signal_set_va_marshaller (signals[SIGNAL_DELIVERED], G_TYPE_FROM_CLASS (klass),
                               grp_marshal_VOID__UINT64_STRING_UINT64_BOXEDv);
-  /* (view-id, seq, member names with the leader first) */
   signals[SIGNAL_VIEW_CHANGED] =
-    g_signal_new ("view-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
-                  G_TYPE_NONE, 3, G_TYPE_UINT64, G_TYPE_UINT64, G_TYPE_STRV);
+    g_signal_new ("view-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                  NULL, G_TYPE_NONE, 5, G_TYPE_UINT64, G_TYPE_UINT64,
+                  G_TYPE_STRV | G_SIGNAL_TYPE_STATIC_SCOPE,
+                  G_TYPE_STRV | G_SIGNAL_TYPE_STATIC_SCOPE,
+                  G_TYPE_STRV | G_SIGNAL_TYPE_STATIC_SCOPE);
   signals[SIGNAL_EXCLUDED] =
     g_signal_new ("excluded", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                   G_TYPE_NONE, 0);
@@ -774,5 +1401,7 @@ grp_group_init (GrpGroup *self)
   g_signal_connect (self->transport, "peer-lost", G_CALLBACK (on_peer_lost), self);
   self->names = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
   self->contacts = g_ptr_array_new_with_free_func (g_free);
+  self->view_ids = g_array_new (FALSE, FALSE, sizeof (GrpId));
+  self->view_names = g_ptr_array_new_with_free_func (g_free);
   self->cancel = g_cancellable_new ();
 }

@@ -2,6 +2,7 @@
 #include "grp-worker.h"
 
 #include "grp-color.h"
+#include "grp-group-private.h"
 
 #include <glib-unix.h>
 #include <signal.h>
@@ -119,7 +120,7 @@ on_delivered (GrpGroup *group, guint64 seq, const char *from, guint64 ctr, GByte
   if (len != PAYLOAD_LEN || p[8] < 1 || p[8] > 20)
     {
       /* Not a worker's change: another program shares the group. */
-      g_warning ("ignoring a message from %s that is not a color change", from);
+      g_message ("ignoring a message from %s that is not a color change", from);
       return;
     }
   memcpy (&k, p, 8);
@@ -138,7 +139,8 @@ on_delivered (GrpGroup *group, guint64 seq, const char *from, guint64 ctr, GByte
 }
 
 static void
-on_view_changed (GrpGroup *group, guint64 view_id, guint64 seq, GStrv names, gpointer data)
+on_view_changed (GrpGroup *group, guint64 view_id, guint64 seq, GStrv names, GStrv joined,
+                 GStrv left, gpointer data)
 {
   GrpWorker *self = data;
   g_autoptr(GString) line = g_string_new ("{\"ev\":\"view\",\"view\":");
@@ -177,7 +179,7 @@ set_state (GrpGroup *group, guint64 seq, GBytes *state, gpointer data)
 
   if (len != 3)
     {
-      g_warning ("ignoring a state of %zu bytes (a worker's state is 3)", len);
+      g_message ("ignoring a state of %zu bytes (a worker's state is 3)", len);
       return;
     }
   memcpy (self->rgb, p, 3);
@@ -323,7 +325,8 @@ grp_worker_new (GrpOptions *options)
   self->group = grp_group_new (self->opt.name);
   grp_group_set_safe_delivery (self->group, self->opt.safe);
   grp_group_set_timing (self->group, (guint) self->opt.heartbeat_ms, (guint) self->opt.suspect_ms);
-  grp_group_set_state_funcs (self->group, get_state, set_state, self, NULL);
+  grp_group_set_get_state_func (self->group, get_state, self, NULL);
+  grp_group_set_set_state_func (self->group, set_state, self, NULL);
   g_signal_connect (self->group, "delivered", G_CALLBACK (on_delivered), self);
   g_signal_connect (self->group, "view-changed", G_CALLBACK (on_view_changed), self);
   g_signal_connect (self->group, "excluded", G_CALLBACK (on_excluded), self);
@@ -570,7 +573,7 @@ grp_worker_get_property (GObject *object, guint prop_id, GValue *value, GParamSp
       g_value_set_uint (value, grp_worker_get_color (self));
       break;
     case PROP_ROLE:
-      g_value_set_int (value, grp_worker_get_role (self));
+      g_value_set_enum (value, grp_worker_get_role (self));
       break;
     case PROP_VIEW_ID:
       g_value_set_uint64 (value, grp_worker_get_view_id (self));
@@ -623,8 +626,8 @@ grp_worker_class_init (GrpWorkerClass *klass)
     g_param_spec_uint ("color", NULL, NULL, 0, 0xffffff, 0,
                        G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   properties[PROP_ROLE] =
-    g_param_spec_int ("role", NULL, NULL, GRP_ROLE_NONE, GRP_ROLE_FAILED, GRP_ROLE_NONE,
-                      G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+    g_param_spec_enum ("role", NULL, NULL, GRP_TYPE_ROLE, GRP_ROLE_NONE,
+                       G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   properties[PROP_VIEW_ID] =
     g_param_spec_uint64 ("view-id", NULL, NULL, 0, G_MAXUINT64, 0,
                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);

@@ -11,7 +11,7 @@
  */
 #pragma once
 
-#include "grp-group.h"
+#include "groupy.h"
 #include "grp-options.h"
 
 G_BEGIN_DECLS

@@ -1,0 +1,268 @@
+#!/usr/bin/env python3
+"""groupy-check gives the same verdict, and names the same first violation,
+for every order of its arguments: each verdict it can give (OK, every kind
+of violation, an unreadable log) is built here from small hand-written JSON
+Lines logs, and the checker runs on every permutation of them.
+
+    test-check.py GROUPY-CHECK
+"""
+import itertools
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+
+
+def rotate(rgb, n):
+    """The worker's color rule: (R,G,B) := (G, B, (R+N) mod 256)."""
+    r, g, b = rgb
+    return (g, b, (r + n) % 256)
+
+
+class Log:
+    """One worker's log, written as the worker writes it."""
+
+    def __init__(self, name, delivery="agreed"):
+        self.name = name
+        self.color = (0, 0, 0)
+        self.lines = [{"ev": "start", "name": name, "pid": 1, "delivery": delivery}]
+        self.sent = 0
+
+    def ev(self, **fields):
+        self.lines.append(fields)
+        return self
+
+    def view(self, view, seq, members):
+        return self.ev(ev="view", view=view, seq=seq, leader=members[0], members=members,
+                       color=list(self.color))
+
+    def state(self, seq, color):
+        self.color = tuple(color)
+        return self.ev(ev="state", seq=seq, color=list(self.color))
+
+    def send(self, change):
+        self.sent += 1
+        return self.ev(ev="send", id=self.sent, change=change)
+
+    def deliver(self, seq, sender, k, change):
+        self.color = rotate(self.color, change)
+        return self.ev(ev="deliver", seq=seq, **{"from": sender}, id=k, change=change,
+                       color=list(self.color))
+
+    def text(self):
+        return "".join(json.dumps(line, separators=(",", ":")) + "\n" for line in self.lines)
+
+
+def history(*members):
+    """A group's shared history up to position 5, as a and b (and others
+    that joined at 3) see it: a creates (view 1), multicasts, b joins
+    (view 2 at 3), both multicast."""
+    logs = {}
+    for name in members:
+        logs[name] = Log(name)
+    a = logs["a"]
+    a.view(1, 1, ["a"]).send(3).deliver(2, "a", 1, 3)
+    a.view(2, 3, ["a", "b"])
+    b = logs["b"]
+    b.state(3, a.color).view(2, 3, ["a", "b"])
+    b.send(5)
+    for m in (a, b):
+        m.deliver(4, "b", 1, 5)
+    a.send(7)
+    for m in (a, b):
+        m.deliver(5, "a", 2, 7)
+    return a, b
+
+
+def crashed_member(delivery="agreed"):
+    """c joins at 6, delivers 7, then (its last view being 6) delivers at 8
+    a message the group never had: a and b install view 4 at 8 instead.
+    The situation of issue 12 (a crashed member whose log, read before its
+    end, looked like a disagreement)."""
+    a, b = history("a", "b")
+    c = Log("c", delivery)
+    for m in (a, b):
+        m.view(3, 6, ["a", "b", "c"])
+    c.state(6, a.color).view(3, 6, ["a", "b", "c"])
+    for m in (a, b, c):
+        m.deliver(7, "a", 3, 2) if m is not a else m.send(2).deliver(7, "a", 3, 2)
+    c.send(9).deliver(8, "c", 1, 9)
+    for m in (a, b):
+        m.view(4, 8, ["a", "b"])
+    return a, b, c
+
+
+def scenarios():
+    """(name, logs {file: text or None for a missing file}, extra args,
+    expected exit status, text the verdict must contain)."""
+
+    a, b = history("a", "b")
+    a.ev(ev="exit")
+    b.ev(ev="exit")
+    yield "ok: two members to the end", {"a": a, "b": b}, [], 0, "OK: 2 logs"
+
+    a, b, c = crashed_member()
+    c.ev(ev="crash")
+    a.ev(ev="exit")
+    b.ev(ev="exit")
+    yield ("ok: a crashed member delivered after its last view what the group filled "
+           "otherwise", {"a": a, "b": b, "c": c}, [], 0, "(1 crashed, 2 to the end)")
+
+    a, b, c = crashed_member()
+    a.ev(ev="exit")
+    b.ev(ev="exit")
+    yield ("ok: a member killed from outside (no last line) is exempt too",
+           {"a": a, "b": b, "c": c}, [], 0, "OK: 3 logs")
+
+    a, b, c = crashed_member()
+    c.ev(ev="excluded")
+    c.state(20, (1, 2, 3)).view(9, 20, ["a", "c"]).deliver(21, "a", 9, 1)
+    c.ev(ev="exit")
+    a.ev(ev="exit")
+    b.ev(ev="exit")
+    # a and b stopped logging before 20: c's second incarnation is alone there.
+    yield ("ok: an excluded member that rejoined is two incarnations",
+           {"a": a, "b": b, "c": c}, [], 0, "4 incarnations")
+
+    a, b, c = crashed_member()
+    c.ev(ev="exit")
+    a.ev(ev="exit")
+    b.ev(ev="exit")
+    yield ("violation: a member that lived to the end disagrees",
+           {"a": a, "b": b, "c": c}, [], 1, "position 8: ")
+
+    a, b, c = crashed_member(delivery="safe")
+    c.ev(ev="crash")
+    yield ("violation: with safe delivery a crashed member is not exempt",
+           {"a": a, "b": b, "c": c}, [], 1, "position 8: ")
+
+    a, b = history("a", "b")
+    c = Log("c")
+    a.view(3, 6, ["a", "b", "c"])
+    b.view(3, 6, ["a", "b", "c"])
+    c.state(6, a.color).view(3, 6, ["a", "c", "b"]).ev(ev="crash")
+    yield ("violation: a crashed member disagrees up to its last view",
+           {"a": a, "b": b, "c": c}, [], 1, "position 6: ")
+
+    a, b = history("a", "b")
+    b.deliver(7, "a", 9, 1)
+    yield "violation: a gap", {"a": a, "b": b}, [], 1, "delivers position 7 after 5 (gap or repeat)"
+
+    a, b = history("a", "b")
+    b.deliver(5, "a", 2, 7)
+    yield "violation: a repeat", {"a": a, "b": b}, [], 1, "delivers position 5 after 5"
+
+    a, b = history("a", "b")
+    c = Log("c")
+    c.state(4, (9, 9, 9)).view(2, 3, ["a", "b"])
+    yield ("violation: a state at one position, deliveries from another",
+           {"a": a, "b": b, "c": c}, [], 1, "took the state as of 4 but delivers from 3")
+
+    a, b = history("a", "b")
+    for m in (a, b):
+        m.deliver(6, "a", 2, 7).ev(ev="exit")
+    yield ("violation: one multicast at two positions", {"a": a, "b": b}, [], 1,
+           "multicast a#2 delivered at positions 5 and 6")
+
+    a, b = history("a", "b")
+    a.send(4).ev(ev="exit")
+    b.ev(ev="exit")
+    yield ("violation: a survivor's multicast never delivered", {"a": a, "b": b}, [], 1,
+           "multicast a#3 of a, which lived to the end, was never delivered")
+
+    # a and b deliver c's multicast; c, which says it lived to the end,
+    # never delivered it itself.
+    a, b = history("a", "b")
+    c = Log("c")
+    a.view(3, 6, ["a", "b", "c"])
+    b.view(3, 6, ["a", "b", "c"])
+    c.state(6, a.color).view(3, 6, ["a", "b", "c"]).send(4)
+    for m in (a, b):
+        m.deliver(7, "c", 1, 4)
+    c.ev(ev="exit")
+    yield ("violation: a survivor did not deliver its own multicast",
+           {"a": a, "b": b, "c": c}, [], 1, "c lived to the end but did not deliver its own "
+           "multicast c#1")
+
+    a, b = history("a", "b")
+    a.send(1).deliver(6, "a", 3, 1).ev(ev="exit")
+    b.ev(ev="exit")
+    yield ("violation: --same-end, one survivor stopped earlier", {"a": a, "b": b},
+           ["--same-end"], 1, "did not finish together")
+    yield "ok: the same logs without --same-end", {"a": a, "b": b}, [], 0, "OK: 2 logs"
+
+    # Unreadable logs win over any violation, whatever the order.
+    a, b, c = crashed_member()
+    c.ev(ev="exit")
+    yield ("unreadable: a missing log beside violating ones",
+           {"a": a, "b": b, "c": c, "missing": None}, [], 2, "missing")
+    yield ("unreadable: a line that is not JSON in the middle of a log",
+           {"a": a, "b": b, "broken": "{\"ev\":\"start\",\"name\":\"x\"}\nnot json\n{}\n"}, [], 2,
+           "broken.log:2: not a JSON object")
+    yield ("unreadable: a delivery without a color",
+           {"a": a, "nocolor": "{\"ev\":\"deliver\",\"seq\":3,\"from\":\"a\",\"id\":1}\n"}, [], 2,
+           "nocolor.log:1: a deliver event needs seq and color")
+
+    a, b = history("a", "b")
+    a.ev(ev="exit")
+    b.ev(ev="exit")
+    cut = b.text() + "{\"ev\":\"deliv"
+    yield ("ok: a log cut in the middle of its last line (a killed process)",
+           {"a": a, "b": cut}, [], 0, "OK: 2 logs")
+
+
+def orders(files):
+    """Every permutation for up to five logs; beyond, twenty shuffles."""
+    if len(files) <= 5:
+        yield from itertools.permutations(files)
+        return
+    rng = random.Random(12)
+    for _ in range(20):
+        order = list(files)
+        rng.shuffle(order)
+        yield order
+
+
+def main():
+    check = sys.argv[1]
+    failures = 0
+    n = 0
+    with tempfile.TemporaryDirectory() as work:
+        for index, (name, logs, args, want_status, want_text) in enumerate(scenarios()):
+            files = []
+            for file, log in logs.items():
+                path = os.path.join(work, f"{index}-{file}.log")
+                if log is not None:
+                    with open(path, "w") as out:
+                        out.write(log if isinstance(log, str) else log.text())
+                files.append(path)
+            verdicts = set()
+            bad = None
+            count = 0
+            for order in orders(files):
+                count += 1
+                run = subprocess.run([check, *args, *order], capture_output=True, text=True,
+                                     timeout=30)
+                verdict = (run.returncode, (run.stdout + run.stderr).strip())
+                verdicts.add(verdict)
+                if run.returncode != want_status or want_text not in verdict[1]:
+                    bad = (order, verdict)
+            n += 1
+            if bad is None and len(verdicts) == 1:
+                print(f"ok {n} - {name} ({count} orders: {verdict[1]})")
+            else:
+                failures += 1
+                print(f"not ok {n} - {name}")
+                if bad:
+                    print(f"#   order {[os.path.basename(p) for p in bad[0]]}: {bad[1]}")
+                    print(f"#   wanted status {want_status} with {want_text!r}")
+                for v in sorted(verdicts):
+                    print(f"#   verdict seen: {v}")
+    print(f"1..{n}")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
