@@ -1148,6 +1148,12 @@ grp_supervisor_get_crash_rate (GrpSupervisor *self)
 }
 
 void
+grp_supervisor_set_keep_logs (GrpSupervisor *self, gboolean keep)
+{
+  self->cfg.keep_logs = keep;
+}
+
+void
 grp_supervisor_stop (GrpSupervisor *self)
 {
   if (self->stopping)

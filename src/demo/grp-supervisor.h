@@ -101,6 +101,9 @@ void            grp_supervisor_set_sleep (GrpSupervisor *self, guint sleep_ms);
 guint           grp_supervisor_get_sleep (GrpSupervisor *self);
 void            grp_supervisor_set_crash_rate (GrpSupervisor *self, guint crash_rate);
 guint           grp_supervisor_get_crash_rate (GrpSupervisor *self);
+/* Whether the logs stay once the group is stopped (they do anyway in a
+ * --log-dir given by the user). */
+void            grp_supervisor_set_keep_logs (GrpSupervisor *self, gboolean keep);
 /* Every worker leaves; then the checker runs over every log ("verdict"),
  * the logs are removed unless kept, and "stopped" is emitted. */
 void            grp_supervisor_stop (GrpSupervisor *self);
