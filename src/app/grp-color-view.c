@@ -12,6 +12,8 @@ struct _GrpColorView {
   GdkRGBA shown;            /* what is painted now */
   guint transition_ms;
   AdwAnimation *animation;
+  int width, height;        /* as last drawn */
+  guint resize_id;
 };
 
 G_DEFINE_FINAL_TYPE (GrpColorView, grp_color_view, GTK_TYPE_WIDGET)
@@ -51,37 +53,28 @@ animate (double value, gpointer data)
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
-static void
-grp_color_view_measure (GtkWidget      *widget,
-                        GtkOrientation  orientation,
-                        int             for_size,
-                        int            *minimum,
-                        int            *natural,
-                        int            *minimum_baseline,
-                        int            *natural_baseline)
+/* A size seen by snapshot (which follows every allocation that changes
+ * it) is told after the frame, never from inside the allocation. */
+static gboolean
+emit_resize (gpointer data)
 {
-  GrpColorView *self = GRP_COLOR_VIEW (widget);
+  GrpColorView *self = data;
 
-  if (self->child != NULL && gtk_widget_should_layout (self->child))
-    gtk_widget_measure (self->child, orientation, for_size, minimum, natural, minimum_baseline,
-                        natural_baseline);
-}
-
-static void
-grp_color_view_size_allocate (GtkWidget *widget, int width, int height, int baseline)
-{
-  GrpColorView *self = GRP_COLOR_VIEW (widget);
-
-  if (self->child != NULL && gtk_widget_should_layout (self->child))
-    gtk_widget_allocate (self->child, width, height, baseline, NULL);
-  g_signal_emit (self, signals[SIGNAL_RESIZE], 0, width, height);
+  self->resize_id = 0;
+  g_signal_emit (self, signals[SIGNAL_RESIZE], 0, self->width, self->height);
+  return G_SOURCE_REMOVE;
 }
 
 static void
 grp_color_view_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
 {
   GrpColorView *self = GRP_COLOR_VIEW (widget);
+  int width = gtk_widget_get_width (widget), height = gtk_widget_get_height (widget);
 
+  if ((width != self->width || height != self->height) && self->resize_id == 0)
+    self->resize_id = g_idle_add_full (G_PRIORITY_HIGH_IDLE, emit_resize, self, NULL);
+  self->width = width;
+  self->height = height;
   gtk_snapshot_append_color (snapshot, &self->shown,
                              &GRAPHENE_RECT_INIT (0, 0, gtk_widget_get_width (widget),
                                                   gtk_widget_get_height (widget)));
@@ -191,6 +184,7 @@ grp_color_view_dispose (GObject *object)
 {
   GrpColorView *self = GRP_COLOR_VIEW (object);
 
+  g_clear_handle_id (&self->resize_id, g_source_remove);
   g_clear_pointer (&self->child, gtk_widget_unparent);
   g_clear_object (&self->animation);
   G_OBJECT_CLASS (grp_color_view_parent_class)->dispose (object);
@@ -205,8 +199,7 @@ grp_color_view_class_init (GrpColorViewClass *klass)
   object_class->get_property = grp_color_view_get_property;
   object_class->set_property = grp_color_view_set_property;
   object_class->dispose = grp_color_view_dispose;
-  widget_class->measure = grp_color_view_measure;
-  widget_class->size_allocate = grp_color_view_size_allocate;
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   widget_class->snapshot = grp_color_view_snapshot;
 
   properties[PROP_COLOR] =
@@ -217,8 +210,8 @@ grp_color_view_class_init (GrpColorViewClass *klass)
                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
-  /* Allocated width x height (to scale what it holds): not from inside
-   * the allocation, a handler that restyles must defer. */
+  /* Its size changed to width x height (to scale what it holds); emitted
+   * after the frame that showed the new size. */
   signals[SIGNAL_RESIZE] =
     g_signal_new ("resize", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                   G_TYPE_NONE, 2, G_TYPE_INT, G_TYPE_INT);

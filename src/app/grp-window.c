@@ -36,8 +36,11 @@ struct _GrpWindow {
   int slot;
 
   AdwWindowTitle *window_title;
+  GtkWidget *crash_button;
+  GtkWidget *menu_button;
   GrpColorView *color_view;
   GtkWidget *stage;
+  GtkWidget *card;
   GtkLabel *name_label;
   GtkLabel *role_badge;
   GtkLabel *view_label;
@@ -52,7 +55,6 @@ struct _GrpWindow {
   guint64 state_seq;        /* the state this membership began with */
   gboolean excluded;
   const char *scale_class;
-  guint scale_idle_id;
   GtkWidget *join_entry;
 };
 
@@ -359,31 +361,25 @@ scale_class_for (int width, int height)
   return NULL;
 }
 
-static gboolean
-apply_scale (gpointer data)
+static void
+apply_scale (GrpWindow *self)
 {
-  GrpWindow *self = data;
   const char *cls = scale_class_for (gtk_widget_get_width (GTK_WIDGET (self->color_view)),
                                      gtk_widget_get_height (GTK_WIDGET (self->color_view)));
 
-  self->scale_idle_id = 0;
   if (cls == self->scale_class)
-    return G_SOURCE_REMOVE;
+    return;
   if (self->scale_class != NULL)
     gtk_widget_remove_css_class (self->stage, self->scale_class);
   if (cls != NULL)
     gtk_widget_add_css_class (self->stage, cls);
   self->scale_class = cls;
-  return G_SOURCE_REMOVE;
 }
 
 static void
 stage_resized (GrpWindow *self, int width, int height)
 {
-  /* Not from inside the allocation: a new class restyles the stage.  Before
-   * the next frame is drawn (a redraw runs at G_PRIORITY_HIGH_IDLE + 20). */
-  if (scale_class_for (width, height) != self->scale_class && self->scale_idle_id == 0)
-    self->scale_idle_id = g_idle_add_full (G_PRIORITY_HIGH_IDLE, apply_scale, self, NULL);
+  apply_scale (self);
 }
 
 /* ---- actions ---------------------------------------------------------- */
@@ -561,7 +557,6 @@ grp_window_dispose (GObject *object)
   GrpWindow *self = GRP_WINDOW (object);
 
   g_clear_handle_id (&self->pace_id, g_source_remove);
-  g_clear_handle_id (&self->scale_idle_id, g_source_remove);
   gtk_widget_dispose_template (GTK_WIDGET (self), GRP_TYPE_WINDOW);
   g_clear_object (&self->worker);
   G_OBJECT_CLASS (grp_window_parent_class)->dispose (object);
@@ -605,8 +600,11 @@ grp_window_class_init (GrpWindowClass *klass)
   g_type_ensure (GRP_TYPE_HISTORY_VIEW);
   gtk_widget_class_set_template_from_resource (widget_class, "/org/groupy/Groupy/grp-window.ui");
   gtk_widget_class_bind_template_child (widget_class, GrpWindow, window_title);
+  gtk_widget_class_bind_template_child (widget_class, GrpWindow, crash_button);
+  gtk_widget_class_bind_template_child (widget_class, GrpWindow, menu_button);
   gtk_widget_class_bind_template_child (widget_class, GrpWindow, color_view);
   gtk_widget_class_bind_template_child (widget_class, GrpWindow, stage);
+  gtk_widget_class_bind_template_child (widget_class, GrpWindow, card);
   gtk_widget_class_bind_template_child (widget_class, GrpWindow, name_label);
   gtk_widget_class_bind_template_child (widget_class, GrpWindow, role_badge);
   gtk_widget_class_bind_template_child (widget_class, GrpWindow, view_label);
