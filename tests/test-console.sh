@@ -32,13 +32,8 @@ cleanup() {
 trap cleanup EXIT
 keep=1
 
-exec 3> "$work/display"
-Xvfb -displayfd 3 -screen 0 1400x900x24 -nolisten tcp -nolisten local > "$work/xvfb.log" 2>&1 &
-xvfb=$!
-for _ in $(seq 1 100); do [ -s "$work/display" ] && break; sleep 0.05; done
-export DISPLAY=":$(head -n 1 "$work/display")"
-unset DBUS_SESSION_BUS_ADDRESS WAYLAND_DISPLAY
-export GSK_RENDERER=cairo
+. "$(dirname "$0")/xvfb.sh"
+start_xvfb 1400x900
 echo "Xvfb on $DISPLAY"
 
 . "$(dirname "$0")/wait-for.sh"
@@ -75,7 +70,11 @@ ocr() {
   import -window "$wid" "$work/console.png"
   convert "$work/console.png" -resize 300% -colorspace Gray "$work/console-big.png"
   tesseract "$work/console-big.png" "$work/console" --psm 11 tsv 2>/dev/null
-  awk -F'\t' 'NR > 1 && $12 != "" { printf "%s %d %d %d %d\n", $12, $7 / 3, $8 / 3, $9 / 3, $10 / 3 }' \
+  # OCR takes w1 for wl, w0 for wO: member names are read back as names.
+  awk -F'\t' 'NR > 1 && $12 != "" {
+      t = $12
+      if (t ~ /^w[0-9lIO|o]+$/) { gsub(/[lI|]/, "1", t); gsub(/[Oo]/, "0", t) }
+      printf "%s %d %d %d %d\n", t, $7 / 3, $8 / 3, $9 / 3, $10 / 3 }' \
     "$work/console.tsv" > "$work/words"
 }
 # The tile of NAME: its name's position among the tiles (left of the
@@ -95,6 +94,14 @@ below() {
     }
     END { if (out == "") exit 1; print out }' "$work/words"
 }
+# Pixels of the leader badge's gold (#f6d32d) just below NAME in its tile.
+gold_near() {
+  local at
+  at=$(tile_of "$1")
+  [ -n "$at" ] || { echo 0; return; }
+  convert "$work/console.png" -crop "220x50+$(( ${at% *} - 10 ))+${at#* }" -fill black +opaque "#f6d32d" \
+    -fill white -opaque "#f6d32d" -format "%[fx:round(mean*w*h)]" info:
+}
 click() { # "X Y"
   xdotool mousemove --window "$wid" ${1% *} ${1#* } click 1
 }
@@ -109,8 +116,13 @@ roles_right() {
     name=$(basename "$f" .log)
     role=member
     [ "$(leader_of "$f")" = "$name" ] && role=leader
-    below "$name" "^$role\$" > /dev/null || return 1
-    if [ "$role" = member ]; then ! below "$name" "^leader\$" > /dev/null || return 1; fi
+    if [ "$role" = member ]; then
+      below "$name" "^member\$" > /dev/null || return 1
+      [ "$(gold_near "$name")" -lt 20 ] || return 1
+    else
+      # The leader's badge: gold, as in the member windows.
+      [ "$(gold_near "$name")" -gt 100 ] || return 1
+    fi
   done
 }
 WAIT_SECONDS=60 wait_for "the console to list every member with its role" roles_right

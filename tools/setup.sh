@@ -12,7 +12,7 @@ cd "$top"
 packages=(meson ninja-build pkg-config gcc libglib2.0-dev libjson-glib-dev iproute2
           # the window, its data files, and the GUI tests under Xvfb
           libgtk-4-dev libadwaita-1-dev gettext desktop-file-utils appstream xvfb xauth xdotool
-          imagemagick
+          imagemagick tesseract-ocr
           # what GTK needs at run time to start without a warning
           adwaita-icon-theme dconf-gsettings-backend libgl1-mesa-dri fonts-dejavu-core
           "$@")
