@@ -80,7 +80,7 @@ ocr() {
 # The tile of NAME: its name's position among the tiles (left of the
 # timeline), "X Y"; empty when not seen.
 tile_of() {
-  awk -v name="$1" '$1 == name && $2 < 640 { print $2, $3; exit }' "$work/words"
+  awk -v name="$1" '$1 == name && $2 < 640 && $3 > 60 { print $2, $3; exit }' "$work/words"
 }
 # The word WORD nearest below the tile of NAME, within the tile: "X Y".
 below() {
@@ -159,7 +159,8 @@ verdict_shown() {
   grep -q "^agree " "$work/words"
 }
 WAIT_SECONDS=90 wait_for "the checker's verdict in the console" verdict_shown
-xdotool key --window "$wid" ctrl+q
+# The group is stopped and checked: nothing is left to lose.
+kill -TERM "$cpid"
 console_gone() { ! kill -0 "$cpid" 2>/dev/null; }
 wait_for "the console to close" console_gone
 wait "$cpid" 2>/dev/null || true
