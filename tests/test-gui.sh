@@ -5,15 +5,20 @@
 #  2. Kill the leader window's process and close another window (Ctrl+W);
 #     after further changes the survivors again all show one color, and the
 #     new leader's window says "leader".
+#     Before the kill, the gold leader badge is on exactly the window whose
+#     log says it leads; after it, the survivors' windows say who is gone and
+#     who leads now (read from the screenshot by OCR).
 #  3. No window wrote anything to stderr (no warnings), although there is no
-#     session bus.
-# Skipped (77) only when Xvfb, xdotool or ImageMagick's import is missing.
+#     session bus; no window showed more than three colors in any second
+#     (the "shown" events of the logs), although the group delivered far more.
+# Skipped (77) only when Xvfb, xdotool, ImageMagick's import or tesseract is
+# missing.
 # With GROUPY_SCREENSHOT=FILE it also saves the four windows as a PNG.
 set -euo pipefail
 app=$1
 check=$2
 
-for tool in Xvfb xdotool import; do
+for tool in Xvfb xdotool import tesseract; do
   command -v "$tool" >/dev/null || { echo "skipped: $tool is not installed"; exit 77; }
 done
 
@@ -30,15 +35,9 @@ cleanup() {
 trap cleanup EXIT
 keep=1
 
-# Our own X server, on a display number it picks.
-exec 3> "$work/display"
-# Only the socket file in /tmp/.X11-unix: no TCP, and no abstract socket that
-# another X server (in another chroot or container) could already hold.
-Xvfb -displayfd 3 -screen 0 1400x400x24 -nolisten tcp -nolisten local > "$work/xvfb.log" 2>&1 &
-xvfb=$!
-for _ in $(seq 1 100); do [ -s "$work/display" ] && break; sleep 0.05; done
-export DISPLAY=":$(head -n 1 "$work/display")"
-unset DBUS_SESSION_BUS_ADDRESS WAYLAND_DISPLAY
+# Our own X server (tests/xvfb.sh).
+. "$(dirname "$0")/xvfb.sh"
+start_xvfb 1400x800
 echo "Xvfb on $DISPLAY"
 
 . "$(dirname "$0")/wait-for.sh"
@@ -66,9 +65,11 @@ for n in w1 w2 w3; do start "$n" "$addr"; done
 # Place the windows side by side, as a person would.
 x=0
 for n in "${names[@]}"; do
-  wid[$n]=$(timeout 20 xdotool search --sync --name "^$n —" | head -n 1)
+  # By process and title: a window of someone else's on this display must
+  # not be taken for ours.
+  wid[$n]=$(timeout 20 xdotool search --sync --onlyvisible --pid "${pid[$n]}" --name "^$n —" | head -n 1)
   xdotool windowmove "${wid[$n]}" "$x" 0
-  x=$((x + 330))
+  x=$((x + 345))
 done
 
 last_view_members() { grep '"ev":"view"' "$1" | tail -n 1 | grep -o '"members":\[[^]]*\]' | tr -cd ',' | wc -c; }
@@ -82,11 +83,11 @@ last_color() { # log -> RRGGBB of the last delivery
   grep '"ev":"deliver"' "$1" | tail -n 1 | sed 's/.*"color":\[\([0-9]*\),\([0-9]*\),\([0-9]*\)\].*/\1 \2 \3/' |
     { read -r r g b; printf '%02X%02X%02X' "$r" "$g" "$b"; }
 }
-pixel() { # window -> RRGGBB at a spot of the color area (right edge, middle)
+pixel() { # window -> RRGGBB at a spot of the color area (the stage's margin, right, middle)
   local geo w h
   geo=$(xdotool getwindowgeometry "$1" | sed -n 's/.*Geometry: //p')
   w=${geo%x*}; h=${geo#*x}
-  import -window "$1" -crop "1x1+$((w - 12))+$((h / 2))" txt:- 2>/dev/null |
+  import -window "$1" -crop "1x1+$((w - 10))+$((h / 2))" txt:- 2>/dev/null |
     sed -n 's/.*srgb(\([0-9]*\),\([0-9]*\),\([0-9]*\)).*/\1 \2 \3/p' |
     { read -r r g b; printf '%02X%02X%02X' "$r" "$g" "$b"; }
 }
@@ -114,6 +115,18 @@ windows_show_log_color() { # names...
   done
 }
 shoot() { import -window root "$work/$1.png"; }
+# Pixels of the leader badge's gold (#f6d32d) in a window.
+gold_pixels() {
+  import -window "$1" "$work/badge.png"
+  convert "$work/badge.png" -fill black +opaque "#f6d32d" -fill white -opaque "#f6d32d" \
+    -format "%[fx:round(mean*w*h)]" info:
+}
+# The text of a window, by OCR (enlarged, in gray: tesseract reads it best).
+window_text() {
+  import -window "$1" "$work/ocr.png"
+  convert "$work/ocr.png" -resize 300% -colorspace Gray "$work/ocr-big.png"
+  tesseract "$work/ocr-big.png" - --psm 11 2>/dev/null | tr '\n' ' '
+}
 
 wait_for "one view of four" all_in_view 4 "${names[@]}"
 more=$(( $(grep -c '"ev":"deliver"' "$work/w3.log") + 30 ))
@@ -127,12 +140,23 @@ wait_for "every window to show its log's color" windows_show_log_color "${names[
 shoot phase1
 if [ -n "${GROUPY_SCREENSHOT:-}" ]; then
   # tools/screenshot: the four windows, for the README.
-  import -window root -crop 1320x270+0+0 "$GROUPY_SCREENSHOT"
+  import -window root -crop 1380x365+0+0 "$GROUPY_SCREENSHOT"
 fi
 echo "phase 1: all four windows show #$(pixel "${wid[w0]}"), the color their logs end with"
 
-# 2. kill -9 the leader window's process, close another window.
+# The leader badge: on exactly the window of the member the logs say leads.
 leader=$(grep '"ev":"view"' "$work/w1.log" | tail -n 1 | sed 's/.*"leader":"\([^"]*\)".*/\1/')
+for n in "${names[@]}"; do
+  gold=$(gold_pixels "${wid[$n]}")
+  if [ "$n" = "$leader" ]; then
+    [ "$gold" -gt 150 ] || { echo "the leader $n's window shows no gold badge ($gold pixels)"; exit 1; }
+  else
+    [ "$gold" -lt 20 ] || { echo "$n's window shows a gold badge ($gold pixels), but $leader leads"; exit 1; }
+  fi
+  echo "phase 1: $n's window has $gold gold pixels (leader: $leader)"
+done
+
+# 2. kill -9 the leader window's process, close another window.
 case "$leader" in w0|w1|w2|w3) ;; *) echo "no leader found"; exit 1 ;; esac
 closed=""
 for n in "${names[@]}"; do [ "$n" != "$leader" ] && [ -z "$closed" ] && closed=$n; done
@@ -158,6 +182,24 @@ new_leader=$(grep '"ev":"view"' "$work/${survivors[0]}.log" | tail -n 1 | sed 's
 title_says_leader() { xdotool getwindowname "${wid[$new_leader]}" | grep -q "^$new_leader — leader$"; }
 wait_for "$new_leader's window to say leader" title_says_leader
 shoot phase2
+# Every survivor says what happened to the old leader, and who leads now.
+# Read at twice the size (the window's text grows with it), as a person at
+# the back of the room would.
+for n in "${survivors[@]}"; do
+  xdotool windowraise "${wid[$n]}"
+  xdotool windowsize "${wid[$n]}" 720 640
+  says_who_leads() {
+    local text
+    text=$(window_text "${wid[$n]}")
+    echo "$text" > "$work/$n.ocr"
+    # "w0 gone — w2 leads view 6" (or "— you lead"): OCR may take w1 for
+    # wl, so the names are not compared, the words are.
+    [[ "$text" == *" gone — "*" lead"*" view "[0-9]* ]]
+  }
+  WAIT_SECONDS=60 wait_for "$n's window to say $leader is gone and who leads" says_who_leads
+  echo "phase 2: $n's window reads: $(grep -o "[^ ]* gone — [^;]*view [0-9]*" "$work/$n.ocr" | tail -n 1)"
+  xdotool windowsize "${wid[$n]}" 320 300
+done
 echo "phase 2: ${survivors[*]} show #$(pixel "${wid[${survivors[0]}]}"); $new_leader's window says: $(xdotool getwindowname "${wid[$new_leader]}")"
 
 # 3. Stop the survivors cleanly; nobody warned about anything.
@@ -167,5 +209,25 @@ for n in "${names[@]}"; do
   if [ -s "$work/$n.err" ]; then echo "$n wrote to stderr:"; cat "$work/$n.err"; exit 1; fi
 done
 "$check" "$work"/w*.log
+
+# 4. The pace: at most three colors shown in any second, in every window.
+python3 - "$work"/w*.log <<'PY'
+import json, sys
+for path in sys.argv[1:]:
+    times, delivered = [], 0
+    for line in open(path):
+        try:
+            e = json.loads(line)
+        except ValueError:
+            continue
+        if e.get("ev") == "shown":
+            times.append(e["t"])
+        delivered += e.get("ev") == "deliver"
+    worst = max((sum(1 for u in times if t <= u < t + 1000) for t in times), default=0)
+    print(f"pace: {path.rsplit('/', 1)[-1]} delivered {delivered}, showed {len(times)} colors, "
+          f"at most {worst} in a second")
+    if worst > 3 or len(times) < 2:
+        sys.exit(f"{path}: {worst} colors in one second ({len(times)} shown)")
+PY
 keep=0
 echo "ok: windows agree with each other and with their logs, before and after the leader died"

@@ -13,7 +13,8 @@ packages=(meson ninja-build pkg-config gcc libglib2.0-dev libjson-glib-dev iprou
           # libgroupy's introspection data, reference and Python example
           gobject-introspection libgirepository1.0-dev gir1.2-glib-2.0 python3-gi gi-docgen
           # the window, its data files, and the GUI tests under Xvfb
-          libgtk-4-dev desktop-file-utils appstream xvfb xauth xdotool imagemagick
+          libgtk-4-dev libadwaita-1-dev gettext desktop-file-utils appstream xvfb xauth xdotool
+          imagemagick tesseract-ocr
           # what GTK needs at run time to start without a warning
           adwaita-icon-theme dconf-gsettings-backend libgl1-mesa-dri fonts-dejavu-core
           "$@")

@@ -1,18 +1,26 @@
 /* groupy: one worker, one window painted in the group's color.
  *
- * Takes the options of groupy-node (same parser).  Several run side by side:
- * the application is G_APPLICATION_NON_UNIQUE.  Closing the window or
- * "Crash" (Ctrl+K) kills the worker like kill -9; Ctrl+Q, SIGTERM and
- * SIGINT leave the group cleanly; SIGUSR1 stops multicasting, SIGUSR2
- * starts it again. */
-#include <gtk/gtk.h>
+ * Takes the options of groupy-node (same parser), and two of its own:
+ * --color-rate (how often the window may change color) and --slot (where
+ * on the screen it goes).  Several run side by side: the application is
+ * G_APPLICATION_NON_UNIQUE.  Closing the window or "Crash" (Ctrl+K) kills
+ * the worker like kill -9; Ctrl+Q, SIGTERM and SIGINT leave the group
+ * cleanly; SIGUSR1 stops multicasting, SIGUSR2 starts it again. */
+#include "config.h"
+
+#include <adwaita.h>
+#include <glib/gi18n.h>
+#include <locale.h>
 #include <stdio.h>
 
+#include "grp-about.h"
 #include "grp-window.h"
 
 typedef struct {
-  GtkApplication *app;
+  AdwApplication *app;
   GrpWorker *worker;
+  gint64 color_rate;
+  gint64 slot;
   int status;
 } App;
 
@@ -33,6 +41,14 @@ quit_activated (GSimpleAction *action, GVariant *param, gpointer data)
 }
 
 static void
+about_activated (GSimpleAction *action, GVariant *param, gpointer data)
+{
+  App *app = data;
+
+  grp_show_about (gtk_application_get_active_window (GTK_APPLICATION (app->app)));
+}
+
+static void
 started (GObject *source, GAsyncResult *res, gpointer data)
 {
   App *app = data;
@@ -47,12 +63,10 @@ started (GObject *source, GAsyncResult *res, gpointer data)
 }
 
 static void
-on_failed (GrpGroup *group, const GError *error, gpointer data)
+on_failed (GrpWorker *worker, const GError *error, gpointer data)
 {
   App *app = data;
 
-  if (grp_worker_get_view_id (app->worker) == 0)
-    return; /* a failed first join is reported by `started` */
   fprintf (stderr, "groupy: left out of the group and could not rejoin: %s\n", error->message);
   app->status = 1;
   g_application_quit (G_APPLICATION (app->app));
@@ -62,13 +76,10 @@ static void
 activate (GApplication *application, gpointer data)
 {
   App *app = data;
-  g_autoptr(GtkCssProvider) css = gtk_css_provider_new ();
   GrpWindow *window;
 
-  gtk_css_provider_load_from_resource (css, "/org/groupy/Groupy/style.css");
-  gtk_style_context_add_provider_for_display (gdk_display_get_default (), GTK_STYLE_PROVIDER (css),
-                                              GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
-  window = grp_window_new (app->app, app->worker);
+  window = grp_window_new (GTK_APPLICATION (app->app), app->worker, (guint) app->color_rate,
+                           (int) app->slot);
   gtk_window_present (GTK_WINDOW (window));
   grp_worker_start_async (app->worker, started, app);
 }
@@ -78,16 +89,39 @@ main (int argc, char **argv)
 {
   GrpOptions options;
   g_autoptr(GError) error = NULL;
-  App app = { 0 };
-  const GActionEntry actions[] = { { "quit", quit_activated, NULL, NULL, NULL } };
+  App app = { .color_rate = 3, .slot = -1 };
+  const GOptionEntry window_entries[] = {
+    { "color-rate", 0, 0, G_OPTION_ARG_INT64, &app.color_rate,
+      "Change the window's color at most N times a second (default 3, the limit for viewers "
+      "with photosensitive epilepsy; 0: on every delivery)", "N" },
+    { "slot", 0, 0, G_OPTION_ARG_INT64, &app.slot,
+      "Place the window in cell N of a grid over the screen (X11; groupy-demo sets it)", "N" },
+    { NULL }
+  };
+  const GActionEntry actions[] = {
+    { "quit", quit_activated, NULL, NULL, NULL },
+    { "about", about_activated, NULL, NULL, NULL },
+  };
   const char *quit_accels[] = { "<Control>q", NULL };
   char *args[] = { argv[0], NULL };
   int status;
 
+  setlocale (LC_ALL, "");
+  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
+
   if (!grp_options_parse (&options, &argc, &argv,
-                          "A Groupy worker with a window painted in the group's color.", &error))
+                          "A Groupy worker with a window painted in the group's color.",
+                          window_entries, &error))
     {
       fprintf (stderr, "groupy: %s (see groupy --help)\n", error->message);
+      return 2;
+    }
+  if (app.color_rate < 0 || app.color_rate > 1000 || app.slot < -1 || app.slot > 1000)
+    {
+      grp_options_clear (&options);
+      fprintf (stderr, "groupy: --color-rate takes 0 to 1000, --slot 0 to 1000\n");
       return 2;
     }
   /* Without a session bus there is no accessibility bus either: say so to
@@ -96,6 +130,7 @@ main (int argc, char **argv)
     g_setenv ("GTK_A11Y", "none", FALSE);
   if (!gtk_init_check ())
     {
+      grp_options_clear (&options);
       fprintf (stderr, "groupy: cannot open a display (use groupy-node without one)\n");
       return 2;
     }
@@ -108,11 +143,11 @@ main (int argc, char **argv)
   printf ("%s listening on %s\n", grp_worker_get_name (app.worker), grp_worker_get_address (app.worker));
   fflush (stdout);
 
-  app.app = gtk_application_new ("org.groupy.Groupy", G_APPLICATION_NON_UNIQUE);
+  app.app = adw_application_new (APPLICATION_ID, G_APPLICATION_NON_UNIQUE);
   g_action_map_add_action_entries (G_ACTION_MAP (app.app), actions, G_N_ELEMENTS (actions), &app);
-  gtk_application_set_accels_for_action (app.app, "app.quit", quit_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (app.app), "app.quit", quit_accels);
   g_signal_connect (app.app, "activate", G_CALLBACK (activate), &app);
-  g_signal_connect (grp_worker_get_group (app.worker), "failed", G_CALLBACK (on_failed), &app);
+  g_signal_connect (app.worker, "failed", G_CALLBACK (on_failed), &app);
   grp_worker_handle_signals (app.worker);
   g_signal_connect (app.worker, "stopped", G_CALLBACK (on_stopped), &app);
 

@@ -16,7 +16,6 @@ typedef struct {
   GMainLoop *loop;
   GrpWorker *worker;
   int status;
-  gboolean joined;
 } Node;
 
 static void
@@ -46,20 +45,15 @@ started (GObject *source, GAsyncResult *res, gpointer data)
       fatal (node, 2, "could not join the group", error);
       return;
     }
-  node->joined = TRUE;
   printf ("%s joined: view %" G_GUINT64_FORMAT ", role %s\n", grp_worker_get_name (node->worker),
           grp_worker_get_view_id (node->worker), grp_role_to_string (grp_worker_get_role (node->worker)));
   fflush (stdout);
 }
 
 static void
-on_failed (GrpGroup *group, const GError *error, gpointer data)
+on_failed (GrpWorker *worker, const GError *error, gpointer data)
 {
-  Node *node = data;
-
-  /* A failed first join is reported by `started`. */
-  if (node->joined)
-    fatal (node, 1, "left out of the group and could not rejoin", error);
+  fatal (data, 1, "left out of the group and could not rejoin", error);
 }
 
 int
@@ -71,7 +65,7 @@ main (int argc, char **argv)
 
   if (!grp_options_parse (&options, &argc, &argv,
                           "A Groupy worker without a window: it multicasts color changes and\n"
-                          "delivers the group's changes in total order.", &error))
+                          "delivers the group's changes in total order.", NULL, &error))
     {
       fprintf (stderr, "groupy-node: %s (see groupy-node --help)\n", error->message);
       return 2;
@@ -88,7 +82,7 @@ main (int argc, char **argv)
 
   grp_worker_handle_signals (node.worker);
   g_signal_connect (node.worker, "stopped", G_CALLBACK (on_stopped), &node);
-  g_signal_connect (grp_worker_get_group (node.worker), "failed", G_CALLBACK (on_failed), &node);
+  g_signal_connect (node.worker, "failed", G_CALLBACK (on_failed), &node);
   grp_worker_start_async (node.worker, started, &node);
   g_main_loop_run (node.loop);
 

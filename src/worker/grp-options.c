@@ -4,8 +4,8 @@
 #include <string.h>
 #include <unistd.h>
 
-static gboolean
-valid_host_port (const char *s)
+gboolean
+grp_options_check_address (const char *s)
 {
   const char *colon = s ? strrchr (s, ':') : NULL;
   char *end;
@@ -18,7 +18,12 @@ valid_host_port (const char *s)
 }
 
 gboolean
-grp_options_parse (GrpOptions *o, int *argc, char ***argv, const char *summary, GError **error)
+grp_options_parse (GrpOptions         *o,
+                   int                *argc,
+                   char             ***argv,
+                   const char         *summary,
+                   const GOptionEntry *extra,
+                   GError            **error)
 {
   char *delivery = NULL;
   gint64 sleep_ms = 1000, crash_rate = 100, heartbeat = 100, suspect = 2000;
@@ -40,6 +45,8 @@ grp_options_parse (GrpOptions *o, int *argc, char ***argv, const char *summary, 
     { "heartbeat", 0, 0, G_OPTION_ARG_INT64, &heartbeat, "Heartbeat interval (default 100)", "MS" },
     { "suspect-timeout", 0, 0, G_OPTION_ARG_INT64, &suspect,
       "Silence after which a member is suspected (default 2000)", "MS" },
+    { "commands", 0, 0, G_OPTION_ARG_NONE, &o->commands,
+      "Take commands on standard input, one a line: crash, sleep MS, crash-rate N", NULL },
     { NULL }
   };
   g_autoptr(GOptionContext) ctx = g_option_context_new (NULL);
@@ -49,6 +56,8 @@ grp_options_parse (GrpOptions *o, int *argc, char ***argv, const char *summary, 
   o->seed = -1;
   g_option_context_set_summary (ctx, summary);
   g_option_context_add_main_entries (ctx, entries, NULL);
+  if (extra != NULL)
+    g_option_context_add_main_entries (ctx, extra, NULL);
   if (!g_option_context_parse (ctx, argc, argv, error))
     goto fail;
   if (*argc > 1)
@@ -84,19 +93,19 @@ grp_options_parse (GrpOptions *o, int *argc, char ***argv, const char *summary, 
                    "--heartbeat takes 5 to 60000 ms and --suspect-timeout at least twice the heartbeat");
       goto fail;
     }
-  if (o->listen && !valid_host_port (o->listen))
+  if (o->listen && !grp_options_check_address (o->listen))
     {
       g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
                    "--listen takes HOST:PORT (for example 127.0.0.1:7000), not \"%s\"", o->listen);
       goto fail;
     }
-  if (o->advertise && !valid_host_port (o->advertise))
+  if (o->advertise && !grp_options_check_address (o->advertise))
     {
       g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
                    "--advertise takes HOST:PORT, not \"%s\"", o->advertise);
       goto fail;
     }
-  if (o->join && !valid_host_port (o->join))
+  if (o->join && !grp_options_check_address (o->join))
     {
       g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
                    "--join takes the HOST:PORT of a member, not \"%s\"", o->join);

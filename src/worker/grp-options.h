@@ -19,12 +19,20 @@ typedef struct {
   char *log;           /* JSON Lines event log */
   int heartbeat_ms;
   int suspect_ms;
+  gboolean commands;   /* read commands on stdin (groupy-console drives it) */
 } GrpOptions;
 
 /* Parses and validates; on error the message says what to do.  Removes the
- * options from argv. */
-gboolean grp_options_parse (GrpOptions *options, int *argc, char ***argv,
-                            const char *summary, GError **error);
+ * options from argv.  `extra` (NULL-terminated, may be NULL) adds a front
+ * end's own options to the same command line. */
+gboolean grp_options_parse (GrpOptions         *options,
+                            int                *argc,
+                            char             ***argv,
+                            const char         *summary,
+                            const GOptionEntry *extra,
+                            GError            **error);
 void     grp_options_clear (GrpOptions *options);
+/* Whether `address` reads as HOST:PORT (port 0 to 65535). */
+gboolean grp_options_check_address (const char *address);
 
 G_END_DECLS

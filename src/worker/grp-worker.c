@@ -4,7 +4,10 @@
 #include "grp-color.h"
 #include "grp-group-private.h"
 
+#include <errno.h>
+#include <gio/gunixinputstream.h>
 #include <glib-unix.h>
+#include <json-glib/json-glib.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -22,6 +25,9 @@ struct _GrpWorker {
   GrpGroup *group;
   GRand *rand;
   FILE *log;
+  char *log_path;           /* the file now written: opt.log, then FILE.2, ... */
+  guint n_logs;
+  JsonGenerator *generator;
   guint8 rgb[3];
   guint64 sent;             /* K of the last multicast */
   guint send_id;
@@ -31,7 +37,17 @@ struct _GrpWorker {
   guint n_history;
   GTask *start_task;
   gboolean stopping;
+  gboolean joined;          /* has been a member: a later failure is news */
+  gboolean switching;       /* grp_worker_join_other_async under way */
   guint signal_ids[4];
+  GDataInputStream *commands;
+  GCancellable *cancel;
+
+  /* What the log says, and nothing newer: the view last delivered and the
+   * last position (a state transfer sets it and clears the view). */
+  guint64 view_id;
+  GStrv members;
+  guint64 last_seq;
 };
 
 G_DEFINE_FINAL_TYPE (GrpWorker, grp_worker, G_TYPE_OBJECT)
@@ -41,6 +57,8 @@ enum {
   PROP_COLOR,
   PROP_ROLE,
   PROP_VIEW_ID,
+  PROP_MEMBERS,
+  PROP_LEADER,
   PROP_LAST_SEQ,
   N_PROPS
 };
@@ -48,48 +66,116 @@ enum {
 static GParamSpec *properties[N_PROPS];
 
 enum {
+  SIGNAL_VIEW_CHANGED,
+  SIGNAL_STATE_RECEIVED,
+  SIGNAL_EXCLUDED,
+  SIGNAL_FAILED,
   SIGNAL_STOPPED,
   N_SIGNALS
 };
 
 static guint signals[N_SIGNALS];
 
+static void begin_work (GrpWorker *self);
+
 /* ---- the log ---------------------------------------------------------- */
 
-static void
-json_string (GString *s, const char *str)
+/* Every event is one JSON object on one line: "ev" first, then the
+ * event's fields, then "t" (milliseconds since the Unix epoch, so that the
+ * logs of several processes line up).  Consumers match on the "ev" prefix
+ * and must ignore fields they do not know. */
+static JsonBuilder *
+log_begin (const char *ev)
 {
-  g_string_append_c (s, '"');
-  for (const char *p = str; *p; p++)
-    {
-      guchar c = (guchar) *p;
+  JsonBuilder *b = json_builder_new ();
 
-      if (c == '"' || c == '\\')
-        g_string_append_printf (s, "\\%c", c);
-      else if (c < 0x20)
-        g_string_append_printf (s, "\\u%04x", c);
-      else
-        g_string_append_c (s, (char) c);
-    }
-  g_string_append_c (s, '"');
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "ev");
+  json_builder_add_string_value (b, ev);
+  return b;
 }
 
 static void
-json_color (GString *s, const guint8 *rgb)
+log_add_int (JsonBuilder *b, const char *name, gint64 value)
 {
-  g_string_append_printf (s, "[%u,%u,%u]", rgb[0], rgb[1], rgb[2]);
+  json_builder_set_member_name (b, name);
+  json_builder_add_int_value (b, value);
+}
+
+static void
+log_add_string (JsonBuilder *b, const char *name, const char *value)
+{
+  json_builder_set_member_name (b, name);
+  json_builder_add_string_value (b, value);
+}
+
+static void
+log_add_color (JsonBuilder *b, const guint8 *rgb)
+{
+  json_builder_set_member_name (b, "color");
+  json_builder_begin_array (b);
+  for (guint i = 0; i < 3; i++)
+    json_builder_add_int_value (b, rgb[i]);
+  json_builder_end_array (b);
 }
 
 /* Each line is written and flushed as it happens, so a killed process
  * leaves a complete log up to its death. */
 static void
-log_line (GrpWorker *self, GString *line)
+log_end (GrpWorker *self, JsonBuilder *b)
 {
+  g_autoptr(JsonNode) root = NULL;
+  g_autofree char *text = NULL;
+  gsize len;
+
+  log_add_int (b, "t", g_get_real_time () / 1000);
+  json_builder_end_object (b);
   if (self->log == NULL)
-    return;
-  g_string_append_c (line, '\n');
-  fwrite (line->str, 1, line->len, self->log);
+    {
+      g_object_unref (b);
+      return;
+    }
+  root = json_builder_get_root (b);
+  g_object_unref (b);
+  json_generator_set_root (self->generator, root);
+  text = json_generator_to_data (self->generator, &len);
+  fwrite (text, 1, len, self->log);
+  fputc ('\n', self->log);
   fflush (self->log);
+}
+
+static void
+log_simple (GrpWorker *self, const char *ev)
+{
+  log_end (self, log_begin (ev));
+}
+
+static gboolean
+open_log (GrpWorker *self, GError **error)
+{
+  JsonBuilder *b;
+
+  g_clear_pointer (&self->log, fclose);
+  g_free (self->log_path);
+  if (++self->n_logs == 1)
+    self->log_path = g_strdup (self->opt.log);
+  else
+    self->log_path = g_strdup_printf ("%s.%u", self->opt.log, self->n_logs);
+  self->log = fopen (self->log_path, "w");
+  if (self->log == NULL)
+    {
+      int saved = errno;
+
+      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
+                   "cannot write the log %s: %s", self->log_path, g_strerror (saved));
+      return FALSE;
+    }
+  b = log_begin ("start");
+  log_add_string (b, "name", self->opt.name);
+  log_add_int (b, "pid", getpid ());
+  log_add_string (b, "delivery", self->opt.safe ? "safe" : "agreed");
+  log_end (self, b);
+  return TRUE;
 }
 
 /* ---- model ------------------------------------------------------------ */
@@ -108,14 +194,23 @@ push_history (GrpWorker *self)
 }
 
 static void
+set_last_seq (GrpWorker *self, guint64 seq)
+{
+  if (self->last_seq == seq)
+    return;
+  self->last_seq = seq;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LAST_SEQ]);
+}
+
+static void
 on_delivered (GrpGroup *group, guint64 seq, const char *from, guint64 ctr, GBytes *payload, gpointer data)
 {
   GrpWorker *self = data;
   gsize len;
   const guint8 *p = g_bytes_get_data (payload, &len);
+  JsonBuilder *b;
   guint64 k;
   guint8 n;
-  g_autoptr(GString) line = g_string_new ("{\"ev\":\"deliver\",\"seq\":");
 
   if (len != PAYLOAD_LEN || p[8] < 1 || p[8] > 20)
     {
@@ -128,14 +223,15 @@ on_delivered (GrpGroup *group, guint64 seq, const char *from, guint64 ctr, GByte
   n = p[8];
   grp_color_apply (self->rgb, n);
   push_history (self);
-  g_string_append_printf (line, "%" G_GUINT64_FORMAT ",\"from\":", seq);
-  json_string (line, from);
-  g_string_append_printf (line, ",\"id\":%" G_GUINT64_FORMAT ",\"change\":%u,\"color\":", k, n);
-  json_color (line, self->rgb);
-  g_string_append_c (line, '}');
-  log_line (self, line);
+  b = log_begin ("deliver");
+  log_add_int (b, "seq", (gint64) seq);
+  log_add_string (b, "from", from);
+  log_add_int (b, "id", (gint64) k);
+  log_add_int (b, "change", n);
+  log_add_color (b, self->rgb);
+  log_end (self, b);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_COLOR]);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LAST_SEQ]);
+  set_last_seq (self, seq);
 }
 
 static void
@@ -143,22 +239,36 @@ on_view_changed (GrpGroup *group, guint64 view_id, guint64 seq, GStrv names, GSt
                  GStrv left, gpointer data)
 {
   GrpWorker *self = data;
-  g_autoptr(GString) line = g_string_new ("{\"ev\":\"view\",\"view\":");
+  gboolean first = self->view_id == 0;
+  char *none[] = { NULL };
+  g_autofree char *old_leader = g_strdup (self->members ? self->members[0] : NULL);
+  JsonBuilder *b = log_begin ("view");
 
-  g_string_append_printf (line, "%" G_GUINT64_FORMAT ",\"seq\":%" G_GUINT64_FORMAT ",\"leader\":", view_id, seq);
-  json_string (line, names[0]);
-  g_string_append (line, ",\"members\":[");
+  log_add_int (b, "view", (gint64) view_id);
+  log_add_int (b, "seq", (gint64) seq);
+  log_add_string (b, "leader", names[0]);
+  json_builder_set_member_name (b, "members");
+  json_builder_begin_array (b);
   for (guint i = 0; names[i]; i++)
-    {
-      if (i)
-        g_string_append_c (line, ',');
-      json_string (line, names[i]);
-    }
-  g_string_append (line, "],\"color\":");
-  json_color (line, self->rgb);
-  g_string_append_c (line, '}');
-  log_line (self, line);
+    json_builder_add_string_value (b, names[i]);
+  json_builder_end_array (b);
+  log_add_color (b, self->rgb);
+  log_end (self, b);
+
+  self->view_id = view_id;
+  g_strfreev (self->members);
+  self->members = g_strdupv (names);
+  g_object_freeze_notify (G_OBJECT (self));
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_VIEW_ID]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MEMBERS]);
+  if (g_strcmp0 (old_leader, names[0]) != 0)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LEADER]);
+  set_last_seq (self, seq);
+  g_object_thaw_notify (G_OBJECT (self));
+  /* Who joined and who left, per incarnation (the library's lists); the
+   * first view of an incarnation tells no change. */
+  g_signal_emit (self, signals[SIGNAL_VIEW_CHANGED], 0, view_id, first ? none : joined, first ? none : left,
+                 first);
 }
 
 static GBytes *
@@ -175,7 +285,7 @@ set_state (GrpGroup *group, guint64 seq, GBytes *state, gpointer data)
   GrpWorker *self = data;
   gsize len;
   const guint8 *p = g_bytes_get_data (state, &len);
-  g_autoptr(GString) line = g_string_new ("{\"ev\":\"state\",\"seq\":");
+  JsonBuilder *b;
 
   if (len != 3)
     {
@@ -185,20 +295,41 @@ set_state (GrpGroup *group, guint64 seq, GBytes *state, gpointer data)
   memcpy (self->rgb, p, 3);
   self->n_history = 0;
   push_history (self);
-  g_string_append_printf (line, "%" G_GUINT64_FORMAT ",\"color\":", seq);
-  json_color (line, self->rgb);
-  g_string_append_c (line, '}');
-  log_line (self, line);
+  b = log_begin ("state");
+  log_add_int (b, "seq", (gint64) seq);
+  log_add_color (b, self->rgb);
+  log_end (self, b);
+  /* A new incarnation: its first view is the one that admits it. */
+  self->view_id = 0;
+  g_clear_pointer (&self->members, g_strfreev);
+  g_object_freeze_notify (G_OBJECT (self));
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_VIEW_ID]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MEMBERS]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LEADER]);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_COLOR]);
+  set_last_seq (self, seq);
+  g_object_thaw_notify (G_OBJECT (self));
+  g_signal_emit (self, signals[SIGNAL_STATE_RECEIVED], 0, seq);
 }
 
 static void
 on_excluded (GrpGroup *group, gpointer data)
 {
   GrpWorker *self = data;
-  g_autoptr(GString) line = g_string_new ("{\"ev\":\"excluded\"}");
 
-  log_line (self, line);
+  log_simple (self, "excluded");
+  g_signal_emit (self, signals[SIGNAL_EXCLUDED], 0);
+}
+
+static void
+on_failed (GrpGroup *group, const GError *error, gpointer data)
+{
+  GrpWorker *self = data;
+
+  /* A failed first join is reported by start_finish, a failed switch by
+   * join_other_finish; only losing a group we were in is news here. */
+  if (self->joined && !self->switching)
+    g_signal_emit (self, signals[SIGNAL_FAILED], 0, error);
 }
 
 static void
@@ -239,12 +370,12 @@ send_change (gpointer data)
       bytes = g_bytes_new (payload, sizeof payload);
       if (grp_group_multicast (self->group, bytes, &error) != 0)
         {
-          g_autoptr(GString) line = g_string_new (NULL);
+          JsonBuilder *b = log_begin ("send");
 
           self->sent++;
-          g_string_printf (line, "{\"ev\":\"send\",\"id\":%" G_GUINT64_FORMAT ",\"change\":%u}",
-                           self->sent, payload[8]);
-          log_line (self, line);
+          log_add_int (b, "id", (gint64) self->sent);
+          log_add_int (b, "change", payload[8]);
+          log_end (self, b);
         }
     }
   schedule_send (self);
@@ -252,15 +383,21 @@ send_change (gpointer data)
 }
 
 static void
-die_now (gpointer data)
+die (GrpWorker *self, GrpCrashCause cause)
 {
-  GrpWorker *self = data;
-  g_autoptr(GString) line = g_string_new ("{\"ev\":\"crash\"}");
+  JsonBuilder *b = log_begin ("crash");
 
-  log_line (self, line);
+  log_add_string (b, "cause", cause == GRP_CRASH_USER ? "user" : "injected");
+  log_end (self, b);
   /* No goodbye, no cleanup: exactly what kill -9 does. */
   kill (getpid (), SIGKILL);
   _exit (137);
+}
+
+static void
+die_injected (gpointer data)
+{
+  die (data, GRP_CRASH_INJECTED);
 }
 
 static gboolean
@@ -275,44 +412,153 @@ crash_roll (gpointer data)
     return G_SOURCE_CONTINUE;
   /* The next broadcast reaches some of the n - 1 others, not all. */
   self->crash_armed = TRUE;
-  grp_group_arm_crash (self->group, (guint) g_rand_int_range (self->rand, 0, (gint32) n - 1), die_now, self);
+  grp_group_arm_crash (self->group, (guint) g_rand_int_range (self->rand, 0, (gint32) n - 1),
+                       die_injected, self);
   return G_SOURCE_CONTINUE;
 }
 
-void
-grp_worker_quiesce (GrpWorker *self)
+static void
+stop_work (GrpWorker *self)
 {
   g_clear_handle_id (&self->send_id, g_source_remove);
   g_clear_handle_id (&self->crash_id, g_source_remove);
   if (self->crash_armed)
     grp_group_arm_crash (self->group, 0, NULL, NULL);
   self->crash_armed = FALSE;
-  self->opt.count = (gint64) self->sent;
-  {
-    g_autoptr(GString) line = g_string_new ("{\"ev\":\"quiet\"}");
+}
 
-    log_line (self, line);
-  }
+void
+grp_worker_quiesce (GrpWorker *self)
+{
+  stop_work (self);
+  self->opt.count = (gint64) self->sent;
+  log_simple (self, "quiet");
 }
 
 void
 grp_worker_resume (GrpWorker *self)
 {
-  g_autoptr(GString) line = g_string_new ("{\"ev\":\"resume\"}");
-
   self->opt.count = -1;
-  log_line (self, line);
+  log_simple (self, "resume");
   if (self->send_id == 0)
     schedule_send (self);
+  if (self->crash_id == 0 && self->opt.crash_rate > 0)
+    self->crash_id = g_timeout_add (CRASH_ROLL_MS, crash_roll, self);
 }
 
 void
 grp_worker_crash (GrpWorker *self)
 {
-  die_now (self);
+  die (self, GRP_CRASH_USER);
+}
+
+void
+grp_worker_set_sleep (GrpWorker *self, guint sleep_ms)
+{
+  self->opt.sleep_ms = (int) MIN (sleep_ms, 3600 * 1000);
+  /* The wait under way may be far longer than the new pace allows. */
+  if (self->send_id != 0)
+    {
+      g_clear_handle_id (&self->send_id, g_source_remove);
+      schedule_send (self);
+    }
+}
+
+void
+grp_worker_set_crash_rate (GrpWorker *self, guint crash_rate)
+{
+  gboolean working = self->send_id != 0;
+
+  self->opt.crash_rate = (int) MIN (crash_rate, G_MAXINT);
+  if (crash_rate == 0)
+    {
+      g_clear_handle_id (&self->crash_id, g_source_remove);
+      if (self->crash_armed)
+        grp_group_arm_crash (self->group, 0, NULL, NULL);
+      self->crash_armed = FALSE;
+    }
+  else if (self->crash_id == 0 && working)
+    self->crash_id = g_timeout_add (CRASH_ROLL_MS, crash_roll, self);
+}
+
+/* ---- commands on standard input (--commands) ------------------------- */
+
+static void read_command (GrpWorker *self);
+
+static gboolean
+parse_number (const char *text, guint64 max, guint *out)
+{
+  guint64 n;
+
+  if (!g_ascii_string_to_unsigned (text, 10, 0, max, &n, NULL))
+    return FALSE;
+  *out = (guint) n;
+  return TRUE;
+}
+
+static void
+run_command (GrpWorker *self, const char *line)
+{
+  g_auto(GStrv) words = g_strsplit (g_strstrip ((char *) line), " ", 2);
+  guint n;
+
+  if (words[0] == NULL || words[0][0] == '\0')
+    return;
+  if (g_str_equal (words[0], "crash") && words[1] == NULL)
+    grp_worker_crash (self);
+  else if (g_str_equal (words[0], "sleep") && words[1] != NULL && parse_number (words[1], 3600 * 1000, &n))
+    grp_worker_set_sleep (self, n);
+  else if (g_str_equal (words[0], "crash-rate") && words[1] != NULL && parse_number (words[1], G_MAXINT, &n))
+    grp_worker_set_crash_rate (self, n);
+  else
+    g_printerr ("%s: unknown command \"%s\" (crash, sleep MS, crash-rate N)\n", self->opt.name, line);
+}
+
+static void
+command_read (GObject *source, GAsyncResult *res, gpointer data)
+{
+  GrpWorker *self = data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *line = g_data_input_stream_read_line_finish_utf8 (G_DATA_INPUT_STREAM (source), res,
+                                                                      NULL, &error);
+
+  if (line == NULL)
+    {
+      /* End of input (the console went away) or cancelled: no more commands. */
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_clear_object (&self->commands);
+      g_object_unref (self);
+      return;
+    }
+  run_command (self, line);
+  read_command (self);
+  g_object_unref (self);
+}
+
+static void
+read_command (GrpWorker *self)
+{
+  if (self->commands == NULL || g_cancellable_is_cancelled (self->cancel))
+    return;
+  g_data_input_stream_read_line_async (self->commands, G_PRIORITY_DEFAULT, self->cancel, command_read,
+                                       g_object_ref (self));
 }
 
 /* ---- lifecycle -------------------------------------------------------- */
+
+static void
+connect_group (GrpWorker *self)
+{
+  grp_group_set_safe_delivery (self->group, self->opt.safe);
+  grp_group_set_timing (self->group, (guint) self->opt.heartbeat_ms, (guint) self->opt.suspect_ms);
+  grp_group_set_get_state_func (self->group, get_state, self, NULL);
+  grp_group_set_set_state_func (self->group, set_state, self, NULL);
+  g_signal_connect (self->group, "delivered", G_CALLBACK (on_delivered), self);
+  g_signal_connect (self->group, "view-changed", G_CALLBACK (on_view_changed), self);
+  g_signal_connect (self->group, "excluded", G_CALLBACK (on_excluded), self);
+  g_signal_connect (self->group, "failed", G_CALLBACK (on_failed), self);
+  g_signal_connect (self->group, "notify::role", G_CALLBACK (on_role), self);
+}
 
 GrpWorker *
 grp_worker_new (GrpOptions *options)
@@ -323,43 +569,36 @@ grp_worker_new (GrpOptions *options)
   memset (options, 0, sizeof *options);
   self->rand = self->opt.seed >= 0 ? g_rand_new_with_seed ((guint32) self->opt.seed) : g_rand_new ();
   self->group = grp_group_new (self->opt.name);
-  grp_group_set_safe_delivery (self->group, self->opt.safe);
-  grp_group_set_timing (self->group, (guint) self->opt.heartbeat_ms, (guint) self->opt.suspect_ms);
-  grp_group_set_get_state_func (self->group, get_state, self, NULL);
-  grp_group_set_set_state_func (self->group, set_state, self, NULL);
-  g_signal_connect (self->group, "delivered", G_CALLBACK (on_delivered), self);
-  g_signal_connect (self->group, "view-changed", G_CALLBACK (on_view_changed), self);
-  g_signal_connect (self->group, "excluded", G_CALLBACK (on_excluded), self);
-  g_signal_connect (self->group, "notify::role", G_CALLBACK (on_role), self);
+  connect_group (self);
   return self;
 }
 
 gboolean
 grp_worker_prepare (GrpWorker *self, GError **error)
 {
-  if (self->opt.log != NULL)
-    {
-      g_autoptr(GString) line = g_string_new ("{\"ev\":\"start\",\"name\":");
-
-      self->log = fopen (self->opt.log, "w");
-      if (self->log == NULL)
-        {
-          g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (errno),
-                       "cannot write the log %s: %s", self->opt.log, g_strerror (errno));
-          return FALSE;
-        }
-      json_string (line, self->opt.name);
-      g_string_append_printf (line, ",\"pid\":%d,\"delivery\":\"%s\"}", (int) getpid (),
-                              self->opt.safe ? "safe" : "agreed");
-      log_line (self, line);
-    }
+  if (self->opt.log != NULL && !open_log (self, error))
+    return FALSE;
   return grp_group_listen (self->group, self->opt.listen, self->opt.advertise, error);
+}
+
+/* The founder of a group picks its first color: a mid-range one, so that a
+ * new group does not sit near black for its first hundred changes. */
+static void
+found_color (GrpWorker *self)
+{
+  for (guint i = 0; i < 3; i++)
+    self->rgb[i] = (guint8) g_rand_int_range (self->rand, 40, 217);
+  self->n_history = 0;
+  push_history (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_COLOR]);
 }
 
 static void
 begin_work (GrpWorker *self)
 {
-  push_history (self);
+  self->joined = TRUE;
+  if (self->n_history == 0)
+    push_history (self);
   schedule_send (self);
   if (self->opt.crash_rate > 0)
     self->crash_id = g_timeout_add (CRASH_ROLL_MS, crash_roll, self);
@@ -393,6 +632,7 @@ grp_worker_start_async (GrpWorker *self, GAsyncReadyCallback callback, gpointer 
       grp_group_join_async (self->group, self->opt.join, NULL, join_done, self);
       return;
     }
+  found_color (self);
   if (!grp_group_create (self->group, &error))
     {
       g_task_return_error (g_steal_pointer (&self->start_task), error);
@@ -410,14 +650,69 @@ grp_worker_start_finish (GrpWorker *self, GAsyncResult *result, GError **error)
 }
 
 static void
+join_other_done (GObject *source, GAsyncResult *res, gpointer data)
+{
+  GTask *task = data;
+  GrpWorker *self = g_task_get_source_object (task);
+  GError *error = NULL;
+
+  if (grp_group_join_finish (self->group, res, &error))
+    {
+      self->switching = FALSE;
+      begin_work (self);
+      g_task_return_boolean (task, TRUE);
+      g_object_unref (task);
+      return;
+    }
+  /* Nobody admitted us: found a group of one again, so the window goes on
+   * being a member of something. */
+  self->view_id = 0;
+  g_clear_pointer (&self->members, g_strfreev);
+  found_color (self);
+  if (grp_group_create (self->group, NULL))
+    begin_work (self);
+  self->switching = FALSE;
+  g_task_return_error (task, error);
+  g_object_unref (task);
+}
+
+void
+grp_worker_join_other_async (GrpWorker *self, const char *contact, GAsyncReadyCallback callback,
+                             gpointer user_data)
+{
+  GTask *task = g_task_new (self, NULL, callback, user_data);
+  g_autoptr(GError) error = NULL;
+
+  if (self->switching || grp_group_get_role (self->group) != GRP_ROLE_ALONE)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_BUSY,
+                               "only a member alone in its group can join another");
+      g_object_unref (task);
+      return;
+    }
+  self->switching = TRUE;
+  stop_work (self);
+  /* Our group of one ends here; the next group gets a log of its own. */
+  log_simple (self, "exit");
+  if (self->opt.log != NULL && !open_log (self, &error))
+    g_message ("%s", error->message);
+  grp_group_join_async (self->group, contact, NULL, join_other_done, task);
+}
+
+gboolean
+grp_worker_join_other_finish (GrpWorker *self, GAsyncResult *result, GError **error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+static void
 leave_done (GObject *source, GAsyncResult *res, gpointer data)
 {
   GTask *task = data;
   GrpWorker *self = g_task_get_source_object (task);
-  g_autoptr(GString) line = g_string_new ("{\"ev\":\"exit\"}");
 
   grp_group_leave_finish (self->group, res, NULL);
-  log_line (self, line);
+  log_simple (self, "exit");
   g_task_return_boolean (task, TRUE);
   g_object_unref (task);
 }
@@ -505,6 +800,23 @@ grp_worker_handle_signals (GrpWorker *self)
   self->signal_ids[1] = g_unix_signal_add (SIGINT, on_term, self);
   self->signal_ids[2] = g_unix_signal_add (SIGUSR1, on_usr1, self);
   self->signal_ids[3] = g_unix_signal_add (SIGUSR2, on_usr2, self);
+  if (self->opt.commands && self->commands == NULL)
+    {
+      g_autoptr(GInputStream) in = g_unix_input_stream_new (STDIN_FILENO, FALSE);
+
+      self->commands = g_data_input_stream_new (in);
+      read_command (self);
+    }
+}
+
+void
+grp_worker_log_shown (GrpWorker *self, guint32 color)
+{
+  guint8 rgb[3] = { (color >> 16) & 0xff, (color >> 8) & 0xff, color & 0xff };
+  JsonBuilder *b = log_begin ("shown");
+
+  log_add_color (b, rgb);
+  log_end (self, b);
 }
 
 const char *
@@ -534,19 +846,27 @@ grp_worker_get_role (GrpWorker *self)
 guint64
 grp_worker_get_view_id (GrpWorker *self)
 {
-  return grp_group_get_view_id (self->group);
+  return self->view_id;
 }
 
-GStrv
-grp_worker_dup_members (GrpWorker *self)
+const char *const *
+grp_worker_get_members (GrpWorker *self)
 {
-  return grp_group_dup_members (self->group);
+  static const char *const none[] = { NULL };
+
+  return self->members ? (const char *const *) self->members : none;
+}
+
+const char *
+grp_worker_get_leader (GrpWorker *self)
+{
+  return self->members ? self->members[0] : NULL;
 }
 
 guint64
 grp_worker_get_last_seq (GrpWorker *self)
 {
-  return grp_group_get_last_seq (self->group);
+  return self->last_seq;
 }
 
 const guint32 *
@@ -556,10 +876,10 @@ grp_worker_get_history (GrpWorker *self, guint *n)
   return self->history;
 }
 
-GrpGroup *
-grp_worker_get_group (GrpWorker *self)
+const char *
+grp_worker_get_log_path (GrpWorker *self)
 {
-  return self->group;
+  return self->log_path;
 }
 
 static void
@@ -576,10 +896,16 @@ grp_worker_get_property (GObject *object, guint prop_id, GValue *value, GParamSp
       g_value_set_enum (value, grp_worker_get_role (self));
       break;
     case PROP_VIEW_ID:
-      g_value_set_uint64 (value, grp_worker_get_view_id (self));
+      g_value_set_uint64 (value, self->view_id);
+      break;
+    case PROP_MEMBERS:
+      g_value_set_boxed (value, self->members);
+      break;
+    case PROP_LEADER:
+      g_value_set_string (value, grp_worker_get_leader (self));
       break;
     case PROP_LAST_SEQ:
-      g_value_set_uint64 (value, grp_worker_get_last_seq (self));
+      g_value_set_uint64 (value, self->last_seq);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -591,6 +917,8 @@ grp_worker_dispose (GObject *object)
 {
   GrpWorker *self = GRP_WORKER (object);
 
+  g_cancellable_cancel (self->cancel);
+  g_clear_object (&self->commands);
   g_clear_handle_id (&self->send_id, g_source_remove);
   g_clear_handle_id (&self->crash_id, g_source_remove);
   for (guint i = 0; i < G_N_ELEMENTS (self->signal_ids); i++)
@@ -606,8 +934,11 @@ grp_worker_finalize (GObject *object)
 {
   GrpWorker *self = GRP_WORKER (object);
 
-  if (self->log != NULL)
-    fclose (self->log);
+  g_clear_pointer (&self->log, fclose);
+  g_free (self->log_path);
+  g_clear_object (&self->generator);
+  g_clear_object (&self->cancel);
+  g_strfreev (self->members);
   g_rand_free (self->rand);
   grp_options_clear (&self->opt);
   G_OBJECT_CLASS (grp_worker_parent_class)->finalize (object);
@@ -631,17 +962,47 @@ grp_worker_class_init (GrpWorkerClass *klass)
   properties[PROP_VIEW_ID] =
     g_param_spec_uint64 ("view-id", NULL, NULL, 0, G_MAXUINT64, 0,
                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_MEMBERS] =
+    g_param_spec_boxed ("members", NULL, NULL, G_TYPE_STRV,
+                        G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_LEADER] =
+    g_param_spec_string ("leader", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   properties[PROP_LAST_SEQ] =
     g_param_spec_uint64 ("last-seq", NULL, NULL, 0, G_MAXUINT64, 0,
                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
+  /* A view was delivered: who joined and who is gone since the last one.
+   * `first` is the first view of this membership (after creating the
+   * group, or the one that admitted us with the state); then joined and
+   * gone are empty. */
+  signals[SIGNAL_VIEW_CHANGED] =
+    g_signal_new ("view-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 4, G_TYPE_UINT64, G_TYPE_STRV, G_TYPE_STRV, G_TYPE_BOOLEAN);
+  /* The state arrived, as of position `seq`: a new membership begins. */
+  signals[SIGNAL_STATE_RECEIVED] =
+    g_signal_new ("state-received", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 1, G_TYPE_UINT64);
+  /* The group went on without us (stopped or cut off too long); the worker
+   * rejoins by itself. */
+  signals[SIGNAL_EXCLUDED] =
+    g_signal_new ("excluded", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 0);
+  /* Left out of the group and could not rejoin: the worker is of no more
+   * use.  (A failed first join is reported by grp_worker_start_finish.) */
+  signals[SIGNAL_FAILED] =
+    g_signal_new ("failed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 1, G_TYPE_ERROR);
   /* It left the group (grp_worker_stop, SIGTERM, SIGINT). */
-  signals[SIGNAL_STOPPED] = g_signal_new ("stopped", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
-                                          0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  signals[SIGNAL_STOPPED] =
+    g_signal_new ("stopped", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 0);
 }
 
 static void
 grp_worker_init (GrpWorker *self)
 {
+  self->generator = json_generator_new ();
+  self->cancel = g_cancellable_new ();
 }

@@ -1,0 +1,18 @@
+/* grp-place.h: windows that keep their place.
+ *
+ * The demo's windows fill the screen in a grid of cells the size of one
+ * window, from the top-right corner, right to left, then down; a window
+ * that replaces a dead one takes its cell ("slot").  GTK 4 leaves window
+ * positions to the display server: this works on X11 and does nothing on
+ * Wayland, where the compositor places windows. */
+#pragma once
+
+#include <gtk/gtk.h>
+
+G_BEGIN_DECLS
+
+void grp_place_in_slot (GtkWindow *window, int slot);
+/* Where the console itself goes: the top-left corner (X11). */
+void grp_place_at_origin (GtkWindow *window);
+
+G_END_DECLS

@@ -1,0 +1,134 @@
+/* groupy-console: the group console, what the desktop entry opens.
+ *
+ * It starts a group of member windows (or of groupy-node workers with
+ * --headless) and shows every member as a tile, the group's story as a
+ * timeline, and the controls to drive it; when the group is stopped it
+ * shows groupy-check's verdict over every log. */
+#include "config.h"
+
+#include <adwaita.h>
+#include <glib/gi18n.h>
+#include <locale.h>
+#include <stdio.h>
+
+#include "grp-about.h"
+#include "grp-console-window.h"
+
+typedef struct {
+  AdwApplication *app;
+  GrpSupervisorConfig config;
+  gint64 members;
+  int status;
+} Console;
+
+static void
+about_activated (GSimpleAction *action, GVariant *param, gpointer data)
+{
+  Console *console = data;
+
+  grp_show_about (gtk_application_get_active_window (GTK_APPLICATION (console->app)));
+}
+
+static void
+activate (GApplication *application, gpointer data)
+{
+  Console *console = data;
+  g_autoptr(GError) error = NULL;
+  GrpConsoleWindow *window;
+
+  window = grp_console_window_new (GTK_APPLICATION (console->app), &console->config,
+                                   (guint) console->members, &error);
+  if (window == NULL)
+    {
+      fprintf (stderr, "groupy-console: %s\n", error->message);
+      console->status = 2;
+      return;
+    }
+  gtk_window_present (GTK_WINDOW (window));
+}
+
+int
+main (int argc, char **argv)
+{
+  Console console = { .members = 5 };
+  gint64 rate = 100, sleep_ms = 2000, color_rate = 3, suspect = 0;
+  gboolean headless = FALSE, keep = FALSE;
+  char *dir = NULL, *protocol = NULL;
+  GOptionEntry entries[] = {
+    { "members", 'n', 0, G_OPTION_ARG_INT64, &console.members, "How many members to start with (default 5)",
+      "N" },
+    { "headless", 0, 0, G_OPTION_ARG_NONE, &headless, "Members without windows (groupy-node): tiles only",
+      NULL },
+    { "crash-rate", 'r', 0, G_OPTION_ARG_INT64, &rate,
+      "Injected leader crash chance 1/N per 100 ms (default 100; 0: off)", "N" },
+    { "sleep", 's', 0, G_OPTION_ARG_INT64, &sleep_ms,
+      "Longest wait between a member's changes (default 2000)", "MS" },
+    { "color-rate", 0, 0, G_OPTION_ARG_INT64, &color_rate,
+      "Windows change color at most N times a second (default 3; 0: every delivery)", "N" },
+    { "suspect-timeout", 0, 0, G_OPTION_ARG_INT64, &suspect,
+      "Silence after which a member is suspected (default: the members')", "MS" },
+    { "log-dir", 0, 0, G_OPTION_ARG_FILENAME, &dir,
+      "Write the members' logs there and keep them (default: a temporary folder)", "DIR" },
+    { "keep-logs", 0, 0, G_OPTION_ARG_NONE, &keep, "Keep the logs once the group is stopped", NULL },
+    { "protocol", 0, 0, G_OPTION_ARG_STRING, &protocol,
+      "The group protocol (default and only one so far: groupy)", "NAME" },
+    { NULL }
+  };
+  const GActionEntry actions[] = { { "about", about_activated, NULL, NULL, NULL } };
+  g_autoptr(GOptionContext) ctx = g_option_context_new ("- watch and drive a Groupy group");
+  g_autoptr(GError) error = NULL;
+  char *args[] = { argv[0], NULL };
+  int status;
+
+  setlocale (LC_ALL, "");
+  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
+
+  g_option_context_add_main_entries (ctx, entries, GETTEXT_PACKAGE);
+  if (!g_option_context_parse (ctx, &argc, &argv, &error))
+    {
+      fprintf (stderr, "groupy-console: %s (see --help)\n", error->message);
+      return 2;
+    }
+  if (console.members < 1 || console.members > 64 || rate < 0 || rate > G_MAXINT || sleep_ms < 10 ||
+      sleep_ms > 3600000 || color_rate < 0 || color_rate > 1000 || suspect < 0 || suspect > 600000)
+    {
+      fprintf (stderr, "groupy-console: --members takes 1 to 64, --sleep 10 to 3600000, --crash-rate, "
+               "--color-rate and --suspect-timeout at least 0\n");
+      return 2;
+    }
+  if (g_getenv ("DBUS_SESSION_BUS_ADDRESS") == NULL)
+    g_setenv ("GTK_A11Y", "none", FALSE);
+  if (!gtk_init_check ())
+    {
+      fprintf (stderr, "groupy-console: cannot open a display (groupy-demo --headless runs a group in a "
+               "terminal)\n");
+      return 2;
+    }
+  console.config.worker = grp_supervisor_find_program (headless ? "groupy-node" : "groupy");
+  console.config.checker = grp_supervisor_find_program ("groupy-check");
+  if (console.config.worker == NULL || console.config.checker == NULL)
+    {
+      fprintf (stderr, "groupy-console: cannot find %s next to groupy-console or in PATH\n",
+               console.config.worker == NULL ? (headless ? "groupy-node" : "groupy") : "groupy-check");
+      return 2;
+    }
+  console.config.windows = !headless;
+  console.config.log_dir = dir;
+  console.config.keep_logs = keep;
+  console.config.respawn = TRUE;
+  console.config.sleep_ms = (guint) sleep_ms;
+  console.config.crash_rate = (guint) rate;
+  console.config.color_rate = (guint) color_rate;
+  console.config.suspect_ms = (guint) suspect;
+  console.config.protocol = protocol;
+
+  console.app = adw_application_new (APPLICATION_ID, G_APPLICATION_NON_UNIQUE);
+  g_action_map_add_action_entries (G_ACTION_MAP (console.app), actions, G_N_ELEMENTS (actions), &console);
+  g_signal_connect (console.app, "activate", G_CALLBACK (activate), &console);
+  status = g_application_run (G_APPLICATION (console.app), 1, args);
+  g_object_unref (console.app);
+  grp_supervisor_config_clear (&console.config);
+  return console.status ? console.status : status;
+}

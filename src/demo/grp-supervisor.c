@@ -1,0 +1,1275 @@
+/* grp-supervisor.c: worker processes, their logs, and the group's story. */
+#include "grp-supervisor.h"
+
+#include <errno.h>
+#include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+
+#define POLL_MS 100
+
+/* ---- one member ------------------------------------------------------- */
+
+struct _GrpMemberInfo {
+  GObject parent_instance;
+
+  char *name;
+  guint32 color;
+  char *role;
+  guint64 view;
+  guint64 seq;
+  GrpMemberState state;
+  char *status;
+
+  /* The supervisor's side. */
+  GSubprocess *proc;
+  GOutputStream *commands;
+  char *log;
+  GFileInputStream *log_in;
+  GString *partial;         /* a line not yet ended by \n */
+  char *addr;
+  int slot;
+  guint thaw_id;
+  gboolean excluded;        /* left out; the next state is a rejoin */
+  gboolean dismissed;       /* asked to leave: no replacement */
+  gboolean told_end;        /* its crash or exit is in the story */
+};
+
+G_DEFINE_FINAL_TYPE (GrpMemberInfo, grp_member_info, G_TYPE_OBJECT)
+
+enum {
+  MEMBER_PROP_0,
+  MEMBER_PROP_NAME,
+  MEMBER_PROP_COLOR,
+  MEMBER_PROP_ROLE,
+  MEMBER_PROP_VIEW,
+  MEMBER_PROP_SEQ,
+  MEMBER_PROP_STATE,
+  MEMBER_PROP_STATUS,
+  MEMBER_N_PROPS
+};
+
+static GParamSpec *member_props[MEMBER_N_PROPS];
+
+const char *
+grp_member_info_get_name (GrpMemberInfo *self)
+{
+  return self->name;
+}
+
+guint32
+grp_member_info_get_color (GrpMemberInfo *self)
+{
+  return self->color;
+}
+
+const char *
+grp_member_info_get_role (GrpMemberInfo *self)
+{
+  return self->role;
+}
+
+guint64
+grp_member_info_get_view (GrpMemberInfo *self)
+{
+  return self->view;
+}
+
+guint64
+grp_member_info_get_seq (GrpMemberInfo *self)
+{
+  return self->seq;
+}
+
+GrpMemberState
+grp_member_info_get_state (GrpMemberInfo *self)
+{
+  return self->state;
+}
+
+const char *
+grp_member_info_get_status (GrpMemberInfo *self)
+{
+  return self->status;
+}
+
+gboolean
+grp_member_info_is_alive (GrpMemberInfo *self)
+{
+  return self->state <= GRP_MEMBER_FROZEN;
+}
+
+static void
+member_set_string (GrpMemberInfo *self, char **field, const char *value, guint prop)
+{
+  if (g_strcmp0 (*field, value) == 0)
+    return;
+  g_free (*field);
+  *field = g_strdup (value);
+  g_object_notify_by_pspec (G_OBJECT (self), member_props[prop]);
+}
+
+static void
+member_set_uint64 (GrpMemberInfo *self, guint64 *field, guint64 value, guint prop)
+{
+  if (*field == value)
+    return;
+  *field = value;
+  g_object_notify_by_pspec (G_OBJECT (self), member_props[prop]);
+}
+
+static void
+member_set_color (GrpMemberInfo *self, guint32 color)
+{
+  if (self->color == color)
+    return;
+  self->color = color;
+  g_object_notify_by_pspec (G_OBJECT (self), member_props[MEMBER_PROP_COLOR]);
+}
+
+static void
+member_set_state (GrpMemberInfo *self, GrpMemberState state, const char *status)
+{
+  if (!grp_member_info_is_alive (self) && state <= GRP_MEMBER_FROZEN)
+    return; /* the dead stay dead */
+  if (self->state != state)
+    {
+      self->state = state;
+      g_object_notify_by_pspec (G_OBJECT (self), member_props[MEMBER_PROP_STATE]);
+    }
+  member_set_string (self, &self->status, status, MEMBER_PROP_STATUS);
+  if (state > GRP_MEMBER_FROZEN)
+    member_set_string (self, &self->role, "", MEMBER_PROP_ROLE);
+}
+
+static void
+grp_member_info_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
+{
+  GrpMemberInfo *self = GRP_MEMBER_INFO (object);
+
+  switch (prop_id)
+    {
+    case MEMBER_PROP_NAME:
+      g_value_set_string (value, self->name);
+      break;
+    case MEMBER_PROP_COLOR:
+      g_value_set_uint (value, self->color);
+      break;
+    case MEMBER_PROP_ROLE:
+      g_value_set_string (value, self->role);
+      break;
+    case MEMBER_PROP_VIEW:
+      g_value_set_uint64 (value, self->view);
+      break;
+    case MEMBER_PROP_SEQ:
+      g_value_set_uint64 (value, self->seq);
+      break;
+    case MEMBER_PROP_STATE:
+      g_value_set_int (value, self->state);
+      break;
+    case MEMBER_PROP_STATUS:
+      g_value_set_string (value, self->status);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+grp_member_info_dispose (GObject *object)
+{
+  GrpMemberInfo *self = GRP_MEMBER_INFO (object);
+
+  g_clear_handle_id (&self->thaw_id, g_source_remove);
+  g_clear_object (&self->commands);
+  g_clear_object (&self->log_in);
+  g_clear_object (&self->proc);
+  G_OBJECT_CLASS (grp_member_info_parent_class)->dispose (object);
+}
+
+static void
+grp_member_info_finalize (GObject *object)
+{
+  GrpMemberInfo *self = GRP_MEMBER_INFO (object);
+
+  g_free (self->name);
+  g_free (self->role);
+  g_free (self->status);
+  g_free (self->log);
+  g_free (self->addr);
+  if (self->partial != NULL)
+    g_string_free (self->partial, TRUE);
+  G_OBJECT_CLASS (grp_member_info_parent_class)->finalize (object);
+}
+
+static void
+grp_member_info_class_init (GrpMemberInfoClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GParamFlags flags = G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS;
+
+  object_class->get_property = grp_member_info_get_property;
+  object_class->dispose = grp_member_info_dispose;
+  object_class->finalize = grp_member_info_finalize;
+
+  member_props[MEMBER_PROP_NAME] = g_param_spec_string ("name", NULL, NULL, NULL, flags);
+  member_props[MEMBER_PROP_COLOR] = g_param_spec_uint ("color", NULL, NULL, 0, 0xffffff, 0, flags);
+  member_props[MEMBER_PROP_ROLE] = g_param_spec_string ("role", NULL, NULL, NULL, flags);
+  member_props[MEMBER_PROP_VIEW] = g_param_spec_uint64 ("view", NULL, NULL, 0, G_MAXUINT64, 0, flags);
+  member_props[MEMBER_PROP_SEQ] = g_param_spec_uint64 ("seq", NULL, NULL, 0, G_MAXUINT64, 0, flags);
+  member_props[MEMBER_PROP_STATE] =
+    g_param_spec_int ("state", NULL, NULL, GRP_MEMBER_STARTING, GRP_MEMBER_FAILED, GRP_MEMBER_STARTING, flags);
+  member_props[MEMBER_PROP_STATUS] = g_param_spec_string ("status", NULL, NULL, NULL, flags);
+  g_object_class_install_properties (object_class, MEMBER_N_PROPS, member_props);
+}
+
+static void
+grp_member_info_init (GrpMemberInfo *self)
+{
+  self->role = g_strdup ("joining");
+  self->status = g_strdup ("starting");
+  self->partial = g_string_new (NULL);
+  self->slot = -1;
+}
+
+/* ---- the supervisor --------------------------------------------------- */
+
+struct _GrpSupervisor {
+  GObject parent_instance;
+
+  GrpSupervisorConfig cfg;
+  gboolean temp_dir;        /* made by us: removed at the end */
+  GListStore *members;
+  guint next_name;
+  guint poll_id;
+  GRand *rand;
+  guint pending;            /* members to start once the founder is in */
+  GPtrArray *logs;          /* every worker's log, the replaced ones' too */
+  GHashTable *ended;        /* name -> how it ended ("crashed", "left") */
+  guint respawn_id;
+  guint64 view;
+  GStrv view_members;
+  char *leader;
+  guint64 positions;
+  gboolean paused;
+  gboolean stopping;
+  gboolean stopped;
+  GCancellable *cancel;
+};
+
+G_DEFINE_FINAL_TYPE (GrpSupervisor, grp_supervisor, G_TYPE_OBJECT)
+
+enum {
+  PROP_0,
+  PROP_VIEW,
+  PROP_LEADER,
+  PROP_POSITIONS,
+  PROP_PAUSED,
+  PROP_STOPPED,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+enum {
+  SIGNAL_EVENT,
+  SIGNAL_VERDICT,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+static void spawn (GrpSupervisor *self, int slot, guint position);
+static void poll_logs (GrpSupervisor *self);
+
+static void G_GNUC_PRINTF (3, 4)
+tell (GrpSupervisor *self, GrpEventKind kind, const char *fmt, ...)
+{
+  g_autofree char *text = NULL;
+  va_list ap;
+
+  va_start (ap, fmt);
+  text = g_strdup_vprintf (fmt, ap);
+  va_end (ap);
+  g_signal_emit (self, signals[SIGNAL_EVENT], 0, kind, text);
+}
+
+void
+grp_supervisor_config_clear (GrpSupervisorConfig *config)
+{
+  g_clear_pointer (&config->worker, g_free);
+  g_clear_pointer (&config->checker, g_free);
+  g_clear_pointer (&config->log_dir, g_free);
+  g_clear_pointer (&config->protocol, g_free);
+}
+
+static GrpMemberInfo *
+member_at (GrpSupervisor *self, guint i)
+{
+  g_autoptr(GrpMemberInfo) m = g_list_model_get_item (G_LIST_MODEL (self->members), i);
+
+  return m; /* the store holds a reference */
+}
+
+static guint
+n_members (GrpSupervisor *self)
+{
+  return g_list_model_get_n_items (G_LIST_MODEL (self->members));
+}
+
+static GrpMemberInfo *
+find_member (GrpSupervisor *self, const char *name)
+{
+  for (guint i = 0; i < n_members (self); i++)
+    if (g_str_equal (member_at (self, i)->name, name))
+      return member_at (self, i);
+  return NULL;
+}
+
+static void
+signal_member (GrpMemberInfo *m, int signum)
+{
+  if (m->proc != NULL && grp_member_info_is_alive (m))
+    g_subprocess_send_signal (m->proc, signum);
+}
+
+static void
+command (GrpMemberInfo *m, const char *line)
+{
+  g_autofree char *text = g_strdup_printf ("%s\n", line);
+
+  /* A pipe write of a few bytes does not block; a dead reader's EPIPE is
+   * no news (its death is). */
+  if (m->commands != NULL && grp_member_info_is_alive (m))
+    g_output_stream_write_all (m->commands, text, strlen (text), NULL, NULL, NULL);
+}
+
+/* A member that can admit a newcomer: alive, in a view, with an address. */
+static GrpMemberInfo *
+contact (GrpSupervisor *self)
+{
+  g_autoptr(GPtrArray) live = g_ptr_array_new ();
+
+  for (guint i = 0; i < n_members (self); i++)
+    {
+      GrpMemberInfo *m = member_at (self, i);
+
+      if (m->state == GRP_MEMBER_RUNNING && m->addr != NULL && m->view > 0)
+        g_ptr_array_add (live, m);
+    }
+  if (live->len == 0)
+    return NULL;
+  return g_ptr_array_index (live, g_rand_int_range (self->rand, 0, (gint32) live->len));
+}
+
+/* ---- the story, from the logs ----------------------------------------- */
+
+static guint32
+read_color (JsonObject *o)
+{
+  JsonArray *a = json_object_has_member (o, "color") ? json_object_get_array_member (o, "color") : NULL;
+  guint32 c = 0;
+
+  if (a == NULL || json_array_get_length (a) != 3)
+    return 0;
+  for (guint i = 0; i < 3; i++)
+    c = (c << 8) | ((guint32) json_array_get_int_element (a, i) & 0xff);
+  return c;
+}
+
+static char *
+strv_join_minus (const char *const *a, const char *const *b)
+{
+  g_autoptr(GString) s = g_string_new (NULL);
+
+  for (guint i = 0; a != NULL && a[i] != NULL; i++)
+    if (b == NULL || !g_strv_contains (b, a[i]))
+      g_string_append_printf (s, "%s%s", s->len ? ", " : "", a[i]);
+  return g_string_free (g_steal_pointer (&s), FALSE);
+}
+
+/* Why `name` is not in the new view, as far as the supervisor knows. */
+static const char *
+gone_reason (GrpSupervisor *self, const char *name)
+{
+  GrpMemberInfo *m = find_member (self, name);
+  const char *ended = g_hash_table_lookup (self->ended, name);
+
+  if (ended != NULL)
+    return ended;
+  if (m == NULL)
+    return "gone";
+  switch (m->state)
+    {
+    case GRP_MEMBER_CRASHED:
+      return "crashed";
+    case GRP_MEMBER_LEFT:
+      return "left";
+    case GRP_MEMBER_FROZEN:
+      return "suspected: frozen, alive";
+    default:
+      return "gone";
+    }
+}
+
+static void
+group_view (GrpSupervisor *self, guint64 view, const char *leader, GStrv members)
+{
+  g_autofree char *joined = strv_join_minus ((const char *const *) members,
+                                             (const char *const *) self->view_members);
+  g_autoptr(GString) gone = g_string_new (NULL);
+  g_autofree char *list = g_strjoinv (", ", members);
+  gboolean new_leader = g_strcmp0 (leader, self->leader) != 0;
+
+  for (guint i = 0; self->view_members != NULL && self->view_members[i] != NULL; i++)
+    if (!g_strv_contains ((const char *const *) members, self->view_members[i]))
+      g_string_append_printf (gone, "%s%s (%s)", gone->len ? ", " : "", self->view_members[i],
+                              gone_reason (self, self->view_members[i]));
+
+  if (new_leader && self->leader != NULL)
+    tell (self, GRP_EVENT_VIEW, "view %" G_GUINT64_FORMAT ": %s leads now%s%s — members %s", view, leader,
+          gone->len ? "; gone: " : "", gone->str, list);
+  else
+    tell (self, GRP_EVENT_VIEW, "view %" G_GUINT64_FORMAT " led by %s%s%s%s%s — members %s", view, leader,
+          joined[0] ? "; joined: " : "", joined, gone->len ? "; gone: " : "", gone->str, list);
+
+  self->view = view;
+  g_strfreev (self->view_members);
+  self->view_members = g_strdupv (members);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_VIEW]);
+  if (new_leader)
+    {
+      g_free (self->leader);
+      self->leader = g_strdup (leader);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LEADER]);
+    }
+}
+
+static void
+end_member (GrpSupervisor *self, GrpMemberInfo *m, GrpMemberState state, const char *status)
+{
+  g_clear_handle_id (&m->thaw_id, g_source_remove);
+  member_set_state (m, state, status);
+  m->told_end = TRUE;
+  g_hash_table_replace (self->ended, g_strdup (m->name),
+                        g_strdup (state == GRP_MEMBER_CRASHED ? "crashed" : state == GRP_MEMBER_LEFT ? "left"
+                                                                                                   : "failed"));
+}
+
+static void
+read_event (GrpSupervisor *self, GrpMemberInfo *m, JsonObject *o)
+{
+  const char *ev = json_object_get_string_member_with_default (o, "ev", "");
+
+  if (g_str_equal (ev, "deliver"))
+    {
+      guint64 seq = (guint64) json_object_get_int_member_with_default (o, "seq", 0);
+
+      member_set_color (m, read_color (o));
+      member_set_uint64 (m, &m->seq, seq, MEMBER_PROP_SEQ);
+      if (seq > self->positions)
+        {
+          self->positions = seq;
+          g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_POSITIONS]);
+        }
+    }
+  else if (g_str_equal (ev, "view"))
+    {
+      guint64 view = (guint64) json_object_get_int_member_with_default (o, "view", 0);
+      const char *leader = json_object_get_string_member_with_default (o, "leader", "?");
+      JsonArray *a = json_object_has_member (o, "members") ? json_object_get_array_member (o, "members") : NULL;
+      g_autoptr(GStrvBuilder) b = g_strv_builder_new ();
+      g_auto(GStrv) members = NULL;
+      guint n = a ? json_array_get_length (a) : 0;
+
+      for (guint i = 0; i < n; i++)
+        g_strv_builder_add (b, json_array_get_string_element (a, i));
+      members = g_strv_builder_end (b);
+      member_set_uint64 (m, &m->view, view, MEMBER_PROP_VIEW);
+      member_set_uint64 (m, &m->seq, (guint64) json_object_get_int_member_with_default (o, "seq", 0),
+                         MEMBER_PROP_SEQ);
+      member_set_color (m, read_color (o));
+      member_set_string (m, &m->role,
+                         !g_str_equal (leader, m->name) ? "member" : n == 1 ? "alone" : "leader",
+                         MEMBER_PROP_ROLE);
+      if (m->state == GRP_MEMBER_STARTING)
+        member_set_state (m, GRP_MEMBER_RUNNING, "running");
+      if (view > self->view && !self->stopping)
+        group_view (self, view, leader, members);
+    }
+  else if (g_str_equal (ev, "state"))
+    {
+      guint64 seq = (guint64) json_object_get_int_member_with_default (o, "seq", 0);
+
+      member_set_color (m, read_color (o));
+      member_set_uint64 (m, &m->seq, seq, MEMBER_PROP_SEQ);
+      tell (self, GRP_EVENT_JOIN, "%s %s with the state as of #%" G_GUINT64_FORMAT, m->name,
+            m->excluded ? "rejoined" : "joined", seq);
+      m->excluded = FALSE;
+    }
+  else if (g_str_equal (ev, "excluded"))
+    {
+      m->excluded = TRUE;
+      member_set_string (m, &m->role, "rejoining", MEMBER_PROP_ROLE);
+      tell (self, GRP_EVENT_SUSPECT, "%s finds the group went on without it (suspected while alive) — "
+            "it rejoins", m->name);
+    }
+  else if (g_str_equal (ev, "crash"))
+    {
+      const char *cause = json_object_get_string_member_with_default (o, "cause", "");
+      gboolean user = g_str_equal (cause, "user");
+      g_autofree char *status = g_strdup_printf ("crashed (%s)", user ? "user" : "injected");
+
+      end_member (self, m, GRP_MEMBER_CRASHED, status);
+      if (user)
+        tell (self, GRP_EVENT_CRASH, "%s crashed: asked to by the user (as kill -9)", m->name);
+      else
+        tell (self, GRP_EVENT_CRASH, "%s crashed: the injected fault, part-way through a broadcast",
+              m->name);
+    }
+  else if (g_str_equal (ev, "exit"))
+    {
+      end_member (self, m, GRP_MEMBER_LEFT, "left");
+      if (!self->stopping)
+        tell (self, GRP_EVENT_LEAVE, "%s left the group", m->name);
+    }
+}
+
+typedef struct {
+  gint64 t;
+  guint order;
+  GrpMemberInfo *member;
+  JsonObject *object;
+} Line;
+
+static int
+line_cmp (gconstpointer a, gconstpointer b)
+{
+  const Line *x = a, *y = b;
+
+  if (x->t != y->t)
+    return x->t < y->t ? -1 : 1;
+  return x->order < y->order ? -1 : x->order > y->order;
+}
+
+/* What every log says since the last poll, in the order of the lines'
+ * times ("t"), so that a crash is told before the view that follows it. */
+static void
+poll_logs (GrpSupervisor *self)
+{
+  g_autoptr(GArray) lines = g_array_new (FALSE, FALSE, sizeof (Line));
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GPtrArray) keep = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
+  guint order = 0;
+
+  for (guint i = 0; i < n_members (self); i++)
+    {
+      GrpMemberInfo *m = member_at (self, i);
+      char buf[8192];
+      gssize n;
+
+      if (m->log_in == NULL)
+        {
+          g_autoptr(GFile) file = g_file_new_for_path (m->log);
+
+          m->log_in = g_file_read (file, NULL, NULL);
+          if (m->log_in == NULL)
+            continue; /* not written yet */
+        }
+      while ((n = g_input_stream_read (G_INPUT_STREAM (m->log_in), buf, sizeof buf, NULL, NULL)) > 0)
+        g_string_append_len (m->partial, buf, n);
+      for (char *nl; (nl = memchr (m->partial->str, '\n', m->partial->len)) != NULL;)
+        {
+          Line line = { 0, order++, m, NULL };
+
+          *nl = '\0';
+          if (json_parser_load_from_data (parser, m->partial->str, -1, NULL) &&
+              JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+            {
+              line.object = json_object_ref (json_node_get_object (json_parser_get_root (parser)));
+              line.t = json_object_get_int_member_with_default (line.object, "t", 0);
+              g_ptr_array_add (keep, line.object);
+              g_array_append_val (lines, line);
+            }
+          g_string_erase (m->partial, 0, nl - m->partial->str + 1);
+        }
+    }
+  g_array_sort (lines, line_cmp);
+  for (guint i = 0; i < lines->len; i++)
+    {
+      Line *line = &g_array_index (lines, Line, i);
+
+      read_event (self, line->member, line->object);
+    }
+}
+
+static void start_pending (GrpSupervisor *self);
+
+static gboolean
+poll_tick (gpointer data)
+{
+  poll_logs (data);
+  start_pending (data);
+  return G_SOURCE_CONTINUE;
+}
+
+/* ---- processes -------------------------------------------------------- */
+
+static void
+child_setup (gpointer data)
+{
+  /* If the supervisor itself dies, its workers leave with it. */
+  prctl (PR_SET_PDEATHSIG, SIGTERM);
+}
+
+static void check_done (GObject *source, GAsyncResult *res, gpointer data);
+
+static gboolean
+all_ended (GrpSupervisor *self)
+{
+  for (guint i = 0; i < n_members (self); i++)
+    if (member_at (self, i)->proc != NULL)
+      return FALSE;
+  return TRUE;
+}
+
+static void
+run_checker (GrpSupervisor *self)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSubprocess) proc = NULL;
+
+  g_ptr_array_add (argv, self->cfg.checker);
+  for (guint i = 0; i < self->logs->len; i++)
+    if (g_file_test (g_ptr_array_index (self->logs, i), G_FILE_TEST_EXISTS))
+      g_ptr_array_add (argv, g_ptr_array_index (self->logs, i));
+  g_ptr_array_add (argv, NULL);
+  proc = g_subprocess_newv ((const char *const *) argv->pdata,
+                            G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_MERGE, &error);
+  if (proc == NULL)
+    {
+      tell (self, GRP_EVENT_PROBLEM, "cannot run the checker %s: %s", self->cfg.checker, error->message);
+      check_done (NULL, NULL, self);
+      return;
+    }
+  g_subprocess_communicate_utf8_async (proc, NULL, NULL, check_done, g_object_ref (self));
+}
+
+static char *
+thousands (guint64 n)
+{
+  g_autofree char *digits = g_strdup_printf ("%" G_GUINT64_FORMAT, n);
+  GString *s = g_string_new (NULL);
+  gsize len = strlen (digits);
+
+  for (gsize i = 0; i < len; i++)
+    {
+      if (i > 0 && (len - i) % 3 == 0)
+        g_string_append_c (s, ',');
+      g_string_append_c (s, digits[i]);
+    }
+  return g_string_free (s, FALSE);
+}
+
+/* groupy-check's verdict, in words for the console: "25 logs agree on
+ * 1,622 positions", or what it found wrong. */
+static void
+check_done (GObject *source, GAsyncResult *res, gpointer data)
+{
+  GrpSupervisor *self = data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *text = NULL;
+  gboolean ok = FALSE;
+
+  if (source != NULL &&
+      g_subprocess_communicate_utf8_finish (G_SUBPROCESS (source), res, &out, NULL, &error))
+    {
+      const char *line = g_strstrip (out);
+      guint logs = 0;
+      guint64 positions = 0;
+      const char *p;
+
+      ok = g_subprocess_get_if_exited (G_SUBPROCESS (source)) &&
+           g_subprocess_get_exit_status (G_SUBPROCESS (source)) == 0;
+      if (g_str_has_prefix (line, "groupy-check: "))
+        line += strlen ("groupy-check: ");
+      if (ok && sscanf (line, "OK: %u logs", &logs) == 1 && (p = strstr (line, " positions")) != NULL)
+        {
+          while (p > line && g_ascii_isdigit (p[-1]))
+            p--;
+          positions = g_ascii_strtoull (p, NULL, 10);
+          {
+            g_autofree char *pos = thousands (positions);
+
+            text = g_strdup_printf ("%u logs agree on %s positions", logs, pos);
+          }
+        }
+      else
+        text = g_strdup (line);
+    }
+  else if (error != NULL)
+    text = g_strdup_printf ("the checker did not run: %s", error->message);
+  else
+    text = g_strdup ("the checker did not run");
+
+  tell (self, ok ? GRP_EVENT_VERDICT : GRP_EVENT_PROBLEM, "groupy-check: %s", text);
+  g_signal_emit (self, signals[SIGNAL_VERDICT], 0, ok, text);
+
+  if (self->cfg.keep_logs || !self->temp_dir)
+    tell (self, GRP_EVENT_CONTROL, "the logs are kept in %s", self->cfg.log_dir);
+  else
+    {
+      for (guint i = 0; i < self->logs->len; i++)
+        g_unlink (g_ptr_array_index (self->logs, i));
+      if (g_rmdir (self->cfg.log_dir) != 0)
+        tell (self, GRP_EVENT_PROBLEM, "could not remove %s: %s", self->cfg.log_dir, g_strerror (errno));
+    }
+  self->stopped = TRUE;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STOPPED]);
+  if (source != NULL)
+    g_object_unref (self);
+}
+
+static gboolean respawn_tick (gpointer data);
+
+/* Replace the dead (not those asked to leave), each in its place, through
+ * a member that can admit them; while none can (a view change is under
+ * way), try again shortly.  When nobody is left, a replacement would found
+ * a second group beside the first one's logs: say so instead. */
+static void
+respawn (GrpSupervisor *self)
+{
+  gboolean alive = FALSE;
+
+  for (guint i = 0; i < n_members (self); i++)
+    alive |= grp_member_info_is_alive (member_at (self, i));
+  if (!alive)
+    {
+      tell (self, GRP_EVENT_PROBLEM, "every member is gone: nobody is left to join through");
+      return;
+    }
+  if (contact (self) == NULL)
+    {
+      if (self->respawn_id == 0)
+        self->respawn_id = g_timeout_add (250, respawn_tick, self);
+      return;
+    }
+  for (guint i = 0; i < n_members (self); i++)
+    {
+      GrpMemberInfo *m = member_at (self, i);
+
+      if (!grp_member_info_is_alive (m) && !m->dismissed && m->proc == NULL &&
+          !g_object_get_data (G_OBJECT (m), "replaced"))
+        {
+          g_object_set_data (G_OBJECT (m), "replaced", GINT_TO_POINTER (1));
+          spawn (self, m->slot, i);
+        }
+    }
+}
+
+static gboolean
+respawn_tick (gpointer data)
+{
+  GrpSupervisor *self = data;
+
+  self->respawn_id = 0;
+  if (!self->stopping)
+    respawn (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_exit (GObject *source, GAsyncResult *res, gpointer data)
+{
+  g_autoptr(GrpMemberInfo) m = data;
+  GrpSupervisor *self = g_object_get_data (G_OBJECT (m), "supervisor");
+  GSubprocess *p = G_SUBPROCESS (source);
+  guint position;
+
+  if (!g_subprocess_wait_finish (p, res, NULL) || self == NULL)
+    return; /* cancelled: the supervisor is going */
+  poll_logs (self); /* its last lines say how it ended: tell that first */
+  if (!m->told_end)
+    {
+      if (g_subprocess_get_if_signaled (p))
+        {
+          int sig = g_subprocess_get_term_sig (p);
+          g_autofree char *status = g_strdup_printf ("killed (%s)", g_strsignal (sig));
+
+          end_member (self, m, GRP_MEMBER_CRASHED, status);
+          tell (self, GRP_EVENT_CRASH, "%s was killed from outside (%s)", m->name, g_strsignal (sig));
+        }
+      else if (g_subprocess_get_exit_status (p) == 2 && m->view == 0)
+        {
+          end_member (self, m, GRP_MEMBER_FAILED, "could not join");
+          tell (self, GRP_EVENT_PROBLEM, "%s could not join the group", m->name);
+        }
+      else
+        {
+          end_member (self, m, GRP_MEMBER_FAILED, "left out");
+          tell (self, GRP_EVENT_PROBLEM, "%s ended (status %d)", m->name, g_subprocess_get_exit_status (p));
+        }
+    }
+  g_clear_object (&m->proc);
+  g_clear_object (&m->commands);
+  if (self->stopping)
+    {
+      if (all_ended (self))
+        run_checker (self);
+      return;
+    }
+  if (self->cfg.respawn && !m->dismissed && g_list_store_find (self->members, m, &position))
+    respawn (self);
+}
+
+static void
+got_address (GObject *source, GAsyncResult *res, gpointer data)
+{
+  g_autoptr(GrpMemberInfo) m = data;
+  g_autofree char *line = g_data_input_stream_read_line_finish_utf8 (G_DATA_INPUT_STREAM (source), res,
+                                                                      NULL, NULL);
+
+  if (line != NULL && strstr (line, " listening on ") != NULL)
+    m->addr = g_strdup (strrchr (line, ' ') + 1);
+  /* The rest of its output is not read: it prints nothing more. */
+  g_object_unref (source);
+}
+
+static int
+free_slot (GrpSupervisor *self)
+{
+  for (int slot = 0;; slot++)
+    {
+      gboolean used = FALSE;
+
+      for (guint i = 0; i < n_members (self) && !used; i++)
+        used = member_at (self, i)->slot == slot && grp_member_info_is_alive (member_at (self, i));
+      if (!used)
+        return slot;
+    }
+}
+
+/* Start a worker at `slot`; it takes the list position `position` (a dead
+ * member's, which it replaces) or goes last (G_MAXUINT). */
+static void
+spawn (GrpSupervisor *self, int slot, guint position)
+{
+  g_autoptr(GSubprocessLauncher) launcher =
+    g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDIN_PIPE);
+  g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GrpMemberInfo) m = g_object_new (GRP_TYPE_MEMBER_INFO, NULL);
+  GrpMemberInfo *through = contact (self);
+  GDataInputStream *out;
+
+  m->name = g_strdup_printf ("w%u", ++self->next_name);
+  m->log = g_strdup_printf ("%s/%s.log", self->cfg.log_dir, m->name);
+  g_ptr_array_add (self->logs, g_strdup (m->log));
+  m->slot = slot;
+  g_ptr_array_add (argv, g_strdup (self->cfg.worker));
+  g_ptr_array_add (argv, g_strdup ("--name"));
+  g_ptr_array_add (argv, g_strdup (m->name));
+  g_ptr_array_add (argv, g_strdup ("--log"));
+  g_ptr_array_add (argv, g_strdup (m->log));
+  g_ptr_array_add (argv, g_strdup ("--commands"));
+  g_ptr_array_add (argv, g_strdup_printf ("--sleep=%u", self->cfg.sleep_ms));
+  g_ptr_array_add (argv, g_strdup_printf ("--crash-rate=%u", self->cfg.crash_rate));
+  if (self->cfg.heartbeat_ms > 0)
+    g_ptr_array_add (argv, g_strdup_printf ("--heartbeat=%u", self->cfg.heartbeat_ms));
+  if (self->cfg.suspect_ms > 0)
+    g_ptr_array_add (argv, g_strdup_printf ("--suspect-timeout=%u", self->cfg.suspect_ms));
+  if (self->cfg.windows)
+    {
+      g_ptr_array_add (argv, g_strdup_printf ("--slot=%d", slot));
+      g_ptr_array_add (argv, g_strdup_printf ("--color-rate=%u", self->cfg.color_rate));
+    }
+  if (through != NULL)
+    {
+      g_ptr_array_add (argv, g_strdup ("--join"));
+      g_ptr_array_add (argv, g_strdup (through->addr));
+    }
+  g_ptr_array_add (argv, NULL);
+  g_subprocess_launcher_set_child_setup (launcher, child_setup, NULL, NULL);
+  m->proc = g_subprocess_launcher_spawnv (launcher, (const char *const *) argv->pdata, &error);
+  if (m->proc == NULL)
+    {
+      tell (self, GRP_EVENT_PROBLEM, "cannot start %s: %s", self->cfg.worker, error->message);
+      return;
+    }
+  m->commands = g_object_ref (g_subprocess_get_stdin_pipe (m->proc));
+  g_object_set_data (G_OBJECT (m), "supervisor", self);
+  if (position < n_members (self))
+    g_list_store_splice (self->members, position, 1, (gpointer *) &m, 1);
+  else
+    g_list_store_append (self->members, m);
+  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (m->proc));
+  g_data_input_stream_read_line_async (out, G_PRIORITY_DEFAULT, self->cancel, got_address, g_object_ref (m));
+  g_subprocess_wait_async (m->proc, self->cancel, on_exit, g_object_ref (m));
+  if (self->paused)
+    signal_member (m, SIGUSR1); /* handled once its main loop runs */
+  if (through != NULL)
+    tell (self, GRP_EVENT_CONTROL, "%s starts and joins through %s", m->name, through->name);
+  else
+    tell (self, GRP_EVENT_CONTROL, "%s starts and founds the group", m->name);
+}
+
+/* ---- public ----------------------------------------------------------- */
+
+char *
+grp_supervisor_find_program (const char *name)
+{
+  g_autofree char *self = g_file_read_link ("/proc/self/exe", NULL);
+  g_autofree char *dir = self ? g_path_get_dirname (self) : NULL;
+  const char *candidates[] = { ".", "../app", "../node", "../check", "../demo" };
+
+  for (guint i = 0; dir != NULL && i < G_N_ELEMENTS (candidates); i++)
+    {
+      char *path = g_build_filename (dir, candidates[i], name, NULL);
+
+      if (g_file_test (path, G_FILE_TEST_IS_EXECUTABLE))
+        return path;
+      g_free (path);
+    }
+  return g_find_program_in_path (name);
+}
+
+
+GrpSupervisor *
+grp_supervisor_new (GrpSupervisorConfig *config, GError **error)
+{
+  g_autoptr(GrpSupervisor) self = g_object_new (GRP_TYPE_SUPERVISOR, NULL);
+
+  self->cfg = *config;
+  memset (config, 0, sizeof *config);
+  if (self->cfg.protocol != NULL && !g_str_equal (self->cfg.protocol, "groupy"))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                   "the only protocol so far is groupy, not \"%s\"", self->cfg.protocol);
+      return NULL;
+    }
+  if (self->cfg.log_dir == NULL)
+    {
+      self->cfg.log_dir = g_dir_make_tmp ("groupy-demo-XXXXXX", error);
+      if (self->cfg.log_dir == NULL)
+        return NULL;
+      self->temp_dir = TRUE;
+    }
+  else if (g_mkdir_with_parents (self->cfg.log_dir, 0755) != 0)
+    {
+      int saved = errno;
+
+      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved), "cannot make %s: %s",
+                   self->cfg.log_dir, g_strerror (saved));
+      return NULL;
+    }
+  return g_steal_pointer (&self);
+}
+
+void
+grp_supervisor_start (GrpSupervisor *self, guint n)
+{
+  /* The first founds the group; the others need its address, which comes
+   * on its first line of output: start them once it is known. */
+  spawn (self, free_slot (self), G_MAXUINT);
+  self->pending = n > 0 ? n - 1 : 0;
+  if (self->poll_id == 0)
+    self->poll_id = g_timeout_add (POLL_MS, poll_tick, self);
+}
+
+static void
+start_pending (GrpSupervisor *self)
+{
+  if (self->pending == 0 || self->stopping || contact (self) == NULL)
+    return;
+  for (; self->pending > 0; self->pending--)
+    spawn (self, free_slot (self), G_MAXUINT);
+}
+
+GListModel *
+grp_supervisor_get_members (GrpSupervisor *self)
+{
+  return G_LIST_MODEL (self->members);
+}
+
+const char *
+grp_supervisor_get_log_dir (GrpSupervisor *self)
+{
+  return self->cfg.log_dir;
+}
+
+guint64
+grp_supervisor_get_view (GrpSupervisor *self)
+{
+  return self->view;
+}
+
+const char *
+grp_supervisor_get_leader (GrpSupervisor *self)
+{
+  return self->leader;
+}
+
+guint64
+grp_supervisor_get_positions (GrpSupervisor *self)
+{
+  return self->positions;
+}
+
+gboolean
+grp_supervisor_get_paused (GrpSupervisor *self)
+{
+  return self->paused;
+}
+
+gboolean
+grp_supervisor_is_stopped (GrpSupervisor *self)
+{
+  return self->stopped;
+}
+
+void
+grp_supervisor_add_member (GrpSupervisor *self)
+{
+  if (self->stopping)
+    return;
+  if (contact (self) == NULL && n_members (self) > 0)
+    {
+      tell (self, GRP_EVENT_PROBLEM, "no member can admit a newcomer right now");
+      return;
+    }
+  spawn (self, free_slot (self), G_MAXUINT);
+}
+
+void
+grp_supervisor_crash (GrpSupervisor *self, GrpMemberInfo *m)
+{
+  if (!grp_member_info_is_alive (m) || self->stopping)
+    return;
+  tell (self, GRP_EVENT_CONTROL, "Crash %s", m->name);
+  command (m, "crash");
+  if (m->state == GRP_MEMBER_FROZEN)
+    signal_member (m, SIGCONT); /* it dies as soon as it runs */
+}
+
+static gboolean
+thaw (gpointer data)
+{
+  GrpMemberInfo *m = data;
+  GrpSupervisor *self = g_object_get_data (G_OBJECT (m), "supervisor");
+
+  m->thaw_id = 0;
+  signal_member (m, SIGCONT);
+  if (m->state == GRP_MEMBER_FROZEN)
+    {
+      member_set_state (m, GRP_MEMBER_RUNNING, "running");
+      tell (self, GRP_EVENT_CONTROL, "%s thawed (SIGCONT): it finds out what it missed", m->name);
+    }
+  return G_SOURCE_REMOVE;
+}
+
+void
+grp_supervisor_freeze (GrpSupervisor *self, GrpMemberInfo *m, guint seconds)
+{
+  g_autofree char *status = NULL;
+
+  if (m->state != GRP_MEMBER_RUNNING || self->stopping || seconds == 0)
+    return;
+  status = g_strdup_printf ("frozen for %u s", seconds);
+  signal_member (m, SIGSTOP);
+  member_set_state (m, GRP_MEMBER_FROZEN, status);
+  m->thaw_id = g_timeout_add_seconds (seconds, thaw, m);
+  tell (self, GRP_EVENT_CONTROL, "%s frozen for %u s (SIGSTOP): alive, but silent", m->name, seconds);
+}
+
+void
+grp_supervisor_leave (GrpSupervisor *self, GrpMemberInfo *m)
+{
+  if (!grp_member_info_is_alive (m) || self->stopping)
+    return;
+  m->dismissed = TRUE;
+  tell (self, GRP_EVENT_CONTROL, "%s asked to leave (SIGTERM)", m->name);
+  signal_member (m, SIGTERM);
+  if (m->state == GRP_MEMBER_FROZEN)
+    thaw (m);
+}
+
+void
+grp_supervisor_set_paused (GrpSupervisor *self, gboolean paused)
+{
+  if (self->paused == paused || self->stopping)
+    return;
+  self->paused = paused;
+  for (guint i = 0; i < n_members (self); i++)
+    signal_member (member_at (self, i), paused ? SIGUSR1 : SIGUSR2);
+  tell (self, GRP_EVENT_CONTROL, paused ? "group paused (SIGUSR1): no more changes, deliveries go on"
+                                        : "group resumed (SIGUSR2)");
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PAUSED]);
+}
+
+void
+grp_supervisor_set_sleep (GrpSupervisor *self, guint sleep_ms)
+{
+  g_autofree char *line = g_strdup_printf ("sleep %u", sleep_ms);
+
+  if (self->cfg.sleep_ms == sleep_ms)
+    return;
+  self->cfg.sleep_ms = sleep_ms;
+  for (guint i = 0; i < n_members (self); i++)
+    command (member_at (self, i), line);
+}
+
+guint
+grp_supervisor_get_sleep (GrpSupervisor *self)
+{
+  return self->cfg.sleep_ms;
+}
+
+void
+grp_supervisor_set_crash_rate (GrpSupervisor *self, guint crash_rate)
+{
+  g_autofree char *line = g_strdup_printf ("crash-rate %u", crash_rate);
+
+  if (self->cfg.crash_rate == crash_rate)
+    return;
+  self->cfg.crash_rate = crash_rate;
+  for (guint i = 0; i < n_members (self); i++)
+    command (member_at (self, i), line);
+}
+
+guint
+grp_supervisor_get_crash_rate (GrpSupervisor *self)
+{
+  return self->cfg.crash_rate;
+}
+
+void
+grp_supervisor_set_keep_logs (GrpSupervisor *self, gboolean keep)
+{
+  self->cfg.keep_logs = keep;
+}
+
+void
+grp_supervisor_stop (GrpSupervisor *self)
+{
+  if (self->stopping)
+    return;
+  self->stopping = TRUE;
+  tell (self, GRP_EVENT_CONTROL, "stopping: every member leaves, then groupy-check reads every log");
+  for (guint i = 0; i < n_members (self); i++)
+    {
+      GrpMemberInfo *m = member_at (self, i);
+
+      g_clear_handle_id (&m->thaw_id, g_source_remove);
+      signal_member (m, SIGTERM);
+      signal_member (m, SIGCONT);
+    }
+  if (all_ended (self))
+    run_checker (self);
+}
+
+static void
+grp_supervisor_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
+{
+  GrpSupervisor *self = GRP_SUPERVISOR (object);
+
+  switch (prop_id)
+    {
+    case PROP_VIEW:
+      g_value_set_uint64 (value, self->view);
+      break;
+    case PROP_LEADER:
+      g_value_set_string (value, self->leader);
+      break;
+    case PROP_POSITIONS:
+      g_value_set_uint64 (value, self->positions);
+      break;
+    case PROP_PAUSED:
+      g_value_set_boolean (value, self->paused);
+      break;
+    case PROP_STOPPED:
+      g_value_set_boolean (value, self->stopped);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+grp_supervisor_dispose (GObject *object)
+{
+  GrpSupervisor *self = GRP_SUPERVISOR (object);
+
+  g_cancellable_cancel (self->cancel);
+  g_clear_handle_id (&self->poll_id, g_source_remove);
+  g_clear_handle_id (&self->respawn_id, g_source_remove);
+  if (self->members != NULL)
+    for (guint i = 0; i < n_members (self); i++)
+      {
+        GrpMemberInfo *m = member_at (self, i);
+
+        /* Nobody is left to reap or replace them: they leave now. */
+        signal_member (m, SIGTERM);
+        signal_member (m, SIGCONT);
+        g_object_set_data (G_OBJECT (m), "supervisor", NULL);
+      }
+  g_clear_object (&self->members);
+  G_OBJECT_CLASS (grp_supervisor_parent_class)->dispose (object);
+}
+
+static void
+grp_supervisor_finalize (GObject *object)
+{
+  GrpSupervisor *self = GRP_SUPERVISOR (object);
+
+  grp_supervisor_config_clear (&self->cfg);
+  g_strfreev (self->view_members);
+  g_free (self->leader);
+  g_rand_free (self->rand);
+  g_ptr_array_unref (self->logs);
+  g_hash_table_unref (self->ended);
+  g_clear_object (&self->cancel);
+  G_OBJECT_CLASS (grp_supervisor_parent_class)->finalize (object);
+}
+
+static void
+grp_supervisor_class_init (GrpSupervisorClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GParamFlags flags = G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS;
+
+  object_class->get_property = grp_supervisor_get_property;
+  object_class->dispose = grp_supervisor_dispose;
+  object_class->finalize = grp_supervisor_finalize;
+
+  properties[PROP_VIEW] = g_param_spec_uint64 ("view", NULL, NULL, 0, G_MAXUINT64, 0, flags);
+  properties[PROP_LEADER] = g_param_spec_string ("leader", NULL, NULL, NULL, flags);
+  properties[PROP_POSITIONS] = g_param_spec_uint64 ("positions", NULL, NULL, 0, G_MAXUINT64, 0, flags);
+  properties[PROP_PAUSED] = g_param_spec_boolean ("paused", NULL, NULL, FALSE, flags);
+  properties[PROP_STOPPED] = g_param_spec_boolean ("stopped", NULL, NULL, FALSE, flags);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /* One line of the group's story (GrpEventKind, text). */
+  signals[SIGNAL_EVENT] =
+    g_signal_new ("event", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 2, G_TYPE_INT, G_TYPE_STRING);
+  /* The checker's verdict once stopped: whether every log agrees, and in
+   * words ("25 logs agree on 1,622 positions"). */
+  signals[SIGNAL_VERDICT] =
+    g_signal_new ("verdict", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 2, G_TYPE_BOOLEAN, G_TYPE_STRING);
+}
+
+static void
+grp_supervisor_init (GrpSupervisor *self)
+{
+  self->members = g_list_store_new (GRP_TYPE_MEMBER_INFO);
+  self->logs = g_ptr_array_new_with_free_func (g_free);
+  self->ended = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->rand = g_rand_new ();
+  self->cancel = g_cancellable_new ();
+}

@@ -1,0 +1,447 @@
+/* test-window.c: the member window and the console at every size, and the
+ * window's color pace, with real workers, under a private X server
+ * (tests/with-xvfb.sh).
+ *
+ * Layout: for sizes from the smallest the window allows to 1600x1000, the
+ * parts a user reads or presses (name, role badge, view, members,
+ * position, notices, strip, header buttons; the console's tiles, their
+ * buttons, the settings and the timeline) lie inside the window and do not
+ * overlap one another, and the stage's text grows with the window.
+ *
+ * Pace: a worker alone in its group delivers a change every 10 ms or so; the window shows at most three new colors in any second,
+ * and shows the worker's color once the worker is quiet. */
+#include "config.h"
+
+#include <adwaita.h>
+
+#include "grp-color-view.h"
+#include "grp-console-window.h"
+#include "grp-window.h"
+
+typedef struct {
+  const char *what;
+  GtkWidget *widget;
+} Part;
+
+static void
+wait_until (gboolean (*done) (gpointer), gpointer data, guint timeout_ms, const char *what)
+{
+  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+
+  while (!done (data))
+    {
+      if (g_get_monotonic_time () > deadline)
+        g_error ("timed out after %u ms waiting for %s", timeout_ms, what);
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (2000);
+    }
+}
+
+typedef struct {
+  GtkWidget *window;
+  int width, height;
+  guint frames;
+} Sized;
+
+static void
+count_frame (GdkFrameClock *clock, gpointer data)
+{
+  ((Sized *) data)->frames++;
+}
+
+/* Allocated at the size asked for (or at its minimum, when larger), and
+ * drawn a few frames since, so that a size-dependent restyle settled. */
+static gboolean
+settled (gpointer data)
+{
+  Sized *s = data;
+  GtkWidget *content = adw_application_window_get_content (ADW_APPLICATION_WINDOW (s->window));
+  int w = gtk_widget_get_width (content), h = gtk_widget_get_height (content);
+  int min_w, min_h;
+
+  if (!gtk_widget_get_mapped (s->window) || w == 0 || s->frames < 6)
+    return FALSE;
+  /* Styles may still change (settings arrive late): settled is when the
+   * content has at least the room it asks for. */
+  gtk_widget_measure (content, GTK_ORIENTATION_HORIZONTAL, -1, &min_w, NULL, NULL, NULL);
+  gtk_widget_measure (content, GTK_ORIENTATION_VERTICAL, w, &min_h, NULL, NULL, NULL);
+  if (w < min_w || h < min_h)
+    {
+      s->frames = 0;
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+show_at (GtkWidget *window, int width, int height)
+{
+  Sized s = { window, width, height, 0 };
+  GdkFrameClock *clock;
+  gulong id;
+
+  gtk_window_set_default_size (GTK_WINDOW (window), width, height);
+  gtk_window_present (GTK_WINDOW (window));
+  wait_until ((gboolean (*) (gpointer)) gtk_widget_get_mapped, window, 10000, "the window to map");
+  clock = gtk_widget_get_frame_clock (window);
+  id = g_signal_connect (clock, "after-paint", G_CALLBACK (count_frame), &s);
+  gdk_frame_clock_begin_updating (clock);
+  wait_until (settled, &s, 10000, "the window to settle at its size");
+  gdk_frame_clock_end_updating (clock);
+  g_signal_handler_disconnect (clock, id);
+}
+
+static graphene_rect_t
+bounds_in (GtkWidget *widget, GtkWidget *window)
+{
+  graphene_rect_t r;
+
+  g_assert_true (gtk_widget_compute_bounds (widget, window, &r));
+  return r;
+}
+
+/* Every part lies in the window, and no two visible parts overlap. */
+static void
+assert_layout (GtkWidget *window, Part *parts, guint n, const char *where)
+{
+  int w = gtk_widget_get_width (window), h = gtk_widget_get_height (window);
+
+  for (guint i = 0; i < n; i++)
+    {
+      graphene_rect_t a;
+
+      if (!gtk_widget_get_mapped (parts[i].widget))
+        continue;
+      a = bounds_in (parts[i].widget, window);
+      if (a.origin.x < -0.5 || a.origin.y < -0.5 || a.origin.x + a.size.width > w + 0.5 ||
+          a.origin.y + a.size.height > h + 0.5)
+        g_error ("%s: %s at %gx%g+%g+%g is not inside the %dx%d window", where, parts[i].what,
+                 a.size.width, a.size.height, a.origin.x, a.origin.y, w, h);
+      if (a.size.width < 1 || a.size.height < 1)
+        g_error ("%s: %s has no room (%gx%g)", where, parts[i].what, a.size.width, a.size.height);
+      for (guint j = 0; j < i; j++)
+        {
+          graphene_rect_t b, both;
+
+          if (!gtk_widget_get_mapped (parts[j].widget))
+            continue;
+          b = bounds_in (parts[j].widget, window);
+          if (graphene_rect_intersection (&a, &b, &both) && both.size.width > 0.5 && both.size.height > 0.5)
+            g_error ("%s: %s (%gx%g+%g+%g) overlaps %s (%gx%g+%g+%g)", where, parts[i].what,
+                     a.size.width, a.size.height, a.origin.x, a.origin.y, parts[j].what,
+                     b.size.width, b.size.height, b.origin.x, b.origin.y);
+        }
+    }
+}
+
+static GtkWidget *
+child (GtkWidget *window, GType type, const char *name)
+{
+  GObject *object = gtk_widget_get_template_child (window, type, name);
+
+  g_assert_nonnull (object);
+  return GTK_WIDGET (object);
+}
+
+/* ---- the member window ------------------------------------------------ */
+
+static GrpWorker *
+new_worker (const char *name, guint sleep_ms)
+{
+  g_autofree char *sleep = g_strdup_printf ("%u", sleep_ms);
+  char *args[] = { "test-window", "--name", (char *) name, "--crash-rate", "0", "--sleep", sleep, NULL };
+  char **argv = args;
+  int argc = G_N_ELEMENTS (args) - 1;
+  GrpOptions options;
+  g_autoptr(GError) error = NULL;
+  GrpWorker *worker;
+
+  g_assert_true (grp_options_parse (&options, &argc, &argv, "", NULL, &error));
+  worker = grp_worker_new (&options);
+  g_assert_true (grp_worker_prepare (worker, &error));
+  grp_worker_start_async (worker, NULL, NULL);
+  return worker;
+}
+
+static gboolean
+in_view (gpointer data)
+{
+  return grp_worker_get_view_id (data) > 0;
+}
+
+static gboolean
+has_notice (gpointer data)
+{
+  return gtk_widget_get_first_child (data) != NULL;
+}
+
+static void
+test_window_sizes (void)
+{
+  static const int sizes[][2] = {
+    { 1, 1 }, { 240, 200 }, { 320, 320 }, { 420, 380 }, { 640, 480 }, { 800, 600 }, { 1024, 768 },
+    { 1280, 800 }, { 1600, 1000 }, { 1600, 340 }, { 360, 1000 },
+  };
+  /* A name far too long for a small window: it must be ellipsized. */
+  g_autoptr(GrpWorker) worker = new_worker ("a-member-with-a-name-of-forty-characters", 5);
+  int name_height_small = 0, name_height_large = 0;
+
+  wait_until (in_view, worker, 10000, "the worker's first view");
+  for (guint i = 0; i < G_N_ELEMENTS (sizes); i++)
+    {
+      GtkWidget *window = GTK_WIDGET (grp_window_new (NULL, worker, 3, -1));
+      GtkWidget *notices = child (window, GRP_TYPE_WINDOW, "notices");
+      g_autofree char *where = g_strdup_printf ("window at %dx%d", sizes[i][0], sizes[i][1]);
+      g_autoptr(GPtrArray) parts = g_ptr_array_new_with_free_func (g_free);
+      const char *names[] = { "name_label", "role_badge", "view_label", "members_label", "seq_label",
+                              "history", "window_title", "crash_button", "menu_button" };
+      Part *p;
+
+      /* Three notices, as many as the window keeps. */
+      for (guint k = 0; k < 3; k++)
+        gtk_widget_activate_action (window, "win.copy-address", NULL);
+      wait_until (has_notice, notices, 5000, "a notice");
+      show_at (window, sizes[i][0], sizes[i][1]);
+      for (guint k = 0; k < G_N_ELEMENTS (names); k++)
+        {
+          p = g_new (Part, 1);
+          *p = (Part) { names[k], child (window, GRP_TYPE_WINDOW, names[k]) };
+          g_ptr_array_add (parts, p);
+        }
+      for (GtkWidget *n = gtk_widget_get_first_child (notices); n; n = gtk_widget_get_next_sibling (n))
+        {
+          p = g_new (Part, 1);
+          *p = (Part) { "a notice", n };
+          g_ptr_array_add (parts, p);
+        }
+      {
+        Part flat[32];
+        guint n = MIN (parts->len, G_N_ELEMENTS (flat));
+
+        for (guint k = 0; k < n; k++)
+          flat[k] = *(Part *) parts->pdata[k];
+        assert_layout (window, flat, n, where);
+      }
+      g_test_message ("%s: %dx%d, nothing overlaps", where, gtk_widget_get_width (window),
+                      gtk_widget_get_height (window));
+      if (i == 0)
+        name_height_small = gtk_widget_get_height (child (window, GRP_TYPE_WINDOW, "name_label"));
+      if (sizes[i][0] == 1600 && sizes[i][1] == 1000)
+        name_height_large = gtk_widget_get_height (child (window, GRP_TYPE_WINDOW, "name_label"));
+      gtk_window_destroy (GTK_WINDOW (window));
+    }
+  /* Readable from the back of a room: the name is far larger maximized. */
+  g_test_message ("the name is %d px tall at the minimum, %d px at 1600x1000", name_height_small,
+                  name_height_large);
+  g_assert_cmpint (name_height_large, >=, 2 * name_height_small);
+}
+
+/* ---- the pace of colors ----------------------------------------------- */
+
+typedef struct {
+  GArray *times;            /* µs, monotonic */
+  GrpWorker *worker;
+  GrpColorView *view;
+} Pace;
+
+static void
+color_shown (GrpColorView *view, GParamSpec *pspec, Pace *pace)
+{
+  gint64 now = g_get_monotonic_time ();
+
+  g_array_append_val (pace->times, now);
+}
+
+static gboolean
+enough_changes (gpointer data)
+{
+  return ((Pace *) data)->times->len >= 10;
+}
+
+static gboolean
+shows_worker_color (gpointer data)
+{
+  Pace *pace = data;
+
+  return grp_color_view_get_color (pace->view) == grp_worker_get_color (pace->worker);
+}
+
+static void
+test_window_pace (void)
+{
+  g_autoptr(GrpWorker) worker = new_worker ("pace", 20);
+  Pace pace = { g_array_new (FALSE, FALSE, sizeof (gint64)), worker, NULL };
+  GtkWidget *window;
+
+  wait_until (in_view, worker, 10000, "the worker's first view");
+  window = GTK_WIDGET (grp_window_new (NULL, worker, 3, -1));
+  pace.view = GRP_COLOR_VIEW (child (window, GRP_TYPE_WINDOW, "color_view"));
+  g_signal_connect (pace.view, "notify::color", G_CALLBACK (color_shown), &pace);
+  show_at (window, 320, 320);
+  wait_until (enough_changes, &pace, 20000, "ten changes of the window's color");
+  /* The worker delivered hundreds meanwhile; the window never showed more
+   * than three colors in a second. */
+  g_test_message ("the worker delivered #%" G_GUINT64_FORMAT "; the window showed %u colors",
+                  grp_worker_get_last_seq (worker), pace.times->len);
+  g_assert_cmpuint (grp_worker_get_last_seq (worker), >, 100);
+  for (guint i = 0; i < pace.times->len; i++)
+    {
+      guint in_second = 0;
+
+      for (guint j = i; j < pace.times->len; j++)
+        in_second += g_array_index (pace.times, gint64, j) < g_array_index (pace.times, gint64, i) + G_USEC_PER_SEC;
+      g_assert_cmpuint (in_second, <=, 3);
+    }
+  grp_worker_quiesce (worker);
+  wait_until (shows_worker_color, &pace, 5000, "the window to show the quiet worker's color");
+  gtk_window_destroy (GTK_WINDOW (window));
+  g_array_unref (pace.times);
+}
+
+/* ---- the console ------------------------------------------------------ */
+
+static gboolean
+all_running (gpointer data)
+{
+  GListModel *members = grp_supervisor_get_members (grp_console_window_get_supervisor (data));
+  guint n = g_list_model_get_n_items (members);
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(GrpMemberInfo) m = g_list_model_get_item (members, i);
+
+      if (grp_member_info_get_view (m) == 0)
+        return FALSE;
+    }
+  return n == 3;
+}
+
+static gboolean
+console_stopped (gpointer data)
+{
+  return grp_supervisor_is_stopped (grp_console_window_get_supervisor (data));
+}
+
+static void
+collect_console_parts (GtkWidget *widget, GtkWidget *window, GPtrArray *parts)
+{
+  /* The leaves a user reads or presses: labels, buttons, entries. */
+  if (GTK_IS_LABEL (widget) || GTK_IS_BUTTON (widget) || GTK_IS_SPIN_BUTTON (widget) ||
+      GTK_IS_MENU_BUTTON (widget) || GRP_IS_COLOR_VIEW (widget))
+    {
+      Part *p = g_new (Part, 1);
+
+      *p = (Part) { G_OBJECT_TYPE_NAME (widget), widget };
+      g_ptr_array_add (parts, p);
+      return;
+    }
+  if (GTK_IS_SCROLLED_WINDOW (widget) && gtk_widget_get_ancestor (widget, GTK_TYPE_SCROLLED_WINDOW) == NULL &&
+      GTK_IS_LIST_BOX (gtk_widget_get_first_child (gtk_widget_get_first_child (widget))))
+    {
+      /* The timeline: what is scrolled out of sight lies outside, so the
+       * scrolled window is the part. */
+      Part *p = g_new (Part, 1);
+
+      *p = (Part) { "the timeline", widget };
+      g_ptr_array_add (parts, p);
+      return;
+    }
+  for (GtkWidget *c = gtk_widget_get_first_child (widget); c; c = gtk_widget_get_next_sibling (c))
+    collect_console_parts (c, window, parts);
+}
+
+static void
+test_console_sizes (void)
+{
+  static const int sizes[][2] = { { 1, 1 }, { 800, 560 }, { 1100, 720 }, { 1600, 1000 } };
+  GrpSupervisorConfig cfg = { 0 };
+  g_autoptr(GError) error = NULL;
+  GrpConsoleWindow *console;
+
+  cfg.worker = g_strdup (g_getenv ("GROUPY_NODE"));
+  cfg.checker = g_strdup (g_getenv ("GROUPY_CHECK"));
+  cfg.sleep_ms = 200;
+  cfg.crash_rate = 0;
+  cfg.respawn = TRUE;
+  g_assert_nonnull (cfg.worker);
+  console = grp_console_window_new (NULL, &cfg, 3, &error);
+  g_assert_no_error (error);
+  show_at (GTK_WIDGET (console), 1100, 720);
+  wait_until (all_running, console, 20000, "three members in the console");
+  for (guint i = 0; i < G_N_ELEMENTS (sizes); i++)
+    {
+      g_autofree char *where = g_strdup_printf ("console at %dx%d", sizes[i][0], sizes[i][1]);
+      g_autoptr(GPtrArray) parts = g_ptr_array_new_with_free_func (g_free);
+      Part flat[256];
+      guint n, tiles_seen = 0;
+
+      gtk_widget_set_visible (GTK_WIDGET (console), FALSE);
+      show_at (GTK_WIDGET (console), sizes[i][0], sizes[i][1]);
+      collect_console_parts (GTK_WIDGET (console), GTK_WIDGET (console), parts);
+      n = MIN (parts->len, G_N_ELEMENTS (flat));
+      for (guint k = 0; k < n; k++)
+        flat[k] = *(Part *) parts->pdata[k];
+      /* Tiles scrolled out of sight are no parts of what is seen. */
+      for (guint k = 0; k < n; k++)
+        {
+          GtkWidget *scroller = gtk_widget_get_ancestor (flat[k].widget, GTK_TYPE_SCROLLED_WINDOW);
+          graphene_rect_t a, clip, both;
+
+          if (scroller == NULL || !gtk_widget_get_mapped (flat[k].widget))
+            continue;
+          a = bounds_in (flat[k].widget, GTK_WIDGET (console));
+          clip = bounds_in (scroller, GTK_WIDGET (console));
+          if (!graphene_rect_intersection (&a, &clip, &both) || !graphene_rect_equal (&both, &a))
+            flat[k].widget = NULL;
+          else
+            tiles_seen++;
+        }
+      /* Labels inside buttons are parts of their buttons. */
+      for (guint k = 0; k < n; k++)
+        if (flat[k].widget != NULL &&
+            gtk_widget_get_ancestor (gtk_widget_get_parent (flat[k].widget), GTK_TYPE_BUTTON) != NULL)
+          flat[k].widget = gtk_widget_get_ancestor (flat[k].widget, GTK_TYPE_BUTTON);
+      for (guint k = 0; k < n; k++)
+        for (guint j = 0; j < k; j++)
+          if (flat[k].widget != NULL && flat[j].widget == flat[k].widget)
+            flat[k].widget = NULL;
+      {
+        guint m = 0;
+
+        for (guint k = 0; k < n; k++)
+          if (flat[k].widget != NULL)
+            flat[m++] = flat[k];
+        n = m;
+      }
+      assert_layout (GTK_WIDGET (console), flat, n, where);
+      /* At least one whole tile: its swatch, name, role, view, status and
+       * three buttons. */
+      g_assert_cmpuint (tiles_seen, >=, 8);
+      g_test_message ("%s: %dx%d, %u parts (%u in tiles), nothing overlaps", where,
+                      gtk_widget_get_width (GTK_WIDGET (console)), gtk_widget_get_height (GTK_WIDGET (console)),
+                      n, tiles_seen);
+    }
+  gtk_widget_activate_action (GTK_WIDGET (console), "win.stop", NULL);
+  wait_until (console_stopped, console, 30000, "the console's group to stop");
+  gtk_window_destroy (GTK_WINDOW (console));
+}
+
+int
+main (int argc, char **argv)
+{
+  g_setenv ("GTK_A11Y", "none", TRUE);
+  gtk_test_init (&argc, &argv, NULL);
+  adw_init ();
+  /* What AdwApplication does for the programs: the resource's style.css. */
+  {
+    g_autoptr(GtkCssProvider) css = gtk_css_provider_new ();
+
+    gtk_css_provider_load_from_resource (css, "/org/groupy/Groupy/style.css");
+    gtk_style_context_add_provider_for_display (gdk_display_get_default (), GTK_STYLE_PROVIDER (css),
+                                                GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
+  }
+  g_test_add_func ("/window/sizes", test_window_sizes);
+  g_test_add_func ("/window/pace", test_window_pace);
+  g_test_add_func ("/console/sizes", test_console_sizes);
+  return g_test_run ();
+}
