@@ -153,7 +153,11 @@ void
 grp_core_reset_peers (GrpCore *core)
 {
   g_hash_table_foreach_remove (core->peers, not_in_view, core);
-  g_hash_table_foreach_remove (core->addrs, not_in_view, core);
+  /* Addresses of former members and askers are kept, so that a member left
+   * behind can be told (the transport needs an address to answer); past a
+   * bound, only those of the view, joiners and our contact stay. */
+  if (g_hash_table_size (core->addrs) >= GRP_MAX_ADDRS)
+    g_hash_table_foreach_remove (core->addrs, not_in_view, core);
   for (guint i = 0; i < core->view->n_members; i++)
     {
       GrpPeer *peer = grp_core_peer (core, core->view->members[i].id);

@@ -38,6 +38,9 @@
  * arithmetic on ballots never wraps and no peer can put one out of reach. */
 #define GRP_MAX_BALLOT ((guint64) 1 << 48)
 #define GRP_BALLOT_STEP ((guint64) 1 << 20)
+/* Addresses remembered beyond the view's (former members, newcomers that
+ * asked): what a member outside the view needs to be answered at all. */
+#define GRP_MAX_ADDRS (2 * GRP_MAX_MEMBERS)
 /* Members outside the view we answer (NOT_MEMBER) are remembered in this
  * many slots for the rate limit, so strangers cannot grow a table. */
 #define GRP_FENCE_SLOTS 32

@@ -110,6 +110,8 @@ grp_join_recv_join (GrpCore *core,
   if (core->view == NULL || core->status != GRP_STATUS_MEMBER || m->id != msg->from || m->id == 0 ||
       m->name == NULL || *m->name == '\0' || strlen (m->name) > GRP_MAX_NAME)
     return;
+  if (g_hash_table_size (core->addrs) < GRP_MAX_ADDRS)
+    grp_core_remember_addr (core, m); /* the answer goes there */
   if (!grp_core_i_lead (core))
     {
       grp_core_fence_reply (core, msg->from);
@@ -123,7 +125,6 @@ grp_join_recv_join (GrpCore *core,
       grp_core_send (core, m->id, decide);
       return;
     }
-  grp_core_remember_addr (core, m);
   if (name_taken (core, m))
     {
       g_autoptr(GrpMsg) refused = grp_msg_new (GRP_MSG_JOIN_REFUSED, core->self.id, core->view->id);
@@ -146,6 +147,7 @@ grp_join_recv_join (GrpCore *core,
   if (core->pending_joins->len >= GRP_MAX_PENDING_JOINS ||
       core->view->n_members + core->pending_joins->len >= GRP_MAX_MEMBERS)
     return; /* it asks again later */
+  grp_core_remember_addr (core, m);
   req = g_new0 (GrpJoinReq, 1);
   grp_member_copy (&req->member, m);
   req->asked_at = core->now;
