@@ -321,6 +321,44 @@ test_fuzz (void)
   g_rand_free (rand);
 }
 
+/* BYE says whether the sender's incarnation ended or only the connection;
+ * AUTH carries a proof of exactly GRP_PROOF_LEN bytes. */
+static void
+test_bye_auth (void)
+{
+  g_autoptr(GByteArray) buf = g_byte_array_new ();
+  g_autofree char *reason = NULL;
+  g_autoptr(GError) error = NULL;
+  guint8 proof[GRP_PROOF_LEN], back[GRP_PROOF_LEN];
+  GrpByeKind kind;
+  GrpFrameKind frame;
+
+  grp_codec_append_bye (buf, GRP_BYE_ENDED, "leaving");
+  g_assert_true (grp_codec_frame_kind (buf->data + 4, buf->len - 4, &frame, &error));
+  g_assert_cmpint (frame, ==, GRP_FRAME_BYE);
+  g_assert_true (grp_codec_parse_bye (buf->data + 4, buf->len - 4, &kind, &reason, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (kind, ==, GRP_BYE_ENDED);
+  g_assert_cmpstr (reason, ==, "leaving");
+  /* A kind that is neither is refused. */
+  buf->data[6] = 7;
+  g_assert_false (grp_codec_parse_bye (buf->data + 4, buf->len - 4, &kind, &reason, &error));
+  g_clear_error (&error);
+
+  for (guint i = 0; i < GRP_PROOF_LEN; i++)
+    proof[i] = (guint8) (i * 7);
+  g_byte_array_set_size (buf, 0);
+  grp_codec_append_auth (buf, proof);
+  g_assert_true (grp_codec_parse_auth (buf->data + 4, buf->len - 4, back, &error));
+  g_assert_cmpmem (proof, sizeof proof, back, sizeof back);
+  g_assert_false (grp_codec_parse_auth (buf->data + 4, buf->len - 5, back, &error));
+  g_clear_error (&error);
+  /* Another wire version is refused before anything else. */
+  buf->data[4] = GRP_WIRE_VERSION + 1;
+  g_assert_false (grp_codec_frame_kind (buf->data + 4, buf->len - 4, &frame, &error));
+  g_assert_error (error, GRP_CODEC_ERROR, GRP_CODEC_ERROR_VERSION);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -332,5 +370,6 @@ main (int argc, char **argv)
   g_test_add_func ("/codec/truncated", test_truncated);
   g_test_add_func ("/codec/rejects", test_rejects);
   g_test_add_func ("/codec/fuzz", test_fuzz);
+  g_test_add_func ("/codec/bye-auth", test_bye_auth);
   return g_test_run ();
 }

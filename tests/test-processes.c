@@ -784,7 +784,7 @@ test_malformed_frames (Fixture *f, gconstpointer data)
   g_autoptr(GError) error = NULL;
   const guint8 garbage[][12] = {
     { 0xff, 0xff, 0xff, 0x7f, 1, 2, 3 },                    /* absurd length */
-    { 8, 0, 0, 0, 2, 2, 0, 0, 0, 0, 0, 0 },                 /* message before HELLO (wire version 2) */
+    { 8, 0, 0, 0, 3, 2, 0, 0, 0, 0, 0, 0 },                 /* message before HELLO (wire version 3) */
     { 4, 0, 0, 0, 9, 1, 0, 0 },                             /* unknown version */
   };
   guint before_delivers;

@@ -10,7 +10,7 @@ G_DEFINE_QUARK (grp-codec-error-quark, grp_codec_error)
 #define MAX_MEMBERS 4096
 #define MAX_ENTRIES 65536
 #define MAX_SEEN 65536
-#define MAX_PAYLOAD (16u * 1024 * 1024)
+#define MAX_PAYLOAD GRP_PAYLOAD_MAX
 
 enum {
   F_CTR = 1 << 0,
@@ -246,12 +246,23 @@ grp_codec_append_msg (GByteArray *out, const GrpMsg *m)
 }
 
 void
-grp_codec_append_bye (GByteArray *out, const char *reason)
+grp_codec_append_bye (GByteArray *out, GrpByeKind kind, const char *reason)
 {
   gsize start;
 
   begin_frame (out, &start, GRP_FRAME_BYE);
+  put_u8 (out, kind);
   g_byte_array_append (out, (const guint8 *) reason, (guint) strlen (reason));
+  end_frame (out, start);
+}
+
+void
+grp_codec_append_auth (GByteArray *out, const guint8 proof[GRP_PROOF_LEN])
+{
+  gsize start;
+
+  begin_frame (out, &start, GRP_FRAME_AUTH);
+  g_byte_array_append (out, proof, GRP_PROOF_LEN);
   end_frame (out, start);
 }
 
@@ -621,6 +632,64 @@ parse (Reader        r,
 malformed:
   g_set_error (error, GRP_CODEC_ERROR, GRP_CODEC_ERROR_MALFORMED, "malformed frame: %s", r.fail);
   return FALSE;
+}
+
+gboolean
+grp_codec_frame_kind (const guint8 *body, gsize len, GrpFrameKind *kind, GError **error)
+{
+  if (len < 2)
+    {
+      g_set_error (error, GRP_CODEC_ERROR, GRP_CODEC_ERROR_MALFORMED, "malformed frame: truncated");
+      return FALSE;
+    }
+  if (body[0] != GRP_WIRE_VERSION)
+    {
+      g_set_error (error, GRP_CODEC_ERROR, GRP_CODEC_ERROR_VERSION,
+                   "peer speaks wire version %u, we speak %u", body[0], GRP_WIRE_VERSION);
+      return FALSE;
+    }
+  if (body[1] < GRP_FRAME_HELLO || body[1] > GRP_FRAME_AUTH)
+    {
+      g_set_error (error, GRP_CODEC_ERROR, GRP_CODEC_ERROR_MALFORMED,
+                   "malformed frame: unknown frame kind");
+      return FALSE;
+    }
+  *kind = body[1];
+  return TRUE;
+}
+
+gboolean
+grp_codec_parse_bye (const guint8 *body, gsize len, GrpByeKind *kind, char **reason, GError **error)
+{
+  GrpFrameKind frame;
+
+  if (!grp_codec_frame_kind (body, len, &frame, error))
+    return FALSE;
+  if (frame != GRP_FRAME_BYE || len < 3 ||
+      (body[2] != GRP_BYE_CONNECTION && body[2] != GRP_BYE_ENDED))
+    {
+      g_set_error (error, GRP_CODEC_ERROR, GRP_CODEC_ERROR_MALFORMED, "malformed frame: bad BYE");
+      return FALSE;
+    }
+  *kind = body[2];
+  *reason = g_utf8_make_valid ((const char *) body + 3, (gssize) MIN (len - 3, 200));
+  return TRUE;
+}
+
+gboolean
+grp_codec_parse_auth (const guint8 *body, gsize len, guint8 proof[GRP_PROOF_LEN], GError **error)
+{
+  GrpFrameKind frame;
+
+  if (!grp_codec_frame_kind (body, len, &frame, error))
+    return FALSE;
+  if (frame != GRP_FRAME_AUTH || len != 2 + GRP_PROOF_LEN)
+    {
+      g_set_error (error, GRP_CODEC_ERROR, GRP_CODEC_ERROR_MALFORMED, "malformed frame: bad AUTH");
+      return FALSE;
+    }
+  memcpy (proof, body + 2, GRP_PROOF_LEN);
+  return TRUE;
 }
 
 gboolean

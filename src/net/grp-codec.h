@@ -17,9 +17,24 @@
 
 G_BEGIN_DECLS
 
-#define GRP_WIRE_VERSION 2
+#define GRP_WIRE_VERSION 3
 #define GRP_FRAME_HEADER 4
-#define GRP_FRAME_MAX (64u * 1024 * 1024)
+
+/* The largest payload of one multicast, and of an application state. */
+#define GRP_PAYLOAD_MAX (16u * 1024 * 1024)
+/* What a frame may hold besides one largest payload: the largest is a
+ * STATE's duplicate filter (65,536 counters of at most 18 bytes, 1.2 MB). */
+#define GRP_FRAME_OVERHEAD_MAX (2u * 1024 * 1024)
+/* A frame is refused as soon as its header announces more than this: a
+ * peer cannot make a member wait for (or buffer) more than one largest
+ * payload at a time on one connection. */
+#define GRP_FRAME_MAX (GRP_PAYLOAD_MAX + GRP_FRAME_OVERHEAD_MAX)
+/* Names of members, in characters (the options allow as many). */
+#define GRP_NAME_MAX 64
+/* Advertised addresses ("HOST:PORT"), in bytes. */
+#define GRP_ADDR_MAX 256
+/* The proof of the group secret in an AUTH frame (HMAC-SHA256). */
+#define GRP_PROOF_LEN 32
 
 #define GRP_CODEC_ERROR (grp_codec_error_quark ())
 GQuark grp_codec_error_quark (void);
@@ -33,13 +48,26 @@ typedef enum {
 typedef enum {
   GRP_FRAME_HELLO = 1,   /* first frame on a connection: who is speaking */
   GRP_FRAME_MSG = 2,     /* a protocol message */
-  GRP_FRAME_BYE = 3,     /* a deliberate close: the rest is the reason (UTF-8, unchecked) */
+  GRP_FRAME_BYE = 3,     /* a deliberate close: a GrpByeKind, then the reason (UTF-8) */
+  GRP_FRAME_AUTH = 4,    /* with a group secret, before HELLO: the proof of it */
 } GrpFrameKind;
+
+/* What a BYE says about its sender.  The difference matters: a member may
+ * go on without a peer whose end is certain (docs/PROTOCOL.md). */
+typedef enum {
+  /* Only this connection closes; the sender lives on and may be reached
+   * again (a malformed frame, a duplicate connection, a failed handshake). */
+  GRP_BYE_CONNECTION = 1,
+  /* The sender's member incarnation has ended: it will never send another
+   * message (it exits, starts a new incarnation, or is disposed). */
+  GRP_BYE_ENDED = 2,
+} GrpByeKind;
 
 /* Appends one complete frame (header included) to `out`. */
 void      grp_codec_append_msg (GByteArray *out, const GrpMsg *msg);
 void      grp_codec_append_hello (GByteArray *out, const GrpMember *self);
-void      grp_codec_append_bye (GByteArray *out, const char *reason);
+void      grp_codec_append_bye (GByteArray *out, GrpByeKind kind, const char *reason);
+void      grp_codec_append_auth (GByteArray *out, const guint8 proof[GRP_PROOF_LEN]);
 
 /* Decodes one frame body (without the 4-byte header). */
 gboolean  grp_codec_parse (const guint8  *body,
@@ -58,5 +86,23 @@ gboolean  grp_codec_parse_bytes (GBytes        *body,
 
 /* Length of the frame body announced by a 4-byte header. */
 guint32   grp_codec_frame_length (const guint8 *header);
+
+/* The kind of a frame body, after checking its version. */
+gboolean  grp_codec_frame_kind (const guint8  *body,
+                                gsize          len,
+                                GrpFrameKind  *kind,
+                                GError       **error);
+/* A BYE body: its kind and reason (a newly allocated UTF-8 string, at most
+ * 200 bytes of what the peer sent, invalid bytes replaced). */
+gboolean  grp_codec_parse_bye (const guint8  *body,
+                               gsize          len,
+                               GrpByeKind    *kind,
+                               char         **reason,
+                               GError       **error);
+/* An AUTH body: the proof it carries. */
+gboolean  grp_codec_parse_auth (const guint8  *body,
+                                gsize          len,
+                                guint8         proof[GRP_PROOF_LEN],
+                                GError       **error);
 
 G_END_DECLS

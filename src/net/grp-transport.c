@@ -13,30 +13,67 @@
 #define READ_CHUNK (64 * 1024)
 #define LIGHT_FRAMES 4
 #define CONNECT_TIMEOUT_S 5
+/* Bytes queued for one peer (this turn's frames and the write under way)
+ * beyond which further frames to it are dropped whole, until it reads
+ * again.  Several turns of a sequencer's output at full speed; a frame
+ * larger than this still leaves when nothing else waits.  Dropping rather
+ * than closing keeps a slow peer's connection, and its membership, intact:
+ * the protocol repairs the loss from its log, as it repairs any loss. */
+#define SEND_QUEUE_MAX (8u * 1024 * 1024)
+/* Before a connection says HELLO, it may send only that: a HELLO is at most
+ * 2 + 8 + 2 + 4 * GRP_NAME_MAX + 2 + GRP_ADDR_MAX bytes. */
+#define HANDSHAKE_FRAME_MAX 1024
+/* Incarnations remembered as ended (to refuse them, and to report each
+ * once): a member sees few in its life; the oldest are forgotten first. */
+#define ENDED_MAX 4096
+/* How often handshake deadlines are checked. */
+#define SWEEP_MS 100
+/* A dial that the peer's kernel accepted and dropped before any HELLO is
+ * tried again this many times, REDIAL_MS * n later (see dial_failed). */
+#define DIAL_RETRIES 3
+#define REDIAL_MS 5
+
+typedef enum {
+  CONN_CONNECTING,            /* outgoing: TCP connect under way */
+  CONN_HELLO,                 /* waiting for the peer's HELLO */
+  CONN_OPEN,                  /* bound to a member incarnation: messages flow */
+  CONN_CLOSED,
+} ConnState;
 
 typedef struct {
   gint refs;
   GrpTransport *t;            /* not owned: the transport outlives its conns */
   GSocketConnection *conn;
+  GSocket *sock;              /* non-blocking; read and written directly */
   GCancellable *cancel;
   char *addr;                 /* dialed, or advertised in the peer's HELLO */
   GrpId peer;                 /* expected (dialing) or announced (HELLO) id */
   gboolean outgoing;
-  gboolean connected;
-  gboolean hello_received;
+  ConnState state;
   gboolean bye_received;
-  gboolean closed;
   gboolean reading;           /* in on_readable (against re-entry from a nested loop) */
-  GSocket *sock;              /* non-blocking; read and written directly */
   GSource *in_source;         /* readable (always, once connected) */
   GSource *out_source;        /* writable (only while a write is blocked) */
   GByteArray *rbuf;           /* bytes read, not yet a whole frame */
-  GByteArray *outq;           /* frames queued this turn */
+  GByteArray *hs;             /* handshake frames (HELLO): written first */
+  GByteArray *outq;           /* frames for the peer: written once it said HELLO */
   GByteArray *wbuf;           /* the write under way: wbuf[woff..] is unsent */
   gsize woff;
   GTask *probe;               /* waiting for the peer's HELLO */
   gboolean queued_seq;        /* a SEQ frame was queued this turn */
+  gint64 deadline;            /* monotonic time by which it must be open */
+  guint64 dropped;            /* frames dropped since the queue last drained */
+  guint attempt;              /* dials for the same loss before this one */
 } Conn;
+
+/* A dial to be made again shortly. */
+typedef struct {
+  GrpTransport *t;
+  GrpId peer;
+  char *addr;
+  guint attempt;
+  guint id;
+} Redial;
 
 struct _GrpTransport {
   GObject parent_instance;
@@ -47,8 +84,16 @@ struct _GrpTransport {
   GSocketService *service;
   GSocketClient *client;
   GPtrArray *conns;           /* Conn*, each holding one ref */
-  GHashTable *routes;         /* GrpId -> Conn* used to send to that peer */
+  GHashTable *routes;         /* GrpId -> Conn* we dialed: the way to send to it */
+  GHashTable *inbound;        /* GrpId -> Conn* it dialed and bound at its HELLO */
+  GHashTable *verified;       /* GrpId -> address where a dial of ours reached it */
+  GHashTable *ended;          /* GrpId set: incarnations known to have ended */
+  GQueue ended_order;         /* the same ids (as pointers to the keys), oldest first */
+  GPtrArray *redials;         /* Redial*, pending */
+  guint8 *scratch;            /* READ_CHUNK bytes to read into (NULL while in use) */
   guint flush_id;
+  guint sweep_id;
+  guint handshake_timeout_ms;
   GrpMsg *cache_msg;          /* the last message encoded, and its frame */
   GBytes *cache_frame;
   GPtrArray *turn_seq;        /* conns given a SEQ this turn, in order */
@@ -71,12 +116,28 @@ enum {
 
 static guint signals[N_SIGNALS];
 
-static void conn_close (Conn *c, gboolean crashed, const char *why);
+static void conn_close (Conn *c, const char *why);
+static Conn *dial (GrpTransport *self, const char *addr, GrpId expected);
+static gboolean on_readable (gint fd, GIOCondition cond, gpointer data);
+
+static void
+redial_free (Redial *r)
+{
+  g_clear_handle_id (&r->id, g_source_remove);
+  g_free (r->addr);
+  g_free (r);
+}
 
 static gboolean
 conn_writing (Conn *c)
 {
   return c->woff < c->wbuf->len;
+}
+
+static gsize
+conn_queued (Conn *c)
+{
+  return c->outq->len + (c->wbuf->len - c->woff);
 }
 
 static Conn *
@@ -95,10 +156,14 @@ conn_unref (Conn *c)
   g_clear_object (&c->cancel);
   g_free (c->addr);
   g_byte_array_unref (c->rbuf);
+  g_byte_array_unref (c->hs);
   g_byte_array_unref (c->outq);
   g_byte_array_unref (c->wbuf);
   g_free (c);
 }
+
+static gboolean
+sweep (gpointer data);
 
 static Conn *
 conn_new (GrpTransport *self, const char *addr, gboolean outgoing)
@@ -111,12 +176,17 @@ conn_new (GrpTransport *self, const char *addr, gboolean outgoing)
   c->cancel = g_cancellable_new ();
   c->addr = g_strdup (addr);
   c->outgoing = outgoing;
+  c->state = outgoing ? CONN_CONNECTING : CONN_HELLO;
   c->rbuf = g_byte_array_new ();
+  c->hs = g_byte_array_new ();
   c->outq = g_byte_array_new ();
   c->wbuf = g_byte_array_new ();
+  c->deadline = g_get_monotonic_time () + (gint64) self->handshake_timeout_ms * 1000;
   /* HELLO is always the first frame on the wire. */
-  grp_codec_append_hello (c->outq, &me);
+  grp_codec_append_hello (c->hs, &me);
   g_ptr_array_add (self->conns, c);
+  if (self->sweep_id == 0)
+    self->sweep_id = g_timeout_add (SWEEP_MS, sweep, self);
   return c;
 }
 
@@ -135,33 +205,40 @@ set_route (GrpTransport *self, GrpId id, Conn *c)
     g_hash_table_replace (self->routes, g_memdup2 (&id, sizeof id), c);
 }
 
+static gboolean
+has_ended (GrpTransport *self, GrpId id)
+{
+  return g_hash_table_contains (self->ended, &id);
+}
+
 /* ---- closing ---------------------------------------------------------- */
 
 static void
-send_bye (Conn *c, const char *reason)
+send_bye (Conn *c, GrpByeKind kind, const char *reason)
 {
-  GByteArray *frame = g_byte_array_new ();
+  g_autoptr(GByteArray) frame = g_byte_array_new ();
 
-  /* Sent best effort, straight to the socket, so the peer does not take
-   * our close for a crash. */
-  grp_codec_append_bye (frame, reason);
-  if (c->sock != NULL && !conn_writing (c))
-    g_socket_send_with_blocking (c->sock, (const char *) frame->data, frame->len, FALSE, NULL, NULL);
-  g_byte_array_unref (frame);
+  /* Best effort, straight to the socket: a BYE cannot follow half a frame,
+   * and a peer that misses it finds out what happened by dialing us
+   * (grp-transport.h, b). */
+  if (c->sock == NULL || conn_writing (c) || c->state == CONN_CLOSED)
+    return;
+  grp_codec_append_bye (frame, kind, reason);
+  g_socket_send_with_blocking (c->sock, (const char *) frame->data, frame->len, FALSE, NULL, NULL);
 }
 
+/* Closes `c` and forgets it; reports nothing (the callers decide what its
+ * end means). */
 static void
-conn_close (Conn *c, gboolean crashed, const char *why)
+conn_close (Conn *c, const char *why)
 {
   GrpTransport *self = c->t;
-  GrpId peer = c->peer;
-  gboolean was_route;
 
-  if (c->closed)
+  if (c->state == CONN_CLOSED)
     return;
-  c->closed = TRUE;
-  g_debug ("connection to %s (%s) closed: %s", c->addr ? c->addr : "?",
-           peer ? "known peer" : "unknown peer", why);
+  c->state = CONN_CLOSED;
+  g_debug ("connection %s %s (%" G_GINT64_MODIFIER "x) closed: %s", c->outgoing ? "to" : "from",
+           c->addr ? c->addr : "?", c->peer, why);
   g_cancellable_cancel (c->cancel);
   if (c->in_source != NULL)
     g_source_destroy (c->in_source);
@@ -179,26 +256,170 @@ conn_close (Conn *c, gboolean crashed, const char *why)
                                "%s closed the connection before saying who it is", c->addr);
       g_object_unref (probe);
     }
-  was_route = peer != 0 && route_of (self, peer) == c;
-  if (was_route)
-    {
-      Conn *other = NULL;
-
-      set_route (self, peer, NULL);
-      for (guint i = 0; i < self->conns->len; i++)
-        {
-          Conn *o = g_ptr_array_index (self->conns, i);
-
-          if (o != c && !o->closed && o->peer == peer && o->hello_received)
-            other = o;
-        }
-      if (other != NULL)
-        set_route (self, peer, other);
-    }
+  if (c->peer != 0 && route_of (self, c->peer) == c)
+    set_route (self, c->peer, NULL);
+  if (c->peer != 0 && g_hash_table_lookup (self->inbound, &c->peer) == c)
+    g_hash_table_remove (self->inbound, &c->peer);
   g_ptr_array_remove (self->turn_seq, c);
   g_ptr_array_remove (self->conns, c); /* drops the list's ref */
-  if (was_route && route_of (self, peer) == NULL)
-    g_signal_emit (self, signals[SIGNAL_PEER_LOST], 0, (guint64) peer, crashed);
+}
+
+/* A connection-only close: the peer learns it was not a crash. */
+static void
+refuse (Conn *c, const char *why)
+{
+  send_bye (c, GRP_BYE_CONNECTION, why);
+  conn_close (c, why);
+}
+
+/* `id` has ended for certain: remember it, close whatever still speaks for
+ * it, and tell the core (once). */
+static void
+peer_ended (GrpTransport *self, GrpId id, const char *why)
+{
+  GrpId *key;
+
+  if (id == 0 || has_ended (self, id))
+    return;
+  g_debug ("%" G_GINT64_MODIFIER "x has ended: %s", id, why);
+  key = g_memdup2 (&id, sizeof id);
+  g_hash_table_add (self->ended, key);
+  g_queue_push_tail (&self->ended_order, key);
+  if (self->ended_order.length > ENDED_MAX)
+    g_hash_table_remove (self->ended, g_queue_pop_head (&self->ended_order));
+  g_hash_table_remove (self->verified, &id);
+  for (guint i = self->conns->len; i-- > 0;)
+    if (i < self->conns->len)
+      {
+        Conn *c = g_ptr_array_index (self->conns, i);
+
+        if (c->peer == id)
+          conn_close (c, why);
+      }
+  g_signal_emit (self, signals[SIGNAL_PEER_LOST], 0, (guint64) id, TRUE);
+}
+
+static void
+peer_suspected (GrpTransport *self, GrpId id, const char *why)
+{
+  g_debug ("%" G_GINT64_MODIFIER "x unreachable (not certain): %s", id, why);
+  g_signal_emit (self, signals[SIGNAL_PEER_LOST], 0, (guint64) id, FALSE);
+}
+
+typedef enum {
+  DIAL_REFUSED,               /* nothing listens at the address */
+  DIAL_OTHER_ID,              /* another incarnation answered there */
+  DIAL_CLOSED_EARLY,          /* accepted, then closed before any HELLO or BYE */
+  DIAL_FAILED,                /* anything else: a timeout, no route, a BYE */
+} DialFailure;
+
+static gboolean
+redial (gpointer data);
+
+/* A dial of ours did not reach the peer it expected.  A refusal or another
+ * id is certain only at an address where we reached this peer before. */
+static void
+dial_failed (Conn *c, DialFailure failure, const GError *error, const char *why)
+{
+  GrpTransport *self = c->t;
+  GrpId peer = c->peer;
+  gboolean was_route = peer != 0 && route_of (self, peer) == c;
+  const char *verified = peer != 0 ? g_hash_table_lookup (self->verified, &peer) : NULL;
+  gboolean certain = (failure == DIAL_REFUSED || failure == DIAL_OTHER_ID) &&
+                     verified != NULL && g_strcmp0 (verified, c->addr) == 0;
+  gboolean alive = c->bye_received; /* it refused us in words: it lives */
+  guint attempt = c->attempt;
+  g_autofree char *addr = g_strdup (c->addr);
+  g_autofree char *what = g_strdup_printf ("%s: %s", c->addr, why);
+
+  if (c->probe != NULL)
+    {
+      GTask *probe = g_steal_pointer (&c->probe);
+
+      if (error != NULL)
+        g_task_return_new_error (probe, error->domain, error->code, "could not reach %s: %s",
+                                 c->addr, error->message);
+      else
+        g_task_return_new_error (probe, G_IO_ERROR, G_IO_ERROR_FAILED, "%s", what);
+      g_object_unref (probe);
+    }
+  conn_close (c, why); /* may free c */
+  if (!was_route || has_ended (self, peer))
+    return;
+  /* Out of descriptors or buffers: our trouble, not news about the peer. */
+  if (error != NULL && (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TOO_MANY_OPEN_FILES) ||
+                        g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE)))
+    return;
+  /* A process being killed closes its connections, then its listener: a
+   * dial in between is accepted by the kernel and dropped at once.  Dial
+   * again (briefly later) rather than suspect it: the next one tells. */
+  if (failure == DIAL_CLOSED_EARLY && attempt < DIAL_RETRIES)
+    {
+      Redial *r = g_new0 (Redial, 1);
+
+      r->t = self;
+      r->peer = peer;
+      r->addr = g_steal_pointer (&addr);
+      r->attempt = attempt + 1;
+      g_ptr_array_add (self->redials, r);
+      r->id = g_timeout_add (REDIAL_MS * r->attempt, redial, r);
+      return;
+    }
+  if (certain)
+    peer_ended (self, peer, what);
+  else if (!alive)
+    peer_suspected (self, peer, what);
+}
+
+static gboolean
+redial (gpointer data)
+{
+  Redial *r = data;
+  GrpTransport *self = r->t;
+
+  r->id = 0;
+  if (route_of (self, r->peer) == NULL && !has_ended (self, r->peer))
+    dial (self, r->addr, r->peer)->attempt = r->attempt;
+  g_ptr_array_remove (self->redials, r);
+  return G_SOURCE_REMOVE;
+}
+
+/* `c` ended without our doing: EOF, reset, or another error. */
+static void
+conn_lost (Conn *c, const GError *error)
+{
+  GrpTransport *self = c->t;
+  GrpId peer = c->peer;
+  g_autofree char *addr = g_strdup (c->addr);
+  const char *why = error != NULL ? error->message : "end of stream";
+  gboolean was_route = peer != 0 && route_of (self, peer) == c;
+  gboolean outgoing = c->outgoing;
+  gboolean said_bye = c->bye_received;
+
+  if (c->state != CONN_OPEN)
+    {
+      if (outgoing)
+        dial_failed (c, said_bye ? DIAL_FAILED : DIAL_CLOSED_EARLY, NULL,
+                     said_bye ? "it refused the connection"
+                              : "it closed the connection before saying who it is");
+      else
+        conn_close (c, why);
+      return;
+    }
+  conn_close (c, why); /* may free c */
+  if (said_bye || has_ended (self, peer))
+    return; /* a connection-only BYE: it lives, and is dialed again when needed */
+  /* No BYE: dial its listening address now.  The same id answers: it lives
+   * and that connection is the new route.  Refused, or another id: it has
+   * ended (at a verified address).  Anything else: a suspicion.  The
+   * address of a peer that dialed us is the one its HELLO advertised; we
+   * only dial it if we have no route of our own (which will tell). */
+  if (!was_route && (outgoing || route_of (self, peer) != NULL))
+    return;
+  if (addr == NULL || *addr == '\0')
+    peer_suspected (self, peer, "its connection ended and it has no address to dial");
+  else
+    dial (self, addr, peer);
 }
 
 /* ---- writing ---------------------------------------------------------- */
@@ -229,20 +450,18 @@ conn_send_some (Conn *c)
   while (conn_writing (c))
     {
       g_autoptr(GError) error = NULL;
-      gssize n = g_socket_send (c->sock, (const char *) c->wbuf->data + c->woff, c->wbuf->len - c->woff,
-                                NULL, &error);
+      gssize n = g_socket_send (c->sock, (const char *) c->wbuf->data + c->woff,
+                                c->wbuf->len - c->woff, NULL, &error);
 
       if (n < 0)
         {
           if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
             {
               if (c->out_source == NULL)
-                {
-                  c->out_source = conn_source (c, G_IO_OUT, on_writable);
-                }
+                c->out_source = conn_source (c, G_IO_OUT, on_writable);
               return TRUE;
             }
-          conn_close (c, c->hello_received && !c->bye_received, error->message);
+          conn_lost (c, error);
           return FALSE;
         }
       c->woff += (gsize) n;
@@ -252,35 +471,58 @@ conn_send_some (Conn *c)
   return TRUE;
 }
 
+/* The next bytes to write: handshake frames as soon as connected, the
+ * peer's frames once it said who it is. */
+static GByteArray **
+conn_next_out (Conn *c)
+{
+  if (c->hs->len > 0)
+    return &c->hs;
+  if (c->state == CONN_OPEN && c->outq->len > 0)
+    return &c->outq;
+  return NULL;
+}
+
+/* Starts writing what is queued, unless a write is still under way (its
+ * end schedules the next). */
+static void
+conn_write (Conn *c)
+{
+  GByteArray **next;
+  GByteArray *tmp;
+
+  if (c->state == CONN_CLOSED || c->state == CONN_CONNECTING || conn_writing (c))
+    return;
+  next = conn_next_out (c);
+  if (next == NULL)
+    return;
+  tmp = c->wbuf;
+  c->wbuf = *next;
+  *next = tmp;
+  c->woff = 0;
+  if (conn_send_some (c) && !conn_writing (c) && conn_next_out (c) != NULL)
+    conn_write (c);
+}
+
 static gboolean
 on_writable (gint fd, GIOCondition cond, gpointer data)
 {
   Conn *c = data;
 
-  if (c->closed)
+  if (c->state == CONN_CLOSED)
     return G_SOURCE_REMOVE;
   if (!conn_send_some (c) || conn_writing (c))
-    return c->closed ? G_SOURCE_REMOVE : G_SOURCE_CONTINUE;
+    return c->state == CONN_CLOSED ? G_SOURCE_REMOVE : G_SOURCE_CONTINUE;
   g_clear_pointer (&c->out_source, g_source_unref);
-  if (c->outq->len > 0)
+  if (c->dropped > 0)
+    {
+      g_message ("%s reads again; %" G_GUINT64_FORMAT " frames to it were dropped meanwhile",
+                 c->addr, c->dropped);
+      c->dropped = 0;
+    }
+  if (conn_next_out (c) != NULL)
     grp_transport_schedule_flush (c->t);
   return G_SOURCE_REMOVE;
-}
-
-/* Starts writing what this turn queued, unless a write is still under way
- * (its end schedules the next). */
-static void
-conn_write (Conn *c)
-{
-  GByteArray *tmp;
-
-  if (c->closed || !c->connected || conn_writing (c) || c->outq->len == 0)
-    return;
-  tmp = c->wbuf;
-  c->wbuf = c->outq;
-  c->outq = tmp;
-  c->woff = 0;
-  conn_send_some (c);
 }
 
 /* Writes everything queued on `c`, waiting for the socket until `deadline`
@@ -288,23 +530,30 @@ conn_write (Conn *c)
 static void
 conn_write_sync (Conn *c, gint64 deadline)
 {
-  if (c->closed || !c->connected)
+  GByteArray **next;
+
+  if (c->state == CONN_CLOSED || c->state == CONN_CONNECTING)
     return;
-  g_byte_array_append (c->wbuf, c->outq->data, c->outq->len);
-  g_byte_array_set_size (c->outq, 0);
+  while ((next = conn_next_out (c)) != NULL)
+    {
+      g_byte_array_append (c->wbuf, (*next)->data, (*next)->len);
+      g_byte_array_set_size (*next, 0);
+    }
   while (conn_writing (c))
     {
       g_autoptr(GError) error = NULL;
-      gssize n = g_socket_send (c->sock, (const char *) c->wbuf->data + c->woff, c->wbuf->len - c->woff,
-                                NULL, &error);
+      gssize n = g_socket_send (c->sock, (const char *) c->wbuf->data + c->woff,
+                                c->wbuf->len - c->woff, NULL, &error);
 
       if (n > 0)
         {
           c->woff += (gsize) n;
           continue;
         }
-      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK) || g_get_monotonic_time () >= deadline ||
-          !g_socket_condition_timed_wait (c->sock, G_IO_OUT, deadline - g_get_monotonic_time (), NULL, NULL))
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK) ||
+          g_get_monotonic_time () >= deadline ||
+          !g_socket_condition_timed_wait (c->sock, G_IO_OUT, deadline - g_get_monotonic_time (),
+                                          NULL, NULL))
         return;
     }
   g_byte_array_set_size (c->wbuf, 0);
@@ -343,7 +592,8 @@ flush_now (GrpTransport *self)
     ((Conn *) g_ptr_array_index (self->turn_seq, i))->queued_seq = FALSE;
   g_ptr_array_set_size (self->turn_seq, 0);
 
-  /* Backwards: a write that fails closes (removes) its own connection. */
+  /* Backwards: a write that fails closes (removes) its own connection, and
+   * may dial a new one (appended). */
   for (guint i = self->conns->len; i-- > 0;)
     if (i < self->conns->len)
       conn_write (g_ptr_array_index (self->conns, i));
@@ -366,14 +616,58 @@ grp_transport_schedule_flush (GrpTransport *self)
     self->flush_id = g_idle_add_full (G_PRIORITY_DEFAULT, flush_idle, self, NULL);
 }
 
+/* ---- handshake deadlines ------------------------------------------------ */
+
+static gboolean
+sweep (gpointer data)
+{
+  GrpTransport *self = data;
+  gint64 now = g_get_monotonic_time ();
+  gboolean pending = FALSE;
+
+  for (guint i = self->conns->len; i-- > 0;)
+    {
+      Conn *c;
+
+      if (i >= self->conns->len)
+        continue;
+      c = g_ptr_array_index (self->conns, i);
+      if (c->state == CONN_OPEN)
+        continue;
+      if (now < c->deadline)
+        {
+          pending = TRUE;
+          continue;
+        }
+      if (c->outgoing)
+        dial_failed (c, DIAL_FAILED, NULL, "no HELLO in time");
+      else
+        conn_close (c, "no HELLO in time");
+    }
+  if (pending)
+    return G_SOURCE_CONTINUE;
+  self->sweep_id = 0;
+  return G_SOURCE_REMOVE;
+}
+
 /* ---- reading ---------------------------------------------------------- */
 
 static void
 protocol_error (Conn *c, const char *what)
 {
   g_warning ("dropping the connection to %s: %s", c->addr ? c->addr : "an unknown peer", what);
-  send_bye (c, what);
-  conn_close (c, FALSE, what);
+  refuse (c, what);
+}
+
+/* Another connection claims `c`'s peer: it may have ended a moment ago
+ * without our having read so yet.  Read it now; TRUE if it still stands. */
+static gboolean
+still_open (Conn *other)
+{
+  if (other->sock != NULL && !other->reading &&
+      g_socket_condition_check (other->sock, G_IO_IN | G_IO_HUP | G_IO_ERR) != 0)
+    on_readable (g_socket_get_fd (other->sock), G_IO_IN, other);
+  return other->state == CONN_OPEN;
 }
 
 static void
@@ -381,84 +675,163 @@ on_hello (Conn *c, GrpMember *hello)
 {
   GrpTransport *self = c->t;
 
-  if (c->hello_received)
+  if (c->state != CONN_HELLO)
     {
       protocol_error (c, "second HELLO");
       return;
     }
-  if (c->outgoing && c->peer != 0 && c->peer != hello->id)
+  if (g_utf8_strlen (hello->name, -1) > GRP_NAME_MAX || strlen (hello->addr) > GRP_ADDR_MAX)
     {
-      g_message ("%s is now %s, not the member we knew there", c->addr, hello->name);
-      conn_close (c, FALSE, "another process answers at that address");
+      protocol_error (c, "name or address too long");
       return;
     }
-  c->hello_received = TRUE;
-  c->peer = hello->id;
-  if (hello->addr != NULL && *hello->addr)
+  if (hello->id == self->self_id)
     {
-      g_free (c->addr);
-      c->addr = g_strdup (hello->addr);
+      protocol_error (c, "it claims our own id");
+      return;
     }
-  if (route_of (self, c->peer) == NULL)
-    set_route (self, c->peer, c);
-  if (c->probe != NULL)
+  if (c->outgoing)
     {
-      GTask *probe = g_steal_pointer (&c->probe);
+      if (c->peer != 0 && c->peer != hello->id)
+        {
+          g_message ("%s is now %s, not the member we knew there", c->addr, hello->name);
+          send_bye (c, GRP_BYE_CONNECTION, "not the member dialed");
+          dial_failed (c, DIAL_OTHER_ID, NULL, "another member incarnation answers there");
+          return;
+        }
+      if (has_ended (self, hello->id))
+        {
+          refuse (c, "that member incarnation has ended");
+          return;
+        }
+      c->peer = hello->id;
+      c->state = CONN_OPEN;
+      g_hash_table_replace (self->verified, g_memdup2 (&c->peer, sizeof c->peer),
+                            g_strdup (c->addr));
+      if (route_of (self, c->peer) == NULL)
+        set_route (self, c->peer, c);
+      if (c->probe != NULL)
+        {
+          GTask *probe = g_steal_pointer (&c->probe);
 
-      g_task_return_int (probe, (gssize) hello->id);
-      g_object_unref (probe);
+          g_task_return_int (probe, (gssize) hello->id);
+          g_object_unref (probe);
+        }
+      if (route_of (self, c->peer) != c)
+        {
+          refuse (c, "probe done");
+          return;
+        }
+      if (c->outq->len > 0)
+        grp_transport_schedule_flush (self);
+      return;
     }
+  if (has_ended (self, hello->id))
+    {
+      refuse (c, "that member incarnation has ended");
+      return;
+    }
+  {
+    Conn *other = g_hash_table_lookup (self->inbound, &hello->id);
+
+    /* Bound at the handshake: the first connection to speak for a member
+     * does so for as long as it stands; a second one is refused. */
+    if (other != NULL && still_open (other))
+      {
+        refuse (c, "another connection already speaks for this member");
+        return;
+      }
+  }
+  c->peer = hello->id;
+  c->state = CONN_OPEN;
+  g_free (c->addr);
+  c->addr = g_strdup (hello->addr);
+  g_hash_table_replace (self->inbound, g_memdup2 (&c->peer, sizeof c->peer), c);
 }
 
-/* Returns the number of frames handled. */
-static guint
-parse_frames (Conn *c)
+static void
+on_bye (Conn *c, const guint8 *body, gsize len)
+{
+  g_autofree char *reason = NULL;
+  g_autoptr(GError) error = NULL;
+  GrpByeKind kind;
+
+  if (!grp_codec_parse_bye (body, len, &kind, &reason, &error))
+    {
+      protocol_error (c, error->message);
+      return;
+    }
+  g_debug ("%s says BYE (%s): %s", c->addr ? c->addr : "?",
+           kind == GRP_BYE_ENDED ? "ended" : "this connection", reason);
+  c->bye_received = TRUE;
+  if (kind == GRP_BYE_ENDED && c->state == CONN_OPEN)
+    peer_ended (c->t, c->peer, reason);
+  else if (c->state != CONN_OPEN && c->outgoing)
+    dial_failed (c, DIAL_FAILED, NULL, reason);
+  else
+    conn_close (c, reason);
+}
+
+/* Handles the whole frames at the start of data[0..len); returns the bytes
+ * they took.  Stops at the first frame that closes the connection. */
+static gsize
+parse_frames (Conn *c, const guint8 *data, gsize len, guint *frames)
 {
   gsize off = 0;
-  guint frames = 0;
 
-  while (!c->closed && c->rbuf->len - off >= GRP_FRAME_HEADER)
+  while (c->state != CONN_CLOSED && len - off >= GRP_FRAME_HEADER)
     {
-      guint32 len = grp_codec_frame_length (c->rbuf->data + off);
-      const guint8 *body = c->rbuf->data + off + GRP_FRAME_HEADER;
+      guint32 flen = grp_codec_frame_length (data + off);
+      const guint8 *body = data + off + GRP_FRAME_HEADER;
+      guint32 limit = c->state == CONN_OPEN ? GRP_FRAME_MAX : HANDSHAKE_FRAME_MAX;
       GrpFrameKind kind;
       g_autoptr(GrpMsg) msg = NULL;
       g_autoptr(GBytes) frame = NULL;
       GrpMember hello = { 0 };
       g_autoptr(GError) error = NULL;
 
-      if (len > GRP_FRAME_MAX || len < 2)
+      /* Refused on its header: what a peer announces is never allocated. */
+      if (flen > limit || flen < 2)
         {
           protocol_error (c, "frame length out of bounds");
-          return frames;
+          return off;
         }
-      if (c->rbuf->len - off - GRP_FRAME_HEADER < len)
+      if (len - off - GRP_FRAME_HEADER < flen)
         break;
-      off += GRP_FRAME_HEADER + len;
-      frames++;
-      if (len >= 2 && body[0] == GRP_WIRE_VERSION && body[1] == GRP_FRAME_BYE)
+      off += GRP_FRAME_HEADER + flen;
+      (*frames)++;
+      if (!grp_codec_frame_kind (body, flen, &kind, &error))
         {
-          g_debug ("%s says BYE: %.*s", c->addr, (int) MIN (len - 2, 200), body + 2);
-          c->bye_received = TRUE;
-          continue;
+          protocol_error (c, error->message);
+          return off;
+        }
+      if (kind == GRP_FRAME_BYE)
+        {
+          on_bye (c, body, flen);
+          return off;
+        }
+      if (kind == GRP_FRAME_AUTH)
+        {
+          protocol_error (c, "unexpected AUTH");
+          return off;
+        }
+      if (kind == GRP_FRAME_MSG && c->state != CONN_OPEN)
+        {
+          protocol_error (c, "message before HELLO");
+          return off;
         }
       /* One copy of the frame; its payloads are slices of it. */
-      frame = g_bytes_new (body, len);
+      frame = g_bytes_new (body, flen);
       if (!grp_codec_parse_bytes (frame, &kind, &msg, &hello, &error))
         {
           protocol_error (c, error->message);
-          return frames;
+          return off;
         }
       if (kind == GRP_FRAME_HELLO)
         {
           on_hello (c, &hello);
           grp_member_clear (&hello);
           continue;
-        }
-      if (!c->hello_received)
-        {
-          protocol_error (c, "message before HELLO");
-          return frames;
         }
       if (msg->from != c->peer)
         {
@@ -468,8 +841,36 @@ parse_frames (Conn *c)
       if (c->t->on_message != NULL)
         c->t->on_message (msg, c->t->handler_data);
     }
-  if (!c->closed)
-    g_byte_array_remove_range (c->rbuf, 0, (guint) off);
+  return off;
+}
+
+/* Takes `n` bytes just read: whole frames are handled at once, the rest of
+ * a frame waits in rbuf (memory taken as bytes arrive). */
+static guint
+conn_take (Conn *c, const guint8 *data, gsize n)
+{
+  guint frames = 0;
+  gsize used;
+
+  if (c->rbuf->len == 0)
+    {
+      used = parse_frames (c, data, n, &frames);
+      if (c->state != CONN_CLOSED)
+        g_byte_array_append (c->rbuf, data + used, (guint) (n - used));
+      return frames;
+    }
+  g_byte_array_append (c->rbuf, data, (guint) n);
+  used = parse_frames (c, c->rbuf->data, c->rbuf->len, &frames);
+  if (c->state == CONN_CLOSED)
+    return frames;
+  if (used == c->rbuf->len && c->rbuf->len > 4 * READ_CHUNK)
+    {
+      /* Do not keep a large frame's buffer for a connection that idles. */
+      g_byte_array_unref (c->rbuf);
+      c->rbuf = g_byte_array_new ();
+    }
+  else
+    g_byte_array_remove_range (c->rbuf, 0, (guint) used);
   return frames;
 }
 
@@ -477,44 +878,46 @@ static gboolean
 on_readable (gint fd, GIOCondition cond, gpointer data)
 {
   Conn *c = data;
-
+  GrpTransport *t = c->t;
+  guint8 *buf;
   guint frames = 0;
 
   /* A handler that runs a nested main loop must not have us read into the
    * buffer we are parsing. */
-  if (c->reading)
+  if (c->reading || c->state == CONN_CLOSED)
     return G_SOURCE_CONTINUE;
   c->reading = TRUE;
   conn_ref (c);
+  /* One buffer for every connection's reads: an idle connection holds only
+   * the part of a frame it has received. */
+  buf = t->scratch != NULL ? g_steal_pointer (&t->scratch) : g_malloc (READ_CHUNK);
   /* A few reads per wakeup: a burst larger than one chunk is not left for
    * another turn of the loop, and a short read means the socket is empty. */
-  for (int i = 0; i < 4 && !c->closed; i++)
+  for (int i = 0; i < 4 && c->state != CONN_CLOSED; i++)
     {
       g_autoptr(GError) error = NULL;
-      guint have = c->rbuf->len;
-      gssize n;
+      gssize n = g_socket_receive (c->sock, (char *) buf, READ_CHUNK, NULL, &error);
 
-      g_byte_array_set_size (c->rbuf, have + READ_CHUNK);
-      n = g_socket_receive (c->sock, (char *) c->rbuf->data + have, READ_CHUNK, NULL, &error);
-      g_byte_array_set_size (c->rbuf, have + (guint) MAX (n, 0));
       if (n < 0 && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
         break;
       if (n <= 0)
         {
-          /* Closed or reset by the peer's host: if it had said who it is and
-           * not said goodbye, its process is gone. */
-          conn_close (c, c->hello_received && !c->bye_received, error ? error->message : "end of stream");
+          conn_lost (c, error);
           break;
         }
-      frames += parse_frames (c);
+      frames += conn_take (c, buf, (gsize) n);
       if (n < READ_CHUNK)
         break;
     }
+  if (t->scratch == NULL)
+    t->scratch = buf;
+  else
+    g_free (buf);
   /* Light traffic: answer now rather than one more turn of the loop later
    * (latency).  Under load the flush waits for the turn's end, so that what
    * every connection brought leaves in one batch (throughput). */
   if (frames > 0 && frames <= LIGHT_FRAMES)
-    flush_now (c->t);
+    flush_now (t);
   c->reading = FALSE;
   conn_unref (c);
   return G_SOURCE_CONTINUE; /* a closed connection destroyed its source */
@@ -525,7 +928,8 @@ conn_established (Conn *c, GSocketConnection *conn)
 {
   c->conn = g_object_ref (conn);
   c->sock = g_socket_connection_get_socket (conn);
-  c->connected = TRUE;
+  if (c->state == CONN_CONNECTING)
+    c->state = CONN_HELLO;
   g_socket_set_blocking (c->sock, FALSE);
   g_socket_set_option (c->sock, IPPROTO_TCP, TCP_NODELAY, 1, NULL);
   c->in_source = conn_source (c, G_IO_IN, on_readable);
@@ -547,24 +951,18 @@ connect_done (GObject *source, GAsyncResult *res, gpointer data)
 {
   Conn *c = data;
   g_autoptr(GError) error = NULL;
-  g_autoptr(GSocketConnection) conn = g_socket_client_connect_to_host_finish (G_SOCKET_CLIENT (source), res, &error);
+  g_autoptr(GSocketConnection) conn =
+    g_socket_client_connect_to_host_finish (G_SOCKET_CLIENT (source), res, &error);
 
-  if (c->closed)
+  if (c->state == CONN_CLOSED)
     {
       conn_unref (c);
       return;
     }
   if (conn == NULL)
     {
-      if (c->probe != NULL)
-        {
-          GTask *probe = g_steal_pointer (&c->probe);
-
-          g_task_return_new_error (probe, error->domain, error->code, "could not reach %s: %s",
-                                   c->addr, error->message);
-          g_object_unref (probe);
-        }
-      conn_close (c, FALSE, error->message);
+      dial_failed (c, g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED)
+                        ? DIAL_REFUSED : DIAL_FAILED, error, error->message);
       conn_unref (c);
       return;
     }
@@ -572,6 +970,8 @@ connect_done (GObject *source, GAsyncResult *res, gpointer data)
   conn_unref (c);
 }
 
+/* A connection of ours to `addr`; `expected` (0: anyone, a probe) becomes
+ * the route to it at once, so that sends queue on it. */
 static Conn *
 dial (GrpTransport *self, const char *addr, GrpId expected)
 {
@@ -580,7 +980,8 @@ dial (GrpTransport *self, const char *addr, GrpId expected)
   c->peer = expected;
   if (expected != 0)
     set_route (self, expected, c);
-  g_socket_client_connect_to_host_async (self->client, addr, 0, c->cancel, connect_done, conn_ref (c));
+  g_socket_client_connect_to_host_async (self->client, addr, 0, c->cancel, connect_done,
+                                         conn_ref (c));
   return c;
 }
 
@@ -606,6 +1007,10 @@ grp_transport_send (GrpTransport *self, GrpId to, const char *addr, GrpMsg *msg)
 
   if (c == NULL)
     {
+      if (has_ended (self, to))
+        return; /* it will never read it */
+      if (addr == NULL || *addr == '\0')
+        addr = g_hash_table_lookup (self->verified, &to);
       if (addr == NULL || *addr == '\0')
         return; /* nobody to ask: the core will try again */
       c = dial (self, addr, to);
@@ -621,10 +1026,17 @@ grp_transport_send (GrpTransport *self, GrpId to, const char *addr, GrpMsg *msg)
       self->cache_msg = grp_msg_ref (msg);
     }
   frame = g_bytes_get_data (self->cache_frame, &len);
-  if (c->outq->len + len > GRP_TRANSPORT_MAX_QUEUE)
+  if (len - GRP_FRAME_HEADER > GRP_FRAME_MAX)
     {
-      g_message ("%s cannot keep up (%u bytes queued): dropping it", c->addr, c->outq->len);
-      conn_close (c, FALSE, "send queue full");
+      g_critical ("not sending a frame of %zu bytes: peers refuse frames over %u", len,
+                  GRP_FRAME_MAX);
+      return;
+    }
+  if (conn_queued (c) > 0 && conn_queued (c) + len > SEND_QUEUE_MAX)
+    {
+      if (c->dropped++ == 0)
+        g_message ("%s does not keep up (%zu bytes queued): dropping frames to it until it reads",
+                   c->addr, conn_queued (c));
       return;
     }
   g_byte_array_append (c->outq, frame, (guint) len);
@@ -646,7 +1058,7 @@ grp_transport_probe_async (GrpTransport        *self,
   GTask *task = g_task_new (self, cancellable, callback, user_data);
   Conn *c = dial (self, addr, 0);
 
-  /* Completed by on_hello (the peer said who it is) or conn_close. */
+  /* Completed by on_hello (the peer said who it is) or a failure. */
   c->probe = task;
 }
 
@@ -668,6 +1080,12 @@ grp_transport_arm_crash (GrpTransport *self, guint frames, GrpCrashFunc func, gp
 }
 
 void
+grp_transport_set_handshake_timeout (GrpTransport *self, guint timeout_ms)
+{
+  self->handshake_timeout_ms = timeout_ms;
+}
+
+void
 grp_transport_flush_sync (GrpTransport *self)
 {
   gint64 deadline = g_get_monotonic_time () + 200 * 1000;
@@ -681,17 +1099,19 @@ void
 grp_transport_close (GrpTransport *self)
 {
   /* Finish writes under way (briefly): a BYE cannot follow half a frame,
-   * and without a BYE peers would take our going for a crash. */
+   * and a peer that misses it must dial us to learn we ended. */
   grp_transport_flush_sync (self);
   while (self->conns->len > 0)
     {
       Conn *c = g_ptr_array_index (self->conns, 0);
 
-      c->peer = 0; /* no reports while we shut down */
-      send_bye (c, "leaving");
-      conn_close (c, FALSE, "closing");
+      if (c->state != CONN_CONNECTING)
+        send_bye (c, GRP_BYE_ENDED, "this member incarnation has ended");
+      conn_close (c, "closing");
     }
   g_hash_table_remove_all (self->routes);
+  g_hash_table_remove_all (self->inbound);
+  g_ptr_array_set_size (self->redials, 0);
 }
 
 void
@@ -766,7 +1186,8 @@ grp_transport_listen (GrpTransport *self, const char *listen, const char *advert
   if (inet == NULL)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                   "cannot listen on \"%s\": give a numeric address such as 127.0.0.1 or 0.0.0.0", host);
+                   "cannot listen on \"%s\": give a numeric address such as 127.0.0.1 or 0.0.0.0",
+                   host);
       return FALSE;
     }
   want = g_inet_socket_address_new (inet, port);
@@ -775,10 +1196,11 @@ grp_transport_listen (GrpTransport *self, const char *listen, const char *advert
     {
       if (g_error_matches (local, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE))
         g_set_error (error, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE,
-                     "%s:%u is already in use: choose another port with --listen, or port 0 for any free one",
-                     host, port);
+                     "%s:%u is already in use: choose another port with --listen, "
+                     "or port 0 for any free one", host, port);
       else
-        g_set_error (error, local->domain, local->code, "cannot listen on %s:%u: %s", host, port, local->message);
+        g_set_error (error, local->domain, local->code, "cannot listen on %s:%u: %s", host, port,
+                     local->message);
       return FALSE;
     }
   g_free (self->address);
@@ -815,6 +1237,7 @@ grp_transport_dispose (GObject *object)
 
   grp_transport_close (self);
   g_clear_handle_id (&self->flush_id, g_source_remove);
+  g_clear_handle_id (&self->sweep_id, g_source_remove);
   if (self->service != NULL)
     {
       g_socket_service_stop (self->service);
@@ -835,6 +1258,12 @@ grp_transport_finalize (GObject *object)
   g_ptr_array_unref (self->conns);
   g_ptr_array_unref (self->turn_seq);
   g_hash_table_unref (self->routes);
+  g_hash_table_unref (self->inbound);
+  g_hash_table_unref (self->verified);
+  g_queue_clear (&self->ended_order);
+  g_ptr_array_unref (self->redials);
+  g_hash_table_unref (self->ended);
+  g_free (self->scratch);
   g_free (self->self_name);
   g_free (self->address);
   G_OBJECT_CLASS (grp_transport_parent_class)->finalize (object);
@@ -848,7 +1277,8 @@ grp_transport_class_init (GrpTransportClass *klass)
   object_class->dispose = grp_transport_dispose;
   object_class->finalize = grp_transport_finalize;
 
-  /* We lost our last connection to a peer; confirmed: its host closed it. */
+  /* (id, confirmed): we cannot reach member incarnation `id`; confirmed:
+   * it has ended for certain (the header says when). */
   signals[SIGNAL_PEER_LOST] = g_signal_new ("peer-lost", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                                             0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_UINT64,
                                             G_TYPE_BOOLEAN);
@@ -860,6 +1290,13 @@ grp_transport_init (GrpTransport *self)
   self->conns = g_ptr_array_new_with_free_func ((GDestroyNotify) conn_unref);
   self->turn_seq = g_ptr_array_new ();
   self->routes = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  self->inbound = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  self->verified = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
+  self->ended = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  g_queue_init (&self->ended_order);
+  self->redials = g_ptr_array_new_with_free_func ((GDestroyNotify) redial_free);
+  self->scratch = g_malloc (READ_CHUNK);
+  self->handshake_timeout_ms = GRP_TRANSPORT_HANDSHAKE_TIMEOUT_MS;
   self->service = g_socket_service_new ();
   g_signal_connect (self->service, "incoming", G_CALLBACK (on_incoming), self);
   self->client = g_socket_client_new ();

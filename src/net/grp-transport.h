@@ -1,16 +1,52 @@
 /* grp-transport.h: protocol messages over TCP with GIO.
  *
- * One listening socket per member; connections are opened on demand to the
- * address the core names and used in both directions.  Each side starts a
- * connection with a HELLO frame (its id, name and advertised address).
+ * One listening socket per member.  A member sends only on connections it
+ * dialed itself, to the address the core names for a peer (its advertised
+ * listening address): the "route" to that peer.  Connections a peer dialed
+ * to us carry its messages to us, never ours to it, so nobody can take over
+ * a route by saying HELLO with another member's id.  Each side starts a
+ * connection with a HELLO frame (its id, name and advertised address); a
+ * connection is bound to that one member incarnation for its life.
  *
  * Writes are coalesced: frames queued for a peer during one main-loop turn
  * leave in one write, and a message sent to many peers is encoded once.
- * A connection closed or reset by the peer's host is reported at once
- * ("peer-lost", confirmed); a peer we cannot reach, one that said BYE before
- * closing, or one whose queue overflowed is reported unconfirmed.  A
- * malformed frame closes that one connection (after a BYE saying why), never
- * the process.
+ * A peer that does not read has frames dropped whole beyond a bound (the
+ * protocol repairs loss); its connection stays open.  A malformed frame
+ * closes that one connection (after a BYE saying why), never the process.
+ *
+ * Crash reports ("peer-lost").  The core may let a view go on without a
+ * member whose crash is confirmed, so a confirmation must be certain:
+ * peer-lost (id, confirmed = TRUE) is emitted only when the member
+ * incarnation `id` will never send another message.  The sources:
+ *
+ *  a. It said so: a BYE of kind GRP_BYE_ENDED on a connection bound to it.
+ *     Every live incarnation that ends (grp_transport_close, dispose,
+ *     grp_transport_set_self with a new id) sends one on every connection.
+ *  b. Its connection ended (EOF, reset, or any error) without a BYE, and a
+ *     fresh connection to its listening address is refused (no process
+ *     listens there) or answered by a HELLO with another id.  If the fresh
+ *     connection reaches the same id, it becomes the route and nothing is
+ *     reported.
+ *  c. Dialing it to send is refused, or answered by another id.
+ *
+ * In (b) and (c) the address must be one where a dial of ours has reached
+ * this very id before ("verified"): then a refusal means its listener, which
+ * lives as long as its process, is gone.  At an address never verified (a
+ * wrong --advertise, an address that means another host from here) a
+ * refusal proves nothing, and is reported unconfirmed.
+ *
+ * Everything else is at most a suspicion (confirmed = FALSE): a dial that
+ * times out, finds no route, or meets a peer that accepts but does not say
+ * HELLO in time (a stopped process whose kernel still accepts), a failed
+ * handshake.  A BYE of kind GRP_BYE_CONNECTION (a malformed frame, a
+ * duplicate connection, a failed handshake) closes one connection and
+ * reports nothing: its sender is alive and will be dialed again when there
+ * is something to send.  A live incarnation never closes a connection
+ * without a BYE (best effort); (b) makes a lost BYE harmless.
+ *
+ * The certainty rests on two assumptions, stated in docs/PROTOCOL.md: a
+ * member's listening socket lives exactly as long as its transport, and
+ * nobody forges TCP resets between members.
  */
 #pragma once
 
@@ -51,9 +87,12 @@ void          grp_transport_set_handlers (GrpTransport   *self,
 /* Make sure this turn ends with a flush (and an on_turn_end call). */
 void          grp_transport_schedule_flush (GrpTransport *self);
 
-/* Who we are; changing it (a rejoin) closes every connection. */
+/* Who we are.  A new id is a new incarnation: the old one ends, with a BYE
+ * of kind GRP_BYE_ENDED on every connection, which are all closed. */
 void          grp_transport_set_self (GrpTransport *self, GrpId id, const char *name);
 
+/* Send `msg` to `to` over our route to it, dialing `addr` (or the address
+ * where we reached `to` before) if there is none. */
 void          grp_transport_send (GrpTransport *self, GrpId to, const char *addr, GrpMsg *msg);
 
 /* Connect to `addr` and learn who listens there (from its HELLO). */
@@ -67,18 +106,26 @@ GrpId         grp_transport_probe_finish (GrpTransport *self,
                                           GError      **error);
 
 /* Crash injection: die after `frames` more SEQ frames have been written (so
- * a broadcast is cut part-way); func NULL disarms.  Frames before it are written synchronously
- * so that they really leave the process. */
+ * a broadcast is cut part-way); func NULL disarms.  Frames before it are
+ * written synchronously so that they really leave the process. */
 void          grp_transport_arm_crash (GrpTransport *self,
                                        guint         frames,
                                        GrpCrashFunc  func,
                                        gpointer      user_data);
 
-/* Write out everything queued, blocking (used before a clean exit). */
+/* Time a connection has, from its start, to say HELLO (default
+ * GRP_TRANSPORT_HANDSHAKE_TIMEOUT_MS); tests shorten it. */
+void          grp_transport_set_handshake_timeout (GrpTransport *self, guint timeout_ms);
+
+/* Write out everything queued, blocking briefly (used before a clean exit). */
 void          grp_transport_flush_sync (GrpTransport *self);
+/* End this incarnation: BYE (GRP_BYE_ENDED) on every connection, then
+ * close them all.  The listening socket stays. */
 void          grp_transport_close (GrpTransport *self);
 
-/* Frames a peer may have queued before it is dropped as too slow. */
-#define GRP_TRANSPORT_MAX_QUEUE (64u * 1024 * 1024)
+/* A connection that has not said who it is by then is closed; a dial that
+ * has not reached its peer's HELLO by then has failed (unconfirmed).  A few
+ * seconds: a loaded member answers well within it, a stopped one never. */
+#define GRP_TRANSPORT_HANDSHAKE_TIMEOUT_MS 5000
 
 G_END_DECLS

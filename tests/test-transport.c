@@ -1,0 +1,884 @@
+/* test-transport.c: the transport's crash reports, on real sockets.
+ *
+ * The transport under test (B) runs in this process.  Its peers are a
+ * second transport in this process, or a raw peer: this same program
+ * started as a child process (--peer), which speaks the wire format with
+ * plain blocking sockets and does exactly what the test tells it on stdin
+ * -- accept, close without BYE, say BYE, stop listening, change its id,
+ * stop itself (SIGSTOP) -- and can be killed with SIGKILL.
+ *
+ * Each source of certainty (grp-transport.h, a-c) and each non-source is
+ * one test: a certain end is reported confirmed, once; anything less is at
+ * most a suspicion; a connection-only BYE is no report at all.  Every wait
+ * is for an observable event, with a deadline. */
+#include "grp-codec.h"
+#include "grp-transport.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define B_ID 0xb0b0b0b0b0ull
+#define X_ID 0x1111111111ull
+#define Y_ID 0x2222222222ull
+#define DEADLINE_MS 10000
+/* Short, so that a peer that never says HELLO is given up quickly. */
+#define HANDSHAKE_MS 1000
+#define MARKER_STAMP 424242
+
+/* ---- the raw peer (child process) ------------------------------------- */
+
+static gboolean
+write_all (int fd, const guint8 *p, gsize len)
+{
+  while (len > 0)
+    {
+      ssize_t n = write (fd, p, len);
+
+      if (n <= 0)
+        return FALSE;
+      p += n;
+      len -= (gsize) n;
+    }
+  return TRUE;
+}
+
+static gboolean
+read_all (int fd, guint8 *p, gsize len)
+{
+  while (len > 0)
+    {
+      ssize_t n = read (fd, p, len);
+
+      if (n <= 0)
+        return FALSE;
+      p += n;
+      len -= (gsize) n;
+    }
+  return TRUE;
+}
+
+/* One frame body, or NULL at the end of the stream. */
+static GByteArray *
+read_frame (int fd)
+{
+  guint8 header[GRP_FRAME_HEADER];
+  GByteArray *body;
+  guint32 len;
+
+  if (!read_all (fd, header, sizeof header))
+    return NULL;
+  len = grp_codec_frame_length (header);
+  g_assert_cmpuint (len, <=, GRP_FRAME_MAX);
+  body = g_byte_array_sized_new (len);
+  g_byte_array_set_size (body, len);
+  if (!read_all (fd, body->data, len))
+    {
+      g_byte_array_unref (body);
+      return NULL;
+    }
+  return body;
+}
+
+static void
+send_hello (int fd, GrpId id, const char *addr)
+{
+  g_autoptr(GByteArray) out = g_byte_array_new ();
+  GrpMember me = { id, "peer", (char *) addr };
+
+  grp_codec_append_hello (out, &me);
+  write_all (fd, out->data, out->len);
+}
+
+static void
+send_ping (int fd, GrpId id)
+{
+  g_autoptr(GByteArray) out = g_byte_array_new ();
+  g_autoptr(GrpMsg) m = grp_msg_new (GRP_MSG_PING, id, 1);
+
+  m->stamp = 1;
+  grp_codec_append_msg (out, m);
+  write_all (fd, out->data, out->len);
+}
+
+static int
+tcp_connect (guint16 port)
+{
+  struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons (port) };
+  int fd = socket (AF_INET, SOCK_STREAM, 0);
+
+  sa.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+  if (connect (fd, (struct sockaddr *) &sa, sizeof sa) < 0)
+    {
+      close (fd);
+      return -1;
+    }
+  return fd;
+}
+
+static void
+reply (const char *fmt, ...) G_GNUC_PRINTF (1, 2);
+
+static void
+reply (const char *fmt, ...)
+{
+  va_list ap;
+
+  va_start (ap, fmt);
+  vprintf (fmt, ap);
+  va_end (ap);
+  putchar ('\n');
+  fflush (stdout);
+}
+
+/* Reads frames until a PING with MARKER_STAMP: how many there were, and
+ * whether each was a whole, valid frame. */
+static void
+drain (int fd)
+{
+  guint frames = 0, valid = 0;
+  GByteArray *body;
+
+  while ((body = read_frame (fd)) != NULL)
+    {
+      GrpFrameKind kind;
+      g_autoptr(GrpMsg) m = NULL;
+      GrpMember hello = { 0 };
+      gboolean ok = grp_codec_parse (body->data, body->len, &kind, &m, &hello, NULL);
+      gboolean marker = ok && m != NULL && m->type == GRP_MSG_PING && m->stamp == MARKER_STAMP;
+
+      g_byte_array_unref (body);
+      grp_member_clear (&hello);
+      if (marker)
+        break;
+      frames++;
+      valid += ok;
+    }
+  reply ("drained %u valid %u", frames, valid);
+}
+
+static int
+peer_main (guint16 port, GrpId id, gboolean serve)
+{
+  struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons (port) };
+  socklen_t salen = sizeof sa;
+  int one = 1;
+  int lfd = socket (AF_INET, SOCK_STREAM, 0);
+  int cur = -1;
+  char addr[64];
+  char line[256];
+
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+  sa.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+  setsockopt (lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  if (bind (lfd, (struct sockaddr *) &sa, sizeof sa) < 0 || listen (lfd, 16) < 0)
+    {
+      reply ("error %s", g_strerror (errno));
+      return 1;
+    }
+  getsockname (lfd, (struct sockaddr *) &sa, &salen);
+  g_snprintf (addr, sizeof addr, "127.0.0.1:%u", ntohs (sa.sin_port));
+  reply ("ready %s", addr);
+  for (;;)
+    {
+      struct pollfd fds[2] = { { STDIN_FILENO, POLLIN, 0 }, { lfd, POLLIN, 0 } };
+
+      /* Serving: every connection is accepted and answered at once. */
+      if (poll (fds, serve ? 2 : 1, -1) < 0)
+        continue;
+      if (serve && (fds[1].revents & POLLIN))
+        {
+          cur = accept (lfd, NULL, NULL);
+          send_hello (cur, id, addr);
+          continue;
+        }
+      if (fgets (line, sizeof line, stdin) == NULL)
+        break;
+      g_strchomp (line);
+      if (g_str_equal (line, "accept"))
+        {
+          cur = accept (lfd, NULL, NULL);
+          send_hello (cur, id, addr);
+          reply ("accepted");
+        }
+      else if (g_str_equal (line, "read"))
+        {
+          g_autoptr(GByteArray) body = read_frame (cur);
+
+          if (body == NULL)
+            reply ("eof");
+          else if (body->len >= 3 && body->data[1] == GRP_FRAME_BYE)
+            reply ("bye %u", body->data[2]);
+          else
+            reply ("frame %u", body->len >= 2 ? body->data[1] : 0);
+        }
+      else if (g_str_equal (line, "close"))
+        {
+          close (cur);
+          cur = -1;
+          reply ("closed");
+        }
+      else if (g_str_has_prefix (line, "bye "))
+        {
+          g_autoptr(GByteArray) out = g_byte_array_new ();
+
+          grp_codec_append_bye (out, (GrpByeKind) atoi (line + 4), "test");
+          write_all (cur, out->data, out->len);
+          close (cur);
+          cur = -1;
+          reply ("closed");
+        }
+      else if (g_str_equal (line, "unlisten"))
+        {
+          close (lfd);
+          reply ("unlistened");
+        }
+      else if (g_str_has_prefix (line, "reid "))
+        {
+          id = g_ascii_strtoull (line + 5, NULL, 16);
+          reply ("id %" G_GINT64_MODIFIER "x", id);
+        }
+      else if (g_str_equal (line, "stop"))
+        {
+          reply ("stopping");
+          raise (SIGSTOP);
+          reply ("continued");
+        }
+      else if (g_str_has_prefix (line, "dial "))
+        {
+          cur = tcp_connect ((guint16) atoi (line + 5));
+          send_hello (cur, id, addr);
+          reply ("dialed");
+        }
+      else if (g_str_equal (line, "ping"))
+        {
+          send_ping (cur, id);
+          reply ("sent");
+        }
+      else if (g_str_equal (line, "garbage"))
+        {
+          const guint8 garbage[] = { 6, 0, 0, 0, GRP_WIRE_VERSION, GRP_FRAME_MSG, 0xff, 0, 0, 0 };
+
+          write_all (cur, garbage, sizeof garbage);
+          reply ("sent");
+        }
+      else if (g_str_equal (line, "drain"))
+        drain (cur);
+      else
+        reply ("unknown command %s", line);
+    }
+  return 0;
+}
+
+/* ---- the test side ----------------------------------------------------- */
+
+typedef struct {
+  GrpId id;
+  gboolean confirmed;
+} Report;
+
+typedef struct {
+  GrpTransport *b;
+  GArray *reports;            /* Report */
+  GArray *from;               /* GrpId of every message received */
+  GPtrArray *peers;           /* Peer* */
+  char *self_path;
+} Fixture;
+
+typedef struct {
+  GSubprocess *proc;
+  GDataInputStream *out;
+  GOutputStream *in;
+  char *addr;
+  char *line;                 /* the last line it wrote */
+  gboolean line_ready;
+} Peer;
+
+static const char *self_path;
+
+static void
+on_peer_lost (GrpTransport *t, guint64 id, gboolean confirmed, gpointer data)
+{
+  Fixture *f = data;
+  Report r = { id, confirmed };
+
+  g_test_message ("peer-lost %" G_GINT64_MODIFIER "x confirmed=%d", (GrpId) id, confirmed);
+  g_array_append_val (f->reports, r);
+}
+
+static void
+on_message (GrpMsg *msg, gpointer data)
+{
+  Fixture *f = data;
+
+  g_array_append_val (f->from, msg->from);
+}
+
+static void
+peer_free (Peer *p)
+{
+  if (p->proc != NULL)
+    {
+      g_subprocess_send_signal (p->proc, SIGCONT);
+      g_subprocess_force_exit (p->proc);
+      g_subprocess_wait (p->proc, NULL, NULL);
+    }
+  g_clear_object (&p->proc);
+  g_clear_object (&p->out);
+  g_free (p->addr);
+  g_free (p->line);
+  g_free (p);
+}
+
+static void
+fixture_set_up (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+
+  f->b = grp_transport_new ();
+  grp_transport_set_self (f->b, B_ID, "b");
+  grp_transport_set_handshake_timeout (f->b, HANDSHAKE_MS);
+  grp_transport_set_handlers (f->b, on_message, NULL, f);
+  g_signal_connect (f->b, "peer-lost", G_CALLBACK (on_peer_lost), f);
+  g_assert_true (grp_transport_listen (f->b, NULL, NULL, &error));
+  g_assert_no_error (error);
+  f->reports = g_array_new (FALSE, FALSE, sizeof (Report));
+  f->from = g_array_new (FALSE, FALSE, sizeof (GrpId));
+  f->peers = g_ptr_array_new_with_free_func ((GDestroyNotify) peer_free);
+}
+
+static void
+fixture_tear_down (Fixture *f, gconstpointer data)
+{
+  g_ptr_array_unref (f->peers);
+  g_clear_object (&f->b);
+  g_array_unref (f->reports);
+  g_array_unref (f->from);
+}
+
+static gboolean
+wake (gpointer data)
+{
+  *(gboolean *) data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+typedef gboolean (*Pred) (Fixture *f, gconstpointer data);
+
+/* Runs the main loop until pred holds, or the deadline passes. */
+static gboolean
+wait_for (Fixture *f, Pred pred, gconstpointer data)
+{
+  gboolean timed_out = FALSE;
+  guint id = g_timeout_add (DEADLINE_MS, wake, &timed_out);
+
+  while (!pred (f, data) && !timed_out)
+    g_main_context_iteration (NULL, TRUE);
+  if (!timed_out)
+    g_source_remove (id);
+  return pred (f, data);
+}
+
+static void
+line_read (GObject *source, GAsyncResult *res, gpointer data)
+{
+  Peer *p = data;
+
+  g_free (p->line);
+  p->line = g_data_input_stream_read_line_finish_utf8 (G_DATA_INPUT_STREAM (source), res,
+                                                      NULL, NULL);
+  p->line_ready = TRUE;
+}
+
+static gboolean
+line_ready (Fixture *f, gconstpointer data)
+{
+  return ((Peer *) data)->line_ready;
+}
+
+/* The peer's next line, with B's main loop running meanwhile. */
+static const char *
+peer_line (Fixture *f, Peer *p)
+{
+  p->line_ready = FALSE;
+  g_data_input_stream_read_line_async (p->out, G_PRIORITY_DEFAULT, NULL, line_read, p);
+  g_assert_true (wait_for (f, line_ready, p));
+  g_assert_nonnull (p->line);
+  return p->line;
+}
+
+/* Tells the peer to do `cmd`; returns what it answered. */
+static const char *
+peer_do (Fixture *f, Peer *p, const char *cmd)
+{
+  g_autofree char *line = g_strdup_printf ("%s\n", cmd);
+
+  g_assert_true (g_output_stream_write_all (p->in, line, strlen (line), NULL, NULL, NULL));
+  return peer_line (f, p);
+}
+
+static Peer *
+peer_start_full (Fixture *f, guint16 port, GrpId id, gboolean serve)
+{
+  g_autofree char *sport = g_strdup_printf ("%u", port);
+  g_autofree char *sid = g_strdup_printf ("%" G_GINT64_MODIFIER "x", id);
+  Peer *p = g_new0 (Peer, 1);
+  g_autoptr(GError) error = NULL;
+  const char *line;
+
+  p->proc = g_subprocess_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE,
+                              &error,
+                              self_path, "--peer", sport, sid, serve ? "serve" : "wait", NULL);
+  g_assert_no_error (error);
+  p->out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (p->proc));
+  p->in = g_subprocess_get_stdin_pipe (p->proc);
+  g_ptr_array_add (f->peers, p);
+  line = peer_line (f, p);
+  g_assert_true (g_str_has_prefix (line, "ready "));
+  p->addr = g_strdup (line + strlen ("ready "));
+  return p;
+}
+
+static Peer *
+peer_start (Fixture *f, guint16 port, GrpId id)
+{
+  return peer_start_full (f, port, id, FALSE);
+}
+
+static guint16
+port_of (const char *addr)
+{
+  return (guint16) atoi (strrchr (addr, ':') + 1);
+}
+
+static void
+b_send_ping (Fixture *f, GrpId to, const char *addr, gint64 stamp)
+{
+  g_autoptr(GrpMsg) m = grp_msg_new (GRP_MSG_PING, B_ID, 1);
+
+  m->stamp = stamp;
+  grp_transport_send (f->b, to, addr, m);
+}
+
+/* B dials the peer (as X) and the peer sees B's message: the route is
+ * open, and the peer's address verified for X. */
+static Peer *
+connected_peer (Fixture *f)
+{
+  Peer *p = peer_start (f, 0, X_ID);
+
+  b_send_ping (f, X_ID, p->addr, 1);
+  g_assert_cmpstr (peer_do (f, p, "accept"), ==, "accepted");
+  g_assert_cmpstr (peer_do (f, p, "read"), ==, "frame 1"); /* B's HELLO */
+  g_assert_cmpstr (peer_do (f, p, "read"), ==, "frame 2"); /* the PING */
+  return p;
+}
+
+static gboolean
+reported (Fixture *f, gconstpointer data)
+{
+  return f->reports->len > 0;
+}
+
+static void
+assert_one_report (Fixture *f, GrpId id, gboolean confirmed)
+{
+  g_assert_true (wait_for (f, reported, NULL));
+  g_assert_cmpuint (f->reports->len, ==, 1);
+  g_assert_cmpuint (g_array_index (f->reports, Report, 0).id, ==, id);
+  g_assert_cmpint (g_array_index (f->reports, Report, 0).confirmed, ==, confirmed);
+}
+
+/* The peer reads at most B's HELLO, then a BYE of that kind. */
+static void
+assert_reads_bye (Fixture *f, Peer *p, GrpByeKind kind)
+{
+  g_autofree char *want = g_strdup_printf ("bye %d", kind);
+  const char *line = peer_do (f, p, "read");
+
+  if (g_str_equal (line, "frame 1"))
+    line = peer_do (f, p, "read");
+  g_assert_cmpstr (line, ==, want);
+}
+
+/* Iterates the loop until nothing is pending: what was ready has run. */
+static void
+drain_loop (void)
+{
+  for (int i = 0; i < 1000 && g_main_context_iteration (NULL, FALSE); i++)
+    ;
+}
+
+static gboolean heard_from (Fixture *f, gconstpointer data);
+
+/* a. SIGKILL: the connection ends without BYE, and the fresh connection
+ * is refused (the process and its listener are gone). */
+static void
+test_sigkill (Fixture *f, gconstpointer data)
+{
+  Peer *p = connected_peer (f);
+
+  g_subprocess_send_signal (p->proc, SIGKILL);
+  assert_one_report (f, X_ID, TRUE);
+}
+
+/* b. The listener closed (the process lives): refused, so certain. */
+static void
+test_listener_closed (Fixture *f, gconstpointer data)
+{
+  Peer *p = connected_peer (f);
+
+  g_assert_cmpstr (peer_do (f, p, "unlisten"), ==, "unlistened");
+  g_assert_cmpstr (peer_do (f, p, "close"), ==, "closed");
+  assert_one_report (f, X_ID, TRUE);
+}
+
+/* b. The same process restarted on the same port with a new id. */
+static void
+test_restart_same_port (Fixture *f, gconstpointer data)
+{
+  Peer *p = connected_peer (f);
+  g_autofree char *addr = g_strdup (p->addr);
+  g_autofree char *dial = g_strdup_printf ("dial %u", port_of (grp_transport_get_address (f->b)));
+  const GrpId y = Y_ID;
+  Peer *again;
+
+  g_subprocess_send_signal (p->proc, SIGKILL);
+  g_subprocess_wait (p->proc, NULL, NULL); /* its port is free again */
+  /* Either B's dial comes before the restart (refused) or after (another
+   * id answers at once): certain both ways. */
+  again = peer_start_full (f, port_of (addr), Y_ID, TRUE);
+  assert_one_report (f, X_ID, TRUE);
+  /* The new incarnation is a peer like any other. */
+  g_assert_cmpstr (peer_do (f, again, dial), ==, "dialed");
+  g_assert_cmpstr (peer_do (f, again, "ping"), ==, "sent");
+  g_assert_true (wait_for (f, heard_from, &y));
+  g_assert_cmpuint (f->reports->len, ==, 1);
+}
+
+/* b. Another incarnation answers at the address (deterministically: the
+ * peer takes a new id, drops the connection without BYE, answers B's
+ * fresh dial). */
+static void
+test_another_id (Fixture *f, gconstpointer data)
+{
+  Peer *p = connected_peer (f);
+
+  peer_do (f, p, "reid 2222222222");
+  g_assert_cmpstr (peer_do (f, p, "close"), ==, "closed");
+  g_assert_cmpstr (peer_do (f, p, "accept"), ==, "accepted");
+  assert_one_report (f, X_ID, TRUE);
+  assert_reads_bye (f, p, GRP_BYE_CONNECTION);
+}
+
+/* b. The same id answers the fresh dial: alive, no report, the new
+ * connection carries B's messages. */
+static void
+test_same_id_alive (Fixture *f, gconstpointer data)
+{
+  Peer *p = connected_peer (f);
+
+  g_assert_cmpstr (peer_do (f, p, "close"), ==, "closed");
+  g_assert_cmpstr (peer_do (f, p, "accept"), ==, "accepted");
+  g_assert_cmpstr (peer_do (f, p, "read"), ==, "frame 1");
+  b_send_ping (f, X_ID, p->addr, 3);
+  g_assert_cmpstr (peer_do (f, p, "read"), ==, "frame 2");
+  drain_loop ();
+  g_assert_cmpuint (f->reports->len, ==, 0);
+}
+
+/* Not a source: a stopped process whose kernel still accepts gives no
+ * HELLO in time: a suspicion only. */
+static void
+test_sigstop (Fixture *f, gconstpointer data)
+{
+  Peer *p = connected_peer (f);
+
+  g_assert_cmpstr (peer_do (f, p, "close"), ==, "closed");
+  {
+    g_autofree char *line = g_strdup ("stop\n");
+
+    g_assert_true (g_output_stream_write_all (p->in, line, strlen (line), NULL, NULL, NULL));
+    g_assert_cmpstr (peer_line (f, p), ==, "stopping");
+  }
+  assert_one_report (f, X_ID, FALSE);
+  g_subprocess_send_signal (p->proc, SIGCONT);
+  g_assert_cmpstr (peer_line (f, p), ==, "continued");
+}
+
+/* a. BYE "ended". */
+static void
+test_bye_ended (Fixture *f, gconstpointer data)
+{
+  Peer *p = connected_peer (f);
+  g_autofree char *cmd = g_strdup_printf ("bye %d", GRP_BYE_ENDED);
+
+  g_assert_cmpstr (peer_do (f, p, cmd), ==, "closed");
+  assert_one_report (f, X_ID, TRUE);
+  /* Ended: B sends it nothing more, and dials nobody for it. */
+  b_send_ping (f, X_ID, p->addr, 4);
+  drain_loop ();
+  g_assert_cmpuint (f->reports->len, ==, 1);
+}
+
+/* Not a source: a connection-only BYE; the next send dials again. */
+static void
+test_bye_connection (Fixture *f, gconstpointer data)
+{
+  Peer *p = connected_peer (f);
+  g_autofree char *cmd = g_strdup_printf ("bye %d", GRP_BYE_CONNECTION);
+
+  g_assert_cmpstr (peer_do (f, p, cmd), ==, "closed");
+  b_send_ping (f, X_ID, p->addr, 5);
+  g_assert_cmpstr (peer_do (f, p, "accept"), ==, "accepted");
+  g_assert_cmpstr (peer_do (f, p, "read"), ==, "frame 1");
+  g_assert_cmpstr (peer_do (f, p, "read"), ==, "frame 2");
+  drain_loop ();
+  g_assert_cmpuint (f->reports->len, ==, 0);
+}
+
+/* c. A dial for a send refused, at the address verified before. */
+static void
+test_dial_refused_verified (Fixture *f, gconstpointer data)
+{
+  Peer *p = connected_peer (f);
+  g_autofree char *cmd = g_strdup_printf ("bye %d", GRP_BYE_CONNECTION);
+
+  g_assert_cmpstr (peer_do (f, p, cmd), ==, "closed");
+  g_assert_cmpstr (peer_do (f, p, "unlisten"), ==, "unlistened");
+  g_assert_cmpuint (f->reports->len, ==, 0);
+  b_send_ping (f, X_ID, p->addr, 6);
+  assert_one_report (f, X_ID, TRUE);
+}
+
+/* c. A dial for a send answered by another id, at the verified address. */
+static void
+test_dial_another_id (Fixture *f, gconstpointer data)
+{
+  Peer *p = connected_peer (f);
+  g_autofree char *cmd = g_strdup_printf ("bye %d", GRP_BYE_CONNECTION);
+
+  g_assert_cmpstr (peer_do (f, p, cmd), ==, "closed");
+  peer_do (f, p, "reid 2222222222");
+  b_send_ping (f, X_ID, p->addr, 7);
+  g_assert_cmpstr (peer_do (f, p, "accept"), ==, "accepted");
+  assert_one_report (f, X_ID, TRUE);
+}
+
+/* Not a source: refused at an address where B never reached that id (a
+ * wrong --advertise looks just like this). */
+static void
+test_dial_refused_unverified (Fixture *f, gconstpointer data)
+{
+  Peer *p = peer_start (f, 0, X_ID);
+  g_autofree char *addr = g_strdup (p->addr);
+
+  g_assert_cmpstr (peer_do (f, p, "unlisten"), ==, "unlistened");
+  b_send_ping (f, X_ID, addr, 8);
+  assert_one_report (f, X_ID, FALSE);
+}
+
+/* Not a source: a network error (no route, or a timeout). */
+static void
+test_dial_unreachable (Fixture *f, gconstpointer data)
+{
+  b_send_ping (f, X_ID, "192.0.2.1:9", 9); /* TEST-NET-1: never answers */
+  assert_one_report (f, X_ID, FALSE);
+}
+
+/* A peer that only dialed us ends without BYE, and its advertised address
+ * refuses: never verified by us, so a suspicion only. */
+static void
+test_inbound_unverified (Fixture *f, gconstpointer data)
+{
+  Peer *p = peer_start (f, 0, X_ID);
+  g_autofree char *dial = g_strdup_printf ("dial %u", port_of (grp_transport_get_address (f->b)));
+
+  g_assert_cmpstr (peer_do (f, p, dial), ==, "dialed");
+  g_assert_cmpstr (peer_do (f, p, "ping"), ==, "sent");
+  g_assert_cmpstr (peer_do (f, p, "unlisten"), ==, "unlistened");
+  g_assert_cmpstr (peer_do (f, p, "close"), ==, "closed");
+  assert_one_report (f, X_ID, FALSE);
+  g_assert_cmpuint (f->from->len, ==, 1);
+}
+
+/* A second connection claiming a member's id while its own stands is
+ * refused (BYE, connection only), learns nothing, takes over nothing; and
+ * when the member is killed, the crash is still certain at once. */
+static void
+test_impostor (Fixture *f, gconstpointer data)
+{
+  Peer *p = connected_peer (f);
+  Peer *stranger = peer_start (f, 0, X_ID);
+  g_autofree char *dial = g_strdup_printf ("dial %u", port_of (grp_transport_get_address (f->b)));
+
+  g_assert_cmpstr (peer_do (f, p, dial), ==, "dialed");
+  g_assert_cmpstr (peer_do (f, p, "ping"), ==, "sent");
+  g_assert_cmpstr (peer_do (f, stranger, dial), ==, "dialed");
+  assert_reads_bye (f, stranger, GRP_BYE_CONNECTION);
+  b_send_ping (f, X_ID, NULL, 10);
+  g_subprocess_send_signal (p->proc, SIGKILL);
+  assert_one_report (f, X_ID, TRUE);
+  g_assert_cmpuint (f->from->len, ==, 1);
+}
+
+/* A malformed frame closes that connection with a connection-only BYE, and
+ * reports nothing. */
+static void
+test_malformed (Fixture *f, gconstpointer data)
+{
+  Peer *p = peer_start (f, 0, X_ID);
+  g_autofree char *dial = g_strdup_printf ("dial %u", port_of (grp_transport_get_address (f->b)));
+
+  g_assert_cmpstr (peer_do (f, p, dial), ==, "dialed");
+  g_assert_cmpstr (peer_do (f, p, "garbage"), ==, "sent");
+  assert_reads_bye (f, p, GRP_BYE_CONNECTION);
+  drain_loop ();
+  g_assert_cmpuint (f->reports->len, ==, 0);
+}
+
+/* A peer that does not read: beyond the bound, whole frames are dropped;
+ * the connection stays, nothing is reported, every frame that arrives is
+ * intact. */
+static gboolean
+drained (Fixture *f, gconstpointer data)
+{
+  const Peer *p = data;
+
+  if (p->line_ready)
+    return TRUE;
+  b_send_ping (f, X_ID, p->addr, MARKER_STAMP);
+  return FALSE;
+}
+
+static void
+test_queue_bound (Fixture *f, gconstpointer data)
+{
+  Peer *p = connected_peer (f);
+  const guint n = 64;
+  g_autofree guint8 *big = g_malloc0 (256 * 1024);
+  guint frames, valid;
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(GrpMsg) m = grp_msg_new (GRP_MSG_REQ, B_ID, 1);
+
+      m->ctr = i + 1;
+      m->payload = g_bytes_new (big, 256 * 1024);
+      grp_transport_send (f->b, X_ID, p->addr, m);
+    }
+  drain_loop ();
+  {
+    g_autofree char *line = g_strdup ("drain\n");
+
+    g_assert_true (g_output_stream_write_all (p->in, line, strlen (line), NULL, NULL, NULL));
+  }
+  p->line_ready = FALSE;
+  g_data_input_stream_read_line_async (p->out, G_PRIORITY_DEFAULT, NULL, line_read, p);
+  g_assert_true (wait_for (f, drained, p));
+  g_assert_cmpint (sscanf (p->line, "drained %u valid %u", &frames, &valid), ==, 2);
+  g_test_message ("%u of %u frames arrived", frames, n);
+  g_assert_cmpuint (valid, ==, frames);
+  g_assert_cmpuint (frames, >, 0);
+  g_assert_cmpuint (frames, <, n);
+  /* The same connection still carries what B sends. */
+  b_send_ping (f, X_ID, p->addr, 11);
+  g_assert_cmpstr (peer_do (f, p, "read"), ==, "frame 2");
+  g_assert_cmpuint (f->reports->len, ==, 0);
+}
+
+/* a. In process: a new incarnation (grp_transport_set_self) says BYE
+ * "ended" on every connection; the peer reports it once, sends it nothing
+ * more, and hears the new incarnation as a new peer. */
+static gboolean
+heard_from (Fixture *f, gconstpointer data)
+{
+  GrpId id = *(const GrpId *) data;
+
+  for (guint i = 0; i < f->from->len; i++)
+    if (g_array_index (f->from, GrpId, i) == id)
+      return TRUE;
+  return FALSE;
+}
+
+static void
+test_new_incarnation (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GrpTransport) a = grp_transport_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GrpMsg) m = grp_msg_new (GRP_MSG_PING, X_ID, 1);
+  g_autoptr(GrpMsg) m2 = grp_msg_new (GRP_MSG_PING, Y_ID, 1);
+  const GrpId x = X_ID, y = Y_ID;
+
+  grp_transport_set_self (a, X_ID, "a");
+  g_assert_true (grp_transport_listen (a, NULL, NULL, &error));
+  /* Both ways: A dials B, B dials A. */
+  grp_transport_send (a, B_ID, grp_transport_get_address (f->b), m);
+  g_assert_true (wait_for (f, heard_from, &x));
+  b_send_ping (f, X_ID, grp_transport_get_address (a), 12);
+  drain_loop ();
+  grp_transport_set_self (a, Y_ID, "a");
+  assert_one_report (f, X_ID, TRUE);
+  grp_transport_send (a, B_ID, grp_transport_get_address (f->b), m2);
+  g_assert_true (wait_for (f, heard_from, &y));
+  g_assert_cmpuint (f->reports->len, ==, 1);
+}
+
+/* a. In process: a disposed transport says BYE "ended". */
+static void
+test_dispose (Fixture *f, gconstpointer data)
+{
+  GrpTransport *a = grp_transport_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GrpMsg) m = grp_msg_new (GRP_MSG_PING, X_ID, 1);
+  const GrpId x = X_ID;
+
+  grp_transport_set_self (a, X_ID, "a");
+  g_assert_true (grp_transport_listen (a, NULL, NULL, &error));
+  grp_transport_send (a, B_ID, grp_transport_get_address (f->b), m);
+  g_assert_true (wait_for (f, heard_from, &x));
+  g_object_unref (a);
+  assert_one_report (f, X_ID, TRUE);
+}
+
+int
+main (int argc, char **argv)
+{
+  if (argc == 5 && g_str_equal (argv[1], "--peer"))
+    return peer_main ((guint16) atoi (argv[2]), g_ascii_strtoull (argv[3], NULL, 16),
+                      g_str_equal (argv[4], "serve"));
+  self_path = argv[0];
+  signal (SIGPIPE, SIG_IGN);
+  g_test_init (&argc, &argv, NULL);
+  /* What a peer does wrong may be logged as a warning: not our failure.
+   * Criticals (our own mistakes) stay fatal. */
+  g_log_set_always_fatal (G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
+#define ADD(path, fn) g_test_add (path, Fixture, NULL, fixture_set_up, fn, fixture_tear_down)
+  ADD ("/transport/certain/sigkill", test_sigkill);
+  ADD ("/transport/certain/listener-closed", test_listener_closed);
+  ADD ("/transport/certain/restart-same-port", test_restart_same_port);
+  ADD ("/transport/certain/another-id", test_another_id);
+  ADD ("/transport/certain/bye-ended", test_bye_ended);
+  ADD ("/transport/certain/new-incarnation", test_new_incarnation);
+  ADD ("/transport/certain/dispose", test_dispose);
+  ADD ("/transport/certain/dial-refused", test_dial_refused_verified);
+  ADD ("/transport/certain/dial-another-id", test_dial_another_id);
+  ADD ("/transport/certain/impostor-then-kill", test_impostor);
+  ADD ("/transport/not-certain/same-id-alive", test_same_id_alive);
+  ADD ("/transport/not-certain/sigstop", test_sigstop);
+  ADD ("/transport/not-certain/bye-connection", test_bye_connection);
+  ADD ("/transport/not-certain/dial-refused-unverified", test_dial_refused_unverified);
+  ADD ("/transport/not-certain/dial-unreachable", test_dial_unreachable);
+  ADD ("/transport/not-certain/inbound-unverified", test_inbound_unverified);
+  ADD ("/transport/not-certain/malformed-frame", test_malformed);
+  ADD ("/transport/not-certain/queue-bound", test_queue_bound);
+  return g_test_run ();
+}
