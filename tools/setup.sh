@@ -10,6 +10,9 @@ top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$top"
 
 packages=(meson ninja-build pkg-config gcc libglib2.0-dev libjson-glib-dev iproute2
+          # TLS between members: GnuTLS for key pairs and secrets, and GIO's
+          # TLS backend (without it a member with a secret cannot start)
+          libgnutls28-dev glib-networking
           # the window, its data files, and the GUI tests under Xvfb
           libgtk-4-dev desktop-file-utils appstream xvfb xauth xdotool imagemagick
           # what GTK needs at run time to start without a warning

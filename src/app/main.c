@@ -82,6 +82,7 @@ main (int argc, char **argv)
   const GActionEntry actions[] = { { "quit", quit_activated, NULL, NULL, NULL } };
   const char *quit_accels[] = { "<Control>q", NULL };
   char *args[] = { argv[0], NULL };
+  g_autofree char *notice = NULL;
   int status;
 
   if (!grp_options_parse (&options, &argc, &argv,
@@ -90,6 +91,9 @@ main (int argc, char **argv)
       fprintf (stderr, "groupy: %s (see groupy --help)\n", error->message);
       return 2;
     }
+  if (options.new_secret != NULL)
+    return grp_options_new_secret (&options, "groupy");
+  notice = grp_options_security_notice (&options, options.name);
   /* Without a session bus there is no accessibility bus either: say so to
    * GTK rather than let it warn. */
   if (g_getenv ("DBUS_SESSION_BUS_ADDRESS") == NULL)
@@ -106,6 +110,8 @@ main (int argc, char **argv)
       return 2;
     }
   printf ("%s listening on %s\n", grp_worker_get_name (app.worker), grp_worker_get_address (app.worker));
+  if (notice != NULL)
+    printf ("%s\n", notice);
   fflush (stdout);
 
   app.app = gtk_application_new ("org.groupy.Groupy", G_APPLICATION_NON_UNIQUE);

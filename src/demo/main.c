@@ -1,7 +1,7 @@
 /* groupy-demo: open N worker windows in one group and keep the demo going.
  *
  *   groupy-demo [--windows N] [--crash-rate N] [--sleep MS] [--no-respawn]
- *               [--headless] [--log-dir DIR]
+ *               [--headless] [--log-dir DIR] [--secret-file FILE]
  *
  * Every worker is its own process (`groupy`, or `groupy-node` with
  * --headless).  When one dies -- an injected crash, a closed window, kill -9
@@ -30,6 +30,7 @@ typedef struct {
   GPtrArray *workers;
   char *program;
   char *dir;
+  char *secret_file;      /* given to every worker */
   int windows;
   int crash_rate;
   int sleep_ms;
@@ -141,6 +142,11 @@ spawn (Demo *d)
   argv[n++] = sleep_ms;
   argv[n++] = "--crash-rate";
   argv[n++] = rate;
+  if (d->secret_file != NULL)
+    {
+      argv[n++] = "--secret-file";
+      argv[n++] = d->secret_file;
+    }
   if (contact != NULL)
     {
       argv[n++] = "--join";
@@ -274,6 +280,8 @@ main (int argc, char **argv)
     { "no-respawn", 0, 0, G_OPTION_ARG_NONE, &no_respawn, "Do not replace workers that die", NULL },
     { "headless", 0, 0, G_OPTION_ARG_NONE, &headless, "Run groupy-node workers, without windows", NULL },
     { "log-dir", 0, 0, G_OPTION_ARG_FILENAME, &dir, "Keep the workers' logs there (default: a new temporary folder)", "DIR" },
+    { "secret-file", 0, 0, G_OPTION_ARG_FILENAME, &d.secret_file,
+      "The group secret every worker is given (docs/SECURITY.md)", "FILE" },
     { NULL }
   };
   g_autoptr(GOptionContext) ctx = g_option_context_new ("- open Groupy windows in one group");

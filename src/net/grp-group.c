@@ -11,6 +11,7 @@ struct _GrpGroup {
   char *name;
   GrpCoreConfig cfg;
   GrpTransport *transport;
+  GrpSecurity *security;      /* NULL: plaintext */
   GrpCore *core;
   guint tick_id;
   GHashTable *names;          /* GrpId -> member name */
@@ -412,6 +413,52 @@ grp_group_set_delivered_func (GrpGroup *self, GrpDeliveredFunc func, gpointer us
   self->delivered_destroy = destroy;
 }
 
+static GrpSecurity *
+security_of (GrpGroup *self)
+{
+  if (self->security == NULL)
+    self->security = grp_security_new ();
+  return self->security;
+}
+
+gboolean
+grp_group_set_secret_file (GrpGroup *self, const char *path, GError **error)
+{
+  if (!grp_security_load_secret (security_of (self), path, error))
+    return FALSE;
+  grp_transport_set_security (self->transport, self->security);
+  return TRUE;
+}
+
+gboolean
+grp_group_set_tls_files (GrpGroup *self, const char *ca, const char *cert, const char *key,
+                         GError **error)
+{
+  if (!grp_security_load_pki (security_of (self), ca, cert, key, error))
+    return FALSE;
+  grp_transport_set_security (self->transport, self->security);
+  return TRUE;
+}
+
+void
+grp_group_set_insecure (GrpGroup *self, gboolean insecure)
+{
+  grp_transport_set_insecure (self->transport, insecure);
+}
+
+gboolean
+grp_group_is_secure (GrpGroup *self)
+{
+  return self->security != NULL &&
+         (grp_security_has_secret (self->security) || grp_security_has_pki (self->security));
+}
+
+gboolean
+grp_group_write_secret_file (const char *path, GError **error)
+{
+  return grp_security_write_secret (path, error);
+}
+
 gboolean
 grp_group_listen (GrpGroup *self, const char *listen, const char *advertise, GError **error)
 {
@@ -697,6 +744,7 @@ grp_group_dispose (GObject *object)
       grp_transport_close (self->transport);
     }
   g_clear_object (&self->transport);
+  g_clear_object (&self->security);
   if (self->state_destroy)
     self->state_destroy (self->state_data);
   self->state_destroy = NULL;

@@ -66,6 +66,24 @@ void        grp_group_set_delivered_func (GrpGroup         *self,
                                           gpointer          user_data,
                                           GDestroyNotify    destroy);
 
+/* Who may be a member (docs/SECURITY.md); before listen, create or join.
+ * Members that share a secret file form a group: every connection between
+ * them is TLS, and a peer that cannot prove it holds the secret is refused
+ * before anything else it sends is read.  A CA with this member's
+ * certificate and key (`key` NULL: in `cert`) may be given instead, or as
+ * well.  Without either, a member listens on loopback only, unless
+ * `insecure`: then anyone who can reach it may join. */
+gboolean    grp_group_set_secret_file (GrpGroup *self, const char *path, GError **error);
+gboolean    grp_group_set_tls_files (GrpGroup   *self,
+                                     const char *ca,
+                                     const char *cert,
+                                     const char *key,
+                                     GError    **error);
+void        grp_group_set_insecure (GrpGroup *self, gboolean insecure);
+gboolean    grp_group_is_secure (GrpGroup *self);
+/* Writes a new secret file, readable by its owner only (never replaces one). */
+gboolean    grp_group_write_secret_file (const char *path, GError **error);
+
 /* Listen on `listen` (HOST:PORT; NULL: 127.0.0.1 and a free port) and tell
  * others `advertise` (NULL: the address bound). */
 gboolean    grp_group_listen (GrpGroup *self, const char *listen, const char *advertise, GError **error);

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "grp-codec.h"
+#include "grp-security.h"
 
 #include <glib-unix.h>
 
@@ -20,9 +21,20 @@
  * than closing keeps a slow peer's connection, and its membership, intact:
  * the protocol repairs the loss from its log, as it repairs any loss. */
 #define SEND_QUEUE_MAX (8u * 1024 * 1024)
-/* Before a connection says HELLO, it may send only that: a HELLO is at most
- * 2 + 8 + 2 + 4 * GRP_NAME_MAX + 2 + GRP_ADDR_MAX bytes. */
+/* Before a connection says HELLO, it may send only that (or its proof of
+ * the secret): a HELLO is at most 2 + 8 + 2 + 4 * GRP_NAME_MAX + 2 +
+ * GRP_ADDR_MAX bytes, an AUTH 2 + GRP_PROOF_LEN. */
 #define HANDSHAKE_FRAME_MAX 1024
+/* TLS handshakes of incoming connections under way at once.  GIO runs each
+ * in a thread of its own, blocked while the peer is silent; honest peers
+ * finish theirs in a few milliseconds, so a few slots serve a burst of
+ * joiners, and the rest wait their turn (their bytes wait in the kernel).
+ * Below GTask's pool of 10 threads, so that dials of ours are not starved. */
+#define TLS_HANDSHAKES_MAX 6
+/* Reads of one TLS connection per wakeup (each returns one record, at most
+ * 16 KiB); a plaintext read returns what the socket holds, up to READ_CHUNK. */
+#define TLS_READS 16
+#define PLAIN_READS 4
 /* Incarnations remembered as ended (to refuse them, and to report each
  * once): a member sees few in its life; the oldest are forgotten first. */
 #define ENDED_MAX 4096
@@ -35,6 +47,8 @@
 
 typedef enum {
   CONN_CONNECTING,            /* outgoing: TCP connect under way */
+  CONN_TLS,                   /* TLS handshake: incoming, from its first bytes on */
+  CONN_PROOF,                 /* waiting for the peer's proof of the secret (AUTH) */
   CONN_HELLO,                 /* waiting for the peer's HELLO */
   CONN_OPEN,                  /* bound to a member incarnation: messages flow */
   CONN_CLOSED,
@@ -44,7 +58,12 @@ typedef struct {
   gint refs;
   GrpTransport *t;            /* not owned: the transport outlives its conns */
   GSocketConnection *conn;
-  GSocket *sock;              /* non-blocking; read and written directly */
+  GSocket *sock;              /* non-blocking; read and written directly without TLS */
+  GTlsConnection *tls;        /* NULL: plaintext */
+  GPollableInputStream *in;   /* the TLS connection's halves, once handshaken */
+  GPollableOutputStream *out;
+  gboolean tls_started;
+  gboolean tls_slot;          /* counted in tls_running */
   GCancellable *cancel;
   char *addr;                 /* dialed, or advertised in the peer's HELLO */
   GrpId peer;                 /* expected (dialing) or announced (HELLO) id */
@@ -55,7 +74,7 @@ typedef struct {
   GSource *in_source;         /* readable (always, once connected) */
   GSource *out_source;        /* writable (only while a write is blocked) */
   GByteArray *rbuf;           /* bytes read, not yet a whole frame */
-  GByteArray *hs;             /* handshake frames (HELLO): written first */
+  GByteArray *hs;             /* handshake frames (AUTH, HELLO): written first */
   GByteArray *outq;           /* frames for the peer: written once it said HELLO */
   GByteArray *wbuf;           /* the write under way: wbuf[woff..] is unsent */
   gsize woff;
@@ -64,6 +83,7 @@ typedef struct {
   gint64 deadline;            /* monotonic time by which it must be open */
   guint64 dropped;            /* frames dropped since the queue last drained */
   guint attempt;              /* dials for the same loss before this one */
+  guint reread_id;            /* more TLS records may wait: read again */
 } Conn;
 
 /* A dial to be made again shortly. */
@@ -81,6 +101,10 @@ struct _GrpTransport {
   GrpId self_id;
   char *self_name;
   char *address;
+  GrpSecurity *security;      /* NULL: plaintext, loopback only unless insecure */
+  gboolean insecure;
+  guint tls_running;          /* incoming TLS handshakes under way */
+  GQueue tls_waiting;         /* Conn*: incoming, waiting for a handshake slot */
   GSocketService *service;
   GSocketClient *client;
   GPtrArray *conns;           /* Conn*, each holding one ref */
@@ -119,6 +143,8 @@ static guint signals[N_SIGNALS];
 static void conn_close (Conn *c, const char *why);
 static Conn *dial (GrpTransport *self, const char *addr, GrpId expected);
 static gboolean on_readable (gint fd, GIOCondition cond, gpointer data);
+static gboolean reread (gpointer data);
+static void tls_request (Conn *c);
 
 static void
 redial_free (Redial *r)
@@ -152,6 +178,7 @@ conn_unref (Conn *c)
 {
   if (!g_atomic_int_dec_and_test (&c->refs))
     return;
+  g_clear_object (&c->tls);
   g_clear_object (&c->conn);
   g_clear_object (&c->cancel);
   g_free (c->addr);
@@ -169,21 +196,18 @@ static Conn *
 conn_new (GrpTransport *self, const char *addr, gboolean outgoing)
 {
   Conn *c = g_new0 (Conn, 1);
-  GrpMember me = { self->self_id, self->self_name, self->address };
 
   c->refs = 1;
   c->t = self;
   c->cancel = g_cancellable_new ();
   c->addr = g_strdup (addr);
   c->outgoing = outgoing;
-  c->state = outgoing ? CONN_CONNECTING : CONN_HELLO;
+  c->state = outgoing ? CONN_CONNECTING : CONN_TLS;
   c->rbuf = g_byte_array_new ();
   c->hs = g_byte_array_new ();
   c->outq = g_byte_array_new ();
   c->wbuf = g_byte_array_new ();
   c->deadline = g_get_monotonic_time () + (gint64) self->handshake_timeout_ms * 1000;
-  /* HELLO is always the first frame on the wire. */
-  grp_codec_append_hello (c->hs, &me);
   g_ptr_array_add (self->conns, c);
   if (self->sweep_id == 0)
     self->sweep_id = g_timeout_add (SWEEP_MS, sweep, self);
@@ -211,6 +235,42 @@ has_ended (GrpTransport *self, GrpId id)
   return g_hash_table_contains (self->ended, &id);
 }
 
+/* Our HELLO: the first frame of ours a peer reads (after the proof of the
+ * secret, with one). */
+static void
+conn_greet (Conn *c)
+{
+  GrpTransport *self = c->t;
+  GrpMember me = { self->self_id, self->self_name, self->address };
+
+  grp_codec_append_hello (c->hs, &me);
+  c->state = CONN_HELLO;
+}
+
+/* Whether frames can be written: TCP is up, and TLS too if any. */
+static gboolean
+conn_can_write (Conn *c)
+{
+  return c->state != CONN_CONNECTING && c->state != CONN_TLS && c->state != CONN_CLOSED;
+}
+
+/* One non-blocking write, through TLS if the connection has it. */
+static gssize
+conn_send_raw (Conn *c, const guint8 *data, gsize len, GError **error)
+{
+  if (c->tls != NULL)
+    return g_pollable_output_stream_write_nonblocking (c->out, data, len, NULL, error);
+  return g_socket_send (c->sock, (const char *) data, len, NULL, error);
+}
+
+static gssize
+conn_recv (Conn *c, guint8 *buf, gsize len, GError **error)
+{
+  if (c->tls != NULL)
+    return g_pollable_input_stream_read_nonblocking (c->in, buf, len, NULL, error);
+  return g_socket_receive (c->sock, (char *) buf, len, NULL, error);
+}
+
 /* ---- closing ---------------------------------------------------------- */
 
 static void
@@ -218,13 +278,13 @@ send_bye (Conn *c, GrpByeKind kind, const char *reason)
 {
   g_autoptr(GByteArray) frame = g_byte_array_new ();
 
-  /* Best effort, straight to the socket: a BYE cannot follow half a frame,
-   * and a peer that misses it finds out what happened by dialing us
+  /* Best effort, without waiting: a BYE cannot follow half a frame, and a
+   * peer that misses it finds out what happened by dialing us
    * (grp-transport.h, b). */
-  if (c->sock == NULL || conn_writing (c) || c->state == CONN_CLOSED)
+  if (!conn_can_write (c) || conn_writing (c))
     return;
   grp_codec_append_bye (frame, kind, reason);
-  g_socket_send_with_blocking (c->sock, (const char *) frame->data, frame->len, FALSE, NULL, NULL);
+  conn_send_raw (c, frame->data, frame->len, NULL);
 }
 
 /* Closes `c` and forgets it; reports nothing (the callers decide what its
@@ -246,6 +306,10 @@ conn_close (Conn *c, const char *why)
     g_source_destroy (c->out_source);
   g_clear_pointer (&c->in_source, g_source_unref);
   g_clear_pointer (&c->out_source, g_source_unref);
+  g_clear_handle_id (&c->reread_id, g_source_remove);
+  g_queue_remove (&self->tls_waiting, c);
+  /* The socket itself, not the TLS stream: closing TLS would wait to send
+   * close_notify to a peer that may not read (a BYE said what matters). */
   if (c->conn != NULL)
     g_io_stream_close (G_IO_STREAM (c->conn), NULL, NULL);
   if (c->probe != NULL)
@@ -327,7 +391,6 @@ dial_failed (Conn *c, DialFailure failure, const GError *error, const char *why)
   const char *verified = peer != 0 ? g_hash_table_lookup (self->verified, &peer) : NULL;
   gboolean certain = (failure == DIAL_REFUSED || failure == DIAL_OTHER_ID) &&
                      verified != NULL && g_strcmp0 (verified, c->addr) == 0;
-  gboolean alive = c->bye_received; /* it refused us in words: it lives */
   guint attempt = c->attempt;
   g_autofree char *addr = g_strdup (c->addr);
   g_autofree char *what = g_strdup_printf ("%s: %s", c->addr, why);
@@ -367,7 +430,7 @@ dial_failed (Conn *c, DialFailure failure, const GError *error, const char *why)
     }
   if (certain)
     peer_ended (self, peer, what);
-  else if (!alive)
+  else
     peer_suspected (self, peer, what);
 }
 
@@ -401,7 +464,10 @@ conn_lost (Conn *c, const GError *error)
       if (outgoing)
         dial_failed (c, said_bye ? DIAL_FAILED : DIAL_CLOSED_EARLY, NULL,
                      said_bye ? "it refused the connection"
-                              : "it closed the connection before saying who it is");
+                     : self->security != NULL
+                     ? "it closed the connection before saying who it is"
+                     : "it closed the connection before saying who it is (if the group has "
+                       "a secret, give the same secret file)");
       else
         conn_close (c, why);
       return;
@@ -450,8 +516,7 @@ conn_send_some (Conn *c)
   while (conn_writing (c))
     {
       g_autoptr(GError) error = NULL;
-      gssize n = g_socket_send (c->sock, (const char *) c->wbuf->data + c->woff,
-                                c->wbuf->len - c->woff, NULL, &error);
+      gssize n = conn_send_raw (c, c->wbuf->data + c->woff, c->wbuf->len - c->woff, &error);
 
       if (n < 0)
         {
@@ -476,7 +541,7 @@ conn_send_some (Conn *c)
 static GByteArray **
 conn_next_out (Conn *c)
 {
-  if (c->hs->len > 0)
+  if (c->hs->len > 0 && conn_can_write (c))
     return &c->hs;
   if (c->state == CONN_OPEN && c->outq->len > 0)
     return &c->outq;
@@ -491,7 +556,7 @@ conn_write (Conn *c)
   GByteArray **next;
   GByteArray *tmp;
 
-  if (c->state == CONN_CLOSED || c->state == CONN_CONNECTING || conn_writing (c))
+  if (!conn_can_write (c) || conn_writing (c))
     return;
   next = conn_next_out (c);
   if (next == NULL)
@@ -532,7 +597,7 @@ conn_write_sync (Conn *c, gint64 deadline)
 {
   GByteArray **next;
 
-  if (c->state == CONN_CLOSED || c->state == CONN_CONNECTING)
+  if (!conn_can_write (c))
     return;
   while ((next = conn_next_out (c)) != NULL)
     {
@@ -542,8 +607,7 @@ conn_write_sync (Conn *c, gint64 deadline)
   while (conn_writing (c))
     {
       g_autoptr(GError) error = NULL;
-      gssize n = g_socket_send (c->sock, (const char *) c->wbuf->data + c->woff,
-                                c->wbuf->len - c->woff, NULL, &error);
+      gssize n = conn_send_raw (c, c->wbuf->data + c->woff, c->wbuf->len - c->woff, &error);
 
       if (n > 0)
         {
@@ -656,7 +720,37 @@ static void
 protocol_error (Conn *c, const char *what)
 {
   g_warning ("dropping the connection to %s: %s", c->addr ? c->addr : "an unknown peer", what);
-  refuse (c, what);
+  send_bye (c, GRP_BYE_CONNECTION, what);
+  if (c->outgoing && c->state != CONN_OPEN)
+    dial_failed (c, DIAL_FAILED, NULL, what);
+  else
+    conn_close (c, what);
+}
+
+/* The peer's proof of the group secret: before it, nothing else of the
+ * peer's is read; after it, our HELLO goes out. */
+static void
+on_auth (Conn *c, const guint8 *body, gsize len)
+{
+  guint8 proof[GRP_PROOF_LEN];
+  g_autoptr(GError) error = NULL;
+
+  if (!grp_codec_parse_auth (body, len, proof, &error) ||
+      !grp_security_check (c->t->security, c->tls, !c->outgoing, proof, &error))
+    {
+      g_autofree char *why = g_strdup_printf ("%s (is every member given the same secret file?)",
+                                              error->message);
+
+      g_debug ("refusing %s: %s", c->addr ? c->addr : "a peer", why);
+      send_bye (c, GRP_BYE_CONNECTION, "no proof of the group secret");
+      if (c->outgoing)
+        dial_failed (c, DIAL_FAILED, NULL, why);
+      else
+        conn_close (c, why);
+      return;
+    }
+  conn_greet (c);
+  grp_transport_schedule_flush (c->t);
 }
 
 /* Another connection claims `c`'s peer: it may have ended a moment ago
@@ -810,6 +904,17 @@ parse_frames (Conn *c, const guint8 *data, gsize len, guint *frames)
           on_bye (c, body, flen);
           return off;
         }
+      if (kind == GRP_FRAME_AUTH && c->state == CONN_PROOF)
+        {
+          on_auth (c, body, flen);
+          continue;
+        }
+      if (c->state == CONN_PROOF)
+        {
+          /* Refused unread: the peer has not proved it holds the secret. */
+          protocol_error (c, "no proof of the group secret");
+          return off;
+        }
       if (kind == GRP_FRAME_AUTH)
         {
           protocol_error (c, "unexpected AUTH");
@@ -886,18 +991,35 @@ on_readable (gint fd, GIOCondition cond, gpointer data)
    * buffer we are parsing. */
   if (c->reading || c->state == CONN_CLOSED)
     return G_SOURCE_CONTINUE;
+  if (c->state == CONN_TLS)
+    {
+      /* An incoming connection spoke first: its TLS handshake may begin. */
+      tls_request (c);
+      return G_SOURCE_REMOVE;
+    }
   c->reading = TRUE;
   conn_ref (c);
   /* One buffer for every connection's reads: an idle connection holds only
    * the part of a frame it has received. */
   buf = t->scratch != NULL ? g_steal_pointer (&t->scratch) : g_malloc (READ_CHUNK);
   /* A few reads per wakeup: a burst larger than one chunk is not left for
-   * another turn of the loop, and a short read means the socket is empty. */
-  for (int i = 0; i < 4 && c->state != CONN_CLOSED; i++)
+   * another turn of the loop, and a short plaintext read means the socket
+   * is empty.  TLS hands out a record per read: more reads, and when they
+   * run out with more to come, another wakeup (TLS may hold a record the
+   * socket no longer shows). */
+  for (int i = 0; c->state != CONN_CLOSED; i++)
     {
       g_autoptr(GError) error = NULL;
-      gssize n = g_socket_receive (c->sock, (char *) buf, READ_CHUNK, NULL, &error);
+      gssize n;
 
+      if (i == (c->tls != NULL ? TLS_READS : PLAIN_READS))
+        {
+          if (c->tls != NULL && c->reread_id == 0)
+            c->reread_id = g_idle_add_full (G_PRIORITY_DEFAULT, reread, conn_ref (c),
+                                            (GDestroyNotify) conn_unref);
+          break;
+        }
+      n = conn_recv (c, buf, READ_CHUNK, &error);
       if (n < 0 && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
         break;
       if (n <= 0)
@@ -906,7 +1028,7 @@ on_readable (gint fd, GIOCondition cond, gpointer data)
           break;
         }
       frames += conn_take (c, buf, (gsize) n);
-      if (n < READ_CHUNK)
+      if (c->tls == NULL && n < READ_CHUNK)
         break;
     }
   if (t->scratch == NULL)
@@ -923,17 +1045,152 @@ on_readable (gint fd, GIOCondition cond, gpointer data)
   return G_SOURCE_CONTINUE; /* a closed connection destroyed its source */
 }
 
+static gboolean
+reread (gpointer data)
+{
+  Conn *c = data;
+
+  c->reread_id = 0;
+  if (c->state != CONN_CLOSED && c->sock != NULL)
+    on_readable (g_socket_get_fd (c->sock), G_IO_IN, c);
+  return G_SOURCE_REMOVE;
+}
+
+/* ---- TLS ---------------------------------------------------------------- */
+
+static void tls_start (Conn *c);
+
+/* The next incoming connection waiting for a handshake slot, if any. */
+static void
+tls_next (GrpTransport *self)
+{
+  while (self->tls_running < TLS_HANDSHAKES_MAX && self->tls_waiting.length > 0)
+    tls_start (g_queue_pop_head (&self->tls_waiting));
+}
+
+/* An incoming connection sent its first bytes: start its handshake, or
+ * queue it while every slot is taken (not watched meanwhile: its bytes
+ * wait in the kernel). */
+static void
+tls_request (Conn *c)
+{
+  GrpTransport *self = c->t;
+
+  if (c->tls_started || g_queue_find (&self->tls_waiting, c) != NULL)
+    return;
+  if (c->in_source != NULL)
+    g_source_destroy (c->in_source);
+  g_clear_pointer (&c->in_source, g_source_unref);
+  g_queue_push_tail (&self->tls_waiting, c);
+  tls_next (self);
+}
+
+static void
+tls_done (GObject *source, GAsyncResult *res, gpointer data)
+{
+  Conn *c = data;
+  GrpTransport *self = c->t;
+  g_autoptr(GError) error = NULL;
+  gboolean ok = g_tls_connection_handshake_finish (G_TLS_CONNECTION (source), res, &error);
+
+  if (c->tls_slot)
+    {
+      c->tls_slot = FALSE;
+      self->tls_running--;
+      tls_next (self);
+    }
+  if (c->state == CONN_CLOSED)
+    {
+      conn_unref (c);
+      return;
+    }
+  if (!ok)
+    {
+      g_autofree char *why = g_strdup_printf ("TLS handshake failed (%s): does it run with a group "
+                                              "secret, or the same PKI, as we do?", error->message);
+
+      if (c->outgoing)
+        dial_failed (c, DIAL_FAILED, NULL, why);
+      else
+        conn_close (c, why);
+      conn_unref (c);
+      return;
+    }
+  c->in = G_POLLABLE_INPUT_STREAM (g_io_stream_get_input_stream (G_IO_STREAM (c->tls)));
+  c->out = G_POLLABLE_OUTPUT_STREAM (g_io_stream_get_output_stream (G_IO_STREAM (c->tls)));
+  if (grp_security_has_secret (self->security))
+    {
+      guint8 proof[GRP_PROOF_LEN];
+
+      if (!grp_security_prove (self->security, c->tls, !c->outgoing, proof, &error))
+        {
+          if (c->outgoing)
+            dial_failed (c, DIAL_FAILED, NULL, error->message);
+          else
+            conn_close (c, error->message);
+          conn_unref (c);
+          return;
+        }
+      grp_codec_append_auth (c->hs, proof);
+      c->state = CONN_PROOF;
+    }
+  else
+    conn_greet (c);
+  c->in_source = conn_source (c, G_IO_IN, on_readable);
+  /* The handshake may have read the peer's first frames already. */
+  if (c->reread_id == 0)
+    c->reread_id = g_idle_add_full (G_PRIORITY_DEFAULT, reread, conn_ref (c),
+                                    (GDestroyNotify) conn_unref);
+  grp_transport_schedule_flush (self);
+  conn_unref (c);
+}
+
+static void
+tls_start (Conn *c)
+{
+  GrpTransport *self = c->t;
+  g_autoptr(GError) error = NULL;
+
+  c->tls = grp_security_wrap (self->security, G_IO_STREAM (c->conn), !c->outgoing, &error);
+  if (c->tls == NULL)
+    {
+      g_warning ("no TLS: %s", error->message);
+      if (c->outgoing)
+        dial_failed (c, DIAL_FAILED, error, error->message);
+      else
+        conn_close (c, error->message);
+      return;
+    }
+  c->tls_started = TRUE;
+  if (!c->outgoing)
+    {
+      c->tls_slot = TRUE;
+      self->tls_running++;
+    }
+  g_tls_connection_handshake_async (c->tls, G_PRIORITY_DEFAULT, c->cancel, tls_done, conn_ref (c));
+}
+
+/* ---- connections -------------------------------------------------------- */
+
 static void
 conn_established (Conn *c, GSocketConnection *conn)
 {
   c->conn = g_object_ref (conn);
   c->sock = g_socket_connection_get_socket (conn);
-  if (c->state == CONN_CONNECTING)
-    c->state = CONN_HELLO;
   g_socket_set_blocking (c->sock, FALSE);
   g_socket_set_option (c->sock, IPPROTO_TCP, TCP_NODELAY, 1, NULL);
-  c->in_source = conn_source (c, G_IO_IN, on_readable);
-  grp_transport_schedule_flush (c->t);
+  if (c->t->security == NULL)
+    {
+      conn_greet (c);
+      c->in_source = conn_source (c, G_IO_IN, on_readable);
+      grp_transport_schedule_flush (c->t);
+      return;
+    }
+  c->state = CONN_TLS;
+  if (c->outgoing)
+    tls_start (c);
+  else
+    c->in_source = conn_source (c, G_IO_IN, on_readable); /* to its first bytes */
 }
 
 static gboolean
@@ -1080,6 +1337,18 @@ grp_transport_arm_crash (GrpTransport *self, guint frames, GrpCrashFunc func, gp
 }
 
 void
+grp_transport_set_security (GrpTransport *self, GrpSecurity *security)
+{
+  g_set_object (&self->security, security);
+}
+
+void
+grp_transport_set_insecure (GrpTransport *self, gboolean insecure)
+{
+  self->insecure = insecure;
+}
+
+void
 grp_transport_set_handshake_timeout (GrpTransport *self, guint timeout_ms)
 {
   self->handshake_timeout_ms = timeout_ms;
@@ -1190,6 +1459,23 @@ grp_transport_listen (GrpTransport *self, const char *listen, const char *advert
                    host);
       return FALSE;
     }
+  /* Without a secret anyone who reaches the port is a member: loopback
+   * only, unless told. */
+  if (self->security == NULL && !self->insecure && !g_inet_address_get_is_loopback (inet))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED,
+                   "without a group secret a member listens on loopback only: on %s anyone who "
+                   "can reach it could join; give a secret file (groupy-node --new-secret FILE "
+                   "makes one), or --insecure on a network you trust", host);
+      return FALSE;
+    }
+  if (g_inet_address_get_is_any (inet) && advertise == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   "listening on %s (every interface), but others cannot reach %s: advertise an "
+                   "address of this machine that they can (--advertise HOST:PORT)", host, host);
+      return FALSE;
+    }
   want = g_inet_socket_address_new (inet, port);
   if (!g_socket_listener_add_address (G_SOCKET_LISTENER (self->service), want, G_SOCKET_TYPE_STREAM,
                                       G_SOCKET_PROTOCOL_TCP, NULL, &got, &local))
@@ -1245,6 +1531,7 @@ grp_transport_dispose (GObject *object)
     }
   g_clear_object (&self->service);
   g_clear_object (&self->client);
+  g_clear_object (&self->security);
   g_clear_pointer (&self->cache_msg, grp_msg_unref);
   g_clear_pointer (&self->cache_frame, g_bytes_unref);
   G_OBJECT_CLASS (grp_transport_parent_class)->dispose (object);
@@ -1294,6 +1581,7 @@ grp_transport_init (GrpTransport *self)
   self->verified = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
   self->ended = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
   g_queue_init (&self->ended_order);
+  g_queue_init (&self->tls_waiting);
   self->redials = g_ptr_array_new_with_free_func ((GDestroyNotify) redial_free);
   self->scratch = g_malloc (READ_CHUNK);
   self->handshake_timeout_ms = GRP_TRANSPORT_HANDSHAKE_TIMEOUT_MS;

@@ -53,6 +53,7 @@
 #include <gio/gio.h>
 
 #include "grp-msg.h"
+#include "grp-security.h"
 
 G_BEGIN_DECLS
 
@@ -70,8 +71,16 @@ typedef void (*GrpTurnEndFunc) (gpointer user_data);
 
 GrpTransport *grp_transport_new (void);
 
+/* Before listening or dialing: TLS with a group secret, a PKI or both
+ * (grp-security.h); without, plaintext, and listening is restricted to
+ * loopback unless `insecure`. */
+void          grp_transport_set_security (GrpTransport *self, GrpSecurity *security);
+void          grp_transport_set_insecure (GrpTransport *self, gboolean insecure);
+
 /* Bind `listen` ("HOST:PORT", port 0 for any free one; NULL for
- * 127.0.0.1:0) and advertise `advertise` (NULL: the bound address). */
+ * 127.0.0.1:0) and advertise `advertise` (NULL: the bound address).
+ * Refused: a non-loopback address without security or insecure; the
+ * unspecified address (0.0.0.0, ::) without `advertise`. */
 gboolean      grp_transport_listen (GrpTransport *self,
                                     const char   *listen,
                                     const char   *advertise,
