@@ -28,7 +28,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #define B_ID 0xb0b0b0b0b0ull
@@ -182,6 +184,14 @@ peer_main (guint16 port, GrpId id, gboolean serve)
   char line[256];
 
   prctl (PR_SET_PDEATHSIG, SIGKILL);
+  {
+    /* Room for floods of connections. */
+    struct rlimit lim;
+
+    getrlimit (RLIMIT_NOFILE, &lim);
+    lim.rlim_cur = lim.rlim_max;
+    setrlimit (RLIMIT_NOFILE, &lim);
+  }
   sa.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
   setsockopt (lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
   if (bind (lfd, (struct sockaddr *) &sa, sizeof sa) < 0 || listen (lfd, 16) < 0)
@@ -277,6 +287,34 @@ peer_main (guint16 port, GrpId id, gboolean serve)
         }
       else if (g_str_equal (line, "drain"))
         drain (cur);
+      else if (g_str_has_prefix (line, "flood "))
+        {
+          /* Connections that never say anything, kept open. */
+          guint16 to = (guint16) atoi (line + 6);
+          int n = atoi (strchr (line + 6, ' ') + 1);
+          int made = 0;
+
+          for (int i = 0; i < n; i++)
+            made += tcp_connect (to) >= 0;
+          reply ("flooded %d", made);
+        }
+      else if (g_str_has_prefix (line, "announce "))
+        {
+          guint32 len = GUINT32_TO_LE ((guint32) g_ascii_strtoull (line + 9, NULL, 10));
+
+          write_all (cur, (const guint8 *) &len, sizeof len);
+          reply ("sent");
+        }
+      else if (g_str_has_prefix (line, "bytes "))
+        {
+          gsize n = g_ascii_strtoull (line + 6, NULL, 10);
+          g_autofree guint8 *zero = g_malloc0 (64 * 1024);
+          gboolean ok = TRUE;
+
+          for (gsize off = 0; ok && off < n; off += 64 * 1024)
+            ok = write_all (cur, zero, MIN (64 * 1024, n - off));
+          reply (ok ? "sent" : "refused");
+        }
       else
         reply ("unknown command %s", line);
     }
@@ -1018,6 +1056,7 @@ test_other_secret (Fixture *f, gconstpointer data)
   s2 = secret_security (p2);
   secure_b (f, s1);
   a = transport_a (s2);
+
   grp_transport_probe_async (a, grp_transport_get_address (f->b), NULL, probe_done, &probe);
   g_assert_true (wait_for (f, probe_finished, &probe));
   g_assert_error (probe.error, G_IO_ERROR, G_IO_ERROR_FAILED);
@@ -1380,6 +1419,193 @@ test_listen_policy (Fixture *f, gconstpointer data)
   files_clear (&fs);
 }
 
+/* ---- bounds ------------------------------------------------------------- */
+
+static guint
+open_fds (void)
+{
+  g_autoptr(GDir) d = g_dir_open ("/proc/self/fd", 0, NULL);
+  guint n = 0;
+
+  while (d != NULL && g_dir_read_name (d) != NULL)
+    n++;
+  return n;
+}
+
+/* CPU time of this process, in microseconds. */
+static gint64
+cpu_us (void)
+{
+  struct rusage ru;
+
+  getrusage (RUSAGE_SELF, &ru);
+  return (gint64) ru.ru_utime.tv_sec * G_USEC_PER_SEC + ru.ru_utime.tv_usec +
+         (gint64) ru.ru_stime.tv_sec * G_USEC_PER_SEC + ru.ru_stime.tv_usec;
+}
+
+/* Runs the loop for `ms` and returns the CPU it took (this process: B and
+ * the test), as a share of one core. */
+static double
+cpu_share_over (Fixture *f, guint ms)
+{
+  gint64 c0 = cpu_us (), t0 = g_get_monotonic_time ();
+  gboolean done = FALSE;
+
+  g_timeout_add (ms, wake, &done);
+  while (!done)
+    g_main_context_iteration (NULL, TRUE);
+  return (double) (cpu_us () - c0) / (double) (g_get_monotonic_time () - t0);
+}
+
+static guint said_fd_limit;
+
+static void
+count_messages (const char *domain, GLogLevelFlags level, const char *message, gpointer data)
+{
+  if (strstr (message, "cannot accept connections") != NULL)
+    said_fd_limit++;
+  g_test_message ("%s: %s", domain, message);
+}
+
+/* 3,000 connections that never speak: B keeps at most PENDING_MAX of them
+ * (oldest dropped for newest, each for at most its handshake deadline),
+ * spends next to no CPU on them, serves its peers, and lets a newcomer in. */
+static void
+test_silent_connections (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GrpTransport) a = transport_a (NULL);
+  g_autoptr(GrpMsg) m = grp_msg_new (GRP_MSG_PING, X_ID, 1);
+  Peer *p = peer_start (f, 0, Y_ID);
+  g_autofree char *flood = g_strdup_printf ("flood %u 3000",
+                                            port_of (grp_transport_get_address (f->b)));
+  const GrpId x = X_ID;
+  guint before = open_fds ();
+  const char *line;
+  double share;
+  Probe probe = { 0 };
+
+  grp_transport_send (a, B_ID, grp_transport_get_address (f->b), m);
+  g_assert_true (wait_for (f, heard_from, &x));
+  before = open_fds ();
+  line = peer_do (f, p, flood);
+  g_test_message ("%s", line);
+  g_assert_cmpstr (line, ==, "flooded 3000");
+  drain_loop ();
+  g_test_message ("descriptors: %u before, %u with 3,000 silent connections", before,
+                  open_fds ());
+  g_assert_cmpuint (open_fds (), <=, before + 64 + 4);
+  share = cpu_share_over (f, 500);
+  g_test_message ("CPU while they stay silent: %.1f %% of a core", 100 * share);
+  g_assert_cmpfloat (share, <, 0.10);
+  /* B still hears its peer, and a newcomer gets in. */
+  g_array_set_size (f->from, 0);
+  grp_transport_send (a, B_ID, NULL, m);
+  g_assert_true (wait_for (f, heard_from, &x));
+  {
+    g_autoptr(GrpTransport) c = transport_a (NULL);
+
+    grp_transport_set_self (c, Y_ID, "c");
+    grp_transport_probe_async (c, grp_transport_get_address (f->b), NULL, probe_done, &probe);
+    g_assert_true (wait_for (f, probe_finished, &probe));
+    g_assert_no_error (probe.error);
+  }
+}
+
+/* Out of descriptors: B stops accepting for a while, says so once, keeps
+ * serving its peers, and accepts again when descriptors are back. */
+static void
+test_descriptor_limit (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GrpTransport) a = transport_a (NULL);
+  g_autoptr(GrpMsg) m = grp_msg_new (GRP_MSG_PING, X_ID, 1);
+  Peer *p = peer_start (f, 0, Y_ID);
+  g_autofree char *flood = g_strdup_printf ("flood %u 200",
+                                            port_of (grp_transport_get_address (f->b)));
+  const GrpId x = X_ID;
+  struct rlimit saved, low;
+  guint handler;
+  double share;
+  Probe probe = { 0 };
+
+  grp_transport_send (a, B_ID, grp_transport_get_address (f->b), m);
+  g_assert_true (wait_for (f, heard_from, &x));
+  said_fd_limit = 0;
+  handler = g_log_set_handler ("groupy-net", G_LOG_LEVEL_MESSAGE, count_messages, NULL);
+  g_assert_cmpint (getrlimit (RLIMIT_NOFILE, &saved), ==, 0);
+  low = saved;
+  low.rlim_cur = open_fds () + 8;
+  g_assert_cmpint (setrlimit (RLIMIT_NOFILE, &low), ==, 0);
+  g_assert_cmpstr (peer_do (f, p, flood), ==, "flooded 200");
+  share = cpu_share_over (f, 600);
+  g_test_message ("CPU at the descriptor limit: %.1f %% of a core", 100 * share);
+  g_assert_cmpfloat (share, <, 0.10);
+  g_assert_cmpuint (said_fd_limit, ==, 1);
+  /* Serving meanwhile. */
+  g_array_set_size (f->from, 0);
+  grp_transport_send (a, B_ID, NULL, m);
+  g_assert_true (wait_for (f, heard_from, &x));
+  /* Descriptors back: a newcomer gets in (once the silent ones have met
+   * their deadline or been dropped for it). */
+  g_assert_cmpint (setrlimit (RLIMIT_NOFILE, &saved), ==, 0);
+  {
+    g_autoptr(GrpTransport) c = transport_a (NULL);
+
+    grp_transport_set_self (c, Y_ID, "c");
+    grp_transport_probe_async (c, grp_transport_get_address (f->b), NULL, probe_done, &probe);
+    g_assert_true (wait_for (f, probe_finished, &probe));
+    g_assert_no_error (probe.error);
+  }
+  g_assert_cmpuint (said_fd_limit, ==, 1);
+  g_log_remove_handler ("groupy-net", handler);
+}
+
+/* A frame announcing more than GRP_FRAME_MAX is refused on its header. */
+static void
+test_large_announcement (Fixture *f, gconstpointer data)
+{
+  Peer *p = peer_start (f, 0, X_ID);
+  g_autofree char *dial = g_strdup_printf ("dial %u", port_of (grp_transport_get_address (f->b)));
+
+  g_assert_cmpstr (peer_do (f, p, dial), ==, "dialed");
+  g_assert_cmpstr (peer_do (f, p, "announce 62914560"), ==, "sent"); /* 60 MiB */
+  assert_reads_bye (f, p, GRP_BYE_CONNECTION);
+  g_assert_cmpuint (f->reports->len, ==, 0);
+}
+
+/* Frames may be large, but all incomplete frames together stay within the
+ * read budget: the connection that would go beyond it is closed. */
+static void
+test_read_budget (Fixture *f, gconstpointer data)
+{
+  g_autofree char *dial = g_strdup_printf ("dial %u", port_of (grp_transport_get_address (f->b)));
+  g_autofree char *announce = g_strdup_printf ("announce %u", GRP_FRAME_MAX);
+  g_autofree char *bytes = g_strdup_printf ("bytes %u", 10 * 1024 * 1024);
+  guint refused = 0;
+
+  for (guint i = 0; i < 3; i++)
+    {
+      Peer *p = peer_start (f, 0, X_ID + i);
+
+      g_assert_cmpstr (peer_do (f, p, dial), ==, "dialed");
+      g_assert_cmpstr (peer_do (f, p, announce), ==, "sent");
+      if (!g_str_equal (peer_do (f, p, bytes), "sent"))
+        refused++;
+      else
+        {
+          /* What B made of it: nothing yet, or a BYE. */
+          g_assert_cmpstr (peer_do (f, p, "ping"), ==, "sent");
+        }
+    }
+  drain_loop ();
+  /* 3 x 10 MiB > READ_BUDGET (24 MiB): the third (at least) was closed. */
+  {
+    Peer *last = g_ptr_array_index (f->peers, 2);
+
+    assert_reads_bye (f, last, GRP_BYE_CONNECTION);
+  }
+  g_test_message ("%u writes refused outright", refused);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1418,5 +1644,9 @@ main (int argc, char **argv)
   ADD ("/transport/secure/pki", test_pki);
   ADD ("/transport/secure/secret-files", test_secret_files);
   ADD ("/transport/secure/listen-policy", test_listen_policy);
+  ADD ("/transport/bounds/silent-connections", test_silent_connections);
+  ADD ("/transport/bounds/descriptor-limit", test_descriptor_limit);
+  ADD ("/transport/bounds/large-announcement", test_large_announcement);
+  ADD ("/transport/bounds/read-budget", test_read_budget);
   return g_test_run ();
 }

@@ -10,10 +10,46 @@
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sys/resource.h>
 
 #define READ_CHUNK (64 * 1024)
 #define LIGHT_FRAMES 4
 #define CONNECT_TIMEOUT_S 5
+
+/* ---- bounds on what a peer can make a member spend (docs/SECURITY.md) --- */
+
+/* Incoming connections that have not yet said who they are (or proved the
+ * secret): a burst of honest joiners needs a few, each for milliseconds.
+ * At the bound the oldest is dropped for the newest, so silent
+ * connections cannot keep a joiner out, and cost nothing but their slot;
+ * none of them is watched for more than its handshake deadline. */
+#define PENDING_MAX 64
+/* Incoming connections in all: two per peer at most in a group of hundreds.
+ * Lowered to fit the descriptor limit (less FD_RESERVE for our own dials,
+ * logs and GLib), so that the limit is reached by our choice, not by
+ * failing accept() or failing dials. */
+#define INCOMING_MAX 1024
+#define FD_RESERVE 64
+/* Bytes held in incomplete frames, over all connections: one largest frame
+ * (GRP_FRAME_MAX) fits, with room for ordinary traffic besides.  A
+ * connection whose next bytes would go beyond it is closed.  With the frame
+ * bound, what peers can make a member buffer is this, not what they
+ * announce. */
+#define READ_BUDGET (24u * 1024 * 1024)
+/* A frame this large is handed on without a copy (its buffer becomes the
+ * frame's), so a largest frame costs its size once, not twice. */
+#define FRAME_STEAL_MIN (1024 * 1024)
+/* Pending connections in the kernel: a burst of joiners (and whatever a
+ * flood of connections leaves) waits there rather than have SYNs dropped
+ * and retried a second later. */
+#define LISTEN_BACKLOG 1024
+/* Connections accepted per wakeup of the listening socket: bounded, so a
+ * flood of connections shares the loop with the group's own traffic. */
+#define ACCEPT_BATCH 32
+/* Out of descriptors: stop accepting this long (the peers wait in the
+ * backlog), say so at most once a minute, and keep serving the group. */
+#define ACCEPT_PAUSE_MS 250
+#define FD_LIMIT_SAY_US (60 * G_USEC_PER_SEC)
 /* Bytes queued for one peer (this turn's frames and the write under way)
  * beyond which further frames to it are dropped whole, until it reads
  * again.  Several turns of a sequencer's output at full speed; a frame
@@ -105,7 +141,14 @@ struct _GrpTransport {
   gboolean insecure;
   guint tls_running;          /* incoming TLS handshakes under way */
   GQueue tls_waiting;         /* Conn*: incoming, waiting for a handshake slot */
-  GSocketService *service;
+  GSocket *listener;
+  GSource *accept_source;     /* NULL while accepting is paused */
+  guint accept_pause_id;
+  gint64 fd_limit_said;       /* when we last said we ran out of descriptors */
+  guint incoming_max;         /* INCOMING_MAX, or less to fit the descriptor limit */
+  guint incoming;             /* incoming connections open */
+  GQueue pending_in;          /* Conn*: incoming, not yet open, oldest first */
+  gsize buffered;             /* bytes in every rbuf */
   GSocketClient *client;
   GPtrArray *conns;           /* Conn*, each holding one ref */
   GHashTable *routes;         /* GrpId -> Conn* we dialed: the way to send to it */
@@ -145,6 +188,7 @@ static Conn *dial (GrpTransport *self, const char *addr, GrpId expected);
 static gboolean on_readable (gint fd, GIOCondition cond, gpointer data);
 static gboolean reread (gpointer data);
 static void tls_request (Conn *c);
+static void tls_next (GrpTransport *self);
 
 static void
 redial_free (Redial *r)
@@ -208,6 +252,11 @@ conn_new (GrpTransport *self, const char *addr, gboolean outgoing)
   c->outq = g_byte_array_new ();
   c->wbuf = g_byte_array_new ();
   c->deadline = g_get_monotonic_time () + (gint64) self->handshake_timeout_ms * 1000;
+  if (!outgoing)
+    {
+      self->incoming++;
+      g_queue_push_tail (&self->pending_in, c);
+    }
   g_ptr_array_add (self->conns, c);
   if (self->sweep_id == 0)
     self->sweep_id = g_timeout_add (SWEEP_MS, sweep, self);
@@ -308,6 +357,18 @@ conn_close (Conn *c, const char *why)
   g_clear_pointer (&c->out_source, g_source_unref);
   g_clear_handle_id (&c->reread_id, g_source_remove);
   g_queue_remove (&self->tls_waiting, c);
+  if (c->tls_slot)
+    {
+      /* Its handshake ends at once (cancelled, its socket closed), and
+       * must not tell this transport, which may be gone by then. */
+      c->tls_slot = FALSE;
+      self->tls_running--;
+    }
+  g_queue_remove (&self->pending_in, c);
+  if (!c->outgoing)
+    self->incoming--;
+  self->buffered -= c->rbuf->len;
+  g_byte_array_set_size (c->rbuf, 0);
   /* The socket itself, not the TLS stream: closing TLS would wait to send
    * close_notify to a peer that may not read (a BYE said what matters). */
   if (c->conn != NULL)
@@ -326,6 +387,7 @@ conn_close (Conn *c, const char *why)
     g_hash_table_remove (self->inbound, &c->peer);
   g_ptr_array_remove (self->turn_seq, c);
   g_ptr_array_remove (self->conns, c); /* drops the list's ref */
+  tls_next (self);
 }
 
 /* A connection-only close: the peer learns it was not a crash. */
@@ -838,6 +900,7 @@ on_hello (Conn *c, GrpMember *hello)
   }
   c->peer = hello->id;
   c->state = CONN_OPEN;
+  g_queue_remove (&self->pending_in, c);
   g_free (c->addr);
   c->addr = g_strdup (hello->addr);
   g_hash_table_replace (self->inbound, g_memdup2 (&c->peer, sizeof c->peer), c);
@@ -866,6 +929,72 @@ on_bye (Conn *c, const guint8 *body, gsize len)
     conn_close (c, reason);
 }
 
+/* One whole frame.  Its body lies in `owner` when given (a large frame
+ * handed on without a copy), else it is copied once, and its payloads are
+ * slices of that copy.  FALSE when no more frames are to be read from the
+ * connection (it was closed, or said BYE). */
+static gboolean
+handle_frame (Conn *c, const guint8 *body, guint32 flen, GBytes *owner)
+{
+  GrpFrameKind kind;
+  g_autoptr(GrpMsg) msg = NULL;
+  g_autoptr(GBytes) frame = NULL;
+  GrpMember hello = { 0 };
+  g_autoptr(GError) error = NULL;
+
+  if (!grp_codec_frame_kind (body, flen, &kind, &error))
+    {
+      protocol_error (c, error->message);
+      return FALSE;
+    }
+  if (kind == GRP_FRAME_BYE)
+    {
+      on_bye (c, body, flen);
+      return FALSE;
+    }
+  if (kind == GRP_FRAME_AUTH && c->state == CONN_PROOF)
+    {
+      on_auth (c, body, flen);
+      return c->state != CONN_CLOSED;
+    }
+  if (c->state == CONN_PROOF)
+    {
+      /* Refused unread: the peer has not proved it holds the secret. */
+      protocol_error (c, "no proof of the group secret");
+      return FALSE;
+    }
+  if (kind == GRP_FRAME_AUTH)
+    {
+      protocol_error (c, "unexpected AUTH");
+      return FALSE;
+    }
+  if (kind == GRP_FRAME_MSG && c->state != CONN_OPEN)
+    {
+      protocol_error (c, "message before HELLO");
+      return FALSE;
+    }
+  frame = owner != NULL ? g_bytes_ref (owner) : g_bytes_new (body, flen);
+  if (!grp_codec_parse_bytes (frame, &kind, &msg, &hello, &error))
+    {
+      protocol_error (c, error->message);
+      return FALSE;
+    }
+  if (kind == GRP_FRAME_HELLO)
+    {
+      on_hello (c, &hello);
+      grp_member_clear (&hello);
+      return c->state != CONN_CLOSED;
+    }
+  if (msg->from != c->peer)
+    {
+      g_warning ("ignoring a message from %s that claims another sender", c->addr);
+      return TRUE;
+    }
+  if (c->t->on_message != NULL)
+    c->t->on_message (msg, c->t->handler_data);
+  return c->state != CONN_CLOSED;
+}
+
 /* Handles the whole frames at the start of data[0..len); returns the bytes
  * they took.  Stops at the first frame that closes the connection. */
 static gsize
@@ -876,13 +1005,8 @@ parse_frames (Conn *c, const guint8 *data, gsize len, guint *frames)
   while (c->state != CONN_CLOSED && len - off >= GRP_FRAME_HEADER)
     {
       guint32 flen = grp_codec_frame_length (data + off);
-      const guint8 *body = data + off + GRP_FRAME_HEADER;
       guint32 limit = c->state == CONN_OPEN ? GRP_FRAME_MAX : HANDSHAKE_FRAME_MAX;
-      GrpFrameKind kind;
-      g_autoptr(GrpMsg) msg = NULL;
-      g_autoptr(GBytes) frame = NULL;
-      GrpMember hello = { 0 };
-      g_autoptr(GError) error = NULL;
+      gboolean more;
 
       /* Refused on its header: what a peer announces is never allocated. */
       if (flen > limit || flen < 2)
@@ -892,82 +1016,87 @@ parse_frames (Conn *c, const guint8 *data, gsize len, guint *frames)
         }
       if (len - off - GRP_FRAME_HEADER < flen)
         break;
-      off += GRP_FRAME_HEADER + flen;
       (*frames)++;
-      if (!grp_codec_frame_kind (body, flen, &kind, &error))
-        {
-          protocol_error (c, error->message);
-          return off;
-        }
-      if (kind == GRP_FRAME_BYE)
-        {
-          on_bye (c, body, flen);
-          return off;
-        }
-      if (kind == GRP_FRAME_AUTH && c->state == CONN_PROOF)
-        {
-          on_auth (c, body, flen);
-          continue;
-        }
-      if (c->state == CONN_PROOF)
-        {
-          /* Refused unread: the peer has not proved it holds the secret. */
-          protocol_error (c, "no proof of the group secret");
-          return off;
-        }
-      if (kind == GRP_FRAME_AUTH)
-        {
-          protocol_error (c, "unexpected AUTH");
-          return off;
-        }
-      if (kind == GRP_FRAME_MSG && c->state != CONN_OPEN)
-        {
-          protocol_error (c, "message before HELLO");
-          return off;
-        }
-      /* One copy of the frame; its payloads are slices of it. */
-      frame = g_bytes_new (body, flen);
-      if (!grp_codec_parse_bytes (frame, &kind, &msg, &hello, &error))
-        {
-          protocol_error (c, error->message);
-          return off;
-        }
-      if (kind == GRP_FRAME_HELLO)
-        {
-          on_hello (c, &hello);
-          grp_member_clear (&hello);
-          continue;
-        }
-      if (msg->from != c->peer)
-        {
-          g_warning ("ignoring a message from %s that claims another sender", c->addr);
-          continue;
-        }
-      if (c->t->on_message != NULL)
-        c->t->on_message (msg, c->t->handler_data);
+      more = handle_frame (c, data + off + GRP_FRAME_HEADER, flen, NULL);
+      off += GRP_FRAME_HEADER + flen;
+      if (!more)
+        break;
     }
   return off;
 }
 
+/* Keeps `n` bytes of an incomplete frame, if the budget allows. */
+static gboolean
+conn_hold (Conn *c, const guint8 *data, gsize n)
+{
+  GrpTransport *t = c->t;
+
+  if (t->buffered + n > READ_BUDGET)
+    {
+      protocol_error (c, "its frames would go beyond the buffers' budget");
+      return FALSE;
+    }
+  g_byte_array_append (c->rbuf, data, (guint) n);
+  t->buffered += n;
+  return TRUE;
+}
+
+/* A large whole frame at the start of rbuf becomes a frame of its own
+ * without a copy: rbuf's memory is handed over, the rest moves to a new
+ * rbuf.  FALSE if there is none. */
+static gboolean
+take_large_frame (Conn *c, guint *frames)
+{
+  GrpTransport *t = c->t;
+  guint32 flen;
+  gsize total = c->rbuf->len;
+  GByteArray *rest;
+  g_autoptr(GBytes) all = NULL;
+  g_autoptr(GBytes) frame = NULL;
+
+  if (c->state != CONN_OPEN || total < GRP_FRAME_HEADER)
+    return FALSE;
+  flen = grp_codec_frame_length (c->rbuf->data);
+  if (flen < FRAME_STEAL_MIN || flen > GRP_FRAME_MAX || total - GRP_FRAME_HEADER < flen)
+    return FALSE;
+  rest = g_byte_array_new ();
+  g_byte_array_append (rest, c->rbuf->data + GRP_FRAME_HEADER + flen,
+                       (guint) (total - GRP_FRAME_HEADER - flen));
+  all = g_byte_array_free_to_bytes (c->rbuf);
+  c->rbuf = rest;
+  t->buffered -= total - rest->len;
+  frame = g_bytes_new_from_bytes (all, GRP_FRAME_HEADER, flen);
+  (*frames)++;
+  handle_frame (c, g_bytes_get_data (frame, NULL), flen, frame);
+  return TRUE;
+}
+
 /* Takes `n` bytes just read: whole frames are handled at once, the rest of
- * a frame waits in rbuf (memory taken as bytes arrive). */
+ * a frame waits in rbuf (memory taken as bytes arrive, within the budget). */
 static guint
 conn_take (Conn *c, const guint8 *data, gsize n)
 {
+  GrpTransport *t = c->t;
   guint frames = 0;
   gsize used;
 
   if (c->rbuf->len == 0)
     {
       used = parse_frames (c, data, n, &frames);
-      if (c->state != CONN_CLOSED)
-        g_byte_array_append (c->rbuf, data + used, (guint) (n - used));
+      if (c->state != CONN_CLOSED && used < n)
+        conn_hold (c, data + used, n - used);
       return frames;
     }
-  g_byte_array_append (c->rbuf, data, (guint) n);
+  if (!conn_hold (c, data, n))
+    return frames;
+  while (c->state != CONN_CLOSED && take_large_frame (c, &frames))
+    ;
+  if (c->state == CONN_CLOSED)
+    return frames;
   used = parse_frames (c, c->rbuf->data, c->rbuf->len, &frames);
   if (c->state == CONN_CLOSED)
     return frames;
+  t->buffered -= used;
   if (used == c->rbuf->len && c->rbuf->len > 4 * READ_CHUNK)
     {
       /* Do not keep a large frame's buffer for a connection that idles. */
@@ -1093,16 +1222,17 @@ tls_done (GObject *source, GAsyncResult *res, gpointer data)
   g_autoptr(GError) error = NULL;
   gboolean ok = g_tls_connection_handshake_finish (G_TLS_CONNECTION (source), res, &error);
 
+  /* Closed: its transport may be gone too. */
+  if (c->state == CONN_CLOSED)
+    {
+      conn_unref (c);
+      return;
+    }
   if (c->tls_slot)
     {
       c->tls_slot = FALSE;
       self->tls_running--;
       tls_next (self);
-    }
-  if (c->state == CONN_CLOSED)
-    {
-      conn_unref (c);
-      return;
     }
   if (!ok)
     {
@@ -1116,6 +1246,9 @@ tls_done (GObject *source, GAsyncResult *res, gpointer data)
       conn_unref (c);
       return;
     }
+  g_debug ("TLS with %s: %s, %s", c->addr ? c->addr : "a peer",
+           g_tls_connection_get_ciphersuite_name (c->tls),
+           grp_security_has_secret (self->security) ? "proof of the secret follows" : "no secret");
   c->in = G_POLLABLE_INPUT_STREAM (g_io_stream_get_input_stream (G_IO_STREAM (c->tls)));
   c->out = G_POLLABLE_OUTPUT_STREAM (g_io_stream_get_output_stream (G_IO_STREAM (c->tls)));
   if (grp_security_has_secret (self->security))
@@ -1162,6 +1295,7 @@ tls_start (Conn *c)
       return;
     }
   c->tls_started = TRUE;
+  g_debug ("TLS handshake with %s begins", c->addr ? c->addr : "a peer");
   if (!c->outgoing)
     {
       c->tls_slot = TRUE;
@@ -1193,14 +1327,75 @@ conn_established (Conn *c, GSocketConnection *conn)
     c->in_source = conn_source (c, G_IO_IN, on_readable); /* to its first bytes */
 }
 
+static gboolean on_accept (gint fd, GIOCondition cond, gpointer data);
+
 static gboolean
-on_incoming (GSocketService *service, GSocketConnection *conn, GObject *source, gpointer data)
+resume_accepting (gpointer data)
 {
   GrpTransport *self = data;
-  Conn *c = conn_new (self, NULL, FALSE);
 
-  conn_established (c, conn);
-  return TRUE;
+  self->accept_pause_id = 0;
+  self->accept_source = g_unix_fd_source_new (g_socket_get_fd (self->listener), G_IO_IN);
+  g_source_set_callback (self->accept_source, G_SOURCE_FUNC (on_accept), self, NULL);
+  g_source_attach (self->accept_source, NULL);
+  return G_SOURCE_REMOVE;
+}
+
+/* Out of descriptors: a listening socket stays readable, so accepting on
+ * would spin.  Pause instead, and say so once in a while, not per try. */
+static void
+pause_accepting (GrpTransport *self, const GError *error)
+{
+  gint64 now = g_get_monotonic_time ();
+
+  if (self->fd_limit_said == 0 || now - self->fd_limit_said >= FD_LIMIT_SAY_US)
+    {
+      g_message ("cannot accept connections (%s): pausing for %d ms at a time; the group is "
+                 "served meanwhile", error->message, ACCEPT_PAUSE_MS);
+      self->fd_limit_said = now;
+    }
+  if (self->accept_source != NULL)
+    {
+      g_source_destroy (self->accept_source);
+      g_clear_pointer (&self->accept_source, g_source_unref);
+    }
+  if (self->accept_pause_id == 0)
+    self->accept_pause_id = g_timeout_add (ACCEPT_PAUSE_MS, resume_accepting, self);
+}
+
+static gboolean
+on_accept (gint fd, GIOCondition cond, gpointer data)
+{
+  GrpTransport *self = data;
+
+  for (int i = 0; i < ACCEPT_BATCH; i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(GSocket) sock = g_socket_accept (self->listener, NULL, &error);
+      g_autoptr(GSocketConnection) conn = NULL;
+      Conn *c;
+
+      if (sock == NULL)
+        {
+          if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TOO_MANY_OPEN_FILES) ||
+              g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE))
+            {
+              pause_accepting (self, error);
+              return G_SOURCE_REMOVE;
+            }
+          if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+            break;
+          continue; /* that one connection failed (reset before accept) */
+        }
+      if (self->incoming >= self->incoming_max)
+        continue; /* closed at once: unref */
+      if (self->pending_in.length >= PENDING_MAX)
+        conn_close (g_queue_peek_head (&self->pending_in), "dropped for a newer connection");
+      conn = g_socket_connection_factory_create_connection (sock);
+      c = conn_new (self, NULL, FALSE);
+      conn_established (c, conn);
+    }
+  return G_SOURCE_CONTINUE;
 }
 
 static void
@@ -1370,6 +1565,7 @@ grp_transport_close (GrpTransport *self)
   /* Finish writes under way (briefly): a BYE cannot follow half a frame,
    * and a peer that misses it must dial us to learn we ended. */
   grp_transport_flush_sync (self);
+  g_queue_clear (&self->tls_waiting); /* no handshake begins now */
   while (self->conns->len > 0)
     {
       Conn *c = g_ptr_array_index (self->conns, 0);
@@ -1442,7 +1638,11 @@ grp_transport_listen (GrpTransport *self, const char *listen, const char *advert
   g_autoptr(GInetAddress) inet = NULL;
   g_autoptr(GSocketAddress) want = NULL;
   g_autoptr(GSocketAddress) got = NULL;
+  g_autoptr(GSocket) sock = NULL;
   g_autoptr(GError) local = NULL;
+  g_autofree char *ahost = NULL;
+  guint16 aport;
+  struct rlimit limit;
 
   if (!parse_host_port (listen ? listen : "127.0.0.1:0", &host, &port, error))
     return FALSE;
@@ -1476,9 +1676,20 @@ grp_transport_listen (GrpTransport *self, const char *listen, const char *advert
                    "address of this machine that they can (--advertise HOST:PORT)", host, host);
       return FALSE;
     }
+  if (advertise != NULL && !parse_host_port (advertise, &ahost, &aport, error))
+    return FALSE;
+  if (self->listener != NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS, "already listening on %s", self->address);
+      return FALSE;
+    }
   want = g_inet_socket_address_new (inet, port);
-  if (!g_socket_listener_add_address (G_SOCKET_LISTENER (self->service), want, G_SOCKET_TYPE_STREAM,
-                                      G_SOCKET_PROTOCOL_TCP, NULL, &got, &local))
+  sock = g_socket_new (g_inet_address_get_family (inet), G_SOCKET_TYPE_STREAM,
+                       G_SOCKET_PROTOCOL_TCP, &local);
+  if (sock != NULL)
+    g_socket_set_listen_backlog (sock, LISTEN_BACKLOG);
+  if (sock == NULL || !g_socket_bind (sock, want, TRUE, &local) || !g_socket_listen (sock, &local) ||
+      (got = g_socket_get_local_address (sock, &local)) == NULL)
     {
       if (g_error_matches (local, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE))
         g_set_error (error, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE,
@@ -1489,16 +1700,11 @@ grp_transport_listen (GrpTransport *self, const char *listen, const char *advert
                      local->message);
       return FALSE;
     }
+  g_socket_set_blocking (sock, FALSE);
+  self->listener = g_steal_pointer (&sock);
   g_free (self->address);
   if (advertise != NULL)
-    {
-      g_autofree char *ahost = NULL;
-      guint16 aport;
-
-      if (!parse_host_port (advertise, &ahost, &aport, error))
-        return FALSE;
-      self->address = g_strdup (advertise);
-    }
+    self->address = g_strdup (advertise);
   else
     {
       g_autofree char *bound = g_inet_address_to_string (inet);
@@ -1506,7 +1712,11 @@ grp_transport_listen (GrpTransport *self, const char *listen, const char *advert
       self->address = g_strdup_printf ("%s:%u", bound,
                                        g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (got)));
     }
-  g_socket_service_start (self->service);
+  /* Room for our own dials and files below the descriptor limit. */
+  if (getrlimit (RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY)
+    self->incoming_max = (guint) CLAMP ((gint64) limit.rlim_cur - FD_RESERVE, PENDING_MAX,
+                                        INCOMING_MAX);
+  resume_accepting (self);
   return TRUE;
 }
 
@@ -1524,12 +1734,13 @@ grp_transport_dispose (GObject *object)
   grp_transport_close (self);
   g_clear_handle_id (&self->flush_id, g_source_remove);
   g_clear_handle_id (&self->sweep_id, g_source_remove);
-  if (self->service != NULL)
-    {
-      g_socket_service_stop (self->service);
-      g_socket_listener_close (G_SOCKET_LISTENER (self->service));
-    }
-  g_clear_object (&self->service);
+  g_clear_handle_id (&self->accept_pause_id, g_source_remove);
+  if (self->accept_source != NULL)
+    g_source_destroy (self->accept_source);
+  g_clear_pointer (&self->accept_source, g_source_unref);
+  if (self->listener != NULL)
+    g_socket_close (self->listener, NULL);
+  g_clear_object (&self->listener);
   g_clear_object (&self->client);
   g_clear_object (&self->security);
   g_clear_pointer (&self->cache_msg, grp_msg_unref);
@@ -1585,8 +1796,8 @@ grp_transport_init (GrpTransport *self)
   self->redials = g_ptr_array_new_with_free_func ((GDestroyNotify) redial_free);
   self->scratch = g_malloc (READ_CHUNK);
   self->handshake_timeout_ms = GRP_TRANSPORT_HANDSHAKE_TIMEOUT_MS;
-  self->service = g_socket_service_new ();
-  g_signal_connect (self->service, "incoming", G_CALLBACK (on_incoming), self);
+  self->incoming_max = INCOMING_MAX;
+  g_queue_init (&self->pending_in);
   self->client = g_socket_client_new ();
   /* Members talk to each other directly: never through a proxy (and no
    * proxy lookup on the way to a connection). */

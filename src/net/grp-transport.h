@@ -47,6 +47,14 @@
  * The certainty rests on two assumptions, stated in docs/PROTOCOL.md: a
  * member's listening socket lives exactly as long as its transport, and
  * nobody forges TCP resets between members.
+ *
+ * What a peer can make a member spend is bounded (each bound is a named
+ * constant in grp-transport.c, with its reason, and in docs/SECURITY.md):
+ * connections that have not said who they are, and how long they have to;
+ * incoming connections in all (below the descriptor limit, where accepting
+ * pauses rather than spins); bytes held in incomplete frames, in all; the
+ * size of a frame (refused on its header); the length of a name; frames
+ * queued for a peer that does not read.
  */
 #pragma once
 
