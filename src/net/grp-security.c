@@ -348,25 +348,37 @@ grp_security_wrap (GrpSecurity *self, GIOStream *base, gboolean server, GError *
   g_autoptr(GTlsCertificate) cert = NULL;
   GIOStream *tls;
 
+  GTlsBackend *backend = g_tls_backend_get_default ();
+
   if (self->cert != NULL)
     cert = g_object_ref (self->cert);
   else if (server && (cert = ephemeral (error)) == NULL)
     return NULL;
+  if (!g_tls_backend_supports_tls (backend))
+    {
+      g_set_error (error, G_TLS_ERROR, G_TLS_ERROR_UNAVAILABLE,
+                   "no TLS support in GIO: install glib-networking");
+      return NULL;
+    }
+  /* Built with no database from the start ("database" NULL), not set to
+   * none afterwards: GIO would otherwise load the system's trust store for
+   * every connection, tens of milliseconds each, which a flood of
+   * connections turns into a busy member.  Only what on_accept_certificate
+   * accepts is trusted.  A member ends a connection with a BYE frame,
+   * inside TLS: a missing close_notify means no more than a missing BYE. */
   if (server)
-    tls = g_tls_server_connection_new (base, cert, error);
+    tls = g_initable_new (g_tls_backend_get_server_connection_type (backend), NULL, error,
+                          "base-io-stream", base, "database", NULL, "require-close-notify", FALSE,
+                          "certificate", cert,
+                          "authentication-mode", self->cas != NULL ? G_TLS_AUTHENTICATION_REQUIRED
+                                                                   : G_TLS_AUTHENTICATION_NONE,
+                          NULL);
   else
-    tls = g_tls_client_connection_new (base, NULL, error);
+    tls = g_initable_new (g_tls_backend_get_client_connection_type (backend), NULL, error,
+                          "base-io-stream", base, "database", NULL, "require-close-notify", FALSE,
+                          "certificate", cert, NULL);
   if (tls == NULL)
     return NULL;
-  if (server && self->cas != NULL)
-    g_object_set (tls, "authentication-mode", G_TLS_AUTHENTICATION_REQUIRED, NULL);
-  if (!server && cert != NULL)
-    g_tls_connection_set_certificate (G_TLS_CONNECTION (tls), cert);
-  /* No system trust: only what on_accept_certificate accepts. */
-  g_tls_connection_set_database (G_TLS_CONNECTION (tls), NULL);
-  /* A member ends a connection with a BYE frame, inside TLS; a missing TLS
-   * close_notify means no more than a missing BYE does. */
-  g_tls_connection_set_require_close_notify (G_TLS_CONNECTION (tls), FALSE);
   g_signal_connect_object (tls, "accept-certificate", G_CALLBACK (on_accept_certificate), self, 0);
   return G_TLS_CONNECTION (tls);
 }

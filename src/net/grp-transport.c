@@ -284,15 +284,24 @@ has_ended (GrpTransport *self, GrpId id)
   return g_hash_table_contains (self->ended, &id);
 }
 
-/* Our HELLO: the first frame of ours a peer reads (after the proof of the
- * secret, with one). */
 static void
-conn_greet (Conn *c)
+conn_say_hello (Conn *c)
 {
   GrpTransport *self = c->t;
   GrpMember me = { self->self_id, self->self_name, self->address };
 
   grp_codec_append_hello (c->hs, &me);
+}
+
+/* The HELLOs: the dialer says who it is first (after the proof of the
+ * secret, with one); the member dialed answers with its own HELLO only if
+ * it takes the connection, else with a BYE.  So a peer learns who a member
+ * is only once that member accepted it. */
+static void
+conn_greet (Conn *c)
+{
+  if (c->outgoing)
+    conn_say_hello (c);
   c->state = CONN_HELLO;
 }
 
@@ -804,7 +813,7 @@ on_auth (Conn *c, const guint8 *body, gsize len)
                                               error->message);
 
       g_debug ("refusing %s: %s", c->addr ? c->addr : "a peer", why);
-      send_bye (c, GRP_BYE_CONNECTION, "no proof of the group secret");
+      send_bye (c, GRP_BYE_CONNECTION, "the proof of the group secret does not match");
       if (c->outgoing)
         dial_failed (c, DIAL_FAILED, NULL, why);
       else
@@ -904,6 +913,8 @@ on_hello (Conn *c, GrpMember *hello)
   g_free (c->addr);
   c->addr = g_strdup (hello->addr);
   g_hash_table_replace (self->inbound, g_memdup2 (&c->peer, sizeof c->peer), c);
+  conn_say_hello (c);
+  grp_transport_schedule_flush (self);
 }
 
 static void
@@ -924,7 +935,14 @@ on_bye (Conn *c, const guint8 *body, gsize len)
   if (kind == GRP_BYE_ENDED && c->state == CONN_OPEN)
     peer_ended (c->t, c->peer, reason);
   else if (c->state != CONN_OPEN && c->outgoing)
-    dial_failed (c, DIAL_FAILED, NULL, reason);
+    {
+      g_autofree char *why = g_strdup_printf ("it refused us: %s%s", reason,
+                                              c->state == CONN_PROOF
+                                              ? " (is every member given the same secret file?)"
+                                              : "");
+
+      dial_failed (c, DIAL_FAILED, NULL, why);
+    }
   else
     conn_close (c, reason);
 }
