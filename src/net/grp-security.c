@@ -5,11 +5,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <glib/gstdio.h>
-#include <gnutls/crypto.h>
+#include <gmodule.h>
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
 
@@ -129,7 +130,8 @@ grp_security_write_secret (const char *path, GError **error)
   int fd;
   gsize left, off = 0;
 
-  if (gnutls_rnd (GNUTLS_RND_KEY, secret, sizeof secret) != 0)
+  /* The kernel's random source, which seeds every key on this host. */
+  if (getrandom (secret, sizeof secret, 0) != (ssize_t) sizeof secret)
     {
       g_set_error (error, GRP_SECURITY_ERROR, GRP_SECURITY_ERROR_FILE,
                    "no random bytes to make a secret from");
@@ -244,12 +246,91 @@ grp_security_has_pki (GrpSecurity *self)
 
 /* ---- the ephemeral certificate ----------------------------------------- */
 
+/* GnuTLS, for the one thing GIO cannot do: make a key pair.  Opened only
+ * when an ephemeral key is needed (a group secret without a PKI), that is
+ * when GIO's TLS backend has loaded it anyway: a member without TLS does
+ * not carry GnuTLS and its dependencies (2 MB of resident memory). */
+#define GNUTLS_SONAME "libgnutls.so.30"
+
+typedef struct {
+  int (*privkey_init) (gnutls_x509_privkey_t *key);
+  int (*privkey_generate) (gnutls_x509_privkey_t key, gnutls_pk_algorithm_t algo,
+                           unsigned int bits, unsigned int flags);
+  int (*privkey_export2) (gnutls_x509_privkey_t key, gnutls_x509_crt_fmt_t format,
+                          gnutls_datum_t *out);
+  void (*privkey_deinit) (gnutls_x509_privkey_t key);
+  int (*crt_init) (gnutls_x509_crt_t *crt);
+  int (*crt_set_version) (gnutls_x509_crt_t crt, unsigned int version);
+  int (*crt_set_serial) (gnutls_x509_crt_t crt, const void *serial, size_t size);
+  int (*crt_set_activation_time) (gnutls_x509_crt_t crt, time_t t);
+  int (*crt_set_expiration_time) (gnutls_x509_crt_t crt, time_t t);
+  int (*crt_set_dn_by_oid) (gnutls_x509_crt_t crt, const char *oid, unsigned int raw,
+                            const void *name, unsigned int size);
+  int (*crt_set_key) (gnutls_x509_crt_t crt, gnutls_x509_privkey_t key);
+  int (*crt_sign2) (gnutls_x509_crt_t crt, gnutls_x509_crt_t issuer,
+                    gnutls_x509_privkey_t key, gnutls_digest_algorithm_t dig, unsigned int flags);
+  int (*crt_export2) (gnutls_x509_crt_t crt, gnutls_x509_crt_fmt_t format, gnutls_datum_t *out);
+  void (*crt_deinit) (gnutls_x509_crt_t crt);
+  const char *(*strerror) (int error);
+  gnutls_free_function *free;
+} GnutlsApi;
+
+static const GnutlsApi *
+gnutls_api (GError **error)
+{
+  static GnutlsApi api;
+  static const char *missing;
+  static gsize loaded;
+  const struct {
+    const char *name;
+    gpointer *slot;
+  } syms[] = {
+    { "gnutls_x509_privkey_init", (gpointer *) &api.privkey_init },
+    { "gnutls_x509_privkey_generate", (gpointer *) &api.privkey_generate },
+    { "gnutls_x509_privkey_export2", (gpointer *) &api.privkey_export2 },
+    { "gnutls_x509_privkey_deinit", (gpointer *) &api.privkey_deinit },
+    { "gnutls_x509_crt_init", (gpointer *) &api.crt_init },
+    { "gnutls_x509_crt_set_version", (gpointer *) &api.crt_set_version },
+    { "gnutls_x509_crt_set_serial", (gpointer *) &api.crt_set_serial },
+    { "gnutls_x509_crt_set_activation_time", (gpointer *) &api.crt_set_activation_time },
+    { "gnutls_x509_crt_set_expiration_time", (gpointer *) &api.crt_set_expiration_time },
+    { "gnutls_x509_crt_set_dn_by_oid", (gpointer *) &api.crt_set_dn_by_oid },
+    { "gnutls_x509_crt_set_key", (gpointer *) &api.crt_set_key },
+    { "gnutls_x509_crt_sign2", (gpointer *) &api.crt_sign2 },
+    { "gnutls_x509_crt_export2", (gpointer *) &api.crt_export2 },
+    { "gnutls_x509_crt_deinit", (gpointer *) &api.crt_deinit },
+    { "gnutls_strerror", (gpointer *) &api.strerror },
+    { "gnutls_free", (gpointer *) &api.free }, /* a variable: the function's address */
+  };
+
+  if (g_once_init_enter (&loaded))
+    {
+      GModule *module = g_module_open (GNUTLS_SONAME, G_MODULE_BIND_LAZY | G_MODULE_BIND_LOCAL);
+
+      for (guint i = 0; i < G_N_ELEMENTS (syms) && missing == NULL; i++)
+        if (module == NULL || !g_module_symbol (module, syms[i].name, syms[i].slot))
+          missing = syms[i].name;
+      if (module != NULL)
+        g_module_make_resident (module);
+      g_once_init_leave (&loaded, 1);
+    }
+  if (missing != NULL)
+    {
+      g_set_error (error, GRP_SECURITY_ERROR, GRP_SECURITY_ERROR_FORMAT,
+                   "cannot make a key pair: %s from GnuTLS (%s) is missing", missing,
+                   GNUTLS_SONAME);
+      return NULL;
+    }
+  return &api;
+}
+
 /* A fresh key pair (ECDSA P-256) and a self-signed certificate for it,
  * made once per process.  Peers do not check it: the proof of the secret,
  * bound to the TLS channel, authenticates (grp-security.h). */
 static GTlsCertificate *
 make_ephemeral (GError **error)
 {
+  const GnutlsApi *tls = gnutls_api (error);
   gnutls_x509_privkey_t key = NULL;
   gnutls_x509_crt_t crt = NULL;
   gnutls_datum_t key_pem = { 0 }, crt_pem = { 0 };
@@ -258,24 +339,29 @@ make_ephemeral (GError **error)
   GTlsCertificate *cert = NULL;
   int ret;
 
-  if ((ret = gnutls_x509_privkey_init (&key)) < 0 ||
-      (ret = gnutls_x509_privkey_generate (key, GNUTLS_PK_ECDSA,
-                                           GNUTLS_CURVE_TO_BITS (GNUTLS_ECC_CURVE_SECP256R1),
-                                           0)) < 0 ||
-      (ret = gnutls_x509_crt_init (&crt)) < 0 ||
-      (ret = gnutls_rnd (GNUTLS_RND_NONCE, serial, sizeof serial)) < 0)
-    goto out;
+  if (tls == NULL)
+    return NULL;
+  if (getrandom (serial, sizeof serial, 0) != (ssize_t) sizeof serial)
+    {
+      g_set_error (error, GRP_SECURITY_ERROR, GRP_SECURITY_ERROR_FORMAT,
+                   "cannot make a key pair: no random bytes");
+      return NULL;
+    }
   serial[0] &= 0x7f; /* a positive serial number */
-  if ((ret = gnutls_x509_crt_set_version (crt, 3)) < 0 ||
-      (ret = gnutls_x509_crt_set_serial (crt, serial, sizeof serial)) < 0 ||
-      (ret = gnutls_x509_crt_set_activation_time (crt, now - 24 * 3600)) < 0 ||
-      (ret = gnutls_x509_crt_set_expiration_time (crt, now + 10 * 365 * 24 * 3600)) < 0 ||
-      (ret = gnutls_x509_crt_set_dn_by_oid (crt, GNUTLS_OID_X520_COMMON_NAME, 0, "groupy member",
-                                            strlen ("groupy member"))) < 0 ||
-      (ret = gnutls_x509_crt_set_key (crt, key)) < 0 ||
-      (ret = gnutls_x509_crt_sign2 (crt, crt, key, GNUTLS_DIG_SHA256, 0)) < 0 ||
-      (ret = gnutls_x509_crt_export2 (crt, GNUTLS_X509_FMT_PEM, &crt_pem)) < 0 ||
-      (ret = gnutls_x509_privkey_export2 (key, GNUTLS_X509_FMT_PEM, &key_pem)) < 0)
+  if ((ret = tls->privkey_init (&key)) < 0 ||
+      (ret = tls->privkey_generate (key, GNUTLS_PK_ECDSA,
+                                    GNUTLS_CURVE_TO_BITS (GNUTLS_ECC_CURVE_SECP256R1), 0)) < 0 ||
+      (ret = tls->crt_init (&crt)) < 0 ||
+      (ret = tls->crt_set_version (crt, 3)) < 0 ||
+      (ret = tls->crt_set_serial (crt, serial, sizeof serial)) < 0 ||
+      (ret = tls->crt_set_activation_time (crt, now - 24 * 3600)) < 0 ||
+      (ret = tls->crt_set_expiration_time (crt, now + 10 * 365 * 24 * 3600)) < 0 ||
+      (ret = tls->crt_set_dn_by_oid (crt, GNUTLS_OID_X520_COMMON_NAME, 0, "groupy member",
+                                     strlen ("groupy member"))) < 0 ||
+      (ret = tls->crt_set_key (crt, key)) < 0 ||
+      (ret = tls->crt_sign2 (crt, crt, key, GNUTLS_DIG_SHA256, 0)) < 0 ||
+      (ret = tls->crt_export2 (crt, GNUTLS_X509_FMT_PEM, &crt_pem)) < 0 ||
+      (ret = tls->privkey_export2 (key, GNUTLS_X509_FMT_PEM, &key_pem)) < 0)
     goto out;
   {
     g_autofree char *pem = g_strdup_printf ("%.*s\n%.*s", (int) crt_pem.size, crt_pem.data,
@@ -288,17 +374,18 @@ make_ephemeral (GError **error)
 out:
   if (ret < 0)
     g_set_error (error, GRP_SECURITY_ERROR, GRP_SECURITY_ERROR_FORMAT,
-                 "cannot make a key pair: %s", gnutls_strerror (ret));
+                 "cannot make a key pair: %s", tls->strerror (ret));
   if (key_pem.data != NULL)
     {
       explicit_bzero (key_pem.data, key_pem.size);
-      gnutls_free (key_pem.data);
+      (*tls->free) (key_pem.data);
     }
-  gnutls_free (crt_pem.data);
+  if (crt_pem.data != NULL)
+    (*tls->free) (crt_pem.data);
   if (crt != NULL)
-    gnutls_x509_crt_deinit (crt);
+    tls->crt_deinit (crt);
   if (key != NULL)
-    gnutls_x509_privkey_deinit (key);
+    tls->privkey_deinit (key);
   return cert;
 }
 
