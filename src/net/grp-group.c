@@ -1,6 +1,7 @@
 /* grp-group.c: core + transport + clock on the GLib main loop. */
 #include "grp-group.h"
 
+#include "grp-codec.h"
 #include "grp-core.h"
 #include "grp-marshal.h"
 #include "grp-transport.h"
@@ -577,6 +578,14 @@ grp_group_multicast (GrpGroup *self, GBytes *payload, GError **error)
   if (self->core == NULL)
     {
       g_set_error (error, GRP_CORE_ERROR, GRP_CORE_ERROR_NOT_MEMBER, "Not in a group: create or join one first");
+      return 0;
+    }
+  if (g_bytes_get_size (payload) > GRP_PAYLOAD_MAX)
+    {
+      /* Members refuse frames beyond GRP_FRAME_MAX (docs/SECURITY.md). */
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_MESSAGE_TOO_LARGE,
+                   "a multicast of %zu bytes: at most %u", g_bytes_get_size (payload),
+                   GRP_PAYLOAD_MAX);
       return 0;
     }
   ctr = grp_core_multicast (core_for_call (self), payload, g_get_monotonic_time (), error);

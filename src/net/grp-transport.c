@@ -59,7 +59,7 @@
 #define SEND_QUEUE_MAX (8u * 1024 * 1024)
 /* Before a connection says HELLO, it may send only that (or its proof of
  * the secret): a HELLO is at most 2 + 8 + 2 + 4 * GRP_NAME_MAX + 2 +
- * GRP_ADDR_MAX bytes, an AUTH 2 + GRP_PROOF_LEN. */
+ * GRP_ADDR_MAX = 526 bytes, an AUTH 2 + GRP_PROOF_LEN. */
 #define HANDSHAKE_FRAME_MAX 1024
 /* TLS handshakes of incoming connections under way at once.  GIO runs each
  * in a thread of its own, blocked while the peer is silent; honest peers
