@@ -34,6 +34,8 @@ struct _GrpSecurity {
 
 G_DEFINE_FINAL_TYPE (GrpSecurity, grp_security, G_TYPE_OBJECT)
 
+static gboolean prepare (GrpSecurity *self, GError **error);
+
 /* ---- files ------------------------------------------------------------ */
 
 /* Reads a file that must stay private to its owner: a secret or a key. */
@@ -118,7 +120,7 @@ grp_security_load_secret (GrpSecurity *self, const char *path, GError **error)
     }
   g_clear_pointer (&self->secret, g_bytes_unref);
   self->secret = secret;
-  return TRUE;
+  return prepare (self, error);
 }
 
 gboolean
@@ -229,7 +231,7 @@ grp_security_load_pki (GrpSecurity *self, const char *ca, const char *cert, cons
                    key ? key : "", local->message);
       return FALSE;
     }
-  return TRUE;
+  return prepare (self, error);
 }
 
 gboolean
@@ -402,6 +404,25 @@ ephemeral (GError **error)
   ret = cert != NULL ? g_object_ref (cert) : NULL;
   g_mutex_unlock (&lock);
   return ret;
+}
+
+/* Loads GIO's TLS backend and makes our key pair now, while the member
+ * starts: not during its first join (tens of milliseconds), and a missing
+ * backend is an error the user sees at once. */
+static gboolean
+prepare (GrpSecurity *self, GError **error)
+{
+  g_autoptr(GTlsCertificate) cert = NULL;
+
+  if (!g_tls_backend_supports_tls (g_tls_backend_get_default ()))
+    {
+      g_set_error (error, GRP_SECURITY_ERROR, GRP_SECURITY_ERROR_FILE,
+                   "GIO has no TLS support here: install glib-networking");
+      return FALSE;
+    }
+  if (self->cert == NULL && (cert = ephemeral (error)) == NULL)
+    return FALSE;
+  return TRUE;
 }
 
 /* ---- connections ------------------------------------------------------- */
