@@ -92,7 +92,7 @@ typedef enum {
 
 typedef struct {
   gint refs;
-  GrpTransport *t;            /* not owned: the transport outlives its conns */
+  GrpTransport *t;            /* not owned; never used once closed (it may be gone) */
   GSocketConnection *conn;
   GSocket *sock;              /* non-blocking; read and written directly without TLS */
   GTlsConnection *tls;        /* NULL: plaintext */
@@ -149,6 +149,7 @@ struct _GrpTransport {
   guint incoming;             /* incoming connections open */
   GQueue pending_in;          /* Conn*: incoming, not yet open, oldest first */
   gsize buffered;             /* bytes in every rbuf */
+  gboolean said_too_large;    /* a frame of ours was over GRP_FRAME_MAX */
   GSocketClient *client;
   GPtrArray *conns;           /* Conn*, each holding one ref */
   GHashTable *routes;         /* GrpId -> Conn* we dialed: the way to send to it */
@@ -1498,8 +1499,11 @@ grp_transport_send (GrpTransport *self, GrpId to, const char *addr, GrpMsg *msg)
   frame = g_bytes_get_data (self->cache_frame, &len);
   if (len - GRP_FRAME_HEADER > GRP_FRAME_MAX)
     {
-      g_critical ("not sending a frame of %zu bytes: peers refuse frames over %u", len,
-                  GRP_FRAME_MAX);
+      /* The core's batches must stay within a frame: our bug, said once. */
+      if (!self->said_too_large)
+        g_critical ("not sending a %s of %zu bytes: peers refuse frames over %u",
+                    grp_msg_type_name (msg->type), len, GRP_FRAME_MAX);
+      self->said_too_large = TRUE;
       return;
     }
   if (conn_queued (c) > 0 && conn_queued (c) + len > SEND_QUEUE_MAX)
