@@ -3,8 +3,9 @@
 # pair, each with its own address (10.78.0.1 and 10.78.0.2, which exist only
 # inside the namespaces this test creates).  Members listen on their host's
 # address with --listen, join across the link, then the leader's host loses
-# the leader to kill -9: the other host's members carry on.  groupy-check
-# verifies the logs.  Needs root and a system that can create network
+# the leader to kill -9: the other host's members carry on.  Beyond
+# loopback a group needs a secret: the members share one (TLS between
+# hosts).  groupy-check verifies the logs.  Needs root and a system that can create network
 # namespaces; skipped (77), saying why, otherwise.
 set -euo pipefail
 node=$1
@@ -46,7 +47,8 @@ done
 ip -n "$nsa" link set "ga$tag" up
 ip -n "$nsb" link set "gb$tag" up
 
-opts=(--heartbeat 20 --suspect-timeout 400 --sleep 10 --crash-rate 0)
+"$node" --new-secret "$work/secret" > /dev/null
+opts=(--heartbeat 20 --suspect-timeout 400 --sleep 10 --crash-rate 0 --secret-file "$work/secret")
 
 start() { # ns name listen [join]
   local ns=$1 name=$2 listen=$3 join=${4:-}

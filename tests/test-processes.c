@@ -749,6 +749,10 @@ test_bad_input (Fixture *f, gconstpointer data)
   const char *const listen[] = { "--listen", "nowhere", NULL };
   const char *const extra[] = { "extra", NULL };
   const char *const refused[] = { "--join", "127.0.0.1:1", NULL };
+  const char *const wide[] = { "--listen", "0.0.0.0:0", "--advertise", "192.0.2.1:7000", NULL };
+  const char *const any[] = { "--listen", "0.0.0.0:0", "--insecure", NULL };
+  const char *const no_secret[] = { "--secret-file", "/nonexistent/secret", NULL };
+  const char *const half_pki[] = { "--tls-cert", "/nonexistent/cert.pem", NULL };
   Proc *p = spawn (f, "w0", NULL, NULL);
   g_autofree char *addr = NULL;
 
@@ -758,6 +762,22 @@ test_bad_input (Fixture *f, gconstpointer data)
   assert_fails_with (listen, "HOST:PORT");
   assert_fails_with (extra, "unexpected argument");
   assert_fails_with (refused, "could not reach 127.0.0.1:1");
+  assert_fails_with (wide, "loopback only");
+  assert_fails_with (any, "cannot reach 0.0.0.0");
+  assert_fails_with (no_secret, "cannot read the secret file");
+  assert_fails_with (half_pki, "--tls-ca and --tls-cert");
+  {
+    g_autofree char *secret = g_build_filename (f->dir, "secret", NULL);
+    const char *const make[] = { "--new-secret", secret, NULL };
+    const char *const open[] = { "--secret-file", secret, NULL };
+    g_autofree char *out = NULL;
+
+    g_assert_cmpint (run_node (make, &out), ==, 0);
+    assert_fails_with (make, "exists already");
+    g_assert_cmpint (g_chmod (secret, 0640), ==, 0);
+    assert_fails_with (open, "chmod 600");
+    g_unlink (secret);
+  }
   g_assert_nonnull (p);
   addr = g_strdup (p->addr);
   {

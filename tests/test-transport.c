@@ -12,7 +12,12 @@
  * most a suspicion; a connection-only BYE is no report at all.  Every wait
  * is for an observable event, with a deadline. */
 #include "grp-codec.h"
+#include "grp-security.h"
 #include "grp-transport.h"
+
+#include <glib/gstdio.h>
+#include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -23,7 +28,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #define B_ID 0xb0b0b0b0b0ull
@@ -177,6 +184,14 @@ peer_main (guint16 port, GrpId id, gboolean serve)
   char line[256];
 
   prctl (PR_SET_PDEATHSIG, SIGKILL);
+  {
+    /* Room for floods of connections. */
+    struct rlimit lim;
+
+    getrlimit (RLIMIT_NOFILE, &lim);
+    lim.rlim_cur = lim.rlim_max;
+    setrlimit (RLIMIT_NOFILE, &lim);
+  }
   sa.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
   setsockopt (lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
   if (bind (lfd, (struct sockaddr *) &sa, sizeof sa) < 0 || listen (lfd, 16) < 0)
@@ -272,6 +287,34 @@ peer_main (guint16 port, GrpId id, gboolean serve)
         }
       else if (g_str_equal (line, "drain"))
         drain (cur);
+      else if (g_str_has_prefix (line, "flood "))
+        {
+          /* Connections that never say anything, kept open. */
+          guint16 to = (guint16) atoi (line + 6);
+          int n = atoi (strchr (line + 6, ' ') + 1);
+          int made = 0;
+
+          for (int i = 0; i < n; i++)
+            made += tcp_connect (to) >= 0;
+          reply ("flooded %d", made);
+        }
+      else if (g_str_has_prefix (line, "announce "))
+        {
+          guint32 len = GUINT32_TO_LE ((guint32) g_ascii_strtoull (line + 9, NULL, 10));
+
+          write_all (cur, (const guint8 *) &len, sizeof len);
+          reply ("sent");
+        }
+      else if (g_str_has_prefix (line, "bytes "))
+        {
+          gsize n = g_ascii_strtoull (line + 6, NULL, 10);
+          g_autofree guint8 *zero = g_malloc0 (64 * 1024);
+          gboolean ok = TRUE;
+
+          for (gsize off = 0; ok && off < n; off += 64 * 1024)
+            ok = write_all (cur, zero, MIN (64 * 1024, n - off));
+          reply (ok ? "sent" : "refused");
+        }
       else
         reply ("unknown command %s", line);
     }
@@ -850,6 +893,720 @@ test_dispose (Fixture *f, gconstpointer data)
   assert_one_report (f, X_ID, TRUE);
 }
 
+
+/* ---- TLS, the group secret, a PKI -------------------------------------- */
+
+typedef struct {
+  char *dir;
+  GPtrArray *files;
+} Files;
+
+/* Paths belong to `fs`. */
+static const char *
+tmp_file (Files *fs, const char *name, const char *contents, int mode)
+{
+  char *path = g_build_filename (fs->dir, name, NULL);
+
+  g_assert_true (g_file_set_contents (path, contents, -1, NULL));
+  g_assert_cmpint (g_chmod (path, mode), ==, 0);
+  g_ptr_array_add (fs->files, path);
+  return path;
+}
+
+static void
+files_init (Files *fs)
+{
+  fs->dir = g_dir_make_tmp ("groupy-sec-XXXXXX", NULL);
+  fs->files = g_ptr_array_new_with_free_func (g_free);
+}
+
+static void
+files_clear (Files *fs)
+{
+  for (guint i = 0; i < fs->files->len; i++)
+    g_unlink (g_ptr_array_index (fs->files, i));
+  g_rmdir (fs->dir);
+  g_ptr_array_unref (fs->files);
+  g_free (fs->dir);
+}
+
+static const char *
+new_secret (Files *fs, const char *name)
+{
+  char *path = g_build_filename (fs->dir, name, NULL);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (grp_security_write_secret (path, &error));
+  g_assert_no_error (error);
+  g_ptr_array_add (fs->files, path);
+  return path;
+}
+
+static GrpSecurity *
+secret_security (const char *path)
+{
+  GrpSecurity *sec = grp_security_new ();
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (grp_security_load_secret (sec, path, &error));
+  g_assert_no_error (error);
+  return sec;
+}
+
+/* A second transport, A, with `sec`, listening on loopback. */
+static GrpTransport *
+transport_a (GrpSecurity *sec)
+{
+  GrpTransport *a = grp_transport_new ();
+  g_autoptr(GError) error = NULL;
+
+  grp_transport_set_self (a, X_ID, "a");
+  grp_transport_set_handshake_timeout (a, HANDSHAKE_MS);
+  grp_transport_set_security (a, sec);
+  g_assert_true (grp_transport_listen (a, NULL, NULL, &error));
+  g_assert_no_error (error);
+  return a;
+}
+
+static void
+secure_b (Fixture *f, GrpSecurity *sec)
+{
+  g_autoptr(GError) error = NULL;
+
+  /* A fresh B: security comes before listening. */
+  g_clear_object (&f->b);
+  f->b = grp_transport_new ();
+  grp_transport_set_self (f->b, B_ID, "b");
+  grp_transport_set_handshake_timeout (f->b, HANDSHAKE_MS);
+  grp_transport_set_handlers (f->b, on_message, NULL, f);
+  grp_transport_set_security (f->b, sec);
+  g_signal_connect (f->b, "peer-lost", G_CALLBACK (on_peer_lost), f);
+  g_assert_true (grp_transport_listen (f->b, NULL, NULL, &error));
+  g_assert_no_error (error);
+}
+
+typedef struct {
+  GrpId id;
+  GError *error;
+  gboolean done;
+} Probe;
+
+static void
+probe_done (GObject *source, GAsyncResult *res, gpointer data)
+{
+  Probe *p = data;
+
+  p->id = grp_transport_probe_finish (GRP_TRANSPORT (source), res, &p->error);
+  p->done = TRUE;
+}
+
+static gboolean
+probe_finished (Fixture *f, gconstpointer data)
+{
+  return ((const Probe *) data)->done;
+}
+
+/* Members with the same secret talk both ways, over TLS; a crash report
+ * (BYE "ended", inside TLS) still arrives. */
+static void
+test_same_secret (Fixture *f, gconstpointer data)
+{
+  Files fs;
+  const char *path;
+  g_autoptr(GrpSecurity) sec = NULL;
+  GrpTransport *a;
+  g_autoptr(GrpMsg) m = grp_msg_new (GRP_MSG_HB, X_ID, 1);
+  const GrpId x = X_ID;
+  Probe probe = { 0 };
+
+  files_init (&fs);
+  path = new_secret (&fs, "secret");
+  sec = secret_security (path);
+  secure_b (f, sec);
+  a = transport_a (sec);
+  grp_transport_probe_async (a, grp_transport_get_address (f->b), NULL, probe_done, &probe);
+  g_assert_true (wait_for (f, probe_finished, &probe));
+  g_assert_no_error (probe.error);
+  g_assert_cmpuint (probe.id, ==, B_ID);
+  grp_transport_send (a, B_ID, NULL, m); /* over the probe's connection */
+  g_assert_true (wait_for (f, heard_from, &x));
+  b_send_ping (f, X_ID, grp_transport_get_address (a), 15);
+  drain_loop ();
+  g_object_unref (a);
+  assert_one_report (f, X_ID, TRUE);
+  files_clear (&fs);
+}
+
+/* Another secret: refused both ways, nothing read, and the dialer is told
+ * why. */
+static void
+test_other_secret (Fixture *f, gconstpointer data)
+{
+  Files fs;
+  const char *p1, *p2;
+  g_autoptr(GrpSecurity) s1 = NULL;
+  g_autoptr(GrpSecurity) s2 = NULL;
+  g_autoptr(GrpTransport) a = NULL;
+  g_autoptr(GrpMsg) m = grp_msg_new (GRP_MSG_HB, X_ID, 1);
+  Probe probe = { 0 };
+
+  files_init (&fs);
+  p1 = new_secret (&fs, "s1");
+  p2 = new_secret (&fs, "s2");
+  s1 = secret_security (p1);
+  s2 = secret_security (p2);
+  secure_b (f, s1);
+  a = transport_a (s2);
+
+  grp_transport_probe_async (a, grp_transport_get_address (f->b), NULL, probe_done, &probe);
+  g_assert_true (wait_for (f, probe_finished, &probe));
+  g_assert_error (probe.error, G_IO_ERROR, G_IO_ERROR_FAILED);
+  g_test_message ("%s", probe.error->message);
+  g_assert_nonnull (strstr (probe.error->message, "group secret"));
+  g_clear_error (&probe.error);
+  /* B dials A: refused the same way, reported as no more than a suspicion. */
+  b_send_ping (f, X_ID, grp_transport_get_address (a), 13);
+  g_assert_true (wait_for (f, reported, NULL));
+  g_assert_false (g_array_index (f->reports, Report, 0).confirmed);
+  g_assert_cmpuint (f->from->len, ==, 0);
+  files_clear (&fs);
+}
+
+/* A plaintext peer speaking to a member with a secret: refused, nothing it
+ * sent is read; and a plaintext member refuses a TLS member's dial. */
+static void
+test_plaintext_stranger (Fixture *f, gconstpointer data)
+{
+  Files fs;
+  const char *path;
+  g_autoptr(GrpSecurity) sec = NULL;
+  Peer *p;
+  g_autofree char *dial = NULL;
+  Probe probe = { 0 };
+
+  files_init (&fs);
+  path = new_secret (&fs, "secret");
+  sec = secret_security (path);
+  secure_b (f, sec);
+  dial = g_strdup_printf ("dial %u", port_of (grp_transport_get_address (f->b)));
+  p = peer_start (f, 0, X_ID);
+  g_assert_cmpstr (peer_do (f, p, dial), ==, "dialed");
+  g_assert_cmpstr (peer_do (f, p, "ping"), ==, "sent");
+  g_assert_cmpstr (peer_do (f, p, "read"), ==, "eof");
+  g_assert_cmpuint (f->from->len, ==, 0);
+  /* The other way round: a raw plaintext member does not speak TLS. */
+  grp_transport_probe_async (f->b, p->addr, NULL, probe_done, &probe);
+  g_assert_cmpstr (peer_do (f, p, "accept"), ==, "accepted");
+  g_assert_true (wait_for (f, probe_finished, &probe));
+  g_assert_nonnull (probe.error);
+  g_test_message ("%s", probe.error->message);
+  g_assert_nonnull (strstr (probe.error->message, "TLS"));
+  g_clear_error (&probe.error);
+  files_clear (&fs);
+}
+
+static void
+tls_done_cb (GObject *source, GAsyncResult *res, gpointer data)
+{
+  Probe *p = data;
+
+  g_tls_connection_handshake_finish (G_TLS_CONNECTION (source), res, &p->error);
+  p->done = TRUE;
+}
+
+static gboolean
+accept_any (GTlsConnection *c, GTlsCertificate *cert, GTlsCertificateFlags e, gpointer d)
+{
+  return TRUE;
+}
+
+typedef struct {
+  gssize n;
+  gboolean done;
+} Read;
+
+static void
+read_done (GObject *source, GAsyncResult *res, gpointer data)
+{
+  Read *r = data;
+
+  r->n = g_input_stream_read_finish (G_INPUT_STREAM (source), res, NULL);
+  r->done = TRUE;
+}
+
+static gboolean
+read_finished (Fixture *f, gconstpointer data)
+{
+  return ((const Read *) data)->done;
+}
+
+/* A stranger that completes TLS (anyone can) and then says HELLO without a
+ * proof, or with a made-up one: refused with a connection-only BYE, and
+ * nothing it sent is read. */
+static void
+test_tls_stranger (Fixture *f, gconstpointer data)
+{
+  Files fs;
+  const char *path;
+  g_autoptr(GrpSecurity) sec = NULL;
+
+  files_init (&fs);
+  path = new_secret (&fs, "secret");
+  sec = secret_security (path);
+  secure_b (f, sec);
+  for (int with_proof = 0; with_proof < 2; with_proof++)
+    {
+      g_autoptr(GSocketClient) client = g_socket_client_new ();
+      g_autoptr(GSocketConnection) conn = NULL;
+      g_autoptr(GIOStream) tls = NULL;
+      g_autoptr(GByteArray) out = g_byte_array_new ();
+      g_autoptr(GError) error = NULL;
+      GrpMember me = { X_ID, "stranger", "127.0.0.1:1" };
+      Probe hs = { 0 };
+      guint8 buf[256];
+      gsize got = 0;
+      gssize n;
+
+      conn = g_socket_client_connect_to_host (client, grp_transport_get_address (f->b), 0, NULL,
+                                              &error);
+      g_assert_no_error (error);
+      tls = g_tls_client_connection_new (G_IO_STREAM (conn), NULL, &error);
+      g_assert_no_error (error);
+      g_signal_connect (tls, "accept-certificate", G_CALLBACK (accept_any), NULL);
+      g_tls_connection_handshake_async (G_TLS_CONNECTION (tls), G_PRIORITY_DEFAULT, NULL,
+                                        tls_done_cb, &hs);
+      g_assert_true (wait_for (f, probe_finished, &hs));
+      g_assert_no_error (hs.error);
+      if (with_proof)
+        {
+          guint8 proof[GRP_PROOF_LEN] = { 1, 2, 3 };
+
+          grp_codec_append_auth (out, proof);
+        }
+      grp_codec_append_hello (out, &me);
+      g_assert_true (g_output_stream_write_all (g_io_stream_get_output_stream (tls), out->data,
+                                                out->len, NULL, NULL, &error));
+      /* B's answer: its own proof (it always proves), then a BYE. */
+      for (;;)
+        {
+          Read r = { 0 };
+
+          g_input_stream_read_async (g_io_stream_get_input_stream (tls), buf + got,
+                                     sizeof buf - got, G_PRIORITY_DEFAULT, NULL, read_done, &r);
+          g_assert_true (wait_for (f, read_finished, &r));
+          n = r.n;
+          if (n <= 0)
+            break;
+          got += (gsize) n;
+        }
+      /* Whole frames: at most B's own proof, then a connection-only BYE;
+       * never B's HELLO (who it is is not a stranger's business). */
+      {
+        gsize off = 0;
+        guint8 last = 0, bye = 0;
+
+        while (got - off >= GRP_FRAME_HEADER + 2)
+          {
+            guint32 len = grp_codec_frame_length (buf + off);
+
+            g_assert_cmpuint (got - off - GRP_FRAME_HEADER, >=, len);
+            last = buf[off + GRP_FRAME_HEADER + 1];
+            g_assert_true (last == GRP_FRAME_AUTH || last == GRP_FRAME_BYE);
+            if (last == GRP_FRAME_BYE)
+              bye = buf[off + GRP_FRAME_HEADER + 2];
+            off += GRP_FRAME_HEADER + len;
+          }
+        g_assert_cmpuint (off, ==, got);
+        g_assert_cmpuint (last, ==, GRP_FRAME_BYE);
+        g_assert_cmpuint (bye, ==, GRP_BYE_CONNECTION);
+      }
+    }
+  g_assert_cmpuint (f->from->len, ==, 0);
+  g_assert_cmpuint (f->reports->len, ==, 0);
+  files_clear (&fs);
+}
+
+/* A certificate signed by `signer` (NULL: self-signed), as PEM. */
+static void
+make_cert (gnutls_x509_crt_t signer, gnutls_x509_privkey_t signer_key, gboolean ca,
+           gnutls_x509_crt_t *crt_out, gnutls_x509_privkey_t *key_out, char **pem, char **key_pem)
+{
+  gnutls_x509_privkey_t key;
+  gnutls_x509_crt_t crt;
+  gnutls_datum_t d;
+  time_t now = time (NULL);
+  static guint8 serial = 1;
+
+  g_assert_cmpint (gnutls_x509_privkey_init (&key), ==, 0);
+  g_assert_cmpint (gnutls_x509_privkey_generate (key, GNUTLS_PK_ECDSA,
+                                                 GNUTLS_CURVE_TO_BITS (GNUTLS_ECC_CURVE_SECP256R1),
+                                                 0), ==, 0);
+  g_assert_cmpint (gnutls_x509_crt_init (&crt), ==, 0);
+  gnutls_x509_crt_set_version (crt, 3);
+  serial++;
+  gnutls_x509_crt_set_serial (crt, &serial, 1);
+  gnutls_x509_crt_set_activation_time (crt, now - 3600);
+  gnutls_x509_crt_set_expiration_time (crt, now + 3600);
+  gnutls_x509_crt_set_dn_by_oid (crt, GNUTLS_OID_X520_COMMON_NAME, 0, ca ? "ca" : "member",
+                                 ca ? 2 : 6);
+  gnutls_x509_crt_set_key (crt, key);
+  gnutls_x509_crt_set_basic_constraints (crt, ca, -1);
+  if (ca)
+    gnutls_x509_crt_set_key_usage (crt, GNUTLS_KEY_KEY_CERT_SIGN);
+  else
+    gnutls_x509_crt_set_key_usage (crt, GNUTLS_KEY_DIGITAL_SIGNATURE);
+  g_assert_cmpint (gnutls_x509_crt_sign2 (crt, signer ? signer : crt,
+                                          signer_key ? signer_key : key, GNUTLS_DIG_SHA256, 0),
+                   ==, 0);
+  gnutls_x509_crt_export2 (crt, GNUTLS_X509_FMT_PEM, &d);
+  *pem = g_strndup ((const char *) d.data, d.size);
+  gnutls_free (d.data);
+  gnutls_x509_privkey_export2 (key, GNUTLS_X509_FMT_PEM, &d);
+  *key_pem = g_strndup ((const char *) d.data, d.size);
+  gnutls_free (d.data);
+  if (crt_out != NULL)
+    *crt_out = crt;
+  else
+    gnutls_x509_crt_deinit (crt);
+  if (key_out != NULL)
+    *key_out = key;
+  else
+    gnutls_x509_privkey_deinit (key);
+}
+
+/* With a PKI: members whose certificates the CA signed form a group; a
+ * certificate the CA did not sign is refused during the handshake. */
+static void
+test_pki (Fixture *f, gconstpointer data)
+{
+  Files fs;
+  gnutls_x509_crt_t ca;
+  gnutls_x509_privkey_t ca_key;
+  g_autofree char *ca_pem = NULL, *ca_key_pem = NULL;
+  g_autofree char *b_pem = NULL, *b_key = NULL, *a_pem = NULL, *a_key = NULL;
+  g_autofree char *r_pem = NULL, *r_key = NULL;
+  const char *ca_path, *b_path, *bk_path, *a_path, *ak_path, *r_path, *rk_path, *open_key;
+  g_autoptr(GrpSecurity) sb = grp_security_new ();
+  g_autoptr(GrpSecurity) sa = grp_security_new ();
+  g_autoptr(GrpSecurity) sr = grp_security_new ();
+  g_autoptr(GrpSecurity) so = grp_security_new ();
+  g_autoptr(GrpTransport) a = NULL;
+  g_autoptr(GrpTransport) rogue = NULL;
+  g_autoptr(GError) error = NULL;
+  Probe probe = { 0 };
+
+  files_init (&fs);
+  make_cert (NULL, NULL, TRUE, &ca, &ca_key, &ca_pem, &ca_key_pem);
+  make_cert (ca, ca_key, FALSE, NULL, NULL, &b_pem, &b_key);
+  make_cert (ca, ca_key, FALSE, NULL, NULL, &a_pem, &a_key);
+  make_cert (NULL, NULL, FALSE, NULL, NULL, &r_pem, &r_key); /* not the CA's */
+  ca_path = tmp_file (&fs, "ca.pem", ca_pem, 0644);
+  b_path = tmp_file (&fs, "b.pem", b_pem, 0644);
+  bk_path = tmp_file (&fs, "b.key", b_key, 0600);
+  a_path = tmp_file (&fs, "a.pem", a_pem, 0644);
+  ak_path = tmp_file (&fs, "a.key", a_key, 0600);
+  r_path = tmp_file (&fs, "r.pem", r_pem, 0644);
+  rk_path = tmp_file (&fs, "r.key", r_key, 0600);
+  open_key = tmp_file (&fs, "open.key", a_key, 0640);
+  g_assert_true (grp_security_load_pki (sb, ca_path, b_path, bk_path, &error));
+  g_assert_no_error (error);
+  g_assert_true (grp_security_load_pki (sa, ca_path, a_path, ak_path, &error));
+  g_assert_true (grp_security_load_pki (sr, ca_path, r_path, rk_path, &error));
+  /* A key others may read is refused, with the command that fixes it. */
+  g_assert_false (grp_security_load_pki (so, ca_path, a_path, open_key, &error));
+  g_assert_nonnull (strstr (error->message, "chmod 600"));
+  g_clear_error (&error);
+  gnutls_x509_crt_deinit (ca);
+  gnutls_x509_privkey_deinit (ca_key);
+
+  secure_b (f, sb);
+  a = transport_a (sa);
+  grp_transport_probe_async (a, grp_transport_get_address (f->b), NULL, probe_done, &probe);
+  g_assert_true (wait_for (f, probe_finished, &probe));
+  g_assert_no_error (probe.error);
+  g_assert_cmpuint (probe.id, ==, B_ID);
+
+  rogue = transport_a (sr);
+  probe = (Probe) { 0 };
+  grp_transport_probe_async (rogue, grp_transport_get_address (f->b), NULL, probe_done, &probe);
+  g_assert_true (wait_for (f, probe_finished, &probe));
+  g_assert_nonnull (probe.error);
+  g_test_message ("%s", probe.error->message);
+  g_clear_error (&probe.error);
+  /* ... and B does not accept the rogue's certificate when it dials it. */
+  b_send_ping (f, X_ID, grp_transport_get_address (rogue), 14);
+  g_assert_true (wait_for (f, reported, NULL));
+  g_assert_false (g_array_index (f->reports, Report, 0).confirmed);
+  files_clear (&fs);
+}
+
+/* Secret files: made with mode 0600, never replaced; refused when others
+ * may read them, or when they are not secret files. */
+static void
+test_secret_files (Fixture *f, gconstpointer data)
+{
+  Files fs;
+  const char *path, *open, *junk;
+  g_autoptr(GrpSecurity) sec = grp_security_new ();
+  g_autoptr(GError) error = NULL;
+  GStatBuf st;
+
+  files_init (&fs);
+  path = new_secret (&fs, "secret");
+  g_assert_cmpint (g_stat (path, &st), ==, 0);
+  g_assert_cmpint (st.st_mode & 0777, ==, 0600);
+  g_assert_false (grp_security_write_secret (path, &error));
+  g_assert_nonnull (strstr (error->message, "exists already"));
+  g_clear_error (&error);
+  {
+    g_autofree char *text = NULL;
+
+    g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
+    open = tmp_file (&fs, "open", text, 0640);
+  }
+  g_assert_false (grp_security_load_secret (sec, open, &error));
+  g_assert_nonnull (strstr (error->message, "can be read by others"));
+  g_clear_error (&error);
+  junk = tmp_file (&fs, "junk", "groupy-secret-1 dG9vIHNob3J0\n", 0600);
+  g_assert_false (grp_security_load_secret (sec, junk, &error));
+  g_assert_nonnull (strstr (error->message, "--new-secret"));
+  g_clear_error (&error);
+  g_assert_false (grp_security_load_secret (sec, "/nonexistent/secret", &error));
+  g_clear_error (&error);
+  g_assert_true (grp_security_load_secret (sec, path, &error));
+  g_assert_true (grp_security_has_secret (sec));
+  files_clear (&fs);
+}
+
+/* Without a secret: loopback only unless insecure; the unspecified address
+ * needs an advertised one. */
+static void
+test_listen_policy (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  Files fs;
+  const char *path;
+  g_autoptr(GrpSecurity) sec = NULL;
+
+  {
+    g_autoptr(GrpTransport) t = grp_transport_new ();
+
+    g_assert_false (grp_transport_listen (t, "0.0.0.0:0", "127.0.0.1:1", &error));
+    g_assert_error (error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED);
+    g_clear_error (&error);
+    g_assert_true (grp_transport_listen (t, "127.0.0.2:0", NULL, &error));
+    g_assert_no_error (error);
+  }
+  {
+    g_autoptr(GrpTransport) t = grp_transport_new ();
+
+    grp_transport_set_insecure (t, TRUE);
+    g_assert_false (grp_transport_listen (t, "0.0.0.0:0", NULL, &error));
+    g_assert_nonnull (strstr (error->message, "cannot reach 0.0.0.0"));
+    g_clear_error (&error);
+    g_assert_true (grp_transport_listen (t, "0.0.0.0:0", "127.0.0.1:1", &error));
+    g_assert_no_error (error);
+  }
+  files_init (&fs);
+  path = new_secret (&fs, "secret");
+  sec = secret_security (path);
+  {
+    g_autoptr(GrpTransport) t = grp_transport_new ();
+
+    grp_transport_set_security (t, sec);
+    g_assert_true (grp_transport_listen (t, "0.0.0.0:0", "127.0.0.1:1", &error));
+    g_assert_no_error (error);
+  }
+  files_clear (&fs);
+}
+
+/* ---- bounds ------------------------------------------------------------- */
+
+static guint
+open_fds (void)
+{
+  g_autoptr(GDir) d = g_dir_open ("/proc/self/fd", 0, NULL);
+  guint n = 0;
+
+  while (d != NULL && g_dir_read_name (d) != NULL)
+    n++;
+  return n;
+}
+
+/* CPU time of this process, in microseconds. */
+static gint64
+cpu_us (void)
+{
+  struct rusage ru;
+
+  getrusage (RUSAGE_SELF, &ru);
+  return (gint64) ru.ru_utime.tv_sec * G_USEC_PER_SEC + ru.ru_utime.tv_usec +
+         (gint64) ru.ru_stime.tv_sec * G_USEC_PER_SEC + ru.ru_stime.tv_usec;
+}
+
+/* Runs the loop for `ms` and returns the CPU it took (this process: B and
+ * the test), as a share of one core. */
+static double
+cpu_share_over (Fixture *f, guint ms)
+{
+  gint64 c0 = cpu_us (), t0 = g_get_monotonic_time ();
+  gboolean done = FALSE;
+
+  g_timeout_add (ms, wake, &done);
+  while (!done)
+    g_main_context_iteration (NULL, TRUE);
+  return (double) (cpu_us () - c0) / (double) (g_get_monotonic_time () - t0);
+}
+
+static guint said_fd_limit;
+
+static void
+count_messages (const char *domain, GLogLevelFlags level, const char *message, gpointer data)
+{
+  if (strstr (message, "cannot accept connections") != NULL)
+    said_fd_limit++;
+  g_test_message ("%s: %s", domain, message);
+}
+
+/* 3,000 connections that never speak: B keeps at most PENDING_MAX of them
+ * (oldest dropped for newest, each for at most its handshake deadline),
+ * spends next to no CPU on them, serves its peers, and lets a newcomer in. */
+static void
+test_silent_connections (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GrpTransport) a = transport_a (NULL);
+  g_autoptr(GrpMsg) m = grp_msg_new (GRP_MSG_HB, X_ID, 1);
+  Peer *p = peer_start (f, 0, Y_ID);
+  g_autofree char *flood = g_strdup_printf ("flood %u 3000",
+                                            port_of (grp_transport_get_address (f->b)));
+  const GrpId x = X_ID;
+  guint before = open_fds ();
+  const char *line;
+  double share;
+  Probe probe = { 0 };
+
+  grp_transport_send (a, B_ID, grp_transport_get_address (f->b), m);
+  g_assert_true (wait_for (f, heard_from, &x));
+  before = open_fds ();
+  line = peer_do (f, p, flood);
+  g_test_message ("%s", line);
+  g_assert_cmpstr (line, ==, "flooded 3000");
+  drain_loop ();
+  g_test_message ("descriptors: %u before, %u with 3,000 silent connections", before,
+                  open_fds ());
+  g_assert_cmpuint (open_fds (), <=, before + 64 + 4);
+  share = cpu_share_over (f, 500);
+  g_test_message ("CPU while they stay silent: %.1f %% of a core", 100 * share);
+  g_assert_cmpfloat (share, <, 0.10);
+  /* B still hears its peer, and a newcomer gets in. */
+  g_array_set_size (f->from, 0);
+  grp_transport_send (a, B_ID, NULL, m);
+  g_assert_true (wait_for (f, heard_from, &x));
+  {
+    g_autoptr(GrpTransport) c = transport_a (NULL);
+
+    grp_transport_set_self (c, Y_ID, "c");
+    grp_transport_probe_async (c, grp_transport_get_address (f->b), NULL, probe_done, &probe);
+    g_assert_true (wait_for (f, probe_finished, &probe));
+    g_assert_no_error (probe.error);
+  }
+}
+
+/* Out of descriptors: B stops accepting for a while, says so once, keeps
+ * serving its peers, and accepts again when descriptors are back. */
+static void
+test_descriptor_limit (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GrpTransport) a = transport_a (NULL);
+  g_autoptr(GrpMsg) m = grp_msg_new (GRP_MSG_HB, X_ID, 1);
+  Peer *p = peer_start (f, 0, Y_ID);
+  g_autofree char *flood = g_strdup_printf ("flood %u 200",
+                                            port_of (grp_transport_get_address (f->b)));
+  const GrpId x = X_ID;
+  struct rlimit saved, low;
+  guint handler;
+  double share;
+  Probe probe = { 0 };
+
+  grp_transport_send (a, B_ID, grp_transport_get_address (f->b), m);
+  g_assert_true (wait_for (f, heard_from, &x));
+  said_fd_limit = 0;
+  handler = g_log_set_handler ("groupy-net", G_LOG_LEVEL_MESSAGE, count_messages, NULL);
+  g_assert_cmpint (getrlimit (RLIMIT_NOFILE, &saved), ==, 0);
+  low = saved;
+  low.rlim_cur = open_fds () + 8;
+  g_assert_cmpint (setrlimit (RLIMIT_NOFILE, &low), ==, 0);
+  g_assert_cmpstr (peer_do (f, p, flood), ==, "flooded 200");
+  share = cpu_share_over (f, 600);
+  g_test_message ("CPU at the descriptor limit: %.1f %% of a core", 100 * share);
+  g_assert_cmpfloat (share, <, 0.10);
+  g_assert_cmpuint (said_fd_limit, ==, 1);
+  /* Serving meanwhile. */
+  g_array_set_size (f->from, 0);
+  grp_transport_send (a, B_ID, NULL, m);
+  g_assert_true (wait_for (f, heard_from, &x));
+  /* Descriptors back: a newcomer gets in (once the silent ones have met
+   * their deadline or been dropped for it). */
+  g_assert_cmpint (setrlimit (RLIMIT_NOFILE, &saved), ==, 0);
+  {
+    g_autoptr(GrpTransport) c = transport_a (NULL);
+
+    grp_transport_set_self (c, Y_ID, "c");
+    grp_transport_probe_async (c, grp_transport_get_address (f->b), NULL, probe_done, &probe);
+    g_assert_true (wait_for (f, probe_finished, &probe));
+    g_assert_no_error (probe.error);
+  }
+  g_assert_cmpuint (said_fd_limit, ==, 1);
+  g_log_remove_handler ("groupy-net", handler);
+}
+
+/* A frame announcing more than GRP_FRAME_MAX is refused on its header. */
+static void
+test_large_announcement (Fixture *f, gconstpointer data)
+{
+  Peer *p = peer_start (f, 0, X_ID);
+  g_autofree char *dial = g_strdup_printf ("dial %u", port_of (grp_transport_get_address (f->b)));
+
+  g_assert_cmpstr (peer_do (f, p, dial), ==, "dialed");
+  g_assert_cmpstr (peer_do (f, p, "announce 62914560"), ==, "sent"); /* 60 MiB */
+  assert_reads_bye (f, p, GRP_BYE_CONNECTION);
+  g_assert_cmpuint (f->reports->len, ==, 0);
+}
+
+/* Frames may be large, but all incomplete frames together stay within the
+ * read budget: the connection that would go beyond it is closed. */
+static void
+test_read_budget (Fixture *f, gconstpointer data)
+{
+  g_autofree char *dial = g_strdup_printf ("dial %u", port_of (grp_transport_get_address (f->b)));
+  g_autofree char *announce = g_strdup_printf ("announce %u", GRP_FRAME_MAX);
+  g_autofree char *bytes = g_strdup_printf ("bytes %u", 10 * 1024 * 1024);
+  guint refused = 0;
+
+  for (guint i = 0; i < 3; i++)
+    {
+      Peer *p = peer_start (f, 0, X_ID + i);
+
+      g_assert_cmpstr (peer_do (f, p, dial), ==, "dialed");
+      g_assert_cmpstr (peer_do (f, p, announce), ==, "sent");
+      if (!g_str_equal (peer_do (f, p, bytes), "sent"))
+        refused++;
+      else
+        {
+          /* What B made of it: nothing yet, or a BYE. */
+          g_assert_cmpstr (peer_do (f, p, "ping"), ==, "sent");
+        }
+    }
+  drain_loop ();
+  /* 3 x 10 MiB > READ_BUDGET (24 MiB): the third (at least) was closed. */
+  {
+    Peer *last = g_ptr_array_index (f->peers, 2);
+
+    assert_reads_bye (f, last, GRP_BYE_CONNECTION);
+  }
+  g_test_message ("%u writes refused outright", refused);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -881,5 +1638,16 @@ main (int argc, char **argv)
   ADD ("/transport/not-certain/inbound-unverified", test_inbound_unverified);
   ADD ("/transport/not-certain/malformed-frame", test_malformed);
   ADD ("/transport/not-certain/queue-bound", test_queue_bound);
+  ADD ("/transport/secure/same-secret", test_same_secret);
+  ADD ("/transport/secure/other-secret", test_other_secret);
+  ADD ("/transport/secure/plaintext-stranger", test_plaintext_stranger);
+  ADD ("/transport/secure/tls-stranger", test_tls_stranger);
+  ADD ("/transport/secure/pki", test_pki);
+  ADD ("/transport/secure/secret-files", test_secret_files);
+  ADD ("/transport/secure/listen-policy", test_listen_policy);
+  ADD ("/transport/bounds/silent-connections", test_silent_connections);
+  ADD ("/transport/bounds/descriptor-limit", test_descriptor_limit);
+  ADD ("/transport/bounds/large-announcement", test_large_announcement);
+  ADD ("/transport/bounds/read-budget", test_read_budget);
   return g_test_run ();
 }

@@ -12,6 +12,9 @@ cd "$top"
 packages=(meson ninja-build pkg-config gcc libglib2.0-dev libjson-glib-dev iproute2
           # libgroupy's introspection data, reference and Python example
           gobject-introspection libgirepository1.0-dev gir1.2-glib-2.0 python3-gi gi-docgen
+          # TLS between members: GnuTLS for key pairs and secrets, and GIO's
+          # TLS backend (without it a member with a secret cannot start)
+          libgnutls28-dev glib-networking
           # the window, its data files, and the GUI tests under Xvfb
           libgtk-4-dev libadwaita-1-dev gettext desktop-file-utils appstream xvfb xauth xdotool
           imagemagick tesseract-ocr

@@ -104,6 +104,7 @@ main (int argc, char **argv)
   };
   const char *quit_accels[] = { "<Control>q", NULL };
   char *args[] = { argv[0], NULL };
+  g_autofree char *notice = NULL;
   int status;
 
   setlocale (LC_ALL, "");
@@ -124,6 +125,9 @@ main (int argc, char **argv)
       fprintf (stderr, "groupy: --color-rate takes 0 to 1000, --slot 0 to 1000\n");
       return 2;
     }
+  if (options.new_secret != NULL)
+    return grp_options_new_secret (&options, "groupy");
+  notice = grp_options_security_notice (&options, options.name);
   /* Without a session bus there is no accessibility bus either: say so to
    * GTK rather than let it warn. */
   if (g_getenv ("DBUS_SESSION_BUS_ADDRESS") == NULL)
@@ -141,6 +145,8 @@ main (int argc, char **argv)
       return 2;
     }
   printf ("%s listening on %s\n", grp_worker_get_name (app.worker), grp_worker_get_address (app.worker));
+  if (notice != NULL)
+    printf ("%s\n", notice);
   fflush (stdout);
 
   app.app = adw_application_new (APPLICATION_ID, G_APPLICATION_NON_UNIQUE);

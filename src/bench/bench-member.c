@@ -334,7 +334,7 @@ on_stdin (GIOChannel *ch, GIOCondition cond, gpointer data)
 
 int
 bench_member_main (const char *name, const char *contact, guint want, gsize size, gsize state_size,
-                   gboolean joiner)
+                   gboolean joiner, const char *secret_file)
 {
   Member m = { 0 };
   g_autoptr(GError) error = NULL;
@@ -352,7 +352,8 @@ bench_member_main (const char *name, const char *contact, guint want, gsize size
   g_signal_connect (m.group, "view-changed", G_CALLBACK (on_view), &m);
   grp_group_set_get_state_func (m.group, get_state, &m, NULL);
   grp_group_set_set_state_func (m.group, set_state, &m, NULL);
-  if (!grp_group_listen (m.group, NULL, NULL, &error))
+  if ((secret_file != NULL && !grp_group_set_secret_file (m.group, secret_file, &error)) ||
+      !grp_group_listen (m.group, NULL, NULL, &error))
     {
       fprintf (stderr, "member: %s\n", error->message);
       return 2;

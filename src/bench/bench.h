@@ -27,4 +27,4 @@ double   bench_hist_percentile (const BenchHist *h, double p);
 guint64  bench_hash_step (guint64 h, guint64 seq, const char *from, guint64 ctr);
 
 int      bench_member_main (const char *name, const char *contact, guint want, gsize size,
-                            gsize state_size, gboolean joiner);
+                            gsize state_size, gboolean joiner, const char *secret_file);

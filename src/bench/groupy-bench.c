@@ -2,7 +2,7 @@
  * (--corosync DIR) Corosync's CPG on the same machine in the same run.
  *
  *   groupy-bench [--only LIST] [--runs N] [--seconds S] [--trials N]
- *                [--members K] [--scaling LIST] [--corosync DIR]
+ *                [--members K] [--scaling LIST] [--corosync DIR] [--secret]
  *
  * Figures (each the median of --runs runs, every run a fresh group):
  *   throughput  every member multicasts flat out (flow control: the window);
@@ -22,6 +22,9 @@
  *   memory      resident size of members idle and under full load, and of
  *               groupy-node (the headless worker) idle.
  *   scaling     the 16 B throughput for K = 2, 3, 5, 9, 17, 33.
+ *
+ * With --secret every group shares a group secret, so that every
+ * connection between members is TLS (docs/SECURITY.md): the cost of it.
  *
  * It prints a readable table and, last, one JSON line with every figure.
  * Members are this same program, started with --member (internal).
@@ -44,6 +47,7 @@ typedef struct {
   guint trials;
   guint members;
   guint state_size;
+  const char *secret;     /* --secret: the group secret file, or NULL */
 } Opts;
 
 /* ---- statistics -------------------------------------------------------- */
@@ -126,6 +130,11 @@ spawn_member (Group *g, const char *contact, guint want, gboolean joiner)
   guint n = 9;
   BenchChild *c;
 
+  if (g->o->secret != NULL)
+    {
+      argv[n++] = "--secret-file";
+      argv[n++] = g->o->secret;
+    }
   if (contact != NULL)
     {
       argv[n++] = "--contact";
@@ -524,18 +533,31 @@ memory (const Opts *o, guint k)
   for (guint i = 0; i < 3 && o->node != NULL; i++)
     {
       g_autofree char *name = g_strdup_printf ("n%u", i);
-      const char *argv[] = { o->node, "--name", name, "--sleep", "3600000", addr ? "--join" : NULL, addr, NULL };
+      g_autofree char *joined_line = g_strdup_printf ("%s joined", name);
+      const char *argv[10] = { o->node, "--name", name, "--sleep", "3600000" };
+      guint n = 5;
       g_autoptr(GError) error = NULL;
-      BenchChild *c = bench_child_spawn (argv, &error);
+      BenchChild *c;
       g_autofree char *line = NULL;
 
+      if (o->secret != NULL)
+        {
+          argv[n++] = "--secret-file";
+          argv[n++] = o->secret;
+        }
+      if (addr != NULL)
+        {
+          argv[n++] = "--join";
+          argv[n++] = addr;
+        }
+      c = bench_child_spawn (argv, &error);
       if (c == NULL)
         g_error ("cannot start %s: %s", o->node, error->message);
       line = bench_child_expect (c, name, 10000);
       if (line != NULL && addr == NULL && strstr (line, "listening on ") != NULL)
         addr = g_strdup (strstr (line, "listening on ") + strlen ("listening on "));
       g_free (line);
-      line = bench_child_expect (c, name, 10000); /* "NAME joined: ..." */
+      line = bench_child_expect (c, joined_line, 10000);
       if (line == NULL)
         g_error ("%s did not join", name);
       g_ptr_array_add (nodes, c);
@@ -775,8 +797,8 @@ main (int argc, char **argv)
   gint64 runs = 3, trials = 20, members = 5, state_size = 1024, want = 0, size = 16;
   double seconds = 3;
   char *only_s = NULL, *scaling_s = NULL, *corosync = NULL, *corosync_cfg = NULL;
-  char *m_name = NULL, *contact = NULL;
-  gboolean joiner = FALSE;
+  char *m_name = NULL, *contact = NULL, *secret_file = NULL;
+  gboolean joiner = FALSE, secret = FALSE;
   GOptionEntry entries[] = {
     { "only", 0, 0, G_OPTION_ARG_STRING, &only_s,
       "Measure only these (comma-separated): throughput,latency,failover,join,memory,scaling", "LIST" },
@@ -789,7 +811,10 @@ main (int argc, char **argv)
       "Also run the Corosync peer from DIR (../shared/bench/corosync) in this run", "DIR" },
     { "corosync-configs", 0, 0, G_OPTION_ARG_STRING, &corosync_cfg,
       "Corosync settings to run (default knet,knet-norr,udpu-norr)", "LIST" },
+    { "secret", 0, 0, G_OPTION_ARG_NONE, &secret,
+      "Members share a group secret: TLS on every connection", NULL },
     { "member", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING, &m_name, NULL, NULL },
+    { "secret-file", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_FILENAME, &secret_file, NULL, NULL },
     { "contact", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING, &contact, NULL, NULL },
     { "want", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT64, &want, NULL, NULL },
     { "size", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT64, &size, NULL, NULL },
@@ -828,7 +853,8 @@ main (int argc, char **argv)
       return 2;
     }
   if (m_name != NULL)
-    return bench_member_main (m_name, contact, (guint) want, (gsize) size, (gsize) state_size, joiner);
+    return bench_member_main (m_name, contact, (guint) want, (gsize) size, (gsize) state_size, joiner,
+                              secret_file);
   signal (SIGPIPE, SIG_IGN); /* a member that has gone closes its stdin */
   if (runs < 1 || seconds <= 0 || trials < 1 || members < 3 || members > 64)
     {
@@ -867,7 +893,20 @@ main (int argc, char **argv)
       return 2;
     }
   node = find_node (argv[0]);
-  o = (Opts) { argv[0], node, (guint) runs, seconds, (guint) trials, (guint) members, (guint) state_size };
+  o = (Opts) { argv[0], node, (guint) runs, seconds, (guint) trials, (guint) members, (guint) state_size,
+               NULL };
+  if (secret)
+    {
+      g_autofree char *dir = g_dir_make_tmp ("groupy-bench-XXXXXX", NULL);
+
+      secret_file = g_build_filename (dir, "secret", NULL);
+      if (!grp_group_write_secret_file (secret_file, &error))
+        {
+          fprintf (stderr, "groupy-bench: %s\n", error->message);
+          return 2;
+        }
+      o.secret = secret_file;
+    }
 
   {
     g_autofree char *date = g_date_time_format_iso8601 (g_date_time_new_now_local ());
@@ -877,8 +916,9 @@ main (int argc, char **argv)
     if (g_file_get_contents ("/proc/loadavg", &loadavg, NULL, NULL))
       load[0] = g_ascii_strtod (loadavg, NULL);
     g_string_append_printf (j, "\"date\":\"%s\",\"cpus\":%u,\"loadavg_before\":%.2f,\"runs\":%u,\"seconds\":%.1f,"
-                               "\"trials\":%u,\"members\":%u,", date, g_get_num_processors (), load[0], o.runs,
-                            o.seconds, o.trials, o.members);
+                               "\"trials\":%u,\"members\":%u,\"secret\":%s,", date,
+                            g_get_num_processors (), load[0], o.runs, o.seconds, o.trials, o.members,
+                            o.secret != NULL ? "true" : "false");
   }
 
   if (wanted (only, "throughput") || wanted (only, "latency"))

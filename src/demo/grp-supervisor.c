@@ -304,6 +304,7 @@ grp_supervisor_config_clear (GrpSupervisorConfig *config)
   g_clear_pointer (&config->checker, g_free);
   g_clear_pointer (&config->log_dir, g_free);
   g_clear_pointer (&config->protocol, g_free);
+  g_clear_pointer (&config->secret_file, g_free);
 }
 
 static GrpMemberInfo *
@@ -879,6 +880,8 @@ spawn (GrpSupervisor *self, int slot, guint position)
   g_ptr_array_add (argv, g_strdup ("--commands"));
   g_ptr_array_add (argv, g_strdup_printf ("--sleep=%u", self->cfg.sleep_ms));
   g_ptr_array_add (argv, g_strdup_printf ("--crash-rate=%u", self->cfg.crash_rate));
+  if (self->cfg.secret_file != NULL)
+    g_ptr_array_add (argv, g_strdup_printf ("--secret-file=%s", self->cfg.secret_file));
   if (self->cfg.heartbeat_ms > 0)
     g_ptr_array_add (argv, g_strdup_printf ("--heartbeat=%u", self->cfg.heartbeat_ms));
   if (self->cfg.suspect_ms > 0)

@@ -72,6 +72,7 @@ typedef struct {
   guint heartbeat_ms;   /* 0: the workers' default */
   guint suspect_ms;     /* 0: the workers' default */
   char *protocol;       /* NULL or "groupy": the one protocol there is yet */
+  char *secret_file;    /* given to every worker (docs/SECURITY.md), or NULL */
 } GrpSupervisorConfig;
 
 void            grp_supervisor_config_clear (GrpSupervisorConfig *config);

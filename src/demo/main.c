@@ -1,7 +1,7 @@
 /* groupy-demo: a demo group in a terminal.
  *
  *   groupy-demo [--windows N] [--crash-rate N] [--sleep MS] [--no-respawn]
- *               [--headless] [--log-dir DIR] [--keep-logs] ...
+ *               [--headless] [--log-dir DIR] [--keep-logs] [--secret-file FILE] ...
  *
  * Every worker is its own process (`groupy`, or `groupy-node` with
  * --headless).  When one dies -- an injected crash, a closed window, kill -9
@@ -85,6 +85,8 @@ main (int argc, char **argv)
     { "keep-logs", 0, 0, G_OPTION_ARG_NONE, &keep, "Keep the logs at the end", NULL },
     { "protocol", 0, 0, G_OPTION_ARG_STRING, &protocol, "The group protocol (default and only one: groupy)",
       "NAME" },
+    { "secret-file", 0, 0, G_OPTION_ARG_FILENAME, &cfg.secret_file,
+      "The group secret every worker is given (docs/SECURITY.md)", "FILE" },
     { NULL }
   };
   g_autoptr(GOptionContext) ctx = g_option_context_new ("- a Groupy group, told in a terminal");

@@ -1,6 +1,7 @@
 /* grp-group.c: core + transport + clock on the GLib main loop. */
 #include "grp-group-private.h"
 
+#include "grp-codec.h"
 #include "grp-core.h"
 #include "grp-enum-types.h"
 #include "grp-marshal.h"
@@ -14,6 +15,7 @@ struct _GrpGroup {
   char *name;
   GrpCoreConfig cfg;
   GrpTransport *transport;
+  GrpSecurity *security;      /* NULL: plaintext */
   GrpCore *core;
   guint tick_id;
   GHashTable *names;          /* GrpId -> member name */
@@ -131,6 +133,8 @@ public_error (const GError *error, GrpGroupError io_code)
     code = GRP_GROUP_ERROR_INVALID_ADDRESS;
   else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE))
     code = GRP_GROUP_ERROR_ADDRESS_IN_USE;
+  else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED))
+    code = GRP_GROUP_ERROR_INSECURE;
   return g_error_new_literal (GRP_GROUP_ERROR, code, error->message);
 }
 
@@ -692,6 +696,145 @@ grp_group_set_delivered_func (GrpGroup *self, GrpDeliveredFunc func, gpointer us
   self->delivered_destroy = destroy;
 }
 
+static GrpSecurity *
+security_of (GrpGroup *self)
+{
+  if (self->security == NULL)
+    self->security = grp_security_new ();
+  return self->security;
+}
+
+/**
+ * grp_group_set_secret_file:
+ * @self: a member not in a group yet
+ * @path: (type filename): a secret file made by
+ *   [func@Groupy.Group.write_secret_file] (`groupy-node --new-secret`),
+ *   readable by its owner only
+ * @error: return location for a %GRP_GROUP_ERROR_SECRET error
+ *
+ * Closes the group to outsiders (docs/SECURITY.md): members that share the
+ * secret form a group, every connection between them is TLS, and a peer
+ * that cannot prove it holds the secret is refused before anything else it
+ * sends is read.  Call before listening.
+ *
+ * Returns: %TRUE if the secret can be used
+ */
+gboolean
+grp_group_set_secret_file (GrpGroup *self, const char *path, GError **error)
+{
+  GError *local = NULL;
+
+  g_return_val_if_fail (GRP_IS_GROUP (self), FALSE);
+  g_return_val_if_fail (path != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (!grp_security_load_secret (security_of (self), path, &local))
+    {
+      propagate_public (error, local, GRP_GROUP_ERROR_SECRET);
+      return FALSE;
+    }
+  grp_transport_set_security (self->transport, self->security);
+  return TRUE;
+}
+
+/**
+ * grp_group_set_tls_files:
+ * @self: a member not in a group yet
+ * @ca: (type filename): the certificate authority members' certificates
+ *   must be signed by (PEM)
+ * @cert: (type filename): this member's certificate (PEM)
+ * @key: (type filename) (nullable): its private key (PEM); %NULL if it is
+ *   in @cert
+ * @error: return location for a %GRP_GROUP_ERROR_SECRET error
+ *
+ * For a user who runs a PKI: members must present a certificate signed by
+ * @ca, instead of (or as well as) proving a group secret.  Call before
+ * listening.
+ *
+ * Returns: %TRUE if the files can be used
+ */
+gboolean
+grp_group_set_tls_files (GrpGroup *self, const char *ca, const char *cert, const char *key,
+                         GError **error)
+{
+  GError *local = NULL;
+
+  g_return_val_if_fail (GRP_IS_GROUP (self), FALSE);
+  g_return_val_if_fail (ca != NULL && cert != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (!grp_security_load_pki (security_of (self), ca, cert, key, &local))
+    {
+      propagate_public (error, local, GRP_GROUP_ERROR_SECRET);
+      return FALSE;
+    }
+  grp_transport_set_security (self->transport, self->security);
+  return TRUE;
+}
+
+/**
+ * grp_group_set_insecure:
+ * @self: a member not in a group yet
+ * @insecure: whether a member with neither a secret nor a PKI may listen
+ *   beyond loopback
+ *
+ * Without a secret (or a PKI) anyone who can reach a member may join its
+ * group, so such a member listens on loopback only, unless this says
+ * otherwise.
+ */
+void
+grp_group_set_insecure (GrpGroup *self, gboolean insecure)
+{
+  g_return_if_fail (GRP_IS_GROUP (self));
+
+  grp_transport_set_insecure (self->transport, insecure);
+}
+
+/**
+ * grp_group_is_secure:
+ * @self: a member
+ *
+ * Whether only members that share its secret (or hold a certificate of its
+ * CA) can reach this member.
+ *
+ * Returns: %TRUE if the member's group is closed to outsiders (a secret or
+ *   a PKI)
+ */
+gboolean
+grp_group_is_secure (GrpGroup *self)
+{
+  g_return_val_if_fail (GRP_IS_GROUP (self), FALSE);
+
+  return self->security != NULL &&
+         (grp_security_has_secret (self->security) || grp_security_has_pki (self->security));
+}
+
+/**
+ * grp_group_write_secret_file:
+ * @path: (type filename): where to write a new secret
+ * @error: return location for a %GRP_GROUP_ERROR_SECRET error
+ *
+ * Makes a new group secret and writes it to @path, readable by its owner
+ * only.  An existing file is never replaced.
+ *
+ * Returns: %TRUE if the file was written
+ */
+gboolean
+grp_group_write_secret_file (const char *path, GError **error)
+{
+  GError *local = NULL;
+
+  g_return_val_if_fail (path != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (!grp_security_write_secret (path, &local))
+    {
+      propagate_public (error, local, GRP_GROUP_ERROR_SECRET);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 /**
  * grp_group_listen:
  * @self: a member not in a group yet
@@ -700,7 +843,8 @@ grp_group_set_delivered_func (GrpGroup *self, GrpDeliveredFunc func, gpointer us
  * @advertise: (nullable): the "HOST:PORT" other members should use to
  *   reach this one; %NULL for the address bound
  * @error: return location for a [error@Groupy.GroupError]:
- *   %GRP_GROUP_ERROR_INVALID_ADDRESS or %GRP_GROUP_ERROR_ADDRESS_IN_USE
+ *   %GRP_GROUP_ERROR_INVALID_ADDRESS, %GRP_GROUP_ERROR_ADDRESS_IN_USE or
+ *   %GRP_GROUP_ERROR_INSECURE
  *
  * Binds the member's listening socket.  [method@Groupy.Group.create] and
  * [method@Groupy.Group.join_async] listen on 127.0.0.1 by themselves if
@@ -967,6 +1111,14 @@ grp_group_multicast (GrpGroup *self, GBytes *payload, GError **error)
     {
       g_set_error (error, GRP_GROUP_ERROR, GRP_GROUP_ERROR_NOT_MEMBER,
                    "Not in a group: create or join one first");
+      return 0;
+    }
+  if (g_bytes_get_size (payload) > GRP_PAYLOAD_MAX)
+    {
+      /* Members refuse frames beyond GRP_FRAME_MAX (docs/SECURITY.md). */
+      g_set_error (error, GRP_GROUP_ERROR, GRP_GROUP_ERROR_TOO_LARGE,
+                   "A multicast of %" G_GSIZE_FORMAT " bytes: at most %u", g_bytes_get_size (payload),
+                   GRP_PAYLOAD_MAX);
       return 0;
     }
   ctr = grp_core_multicast (core_for_call (self), payload, g_get_monotonic_time (), &local);
@@ -1301,6 +1453,7 @@ grp_group_dispose (GObject *object)
       grp_transport_close (self->transport);
     }
   g_clear_object (&self->transport);
+  g_clear_object (&self->security);
   grp_group_set_get_state_func (self, NULL, NULL, NULL);
   grp_group_set_set_state_func (self, NULL, NULL, NULL);
   grp_group_set_delivered_func (self, NULL, NULL, NULL);

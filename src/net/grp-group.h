@@ -56,6 +56,11 @@ GQuark grp_group_error_quark (void);
  *   address given to listen
  * @GRP_GROUP_ERROR_REJOIN_FAILED: the group went on without this member
  *   (see [signal@Groupy.Group::excluded]) and no member admitted it again
+ * @GRP_GROUP_ERROR_SECRET: a secret, certificate or key file cannot be used
+ *   (unreadable, readable by others, or not what it should be)
+ * @GRP_GROUP_ERROR_INSECURE: listening beyond loopback without a secret (or a
+ *   PKI) needs [method@Groupy.Group.set_insecure]
+ * @GRP_GROUP_ERROR_TOO_LARGE: a multicast larger than members accept
  *
  * What went wrong, in the [error@Groupy.GroupError] domain.
  */
@@ -68,6 +73,9 @@ typedef enum {
   GRP_GROUP_ERROR_INVALID_ADDRESS,
   GRP_GROUP_ERROR_ADDRESS_IN_USE,
   GRP_GROUP_ERROR_REJOIN_FAILED,
+  GRP_GROUP_ERROR_SECRET,
+  GRP_GROUP_ERROR_INSECURE,
+  GRP_GROUP_ERROR_TOO_LARGE,
 } GrpGroupError;
 
 /**
@@ -241,6 +249,25 @@ void        grp_group_set_delivered_func (GrpGroup         *self,
                                           GrpDeliveredFunc  func,
                                           gpointer          user_data,
                                           GDestroyNotify    destroy);
+
+GRP_AVAILABLE_IN_ALL
+gboolean    grp_group_set_secret_file    (GrpGroup    *self,
+                                          const char  *path,
+                                          GError     **error);
+GRP_AVAILABLE_IN_ALL
+gboolean    grp_group_set_tls_files      (GrpGroup    *self,
+                                          const char  *ca,
+                                          const char  *cert,
+                                          const char  *key,
+                                          GError     **error);
+GRP_AVAILABLE_IN_ALL
+void        grp_group_set_insecure       (GrpGroup    *self,
+                                          gboolean     insecure);
+GRP_AVAILABLE_IN_ALL
+gboolean    grp_group_is_secure          (GrpGroup    *self);
+GRP_AVAILABLE_IN_ALL
+gboolean    grp_group_write_secret_file  (const char  *path,
+                                          GError     **error);
 
 GRP_AVAILABLE_IN_ALL
 gboolean    grp_group_listen             (GrpGroup    *self,

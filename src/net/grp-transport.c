@@ -4,15 +4,52 @@
 #include <string.h>
 
 #include "grp-codec.h"
+#include "grp-security.h"
 
 #include <glib-unix.h>
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sys/resource.h>
 
 #define READ_CHUNK (64 * 1024)
 #define LIGHT_FRAMES 4
 #define CONNECT_TIMEOUT_S 5
+
+/* ---- bounds on what a peer can make a member spend (docs/SECURITY.md) --- */
+
+/* Incoming connections that have not yet said who they are (or proved the
+ * secret): a burst of honest joiners needs a few, each for milliseconds.
+ * At the bound the oldest is dropped for the newest, so silent
+ * connections cannot keep a joiner out, and cost nothing but their slot;
+ * none of them is watched for more than its handshake deadline. */
+#define PENDING_MAX 64
+/* Incoming connections in all: two per peer at most in a group of hundreds.
+ * Lowered to fit the descriptor limit (less FD_RESERVE for our own dials,
+ * logs and GLib), so that the limit is reached by our choice, not by
+ * failing accept() or failing dials. */
+#define INCOMING_MAX 1024
+#define FD_RESERVE 64
+/* Bytes held in incomplete frames, over all connections: one largest frame
+ * (GRP_FRAME_MAX) fits, with room for ordinary traffic besides.  A
+ * connection whose next bytes would go beyond it is closed.  With the frame
+ * bound, what peers can make a member buffer is this, not what they
+ * announce. */
+#define READ_BUDGET (24u * 1024 * 1024)
+/* A frame this large is handed on without a copy (its buffer becomes the
+ * frame's), so a largest frame costs its size once, not twice. */
+#define FRAME_STEAL_MIN (1024 * 1024)
+/* Pending connections in the kernel: a burst of joiners (and whatever a
+ * flood of connections leaves) waits there rather than have SYNs dropped
+ * and retried a second later. */
+#define LISTEN_BACKLOG 1024
+/* Connections accepted per wakeup of the listening socket: bounded, so a
+ * flood of connections shares the loop with the group's own traffic. */
+#define ACCEPT_BATCH 32
+/* Out of descriptors: stop accepting this long (the peers wait in the
+ * backlog), say so at most once a minute, and keep serving the group. */
+#define ACCEPT_PAUSE_MS 250
+#define FD_LIMIT_SAY_US (60 * G_USEC_PER_SEC)
 /* Bytes queued for one peer (this turn's frames and the write under way)
  * beyond which further frames to it are dropped whole, until it reads
  * again.  Several turns of a sequencer's output at full speed; a frame
@@ -20,9 +57,20 @@
  * than closing keeps a slow peer's connection, and its membership, intact:
  * the protocol repairs the loss from its log, as it repairs any loss. */
 #define SEND_QUEUE_MAX (8u * 1024 * 1024)
-/* Before a connection says HELLO, it may send only that: a HELLO is at most
- * 2 + 8 + 2 + 4 * GRP_NAME_MAX + 2 + GRP_ADDR_MAX bytes. */
+/* Before a connection says HELLO, it may send only that (or its proof of
+ * the secret): a HELLO is at most 2 + 8 + 2 + 4 * GRP_NAME_MAX + 2 +
+ * GRP_ADDR_MAX = 526 bytes, an AUTH 2 + GRP_PROOF_LEN. */
 #define HANDSHAKE_FRAME_MAX 1024
+/* TLS handshakes of incoming connections under way at once.  GIO runs each
+ * in a thread of its own, blocked while the peer is silent; honest peers
+ * finish theirs in a few milliseconds, so a few slots serve a burst of
+ * joiners, and the rest wait their turn (their bytes wait in the kernel).
+ * Below GTask's pool of 10 threads, so that dials of ours are not starved. */
+#define TLS_HANDSHAKES_MAX 6
+/* Reads of one TLS connection per wakeup (each returns one record, at most
+ * 16 KiB); a plaintext read returns what the socket holds, up to READ_CHUNK. */
+#define TLS_READS 16
+#define PLAIN_READS 4
 /* Incarnations remembered as ended (to refuse them, and to report each
  * once): a member sees few in its life; the oldest are forgotten first. */
 #define ENDED_MAX 4096
@@ -35,6 +83,8 @@
 
 typedef enum {
   CONN_CONNECTING,            /* outgoing: TCP connect under way */
+  CONN_TLS,                   /* TLS handshake: incoming, from its first bytes on */
+  CONN_PROOF,                 /* waiting for the peer's proof of the secret (AUTH) */
   CONN_HELLO,                 /* waiting for the peer's HELLO */
   CONN_OPEN,                  /* bound to a member incarnation: messages flow */
   CONN_CLOSED,
@@ -42,9 +92,14 @@ typedef enum {
 
 typedef struct {
   gint refs;
-  GrpTransport *t;            /* not owned: the transport outlives its conns */
+  GrpTransport *t;            /* not owned; never used once closed (it may be gone) */
   GSocketConnection *conn;
-  GSocket *sock;              /* non-blocking; read and written directly */
+  GSocket *sock;              /* non-blocking; read and written directly without TLS */
+  GTlsConnection *tls;        /* NULL: plaintext */
+  GPollableInputStream *in;   /* the TLS connection's halves, once handshaken */
+  GPollableOutputStream *out;
+  gboolean tls_started;
+  gboolean tls_slot;          /* counted in tls_running */
   GCancellable *cancel;
   char *addr;                 /* dialed, or advertised in the peer's HELLO */
   GrpId peer;                 /* expected (dialing) or announced (HELLO) id */
@@ -55,7 +110,7 @@ typedef struct {
   GSource *in_source;         /* readable (always, once connected) */
   GSource *out_source;        /* writable (only while a write is blocked) */
   GByteArray *rbuf;           /* bytes read, not yet a whole frame */
-  GByteArray *hs;             /* handshake frames (HELLO): written first */
+  GByteArray *hs;             /* handshake frames (AUTH, HELLO): written first */
   GByteArray *outq;           /* frames for the peer: written once it said HELLO */
   GByteArray *wbuf;           /* the write under way: wbuf[woff..] is unsent */
   gsize woff;
@@ -64,6 +119,7 @@ typedef struct {
   gint64 deadline;            /* monotonic time by which it must be open */
   guint64 dropped;            /* frames dropped since the queue last drained */
   guint attempt;              /* dials for the same loss before this one */
+  guint reread_id;            /* more TLS records may wait: read again */
 } Conn;
 
 /* A dial to be made again shortly. */
@@ -81,7 +137,19 @@ struct _GrpTransport {
   GrpId self_id;
   char *self_name;
   char *address;
-  GSocketService *service;
+  GrpSecurity *security;      /* NULL: plaintext, loopback only unless insecure */
+  gboolean insecure;
+  guint tls_running;          /* incoming TLS handshakes under way */
+  GQueue tls_waiting;         /* Conn*: incoming, waiting for a handshake slot */
+  GSocket *listener;
+  GSource *accept_source;     /* NULL while accepting is paused */
+  guint accept_pause_id;
+  gint64 fd_limit_said;       /* when we last said we ran out of descriptors */
+  guint incoming_max;         /* INCOMING_MAX, or less to fit the descriptor limit */
+  guint incoming;             /* incoming connections open */
+  GQueue pending_in;          /* Conn*: incoming, not yet open, oldest first */
+  gsize buffered;             /* bytes in every rbuf */
+  gboolean said_too_large;    /* a frame of ours was over GRP_FRAME_MAX */
   GSocketClient *client;
   GPtrArray *conns;           /* Conn*, each holding one ref */
   GHashTable *routes;         /* GrpId -> Conn* we dialed: the way to send to it */
@@ -119,6 +187,9 @@ static guint signals[N_SIGNALS];
 static void conn_close (Conn *c, const char *why);
 static Conn *dial (GrpTransport *self, const char *addr, GrpId expected);
 static gboolean on_readable (gint fd, GIOCondition cond, gpointer data);
+static gboolean reread (gpointer data);
+static void tls_request (Conn *c);
+static void tls_next (GrpTransport *self);
 
 static void
 redial_free (Redial *r)
@@ -152,6 +223,7 @@ conn_unref (Conn *c)
 {
   if (!g_atomic_int_dec_and_test (&c->refs))
     return;
+  g_clear_object (&c->tls);
   g_clear_object (&c->conn);
   g_clear_object (&c->cancel);
   g_free (c->addr);
@@ -169,21 +241,23 @@ static Conn *
 conn_new (GrpTransport *self, const char *addr, gboolean outgoing)
 {
   Conn *c = g_new0 (Conn, 1);
-  GrpMember me = { self->self_id, self->self_name, self->address };
 
   c->refs = 1;
   c->t = self;
   c->cancel = g_cancellable_new ();
   c->addr = g_strdup (addr);
   c->outgoing = outgoing;
-  c->state = outgoing ? CONN_CONNECTING : CONN_HELLO;
+  c->state = outgoing ? CONN_CONNECTING : CONN_TLS;
   c->rbuf = g_byte_array_new ();
   c->hs = g_byte_array_new ();
   c->outq = g_byte_array_new ();
   c->wbuf = g_byte_array_new ();
   c->deadline = g_get_monotonic_time () + (gint64) self->handshake_timeout_ms * 1000;
-  /* HELLO is always the first frame on the wire. */
-  grp_codec_append_hello (c->hs, &me);
+  if (!outgoing)
+    {
+      self->incoming++;
+      g_queue_push_tail (&self->pending_in, c);
+    }
   g_ptr_array_add (self->conns, c);
   if (self->sweep_id == 0)
     self->sweep_id = g_timeout_add (SWEEP_MS, sweep, self);
@@ -211,6 +285,51 @@ has_ended (GrpTransport *self, GrpId id)
   return g_hash_table_contains (self->ended, &id);
 }
 
+static void
+conn_say_hello (Conn *c)
+{
+  GrpTransport *self = c->t;
+  GrpMember me = { self->self_id, self->self_name, self->address };
+
+  grp_codec_append_hello (c->hs, &me);
+}
+
+/* The HELLOs: the dialer says who it is first (after the proof of the
+ * secret, with one); the member dialed answers with its own HELLO only if
+ * it takes the connection, else with a BYE.  So a peer learns who a member
+ * is only once that member accepted it. */
+static void
+conn_greet (Conn *c)
+{
+  if (c->outgoing)
+    conn_say_hello (c);
+  c->state = CONN_HELLO;
+}
+
+/* Whether frames can be written: TCP is up, and TLS too if any. */
+static gboolean
+conn_can_write (Conn *c)
+{
+  return c->state != CONN_CONNECTING && c->state != CONN_TLS && c->state != CONN_CLOSED;
+}
+
+/* One non-blocking write, through TLS if the connection has it. */
+static gssize
+conn_send_raw (Conn *c, const guint8 *data, gsize len, GError **error)
+{
+  if (c->tls != NULL)
+    return g_pollable_output_stream_write_nonblocking (c->out, data, len, NULL, error);
+  return g_socket_send (c->sock, (const char *) data, len, NULL, error);
+}
+
+static gssize
+conn_recv (Conn *c, guint8 *buf, gsize len, GError **error)
+{
+  if (c->tls != NULL)
+    return g_pollable_input_stream_read_nonblocking (c->in, buf, len, NULL, error);
+  return g_socket_receive (c->sock, (char *) buf, len, NULL, error);
+}
+
 /* ---- closing ---------------------------------------------------------- */
 
 static void
@@ -218,13 +337,13 @@ send_bye (Conn *c, GrpByeKind kind, const char *reason)
 {
   g_autoptr(GByteArray) frame = g_byte_array_new ();
 
-  /* Best effort, straight to the socket: a BYE cannot follow half a frame,
-   * and a peer that misses it finds out what happened by dialing us
+  /* Best effort, without waiting: a BYE cannot follow half a frame, and a
+   * peer that misses it finds out what happened by dialing us
    * (grp-transport.h, b). */
-  if (c->sock == NULL || conn_writing (c) || c->state == CONN_CLOSED)
+  if (!conn_can_write (c) || conn_writing (c))
     return;
   grp_codec_append_bye (frame, kind, reason);
-  g_socket_send_with_blocking (c->sock, (const char *) frame->data, frame->len, FALSE, NULL, NULL);
+  conn_send_raw (c, frame->data, frame->len, NULL);
 }
 
 /* Closes `c` and forgets it; reports nothing (the callers decide what its
@@ -246,6 +365,22 @@ conn_close (Conn *c, const char *why)
     g_source_destroy (c->out_source);
   g_clear_pointer (&c->in_source, g_source_unref);
   g_clear_pointer (&c->out_source, g_source_unref);
+  g_clear_handle_id (&c->reread_id, g_source_remove);
+  g_queue_remove (&self->tls_waiting, c);
+  if (c->tls_slot)
+    {
+      /* Its handshake ends at once (cancelled, its socket closed), and
+       * must not tell this transport, which may be gone by then. */
+      c->tls_slot = FALSE;
+      self->tls_running--;
+    }
+  g_queue_remove (&self->pending_in, c);
+  if (!c->outgoing)
+    self->incoming--;
+  self->buffered -= c->rbuf->len;
+  g_byte_array_set_size (c->rbuf, 0);
+  /* The socket itself, not the TLS stream: closing TLS would wait to send
+   * close_notify to a peer that may not read (a BYE said what matters). */
   if (c->conn != NULL)
     g_io_stream_close (G_IO_STREAM (c->conn), NULL, NULL);
   if (c->probe != NULL)
@@ -262,6 +397,7 @@ conn_close (Conn *c, const char *why)
     g_hash_table_remove (self->inbound, &c->peer);
   g_ptr_array_remove (self->turn_seq, c);
   g_ptr_array_remove (self->conns, c); /* drops the list's ref */
+  tls_next (self);
 }
 
 /* A connection-only close: the peer learns it was not a crash. */
@@ -327,7 +463,6 @@ dial_failed (Conn *c, DialFailure failure, const GError *error, const char *why)
   const char *verified = peer != 0 ? g_hash_table_lookup (self->verified, &peer) : NULL;
   gboolean certain = (failure == DIAL_REFUSED || failure == DIAL_OTHER_ID) &&
                      verified != NULL && g_strcmp0 (verified, c->addr) == 0;
-  gboolean alive = c->bye_received; /* it refused us in words: it lives */
   guint attempt = c->attempt;
   g_autofree char *addr = g_strdup (c->addr);
   g_autofree char *what = g_strdup_printf ("%s: %s", c->addr, why);
@@ -367,7 +502,7 @@ dial_failed (Conn *c, DialFailure failure, const GError *error, const char *why)
     }
   if (certain)
     peer_ended (self, peer, what);
-  else if (!alive)
+  else
     peer_suspected (self, peer, what);
 }
 
@@ -401,7 +536,10 @@ conn_lost (Conn *c, const GError *error)
       if (outgoing)
         dial_failed (c, said_bye ? DIAL_FAILED : DIAL_CLOSED_EARLY, NULL,
                      said_bye ? "it refused the connection"
-                              : "it closed the connection before saying who it is");
+                     : self->security != NULL
+                     ? "it closed the connection before saying who it is"
+                     : "it closed the connection before saying who it is (if the group has "
+                       "a secret, give the same secret file)");
       else
         conn_close (c, why);
       return;
@@ -450,8 +588,7 @@ conn_send_some (Conn *c)
   while (conn_writing (c))
     {
       g_autoptr(GError) error = NULL;
-      gssize n = g_socket_send (c->sock, (const char *) c->wbuf->data + c->woff,
-                                c->wbuf->len - c->woff, NULL, &error);
+      gssize n = conn_send_raw (c, c->wbuf->data + c->woff, c->wbuf->len - c->woff, &error);
 
       if (n < 0)
         {
@@ -476,7 +613,7 @@ conn_send_some (Conn *c)
 static GByteArray **
 conn_next_out (Conn *c)
 {
-  if (c->hs->len > 0)
+  if (c->hs->len > 0 && conn_can_write (c))
     return &c->hs;
   if (c->state == CONN_OPEN && c->outq->len > 0)
     return &c->outq;
@@ -491,7 +628,7 @@ conn_write (Conn *c)
   GByteArray **next;
   GByteArray *tmp;
 
-  if (c->state == CONN_CLOSED || c->state == CONN_CONNECTING || conn_writing (c))
+  if (!conn_can_write (c) || conn_writing (c))
     return;
   next = conn_next_out (c);
   if (next == NULL)
@@ -532,7 +669,7 @@ conn_write_sync (Conn *c, gint64 deadline)
 {
   GByteArray **next;
 
-  if (c->state == CONN_CLOSED || c->state == CONN_CONNECTING)
+  if (!conn_can_write (c))
     return;
   while ((next = conn_next_out (c)) != NULL)
     {
@@ -542,8 +679,7 @@ conn_write_sync (Conn *c, gint64 deadline)
   while (conn_writing (c))
     {
       g_autoptr(GError) error = NULL;
-      gssize n = g_socket_send (c->sock, (const char *) c->wbuf->data + c->woff,
-                                c->wbuf->len - c->woff, NULL, &error);
+      gssize n = conn_send_raw (c, c->wbuf->data + c->woff, c->wbuf->len - c->woff, &error);
 
       if (n > 0)
         {
@@ -657,7 +793,37 @@ protocol_error (Conn *c, const char *what)
 {
   /* A peer can cause this: never a warning (fatal under G_DEBUG=fatal-warnings). */
   g_message ("dropping the connection to %s: %s", c->addr ? c->addr : "an unknown peer", what);
-  refuse (c, what);
+  send_bye (c, GRP_BYE_CONNECTION, what);
+  if (c->outgoing && c->state != CONN_OPEN)
+    dial_failed (c, DIAL_FAILED, NULL, what);
+  else
+    conn_close (c, what);
+}
+
+/* The peer's proof of the group secret: before it, nothing else of the
+ * peer's is read; after it, our HELLO goes out. */
+static void
+on_auth (Conn *c, const guint8 *body, gsize len)
+{
+  guint8 proof[GRP_PROOF_LEN];
+  g_autoptr(GError) error = NULL;
+
+  if (!grp_codec_parse_auth (body, len, proof, &error) ||
+      !grp_security_check (c->t->security, c->tls, !c->outgoing, proof, &error))
+    {
+      g_autofree char *why = g_strdup_printf ("%s (is every member given the same secret file?)",
+                                              error->message);
+
+      g_debug ("refusing %s: %s", c->addr ? c->addr : "a peer", why);
+      send_bye (c, GRP_BYE_CONNECTION, "the proof of the group secret does not match");
+      if (c->outgoing)
+        dial_failed (c, DIAL_FAILED, NULL, why);
+      else
+        conn_close (c, why);
+      return;
+    }
+  conn_greet (c);
+  grp_transport_schedule_flush (c->t);
 }
 
 /* Another connection claims `c`'s peer: it may have ended a moment ago
@@ -745,9 +911,12 @@ on_hello (Conn *c, GrpMember *hello)
   }
   c->peer = hello->id;
   c->state = CONN_OPEN;
+  g_queue_remove (&self->pending_in, c);
   g_free (c->addr);
   c->addr = g_strdup (hello->addr);
   g_hash_table_replace (self->inbound, g_memdup2 (&c->peer, sizeof c->peer), c);
+  conn_say_hello (c);
+  grp_transport_schedule_flush (self);
 }
 
 static void
@@ -768,9 +937,82 @@ on_bye (Conn *c, const guint8 *body, gsize len)
   if (kind == GRP_BYE_ENDED && c->state == CONN_OPEN)
     peer_ended (c->t, c->peer, reason);
   else if (c->state != CONN_OPEN && c->outgoing)
-    dial_failed (c, DIAL_FAILED, NULL, reason);
+    {
+      g_autofree char *why = g_strdup_printf ("it refused us: %s%s", reason,
+                                              c->state == CONN_PROOF
+                                              ? " (is every member given the same secret file?)"
+                                              : "");
+
+      dial_failed (c, DIAL_FAILED, NULL, why);
+    }
   else
     conn_close (c, reason);
+}
+
+/* One whole frame.  Its body lies in `owner` when given (a large frame
+ * handed on without a copy), else it is copied once, and its payloads are
+ * slices of that copy.  FALSE when no more frames are to be read from the
+ * connection (it was closed, or said BYE). */
+static gboolean
+handle_frame (Conn *c, const guint8 *body, guint32 flen, GBytes *owner)
+{
+  GrpFrameKind kind;
+  g_autoptr(GrpMsg) msg = NULL;
+  g_autoptr(GBytes) frame = NULL;
+  GrpMember hello = { 0 };
+  g_autoptr(GError) error = NULL;
+
+  if (!grp_codec_frame_kind (body, flen, &kind, &error))
+    {
+      protocol_error (c, error->message);
+      return FALSE;
+    }
+  if (kind == GRP_FRAME_BYE)
+    {
+      on_bye (c, body, flen);
+      return FALSE;
+    }
+  if (kind == GRP_FRAME_AUTH && c->state == CONN_PROOF)
+    {
+      on_auth (c, body, flen);
+      return c->state != CONN_CLOSED;
+    }
+  if (c->state == CONN_PROOF)
+    {
+      /* Refused unread: the peer has not proved it holds the secret. */
+      protocol_error (c, "no proof of the group secret");
+      return FALSE;
+    }
+  if (kind == GRP_FRAME_AUTH)
+    {
+      protocol_error (c, "unexpected AUTH");
+      return FALSE;
+    }
+  if (kind == GRP_FRAME_MSG && c->state != CONN_OPEN)
+    {
+      protocol_error (c, "message before HELLO");
+      return FALSE;
+    }
+  frame = owner != NULL ? g_bytes_ref (owner) : g_bytes_new (body, flen);
+  if (!grp_codec_parse_bytes (frame, &kind, &msg, &hello, &error))
+    {
+      protocol_error (c, error->message);
+      return FALSE;
+    }
+  if (kind == GRP_FRAME_HELLO)
+    {
+      on_hello (c, &hello);
+      grp_member_clear (&hello);
+      return c->state != CONN_CLOSED;
+    }
+  if (msg->from != c->peer)
+    {
+      g_debug ("ignoring a message from %s that claims another sender", c->addr);
+      return TRUE;
+    }
+  if (c->t->on_message != NULL)
+    c->t->on_message (msg, c->t->handler_data);
+  return c->state != CONN_CLOSED;
 }
 
 /* Handles the whole frames at the start of data[0..len); returns the bytes
@@ -783,13 +1025,8 @@ parse_frames (Conn *c, const guint8 *data, gsize len, guint *frames)
   while (c->state != CONN_CLOSED && len - off >= GRP_FRAME_HEADER)
     {
       guint32 flen = grp_codec_frame_length (data + off);
-      const guint8 *body = data + off + GRP_FRAME_HEADER;
       guint32 limit = c->state == CONN_OPEN ? GRP_FRAME_MAX : HANDSHAKE_FRAME_MAX;
-      GrpFrameKind kind;
-      g_autoptr(GrpMsg) msg = NULL;
-      g_autoptr(GBytes) frame = NULL;
-      GrpMember hello = { 0 };
-      g_autoptr(GError) error = NULL;
+      gboolean more;
 
       /* Refused on its header: what a peer announces is never allocated. */
       if (flen > limit || flen < 2)
@@ -799,71 +1036,87 @@ parse_frames (Conn *c, const guint8 *data, gsize len, guint *frames)
         }
       if (len - off - GRP_FRAME_HEADER < flen)
         break;
-      off += GRP_FRAME_HEADER + flen;
       (*frames)++;
-      if (!grp_codec_frame_kind (body, flen, &kind, &error))
-        {
-          protocol_error (c, error->message);
-          return off;
-        }
-      if (kind == GRP_FRAME_BYE)
-        {
-          on_bye (c, body, flen);
-          return off;
-        }
-      if (kind == GRP_FRAME_AUTH)
-        {
-          protocol_error (c, "unexpected AUTH");
-          return off;
-        }
-      if (kind == GRP_FRAME_MSG && c->state != CONN_OPEN)
-        {
-          protocol_error (c, "message before HELLO");
-          return off;
-        }
-      /* One copy of the frame; its payloads are slices of it. */
-      frame = g_bytes_new (body, flen);
-      if (!grp_codec_parse_bytes (frame, &kind, &msg, &hello, &error))
-        {
-          protocol_error (c, error->message);
-          return off;
-        }
-      if (kind == GRP_FRAME_HELLO)
-        {
-          on_hello (c, &hello);
-          grp_member_clear (&hello);
-          continue;
-        }
-      if (msg->from != c->peer)
-        {
-          g_debug ("ignoring a message from %s that claims another sender", c->addr);
-          continue;
-        }
-      if (c->t->on_message != NULL)
-        c->t->on_message (msg, c->t->handler_data);
+      more = handle_frame (c, data + off + GRP_FRAME_HEADER, flen, NULL);
+      off += GRP_FRAME_HEADER + flen;
+      if (!more)
+        break;
     }
   return off;
 }
 
+/* Keeps `n` bytes of an incomplete frame, if the budget allows. */
+static gboolean
+conn_hold (Conn *c, const guint8 *data, gsize n)
+{
+  GrpTransport *t = c->t;
+
+  if (t->buffered + n > READ_BUDGET)
+    {
+      protocol_error (c, "its frames would go beyond the buffers' budget");
+      return FALSE;
+    }
+  g_byte_array_append (c->rbuf, data, (guint) n);
+  t->buffered += n;
+  return TRUE;
+}
+
+/* A large whole frame at the start of rbuf becomes a frame of its own
+ * without a copy: rbuf's memory is handed over, the rest moves to a new
+ * rbuf.  FALSE if there is none. */
+static gboolean
+take_large_frame (Conn *c, guint *frames)
+{
+  GrpTransport *t = c->t;
+  guint32 flen;
+  gsize total = c->rbuf->len;
+  GByteArray *rest;
+  g_autoptr(GBytes) all = NULL;
+  g_autoptr(GBytes) frame = NULL;
+
+  if (c->state != CONN_OPEN || total < GRP_FRAME_HEADER)
+    return FALSE;
+  flen = grp_codec_frame_length (c->rbuf->data);
+  if (flen < FRAME_STEAL_MIN || flen > GRP_FRAME_MAX || total - GRP_FRAME_HEADER < flen)
+    return FALSE;
+  rest = g_byte_array_new ();
+  g_byte_array_append (rest, c->rbuf->data + GRP_FRAME_HEADER + flen,
+                       (guint) (total - GRP_FRAME_HEADER - flen));
+  all = g_byte_array_free_to_bytes (c->rbuf);
+  c->rbuf = rest;
+  t->buffered -= total - rest->len;
+  frame = g_bytes_new_from_bytes (all, GRP_FRAME_HEADER, flen);
+  (*frames)++;
+  handle_frame (c, g_bytes_get_data (frame, NULL), flen, frame);
+  return TRUE;
+}
+
 /* Takes `n` bytes just read: whole frames are handled at once, the rest of
- * a frame waits in rbuf (memory taken as bytes arrive). */
+ * a frame waits in rbuf (memory taken as bytes arrive, within the budget). */
 static guint
 conn_take (Conn *c, const guint8 *data, gsize n)
 {
+  GrpTransport *t = c->t;
   guint frames = 0;
   gsize used;
 
   if (c->rbuf->len == 0)
     {
       used = parse_frames (c, data, n, &frames);
-      if (c->state != CONN_CLOSED)
-        g_byte_array_append (c->rbuf, data + used, (guint) (n - used));
+      if (c->state != CONN_CLOSED && used < n)
+        conn_hold (c, data + used, n - used);
       return frames;
     }
-  g_byte_array_append (c->rbuf, data, (guint) n);
+  if (!conn_hold (c, data, n))
+    return frames;
+  while (c->state != CONN_CLOSED && take_large_frame (c, &frames))
+    ;
+  if (c->state == CONN_CLOSED)
+    return frames;
   used = parse_frames (c, c->rbuf->data, c->rbuf->len, &frames);
   if (c->state == CONN_CLOSED)
     return frames;
+  t->buffered -= used;
   if (used == c->rbuf->len && c->rbuf->len > 4 * READ_CHUNK)
     {
       /* Do not keep a large frame's buffer for a connection that idles. */
@@ -887,18 +1140,35 @@ on_readable (gint fd, GIOCondition cond, gpointer data)
    * buffer we are parsing. */
   if (c->reading || c->state == CONN_CLOSED)
     return G_SOURCE_CONTINUE;
+  if (c->state == CONN_TLS)
+    {
+      /* An incoming connection spoke first: its TLS handshake may begin. */
+      tls_request (c);
+      return G_SOURCE_REMOVE;
+    }
   c->reading = TRUE;
   conn_ref (c);
   /* One buffer for every connection's reads: an idle connection holds only
    * the part of a frame it has received. */
   buf = t->scratch != NULL ? g_steal_pointer (&t->scratch) : g_malloc (READ_CHUNK);
   /* A few reads per wakeup: a burst larger than one chunk is not left for
-   * another turn of the loop, and a short read means the socket is empty. */
-  for (int i = 0; i < 4 && c->state != CONN_CLOSED; i++)
+   * another turn of the loop, and a short plaintext read means the socket
+   * is empty.  TLS hands out a record per read: more reads, and when they
+   * run out with more to come, another wakeup (TLS may hold a record the
+   * socket no longer shows). */
+  for (int i = 0; c->state != CONN_CLOSED; i++)
     {
       g_autoptr(GError) error = NULL;
-      gssize n = g_socket_receive (c->sock, (char *) buf, READ_CHUNK, NULL, &error);
+      gssize n;
 
+      if (i == (c->tls != NULL ? TLS_READS : PLAIN_READS))
+        {
+          if (c->tls != NULL && c->reread_id == 0)
+            c->reread_id = g_idle_add_full (G_PRIORITY_DEFAULT, reread, conn_ref (c),
+                                            (GDestroyNotify) conn_unref);
+          break;
+        }
+      n = conn_recv (c, buf, READ_CHUNK, &error);
       if (n < 0 && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
         break;
       if (n <= 0)
@@ -907,7 +1177,7 @@ on_readable (gint fd, GIOCondition cond, gpointer data)
           break;
         }
       frames += conn_take (c, buf, (gsize) n);
-      if (n < READ_CHUNK)
+      if (c->tls == NULL && n < READ_CHUNK)
         break;
     }
   if (t->scratch == NULL)
@@ -924,27 +1194,228 @@ on_readable (gint fd, GIOCondition cond, gpointer data)
   return G_SOURCE_CONTINUE; /* a closed connection destroyed its source */
 }
 
+static gboolean
+reread (gpointer data)
+{
+  Conn *c = data;
+
+  c->reread_id = 0;
+  if (c->state != CONN_CLOSED && c->sock != NULL)
+    on_readable (g_socket_get_fd (c->sock), G_IO_IN, c);
+  return G_SOURCE_REMOVE;
+}
+
+/* ---- TLS ---------------------------------------------------------------- */
+
+static void tls_start (Conn *c);
+
+/* The next incoming connection waiting for a handshake slot, if any. */
+static void
+tls_next (GrpTransport *self)
+{
+  while (self->tls_running < TLS_HANDSHAKES_MAX && self->tls_waiting.length > 0)
+    tls_start (g_queue_pop_head (&self->tls_waiting));
+}
+
+/* An incoming connection sent its first bytes: start its handshake, or
+ * queue it while every slot is taken (not watched meanwhile: its bytes
+ * wait in the kernel). */
+static void
+tls_request (Conn *c)
+{
+  GrpTransport *self = c->t;
+
+  if (c->tls_started || g_queue_find (&self->tls_waiting, c) != NULL)
+    return;
+  if (c->in_source != NULL)
+    g_source_destroy (c->in_source);
+  g_clear_pointer (&c->in_source, g_source_unref);
+  g_queue_push_tail (&self->tls_waiting, c);
+  tls_next (self);
+}
+
+static void
+tls_done (GObject *source, GAsyncResult *res, gpointer data)
+{
+  Conn *c = data;
+  GrpTransport *self = c->t;
+  g_autoptr(GError) error = NULL;
+  gboolean ok = g_tls_connection_handshake_finish (G_TLS_CONNECTION (source), res, &error);
+
+  /* Closed: its transport may be gone too. */
+  if (c->state == CONN_CLOSED)
+    {
+      conn_unref (c);
+      return;
+    }
+  if (c->tls_slot)
+    {
+      c->tls_slot = FALSE;
+      self->tls_running--;
+      tls_next (self);
+    }
+  if (!ok)
+    {
+      g_autofree char *why = g_strdup_printf ("TLS handshake failed (%s): does it run with a group "
+                                              "secret, or the same PKI, as we do?", error->message);
+
+      if (c->outgoing)
+        dial_failed (c, DIAL_FAILED, NULL, why);
+      else
+        conn_close (c, why);
+      conn_unref (c);
+      return;
+    }
+  g_debug ("TLS with %s: %s, %s", c->addr ? c->addr : "a peer",
+           g_tls_connection_get_ciphersuite_name (c->tls),
+           grp_security_has_secret (self->security) ? "proof of the secret follows" : "no secret");
+  c->in = G_POLLABLE_INPUT_STREAM (g_io_stream_get_input_stream (G_IO_STREAM (c->tls)));
+  c->out = G_POLLABLE_OUTPUT_STREAM (g_io_stream_get_output_stream (G_IO_STREAM (c->tls)));
+  if (grp_security_has_secret (self->security))
+    {
+      guint8 proof[GRP_PROOF_LEN];
+
+      if (!grp_security_prove (self->security, c->tls, !c->outgoing, proof, &error))
+        {
+          if (c->outgoing)
+            dial_failed (c, DIAL_FAILED, NULL, error->message);
+          else
+            conn_close (c, error->message);
+          conn_unref (c);
+          return;
+        }
+      grp_codec_append_auth (c->hs, proof);
+      c->state = CONN_PROOF;
+    }
+  else
+    conn_greet (c);
+  c->in_source = conn_source (c, G_IO_IN, on_readable);
+  /* The handshake may have read the peer's first frames already. */
+  if (c->reread_id == 0)
+    c->reread_id = g_idle_add_full (G_PRIORITY_DEFAULT, reread, conn_ref (c),
+                                    (GDestroyNotify) conn_unref);
+  grp_transport_schedule_flush (self);
+  conn_unref (c);
+}
+
+static void
+tls_start (Conn *c)
+{
+  GrpTransport *self = c->t;
+  g_autoptr(GError) error = NULL;
+
+  c->tls = grp_security_wrap (self->security, G_IO_STREAM (c->conn), !c->outgoing, &error);
+  if (c->tls == NULL)
+    {
+      g_warning ("no TLS: %s", error->message);
+      if (c->outgoing)
+        dial_failed (c, DIAL_FAILED, error, error->message);
+      else
+        conn_close (c, error->message);
+      return;
+    }
+  c->tls_started = TRUE;
+  g_debug ("TLS handshake with %s begins", c->addr ? c->addr : "a peer");
+  if (!c->outgoing)
+    {
+      c->tls_slot = TRUE;
+      self->tls_running++;
+    }
+  g_tls_connection_handshake_async (c->tls, G_PRIORITY_DEFAULT, c->cancel, tls_done, conn_ref (c));
+}
+
+/* ---- connections -------------------------------------------------------- */
+
 static void
 conn_established (Conn *c, GSocketConnection *conn)
 {
   c->conn = g_object_ref (conn);
   c->sock = g_socket_connection_get_socket (conn);
-  if (c->state == CONN_CONNECTING)
-    c->state = CONN_HELLO;
   g_socket_set_blocking (c->sock, FALSE);
   g_socket_set_option (c->sock, IPPROTO_TCP, TCP_NODELAY, 1, NULL);
-  c->in_source = conn_source (c, G_IO_IN, on_readable);
-  grp_transport_schedule_flush (c->t);
+  if (c->t->security == NULL)
+    {
+      conn_greet (c);
+      c->in_source = conn_source (c, G_IO_IN, on_readable);
+      grp_transport_schedule_flush (c->t);
+      return;
+    }
+  c->state = CONN_TLS;
+  if (c->outgoing)
+    tls_start (c);
+  else
+    c->in_source = conn_source (c, G_IO_IN, on_readable); /* to its first bytes */
+}
+
+static gboolean on_accept (gint fd, GIOCondition cond, gpointer data);
+
+static gboolean
+resume_accepting (gpointer data)
+{
+  GrpTransport *self = data;
+
+  self->accept_pause_id = 0;
+  self->accept_source = g_unix_fd_source_new (g_socket_get_fd (self->listener), G_IO_IN);
+  g_source_set_callback (self->accept_source, G_SOURCE_FUNC (on_accept), self, NULL);
+  g_source_attach (self->accept_source, NULL);
+  return G_SOURCE_REMOVE;
+}
+
+/* Out of descriptors: a listening socket stays readable, so accepting on
+ * would spin.  Pause instead, and say so once in a while, not per try. */
+static void
+pause_accepting (GrpTransport *self, const GError *error)
+{
+  gint64 now = g_get_monotonic_time ();
+
+  if (self->fd_limit_said == 0 || now - self->fd_limit_said >= FD_LIMIT_SAY_US)
+    {
+      g_message ("cannot accept connections (%s): pausing for %d ms at a time; the group is "
+                 "served meanwhile", error->message, ACCEPT_PAUSE_MS);
+      self->fd_limit_said = now;
+    }
+  if (self->accept_source != NULL)
+    {
+      g_source_destroy (self->accept_source);
+      g_clear_pointer (&self->accept_source, g_source_unref);
+    }
+  if (self->accept_pause_id == 0)
+    self->accept_pause_id = g_timeout_add (ACCEPT_PAUSE_MS, resume_accepting, self);
 }
 
 static gboolean
-on_incoming (GSocketService *service, GSocketConnection *conn, GObject *source, gpointer data)
+on_accept (gint fd, GIOCondition cond, gpointer data)
 {
   GrpTransport *self = data;
-  Conn *c = conn_new (self, NULL, FALSE);
 
-  conn_established (c, conn);
-  return TRUE;
+  for (int i = 0; i < ACCEPT_BATCH; i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(GSocket) sock = g_socket_accept (self->listener, NULL, &error);
+      g_autoptr(GSocketConnection) conn = NULL;
+      Conn *c;
+
+      if (sock == NULL)
+        {
+          if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TOO_MANY_OPEN_FILES) ||
+              g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE))
+            {
+              pause_accepting (self, error);
+              return G_SOURCE_REMOVE;
+            }
+          if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+            break;
+          continue; /* that one connection failed (reset before accept) */
+        }
+      if (self->incoming >= self->incoming_max)
+        continue; /* closed at once: unref */
+      if (self->pending_in.length >= PENDING_MAX)
+        conn_close (g_queue_peek_head (&self->pending_in), "dropped for a newer connection");
+      conn = g_socket_connection_factory_create_connection (sock);
+      c = conn_new (self, NULL, FALSE);
+      conn_established (c, conn);
+    }
+  return G_SOURCE_CONTINUE;
 }
 
 static void
@@ -1029,8 +1500,11 @@ grp_transport_send (GrpTransport *self, GrpId to, const char *addr, GrpMsg *msg)
   frame = g_bytes_get_data (self->cache_frame, &len);
   if (len - GRP_FRAME_HEADER > GRP_FRAME_MAX)
     {
-      g_critical ("not sending a frame of %zu bytes: peers refuse frames over %u", len,
-                  GRP_FRAME_MAX);
+      /* The core's batches must stay within a frame: our bug, said once. */
+      if (!self->said_too_large)
+        g_critical ("not sending a %s of %zu bytes: peers refuse frames over %u",
+                    grp_msg_type_name (msg->type), len, GRP_FRAME_MAX);
+      self->said_too_large = TRUE;
       return;
     }
   if (conn_queued (c) > 0 && conn_queued (c) + len > SEND_QUEUE_MAX)
@@ -1081,6 +1555,18 @@ grp_transport_arm_crash (GrpTransport *self, guint frames, GrpCrashFunc func, gp
 }
 
 void
+grp_transport_set_security (GrpTransport *self, GrpSecurity *security)
+{
+  g_set_object (&self->security, security);
+}
+
+void
+grp_transport_set_insecure (GrpTransport *self, gboolean insecure)
+{
+  self->insecure = insecure;
+}
+
+void
 grp_transport_set_handshake_timeout (GrpTransport *self, guint timeout_ms)
 {
   self->handshake_timeout_ms = timeout_ms;
@@ -1102,6 +1588,7 @@ grp_transport_close (GrpTransport *self)
   /* Finish writes under way (briefly): a BYE cannot follow half a frame,
    * and a peer that misses it must dial us to learn we ended. */
   grp_transport_flush_sync (self);
+  g_queue_clear (&self->tls_waiting); /* no handshake begins now */
   while (self->conns->len > 0)
     {
       Conn *c = g_ptr_array_index (self->conns, 0);
@@ -1174,7 +1661,11 @@ grp_transport_listen (GrpTransport *self, const char *listen, const char *advert
   g_autoptr(GInetAddress) inet = NULL;
   g_autoptr(GSocketAddress) want = NULL;
   g_autoptr(GSocketAddress) got = NULL;
+  g_autoptr(GSocket) sock = NULL;
   g_autoptr(GError) local = NULL;
+  g_autofree char *ahost = NULL;
+  guint16 aport;
+  struct rlimit limit;
 
   if (!parse_host_port (listen ? listen : "127.0.0.1:0", &host, &port, error))
     return FALSE;
@@ -1191,9 +1682,37 @@ grp_transport_listen (GrpTransport *self, const char *listen, const char *advert
                    host);
       return FALSE;
     }
+  /* Without a secret anyone who reaches the port is a member: loopback
+   * only, unless told. */
+  if (self->security == NULL && !self->insecure && !g_inet_address_get_is_loopback (inet))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED,
+                   "without a group secret a member listens on loopback only: on %s anyone who "
+                   "can reach it could join; give a secret file (groupy-node --new-secret FILE "
+                   "makes one), or --insecure on a network you trust", host);
+      return FALSE;
+    }
+  if (g_inet_address_get_is_any (inet) && advertise == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   "listening on %s (every interface), but others cannot reach %s: advertise an "
+                   "address of this machine that they can (--advertise HOST:PORT)", host, host);
+      return FALSE;
+    }
+  if (advertise != NULL && !parse_host_port (advertise, &ahost, &aport, error))
+    return FALSE;
+  if (self->listener != NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS, "already listening on %s", self->address);
+      return FALSE;
+    }
   want = g_inet_socket_address_new (inet, port);
-  if (!g_socket_listener_add_address (G_SOCKET_LISTENER (self->service), want, G_SOCKET_TYPE_STREAM,
-                                      G_SOCKET_PROTOCOL_TCP, NULL, &got, &local))
+  sock = g_socket_new (g_inet_address_get_family (inet), G_SOCKET_TYPE_STREAM,
+                       G_SOCKET_PROTOCOL_TCP, &local);
+  if (sock != NULL)
+    g_socket_set_listen_backlog (sock, LISTEN_BACKLOG);
+  if (sock == NULL || !g_socket_bind (sock, want, TRUE, &local) || !g_socket_listen (sock, &local) ||
+      (got = g_socket_get_local_address (sock, &local)) == NULL)
     {
       if (g_error_matches (local, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE))
         g_set_error (error, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE,
@@ -1204,16 +1723,11 @@ grp_transport_listen (GrpTransport *self, const char *listen, const char *advert
                      local->message);
       return FALSE;
     }
+  g_socket_set_blocking (sock, FALSE);
+  self->listener = g_steal_pointer (&sock);
   g_free (self->address);
   if (advertise != NULL)
-    {
-      g_autofree char *ahost = NULL;
-      guint16 aport;
-
-      if (!parse_host_port (advertise, &ahost, &aport, error))
-        return FALSE;
-      self->address = g_strdup (advertise);
-    }
+    self->address = g_strdup (advertise);
   else
     {
       g_autofree char *bound = g_inet_address_to_string (inet);
@@ -1221,7 +1735,11 @@ grp_transport_listen (GrpTransport *self, const char *listen, const char *advert
       self->address = g_strdup_printf ("%s:%u", bound,
                                        g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (got)));
     }
-  g_socket_service_start (self->service);
+  /* Room for our own dials and files below the descriptor limit. */
+  if (getrlimit (RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY)
+    self->incoming_max = (guint) CLAMP ((gint64) limit.rlim_cur - FD_RESERVE, PENDING_MAX,
+                                        INCOMING_MAX);
+  resume_accepting (self);
   return TRUE;
 }
 
@@ -1239,13 +1757,15 @@ grp_transport_dispose (GObject *object)
   grp_transport_close (self);
   g_clear_handle_id (&self->flush_id, g_source_remove);
   g_clear_handle_id (&self->sweep_id, g_source_remove);
-  if (self->service != NULL)
-    {
-      g_socket_service_stop (self->service);
-      g_socket_listener_close (G_SOCKET_LISTENER (self->service));
-    }
-  g_clear_object (&self->service);
+  g_clear_handle_id (&self->accept_pause_id, g_source_remove);
+  if (self->accept_source != NULL)
+    g_source_destroy (self->accept_source);
+  g_clear_pointer (&self->accept_source, g_source_unref);
+  if (self->listener != NULL)
+    g_socket_close (self->listener, NULL);
+  g_clear_object (&self->listener);
   g_clear_object (&self->client);
+  g_clear_object (&self->security);
   g_clear_pointer (&self->cache_msg, grp_msg_unref);
   g_clear_pointer (&self->cache_frame, g_bytes_unref);
   G_OBJECT_CLASS (grp_transport_parent_class)->dispose (object);
@@ -1295,11 +1815,12 @@ grp_transport_init (GrpTransport *self)
   self->verified = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
   self->ended = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
   g_queue_init (&self->ended_order);
+  g_queue_init (&self->tls_waiting);
   self->redials = g_ptr_array_new_with_free_func ((GDestroyNotify) redial_free);
   self->scratch = g_malloc (READ_CHUNK);
   self->handshake_timeout_ms = GRP_TRANSPORT_HANDSHAKE_TIMEOUT_MS;
-  self->service = g_socket_service_new ();
-  g_signal_connect (self->service, "incoming", G_CALLBACK (on_incoming), self);
+  self->incoming_max = INCOMING_MAX;
+  g_queue_init (&self->pending_in);
   self->client = g_socket_client_new ();
   /* Members talk to each other directly: never through a proxy (and no
    * proxy lookup on the way to a connection). */

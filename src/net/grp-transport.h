@@ -47,12 +47,21 @@
  * The certainty rests on two assumptions, stated in docs/PROTOCOL.md: a
  * member's listening socket lives exactly as long as its transport, and
  * nobody forges TCP resets between members.
+ *
+ * What a peer can make a member spend is bounded (each bound is a named
+ * constant in grp-transport.c, with its reason, and in docs/SECURITY.md):
+ * connections that have not said who they are, and how long they have to;
+ * incoming connections in all (below the descriptor limit, where accepting
+ * pauses rather than spins); bytes held in incomplete frames, in all; the
+ * size of a frame (refused on its header); the length of a name; frames
+ * queued for a peer that does not read.
  */
 #pragma once
 
 #include <gio/gio.h>
 
 #include "grp-msg.h"
+#include "grp-security.h"
 
 G_BEGIN_DECLS
 
@@ -70,8 +79,16 @@ typedef void (*GrpTurnEndFunc) (gpointer user_data);
 
 GrpTransport *grp_transport_new (void);
 
+/* Before listening or dialing: TLS with a group secret, a PKI or both
+ * (grp-security.h); without, plaintext, and listening is restricted to
+ * loopback unless `insecure`. */
+void          grp_transport_set_security (GrpTransport *self, GrpSecurity *security);
+void          grp_transport_set_insecure (GrpTransport *self, gboolean insecure);
+
 /* Bind `listen` ("HOST:PORT", port 0 for any free one; NULL for
- * 127.0.0.1:0) and advertise `advertise` (NULL: the bound address). */
+ * 127.0.0.1:0) and advertise `advertise` (NULL: the bound address).
+ * Refused: a non-loopback address without security or insecure; the
+ * unspecified address (0.0.0.0, ::) without `advertise`. */
 gboolean      grp_transport_listen (GrpTransport *self,
                                     const char   *listen,
                                     const char   *advertise,

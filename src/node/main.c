@@ -62,6 +62,7 @@ main (int argc, char **argv)
   GrpOptions options;
   g_autoptr(GError) error = NULL;
   Node node = { 0 };
+  g_autofree char *notice = NULL;
 
   if (!grp_options_parse (&options, &argc, &argv,
                           "A Groupy worker without a window: it multicasts color changes and\n"
@@ -70,7 +71,15 @@ main (int argc, char **argv)
       fprintf (stderr, "groupy-node: %s (see groupy-node --help)\n", error->message);
       return 2;
     }
+  if (options.new_secret != NULL)
+    {
+      int status = grp_options_new_secret (&options, "groupy-node");
+
+      grp_options_clear (&options);
+      return status;
+    }
   node.loop = g_main_loop_new (NULL, FALSE);
+  notice = grp_options_security_notice (&options, options.name);
   node.worker = grp_worker_new (&options);
   if (!grp_worker_prepare (node.worker, &error))
     {
@@ -78,6 +87,8 @@ main (int argc, char **argv)
       return 2;
     }
   printf ("%s listening on %s\n", grp_worker_get_name (node.worker), grp_worker_get_address (node.worker));
+  if (notice != NULL)
+    printf ("%s\n", notice);
   fflush (stdout);
 
   grp_worker_handle_signals (node.worker);

@@ -1,8 +1,11 @@
 /* grp-options.c: parsing and validating the worker's options. */
 #include "grp-options.h"
 
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+
+#include "grp-group.h"
 
 gboolean
 grp_options_check_address (const char *s)
@@ -47,6 +50,20 @@ grp_options_parse (GrpOptions         *o,
       "Silence after which a member is suspected (default 2000)", "MS" },
     { "commands", 0, 0, G_OPTION_ARG_NONE, &o->commands,
       "Take commands on standard input, one a line: crash, sleep MS, crash-rate N", NULL },
+    { "secret-file", 0, 0, G_OPTION_ARG_FILENAME, &o->secret_file,
+      "The group secret: members with the same one form a group, over TLS (docs/SECURITY.md)",
+      "FILE" },
+    { "new-secret", 0, 0, G_OPTION_ARG_FILENAME, &o->new_secret,
+      "Write a new group secret to FILE (mode 0600), then exit", "FILE" },
+    { "tls-ca", 0, 0, G_OPTION_ARG_FILENAME, &o->tls_ca,
+      "With a PKI: accept members whose certificate this CA signed", "FILE" },
+    { "tls-cert", 0, 0, G_OPTION_ARG_FILENAME, &o->tls_cert,
+      "With a PKI: this member's certificate (and key, unless --tls-key)", "FILE" },
+    { "tls-key", 0, 0, G_OPTION_ARG_FILENAME, &o->tls_key, "With a PKI: the certificate's key",
+      "FILE" },
+    { "insecure", 0, 0, G_OPTION_ARG_NONE, &o->insecure,
+      "Without a secret, listen beyond loopback all the same: anyone who can reach the port "
+      "can join", NULL },
     { NULL }
   };
   g_autoptr(GOptionContext) ctx = g_option_context_new (NULL);
@@ -116,6 +133,19 @@ grp_options_parse (GrpOptions         *o,
       g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "--name takes 1 to 64 characters");
       goto fail;
     }
+  if (o->new_secret != NULL && (o->secret_file || o->join || o->listen || o->tls_cert))
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   "--new-secret FILE writes a secret and exits: give it alone");
+      goto fail;
+    }
+  if ((o->tls_cert != NULL) != (o->tls_ca != NULL) || (o->tls_key != NULL && o->tls_cert == NULL))
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   "a PKI takes --tls-ca and --tls-cert together (and --tls-key if the key is "
+                   "not in the certificate's file)");
+      goto fail;
+    }
   if (o->name == NULL)
     o->name = g_strdup_printf ("worker-%d", (int) getpid ());
   o->sleep_ms = (int) sleep_ms;
@@ -139,4 +169,37 @@ grp_options_clear (GrpOptions *o)
   g_clear_pointer (&o->join, g_free);
   g_clear_pointer (&o->name, g_free);
   g_clear_pointer (&o->log, g_free);
+  g_clear_pointer (&o->secret_file, g_free);
+  g_clear_pointer (&o->tls_ca, g_free);
+  g_clear_pointer (&o->tls_cert, g_free);
+  g_clear_pointer (&o->tls_key, g_free);
+  g_clear_pointer (&o->new_secret, g_free);
+}
+
+int
+grp_options_new_secret (const GrpOptions *o, const char *program)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!grp_group_write_secret_file (o->new_secret, &error))
+    {
+      fprintf (stderr, "%s: %s\n", program, error->message);
+      return 2;
+    }
+  printf ("wrote a new group secret to %s (readable by you only): copy it to every member "
+          "over a channel you trust, and give each --secret-file %s\n", o->new_secret,
+          o->new_secret);
+  return 0;
+}
+
+char *
+grp_options_security_notice (const GrpOptions *o, const char *name)
+{
+  if (o->secret_file != NULL || o->tls_ca != NULL)
+    return NULL;
+  if (!o->insecure)
+    return g_strdup_printf ("%s: no group secret, so loopback only: members on other machines "
+                            "cannot join (--secret-file, docs/SECURITY.md)", name);
+  return g_strdup_printf ("%s: no group secret (--insecure): anyone who can reach this member "
+                          "can join, read and disrupt the group", name);
 }

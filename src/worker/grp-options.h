@@ -20,6 +20,12 @@ typedef struct {
   int heartbeat_ms;
   int suspect_ms;
   gboolean commands;   /* read commands on stdin (groupy-console drives it) */
+  char *secret_file;   /* the group secret (docs/SECURITY.md) */
+  char *tls_ca;        /* or a PKI: the group's CA, */
+  char *tls_cert;      /* this member's certificate, */
+  char *tls_key;       /* and its key (NULL: in tls_cert) */
+  gboolean insecure;   /* without either, listen beyond loopback all the same */
+  char *new_secret;    /* --new-secret FILE: write one and exit */
 } GrpOptions;
 
 /* Parses and validates; on error the message says what to do.  Removes the
@@ -34,5 +40,11 @@ gboolean grp_options_parse (GrpOptions         *options,
 void     grp_options_clear (GrpOptions *options);
 /* Whether `address` reads as HOST:PORT (port 0 to 65535). */
 gboolean grp_options_check_address (const char *address);
+
+/* --new-secret: writes the file and says so on stdout (or why not on
+ * stderr, prefixed with `program`); returns the exit status. */
+int      grp_options_new_secret (const GrpOptions *options, const char *program);
+/* What a member without a secret must tell its user (NULL with one). */
+char    *grp_options_security_notice (const GrpOptions *options, const char *name);
 
 G_END_DECLS

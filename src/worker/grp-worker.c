@@ -576,6 +576,14 @@ grp_worker_new (GrpOptions *options)
 gboolean
 grp_worker_prepare (GrpWorker *self, GError **error)
 {
+  if (self->opt.secret_file != NULL &&
+      !grp_group_set_secret_file (self->group, self->opt.secret_file, error))
+    return FALSE;
+  if (self->opt.tls_ca != NULL &&
+      !grp_group_set_tls_files (self->group, self->opt.tls_ca, self->opt.tls_cert,
+                                self->opt.tls_key, error))
+    return FALSE;
+  grp_group_set_insecure (self->group, self->opt.insecure);
   if (self->opt.log != NULL && !open_log (self, error))
     return FALSE;
   return grp_group_listen (self->group, self->opt.listen, self->opt.advertise, error);

@@ -1,0 +1,583 @@
+/* grp-security.c: group secrets, certificates, proofs. */
+#define _GNU_SOURCE /* O_CLOEXEC, O_NOFOLLOW, explicit_bzero */
+#include "grp-security.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <glib/gstdio.h>
+#include <gmodule.h>
+#include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
+
+G_DEFINE_QUARK (grp-security-error-quark, grp_security_error)
+
+#define SECRET_LEN 32
+#define SECRET_TAG "groupy-secret-1"
+/* A secret file is one line and a comment; anything longer is not one. */
+#define SECRET_FILE_MAX 4096
+/* What a proof covers besides the channel binding: the protocol, its
+ * version, and the prover's side of the TLS connection. */
+#define PROOF_LABEL "groupy proof of the group secret, v1"
+
+struct _GrpSecurity {
+  GObject parent_instance;
+
+  GBytes *secret;             /* NULL: no group secret */
+  GTlsCertificate *cert;      /* ours, from the PKI files; NULL: an ephemeral one */
+  GList *cas;                 /* GTlsCertificate*: the PKI's CA(s) */
+};
+
+G_DEFINE_FINAL_TYPE (GrpSecurity, grp_security, G_TYPE_OBJECT)
+
+static gboolean prepare (GrpSecurity *self, GError **error);
+
+/* ---- files ------------------------------------------------------------ */
+
+/* Reads a file that must stay private to its owner: a secret or a key. */
+static gboolean
+read_private (const char *path, const char *what, char **contents, gsize *len, GError **error)
+{
+  struct stat st;
+  int fd = g_open (path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW, 0);
+
+  if (fd < 0)
+    {
+      g_set_error (error, GRP_SECURITY_ERROR, GRP_SECURITY_ERROR_FILE, "cannot read the %s %s: %s",
+                   what, path, g_strerror (errno));
+      return FALSE;
+    }
+  if (fstat (fd, &st) < 0 || !S_ISREG (st.st_mode))
+    {
+      g_set_error (error, GRP_SECURITY_ERROR, GRP_SECURITY_ERROR_FILE,
+                   "the %s %s is not a regular file", what, path);
+      close (fd);
+      return FALSE;
+    }
+  if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0)
+    {
+      g_set_error (error, GRP_SECURITY_ERROR, GRP_SECURITY_ERROR_FILE,
+                   "the %s %s can be read by others (mode %04o): run chmod 600 %s", what, path,
+                   (unsigned) (st.st_mode & 07777), path);
+      close (fd);
+      return FALSE;
+    }
+  close (fd);
+  return g_file_get_contents (path, contents, len, error);
+}
+
+/* The secret in a secret file's text (modified in place), or NULL: the
+ * first line that is neither blank nor a comment must be the tag and the
+ * base64 of exactly SECRET_LEN bytes. */
+static GBytes *
+parse_secret (char *text)
+{
+  char *save = NULL;
+
+  for (char *line = strtok_r (text, "\n", &save); line != NULL; line = strtok_r (NULL, "\n", &save))
+    {
+      guchar *bytes = NULL;
+      GBytes *secret = NULL;
+      gsize n = 0;
+
+      g_strstrip (line);
+      if (line[0] == '#' || line[0] == '\0')
+        continue;
+      if (g_str_has_prefix (line, SECRET_TAG " "))
+        bytes = g_base64_decode (g_strstrip (line + strlen (SECRET_TAG)), &n);
+      if (n == SECRET_LEN)
+        secret = g_bytes_new (bytes, n);
+      if (bytes != NULL)
+        explicit_bzero (bytes, n);
+      g_free (bytes);
+      return secret;
+    }
+  return NULL;
+}
+
+gboolean
+grp_security_load_secret (GrpSecurity *self, const char *path, GError **error)
+{
+  g_autofree char *contents = NULL;
+  GBytes *secret = NULL;
+  gsize len;
+
+  if (!read_private (path, "secret file", &contents, &len, error))
+    return FALSE;
+  if (len <= SECRET_FILE_MAX)
+    secret = parse_secret (contents);
+  explicit_bzero (contents, len);
+  if (secret == NULL)
+    {
+      g_set_error (error, GRP_SECURITY_ERROR, GRP_SECURITY_ERROR_FORMAT,
+                   "%s is not a Groupy secret file: make one with groupy-node --new-secret FILE",
+                   path);
+      return FALSE;
+    }
+  g_clear_pointer (&self->secret, g_bytes_unref);
+  self->secret = secret;
+  return prepare (self, error);
+}
+
+gboolean
+grp_security_write_secret (const char *path, GError **error)
+{
+  guint8 secret[SECRET_LEN];
+  g_autofree char *b64 = NULL;
+  g_autofree char *text = NULL;
+  int fd;
+  gsize left, off = 0;
+
+  /* The kernel's random source, which seeds every key on this host. */
+  if (getrandom (secret, sizeof secret, 0) != (ssize_t) sizeof secret)
+    {
+      g_set_error (error, GRP_SECURITY_ERROR, GRP_SECURITY_ERROR_FILE,
+                   "no random bytes to make a secret from");
+      return FALSE;
+    }
+  b64 = g_base64_encode (secret, sizeof secret);
+  explicit_bzero (secret, sizeof secret);
+  text = g_strdup_printf ("# A Groupy group secret: every member of the group needs this same"
+                          " file,\n# readable by its owner only (docs/SECURITY.md).\n"
+                          SECRET_TAG " %s\n", b64);
+  explicit_bzero (b64, strlen (b64));
+  fd = g_open (path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0)
+    {
+      if (errno == EEXIST)
+        g_set_error (error, GRP_SECURITY_ERROR, GRP_SECURITY_ERROR_FILE,
+                     "%s exists already: a new secret would lock out the members that use it; "
+                     "remove it first, or name another file", path);
+      else
+        g_set_error (error, GRP_SECURITY_ERROR, GRP_SECURITY_ERROR_FILE, "cannot create %s: %s",
+                     path, g_strerror (errno));
+      explicit_bzero (text, strlen (text));
+      return FALSE;
+    }
+  /* 0600 whatever the umask, which can only take bits away. */
+  fchmod (fd, 0600);
+  for (left = strlen (text); left > 0;)
+    {
+      ssize_t n = write (fd, text + off, left);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        {
+          g_set_error (error, GRP_SECURITY_ERROR, GRP_SECURITY_ERROR_FILE, "cannot write %s: %s",
+                       path, g_strerror (errno));
+          close (fd);
+          g_unlink (path);
+          explicit_bzero (text, strlen (text));
+          return FALSE;
+        }
+      off += (gsize) n;
+      left -= (gsize) n;
+    }
+  explicit_bzero (text, strlen (text));
+  if (fsync (fd) < 0 || close (fd) < 0)
+    {
+      g_set_error (error, GRP_SECURITY_ERROR, GRP_SECURITY_ERROR_FILE, "cannot write %s: %s", path,
+                   g_strerror (errno));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+grp_security_load_pki (GrpSecurity *self, const char *ca, const char *cert, const char *key,
+                       GError **error)
+{
+  g_autofree char *key_pem = NULL;
+  g_autofree char *cert_pem = NULL;
+  g_autofree char *pem = NULL;
+  g_autoptr(GError) local = NULL;
+  GList *cas;
+  gsize len;
+
+  if (ca == NULL || cert == NULL)
+    {
+      g_set_error (error, GRP_SECURITY_ERROR, GRP_SECURITY_ERROR_FORMAT,
+                   "a PKI needs both the CA (--tls-ca) and this member's certificate (--tls-cert)");
+      return FALSE;
+    }
+  cas = g_tls_certificate_list_new_from_file (ca, &local);
+  if (cas == NULL)
+    {
+      g_set_error (error, GRP_SECURITY_ERROR, GRP_SECURITY_ERROR_FORMAT,
+                   "no CA certificate in %s%s%s", ca, local ? ": " : "",
+                   local ? local->message : "");
+      return FALSE;
+    }
+  g_list_free_full (self->cas, g_object_unref);
+  self->cas = cas;
+  /* The key is a secret: refused if others may read it, as the secret is. */
+  if (!read_private (key != NULL ? key : cert, "key file", &key_pem, &len, error) ||
+      !g_file_get_contents (cert, &cert_pem, NULL, error))
+    return FALSE;
+  pem = g_strconcat (cert_pem, "\n", key_pem, NULL);
+  explicit_bzero (key_pem, len);
+  g_clear_object (&self->cert);
+  self->cert = g_tls_certificate_new_from_pem (pem, -1, &local);
+  explicit_bzero (pem, strlen (pem));
+  if (self->cert == NULL)
+    {
+      g_set_error (error, GRP_SECURITY_ERROR, GRP_SECURITY_ERROR_FORMAT,
+                   "no certificate with its private key in %s%s%s: %s", cert, key ? " and " : "",
+                   key ? key : "", local->message);
+      return FALSE;
+    }
+  return prepare (self, error);
+}
+
+gboolean
+grp_security_has_secret (GrpSecurity *self)
+{
+  return self->secret != NULL;
+}
+
+gboolean
+grp_security_has_pki (GrpSecurity *self)
+{
+  return self->cas != NULL;
+}
+
+/* ---- the ephemeral certificate ----------------------------------------- */
+
+/* GnuTLS, for the one thing GIO cannot do: make a key pair.  Opened only
+ * when an ephemeral key is needed (a group secret without a PKI), that is
+ * when GIO's TLS backend has loaded it anyway: a member without TLS does
+ * not carry GnuTLS and its dependencies (2 MB of resident memory). */
+#define GNUTLS_SONAME "libgnutls.so.30"
+
+typedef struct {
+  int (*privkey_init) (gnutls_x509_privkey_t *key);
+  int (*privkey_generate) (gnutls_x509_privkey_t key, gnutls_pk_algorithm_t algo,
+                           unsigned int bits, unsigned int flags);
+  int (*privkey_export2) (gnutls_x509_privkey_t key, gnutls_x509_crt_fmt_t format,
+                          gnutls_datum_t *out);
+  void (*privkey_deinit) (gnutls_x509_privkey_t key);
+  int (*crt_init) (gnutls_x509_crt_t *crt);
+  int (*crt_set_version) (gnutls_x509_crt_t crt, unsigned int version);
+  int (*crt_set_serial) (gnutls_x509_crt_t crt, const void *serial, size_t size);
+  int (*crt_set_activation_time) (gnutls_x509_crt_t crt, time_t t);
+  int (*crt_set_expiration_time) (gnutls_x509_crt_t crt, time_t t);
+  int (*crt_set_dn_by_oid) (gnutls_x509_crt_t crt, const char *oid, unsigned int raw,
+                            const void *name, unsigned int size);
+  int (*crt_set_key) (gnutls_x509_crt_t crt, gnutls_x509_privkey_t key);
+  int (*crt_sign2) (gnutls_x509_crt_t crt, gnutls_x509_crt_t issuer,
+                    gnutls_x509_privkey_t key, gnutls_digest_algorithm_t dig, unsigned int flags);
+  int (*crt_export2) (gnutls_x509_crt_t crt, gnutls_x509_crt_fmt_t format, gnutls_datum_t *out);
+  void (*crt_deinit) (gnutls_x509_crt_t crt);
+  const char *(*strerror) (int error);
+  gnutls_free_function *free;
+} GnutlsApi;
+
+static const GnutlsApi *
+gnutls_api (GError **error)
+{
+  static GnutlsApi api;
+  static const char *missing;
+  static gsize loaded;
+  const struct {
+    const char *name;
+    gpointer *slot;
+  } syms[] = {
+    { "gnutls_x509_privkey_init", (gpointer *) &api.privkey_init },
+    { "gnutls_x509_privkey_generate", (gpointer *) &api.privkey_generate },
+    { "gnutls_x509_privkey_export2", (gpointer *) &api.privkey_export2 },
+    { "gnutls_x509_privkey_deinit", (gpointer *) &api.privkey_deinit },
+    { "gnutls_x509_crt_init", (gpointer *) &api.crt_init },
+    { "gnutls_x509_crt_set_version", (gpointer *) &api.crt_set_version },
+    { "gnutls_x509_crt_set_serial", (gpointer *) &api.crt_set_serial },
+    { "gnutls_x509_crt_set_activation_time", (gpointer *) &api.crt_set_activation_time },
+    { "gnutls_x509_crt_set_expiration_time", (gpointer *) &api.crt_set_expiration_time },
+    { "gnutls_x509_crt_set_dn_by_oid", (gpointer *) &api.crt_set_dn_by_oid },
+    { "gnutls_x509_crt_set_key", (gpointer *) &api.crt_set_key },
+    { "gnutls_x509_crt_sign2", (gpointer *) &api.crt_sign2 },
+    { "gnutls_x509_crt_export2", (gpointer *) &api.crt_export2 },
+    { "gnutls_x509_crt_deinit", (gpointer *) &api.crt_deinit },
+    { "gnutls_strerror", (gpointer *) &api.strerror },
+    { "gnutls_free", (gpointer *) &api.free }, /* a variable: the function's address */
+  };
+
+  if (g_once_init_enter (&loaded))
+    {
+      GModule *module = g_module_open (GNUTLS_SONAME, G_MODULE_BIND_LAZY | G_MODULE_BIND_LOCAL);
+
+      for (guint i = 0; i < G_N_ELEMENTS (syms) && missing == NULL; i++)
+        if (module == NULL || !g_module_symbol (module, syms[i].name, syms[i].slot))
+          missing = syms[i].name;
+      if (module != NULL)
+        g_module_make_resident (module);
+      g_once_init_leave (&loaded, 1);
+    }
+  if (missing != NULL)
+    {
+      g_set_error (error, GRP_SECURITY_ERROR, GRP_SECURITY_ERROR_FORMAT,
+                   "cannot make a key pair: %s from GnuTLS (%s) is missing", missing,
+                   GNUTLS_SONAME);
+      return NULL;
+    }
+  return &api;
+}
+
+/* A fresh key pair (ECDSA P-256) and a self-signed certificate for it,
+ * made once per process.  Peers do not check it: the proof of the secret,
+ * bound to the TLS channel, authenticates (grp-security.h). */
+static GTlsCertificate *
+make_ephemeral (GError **error)
+{
+  const GnutlsApi *tls = gnutls_api (error);
+  gnutls_x509_privkey_t key = NULL;
+  gnutls_x509_crt_t crt = NULL;
+  gnutls_datum_t key_pem = { 0 }, crt_pem = { 0 };
+  guint8 serial[16];
+  time_t now = time (NULL);
+  GTlsCertificate *cert = NULL;
+  int ret;
+
+  if (tls == NULL)
+    return NULL;
+  if (getrandom (serial, sizeof serial, 0) != (ssize_t) sizeof serial)
+    {
+      g_set_error (error, GRP_SECURITY_ERROR, GRP_SECURITY_ERROR_FORMAT,
+                   "cannot make a key pair: no random bytes");
+      return NULL;
+    }
+  serial[0] &= 0x7f; /* a positive serial number */
+  if ((ret = tls->privkey_init (&key)) < 0 ||
+      (ret = tls->privkey_generate (key, GNUTLS_PK_ECDSA,
+                                    GNUTLS_CURVE_TO_BITS (GNUTLS_ECC_CURVE_SECP256R1), 0)) < 0 ||
+      (ret = tls->crt_init (&crt)) < 0 ||
+      (ret = tls->crt_set_version (crt, 3)) < 0 ||
+      (ret = tls->crt_set_serial (crt, serial, sizeof serial)) < 0 ||
+      (ret = tls->crt_set_activation_time (crt, now - 24 * 3600)) < 0 ||
+      (ret = tls->crt_set_expiration_time (crt, now + 10 * 365 * 24 * 3600)) < 0 ||
+      (ret = tls->crt_set_dn_by_oid (crt, GNUTLS_OID_X520_COMMON_NAME, 0, "groupy member",
+                                     strlen ("groupy member"))) < 0 ||
+      (ret = tls->crt_set_key (crt, key)) < 0 ||
+      (ret = tls->crt_sign2 (crt, crt, key, GNUTLS_DIG_SHA256, 0)) < 0 ||
+      (ret = tls->crt_export2 (crt, GNUTLS_X509_FMT_PEM, &crt_pem)) < 0 ||
+      (ret = tls->privkey_export2 (key, GNUTLS_X509_FMT_PEM, &key_pem)) < 0)
+    goto out;
+  {
+    g_autofree char *pem = g_strdup_printf ("%.*s\n%.*s", (int) crt_pem.size, crt_pem.data,
+                                            (int) key_pem.size, key_pem.data);
+
+    cert = g_tls_certificate_new_from_pem (pem, -1, error);
+    explicit_bzero (pem, strlen (pem));
+  }
+
+out:
+  if (ret < 0)
+    g_set_error (error, GRP_SECURITY_ERROR, GRP_SECURITY_ERROR_FORMAT,
+                 "cannot make a key pair: %s", tls->strerror (ret));
+  if (key_pem.data != NULL)
+    {
+      explicit_bzero (key_pem.data, key_pem.size);
+      (*tls->free) (key_pem.data);
+    }
+  if (crt_pem.data != NULL)
+    (*tls->free) (crt_pem.data);
+  if (crt != NULL)
+    tls->crt_deinit (crt);
+  if (key != NULL)
+    tls->privkey_deinit (key);
+  return cert;
+}
+
+static GTlsCertificate *
+ephemeral (GError **error)
+{
+  static GMutex lock;
+  static GTlsCertificate *cert;
+  GTlsCertificate *ret;
+
+  g_mutex_lock (&lock);
+  if (cert == NULL)
+    cert = make_ephemeral (error);
+  ret = cert != NULL ? g_object_ref (cert) : NULL;
+  g_mutex_unlock (&lock);
+  return ret;
+}
+
+/* Loads GIO's TLS backend and makes our key pair now, while the member
+ * starts: not during its first join (tens of milliseconds), and a missing
+ * backend is an error the user sees at once. */
+static gboolean
+prepare (GrpSecurity *self, GError **error)
+{
+  g_autoptr(GTlsCertificate) cert = NULL;
+
+  if (!g_tls_backend_supports_tls (g_tls_backend_get_default ()))
+    {
+      g_set_error (error, GRP_SECURITY_ERROR, GRP_SECURITY_ERROR_FILE,
+                   "GIO has no TLS support here: install glib-networking");
+      return FALSE;
+    }
+  if (self->cert == NULL && (cert = ephemeral (error)) == NULL)
+    return FALSE;
+  return TRUE;
+}
+
+/* ---- connections ------------------------------------------------------- */
+
+/* Called when the TLS backend could not validate the peer's certificate
+ * (it never can: no database is set): we decide. */
+static gboolean
+on_accept_certificate (GTlsConnection      *tls,
+                       GTlsCertificate     *peer,
+                       GTlsCertificateFlags errors,
+                       gpointer             data)
+{
+  GrpSecurity *self = data;
+
+  /* With a secret and no PKI, the certificate proves nothing and is not
+   * asked to: the proof of the secret, bound to this channel, follows. */
+  if (self->cas == NULL)
+    return TRUE;
+  /* With a PKI: signed by one of its CAs, valid now; any name (members are
+   * reached by address, and every certificate of the CA is a member). */
+  for (GList *l = self->cas; l != NULL; l = l->next)
+    if (g_tls_certificate_verify (peer, NULL, l->data) == 0)
+      return TRUE;
+  g_debug ("refusing a certificate the group's CA did not sign (flags %x)", errors);
+  return FALSE;
+}
+
+GTlsConnection *
+grp_security_wrap (GrpSecurity *self, GIOStream *base, gboolean server, GError **error)
+{
+  g_autoptr(GTlsCertificate) cert = NULL;
+  GIOStream *tls;
+
+  GTlsBackend *backend = g_tls_backend_get_default ();
+
+  if (self->cert != NULL)
+    cert = g_object_ref (self->cert);
+  else if (server && (cert = ephemeral (error)) == NULL)
+    return NULL;
+  if (!g_tls_backend_supports_tls (backend))
+    {
+      g_set_error (error, G_TLS_ERROR, G_TLS_ERROR_UNAVAILABLE,
+                   "no TLS support in GIO: install glib-networking");
+      return NULL;
+    }
+  /* Built with no database from the start ("database" NULL), not set to
+   * none afterwards: GIO would otherwise load the system's trust store for
+   * every connection, tens of milliseconds each, which a flood of
+   * connections turns into a busy member.  Only what on_accept_certificate
+   * accepts is trusted.  A member ends a connection with a BYE frame,
+   * inside TLS: a missing close_notify means no more than a missing BYE. */
+  if (server)
+    tls = g_initable_new (g_tls_backend_get_server_connection_type (backend), NULL, error,
+                          "base-io-stream", base, "database", NULL, "require-close-notify", FALSE,
+                          "certificate", cert,
+                          "authentication-mode", self->cas != NULL ? G_TLS_AUTHENTICATION_REQUIRED
+                                                                   : G_TLS_AUTHENTICATION_NONE,
+                          NULL);
+  else
+    tls = g_initable_new (g_tls_backend_get_client_connection_type (backend), NULL, error,
+                          "base-io-stream", base, "database", NULL, "require-close-notify", FALSE,
+                          "certificate", cert, NULL);
+  if (tls == NULL)
+    return NULL;
+  g_signal_connect_object (tls, "accept-certificate", G_CALLBACK (on_accept_certificate), self, 0);
+  return G_TLS_CONNECTION (tls);
+}
+
+static gboolean
+compute_proof (GrpSecurity *self, GTlsConnection *tls, gboolean server,
+               guint8 proof[GRP_PROOF_LEN], GError **error)
+{
+  g_autoptr(GByteArray) binding = g_byte_array_new ();
+  g_autoptr(GHmac) hmac = NULL;
+  const guint8 role = server ? 'S' : 'C';
+  gsize len = GRP_PROOF_LEN;
+
+  if (!g_tls_connection_get_channel_binding_data (tls, G_TLS_CHANNEL_BINDING_TLS_EXPORTER, binding,
+                                                  error))
+    {
+      g_prefix_error (error, "no TLS 1.3 channel binding to prove the secret over: ");
+      return FALSE;
+    }
+  hmac = g_hmac_new (G_CHECKSUM_SHA256, g_bytes_get_data (self->secret, NULL),
+                     g_bytes_get_size (self->secret));
+  g_hmac_update (hmac, (const guchar *) PROOF_LABEL, sizeof PROOF_LABEL);
+  g_hmac_update (hmac, &role, 1);
+  g_hmac_update (hmac, binding->data, binding->len);
+  g_hmac_get_digest (hmac, proof, &len);
+  return len == GRP_PROOF_LEN;
+}
+
+gboolean
+grp_security_prove (GrpSecurity *self, GTlsConnection *tls, gboolean server,
+                    guint8 proof[GRP_PROOF_LEN], GError **error)
+{
+  return compute_proof (self, tls, server, proof, error);
+}
+
+gboolean
+grp_security_check (GrpSecurity *self, GTlsConnection *tls, gboolean server,
+                    const guint8 proof[GRP_PROOF_LEN], GError **error)
+{
+  guint8 want[GRP_PROOF_LEN];
+  guint8 diff = 0;
+
+  /* The peer's proof is the one for the other side of the connection. */
+  if (!compute_proof (self, tls, !server, want, error))
+    return FALSE;
+  for (guint i = 0; i < GRP_PROOF_LEN; i++)
+    diff |= want[i] ^ proof[i];
+  explicit_bzero (want, sizeof want);
+  if (diff != 0)
+    {
+      g_set_error (error, GRP_SECURITY_ERROR, GRP_SECURITY_ERROR_REFUSED,
+                   "it does not hold the group secret");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* ---- GObject ---------------------------------------------------------- */
+
+GrpSecurity *
+grp_security_new (void)
+{
+  return g_object_new (GRP_TYPE_SECURITY, NULL);
+}
+
+static void
+grp_security_finalize (GObject *object)
+{
+  GrpSecurity *self = GRP_SECURITY (object);
+
+  if (self->secret != NULL)
+    {
+      /* The bytes are ours alone (g_bytes_new copied them): wipe them. */
+      gsize len;
+      gpointer data = g_bytes_unref_to_data (self->secret, &len);
+
+      explicit_bzero (data, len);
+      g_free (data);
+    }
+  g_clear_object (&self->cert);
+  g_list_free_full (self->cas, g_object_unref);
+  G_OBJECT_CLASS (grp_security_parent_class)->finalize (object);
+}
+
+static void
+grp_security_class_init (GrpSecurityClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = grp_security_finalize;
+}
+
+static void
+grp_security_init (GrpSecurity *self)
+{
+}

@@ -1,0 +1,992 @@
+/* hostile.c: a hostile peer against a live group of groupy-node processes.
+ *
+ *   hostile --mode open|stranger|member [GTest options]
+ *
+ * Every test case starts a fresh group of three groupy-node processes on
+ * 127.0.0.1 (each with the common limit of 1,024 descriptors), runs one
+ * attack on it, and asserts what a user would check:
+ *
+ *  - no member dies (except one the attack kills on purpose);
+ *  - no name but the members' appears in any view;
+ *  - the group delivers again within a second of the attack's end;
+ *  - each member stays under 64 MB of resident memory (its peak, VmHWM)
+ *    and, while attack connections are held, under 10 % of one core;
+ *  - groupy-check finds nothing in the logs (the group is let go quiet
+ *    and stopped cleanly at the end).
+ *
+ * The modes: "open", a group without a secret (anyone may speak, so the
+ * bounds alone must hold); "stranger", a group with a secret, attacked by
+ * a peer without it (refused before anything it sends is read); "member",
+ * a group with a secret, attacked by a peer that holds it (a buggy or
+ * hostile member: the bounds, and the core's checks, must stop it).
+ *
+ * An attack is one function: it gets the group, and a way to connect to a
+ * member as whoever the mode lets it be (hostile_speak: plaintext HELLO in
+ * the open mode; TLS, the proof of the secret and a HELLO in the member
+ * mode), then to send frames built with the project's codec.  The attacks
+ * of the core's rows (forged DECIDE, NOT_MEMBER, SEQ from a non-leader,
+ * wild ballots and counters, floods of JOIN and NEED_VIEW, LEAVE in
+ * another's name) are each such a function, added with the core's checks.
+ */
+#include "grp-codec.h"
+#include "grp-security.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <gio/gio.h>
+#include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define N_NODES 3
+/* The figures the issue asks members to hold under attack. */
+#define RSS_MAX_KB (64 * 1024)
+#define CPU_MAX 0.10
+#define REDELIVER_MS 1000
+/* Descriptors a member gets: the common default. */
+#define NODE_NOFILE 1024
+#define FLOOD 3000
+/* Generous: a member starved of CPU by the attack must not be taken for
+ * dead by the others (that would be a test of the machine, not of us). */
+#define NODE_OPTS "--sleep", "20", "--crash-rate", "0", "--heartbeat", "100", \
+                  "--suspect-timeout", "2000"
+
+typedef enum {
+  MODE_OPEN = 1 << 0,      /* no secret */
+  MODE_STRANGER = 1 << 1,  /* secret; the attacker has none */
+  MODE_MEMBER = 1 << 2,    /* secret; the attacker has it */
+} Mode;
+
+static Mode mode;
+static const char *node_path, *check_path;
+
+typedef struct {
+  GSubprocess *proc;
+  char *name;
+  char *addr;
+  char *log;
+  goffset read_to;
+  guint delivers;
+  GStrv members;           /* of its last view */
+  gboolean exit_seen;
+  gboolean killed;         /* on purpose, by the attack */
+} Node;
+
+typedef struct {
+  char *dir;
+  char *secret;            /* the group's secret file, or NULL */
+  GrpSecurity *security;   /* the attacker's, in the member mode */
+  Node nodes[N_NODES];
+  GHashTable *names;       /* every name seen in a view */
+  gint64 cpu_start[N_NODES];
+  gint64 cpu_at;
+} Group;
+
+/* ---- the group ---------------------------------------------------------- */
+
+static void
+child_setup (gpointer data)
+{
+  struct rlimit lim = { NODE_NOFILE, NODE_NOFILE };
+
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+  getrlimit (RLIMIT_NOFILE, &lim);
+  lim.rlim_cur = MIN (lim.rlim_max, NODE_NOFILE);
+  setrlimit (RLIMIT_NOFILE, &lim);
+}
+
+static void
+node_start (Group *g, guint i, const char *join)
+{
+  Node *n = &g->nodes[i];
+  g_autoptr(GSubprocessLauncher) l = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GDataInputStream) out = NULL;
+  g_autofree char *line = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *opts[] = { NODE_OPTS };
+
+  n->name = g_strdup_printf ("n%u", i);
+  n->log = g_strdup_printf ("%s/%s.log", g->dir, n->name);
+  g_ptr_array_add (argv, (char *) node_path);
+  g_ptr_array_add (argv, "--name");
+  g_ptr_array_add (argv, n->name);
+  g_ptr_array_add (argv, "--log");
+  g_ptr_array_add (argv, n->log);
+  for (guint k = 0; k < G_N_ELEMENTS (opts); k++)
+    g_ptr_array_add (argv, (char *) opts[k]);
+  if (g->secret != NULL)
+    {
+      g_ptr_array_add (argv, "--secret-file");
+      g_ptr_array_add (argv, g->secret);
+    }
+  if (join != NULL)
+    {
+      g_ptr_array_add (argv, "--join");
+      g_ptr_array_add (argv, (char *) join);
+    }
+  g_ptr_array_add (argv, NULL);
+  g_subprocess_launcher_set_child_setup (l, child_setup, NULL, NULL);
+  n->proc = g_subprocess_launcher_spawnv (l, (const char *const *) argv->pdata, &error);
+  g_assert_no_error (error);
+  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (n->proc));
+  line = g_data_input_stream_read_line_utf8 (out, NULL, NULL, NULL);
+  g_assert_nonnull (line);
+  g_assert_nonnull (strstr (line, " listening on "));
+  n->addr = g_strdup (strrchr (line, ' ') + 1);
+}
+
+/* Reads what was added to the node's log (whole lines). */
+static void
+node_refresh (Group *g, Node *n)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autofree char *text = NULL;
+  gsize len;
+  char *line, *nl;
+
+  if (!g_file_get_contents (n->log, &text, &len, NULL) || (goffset) len <= n->read_to)
+    return;
+  for (line = text + n->read_to; (nl = memchr (line, '\n', text + len - line)) != NULL;
+       line = nl + 1)
+    {
+      JsonObject *o;
+      const char *ev;
+
+      *nl = '\0';
+      if (g_str_has_prefix (line, "{\"ev\":\"deliver\""))
+        {
+          n->delivers++;
+          continue;
+        }
+      if (!json_parser_load_from_data (parser, line, -1, NULL))
+        continue;
+      o = json_node_get_object (json_parser_get_root (parser));
+      ev = json_object_get_string_member_with_default (o, "ev", "");
+      if (g_str_equal (ev, "view"))
+        {
+          JsonArray *m = json_object_get_array_member (o, "members");
+
+          g_strfreev (n->members);
+          n->members = g_new0 (char *, json_array_get_length (m) + 1);
+          for (guint k = 0; k < json_array_get_length (m); k++)
+            {
+              n->members[k] = g_strdup (json_array_get_string_element (m, k));
+              g_hash_table_add (g->names, g_strdup (n->members[k]));
+            }
+        }
+      else if (g_str_equal (ev, "exit"))
+        n->exit_seen = TRUE;
+    }
+  n->read_to = line - text;
+}
+
+/* Alive: not reaped (the main context reaps children; it is run here). */
+static gboolean
+node_alive (Node *n)
+{
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  return n->proc != NULL && !n->killed && g_subprocess_get_identifier (n->proc) != NULL;
+}
+
+typedef gboolean (*Pred) (Group *g, gconstpointer data);
+
+/* Polls the logs until pred holds; FALSE at the deadline.  The pause
+ * paces the polling; nothing waits for it. */
+static gboolean
+wait_for (Group *g, Pred pred, gconstpointer data, guint timeout_ms)
+{
+  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+
+  for (;;)
+    {
+      for (guint i = 0; i < N_NODES; i++)
+        node_refresh (g, &g->nodes[i]);
+      if (pred (g, data))
+        return TRUE;
+      if (g_get_monotonic_time () >= deadline)
+        return FALSE;
+      g_usleep (10 * 1000);
+    }
+}
+
+static gboolean
+view_is (Group *g, gconstpointer data)
+{
+  const char *const *want = data;
+
+  for (guint i = 0; i < N_NODES; i++)
+    {
+      Node *n = &g->nodes[i];
+
+      if (n->killed)
+        continue;
+      if (n->members == NULL || g_strv_length (n->members) != g_strv_length ((GStrv) want))
+        return FALSE;
+      for (guint k = 0; want[k] != NULL; k++)
+        if (!g_strv_contains ((const char *const *) n->members, want[k]))
+          return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+group_start (Group *g)
+{
+  const char *all[] = { "n0", "n1", "n2", NULL };
+  g_autoptr(GError) error = NULL;
+
+  memset (g, 0, sizeof *g);
+  g->dir = g_dir_make_tmp ("groupy-hostile-XXXXXX", &error);
+  g_assert_no_error (error);
+  g->names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  if (mode != MODE_OPEN)
+    {
+      g->secret = g_build_filename (g->dir, "secret", NULL);
+      g_assert_true (grp_security_write_secret (g->secret, &error));
+      g_assert_no_error (error);
+    }
+  if (mode == MODE_MEMBER)
+    {
+      g->security = grp_security_new ();
+      g_assert_true (grp_security_load_secret (g->security, g->secret, &error));
+    }
+  node_start (g, 0, NULL);
+  node_start (g, 1, g->nodes[0].addr);
+  node_start (g, 2, g->nodes[0].addr);
+  g_assert_true (wait_for (g, view_is, all, 20000));
+}
+
+static gint64
+node_cpu_ticks (Node *n)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%s/stat", g_subprocess_get_identifier (n->proc));
+  g_autofree char *text = NULL;
+  g_auto(GStrv) f = NULL;
+  char *close;
+
+  if (!g_file_get_contents (path, &text, NULL, NULL) || (close = strrchr (text, ')')) == NULL)
+    return 0;
+  f = g_strsplit (close + 2, " ", 0);
+  /* After the name: state is field 3, utime and stime fields 14 and 15. */
+  return g_ascii_strtoll (f[11], NULL, 10) + g_ascii_strtoll (f[12], NULL, 10);
+}
+
+static guint
+node_peak_rss_kb (Node *n)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%s/status", g_subprocess_get_identifier (n->proc));
+  g_autofree char *text = NULL;
+  const char *hwm;
+
+  if (!g_file_get_contents (path, &text, NULL, NULL) || (hwm = strstr (text, "VmHWM:")) == NULL)
+    return 0;
+  return (guint) g_ascii_strtoull (hwm + strlen ("VmHWM:"), NULL, 10);
+}
+
+/* Start measuring the members' CPU. */
+static void
+cpu_mark (Group *g)
+{
+  for (guint i = 0; i < N_NODES; i++)
+    g->cpu_start[i] = node_alive (&g->nodes[i]) ? node_cpu_ticks (&g->nodes[i]) : 0;
+  g->cpu_at = g_get_monotonic_time ();
+}
+
+/* Each member's CPU since cpu_mark, as a share of one core, within the
+ * figure. */
+static void
+assert_cpu (Group *g, const char *what)
+{
+  double seconds = (double) (g_get_monotonic_time () - g->cpu_at) / G_USEC_PER_SEC;
+
+  for (guint i = 0; i < N_NODES; i++)
+    {
+      Node *n = &g->nodes[i];
+      double share;
+
+      if (!node_alive (n))
+        continue;
+      share = (double) (node_cpu_ticks (n) - g->cpu_start[i]) / sysconf (_SC_CLK_TCK) / seconds;
+      g_test_message ("%s: %s used %.1f %% of a core over %.1f s", what, n->name, 100 * share,
+                      seconds);
+      g_assert_cmpfloat (share, <, CPU_MAX);
+    }
+}
+
+static void
+assert_rss (Group *g)
+{
+  for (guint i = 0; i < N_NODES; i++)
+    {
+      Node *n = &g->nodes[i];
+      guint kb;
+
+      if (!node_alive (n))
+        continue;
+      kb = node_peak_rss_kb (n);
+      g_test_message ("%s: peak resident memory %.1f MB", n->name, kb / 1024.0);
+      g_assert_cmpuint (kb, <, RSS_MAX_KB);
+    }
+}
+
+typedef struct {
+  guint before[N_NODES];
+} Counts;
+
+static gboolean
+all_delivered_more (Group *g, gconstpointer data)
+{
+  const Counts *c = data;
+
+  for (guint i = 0; i < N_NODES; i++)
+    if (node_alive (&g->nodes[i]) && g->nodes[i].delivers <= c->before[i])
+      return FALSE;
+  return TRUE;
+}
+
+static void assert_delivers_within (Group *g, guint ms, const char *what);
+
+/* Connections waiting in the accept queue of the socket listening on
+ * `addr` (127.0.0.1:PORT), from /proc/net/tcp; -1 if not found. */
+static int
+accept_queue (const char *addr)
+{
+  g_autofree char *text = NULL;
+  g_auto(GStrv) lines = NULL;
+  g_autofree char *want = g_strdup_printf ("0100007F:%04X", atoi (strrchr (addr, ':') + 1));
+
+  if (!g_file_get_contents ("/proc/net/tcp", &text, NULL, NULL))
+    return -1;
+  lines = g_strsplit (text, "\n", -1);
+  for (guint i = 1; lines[i] != NULL; i++)
+    {
+      g_auto(GStrv) f = g_strsplit_set (g_strstrip (lines[i]), " ", -1);
+      g_autoptr(GPtrArray) w = g_ptr_array_new ();
+
+      for (guint k = 0; f[k] != NULL; k++)
+        if (*f[k])
+          g_ptr_array_add (w, f[k]);
+      /* sl local rem st tx:rx ...: a listening socket (0A) shows its
+       * accept queue as rx. */
+      if (w->len > 4 && g_str_equal (g_ptr_array_index (w, 1), want) &&
+          g_str_equal (g_ptr_array_index (w, 3), "0A"))
+        return (int) g_ascii_strtoll (strchr (g_ptr_array_index (w, 4), ':') + 1, NULL, 16);
+    }
+  return -1;
+}
+
+static gboolean
+accepted_all (Group *g, gconstpointer data)
+{
+  return accept_queue (data) == 0;
+}
+
+/* Holds an attack for `ms`, checking that the group keeps delivering, and
+ * then that no member spent more than CPU_MAX of a core meanwhile. */
+static void
+hold (Group *g, guint ms, const char *what)
+{
+  gint64 end;
+
+  /* What is measured is the cost of holding the connections: from when
+   * the leader has taken every one of them off its accept queue. */
+  g_assert_true (wait_for (g, accepted_all, g->nodes[0].addr, 10000));
+  end = g_get_monotonic_time () + (gint64) ms * 1000;
+  cpu_mark (g);
+  while (g_get_monotonic_time () < end)
+    assert_delivers_within (g, 1000, what);
+  assert_cpu (g, what);
+}
+
+/* Every live member delivers something new within `ms`. */
+static void
+assert_delivers_within (Group *g, guint ms, const char *what)
+{
+  Counts c;
+  gint64 t0 = g_get_monotonic_time ();
+
+  for (guint i = 0; i < N_NODES; i++)
+    {
+      node_refresh (g, &g->nodes[i]);
+      c.before[i] = g->nodes[i].delivers;
+    }
+  g_assert_true (wait_for (g, all_delivered_more, &c, ms));
+  g_debug ("%s: every member delivered again within %.0f ms", what,
+           (g_get_monotonic_time () - t0) / 1000.0);
+}
+
+static gboolean
+all_exited (Group *g, gconstpointer data)
+{
+  for (guint i = 0; i < N_NODES; i++)
+    if (node_alive (&g->nodes[i]) && !g->nodes[i].exit_seen)
+      return FALSE;
+  return TRUE;
+}
+
+/* The end of every test: no member died, no invented name in a view, the
+ * group stops cleanly, and groupy-check finds nothing. */
+static void
+group_finish (Group *g)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GSubprocess) check = NULL;
+  g_autoptr(GError) error = NULL;
+  GHashTableIter it;
+  const char *name;
+
+  for (guint i = 0; i < N_NODES; i++)
+    {
+      Node *n = &g->nodes[i];
+
+      node_refresh (g, n);
+      if (!n->killed)
+        g_assert_true (node_alive (n));
+    }
+  g_hash_table_iter_init (&it, g->names);
+  while (g_hash_table_iter_next (&it, (gpointer *) &name, NULL))
+    {
+      g_test_message ("in a view: %s", name);
+      g_assert_true (g_str_equal (name, "n0") || g_str_equal (name, "n1") ||
+                     g_str_equal (name, "n2"));
+    }
+  for (guint i = 0; i < N_NODES; i++)
+    if (node_alive (&g->nodes[i]))
+      g_subprocess_send_signal (g->nodes[i].proc, SIGTERM);
+  g_assert_true (wait_for (g, all_exited, NULL, 20000));
+  g_ptr_array_add (argv, (char *) check_path);
+  for (guint i = 0; i < N_NODES; i++)
+    g_ptr_array_add (argv, g->nodes[i].log);
+  g_ptr_array_add (argv, NULL);
+  check = g_subprocess_newv ((const char *const *) argv->pdata, G_SUBPROCESS_FLAGS_NONE, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_wait_check (check, NULL, &error));
+  g_assert_no_error (error);
+}
+
+static void
+group_free (Group *g)
+{
+  for (guint i = 0; i < N_NODES; i++)
+    {
+      Node *n = &g->nodes[i];
+
+      if (n->proc != NULL)
+        {
+          g_subprocess_force_exit (n->proc);
+          g_subprocess_wait (n->proc, NULL, NULL);
+        }
+      g_clear_object (&n->proc);
+      if (!g_test_failed ())
+        g_unlink (n->log);
+      g_free (n->name);
+      g_free (n->addr);
+      g_free (n->log);
+      g_strfreev (n->members);
+    }
+  if (g->secret != NULL)
+    g_unlink (g->secret);
+  if (g_test_failed ())
+    g_printerr ("logs kept in %s\n", g->dir);
+  else
+    g_rmdir (g->dir);
+  g_free (g->dir);
+  g_free (g->secret);
+  g_clear_object (&g->security);
+  g_hash_table_unref (g->names);
+}
+
+/* ---- raw connections ----------------------------------------------------- */
+
+static int
+tcp_connect (const char *addr)
+{
+  struct sockaddr_in sa = { .sin_family = AF_INET };
+  int fd = socket (AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+  sa.sin_port = htons ((guint16) atoi (strrchr (addr, ':') + 1));
+  sa.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+  if (fd >= 0 && connect (fd, (struct sockaddr *) &sa, sizeof sa) < 0)
+    {
+      close (fd);
+      return -1;
+    }
+  return fd;
+}
+
+/* `n` connections to `addr`, each sending `first` (may be empty) and then
+ * nothing more; closed by close_all. */
+static GArray *
+open_many (const char *addr, guint n, const guint8 *first, gsize len)
+{
+  GArray *fds = g_array_new (FALSE, FALSE, sizeof (int));
+  struct rlimit lim;
+
+  getrlimit (RLIMIT_NOFILE, &lim);
+  lim.rlim_cur = lim.rlim_max;
+  setrlimit (RLIMIT_NOFILE, &lim);
+  for (guint i = 0; i < n; i++)
+    {
+      int fd = tcp_connect (addr);
+
+      if (fd < 0)
+        continue;
+      if (len > 0 && send (fd, first, len, MSG_NOSIGNAL) < 0)
+        {
+          close (fd);
+          continue;
+        }
+      g_array_append_val (fds, fd);
+    }
+  return fds;
+}
+
+static void
+close_all (GArray *fds)
+{
+  for (guint i = 0; i < fds->len; i++)
+    close (g_array_index (fds, int, i));
+  g_array_unref (fds);
+}
+
+/* ---- speaking as a peer -------------------------------------------------- */
+
+typedef struct {
+  GSocketConnection *conn;
+  GIOStream *stream;       /* conn, or TLS over it */
+  GrpId id;
+  GByteArray *got;         /* every byte the member sent us */
+} Speaker;
+
+static gboolean
+accept_any (GTlsConnection *c, GTlsCertificate *cert, GTlsCertificateFlags e, gpointer d)
+{
+  return TRUE;
+}
+
+static gboolean
+speaker_write (Speaker *s, GByteArray *frames)
+{
+  return g_output_stream_write_all (g_io_stream_get_output_stream (s->stream), frames->data,
+                                    frames->len, NULL, NULL, NULL);
+}
+
+/* The member's next frame (its body, appended to `got` whole), or NULL at
+ * the end of the stream or after a second of silence. */
+static GBytes *
+speaker_read_frame (Speaker *s)
+{
+  GInputStream *in = g_io_stream_get_input_stream (s->stream);
+  guint8 header[GRP_FRAME_HEADER];
+  g_autofree guint8 *body = NULL;
+  guint32 len;
+
+  if (!g_input_stream_read_all (in, header, sizeof header, NULL, NULL, NULL))
+    return NULL;
+  len = grp_codec_frame_length (header);
+  g_assert_cmpuint (len, <=, GRP_FRAME_MAX);
+  body = g_malloc (len);
+  if (!g_input_stream_read_all (in, body, len, NULL, NULL, NULL))
+    return NULL;
+  g_byte_array_append (s->got, header, sizeof header);
+  g_byte_array_append (s->got, body, len);
+  return g_bytes_new_take (g_steal_pointer (&body), len);
+}
+
+static GrpFrameKind
+frame_kind (GBytes *frame)
+{
+  GrpFrameKind kind = 0;
+
+  grp_codec_frame_kind (g_bytes_get_data (frame, NULL), g_bytes_get_size (frame), &kind, NULL);
+  return kind;
+}
+
+static void
+speaker_free (Speaker *s)
+{
+  if (s->stream != NULL)
+    g_io_stream_close (G_IO_STREAM (s->conn), NULL, NULL);
+  g_clear_object (&s->stream);
+  g_clear_object (&s->conn);
+  g_byte_array_unref (s->got);
+  g_free (s);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Speaker, speaker_free)
+
+/* Connects to `node` and gets as far as the mode lets a peer: in the open
+ * mode, and in the member mode (TLS, and the proof of the secret first),
+ * it says HELLO as `as` and reads the member's HELLO; a stranger (no
+ * secret) completes TLS, which anyone can, and is left there.  NULL if
+ * the member refused (as it must, in the stranger mode). */
+static Speaker *
+hostile_speak (Group *g, Node *node, const GrpMember *as)
+{
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GByteArray) out = g_byte_array_new ();
+  g_autoptr(Speaker) s = g_new0 (Speaker, 1);
+
+  s->got = g_byte_array_new ();
+  s->id = as->id;
+  g_socket_client_set_enable_proxy (client, FALSE);
+  g_socket_client_set_timeout (client, 2);
+  s->conn = g_socket_client_connect_to_host (client, node->addr, 0, NULL, &error);
+  g_assert_no_error (error);
+  g_socket_set_timeout (g_socket_connection_get_socket (s->conn), 5);
+  s->stream = g_object_ref (G_IO_STREAM (s->conn));
+  if (g->secret != NULL)
+    {
+      GIOStream *tls = g_tls_client_connection_new (G_IO_STREAM (s->conn), NULL, &error);
+
+      g_assert_no_error (error);
+      g_tls_connection_set_database (G_TLS_CONNECTION (tls), NULL);
+      g_signal_connect (tls, "accept-certificate", G_CALLBACK (accept_any), NULL);
+      g_tls_connection_set_require_close_notify (G_TLS_CONNECTION (tls), FALSE);
+      g_clear_object (&s->stream);
+      s->stream = tls;
+      if (!g_tls_connection_handshake (G_TLS_CONNECTION (tls), NULL, &error))
+        return NULL;
+      if (g->security == NULL)
+        return g_steal_pointer (&s); /* a stranger: no proof to give */
+      {
+        guint8 proof[GRP_PROOF_LEN];
+        g_autoptr(GBytes) theirs = NULL;
+
+        g_assert_true (grp_security_prove (g->security, G_TLS_CONNECTION (tls), FALSE, proof,
+                                           &error));
+        grp_codec_append_auth (out, proof);
+        g_assert_true (speaker_write (s, out));
+        g_byte_array_set_size (out, 0);
+        theirs = speaker_read_frame (s);
+        g_assert_nonnull (theirs);
+        g_assert_cmpint (frame_kind (theirs), ==, GRP_FRAME_AUTH);
+      }
+    }
+  grp_codec_append_hello (out, as);
+  if (!speaker_write (s, out))
+    return NULL;
+  for (;;)
+    {
+      g_autoptr(GBytes) frame = speaker_read_frame (s);
+
+      if (frame == NULL || frame_kind (frame) == GRP_FRAME_BYE)
+        return NULL;
+      if (frame_kind (frame) == GRP_FRAME_HELLO)
+        return g_steal_pointer (&s);
+    }
+}
+
+/* Reads what the member sends until it closes or goes quiet for a
+ * second; returns the kinds of frames it sent, in order ("H" HELLO, "M"
+ * a message, "B" BYE, "A" AUTH). */
+static char *
+speaker_drain (Speaker *s)
+{
+  GString *kinds = g_string_new (NULL);
+  GBytes *frame;
+
+  g_socket_set_timeout (g_socket_connection_get_socket (s->conn), 1);
+  while ((frame = speaker_read_frame (s)) != NULL)
+    {
+      g_string_append_c (kinds, "?HMBA"[MIN (frame_kind (frame), 4)]);
+      g_bytes_unref (frame);
+    }
+  return g_string_free (kinds, FALSE);
+}
+
+/* Who listens at `node` (its HELLO), learnt as a peer may. */
+static gboolean
+learn_member (Group *g, Node *node, GrpMember *out)
+{
+  GrpMember me = { g_random_int () | 1, "curious", "127.0.0.1:9" };
+  g_autoptr(Speaker) s = hostile_speak (g, node, &me);
+  GrpFrameKind kind;
+  g_autoptr(GrpMsg) msg = NULL;
+
+  if (s == NULL)
+    return FALSE;
+  /* The member's HELLO is in what it sent, after its proof (if any). */
+  for (gsize off = 0; off + GRP_FRAME_HEADER <= s->got->len;)
+    {
+      guint32 len = grp_codec_frame_length (s->got->data + off);
+
+      if (grp_codec_parse (s->got->data + off + GRP_FRAME_HEADER, len, &kind, &msg, out, NULL) &&
+          kind == GRP_FRAME_HELLO)
+        return TRUE;
+      off += GRP_FRAME_HEADER + len;
+    }
+  return FALSE;
+}
+
+/* ---- the attacks --------------------------------------------------------- */
+
+typedef struct {
+  const char *name;
+  Mode modes;
+  void (*run) (Group *g);
+  const char *what;
+} Attack;
+
+/* 3,000 connections to the leader that never say anything, held. */
+static void
+attack_silent (Group *g)
+{
+  GArray *fds = open_many (g->nodes[0].addr, FLOOD, NULL, 0);
+
+  g_test_message ("%u silent connections open", fds->len);
+  g_assert_cmpuint (fds->len, >, FLOOD / 2);
+  hold (g, 2000, "3,000 silent connections held");
+  close_all (fds);
+}
+
+/* 3,000 connections that start a handshake and stop half-way: half a
+ * HELLO frame in the open mode; a TLS record header and half a
+ * ClientHello where TLS is expected. */
+static void
+attack_half_handshakes (Group *g)
+{
+  g_autoptr(GByteArray) first = g_byte_array_new ();
+  GArray *fds;
+
+  if (g->secret == NULL)
+    {
+      GrpMember me = { 0x5eed, "half", "127.0.0.1:9" };
+
+      grp_codec_append_hello (first, &me);
+      g_byte_array_set_size (first, first->len / 2);
+    }
+  else
+    {
+      const guint8 record[] = { 0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xfc, 0x03, 0x03 };
+
+      g_byte_array_append (first, record, sizeof record);
+    }
+  fds = open_many (g->nodes[0].addr, FLOOD, first->data, first->len);
+  g_test_message ("%u half-handshaked connections open", fds->len);
+  g_assert_cmpuint (fds->len, >, FLOOD / 2);
+  hold (g, 2000, "3,000 half-handshaked connections held");
+  close_all (fds);
+}
+
+/* Frames announcing 60 MiB: before any HELLO, on many connections; and,
+ * where the mode lets the attacker say HELLO, after it, on several
+ * connections at once, with the bytes sent too (as far as the member
+ * reads them). */
+static void
+attack_large_frames (Group *g)
+{
+  guint32 big = GUINT32_TO_LE (60u * 1024 * 1024);
+  GArray *fds = open_many (g->nodes[0].addr, 200, (const guint8 *) &big, sizeof big);
+  g_autofree guint8 *junk = g_malloc0 (1024 * 1024);
+  g_autoptr(GPtrArray) speakers = g_ptr_array_new_with_free_func ((GDestroyNotify) speaker_free);
+
+  g_test_message ("%u connections announced 60 MiB before HELLO", fds->len);
+  for (guint i = 0; i < fds->len; i++)
+    for (guint k = 0; k < 4; k++)
+      if (send (g_array_index (fds, int, i), junk, 1024 * 1024, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
+        break;
+  for (guint i = 0; i < 6 && mode != MODE_STRANGER; i++)
+    {
+      GrpMember me = { 0xb16b16 + i, "big", "127.0.0.1:9" };
+      Speaker *s = hostile_speak (g, &g->nodes[i % N_NODES], &me);
+      g_autoptr(GByteArray) out = g_byte_array_new ();
+      guint32 len = GUINT32_TO_LE (GRP_FRAME_MAX);
+
+      g_assert_nonnull (s);
+      g_byte_array_append (out, (const guint8 *) &len, sizeof len);
+      g_socket_set_timeout (g_socket_connection_get_socket (s->conn), 2);
+      speaker_write (s, out);
+      for (guint k = 0; k < 17; k++)
+        {
+          g_byte_array_set_size (out, 0);
+          g_byte_array_append (out, junk, 1024 * 1024);
+          if (!speaker_write (s, out))
+            break; /* closed by the member: over its budget */
+        }
+      g_ptr_array_add (speakers, s);
+    }
+  assert_delivers_within (g, 3000, "during the large frames");
+  close_all (fds);
+}
+
+/* A peer says HELLO with a member's id (learnt from that member's own
+ * HELLO) to the leader, and keeps the connection; then the member is
+ * killed.  The impostor must get nothing meant for the member, and the
+ * crash must be known at once, not after the suspicion timeout. */
+static void
+attack_impostor (Group *g)
+{
+  GrpMember victim = { 0 };
+  Speaker *held[2];
+  const char *survivors[] = { "n0", "n2", NULL };
+  gint64 t0;
+
+  g_assert_true (learn_member (g, &g->nodes[1], &victim));
+  g_test_message ("n1 is %" G_GINT64_MODIFIER "x", victim.id);
+  g_free (victim.addr);
+  victim.addr = g_strdup ("127.0.0.1:9"); /* wherever the impostor likes */
+  /* The leader has n1's own connection: it refuses the impostor.  n2 may
+   * not have one yet: then the impostor is let in, and holds it. */
+  held[0] = hostile_speak (g, &g->nodes[0], &victim);
+  g_assert_null (held[0]);
+  held[1] = hostile_speak (g, &g->nodes[2], &victim);
+  g_test_message ("n2 %s the impostor", held[1] ? "let in" : "refused");
+  g_subprocess_send_signal (g->nodes[1].proc, SIGKILL);
+  g->nodes[1].killed = TRUE;
+  t0 = g_get_monotonic_time ();
+  g_assert_true (wait_for (g, view_is, survivors, 10000));
+  g_test_message ("the view without n1 came %.0f ms after the kill",
+                  (g_get_monotonic_time () - t0) / 1000.0);
+  /* Well before the 2 s suspicion timeout: the transport told. */
+  g_assert_cmpint (g_get_monotonic_time () - t0, <, 1500 * 1000);
+  if (held[1] != NULL)
+    {
+      g_autofree char *kinds = speaker_drain (held[1]);
+
+      /* Whatever it got (a BYE when n1's end was known), no message. */
+      g_test_message ("the impostor got: %s", kinds);
+      g_assert_null (strchr (kinds, 'M'));
+      speaker_free (held[1]);
+    }
+  grp_member_clear (&victim);
+}
+
+/* A peer without the secret: plaintext, TLS without a proof, TLS with a
+ * made-up proof, and a real member with another secret.  Each is refused;
+ * none learns who the members are; none appears in a view. */
+static void
+attack_stranger (Group *g)
+{
+  GrpMember me = { 0x57a4, "stranger", "127.0.0.1:9" };
+  GrpMember learnt = { 0 };
+  g_autofree char *other = g_build_filename (g->dir, "other-secret", NULL);
+  g_autoptr(GError) error = NULL;
+
+  /* Plaintext HELLO and a message: the member expects TLS. */
+  {
+    g_autoptr(GByteArray) out = g_byte_array_new ();
+    g_autoptr(GrpMsg) m = grp_msg_new (GRP_MSG_NEED_VIEW, me.id, 0);
+    int fd = tcp_connect (g->nodes[0].addr);
+    guint8 buf[4096];
+    gssize n, total = 0;
+
+    grp_codec_append_hello (out, &me);
+    grp_codec_append_msg (out, m);
+    g_assert_cmpint (send (fd, out->data, out->len, MSG_NOSIGNAL), ==, (gssize) out->len);
+    while ((n = read (fd, buf, sizeof buf)) > 0)
+      total += n;
+    g_test_message ("plaintext: %zd bytes back (a TLS alert at most), then closed", total);
+    g_assert_cmpint (total, <, 64);
+    close (fd);
+  }
+  /* TLS, then HELLO without a proof; then a made-up proof. */
+  g_assert_false (learn_member (g, &g->nodes[0], &learnt));
+  for (int k = 0; k < 2; k++)
+    {
+      g_autoptr(Speaker) s = hostile_speak (g, &g->nodes[k], &me);
+      g_autoptr(GByteArray) out = g_byte_array_new ();
+      g_autofree char *kinds = NULL;
+      guint8 proof[GRP_PROOF_LEN] = { 0 };
+
+      g_assert_nonnull (s); /* TLS itself: anyone can */
+      if (k == 1)
+        grp_codec_append_auth (out, proof);
+      grp_codec_append_hello (out, &me);
+      speaker_write (s, out);
+      kinds = speaker_drain (s);
+      g_test_message ("TLS %s proof: the member sent %s", k ? "with a made-up" : "without a",
+                      kinds);
+      /* At most its own proof, then BYE: never its HELLO. */
+      g_assert_null (strchr (kinds, 'H'));
+      g_assert_null (strchr (kinds, 'M'));
+    }
+  /* A real member with another secret. */
+  g_assert_true (grp_security_write_secret (other, &error));
+  {
+    g_autoptr(GSubprocess) p = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
+                                                 G_SUBPROCESS_FLAGS_STDERR_PIPE, &error,
+                                                 node_path, "--name", "intruder", "--secret-file",
+                                                 other, "--join", g->nodes[0].addr, NULL);
+    g_autofree char *err = NULL;
+
+    g_assert_no_error (error);
+    g_subprocess_communicate_utf8 (p, NULL, NULL, NULL, &err, &error);
+    g_test_message ("another secret: %s", err);
+    g_assert_cmpint (g_subprocess_get_exit_status (p), ==, 2);
+    g_assert_nonnull (strstr (err, "group secret"));
+  }
+  g_unlink (other);
+  assert_delivers_within (g, REDELIVER_MS, "after the strangers");
+}
+
+static const Attack attacks[] = {
+  { "silent-connections", MODE_OPEN | MODE_STRANGER | MODE_MEMBER, attack_silent,
+    "3,000 connections that never speak" },
+  { "half-handshakes", MODE_OPEN | MODE_STRANGER | MODE_MEMBER, attack_half_handshakes,
+    "3,000 connections that stop half-way through the handshake" },
+  { "large-frames", MODE_OPEN | MODE_STRANGER | MODE_MEMBER, attack_large_frames,
+    "frames announcing 60 MiB, on many connections" },
+  { "impostor", MODE_OPEN | MODE_MEMBER, attack_impostor,
+    "HELLO with a member's id, then that member killed" },
+  { "stranger", MODE_STRANGER, attack_stranger,
+    "a peer without the secret" },
+};
+
+static void
+run_attack (gconstpointer data)
+{
+  const Attack *a = data;
+  Group g;
+
+  g_test_message ("%s", a->what);
+  group_start (&g);
+  a->run (&g);
+  /* The attack is over: the group delivers again within a second. */
+  assert_delivers_within (&g, REDELIVER_MS, "after the attack");
+  assert_rss (&g);
+  group_finish (&g);
+  group_free (&g);
+}
+
+int
+main (int argc, char **argv)
+{
+  const char *m = NULL;
+
+  for (int i = 1; i + 1 < argc; i++)
+    if (g_str_equal (argv[i], "--mode"))
+      m = argv[i + 1];
+  g_test_init (&argc, &argv, NULL);
+  node_path = g_getenv ("GROUPY_NODE");
+  check_path = g_getenv ("GROUPY_CHECK");
+  if (node_path == NULL || check_path == NULL || m == NULL)
+    {
+      g_printerr ("usage: GROUPY_NODE=... GROUPY_CHECK=... hostile --mode open|stranger|member\n");
+      return 1;
+    }
+  mode = g_str_equal (m, "open") ? MODE_OPEN : g_str_equal (m, "stranger") ? MODE_STRANGER
+       : g_str_equal (m, "member") ? MODE_MEMBER : 0;
+  g_assert_cmpint (mode, !=, 0);
+  signal (SIGPIPE, SIG_IGN);
+  for (guint i = 0; i < G_N_ELEMENTS (attacks); i++)
+    if (attacks[i].modes & mode)
+      {
+        g_autofree char *path = g_strdup_printf ("/hostile/%s/%s", m, attacks[i].name);
+
+        g_test_add_data_func (path, &attacks[i], run_attack);
+      }
+  return g_test_run ();
+}
