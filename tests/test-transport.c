@@ -251,6 +251,12 @@ peer_main (guint16 port, GrpId id, gboolean serve)
           cur = -1;
           reply ("closed");
         }
+      else if (g_str_has_prefix (line, "advertise "))
+        {
+          /* What later HELLOs say: HOST at the listening port. */
+          g_snprintf (addr, sizeof addr, "%s:%u", line + strlen ("advertise "), ntohs (sa.sin_port));
+          reply ("advertising %s", addr);
+        }
       else if (g_str_equal (line, "unlisten"))
         {
           close (lfd);
@@ -737,14 +743,36 @@ test_dial_unreachable (Fixture *f, gconstpointer data)
   assert_one_report (f, X_ID, FALSE);
 }
 
+/* A peer that only dialed us, advertising (as an IP literal) the host it
+ * dials from, is killed: its address is as good as one we reached, and the
+ * refusal there is certain. */
+static gboolean heard_from (Fixture *f, gconstpointer data);
+
+static void
+test_inbound_verified (Fixture *f, gconstpointer data)
+{
+  const GrpId x = X_ID;
+  Peer *p = peer_start (f, 0, X_ID);
+  g_autofree char *dial = g_strdup_printf ("dial %u", port_of (grp_transport_get_address (f->b)));
+
+  g_assert_cmpstr (peer_do (f, p, dial), ==, "dialed");
+  g_assert_cmpstr (peer_do (f, p, "ping"), ==, "sent");
+  g_assert_true (wait_for (f, heard_from, &x));
+  g_subprocess_send_signal (p->proc, SIGKILL);
+  assert_one_report (f, X_ID, TRUE);
+}
+
 /* A peer that only dialed us ends without BYE, and its advertised address
- * refuses: never verified by us, so a suspicion only. */
+ * refuses; that address is a name, or names another host than the one the
+ * connection came from: never verified by us, so a suspicion only. */
 static void
 test_inbound_unverified (Fixture *f, gconstpointer data)
 {
   Peer *p = peer_start (f, 0, X_ID);
   g_autofree char *dial = g_strdup_printf ("dial %u", port_of (grp_transport_get_address (f->b)));
+  g_autofree char *advertise = g_strdup_printf ("advertise %s", (const char *) data);
 
+  g_assert_true (g_str_has_prefix (peer_do (f, p, advertise), "advertising "));
   g_assert_cmpstr (peer_do (f, p, dial), ==, "dialed");
   g_assert_cmpstr (peer_do (f, p, "ping"), ==, "sent");
   g_assert_cmpstr (peer_do (f, p, "unlisten"), ==, "unlistened");
@@ -1630,12 +1658,16 @@ main (int argc, char **argv)
   ADD ("/transport/certain/dial-refused", test_dial_refused_verified);
   ADD ("/transport/certain/dial-another-id", test_dial_another_id);
   ADD ("/transport/certain/impostor-then-kill", test_impostor);
+  ADD ("/transport/certain/inbound-verified", test_inbound_verified);
   ADD ("/transport/not-certain/same-id-alive", test_same_id_alive);
   ADD ("/transport/not-certain/sigstop", test_sigstop);
   ADD ("/transport/not-certain/bye-connection", test_bye_connection);
   ADD ("/transport/not-certain/dial-refused-unverified", test_dial_refused_unverified);
   ADD ("/transport/not-certain/dial-unreachable", test_dial_unreachable);
-  ADD ("/transport/not-certain/inbound-unverified", test_inbound_unverified);
+  g_test_add ("/transport/not-certain/inbound-unverified/name", Fixture, "localhost",
+              fixture_set_up, test_inbound_unverified, fixture_tear_down);
+  g_test_add ("/transport/not-certain/inbound-unverified/other-host", Fixture, "127.0.0.2",
+              fixture_set_up, test_inbound_unverified, fixture_tear_down);
   ADD ("/transport/not-certain/malformed-frame", test_malformed);
   ADD ("/transport/not-certain/queue-bound", test_queue_bound);
   ADD ("/transport/secure/same-secret", test_same_secret);

@@ -29,11 +29,16 @@
  *     reported.
  *  c. Dialing it to send is refused, or answered by another id.
  *
- * In (b) and (c) the address must be one where a dial of ours has reached
- * this very id before ("verified"): then a refusal means its listener, which
- * lives as long as its process, is gone.  At an address never verified (a
- * wrong --advertise, an address that means another host from here) a
- * refusal proves nothing, and is reported unconfirmed.
+ * In (b) and (c) the address must be "verified": one where a dial of ours
+ * has reached this very id before, or the one it advertised in the HELLO of
+ * a connection it dialed to us when that address names, as an IP literal,
+ * the host the connection comes from.  A refusal there means its listener,
+ * which lives as long as its process, is gone.  (Should the port it
+ * advertises be wrong, nobody's dial reaches it, so it receives nothing
+ * and takes part in no decision: calling it dead is then harmless; see
+ * docs/PROTOCOL.md.)  At an address never verified (a host name, another
+ * host than the connection's: NAT, a second interface) a refusal proves
+ * nothing, and is reported unconfirmed.
  *
  * Everything else is at most a suspicion (confirmed = FALSE): a dial that
  * times out, finds no route, or meets a peer that accepts but does not say
