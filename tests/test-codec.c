@@ -76,6 +76,12 @@ full_msg (GrpMsgType type)
       m->promise.has_state = TRUE;
       m->promise.accepted_ballot = (GrpBallot) { 2, 0x2222 };
       m->promise.accepted = grp_view_ref (v);
+      {
+        GrpId dead[] = { 0x3333, 0x4444 };
+
+        m->promise.dead = g_array_new (FALSE, FALSE, sizeof (GrpId));
+        g_array_append_vals (m->promise.dead, dead, 2);
+      }
       grp_msg_add_entry (m, d);
       grp_msg_add_entry (m, ve);
       break;
@@ -92,8 +98,14 @@ full_msg (GrpMsgType type)
       m->accepted.ballot = (GrpBallot) { 3, 0x1111 };
       break;
     case GRP_MSG_DECIDE:
-    case GRP_MSG_NOT_MEMBER:
       m->decide.view = grp_view_ref (v);
+      grp_msg_add_entry (m, d);
+      break;
+    case GRP_MSG_NOT_MEMBER:
+      m->not_member.view = grp_view_ref (v);
+      break;
+    case GRP_MSG_NEED_VIEW:
+      m->need_view.recv_upto = 77;
       break;
     default:
       break;
@@ -229,6 +241,8 @@ test_round_trip (void)
     g_assert_true (grp_view_equal (r->promise.accepted, m->promise.accepted));
     for (guint i = 0; i < 2; i++)
       assert_entry_equal (g_ptr_array_index (r->promise.entries, i), g_ptr_array_index (m->promise.entries, i));
+    g_assert_cmpmem (r->promise.dead->data, r->promise.dead->len * sizeof (GrpId),
+                     m->promise.dead->data, m->promise.dead->len * sizeof (GrpId));
   }
   {
     g_autoptr(GrpMsg) m = full_msg (GRP_MSG_REQ);
@@ -319,13 +333,13 @@ test_rejects (void)
   /* version, kind, type, from (8), view, then the kind's fields */
   const guint8 wrong_version[] = { GRP_WIRE_VERSION + 1, 2, 3 };
   const guint8 bad_type[] = { GRP_WIRE_VERSION, 2, 200, 1, 0, 0, 0, 0, 0, 0, 0, 0 };
-  const guint8 trailing[] = { GRP_WIRE_VERSION, 2, GRP_MSG_NEED_VIEW, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0xaa };
+  const guint8 trailing[] = { GRP_WIRE_VERSION, 2, GRP_MSG_STATE_REQ, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0xaa };
   const guint8 seq_truncated[] = { GRP_WIRE_VERSION, 2, GRP_MSG_SEQ, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0 };
   /* an entry count far beyond the bytes that follow */
   const guint8 huge_count[] = { GRP_WIRE_VERSION, 2, GRP_MSG_SEQ, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
                                 0x80, 0x80, 0x04, 0xff, 0xff, 0x03 };
-  /* a DECIDE whose view has no members */
-  const guint8 empty_view[] = { GRP_WIRE_VERSION, 2, GRP_MSG_DECIDE, 1, 0, 0, 0, 0, 0, 0, 0, 0, 5, 5, 0 };
+  /* a NOT_MEMBER whose view has no members */
+  const guint8 empty_view[] = { GRP_WIRE_VERSION, 2, GRP_MSG_NOT_MEMBER, 1, 0, 0, 0, 0, 0, 0, 0, 0, 5, 5, 0 };
   struct { const guint8 *b; gsize n; int code; } cases[] = {
     { wrong_version, sizeof wrong_version, GRP_CODEC_ERROR_VERSION },
     { bad_type, sizeof bad_type, GRP_CODEC_ERROR_MALFORMED },

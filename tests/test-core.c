@@ -642,9 +642,9 @@ test_fencing (void)
   {
     g_autoptr(GrpMsg) nm = grp_msg_new (GRP_MSG_NOT_MEMBER, grp_core_get_id (core (f, 0)), 99);
 
-    nm->decide.view = grp_view_new (99, 500, 1);
-    nm->decide.view->members[0].id = grp_core_get_id (core (f, 0));
-    nm->decide.view->members[0].name = g_strdup ("a");
+    nm->not_member.view = grp_view_new (99, 500, 1);
+    nm->not_member.view->members[0].id = grp_core_get_id (core (f, 0));
+    nm->not_member.view->members[0].name = g_strdup ("a");
     grp_core_receive (core (f, 2), nm, grp_fixture_now (f));
     g_assert_cmpint (grp_core_get_status (core (f, 2)), ==, GRP_STATUS_EXCLUDED);
     /* An excluded member does nothing more. */

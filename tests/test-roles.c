@@ -130,7 +130,7 @@ test_not_member_from_stranger (void)
   GrpId ids[2] = { STRANGER, id_of (f, 0) };
   g_autoptr(GrpMsg) nm = grp_msg_new (GRP_MSG_NOT_MEMBER, STRANGER, 1000);
 
-  nm->decide.view = view_of (1000, 5000, 2, ids);
+  nm->not_member.view = view_of (1000, 5000, 2, ids);
   inject (f, 2, nm);
   g_assert_cmpint (grp_core_get_status (core (f, 2)), ==, GRP_STATUS_MEMBER);
   still_works (f, 3);

@@ -100,6 +100,8 @@ grp_core_free (GrpCore *core)
   g_ptr_array_unref (core->pending_joins);
   g_array_unref (core->pending_leaves);
   g_clear_pointer (&core->state_blob, g_bytes_unref);
+  g_clear_pointer (&core->state_seen, g_array_unref);
+  g_clear_pointer (&core->pending_view, grp_view_unref);
   g_clear_pointer (&core->accepted, grp_view_unref);
   g_clear_pointer (&core->proposal, grp_view_unref);
   g_array_unref (core->promises);
@@ -315,18 +317,27 @@ answer_due (GrpCore *core,
 
 void
 grp_core_fence_reply (GrpCore *core,
-                      GrpId    to)
+                      GrpId    to,
+                      guint64  recv_upto)
 {
   g_autoptr(GrpMsg) reply = NULL;
 
   if (core->view == NULL || to == 0 || !answer_due (core, to))
     return;
   if (grp_core_is_member (core, to))
-    reply = grp_vc_decide_msg (core);
+    {
+      reply = grp_vc_decide_msg (core);
+      /* What it lacks below our view, if it said (and we hold it: we hold
+       * every position below our view that is not stable, and a member of
+       * our view holds every stable one). */
+      if (recv_upto != G_MAXUINT64 && core->has_state && recv_upto + 1 < core->view->seq)
+        grp_log_collect (core, reply, recv_upto + 1,
+                         MIN (core->view->seq - 1, recv_upto + GRP_MAX_CATCH_UP));
+    }
   else
     {
       reply = grp_msg_new (GRP_MSG_NOT_MEMBER, core->self.id, core->view->id);
-      reply->decide.view = grp_view_ref (core->view);
+      reply->not_member.view = grp_view_ref (core->view);
     }
   grp_core_send (core, to, reply);
 }
@@ -397,7 +408,7 @@ do_receive (GrpCore *core,
     case GRP_MSG_NEED_VIEW:
       /* Anyone may ask; only a sender that is behind gets an answer. */
       if (core->view != NULL && msg->view < core->view->id)
-        grp_core_fence_reply (core, msg->from);
+        grp_core_fence_reply (core, msg->from, msg->need_view.recv_upto);
       return;
     case GRP_MSG_DECIDE:
       grp_vc_recv_decide (core, msg);
@@ -429,7 +440,7 @@ do_receive (GrpCore *core,
     return;
   if (msg->view < core->view->id)
     {
-      grp_core_fence_reply (core, msg->from);
+      grp_core_fence_reply (core, msg->from, G_MAXUINT64);
       return;
     }
   if (msg->view > core->view->id)
@@ -495,8 +506,10 @@ do_unreachable (GrpCore *core,
       grp_gms3_unreachable (core, id);
       return;
     }
-  if (confirmed)
-    grp_join_forget (core, id); /* a newcomer that will never answer */
+  /* A newcomer out of reach is not admitted: a view with a member that
+   * never answers could need its confirmed crash to move on, and the
+   * newcomer may be one we can never confirm.  If it lives, it asks again. */
+  grp_join_forget (core, id);
   if (!grp_core_is_member (core, id))
     return;
   peer = grp_core_peer (core, id);
@@ -639,6 +652,18 @@ grp_core_get_received (GrpCore *core)
   return core->recv_upto;
 }
 
+gboolean
+grp_core_has_state (GrpCore *core)
+{
+  return core->has_state;
+}
+
+const GrpView *
+grp_core_get_pending_view (GrpCore *core)
+{
+  return core->pending_view;
+}
+
 guint
 grp_core_get_pending (GrpCore *core)
 {
@@ -674,8 +699,10 @@ not_suspected (GrpCore *core, GrpId id, gpointer data)
 gboolean
 grp_core_is_blocked (GrpCore *core)
 {
-  if (core->status != GRP_STATUS_MEMBER || core->view == NULL)
+  if ((core->status != GRP_STATUS_MEMBER && core->status != GRP_STATUS_JOINING) || core->view == NULL)
     return FALSE;
+  if (core->pending_view != NULL)
+    return TRUE; /* waiting for the positions below a chosen view */
   if (core->vc == GRP_VC_NONE && !core->frozen)
     return FALSE;
   return !grp_vc_is_quorum (core, not_suspected, NULL);

@@ -41,6 +41,9 @@
 /* Addresses remembered beyond the view's (former members, newcomers that
  * asked): what a member outside the view needs to be answered at all. */
 #define GRP_MAX_ADDRS (2 * GRP_MAX_MEMBERS)
+/* Positions a DECIDE brings a member that was left behind, at most (it
+ * asks again for the rest). */
+#define GRP_MAX_CATCH_UP 1024
 /* Members outside the view we answer (NOT_MEMBER) are remembered in this
  * many slots for the rate limit, so strangers cannot grow a table. */
 #define GRP_FENCE_SLOTS 32
@@ -67,7 +70,8 @@ typedef struct {
   GrpId id;
   guint64 recv_upto;
   gboolean has_state;
-  gboolean accepted;
+  gboolean accepted;          /* it accepted our value (phase 2) */
+  GrpBallot acc_ballot;       /* the ballot of the value it had accepted, if any */
 } GrpPromise;
 
 /* A newcomer waiting for the view that admits it; forgotten once it is
@@ -143,6 +147,7 @@ struct _GrpCore {
   GPtrArray *pending_joins;   /* GrpJoinReq* waiting for the next view */
   GArray *pending_leaves;     /* GrpId: members too slow to keep (lag) */
   GBytes *state_blob;         /* state taken at state_seq, for newcomers */
+  GArray *state_seen;         /* GrpSeen: the duplicate filter as of state_seq */
   guint64 state_seq;
 
   /* Joining. */
@@ -166,6 +171,11 @@ struct _GrpCore {
   GrpBallot ballot;           /* proposer: our ballot */
   GArray *promises;           /* proposer: GrpPromise */
   GrpView *proposal;          /* proposer: the value being accepted */
+  /* A view known to be chosen (a DECIDE) that lists us, but whose position
+   * we cannot install at yet: our log lacks positions below it.  We ask
+   * its members for them (viewchange.c). */
+  GrpView *pending_view;
+  gint64 pending_asked_at;
 
   /* gms3 mode. */
   guint64 g3_expected;
@@ -191,8 +201,10 @@ void       grp_core_remember_addr (GrpCore *core, const GrpMember *member);
 void       grp_core_reset_peers (GrpCore *core);
 void       grp_core_flush_batches (GrpCore *core);
 /* Tell `to`, which sent us something of an older view (or asked), where
- * we are: DECIDE if it is a member, NOT_MEMBER otherwise.  At most one
- * answer per peer per retry interval, whatever it sends. */
-void       grp_core_fence_reply (GrpCore *core, GrpId to);
+ * we are: DECIDE if it is a member (with the positions below our view it
+ * lacks, when it said it holds up to `recv_upto`; G_MAXUINT64: unknown),
+ * NOT_MEMBER otherwise.  At most one answer per peer per retry interval,
+ * whatever it sends. */
+void       grp_core_fence_reply (GrpCore *core, GrpId to, guint64 recv_upto);
 /* We are behind: ask `to` for its view (rate-limited). */
 void       grp_core_ask_view (GrpCore *core, GrpId to);

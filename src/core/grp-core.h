@@ -141,14 +141,21 @@ gboolean        grp_core_is_leader (GrpCore *core);
 guint64         grp_core_get_delivered (GrpCore *core);
 /* Highest position held with none missing below it (>= delivered). */
 guint64         grp_core_get_received (GrpCore *core);
+/* Whether the member holds the application state (a newcomer waiting for
+ * it, or a member that had to take it again, does not). */
+gboolean        grp_core_has_state (GrpCore *core);
+/* A view known to be chosen that lists us, which we cannot install yet:
+ * the positions below it are still to come (or lost).  NULL if none. */
+const GrpView  *grp_core_get_pending_view (GrpCore *core);
 guint           grp_core_get_pending (GrpCore *core);
 /* Own multicasts that may be in flight now (config.window and group_window). */
 guint           grp_core_get_window (GrpCore *core);
 /* One line on the member's protocol state, for logs and debugging. */
 char           *grp_core_describe (GrpCore *core);
 /* TRUE while a view change is needed but the members this one does not
- * suspect, with it, are no quorum of the view (docs/PROTOCOL.md): it waits
- * for members to come back, delivering nothing new. */
+ * suspect, with it, are no quorum of the view (docs/PROTOCOL.md), or while
+ * it waits for the positions below a chosen view: it waits for members to
+ * come back, delivering nothing new. */
 gboolean        grp_core_is_blocked (GrpCore *core);
 /* Entries held in the log (bounded by stability under steady load). */
 guint           grp_core_get_log_size (GrpCore *core);

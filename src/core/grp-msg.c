@@ -227,6 +227,8 @@ entries_of (GrpMsg *msg)
       return &msg->promise.entries;
     case GRP_MSG_ACCEPT:
       return &msg->accept.entries;
+    case GRP_MSG_DECIDE:
+      return &msg->decide.entries;
     default:
       return NULL;
     }
@@ -254,13 +256,16 @@ msg_clear (gpointer data)
       break;
     case GRP_MSG_PROMISE:
       g_clear_pointer (&msg->promise.accepted, grp_view_unref);
+      g_clear_pointer (&msg->promise.dead, g_array_unref);
       break;
     case GRP_MSG_ACCEPT:
       g_clear_pointer (&msg->accept.value, grp_view_unref);
       break;
     case GRP_MSG_DECIDE:
-    case GRP_MSG_NOT_MEMBER:
       g_clear_pointer (&msg->decide.view, grp_view_unref);
+      break;
+    case GRP_MSG_NOT_MEMBER:
+      g_clear_pointer (&msg->not_member.view, grp_view_unref);
       break;
     default:
       break;

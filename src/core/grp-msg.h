@@ -177,6 +177,8 @@ typedef struct {
   GPtrArray *entries;   /* what the proposer lacks */
   GrpBallot accepted_ballot;
   GrpView *accepted;    /* the value accepted in this slot, or NULL */
+  GArray *dead;         /* GrpId: members of the view whose crash the
+                           promiser has confirmed, or NULL */
 } GrpMsgPromise;
 
 typedef struct {
@@ -195,13 +197,22 @@ typedef struct {
 
 typedef struct {
   GrpView *view;
-} GrpMsgView;           /* DECIDE, NOT_MEMBER */
+  GPtrArray *entries;   /* positions below the view the receiver may lack */
+} GrpMsgDecide;
+
+typedef struct {
+  GrpView *view;
+} GrpMsgNotMember;
+
+typedef struct {
+  guint64 recv_upto;    /* what the asker holds: the answer brings the rest */
+} GrpMsgNeedView;
 
 /* A protocol message.  `view` fences every message: the sender's installed
  * view id (for PREPARE, PROMISE, REJECT, ACCEPT and ACCEPTED, the id of the
  * view being agreed on).  The union member that matches `type` is the only
- * one set (JOIN_REFUSED: join_refused; DECIDE and NOT_MEMBER: decide;
- * STATE_REQ, LEAVE and NEED_VIEW carry nothing more). */
+ * one set (JOIN_REFUSED: join_refused; NOT_MEMBER: not_member; NEED_VIEW:
+ * need_view; STATE_REQ and LEAVE carry nothing more). */
 typedef struct {
   GrpMsgType type;
   GrpId from;
@@ -220,7 +231,9 @@ typedef struct {
     GrpMsgReject reject;
     GrpMsgAccept accept;
     GrpMsgAccepted accepted;
-    GrpMsgView decide;
+    GrpMsgDecide decide;
+    GrpMsgNotMember not_member;
+    GrpMsgNeedView need_view;
   };
 } GrpMsg;
 
@@ -228,7 +241,7 @@ GrpMsg     *grp_msg_new (GrpMsgType type, GrpId from, guint64 view);
 GrpMsg     *grp_msg_ref (GrpMsg *msg);
 void        grp_msg_unref (GrpMsg *msg);
 const char *grp_msg_type_name (GrpMsgType type);
-/* The entries of a REQ, SEQ, PROMISE or ACCEPT (created on first use);
+/* The entries of a REQ, SEQ, PROMISE, ACCEPT or DECIDE (created on first use);
  * NULL for other types. */
 GPtrArray  *grp_msg_entries (GrpMsg *msg);
 void        grp_msg_add_entry (GrpMsg *msg, GrpEntry *entry);

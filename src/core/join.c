@@ -114,7 +114,7 @@ grp_join_recv_join (GrpCore *core,
     grp_core_remember_addr (core, m); /* the answer goes there */
   if (!grp_core_i_lead (core))
     {
-      grp_core_fence_reply (core, msg->from);
+      grp_core_fence_reply (core, msg->from, G_MAXUINT64);
       return;
     }
   if (grp_view_contains (core->view, m->id))
@@ -181,7 +181,7 @@ send_state_to (GrpCore *core,
 
   msg->state.seq = core->state_seq;
   msg->state.state = g_bytes_ref (core->state_blob);
-  msg->state.seen = grp_normal_dup_seen (core);
+  msg->state.seen = g_array_ref (core->state_seen);
   grp_core_send (core, to, msg);
 }
 
@@ -196,8 +196,12 @@ grp_join_send_state (GrpCore       *core,
   if (!any)
     return;
   g_clear_pointer (&core->state_blob, g_bytes_unref);
+  g_clear_pointer (&core->state_seen, g_array_unref);
   core->state_blob = core->cb.get_state (core, core->user_data);
   core->state_seq = view->seq;
+  /* The filter goes with the state, as of the same position: counters the
+   * leader has sequenced past it are not in the state. */
+  core->state_seen = grp_normal_dup_seen_upto (core, view->seq);
   for (guint i = 0; i < view->n_members; i++)
     if (view->needs_state[i])
       send_state_to (core, view->members[i].id);
@@ -215,6 +219,9 @@ grp_join_recv_state (GrpCore *core,
     return;
   core->cb.set_state (core, msg->state.seq, msg->state.state, core->user_data);
   grp_normal_set_seen (core, msg->state.seen);
+  /* Our own multicasts the state already holds (a member that had to take
+   * the state again sent them before) are done. */
+  grp_normal_drop_own_seen (core);
   core->has_state = TRUE;
   core->delivered = msg->state.seq - 1;
   g_debug ("%s: state set at %" G_GUINT64_FORMAT, core->self.name, msg->state.seq);

@@ -70,19 +70,36 @@ grp_normal_prune_seen (GrpCore *core)
   core->seen_ctr = NULL;
 }
 
+/* The leader counts a request in the filter when it sequences it, which
+ * may be after `upto`: those positions are in its log, and it takes each
+ * origin's counters in order (seen + 1), so an origin's value as of `upto`
+ * is one less than its lowest counter sequenced after it. */
 GArray *
-grp_normal_dup_seen (GrpCore *core)
+grp_normal_dup_seen_upto (GrpCore *core,
+                          guint64  upto)
 {
+  g_autoptr(GHashTable) before = g_hash_table_new (g_int64_hash, g_int64_equal);
   GArray *seen = g_array_sized_new (FALSE, FALSE, sizeof (GrpSeen), g_hash_table_size (core->seen));
   GHashTableIter iter;
   gpointer key, value;
 
+  for (guint64 s = upto + 1; s <= core->recv_upto; s++)
+    {
+      GrpEntry *e = grp_log_get (core, s);
+
+      if (e != NULL && e->kind == GRP_ENTRY_DATA && !g_hash_table_contains (before, &e->origin))
+        g_hash_table_insert (before, &e->origin, e);
+    }
   g_hash_table_iter_init (&iter, core->seen);
   while (g_hash_table_iter_next (&iter, &key, &value))
     {
       GrpSeen s = { *(GrpId *) key, *(guint64 *) value };
+      GrpEntry *first_after = g_hash_table_lookup (before, key);
 
-      g_array_append_val (seen, s);
+      if (first_after != NULL)
+        s.ctr = MIN (s.ctr, first_after->ctr - 1);
+      if (s.ctr > 0)
+        g_array_append_val (seen, s);
     }
   return seen;
 }
@@ -99,6 +116,18 @@ grp_normal_set_seen (GrpCore *core,
 
       seen_note (core, s->origin, s->ctr);
     }
+}
+
+static void delivered_own (GrpCore *core, guint64 ctr);
+
+void
+grp_normal_drop_own_seen (GrpCore *core)
+{
+  guint64 done = seen_get (core, core->self.id);
+
+  if (done > core->my_delivered_ctr)
+    delivered_own (core, done);
+  core->my_seq_ctr = MAX (core->my_seq_ctr, core->my_delivered_ctr);
 }
 
 /* ---- delivery ----------------------------------------------------------- */

@@ -54,7 +54,11 @@ void       grp_normal_tick (GrpCore *core);
 void       grp_normal_rebuild_seen (GrpCore *core);
 /* The filter without origins that left the view. */
 void       grp_normal_prune_seen (GrpCore *core);
-/* The filter, for a state transfer (GrpSeen), and its replacement by one
- * received with the state (no view needed). */
-GArray    *grp_normal_dup_seen (GrpCore *core);
+/* The filter as of position `upto` (delivered), for a state transfer
+ * (GrpSeen), and its replacement by one received with a state (no view
+ * needed). */
+GArray    *grp_normal_dup_seen_upto (GrpCore *core, guint64 upto);
 void       grp_normal_set_seen (GrpCore *core, GArray *seen);
+/* Drop own pending multicasts the filter says were sequenced and
+ * delivered (they are in a state received). */
+void       grp_normal_drop_own_seen (GrpCore *core);

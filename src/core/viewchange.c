@@ -198,7 +198,7 @@ static void check_promises (GrpCore *core);
 void
 grp_vc_start (GrpCore *core)
 {
-  GrpPromise self = { core->self.id, 0, TRUE, FALSE };
+  GrpPromise self = { core->self.id, 0, TRUE, FALSE, { 0, 0 } };
   guint64 n;
 
   /* A member that is leaving never proposes: its view would include it. */
@@ -212,6 +212,8 @@ grp_vc_start (GrpCore *core)
   core->vc_since = core->vc_sent_at = core->now;
   reset_proposal (core);
   self.recv_upto = core->recv_upto;
+  if (core->accepted != NULL)
+    self.acc_ballot = core->accepted_ballot;
   g_array_append_val (core->promises, self);
   g_debug ("%s: proposes view %" G_GUINT64_FORMAT " (ballot %" G_GUINT64_FORMAT ")",
            core->self.name, core->view->id + 1, n);
@@ -219,17 +221,6 @@ grp_vc_start (GrpCore *core)
     if (!grp_core_peer (core, core->view->members[i].id)->dead)
       send_prepare (core, core->view->members[i].id);
   check_promises (core);
-}
-
-static gboolean
-log_covers (GrpCore *core,
-            guint64  lo,
-            guint64  hi)
-{
-  for (guint64 s = lo; s <= hi; s++)
-    if (grp_log_get (core, s) == NULL)
-      return FALSE;
-  return TRUE;
 }
 
 static GrpView *
@@ -303,6 +294,7 @@ send_accept (GrpCore    *core,
 }
 
 static void check_accepts (GrpCore *core);
+static void decide (GrpCore *core);
 
 static gboolean
 promised (GrpCore *core, GrpId id, gpointer data)
@@ -318,32 +310,92 @@ accepted (GrpCore *core, GrpId id, gpointer data)
   return p != NULL && p->accepted;
 }
 
+/* The learner's rule: a value is chosen once a quorum accepted it with one
+ * ballot; its proposer accepted it before asking anyone.  Promises tell who
+ * had accepted what, so a proposer can learn that the value of the highest
+ * ballot they report was chosen even when too few members are left to
+ * choose anything again (the members that accepted it are then a quorum of
+ * the view it makes). */
+typedef struct {
+  GrpCore *core;
+  GrpBallot ballot;
+} AcceptedWith;
+
+static gboolean
+accepted_with (GrpCore *core, GrpId id, gpointer data)
+{
+  AcceptedWith *a = data;
+  GrpPromise *p = find_promise (core, id);
+
+  return id == a->ballot.id || (p != NULL && grp_ballot_cmp (p->acc_ballot, a->ballot) == 0);
+}
+
+static gboolean
+known_chosen (GrpCore *core)
+{
+  AcceptedWith a = { core, core->accepted_ballot };
+  guint n = core->view->n_members, count = 0;
+
+  if (core->accepted == NULL || core->accepted_ballot.id == 0)
+    return FALSE;
+  for (guint i = 0; i < n; i++)
+    count += accepted_with (core, core->view->members[i].id, &a);
+  /* A majority meets every quorum.  Half of the view meets every other
+   * quorum (the lemma) only if we are in it: the lemma needs the one who
+   * counts to be in the set it counts. */
+  if (2 * count > n)
+    return TRUE;
+  return accepted_with (core, core->self.id, &a) && grp_vc_is_quorum (core, accepted_with, &a);
+}
+
+/* Does our log hold every position from `lo` to `hi`?  Below the log's
+ * floor every member holds them (they are stable). */
+static gboolean
+log_covers (GrpCore *core,
+            guint64  lo,
+            guint64  hi)
+{
+  for (guint64 s = MAX (lo, core->log_lo); s <= hi; s++)
+    if (grp_log_get (core, s) == NULL)
+      return FALSE;
+  return TRUE;
+}
+
 static void
 check_promises (GrpCore *core)
 {
-  gboolean all_in = TRUE;
+  gboolean all_in = TRUE, chosen;
   GrpView *value;
   guint64 min_recv = G_MAXUINT64;
 
   if (core->vc != GRP_VC_PREPARING)
     return;
-  for (guint i = 0; i < core->view->n_members; i++)
+  chosen = known_chosen (core);
+  if (!chosen)
     {
-      GrpId id = core->view->members[i].id;
-      GrpPeer *peer = grp_core_peer (core, id);
+      for (guint i = 0; i < core->view->n_members; i++)
+        {
+          GrpId id = core->view->members[i].id;
+          GrpPeer *peer = grp_core_peer (core, id);
 
-      if (id != core->self.id && peer->suspected)
-        continue;
-      if (find_promise (core, id) == NULL)
-        all_in = FALSE;
+          if (id != core->self.id && peer->suspected)
+            continue;
+          if (find_promise (core, id) == NULL)
+            all_in = FALSE;
+        }
+      if (!grp_vc_is_quorum (core, promised, NULL))
+        return;
+      if (!all_in && core->now - core->vc_since < core->cfg.suspect_timeout)
+        return;
     }
-  if (!grp_vc_is_quorum (core, promised, NULL))
-    return;
-  if (!all_in && core->now - core->vc_since < core->cfg.suspect_timeout)
-    return;
 
   for (guint i = 0; i < core->promises->len; i++)
-    min_recv = MIN (min_recv, g_array_index (core->promises, GrpPromise, i).recv_upto);
+    {
+      GrpPromise *p = &g_array_index (core->promises, GrpPromise, i);
+
+      if (p->has_state)
+        min_recv = MIN (min_recv, p->recv_upto);
+    }
   if (core->accepted != NULL)
     {
       /* A value may already have been chosen: it must be the one. */
@@ -358,6 +410,13 @@ check_promises (GrpCore *core)
     value = build_value (core);
 
   core->proposal = value;
+  if (chosen)
+    {
+      g_debug ("%s: view %" G_GUINT64_FORMAT " was chosen already (ballot %" G_GUINT64_FORMAT ")",
+               core->self.name, value->id, core->accepted_ballot.n);
+      decide (core);
+      return;
+    }
   core->vc = GRP_VC_ACCEPTING;
   core->vc_since = core->vc_sent_at = core->now;
   core->accepted_ballot = core->ballot;
@@ -429,7 +488,8 @@ slot_ok (GrpCore *core,
     return FALSE;
   if (msg->view <= core->view->id)
     {
-      grp_core_fence_reply (core, msg->from);
+      grp_core_fence_reply (core, msg->from,
+                            msg->type == GRP_MSG_PREPARE ? msg->prepare.high : G_MAXUINT64);
       return FALSE;
     }
   if (msg->view > core->view->id + 1)
@@ -487,10 +547,29 @@ grp_vc_recv_prepare (GrpCore *core,
   reply->promise.ballot = prep->ballot;
   reply->promise.recv_upto = core->recv_upto;
   reply->promise.has_state = core->has_state;
-  if (core->accepted != NULL)
+  if (core->pending_view != NULL)
+    {
+      /* We know this slot's value was chosen (a DECIDE came); any ballot
+       * accepted since carries it, so reporting it as accepted just below
+       * the asker's ballot makes it the one re-proposed, as it must be. */
+      reply->promise.accepted_ballot = (GrpBallot) { prep->ballot.n - 1, G_MAXUINT64 };
+      reply->promise.accepted = grp_view_ref (core->pending_view);
+    }
+  else if (core->accepted != NULL)
     {
       reply->promise.accepted_ballot = core->accepted_ballot;
       reply->promise.accepted = grp_view_ref (core->accepted);
+    }
+  /* The crashes we are certain of: the proposer may count exactly half of
+   * the view only if every other member has crashed, and some of them it
+   * may never have reached itself (grp-transport.h). */
+  reply->promise.dead = g_array_new (FALSE, FALSE, sizeof (GrpId));
+  for (guint i = 0; i < core->view->n_members; i++)
+    {
+      GrpId id = core->view->members[i].id;
+
+      if (id != core->self.id && grp_core_peer (core, id)->dead)
+        g_array_append_val (reply->promise.dead, id);
     }
   /* What the proposer may lack: above what it holds, and below its floor
    * down to what every member is known to hold. */
@@ -506,7 +585,7 @@ grp_vc_recv_promise (GrpCore *core,
                      GrpMsg  *msg)
 {
   GrpMsgPromise *pr = &msg->promise;
-  GrpPromise p = { msg->from, pr->recv_upto, pr->has_state, FALSE };
+  GrpPromise p = { msg->from, pr->recv_upto, pr->has_state, FALSE, pr->accepted_ballot };
 
   if (core->view == NULL || core->vc != GRP_VC_PREPARING || msg->view != core->view->id + 1 ||
       grp_ballot_cmp (pr->ballot, core->ballot) != 0 || !grp_core_is_member (core, msg->from) ||
@@ -519,6 +598,20 @@ grp_vc_recv_promise (GrpCore *core,
        !grp_vc_view_ok (pr->accepted)))
     return;
   g_array_append_val (core->promises, p);
+  /* A confirmed crash is a fact, whoever saw it (members are trusted:
+   * docs/SECURITY.md); only members of the view count, and never we. */
+  for (guint i = 0; pr->dead != NULL && i < pr->dead->len; i++)
+    {
+      GrpId id = g_array_index (pr->dead, GrpId, i);
+
+      if (id != core->self.id && id != msg->from && grp_core_is_member (core, id))
+        {
+          GrpPeer *peer = grp_core_peer (core, id);
+
+          peer->dead = TRUE;
+          peer->suspected = TRUE;
+        }
+    }
   if (pr->entries != NULL)
     for (guint i = 0; i < pr->entries->len; i++)
       grp_log_put (core, g_ptr_array_index (pr->entries, i));
@@ -603,10 +696,85 @@ grp_vc_recv_accepted (GrpCore *core,
   check_accepts (core);
 }
 
+/* Asks the members of the pending view, and of ours, for what we lack
+ * below it: any of them that installed it answers with its view and those
+ * positions. */
+static void
+ask_for_pending (GrpCore *core)
+{
+  g_autoptr(GrpMsg) ask = grp_msg_new (GRP_MSG_NEED_VIEW, core->self.id, core->view->id);
+
+  ask->need_view.recv_upto = core->recv_upto;
+  core->pending_asked_at = core->now;
+  for (guint i = 0; i < core->pending_view->n_members; i++)
+    grp_core_send (core, core->pending_view->members[i].id, ask);
+}
+
+/* Nobody alive can give us the positions below the pending view: every
+ * member of it that held them before it (all but its newcomers) other than
+ * us is known to have crashed.  Their effect lives on in the state of its
+ * members that do have it. */
+static gboolean
+pending_lost (GrpCore *core)
+{
+  const GrpView *v = core->pending_view;
+
+  for (guint i = 0; i < v->n_members; i++)
+    {
+      GrpId id = v->members[i].id;
+
+      if (id == core->self.id || v->needs_state[i])
+        continue;
+      if (!grp_core_is_member (core, id) || !grp_core_peer (core, id)->dead)
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* A chosen view that lists us: installed as soon as we hold every position
+ * below it (a member never installs a view with a hole under it: it would
+ * report less than it delivers next time).  Until then it waits, frozen,
+ * and asks for them.  If nobody alive can give them, we install it as a
+ * member without state and receive the state like a newcomer. */
+static void
+try_install (GrpCore *core,
+             GrpView *value)
+{
+  if (core->view != NULL && value->id <= core->view->id)
+    return;
+  if (!core->has_state || log_covers (core, core->recv_upto + 1, value->seq - 1))
+    {
+      grp_vc_install (core, value);
+      return;
+    }
+  if (core->pending_view == NULL || core->pending_view->id < value->id)
+    {
+      g_debug ("%s: view %" G_GUINT64_FORMAT " at %" G_GUINT64_FORMAT " chosen, but we hold only up to %"
+               G_GUINT64_FORMAT ": asking for the rest", core->self.name, value->id, value->seq,
+               core->recv_upto);
+      g_clear_pointer (&core->pending_view, grp_view_unref);
+      core->pending_view = grp_view_ref (value);
+      freeze (core);
+      ask_for_pending (core);
+    }
+  if (pending_lost (core))
+    {
+      g_message ("%s: no member alive holds the positions %" G_GUINT64_FORMAT " to %" G_GUINT64_FORMAT
+                 " before view %" G_GUINT64_FORMAT ": taking the state instead", core->self.name,
+                 core->recv_upto + 1, value->seq - 1, value->id);
+      core->has_state = FALSE;
+      /* Until the state comes, as a newcomer waits for it (and as long). */
+      core->join_started = core->now;
+      grp_core_set_status (core, GRP_STATUS_JOINING, NULL);
+      grp_vc_install (core, value);
+    }
+}
+
 /* DECIDE: a newer view.  Installed if it lists us and comes from one of its
  * members or of ours; taken as our exclusion only from a member of our own
  * view.  A view that starts at or below what we delivered cannot be one
- * whose change we took part in: it is refused. */
+ * whose change we took part in: it is refused.  Entries below the view
+ * (what we said we lack) are taken from it first. */
 void
 grp_vc_recv_decide (GrpCore *core,
                     GrpMsg  *msg)
@@ -631,7 +799,15 @@ grp_vc_recv_decide (GrpCore *core,
     return;
   if (core->has_state && value->seq <= core->delivered)
     return;
-  grp_vc_install (core, value);
+  if (core->has_state && msg->decide.entries != NULL)
+    for (guint i = 0; i < msg->decide.entries->len; i++)
+      {
+        GrpEntry *e = g_ptr_array_index (msg->decide.entries, i);
+
+        if (e->seq < value->seq)
+          grp_log_put (core, e);
+      }
+  try_install (core, value);
 }
 
 /* NOT_MEMBER: a newer view that leaves us out.  A member takes it from a
@@ -641,7 +817,7 @@ void
 grp_vc_recv_not_member (GrpCore *core,
                         GrpMsg  *msg)
 {
-  GrpView *value = msg->decide.view;
+  GrpView *value = msg->not_member.view;
 
   if (!grp_vc_view_ok (value) || grp_view_contains (value, core->self.id) ||
       !grp_view_contains (value, msg->from))
@@ -689,7 +865,10 @@ grp_vc_install (GrpCore *core,
   if (joining || !core->has_state)
     {
       /* Without state the past is of no use: the state we will receive is
-       * taken at this view, and we deliver from it on. */
+       * taken at this view, and we deliver from it on.  (A member that has
+       * the state keeps it even if the view lists it as needing it -- it
+       * promised before its state came: try_install made sure it holds
+       * every position below the view.) */
       grp_log_truncate_from (core, core->log_lo);
       core->recv_upto = value->seq - 1;
       core->delivered = value->seq - 1;
@@ -710,6 +889,7 @@ grp_vc_install (GrpCore *core,
   core->ballot = (GrpBallot) { 0, 0 };
   core->ballot_seen = 0;
   g_clear_pointer (&core->accepted, grp_view_unref);
+  g_clear_pointer (&core->pending_view, grp_view_unref);
   core->frozen = FALSE;
   core->yielded_at = 0;
   core->vc = GRP_VC_NONE;
@@ -721,6 +901,19 @@ grp_vc_install (GrpCore *core,
   core->installed_at = core->now;
   core->leader_stamp = 0;
   core->last_ack_sent = 0;
+
+  /* Members talk to the leader only; but the transport reports a crash as
+   * certain only at an address where it has reached that member before
+   * (grp-transport.h), and the quorum's half rule needs certain crashes.
+   * So each member reaches every other once per view: a NEED_VIEW, which a
+   * member of the same view just ignores. */
+  if (value->n_members > 1)
+    {
+      g_autoptr(GrpMsg) hello = grp_msg_new (GRP_MSG_NEED_VIEW, core->self.id, value->id);
+
+      hello->need_view.recv_upto = core->recv_upto;
+      grp_core_send_view (core, hello);
+    }
 
   /* Which of our own requests the new order already holds. */
   core->my_seq_ctr = core->my_delivered_ctr;
@@ -752,6 +945,17 @@ grp_vc_install (GrpCore *core,
 void
 grp_vc_tick (GrpCore *core)
 {
+  if (core->pending_view != NULL)
+    {
+      g_autoptr(GrpView) pending = grp_view_ref (core->pending_view);
+
+      /* Whatever came since may complete it; else ask again, now and then. */
+      try_install (core, pending);
+      if (core->pending_view != NULL && core->now - core->pending_asked_at >= 4 * core->cfg.retry_interval)
+        ask_for_pending (core);
+      if (core->pending_view != NULL)
+        return; /* no other view change while one is known chosen */
+    }
   switch (core->vc)
     {
     case GRP_VC_NONE:

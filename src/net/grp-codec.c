@@ -245,6 +245,9 @@ grp_codec_append_msg (GByteArray *out, const GrpMsg *m)
           put_view (out, m->promise.accepted);
         }
       put_entries (out, m->promise.entries);
+      put_varint (out, m->promise.dead != NULL ? m->promise.dead->len : 0);
+      for (guint i = 0; m->promise.dead != NULL && i < m->promise.dead->len; i++)
+        put_id (out, g_array_index (m->promise.dead, GrpId, i));
       break;
     case GRP_MSG_REJECT:
       put_ballot (out, m->reject.ballot);
@@ -258,12 +261,17 @@ grp_codec_append_msg (GByteArray *out, const GrpMsg *m)
       put_ballot (out, m->accepted.ballot);
       break;
     case GRP_MSG_DECIDE:
-    case GRP_MSG_NOT_MEMBER:
       put_view (out, m->decide.view);
+      put_entries (out, m->decide.entries);
+      break;
+    case GRP_MSG_NOT_MEMBER:
+      put_view (out, m->not_member.view);
+      break;
+    case GRP_MSG_NEED_VIEW:
+      put_varint (out, m->need_view.recv_upto);
       break;
     case GRP_MSG_STATE_REQ:
     case GRP_MSG_LEAVE:
-    case GRP_MSG_NEED_VIEW:
     default:
       break;
     }
@@ -648,6 +656,18 @@ get_msg (Reader *r)
           }
         if (!r->fail)
           m->promise.entries = get_entries (r);
+        if (!r->fail)
+          {
+            guint64 n = get_count (r, MAX_MEMBERS, "too many crashed members");
+
+            m->promise.dead = g_array_sized_new (FALSE, FALSE, sizeof (GrpId), (guint) n);
+            for (guint64 i = 0; i < n && !r->fail; i++)
+              {
+                GrpId id = get_id (r);
+
+                g_array_append_val (m->promise.dead, id);
+              }
+          }
       }
       break;
     case GRP_MSG_REJECT:
@@ -663,12 +683,18 @@ get_msg (Reader *r)
       m->accepted.ballot = get_ballot (r);
       break;
     case GRP_MSG_DECIDE:
-    case GRP_MSG_NOT_MEMBER:
       m->decide.view = get_view (r);
+      if (!r->fail)
+        m->decide.entries = get_entries (r);
+      break;
+    case GRP_MSG_NOT_MEMBER:
+      m->not_member.view = get_view (r);
+      break;
+    case GRP_MSG_NEED_VIEW:
+      m->need_view.recv_upto = get_varint (r);
       break;
     case GRP_MSG_STATE_REQ:
     case GRP_MSG_LEAVE:
-    case GRP_MSG_NEED_VIEW:
     default:
       break;
     }

@@ -17,7 +17,7 @@
 
 G_BEGIN_DECLS
 
-#define GRP_WIRE_VERSION 3
+#define GRP_WIRE_VERSION 4
 #define GRP_FRAME_HEADER 4
 
 /* The largest payload of one multicast, and of an application state. */

@@ -83,6 +83,8 @@ typedef struct {
   gboolean tick_due;
   GError *error;
   GHashTable *told;       /* GrpId: confirmed reports on their way to this node */
+  GHashTable *reached;    /* GrpId: nodes a message of this one reached (its
+                             transport then holds their verified address) */
 } Node;
 
 typedef struct {
@@ -656,16 +658,37 @@ grp_fixture_heal (GrpFixture *f)
     return;
   trace (f, "HEAL");
   g_hash_table_remove_all (f->cuts);
-  /* TCP retransmits what the stalled connections held, in order. */
-  while ((ev = g_queue_pop_head (&f->stalled)) != NULL)
-    {
-      if (ev->dropped)
-        {
-          event_free (ev);
-          continue;
-        }
-      transmit (f, link_get (f, ev->from, ev->to), ev);
-    }
+  /* TCP retransmits what the stalled connections held, in order -- unless
+   * a connection timed out meanwhile: then what it held is lost, and the
+   * sender's transport says the peer is unreachable (not certain). */
+  {
+    g_autoptr(GHashTable) broke = g_hash_table_new (NULL, NULL);
+
+    while ((ev = g_queue_pop_head (&f->stalled)) != NULL)
+      {
+        guint key = (guint) ev->from << 16 | (guint) ev->to;
+        gpointer verdict;
+
+        if (!g_hash_table_lookup_extended (broke, GUINT_TO_POINTER (key), NULL, &verdict))
+          {
+            verdict = GINT_TO_POINTER (chance (f, f->net.stall_break) ? 2 : 1);
+            g_hash_table_insert (broke, GUINT_TO_POINTER (key), verdict);
+            if (GPOINTER_TO_INT (verdict) == 2)
+              {
+                trace (f, "%s -> %s: the stalled connection timed out", node_at (f, ev->from)->name,
+                       node_at (f, ev->to)->name);
+                link_get (f, ev->from, ev->to)->epoch++;
+                schedule_report (f, ev->from, ev->to, FALSE, rand_range (f, 0, 2 * MS));
+              }
+          }
+        if (ev->dropped || GPOINTER_TO_INT (verdict) == 2)
+          {
+            event_free (ev);
+            continue;
+          }
+        transmit (f, link_get (f, ev->from, ev->to), ev);
+      }
+  }
   /* After the heal the peer finds the port closed: certain. */
   deferred = g_steal_pointer (&f->deferred);
   f->deferred = g_array_new (FALSE, FALSE, sizeof (int));
@@ -695,6 +718,15 @@ grp_fixture_calm (GrpFixture *f)
 
 /* ---- crash reports ------------------------------------------------------ */
 
+/* Whether the transport of `n` holds a verified address of `a`: one where
+ * a message of `n` reached `a`, or the one `a` advertised when it dialed
+ * `n` (its HELLO comes from the host it names: all nodes here share one). */
+static gboolean
+verified (Node *n, Node *a)
+{
+  return g_hash_table_contains (n->reached, &a->id) || g_hash_table_contains (a->reached, &n->id);
+}
+
 static void
 schedule_report (GrpFixture *f, int to, int about, gboolean confirmed, gint64 delay)
 {
@@ -705,6 +737,13 @@ schedule_report (GrpFixture *f, int to, int about, gboolean confirmed, gint64 de
     return;
   if (confirmed)
     {
+      /* The end of `about` reaches `to` on their connections, after what
+       * they carry (TCP delivers the data before the FIN): not before the
+       * last message on its way.  Whether it is certain is known only
+       * then (EV_REPORT). */
+      Link *l = link_get (f, about, to);
+
+      delay = MAX (delay, l->last_arrive + 1 - f->now);
       if (g_hash_table_contains (n->told, &a->id))
         return;
       if (cut_either (f, to, about))
@@ -775,10 +814,10 @@ cb_send (GrpCore *core, GrpId to, const char *addr, GrpMsg *msg, gpointer user_d
     f->hook (f, n->idx, dest ? dest->idx : -1, msg, f->hook_data);
   if (!n->alive || dest == NULL)
     return; /* the hook killed it, or nobody is there */
-  if (addr == NULL)
+  if (addr == NULL && !verified (n, dest))
     {
-      /* The transport sends only where it can dial (grp-transport.h): the
-       * core must know every address it sends to. */
+      /* The transport sends only where it can dial (grp-transport.h): to
+       * an address the core knows, or one it verified itself. */
       trace (f, "%s -> %s %s: no address, not sent", n->name, dest->name, grp_msg_type_name (msg->type));
       return;
     }
@@ -920,6 +959,17 @@ check_position (GrpFixture *f, Node *n, guint64 seq, GrpEntryKind kind, GrpId or
   /* Every earlier witness was left out and delivered past its last view:
    * the group's position is the one delivered now. */
   trace (f, "position %" G_GUINT64_FORMAT " re-filled after its earlier deliverers were excluded", seq);
+  if (r->kind == GRP_ENTRY_DATA)
+    {
+      /* The multicast that was there is no longer known delivered at it. */
+      char key[48];
+      guint64 *at;
+
+      g_snprintf (key, sizeof key, "%" G_GINT64_MODIFIER "x:%" G_GUINT64_FORMAT, r->origin, r->ctr);
+      at = g_hash_table_lookup (f->origins, key);
+      if (at != NULL && *at == seq)
+        g_hash_table_remove (f->origins, key);
+    }
   g_hash_table_replace (f->records, g_memdup2 (&seq, sizeof seq),
                         record_new (n, kind, origin, ctr, view_id, view_now));
   return TRUE;
@@ -1027,7 +1077,10 @@ cb_set_state (GrpCore *core, guint64 seq, GBytes *state, gpointer user_data)
       return;
     }
   memcpy (n->rgb, p, 3);
+  /* A newcomer's first state, or a member's that lost the positions below
+   * a view (viewchange.c): its deliveries go on from the state's position. */
   n->state_seq = seq;
+  n->last_seq = 0;
   trace (n->f, "%s takes state (%d,%d,%d) as of %" G_GUINT64_FORMAT, n->name, p[0], p[1], p[2], seq);
 }
 
@@ -1117,6 +1170,7 @@ node_new (GrpFixture *f, const char *name, int process)
   n->crash_after = -1;
   n->sent_ctrs = g_array_new (FALSE, FALSE, sizeof (guint64));
   n->told = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  n->reached = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
   g_queue_init (&n->inbox);
   g_snprintf (addr, sizeof addr, "sim:%d", n->idx);
   self.id = n->id;
@@ -1427,10 +1481,19 @@ fire (GrpFixture *f, Event *ev)
           g_queue_push_tail (&n->inbox, ev);
           return FALSE;
         }
+      if (ev->confirmed)
+        {
+          Node *a = node_by_id (f, ev->about);
+
+          g_hash_table_remove (n->told, &ev->about); /* a later dial fails again */
+          /* A refusal (or another id) is certain only at an address
+           * verified before (grp-transport.h); an incarnation that ended
+           * says so itself, on the connections it has, which verify it. */
+          if (a == NULL || !verified (n, a))
+            ev->confirmed = FALSE;
+        }
       trace (f, "%s hears %" G_GINT64_MODIFIER "x %s", n->name, ev->about,
              ev->confirmed ? "is gone (confirmed)" : "is unreachable");
-      if (ev->confirmed)
-        g_hash_table_remove (n->told, &ev->about); /* a later dial fails again */
       grp_core_unreachable (n->core, ev->about, ev->confirmed, f->now);
       break;
     case EV_MSG:
@@ -1463,6 +1526,8 @@ fire (GrpFixture *f, Event *ev)
 
         trace (f, "%s <- %s %s v%" G_GUINT64_FORMAT, n->name, from->name, grp_msg_type_name (ev->msg->type),
                ev->msg->view);
+        if (!g_hash_table_contains (from->reached, &n->id))
+          g_hash_table_add (from->reached, g_memdup2 (&n->id, sizeof n->id));
         grp_core_receive (n->core, ev->msg, f->now);
         disarm (n, armed);
       }
@@ -1516,24 +1581,68 @@ grp_fixture_run_until (GrpFixture *f, GrpFixturePredicate pred, gpointer data, g
 
 /* ---- the end of a run ----------------------------------------------------- */
 
+/* Is some node other than `n` up, holding the state, in a view of id at
+ * least `view_id` (it holds what that view's members need, or their
+ * state)? */
+static gboolean
+state_held_from (GrpFixture *f, Node *n, guint64 view_id)
+{
+  for (guint i = 0; i < f->nodes->len; i++)
+    {
+      Node *m = node_at (f, i);
+      const GrpView *v = grp_core_get_view (m->core);
+
+      if (m != n && node_up (m) && grp_core_has_state (m->core) && v != NULL && v->id >= view_id)
+        return TRUE;
+    }
+  return FALSE;
+}
+
 gboolean
 grp_fixture_rightly_blocked (GrpFixture *f, int node)
 {
   Node *n = node_at (f, node);
   const GrpView *v = grp_core_get_view (n->core);
+  const GrpView *pending = grp_core_get_pending_view (n->core);
   guint up = 0;
 
   if (v == NULL || !node_up (n) || f->cfg.protocol != GRP_PROTOCOL_GROUPY)
     return FALSE;
+  /* The positions below a view it must install, or the state it needs, are
+   * held by nobody alive: they died with their holders. */
+  if (pending != NULL && !state_held_from (f, n, pending->id))
+    return TRUE;
+  if (!grp_core_has_state (n->core) && !state_held_from (f, n, v->id))
+    return TRUE;
   for (guint i = 0; i < v->n_members; i++)
     {
       Node *m = node_by_id (f, v->members[i].id);
 
       up += m != NULL && node_up (m);
     }
-  /* Members not up are gone for good and could be known so; the rest are
-   * up and (at the end of a run) connected.  A quorum of them could go on. */
-  return 2 * up < v->n_members;
+  /* Members not up are gone for good; the rest are up and (at the end of a
+   * run) connected.  A majority of them could go on; exactly half only if
+   * one of them can be certain that every other member is gone, which
+   * needs a verified address of each. */
+  if (2 * up != v->n_members)
+    return 2 * up < v->n_members;
+  for (guint i = 0; i < v->n_members; i++)
+    {
+      Node *u = node_by_id (f, v->members[i].id);
+      gboolean all = TRUE;
+
+      if (u == NULL || !node_up (u))
+        continue;
+      for (guint j = 0; j < v->n_members && all; j++)
+        {
+          Node *d = node_by_id (f, v->members[j].id);
+
+          all = d == NULL || node_up (d) || verified (u, d);
+        }
+      if (all)
+        return FALSE;
+    }
+  return TRUE;
 }
 
 static gboolean
@@ -1714,6 +1823,7 @@ grp_fixture_free (GrpFixture *f)
       g_array_unref (n->sent_ctrs);
       g_queue_clear_full (&n->inbox, (GDestroyNotify) event_free);
       g_hash_table_unref (n->told);
+      g_hash_table_unref (n->reached);
       g_clear_error (&n->error);
       g_free (n);
     }

@@ -72,6 +72,8 @@ typedef struct {
   double dup;         /* a message delivered twice (a retransmission) */
   double reconnect;   /* per message: the link's connection breaks */
   double reset_loss;  /* a kill resets a link: in-flight suffix lost too */
+  double stall_break; /* a connection stalled by a cut times out before the
+                         heal: what it held is lost, a suspicion reported */
   gint64 report_min, report_max; /* how long a peer takes to notice a kill */
   double crash_rate;  /* the exercise's injected crash: a leader's broadcast
                          (a sequenced request, a turn's batch) dies part-way
@@ -186,7 +188,9 @@ gboolean      grp_fixture_run_until (GrpFixture *f, GrpFixturePredicate pred, gp
 const char   *grp_fixture_violation (GrpFixture *f);
 /* Is the node rightly blocked: the members of its view that are up are no
  * quorum of it, counting every member that is not up as known crashed
- * (omniscient: the best any member could know)? */
+ * (omniscient: the best any member could know); or what it needs to go on
+ * -- the positions below a view it must install, or the state -- is held
+ * by no node up? */
 gboolean      grp_fixture_rightly_blocked (GrpFixture *f, int node);
 /* The nodes that are up and not rightly blocked agree on one view listing
  * exactly them, have delivered the same positions and hold none of their

@@ -497,6 +497,7 @@ sim_run (const SimOptions *options, SimResult *res)
   net.dup = g_rand_double (setup) < 0.5 ? g_rand_double_range (setup, 0.0, 0.03) : 0.0;
   net.reconnect = g_rand_double (setup) < 0.3 ? g_rand_double_range (setup, 0.0005, 0.003) : 0.0;
   net.reset_loss = 0.3;
+  net.stall_break = g_rand_double (setup) < 0.3 ? 0.3 : 0.0;
   net.report_min = 200;
   net.report_max = g_rand_double (setup) < 0.2 ? 40 * MS : 3 * MS;
   net.crash_rate = 1.0 / 100;
