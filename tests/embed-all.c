@@ -444,6 +444,9 @@ parent (const char *self)
    * a join through it times out. */
   join_fails ("z", grp_group_get_address (b->group), GRP_GROUP_ERROR_JOIN_TIMEOUT);
 
+  /* Nobody that stayed reachable was ever left out. */
+  check (a->excluded == 0 && b->excluded == 0 && late->excluded == 0);
+
   printf ("embed-all: every function, signal and error used (GRP_VERSION %s, %s)\n",
           GRP_VERSION_S, GRP_CHECK_VERSION (0, 1, 0) ? "at least 0.1.0" : "older");
   check (GRP_CHECK_VERSION (GRP_MAJOR_VERSION, GRP_MINOR_VERSION, GRP_MICRO_VERSION));
