@@ -137,7 +137,9 @@ struct _GrpCore {
   /* Batches (config.batch): sent by grp_core_flush() or before any other
    * message. */
   GrpMsg *out_seq;            /* leader: sequenced entries, to the view */
+  gsize out_seq_bytes;        /* their grp_entry_size(), summed */
   GrpMsg *out_req;            /* member: own requests, to out_req_to */
+  gsize out_req_bytes;
   GrpId out_req_to;
 
   /* Leader side of the data path. */

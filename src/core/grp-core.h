@@ -71,6 +71,11 @@ typedef struct {
    * working set, the same size whatever the group's size. */
   guint group_window;
   guint max_batch;            /* entries per SEQ retransmission */
+  /* Bytes of entries one message may carry (grp_entry_size()), 0: no
+   * bound.  A message always carries at least one entry it must, so the
+   * bound is this or one entry, whichever is larger; the transport sets it
+   * so that every message fits in a frame. */
+  gsize max_msg_bytes;
   guint64 max_lag;            /* positions a member may lag before it is excluded */
   /* FALSE (default): every call sends what it produced before it returns.
    * TRUE: sequenced entries (leader) and requests (member) are gathered

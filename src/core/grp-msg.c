@@ -319,6 +319,37 @@ grp_msg_add_entry (GrpMsg   *msg,
   g_ptr_array_add (entries, grp_entry_ref (entry));
 }
 
+gsize
+grp_msg_entries_size (GrpMsg *msg)
+{
+  GPtrArray **of = entries_of (msg);
+  GPtrArray *entries = of != NULL ? *of : NULL;
+  gsize size = 0;
+
+  for (guint i = 0; entries != NULL && i < entries->len; i++)
+    size += grp_entry_size (g_ptr_array_index (entries, i));
+  return size;
+}
+
+gsize
+grp_entry_size (const GrpEntry *entry)
+{
+  /* Positions, ids, counters and lengths: a few dozen bytes at most. */
+  gsize size = 40;
+
+  if (entry->kind == GRP_ENTRY_DATA)
+    {
+      gsize len;
+
+      grp_entry_get_data (entry, &len);
+      return size + len;
+    }
+  for (guint i = 0; entry->view != NULL && i < entry->view->n_members; i++)
+    size += 24 + strlen (entry->view->members[i].name) +
+            (entry->view->members[i].addr != NULL ? strlen (entry->view->members[i].addr) : 0);
+  return size;
+}
+
 const char *
 grp_msg_type_name (GrpMsgType type)
 {

@@ -78,6 +78,8 @@ GrpEntry *grp_entry_new_data_slice (guint64 seq, guint64 view_id, GrpId origin,
 /* The same payload as `like`, at another position. */
 GrpEntry *grp_entry_new_data_like (const GrpEntry *like, guint64 seq, guint64 view_id);
 const guint8 *grp_entry_get_data (const GrpEntry *entry, gsize *len);
+/* About what the entry takes in a frame (at least its payload). */
+gsize         grp_entry_size (const GrpEntry *entry);
 GBytes   *grp_entry_dup_payload (const GrpEntry *entry);
 GrpEntry *grp_entry_new_view (GrpView *view);
 GrpEntry *grp_entry_ref (GrpEntry *entry);
@@ -245,6 +247,8 @@ const char *grp_msg_type_name (GrpMsgType type);
  * NULL for other types. */
 GPtrArray  *grp_msg_entries (GrpMsg *msg);
 void        grp_msg_add_entry (GrpMsg *msg, GrpEntry *entry);
+/* The sum of grp_entry_size() over the message's entries. */
+gsize       grp_msg_entries_size (GrpMsg *msg);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (GrpMsg, grp_msg_unref)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (GrpEntry, grp_entry_unref)
 

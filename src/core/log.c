@@ -75,21 +75,35 @@ grp_log_note_high (GrpCore *core,
     core->high_known = high;
 }
 
-void
+gboolean
 grp_log_collect (GrpCore *core,
                  GrpMsg  *msg,
                  guint64  lo,
                  guint64  hi)
 {
+  gsize size = core->cfg.max_msg_bytes != 0 ? grp_msg_entries_size (msg) : 0;
+  gboolean any = size > 0;
+
   if (core->log.count == 0)
-    return;
+    return TRUE;
   lo = MAX (lo, core->log.min);
   hi = MIN (hi, core->log.max);
   for (guint64 s = lo; s <= hi && s != 0; s++)
     {
       GrpEntry *e = grp_log_get (core, s);
 
-      if (e != NULL)
-        grp_msg_add_entry (msg, e);
+      if (e == NULL)
+        continue;
+      if (core->cfg.max_msg_bytes != 0)
+        {
+          gsize more = grp_entry_size (e);
+
+          if (any && size + more > core->cfg.max_msg_bytes)
+            return FALSE; /* the rest another time */
+          size += more;
+        }
+      grp_msg_add_entry (msg, e);
+      any = TRUE;
     }
+  return TRUE;
 }

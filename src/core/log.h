@@ -29,5 +29,7 @@ void       grp_log_trim (GrpCore *core);
 guint64    grp_log_max_ahead (GrpCore *core);
 /* A peer says position `high` exists (bounded as above). */
 void       grp_log_note_high (GrpCore *core, guint64 high);
-/* Adds to `msg` the entries held in [lo, hi]. */
-void       grp_log_collect (GrpCore *core, GrpMsg *msg, guint64 lo, guint64 hi);
+/* Adds to `msg` the entries held in [lo, hi], in order, as long as the
+ * message stays within max_msg_bytes (it always takes one entry): FALSE if
+ * it stopped short (the receiver asks again for the rest). */
+gboolean   grp_log_collect (GrpCore *core, GrpMsg *msg, guint64 lo, guint64 hi);

@@ -197,6 +197,15 @@ grp_normal_deliver (GrpCore *core)
 
 /* `e` (new, at position next_seq) takes its position.  The caller then
  * updates stability and delivers, once for a whole batch. */
+/* Whether a batch of `bytes` has no room for `e` (max_msg_bytes). */
+static gboolean
+batch_full (GrpCore  *core,
+            gsize     bytes,
+            GrpEntry *e)
+{
+  return core->cfg.max_msg_bytes != 0 && bytes + grp_entry_size (e) > core->cfg.max_msg_bytes;
+}
+
 static void
 sequence_entry (GrpCore  *core,
                 GrpEntry *e)
@@ -207,11 +216,16 @@ sequence_entry (GrpCore  *core,
              core->self.name, e->seq, e->origin, e->ctr);
   seen_note (core, e->origin, e->ctr);
   grp_log_put (core, e);
-  if (core->out_seq != NULL && core->out_seq->view != core->view->id)
+  if (core->out_seq != NULL &&
+      (core->out_seq->view != core->view->id || batch_full (core, core->out_seq_bytes, e)))
     grp_core_flush_batches (core);
   if (core->out_seq == NULL)
-    core->out_seq = grp_msg_new (GRP_MSG_SEQ, core->self.id, core->view->id);
+    {
+      core->out_seq = grp_msg_new (GRP_MSG_SEQ, core->self.id, core->view->id);
+      core->out_seq_bytes = 0;
+    }
   grp_msg_add_entry (core->out_seq, e);
+  core->out_seq_bytes += grp_entry_size (e);
   if (core->out_seq->seq.entries->len >= core->cfg.max_batch)
     grp_core_flush_batches (core);
   core->last_hb_at = core->now;
@@ -502,14 +516,17 @@ send_req (GrpCore    *core,
       grp_core_send (core, leader, req);
       return;
     }
-  if (core->out_req != NULL && (core->out_req_to != leader || core->out_req->view != core->view->id))
+  if (core->out_req != NULL && (core->out_req_to != leader || core->out_req->view != core->view->id ||
+                                batch_full (core, core->out_req_bytes, e)))
     grp_core_flush_batches (core);
   if (core->out_req == NULL)
     {
       core->out_req = grp_msg_new (GRP_MSG_REQ, core->self.id, core->view->id);
       core->out_req_to = leader;
+      core->out_req_bytes = 0;
     }
   grp_msg_add_entry (core->out_req, e);
+  core->out_req_bytes += grp_entry_size (e);
   if (core->out_req->req.entries->len >= core->cfg.max_batch)
     grp_core_flush_batches (core);
 }

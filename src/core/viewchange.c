@@ -366,7 +366,7 @@ check_promises (GrpCore *core)
 {
   gboolean all_in = TRUE, chosen;
   GrpView *value;
-  guint64 min_recv = G_MAXUINT64;
+  guint64 min_recv = G_MAXUINT64, max_recv = 0;
 
   if (core->vc != GRP_VC_PREPARING)
     return;
@@ -394,8 +394,16 @@ check_promises (GrpCore *core)
       GrpPromise *p = &g_array_index (core->promises, GrpPromise, i);
 
       if (p->has_state)
-        min_recv = MIN (min_recv, p->recv_upto);
+        {
+          min_recv = MIN (min_recv, p->recv_upto);
+          max_recv = MAX (max_recv, p->recv_upto);
+        }
     }
+  /* A new value's position lies above everything a promiser holds (it may
+   * have delivered all of it): wait until we hold it all too, which the
+   * promises bring, in parts if large. */
+  if (core->accepted == NULL && max_recv > 0 && !log_covers (core, min_recv + 1, max_recv))
+    return;
   if (core->accepted != NULL)
     {
       /* A value may already have been chosen: it must be the one. */
@@ -579,6 +587,18 @@ grp_vc_recv_prepare (GrpCore *core,
   grp_core_send (core, msg->from, reply);
 }
 
+/* What a promiser holds beyond us comes in its promises; one promise may
+ * carry only part of it (max_msg_bytes): PREPARE goes again to those whose
+ * prefix we lack (grp_vc_tick), and each answer brings the next part. */
+static void
+take_promised_entries (GrpCore       *core,
+                       GrpMsgPromise *pr)
+{
+  if (pr->entries != NULL)
+    for (guint i = 0; i < pr->entries->len; i++)
+      grp_log_put (core, g_ptr_array_index (pr->entries, i));
+}
+
 /* PROMISE: to us as proposer, for our ballot, from a member of the view. */
 void
 grp_vc_recv_promise (GrpCore *core,
@@ -588,9 +608,16 @@ grp_vc_recv_promise (GrpCore *core,
   GrpPromise p = { msg->from, pr->recv_upto, pr->has_state, FALSE, pr->accepted_ballot };
 
   if (core->view == NULL || core->vc != GRP_VC_PREPARING || msg->view != core->view->id + 1 ||
-      grp_ballot_cmp (pr->ballot, core->ballot) != 0 || !grp_core_is_member (core, msg->from) ||
-      find_promise (core, msg->from) != NULL)
+      grp_ballot_cmp (pr->ballot, core->ballot) != 0 || !grp_core_is_member (core, msg->from))
     return;
+  if (find_promise (core, msg->from) != NULL)
+    {
+      /* Its answer to a PREPARE sent again: only the entries are new (a
+       * promise carries at most max_msg_bytes of them). */
+      take_promised_entries (core, pr);
+      check_promises (core);
+      return;
+    }
   /* An acceptor cannot have accepted a ballot above the one it promised
    * us, and a value for this slot must be one. */
   if (pr->accepted != NULL &&
@@ -612,9 +639,7 @@ grp_vc_recv_promise (GrpCore *core,
           peer->suspected = TRUE;
         }
     }
-  if (pr->entries != NULL)
-    for (guint i = 0; i < pr->entries->len; i++)
-      grp_log_put (core, g_ptr_array_index (pr->entries, i));
+  take_promised_entries (core, pr);
   if (pr->accepted != NULL &&
       (core->accepted == NULL || grp_ballot_cmp (pr->accepted_ballot, core->accepted_ballot) > 0))
     {
@@ -1003,7 +1028,12 @@ grp_vc_tick (GrpCore *core)
             {
               GrpId id = core->view->members[i].id;
 
-              if (find_promise (core, id) == NULL && !grp_core_peer (core, id)->dead)
+              GrpPromise *p = find_promise (core, id);
+
+              /* Those that have not promised, and those whose prefix we
+               * do not hold yet (their promise carried only part of it). */
+              if ((p == NULL && !grp_core_peer (core, id)->dead) ||
+                  (p != NULL && p->has_state && p->recv_upto > core->recv_upto && id != core->self.id))
                 send_prepare (core, id);
             }
         }

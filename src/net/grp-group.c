@@ -392,6 +392,12 @@ cb_get_state (GrpCore *core, gpointer data)
 
   if (self->get_state != NULL)
     state = self->get_state (self, self->get_state_data);
+  /* Like a multicast, a state must fit in a frame: a larger one would never
+   * reach the newcomer, whose join then times out.  The application's
+   * mistake, said where it can be seen. */
+  if (state != NULL && g_bytes_get_size (state) > GRP_PAYLOAD_MAX)
+    g_critical ("The application state is %" G_GSIZE_FORMAT " bytes: at most %u can be sent to a "
+                "newcomer (its join will time out)", g_bytes_get_size (state), GRP_PAYLOAD_MAX);
   return state != NULL ? state : g_bytes_new (NULL, 0);
 }
 
@@ -1549,6 +1555,9 @@ grp_group_init (GrpGroup *self)
 {
   grp_core_config_init (&self->cfg);
   self->cfg.batch = TRUE; /* flushed at the end of each main-loop turn (on_turn_end) */
+  /* Every message must fit in a frame (GRP_FRAME_MAX: one largest payload
+   * and the rest); a catch-up larger than that comes in parts. */
+  self->cfg.max_msg_bytes = GRP_PAYLOAD_MAX;
   self->transport = grp_transport_new ();
   grp_transport_set_handlers (self->transport, on_message, on_turn_end, self);
   g_signal_connect (self->transport, "peer-lost", G_CALLBACK (on_peer_lost), self);

@@ -186,7 +186,8 @@ G_DECLARE_FINAL_TYPE (GrpGroup, grp_group, GRP, GROUP, GObject)
  *
  * Returns the application state after everything delivered so far.  The
  * member that admits a newcomer calls it at an exact position of the total
- * order.
+ * order.  Like a multicast's payload, the state is at most 16 MiB (a
+ * larger one is a programming error: it cannot reach the newcomer).
  *
  * Returns: (transfer full): the state
  */

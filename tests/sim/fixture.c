@@ -814,6 +814,15 @@ cb_send (GrpCore *core, GrpId to, const char *addr, GrpMsg *msg, gpointer user_d
     f->hook (f, n->idx, dest ? dest->idx : -1, msg, f->hook_data);
   if (!n->alive || dest == NULL)
     return; /* the hook killed it, or nobody is there */
+  if (f->cfg.max_msg_bytes != 0 && f->cfg.protocol == GRP_PROTOCOL_GROUPY)
+    {
+      GPtrArray *entries = grp_msg_entries (msg);
+      gsize size = grp_msg_entries_size (msg);
+
+      if (entries != NULL && entries->len > 1 && size > f->cfg.max_msg_bytes)
+        grp_fixture_fail (f, "%s sends a %s of %" G_GSIZE_FORMAT " bytes of entries (bound %" G_GSIZE_FORMAT
+                          ")", n->name, grp_msg_type_name (msg->type), size, f->cfg.max_msg_bytes);
+    }
   if (addr == NULL && !verified (n, dest))
     {
       /* The transport sends only where it can dial (grp-transport.h): to

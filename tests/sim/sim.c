@@ -486,6 +486,11 @@ sim_run (const SimOptions *options, SimResult *res)
   cfg.batch = g_rand_boolean (setup);
   if (g_rand_double (setup) < 0.2)
     cfg.max_lag = (guint64) g_rand_int_range (setup, 4, 64);
+  /* Messages that carry only a few entries each: every catch-up (a
+   * promise, an accept, a NAK's answer, a view's missing positions) then
+   * comes in parts, as large payloads do for real. */
+  if (g_rand_double (setup) < 0.3)
+    cfg.max_msg_bytes = (gsize) g_rand_int_range (setup, 43, 400);
 
   grp_fixture_net_init (&net);
   net.delay_min = 50;
@@ -515,10 +520,12 @@ sim_run (const SimOptions *options, SimResult *res)
   grp_fixture_set_send_hook (f, adversary, sim);
   grp_fixture_note (f, "seed %" G_GUINT64_FORMAT ": %u members, %s delivery, %s, delays %" G_GINT64_FORMAT
                     "..%" G_GINT64_FORMAT " us tail %.3f, loss %.3f, dup %.3f, reconnect %.4f, max_lag %"
-                    G_GUINT64_FORMAT ", join timeout %" G_GINT64_FORMAT " ms, traps %.3f",
+                    G_GUINT64_FORMAT ", join timeout %" G_GINT64_FORMAT " ms, traps %.3f, "
+                    "max_msg_bytes %" G_GSIZE_FORMAT,
                     options->seed, members, delivery == GRP_DELIVERY_SAFE ? "safe" : "agreed",
                     cfg.batch ? "batched" : "unbatched", net.delay_min, net.delay_max, net.tail_p, net.loss,
-                    net.dup, net.reconnect, cfg.max_lag, cfg.join_timeout / MS, sim->trap_rate);
+                    net.dup, net.reconnect, cfg.max_lag, cfg.join_timeout / MS, sim->trap_rate,
+                    cfg.max_msg_bytes);
 
   for (guint i = 0; i < members; i++)
     {
