@@ -684,6 +684,48 @@ large_catch_up (void)
   g_assert_cmpuint (grp_fixture_last_seq (f, 1), ==, grp_fixture_last_seq (f, 2));
 }
 
+/* A member asked about a view beyond the next (a PREPARE for a later
+ * slot) asks for that view saying what it holds, so that the answer brings
+ * what it lacks below it: an answer without entries would leave a member
+ * that holds a chosen view it cannot install asking forever (the answers
+ * are rate-limited, one per retry interval). */
+typedef struct {
+  int from;
+  guint64 recv_upto;
+  guint seen;
+} AskSeen;
+
+static void
+catch_need_view (GrpFixture *f, int from, int to, GrpMsg *msg, gpointer data)
+{
+  AskSeen *a = data;
+
+  if (from == a->from && msg->type == GRP_MSG_NEED_VIEW)
+    {
+      a->recv_upto = msg->need_view.recv_upto;
+      a->seen++;
+    }
+}
+
+static void
+ask_says_what_it_holds (void)
+{
+  g_autoptr(GrpFixture) f = fixture (GRP_DELIVERY_AGREED);
+  g_autoptr(GrpMsg) prepare = NULL;
+  AskSeen a = { 2, 0, 0 };
+
+  group (f, 3);
+  grp_fixture_multicast (f, 1, 5);
+  grp_fixture_run_for (f, 50 * MS);
+  prepare = grp_msg_new (GRP_MSG_PREPARE, grp_core_get_id (core (f, 0)), view_id (f, 2) + 2);
+  prepare->prepare.ballot = (GrpBallot) { 1, grp_core_get_id (core (f, 0)) };
+  grp_fixture_set_send_hook (f, catch_need_view, &a);
+  grp_core_receive (core (f, 2), prepare, grp_fixture_now (f));
+  grp_fixture_set_send_hook (f, NULL, NULL);
+  g_assert_cmpuint (a.seen, ==, 1);
+  g_assert_cmpuint (a.recv_upto, ==, grp_core_get_received (core (f, 2)));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -707,6 +749,7 @@ main (int argc, char **argv)
   g_test_add_func ("/views/survivor-diverges", survivor_diverges);
   g_test_add_func ("/views/crash-relayed", crash_relayed);
   g_test_add_func ("/views/large-catch-up", large_catch_up);
+  g_test_add_func ("/views/ask-says-what-it-holds", ask_says_what_it_holds);
   g_test_add_func ("/views/teeth/accept-below-promise", teeth_accept_below_promise);
   g_test_add_func ("/views/teeth/highest-accepted-wins", teeth_highest_accepted_wins);
   return g_test_run ();

@@ -351,6 +351,9 @@ grp_core_ask_view (GrpCore *core,
   if (!answer_due (core, to))
     return;
   ask = grp_msg_new (GRP_MSG_NEED_VIEW, core->self.id, core->view ? core->view->id : 0);
+  /* What we hold, so that the answer brings what we lack below its view
+   * (a member without state needs none of it). */
+  ask->need_view.recv_upto = core->has_state ? core->recv_upto : G_MAXUINT64;
   grp_core_send (core, to, ask);
 }
 
