@@ -837,9 +837,6 @@ still_open (Conn *other)
   return other->state == CONN_OPEN;
 }
 
-static gboolean
-parse_host_port (const char *s, char **host, guint16 *port, GError **error);
-
 /* Whether `addr` (HOST:PORT, advertised in a HELLO) names, as an IP
  * literal, the host at the far end of `sock`. */
 static gboolean
@@ -850,7 +847,7 @@ advertised_from_remote (GSocket *sock, const char *addr)
   g_autoptr(GInetAddress) inet = NULL;
   g_autoptr(GSocketAddress) remote = NULL;
 
-  if (sock == NULL || !parse_host_port (addr, &host, &port, NULL) || port == 0)
+  if (sock == NULL || !grp_transport_parse_address (addr, &host, &port, NULL) || port == 0)
     return FALSE;
   inet = g_inet_address_new_from_string (host);
   remote = g_socket_get_remote_address (sock, NULL);
@@ -1648,8 +1645,8 @@ grp_transport_get_address (GrpTransport *self)
   return self->address;
 }
 
-static gboolean
-parse_host_port (const char *s, char **host, guint16 *port, GError **error)
+gboolean
+grp_transport_parse_address (const char *s, char **host, guint16 *port, GError **error)
 {
   const char *colon = s ? strrchr (s, ':') : NULL;
   char *end = NULL;
@@ -1697,7 +1694,7 @@ grp_transport_listen (GrpTransport *self, const char *listen, const char *advert
   guint16 aport;
   struct rlimit limit;
 
-  if (!parse_host_port (listen ? listen : "127.0.0.1:0", &host, &port, error))
+  if (!grp_transport_parse_address (listen ? listen : "127.0.0.1:0", &host, &port, error))
     return FALSE;
   if (g_str_equal (host, "localhost"))
     {
@@ -1729,7 +1726,7 @@ grp_transport_listen (GrpTransport *self, const char *listen, const char *advert
                    "address of this machine that they can (--advertise HOST:PORT)", host, host);
       return FALSE;
     }
-  if (advertise != NULL && !parse_host_port (advertise, &ahost, &aport, error))
+  if (advertise != NULL && !grp_transport_parse_address (advertise, &ahost, &aport, error))
     return FALSE;
   if (self->listener != NULL)
     {

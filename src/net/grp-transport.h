@@ -113,6 +113,11 @@ void          grp_transport_schedule_flush (GrpTransport *self);
  * of kind GRP_BYE_ENDED on every connection, which are all closed. */
 void          grp_transport_set_self (GrpTransport *self, GrpId id, const char *name);
 
+/* Splits "HOST:PORT" (an IPv6 host in brackets: "[::1]:7000"); FALSE, with
+ * a message naming the expected form, if `s` is not one. */
+gboolean      grp_transport_parse_address (const char *s, char **host, guint16 *port,
+                                           GError **error);
+
 /* Send `msg` to `to` over our route to it, dialing `addr` (or the address
  * where we reached `to` before) if there is none. */
 void          grp_transport_send (GrpTransport *self, GrpId to, const char *addr, GrpMsg *msg);

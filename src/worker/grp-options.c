@@ -6,18 +6,15 @@
 #include <unistd.h>
 
 #include "grp-group.h"
+#include "grp-transport.h"
 
 gboolean
 grp_options_check_address (const char *s)
 {
-  const char *colon = s ? strrchr (s, ':') : NULL;
-  char *end;
-  guint64 port;
+  g_autofree char *host = NULL;
+  guint16 port;
 
-  if (colon == NULL || colon == s)
-    return FALSE;
-  port = g_ascii_strtoull (colon + 1, &end, 10);
-  return end != colon + 1 && *end == '\0' && port <= 65535;
+  return grp_transport_parse_address (s, &host, &port, NULL);
 }
 
 gboolean
