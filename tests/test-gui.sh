@@ -124,8 +124,13 @@ gold_pixels() {
 # The text of a window, by OCR (enlarged, in gray: tesseract reads it best).
 window_text() {
   import -window "$1" "$work/ocr.png"
+  # Two readings: as shown, and only what is near white (the newest
+  # notice's text on its dark pill): over the window's color, whatever it
+  # is, the plain reading often misses the notices.
   convert "$work/ocr.png" -resize 300% -colorspace Gray "$work/ocr-big.png"
   tesseract "$work/ocr-big.png" - --psm 11 2>/dev/null | tr '\n' ' '
+  convert "$work/ocr.png" -resize 300% -colorspace Gray -threshold 80% -negate "$work/ocr-bw.png"
+  tesseract "$work/ocr-bw.png" - --psm 11 2>/dev/null | tr '\n' ' '
 }
 
 wait_for "one view of four" all_in_view 4 "${names[@]}"

@@ -3,9 +3,13 @@
 # timeout say what was awaited, show the ends of the logs in $work, exit 1.
 wait_for() {
   local what=$1; shift
-  local tries=$(( ${WAIT_SECONDS:-20} * 20 ))
-  for _ in $(seq 1 "$tries"); do
+  # A deadline on the clock, not a number of tries: a slow COMMAND (an OCR
+  # pass takes a second or more on a busy machine) must not stretch the wait.
+  # (date, not $SECONDS: some tests run under a plain POSIX sh.)
+  local deadline=$(( $(date +%s) + ${WAIT_SECONDS:-20} ))
+  while :; do
     if "$@"; then return 0; fi
+    [ "$(date +%s)" -lt "$deadline" ] || break
     sleep 0.05
   done
   echo "timed out waiting for $what"
