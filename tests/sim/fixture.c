@@ -883,13 +883,17 @@ record_free (Record *r)
 
 /* May the deliveries of `w` at `seq` differ from the group's?  Only with
  * agreed delivery, and only when w was left out of the group (the view the
- * deliverer holds does not list it) and `seq` lies past w's last view. */
+ * deliverer holds is newer than w's last one and does not list it) and
+ * `seq` lies past w's last view.  A view no newer than w's own cannot have
+ * left w out: w may simply have joined after it. */
 static gboolean
 exempt (GrpFixture *f, Node *w, const GrpView *by_view, guint64 seq)
 {
   if (f->cfg.delivery == GRP_DELIVERY_SAFE)
     return FALSE;
   if (by_view != NULL && grp_view_contains (by_view, w->id))
+    return FALSE;
+  if (by_view != NULL && w->cur_view != NULL && by_view->id <= w->cur_view->id)
     return FALSE;
   return w->last_view_seq < seq;
 }
