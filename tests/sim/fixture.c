@@ -85,6 +85,7 @@ typedef struct {
   GHashTable *told;       /* GrpId: confirmed reports on their way to this node */
   GHashTable *reached;    /* GrpId: nodes a message of this one reached (its
                              transport then holds their verified address) */
+  gboolean named;         /* its HELLO verifies nothing (grp_fixture_set_named) */
 } Node;
 
 typedef struct {
@@ -379,6 +380,12 @@ grp_fixture_node_of (GrpFixture *f, GrpId id)
   Node *n = node_by_id (f, id);
 
   return n ? n->idx : -1;
+}
+
+void
+grp_fixture_set_named (GrpFixture *f, int node, gboolean named)
+{
+  node_at (f, node)->named = named;
 }
 
 gboolean
@@ -720,11 +727,13 @@ grp_fixture_calm (GrpFixture *f)
 
 /* Whether the transport of `n` holds a verified address of `a`: one where
  * a message of `n` reached `a`, or the one `a` advertised when it dialed
- * `n` (its HELLO comes from the host it names: all nodes here share one). */
+ * `n` (its HELLO comes from the host it names: all nodes here share one,
+ * unless `a` advertises a name). */
 static gboolean
 verified (Node *n, Node *a)
 {
-  return g_hash_table_contains (n->reached, &a->id) || g_hash_table_contains (a->reached, &n->id);
+  return g_hash_table_contains (n->reached, &a->id) ||
+         (!a->named && g_hash_table_contains (a->reached, &n->id));
 }
 
 static void

@@ -111,6 +111,12 @@ GrpCore      *grp_fixture_core (GrpFixture *f, int node);
 const char   *grp_fixture_name (GrpFixture *f, int node);
 int           grp_fixture_process (GrpFixture *f, int node);
 int           grp_fixture_node_of (GrpFixture *f, GrpId id);
+/* `node` advertises a host name, or an address of another host than the
+ * one its connections come from (NAT, a second interface): its HELLO does
+ * not verify its address (grp-transport.h), so a peer can be certain of
+ * its end only where a message of the peer's own reached it before.  Set
+ * it before the node sends anything. */
+void          grp_fixture_set_named (GrpFixture *f, int node, gboolean named);
 /* Alive (not killed) and its incarnation not over (not left, excluded or
  * failed). */
 gboolean      grp_fixture_up (GrpFixture *f, int node);
