@@ -257,6 +257,12 @@ peer_main (guint16 port, GrpId id, gboolean serve)
           g_snprintf (addr, sizeof addr, "%s:%u", line + strlen ("advertise "), ntohs (sa.sin_port));
           reply ("advertising %s", addr);
         }
+      else if (g_str_has_prefix (line, "advertise-addr "))
+        {
+          /* What later HELLOs say, as given (a wrong port, say). */
+          g_strlcpy (addr, line + strlen ("advertise-addr "), sizeof addr);
+          reply ("advertising %s", addr);
+        }
       else if (g_str_equal (line, "unlisten"))
         {
           close (lfd);
@@ -779,6 +785,63 @@ test_inbound_unverified (Fixture *f, gconstpointer data)
   g_assert_cmpstr (peer_do (f, p, "close"), ==, "closed");
   assert_one_report (f, X_ID, FALSE);
   g_assert_cmpuint (f->from->len, ==, 1);
+}
+
+/* A FINDING of the second review of issue 9 (fails; registered only with
+ * GROUPY_FINDINGS=1).  X listens at its port but advertises the right
+ * host with a wrong port (a mistaken --advertise) where nothing listens.
+ * X dials B: B takes the advertised address as verified (an IP literal of
+ * the host the connection comes from).  B's first send to X dials it, is
+ * refused there, and B reports X *certainly* ended -- while X is alive,
+ * and reachable at its real port by anyone who dials that: a member that
+ * joined through X (its --join address, probed) reaches it, so X keeps
+ * promising and accepting.  docs/PROTOCOL.md ("Model") argues this case
+ * away ("no member's dial ever reaches that incarnation"); the probe of a
+ * --join address is such a dial. */
+static void
+wrong_port_probed (GObject *source, GAsyncResult *res, gpointer data)
+{
+  GrpId *id = data;
+  g_autoptr(GError) error = NULL;
+  gssize got = g_task_propagate_int (G_TASK (res), &error);
+
+  *id = got > 0 ? (GrpId) got : 1;
+}
+
+static gboolean
+got_probe (Fixture *f, gconstpointer data)
+{
+  return *(const GrpId *) data != 0;
+}
+
+static void
+test_wrong_port_confirmed (Fixture *f, gconstpointer data)
+{
+  const GrpId x = X_ID;
+  Peer *p = peer_start (f, 0, X_ID);
+  Peer *gone = peer_start (f, 0, Y_ID);
+  g_autofree char *wrong = g_strdup (gone->addr);
+  g_autofree char *advertise = g_strdup_printf ("advertise-addr %s", wrong);
+  g_autofree char *dial = g_strdup_printf ("dial %u", port_of (grp_transport_get_address (f->b)));
+  g_autoptr(GrpTransport) n = grp_transport_new ();
+  g_autoptr(GError) error = NULL;
+  GrpId probed = 0;
+
+  g_assert_cmpstr (peer_do (f, gone, "unlisten"), ==, "unlistened");
+  g_assert_true (g_str_has_prefix (peer_do (f, p, advertise), "advertising "));
+  g_assert_cmpstr (peer_do (f, p, dial), ==, "dialed");
+  g_assert_cmpstr (peer_do (f, p, "ping"), ==, "sent");
+  g_assert_true (wait_for (f, heard_from, &x));
+  /* N, a member that joined through X, reaches X at its real address. */
+  grp_transport_set_self (n, Y_ID + 1, "n");
+  g_assert_true (grp_transport_listen (n, NULL, NULL, &error));
+  grp_transport_probe_async (n, p->addr, NULL, wrong_port_probed, &probed);
+  g_assert_cmpstr (peer_do (f, p, "accept"), ==, "accepted");
+  g_assert_true (wait_for (f, got_probe, &probed));
+  g_assert_cmpuint (probed, ==, X_ID);
+  /* B sends to X, at the address its view gives (the advertised one). */
+  b_send_ping (f, X_ID, wrong, 11);
+  assert_one_report (f, X_ID, FALSE);
 }
 
 /* A second connection claiming a member's id while its own stands is
@@ -1669,6 +1732,8 @@ main (int argc, char **argv)
   g_test_add ("/transport/not-certain/inbound-unverified/other-host", Fixture, "127.0.0.2",
               fixture_set_up, test_inbound_unverified, fixture_tear_down);
   ADD ("/transport/not-certain/malformed-frame", test_malformed);
+  if (g_getenv ("GROUPY_FINDINGS") != NULL)
+    ADD ("/transport/review2/wrong-port-confirmed", test_wrong_port_confirmed);
   ADD ("/transport/not-certain/queue-bound", test_queue_bound);
   ADD ("/transport/secure/same-secret", test_same_secret);
   ADD ("/transport/secure/other-secret", test_other_secret);
