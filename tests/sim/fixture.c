@@ -1635,27 +1635,26 @@ grp_fixture_rightly_blocked (GrpFixture *f, int node)
     }
   /* Members not up are gone for good; the rest are up and (at the end of a
    * run) connected.  A majority of them could go on; exactly half only if
-   * one of them can be certain that every other member is gone, which
-   * needs a verified address of each. */
+   * the proposer can be certain that every other member is gone: each must
+   * be certain to one of them (a verified address), as a promise relays
+   * the crashes its sender is certain of (PROMISE.dead). */
   if (2 * up != v->n_members)
     return 2 * up < v->n_members;
-  for (guint i = 0; i < v->n_members; i++)
+  for (guint j = 0; j < v->n_members; j++)
     {
-      Node *u = node_by_id (f, v->members[i].id);
-      gboolean all = TRUE;
+      Node *d = node_by_id (f, v->members[j].id);
+      gboolean known = d == NULL || node_up (d);
 
-      if (u == NULL || !node_up (u))
-        continue;
-      for (guint j = 0; j < v->n_members && all; j++)
+      for (guint i = 0; i < v->n_members && !known; i++)
         {
-          Node *d = node_by_id (f, v->members[j].id);
+          Node *u = node_by_id (f, v->members[i].id);
 
-          all = d == NULL || node_up (d) || verified (u, d);
+          known = u != NULL && node_up (u) && verified (u, d);
         }
-      if (all)
-        return FALSE;
+      if (!known)
+        return TRUE;
     }
-  return TRUE;
+  return FALSE;
 }
 
 static gboolean
