@@ -319,6 +319,34 @@ test_need_view_flood (void)
   still_works (f, 3);
 }
 
+/* PREPARE and ACCEPT for the next view from someone outside the view: a
+ * member that promised would freeze (deliver nothing more) and could
+ * accept a view the stranger made up.  Refused: only members of the view
+ * propose. */
+static void
+test_prepare_from_stranger (void)
+{
+  g_autoptr(GrpFixture) f = group_of (3, GRP_DELIVERY_AGREED);
+  guint64 v = view_id (f, 2);
+  GrpId ids[2] = { STRANGER, id_of (f, 2) };
+  Counter c = { 2, 0 };
+  g_autoptr(GrpMsg) prep = grp_msg_new (GRP_MSG_PREPARE, STRANGER, v + 1);
+  g_autoptr(GrpMsg) acc = grp_msg_new (GRP_MSG_ACCEPT, STRANGER, v + 1);
+
+  grp_fixture_set_send_hook (f, count_sends, &c);
+  prep->prepare.ballot = (GrpBallot) { 1, STRANGER };
+  prep->prepare.high = grp_core_get_received (core (f, 2));
+  inject (f, 2, prep);
+  acc->accept.ballot = (GrpBallot) { 1, STRANGER };
+  acc->accept.value = view_of (v + 1, grp_core_get_received (core (f, 2)) + 1, 2, ids);
+  inject (f, 2, acc);
+  /* No PROMISE, no ACCEPTED: nothing at all goes back to the stranger. */
+  g_assert_cmpuint (c.count, ==, 0);
+  grp_fixture_set_send_hook (f, NULL, NULL);
+  still_works (f, 3);
+  g_assert_cmpuint (view_id (f, 2), ==, v);
+}
+
 /* An ACK echoing a stamp from the future would keep a leader's lease
  * alive for ever: only stamps the leader has sent count. */
 static void
@@ -359,6 +387,7 @@ main (int argc, char **argv)
   g_test_add_func ("/roles/invented-joins", test_invented_joins);
   g_test_add_func ("/roles/leave-only-oneself", test_leave_only_oneself);
   g_test_add_func ("/roles/need-view-flood", test_need_view_flood);
+  g_test_add_func ("/roles/prepare-from-stranger", test_prepare_from_stranger);
   g_test_add_func ("/roles/ack-future-stamp", test_ack_future_stamp);
   return g_test_run ();
 }

@@ -257,6 +257,12 @@ peer_main (guint16 port, GrpId id, gboolean serve)
           g_snprintf (addr, sizeof addr, "%s:%u", line + strlen ("advertise "), ntohs (sa.sin_port));
           reply ("advertising %s", addr);
         }
+      else if (g_str_has_prefix (line, "advertise-addr "))
+        {
+          /* What later HELLOs say, as given (a wrong port, say). */
+          g_strlcpy (addr, line + strlen ("advertise-addr "), sizeof addr);
+          reply ("advertising %s", addr);
+        }
       else if (g_str_equal (line, "unlisten"))
         {
           close (lfd);
@@ -743,28 +749,12 @@ test_dial_unreachable (Fixture *f, gconstpointer data)
   assert_one_report (f, X_ID, FALSE);
 }
 
-/* A peer that only dialed us, advertising (as an IP literal) the host it
- * dials from, is killed: its address is as good as one we reached, and the
- * refusal there is certain. */
 static gboolean heard_from (Fixture *f, gconstpointer data);
 
-static void
-test_inbound_verified (Fixture *f, gconstpointer data)
-{
-  const GrpId x = X_ID;
-  Peer *p = peer_start (f, 0, X_ID);
-  g_autofree char *dial = g_strdup_printf ("dial %u", port_of (grp_transport_get_address (f->b)));
-
-  g_assert_cmpstr (peer_do (f, p, dial), ==, "dialed");
-  g_assert_cmpstr (peer_do (f, p, "ping"), ==, "sent");
-  g_assert_true (wait_for (f, heard_from, &x));
-  g_subprocess_send_signal (p->proc, SIGKILL);
-  assert_one_report (f, X_ID, TRUE);
-}
-
 /* A peer that only dialed us ends without BYE, and its advertised address
- * refuses; that address is a name, or names another host than the one the
- * connection came from: never verified by us, so a suspicion only. */
+ * refuses: never verified by us (we never reached it there), so a
+ * suspicion only -- whether it advertises a name, the host its connection
+ * comes from, or another host. */
 static void
 test_inbound_unverified (Fixture *f, gconstpointer data)
 {
@@ -779,6 +769,58 @@ test_inbound_unverified (Fixture *f, gconstpointer data)
   g_assert_cmpstr (peer_do (f, p, "close"), ==, "closed");
   assert_one_report (f, X_ID, FALSE);
   g_assert_cmpuint (f->from->len, ==, 1);
+}
+
+/* Found by the second review of issue 9.  X listens at its port but
+ * advertises the right host with a wrong port (a mistaken --advertise)
+ * where nothing listens.  X dials B.  B's first send to X dials the
+ * advertised address and is refused: a suspicion only, since X is alive,
+ * and reachable at its real port by anyone who dials that (a member that
+ * joined through X, its --join address probed, reaches it). */
+static void
+wrong_port_probed (GObject *source, GAsyncResult *res, gpointer data)
+{
+  GrpId *id = data;
+  g_autoptr(GError) error = NULL;
+  gssize got = g_task_propagate_int (G_TASK (res), &error);
+
+  *id = got > 0 ? (GrpId) got : 1;
+}
+
+static gboolean
+got_probe (Fixture *f, gconstpointer data)
+{
+  return *(const GrpId *) data != 0;
+}
+
+static void
+test_wrong_advertised_port (Fixture *f, gconstpointer data)
+{
+  const GrpId x = X_ID;
+  Peer *p = peer_start (f, 0, X_ID);
+  Peer *gone = peer_start (f, 0, Y_ID);
+  g_autofree char *wrong = g_strdup (gone->addr);
+  g_autofree char *advertise = g_strdup_printf ("advertise-addr %s", wrong);
+  g_autofree char *dial = g_strdup_printf ("dial %u", port_of (grp_transport_get_address (f->b)));
+  g_autoptr(GrpTransport) n = grp_transport_new ();
+  g_autoptr(GError) error = NULL;
+  GrpId probed = 0;
+
+  g_assert_cmpstr (peer_do (f, gone, "unlisten"), ==, "unlistened");
+  g_assert_true (g_str_has_prefix (peer_do (f, p, advertise), "advertising "));
+  g_assert_cmpstr (peer_do (f, p, dial), ==, "dialed");
+  g_assert_cmpstr (peer_do (f, p, "ping"), ==, "sent");
+  g_assert_true (wait_for (f, heard_from, &x));
+  /* N, a member that joined through X, reaches X at its real address. */
+  grp_transport_set_self (n, Y_ID + 1, "n");
+  g_assert_true (grp_transport_listen (n, NULL, NULL, &error));
+  grp_transport_probe_async (n, p->addr, NULL, wrong_port_probed, &probed);
+  g_assert_cmpstr (peer_do (f, p, "accept"), ==, "accepted");
+  g_assert_true (wait_for (f, got_probe, &probed));
+  g_assert_cmpuint (probed, ==, X_ID);
+  /* B sends to X, at the address its view gives (the advertised one). */
+  b_send_ping (f, X_ID, wrong, 11);
+  assert_one_report (f, X_ID, FALSE);
 }
 
 /* A second connection claiming a member's id while its own stands is
@@ -1658,17 +1700,19 @@ main (int argc, char **argv)
   ADD ("/transport/certain/dial-refused", test_dial_refused_verified);
   ADD ("/transport/certain/dial-another-id", test_dial_another_id);
   ADD ("/transport/certain/impostor-then-kill", test_impostor);
-  ADD ("/transport/certain/inbound-verified", test_inbound_verified);
   ADD ("/transport/not-certain/same-id-alive", test_same_id_alive);
   ADD ("/transport/not-certain/sigstop", test_sigstop);
   ADD ("/transport/not-certain/bye-connection", test_bye_connection);
   ADD ("/transport/not-certain/dial-refused-unverified", test_dial_refused_unverified);
   ADD ("/transport/not-certain/dial-unreachable", test_dial_unreachable);
+  g_test_add ("/transport/not-certain/inbound-unverified/same-host", Fixture, "127.0.0.1",
+              fixture_set_up, test_inbound_unverified, fixture_tear_down);
   g_test_add ("/transport/not-certain/inbound-unverified/name", Fixture, "localhost",
               fixture_set_up, test_inbound_unverified, fixture_tear_down);
   g_test_add ("/transport/not-certain/inbound-unverified/other-host", Fixture, "127.0.0.2",
               fixture_set_up, test_inbound_unverified, fixture_tear_down);
   ADD ("/transport/not-certain/malformed-frame", test_malformed);
+  ADD ("/transport/not-certain/wrong-advertised-port", test_wrong_advertised_port);
   ADD ("/transport/not-certain/queue-bound", test_queue_bound);
   ADD ("/transport/secure/same-secret", test_same_secret);
   ADD ("/transport/secure/other-secret", test_other_secret);

@@ -28,6 +28,16 @@ config (GrpDelivery delivery)
 }
 
 static GrpFixture *
+fixture_with_seed (const GrpCoreConfig *cfg, guint64 seed)
+{
+  GrpFixture *f = grp_fixture_new (cfg, NULL, seed);
+
+  if (g_getenv ("GROUPY_TRACE") != NULL)
+    grp_fixture_set_tracing (f, TRUE);
+  return f;
+}
+
+static GrpFixture *
 fixture_with (const GrpCoreConfig *cfg)
 {
   GrpFixture *f = grp_fixture_new (cfg, NULL, 1);
@@ -726,6 +736,630 @@ ask_says_what_it_holds (void)
   g_assert_cmpuint (a.recv_upto, ==, grp_core_get_received (core (f, 2)));
 }
 
+/* ---- teeth: install drops what the old view held at or above the cut ---- */
+
+typedef struct {
+  int l, a, b;
+  guint64 p;              /* the first of L's three positions */
+} Gap;
+
+static gboolean
+seq_holds (GrpMsg *msg, guint64 seq)
+{
+  if (msg->type != GRP_MSG_SEQ || msg->seq.entries == NULL)
+    return FALSE;
+  for (guint i = 0; i < msg->seq.entries->len; i++)
+    if (((GrpEntry *) g_ptr_array_index (msg->seq.entries, i))->seq == seq)
+      return TRUE;
+  return FALSE;
+}
+
+static GrpFixtureVerdict
+gap_filter (GrpFixture *f, int from, int to, GrpMsg *msg, gpointer data)
+{
+  Gap *g = data;
+
+  /* The transport drops frames for a peer that does not keep up: the
+   * middle one to both, the last one to B. */
+  if (from == g->l && seq_holds (msg, g->p + 1))
+    return GRP_FIXTURE_DROP;
+  if (from == g->l && to == g->b && seq_holds (msg, g->p + 2))
+    return GRP_FIXTURE_DROP;
+  return GRP_FIXTURE_PASS;
+}
+
+/* View {L, A, B}, agreed delivery.  L sequences three changes at p, p+1,
+ * p+2 and dies at once: p+1 reaches nobody, p+2 reaches A only.  A holds p
+ * and p+2 with a hole between; B holds p.  The next view {A, B} goes at
+ * p+1, the first position no survivor holds, and A must drop its p+2
+ * there: it was never part of the group's order (only L, gone, delivered
+ * it).  Kept, it would fill A's hole above the view and A would deliver
+ * L's p+2 while B delivers whatever A sequences there next.  (Catches
+ * no-truncate-at-install of tests/mutants/mutants.txt.) */
+static void
+teeth_install_drops_above_cut (void)
+{
+  g_autoptr(GrpFixture) f = fixture (GRP_DELIVERY_AGREED);
+  Gap g = { 0, 1, 2, 0 };
+  guint64 v;
+
+  group (f, 3);
+  v = view_id (f, g.a);
+  g.p = grp_core_get_received (core (f, g.l)) + 1;
+  grp_fixture_set_filter (f, gap_filter, &g);
+  for (guint8 i = 1; i <= 3; i++)
+    grp_fixture_multicast (f, g.l, i);
+  grp_fixture_kill (f, g.l);
+  grp_fixture_run_for (f, 300 * MS);
+  no_violation (f);
+  g_assert_cmpuint (view_id (f, g.a), >, v);
+  g_assert_cmpuint (grp_core_get_view (core (f, g.a))->seq, ==, g.p + 1);
+  grp_fixture_multicast (f, g.b, 4);
+  grp_fixture_multicast (f, g.a, 5);
+  assert_converges (f, 1000 * MS);
+}
+
+/* ---- teeth: an acceptor takes the positions below the value ------------ */
+
+typedef struct {
+  int l, a, b;
+  gboolean lagging;       /* L's SEQs to B are lost */
+  gboolean decided;
+} Behind;
+
+static GrpFixtureVerdict
+behind_filter (GrpFixture *f, int from, int to, GrpMsg *msg, gpointer data)
+{
+  Behind *s = data;
+
+  return s->lagging && from == s->l && to == s->b && msg->type == GRP_MSG_SEQ ? GRP_FIXTURE_DROP
+                                                                            : GRP_FIXTURE_PASS;
+}
+
+static void
+kill_a (GrpFixture *f, gpointer data)
+{
+  grp_fixture_kill (f, ((Behind *) data)->a);
+}
+
+static void
+behind_hook (GrpFixture *f, int from, int to, GrpMsg *msg, gpointer data)
+{
+  Behind *s = data;
+
+  /* A decides: its DECIDE to B backs up, and A dies with it. */
+  if (!s->decided && from == s->a && to == s->b && msg->type == GRP_MSG_DECIDE)
+    {
+      s->decided = TRUE;
+      grp_fixture_hold (f, s->a, s->b, G_MAXINT64);
+      grp_fixture_at (f, grp_fixture_now (f), kill_a, s);
+    }
+}
+
+/* View {L, A, B}, agreed delivery.  L's SEQs to B are lost: B lags two
+ * positions behind A.  L dies; A proposes {A, B}, B accepts -- the ACCEPT
+ * carries the two positions B lacks -- and A decides, delivers the view
+ * and dies before its DECIDE leaves.  B, alone, knows from its own accept
+ * and A's ballot that two of three accepted: the view was chosen.  It
+ * installs it (it holds every position below it) and goes on alone, A's
+ * crash being certain.  An ACCEPT without the positions would leave B with
+ * a chosen view it can never install.  (Catches accept-without-entries of
+ * tests/mutants/mutants.txt.) */
+static void
+teeth_accept_carries_positions (void)
+{
+  g_autoptr(GrpFixture) f = fixture (GRP_DELIVERY_AGREED);
+  Behind s = { 0, 1, 2, TRUE, FALSE };
+  guint64 v;
+
+  group (f, 3);
+  v = view_id (f, s.b);
+  grp_fixture_set_filter (f, behind_filter, &s);
+  grp_fixture_set_send_hook (f, behind_hook, &s);
+  grp_fixture_multicast (f, s.l, 1);
+  grp_fixture_multicast (f, s.l, 2);
+  grp_fixture_run_for (f, 5 * MS);
+  g_assert_cmpuint (grp_core_get_received (core (f, s.b)) + 2, ==,
+                    grp_core_get_received (core (f, s.a)));
+  grp_fixture_kill (f, s.l);
+  grp_fixture_run_for (f, 1000 * MS);
+  g_assert_true (s.decided);
+  no_violation (f);
+  g_assert_cmpuint (view_id (f, s.b), >=, v + 2);
+  g_assert_cmpuint (grp_core_get_view (core (f, s.b))->n_members, ==, 1);
+  g_assert_false (grp_core_is_blocked (core (f, s.b)));
+  grp_fixture_multicast (f, s.b, 3);
+  assert_converges (f, 500 * MS);
+}
+
+/* ---- teeth: a frozen member delivers nothing past what it promised on -- */
+
+typedef struct {
+  int l, a, m, x, y;
+  gboolean lagging;       /* L's SEQs are lost */
+  gboolean decided;
+  gboolean resumed;
+  gboolean asked;
+} Frozen;
+
+static GrpFixtureVerdict
+frozen_filter (GrpFixture *f, int from, int to, GrpMsg *msg, gpointer data)
+{
+  Frozen *z = data;
+
+  return z->lagging && from == z->l && msg->type == GRP_MSG_SEQ ? GRP_FIXTURE_DROP : GRP_FIXTURE_PASS;
+}
+
+static void
+frozen_kill_a (GrpFixture *f, gpointer data)
+{
+  grp_fixture_kill (f, ((Frozen *) data)->a);
+}
+
+static void
+frozen_resume_l (GrpFixture *f, gpointer data)
+{
+  Frozen *z = data;
+
+  z->resumed = TRUE;
+  grp_fixture_resume (f, z->l);
+}
+
+static void
+frozen_hook (GrpFixture *f, int from, int to, GrpMsg *msg, gpointer data)
+{
+  Frozen *z = data;
+  gint64 now = grp_fixture_now (f);
+
+  /* A decides: its DECIDEs back up, and A dies. */
+  if (!z->decided && from == z->a && msg->type == GRP_MSG_DECIDE)
+    {
+      z->decided = TRUE;
+      for (int i = 0; i < 5; i++)
+        if (i != z->a)
+          grp_fixture_hold (f, z->a, i, G_MAXINT64);
+      grp_fixture_at (f, now, frozen_kill_a, z);
+    }
+  /* M asks: L resumes to answer at once, X and Y are slow (60 ms). */
+  if (!z->asked && from == z->m && msg->type == GRP_MSG_PREPARE)
+    {
+      z->asked = TRUE;
+      grp_fixture_hold (f, z->m, z->x, now + 60 * MS);
+      grp_fixture_hold (f, z->m, z->y, now + 60 * MS);
+      grp_fixture_at (f, now + 5 * MS, frozen_resume_l, z);
+    }
+}
+
+/* View {L, A, M, X, Y}, agreed delivery.  L sequences two changes at c and
+ * c+1 (and delivers them); its SEQs are lost.  L stops.  A proposes
+ * {A, M, X, Y} at c; M, X and Y accept; A decides, delivers the view at c
+ * and dies with its DECIDEs unsent.  M (frozen since it promised A, at
+ * c-1) proposes in turn.  L resumes and promises first, with c and c+1:
+ * L's, never part of the group's order.  X and Y answer 60 ms later, with
+ * the value they accepted: chosen, at c.  Meanwhile M holds c and c+1 but
+ * must not deliver them: it promised holding up to c-1, and the view it
+ * will install sits at c, as A delivered it.  (Catches frozen-delivers-all
+ * of tests/mutants/mutants.txt.) */
+static void
+teeth_frozen_delivers_nothing_new (void)
+{
+  g_autoptr(GrpFixture) f = fixture (GRP_DELIVERY_AGREED);
+  Frozen z = { 0, 1, 2, 3, 4, TRUE, FALSE, FALSE, FALSE };
+  guint64 v, c;
+
+  group (f, 5);
+  v = view_id (f, z.m);
+  c = grp_core_get_received (core (f, z.l)) + 1;
+  grp_fixture_set_filter (f, frozen_filter, &z);
+  grp_fixture_set_send_hook (f, frozen_hook, &z);
+  grp_fixture_multicast (f, z.l, 1);
+  grp_fixture_multicast (f, z.l, 2);
+  grp_fixture_pause (f, z.l);
+  grp_fixture_report (f, z.a, z.l);
+  grp_fixture_run_for (f, 50 * MS);
+  g_assert_true (z.decided);
+  g_assert_cmpuint (grp_core_get_view (core (f, z.a))->seq, ==, c);
+  grp_fixture_report (f, z.m, z.l);
+  grp_fixture_run_for (f, 600 * MS);
+  g_assert_true (z.resumed);
+  no_violation (f);
+  g_assert_cmpuint (view_id (f, z.m), >, v);
+  z.lagging = FALSE;
+  grp_fixture_calm (f);
+  grp_fixture_multicast (f, z.m, 3);
+  assert_converges (f, 1000 * MS);
+}
+
+/* ---- teeth: a newcomer's duplicate filter is the one of its state ------- */
+
+typedef struct {
+  int l, o, n;
+  gboolean seq_lost;      /* L's SEQs and HBs to O are lost */
+  gboolean stated;
+} Dup;
+
+static GrpFixtureVerdict
+dup_filter (GrpFixture *f, int from, int to, GrpMsg *msg, gpointer data)
+{
+  Dup *d = data;
+
+  return d->seq_lost && from == d->l && to == d->o &&
+         (msg->type == GRP_MSG_SEQ || msg->type == GRP_MSG_HB) ? GRP_FIXTURE_DROP : GRP_FIXTURE_PASS;
+}
+
+static void
+dup_kill_l (GrpFixture *f, gpointer data)
+{
+  Dup *d = data;
+
+  /* O learns of L's end only later; N suspects O for a moment. */
+  grp_fixture_cut (f, d->l, d->o, TRUE, TRUE);
+  grp_fixture_report (f, d->n, d->o);
+  grp_fixture_kill (f, d->l);
+}
+
+static void
+dup_hook (GrpFixture *f, int from, int to, GrpMsg *msg, gpointer data)
+{
+  Dup *d = data;
+
+  if (!d->stated && from == d->l && to == d->n && msg->type == GRP_MSG_STATE)
+    {
+      d->stated = TRUE;
+      grp_fixture_at (f, grp_fixture_now (f), dup_kill_l, d);
+    }
+}
+
+/* View {L, O}, safe delivery.  O multicasts #1; L sequences it at s-1,
+ * but its SEQs and heartbeats to O are lost, so O holds nothing of it and
+ * the position is not stable (L still holds it in its log).  N joins: L
+ * proposes {L, O, N} at s, its ACCEPT gives O position s-1, the view is
+ * installed; O and N acknowledge it, L delivers s-1 and the view and sends
+ * N the state as of s -- which holds O's #1, and so must the duplicate
+ * filter sent with it.  L dies.  N (suspecting O for a moment) proposes
+ * and leads {N, O}.  O multicasts #2: N takes each origin's counters in
+ * order, so with a filter that misses #1 it waits for a #1 that O will
+ * never send again (O holds it, at s-1), and #2 is never delivered.
+ * (Catches seen-ahead-of-state and seen-not-in-state of
+ * tests/mutants/mutants.txt.) */
+static void
+teeth_newcomer_filter_is_the_state_s (void)
+{
+  g_autoptr(GrpFixture) f = fixture (GRP_DELIVERY_SAFE);
+  Dup d = { 0, 1, -1, FALSE, FALSE };
+  guint64 s;
+  guint o_before;
+
+  group (f, 2);
+  o_before = grp_fixture_n_delivered (f, d.o);
+  grp_fixture_set_filter (f, dup_filter, &d);
+  grp_fixture_set_send_hook (f, dup_hook, &d);
+  d.seq_lost = TRUE;
+  s = grp_core_get_received (core (f, d.l)) + 2;
+  g_assert_cmpuint (grp_fixture_multicast (f, d.o, 5), ==, 1);
+  grp_fixture_run_for (f, 2 * MS);
+  g_assert_cmpuint (grp_core_get_received (core (f, d.l)), ==, s - 1);
+  d.n = grp_fixture_spawn (f, "n", d.l);
+  g_assert_true (grp_fixture_run_until (f, is_member, GINT_TO_POINTER (d.n), 100 * MS));
+  g_assert_true (d.stated);
+  g_assert_cmpuint (grp_core_get_view (core (f, d.n))->seq, ==, s);
+  g_assert_cmpuint (grp_core_get_pending (core (f, d.o)), ==, 1);
+  g_assert_true (grp_fixture_run_until (f, is_leader, GINT_TO_POINTER (d.n), 300 * MS));
+  d.seq_lost = FALSE;
+  grp_fixture_calm (f);
+  grp_fixture_run_for (f, 50 * MS);
+  g_assert_cmpuint (grp_fixture_multicast (f, d.o, 6), ==, 2);
+  assert_converges (f, 1000 * MS);
+  g_assert_cmpuint (grp_fixture_n_delivered (f, d.o), ==, o_before + 2);
+}
+
+/* ---- teeth: a lower ballot does not stop a higher one ------------------ */
+
+typedef struct {
+  int a, b;               /* b's id is above a's: (1, B) > (1, A) */
+} Stale;
+
+static void
+stale_b_proposes (GrpFixture *f, gpointer data)
+{
+  Stale *s = data;
+
+  grp_fixture_report (f, s->b, s->a);
+}
+
+/* View {L, A, B} (B's id above A's).  L dies.  A proposes at (1, A); its
+ * PREPARE to B backs up for 12 ms.  B, told A is unreachable, proposes at
+ * (1, B), above A's; its PREPARE to A backs up for 25 ms.  A's PREPARE
+ * reaches B while B collects promises: B has promised (1, B) and must
+ * refuse the lower ballot and carry on.  Then B's PREPARE reaches A, which
+ * promises, and B decides {B, A}.  A member that promised a lower ballot
+ * instead would drop its own higher attempt, and A's would fail at B's
+ * promise: nobody decides until the next round, two timeouts later.
+ * (Catches promise-any-ballot of tests/mutants/mutants.txt.) */
+static void
+teeth_lower_prepare_refused (void)
+{
+  GrpCoreConfig cfg = config (GRP_DELIVERY_AGREED);
+  g_autoptr(GrpFixture) f = NULL;
+  Stale s = { 1, 2 };
+  guint64 v;
+  gint64 t0;
+
+  /* A fixture whose ids put node 2's ballots above node 1's. */
+  for (guint64 seed = 1; f == NULL; seed++)
+    {
+      f = fixture_with_seed (&cfg, seed);
+      group (f, 3);
+      if (grp_core_get_id (core (f, 2)) < grp_core_get_id (core (f, 1)))
+        g_clear_pointer (&f, grp_fixture_free);
+    }
+  v = view_id (f, s.a);
+  t0 = grp_fixture_now (f);
+  grp_fixture_hold (f, s.a, s.b, t0 + 12 * MS);
+  grp_fixture_hold (f, s.b, s.a, t0 + 25 * MS);
+  grp_fixture_kill (f, 0);
+  grp_fixture_at (f, t0 + 5 * MS, stale_b_proposes, &s);
+  grp_fixture_run_for (f, 60 * MS);
+  no_violation (f);
+  g_assert_cmpuint (view_id (f, s.a), ==, v + 1);
+  g_assert_cmpuint (view_id (f, s.b), ==, v + 1);
+  g_assert_cmpuint (grp_view_leader (grp_core_get_view (core (f, s.a))), ==,
+                    grp_core_get_id (core (f, s.b)));
+  grp_fixture_multicast (f, s.a, 7);
+  assert_converges (f, 500 * MS);
+}
+
+/* ---- teeth: a newcomer out of reach is not admitted -------------------- */
+
+typedef struct {
+  int l, a;
+  gboolean decided;
+} Ghost;
+
+static void
+ghost_kill_a (GrpFixture *f, gpointer data)
+{
+  grp_fixture_kill (f, ((Ghost *) data)->a);
+}
+
+static void
+ghost_hook (GrpFixture *f, int from, int to, GrpMsg *msg, gpointer data)
+{
+  Ghost *g = data;
+
+  if (!g->decided && from == g->l && to == g->a && msg->type == GRP_MSG_DECIDE)
+    {
+      g->decided = TRUE;
+      grp_fixture_at (f, grp_fixture_now (f), ghost_kill_a, g);
+    }
+}
+
+/* View {L, A}.  A stops, and L (told A is unreachable) cannot decide a new
+ * view alone.  Meanwhile N asks L to join -- its JOIN does not verify its
+ * address -- and is killed.  L hears that N
+ * is unreachable, not for certain: it never reached N itself.  N must not
+ * be admitted: A resumes, L decides {L, A}, and when A is killed too L goes
+ * on alone (A's crash is certain, and L is half of {L, A}).  Had L kept N,
+ * the view would be {L, A, N}: L one of three, N dead but never certainly
+ * so -- blocked for good.  (Catches joiner-kept-on-suspicion of
+ * tests/mutants/mutants.txt.) */
+static void
+teeth_unreachable_joiner_dropped (void)
+{
+  g_autoptr(GrpFixture) f = fixture (GRP_DELIVERY_AGREED);
+  Ghost g = { 0, 1, FALSE };
+  guint64 v;
+  int n;
+
+  group (f, 2);
+  v = view_id (f, g.l);
+  grp_fixture_set_send_hook (f, ghost_hook, &g);
+  grp_fixture_pause (f, g.a);
+  grp_fixture_report (f, g.l, g.a);
+  grp_fixture_run_for (f, 5 * MS);
+  n = grp_fixture_spawn (f, "n", g.l);
+  grp_fixture_run_for (f, 5 * MS);
+  grp_fixture_kill (f, n);
+  grp_fixture_run_for (f, 20 * MS);
+  grp_fixture_resume (f, g.a);
+  grp_fixture_run_for (f, 500 * MS);
+  g_assert_true (g.decided);
+  no_violation (f);
+  g_assert_cmpuint (view_id (f, g.l), >=, v + 2);
+  g_assert_cmpuint (grp_core_get_view (core (f, g.l))->n_members, ==, 1);
+  g_assert_false (grp_core_is_blocked (core (f, g.l)));
+  grp_fixture_multicast (f, g.l, 4);
+  assert_converges (f, 500 * MS);
+}
+
+/* The whole trace, with or without a violation (GROUPY_TRACE=all). */
+static void
+dump_all (GrpFixture *f)
+{
+  if (g_strcmp0 (g_getenv ("GROUPY_TRACE"), "all") == 0)
+    g_printerr ("%s", grp_fixture_trace (f));
+}
+
+static GrpId
+id_of (GrpFixture *f, int n)
+{
+  return grp_core_get_id (core (f, n));
+}
+
+/* ---- the learner counts only what was accepted (second review of issue 9) ---- */
+
+typedef struct {
+  int a, b, c, d, e;
+  gboolean a_paused;
+  gboolean c_promised;    /* C promised E's first ballot */
+  gboolean e_second;      /* E's second ballot has reached A's queue */
+} Relay;
+
+static void
+pause_a (GrpFixture *f, gpointer data)
+{
+  Relay *r = data;
+
+  grp_fixture_pause (f, r->a);
+  /* Whatever C and B send A from now on backs up. */
+  grp_fixture_hold (f, r->c, r->a, G_MAXINT64);
+}
+
+static void
+resume_a (GrpFixture *f, gpointer data)
+{
+  Relay *r = data;
+
+  grp_fixture_resume (f, r->a);
+  grp_fixture_release (f, r->a, r->e);
+}
+
+static void
+hold_c_e (GrpFixture *f, gpointer data)
+{
+  Relay *r = data;
+
+  grp_fixture_hold (f, r->c, r->e, G_MAXINT64);
+}
+
+/* C, past the two timeouts it lets E finish in, is told that the members
+ * before it in the view are unreachable: it proposes. */
+static void
+c_suspects (GrpFixture *f, gpointer data)
+{
+  Relay *r = data;
+
+  for (int i = 0; i < 5; i++)
+    if (i != r->c && i != r->a)
+      grp_fixture_report (f, r->c, i);
+  grp_fixture_report (f, r->c, r->a);
+}
+
+static void
+relay_hook (GrpFixture *f, int from, int to, GrpMsg *msg, gpointer data)
+{
+  Relay *r = data;
+  gint64 now = grp_fixture_now (f);
+
+  /* A's value reaches B only: its ACCEPT to C backs up, and A stops. */
+  if (from == r->a && msg->type == GRP_MSG_ACCEPT)
+    {
+      if (to == r->c)
+        grp_fixture_hold (f, r->a, r->c, G_MAXINT64);
+      if (!r->a_paused)
+        {
+          r->a_paused = TRUE;
+          grp_fixture_at (f, now, pause_a, r);
+        }
+    }
+  /* B accepted: nothing more of B's reaches A. */
+  if (from == r->b && to == r->a && msg->type == GRP_MSG_ACCEPTED)
+    grp_fixture_hold (f, r->b, r->a, G_MAXINT64);
+  /* C's promise reaches E; then nothing more of C's does. */
+  if (from == r->c && to == r->e && msg->type == GRP_MSG_PROMISE && !r->c_promised)
+    {
+      r->c_promised = TRUE;
+      grp_fixture_at (f, now, hold_c_e, r);
+      grp_fixture_at (f, now + 201 * MS, c_suspects, r);
+    }
+  /* E's value reaches D only. */
+  if (from == r->e && to == r->c && msg->type == GRP_MSG_ACCEPT)
+    grp_fixture_hold (f, r->e, r->c, G_MAXINT64);
+  /* E tries again; A resumes once that PREPARE waits in its queue. */
+  if (from == r->e && to == r->a && msg->type == GRP_MSG_PREPARE && msg->prepare.ballot.n >= 2 &&
+      !r->e_second)
+    {
+      r->e_second = TRUE;
+      grp_fixture_at (f, now + 5 * MS, resume_a, r);
+    }
+}
+
+/* Five members {A, B, C, D, E} (A leads; E's id is above A's, so that
+ * E's first ballot (1, E) is above A's (1, A)).  Every fault below is one
+ * the campaign draws: links that back up, A stopped for ~0.2 s, and
+ * unconfirmed "unreachable" reports.
+ *
+ *  1. A proposes X = {A, B, C} at (1, A) with B's and C's promises.  Its
+ *     ACCEPT reaches B only; A stops.  X is accepted by A and B: 2 of 5,
+ *     not chosen.
+ *  2. E proposes Y = {E, C, D} at (1, E) with C's and D's promises (C
+ *     promised (1, A) but accepted nothing).  D accepts; the ACCEPT to C
+ *     backs up.  Y is accepted by E and D.
+ *  3. C proposes at (2, C).  Only B answers: its promise reports (1, A) X.
+ *     C keeps that as *its own accepted value* (recv_promise writes it into
+ *     core->accepted).  No quorum; after two timeouts C tries (3, C) and its
+ *     own promise now says "accepted (1, A) X".  B promises again.  The
+ *     learner counts A (the ballot's proposer), B and C: 3 of 5, "chosen".
+ *     C decides X; B and C install it.
+ *  4. E tries (2, E): D (accepted (1, E) Y) and A (resumed; accepted
+ *     (1, A) X) promise.  (1, E) is the highest ballot reported: Y.  E, D
+ *     and A accept it: Y is chosen, for real, and installed by E and D.
+ *
+ * Two views with one id, each with a live majority of its members: B and C
+ * go on in one group, E and D in another.  The learner's count is wrong
+ * because a proposer keeps a value it was *told of* (recv_promise) in
+ * core->accepted, its acceptor state, and reports it, and its own
+ * self-promise claims it, as accepted (viewchange.c: grp_vc_start,
+ * grp_vc_recv_prepare, grp_vc_recv_promise, known_chosen). */
+static void
+learner_counts_relayed_value (gconstpointer data)
+{
+  gboolean safe = GPOINTER_TO_INT (data);
+  GrpCoreConfig cfg = config (safe ? GRP_DELIVERY_SAFE : GRP_DELIVERY_AGREED);
+  g_autoptr(GrpFixture) f = NULL;
+  Relay r = { 0, -1, -1, -1, -1, FALSE, FALSE, FALSE };
+  guint64 v;
+  int rest[3], k = 0;
+
+  /* A fixture whose ids let E's first ballot be above A's. */
+  for (guint64 seed = 1; r.e < 0; seed++)
+    {
+      g_clear_pointer (&f, grp_fixture_free);
+      f = grp_fixture_new (&cfg, NULL, seed);
+      if (g_getenv ("GROUPY_TRACE") != NULL)
+        grp_fixture_set_tracing (f, TRUE);
+      group (f, 5);
+      for (int i = 4; i >= 1 && r.e < 0; i--)
+        if (id_of (f, i) > id_of (f, 0))
+          r.e = i;
+    }
+  for (int i = 1; i <= 4; i++)
+    if (i != r.e)
+      rest[k++] = i;
+  r.b = rest[0];
+  r.c = rest[1];
+  r.d = rest[2];
+  v = view_id (f, r.a);
+  grp_fixture_set_send_hook (f, relay_hook, &r);
+  grp_fixture_hold (f, r.a, r.d, G_MAXINT64);
+  grp_fixture_hold (f, r.a, r.e, G_MAXINT64);
+  grp_fixture_hold (f, r.b, r.e, G_MAXINT64);
+  grp_fixture_hold (f, r.e, r.b, G_MAXINT64);
+  grp_fixture_hold (f, r.b, r.d, G_MAXINT64);
+  grp_fixture_hold (f, r.c, r.d, G_MAXINT64);
+
+  /* 1. */
+  grp_fixture_report (f, r.a, r.d);
+  grp_fixture_report (f, r.a, r.e);
+  grp_fixture_run_for (f, 5 * MS);
+  g_assert_true (r.a_paused);
+  /* 2, and what makes C propose in 3. */
+  grp_fixture_report (f, r.e, r.b);
+  grp_fixture_report (f, r.e, r.c);
+  grp_fixture_report (f, r.e, r.d);
+  grp_fixture_report (f, r.e, r.a);
+  grp_fixture_run_for (f, 800 * MS);
+  g_test_message ("A: view %" G_GUINT64_FORMAT " (status %d); B: %" G_GUINT64_FORMAT "; C: %"
+                  G_GUINT64_FORMAT "; D: %" G_GUINT64_FORMAT "; E: %" G_GUINT64_FORMAT,
+                  view_id (f, r.a), grp_core_get_status (core (f, r.a)), view_id (f, r.b),
+                  view_id (f, r.c), view_id (f, r.d), view_id (f, r.e));
+  g_assert_true (view_id (f, r.c) > v || view_id (f, r.e) > v);
+  grp_fixture_calm (f);
+  grp_fixture_run_for (f, 1000 * MS);
+  dump_all (f);
+  no_violation (f);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -752,5 +1386,15 @@ main (int argc, char **argv)
   g_test_add_func ("/views/ask-says-what-it-holds", ask_says_what_it_holds);
   g_test_add_func ("/views/teeth/accept-below-promise", teeth_accept_below_promise);
   g_test_add_func ("/views/teeth/highest-accepted-wins", teeth_highest_accepted_wins);
+  g_test_add_func ("/views/teeth/lower-prepare-refused", teeth_lower_prepare_refused);
+  g_test_add_func ("/views/teeth/install-drops-above-cut", teeth_install_drops_above_cut);
+  g_test_add_func ("/views/teeth/unreachable-joiner-dropped", teeth_unreachable_joiner_dropped);
+  g_test_add_func ("/views/teeth/accept-carries-positions", teeth_accept_carries_positions);
+  g_test_add_func ("/views/teeth/frozen-delivers-nothing-new", teeth_frozen_delivers_nothing_new);
+  g_test_add_func ("/views/teeth/newcomer-filter-is-the-state-s", teeth_newcomer_filter_is_the_state_s);
+  g_test_add_data_func ("/views/learner-counts-relayed-value/agreed", GINT_TO_POINTER (0),
+                        learner_counts_relayed_value);
+  g_test_add_data_func ("/views/learner-counts-relayed-value/safe", GINT_TO_POINTER (1),
+                        learner_counts_relayed_value);
   return g_test_run ();
 }

@@ -104,6 +104,7 @@ grp_core_free (GrpCore *core)
   g_clear_pointer (&core->pending_view, grp_view_unref);
   g_clear_pointer (&core->accepted, grp_view_unref);
   g_clear_pointer (&core->proposal, grp_view_unref);
+  g_clear_pointer (&core->reported, grp_view_unref);
   g_array_unref (core->promises);
   g_clear_pointer (&core->g3_last, grp_entry_unref);
   g_clear_pointer (&core->out_seq, grp_msg_unref);

@@ -173,6 +173,11 @@ struct _GrpCore {
   GrpBallot ballot;           /* proposer: our ballot */
   GArray *promises;           /* proposer: GrpPromise */
   GrpView *proposal;          /* proposer: the value being accepted */
+  /* Proposer: the accepted value with the highest ballot that this
+   * ballot's promises (ours included) report.  Never our own acceptor
+   * state: we report only what we accepted ourselves. */
+  GrpView *reported;
+  GrpBallot reported_ballot;
   /* A view known to be chosen (a DECIDE) that lists us, but whose position
    * we cannot install at yet: our log lacks positions below it.  We ask
    * its members for them (viewchange.c). */

@@ -104,6 +104,8 @@ reset_proposal (GrpCore *core)
 {
   g_array_set_size (core->promises, 0);
   g_clear_pointer (&core->proposal, grp_view_unref);
+  g_clear_pointer (&core->reported, grp_view_unref);
+  core->reported_ballot = (GrpBallot) { 0, 0 };
 }
 
 GrpMsg *
@@ -213,7 +215,11 @@ grp_vc_start (GrpCore *core)
   reset_proposal (core);
   self.recv_upto = core->recv_upto;
   if (core->accepted != NULL)
-    self.acc_ballot = core->accepted_ballot;
+    {
+      self.acc_ballot = core->accepted_ballot;
+      core->reported = grp_view_ref (core->accepted);
+      core->reported_ballot = core->accepted_ballot;
+    }
   g_array_append_val (core->promises, self);
   g_debug ("%s: proposes view %" G_GUINT64_FORMAT " (ballot %" G_GUINT64_FORMAT ")",
            core->self.name, core->view->id + 1, n);
@@ -333,10 +339,10 @@ accepted_with (GrpCore *core, GrpId id, gpointer data)
 static gboolean
 known_chosen (GrpCore *core)
 {
-  AcceptedWith a = { core, core->accepted_ballot };
+  AcceptedWith a = { core, core->reported_ballot };
   guint n = core->view->n_members, count = 0;
 
-  if (core->accepted == NULL || core->accepted_ballot.id == 0)
+  if (core->reported == NULL || core->reported_ballot.id == 0)
     return FALSE;
   for (guint i = 0; i < n; i++)
     count += accepted_with (core, core->view->members[i].id, &a);
@@ -402,12 +408,12 @@ check_promises (GrpCore *core)
   /* A new value's position lies above everything a promiser holds (it may
    * have delivered all of it): wait until we hold it all too, which the
    * promises bring, in parts if large. */
-  if (core->accepted == NULL && max_recv > 0 && !log_covers (core, min_recv + 1, max_recv))
+  if (core->reported == NULL && max_recv > 0 && !log_covers (core, min_recv + 1, max_recv))
     return;
-  if (core->accepted != NULL)
+  if (core->reported != NULL)
     {
       /* A value may already have been chosen: it must be the one. */
-      value = grp_view_ref (core->accepted);
+      value = grp_view_ref (core->reported);
       if (!log_covers (core, min_recv + 1, value->seq - 1))
         {
           grp_view_unref (value);
@@ -421,7 +427,7 @@ check_promises (GrpCore *core)
   if (chosen)
     {
       g_debug ("%s: view %" G_GUINT64_FORMAT " was chosen already (ballot %" G_GUINT64_FORMAT ")",
-               core->self.name, value->id, core->accepted_ballot.n);
+               core->self.name, value->id, core->reported_ballot.n);
       decide (core);
       return;
     }
@@ -641,11 +647,11 @@ grp_vc_recv_promise (GrpCore *core,
     }
   take_promised_entries (core, pr);
   if (pr->accepted != NULL &&
-      (core->accepted == NULL || grp_ballot_cmp (pr->accepted_ballot, core->accepted_ballot) > 0))
+      (core->reported == NULL || grp_ballot_cmp (pr->accepted_ballot, core->reported_ballot) > 0))
     {
-      g_clear_pointer (&core->accepted, grp_view_unref);
-      core->accepted = grp_view_ref (pr->accepted);
-      core->accepted_ballot = pr->accepted_ballot;
+      g_clear_pointer (&core->reported, grp_view_unref);
+      core->reported = grp_view_ref (pr->accepted);
+      core->reported_ballot = pr->accepted_ballot;
     }
   check_promises (core);
 }

@@ -837,25 +837,6 @@ still_open (Conn *other)
   return other->state == CONN_OPEN;
 }
 
-/* Whether `addr` (HOST:PORT, advertised in a HELLO) names, as an IP
- * literal, the host at the far end of `sock`. */
-static gboolean
-advertised_from_remote (GSocket *sock, const char *addr)
-{
-  g_autofree char *host = NULL;
-  guint16 port;
-  g_autoptr(GInetAddress) inet = NULL;
-  g_autoptr(GSocketAddress) remote = NULL;
-
-  if (sock == NULL || !grp_transport_parse_address (addr, &host, &port, NULL) || port == 0)
-    return FALSE;
-  inet = g_inet_address_new_from_string (host);
-  remote = g_socket_get_remote_address (sock, NULL);
-  if (inet == NULL || remote == NULL || !G_IS_INET_SOCKET_ADDRESS (remote))
-    return FALSE;
-  return g_inet_address_equal (inet, g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (remote)));
-}
-
 static void
 on_hello (Conn *c, GrpMember *hello)
 {
@@ -934,14 +915,9 @@ on_hello (Conn *c, GrpMember *hello)
   g_free (c->addr);
   c->addr = g_strdup (hello->addr);
   g_hash_table_replace (self->inbound, g_memdup2 (&c->peer, sizeof c->peer), c);
-  /* The member listens where it says, on the machine it dials from: its
-   * address is as good as one we reached ourselves (a refusal there later
-   * is certain).  A name, or another host (NAT, a second interface): not
-   * verified until a dial of ours reaches it. */
-  if (advertised_from_remote (c->sock, hello->addr) &&
-      !g_hash_table_contains (self->verified, &c->peer))
-    g_hash_table_replace (self->verified, g_memdup2 (&c->peer, sizeof c->peer),
-                          g_strdup (hello->addr));
+  /* What it advertises is not verified: only a dial of ours that reaches
+   * it there is (a wrong --advertise port on the right host would
+   * otherwise make a refusal there look certain while it lives). */
   conn_say_hello (c);
   grp_transport_schedule_flush (self);
 }

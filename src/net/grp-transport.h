@@ -30,15 +30,14 @@
  *  c. Dialing it to send is refused, or answered by another id.
  *
  * In (b) and (c) the address must be "verified": one where a dial of ours
- * has reached this very id before, or the one it advertised in the HELLO of
- * a connection it dialed to us when that address names, as an IP literal,
- * the host the connection comes from.  A refusal there means its listener,
- * which lives as long as its process, is gone.  (Should the port it
- * advertises be wrong, nobody's dial reaches it, so it receives nothing
- * and takes part in no decision: calling it dead is then harmless; see
- * docs/PROTOCOL.md.)  At an address never verified (a host name, another
- * host than the connection's: NAT, a second interface) a refusal proves
- * nothing, and is reported unconfirmed.
+ * has reached this very id before.  A refusal there means its listener,
+ * which lives as long as its process, is gone.  What a member advertises
+ * in the HELLO of a connection it dialed to us is not verified, even when
+ * it names the host the connection comes from: with a wrong port there
+ * (a mistaken --advertise) it may live, reachable at its real port by
+ * others, while a refusal at the advertised one looked certain (found by
+ * the second review of issue 9; docs/PROTOCOL.md).  At an address never
+ * verified a refusal proves nothing, and is reported unconfirmed.
  *
  * Everything else is at most a suspicion (confirmed = FALSE): a dial that
  * times out, finds no route, or meets a peer that accepts but does not say

@@ -719,12 +719,12 @@ grp_fixture_calm (GrpFixture *f)
 /* ---- crash reports ------------------------------------------------------ */
 
 /* Whether the transport of `n` holds a verified address of `a`: one where
- * a message of `n` reached `a`, or the one `a` advertised when it dialed
- * `n` (its HELLO comes from the host it names: all nodes here share one). */
+ * a message of `n` reached `a` (grp-transport.h: what `a` advertises when
+ * it dials `n` is not). */
 static gboolean
 verified (Node *n, Node *a)
 {
-  return g_hash_table_contains (n->reached, &a->id) || g_hash_table_contains (a->reached, &n->id);
+  return g_hash_table_contains (n->reached, &a->id);
 }
 
 static void
@@ -892,13 +892,17 @@ record_free (Record *r)
 
 /* May the deliveries of `w` at `seq` differ from the group's?  Only with
  * agreed delivery, and only when w was left out of the group (the view the
- * deliverer holds does not list it) and `seq` lies past w's last view. */
+ * deliverer holds is newer than w's last one and does not list it) and
+ * `seq` lies past w's last view.  A view no newer than w's own cannot have
+ * left w out: w may simply have joined after it. */
 static gboolean
 exempt (GrpFixture *f, Node *w, const GrpView *by_view, guint64 seq)
 {
   if (f->cfg.delivery == GRP_DELIVERY_SAFE)
     return FALSE;
   if (by_view != NULL && grp_view_contains (by_view, w->id))
+    return FALSE;
+  if (by_view != NULL && w->cur_view != NULL && by_view->id <= w->cur_view->id)
     return FALSE;
   return w->last_view_seq < seq;
 }
@@ -1631,27 +1635,26 @@ grp_fixture_rightly_blocked (GrpFixture *f, int node)
     }
   /* Members not up are gone for good; the rest are up and (at the end of a
    * run) connected.  A majority of them could go on; exactly half only if
-   * one of them can be certain that every other member is gone, which
-   * needs a verified address of each. */
+   * the proposer can be certain that every other member is gone: each must
+   * be certain to one of them (a verified address), as a promise relays
+   * the crashes its sender is certain of (PROMISE.dead). */
   if (2 * up != v->n_members)
     return 2 * up < v->n_members;
-  for (guint i = 0; i < v->n_members; i++)
+  for (guint j = 0; j < v->n_members; j++)
     {
-      Node *u = node_by_id (f, v->members[i].id);
-      gboolean all = TRUE;
+      Node *d = node_by_id (f, v->members[j].id);
+      gboolean known = d == NULL || node_up (d);
 
-      if (u == NULL || !node_up (u))
-        continue;
-      for (guint j = 0; j < v->n_members && all; j++)
+      for (guint i = 0; i < v->n_members && !known; i++)
         {
-          Node *d = node_by_id (f, v->members[j].id);
+          Node *u = node_by_id (f, v->members[i].id);
 
-          all = d == NULL || node_up (d) || verified (u, d);
+          known = u != NULL && node_up (u) && verified (u, d);
         }
-      if (all)
-        return FALSE;
+      if (!known)
+        return TRUE;
     }
-  return TRUE;
+  return FALSE;
 }
 
 static gboolean
