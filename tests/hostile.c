@@ -705,7 +705,7 @@ hostile_speak (Group *g, Node *node, const GrpMember *as)
         g_assert_cmpint (frame_kind (theirs), ==, GRP_FRAME_AUTH);
       }
     }
-  grp_codec_append_hello (out, as);
+  grp_codec_append_hello (out, as, "groupy");
   if (!speaker_write (s, out))
     return NULL;
   for (;;)
@@ -753,7 +753,8 @@ learn_member (Group *g, Node *node, GrpMember *out)
     {
       guint32 len = grp_codec_frame_length (s->got->data + off);
 
-      if (grp_codec_parse (s->got->data + off + GRP_FRAME_HEADER, len, &kind, &msg, out, NULL) &&
+      if (grp_codec_parse (s->got->data + off + GRP_FRAME_HEADER, len, &kind, &msg, out, NULL,
+                           NULL) &&
           kind == GRP_FRAME_HELLO)
         return TRUE;
       off += GRP_FRAME_HEADER + len;
@@ -798,7 +799,7 @@ attack_half_handshakes (Group *g)
     {
       GrpMember me = { 0x5eed, "half", "127.0.0.1:9" };
 
-      grp_codec_append_hello (first, &me);
+      grp_codec_append_hello (first, &me, "groupy");
       g_byte_array_set_size (first, first->len / 2);
     }
   else
@@ -917,7 +918,7 @@ attack_stranger (Group *g)
     guint8 buf[4096];
     gssize n, total = 0;
 
-    grp_codec_append_hello (out, &me);
+    grp_codec_append_hello (out, &me, "groupy");
     grp_codec_append_msg (out, m);
     g_assert_cmpint (send (fd, out->data, out->len, MSG_NOSIGNAL), ==, (gssize) out->len);
     while ((n = read (fd, buf, sizeof buf)) > 0)
@@ -938,7 +939,7 @@ attack_stranger (Group *g)
       g_assert_nonnull (s); /* TLS itself: anyone can */
       if (k == 1)
         grp_codec_append_auth (out, proof);
-      grp_codec_append_hello (out, &me);
+      grp_codec_append_hello (out, &me, "groupy");
       speaker_write (s, out);
       kinds = speaker_drain (s);
       g_test_message ("TLS %s proof: the member sent %s", k ? "with a made-up" : "without a",

@@ -145,7 +145,8 @@ round_trip (const GrpMsg *m)
 
   grp_codec_append_msg (buf, m);
   g_assert_cmpuint (grp_codec_frame_length (buf->data), ==, buf->len - GRP_FRAME_HEADER);
-  g_assert_true (grp_codec_parse (buf->data + 4, buf->len - 4, &kind, &out, &hello, &error));
+  g_assert_true (grp_codec_parse (buf->data + 4, buf->len - 4, &kind, &out, &hello, NULL,
+                                  &error));
   g_assert_no_error (error);
   g_assert_cmpint (kind, ==, GRP_FRAME_MSG);
   return out;
@@ -177,7 +178,7 @@ test_frame_slices (void)
 
   encode (buf, m);
   frame = g_bytes_new (buf->data + 4, buf->len - 4);
-  g_assert_true (grp_codec_parse_bytes (frame, &kind, &out, &hello, &error));
+  g_assert_true (grp_codec_parse_bytes (frame, &kind, &out, &hello, NULL, &error));
   g_assert_no_error (error);
   for (guint i = 0; i < out->seq.entries->len; i++)
     {
@@ -294,16 +295,32 @@ test_hello (void)
   GrpFrameKind kind;
   GrpMsg *msg = NULL;
   GrpMember hello = { 0 };
+  g_autofree char *protocol = NULL;
   g_autoptr(GError) error = NULL;
 
-  grp_codec_append_hello (buf, &me);
-  g_assert_true (grp_codec_parse (buf->data + 4, buf->len - 4, &kind, &msg, &hello, &error));
+  grp_codec_append_hello (buf, &me, "gms2");
+  g_assert_true (grp_codec_parse (buf->data + 4, buf->len - 4, &kind, &msg, &hello, &protocol,
+                                  &error));
   g_assert_cmpint (kind, ==, GRP_FRAME_HELLO);
   g_assert_null (msg);
   g_assert_cmpuint (hello.id, ==, 0x99);
   g_assert_cmpstr (hello.name, ==, "dave");
   g_assert_cmpstr (hello.addr, ==, "127.0.0.1:9");
+  g_assert_cmpstr (protocol, ==, "gms2");
   grp_member_clear (&hello);
+
+  /* A HELLO must name a protocol, of a bounded length. */
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autofree char *name = i == 0 ? g_strdup ("") : g_strnfill (GRP_PROTOCOL_NAME_MAX + 1, 'g');
+
+      g_byte_array_set_size (buf, 0);
+      g_clear_error (&error);
+      grp_codec_append_hello (buf, &me, name);
+      g_assert_false (grp_codec_parse (buf->data + 4, buf->len - 4, &kind, &msg, &hello, NULL,
+                                       &error));
+      g_assert_error (error, GRP_CODEC_ERROR, GRP_CODEC_ERROR_MALFORMED);
+    }
 }
 
 /* Every proper prefix of a valid body is refused with an error. */
@@ -321,7 +338,7 @@ test_truncated (void)
       GrpMember hello = { 0 };
       g_autoptr(GError) error = NULL;
 
-      g_assert_false (grp_codec_parse (buf->data + 4, len, &kind, &out, &hello, &error));
+      g_assert_false (grp_codec_parse (buf->data + 4, len, &kind, &out, &hello, NULL, &error));
       g_assert_error (error, GRP_CODEC_ERROR, GRP_CODEC_ERROR_MALFORMED);
       g_assert_null (out);
     }
@@ -356,7 +373,8 @@ test_rejects (void)
       GrpMember hello = { 0 };
       g_autoptr(GError) error = NULL;
 
-      g_assert_false (grp_codec_parse (cases[i].b, cases[i].n, &kind, &out, &hello, &error));
+      g_assert_false (grp_codec_parse (cases[i].b, cases[i].n, &kind, &out, &hello, NULL,
+                                       &error));
       g_assert_error (error, GRP_CODEC_ERROR, cases[i].code);
       g_assert_null (out);
     }
@@ -394,7 +412,7 @@ test_fuzz (void)
 
             g_byte_array_append (b, &byte, 1);
           }
-      if (grp_codec_parse (b->data, b->len, &kind, &out, &hello, &error))
+      if (grp_codec_parse (b->data, b->len, &kind, &out, &hello, NULL, &error))
         {
           parsed++;
           if (out != NULL)

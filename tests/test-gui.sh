@@ -184,7 +184,7 @@ for n in "${survivors[@]}"; do kill -USR1 "${pid[$n]}"; done
 wait_for "the survivors to go quiet" all_quiet 2 "${survivors[@]}"
 wait_for "the survivors' windows to agree with their logs" windows_show_log_color "${survivors[@]}"
 new_leader=$(grep '"ev":"view"' "$work/${survivors[0]}.log" | tail -n 1 | sed 's/.*"leader":"\([^"]*\)".*/\1/')
-title_says_leader() { xdotool getwindowname "${wid[$new_leader]}" | grep -q "^$new_leader — leader$"; }
+title_says_leader() { xdotool getwindowname "${wid[$new_leader]}" | grep -q "^$new_leader — leader (groupy)$"; }
 wait_for "$new_leader's window to say leader" title_says_leader
 shoot phase2
 # Every survivor says what happened to the old leader, and who leads now.

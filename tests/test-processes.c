@@ -129,8 +129,9 @@ die_with_parent (gpointer data)
 static GSubprocessLauncher *
 launcher (GSubprocessFlags flags)
 {
-  static GSubprocessLauncher *l[2];
-  int i = flags == G_SUBPROCESS_FLAGS_STDOUT_PIPE ? 0 : 1;
+  static GSubprocessLauncher *l[3];
+  int i = flags == G_SUBPROCESS_FLAGS_STDOUT_PIPE ? 0
+          : flags == (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDIN_PIPE) ? 2 : 1;
 
   if (l[i] == NULL)
     {
@@ -141,9 +142,11 @@ launcher (GSubprocessFlags flags)
 }
 
 /* Start a worker; returns once it printed its address, or NULL if it
- * exited first. */
+ * exited first.  With `commands`, its standard input is a pipe
+ * (--commands: grp_worker's command channel, send_command). */
 static Proc *
-spawn (Fixture *f, const char *name, const char *join, const char *const *extra)
+spawn_full (Fixture *f, const char *name, const char *join, const char *const *extra,
+            gboolean commands)
 {
   g_autoptr(GPtrArray) argv = g_ptr_array_new ();
   g_autoptr(GError) error = NULL;
@@ -170,7 +173,8 @@ spawn (Fixture *f, const char *name, const char *join, const char *const *extra)
   for (guint i = 0; extra && extra[i]; i++)
     g_ptr_array_add (argv, (char *) extra[i]);
   g_ptr_array_add (argv, NULL);
-  p->proc = g_subprocess_launcher_spawnv (launcher (G_SUBPROCESS_FLAGS_STDOUT_PIPE),
+  p->proc = g_subprocess_launcher_spawnv (launcher (G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                                                    (commands ? G_SUBPROCESS_FLAGS_STDIN_PIPE : 0)),
                                           (const char *const *) argv->pdata, &error);
   g_assert_no_error (error);
   g_subprocess_wait_async (p->proc, NULL, exited, p);
@@ -182,6 +186,24 @@ spawn (Fixture *f, const char *name, const char *join, const char *const *extra)
     return NULL;
   p->addr = g_strdup (strrchr (line, ' ') + 1);
   return p;
+}
+
+static Proc *
+spawn (Fixture *f, const char *name, const char *join, const char *const *extra)
+{
+  return spawn_full (f, name, join, extra, FALSE);
+}
+
+/* A line on the standard input of a worker spawned with commands. */
+static void
+send_command (Proc *p, const char *line)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = g_strdup_printf ("%s\n", line);
+
+  g_output_stream_write_all (g_subprocess_get_stdin_pipe (p->proc), text, strlen (text), NULL,
+                             NULL, &error);
+  g_assert_no_error (error);
 }
 
 /* ---- reading logs ----------------------------------------------------- */
@@ -428,19 +450,21 @@ stop_all (Fixture *f)
   g_assert_true (wait_for (f, all_exited, NULL, 10000));
 }
 
-static void
-assert_check_passes (Fixture *f)
+/* groupy-check over the logs of `procs`; its exit status, and its verdict
+ * in `out`. */
+static int
+run_check (GPtrArray *procs, gboolean same_end, char **out)
 {
   g_autoptr(GPtrArray) argv = g_ptr_array_new ();
   g_autoptr(GError) error = NULL;
   g_autoptr(GSubprocess) check = NULL;
-  g_autofree char *out = NULL;
 
   g_ptr_array_add (argv, (char *) g_getenv ("GROUPY_CHECK"));
-  g_ptr_array_add (argv, "--same-end");
-  for (guint i = 0; i < f->procs->len; i++)
+  if (same_end)
+    g_ptr_array_add (argv, "--same-end");
+  for (guint i = 0; i < procs->len; i++)
     {
-      Proc *p = g_ptr_array_index (f->procs, i);
+      Proc *p = g_ptr_array_index (procs, i);
 
       if (g_file_test (p->log, G_FILE_TEST_EXISTS))
         g_ptr_array_add (argv, p->log);
@@ -448,10 +472,18 @@ assert_check_passes (Fixture *f)
   g_ptr_array_add (argv, NULL);
   check = g_subprocess_newv ((const char *const *) argv->pdata, G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error);
   g_assert_no_error (error);
-  g_subprocess_communicate_utf8 (check, NULL, NULL, &out, NULL, &error);
+  g_subprocess_communicate_utf8 (check, NULL, NULL, out, NULL, &error);
   g_assert_no_error (error);
-  g_test_message ("%s", out);
-  if (g_subprocess_get_exit_status (check) != 0)
+  g_test_message ("%s", *out);
+  return g_subprocess_get_exit_status (check);
+}
+
+static void
+assert_check_passes (Fixture *f)
+{
+  g_autofree char *out = NULL;
+
+  if (run_check (f->procs, TRUE, &out) != 0)
     g_error ("groupy-check failed: %s", out);
 }
 
@@ -832,6 +864,237 @@ test_malformed_frames (Fixture *f, gconstpointer data)
   assert_check_passes (f);
 }
 
+/* ---- the exercise's stages (src/stages) ------------------------------- */
+
+/* The members of `group` that are alive have all delivered one view that
+ * lists exactly them. */
+static gboolean
+group_in_one_view (Fixture *f, gpointer data)
+{
+  GPtrArray *group = data;
+  guint64 view = 0;
+  guint n = 0;
+
+  for (guint i = 0; i < group->len; i++)
+    n += !((Proc *) g_ptr_array_index (group, i))->exited;
+  for (guint i = 0; i < group->len; i++)
+    {
+      Proc *p = g_ptr_array_index (group, i);
+      const LogInfo *info;
+
+      if (p->exited)
+        continue;
+      info = info_of (p);
+      if (info->members == NULL || g_strv_length (info->members) != n ||
+          (view != 0 && info->view_id != view))
+        return FALSE;
+      for (guint k = 0; k < group->len; k++)
+        {
+          Proc *q = g_ptr_array_index (group, k);
+
+          if (!q->exited && !g_strv_contains ((const char *const *) info->members, q->name))
+            return FALSE;
+        }
+      view = info->view_id;
+    }
+  return n > 0;
+}
+
+static gboolean
+has_exited (Fixture *f, gpointer data)
+{
+  return ((Proc *) data)->exited;
+}
+
+typedef struct {
+  GPtrArray *group;
+  guint want;   /* deliveries each live member of the group has made, at least */
+} Progress;
+
+static gboolean
+group_delivered (Fixture *f, gpointer data)
+{
+  Progress *progress = data;
+
+  for (guint i = 0; i < progress->group->len; i++)
+    {
+      Proc *p = g_ptr_array_index (progress->group, i);
+
+      if (!p->exited && info_of (p)->delivers < progress->want)
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static Proc *
+spawn_into (Fixture *f, GPtrArray *group, const char *name, const char *join,
+            const char *const *opts)
+{
+  Proc *p = spawn (f, name, join, opts);
+
+  g_assert_nonnull (p);
+  g_ptr_array_add (group, p);
+  return p;
+}
+
+/* gms1: when the leader dies, nobody delivers again; the real protocol,
+ * killed the same way in the same run, goes on.  The real group's
+ * progress is the clock: it shows the time in which the gms1 members,
+ * which go on multicasting, could have delivered. */
+static void
+test_gms1_freezes (Fixture *f, gconstpointer data)
+{
+  const char *const gms1[] = { "--protocol", "gms1", "--sleep", "10", "--crash-rate", "0", NULL };
+  const char *const groupy[] = { "--sleep", "10", "--crash-rate", "0", NULL };
+  g_autoptr(GPtrArray) stage = g_ptr_array_new ();
+  g_autoptr(GPtrArray) real = g_ptr_array_new ();
+  Proc *s0 = spawn_into (f, stage, "s0", NULL, gms1);
+  Proc *g0 = spawn_into (f, real, "g0", NULL, groupy);
+  Progress progress = { real, 0 };
+  guint delivers[2], sends[2];
+
+  spawn_into (f, stage, "s1", s0->addr, gms1);
+  spawn_into (f, stage, "s2", s0->addr, gms1);
+  spawn_into (f, real, "g1", g0->addr, groupy);
+  spawn_into (f, real, "g2", g0->addr, groupy);
+  g_assert_true (wait_for (f, group_in_one_view, stage, 10000));
+  g_assert_true (wait_for (f, group_in_one_view, real, 10000));
+  progress.group = stage;
+  progress.want = 20;
+  g_assert_true (wait_for (f, group_delivered, &progress, 10000));
+
+  /* Both leaders die as kill -9 kills them. */
+  g_subprocess_send_signal (s0->proc, SIGKILL);
+  g_subprocess_send_signal (g0->proc, SIGKILL);
+  g_assert_true (wait_for (f, has_exited, s0, 10000));
+  g_assert_true (wait_for (f, has_exited, g0, 10000));
+  /* The real group installs a view without its leader: by then whatever
+   * the gms1 leader sent before it died has arrived too. */
+  g_assert_true (wait_for (f, group_in_one_view, real, 10000));
+  for (guint i = 0; i < 2; i++)
+    {
+      const LogInfo *info = info_of (g_ptr_array_index (stage, i + 1));
+
+      delivers[i] = info->delivers;
+      sends[i] = info->sends;
+    }
+  progress.group = real;
+  progress.want = info_of (g_ptr_array_index (real, 1))->delivers + 100;
+  g_assert_true (wait_for (f, group_delivered, &progress, 20000));
+  for (guint i = 0; i < 2; i++)
+    {
+      Proc *p = g_ptr_array_index (stage, i + 1);
+      const LogInfo *info = info_of (p);
+
+      g_test_message ("%s: %u deliveries before the real group went on, %u after; %u more sends",
+                      p->name, delivers[i], info->delivers, info->sends - sends[i]);
+      g_assert_false (p->exited);
+      /* It still multicasts, and nothing comes back: frozen in its color. */
+      g_assert_cmpuint (info->sends, >, sends[i] + 10);
+      g_assert_cmpuint (info->delivers, ==, delivers[i]);
+      g_assert_cmpstr (info->leader, ==, "s0");
+    }
+  signal_live (f, SIGTERM);
+  g_assert_true (wait_for (f, all_exited, NULL, 10000));
+  {
+    g_autofree char *out = NULL;
+
+    g_assert_cmpint (run_check (real, FALSE, &out), ==, 0);
+  }
+}
+
+/* The leader of a group of four runs `protocol`, multicasts nothing, and,
+ * told so once every member joined, crashes part-way through the next
+ * broadcast as --crash-rate does.  Its --seed fixes how far the broadcast
+ * gets: with seed 1 it reaches some of the three members, not all.  The
+ * survivors go on for a while, then leave; returns groupy-check's status
+ * over every log, its verdict in `out`. */
+static int
+crash_mid_broadcast (Fixture *f, const char *protocol, char **out)
+{
+  const char *const lead[] = { "--protocol", protocol, "--sleep", "3600000", "--crash-rate", "0",
+                               "--commands", "--seed", "1", NULL };
+  const char *const opts[] = { "--protocol", protocol, "--sleep", "20", "--crash-rate", "0", NULL };
+  g_autoptr(GPtrArray) all = g_ptr_array_new ();
+  g_autoptr(GPtrArray) survivors = g_ptr_array_new ();
+  Proc *leader = spawn_full (f, "L", NULL, lead, TRUE);
+  Progress progress = { survivors, 0 };
+
+  g_assert_nonnull (leader);
+  g_ptr_array_add (all, leader);
+  for (guint i = 1; i <= 3; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("m%u", i);
+      Proc *p = spawn_into (f, all, name, leader->addr, opts);
+
+      g_ptr_array_add (survivors, p);
+      /* One at a time: the list order is the order of the joins. */
+      g_assert_true (wait_for (f, group_in_one_view, all, 10000));
+    }
+  send_command (leader, "crash-rate 1");
+  g_assert_true (wait_for (f, has_exited, leader, 10000));
+  g_assert_cmpint (leader->status, ==, 128 + SIGKILL);
+  g_assert_cmpuint (info_of (leader)->crashes, ==, 1);
+  g_assert_true (wait_for (f, group_in_one_view, survivors, 10000));
+  progress.want = info_of (g_ptr_array_index (survivors, 0))->delivers + 30;
+  g_assert_true (wait_for (f, group_delivered, &progress, 10000));
+  signal_live (f, SIGTERM);
+  g_assert_true (wait_for (f, all_exited, NULL, 10000));
+  return run_check (all, FALSE, out);
+}
+
+/* gms2: a crash part-way through a broadcast; nothing is sent again, and
+ * the members' histories differ from that position on. */
+static void
+test_gms2_drifts (Fixture *f, gconstpointer data)
+{
+  g_autofree char *out = NULL;
+
+  g_assert_cmpint (crash_mid_broadcast (f, "gms2", &out), ==, 1);
+  g_assert_nonnull (strstr (out, "VIOLATION: position "));
+}
+
+/* The same crash, with the same seed, under the real protocol. */
+static void
+test_gms2_seed_under_groupy (Fixture *f, gconstpointer data)
+{
+  g_autofree char *out = NULL;
+
+  g_assert_cmpint (crash_mid_broadcast (f, "groupy", &out), ==, 0);
+}
+
+/* One protocol per group: a member of another is refused, saying which. */
+static void
+test_protocol_refused (Fixture *f, gconstpointer data)
+{
+  const char *const gms2[] = { "--protocol", "gms2", "--sleep", "20", "--crash-rate", "0", NULL };
+  const char *const groupy[] = { "--sleep", "20", "--crash-rate", "0", NULL };
+  g_autoptr(GPtrArray) stage = g_ptr_array_new ();
+  g_autoptr(GPtrArray) real = g_ptr_array_new ();
+  Proc *s0 = spawn_into (f, stage, "s0", NULL, gms2);
+  Proc *g0 = spawn_into (f, real, "g0", NULL, groupy);
+  Progress progress = { stage, 0 };
+
+  spawn_into (f, stage, "s1", s0->addr, gms2);
+  g_assert_true (wait_for (f, group_in_one_view, stage, 10000));
+  {
+    const char *const plain[] = { "--name", "x", "--join", s0->addr, NULL };
+    const char *const gms3[] = { "--name", "y", "--protocol", "gms3", "--join", s0->addr, NULL };
+    const char *const gms1[] = { "--name", "z", "--protocol", "gms1", "--join", g0->addr, NULL };
+
+    assert_fails_with (plain, "could not join the group: this group runs gms2, you run groupy");
+    assert_fails_with (gms3, "this group runs gms2, you run gms3");
+    assert_fails_with (gms1, "this group runs groupy, you run gms1");
+  }
+  /* The groups go on as they were. */
+  progress.want = info_of (s0)->delivers + 10;
+  g_assert_true (wait_for (f, group_delivered, &progress, 10000));
+  g_assert_true (group_in_one_view (f, stage));
+  g_assert_cmpuint (g_strv_length (info_of (g0)->members), ==, 1);
+  signal_live (f, SIGTERM);
+  g_assert_true (wait_for (f, all_exited, NULL, 10000));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -849,5 +1112,9 @@ main (int argc, char **argv)
   ADD ("/processes/ten-joins", test_ten_joins);
   ADD ("/processes/bad-input", test_bad_input);
   ADD ("/processes/malformed-frames", test_malformed_frames);
+  ADD ("/processes/gms1-freezes", test_gms1_freezes);
+  ADD ("/processes/gms2-drifts", test_gms2_drifts);
+  ADD ("/processes/gms2-seed-under-groupy", test_gms2_seed_under_groupy);
+  ADD ("/processes/protocol-refused", test_protocol_refused);
   return g_test_run ();
 }

@@ -7,7 +7,9 @@
  *    three flashes a second), easing into it unless the desktop turned
  *    animations off.  Every delivery still reaches the strip, and every
  *    color it shows is logged ("shown"), so the pace can be checked;
- *  - the card says who this is, its role as a badge (the leader's is gold),
+ *  - the card says who this is, the protocol it runs (one of the exercise's
+ *    stages stands out: it is meant to fail), its role as a badge (the
+ *    leader's is gold),
  *    the view with the leader (★) and this member marked, and the last
  *    position delivered -- all as the worker's log says it;
  *  - short notices tell what just happened: who is gone and who leads now,
@@ -25,6 +27,7 @@
 #include "grp-history-view.h"
 #include "grp-options.h"
 #include "grp-place.h"
+#include "grp-proto.h"
 
 #define N_NOTICES 3
 
@@ -42,6 +45,7 @@ struct _GrpWindow {
   GtkWidget *stage;
   GtkWidget *card;
   GtkLabel *name_label;
+  GtkLabel *protocol_label;
   GtkLabel *role_badge;
   GtkLabel *view_label;
   GtkLabel *members_label;
@@ -120,6 +124,25 @@ color_changed (GrpWindow *self)
 
 /* ---- the card --------------------------------------------------------- */
 
+/* The protocol: the real one, or a stage of the exercise (which stands
+ * out, and whose tooltip says what it lacks). */
+static void
+set_protocol (GrpWindow *self)
+{
+  const char *name = grp_worker_get_protocol (self->worker);
+  const GrpProtoClass *protocol = grp_proto_find (name);
+  gboolean stage = protocol != grp_proto_default ();
+  g_autofree char *text = NULL;
+
+  /* TRANSLATORS: the protocol a member runs: "groupy", or "gms2" (a stage of the exercise) */
+  text = g_strdup_printf (stage ? _("%s · a stage of the exercise") : _("protocol %s"), name);
+  gtk_label_set_text (self->protocol_label, text);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->protocol_label),
+                               protocol != NULL ? protocol->summary : NULL);
+  if (stage)
+    gtk_widget_add_css_class (GTK_WIDGET (self->protocol_label), "stage");
+}
+
 /* Numbers go into translatable text as strings: a G_GUINT64_FORMAT inside
  * a message would hide the message from xgettext. */
 static char *
@@ -178,9 +201,10 @@ update_role (GrpWindow *self)
   badge = cls != NULL && g_str_equal (cls, "leader") ? g_strdup_printf ("★ %s", text) : g_strdup (text);
   gtk_label_set_text (self->role_badge, badge);
 
-  /* The window manager's title, in the C locale "NAME — ROLE" (the GUI
-   * test finds windows by it). */
-  title = g_strdup_printf ("%s — %s", grp_worker_get_name (self->worker), text);
+  /* The window manager's title, in the C locale "NAME — ROLE (PROTOCOL)"
+   * (the GUI test finds windows by it). */
+  title = g_strdup_printf ("%s — %s (%s)", grp_worker_get_name (self->worker), text,
+                           grp_worker_get_protocol (self->worker));
   gtk_window_set_title (GTK_WINDOW (self), title);
   adw_window_title_set_subtitle (self->window_title, text);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.join", role == GRP_ROLE_ALONE);
@@ -482,6 +506,7 @@ grp_window_set_worker (GrpWindow *self, GrpWorker *worker)
   gtk_label_set_text (self->name_label, grp_worker_get_name (worker));
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->name_label), grp_worker_get_name (worker));
   adw_window_title_set_title (self->window_title, grp_worker_get_name (worker));
+  set_protocol (self);
   g_signal_connect_object (worker, "notify::role", G_CALLBACK (update_role), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (worker, "notify::members", G_CALLBACK (update_view), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (worker, "notify::view-id", G_CALLBACK (update_view), self, G_CONNECT_SWAPPED);
@@ -606,6 +631,7 @@ grp_window_class_init (GrpWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, GrpWindow, stage);
   gtk_widget_class_bind_template_child (widget_class, GrpWindow, card);
   gtk_widget_class_bind_template_child (widget_class, GrpWindow, name_label);
+  gtk_widget_class_bind_template_child (widget_class, GrpWindow, protocol_label);
   gtk_widget_class_bind_template_child (widget_class, GrpWindow, role_badge);
   gtk_widget_class_bind_template_child (widget_class, GrpWindow, view_label);
   gtk_widget_class_bind_template_child (widget_class, GrpWindow, members_label);

@@ -49,6 +49,33 @@ about_activated (GSimpleAction *action, GVariant *param, gpointer data)
 }
 
 static void
+refused_response (AdwMessageDialog *dialog, const char *response, gpointer data)
+{
+  App *app = data;
+
+  g_application_quit (G_APPLICATION (app->app));
+}
+
+/* The group runs another protocol: the window says so, and which one to
+ * start it with, before it goes. */
+static void
+show_refusal (App *app, const GError *error)
+{
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (app->app));
+  AdwMessageDialog *dialog;
+
+  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (window, _("Another Protocol"), NULL));
+  /* TRANSLATORS: %s is "this group runs gms2, you run groupy" */
+  adw_message_dialog_format_body (dialog, _("This window cannot join the group: %s. Every member of "
+                                            "a group runs the same protocol: start this window "
+                                            "with the group's --protocol."), error->message);
+  adw_message_dialog_add_response (dialog, "close", _("_Close"));
+  adw_message_dialog_set_close_response (dialog, "close");
+  g_signal_connect (dialog, "response", G_CALLBACK (refused_response), app);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
 started (GObject *source, GAsyncResult *res, gpointer data)
 {
   App *app = data;
@@ -58,7 +85,10 @@ started (GObject *source, GAsyncResult *res, gpointer data)
     {
       fprintf (stderr, "groupy: could not join the group: %s\n", error->message);
       app->status = 2;
-      g_application_quit (G_APPLICATION (app->app));
+      if (g_error_matches (error, GRP_GROUP_ERROR, GRP_GROUP_ERROR_PROTOCOL))
+        show_refusal (app, error);
+      else
+        g_application_quit (G_APPLICATION (app->app));
     }
 }
 

@@ -15,6 +15,7 @@
 #include "grp-about.h"
 #include "grp-member-tile.h"
 #include "grp-place.h"
+#include "grp-proto.h"
 
 #define MAX_EVENTS 500
 
@@ -34,6 +35,8 @@ struct _GrpConsoleWindow {
   GtkSpinButton *sleep_spin;
   GtkSpinButton *rate_spin;
   GtkSpinButton *freeze_spin;
+  AdwActionRow *protocol_row;
+  GtkDropDown *protocol_drop;
   GtkScrolledWindow *timeline_scroll;
   GtkListBox *timeline;
   GtkToggleButton *pause_button;
@@ -148,8 +151,9 @@ update_title (GrpConsoleWindow *self)
       g_autofree char *view = g_strdup_printf ("%" G_GUINT64_FORMAT, grp_supervisor_get_view (s));
       g_autofree char *pos = g_strdup_printf ("%" G_GUINT64_FORMAT, grp_supervisor_get_positions (s));
 
-      /* TRANSLATORS: "view 7 · w2 leads · #1234" */
-      subtitle = g_strdup_printf (_("view %s · %s leads · #%s"), view, grp_supervisor_get_leader (s), pos);
+      /* TRANSLATORS: "gms2 · view 7 · w2 leads · #1234" (gms2: the protocol) */
+      subtitle = g_strdup_printf (_("%s · view %s · %s leads · #%s"), grp_supervisor_get_protocol (s),
+                                  view, grp_supervisor_get_leader (s), pos);
     }
   adw_window_title_set_subtitle (self->window_title, subtitle);
 }
@@ -161,6 +165,7 @@ on_stopped (GrpConsoleWindow *self)
 
   update_title (self);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.new-group", stopped);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->protocol_drop), stopped);
   if (stopped && self->quit_when_stopped)
     gtk_window_destroy (GTK_WINDOW (self));
 }
@@ -249,6 +254,34 @@ rate_changed (GrpConsoleWindow *self)
   grp_supervisor_set_crash_rate (self->supervisor, (guint) gtk_spin_button_get_value_as_int (self->rate_spin));
 }
 
+/* The next group's protocol (New Group). */
+static void
+protocol_changed (GrpConsoleWindow *self)
+{
+  guint i = gtk_drop_down_get_selected (self->protocol_drop);
+  const GrpProtoClass *const *all = grp_proto_list ();
+
+  if (i == GTK_INVALID_LIST_POSITION)
+    return;
+  g_free (self->config.protocol);
+  self->config.protocol = g_strdup (all[i]->name);
+}
+
+/* What the group runs: its protocol, and what that protocol lacks. */
+static void
+show_protocol (GrpConsoleWindow *self)
+{
+  const GrpProtoClass *const *all = grp_proto_list ();
+  const char *name = grp_supervisor_get_protocol (self->supervisor);
+  const GrpProtoClass *p = grp_proto_find (name);
+  g_autofree char *subtitle = g_strdup_printf ("%s: %s", name, p->summary);
+
+  adw_action_row_set_subtitle (self->protocol_row, subtitle);
+  for (guint i = 0; all[i] != NULL; i++)
+    if (all[i] == p)
+      gtk_drop_down_set_selected (self->protocol_drop, i);
+}
+
 static void
 freeze_changed (GrpConsoleWindow *self)
 {
@@ -299,6 +332,8 @@ set_supervisor (GrpConsoleWindow *self, GrpSupervisor *supervisor)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.add-member", TRUE);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.pause", TRUE);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.new-group", FALSE);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->protocol_drop), FALSE);
+  show_protocol (self);
   on_paused (self);
   update_title (self);
 }
@@ -351,6 +386,8 @@ grp_console_window_class_init (GrpConsoleWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, GrpConsoleWindow, sleep_spin);
   gtk_widget_class_bind_template_child (widget_class, GrpConsoleWindow, rate_spin);
   gtk_widget_class_bind_template_child (widget_class, GrpConsoleWindow, freeze_spin);
+  gtk_widget_class_bind_template_child (widget_class, GrpConsoleWindow, protocol_row);
+  gtk_widget_class_bind_template_child (widget_class, GrpConsoleWindow, protocol_drop);
   gtk_widget_class_bind_template_child (widget_class, GrpConsoleWindow, timeline_scroll);
   gtk_widget_class_bind_template_child (widget_class, GrpConsoleWindow, timeline);
   gtk_widget_class_bind_template_child (widget_class, GrpConsoleWindow, pause_button);
@@ -369,10 +406,16 @@ static void
 grp_console_window_init (GrpConsoleWindow *self)
 {
   g_autoptr(GSimpleAction) keep = NULL;
+  g_autoptr(GtkStringList) protocols = gtk_string_list_new (NULL);
+  const GrpProtoClass *const *all = grp_proto_list ();
 
   self->freeze_seconds = 5;
   self->follow = TRUE;
   gtk_widget_init_template (GTK_WIDGET (self));
+  for (guint i = 0; all[i] != NULL; i++)
+    gtk_string_list_append (protocols, all[i]->name);
+  gtk_drop_down_set_model (self->protocol_drop, G_LIST_MODEL (protocols));
+  g_signal_connect_swapped (self->protocol_drop, "notify::selected", G_CALLBACK (protocol_changed), self);
   g_signal_connect (gtk_scrolled_window_get_vadjustment (self->timeline_scroll), "changed",
                     G_CALLBACK (timeline_grew), self);
   g_signal_connect (gtk_scrolled_window_get_vadjustment (self->timeline_scroll), "value-changed",

@@ -70,8 +70,9 @@ main (int argc, char **argv)
     { "log-dir", 0, 0, G_OPTION_ARG_FILENAME, &dir,
       "Write the members' logs there and keep them (default: a temporary folder)", "DIR" },
     { "keep-logs", 0, 0, G_OPTION_ARG_NONE, &keep, "Keep the logs once the group is stopped", NULL },
-    { "protocol", 0, 0, G_OPTION_ARG_STRING, &protocol,
-      "The group protocol (default and only one so far: groupy)", "NAME" },
+    { "protocol", 'p', 0, G_OPTION_ARG_STRING, &protocol,
+      "groupy (default: the real protocol), or a stage of the exercise: gms1, gms2, gms3, gms4 "
+      "(docs/TUTORIAL.md)", "NAME" },
     { NULL }
   };
   const GActionEntry actions[] = { { "about", about_activated, NULL, NULL, NULL } };

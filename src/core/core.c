@@ -10,7 +10,6 @@
  * send it before anything else.
  */
 #include "core.h"
-#include "gms3.h"
 #include "join.h"
 #include "log.h"
 #include "normal.h"
@@ -22,7 +21,6 @@ void
 grp_core_config_init (GrpCoreConfig *config)
 {
   *config = (GrpCoreConfig) {
-    .protocol = GRP_PROTOCOL_GROUPY,
     .delivery = GRP_DELIVERY_AGREED,
     .heartbeat_interval = 100 * 1000,
     .suspect_timeout = 1500 * 1000,
@@ -106,7 +104,6 @@ grp_core_free (GrpCore *core)
   g_clear_pointer (&core->proposal, grp_view_unref);
   g_clear_pointer (&core->reported, grp_view_unref);
   g_array_unref (core->promises);
-  g_clear_pointer (&core->g3_last, grp_entry_unref);
   g_clear_pointer (&core->out_seq, grp_msg_unref);
   g_clear_pointer (&core->out_req, grp_msg_unref);
   g_free (core);
@@ -391,11 +388,6 @@ do_receive (GrpCore *core,
   core->now = now;
   if (finished (core) || msg->from == core->self.id || msg->from == 0)
     return;
-  if (core->cfg.protocol == GRP_PROTOCOL_GMS3)
-    {
-      grp_gms3_receive (core, msg);
-      return;
-    }
   note_heard (core, msg);
 
   switch (msg->type)
@@ -505,11 +497,6 @@ do_unreachable (GrpCore *core,
   core->now = now;
   if (finished (core) || id == core->self.id)
     return;
-  if (core->cfg.protocol == GRP_PROTOCOL_GMS3)
-    {
-      grp_gms3_unreachable (core, id);
-      return;
-    }
   /* A newcomer out of reach is not admitted: a view with a member that
    * never answers could need its confirmed crash to move on, and the
    * newcomer may be one we can never confirm.  If it lives, it asks again. */
@@ -594,11 +581,6 @@ do_tick (GrpCore *core,
   core->now = now;
   if (finished (core))
     return;
-  if (core->cfg.protocol == GRP_PROTOCOL_GMS3)
-    {
-      grp_gms3_tick (core);
-      return;
-    }
   grp_join_tick (core);
   if (core->view == NULL || finished (core))
     return;

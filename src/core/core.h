@@ -9,7 +9,6 @@
  *   normal.c      the data path within one view                      (normal.h)
  *   viewchange.c  agreeing on the next view and installing it        (viewchange.h)
  *   join.c        create, join, leave, state transfer                (join.h)
- *   gms3.c        the original exercise's algorithm, for comparison  (gms3.h)
  *
  * Every message is handled by one receive function (recv_* in the file of
  * its concern) that first checks whether its sender may send it in this
@@ -183,10 +182,6 @@ struct _GrpCore {
    * its members for them (viewchange.c). */
   GrpView *pending_view;
   gint64 pending_asked_at;
-
-  /* gms3 mode. */
-  guint64 g3_expected;
-  GrpEntry *g3_last;
 };
 
 /* The peer record of a member of the installed view (created on first

@@ -45,11 +45,6 @@ typedef enum {
 } GrpDelivery;
 
 typedef enum {
-  GRP_PROTOCOL_GROUPY, /* this protocol */
-  GRP_PROTOCOL_GMS3,   /* the original exercise's gms3, kept to show what fails */
-} GrpProtocol;
-
-typedef enum {
   GRP_STATUS_IDLE,
   GRP_STATUS_JOINING,   /* join sent, or admitted but the state has not arrived */
   GRP_STATUS_MEMBER,    /* holds the state and delivers */
@@ -59,7 +54,6 @@ typedef enum {
 } GrpStatus;
 
 typedef struct {
-  GrpProtocol protocol;
   GrpDelivery delivery;
   gint64 heartbeat_interval;  /* leader <-> member heartbeats */
   gint64 suspect_timeout;     /* silence after which a peer is suspected */

@@ -1,6 +1,5 @@
 /* join.c: creating a group, joining, leaving and state transfer (join.h). */
 #include "core.h"
-#include "gms3.h"
 #include "join.h"
 #include "normal.h"
 #include "viewchange.h"
@@ -18,12 +17,6 @@ grp_core_create (GrpCore *core,
   grp_member_copy (&view->members[0], &core->self);
   grp_core_set_status (core, GRP_STATUS_MEMBER, NULL);
   core->has_state = TRUE;
-  if (core->cfg.protocol == GRP_PROTOCOL_GMS3)
-    {
-      core->view = grp_view_ref (view);
-      grp_gms3_create (core);
-      return;
-    }
   grp_vc_install (core, view);
 }
 
@@ -56,11 +49,6 @@ grp_core_join (GrpCore    *core,
   core->contact = contact;
   core->join_started = now;
   grp_core_set_status (core, GRP_STATUS_JOINING, NULL);
-  if (core->cfg.protocol == GRP_PROTOCOL_GMS3)
-    {
-      grp_gms3_join (core);
-      return;
-    }
   send_join (core);
 }
 
@@ -263,7 +251,7 @@ grp_core_leave (GrpCore *core,
   if (core->status == GRP_STATUS_LEFT || core->status == GRP_STATUS_EXCLUDED ||
       core->status == GRP_STATUS_FAILED)
     return;
-  if (core->view == NULL || core->view->n_members == 1 || core->cfg.protocol == GRP_PROTOCOL_GMS3)
+  if (core->view == NULL || core->view->n_members == 1)
     {
       grp_core_set_status (core, GRP_STATUS_LEFT, NULL);
       return;

@@ -1,6 +1,5 @@
 /* normal.c: the data path within one view (normal.h). */
 #include "core.h"
-#include "gms3.h"
 #include "join.h"
 #include "log.h"
 #include "normal.h"
@@ -587,8 +586,6 @@ grp_core_multicast (GrpCore *core,
                    "Not a member of a group yet: wait for the join to complete");
       return 0;
     }
-  if (core->cfg.protocol == GRP_PROTOCOL_GMS3)
-    return grp_gms3_multicast (core, payload);
   if (core->pending.length >= grp_core_get_window (core))
     {
       g_set_error (error, GRP_CORE_ERROR, GRP_CORE_ERROR_BUSY,

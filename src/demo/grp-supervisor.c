@@ -1,6 +1,8 @@
 /* grp-supervisor.c: worker processes, their logs, and the group's story. */
 #include "grp-supervisor.h"
 
+#include "grp-proto.h"
+
 #include <errno.h>
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
@@ -880,6 +882,7 @@ spawn (GrpSupervisor *self, int slot, guint position)
   g_ptr_array_add (argv, g_strdup ("--commands"));
   g_ptr_array_add (argv, g_strdup_printf ("--sleep=%u", self->cfg.sleep_ms));
   g_ptr_array_add (argv, g_strdup_printf ("--crash-rate=%u", self->cfg.crash_rate));
+  g_ptr_array_add (argv, g_strdup_printf ("--protocol=%s", self->cfg.protocol));
   if (self->cfg.secret_file != NULL)
     g_ptr_array_add (argv, g_strdup_printf ("--secret-file=%s", self->cfg.secret_file));
   if (self->cfg.heartbeat_ms > 0)
@@ -949,10 +952,12 @@ grp_supervisor_new (GrpSupervisorConfig *config, GError **error)
 
   self->cfg = *config;
   memset (config, 0, sizeof *config);
-  if (self->cfg.protocol != NULL && !g_str_equal (self->cfg.protocol, "groupy"))
+  if (self->cfg.protocol == NULL)
+    self->cfg.protocol = g_strdup (grp_proto_default ()->name);
+  if (grp_proto_find (self->cfg.protocol) == NULL)
     {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
-                   "the only protocol so far is groupy, not \"%s\"", self->cfg.protocol);
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "--protocol takes %s, not \"%s\"",
+                   grp_proto_names (), self->cfg.protocol);
       return NULL;
     }
   if (self->cfg.log_dir == NULL)
@@ -1003,6 +1008,12 @@ const char *
 grp_supervisor_get_log_dir (GrpSupervisor *self)
 {
   return self->cfg.log_dir;
+}
+
+const char *
+grp_supervisor_get_protocol (GrpSupervisor *self)
+{
+  return self->cfg.protocol;
 }
 
 guint64

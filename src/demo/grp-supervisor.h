@@ -71,7 +71,7 @@ typedef struct {
   guint color_rate;
   guint heartbeat_ms;   /* 0: the workers' default */
   guint suspect_ms;     /* 0: the workers' default */
-  char *protocol;       /* NULL or "groupy": the one protocol there is yet */
+  char *protocol;       /* NULL ("groupy"), or a stage of the exercise: "gms2" */
   char *secret_file;    /* given to every worker (docs/SECURITY.md), or NULL */
 } GrpSupervisorConfig;
 
@@ -87,6 +87,8 @@ void            grp_supervisor_start (GrpSupervisor *self, guint n);
 /* GrpMemberInfo items, in the order of their places. */
 GListModel     *grp_supervisor_get_members (GrpSupervisor *self);
 const char     *grp_supervisor_get_log_dir (GrpSupervisor *self);
+/* The protocol every worker runs: "groupy", or a stage ("gms2"). */
+const char     *grp_supervisor_get_protocol (GrpSupervisor *self);
 guint64         grp_supervisor_get_view (GrpSupervisor *self);
 const char     *grp_supervisor_get_leader (GrpSupervisor *self);
 guint64         grp_supervisor_get_positions (GrpSupervisor *self);

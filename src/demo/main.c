@@ -16,6 +16,7 @@
 #include <signal.h>
 #include <stdio.h>
 
+#include "grp-proto.h"
 #include "grp-supervisor.h"
 
 typedef struct {
@@ -83,8 +84,9 @@ main (int argc, char **argv)
     { "log-dir", 0, 0, G_OPTION_ARG_FILENAME, &dir,
       "Write the workers' logs there and keep them (default: a temporary folder)", "DIR" },
     { "keep-logs", 0, 0, G_OPTION_ARG_NONE, &keep, "Keep the logs at the end", NULL },
-    { "protocol", 0, 0, G_OPTION_ARG_STRING, &protocol, "The group protocol (default and only one: groupy)",
-      "NAME" },
+    { "protocol", 'p', 0, G_OPTION_ARG_STRING, &protocol,
+      "groupy (default: the real protocol), or a stage of the exercise: gms1, gms2, gms3, gms4 "
+      "(docs/TUTORIAL.md)", "NAME" },
     { "secret-file", 0, 0, G_OPTION_ARG_FILENAME, &cfg.secret_file,
       "The group secret every worker is given (docs/SECURITY.md)", "FILE" },
     { NULL }
@@ -141,6 +143,11 @@ main (int argc, char **argv)
   g_unix_signal_add (SIGINT, on_interrupt, &demo);
   g_unix_signal_add (SIGTERM, on_interrupt, &demo);
 
+  {
+    const GrpProtoClass *p = grp_proto_find (grp_supervisor_get_protocol (demo.supervisor));
+
+    printf ("protocol %s: %s\n", p->name, p->summary);
+  }
   if (rate > 0)
     printf ("%d workers, crash injection 1/%d, logs in %s; Ctrl-C ends them all and checks the logs\n",
             (int) windows, (int) rate, grp_supervisor_get_log_dir (demo.supervisor));

@@ -127,12 +127,13 @@ end_frame (GByteArray *out, gsize start)
 }
 
 void
-grp_codec_append_hello (GByteArray *out, const GrpMember *self)
+grp_codec_append_hello (GByteArray *out, const GrpMember *self, const char *protocol)
 {
   gsize start;
 
   begin_frame (out, &start, GRP_FRAME_HELLO);
   put_member (out, self);
+  put_string (out, protocol);
   end_frame (out, start);
 }
 
@@ -713,6 +714,7 @@ parse (Reader        r,
        GrpFrameKind *kind,
        GrpMsg      **msg,
        GrpMember    *hello,
+       char        **protocol,
        GError      **error)
 {
   guint8 version = get_u8 (&r);
@@ -729,7 +731,12 @@ parse (Reader        r,
     }
   if (k == GRP_FRAME_HELLO)
     {
+      g_autofree char *name = NULL;
+
       get_member (&r, hello);
+      name = get_string (&r);
+      if (!r.fail && (name[0] == '\0' || strlen (name) > GRP_PROTOCOL_NAME_MAX))
+        fail (&r, "bad protocol name");
       if (!r.fail && r.p != r.end)
         fail (&r, "trailing bytes");
       if (r.fail)
@@ -737,6 +744,8 @@ parse (Reader        r,
           grp_member_clear (hello);
           goto malformed;
         }
+      if (protocol != NULL)
+        *protocol = g_steal_pointer (&name);
       *kind = GRP_FRAME_HELLO;
       return TRUE;
     }
@@ -787,7 +796,7 @@ grp_codec_parse_bye (const guint8 *body, gsize len, GrpByeKind *kind, char **rea
   if (!grp_codec_frame_kind (body, len, &frame, error))
     return FALSE;
   if (frame != GRP_FRAME_BYE || len < 3 ||
-      (body[2] != GRP_BYE_CONNECTION && body[2] != GRP_BYE_ENDED))
+      (body[2] != GRP_BYE_CONNECTION && body[2] != GRP_BYE_ENDED && body[2] != GRP_BYE_PROTOCOL))
     {
       g_set_error (error, GRP_CODEC_ERROR, GRP_CODEC_ERROR_MALFORMED, "malformed frame: bad BYE");
       return FALSE;
@@ -819,9 +828,11 @@ grp_codec_parse (const guint8  *body,
                  GrpFrameKind  *kind,
                  GrpMsg       **msg,
                  GrpMember     *hello,
+                 char         **protocol,
                  GError       **error)
 {
-  return parse ((Reader) { body, body + len, NULL, NULL, body }, kind, msg, hello, error);
+  return parse ((Reader) { body, body + len, NULL, NULL, body }, kind, msg, hello, protocol,
+                error);
 }
 
 gboolean
@@ -829,10 +840,11 @@ grp_codec_parse_bytes (GBytes        *body,
                        GrpFrameKind  *kind,
                        GrpMsg       **msg,
                        GrpMember     *hello,
+                       char         **protocol,
                        GError       **error)
 {
   gsize len;
   const guint8 *p = g_bytes_get_data (body, &len);
 
-  return parse ((Reader) { p, p + len, NULL, body, p }, kind, msg, hello, error);
+  return parse ((Reader) { p, p + len, NULL, body, p }, kind, msg, hello, protocol, error);
 }

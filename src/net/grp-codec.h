@@ -17,7 +17,7 @@
 
 G_BEGIN_DECLS
 
-#define GRP_WIRE_VERSION 4
+#define GRP_WIRE_VERSION 5
 #define GRP_FRAME_HEADER 4
 
 /* The largest payload of one multicast, and of an application state. */
@@ -33,6 +33,8 @@ G_BEGIN_DECLS
 #define GRP_NAME_MAX 64
 /* Advertised addresses ("HOST:PORT"), in bytes. */
 #define GRP_ADDR_MAX 256
+/* The name of the protocol a member runs, in a HELLO ("groupy", "gms2"). */
+#define GRP_PROTOCOL_NAME_MAX 32
 /* The proof of the group secret in an AUTH frame (HMAC-SHA256). */
 #define GRP_PROOF_LEN 32
 
@@ -46,7 +48,8 @@ typedef enum {
 } GrpCodecError;
 
 typedef enum {
-  GRP_FRAME_HELLO = 1,   /* first frame on a connection: who is speaking */
+  GRP_FRAME_HELLO = 1,   /* first frame on a connection: who is speaking, and the
+                          * protocol it runs (grp-proto.h) */
   GRP_FRAME_MSG = 2,     /* a protocol message */
   GRP_FRAME_BYE = 3,     /* a deliberate close: a GrpByeKind, then the reason (UTF-8) */
   GRP_FRAME_AUTH = 4,    /* with a group secret, before HELLO: the proof of it */
@@ -61,20 +64,25 @@ typedef enum {
   /* The sender's member incarnation has ended: it will never send another
    * message (it exits, starts a new incarnation, or is disposed). */
   GRP_BYE_ENDED = 2,
+  /* Only this connection closes: its sender runs another protocol than the
+   * HELLO named, and refuses it (the reason says which). */
+  GRP_BYE_PROTOCOL = 3,
 } GrpByeKind;
 
 /* Appends one complete frame (header included) to `out`. */
 void      grp_codec_append_msg (GByteArray *out, const GrpMsg *msg);
-void      grp_codec_append_hello (GByteArray *out, const GrpMember *self);
+void      grp_codec_append_hello (GByteArray *out, const GrpMember *self, const char *protocol);
 void      grp_codec_append_bye (GByteArray *out, GrpByeKind kind, const char *reason);
 void      grp_codec_append_auth (GByteArray *out, const guint8 proof[GRP_PROOF_LEN]);
 
-/* Decodes one frame body (without the 4-byte header). */
+/* Decodes one frame body (without the 4-byte header): a message, or a
+ * HELLO's member and protocol name (`protocol` may be NULL). */
 gboolean  grp_codec_parse (const guint8  *body,
                            gsize          len,
                            GrpFrameKind  *kind,
                            GrpMsg       **msg,
                            GrpMember     *hello,
+                           char         **protocol,
                            GError       **error);
 
 /* The same; the payloads of the message share `body`'s memory. */
@@ -82,6 +90,7 @@ gboolean  grp_codec_parse_bytes (GBytes        *body,
                                  GrpFrameKind  *kind,
                                  GrpMsg       **msg,
                                  GrpMember     *hello,
+                                 char         **protocol,
                                  GError       **error);
 
 /* Length of the frame body announced by a 4-byte header. */

@@ -13,4 +13,13 @@ G_BEGIN_DECLS
 void grp_group_arm_crash (GrpGroup *self, guint frames, void (*func) (gpointer),
                           gpointer user_data);
 
+/* The protocol this member runs (grp-proto.h): "groupy" (the default), or
+ * one of the exercise's stages, "gms1" to "gms4".  Every member of a group
+ * runs the same one; a member of another is refused when they meet
+ * (GRP_GROUP_ERROR_PROTOCOL).  Before listening.  Fails, with
+ * GRP_GROUP_ERROR_PROTOCOL, for a name that is none, or a protocol without
+ * safe delivery when safe delivery was asked for. */
+gboolean    grp_group_set_protocol (GrpGroup *self, const char *name, GError **error);
+const char *grp_group_get_protocol (GrpGroup *self);
+
 G_END_DECLS

@@ -1,8 +1,9 @@
-/* grp-group.c: core + transport + clock on the GLib main loop. */
+/* grp-group.c: a protocol (grp-proto.h) + transport + clock on the GLib main
+ * loop. */
 #include "grp-group-private.h"
 
 #include "grp-codec.h"
-#include "grp-core.h"
+#include "grp-proto.h"
 #include "grp-enum-types.h"
 #include "grp-marshal.h"
 #include "grp-transport.h"
@@ -16,7 +17,8 @@ struct _GrpGroup {
   GrpCoreConfig cfg;
   GrpTransport *transport;
   GrpSecurity *security;      /* NULL: plaintext */
-  GrpCore *core;
+  const GrpProtoClass *protocol;
+  GrpProto *proto;
   guint tick_id;
   GHashTable *names;          /* GrpId -> member name */
   GrpId name_cache_id;        /* the last lookup in names (cleared on change) */
@@ -103,7 +105,7 @@ grp_role_to_string (GrpRole role)
   return role <= GRP_ROLE_FAILED ? names[role] : "?";
 }
 
-/* The core's and the transport's errors in the public domain; the message
+/* The protocol's and the transport's errors in the public domain; the message
  * stays as written where the error arose.  `io_code` is what a GIO error
  * other than cancellation means in the caller's context. */
 static GError *
@@ -135,6 +137,8 @@ public_error (const GError *error, GrpGroupError io_code)
     code = GRP_GROUP_ERROR_ADDRESS_IN_USE;
   else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED))
     code = GRP_GROUP_ERROR_INSECURE;
+  else if (g_error_matches (error, GRP_TRANSPORT_ERROR, GRP_TRANSPORT_ERROR_PROTOCOL))
+    code = GRP_GROUP_ERROR_PROTOCOL;
   return g_error_new_literal (GRP_GROUP_ERROR, code, error->message);
 }
 
@@ -170,8 +174,8 @@ update_role (GrpGroup *self)
 {
   GrpRole role = GRP_ROLE_NONE;
 
-  if (self->core != NULL)
-    switch (grp_core_get_status (self->core))
+  if (self->proto != NULL)
+    switch (grp_proto_get_status (self->proto))
       {
       case GRP_STATUS_IDLE:
         role = GRP_ROLE_NONE;
@@ -180,9 +184,9 @@ update_role (GrpGroup *self)
         role = self->rejoining ? GRP_ROLE_REJOINING : GRP_ROLE_JOINING;
         break;
       case GRP_STATUS_MEMBER:
-        if (!grp_core_is_leader (self->core))
+        if (!grp_proto_is_leader (self->proto))
           role = GRP_ROLE_MEMBER;
-        else if (grp_core_get_view (self->core)->n_members == 1)
+        else if (grp_proto_get_view (self->proto)->n_members == 1)
           role = GRP_ROLE_ALONE;
         else
           role = GRP_ROLE_LEADER;
@@ -261,8 +265,8 @@ complete_leave (GrpGroup *self, const GError *error)
   g_clear_pointer (&self->leave_cancel_source, g_source_unref);
   if (task == NULL)
     return;
-  if (self->core != NULL)
-    grp_core_flush (self->core);
+  if (self->proto != NULL)
+    grp_proto_flush (self->proto);
   grp_transport_flush_sync (self->transport);
   if (error != NULL)
     g_task_return_error (task, g_error_copy (error));
@@ -283,10 +287,10 @@ watch_cancellable (GrpGroup *self, GCancellable *cancellable, GCancellableSource
   return source;
 }
 
-/* ---- core callbacks --------------------------------------------------- */
+/* ---- protocol callbacks ------------------------------------------------- */
 
 static void
-cb_send (GrpCore *core, GrpId to, const char *addr, GrpMsg *msg, gpointer data)
+cb_send (GrpProto *proto, GrpId to, const char *addr, GrpMsg *msg, gpointer data)
 {
   GrpGroup *self = data;
 
@@ -294,7 +298,7 @@ cb_send (GrpCore *core, GrpId to, const char *addr, GrpMsg *msg, gpointer data)
 }
 
 static void
-cb_deliver (GrpCore *core, guint64 seq, GrpId origin, guint64 ctr, GBytes *payload,
+cb_deliver (GrpProto *proto, guint64 seq, GrpId origin, guint64 ctr, GBytes *payload,
             gpointer data)
 {
   GrpGroup *self = data;
@@ -331,7 +335,7 @@ view_diff (GrpGroup *self, const GrpView *view, GStrv *joined, GStrv *left)
   g_autoptr(GStrvBuilder) in = g_strv_builder_new ();
   g_autoptr(GStrvBuilder) out = g_strv_builder_new ();
   gboolean first = self->view_ids->len == 0;
-  GrpId me = grp_core_get_id (self->core);
+  GrpId me = grp_proto_get_id (self->proto);
 
   for (guint i = 0; i < view->n_members; i++)
     {
@@ -355,7 +359,7 @@ view_diff (GrpGroup *self, const GrpView *view, GStrv *joined, GStrv *left)
 }
 
 static void
-cb_view (GrpCore *core, GrpView *view, gpointer data)
+cb_view (GrpProto *proto, GrpView *view, gpointer data)
 {
   GrpGroup *self = data;
   g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
@@ -371,7 +375,7 @@ cb_view (GrpCore *core, GrpView *view, gpointer data)
       g_hash_table_replace (self->names, g_memdup2 (&m->id, sizeof m->id), g_strdup (m->name));
       self->name_cache = NULL;
       g_strv_builder_add (builder, m->name);
-      if (m->id != grp_core_get_id (self->core) && m->addr != NULL)
+      if (m->id != grp_proto_get_id (self->proto) && m->addr != NULL)
         g_ptr_array_add (self->contacts, g_strdup (m->addr));
     }
   names = g_strv_builder_end (builder);
@@ -385,7 +389,7 @@ cb_view (GrpCore *core, GrpView *view, gpointer data)
 }
 
 static GBytes *
-cb_get_state (GrpCore *core, gpointer data)
+cb_get_state (GrpProto *proto, gpointer data)
 {
   GrpGroup *self = data;
   GBytes *state = NULL;
@@ -402,7 +406,7 @@ cb_get_state (GrpCore *core, gpointer data)
 }
 
 static void
-cb_set_state (GrpCore *core, guint64 seq, GBytes *state, gpointer data)
+cb_set_state (GrpProto *proto, guint64 seq, GBytes *state, gpointer data)
 {
   GrpGroup *self = data;
 
@@ -418,7 +422,7 @@ rejoin_idle (gpointer data)
 }
 
 static void
-cb_status (GrpCore *core, GrpStatus status, const GError *error, gpointer data)
+cb_status (GrpProto *proto, GrpStatus status, const GError *error, gpointer data)
 {
   GrpGroup *self = data;
 
@@ -458,7 +462,7 @@ cb_status (GrpCore *core, GrpStatus status, const GError *error, gpointer data)
       g_signal_emit (self, signals[SIGNAL_EXCLUDED], 0);
       self->rejoining = TRUE;
       self->contact_index = 0;
-      g_idle_add (rejoin_idle, self); /* not from inside the core's call */
+      g_idle_add (rejoin_idle, self); /* not from inside the protocol's call */
       break;
     case GRP_STATUS_LEFT:
       complete_leave (self, NULL);
@@ -468,29 +472,29 @@ cb_status (GrpCore *core, GrpStatus status, const GError *error, gpointer data)
     }
 }
 
-static const GrpCoreCallbacks callbacks = {
+static const GrpProtoCallbacks callbacks = {
   cb_send, cb_deliver, cb_view, cb_get_state, cb_set_state, cb_status,
 };
 
 /* ---- transport and clock --------------------------------------------- */
 
-/* Before each call into the core: whether its deliveries are signalled
+/* Before each call into the protocol: whether its deliveries are signalled
  * (looked up once per call, not once per message). */
-static GrpCore *
-core_for_call (GrpGroup *self)
+static GrpProto *
+proto_for_call (GrpGroup *self)
 {
   self->emit_delivered = self->delivered_func == NULL ||
                          g_signal_has_handler_pending (self, signals[SIGNAL_DELIVERED], 0, TRUE);
-  return self->core;
+  return self->proto;
 }
 
-/* The core gathers sequenced entries and requests (config.batch) and sends
+/* The protocol gathers sequenced entries and requests (config.batch) and sends
  * them when the main-loop turn ends, so a turn's input leaves in one SEQ
  * per member, or one REQ. */
 static void
 want_turn_end (GrpGroup *self)
 {
-  if (self->core != NULL && grp_core_has_batch (self->core))
+  if (self->proto != NULL && grp_proto_has_batch (self->proto))
     grp_transport_schedule_flush (self->transport);
 }
 
@@ -499,8 +503,8 @@ on_turn_end (gpointer data)
 {
   GrpGroup *self = data;
 
-  if (self->core != NULL)
-    grp_core_flush (self->core);
+  if (self->proto != NULL)
+    grp_proto_flush (self->proto);
   if (self->last_seq_dirty)
     {
       self->last_seq_dirty = FALSE;
@@ -513,9 +517,9 @@ on_message (GrpMsg *msg, gpointer data)
 {
   GrpGroup *self = data;
 
-  if (self->core != NULL)
+  if (self->proto != NULL)
     {
-      grp_core_receive (core_for_call (self), msg, g_get_monotonic_time ());
+      grp_proto_receive (proto_for_call (self), msg, g_get_monotonic_time ());
       want_turn_end (self);
     }
 }
@@ -525,9 +529,9 @@ on_peer_lost (GrpTransport *t, guint64 id, gboolean confirmed, gpointer data)
 {
   GrpGroup *self = data;
 
-  if (self->core != NULL)
+  if (self->proto != NULL)
     {
-      grp_core_unreachable (core_for_call (self), id, confirmed, g_get_monotonic_time ());
+      grp_proto_unreachable (proto_for_call (self), id, confirmed, g_get_monotonic_time ());
       want_turn_end (self);
     }
 }
@@ -537,24 +541,24 @@ on_tick (gpointer data)
 {
   GrpGroup *self = data;
 
-  if (self->core != NULL)
+  if (self->proto != NULL)
     {
-      grp_core_tick (core_for_call (self), g_get_monotonic_time ());
+      grp_proto_tick (proto_for_call (self), g_get_monotonic_time ());
       want_turn_end (self);
     }
   return G_SOURCE_CONTINUE;
 }
 
 static void
-new_core (GrpGroup *self)
+new_proto (GrpGroup *self)
 {
   GrpMember me = { new_id (), self->name, (char *) grp_transport_get_address (self->transport) };
 
-  g_clear_pointer (&self->core, grp_core_free);
+  g_clear_pointer (&self->proto, grp_proto_free);
   g_array_set_size (self->view_ids, 0); /* a new incarnation: no previous view */
   g_ptr_array_set_size (self->view_names, 0);
   grp_transport_set_self (self->transport, me.id, me.name);
-  self->core = grp_core_new (&self->cfg, &me, &callbacks, self);
+  self->proto = grp_proto_new (self->protocol, &self->cfg, &me, &callbacks, self);
   if (self->tick_id == 0)
     self->tick_id = g_timeout_add (MAX (self->cfg.heartbeat_interval / 4000, 5), on_tick, self);
 }
@@ -594,9 +598,47 @@ void
 grp_group_set_safe_delivery (GrpGroup *self, gboolean safe)
 {
   g_return_if_fail (GRP_IS_GROUP (self));
-  g_return_if_fail (self->core == NULL);
+  g_return_if_fail (self->proto == NULL);
 
   self->cfg.delivery = safe ? GRP_DELIVERY_SAFE : GRP_DELIVERY_AGREED;
+}
+
+gboolean
+grp_group_set_protocol (GrpGroup *self, const char *name, GError **error)
+{
+  const GrpProtoClass *protocol;
+
+  g_return_val_if_fail (GRP_IS_GROUP (self), FALSE);
+  g_return_val_if_fail (self->proto == NULL, FALSE);
+  g_return_val_if_fail (grp_transport_get_address (self->transport) == NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  protocol = name != NULL ? grp_proto_find (name) : grp_proto_default ();
+  if (protocol == NULL)
+    {
+      g_set_error (error, GRP_GROUP_ERROR, GRP_GROUP_ERROR_PROTOCOL,
+                   "There is no protocol called \"%s\": the protocols are %s", name,
+                   grp_proto_names ());
+      return FALSE;
+    }
+  if (self->cfg.delivery == GRP_DELIVERY_SAFE && !protocol->safe_delivery)
+    {
+      g_set_error (error, GRP_GROUP_ERROR, GRP_GROUP_ERROR_PROTOCOL,
+                   "%s has no safe delivery (only %s has)", protocol->name,
+                   grp_proto_default ()->name);
+      return FALSE;
+    }
+  self->protocol = protocol;
+  grp_transport_set_protocol (self->transport, protocol->name);
+  return TRUE;
+}
+
+const char *
+grp_group_get_protocol (GrpGroup *self)
+{
+  g_return_val_if_fail (GRP_IS_GROUP (self), NULL);
+
+  return self->protocol->name;
 }
 
 /**
@@ -615,7 +657,7 @@ void
 grp_group_set_timing (GrpGroup *self, guint heartbeat_ms, guint suspect_ms)
 {
   g_return_if_fail (GRP_IS_GROUP (self));
-  g_return_if_fail (self->core == NULL);
+  g_return_if_fail (self->proto == NULL);
   g_return_if_fail (heartbeat_ms > 0 && suspect_ms > heartbeat_ms);
 
   self->cfg.heartbeat_interval = (gint64) heartbeat_ms * 1000;
@@ -910,13 +952,13 @@ gboolean
 grp_group_create (GrpGroup *self, GError **error)
 {
   g_return_val_if_fail (GRP_IS_GROUP (self), FALSE);
-  g_return_val_if_fail (self->core == NULL && self->join_task == NULL, FALSE);
+  g_return_val_if_fail (self->proto == NULL && self->join_task == NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
   if (!ensure_listening (self, error))
     return FALSE;
-  new_core (self);
-  grp_core_create (core_for_call (self), g_get_monotonic_time ());
+  new_proto (self);
+  grp_proto_create (proto_for_call (self), g_get_monotonic_time ());
   update_role (self);
   return TRUE;
 }
@@ -962,7 +1004,7 @@ probe_done (GObject *source, GAsyncResult *res, gpointer data)
   g_clear_handle_id (&self->probe_timeout_id, g_source_remove);
   if (contact != 0)
     {
-      grp_core_join (core_for_call (self), contact, NULL, g_get_monotonic_time ());
+      grp_proto_join (proto_for_call (self), contact, NULL, g_get_monotonic_time ());
       update_role (self);
       return;
     }
@@ -981,7 +1023,7 @@ join_through (GrpGroup *self, const char *contact)
 {
   Probe *probe = g_new (Probe, 1);
 
-  new_core (self);
+  new_proto (self);
   probe->self = g_object_ref (self);
   probe->attempt = ++self->join_attempt;
   g_clear_handle_id (&self->probe_timeout_id, g_source_remove);
@@ -1000,7 +1042,7 @@ join_cancelled (GCancellable *cancellable, gpointer data)
     return G_SOURCE_REMOVE;
   /* Cancellation is not a failure: no "failed", and the member may join
    * again.  A contact that admitted us meanwhile sees us go as a crash. */
-  g_clear_pointer (&self->core, grp_core_free);
+  g_clear_pointer (&self->proto, grp_proto_free);
   self->rejoining = FALSE;
   set_role (self, GRP_ROLE_NONE);
   complete_join (self, error);
@@ -1031,7 +1073,7 @@ grp_group_join_async (GrpGroup *self, const char *contact, GCancellable *cancell
   g_return_if_fail (GRP_IS_GROUP (self));
   g_return_if_fail (contact != NULL);
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
-  g_return_if_fail (self->core == NULL && self->join_task == NULL);
+  g_return_if_fail (self->proto == NULL && self->join_task == NULL);
 
   self->join_task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (self->join_task, grp_group_join_async);
@@ -1113,7 +1155,7 @@ grp_group_multicast (GrpGroup *self, GBytes *payload, GError **error)
   g_return_val_if_fail (payload != NULL, 0);
   g_return_val_if_fail (error == NULL || *error == NULL, 0);
 
-  if (self->core == NULL)
+  if (self->proto == NULL)
     {
       g_set_error (error, GRP_GROUP_ERROR, GRP_GROUP_ERROR_NOT_MEMBER,
                    "Not in a group: create or join one first");
@@ -1127,7 +1169,7 @@ grp_group_multicast (GrpGroup *self, GBytes *payload, GError **error)
                    GRP_PAYLOAD_MAX);
       return 0;
     }
-  ctr = grp_core_multicast (core_for_call (self), payload, g_get_monotonic_time (), &local);
+  ctr = grp_proto_multicast (proto_for_call (self), payload, g_get_monotonic_time (), &local);
   want_turn_end (self);
   if (ctr == 0)
     propagate_public (error, local, GRP_GROUP_ERROR_NOT_MEMBER);
@@ -1178,7 +1220,7 @@ grp_group_leave_async (GrpGroup *self, GCancellable *cancellable, GAsyncReadyCal
 
   self->leave_task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (self->leave_task, grp_group_leave_async);
-  if (self->core == NULL || grp_core_get_status (self->core) != GRP_STATUS_MEMBER)
+  if (self->proto == NULL || grp_proto_get_status (self->proto) != GRP_STATUS_MEMBER)
     {
       complete_leave (self, NULL);
       return;
@@ -1187,7 +1229,7 @@ grp_group_leave_async (GrpGroup *self, GCancellable *cancellable, GAsyncReadyCal
     self->leave_cancel_source = watch_cancellable (self, cancellable, leave_cancelled);
   self->leave_timeout_id = g_timeout_add ((guint) (self->cfg.suspect_timeout / 1000),
                                           leave_timeout, self);
-  grp_core_leave (core_for_call (self), g_get_monotonic_time ());
+  grp_proto_leave (proto_for_call (self), g_get_monotonic_time ());
 }
 
 /**
@@ -1259,7 +1301,7 @@ grp_group_get_view_id (GrpGroup *self)
 
   g_return_val_if_fail (GRP_IS_GROUP (self), 0);
 
-  v = self->core ? grp_core_get_view (self->core) : NULL;
+  v = self->proto ? grp_proto_get_view (self->proto) : NULL;
   return v ? v->id : 0;
 }
 
@@ -1280,7 +1322,7 @@ grp_group_dup_members (GrpGroup *self)
 
   g_return_val_if_fail (GRP_IS_GROUP (self), NULL);
 
-  v = self->core ? grp_core_get_view (self->core) : NULL;
+  v = self->proto ? grp_proto_get_view (self->proto) : NULL;
   for (guint i = 0; v != NULL && i < v->n_members; i++)
     g_strv_builder_add (b, v->members[i].name);
   return g_strv_builder_end (b);
@@ -1301,7 +1343,7 @@ grp_group_get_n_members (GrpGroup *self)
 
   g_return_val_if_fail (GRP_IS_GROUP (self), 0);
 
-  v = self->core ? grp_core_get_view (self->core) : NULL;
+  v = self->proto ? grp_proto_get_view (self->proto) : NULL;
   return v ? v->n_members : 0;
 }
 
@@ -1318,7 +1360,7 @@ grp_group_get_pending (GrpGroup *self)
 {
   g_return_val_if_fail (GRP_IS_GROUP (self), 0);
 
-  return self->core ? grp_core_get_pending (self->core) : 0;
+  return self->proto ? grp_proto_get_pending (self->proto) : 0;
 }
 
 /**
@@ -1337,7 +1379,7 @@ grp_group_get_window (GrpGroup *self)
 {
   g_return_val_if_fail (GRP_IS_GROUP (self), 0);
 
-  return self->core ? grp_core_get_window (self->core) : self->cfg.window;
+  return self->proto ? grp_proto_get_window (self->proto) : self->cfg.window;
 }
 
 /**
@@ -1371,9 +1413,9 @@ grp_group_describe (GrpGroup *self)
 {
   g_return_val_if_fail (GRP_IS_GROUP (self), NULL);
 
-  if (self->core == NULL)
+  if (self->proto == NULL)
     return g_strdup_printf ("%s: not started", self->name);
-  return grp_core_describe (self->core);
+  return grp_proto_describe (self->proto);
 }
 
 void
@@ -1451,7 +1493,7 @@ grp_group_dispose (GObject *object)
   if (self->leave_cancel_source != NULL)
     g_source_destroy (self->leave_cancel_source);
   g_clear_pointer (&self->leave_cancel_source, g_source_unref);
-  g_clear_pointer (&self->core, grp_core_free);
+  g_clear_pointer (&self->proto, grp_proto_free);
   if (self->transport != NULL)
     {
       g_signal_handlers_disconnect_by_data (self->transport, self);
@@ -1554,6 +1596,7 @@ static void
 grp_group_init (GrpGroup *self)
 {
   grp_core_config_init (&self->cfg);
+  self->protocol = grp_proto_default ();
   self->cfg.batch = TRUE; /* flushed at the end of each main-loop turn (on_turn_end) */
   /* Every message must fit in a frame (GRP_FRAME_MAX: one largest payload
    * and the rest); a catch-up larger than that comes in parts. */

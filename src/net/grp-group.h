@@ -61,6 +61,9 @@ GQuark grp_group_error_quark (void);
  * @GRP_GROUP_ERROR_INSECURE: listening beyond loopback without a secret (or a
  *   PKI) needs [method@Groupy.Group.set_insecure]
  * @GRP_GROUP_ERROR_TOO_LARGE: a multicast larger than members accept
+ * @GRP_GROUP_ERROR_PROTOCOL: the group runs another protocol than this member
+ *   (the tree's teaching programs run the Groupy exercise's stages: a member
+ *   of such a group and a member of the real protocol refuse each other)
  *
  * What went wrong, in the [error@Groupy.GroupError] domain.
  */
@@ -76,6 +79,7 @@ typedef enum {
   GRP_GROUP_ERROR_SECRET,
   GRP_GROUP_ERROR_INSECURE,
   GRP_GROUP_ERROR_TOO_LARGE,
+  GRP_GROUP_ERROR_PROTOCOL,
 } GrpGroupError;
 
 /**

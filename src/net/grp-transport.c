@@ -59,7 +59,8 @@
 #define SEND_QUEUE_MAX (8u * 1024 * 1024)
 /* Before a connection says HELLO, it may send only that (or its proof of
  * the secret): a HELLO is at most 2 + 8 + 2 + 4 * GRP_NAME_MAX + 2 +
- * GRP_ADDR_MAX = 526 bytes, an AUTH 2 + GRP_PROOF_LEN. */
+ * GRP_ADDR_MAX + 1 + GRP_PROTOCOL_NAME_MAX = 559 bytes, an AUTH 2 +
+ * GRP_PROOF_LEN. */
 #define HANDSHAKE_FRAME_MAX 1024
 /* TLS handshakes of incoming connections under way at once.  GIO runs each
  * in a thread of its own, blocked while the peer is silent; honest peers
@@ -137,6 +138,7 @@ struct _GrpTransport {
   GrpId self_id;
   char *self_name;
   char *address;
+  char *protocol;             /* what we run, said in our HELLO (grp-proto.h) */
   GrpSecurity *security;      /* NULL: plaintext, loopback only unless insecure */
   gboolean insecure;
   guint tls_running;          /* incoming TLS handshakes under way */
@@ -176,6 +178,7 @@ struct _GrpTransport {
 };
 
 G_DEFINE_FINAL_TYPE (GrpTransport, grp_transport, G_TYPE_OBJECT)
+G_DEFINE_QUARK (grp-transport-error-quark, grp_transport_error)
 
 enum {
   SIGNAL_PEER_LOST,
@@ -291,7 +294,7 @@ conn_say_hello (Conn *c)
   GrpTransport *self = c->t;
   GrpMember me = { self->self_id, self->self_name, self->address };
 
-  grp_codec_append_hello (c->hs, &me);
+  grp_codec_append_hello (c->hs, &me, self->protocol);
 }
 
 /* The HELLOs: the dialer says who it is first (after the proof of the
@@ -837,8 +840,26 @@ still_open (Conn *other)
   return other->state == CONN_OPEN;
 }
 
+/* The peer runs another protocol than ours: this connection ends, and a
+ * join through it fails, saying why.  Its sender lives on. */
 static void
-on_hello (Conn *c, GrpMember *hello)
+protocol_refused (Conn *c, const char *why)
+{
+  if (c->probe != NULL)
+    {
+      GTask *probe = g_steal_pointer (&c->probe);
+
+      g_task_return_new_error (probe, GRP_TRANSPORT_ERROR, GRP_TRANSPORT_ERROR_PROTOCOL, "%s", why);
+      g_object_unref (probe);
+    }
+  if (c->outgoing)
+    dial_failed (c, DIAL_FAILED, NULL, why);
+  else
+    conn_close (c, why);
+}
+
+static void
+on_hello (Conn *c, GrpMember *hello, const char *protocol)
 {
   GrpTransport *self = c->t;
 
@@ -855,6 +876,20 @@ on_hello (Conn *c, GrpMember *hello)
   if (hello->id == self->self_id)
     {
       protocol_error (c, "it claims our own id");
+      return;
+    }
+  /* One protocol per group: whoever meets a member of another refuses it,
+   * saying which runs where (the dialed member first: it is the group). */
+  if (g_strcmp0 (protocol, self->protocol) != 0)
+    {
+      const char *group = c->outgoing ? protocol : self->protocol;
+      const char *joiner = c->outgoing ? self->protocol : protocol;
+      g_autofree char *why = g_strdup_printf ("this group runs %s, you run %s", group, joiner);
+
+      g_message ("%s (%s) runs %s, not %s: refused", c->outgoing ? c->addr : hello->addr,
+                 hello->name, protocol, self->protocol);
+      send_bye (c, GRP_BYE_PROTOCOL, why);
+      protocol_refused (c, why);
       return;
     }
   if (c->outgoing)
@@ -937,7 +972,9 @@ on_bye (Conn *c, const guint8 *body, gsize len)
   g_debug ("%s says BYE (%s): %s", c->addr ? c->addr : "?",
            kind == GRP_BYE_ENDED ? "ended" : "this connection", reason);
   c->bye_received = TRUE;
-  if (kind == GRP_BYE_ENDED && c->state == CONN_OPEN)
+  if (kind == GRP_BYE_PROTOCOL)
+    protocol_refused (c, reason);
+  else if (kind == GRP_BYE_ENDED && c->state == CONN_OPEN)
     peer_ended (c->t, c->peer, reason);
   else if (c->state != CONN_OPEN && c->outgoing)
     {
@@ -963,6 +1000,7 @@ handle_frame (Conn *c, const guint8 *body, guint32 flen, GBytes *owner)
   g_autoptr(GrpMsg) msg = NULL;
   g_autoptr(GBytes) frame = NULL;
   GrpMember hello = { 0 };
+  g_autofree char *protocol = NULL;
   g_autoptr(GError) error = NULL;
 
   if (!grp_codec_frame_kind (body, flen, &kind, &error))
@@ -997,14 +1035,14 @@ handle_frame (Conn *c, const guint8 *body, guint32 flen, GBytes *owner)
       return FALSE;
     }
   frame = owner != NULL ? g_bytes_ref (owner) : g_bytes_new (body, flen);
-  if (!grp_codec_parse_bytes (frame, &kind, &msg, &hello, &error))
+  if (!grp_codec_parse_bytes (frame, &kind, &msg, &hello, &protocol, &error))
     {
       protocol_error (c, error->message);
       return FALSE;
     }
   if (kind == GRP_FRAME_HELLO)
     {
-      on_hello (c, &hello);
+      on_hello (c, &hello, protocol);
       grp_member_clear (&hello);
       return c->state != CONN_CLOSED;
     }
@@ -1570,6 +1608,17 @@ grp_transport_set_insecure (GrpTransport *self, gboolean insecure)
 }
 
 void
+grp_transport_set_protocol (GrpTransport *self, const char *protocol)
+{
+  g_return_if_fail (protocol != NULL && *protocol != '\0' &&
+                    strlen (protocol) <= GRP_PROTOCOL_NAME_MAX);
+  g_return_if_fail (self->conns->len == 0);
+
+  g_free (self->protocol);
+  self->protocol = g_strdup (protocol);
+}
+
+void
 grp_transport_set_handshake_timeout (GrpTransport *self, guint timeout_ms)
 {
   self->handshake_timeout_ms = timeout_ms;
@@ -1790,6 +1839,7 @@ grp_transport_finalize (GObject *object)
   g_free (self->scratch);
   g_free (self->self_name);
   g_free (self->address);
+  g_free (self->protocol);
   G_OBJECT_CLASS (grp_transport_parent_class)->finalize (object);
 }
 
@@ -1822,6 +1872,7 @@ grp_transport_init (GrpTransport *self)
   self->redials = g_ptr_array_new_with_free_func ((GDestroyNotify) redial_free);
   self->scratch = g_malloc (READ_CHUNK);
   self->handshake_timeout_ms = GRP_TRANSPORT_HANDSHAKE_TIMEOUT_MS;
+  self->protocol = g_strdup ("groupy");
   self->incoming_max = INCOMING_MAX;
   g_queue_init (&self->pending_in);
   self->client = g_socket_client_new ();

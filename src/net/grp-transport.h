@@ -69,6 +69,13 @@
 
 G_BEGIN_DECLS
 
+#define GRP_TRANSPORT_ERROR (grp_transport_error_quark ())
+GQuark grp_transport_error_quark (void);
+
+typedef enum {
+  GRP_TRANSPORT_ERROR_PROTOCOL, /* the member dialed runs another protocol */
+} GrpTransportError;
+
 #define GRP_TYPE_TRANSPORT (grp_transport_get_type ())
 G_DECLARE_FINAL_TYPE (GrpTransport, grp_transport, GRP, TRANSPORT, GObject)
 
@@ -138,6 +145,13 @@ void          grp_transport_arm_crash (GrpTransport *self,
                                        guint         frames,
                                        GrpCrashFunc  func,
                                        gpointer      user_data);
+
+/* The protocol this member runs (default "groupy"), said in every HELLO.
+ * A peer whose HELLO names another is refused with a BYE of kind
+ * GRP_BYE_PROTOCOL ("this group runs gms2, you run groupy"), and a probe
+ * of it fails with GRP_TRANSPORT_ERROR_PROTOCOL, saying the same.  Before
+ * any connection. */
+void          grp_transport_set_protocol (GrpTransport *self, const char *protocol);
 
 /* Time a connection has, from its start, to say HELLO (default
  * GRP_TRANSPORT_HANDSHAKE_TIMEOUT_MS); tests shorten it. */

@@ -45,8 +45,10 @@ started (GObject *source, GAsyncResult *res, gpointer data)
       fatal (node, 2, "could not join the group", error);
       return;
     }
-  printf ("%s joined: view %" G_GUINT64_FORMAT ", role %s\n", grp_worker_get_name (node->worker),
-          grp_worker_get_view_id (node->worker), grp_role_to_string (grp_worker_get_role (node->worker)));
+  printf ("%s joined: view %" G_GUINT64_FORMAT ", role %s, protocol %s\n",
+          grp_worker_get_name (node->worker), grp_worker_get_view_id (node->worker),
+          grp_role_to_string (grp_worker_get_role (node->worker)),
+          grp_worker_get_protocol (node->worker));
   fflush (stdout);
 }
 

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "grp-group.h"
+#include "grp-proto.h"
 #include "grp-transport.h"
 
 gboolean
@@ -26,6 +27,7 @@ grp_options_parse (GrpOptions         *o,
                    GError            **error)
 {
   char *delivery = NULL;
+  const GrpProtoClass *protocol;
   gint64 sleep_ms = 1000, crash_rate = 100, heartbeat = 100, suspect = 2000;
   GOptionEntry entries[] = {
     { "listen", 'l', 0, G_OPTION_ARG_STRING, &o->listen,
@@ -41,6 +43,9 @@ grp_options_parse (GrpOptions         *o,
       "As leader, crash with chance 1/N every 100 ms, part-way through a broadcast (default 100; 0: off)", "N" },
     { "seed", 0, 0, G_OPTION_ARG_INT64, &o->seed, "Seed for the random waits, changes and crashes", "N" },
     { "delivery", 'd', 0, G_OPTION_ARG_STRING, &delivery, "agreed (default) or safe", "MODE" },
+    { "protocol", 'p', 0, G_OPTION_ARG_STRING, &o->protocol,
+      "groupy (default: the real protocol), or a stage of the exercise to watch it fail: gms1, "
+      "gms2, gms3, gms4 (docs/TUTORIAL.md); every member of a group runs the same", "NAME" },
     { "log", 0, 0, G_OPTION_ARG_FILENAME, &o->log, "Write events as JSON Lines to FILE", "FILE" },
     { "heartbeat", 0, 0, G_OPTION_ARG_INT64, &heartbeat, "Heartbeat interval (default 100)", "MS" },
     { "suspect-timeout", 0, 0, G_OPTION_ARG_INT64, &suspect,
@@ -86,6 +91,22 @@ grp_options_parse (GrpOptions         *o,
       goto fail;
     }
   o->safe = delivery != NULL && g_str_equal (delivery, "safe");
+  if (o->protocol == NULL)
+    o->protocol = g_strdup (grp_proto_default ()->name);
+  protocol = grp_proto_find (o->protocol);
+  if (protocol == NULL)
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   "--protocol takes %s, not \"%s\"", grp_proto_names (), o->protocol);
+      goto fail;
+    }
+  if (o->safe && !protocol->safe_delivery)
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   "--delivery safe needs --protocol %s (%s has no safe delivery)",
+                   grp_proto_default ()->name, o->protocol);
+      goto fail;
+    }
   if (sleep_ms < 0 || sleep_ms > 3600 * 1000)
     {
       g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "--sleep takes 0 to 3600000 ms");
@@ -171,6 +192,7 @@ grp_options_clear (GrpOptions *o)
   g_clear_pointer (&o->tls_cert, g_free);
   g_clear_pointer (&o->tls_key, g_free);
   g_clear_pointer (&o->new_secret, g_free);
+  g_clear_pointer (&o->protocol, g_free);
 }
 
 int

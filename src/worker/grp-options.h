@@ -26,6 +26,7 @@ typedef struct {
   char *tls_key;       /* and its key (NULL: in tls_cert) */
   gboolean insecure;   /* without either, listen beyond loopback all the same */
   char *new_secret;    /* --new-secret FILE: write one and exit */
+  char *protocol;      /* "groupy" (the default) or a stage: "gms1" ... "gms4" */
 } GrpOptions;
 
 /* Parses and validates; on error the message says what to do.  Removes the

@@ -174,6 +174,7 @@ open_log (GrpWorker *self, GError **error)
   log_add_string (b, "name", self->opt.name);
   log_add_int (b, "pid", getpid ());
   log_add_string (b, "delivery", self->opt.safe ? "safe" : "agreed");
+  log_add_string (b, "protocol", self->opt.protocol);
   log_end (self, b);
   return TRUE;
 }
@@ -576,6 +577,8 @@ grp_worker_new (GrpOptions *options)
 gboolean
 grp_worker_prepare (GrpWorker *self, GError **error)
 {
+  if (!grp_group_set_protocol (self->group, self->opt.protocol, error))
+    return FALSE;
   if (self->opt.secret_file != NULL &&
       !grp_group_set_secret_file (self->group, self->opt.secret_file, error))
     return FALSE;
@@ -831,6 +834,12 @@ const char *
 grp_worker_get_name (GrpWorker *self)
 {
   return grp_group_get_name (self->group);
+}
+
+const char *
+grp_worker_get_protocol (GrpWorker *self)
+{
+  return grp_group_get_protocol (self->group);
 }
 
 const char *

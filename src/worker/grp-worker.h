@@ -77,6 +77,8 @@ gboolean    grp_worker_join_other_finish (GrpWorker *self, GAsyncResult *result,
 void        grp_worker_log_shown (GrpWorker *self, guint32 color);
 
 const char *grp_worker_get_name (GrpWorker *self);
+/* The protocol it runs: "groupy", or a stage of the exercise ("gms2"). */
+const char *grp_worker_get_protocol (GrpWorker *self);
 const char *grp_worker_get_address (GrpWorker *self);
 guint32     grp_worker_get_color (GrpWorker *self);       /* 0xRRGGBB */
 GrpRole     grp_worker_get_role (GrpWorker *self);

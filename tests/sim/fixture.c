@@ -64,7 +64,7 @@ typedef struct {
   int process;            /* incarnations of one worker share it */
   GrpId id;
   char name[24];
-  GrpCore *core;
+  GrpProto *proto;
   gboolean alive;         /* not killed */
   gboolean finished;      /* left, excluded or failed: this incarnation is over */
   gboolean paused;
@@ -98,6 +98,7 @@ typedef struct {
 } Record;
 
 struct _GrpFixture {
+  const GrpProtoClass *protocol;
   GrpCoreConfig cfg;
   GrpFixtureNet net;
   GRand *rand;
@@ -185,7 +186,8 @@ log_to_trace (const char *domain, GLogLevelFlags level, const char *message, gpo
   if (level & (G_LOG_LEVEL_DEBUG | G_LOG_LEVEL_INFO | G_LOG_LEVEL_MESSAGE))
     {
       if (tracing_fixture != NULL)
-        trace (tracing_fixture, "  [core] %s", message);
+        trace (tracing_fixture, "  [%s] %s", g_str_equal (domain, "groupy-core") ? "core" : "stage",
+               message);
     }
   else
     g_log_default_handler (domain, level, message, data);
@@ -355,10 +357,16 @@ grp_fixture_n_nodes (GrpFixture *f)
   return f->nodes->len;
 }
 
+GrpProto *
+grp_fixture_proto (GrpFixture *f, int node)
+{
+  return node_at (f, node)->proto;
+}
+
 GrpCore *
 grp_fixture_core (GrpFixture *f, int node)
 {
-  return node_at (f, node)->core;
+  return grp_proto_get_core (node_at (f, node)->proto);
 }
 
 const char *
@@ -403,7 +411,7 @@ int
 grp_fixture_leader (GrpFixture *f)
 {
   for (guint i = 0; i < f->nodes->len; i++)
-    if (node_up (node_at (f, i)) && grp_core_is_leader (node_at (f, i)->core))
+    if (node_up (node_at (f, i)) && grp_proto_is_leader (node_at (f, i)->proto))
       return (int) i;
   return -1;
 }
@@ -791,7 +799,7 @@ static gboolean maybe_arm_crash (GrpFixture *f, Node *n);
 static void disarm (Node *n, gboolean armed);
 
 static void
-cb_send (GrpCore *core, GrpId to, const char *addr, GrpMsg *msg, gpointer user_data)
+cb_send (GrpProto *proto, GrpId to, const char *addr, GrpMsg *msg, gpointer user_data)
 {
   Node *n = user_data;
   GrpFixture *f = n->f;
@@ -814,7 +822,7 @@ cb_send (GrpCore *core, GrpId to, const char *addr, GrpMsg *msg, gpointer user_d
     f->hook (f, n->idx, dest ? dest->idx : -1, msg, f->hook_data);
   if (!n->alive || dest == NULL)
     return; /* the hook killed it, or nobody is there */
-  if (f->cfg.max_msg_bytes != 0 && f->cfg.protocol == GRP_PROTOCOL_GROUPY)
+  if (f->cfg.max_msg_bytes != 0 && f->protocol == grp_proto_default ())
     {
       GPtrArray *entries = grp_msg_entries (msg);
       gsize size = grp_msg_entries_size (msg);
@@ -989,7 +997,8 @@ check_position (GrpFixture *f, Node *n, guint64 seq, GrpEntryKind kind, GrpId or
 }
 
 static void
-cb_deliver (GrpCore *core, guint64 seq, GrpId origin, guint64 ctr, GBytes *payload, gpointer user_data)
+cb_deliver (GrpProto *proto, guint64 seq, GrpId origin, guint64 ctr, GBytes *payload,
+            gpointer user_data)
 {
   Node *n = user_data;
   GrpFixture *f = n->f;
@@ -1038,7 +1047,7 @@ cb_deliver (GrpCore *core, guint64 seq, GrpId origin, guint64 ctr, GBytes *paylo
 }
 
 static void
-cb_view (GrpCore *core, GrpView *view, gpointer user_data)
+cb_view (GrpProto *proto, GrpView *view, gpointer user_data)
 {
   Node *n = user_data;
   GrpFixture *f = n->f;
@@ -1068,7 +1077,7 @@ cb_view (GrpCore *core, GrpView *view, gpointer user_data)
 }
 
 static GBytes *
-cb_get_state (GrpCore *core, gpointer user_data)
+cb_get_state (GrpProto *proto, gpointer user_data)
 {
   Node *n = user_data;
 
@@ -1076,7 +1085,7 @@ cb_get_state (GrpCore *core, gpointer user_data)
 }
 
 static void
-cb_set_state (GrpCore *core, guint64 seq, GBytes *state, gpointer user_data)
+cb_set_state (GrpProto *proto, guint64 seq, GBytes *state, gpointer user_data)
 {
   Node *n = user_data;
   gsize len;
@@ -1100,7 +1109,7 @@ cb_set_state (GrpCore *core, guint64 seq, GBytes *state, gpointer user_data)
 static void rejoin_later (GrpFixture *f, gpointer data);
 
 static void
-cb_status (GrpCore *core, GrpStatus status, const GError *error, gpointer user_data)
+cb_status (GrpProto *proto, GrpStatus status, const GError *error, gpointer user_data)
 {
   Node *n = user_data;
   GrpFixture *f = n->f;
@@ -1122,7 +1131,7 @@ cb_status (GrpCore *core, GrpStatus status, const GError *error, gpointer user_d
     grp_fixture_at (f, f->now + rand_range (f, 1 * MS, 20 * MS), rejoin_later, GINT_TO_POINTER (n->idx));
 }
 
-static const GrpCoreCallbacks callbacks = {
+static const GrpProtoCallbacks callbacks = {
   cb_send, cb_deliver, cb_view, cb_get_state, cb_set_state, cb_status,
 };
 
@@ -1148,7 +1157,7 @@ random_contact (GrpFixture *f, Node *except)
     {
       Node *n = node_at (f, i);
 
-      if (n != except && node_up (n) && grp_core_get_status (n->core) == GRP_STATUS_MEMBER &&
+      if (n != except && node_up (n) && grp_proto_get_status (n->proto) == GRP_STATUS_MEMBER &&
           !grp_fixture_rightly_blocked (f, n->idx))
         g_ptr_array_add (c, n);
     }
@@ -1157,7 +1166,7 @@ random_contact (GrpFixture *f, Node *except)
       {
         Node *n = node_at (f, i);
 
-        if (n != except && node_up (n) && grp_core_get_status (n->core) == GRP_STATUS_MEMBER)
+        if (n != except && node_up (n) && grp_proto_get_status (n->proto) == GRP_STATUS_MEMBER)
           g_ptr_array_add (c, n);
       }
   if (c->len == 0)
@@ -1189,7 +1198,7 @@ node_new (GrpFixture *f, const char *name, int process)
   self.id = n->id;
   self.name = n->name;
   self.addr = addr;
-  n->core = grp_core_new (&f->cfg, &self, &callbacks, n);
+  n->proto = grp_proto_new (f->protocol, &f->cfg, &self, &callbacks, n);
   g_ptr_array_add (f->nodes, n);
   g_hash_table_insert (f->by_id, &n->id, n);
   return n;
@@ -1202,7 +1211,7 @@ start (GrpFixture *f, Node *n, Node *contact)
     {
       n->state_seq = 1;
       trace (f, "%s creates the group", n->name);
-      grp_core_create (n->core, f->now);
+      grp_proto_create (n->proto, f->now);
     }
   else
     {
@@ -1210,7 +1219,7 @@ start (GrpFixture *f, Node *n, Node *contact)
 
       g_snprintf (addr, sizeof addr, "sim:%d", contact->idx);
       trace (f, "%s (%" G_GINT64_MODIFIER "x) joins through %s", n->name, n->id, contact->name);
-      grp_core_join (n->core, contact->id, addr, f->now);
+      grp_proto_join (n->proto, contact->id, addr, f->now);
     }
   schedule_tick (f, n, f->now + rand_range (f, 0, f->net.tick));
   schedule_flush (f, n);
@@ -1270,7 +1279,7 @@ schedule_flush (GrpFixture *f, Node *n)
 {
   Event *ev;
 
-  if (!f->cfg.batch || !node_up (n) || n->flush_due || !grp_core_has_batch (n->core))
+  if (!f->cfg.batch || !node_up (n) || n->flush_due || !grp_proto_has_batch (n->proto))
     return;
   /* Input that arrives before the turn ends joins the batch. */
   ev = event_new (EV_FLUSH, f->now + rand_range (f, 0, f->net.turn));
@@ -1290,7 +1299,7 @@ grp_fixture_multicast (GrpFixture *f, int node, guint8 change)
   if (!node_up (n) || n->paused)
     return 0;
   armed = maybe_arm_crash (f, n);
-  ctr = grp_core_multicast (n->core, payload, f->now, NULL);
+  ctr = grp_proto_multicast (n->proto, payload, f->now, NULL);
   disarm (n, armed);
   if (ctr != 0 && n->alive)
     {
@@ -1309,7 +1318,7 @@ grp_fixture_leave (GrpFixture *f, int node)
   if (!node_up (n) || n->paused)
     return;
   trace (f, "LEAVE %s", n->name);
-  grp_core_leave (n->core, f->now);
+  grp_proto_leave (n->proto, f->now);
   schedule_flush (f, n);
 }
 
@@ -1342,7 +1351,7 @@ fixture_kill (GrpFixture *f, Node *n, const char *why)
     return;
   trace (f, "KILL %s (%s)", n->name, why);
   f->stats.kills++;
-  if (!n->finished && grp_core_is_leader (n->core))
+  if (!n->finished && grp_proto_is_leader (n->proto))
     f->stats.leader_kills++;
   n->alive = FALSE;
   n->paused = FALSE;
@@ -1421,7 +1430,8 @@ n_members_up (GrpFixture *f)
   guint c = 0;
 
   for (guint i = 0; i < f->nodes->len; i++)
-    c += node_up (node_at (f, i)) && grp_core_get_status (node_at (f, i)->core) == GRP_STATUS_MEMBER;
+    c += node_up (node_at (f, i)) &&
+         grp_proto_get_status (node_at (f, i)->proto) == GRP_STATUS_MEMBER;
   return c;
 }
 
@@ -1430,10 +1440,12 @@ n_members_up (GrpFixture *f)
 static gboolean
 maybe_arm_crash (GrpFixture *f, Node *n)
 {
-  if (f->net.crash_rate > 0 && n->crash_after < 0 && node_up (n) && grp_core_is_leader (n->core) &&
+  if (f->net.crash_rate > 0 && n->crash_after < 0 && node_up (n) &&
+      grp_proto_is_leader (n->proto) &&
       n_members_up (f) > 1 && chance (f, f->net.crash_rate))
     {
-      n->crash_after = g_rand_int_range (f->rand, 0, (gint32) grp_core_get_view (n->core)->n_members);
+      n->crash_after = g_rand_int_range (f->rand, 0,
+                                         (gint32) grp_proto_get_view (n->proto)->n_members);
       return TRUE;
     }
   return FALSE;
@@ -1469,7 +1481,7 @@ fire (GrpFixture *f, Event *ev)
       n->tick_due = FALSE;
       if (!node_up (n) || n->paused)
         return TRUE; /* ticks again when it resumes */
-      grp_core_tick (n->core, f->now);
+      grp_proto_tick (n->proto, f->now);
       if (node_up (n))
         schedule_tick (f, n, f->now + f->net.tick);
       break;
@@ -1482,7 +1494,7 @@ fire (GrpFixture *f, Event *ev)
       {
         gboolean armed = maybe_arm_crash (f, n);
 
-        grp_core_flush (n->core);
+        grp_proto_flush (n->proto);
         disarm (n, armed);
       }
       break;
@@ -1507,7 +1519,7 @@ fire (GrpFixture *f, Event *ev)
         }
       trace (f, "%s hears %" G_GINT64_MODIFIER "x %s", n->name, ev->about,
              ev->confirmed ? "is gone (confirmed)" : "is unreachable");
-      grp_core_unreachable (n->core, ev->about, ev->confirmed, f->now);
+      grp_proto_unreachable (n->proto, ev->about, ev->confirmed, f->now);
       break;
     case EV_MSG:
       {
@@ -1541,7 +1553,7 @@ fire (GrpFixture *f, Event *ev)
                ev->msg->view);
         if (!g_hash_table_contains (from->reached, &n->id))
           g_hash_table_add (from->reached, g_memdup2 (&n->id, sizeof n->id));
-        grp_core_receive (n->core, ev->msg, f->now);
+        grp_proto_receive (n->proto, ev->msg, f->now);
         disarm (n, armed);
       }
       break;
@@ -1603,9 +1615,9 @@ state_held_from (GrpFixture *f, Node *n, guint64 view_id)
   for (guint i = 0; i < f->nodes->len; i++)
     {
       Node *m = node_at (f, i);
-      const GrpView *v = grp_core_get_view (m->core);
+      const GrpView *v = grp_proto_get_view (m->proto);
 
-      if (m != n && node_up (m) && grp_core_has_state (m->core) && v != NULL && v->id >= view_id)
+      if (m != n && node_up (m) && grp_proto_has_state (m->proto) && v != NULL && v->id >= view_id)
         return TRUE;
     }
   return FALSE;
@@ -1615,17 +1627,21 @@ gboolean
 grp_fixture_rightly_blocked (GrpFixture *f, int node)
 {
   Node *n = node_at (f, node);
-  const GrpView *v = grp_core_get_view (n->core);
-  const GrpView *pending = grp_core_get_pending_view (n->core);
+  GrpCore *core = grp_proto_get_core (n->proto);
+  const GrpView *v = grp_proto_get_view (n->proto);
+  const GrpView *pending;
   guint up = 0;
 
-  if (v == NULL || !node_up (n) || f->cfg.protocol != GRP_PROTOCOL_GROUPY)
+  /* Only the real protocol waits for a quorum; the exercise's stages never
+   * block rightly. */
+  if (core == NULL || v == NULL || !node_up (n))
     return FALSE;
+  pending = grp_core_get_pending_view (core);
   /* The positions below a view it must install, or the state it needs, are
    * held by nobody alive: they died with their holders. */
   if (pending != NULL && !state_held_from (f, n, pending->id))
     return TRUE;
-  if (!grp_core_has_state (n->core) && !state_held_from (f, n, v->id))
+  if (!grp_proto_has_state (n->proto) && !state_held_from (f, n, v->id))
     return TRUE;
   for (guint i = 0; i < v->n_members; i++)
     {
@@ -1673,34 +1689,34 @@ grp_fixture_converged (GrpFixture *f, GString *why)
 
   /* A joiner can only complete where a group is left to admit it. */
   for (guint i = 0; i < f->nodes->len; i++)
-    group |= survivor (f, node_at (f, i)) && grp_core_get_view (node_at (f, i)->core) != NULL;
+    group |= survivor (f, node_at (f, i)) && grp_proto_get_view (node_at (f, i)->proto) != NULL;
   for (guint i = 0; i < f->nodes->len; i++)
     {
       Node *n = node_at (f, i);
 
-      if (!survivor (f, n) || (!group && grp_core_get_view (n->core) == NULL))
+      if (!survivor (f, n) || (!group && grp_proto_get_view (n->proto) == NULL))
         continue;
       live++;
-      if (grp_core_get_status (n->core) != GRP_STATUS_MEMBER)
+      if (grp_proto_get_status (n->proto) != GRP_STATUS_MEMBER)
         {
           g_string_printf (why, "%s has not completed its join", n->name);
           return FALSE;
         }
-      if (grp_core_get_pending (n->core) > 0)
+      if (grp_proto_get_pending (n->proto) > 0)
         {
           g_string_printf (why, "%s still has %u multicasts not delivered", n->name,
-                           grp_core_get_pending (n->core));
+                           grp_proto_get_pending (n->proto));
           return FALSE;
         }
       if (ref == NULL)
         {
           ref = n;
-          view = grp_core_get_view (n->core);
+          view = grp_proto_get_view (n->proto);
         }
-      else if (grp_core_get_view (n->core)->id != view->id || !grp_view_contains (view, n->id))
+      else if (grp_proto_get_view (n->proto)->id != view->id || !grp_view_contains (view, n->id))
         {
           g_string_printf (why, "%s is in view %" G_GUINT64_FORMAT ", %s in view %" G_GUINT64_FORMAT,
-                           ref->name, view->id, n->name, grp_core_get_view (n->core)->id);
+                           ref->name, view->id, n->name, grp_proto_get_view (n->proto)->id);
           return FALSE;
         }
       else if (n->last_seq != ref->last_seq)
@@ -1709,7 +1725,7 @@ grp_fixture_converged (GrpFixture *f, GString *why)
                            ref->name, ref->last_seq, n->name, n->last_seq);
           return FALSE;
         }
-      if (grp_core_get_delivered (n->core) != n->last_seq)
+      if (grp_proto_get_delivered (n->proto) != n->last_seq)
         {
           g_string_printf (why, "%s: core and worker disagree on the last position", n->name);
           return FALSE;
@@ -1758,7 +1774,7 @@ grp_fixture_check_all_delivered (GrpFixture *f)
             {
               Node *m = node_at (f, j);
 
-              if (survivor (f, m) && grp_core_get_view (m->core) != NULL && *seq > m->last_seq)
+              if (survivor (f, m) && grp_proto_get_view (m->proto) != NULL && *seq > m->last_seq)
                 {
                   grp_fixture_fail (f, "%s never delivered multicast #%" G_GUINT64_FORMAT " of %s", m->name,
                                     ctr, o->name);
@@ -1793,13 +1809,18 @@ grp_fixture_new (const GrpCoreConfig *config, const GrpFixtureNet *net, guint64 
   GrpFixture *f = g_new0 (GrpFixture, 1);
   guint32 s[2] = { (guint32) seed, (guint32) (seed >> 32) };
 
+  f->protocol = grp_proto_default ();
   f->cfg = *config;
   if (net != NULL)
     f->net = *net;
   else
     grp_fixture_net_init (&f->net);
   if (g_once_init_enter (&log_handler))
-    g_once_init_leave (&log_handler, g_log_set_handler ("groupy-core", G_LOG_LEVEL_MASK, log_to_trace, NULL));
+    {
+      g_log_set_handler ("groupy-stages", G_LOG_LEVEL_MASK, log_to_trace, NULL);
+      g_once_init_leave (&log_handler,
+                         g_log_set_handler ("groupy-core", G_LOG_LEVEL_MASK, log_to_trace, NULL));
+    }
   f->rand = g_rand_new_with_seed_array (s, 2);
   f->heap = g_ptr_array_new ();
   f->nodes = g_ptr_array_new ();
@@ -1812,6 +1833,14 @@ grp_fixture_new (const GrpCoreConfig *config, const GrpFixtureNet *net, guint64 
   f->views = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, (GDestroyNotify) grp_view_unref);
   f->origins = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   return f;
+}
+
+void
+grp_fixture_set_protocol (GrpFixture *f, const GrpProtoClass *protocol)
+{
+  g_return_if_fail (f->nodes->len == 0);
+
+  f->protocol = protocol;
 }
 
 void
@@ -1830,7 +1859,7 @@ grp_fixture_free (GrpFixture *f)
     {
       Node *n = node_at (f, i);
 
-      grp_core_free (n->core);
+      grp_proto_free (n->proto);
       g_clear_pointer (&n->cur_view, grp_view_unref);
       g_array_unref (n->sent_ctrs);
       g_queue_clear_full (&n->inbox, (GDestroyNotify) event_free);

@@ -1,4 +1,5 @@
-/* fixture.h: a deterministic simulated cluster of protocol cores.
+/* fixture.h: a deterministic simulated cluster of protocol cores (or of
+ * any protocol behind the seam of grp-proto.h).
  *
  * The one model of the network that the unit tests, the directed scenarios
  * and the randomized campaign share (as canonical/raft's raft_fixture).  One
@@ -36,7 +37,7 @@
  */
 #pragma once
 
-#include "grp-core.h"
+#include "grp-proto.h"
 
 G_BEGIN_DECLS
 
@@ -88,6 +89,10 @@ GrpFixture   *grp_fixture_new (const GrpCoreConfig *config, const GrpFixtureNet 
 void          grp_fixture_free (GrpFixture *f);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (GrpFixture, grp_fixture_free)
 
+/* The protocol every member runs (default: the real one).  Before the
+ * first member. */
+void          grp_fixture_set_protocol (GrpFixture *f, const GrpProtoClass *protocol);
+
 /* Every step's messages and the core's own debug lines (grp_fixture_trace). */
 void          grp_fixture_set_tracing (GrpFixture *f, gboolean on);
 const char   *grp_fixture_trace (GrpFixture *f);
@@ -107,6 +112,8 @@ int           grp_fixture_rejoin (GrpFixture *f, int node, int contact);
 void          grp_fixture_set_auto_rejoin (GrpFixture *f, guint max_nodes);
 
 guint         grp_fixture_n_nodes (GrpFixture *f);
+GrpProto     *grp_fixture_proto (GrpFixture *f, int node);
+/* The real protocol's core of `node`, or NULL if it runs another. */
 GrpCore      *grp_fixture_core (GrpFixture *f, int node);
 const char   *grp_fixture_name (GrpFixture *f, int node);
 int           grp_fixture_process (GrpFixture *f, int node);

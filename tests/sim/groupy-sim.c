@@ -2,11 +2,16 @@
  * simulator, seed after seed, and check every invariant after every step.
  *
  *   groupy-sim --seeds N [--first S] [--members K] [--delivery agreed|safe]
- *              [--protocol groupy|gms3] [--trace] [--expect-violations] [--stop]
+ *              [--protocol NAME] [--trace] [--expect-violations] [--min-violations N]
+ *              [--stop]
+ *
+ * --protocol runs the exercise's stages (gms1 ... gms4, grp-proto.h) instead
+ * of the real protocol, under the same faults and checks.
  *
  * Exit status 0 when every invariant held (with --expect-violations: when at
  * least one seed broke one, which is how the test suite shows the checker has
- * teeth).  The last line is always `seeds=N violations=V`.
+ * teeth; with --min-violations N: when N seeds did).  The last line is always
+ * `seeds=N violations=V`.
  */
 #include "sim.h"
 
@@ -33,7 +38,7 @@ print_tail (const char *trace, guint lines)
 int
 main (int argc, char **argv)
 {
-  gint64 seeds = 1, first = 1, members = 0;
+  gint64 seeds = 1, first = 1, members = 0, min_violations = 0;
   char *delivery = NULL, *protocol = NULL;
   gboolean trace = FALSE, expect = FALSE, stop = FALSE;
   GOptionEntry entries[] = {
@@ -41,9 +46,12 @@ main (int argc, char **argv)
     { "first", 'f', 0, G_OPTION_ARG_INT64, &first, "First seed (default 1)", "S" },
     { "members", 'k', 0, G_OPTION_ARG_INT64, &members, "Initial members (default: 3 to 6 per seed)", "K" },
     { "delivery", 'd', 0, G_OPTION_ARG_STRING, &delivery, "agreed or safe (default: either, per seed)", "MODE" },
-    { "protocol", 'p', 0, G_OPTION_ARG_STRING, &protocol, "groupy (default) or gms3", "NAME" },
+    { "protocol", 'p', 0, G_OPTION_ARG_STRING, &protocol,
+      "groupy (default), or a stage of the exercise: gms1, gms2, gms3, gms4", "NAME" },
     { "trace", 't', 0, G_OPTION_ARG_NONE, &trace, "Print the whole trace of each seed", NULL },
     { "expect-violations", 0, 0, G_OPTION_ARG_NONE, &expect, "Succeed only if some seed breaks an invariant", NULL },
+    { "min-violations", 0, 0, G_OPTION_ARG_INT64, &min_violations,
+      "Succeed only if at least N seeds break an invariant (implies --expect-violations)", "N" },
     { "stop", 0, 0, G_OPTION_ARG_NONE, &stop, "Stop at the first seed that breaks an invariant", NULL },
     { NULL }
   };
@@ -74,13 +82,11 @@ main (int argc, char **argv)
           return 2;
         }
     }
-  if (protocol == NULL || g_str_equal (protocol, "groupy"))
-    opt.protocol = GRP_PROTOCOL_GROUPY;
-  else if (g_str_equal (protocol, "gms3"))
-    opt.protocol = GRP_PROTOCOL_GMS3;
-  else
+  opt.protocol = protocol != NULL ? grp_proto_find (protocol) : grp_proto_default ();
+  if (opt.protocol == NULL)
     {
-      fprintf (stderr, "groupy-sim: --protocol takes groupy or gms3, not \"%s\"\n", protocol);
+      fprintf (stderr, "groupy-sim: --protocol takes %s, not \"%s\"\n", grp_proto_names (),
+               protocol);
       return 2;
     }
   if (seeds < 1 || members < 0 || members > 16)
@@ -89,6 +95,12 @@ main (int argc, char **argv)
       return 2;
     }
   opt.members = (guint) members;
+  if (min_violations < 0 || min_violations > seeds)
+    {
+      fprintf (stderr, "groupy-sim: --min-violations takes 0 to the number of seeds\n");
+      return 2;
+    }
+  expect |= min_violations > 0;
 
   t0 = g_get_monotonic_time ();
   for (gint64 s = first; s < first + seeds; s++)
@@ -116,10 +128,12 @@ main (int argc, char **argv)
           if (!expect || violations <= 3)
             {
               printf ("seed %" G_GINT64_FORMAT ": VIOLATION: %s\n", s, res.violation);
-              printf ("  replay: groupy-sim --seeds 1 --first %" G_GINT64_FORMAT "%s%s%s%s%s --trace\n", s,
+              printf ("  replay: groupy-sim --seeds 1 --first %" G_GINT64_FORMAT
+                      "%s%s%s%s%s%s --trace\n", s,
                       members ? " --members " : "", members ? g_strdup_printf ("%" G_GINT64_FORMAT, members) : "",
                       delivery ? " --delivery " : "", delivery ? delivery : "",
-                      opt.protocol == GRP_PROTOCOL_GMS3 ? " --protocol gms3" : "");
+                      opt.protocol != grp_proto_default () ? " --protocol " : "",
+                      opt.protocol != grp_proto_default () ? opt.protocol->name : "");
               if (!trace)
                 {
                   SimResult again;
@@ -149,6 +163,13 @@ main (int argc, char **argv)
     printf ("groups lost (too few members of the last view survive to go on; they rightly block), "
             "e.g. seeds%s\n", lost_seeds->str);
   printf ("seeds=%" G_GINT64_FORMAT " violations=%" G_GUINT64_FORMAT "\n", seeds, violations);
+  if (min_violations > 0)
+    {
+      if (violations < (guint64) min_violations)
+        printf ("expected at least %" G_GINT64_FORMAT " seeds to break an invariant\n",
+                min_violations);
+      return violations >= (guint64) min_violations ? 0 : 1;
+    }
   if (expect)
     return violations > 0 ? 0 : 1;
   return violations > 0 ? 1 : 0;

@@ -52,7 +52,8 @@ pick (Sim *sim, gboolean leader_often, gboolean need_member)
       int n = (int) i;
 
       if (grp_fixture_up (sim->f, n) &&
-          (!need_member || grp_core_get_status (grp_fixture_core (sim->f, n)) == GRP_STATUS_MEMBER))
+          (!need_member ||
+           grp_proto_get_status (grp_fixture_proto (sim->f, n)) == GRP_STATUS_MEMBER))
         g_array_append_val (c, n);
     }
   if (c->len == 0)
@@ -67,7 +68,7 @@ n_up (Sim *sim)
 
   for (guint i = 0; i < grp_fixture_n_nodes (sim->f); i++)
     c += grp_fixture_up (sim->f, (int) i) &&
-         grp_core_get_status (grp_fixture_core (sim->f, (int) i)) == GRP_STATUS_MEMBER;
+         grp_proto_get_status (grp_fixture_proto (sim->f, (int) i)) == GRP_STATUS_MEMBER;
   return c;
 }
 
@@ -108,7 +109,7 @@ workers_tick (GrpFixture *f, gpointer data)
         }
       if (w->sent >= w->budget || now < w->next_send || !grp_fixture_up (f, (int) i) ||
           grp_fixture_paused (f, (int) i) ||
-          grp_core_get_status (grp_fixture_core (f, (int) i)) != GRP_STATUS_MEMBER)
+          grp_proto_get_status (grp_fixture_proto (f, (int) i)) != GRP_STATUS_MEMBER)
         continue;
       w->next_send = now + rand_range (sim, 1 * MS, 60 * MS);
       if (grp_fixture_multicast (f, (int) i, (guint8) g_rand_int_range (sim->rand, 1, 21)) != 0)
@@ -356,7 +357,7 @@ accept_trap (Sim *sim, int from, int to, int out)
   gint64 slow = rand_range (sim, 10 * MS, 50 * MS);
   gint64 shut = now + slow - rand_range (sim, 0, 8 * MS);
   gint64 die = now + slow + rand_range (sim, 1 * MS, 8 * MS);
-  const GrpView *v = grp_core_get_view (grp_fixture_core (f, from));
+  const GrpView *v = grp_proto_get_view (grp_fixture_proto (f, from));
 
   grp_fixture_note (f, "TRAP (accept) %s -> %s, %s left out", grp_fixture_name (f, from),
                     grp_fixture_name (f, to), grp_fixture_name (f, out));
@@ -397,7 +398,7 @@ adversary (GrpFixture *f, int from, int to, GrpMsg *msg, gpointer data)
   grp_fixture_at (f, now + 100 * MS, trap_over, sim);
   if (msg->type == GRP_MSG_ACCEPT && msg->accept.value != NULL && chance (sim, 0.6))
     {
-      const GrpView *v = grp_core_get_view (grp_fixture_core (f, from));
+      const GrpView *v = grp_proto_get_view (grp_fixture_proto (f, from));
 
       for (guint i = 0; v != NULL && i < v->n_members; i++)
         if (!grp_view_contains (msg->accept.value, v->members[i].id))
@@ -473,8 +474,10 @@ sim_run (const SimOptions *options, SimResult *res)
   if (delivery < 0)
     delivery = g_rand_boolean (setup) ? GRP_DELIVERY_SAFE : GRP_DELIVERY_AGREED;
 
+  /* The exercise's stages have no safe delivery. */
+  if (options->protocol != NULL && !options->protocol->safe_delivery)
+    delivery = GRP_DELIVERY_AGREED;
   grp_core_config_init (&cfg);
-  cfg.protocol = options->protocol;
   cfg.delivery = delivery;
   cfg.heartbeat_interval = 20 * MS;
   cfg.suspect_timeout = 100 * MS;
@@ -508,6 +511,8 @@ sim_run (const SimOptions *options, SimResult *res)
   net.crash_rate = 1.0 / 100;
 
   sim->f = f = grp_fixture_new (&cfg, &net, options->seed);
+  if (options->protocol != NULL)
+    grp_fixture_set_protocol (f, options->protocol);
   sim->res = res;
   sim->rand = grp_fixture_rand (f);
   sim->workers = g_array_new (FALSE, TRUE, sizeof (Worker));
@@ -562,7 +567,7 @@ sim_run (const SimOptions *options, SimResult *res)
           for (guint i = 0; i < grp_fixture_n_nodes (f); i++)
             if (grp_fixture_up (f, (int) i))
               {
-                g_autofree char *d = grp_core_describe (grp_fixture_core (f, (int) i));
+                g_autofree char *d = grp_proto_describe (grp_fixture_proto (f, (int) i));
 
                 grp_fixture_note (f, "state: %s", d);
               }
@@ -579,7 +584,7 @@ sim_run (const SimOptions *options, SimResult *res)
       {
         if (grp_fixture_rightly_blocked (f, (int) i))
           res->blocked++;
-        else if (grp_core_get_status (grp_fixture_core (f, (int) i)) == GRP_STATUS_MEMBER)
+        else if (grp_proto_get_status (grp_fixture_proto (f, (int) i)) == GRP_STATUS_MEMBER)
           res->lost = FALSE;
       }
   res->stats = *grp_fixture_stats (f);

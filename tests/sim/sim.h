@@ -19,7 +19,7 @@ typedef struct {
   guint64 seed;
   guint members;          /* 0: drawn per seed from 3..6 */
   int delivery;           /* -1: drawn per seed */
-  GrpProtocol protocol;
+  const GrpProtoClass *protocol; /* NULL: the real one */
   gboolean trace;         /* keep a readable trace of every step */
 } SimOptions;
 

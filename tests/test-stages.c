@@ -1,0 +1,327 @@
+/* test-stages.c: the exercise's stages (src/stages), one flaw at a time, as
+ * directed scenarios on the simulator's fixture (tests/sim/fixture.h).  Each
+ * stage must fail where the exercise says it fails -- and only there: the
+ * scenario just before each flaw shows the stage doing its job. */
+#include "fixture.h"
+
+#include <string.h>
+
+#define MS GRP_FIXTURE_MS
+
+static GrpFixture *
+fixture (const char *protocol)
+{
+  GrpCoreConfig cfg;
+  GrpFixture *f;
+
+  grp_core_config_init (&cfg);
+  cfg.heartbeat_interval = 20 * MS;
+  cfg.suspect_timeout = 100 * MS;
+  cfg.retry_interval = 10 * MS;
+  cfg.join_timeout = 500 * MS;
+  f = grp_fixture_new (&cfg, NULL, 1);
+  grp_fixture_set_protocol (f, grp_proto_find (protocol));
+  if (g_getenv ("GROUPY_TRACE") != NULL)
+    grp_fixture_set_tracing (f, TRUE);
+  return f;
+}
+
+static GrpProto *
+proto (GrpFixture *f, int n)
+{
+  return grp_fixture_proto (f, n);
+}
+
+static gboolean
+is_member (GrpFixture *f, gpointer data)
+{
+  return grp_proto_get_status (proto (f, GPOINTER_TO_INT (data))) == GRP_STATUS_MEMBER;
+}
+
+/* A group of `k` members a, b, c, ..., joined one after the other through
+ * a (so the list is in that order). */
+static void
+group (GrpFixture *f, guint k)
+{
+  for (guint i = 0; i < k; i++)
+    {
+      char name[2] = { (char) ('a' + i), 0 };
+      int n = grp_fixture_spawn (f, name, i == 0 ? -1 : 0);
+
+      g_assert_true (grp_fixture_run_until (f, is_member, GINT_TO_POINTER (n), 500 * MS));
+      grp_fixture_run_for (f, 10 * MS);
+    }
+  for (guint i = 0; i < k; i++)
+    g_assert_cmpuint (grp_proto_get_view (proto (f, (int) i))->n_members, ==, k);
+}
+
+static void
+no_violation (GrpFixture *f)
+{
+  if (grp_fixture_violation (f) != NULL && g_getenv ("GROUPY_TRACE") != NULL)
+    g_printerr ("%s", grp_fixture_trace (f));
+  g_assert_cmpstr (grp_fixture_violation (f), ==, NULL);
+}
+
+/* The checker saw a violation, saying one of `words` ("a|b"). */
+static void
+violation (GrpFixture *f, const char *words)
+{
+  const char *v = grp_fixture_violation (f);
+  g_auto(GStrv) any = g_strsplit (words, "|", -1);
+  gboolean said = FALSE;
+
+  g_test_message ("violation: %s", v ? v : "(none)");
+  g_assert_nonnull (v);
+  for (guint i = 0; any[i] != NULL; i++)
+    said |= strstr (v, any[i]) != NULL;
+  g_assert_true (said);
+}
+
+/* Every member in `nodes` multicasts a change, `rounds` times, 5 ms apart. */
+static void
+changes (GrpFixture *f, const int *nodes, guint n, guint rounds)
+{
+  for (guint r = 0; r < rounds; r++)
+    {
+      for (guint i = 0; i < n; i++)
+        grp_fixture_multicast (f, nodes[i], (guint8) (1 + (r + i) % 20));
+      grp_fixture_run_for (f, 5 * MS);
+    }
+  grp_fixture_run_for (f, 50 * MS);
+}
+
+/* The leader's next broadcast of a change reaches `reach` members, then it
+ * dies: the exercise's injected crash. */
+static void
+crash_part_way (GrpFixture *f, int leader, int reach)
+{
+  grp_fixture_arm_crash (f, leader, reach);
+  grp_fixture_multicast (f, leader, 7);
+  g_assert_true (grp_fixture_killed (f, leader));
+  grp_fixture_run_for (f, 300 * MS);
+}
+
+typedef struct {
+  int to;
+  guint64 seq;     /* the SEQ carrying this position is lost */
+  gboolean done;
+} Lose;
+
+static GrpFixtureVerdict
+lose_position (GrpFixture *f, int from, int to, GrpMsg *msg, gpointer data)
+{
+  Lose *l = data;
+  GrpEntry *e;
+
+  if (l->done || to != l->to || msg->type != GRP_MSG_SEQ || msg->seq.entries == NULL ||
+      msg->seq.entries->len == 0)
+    return GRP_FIXTURE_PASS;
+  e = g_ptr_array_index (msg->seq.entries, 0);
+  if (e->seq != l->seq)
+    return GRP_FIXTURE_PASS;
+  l->done = TRUE;
+  return GRP_FIXTURE_DROP;
+}
+
+/* ---- every stage: the happy path ---------------------------------------- */
+
+static void
+test_in_step (gconstpointer data)
+{
+  g_autoptr(GrpFixture) f = fixture (data);
+  const int all[] = { 0, 1, 2 };
+
+  group (f, 3);
+  changes (f, all, 3, 20);
+  for (int i = 1; i < 3; i++)
+    {
+      g_assert_cmpmem (grp_fixture_color (f, 0), 3, grp_fixture_color (f, i), 3);
+      g_assert_cmpuint (grp_fixture_last_seq (f, 0), ==, grp_fixture_last_seq (f, i));
+    }
+  g_assert_cmpuint (grp_fixture_n_delivered (f, 2), ==, 60);
+  g_assert_true (grp_proto_is_leader (proto (f, 0)));
+  no_violation (f);
+}
+
+/* A name already in the group is refused; the join fails, saying so. */
+static void
+test_name_taken (gconstpointer data)
+{
+  g_autoptr(GrpFixture) f = fixture (data);
+  int dup;
+
+  group (f, 2);
+  dup = grp_fixture_spawn (f, "b", 1);
+  grp_fixture_run_for (f, 100 * MS);
+  g_assert_cmpint (grp_proto_get_status (proto (f, dup)), ==, GRP_STATUS_FAILED);
+  g_assert_error (grp_fixture_error (f, dup), GRP_CORE_ERROR, GRP_CORE_ERROR_NAME_TAKEN);
+  no_violation (f);
+}
+
+/* ---- gms1 ------------------------------------------------------------------ */
+
+/* The leader dies: nobody delivers again, and nobody notices. */
+static void
+test_gms1_freezes (void)
+{
+  g_autoptr(GrpFixture) f = fixture ("gms1");
+  const int slaves[] = { 1, 2 };
+  guint before[2];
+
+  group (f, 3);
+  changes (f, slaves, 2, 5);
+  grp_fixture_kill (f, 0);
+  grp_fixture_run_for (f, 50 * MS);
+  before[0] = grp_fixture_n_delivered (f, 1);
+  before[1] = grp_fixture_n_delivered (f, 2);
+  changes (f, slaves, 2, 50);
+  grp_fixture_run_for (f, 1000 * MS);
+  for (int i = 0; i < 2; i++)
+    {
+      g_assert_cmpuint (grp_fixture_n_delivered (f, i + 1), ==, before[i]);
+      g_assert_cmpint (grp_proto_get_status (proto (f, i + 1)), ==, GRP_STATUS_MEMBER);
+      g_assert_cmpuint (grp_view_leader (grp_proto_get_view (proto (f, i + 1))), ==,
+                        grp_proto_get_id (proto (f, 0)));
+      /* Its changes went to the dead leader: in flight for good. */
+      g_assert_cmpuint (grp_proto_get_pending (proto (f, i + 1)), ==, 50);
+    }
+  no_violation (f);
+}
+
+/* ---- gms2 ------------------------------------------------------------------ */
+
+/* A dead leader is replaced by the first slave, which sends a view. */
+static void
+test_gms2_elects (void)
+{
+  g_autoptr(GrpFixture) f = fixture ("gms2");
+  const int rest[] = { 1, 2 };
+
+  group (f, 3);
+  grp_fixture_kill (f, 0);
+  grp_fixture_run_for (f, 300 * MS);
+  g_assert_true (grp_proto_is_leader (proto (f, 1)));
+  g_assert_cmpuint (grp_proto_get_view (proto (f, 2))->n_members, ==, 2);
+  changes (f, rest, 2, 20);
+  g_assert_cmpmem (grp_fixture_color (f, 1), 3, grp_fixture_color (f, 2), 3);
+  no_violation (f);
+}
+
+/* The broadcast is cut after b: b applied a change c never gets, and from
+ * then on they apply the same changes to different colors. */
+static void
+test_gms2_drifts (void)
+{
+  g_autoptr(GrpFixture) f = fixture ("gms2");
+  const int rest[] = { 1, 2 };
+
+  group (f, 3);
+  crash_part_way (f, 0, 1);
+  g_assert_true (grp_proto_is_leader (proto (f, 1)));
+  changes (f, rest, 2, 20);
+  g_assert_cmpuint (grp_fixture_n_delivered (f, 1), ==, grp_fixture_n_delivered (f, 2) + 1);
+  g_assert_true (memcmp (grp_fixture_color (f, 1), grp_fixture_color (f, 2), 3) != 0);
+  /* Found as soon as c delivers the view where b has the change. */
+  violation (f, "members disagree at position|two different views with id");
+}
+
+/* ---- gms3 ------------------------------------------------------------------ */
+
+/* The same cut: the new leader (b, who got it) sends it again; c takes it,
+ * b drops it as a duplicate.  They stay in step. */
+static void
+test_gms3_mends_the_cut (void)
+{
+  g_autoptr(GrpFixture) f = fixture ("gms3");
+  const int rest[] = { 1, 2, 3 };
+
+  group (f, 4);
+  crash_part_way (f, 0, 1);
+  changes (f, rest, 3, 20);
+  g_assert_cmpmem (grp_fixture_color (f, 1), 3, grp_fixture_color (f, 2), 3);
+  g_assert_cmpmem (grp_fixture_color (f, 1), 3, grp_fixture_color (f, 3), 3);
+  g_assert_cmpuint (grp_fixture_last_seq (f, 2), ==, grp_fixture_last_seq (f, 3));
+  no_violation (f);
+}
+
+/* A lost message: the slave takes the next number and skips the gap. */
+static void
+test_gms3_skips_a_lost_message (void)
+{
+  g_autoptr(GrpFixture) f = fixture ("gms3");
+  const int all[] = { 0, 1, 2 };
+  Lose lose = { 2, 0, FALSE };
+
+  group (f, 3);
+  lose.seq = grp_fixture_last_seq (f, 0) + 2;
+  grp_fixture_set_filter (f, lose_position, &lose);
+  changes (f, all, 3, 5);
+  g_assert_true (lose.done);
+  violation (f, "gap or duplicate");
+}
+
+/* A slow leader taken for dead: b leads view 4 without it.  It comes
+ * back, never told, still leading; a newcomer asks it to join, and it
+ * admits it in a view 4 of its own. */
+static void
+test_gms3_two_leaders (void)
+{
+  g_autoptr(GrpFixture) f = fixture ("gms3");
+
+  group (f, 3);
+  grp_fixture_pause (f, 0);
+  grp_fixture_run_for (f, 300 * MS);
+  g_assert_true (grp_proto_is_leader (proto (f, 1)));
+  g_assert_cmpuint (grp_proto_get_view (proto (f, 1))->id, ==, 4);
+  grp_fixture_resume (f, 0);
+  g_assert_true (grp_proto_is_leader (proto (f, 0)));
+  grp_fixture_spawn (f, "d", 0);
+  grp_fixture_run_for (f, 100 * MS);
+  violation (f, "two different views with id 4");
+}
+
+/* ---- gms4 ------------------------------------------------------------------ */
+
+/* The lost message of gms3 is asked for, sent again, and delivered in its
+ * place. */
+static void
+test_gms4_asks (void)
+{
+  g_autoptr(GrpFixture) f = fixture ("gms4");
+  const int all[] = { 0, 1, 2 };
+  Lose lose = { 2, 0, FALSE };
+
+  group (f, 3);
+  lose.seq = grp_fixture_last_seq (f, 0) + 2;
+  grp_fixture_set_filter (f, lose_position, &lose);
+  changes (f, all, 3, 5);
+  g_assert_true (lose.done);
+  g_assert_cmpuint (grp_fixture_last_seq (f, 2), ==, grp_fixture_last_seq (f, 0));
+  g_assert_cmpmem (grp_fixture_color (f, 0), 3, grp_fixture_color (f, 2), 3);
+  no_violation (f);
+}
+
+int
+main (int argc, char **argv)
+{
+  static const char *const stages[] = { "gms1", "gms2", "gms3", "gms4" };
+
+  g_test_init (&argc, &argv, NULL);
+  for (guint i = 0; i < G_N_ELEMENTS (stages); i++)
+    {
+      g_autofree char *in_step = g_strdup_printf ("/stages/%s/in-step", stages[i]);
+      g_autofree char *taken = g_strdup_printf ("/stages/%s/name-taken", stages[i]);
+
+      g_test_add_data_func (in_step, stages[i], test_in_step);
+      g_test_add_data_func (taken, stages[i], test_name_taken);
+    }
+  g_test_add_func ("/stages/gms1/freezes", test_gms1_freezes);
+  g_test_add_func ("/stages/gms2/elects", test_gms2_elects);
+  g_test_add_func ("/stages/gms2/drifts", test_gms2_drifts);
+  g_test_add_func ("/stages/gms3/mends-the-cut", test_gms3_mends_the_cut);
+  g_test_add_func ("/stages/gms3/skips-a-lost-message", test_gms3_skips_a_lost_message);
+  g_test_add_func ("/stages/gms3/two-leaders", test_gms3_two_leaders);
+  g_test_add_func ("/stages/gms4/asks", test_gms4_asks);
+  return g_test_run ();
+}
