@@ -203,7 +203,8 @@ update_role (GrpGroup *self)
 }
 
 /* The core has no callback for it: it is read after every call into the
- * core (and at a status change), which is when it can change. */
+ * core, which is when it can change.  A member left out is told so first
+ * ("excluded"), then that it waits no more. */
 static void
 update_blocked (GrpGroup *self)
 {
@@ -433,7 +434,6 @@ cb_status (GrpCore *core, GrpStatus status, const GError *error, gpointer data)
   GrpGroup *self = data;
 
   update_role (self);
-  update_blocked (self); /* before "excluded": a member left out waits no more */
   switch (status)
     {
     case GRP_STATUS_MEMBER:
