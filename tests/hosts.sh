@@ -20,8 +20,8 @@
 # when a step fails.  Needs root, iproute2 and nftables (tools/setup.sh);
 # where namespaces cannot be made at all, the caller skips (exit 77).
 #
-# Callers set: node (groupy-node), work (a directory), and source
-# tests/wait-for.sh.
+# Callers set: node (groupy-node), work (a directory for the logs), secret
+# (a group secret file), and source tests/wait-for.sh.
 
 tag=grp$$
 hosts_n=0
@@ -137,7 +137,7 @@ member() { # host name join [options...]
   shift 3
   addr=$(host_addr "$host")
   ip netns exec "$(host_ns "$host")" "$node" --name "$name" --listen "$addr:0" \
-      --log "$work/$name.log" --secret-file "$work/secret" ${join:+--join "$join"} "$@" \
+      --log "$work/$name.log" --secret-file "$secret" ${join:+--join "$join"} "$@" \
       > "$work/$name.out" 2> "$work/$name.err" &
   member_pids+=($!)
   member_names+=("$name")

@@ -11,7 +11,8 @@
 #   cut       the leader's host (two members) cut off both ways, then back:
 #             its members are excluded, find out, rejoin; the four go on
 #   one-way   a host that can send but not receive, then the leader's host
-#             that can receive but not send: the group goes on each time
+#             that can receive but not send: the others go on without it
+#             each time, and it rejoins after the heal
 #   stop      the leader stopped (SIGSTOP) past the suspicion timeout, then
 #             let go: the others go on, it rejoins
 #   kill-host every member of the leader's host killed at once while its
@@ -38,11 +39,18 @@ here=$(dirname "$0")
 . "$here/hosts.sh"
 hosts_can_run
 
-work=$(mktemp -d)
-# On failure the logs stay, for a reader to see what happened.
+root=$(mktemp -d)
+work=$root
+# On failure (or with KEEP_LOGS=1) the logs stay, for a reader to see what
+# happened.
 trap 'rc=$?; hosts_cleanup
-      if [ $rc -eq 0 ]; then rm -rf "$work"; else echo "logs kept in $work"; fi' EXIT
-"$node" --new-secret "$work/secret" > /dev/null
+      if [ $rc -eq 0 ] && [ -z "${KEEP_LOGS:-}" ]; then rm -rf "$root"
+      else echo "logs kept in $root"; fi' EXIT
+secret=$root/secret
+"$node" --new-secret "$secret" > /dev/null
+
+# A scenario in several rounds, each a group of its own: its logs apart.
+round() { work=$root/$1; mkdir -p "$work"; }
 
 # Fault scenarios: a second of silence is a suspicion (heartbeat 50 ms),
 # long enough for a loaded machine, short enough for a test.
@@ -73,6 +81,24 @@ go_on() { # members...
   done
 }
 
+# How long after T0 each member named installed the view it has now.
+report_go_on() { # what t0 members...
+  local what=$1 t0=$2 m line=""
+  shift 2
+  for m in "$@"; do line+=" $m $(( $(last_t "$m" view) - t0 )) ms"; done
+  echo "a host $what: the others' next view after:$line"
+}
+
+# Each member named installed its last view within LIMIT ms of T0.
+within() { # t0 limit members...
+  local t0=$1 limit=$2 m dt
+  shift 2
+  for m in "$@"; do
+    dt=$(( $(last_t "$m" view) - t0 ))
+    [ "$dt" -le "$limit" ] || { echo "$m went on after $dt ms, more than $limit ms"; exit 1; }
+  done
+}
+
 # NAME was left out and came back: "excluded", then a state, in its log.
 rejoined() { grep -q '"ev":"excluded"' "$work/$1.log" &&
              grep '"ev":"excluded"' -A 1000000 "$work/$1.log" | grep -q '"ev":"state"'; }
@@ -99,6 +125,79 @@ split)
     [ "$n" -eq 0 ] || { echo "$m delivered $n messages without a quorum"; exit 1; }
   done
   finish a b c d e
+  ;;
+cut)
+  # The leader's host holds two of six members; a2 joins last, so that the
+  # first member after the leader in the view (b) is on another host.
+  hosts_setup 5
+  group fast 1:a1 2:b 3:c 4:d 5:e 1:a2
+  t_cut=$(now_ms)
+  cut_off 1
+  go_on b c d e
+  wait_for "a1 (the old leader) to say it has no quorum" is_blocked a1
+  heal
+  wait_for "a1 to rejoin" rejoined a1
+  wait_for "a2 to rejoin" rejoined a2
+  go_on a1 a2 b c d e
+  for m in a1 a2; do
+    n=$(delivers_after_until_excluded "$m" $((t_cut + suspect_ms)))
+    [ "$n" -eq 0 ] || { echo "$m delivered $n messages while cut off"; exit 1; }
+  done
+  finish a1 a2 b c d e
+  ;;
+one-way)
+  hosts_setup 5
+  group fast 1:a 2:b 3:c 4:d 5:e
+  # e can send but not receive: the others go on without it (over TCP a
+  # host that cannot receive cannot keep up: its peers' data and even the
+  # acknowledgements of its own are lost).
+  cut_off 5 in
+  go_on a b c d
+  heal
+  wait_for "e to rejoin" rejoined e
+  wait_for "e back in the group" all_in_view a b c d e
+  # The leader's host can receive but not send: the others go on without it.
+  cut_off 1 out
+  go_on b c d e
+  heal
+  wait_for "a to rejoin" rejoined a
+  go_on a b c d e
+  finish a b c d e
+  ;;
+stop)
+  hosts_setup 5
+  group fast 1:a 2:b 3:c 4:d 5:e
+  kill -STOP "$pid_a"
+  go_on b c d e
+  kill -CONT "$pid_a"
+  wait_for "a to rejoin" rejoined a
+  go_on a b c d e
+  finish a b c d e
+  ;;
+kill-host)
+  hosts_setup 5
+  # Every member of the leader's host killed at once, its kernel up: it
+  # resets their connections and refuses new ones, so the others know the
+  # two are gone for certain and go on without waiting for a suspicion.
+  round killed
+  group fast 1:a1 2:b 3:c 4:d 5:e 1:a2
+  t_kill=$(now_ms)
+  kill -9 "$pid_a1" "$pid_a2"
+  go_on b c d e
+  report_go_on "killed, its kernel up" "$t_kill" b c d e
+  finish b c d e
+  # A host that dies whole (cut off, then its members killed: nothing of
+  # theirs leaves it): the others suspect the leader after the suspicion
+  # timeout and agree on a view without the two.
+  round gone
+  group fast 1:a1 2:b 3:c 4:d 5:e 1:a2
+  t_kill=$(now_ms)
+  cut_off 1
+  kill -9 "$pid_a1" "$pid_a2"
+  go_on b c d e
+  report_go_on "gone whole" "$t_kill" b c d e
+  within "$t_kill" $((3 * suspect_ms)) b c d e
+  finish b c d e
   ;;
 *)
   echo "unknown scenario $scenario"
