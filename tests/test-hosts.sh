@@ -56,6 +56,8 @@ round() { work=$root/$1; mkdir -p "$work"; }
 # long enough for a loaded machine, short enough for a test.
 fast=(--heartbeat 50 --suspect-timeout 1000 --sleep 100 --crash-rate 0)
 suspect_ms=1000
+# The members' default timing (heartbeat 100 ms, suspicion after 2 s).
+pace=(--sleep 100 --crash-rate 0)
 
 # A group of the members given as HOST:NAME, founded by the first, each
 # joining through the founder; returns when all are in one view.
@@ -78,6 +80,26 @@ go_on() { # members...
   for m in "$@"; do
     before=$(delivers "$m")
     wait_for "$m to deliver in the new view" delivered_more "$m" "$before" 20
+  done
+}
+
+# How many views each member named logged, and nothing else of note.
+views_of() { for m in "$@"; do echo "$m $(count_ev "$m" view)"; done; }
+
+# No view change since views_of gave BEFORE, nobody left out, nobody waited
+# for a quorum.
+unchanged() { # before members...
+  local before=$1
+  shift
+  if [ "$(views_of "$@")" != "$before" ]; then
+    echo "views changed:"; views_of "$@"; echo "(before:"; echo "$before)"
+    grep -h '"ev":"view"' "$work"/*.log | cut -c1-120 | sort -u
+    exit 1
+  fi
+  for m in "$@"; do
+    if grep -q -E '"ev":"(excluded|blocked)"' "$work/$m.log"; then
+      echo "$m was left out or waited for a quorum"; exit 1
+    fi
   done
 }
 
@@ -198,6 +220,41 @@ kill-host)
   report_go_on "gone whole" "$t_kill" b c d e
   within "$t_kill" $((3 * suspect_ms)) b c d e
   finish b c d e
+  ;;
+slow)
+  # 50 ± 20 ms and 2 % loss on every link (each way), with the members'
+  # default timing: a heartbeat every 100 ms, suspicion after 2 s.
+  hosts_setup 5
+  slow_net_up 50 20 2
+  group pace 1:a 2:b 3:c 4:d 5:e
+  views_before=$(views_of a b c d e)
+  for m in a b c d e; do
+    wait_for "$m to deliver 500 messages over the slow links" delivered_more "$m" 0 500
+  done
+  unchanged "$views_before" a b c d e
+  finish a b c d e
+  slow_net_down
+  ;;
+busy)
+  # Twice as many busy loops as cores, for BUSY_SECONDS (60), and a group of
+  # five with the default timing.
+  hosts_setup 5
+  group pace 1:a 2:b 3:c 4:d 5:e
+  views_before=$(views_of a b c d e)
+  loops=$((2 * $(nproc)))
+  for _ in $(seq 1 "$loops"); do
+    ( while :; do :; done ) &
+    other_pids+=($!)
+  done
+  echo "$loops busy loops for ${BUSY_SECONDS:-60} s"
+  before=$(delivers a)
+  sleep "${BUSY_SECONDS:-60}"   # the load itself is what is tested: it lasts this long
+  kill -9 "${other_pids[@]}"
+  other_pids=()
+  echo "a delivered $(( $(delivers a) - before )) messages meanwhile"
+  delivered_more a "$before" 100 || { echo "the group hardly delivered under load"; exit 1; }
+  unchanged "$views_before" a b c d e
+  finish a b c d e
   ;;
 *)
   echo "unknown scenario $scenario"
