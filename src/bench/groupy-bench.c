@@ -26,6 +26,12 @@
  * With --secret every group shares a group secret, so that every
  * connection between members is TLS (docs/SECURITY.md): the cost of it.
  *
+ * With --hosts NS=ADDR,... member i runs in network namespace NS number
+ * i mod H (ip netns exec) and listens on its ADDR: the group spans the
+ * "machines" tools/bench-hosts makes, over whatever links join them (a
+ * group secret is implied: beyond loopback a member needs one).  Latency
+ * still reads one clock: namespaces share the machine's.
+ *
  * It prints a readable table and, last, one JSON line with every figure.
  * Members are this same program, started with --member (internal).
  */
@@ -48,6 +54,7 @@ typedef struct {
   guint members;
   guint state_size;
   const char *secret;     /* --secret: the group secret file, or NULL */
+  GStrv hosts;            /* --hosts: "NS=ADDR" each, or NULL for loopback */
 } Opts;
 
 /* ---- statistics -------------------------------------------------------- */
@@ -126,9 +133,32 @@ spawn_member (Group *g, const char *contact, guint want, gboolean joiner)
   g_autofree char *st = g_strdup_printf ("%u", g->o->state_size);
   g_autoptr(GError) error = NULL;
   g_autofree char *line = NULL;
-  const char *argv[16] = { g->o->self, "--member", name, "--want", w, "--size", sz, "--state-size", st };
-  guint n = 9;
+  const char *argv[24] = { 0 };
+  g_autofree char *listen = NULL;
+  guint n = 0;
   BenchChild *c;
+
+  if (g->o->hosts != NULL)
+    {
+      const char *host = g->o->hosts[(g->serial - 1) % g_strv_length (g->o->hosts)];
+      const char *eq = strchr (host, '=');
+      g_autofree char *ns = g_strndup (host, (gsize) (eq - host));
+
+      argv[n++] = "ip";
+      argv[n++] = "netns";
+      argv[n++] = "exec";
+      argv[n++] = g_intern_string (ns);
+      listen = g_strdup_printf ("%s:0", eq + 1);
+    }
+  for (const char *const *a = (const char *const[]) { g->o->self, "--member", name, "--want", w,
+                                                      "--size", sz, "--state-size", st, NULL };
+       *a != NULL; a++)
+    argv[n++] = *a;
+  if (listen != NULL)
+    {
+      argv[n++] = "--listen";
+      argv[n++] = listen;
+    }
 
   if (g->o->secret != NULL)
     {
@@ -221,9 +251,11 @@ static gboolean
 collect (Group *g, Report *out, BenchHist *hist)
 {
   gboolean same = FALSE;
+  /* Slow links (--hosts) take longer to drain what is in flight. */
+  int attempts = g->o->hosts != NULL ? 150 : 25;
 
   tell_all (g, "stop");
-  for (int attempt = 0; attempt < 25 && !same; attempt++)
+  for (int attempt = 0; attempt < attempts && !same; attempt++)
     {
       sleep_s (0.2);
       tell_all (g, "report");
@@ -797,7 +829,7 @@ main (int argc, char **argv)
   gint64 runs = 3, trials = 20, members = 5, state_size = 1024, want = 0, size = 16;
   double seconds = 3;
   char *only_s = NULL, *scaling_s = NULL, *corosync = NULL, *corosync_cfg = NULL;
-  char *m_name = NULL, *contact = NULL, *secret_file = NULL;
+  char *m_name = NULL, *contact = NULL, *secret_file = NULL, *hosts_s = NULL, *listen = NULL;
   gboolean joiner = FALSE, secret = FALSE;
   GOptionEntry entries[] = {
     { "only", 0, 0, G_OPTION_ARG_STRING, &only_s,
@@ -813,7 +845,11 @@ main (int argc, char **argv)
       "Corosync settings to run (default knet,knet-norr,udpu-norr)", "LIST" },
     { "secret", 0, 0, G_OPTION_ARG_NONE, &secret,
       "Members share a group secret: TLS on every connection", NULL },
+    { "hosts", 0, 0, G_OPTION_ARG_STRING, &hosts_s,
+      "Members run in these network namespaces, on these addresses, in turn (implies --secret)",
+      "NS=ADDR,..." },
     { "member", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING, &m_name, NULL, NULL },
+    { "listen", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING, &listen, NULL, NULL },
     { "secret-file", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_FILENAME, &secret_file, NULL, NULL },
     { "contact", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING, &contact, NULL, NULL },
     { "want", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT64, &want, NULL, NULL },
@@ -854,7 +890,7 @@ main (int argc, char **argv)
     }
   if (m_name != NULL)
     return bench_member_main (m_name, contact, (guint) want, (gsize) size, (gsize) state_size, joiner,
-                              secret_file);
+                              secret_file, listen);
   signal (SIGPIPE, SIG_IGN); /* a member that has gone closes its stdin */
   if (runs < 1 || seconds <= 0 || trials < 1 || members < 3 || members > 64)
     {
@@ -894,7 +930,28 @@ main (int argc, char **argv)
     }
   node = find_node (argv[0]);
   o = (Opts) { argv[0], node, (guint) runs, seconds, (guint) trials, (guint) members, (guint) state_size,
-               NULL };
+               NULL, NULL };
+  if (hosts_s != NULL)
+    {
+      o.hosts = g_strsplit (hosts_s, ",", -1);
+      for (guint i = 0; o.hosts[i] != NULL; i++)
+        {
+          const char *eq = strchr (o.hosts[i], '=');
+
+          if (eq == NULL || eq == o.hosts[i] || eq[1] == '\0' || strchr (eq, ':') != NULL)
+            {
+              fprintf (stderr, "groupy-bench: --hosts takes NS=ADDR,... (a network namespace and an "
+                               "IPv4 address in it), not '%s'\n", o.hosts[i]);
+              return 2;
+            }
+        }
+      if (o.hosts[0] == NULL)
+        {
+          fprintf (stderr, "groupy-bench: --hosts names no host\n");
+          return 2;
+        }
+      secret = TRUE; /* beyond loopback a member needs a group secret */
+    }
   if (secret)
     {
       g_autofree char *dir = g_dir_make_tmp ("groupy-bench-XXXXXX", NULL);
@@ -916,9 +973,9 @@ main (int argc, char **argv)
     if (g_file_get_contents ("/proc/loadavg", &loadavg, NULL, NULL))
       load[0] = g_ascii_strtod (loadavg, NULL);
     g_string_append_printf (j, "\"date\":\"%s\",\"cpus\":%u,\"loadavg_before\":%.2f,\"runs\":%u,\"seconds\":%.1f,"
-                               "\"trials\":%u,\"members\":%u,\"secret\":%s,", date,
+                               "\"trials\":%u,\"members\":%u,\"secret\":%s,\"hosts\":%u,", date,
                             g_get_num_processors (), load[0], o.runs, o.seconds, o.trials, o.members,
-                            o.secret != NULL ? "true" : "false");
+                            o.secret != NULL ? "true" : "false", o.hosts ? g_strv_length (o.hosts) : 0);
   }
 
   if (wanted (only, "throughput") || wanted (only, "latency"))
@@ -952,8 +1009,10 @@ main (int argc, char **argv)
       mem = memory (&o, o.members);
     }
 
-  g_string_append_printf (table, "\n## Groupy, K = %u, loopback, %u run%s per figure (median)\n\n"
-                                 "| figure | value |\n|---|---|\n", o.members, o.runs, o.runs > 1 ? "s" : "");
+  g_string_append_printf (table, "\n## Groupy, K = %u, %s, %u run%s per figure (median)\n\n"
+                                 "| figure | value |\n|---|---|\n", o.members,
+                          o.hosts != NULL ? "members in network namespaces (--hosts)" : "loopback",
+                          o.runs, o.runs > 1 ? "s" : "");
   if (have_t)
     report_tput (table, j, &t16, "16", "16 B", 16);
   if (t1k.rates != NULL)
@@ -1148,5 +1207,6 @@ main (int argc, char **argv)
   printf ("\n%s\n", j->str);
   g_string_free (j, TRUE);
   g_string_free (table, TRUE);
+  g_strfreev (o.hosts);
   return 0;
 }
