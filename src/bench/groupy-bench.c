@@ -22,6 +22,13 @@
  *   memory      resident size of members idle and under full load, and of
  *               groupy-node (the headless worker) idle.
  *   scaling     the 16 B throughput for K = 2, 3, 5, 9, 17, 33.
+ *   closed      (only when named in --only) the closed-loop latency alone,
+ *               without the throughput that "latency" measures first.
+ *   steady      (--rates LIST) every member sends at a steady rate, the group
+ *               together each total of LIST in turn (16 B): the rate
+ *               delivered, latency, whether the order was one and views
+ *               stayed: what slow links sustain (tools/bench-hosts), where
+ *               flat out overruns them.
  *
  * With --secret every group shares a group secret, so that every
  * connection between members is TLS (docs/SECURITY.md): the cost of it.
@@ -345,6 +352,7 @@ typedef struct {
   guint64 samples;
   double rate;        /* achieved ordered rate (msgs/s per member) */
   gboolean order_ok;
+  guint views;        /* views installed during the measured runs, at all members */
 } Lat;
 
 /* closed: one in flight from the newest member (never the leader);
@@ -380,7 +388,10 @@ latency (const Opts *o, guint k, gsize size, gboolean closed, double total_rate)
       sleep_s (o->seconds + 0.05);
       l.order_ok &= collect (&g, rep, &hist);
       for (guint i = 0; i < k; i++)
-        push (member_rates, rep[i].seconds > 0 ? rep[i].delivered / rep[i].seconds : 0);
+        {
+          push (member_rates, rep[i].seconds > 0 ? rep[i].delivered / rep[i].seconds : 0);
+          l.views += rep[i].views;
+        }
       push (rates, median (member_rates));
       group_free (&g);
       g_free (rep);
@@ -828,7 +839,7 @@ main (int argc, char **argv)
 {
   gint64 runs = 3, trials = 20, members = 5, state_size = 1024, want = 0, size = 16;
   double seconds = 3;
-  char *only_s = NULL, *scaling_s = NULL, *corosync = NULL, *corosync_cfg = NULL;
+  char *only_s = NULL, *scaling_s = NULL, *corosync = NULL, *corosync_cfg = NULL, *rates_s = NULL;
   char *m_name = NULL, *contact = NULL, *secret_file = NULL, *hosts_s = NULL, *listen = NULL;
   gboolean joiner = FALSE, secret = FALSE;
   GOptionEntry entries[] = {
@@ -845,6 +856,8 @@ main (int argc, char **argv)
       "Corosync settings to run (default knet,knet-norr,udpu-norr)", "LIST" },
     { "secret", 0, 0, G_OPTION_ARG_NONE, &secret,
       "Members share a group secret: TLS on every connection", NULL },
+    { "rates", 0, 0, G_OPTION_ARG_STRING, &rates_s,
+      "Steady loads to measure, msgs/s for the whole group (the figure \"steady\")", "LIST" },
     { "hosts", 0, 0, G_OPTION_ARG_STRING, &hosts_s,
       "Members run in these network namespaces, on these addresses, in turn (implies --secret)",
       "NS=ADDR,..." },
@@ -867,6 +880,7 @@ main (int argc, char **argv)
   g_autofree char *work = NULL;
   GString *j = g_string_new ("{");
   GString *table = g_string_new (NULL);
+  GString *steady_table = g_string_new (NULL);
   Opts o;
   Tput t16 = { 0 }, t1k = { 0 };
   Lat closed = { 0 }, half = { 0 };
@@ -880,7 +894,7 @@ main (int argc, char **argv)
     { "udpu", "udpu", "yes" },
   };
   Coro *best_t = NULL, *best_p50 = NULL, *best_p99 = NULL;
-  gboolean have_t = FALSE, have_lat = FALSE;
+  gboolean have_t = FALSE, have_lat = FALSE, have_closed = FALSE;
 
   g_option_context_add_main_entries (ctx, entries, NULL);
   if (!g_option_context_parse (ctx, &argc, &argv, &error))
@@ -902,7 +916,7 @@ main (int argc, char **argv)
   cfgs = g_strsplit (corosync_cfg ? corosync_cfg : "knet,knet-norr,udpu-norr", ",", -1);
   for (guint i = 0; only && only[i]; i++)
     if (!g_strv_contains ((const char *const[]) { "throughput", "latency", "failover", "join", "memory", "scaling",
-                                                  NULL }, only[i]))
+                                                  "steady", "closed", NULL }, only[i]))
       {
         fprintf (stderr, "groupy-bench: --only: unknown figure '%s'\n", only[i]);
         return 2;
@@ -993,6 +1007,42 @@ main (int argc, char **argv)
       half = latency (&o, o.members, 16, FALSE, t16.rate / 2);
       have_lat = TRUE;
     }
+  if (only != NULL && g_strv_contains ((const char *const *) only, "closed") && !have_lat)
+    {
+      fprintf (stderr, "closed-loop latency, K=%u, 16 B\n", o.members);
+      closed = latency (&o, o.members, 16, TRUE, 0);
+      have_closed = TRUE;
+    }
+  if (rates_s != NULL && wanted (only, "steady"))
+    {
+      g_auto(GStrv) rates = g_strsplit (rates_s, ",", -1);
+
+      g_string_append (steady_table, "\n### Steady load, 16 B, every member sending\n\n"
+                                     "| offered (msgs/s, group) | delivered per member | latency p50 · p99 · p99.9 | "
+                                     "order | view changes |\n|---|---|---|---|---|\n");
+      g_string_append (j, "\"steady\":[");
+      for (guint i = 0; rates[i] != NULL; i++)
+        {
+          double rate = g_ascii_strtod (rates[i], NULL);
+          Lat st;
+
+          if (rate <= 0)
+            {
+              fprintf (stderr, "groupy-bench: --rates takes rates above 0, not '%s'\n", rates[i]);
+              return 2;
+            }
+          fprintf (stderr, "steady load %.0f msgs/s, K=%u, 16 B\n", rate, o.members);
+          st = latency (&o, o.members, 16, FALSE, rate);
+          g_string_append_printf (steady_table, "| %.0f | %.0f | %.1f · %.1f · %.1f ms | %s | %u |\n", rate,
+                                  st.rate, st.p50 / 1000, st.p99 / 1000, st.p999 / 1000,
+                                  st.order_ok ? "identical" : "DIFFERENT", st.views);
+          g_string_append_printf (j, "%s{\"offered\":%.0f,\"delivered\":%.1f,\"p50_us\":%.0f,\"p99_us\":%.0f,"
+                                     "\"p999_us\":%.0f,\"order_identical\":%s,\"view_changes\":%u}",
+                                  i > 0 ? "," : "", rate, st.rate, st.p50, st.p99, st.p999,
+                                  st.order_ok ? "true" : "false", st.views);
+        }
+      g_string_append (j, "],");
+    }
   if (wanted (only, "failover"))
     {
       fprintf (stderr, "failover, K=%u, %u trials\n", o.members, o.trials);
@@ -1017,6 +1067,15 @@ main (int argc, char **argv)
     report_tput (table, j, &t16, "16", "16 B", 16);
   if (t1k.rates != NULL)
     report_tput (table, j, &t1k, "1k", "1 KiB", 1024);
+  if (have_closed)
+    {
+      g_string_append_printf (table, "| latency, closed loop (1 in flight) | p50 %.0f µs · p99 %.0f µs · "
+                                     "p99.9 %.0f µs |\n", closed.p50, closed.p99, closed.p999);
+      json_num (j, "lat_closed_p50_us", closed.p50);
+      json_num (j, "lat_closed_p99_us", closed.p99);
+      json_num (j, "lat_closed_p999_us", closed.p999);
+      g_string_append_printf (j, "\"lat_closed_samples\":%" G_GUINT64_FORMAT ",", closed.samples);
+    }
   if (have_lat)
     {
       g_string_append_printf (table, "| latency, closed loop (1 in flight) | p50 %.0f µs · p99 %.0f µs · p99.9 %.0f µs |\n",
@@ -1064,8 +1123,10 @@ main (int argc, char **argv)
     g_string_append_printf (table, "| resident size, full load | %.1f MB (16 B) · %.1f MB (1 KiB), largest member |\n",
                             t16.rss_load_kb / 1024, t1k.rss_load_kb / 1024);
   fputs (table->str, stdout);
+  fputs (steady_table->str, stdout);
   fflush (stdout);
   g_string_truncate (table, 0);
+  g_string_free (steady_table, TRUE);
 
   if (wanted (only, "scaling"))
     {
