@@ -212,8 +212,16 @@ group_start (Group *g, const Opts *o, guint k, gsize size)
   for (guint i = 0; i < k; i++)
     {
       BenchChild *contact = i > 0 ? g_ptr_array_index (g->kids, (i - 1) / 2) : NULL;
+      BenchChild *c = spawn_member (g, contact ? contact->addr : NULL, k, FALSE);
+      g_autofree char *admitted = NULL;
 
-      g_ptr_array_add (g->kids, spawn_member (g, contact ? contact->addr : NULL, k, FALSE));
+      g_ptr_array_add (g->kids, c);
+      /* One at a time, so that the view lists them in this order (the
+       * failover figure kills the first, expecting the second to lead):
+       * over slow links two joins at once may be admitted either way. */
+      admitted = bench_child_expect (c, "view ", 60000);
+      if (admitted == NULL)
+        g_error ("member %u was not admitted", i);
     }
   for (guint i = 0; i < k; i++)
     {
