@@ -143,7 +143,7 @@ member() { # host name join [options...]
   member_pids+=($!)
   member_names+=("$name")
   eval "pid_$name=$!"
-  wait_for "$name to listen" grep -q "listening on" "$work/$name.out"
+  wait_for "$name to listen" grep -qs "listening on" "$work/$name.out"
   eval "addr_$name=$(sed -n 's/.* listening on //p' "$work/$name.out")"
 }
 
