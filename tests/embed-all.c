@@ -29,6 +29,7 @@ typedef struct {
   GError *failure;        /* from "failed" */
   guint excluded;
   guint role_notes;
+  guint blocked_notes;    /* of "blocked" (tests/test-processes.c makes one block) */
   gboolean state_set;
   guint64 state_seq;
   gboolean done;          /* async call finished */
@@ -111,6 +112,16 @@ on_role (GObject *object, GParamSpec *pspec, gpointer data)
   ((Member *) data)->role_notes++;
 }
 
+static void
+on_blocked (GObject *object, GParamSpec *pspec, gpointer data)
+{
+  gboolean blocked;
+
+  g_object_get (object, "blocked", &blocked, NULL);
+  check (blocked == grp_group_is_blocked (GRP_GROUP (object)));
+  ((Member *) data)->blocked_notes++;
+}
+
 static GBytes *
 get_state (GrpGroup *group, gpointer data)
 {
@@ -150,6 +161,7 @@ member_new (const char *name)
   g_signal_connect (m->group, "excluded", G_CALLBACK (on_excluded), m);
   g_signal_connect (m->group, "failed", G_CALLBACK (on_failed), m);
   g_signal_connect (m->group, "notify::role", G_CALLBACK (on_role), m);
+  g_signal_connect (m->group, "notify::blocked", G_CALLBACK (on_blocked), m);
   return m;
 }
 
@@ -432,6 +444,9 @@ parent (const char *self)
   kill (child_pid, SIGSTOP);
   wait_view (a, "a,b |  | c");
   check (grp_group_get_role (a->group) == GRP_ROLE_LEADER);
+  /* Two of three are a quorum: neither waited for one. */
+  check (!grp_group_is_blocked (a->group) && !grp_group_is_blocked (b->group));
+  check (a->blocked_notes == 0 && b->blocked_notes == 0);
   late = member_new ("c");
   join (late, grp_group_get_address (b->group), NULL);
   wait_until (&late->done, "join of the second c");

@@ -110,6 +110,18 @@ def scenarios():
     yield ("ok: a crashed member delivered after its last view what the group filled "
            "otherwise", {"a": a, "b": b, "c": c}, [], 0, "(1 crashed, 2 to the end)")
 
+    # A minority that waited for a quorum, was left out and rejoined; events
+    # the checker does not know (blocked, unblocked, a future one) are
+    # ignored, wherever they fall.
+    a, b, c = crashed_member()
+    c.ev(ev="blocked").ev(ev="excluded").ev(ev="unblocked")
+    c.state(20, (1, 2, 3)).view(9, 20, ["a", "c"]).ev(ev="some-future-event", x=1)
+    c.deliver(21, "a", 9, 1).ev(ev="exit")
+    a.ev(ev="blocked").ev(ev="unblocked").ev(ev="exit")
+    b.ev(ev="exit")
+    yield ("ok: blocked, unblocked and unknown events are ignored",
+           {"a": a, "b": b, "c": c}, [], 0, "4 incarnations")
+
     a, b, c = crashed_member()
     a.ev(ev="exit")
     b.ev(ev="exit")

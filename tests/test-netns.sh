@@ -1,11 +1,12 @@
 #!/bin/bash
-# A group across two "machines": two network namespaces joined by a veth
-# pair, each with its own address (10.78.0.1 and 10.78.0.2, which exist only
-# inside the namespaces this test creates).  Members listen on their host's
-# address with --listen, join across the link, then the leader's host loses
-# the leader to kill -9: the other host's members carry on.  Beyond
-# loopback a group needs a secret: the members share one (TLS between
-# hosts).  groupy-check verifies the logs.  Needs root and a system that can create network
+# The README's two-machine example ("Across machines"), with two network
+# namespaces standing in for the machines: A (192.0.2.10) and B
+# (192.0.2.20), joined by a veth pair; the addresses exist only inside the
+# namespaces this test creates.  a listens on A:7000, b on B:7000 and joins
+# through A:7000, as the README says, with the secret it made; c joins on
+# B:7001.  Then A loses its member to kill -9: the two on B carry on.
+# groupy-check verifies the logs.  Tests/test-hosts.sh has five hosts and
+# the faults of a network.  Needs root and a system that can create network
 # namespaces; skipped (77), saying why, otherwise.
 set -euo pipefail
 node=$1
@@ -39,8 +40,8 @@ ip netns add "$nsb"
 ip link add "ga$tag" type veth peer name "gb$tag"
 ip link set "ga$tag" netns "$nsa"
 ip link set "gb$tag" netns "$nsb"
-ip -n "$nsa" addr add 10.78.0.1/24 dev "ga$tag"
-ip -n "$nsb" addr add 10.78.0.2/24 dev "gb$tag"
+ip -n "$nsa" addr add 192.0.2.10/24 dev "ga$tag"
+ip -n "$nsb" addr add 192.0.2.20/24 dev "gb$tag"
 for ns in "$nsa" "$nsb"; do
   ip -n "$ns" link set lo up
 done
@@ -75,11 +76,11 @@ last_view_has() { # log members...
   [ "$(grep -o '"members":\[[^]]*\]' <<<"$view" | tr ',' '\n' | wc -l)" -eq $# ]
 }
 
-start "$nsa" a 10.78.0.1:0
+start "$nsa" a 192.0.2.10:7000
 addr=$(sed -n 's/.*listening on //p' "$work/a.out")
-case "$addr" in 10.78.0.1:*) ;; *) echo "a listens on $addr, not 10.78.0.1"; exit 1 ;; esac
-start "$nsb" b 10.78.0.2:0 "$addr"
-start "$nsb" c 10.78.0.2:0 "$addr"
+[ "$addr" = 192.0.2.10:7000 ] || { echo "a listens on $addr, not 192.0.2.10:7000"; exit 1; }
+start "$nsb" b 192.0.2.20:7000 192.0.2.10:7000
+start "$nsb" c 192.0.2.20:7001 192.0.2.10:7000
 wait_for "one view of a, b, c" last_view_has "$work/c.log" a b c
 
 # The leader's host loses it.

@@ -23,6 +23,11 @@ typedef struct {
   guint excluded;
   gboolean exit_seen;
   gboolean quiet;    /* it stopped multicasting (SIGUSR1) */
+  gboolean blocked;  /* waiting for a quorum ("blocked" not yet followed by "unblocked") */
+  guint blocks;      /* "blocked" events */
+  guint all_sends;   /* its multicasts over the whole log */
+  guint delivers_at_block; /* deliveries before its last "blocked" */
+  guint sends_at_block;    /* multicasts before it */
   guint sends;       /* its own multicasts, since its last state */
   guint own_delivers; /* of which it delivered */
   char *leader;      /* of the last view */
@@ -235,6 +240,7 @@ read_line (LogInfo *info, const char *line, JsonParser *parser, const char *own_
   if (g_str_has_prefix (line, "{\"ev\":\"send\""))
     {
       info->sends++;
+      info->all_sends++;
       return;
     }
   if (!json_parser_load_from_data (parser, line, -1, NULL))
@@ -268,6 +274,15 @@ read_line (LogInfo *info, const char *line, JsonParser *parser, const char *own_
     info->exit_seen = TRUE;
   else if (g_str_equal (ev, "quiet"))
     info->quiet = TRUE;
+  else if (g_str_equal (ev, "blocked"))
+    {
+      info->blocked = TRUE;
+      info->blocks++;
+      info->delivers_at_block = info->delivers;
+      info->sends_at_block = info->all_sends;
+    }
+  else if (g_str_equal (ev, "unblocked"))
+    info->blocked = FALSE;
 }
 
 /* Reads what was added to p's log since the last call (whole lines only). */
@@ -738,6 +753,61 @@ test_ten_joins (Fixture *f, gconstpointer data)
   assert_check_passes (f);
 }
 
+static gboolean
+is_blocked (Fixture *f, gpointer data)
+{
+  return info_of (data)->blocked;
+}
+
+static gboolean
+unblocked (Fixture *f, gpointer data)
+{
+  return !info_of (data)->blocked;
+}
+
+/* Blocked, it goes on multicasting (its requests wait in its window): five
+ * more since it said so are time enough to see it deliver nothing. */
+static gboolean
+sent_while_blocked (Fixture *f, gpointer data)
+{
+  const LogInfo *info = info_of (data);
+
+  return info->all_sends >= info->sends_at_block + 5;
+}
+
+/* 6. No quorum: two of three stopped.  The one left waits, says so in its
+ * log and delivers nothing; when they come back, the three go on. */
+static void
+test_no_quorum (Fixture *f, gconstpointer data)
+{
+  const char *const opts[] = { "--sleep", "20", "--crash-rate", "0", NULL };
+  Proc *a = spawn (f, "w0", NULL, opts);
+  Proc *b, *c;
+  const LogInfo *info;
+
+  g_assert_nonnull (a);
+  b = spawn (f, "w1", a->addr, opts);
+  c = spawn (f, "w2", a->addr, opts);
+  g_assert_nonnull (b);
+  g_assert_nonnull (c);
+  g_assert_true (wait_for (f, all_in_one_view, NULL, 10000));
+  g_assert_cmpuint (info_of (a)->blocks, ==, 0);
+  g_subprocess_send_signal (b->proc, SIGSTOP);
+  g_subprocess_send_signal (c->proc, SIGSTOP);
+  g_assert_true (wait_for (f, is_blocked, a, 10000));
+  g_assert_true (wait_for (f, sent_while_blocked, a, 10000));
+  info = info_of (a);
+  g_assert_cmpuint (info->delivers, ==, info->delivers_at_block);
+  g_assert_cmpuint (g_strv_length (info->members), ==, 3);
+  g_subprocess_send_signal (b->proc, SIGCONT);
+  g_subprocess_send_signal (c->proc, SIGCONT);
+  g_assert_true (wait_for (f, unblocked, a, 10000));
+  g_assert_true (wait_for (f, all_delivered, GUINT_TO_POINTER (info_of (a)->delivers + 20), 10000));
+  stop_all (f);
+  g_assert_cmpuint (info_of (a)->excluded, ==, 0);
+  assert_check_passes (f);
+}
+
 static int
 run_node (const char *const *args, char **err)
 {
@@ -771,7 +841,7 @@ assert_fails_with (const char *const *args, const char *needle)
   g_assert_null (strchr (err, '\n') == err + strlen (err) - 1 ? NULL : strchr (err, '\n'));
 }
 
-/* 6. Bad options, an unreachable peer, a port in use. */
+/* 7. Bad options, an unreachable peer, a port in use. */
 static void
 test_bad_input (Fixture *f, gconstpointer data)
 {
@@ -825,7 +895,7 @@ test_bad_input (Fixture *f, gconstpointer data)
   g_assert_cmpint (p->status, ==, 0);
 }
 
-/* 7. Garbage on the wire closes that connection only. */
+/* 8. Garbage on the wire closes that connection only. */
 static void
 test_malformed_frames (Fixture *f, gconstpointer data)
 {
@@ -1110,6 +1180,7 @@ main (int argc, char **argv)
   ADD ("/processes/kill-and-join", test_kill_and_join);
   ADD ("/processes/stopped-leader", test_stopped_leader);
   ADD ("/processes/ten-joins", test_ten_joins);
+  ADD ("/processes/no-quorum", test_no_quorum);
   ADD ("/processes/bad-input", test_bad_input);
   ADD ("/processes/malformed-frames", test_malformed_frames);
   ADD ("/processes/gms1-freezes", test_gms1_freezes);

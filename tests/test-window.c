@@ -9,10 +9,15 @@
  * overlap one another, and the stage's text grows with the window.
  *
  * Pace: a worker alone in its group delivers a change every 10 ms or so; the window shows at most three new colors in any second,
- * and shows the worker's color once the worker is quiet. */
+ * and shows the worker's color once the worker is quiet.
+ *
+ * No quorum: the window's worker leads a group of three whose two other
+ * members (groupy-node processes) are stopped; the window says "no quorum
+ * — waiting", and "quorum back — going on" once they run again. */
 #include "config.h"
 
 #include <adwaita.h>
+#include <signal.h>
 
 #include "grp-color-view.h"
 #include "grp-console-window.h"
@@ -146,10 +151,12 @@ child (GtkWidget *window, GType type, const char *name)
 /* ---- the member window ------------------------------------------------ */
 
 static GrpWorker *
-new_worker (const char *name, guint sleep_ms)
+new_worker_with (const char *name, guint sleep_ms, const char *heartbeat_ms, const char *suspect_ms)
 {
   g_autofree char *sleep = g_strdup_printf ("%u", sleep_ms);
-  char *args[] = { "test-window", "--name", (char *) name, "--crash-rate", "0", "--sleep", sleep, NULL };
+  char *args[] = { "test-window", "--name", (char *) name, "--crash-rate", "0", "--sleep", sleep,
+                   "--heartbeat", (char *) heartbeat_ms, "--suspect-timeout", (char *) suspect_ms,
+                   NULL };
   char **argv = args;
   int argc = G_N_ELEMENTS (args) - 1;
   GrpOptions options;
@@ -161,6 +168,12 @@ new_worker (const char *name, guint sleep_ms)
   g_assert_true (grp_worker_prepare (worker, &error));
   grp_worker_start_async (worker, NULL, NULL);
   return worker;
+}
+
+static GrpWorker *
+new_worker (const char *name, guint sleep_ms)
+{
+  return new_worker_with (name, sleep_ms, "100", "2000");
 }
 
 static gboolean
@@ -296,6 +309,77 @@ test_window_pace (void)
   wait_until (shows_worker_color, &pace, 5000, "the window to show the quiet worker's color");
   gtk_window_destroy (GTK_WINDOW (window));
   g_array_unref (pace.times);
+}
+
+/* ---- no quorum -------------------------------------------------------- */
+
+typedef struct {
+  GtkWidget *notices;
+  const char *text;
+} Notice;
+
+/* One of the notices shown reads `text` (a view may follow at once). */
+static gboolean
+has_notice_text (gpointer data)
+{
+  Notice *n = data;
+
+  for (GtkWidget *l = gtk_widget_get_first_child (n->notices); l; l = gtk_widget_get_next_sibling (l))
+    if (g_str_equal (gtk_label_get_text (GTK_LABEL (l)), n->text))
+      return TRUE;
+  return FALSE;
+}
+
+static gboolean
+three_in_view (gpointer data)
+{
+  return g_strv_length ((char **) grp_worker_get_members (data)) == 3;
+}
+
+static GSubprocess *
+spawn_node (const char *name, const char *contact)
+{
+  g_autoptr(GError) error = NULL;
+  GSubprocess *p = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE, &error,
+                                     g_getenv ("GROUPY_NODE"), "--name", name, "--join", contact,
+                                     "--heartbeat", "20", "--suspect-timeout", "400",
+                                     "--crash-rate", "0", "--sleep", "50", NULL);
+
+  g_assert_no_error (error);
+  return p;
+}
+
+static void
+test_window_no_quorum (void)
+{
+  g_autoptr(GrpWorker) worker = new_worker_with ("lead", 50, "20", "400");
+  g_autoptr(GSubprocess) b = NULL;
+  g_autoptr(GSubprocess) c = NULL;
+  GtkWidget *window;
+  Notice waiting = { NULL, "no quorum — waiting" };
+  Notice back = { NULL, "quorum back — going on" };
+
+  g_assert_nonnull (g_getenv ("GROUPY_NODE"));
+  wait_until (in_view, worker, 10000, "the worker's first view");
+  b = spawn_node ("b", grp_worker_get_address (worker));
+  c = spawn_node ("c", grp_worker_get_address (worker));
+  wait_until (three_in_view, worker, 20000, "a view of three");
+  window = GTK_WIDGET (grp_window_new (NULL, worker, 3, -1));
+  waiting.notices = back.notices = child (window, GRP_TYPE_WINDOW, "notices");
+  show_at (window, 420, 380);
+  g_assert_false (grp_worker_is_blocked (worker));
+  /* Two of three stopped: the leader is no quorum by itself. */
+  g_subprocess_send_signal (b, SIGSTOP);
+  g_subprocess_send_signal (c, SIGSTOP);
+  wait_until (has_notice_text, &waiting, 10000, "\"no quorum — waiting\"");
+  g_assert_true (grp_worker_is_blocked (worker));
+  g_subprocess_send_signal (b, SIGCONT);
+  g_subprocess_send_signal (c, SIGCONT);
+  wait_until (has_notice_text, &back, 10000, "\"quorum back — going on\"");
+  g_assert_false (grp_worker_is_blocked (worker));
+  g_subprocess_force_exit (b);
+  g_subprocess_force_exit (c);
+  gtk_window_destroy (GTK_WINDOW (window));
 }
 
 /* ---- the console ------------------------------------------------------ */
@@ -442,6 +526,7 @@ main (int argc, char **argv)
   }
   g_test_add_func ("/window/sizes", test_window_sizes);
   g_test_add_func ("/window/pace", test_window_pace);
+  g_test_add_func ("/window/no-quorum", test_window_no_quorum);
   g_test_add_func ("/console/sizes", test_console_sizes);
   return g_test_run ();
 }

@@ -9,7 +9,9 @@ set -euo pipefail
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$top"
 
-packages=(meson ninja-build pkg-config gcc libglib2.0-dev libjson-glib-dev iproute2
+packages=(meson ninja-build pkg-config gcc libglib2.0-dev libjson-glib-dev
+          # the tests' hosts: network namespaces, a bridge, faults (tests/hosts.sh)
+          iproute2 nftables
           # libgroupy's introspection data, reference and Python example
           gobject-introspection libgirepository1.0-dev gir1.2-glib-2.0 python3-gi gi-docgen
           # TLS between members: GnuTLS for key pairs and secrets, and GIO's

@@ -13,7 +13,8 @@
  *    the view with the leader (★) and this member marked, and the last
  *    position delivered -- all as the worker's log says it;
  *  - short notices tell what just happened: who is gone and who leads now,
- *    who joined, the state this member joined with, being left out;
+ *    who joined, the state this member joined with, waiting for a quorum
+ *    (the minority of a partition), being left out;
  *  - the stage scales with the window, so a maximized window reads from
  *    the back of a lecture hall.
  */
@@ -365,6 +366,18 @@ on_excluded (GrpWorker *worker, gpointer data)
   notice (self, _("left out — rejoining"));
 }
 
+/* Nothing is delivered while it waits, so the notice stays the newest one
+ * until the wait ends: enough members came back, or the member learns it
+ * was left out ("left out — rejoining" comes first then). */
+static void
+blocked_changed (GrpWindow *self)
+{
+  if (grp_worker_is_blocked (self->worker))
+    notice (self, _("no quorum — waiting"));
+  else if (!self->excluded)
+    notice (self, _("quorum back — going on"));
+}
+
 /* ---- size ------------------------------------------------------------- */
 
 /* The stage's font scale for a window of width x height: it grows with the
@@ -516,6 +529,8 @@ grp_window_set_worker (GrpWindow *self, GrpWorker *worker)
   g_signal_connect_object (worker, "view-changed", G_CALLBACK (on_view_changed), self, 0);
   g_signal_connect_object (worker, "state-received", G_CALLBACK (on_state_received), self, 0);
   g_signal_connect_object (worker, "excluded", G_CALLBACK (on_excluded), self, 0);
+  g_signal_connect_object (worker, "notify::blocked", G_CALLBACK (blocked_changed), self,
+                           G_CONNECT_SWAPPED);
   update_role (self);
   update_view (self);
   update_seq (self);

@@ -25,10 +25,27 @@ bench_hist_clear (BenchHist *h)
   h->n = 0;
 }
 
+static guint
+bucket_of (gint64 us)
+{
+  if (us < BENCH_HIST_FINE)
+    return (guint) MAX (us, 0);
+  return (guint) MIN (BENCH_HIST_FINE + (us - BENCH_HIST_FINE) / 1000, BENCH_HIST_MAX);
+}
+
+/* The smallest value (µs) a bucket holds. */
+static double
+value_of (guint bucket)
+{
+  if (bucket < BENCH_HIST_FINE)
+    return bucket;
+  return BENCH_HIST_FINE + (double) (bucket - BENCH_HIST_FINE) * 1000;
+}
+
 void
 bench_hist_add (BenchHist *h, gint64 us)
 {
-  h->count[CLAMP (us, 0, BENCH_HIST_MAX)]++;
+  h->count[bucket_of (us)]++;
   h->n++;
 }
 
@@ -80,9 +97,9 @@ bench_hist_percentile (const BenchHist *h, double p)
     {
       seen += h->count[i];
       if (seen >= want)
-        return i;
+        return value_of (i);
     }
-  return BENCH_HIST_MAX;
+  return value_of (BENCH_HIST_MAX);
 }
 
 /* FNV-style, a word at a time (the bench's own cost per delivery must stay

@@ -334,7 +334,7 @@ on_stdin (GIOChannel *ch, GIOCondition cond, gpointer data)
 
 int
 bench_member_main (const char *name, const char *contact, guint want, gsize size, gsize state_size,
-                   gboolean joiner, const char *secret_file)
+                   gboolean joiner, const char *secret_file, const char *listen)
 {
   Member m = { 0 };
   g_autoptr(GError) error = NULL;
@@ -353,7 +353,7 @@ bench_member_main (const char *name, const char *contact, guint want, gsize size
   grp_group_set_get_state_func (m.group, get_state, &m, NULL);
   grp_group_set_set_state_func (m.group, set_state, &m, NULL);
   if ((secret_file != NULL && !grp_group_set_secret_file (m.group, secret_file, &error)) ||
-      !grp_group_listen (m.group, NULL, NULL, &error))
+      !grp_group_listen (m.group, listen, NULL, &error))
     {
       fprintf (stderr, "member: %s\n", error->message);
       return 2;

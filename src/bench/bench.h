@@ -5,8 +5,10 @@
 
 #include "grp-group.h"
 
-/* Latency histogram: 1 µs buckets up to 100 ms, the rest in the last. */
-#define BENCH_HIST_MAX 100000
+/* Latency histogram: 1 µs buckets up to 100 ms, then 1 ms buckets up to
+ * 10 s (slow links: tools/bench-hosts), the rest in the last. */
+#define BENCH_HIST_FINE 100000
+#define BENCH_HIST_MAX (BENCH_HIST_FINE + 9900)
 
 typedef struct {
   guint32 *count;   /* BENCH_HIST_MAX + 1 */
@@ -26,5 +28,7 @@ double   bench_hist_percentile (const BenchHist *h, double p);
 #define BENCH_HASH_INIT 14695981039346656037ull
 guint64  bench_hash_step (guint64 h, guint64 seq, const char *from, guint64 ctr);
 
+/* `listen`: HOST:PORT, or NULL for 127.0.0.1 and any port. */
 int      bench_member_main (const char *name, const char *contact, guint want, gsize size,
-                            gsize state_size, gboolean joiner, const char *secret_file);
+                            gsize state_size, gboolean joiner, const char *secret_file,
+                            const char *listen);

@@ -22,9 +22,22 @@
  *   memory      resident size of members idle and under full load, and of
  *               groupy-node (the headless worker) idle.
  *   scaling     the 16 B throughput for K = 2, 3, 5, 9, 17, 33.
+ *   closed      (only when named in --only) the closed-loop latency alone,
+ *               without the throughput that "latency" measures first.
+ *   steady      (--rates LIST) every member sends at a steady rate, the group
+ *               together each total of LIST in turn (16 B): the rate
+ *               delivered, latency, whether the order was one and views
+ *               stayed: what slow links sustain (tools/bench-hosts), where
+ *               flat out overruns them.
  *
  * With --secret every group shares a group secret, so that every
  * connection between members is TLS (docs/SECURITY.md): the cost of it.
+ *
+ * With --hosts NS=ADDR,... member i runs in network namespace NS number
+ * i mod H (ip netns exec) and listens on its ADDR: the group spans the
+ * "machines" tools/bench-hosts makes, over whatever links join them (a
+ * group secret is implied: beyond loopback a member needs one).  Latency
+ * still reads one clock: namespaces share the machine's.
  *
  * It prints a readable table and, last, one JSON line with every figure.
  * Members are this same program, started with --member (internal).
@@ -48,6 +61,7 @@ typedef struct {
   guint members;
   guint state_size;
   const char *secret;     /* --secret: the group secret file, or NULL */
+  GStrv hosts;            /* --hosts: "NS=ADDR" each, or NULL for loopback */
 } Opts;
 
 /* ---- statistics -------------------------------------------------------- */
@@ -126,9 +140,32 @@ spawn_member (Group *g, const char *contact, guint want, gboolean joiner)
   g_autofree char *st = g_strdup_printf ("%u", g->o->state_size);
   g_autoptr(GError) error = NULL;
   g_autofree char *line = NULL;
-  const char *argv[16] = { g->o->self, "--member", name, "--want", w, "--size", sz, "--state-size", st };
-  guint n = 9;
+  const char *argv[24] = { 0 };
+  g_autofree char *listen = NULL;
+  guint n = 0;
   BenchChild *c;
+
+  if (g->o->hosts != NULL)
+    {
+      const char *host = g->o->hosts[(g->serial - 1) % g_strv_length (g->o->hosts)];
+      const char *eq = strchr (host, '=');
+      g_autofree char *ns = g_strndup (host, (gsize) (eq - host));
+
+      argv[n++] = "ip";
+      argv[n++] = "netns";
+      argv[n++] = "exec";
+      argv[n++] = g_intern_string (ns);
+      listen = g_strdup_printf ("%s:0", eq + 1);
+    }
+  for (const char *const *a = (const char *const[]) { g->o->self, "--member", name, "--want", w,
+                                                      "--size", sz, "--state-size", st, NULL };
+       *a != NULL; a++)
+    argv[n++] = *a;
+  if (listen != NULL)
+    {
+      argv[n++] = "--listen";
+      argv[n++] = listen;
+    }
 
   if (g->o->secret != NULL)
     {
@@ -175,8 +212,16 @@ group_start (Group *g, const Opts *o, guint k, gsize size)
   for (guint i = 0; i < k; i++)
     {
       BenchChild *contact = i > 0 ? g_ptr_array_index (g->kids, (i - 1) / 2) : NULL;
+      BenchChild *c = spawn_member (g, contact ? contact->addr : NULL, k, FALSE);
+      g_autofree char *admitted = NULL;
 
-      g_ptr_array_add (g->kids, spawn_member (g, contact ? contact->addr : NULL, k, FALSE));
+      g_ptr_array_add (g->kids, c);
+      /* One at a time, so that the view lists them in this order (the
+       * failover figure kills the first, expecting the second to lead):
+       * over slow links two joins at once may be admitted either way. */
+      admitted = bench_child_expect (c, "view ", 60000);
+      if (admitted == NULL)
+        g_error ("member %u was not admitted", i);
     }
   for (guint i = 0; i < k; i++)
     {
@@ -221,9 +266,11 @@ static gboolean
 collect (Group *g, Report *out, BenchHist *hist)
 {
   gboolean same = FALSE;
+  /* Slow links (--hosts) take longer to drain what is in flight. */
+  int attempts = g->o->hosts != NULL ? 150 : 25;
 
   tell_all (g, "stop");
-  for (int attempt = 0; attempt < 25 && !same; attempt++)
+  for (int attempt = 0; attempt < attempts && !same; attempt++)
     {
       sleep_s (0.2);
       tell_all (g, "report");
@@ -313,6 +360,7 @@ typedef struct {
   guint64 samples;
   double rate;        /* achieved ordered rate (msgs/s per member) */
   gboolean order_ok;
+  guint views;        /* views installed during the measured runs, at all members */
 } Lat;
 
 /* closed: one in flight from the newest member (never the leader);
@@ -348,7 +396,10 @@ latency (const Opts *o, guint k, gsize size, gboolean closed, double total_rate)
       sleep_s (o->seconds + 0.05);
       l.order_ok &= collect (&g, rep, &hist);
       for (guint i = 0; i < k; i++)
-        push (member_rates, rep[i].seconds > 0 ? rep[i].delivered / rep[i].seconds : 0);
+        {
+          push (member_rates, rep[i].seconds > 0 ? rep[i].delivered / rep[i].seconds : 0);
+          l.views += rep[i].views;
+        }
       push (rates, median (member_rates));
       group_free (&g);
       g_free (rep);
@@ -796,8 +847,8 @@ main (int argc, char **argv)
 {
   gint64 runs = 3, trials = 20, members = 5, state_size = 1024, want = 0, size = 16;
   double seconds = 3;
-  char *only_s = NULL, *scaling_s = NULL, *corosync = NULL, *corosync_cfg = NULL;
-  char *m_name = NULL, *contact = NULL, *secret_file = NULL;
+  char *only_s = NULL, *scaling_s = NULL, *corosync = NULL, *corosync_cfg = NULL, *rates_s = NULL;
+  char *m_name = NULL, *contact = NULL, *secret_file = NULL, *hosts_s = NULL, *listen = NULL;
   gboolean joiner = FALSE, secret = FALSE;
   GOptionEntry entries[] = {
     { "only", 0, 0, G_OPTION_ARG_STRING, &only_s,
@@ -813,7 +864,13 @@ main (int argc, char **argv)
       "Corosync settings to run (default knet,knet-norr,udpu-norr)", "LIST" },
     { "secret", 0, 0, G_OPTION_ARG_NONE, &secret,
       "Members share a group secret: TLS on every connection", NULL },
+    { "rates", 0, 0, G_OPTION_ARG_STRING, &rates_s,
+      "Steady loads to measure, msgs/s for the whole group (the figure \"steady\")", "LIST" },
+    { "hosts", 0, 0, G_OPTION_ARG_STRING, &hosts_s,
+      "Members run in these network namespaces, on these addresses, in turn (implies --secret)",
+      "NS=ADDR,..." },
     { "member", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING, &m_name, NULL, NULL },
+    { "listen", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING, &listen, NULL, NULL },
     { "secret-file", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_FILENAME, &secret_file, NULL, NULL },
     { "contact", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING, &contact, NULL, NULL },
     { "want", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT64, &want, NULL, NULL },
@@ -831,6 +888,7 @@ main (int argc, char **argv)
   g_autofree char *work = NULL;
   GString *j = g_string_new ("{");
   GString *table = g_string_new (NULL);
+  GString *steady_table = g_string_new (NULL);
   Opts o;
   Tput t16 = { 0 }, t1k = { 0 };
   Lat closed = { 0 }, half = { 0 };
@@ -844,7 +902,7 @@ main (int argc, char **argv)
     { "udpu", "udpu", "yes" },
   };
   Coro *best_t = NULL, *best_p50 = NULL, *best_p99 = NULL;
-  gboolean have_t = FALSE, have_lat = FALSE;
+  gboolean have_t = FALSE, have_lat = FALSE, have_closed = FALSE;
 
   g_option_context_add_main_entries (ctx, entries, NULL);
   if (!g_option_context_parse (ctx, &argc, &argv, &error))
@@ -854,7 +912,7 @@ main (int argc, char **argv)
     }
   if (m_name != NULL)
     return bench_member_main (m_name, contact, (guint) want, (gsize) size, (gsize) state_size, joiner,
-                              secret_file);
+                              secret_file, listen);
   signal (SIGPIPE, SIG_IGN); /* a member that has gone closes its stdin */
   if (runs < 1 || seconds <= 0 || trials < 1 || members < 3 || members > 64)
     {
@@ -866,7 +924,7 @@ main (int argc, char **argv)
   cfgs = g_strsplit (corosync_cfg ? corosync_cfg : "knet,knet-norr,udpu-norr", ",", -1);
   for (guint i = 0; only && only[i]; i++)
     if (!g_strv_contains ((const char *const[]) { "throughput", "latency", "failover", "join", "memory", "scaling",
-                                                  NULL }, only[i]))
+                                                  "steady", "closed", NULL }, only[i]))
       {
         fprintf (stderr, "groupy-bench: --only: unknown figure '%s'\n", only[i]);
         return 2;
@@ -894,7 +952,28 @@ main (int argc, char **argv)
     }
   node = find_node (argv[0]);
   o = (Opts) { argv[0], node, (guint) runs, seconds, (guint) trials, (guint) members, (guint) state_size,
-               NULL };
+               NULL, NULL };
+  if (hosts_s != NULL)
+    {
+      o.hosts = g_strsplit (hosts_s, ",", -1);
+      for (guint i = 0; o.hosts[i] != NULL; i++)
+        {
+          const char *eq = strchr (o.hosts[i], '=');
+
+          if (eq == NULL || eq == o.hosts[i] || eq[1] == '\0' || strchr (eq, ':') != NULL)
+            {
+              fprintf (stderr, "groupy-bench: --hosts takes NS=ADDR,... (a network namespace and an "
+                               "IPv4 address in it), not '%s'\n", o.hosts[i]);
+              return 2;
+            }
+        }
+      if (o.hosts[0] == NULL)
+        {
+          fprintf (stderr, "groupy-bench: --hosts names no host\n");
+          return 2;
+        }
+      secret = TRUE; /* beyond loopback a member needs a group secret */
+    }
   if (secret)
     {
       g_autofree char *dir = g_dir_make_tmp ("groupy-bench-XXXXXX", NULL);
@@ -916,9 +995,9 @@ main (int argc, char **argv)
     if (g_file_get_contents ("/proc/loadavg", &loadavg, NULL, NULL))
       load[0] = g_ascii_strtod (loadavg, NULL);
     g_string_append_printf (j, "\"date\":\"%s\",\"cpus\":%u,\"loadavg_before\":%.2f,\"runs\":%u,\"seconds\":%.1f,"
-                               "\"trials\":%u,\"members\":%u,\"secret\":%s,", date,
+                               "\"trials\":%u,\"members\":%u,\"secret\":%s,\"hosts\":%u,", date,
                             g_get_num_processors (), load[0], o.runs, o.seconds, o.trials, o.members,
-                            o.secret != NULL ? "true" : "false");
+                            o.secret != NULL ? "true" : "false", o.hosts ? g_strv_length (o.hosts) : 0);
   }
 
   if (wanted (only, "throughput") || wanted (only, "latency"))
@@ -936,6 +1015,42 @@ main (int argc, char **argv)
       half = latency (&o, o.members, 16, FALSE, t16.rate / 2);
       have_lat = TRUE;
     }
+  if (only != NULL && g_strv_contains ((const char *const *) only, "closed") && !have_lat)
+    {
+      fprintf (stderr, "closed-loop latency, K=%u, 16 B\n", o.members);
+      closed = latency (&o, o.members, 16, TRUE, 0);
+      have_closed = TRUE;
+    }
+  if (rates_s != NULL && wanted (only, "steady"))
+    {
+      g_auto(GStrv) rates = g_strsplit (rates_s, ",", -1);
+
+      g_string_append (steady_table, "\n### Steady load, 16 B, every member sending\n\n"
+                                     "| offered (msgs/s, group) | delivered per member | latency p50 · p99 · p99.9 | "
+                                     "order | view changes |\n|---|---|---|---|---|\n");
+      g_string_append (j, "\"steady\":[");
+      for (guint i = 0; rates[i] != NULL; i++)
+        {
+          double rate = g_ascii_strtod (rates[i], NULL);
+          Lat st;
+
+          if (rate <= 0)
+            {
+              fprintf (stderr, "groupy-bench: --rates takes rates above 0, not '%s'\n", rates[i]);
+              return 2;
+            }
+          fprintf (stderr, "steady load %.0f msgs/s, K=%u, 16 B\n", rate, o.members);
+          st = latency (&o, o.members, 16, FALSE, rate);
+          g_string_append_printf (steady_table, "| %.0f | %.0f | %.1f · %.1f · %.1f ms | %s | %u |\n", rate,
+                                  st.rate, st.p50 / 1000, st.p99 / 1000, st.p999 / 1000,
+                                  st.order_ok ? "identical" : "DIFFERENT", st.views);
+          g_string_append_printf (j, "%s{\"offered\":%.0f,\"delivered\":%.1f,\"p50_us\":%.0f,\"p99_us\":%.0f,"
+                                     "\"p999_us\":%.0f,\"order_identical\":%s,\"view_changes\":%u}",
+                                  i > 0 ? "," : "", rate, st.rate, st.p50, st.p99, st.p999,
+                                  st.order_ok ? "true" : "false", st.views);
+        }
+      g_string_append (j, "],");
+    }
   if (wanted (only, "failover"))
     {
       fprintf (stderr, "failover, K=%u, %u trials\n", o.members, o.trials);
@@ -952,12 +1067,23 @@ main (int argc, char **argv)
       mem = memory (&o, o.members);
     }
 
-  g_string_append_printf (table, "\n## Groupy, K = %u, loopback, %u run%s per figure (median)\n\n"
-                                 "| figure | value |\n|---|---|\n", o.members, o.runs, o.runs > 1 ? "s" : "");
+  g_string_append_printf (table, "\n## Groupy, K = %u, %s, %u run%s per figure (median)\n\n"
+                                 "| figure | value |\n|---|---|\n", o.members,
+                          o.hosts != NULL ? "members in network namespaces (--hosts)" : "loopback",
+                          o.runs, o.runs > 1 ? "s" : "");
   if (have_t)
     report_tput (table, j, &t16, "16", "16 B", 16);
   if (t1k.rates != NULL)
     report_tput (table, j, &t1k, "1k", "1 KiB", 1024);
+  if (have_closed)
+    {
+      g_string_append_printf (table, "| latency, closed loop (1 in flight) | p50 %.0f µs · p99 %.0f µs · "
+                                     "p99.9 %.0f µs |\n", closed.p50, closed.p99, closed.p999);
+      json_num (j, "lat_closed_p50_us", closed.p50);
+      json_num (j, "lat_closed_p99_us", closed.p99);
+      json_num (j, "lat_closed_p999_us", closed.p999);
+      g_string_append_printf (j, "\"lat_closed_samples\":%" G_GUINT64_FORMAT ",", closed.samples);
+    }
   if (have_lat)
     {
       g_string_append_printf (table, "| latency, closed loop (1 in flight) | p50 %.0f µs · p99 %.0f µs · p99.9 %.0f µs |\n",
@@ -1005,8 +1131,10 @@ main (int argc, char **argv)
     g_string_append_printf (table, "| resident size, full load | %.1f MB (16 B) · %.1f MB (1 KiB), largest member |\n",
                             t16.rss_load_kb / 1024, t1k.rss_load_kb / 1024);
   fputs (table->str, stdout);
+  fputs (steady_table->str, stdout);
   fflush (stdout);
   g_string_truncate (table, 0);
+  g_string_free (steady_table, TRUE);
 
   if (wanted (only, "scaling"))
     {
@@ -1148,5 +1276,6 @@ main (int argc, char **argv)
   printf ("\n%s\n", j->str);
   g_string_free (j, TRUE);
   g_string_free (table, TRUE);
+  g_strfreev (o.hosts);
   return 0;
 }

@@ -63,6 +63,8 @@ event_mark (GrpEventKind kind)
       return "✖";
     case GRP_EVENT_SUSPECT:
       return "?";
+    case GRP_EVENT_BLOCKED:
+      return "‖";
     case GRP_EVENT_LEAVE:
       return "−";
     case GRP_EVENT_VERDICT:

@@ -520,6 +520,21 @@ read_event (GrpSupervisor *self, GrpMemberInfo *m, JsonObject *o)
       tell (self, GRP_EVENT_SUSPECT, "%s finds the group went on without it (suspected while alive) — "
             "it rejoins", m->name);
     }
+  else if (g_str_equal (ev, "blocked"))
+    {
+      if (m->state == GRP_MEMBER_RUNNING)
+        member_set_state (m, GRP_MEMBER_RUNNING, "no quorum — waiting");
+      tell (self, GRP_EVENT_BLOCKED, "%s has no quorum: most of its view is out of its reach, so it "
+            "waits, delivering nothing", m->name);
+    }
+  else if (g_str_equal (ev, "unblocked"))
+    {
+      if (m->state == GRP_MEMBER_RUNNING)
+        member_set_state (m, GRP_MEMBER_RUNNING, "running");
+      /* Left out meanwhile: the story told so already. */
+      if (!m->excluded)
+        tell (self, GRP_EVENT_BLOCKED, "%s has a quorum again and goes on", m->name);
+    }
   else if (g_str_equal (ev, "crash"))
     {
       const char *cause = json_object_get_string_member_with_default (o, "cause", "");

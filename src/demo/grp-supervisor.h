@@ -5,7 +5,8 @@
  * the logs to keep one GrpMemberInfo per member (color, role, view, last
  * position) and a story of the group: views and who leads them, crashes
  * and their cause, joins with the state they brought, members left out
- * while still alive (a false suspicion), clean leaves.  It replaces dead
+ * while still alive (a false suspicion), members waiting for a quorum,
+ * clean leaves.  It replaces dead
  * workers (the replacement takes the dead one's place on the screen), and
  * drives the group: add a member, crash one, freeze one for a while
  * (SIGSTOP, then SIGCONT), make one leave, pause and resume all (SIGUSR1,
@@ -36,6 +37,7 @@ typedef enum {
   GRP_EVENT_VIEW,       /* a new view (and who leads it) */
   GRP_EVENT_CRASH,
   GRP_EVENT_SUSPECT,    /* left out of a view while alive */
+  GRP_EVENT_BLOCKED,    /* a member waits for a quorum, or waits no more */
   GRP_EVENT_LEAVE,
   GRP_EVENT_CONTROL,    /* something the user did */
   GRP_EVENT_VERDICT,    /* the checker's verdict over every log */

@@ -48,6 +48,7 @@ struct _GrpGroup {
   GrpRole role;
   guint64 last_seq;
   gboolean last_seq_dirty;    /* notify::last-seq once per main-loop turn */
+  gboolean blocked;           /* grp_proto_is_blocked, as last notified */
   GCancellable *cancel;
 };
 
@@ -68,6 +69,7 @@ enum {
   PROP_ROLE,
   PROP_VIEW_ID,
   PROP_LAST_SEQ,
+  PROP_BLOCKED,
   N_PROPS
 };
 
@@ -202,6 +204,21 @@ update_role (GrpGroup *self)
         break;
       }
   set_role (self, role);
+}
+
+/* The core has no callback for it: it is read after every call into the
+ * core, which is when it can change.  A member left out is told so first
+ * ("excluded"), then that it waits no more. */
+static void
+update_blocked (GrpGroup *self)
+{
+  gboolean blocked = self->proto != NULL && grp_proto_is_blocked (self->proto);
+
+  if (blocked == self->blocked)
+    return;
+  self->blocked = blocked;
+  g_debug ("%s: %s", self->name, blocked ? "no quorum: waiting" : "no longer waiting for a quorum");
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BLOCKED]);
 }
 
 static const char *
@@ -488,14 +505,16 @@ proto_for_call (GrpGroup *self)
   return self->proto;
 }
 
-/* The protocol gathers sequenced entries and requests (config.batch) and sends
- * them when the main-loop turn ends, so a turn's input leaves in one SEQ
- * per member, or one REQ. */
+/* After each call into the protocol.  It gathers sequenced entries and
+ * requests (config.batch) and sends them when the main-loop turn ends, so a
+ * turn's input leaves in one SEQ per member, or one REQ; and it may have
+ * begun or ended a wait for a quorum. */
 static void
-want_turn_end (GrpGroup *self)
+after_proto_call (GrpGroup *self)
 {
   if (self->proto != NULL && grp_proto_has_batch (self->proto))
     grp_transport_schedule_flush (self->transport);
+  update_blocked (self);
 }
 
 static void
@@ -520,7 +539,7 @@ on_message (GrpMsg *msg, gpointer data)
   if (self->proto != NULL)
     {
       grp_proto_receive (proto_for_call (self), msg, g_get_monotonic_time ());
-      want_turn_end (self);
+      after_proto_call (self);
     }
 }
 
@@ -532,7 +551,7 @@ on_peer_lost (GrpTransport *t, guint64 id, gboolean confirmed, gpointer data)
   if (self->proto != NULL)
     {
       grp_proto_unreachable (proto_for_call (self), id, confirmed, g_get_monotonic_time ());
-      want_turn_end (self);
+      after_proto_call (self);
     }
 }
 
@@ -544,7 +563,7 @@ on_tick (gpointer data)
   if (self->proto != NULL)
     {
       grp_proto_tick (proto_for_call (self), g_get_monotonic_time ());
-      want_turn_end (self);
+      after_proto_call (self);
     }
   return G_SOURCE_CONTINUE;
 }
@@ -559,6 +578,7 @@ new_proto (GrpGroup *self)
   g_ptr_array_set_size (self->view_names, 0);
   grp_transport_set_self (self->transport, me.id, me.name);
   self->proto = grp_proto_new (self->protocol, &self->cfg, &me, &callbacks, self);
+  update_blocked (self);
   if (self->tick_id == 0)
     self->tick_id = g_timeout_add (MAX (self->cfg.heartbeat_interval / 4000, 5), on_tick, self);
 }
@@ -1045,6 +1065,7 @@ join_cancelled (GCancellable *cancellable, gpointer data)
   g_clear_pointer (&self->proto, grp_proto_free);
   self->rejoining = FALSE;
   set_role (self, GRP_ROLE_NONE);
+  update_blocked (self);
   complete_join (self, error);
   return G_SOURCE_REMOVE;
 }
@@ -1170,7 +1191,7 @@ grp_group_multicast (GrpGroup *self, GBytes *payload, GError **error)
       return 0;
     }
   ctr = grp_proto_multicast (proto_for_call (self), payload, g_get_monotonic_time (), &local);
-  want_turn_end (self);
+  after_proto_call (self);
   if (ctr == 0)
     propagate_public (error, local, GRP_GROUP_ERROR_NOT_MEMBER);
   return ctr;
@@ -1230,6 +1251,7 @@ grp_group_leave_async (GrpGroup *self, GCancellable *cancellable, GAsyncReadyCal
   self->leave_timeout_id = g_timeout_add ((guint) (self->cfg.suspect_timeout / 1000),
                                           leave_timeout, self);
   grp_proto_leave (proto_for_call (self), g_get_monotonic_time ());
+  after_proto_call (self);
 }
 
 /**
@@ -1400,6 +1422,30 @@ grp_group_get_last_seq (GrpGroup *self)
 }
 
 /**
+ * grp_group_is_blocked:
+ * @self: a member
+ *
+ * Whether the member waits for a quorum: its view must change (members
+ * are suspected, or a new view is chosen) but the members it can still
+ * hear from are no quorum of the view, so it delivers nothing new until
+ * enough of them come back (a minority cut off by a partition, or the
+ * survivors of a view that lost half or more of its members without
+ * knowing for certain that they crashed).  If the rest of the group went
+ * on without it, it learns so when it can reach them again
+ * ([signal@Groupy.Group::excluded]) and rejoins.
+ *
+ * Returns: %TRUE while the member waits for a quorum
+ *   ([property@Groupy.Group:blocked])
+ */
+gboolean
+grp_group_is_blocked (GrpGroup *self)
+{
+  g_return_val_if_fail (GRP_IS_GROUP (self), FALSE);
+
+  return self->blocked;
+}
+
+/**
  * grp_group_describe:
  * @self: a member
  *
@@ -1446,6 +1492,9 @@ grp_group_get_property (GObject *object, guint prop_id, GValue *value, GParamSpe
       break;
     case PROP_LAST_SEQ:
       g_value_set_uint64 (value, self->last_seq);
+      break;
+    case PROP_BLOCKED:
+      g_value_set_boolean (value, self->blocked);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -1567,6 +1616,16 @@ grp_group_class_init (GrpGroupClass *klass)
   properties[PROP_LAST_SEQ] =
     g_param_spec_uint64 ("last-seq", NULL, NULL, 0, G_MAXUINT64, 0,
                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  /**
+   * GrpGroup:blocked:
+   *
+   * Whether the member waits for a quorum, delivering nothing new: see
+   * [method@Groupy.Group.is_blocked].  A user interface says so ("no
+   * quorum — waiting").
+   */
+  properties[PROP_BLOCKED] =
+    g_param_spec_boolean ("blocked", NULL, NULL, FALSE,
+                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   /* The signals are documented in grp-group.h. */

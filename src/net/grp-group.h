@@ -328,6 +328,8 @@ guint       grp_group_get_pending        (GrpGroup *self);
 GRP_AVAILABLE_IN_ALL
 guint       grp_group_get_window         (GrpGroup *self);
 GRP_AVAILABLE_IN_ALL
+gboolean    grp_group_is_blocked         (GrpGroup *self);
+GRP_AVAILABLE_IN_ALL
 char       *grp_group_describe           (GrpGroup *self);
 
 G_END_DECLS

@@ -35,6 +35,24 @@ on_stopped (GrpWorker *worker, gpointer data)
 }
 
 static void
+say_joined (GrpWorker *worker)
+{
+  printf ("%s joined: view %" G_GUINT64_FORMAT ", role %s, protocol %s\n", grp_worker_get_name (worker),
+          grp_worker_get_view_id (worker), grp_role_to_string (grp_worker_get_role (worker)),
+          grp_worker_get_protocol (worker));
+  fflush (stdout);
+}
+
+static void
+first_view (GrpWorker *worker, GParamSpec *pspec, gpointer data)
+{
+  if (grp_worker_get_view_id (worker) == 0)
+    return;
+  g_signal_handlers_disconnect_by_func (worker, first_view, data);
+  say_joined (worker);
+}
+
+static void
 started (GObject *source, GAsyncResult *res, gpointer data)
 {
   Node *node = data;
@@ -45,11 +63,12 @@ started (GObject *source, GAsyncResult *res, gpointer data)
       fatal (node, 2, "could not join the group", error);
       return;
     }
-  printf ("%s joined: view %" G_GUINT64_FORMAT ", role %s, protocol %s\n",
-          grp_worker_get_name (node->worker), grp_worker_get_view_id (node->worker),
-          grp_role_to_string (grp_worker_get_role (node->worker)),
-          grp_worker_get_protocol (node->worker));
-  fflush (stdout);
+  /* A newcomer holds the state a moment before the view that admits it is
+   * delivered: name the view once it is. */
+  if (grp_worker_get_view_id (node->worker) == 0)
+    g_signal_connect (node->worker, "notify::view-id", G_CALLBACK (first_view), node);
+  else
+    say_joined (node->worker);
 }
 
 static void

@@ -130,6 +130,12 @@ core_flush (GrpProto *p)
 }
 
 static gboolean
+core_is_blocked (GrpProto *p)
+{
+  return grp_core_is_blocked (CORE (p));
+}
+
+static gboolean
 core_has_batch (GrpProto *p)
 {
   return grp_core_has_batch (CORE (p));
@@ -198,6 +204,7 @@ const GrpProtoClass grp_proto_core_class = {
   .tick = core_tick,
   .flush = core_flush,
   .has_batch = core_has_batch,
+  .is_blocked = core_is_blocked,
   .get_status = core_get_status,
   .get_view = core_get_view,
   .is_leader = core_is_leader,

@@ -127,6 +127,12 @@ grp_proto_flush (GrpProto *proto)
 }
 
 gboolean
+grp_proto_is_blocked (GrpProto *proto)
+{
+  return proto->klass->is_blocked != NULL && proto->klass->is_blocked (proto);
+}
+
+gboolean
 grp_proto_has_batch (GrpProto *proto)
 {
   return proto->klass->has_batch (proto);

@@ -76,6 +76,9 @@ struct _GrpProtoClass {
   guint          (*get_pending) (GrpProto *proto);
   guint          (*get_window) (GrpProto *proto);
   char          *(*describe) (GrpProto *proto);
+  /* Waiting for a quorum (grp_core_is_blocked); NULL: never (the
+   * exercise's stages have no quorum to wait for). */
+  gboolean       (*is_blocked) (GrpProto *proto);
 };
 
 /* The start of every instance; implementations embed it first. */
@@ -124,6 +127,7 @@ gboolean       grp_proto_has_state (GrpProto *proto);
 guint          grp_proto_get_pending (GrpProto *proto);
 guint          grp_proto_get_window (GrpProto *proto);
 char          *grp_proto_describe (GrpProto *proto);
+gboolean       grp_proto_is_blocked (GrpProto *proto);
 
 /* The real protocol's core behind `proto`, or NULL for any other protocol:
  * for its own unit tests and the simulator's checks of its quorum rule. */

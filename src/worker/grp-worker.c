@@ -60,6 +60,7 @@ enum {
   PROP_MEMBERS,
   PROP_LEADER,
   PROP_LAST_SEQ,
+  PROP_BLOCKED,
   N_PROPS
 };
 
@@ -339,6 +340,17 @@ on_role (GObject *object, GParamSpec *pspec, gpointer data)
   g_object_notify_by_pspec (G_OBJECT (data), properties[PROP_ROLE]);
 }
 
+/* No quorum: the member delivers nothing new until enough of its view come
+ * back, or until it learns that the others went on without it. */
+static void
+on_blocked (GObject *object, GParamSpec *pspec, gpointer data)
+{
+  GrpWorker *self = data;
+
+  log_simple (self, grp_group_is_blocked (self->group) ? "blocked" : "unblocked");
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BLOCKED]);
+}
+
 /* ---- sending and crashing --------------------------------------------- */
 
 static gboolean send_change (gpointer data);
@@ -559,6 +571,7 @@ connect_group (GrpWorker *self)
   g_signal_connect (self->group, "excluded", G_CALLBACK (on_excluded), self);
   g_signal_connect (self->group, "failed", G_CALLBACK (on_failed), self);
   g_signal_connect (self->group, "notify::role", G_CALLBACK (on_role), self);
+  g_signal_connect (self->group, "notify::blocked", G_CALLBACK (on_blocked), self);
 }
 
 GrpWorker *
@@ -886,6 +899,12 @@ grp_worker_get_last_seq (GrpWorker *self)
   return self->last_seq;
 }
 
+gboolean
+grp_worker_is_blocked (GrpWorker *self)
+{
+  return grp_group_is_blocked (self->group);
+}
+
 const guint32 *
 grp_worker_get_history (GrpWorker *self, guint *n)
 {
@@ -923,6 +942,9 @@ grp_worker_get_property (GObject *object, guint prop_id, GValue *value, GParamSp
       break;
     case PROP_LAST_SEQ:
       g_value_set_uint64 (value, self->last_seq);
+      break;
+    case PROP_BLOCKED:
+      g_value_set_boolean (value, grp_worker_is_blocked (self));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -988,6 +1010,11 @@ grp_worker_class_init (GrpWorkerClass *klass)
   properties[PROP_LAST_SEQ] =
     g_param_spec_uint64 ("last-seq", NULL, NULL, 0, G_MAXUINT64, 0,
                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  /* Waiting for a quorum (grp_group_is_blocked); logged as "blocked" and
+   * "unblocked" when it changes. */
+  properties[PROP_BLOCKED] =
+    g_param_spec_boolean ("blocked", NULL, NULL, FALSE,
+                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   /* A view was delivered: who joined and who is gone since the last one.

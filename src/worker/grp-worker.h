@@ -89,6 +89,8 @@ const char *const *grp_worker_get_members (GrpWorker *self);
 const char *grp_worker_get_leader (GrpWorker *self);
 /* The last position delivered, a state transfer included. */
 guint64     grp_worker_get_last_seq (GrpWorker *self);
+/* Waiting for a quorum, delivering nothing new ("no quorum -- waiting"). */
+gboolean    grp_worker_is_blocked (GrpWorker *self);
 /* The colors after the last GRP_WORKER_HISTORY deliveries, oldest first. */
 const guint32 *grp_worker_get_history (GrpWorker *self, guint *n);
 const char *grp_worker_get_log_path (GrpWorker *self);
