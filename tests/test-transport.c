@@ -771,6 +771,26 @@ test_inbound_unverified (Fixture *f, gconstpointer data)
   g_assert_cmpuint (f->from->len, ==, 1);
 }
 
+/* A peer that only dialed us, whose address our core does not know (it
+ * joined in a view we have not installed yet), is answered at the address
+ * it advertised, while its connection stands (campaign seeds 5009130 and
+ * 5030529: a member that could not answer PREPAREs waited for ever). */
+static void
+test_answer_advertised (Fixture *f, gconstpointer data)
+{
+  const GrpId x = X_ID;
+  Peer *p = peer_start (f, 0, X_ID);
+  g_autofree char *dial = g_strdup_printf ("dial %u", port_of (grp_transport_get_address (f->b)));
+
+  g_assert_cmpstr (peer_do (f, p, dial), ==, "dialed");
+  g_assert_cmpstr (peer_do (f, p, "ping"), ==, "sent");
+  g_assert_true (wait_for (f, heard_from, &x));
+  b_send_ping (f, X_ID, NULL, 12);
+  g_assert_cmpstr (peer_do (f, p, "accept"), ==, "accepted");
+  g_assert_cmpstr (peer_do (f, p, "read"), ==, "frame 1"); /* B's HELLO */
+  g_assert_cmpstr (peer_do (f, p, "read"), ==, "frame 2"); /* the HB */
+}
+
 /* Found by the second review of issue 9.  X listens at its port but
  * advertises the right host with a wrong port (a mistaken --advertise)
  * where nothing listens.  X dials B.  B's first send to X dials the
@@ -1713,6 +1733,7 @@ main (int argc, char **argv)
               fixture_set_up, test_inbound_unverified, fixture_tear_down);
   ADD ("/transport/not-certain/malformed-frame", test_malformed);
   ADD ("/transport/not-certain/wrong-advertised-port", test_wrong_advertised_port);
+  ADD ("/transport/answer-at-advertised", test_answer_advertised);
   ADD ("/transport/not-certain/queue-bound", test_queue_bound);
   ADD ("/transport/secure/same-secret", test_same_secret);
   ADD ("/transport/secure/other-secret", test_other_secret);

@@ -952,7 +952,8 @@ on_hello (Conn *c, GrpMember *hello, const char *protocol)
   g_hash_table_replace (self->inbound, g_memdup2 (&c->peer, sizeof c->peer), c);
   /* What it advertises is not verified: only a dial of ours that reaches
    * it there is (a wrong --advertise port on the right host would
-   * otherwise make a refusal there look certain while it lives). */
+   * otherwise make a refusal there look certain while it lives).  It is
+   * where we answer it, while this connection stands (grp_transport_send). */
   conn_say_hello (c);
   grp_transport_schedule_flush (self);
 }
@@ -1524,6 +1525,15 @@ grp_transport_send (GrpTransport *self, GrpId to, const char *addr, GrpMsg *msg)
         return; /* it will never read it */
       if (addr == NULL || *addr == '\0')
         addr = g_hash_table_lookup (self->verified, &to);
+      if (addr == NULL || *addr == '\0')
+        {
+          /* What it advertised on a connection it dialed to us: where to
+           * answer it, not a verified address (a refusal there is not
+           * certain until a dial of ours has reached it there). */
+          Conn *in = g_hash_table_lookup (self->inbound, &to);
+
+          addr = in != NULL && in->state == CONN_OPEN ? in->addr : NULL;
+        }
       if (addr == NULL || *addr == '\0')
         return; /* nobody to ask: the core will try again */
       c = dial (self, addr, to);

@@ -735,6 +735,15 @@ verified (Node *n, Node *a)
   return g_hash_table_contains (n->reached, &a->id);
 }
 
+/* Whether the transport of `n` has an address to dial `a` at when the core
+ * gives none: a verified one, or the one `a` advertised on a connection it
+ * dialed to `n` (grp_transport_send). */
+static gboolean
+has_address (Node *n, Node *a)
+{
+  return verified (n, a) || g_hash_table_contains (a->reached, &n->id);
+}
+
 static void
 schedule_report (GrpFixture *f, int to, int about, gboolean confirmed, gint64 delay)
 {
@@ -831,7 +840,7 @@ cb_send (GrpProto *proto, GrpId to, const char *addr, GrpMsg *msg, gpointer user
         grp_fixture_fail (f, "%s sends a %s of %" G_GSIZE_FORMAT " bytes of entries (bound %" G_GSIZE_FORMAT
                           ")", n->name, grp_msg_type_name (msg->type), size, f->cfg.max_msg_bytes);
     }
-  if (addr == NULL && !verified (n, dest))
+  if (addr == NULL && !has_address (n, dest))
     {
       /* The transport sends only where it can dial (grp-transport.h): to
        * an address the core knows, or one it verified itself. */
