@@ -1321,6 +1321,7 @@ tls_done (GObject *source, GAsyncResult *res, gpointer data)
   Conn *c = data;
   GrpTransport *self = c->t;
   g_autoptr(GError) error = NULL;
+  g_autofree char *suite = NULL;
   gboolean ok = g_tls_connection_handshake_finish (G_TLS_CONNECTION (source), res, &error);
 
   /* Closed: its transport may be gone too. */
@@ -1347,8 +1348,8 @@ tls_done (GObject *source, GAsyncResult *res, gpointer data)
       conn_unref (c);
       return;
     }
-  g_debug ("TLS with %s: %s, %s", c->addr ? c->addr : "a peer",
-           g_tls_connection_get_ciphersuite_name (c->tls),
+  suite = g_tls_connection_get_ciphersuite_name (c->tls); /* a copy of ours */
+  g_debug ("TLS with %s: %s, %s", c->addr ? c->addr : "a peer", suite,
            grp_security_has_secret (self->security) ? "proof of the secret follows" : "no secret");
   c->in = G_POLLABLE_INPUT_STREAM (g_io_stream_get_input_stream (G_IO_STREAM (c->tls)));
   c->out = G_POLLABLE_OUTPUT_STREAM (g_io_stream_get_output_stream (G_IO_STREAM (c->tls)));
