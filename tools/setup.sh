@@ -17,6 +17,8 @@ packages=(meson ninja-build pkg-config gcc libglib2.0-dev libjson-glib-dev
           # TLS between members: GnuTLS for key pairs and secrets, and GIO's
           # TLS backend (without it a member with a secret cannot start)
           libgnutls28-dev glib-networking
+          # the fuzzers' short runs in tools/check (clang brings libFuzzer)
+          clang libclang-rt-dev
           # the window, its data files, and the GUI tests under Xvfb
           libgtk-4-dev libadwaita-1-dev gettext desktop-file-utils appstream xvfb xauth xdotool
           imagemagick tesseract-ocr

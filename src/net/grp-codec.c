@@ -709,6 +709,18 @@ get_msg (Reader *r)
   return g_steal_pointer (&m);
 }
 
+/* A reader over body[0..len).  An empty body may be NULL (an empty GBytes
+ * holds no data), and NULL + 0 is undefined in C. */
+static Reader
+reader_new (const guint8 *body, gsize len, GBytes *frame)
+{
+  static const guint8 nothing[1];
+
+  if (body == NULL)
+    body = nothing;
+  return (Reader) { body, body + len, NULL, frame, body };
+}
+
 static gboolean
 parse (Reader        r,
        GrpFrameKind *kind,
@@ -831,8 +843,7 @@ grp_codec_parse (const guint8  *body,
                  char         **protocol,
                  GError       **error)
 {
-  return parse ((Reader) { body, body + len, NULL, NULL, body }, kind, msg, hello, protocol,
-                error);
+  return parse (reader_new (body, len, NULL), kind, msg, hello, protocol, error);
 }
 
 gboolean
@@ -846,5 +857,5 @@ grp_codec_parse_bytes (GBytes        *body,
   gsize len;
   const guint8 *p = g_bytes_get_data (body, &len);
 
-  return parse ((Reader) { p, p + len, NULL, body, p }, kind, msg, hello, protocol, error);
+  return parse (reader_new (p, len, body), kind, msg, hello, protocol, error);
 }

@@ -110,7 +110,10 @@ grp_security_load_secret (GrpSecurity *self, const char *path, GError **error)
     return FALSE;
   if (len <= SECRET_FILE_MAX)
     secret = parse_secret (contents);
-  explicit_bzero (contents, len);
+  /* Never NULL here, but GCC cannot tell under -fsanitize=undefined
+   * (-Wnonnull, fatal with -Dwerror=true). */
+  if (contents != NULL)
+    explicit_bzero (contents, len);
   if (secret == NULL)
     {
       g_set_error (error, GRP_SECURITY_ERROR, GRP_SECURITY_ERROR_FORMAT,

@@ -1,7 +1,10 @@
 /* grp-transport.c: connections, framing, coalesced writes, crash reports. */
 #include "grp-transport.h"
 
+#include <errno.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "grp-codec.h"
 #include "grp-security.h"
@@ -121,6 +124,7 @@ typedef struct {
   guint64 dropped;            /* frames dropped since the queue last drained */
   guint attempt;              /* dials for the same loss before this one */
   guint reread_id;            /* more TLS records may wait: read again */
+  FILE *record;               /* debug builds: where its frames are recorded, or NULL */
 } Conn;
 
 /* A dial to be made again shortly. */
@@ -234,6 +238,8 @@ conn_unref (Conn *c)
   g_byte_array_unref (c->hs);
   g_byte_array_unref (c->outq);
   g_byte_array_unref (c->wbuf);
+  if (c->record != NULL)
+    fclose (c->record);
   g_free (c);
 }
 
@@ -990,6 +996,48 @@ on_bye (Conn *c, const guint8 *body, gsize len)
     conn_close (c, reason);
 }
 
+#ifdef GRP_RECORD_FRAMES
+/* Debug builds only: with GROUPY_RECORD_FRAMES=DIR in the environment,
+ * every frame read from a peer (after TLS, before any check) is appended,
+ * header included, to DIR/PID-N-DIRECTION-OURID.frames, one file per
+ * connection: the stream exactly as the peer sent it, from which
+ * tests/fuzz/make-corpus.py makes the fuzzers' seed corpus. */
+static void
+record_frame (Conn *c, const guint8 *body, guint32 flen)
+{
+  static const char *dir;
+  static gsize looked;
+  static guint serial;
+  guint32 len = GUINT32_TO_LE (flen);
+
+  if (g_once_init_enter (&looked))
+    {
+      dir = g_getenv ("GROUPY_RECORD_FRAMES");
+      g_once_init_leave (&looked, 1);
+    }
+  if (dir == NULL || *dir == '\0')
+    return;
+  if (c->record == NULL)
+    {
+      /* Who received it (our id), and whether we dialed (out) or it did (in). */
+      g_autofree char *name = g_strdup_printf ("%s/%d-%u-%s-%016" G_GINT64_MODIFIER "x.frames", dir,
+                                               (int) getpid (), ++serial,
+                                               c->outgoing ? "out" : "in", c->t->self_id);
+
+      c->record = fopen (name, "wbe");
+      if (c->record == NULL)
+        {
+          g_message ("cannot record frames in %s: %s", name, g_strerror (errno));
+          dir = NULL;
+          return;
+        }
+    }
+  if (fwrite (&len, sizeof len, 1, c->record) != 1 || fwrite (body, 1, flen, c->record) != flen ||
+      fflush (c->record) != 0)
+    g_message ("cannot record a frame: %s", g_strerror (errno));
+}
+#endif
+
 /* One whole frame.  Its body lies in `owner` when given (a large frame
  * handed on without a copy), else it is copied once, and its payloads are
  * slices of that copy.  FALSE when no more frames are to be read from the
@@ -1004,6 +1052,9 @@ handle_frame (Conn *c, const guint8 *body, guint32 flen, GBytes *owner)
   g_autofree char *protocol = NULL;
   g_autoptr(GError) error = NULL;
 
+#ifdef GRP_RECORD_FRAMES
+  record_frame (c, body, flen);
+#endif
   if (!grp_codec_frame_kind (body, flen, &kind, &error))
     {
       protocol_error (c, error->message);
@@ -1282,6 +1333,7 @@ tls_done (GObject *source, GAsyncResult *res, gpointer data)
   Conn *c = data;
   GrpTransport *self = c->t;
   g_autoptr(GError) error = NULL;
+  g_autofree char *suite = NULL;
   gboolean ok = g_tls_connection_handshake_finish (G_TLS_CONNECTION (source), res, &error);
 
   /* Closed: its transport may be gone too. */
@@ -1308,8 +1360,8 @@ tls_done (GObject *source, GAsyncResult *res, gpointer data)
       conn_unref (c);
       return;
     }
-  g_debug ("TLS with %s: %s, %s", c->addr ? c->addr : "a peer",
-           g_tls_connection_get_ciphersuite_name (c->tls),
+  suite = g_tls_connection_get_ciphersuite_name (c->tls); /* a copy of ours */
+  g_debug ("TLS with %s: %s, %s", c->addr ? c->addr : "a peer", suite,
            grp_security_has_secret (self->security) ? "proof of the secret follows" : "no secret");
   c->in = G_POLLABLE_INPUT_STREAM (g_io_stream_get_input_stream (G_IO_STREAM (c->tls)));
   c->out = G_POLLABLE_OUTPUT_STREAM (g_io_stream_get_output_stream (G_IO_STREAM (c->tls)));
@@ -1391,6 +1443,15 @@ conn_established (Conn *c, GSocketConnection *conn)
 
 static gboolean on_accept (gint fd, GIOCondition cond, gpointer data);
 
+/* A connection a peer made to us: its handshake begins. */
+static void
+take_incoming (GrpTransport *self, GSocketConnection *conn)
+{
+  if (self->pending_in.length >= PENDING_MAX)
+    conn_close (g_queue_peek_head (&self->pending_in), "dropped for a newer connection");
+  conn_established (conn_new (self, NULL, FALSE), conn);
+}
+
 static gboolean
 resume_accepting (gpointer data)
 {
@@ -1435,7 +1496,6 @@ on_accept (gint fd, GIOCondition cond, gpointer data)
       g_autoptr(GError) error = NULL;
       g_autoptr(GSocket) sock = g_socket_accept (self->listener, NULL, &error);
       g_autoptr(GSocketConnection) conn = NULL;
-      Conn *c;
 
       if (sock == NULL)
         {
@@ -1451,11 +1511,8 @@ on_accept (gint fd, GIOCondition cond, gpointer data)
         }
       if (self->incoming >= self->incoming_max)
         continue; /* closed at once: unref */
-      if (self->pending_in.length >= PENDING_MAX)
-        conn_close (g_queue_peek_head (&self->pending_in), "dropped for a newer connection");
       conn = g_socket_connection_factory_create_connection (sock);
-      c = conn_new (self, NULL, FALSE);
-      conn_established (c, conn);
+      take_incoming (self, conn);
     }
   return G_SOURCE_CONTINUE;
 }
@@ -1500,6 +1557,27 @@ dial (GrpTransport *self, const char *addr, GrpId expected)
 }
 
 /* ---- public ----------------------------------------------------------- */
+
+void
+grp_transport_adopt (GrpTransport      *self,
+                     GSocketConnection *conn,
+                     const char        *addr,
+                     GrpId              expected)
+{
+  Conn *c;
+
+  g_return_if_fail (GRP_IS_TRANSPORT (self) && G_IS_SOCKET_CONNECTION (conn));
+  if (addr == NULL)
+    {
+      take_incoming (self, conn);
+      return;
+    }
+  c = conn_new (self, addr, TRUE);
+  c->peer = expected;
+  if (expected != 0)
+    set_route (self, expected, c);
+  conn_established (c, conn);
+}
 
 void
 grp_transport_set_handlers (GrpTransport   *self,

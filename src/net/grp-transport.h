@@ -157,6 +157,16 @@ void          grp_transport_set_protocol (GrpTransport *self, const char *protoc
  * GRP_TRANSPORT_HANDSHAKE_TIMEOUT_MS); tests shorten it. */
 void          grp_transport_set_handshake_timeout (GrpTransport *self, guint timeout_ms);
 
+/* For tests and fuzzers: `conn`, connected already (one end of a
+ * socketpair), taken as if accepted on the listening socket (`addr` NULL)
+ * or as a dial of ours to `addr` that expects member `expected` (0: anyone).
+ * From there on it is any connection: the same handshake, bounds, reading
+ * and crash reports (a lost dialed connection is dialed again at `addr`). */
+void          grp_transport_adopt (GrpTransport      *self,
+                                   GSocketConnection *conn,
+                                   const char        *addr,
+                                   GrpId              expected);
+
 /* Write out everything queued, blocking briefly (used before a clean exit). */
 void          grp_transport_flush_sync (GrpTransport *self);
 /* End this incarnation: BYE (GRP_BYE_ENDED) on every connection, then

@@ -105,6 +105,8 @@ main (int argc, char **argv)
   if (!grp_worker_prepare (node.worker, &error))
     {
       fprintf (stderr, "groupy-node: %s\n", error->message);
+      g_object_unref (node.worker);
+      g_main_loop_unref (node.loop);
       return 2;
     }
   printf ("%s listening on %s\n", grp_worker_get_name (node.worker), grp_worker_get_address (node.worker));
