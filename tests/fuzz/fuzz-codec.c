@@ -95,7 +95,7 @@ check_bye_and_auth (const guint8 *data, gsize size)
       GrpByeKind bye2;
 
       g_assert_true (kind_ok && kind == GRP_FRAME_BYE);
-      g_assert_true (bye == GRP_BYE_CONNECTION || bye == GRP_BYE_ENDED);
+      g_assert_true (bye == GRP_BYE_CONNECTION || bye == GRP_BYE_ENDED || bye == GRP_BYE_PROTOCOL);
       /* At most 200 bytes of the peer's, each invalid one made U+FFFD. */
       g_assert_true (g_utf8_validate (reason, -1, NULL));
       g_assert_cmpuint (strlen (reason), <=, 3 * 200);
