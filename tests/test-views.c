@@ -694,6 +694,115 @@ large_catch_up (void)
   g_assert_cmpuint (grp_fixture_last_seq (f, 1), ==, grp_fixture_last_seq (f, 2));
 }
 
+/* An ACCEPT whose positions take several messages (max_msg_bytes): only
+ * the first part reaches c and d before the proposer b dies with the rest
+ * in its queues.  c and d must not have accepted on the first part: had
+ * they, b's value would be chosen (b, c and d are three of four) with
+ * positions below it that no live member holds, and c and d could never
+ * install it (wide campaign seed 1077879, -k7 safe).  So they converge on
+ * a view of their own. */
+typedef struct {
+  int b, c, d;
+  guint parts[4];
+  gboolean hold;          /* hold the links from b from the second part on */
+} Parts;
+
+static gboolean
+accepts_sent (GrpFixture *f, gpointer data)
+{
+  Parts *p = data;
+
+  return p->parts[p->c] >= 2 && p->parts[p->d] >= 2;
+}
+
+static void
+parts_hook (GrpFixture *f, int from, int to, GrpMsg *msg, gpointer data)
+{
+  Parts *p = data;
+
+  if (from == p->b && (to == p->c || to == p->d) && msg->type == GRP_MSG_ACCEPT &&
+      ++p->parts[to] == 2 && p->hold)
+    grp_fixture_hold (f, p->b, to, G_MAXINT64); /* the second part on: held */
+}
+
+static void
+accept_in_parts (void)
+{
+  GrpCoreConfig cfg = config (GRP_DELIVERY_AGREED);
+  g_autoptr(GrpFixture) f = NULL;
+  Parts p = { 1, 2, 3, { 0 }, TRUE };
+  guint before;
+
+  cfg.max_msg_bytes = 100;
+  cfg.batch = TRUE;
+  f = fixture_with (&cfg);
+  group (f, 4);
+  before = grp_fixture_n_delivered (f, p.b);
+  grp_fixture_hold (f, 0, p.c, G_MAXINT64);
+  grp_fixture_hold (f, 0, p.d, G_MAXINT64);
+  for (guint i = 0; i < 12; i++)
+    grp_fixture_multicast (f, 0, (guint8) (1 + i));
+  g_assert_true (grp_fixture_run_until (f, delivered_at_least, &(Want) { p.b, before + 12 },
+                                        500 * MS));
+  grp_fixture_set_send_hook (f, parts_hook, &p);
+  grp_fixture_kill (f, 0);
+  g_assert_true (grp_fixture_run_until (f, accepts_sent, &p, 1000 * MS));
+  grp_fixture_run_for (f, 20 * MS);
+  grp_fixture_kill (f, p.b);
+  grp_fixture_set_send_hook (f, NULL, NULL);
+  assert_converges (f, 3000 * MS);
+  g_assert_cmpuint (grp_fixture_view (f, p.c)->n_members, ==, 2);
+}
+
+/* The same without faults: the parts go out together, so the new view
+ * comes within one round of the view change, not one restart per part. */
+static gboolean
+three_installed (GrpFixture *f, gpointer data)
+{
+  const Parts *p = data;
+
+  for (int i = p->b; i <= p->d; i++)
+    if (grp_fixture_view (f, i)->n_members != 3)
+      return FALSE;
+  return TRUE;
+}
+
+static void
+accept_in_parts_at_once (void)
+{
+  GrpCoreConfig cfg = config (GRP_DELIVERY_AGREED);
+  g_autoptr(GrpFixture) f = NULL;
+  Parts p = { 1, 2, 3, { 0 }, FALSE };
+  guint before;
+  gint64 t0;
+
+  cfg.max_msg_bytes = 100;
+  cfg.batch = TRUE;
+  f = fixture_with (&cfg);
+  group (f, 4);
+  before = grp_fixture_n_delivered (f, p.b);
+  grp_fixture_hold (f, 0, p.c, G_MAXINT64);
+  grp_fixture_hold (f, 0, p.d, G_MAXINT64);
+  for (guint i = 0; i < 12; i++)
+    grp_fixture_multicast (f, 0, (guint8) (1 + i));
+  g_assert_true (grp_fixture_run_until (f, delivered_at_least, &(Want) { p.b, before + 12 },
+                                        500 * MS));
+  grp_fixture_set_send_hook (f, parts_hook, &p);
+  grp_fixture_kill (f, 0);
+  grp_fixture_release (f, 0, p.c);
+  grp_fixture_release (f, 0, p.d);
+  g_assert_true (grp_fixture_run_until (f, accepts_sent, &p, 1000 * MS));
+  grp_fixture_set_send_hook (f, NULL, NULL);
+  t0 = grp_fixture_now (f);
+  if (!grp_fixture_run_until (f, three_installed, &p, cfg.suspect_timeout))
+    {
+      dump_trace (f);
+      g_error ("no view of three %" G_GINT64_FORMAT " us after the ACCEPTs",
+               grp_fixture_now (f) - t0);
+    }
+  no_violation (f);
+}
+
 /* A member asked about a view beyond the next (a PREPARE for a later
  * slot) asks for that view saying what it holds, so that the answer brings
  * what it lacks below it: an answer without entries would leave a member
@@ -1384,6 +1493,8 @@ main (int argc, char **argv)
   g_test_add_func ("/views/crash-relayed", crash_relayed);
   g_test_add_func ("/views/large-catch-up", large_catch_up);
   g_test_add_func ("/views/ask-says-what-it-holds", ask_says_what_it_holds);
+  g_test_add_func ("/views/accept-in-parts", accept_in_parts);
+  g_test_add_func ("/views/accept-in-parts-at-once", accept_in_parts_at_once);
   g_test_add_func ("/views/teeth/accept-below-promise", teeth_accept_below_promise);
   g_test_add_func ("/views/teeth/highest-accepted-wins", teeth_highest_accepted_wins);
   g_test_add_func ("/views/teeth/lower-prepare-refused", teeth_lower_prepare_refused);

@@ -291,12 +291,27 @@ static void
 send_accept (GrpCore    *core,
              GrpPromise *p)
 {
-  g_autoptr(GrpMsg) msg = grp_msg_new (GRP_MSG_ACCEPT, core->self.id, core->view->id + 1);
+  guint64 lo = p->recv_upto + 1, hi = core->proposal->seq - 1;
+  gboolean all;
 
-  msg->accept.ballot = core->ballot;
-  msg->accept.value = grp_view_ref (core->proposal);
-  grp_log_collect (core, msg, p->recv_upto + 1, core->proposal->seq - 1);
-  grp_core_send (core, p->id, msg);
+  /* Every position the promiser lacks below the value, in as many ACCEPTs
+   * as max_msg_bytes needs: they arrive in order, and it accepts only once
+   * it holds them all (grp_vc_recv_accept), so that a chosen value always
+   * has a quorum that holds what lies below it. */
+  do
+    {
+      g_autoptr(GrpMsg) msg = grp_msg_new (GRP_MSG_ACCEPT, core->self.id, core->view->id + 1);
+      GPtrArray *entries;
+
+      msg->accept.ballot = core->ballot;
+      msg->accept.value = grp_view_ref (core->proposal);
+      all = grp_log_collect (core, msg, lo, hi);
+      entries = grp_msg_entries (msg);
+      if (!all)
+        lo = ((GrpEntry *) g_ptr_array_index (entries, entries->len - 1))->seq + 1;
+      grp_core_send (core, p->id, msg);
+    }
+  while (!all);
 }
 
 static void check_accepts (GrpCore *core);
@@ -694,9 +709,6 @@ grp_vc_recv_accept (GrpCore *core,
   if (acc->ballot.id != core->self.id)
     yield_to (core, acc->ballot);
   freeze (core);
-  core->accepted_ballot = acc->ballot;
-  g_clear_pointer (&core->accepted, grp_view_unref);
-  core->accepted = grp_view_ref (acc->value);
   if (acc->entries != NULL)
     for (guint i = 0; i < acc->entries->len; i++)
       {
@@ -705,6 +717,16 @@ grp_vc_recv_accept (GrpCore *core,
         if (e->seq < acc->value->seq)
           grp_log_put (core, e);
       }
+  /* Accept only holding every position below the value: the ACCEPTs that
+   * carry the rest follow (send_accept), or the proposer sends them all
+   * again.  An acceptor that counted without them could make a value
+   * chosen whose positions no live member holds (wide campaign seed
+   * 1077879, -k7 safe, with small messages). */
+  if (core->recv_upto < acc->value->seq - 1)
+    return;
+  core->accepted_ballot = acc->ballot;
+  g_clear_pointer (&core->accepted, grp_view_unref);
+  core->accepted = grp_view_ref (acc->value);
   reply = grp_msg_new (GRP_MSG_ACCEPTED, core->self.id, msg->view);
   reply->accepted.ballot = acc->ballot;
   grp_core_send (core, msg->from, reply);
