@@ -132,7 +132,8 @@ static void
 on_verdict (GrpSupervisor *supervisor, gboolean ok, const char *text, gpointer data)
 {
   GrpConsoleWindow *self = data;
-  g_autofree char *banner = ok ? g_strdup_printf ("✔ %s", text) : g_strdup_printf ("✘ %s", text);
+  g_autofree char *banner = ok ? g_strdup_printf ("✔ %s", text)
+                               : g_strdup_printf ("✘ %s", text);
 
   gtk_label_set_text (self->verdict_label, banner);
   gtk_widget_remove_css_class (GTK_WIDGET (self->verdict_label), ok ? "bad" : "ok");
