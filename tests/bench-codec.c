@@ -24,7 +24,8 @@ seq_to_variant (const GrpMsg *m)
       gsize len;
       const void *p = grp_entry_get_data (e, &len);
 
-      g_variant_builder_add (&entries, "(ttytt@ay)", e->seq, e->view_id, (guchar) e->kind, e->origin, e->ctr,
+      g_variant_builder_add (&entries, "(ttytt@ay)", e->seq, e->view_id, (guchar) e->kind,
+                             e->origin, e->ctr,
                              g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, p, len, 1));
     }
   return g_variant_new ("(yyttttxa(ttyttay))", 1, (guchar) m->type, m->from, m->view, m->seq.stable,
@@ -41,7 +42,8 @@ seq_from_variant (GVariant *v)
   GVariant *payload;
   GrpMsg *m;
 
-  g_variant_get (v, "(yyttttxa(ttyttay))", &version, &type, &from, &view, &stable, &unused, &stamp, &iter);
+  g_variant_get (v, "(yyttttxa(ttyttay))", &version, &type, &from, &view, &stable, &unused,
+                 &stamp, &iter);
   m = grp_msg_new (type, from, view);
   m->seq.stable = stable;
   m->seq.stamp = stamp;
@@ -62,8 +64,8 @@ seq_from_variant (GVariant *v)
 static GVariant *
 ack_to_variant (const GrpMsg *m)
 {
-  return g_variant_new ("(yyttttxb)", 1, (guchar) m->type, m->from, m->view, m->ack.recv_upto, (guint64) 0,
-                        m->ack.stamp, m->ack.has_state);
+  return g_variant_new ("(yyttttxb)", 1, (guchar) m->type, m->from, m->view, m->ack.recv_upto,
+                        (guint64) 0, m->ack.stamp, m->ack.has_state);
 }
 
 static GrpMsg *
@@ -75,7 +77,8 @@ ack_from_variant (GVariant *v)
   gboolean has_state;
   GrpMsg *m;
 
-  g_variant_get (v, "(yyttttxb)", &version, &type, &from, &view, &recv, &unused, &stamp, &has_state);
+  g_variant_get (v, "(yyttttxb)", &version, &type, &from, &view, &recv, &unused, &stamp,
+                 &has_state);
   m = grp_msg_new (type, from, view);
   m->ack.recv_upto = recv;
   m->ack.stamp = stamp;
@@ -99,7 +102,8 @@ median (double *v)
 }
 
 static void
-measure (const char *what, GrpMsg *m, GVariant *(*to) (const GrpMsg *), GrpMsg *(*from) (GVariant *))
+measure (const char *what, GrpMsg *m, GVariant *(*to) (const GrpMsg *),
+         GrpMsg *(*from) (GVariant *))
 {
   double bin[RUNS], var[RUNS];
   gsize bin_bytes = 0, var_bytes = 0;
@@ -129,7 +133,8 @@ measure (const char *what, GrpMsg *m, GVariant *(*to) (const GrpMsg *), GrpMsg *
         {
           GVariant *v = g_variant_ref_sink (to (m));
           GBytes *wire = g_variant_get_data_as_bytes (v);
-          GVariant *back = g_variant_ref_sink (g_variant_new_from_bytes (g_variant_get_type (v), wire, FALSE));
+          GVariant *back = g_variant_ref_sink (g_variant_new_from_bytes (g_variant_get_type (v),
+                                                                         wire, FALSE));
           GrpMsg *out = from (back);
 
           var_bytes = g_bytes_get_size (wire) + 4; /* with the same length header */
@@ -140,8 +145,8 @@ measure (const char *what, GrpMsg *m, GVariant *(*to) (const GrpMsg *), GrpMsg *
         }
       var[r] = (g_get_monotonic_time () - t0) * 1000.0 / N;
     }
-  printf ("| %-22s | %4zu B | %6.0f ns | %4zu B | %6.0f ns | %4.1fx |\n", what, bin_bytes, median (bin), var_bytes,
-          median (var), median (var) / median (bin));
+  printf ("| %-22s | %4zu B | %6.0f ns | %4zu B | %6.0f ns | %4.1fx |\n", what, bin_bytes,
+          median (bin), var_bytes, median (var), median (var) / median (bin));
 }
 
 int

@@ -286,7 +286,8 @@ node_cpu_ticks (Node *n)
 static guint
 node_peak_rss_kb (Node *n)
 {
-  g_autofree char *path = g_strdup_printf ("/proc/%s/status", g_subprocess_get_identifier (n->proc));
+  g_autofree char *path = g_strdup_printf ("/proc/%s/status",
+                                           g_subprocess_get_identifier (n->proc));
   g_autofree char *text = NULL;
   const char *hwm;
 

@@ -36,7 +36,9 @@ host_addr() { if [ "$slow" = 1 ]; then echo "10.79.1.$1"; else echo "10.79.0.$1"
 
 hosts_cleanup() {
   local ns
-  for p in "${member_pids[@]}" "${other_pids[@]}" $switch_pid; do kill -9 "$p" 2>/dev/null || true; done
+  for p in "${member_pids[@]}" "${other_pids[@]}" $switch_pid; do
+    kill -9 "$p" 2>/dev/null || true
+  done
   # Anything else still running in our namespaces was started by us.
   for ns in $(ip netns list 2>/dev/null | awk '{ print $1 }' | grep "^$tag-" || true); do
     for p in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$p" 2>/dev/null || true; done

@@ -206,7 +206,8 @@ forward (Switch *sw, guint from, const guint8 *frame, gsize len, gint64 now)
     return;
   /* Where the sender is: frames for it go to this port from now on. */
   if (!(frame[6] & 1))
-    g_hash_table_insert (sw->where, g_memdup2 (&(guint64) { mac_key (frame + 6) }, sizeof (guint64)),
+    g_hash_table_insert (sw->where,
+                         g_memdup2 (&(guint64) { mac_key (frame + 6) }, sizeof (guint64)),
                          GUINT_TO_POINTER (from + 1));
   to = (frame[0] & 1) ? NULL : g_hash_table_lookup (sw->where, &(guint64) { mac_key (frame) });
   if (to != NULL)
@@ -301,7 +302,8 @@ main (int argc, char **argv)
     { "loss", 0, 0, G_OPTION_ARG_DOUBLE, &loss, "Frames lost on every link", "PERCENT" },
     { "limit", 0, 0, G_OPTION_ARG_INT64, &limit, "Frames in flight towards a port (default 1000)",
       "FRAMES" },
-    { "seed", 0, 0, G_OPTION_ARG_INT64, &seed, "Seed for delays and losses (default: random)", "N" },
+    { "seed", 0, 0, G_OPTION_ARG_INT64, &seed,
+      "Seed for delays and losses (default: random)", "N" },
     { NULL }
   };
   g_autoptr(GOptionContext) ctx = g_option_context_new ("NETNS/TAP... - a slow, lossy switch");

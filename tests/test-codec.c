@@ -238,10 +238,12 @@ test_round_trip (void)
     g_autoptr(GrpMsg) r = round_trip (m);
 
     g_assert_true (r->promise.has_state);
-    g_assert_cmpint (grp_ballot_cmp (r->promise.accepted_ballot, m->promise.accepted_ballot), ==, 0);
+    g_assert_cmpint (grp_ballot_cmp (r->promise.accepted_ballot, m->promise.accepted_ballot),
+                     ==, 0);
     g_assert_true (grp_view_equal (r->promise.accepted, m->promise.accepted));
     for (guint i = 0; i < 2; i++)
-      assert_entry_equal (g_ptr_array_index (r->promise.entries, i), g_ptr_array_index (m->promise.entries, i));
+      assert_entry_equal (g_ptr_array_index (r->promise.entries, i),
+                          g_ptr_array_index (m->promise.entries, i));
     g_assert_cmpmem (r->promise.dead->data, r->promise.dead->len * sizeof (GrpId),
                      m->promise.dead->data, m->promise.dead->len * sizeof (GrpId));
   }
@@ -350,13 +352,15 @@ test_rejects (void)
   /* version, kind, type, from (8), view, then the kind's fields */
   const guint8 wrong_version[] = { GRP_WIRE_VERSION + 1, 2, 3 };
   const guint8 bad_type[] = { GRP_WIRE_VERSION, 2, 200, 1, 0, 0, 0, 0, 0, 0, 0, 0 };
-  const guint8 trailing[] = { GRP_WIRE_VERSION, 2, GRP_MSG_STATE_REQ, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0xaa };
+  const guint8 trailing[] = { GRP_WIRE_VERSION, 2, GRP_MSG_STATE_REQ, 1, 0, 0, 0, 0, 0, 0, 0, 0,
+                              0xaa };
   const guint8 seq_truncated[] = { GRP_WIRE_VERSION, 2, GRP_MSG_SEQ, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0 };
   /* an entry count far beyond the bytes that follow */
   const guint8 huge_count[] = { GRP_WIRE_VERSION, 2, GRP_MSG_SEQ, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
                                 0x80, 0x80, 0x04, 0xff, 0xff, 0x03 };
   /* a NOT_MEMBER whose view has no members */
-  const guint8 empty_view[] = { GRP_WIRE_VERSION, 2, GRP_MSG_NOT_MEMBER, 1, 0, 0, 0, 0, 0, 0, 0, 0, 5, 5, 0 };
+  const guint8 empty_view[] = { GRP_WIRE_VERSION, 2, GRP_MSG_NOT_MEMBER, 1, 0, 0, 0, 0, 0, 0, 0, 0,
+                                5, 5, 0 };
   struct { const guint8 *b; gsize n; int code; } cases[] = {
     { wrong_version, sizeof wrong_version, GRP_CODEC_ERROR_VERSION },
     { bad_type, sizeof bad_type, GRP_CODEC_ERROR_MALFORMED },

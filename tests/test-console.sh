@@ -41,10 +41,11 @@ echo "Xvfb on $DISPLAY"
 logs=$work/logs
 # Members without windows (tiles only); a short suspicion timeout, so that a
 # 5 s freeze is a false suspicion.
-"$console" --headless --members 4 --crash-rate 0 --sleep 100 --suspect-timeout 1000 --log-dir "$logs" \
-  > "$work/console.out" 2> "$work/console.err" &
+"$console" --headless --members 4 --crash-rate 0 --sleep 100 --suspect-timeout 1000 \
+  --log-dir "$logs" > "$work/console.out" 2> "$work/console.err" &
 cpid=$!
-wid=$(timeout 30 xdotool search --sync --onlyvisible --pid "$cpid" --name "^Groupy Console$" | head -n 1)
+wid=$(timeout 30 xdotool search --sync --onlyvisible --pid "$cpid" --name "^Groupy Console$" |
+      head -n 1)
 xdotool windowmove "$wid" 0 0
 xdotool windowsize "$wid" 1300 860
 
@@ -99,8 +100,9 @@ gold_near() {
   local at
   at=$(tile_of "$1")
   [ -n "$at" ] || { echo 0; return; }
-  convert "$work/console.png" -crop "220x50+$(( ${at% *} - 10 ))+${at#* }" -fill black +opaque "#f6d32d" \
-    -fill white -opaque "#f6d32d" -format "%[fx:round(mean*w*h)]" info:
+  convert "$work/console.png" -crop "220x50+$(( ${at% *} - 10 ))+${at#* }" \
+    -fill black +opaque "#f6d32d" -fill white -opaque "#f6d32d" \
+    -format "%[fx:round(mean*w*h)]" info:
 }
 click() { # "X Y"
   xdotool mousemove --window "$wid" ${1% *} ${1#* } click 1
@@ -138,7 +140,8 @@ click "$button"
 crashed_by_user() { grep -q '"ev":"crash","cause":"user"' "$logs/$victim.log"; }
 wait_for "$victim's log to say it crashed, asked by the user" crashed_by_user
 WAIT_SECONDS=60 wait_for "a replacement in a group of four" group_of_four
-echo "2: Crash on $victim's tile: $(grep '"ev":"crash"' "$logs/$victim.log" | cut -c1-40)…; replaced"
+echo "2: Crash on $victim's tile:" \
+     "$(grep '"ev":"crash"' "$logs/$victim.log" | cut -c1-40)…; replaced"
 
 # 3. Freeze another member past the suspicion timeout.
 frozen=""
@@ -150,7 +153,8 @@ WAIT_SECONDS=60 wait_for "$frozen to find it was left out while alive" left_out_
 rejoined() { sed -n '/"ev":"excluded"/,$p' "$logs/$frozen.log" | grep -q '"ev":"state"'; }
 WAIT_SECONDS=60 wait_for "$frozen to rejoin with the state" rejoined
 WAIT_SECONDS=60 wait_for "the group of four again" group_of_four
-echo "3: Freeze on $frozen's tile: suspected while alive, left out, rejoined; the group has four members"
+echo "3: Freeze on $frozen's tile: suspected while alive, left out, rejoined;" \
+     "the group has four members"
 
 # 4. Stop and Check: the verdict in the console.
 xdotool key --window "$wid" ctrl+s
@@ -167,11 +171,13 @@ wait "$cpid" 2>/dev/null || true
 cpid=""
 ours=$("$check" "$logs"/w*.log)
 echo "4: groupy-check here: $ours"
-shown=$(awk '{ print $1 }' "$work/words" | tr '\n' ' ' | grep -o '[0-9,]* logs agree on [0-9,]* positions' || true)
+shown=$(awk '{ print $1 }' "$work/words" | tr '\n' ' ' |
+        grep -o '[0-9,]* logs agree on [0-9,]* positions' || true)
 echo "4: the console shows: ${shown:-$(awk '{ print $1 }' "$work/words" | tr '\n' ' ')}"
 n_logs=$(echo "$ours" | sed -n 's/.*OK: \([0-9]*\) logs.*/\1/p')
 [ -n "$n_logs" ] || { echo "groupy-check did not agree"; exit 1; }
-[[ "$shown" == "$n_logs logs agree on "* ]] || { echo "the console's verdict is not for $n_logs logs"; exit 1; }
+[[ "$shown" == "$n_logs logs agree on "* ]] ||
+  { echo "the console's verdict is not for $n_logs logs"; exit 1; }
 if grep -E "CRITICAL|WARNING|ERROR" "$work/console.err"; then echo "the console warned"; exit 1; fi
 keep=0
 echo "ok: roles, Crash, Freeze and the verdict, as a user sees them"

@@ -194,7 +194,8 @@ test_join_state_transfer (void)
   assert_same_color (f, 0, 1);
   assert_same_color (f, 0, c);
   g_assert_cmpuint (grp_core_get_view (core (f, c))->n_members, ==, 3);
-  g_assert_cmpuint (grp_core_get_view (core (f, c))->members[2].id, ==, grp_core_get_id (core (f, c)));
+  g_assert_cmpuint (grp_core_get_view (core (f, c))->members[2].id, ==,
+                    grp_core_get_id (core (f, c)));
   assert_converges (f, 500 * MS);
 }
 
@@ -272,7 +273,8 @@ test_join_times_out_while_admitted (void)
   j2 = grp_fixture_rejoin (f, j, 1);
   assert_converges (f, 1000 * MS);
   g_assert_cmpuint (grp_core_get_view (core (f, 0))->n_members, ==, 3);
-  g_assert_false (grp_view_contains (grp_core_get_view (core (f, 0)), grp_core_get_id (core (f, j))));
+  g_assert_false (grp_view_contains (grp_core_get_view (core (f, 0)),
+                                     grp_core_get_id (core (f, j))));
   grp_fixture_kill (f, 0);
   assert_converges (f, 1000 * MS);
   g_assert_true (grp_core_is_leader (core (f, 1)));
@@ -477,7 +479,8 @@ test_slow_member_excluded (void)
         grp_fixture_run_for (f, 10 * MS);
     }
   grp_fixture_run_for (f, 100 * MS);
-  g_assert_false (grp_view_contains (grp_core_get_view (core (f, 0)), grp_core_get_id (core (f, 2))));
+  g_assert_false (grp_view_contains (grp_core_get_view (core (f, 0)),
+                                     grp_core_get_id (core (f, 2))));
   /* The leader's log is bounded again once c is gone. */
   g_assert_cmpuint (grp_core_get_log_size (core (f, 0)), <, 60);
   no_violation (f);
@@ -602,7 +605,8 @@ test_false_suspicion_rejoin (void)
   grp_fixture_pause (f, 0);
   grp_fixture_run_for (f, 300 * MS);
   g_assert_true (grp_core_is_leader (core (f, 1)));
-  g_assert_false (grp_view_contains (grp_core_get_view (core (f, 2)), grp_core_get_id (core (f, 0))));
+  g_assert_false (grp_view_contains (grp_core_get_view (core (f, 2)),
+                                     grp_core_get_id (core (f, 0))));
   grp_fixture_multicast (f, 2, 8);
   grp_fixture_run_for (f, 20 * MS);
   /* It comes back, still believing it leads: it is told it was left out. */
@@ -627,7 +631,8 @@ test_fencing (void)
   group (f, 3);
   grp_fixture_set_send_hook (f, record_sends, &r);
   /* A SEQ from an older view is refused, and its sender is told. */
-  e = grp_entry_new_data (grp_core_get_delivered (core (f, 1)) + 1, 1, grp_core_get_id (core (f, 0)), 99, p);
+  e = grp_entry_new_data (grp_core_get_delivered (core (f, 1)) + 1, 1,
+                          grp_core_get_id (core (f, 0)), 99, p);
   stale = grp_msg_new (GRP_MSG_SEQ, grp_core_get_id (core (f, 0)), 1);
   grp_msg_add_entry (stale, e);
   before = grp_core_get_delivered (core (f, 1));
@@ -783,7 +788,8 @@ split_brain (gconstpointer data)
   grp_fixture_hold (f, s.x, s.b, G_MAXINT64);
   g_assert_true (grp_fixture_run_until (f, accepted_by_x, &s, 100 * MS));
   g_assert_cmpuint (view_id (f, s.a), ==, old_view + 1);
-  g_assert_false (grp_view_contains (grp_core_get_view (core (f, s.a)), grp_core_get_id (core (f, s.b))));
+  g_assert_false (grp_view_contains (grp_core_get_view (core (f, s.a)),
+                                     grp_core_get_id (core (f, s.b))));
   if (with_n)
     grp_fixture_run_for (f, 10 * MS); /* N takes the state */
   grp_fixture_kill (f, s.a);
@@ -1007,6 +1013,7 @@ main (int argc, char **argv)
   g_test_add_func ("/core/unconfirmed-is-no-crash", test_unconfirmed_is_no_crash);
   g_test_add_func ("/core/frozen-ignores-old-leader", test_frozen_ignores_old_leader);
   g_test_add_func ("/core/stopped-leader-has-no-lease", test_stopped_leader_has_no_lease);
-  g_test_add_func ("/core/new-leader-keeps-duplicate-filter", test_new_leader_keeps_duplicate_filter);
+  g_test_add_func ("/core/new-leader-keeps-duplicate-filter",
+                   test_new_leader_keeps_duplicate_filter);
   return g_test_run ();
 }

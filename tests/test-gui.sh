@@ -67,12 +67,15 @@ x=0
 for n in "${names[@]}"; do
   # By process and title: a window of someone else's on this display must
   # not be taken for ours.
-  wid[$n]=$(timeout 20 xdotool search --sync --onlyvisible --pid "${pid[$n]}" --name "^$n —" | head -n 1)
+  wid[$n]=$(timeout 20 xdotool search --sync --onlyvisible --pid "${pid[$n]}" --name "^$n —" |
+            head -n 1)
   xdotool windowmove "${wid[$n]}" "$x" 0
   x=$((x + 345))
 done
 
-last_view_members() { grep '"ev":"view"' "$1" | tail -n 1 | grep -o '"members":\[[^]]*\]' | tr -cd ',' | wc -c; }
+last_view_members() {
+  grep '"ev":"view"' "$1" | tail -n 1 | grep -o '"members":\[[^]]*\]' | tr -cd ',' | wc -c
+}
 all_in_view() { # count names...
   local count=$1; shift
   for n in "$@"; do
@@ -80,7 +83,8 @@ all_in_view() { # count names...
   done
 }
 last_color() { # log -> RRGGBB of the last delivery
-  grep '"ev":"deliver"' "$1" | tail -n 1 | sed 's/.*"color":\[\([0-9]*\),\([0-9]*\),\([0-9]*\)\].*/\1 \2 \3/' |
+  grep '"ev":"deliver"' "$1" | tail -n 1 |
+    sed 's/.*"color":\[\([0-9]*\),\([0-9]*\),\([0-9]*\)\].*/\1 \2 \3/' |
     { read -r r g b; printf '%02X%02X%02X' "$r" "$g" "$b"; }
 }
 pixel() { # window -> RRGGBB at a spot of the color area (the stage's margin, right, middle)
@@ -154,9 +158,11 @@ leader=$(grep '"ev":"view"' "$work/w1.log" | tail -n 1 | sed 's/.*"leader":"\([^
 for n in "${names[@]}"; do
   gold=$(gold_pixels "${wid[$n]}")
   if [ "$n" = "$leader" ]; then
-    [ "$gold" -gt 150 ] || { echo "the leader $n's window shows no gold badge ($gold pixels)"; exit 1; }
+    [ "$gold" -gt 150 ] ||
+      { echo "the leader $n's window shows no gold badge ($gold pixels)"; exit 1; }
   else
-    [ "$gold" -lt 20 ] || { echo "$n's window shows a gold badge ($gold pixels), but $leader leads"; exit 1; }
+    [ "$gold" -lt 20 ] ||
+      { echo "$n's window shows a gold badge ($gold pixels), but $leader leads"; exit 1; }
   fi
   echo "phase 1: $n's window has $gold gold pixels (leader: $leader)"
 done
@@ -183,8 +189,11 @@ wait_for "further changes" further
 for n in "${survivors[@]}"; do kill -USR1 "${pid[$n]}"; done
 wait_for "the survivors to go quiet" all_quiet 2 "${survivors[@]}"
 wait_for "the survivors' windows to agree with their logs" windows_show_log_color "${survivors[@]}"
-new_leader=$(grep '"ev":"view"' "$work/${survivors[0]}.log" | tail -n 1 | sed 's/.*"leader":"\([^"]*\)".*/\1/')
-title_says_leader() { xdotool getwindowname "${wid[$new_leader]}" | grep -q "^$new_leader — leader (groupy)$"; }
+new_leader=$(grep '"ev":"view"' "$work/${survivors[0]}.log" | tail -n 1 |
+             sed 's/.*"leader":"\([^"]*\)".*/\1/')
+title_says_leader() {
+  xdotool getwindowname "${wid[$new_leader]}" | grep -q "^$new_leader — leader (groupy)$"
+}
 wait_for "$new_leader's window to say leader" title_says_leader
 shoot phase2
 # Every survivor says what happened to the old leader, and who leads now.
@@ -202,10 +211,12 @@ for n in "${survivors[@]}"; do
     [[ "$text" == *" gone — "*" lead"*" view "[0-9]* ]]
   }
   WAIT_SECONDS=60 wait_for "$n's window to say $leader is gone and who leads" says_who_leads
-  echo "phase 2: $n's window reads: $(grep -o "[^ ]* gone — [^;]*view [0-9]*" "$work/$n.ocr" | tail -n 1)"
+  echo "phase 2: $n's window reads:" \
+       "$(grep -o "[^ ]* gone — [^;]*view [0-9]*" "$work/$n.ocr" | tail -n 1)"
   xdotool windowsize "${wid[$n]}" 320 300
 done
-echo "phase 2: ${survivors[*]} show #$(pixel "${wid[${survivors[0]}]}"); $new_leader's window says: $(xdotool getwindowname "${wid[$new_leader]}")"
+echo "phase 2: ${survivors[*]} show #$(pixel "${wid[${survivors[0]}]}");" \
+     "$new_leader's window says: $(xdotool getwindowname "${wid[$new_leader]}")"
 
 # 3. Stop the survivors cleanly; nobody warned about anything.
 for n in "${survivors[@]}"; do kill -TERM "${pid[$n]}"; done

@@ -298,7 +298,8 @@ refresh (Proc *p)
   if (!g_file_get_contents (p->log, &text, &len, NULL) || (goffset) len <= p->read_to)
     return &p->info;
   parser = json_parser_new ();
-  for (line = text + p->read_to; (nl = memchr (line, '\n', text + len - line)) != NULL; line = nl + 1)
+  for (line = text + p->read_to; (nl = memchr (line, '\n', text + len - line)) != NULL;
+       line = nl + 1)
     {
       *nl = '\0';
       if (*line)
@@ -485,7 +486,8 @@ run_check (GPtrArray *procs, gboolean same_end, char **out)
         g_ptr_array_add (argv, p->log);
     }
   g_ptr_array_add (argv, NULL);
-  check = g_subprocess_newv ((const char *const *) argv->pdata, G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error);
+  check = g_subprocess_newv ((const char *const *) argv->pdata, G_SUBPROCESS_FLAGS_STDOUT_PIPE,
+                             &error);
   g_assert_no_error (error);
   g_subprocess_communicate_utf8 (check, NULL, NULL, out, NULL, &error);
   g_assert_no_error (error);
@@ -608,7 +610,8 @@ test_crash_injection (Fixture *f, gconstpointer data)
   g_assert_true (wait_for (f, five_leader_crashes, (gpointer) opts, 60000));
   g_assert_true (wait_for (f, all_in_one_view, NULL, 10000));
   stop_all (f);
-  g_test_message ("%u injected leader crashes, %u workers in all", crashes_logged (f), f->procs->len);
+  g_test_message ("%u injected leader crashes, %u workers in all", crashes_logged (f),
+                  f->procs->len);
   assert_check_passes (f);
 }
 
@@ -658,7 +661,8 @@ test_kill_and_join (Fixture *f, gconstpointer data)
         victim = live (f, (guint) g_rand_int_range (rand, 0, (gint32) f->procs->len));
       while (contact == NULL || contact == victim)
         contact = live (f, (guint) g_rand_int_range (rand, 0, (gint32) f->procs->len));
-      g_test_message ("round %u: kill -9 %s, %s joins through %s", round, victim->name, name, contact->name);
+      g_test_message ("round %u: kill -9 %s, %s joins through %s", round, victim->name, name,
+                      contact->name);
       g_subprocess_send_signal (victim->proc, SIGKILL);
       g_assert_nonnull (spawn (f, name, contact->addr, opts));
       g_assert_true (wait_for (f, all_in_one_view, NULL, 15000));
@@ -819,7 +823,8 @@ run_node (const char *const *args, char **err)
   for (guint i = 0; args[i]; i++)
     g_ptr_array_add (argv, (char *) args[i]);
   g_ptr_array_add (argv, NULL);
-  p = g_subprocess_launcher_spawnv (launcher (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_PIPE),
+  p = g_subprocess_launcher_spawnv (launcher (G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
+                                              G_SUBPROCESS_FLAGS_STDERR_PIPE),
                                     (const char *const *) argv->pdata, &error);
   g_assert_no_error (error);
   g_subprocess_communicate_utf8 (p, NULL, NULL, NULL, err, &error);
@@ -905,9 +910,9 @@ test_malformed_frames (Fixture *f, gconstpointer data)
   g_autoptr(GSocketClient) client = g_socket_client_new ();
   g_autoptr(GError) error = NULL;
   const guint8 garbage[][12] = {
-    { 0xff, 0xff, 0xff, 0x7f, 1, 2, 3 },                    /* absurd length */
-    { 8, 0, 0, 0, 3, 2, 0, 0, 0, 0, 0, 0 },                 /* message before HELLO (wire version 3) */
-    { 4, 0, 0, 0, 9, 1, 0, 0 },                             /* unknown version */
+    { 0xff, 0xff, 0xff, 0x7f, 1, 2, 3 },        /* absurd length */
+    { 8, 0, 0, 0, 3, 2, 0, 0, 0, 0, 0, 0 },     /* message before HELLO (wire version 3) */
+    { 4, 0, 0, 0, 9, 1, 0, 0 },                 /* unknown version */
   };
   guint before_delivers;
   guint64 before_view;
@@ -918,7 +923,8 @@ test_malformed_frames (Fixture *f, gconstpointer data)
   g_assert_true (wait_for (f, all_in_one_view, NULL, 10000));
   for (guint i = 0; i < G_N_ELEMENTS (garbage); i++)
     {
-      g_autoptr(GSocketConnection) conn = g_socket_client_connect_to_host (client, a->addr, 0, NULL, &error);
+      g_autoptr(GSocketConnection) conn = g_socket_client_connect_to_host (client, a->addr, 0,
+                                                                           NULL, &error);
 
       g_assert_no_error (error);
       g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (conn)), garbage[i],

@@ -148,7 +148,8 @@ test_seq_from_non_leader (void)
 
   for (guint64 s = 1; s <= 50; s++)
     {
-      g_autoptr(GrpEntry) e = grp_entry_new_data (before + s, view_id (f, 2), id_of (f, 1), 1000 + s, p);
+      g_autoptr(GrpEntry) e = grp_entry_new_data (before + s, view_id (f, 2), id_of (f, 1),
+                                                  1000 + s, p);
 
       grp_msg_add_entry (seq, e);
     }

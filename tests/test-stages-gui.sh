@@ -57,7 +57,9 @@ exec 3> "$work/commands"
 wait_for "the leader to listen" grep -q "listening on" "$work/L.out"
 addr=$(sed -n 's/.*listening on //p' "$work/L.out")
 
-view_size() { grep '"ev":"view"' "$1" | tail -n 1 | grep -o '"members":\[[^]]*\]' | tr -cd ',' | wc -c; }
+view_size() {
+  grep '"ev":"view"' "$1" | tail -n 1 | grep -o '"members":\[[^]]*\]' | tr -cd ',' | wc -c
+}
 in_view_of() { # size names...
   local size=$1; shift
   for n in "$@"; do
@@ -69,15 +71,20 @@ in_view_of() { # size names...
 # leader's sends, is the order of the joins.
 x=0
 for n in a b; do
-  "$app" --protocol gms2 --name "$n" --log "$work/$n.log" --join "$addr" --sleep 150 --crash-rate 0 \
-    "${timing[@]}" > "$work/$n.out" 2> "$work/$n.err" &
+  "$app" --protocol gms2 --name "$n" --log "$work/$n.log" --join "$addr" --sleep 150 \
+    --crash-rate 0 "${timing[@]}" > "$work/$n.out" 2> "$work/$n.err" &
   pid[$n]=$!
   pids+=($!)
   wait_for "$n to listen" grep -q "listening on" "$work/$n.out"
-  wid[$n]=$(timeout 20 xdotool search --sync --onlyvisible --pid "${pid[$n]}" --name "^$n —" | head -n 1)
+  wid[$n]=$(timeout 20 xdotool search --sync --onlyvisible --pid "${pid[$n]}" --name "^$n —" |
+            head -n 1)
   xdotool windowmove "${wid[$n]}" "$x" 0
   x=$((x + 345))
-  if [ "$n" = a ]; then wait_for "a to join" in_view_of 2 a; else wait_for "b to join" in_view_of 3 a b; fi
+  if [ "$n" = a ]; then
+    wait_for "a to join" in_view_of 2 a
+  else
+    wait_for "b to join" in_view_of 3 a b
+  fi
 done
 title_says_gms2() { xdotool getwindowname "${wid[a]}" | grep -q "^a — member (gms2)$"; }
 wait_for "a's window to say it runs gms2" title_says_gms2
@@ -122,7 +129,8 @@ PY
 wait_for "the windows to deliver every change sent since the election" settled
 
 last_color() { # log -> RRGGBB of the last delivery
-  grep '"ev":"deliver"' "$1" | tail -n 1 | sed 's/.*"color":\[\([0-9]*\),\([0-9]*\),\([0-9]*\)\].*/\1 \2 \3/' |
+  grep '"ev":"deliver"' "$1" | tail -n 1 |
+    sed 's/.*"color":\[\([0-9]*\),\([0-9]*\),\([0-9]*\)\].*/\1 \2 \3/' |
     { read -r r g b; printf '%02X%02X%02X' "$r" "$g" "$b"; }
 }
 pixel() { # window -> RRGGBB at a spot of the color area (the stage's margin, right, middle)

@@ -254,7 +254,8 @@ peer_main (guint16 port, GrpId id, gboolean serve)
       else if (g_str_has_prefix (line, "advertise "))
         {
           /* What later HELLOs say: HOST at the listening port. */
-          g_snprintf (addr, sizeof addr, "%s:%u", line + strlen ("advertise "), ntohs (sa.sin_port));
+          g_snprintf (addr, sizeof addr, "%s:%u", line + strlen ("advertise "),
+                      ntohs (sa.sin_port));
           reply ("advertising %s", addr);
         }
       else if (g_str_has_prefix (line, "advertise-addr "))

@@ -1065,7 +1065,8 @@ frozen_filter (GrpFixture *f, int from, int to, GrpMsg *msg, gpointer data)
 {
   Frozen *z = data;
 
-  return z->lagging && from == z->l && msg->type == GRP_MSG_SEQ ? GRP_FIXTURE_DROP : GRP_FIXTURE_PASS;
+  return z->lagging && from == z->l && msg->type == GRP_MSG_SEQ ? GRP_FIXTURE_DROP
+                                                                 : GRP_FIXTURE_PASS;
 }
 
 static void
@@ -1162,7 +1163,8 @@ dup_filter (GrpFixture *f, int from, int to, GrpMsg *msg, gpointer data)
   Dup *d = data;
 
   return d->seq_lost && from == d->l && to == d->o &&
-         (msg->type == GRP_MSG_SEQ || msg->type == GRP_MSG_HB) ? GRP_FIXTURE_DROP : GRP_FIXTURE_PASS;
+         (msg->type == GRP_MSG_SEQ || msg->type == GRP_MSG_HB) ? GRP_FIXTURE_DROP
+                                                               : GRP_FIXTURE_PASS;
 }
 
 static void
@@ -1572,7 +1574,8 @@ main (int argc, char **argv)
   g_test_add_func ("/views/teeth/unreachable-joiner-dropped", teeth_unreachable_joiner_dropped);
   g_test_add_func ("/views/teeth/accept-carries-positions", teeth_accept_carries_positions);
   g_test_add_func ("/views/teeth/frozen-delivers-nothing-new", teeth_frozen_delivers_nothing_new);
-  g_test_add_func ("/views/teeth/newcomer-filter-is-the-state-s", teeth_newcomer_filter_is_the_state_s);
+  g_test_add_func ("/views/teeth/newcomer-filter-is-the-state-s",
+                   teeth_newcomer_filter_is_the_state_s);
   g_test_add_data_func ("/views/learner-counts-relayed-value/agreed", GINT_TO_POINTER (0),
                         learner_counts_relayed_value);
   g_test_add_data_func ("/views/learner-counts-relayed-value/safe", GINT_TO_POINTER (1),

@@ -8,8 +8,9 @@
  * buttons, the settings and the timeline) lie inside the window and do not
  * overlap one another, and the stage's text grows with the window.
  *
- * Pace: a worker alone in its group delivers a change every 10 ms or so; the window shows at most three new colors in any second,
- * and shows the worker's color once the worker is quiet.
+ * Pace: a worker alone in its group delivers a change every 10 ms or so;
+ * the window shows at most three new colors in any second, and shows the
+ * worker's color once the worker is quiet.
  *
  * No quorum: the window's worker leads a group of three whose two other
  * members (groupy-node processes) are stopped; the window says "no quorum
@@ -131,7 +132,8 @@ assert_layout (GtkWidget *window, Part *parts, guint n, const char *where)
           if (!gtk_widget_get_mapped (parts[j].widget))
             continue;
           b = bounds_in (parts[j].widget, window);
-          if (graphene_rect_intersection (&a, &b, &both) && both.size.width > 0.5 && both.size.height > 0.5)
+          if (graphene_rect_intersection (&a, &b, &both) &&
+              both.size.width > 0.5 && both.size.height > 0.5)
             g_error ("%s: %s (%gx%g+%g+%g) overlaps %s (%gx%g+%g+%g)", where, parts[i].what,
                      a.size.width, a.size.height, a.origin.x, a.origin.y, parts[j].what,
                      b.size.width, b.size.height, b.origin.x, b.origin.y);
@@ -206,8 +208,9 @@ test_window_sizes (void)
       GtkWidget *notices = child (window, GRP_TYPE_WINDOW, "notices");
       g_autofree char *where = g_strdup_printf ("window at %dx%d", sizes[i][0], sizes[i][1]);
       g_autoptr(GPtrArray) parts = g_ptr_array_new_with_free_func (g_free);
-      const char *names[] = { "name_label", "role_badge", "view_label", "members_label", "seq_label",
-                              "history", "window_title", "crash_button", "menu_button" };
+      const char *names[] = { "name_label", "role_badge", "view_label", "members_label",
+                              "seq_label", "history", "window_title", "crash_button",
+                              "menu_button" };
       Part *p;
 
       /* Three notices, as many as the window keeps. */
@@ -221,7 +224,8 @@ test_window_sizes (void)
           *p = (Part) { names[k], child (window, GRP_TYPE_WINDOW, names[k]) };
           g_ptr_array_add (parts, p);
         }
-      for (GtkWidget *n = gtk_widget_get_first_child (notices); n; n = gtk_widget_get_next_sibling (n))
+      for (GtkWidget *n = gtk_widget_get_first_child (notices); n;
+           n = gtk_widget_get_next_sibling (n))
         {
           p = g_new (Part, 1);
           *p = (Part) { "a notice", n };
@@ -302,7 +306,8 @@ test_window_pace (void)
       guint in_second = 0;
 
       for (guint j = i; j < pace.times->len; j++)
-        in_second += g_array_index (pace.times, gint64, j) < g_array_index (pace.times, gint64, i) + G_USEC_PER_SEC;
+        in_second += g_array_index (pace.times, gint64, j) <
+                     g_array_index (pace.times, gint64, i) + G_USEC_PER_SEC;
       g_assert_cmpuint (in_second, <=, 3);
     }
   grp_worker_quiesce (worker);
@@ -324,7 +329,8 @@ has_notice_text (gpointer data)
 {
   Notice *n = data;
 
-  for (GtkWidget *l = gtk_widget_get_first_child (n->notices); l; l = gtk_widget_get_next_sibling (l))
+  for (GtkWidget *l = gtk_widget_get_first_child (n->notices); l;
+       l = gtk_widget_get_next_sibling (l))
     if (g_str_equal (gtk_label_get_text (GTK_LABEL (l)), n->text))
       return TRUE;
   return FALSE;
@@ -419,7 +425,8 @@ collect_console_parts (GtkWidget *widget, GtkWidget *window, GPtrArray *parts)
       g_ptr_array_add (parts, p);
       return;
     }
-  if (GTK_IS_SCROLLED_WINDOW (widget) && gtk_widget_get_ancestor (widget, GTK_TYPE_SCROLLED_WINDOW) == NULL &&
+  if (GTK_IS_SCROLLED_WINDOW (widget) &&
+      gtk_widget_get_ancestor (widget, GTK_TYPE_SCROLLED_WINDOW) == NULL &&
       GTK_IS_LIST_BOX (gtk_widget_get_first_child (gtk_widget_get_first_child (widget))))
     {
       /* The timeline: what is scrolled out of sight lies outside, so the
@@ -483,7 +490,8 @@ test_console_sizes (void)
       /* Labels inside buttons are parts of their buttons. */
       for (guint k = 0; k < n; k++)
         if (flat[k].widget != NULL &&
-            gtk_widget_get_ancestor (gtk_widget_get_parent (flat[k].widget), GTK_TYPE_BUTTON) != NULL)
+            gtk_widget_get_ancestor (gtk_widget_get_parent (flat[k].widget),
+                                     GTK_TYPE_BUTTON) != NULL)
           flat[k].widget = gtk_widget_get_ancestor (flat[k].widget, GTK_TYPE_BUTTON);
       for (guint k = 0; k < n; k++)
         for (guint j = 0; j < k; j++)
@@ -502,8 +510,8 @@ test_console_sizes (void)
        * three buttons. */
       g_assert_cmpuint (tiles_seen, >=, 8);
       g_test_message ("%s: %dx%d, %u parts (%u in tiles), nothing overlaps", where,
-                      gtk_widget_get_width (GTK_WIDGET (console)), gtk_widget_get_height (GTK_WIDGET (console)),
-                      n, tiles_seen);
+                      gtk_widget_get_width (GTK_WIDGET (console)),
+                      gtk_widget_get_height (GTK_WIDGET (console)), n, tiles_seen);
     }
   gtk_widget_activate_action (GTK_WIDGET (console), "win.stop", NULL);
   wait_until (console_stopped, console, 30000, "the console's group to stop");
@@ -521,7 +529,8 @@ main (int argc, char **argv)
     g_autoptr(GtkCssProvider) css = gtk_css_provider_new ();
 
     gtk_css_provider_load_from_resource (css, "/org/groupy/Groupy/style.css");
-    gtk_style_context_add_provider_for_display (gdk_display_get_default (), GTK_STYLE_PROVIDER (css),
+    gtk_style_context_add_provider_for_display (gdk_display_get_default (),
+                                                GTK_STYLE_PROVIDER (css),
                                                 GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
   }
   g_test_add_func ("/window/sizes", test_window_sizes);

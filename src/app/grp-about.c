@@ -16,9 +16,10 @@ grp_show_about (GtkWindow *parent)
                                    "application-name", _("Groupy"),
                                    "developer-name", "The Groupy developers",
                                    "version", PACKAGE_VERSION,
-                                   "comments", _("Group membership with totally ordered multicast: "
-                                                 "every member shows the color its group agreed "
-                                                 "on, through crashes, false suspicions and joins."),
+                                   "comments", _("Group membership with totally ordered "
+                                                 "multicast: every member shows the color "
+                                                 "its group agreed on, through crashes, "
+                                                 "false suspicions and joins."),
                                    "license-type", GTK_LICENSE_MIT_X11,
                                    "developers", developers,
                                    /* TRANSLATORS: your name, shown in the About window */

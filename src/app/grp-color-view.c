@@ -37,7 +37,8 @@ static guint signals[N_SIGNALS];
 static GdkRGBA
 rgba_of (guint32 c)
 {
-  return (GdkRGBA) { ((c >> 16) & 0xff) / 255.0f, ((c >> 8) & 0xff) / 255.0f, (c & 0xff) / 255.0f, 1.0f };
+  return (GdkRGBA) { ((c >> 16) & 0xff) / 255.0f, ((c >> 8) & 0xff) / 255.0f,
+                     (c & 0xff) / 255.0f, 1.0f };
 }
 
 static void

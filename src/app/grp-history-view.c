@@ -33,9 +33,11 @@ grp_history_view_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
   for (guint i = 0; i < self->n; i++)
     {
       guint32 c = self->colors[i];
-      GdkRGBA rgba = { ((c >> 16) & 0xff) / 255.0f, ((c >> 8) & 0xff) / 255.0f, (c & 0xff) / 255.0f, 1.0f };
+      GdkRGBA rgba = { ((c >> 16) & 0xff) / 255.0f, ((c >> 8) & 0xff) / 255.0f,
+                       (c & 0xff) / 255.0f, 1.0f };
 
-      gtk_snapshot_append_color (snapshot, &rgba, &GRAPHENE_RECT_INIT (pad + (first + i) * w, pad, w - 1, h));
+      gtk_snapshot_append_color (snapshot, &rgba,
+                                 &GRAPHENE_RECT_INIT (pad + (first + i) * w, pad, w - 1, h));
     }
 }
 

@@ -199,7 +199,8 @@ update_role (GrpWindow *self)
       gtk_widget_remove_css_class (GTK_WIDGET (self->role_badge), classes[i]);
   if (cls != NULL)
     gtk_widget_add_css_class (GTK_WIDGET (self->role_badge), cls);
-  badge = cls != NULL && g_str_equal (cls, "leader") ? g_strdup_printf ("★ %s", text) : g_strdup (text);
+  badge = cls != NULL && g_str_equal (cls, "leader") ? g_strdup_printf ("★ %s", text)
+                                                     : g_strdup (text);
   gtk_label_set_text (self->role_badge, badge);
 
   /* The window manager's title, in the C locale "NAME — ROLE (PROTOCOL)"
@@ -227,7 +228,8 @@ update_view (GrpWindow *self)
       g_autofree char *id = u64 (grp_worker_get_view_id (self->worker));
 
       /* TRANSLATORS: "view 7 · 4 members" */
-      view = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "view %s · %u member", "view %s · %u members", n),
+      view = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "view %s · %u member",
+                                           "view %s · %u members", n),
                               id, n);
     }
   gtk_label_set_text (self->view_label, view);
@@ -281,7 +283,8 @@ notice (GrpWindow *self, const char *text)
   gtk_widget_add_css_class (label, "groupy-notice");
   gtk_widget_set_tooltip_text (label, text);
   /* Newest at the bottom, nearest the strip; older ones dim, then go. */
-  for (child = gtk_widget_get_first_child (self->notices); child; child = gtk_widget_get_next_sibling (child))
+  for (child = gtk_widget_get_first_child (self->notices); child;
+       child = gtk_widget_get_next_sibling (child))
     {
       gtk_widget_add_css_class (child, "old");
       n++;
@@ -298,7 +301,8 @@ join_names (const char *const *names)
 }
 
 static void
-on_view_changed (GrpWorker *worker, guint64 view, GStrv joined, GStrv gone, gboolean first, gpointer data)
+on_view_changed (GrpWorker *worker, guint64 view, GStrv joined, GStrv gone, gboolean first,
+                 gpointer data)
 {
   GrpWindow *self = data;
   const char *leader = grp_worker_get_leader (worker);
@@ -472,8 +476,9 @@ static void
 join_entry_changed (GtkEditable *entry, gpointer data)
 {
   AdwMessageDialog *dialog = data;
+  const char *address = gtk_editable_get_text (entry);
 
-  adw_message_dialog_set_response_enabled (dialog, "join", grp_options_check_address (gtk_editable_get_text (entry)));
+  adw_message_dialog_set_response_enabled (dialog, "join", grp_options_check_address (address));
 }
 
 static void
@@ -484,9 +489,10 @@ join_activated (GtkWidget *widget, const char *action, GVariant *param)
   GtkWidget *entry = gtk_entry_new ();
 
   dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (self), _("Join Another Group"),
-                                                       _("Type the address of any member of the other "
-                                                         "group, as its window’s Copy Address gives it. "
-                                                         "This window leaves its group of one.")));
+                                                       _("Type the address of any member of "
+                                                         "the other group, as its window’s "
+                                                         "Copy Address gives it. This window "
+                                                         "leaves its group of one.")));
   gtk_entry_set_placeholder_text (GTK_ENTRY (entry), "127.0.0.1:40000");
   gtk_entry_set_activates_default (GTK_ENTRY (entry), TRUE);
   adw_message_dialog_set_extra_child (dialog, entry);
@@ -520,12 +526,18 @@ grp_window_set_worker (GrpWindow *self, GrpWorker *worker)
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->name_label), grp_worker_get_name (worker));
   adw_window_title_set_title (self->window_title, grp_worker_get_name (worker));
   set_protocol (self);
-  g_signal_connect_object (worker, "notify::role", G_CALLBACK (update_role), self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (worker, "notify::members", G_CALLBACK (update_view), self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (worker, "notify::view-id", G_CALLBACK (update_view), self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (worker, "notify::view-id", G_CALLBACK (update_seq), self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (worker, "notify::last-seq", G_CALLBACK (update_seq), self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (worker, "notify::color", G_CALLBACK (color_changed), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (worker, "notify::role", G_CALLBACK (update_role), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (worker, "notify::members", G_CALLBACK (update_view), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (worker, "notify::view-id", G_CALLBACK (update_view), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (worker, "notify::view-id", G_CALLBACK (update_seq), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (worker, "notify::last-seq", G_CALLBACK (update_seq), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (worker, "notify::color", G_CALLBACK (color_changed), self,
+                           G_CONNECT_SWAPPED);
   g_signal_connect_object (worker, "view-changed", G_CALLBACK (on_view_changed), self, 0);
   g_signal_connect_object (worker, "state-received", G_CALLBACK (on_state_received), self, 0);
   g_signal_connect_object (worker, "excluded", G_CALLBACK (on_excluded), self, 0);
@@ -658,11 +670,13 @@ grp_window_class_init (GrpWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.crash", NULL, crash_activated);
   gtk_widget_class_install_action (widget_class, "win.copy-address", NULL, copy_address_activated);
   gtk_widget_class_install_action (widget_class, "win.join", NULL, join_activated);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_k, GDK_CONTROL_MASK, "win.crash", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_k, GDK_CONTROL_MASK,
+                                       "win.crash", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_c, GDK_CONTROL_MASK | GDK_SHIFT_MASK,
                                        "win.copy-address", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_j, GDK_CONTROL_MASK, "win.join", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_w, GDK_CONTROL_MASK, "window.close", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_w, GDK_CONTROL_MASK,
+                                       "window.close", NULL);
 }
 
 static void

@@ -66,9 +66,10 @@ show_refusal (App *app, const GError *error)
 
   dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (window, _("Another Protocol"), NULL));
   /* TRANSLATORS: %s is "this group runs gms2, you run groupy" */
-  adw_message_dialog_format_body (dialog, _("This window cannot join the group: %s. Every member of "
-                                            "a group runs the same protocol: start this window "
-                                            "with the group's --protocol."), error->message);
+  adw_message_dialog_format_body (dialog, _("This window cannot join the group: %s. "
+                                            "Every member of a group runs the same protocol: "
+                                            "start this window with the group's --protocol."),
+                                  error->message);
   adw_message_dialog_add_response (dialog, "close", _("_Close"));
   adw_message_dialog_set_close_response (dialog, "close");
   g_signal_connect (dialog, "response", G_CALLBACK (refused_response), app);
@@ -174,7 +175,8 @@ main (int argc, char **argv)
       fprintf (stderr, "groupy: %s\n", error->message);
       return 2;
     }
-  printf ("%s listening on %s\n", grp_worker_get_name (app.worker), grp_worker_get_address (app.worker));
+  printf ("%s listening on %s\n", grp_worker_get_name (app.worker),
+          grp_worker_get_address (app.worker));
   if (notice != NULL)
     printf ("%s\n", notice);
   fflush (stdout);

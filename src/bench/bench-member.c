@@ -137,7 +137,8 @@ pump (gpointer data)
 }
 
 static void
-on_delivered (GrpGroup *g, guint64 seq, const char *from, guint64 ctr, GBytes *payload, gpointer data)
+on_delivered (GrpGroup *g, guint64 seq, const char *from, guint64 ctr, GBytes *payload,
+              gpointer data)
 {
   Member *m = data;
   gboolean mine = strcmp (from, grp_group_get_name (g)) == 0;
@@ -317,9 +318,11 @@ on_stdin (GIOChannel *ch, GIOCondition cond, gpointer data)
     {
       g_autofree char *hist = bench_hist_format (&m->hist);
 
-      printf ("result %" G_GUINT64_FORMAT " %.6f %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT " %u hist%s\n",
-              m->last_count - m->first_count, m->last > m->first ? (m->last - m->first) / 1e6 : 0.0, m->last_seq,
-              m->hash, m->views, hist);
+      printf ("result %" G_GUINT64_FORMAT " %.6f %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT
+              " %u hist%s\n",
+              m->last_count - m->first_count,
+              m->last > m->first ? (m->last - m->first) / 1e6 : 0.0, m->last_seq, m->hash,
+              m->views, hist);
       fflush (stdout);
     }
   else if (g_str_has_prefix (line, "leave"))

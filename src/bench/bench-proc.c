@@ -26,7 +26,8 @@ bench_child_spawn (const char *const *argv, GError **error)
 {
   BenchChild *c = g_new0 (BenchChild, 1);
 
-  c->proc = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE, error);
+  c->proc = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE,
+                               error);
   if (c->proc == NULL)
     {
       g_free (c);

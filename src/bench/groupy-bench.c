@@ -277,11 +277,14 @@ collect (Group *g, Report *out, BenchHist *hist)
       same = TRUE;
       for (guint i = 0; i < g->kids->len; i++)
         {
-          g_autofree char *line = bench_child_expect (g_ptr_array_index (g->kids, i), "result ", 30000);
+          g_autofree char *line = bench_child_expect (g_ptr_array_index (g->kids, i),
+                                                      "result ", 30000);
           Report *r = &out[i];
 
           if (line == NULL ||
-              sscanf (line, "result %" G_GUINT64_FORMAT " %lf %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT " %u",
+              sscanf (line,
+                      "result %" G_GUINT64_FORMAT " %lf %" G_GUINT64_FORMAT
+                      " %" G_GUINT64_FORMAT " %u",
                       &r->delivered, &r->seconds, &r->last_seq, &r->hash, &r->views) != 5)
             g_error ("member %u gave no report", i);
           if (r->last_seq != out[0].last_seq || r->hash != out[0].hash)
@@ -294,7 +297,8 @@ collect (Group *g, Report *out, BenchHist *hist)
       tell_all (g, "report");
       for (guint i = 0; i < g->kids->len; i++)
         {
-          g_autofree char *line = bench_child_expect (g_ptr_array_index (g->kids, i), "result ", 30000);
+          g_autofree char *line = bench_child_expect (g_ptr_array_index (g->kids, i),
+                                                      "result ", 30000);
           const char *h = line ? strstr (line, " hist") : NULL;
 
           if (h != NULL)
@@ -345,8 +349,10 @@ throughput (const Opts *o, guint k, gsize size)
         }
       t.order_ok &= same;
       push (t.rates, median (member_rates));
-      fprintf (stderr, "  throughput K=%u %zu B run %u: %.0f msgs/s per member (min %.0f), order %s, views %u\n", k,
-               size, r + 1, median (member_rates), g_array_index (member_rates, double, 0),
+      fprintf (stderr,
+               "  throughput K=%u %zu B run %u: %.0f msgs/s per member (min %.0f), "
+               "order %s, views %u\n", k, size, r + 1, median (member_rates),
+               g_array_index (member_rates, double, 0),
                same ? "identical" : "DIFFERENT", rep[0].views);
       group_free (&g);
       g_free (rep);
@@ -410,8 +416,10 @@ latency (const Opts *o, guint k, gsize size, gboolean closed, double total_rate)
   l.samples = hist.n;
   l.rate = median (rates);
   bench_hist_clear (&hist);
-  fprintf (stderr, "  latency K=%u %s: p50 %.0f µs, p99 %.0f µs, p99.9 %.0f µs (%" G_GUINT64_FORMAT " samples)\n",
-           k, closed ? "closed loop" : "steady rate", l.p50, l.p99, l.p999, l.samples);
+  fprintf (stderr,
+           "  latency K=%u %s: p50 %.0f µs, p99 %.0f µs, p99.9 %.0f µs "
+           "(%" G_GUINT64_FORMAT " samples)\n", k, closed ? "closed loop" : "steady rate",
+           l.p50, l.p99, l.p999, l.samples);
   return l;
 }
 
@@ -429,7 +437,8 @@ await_view (BenchChild *c, guint64 after, guint n, guint64 *id, gint64 *at, char
 
       if (line == NULL)
         return FALSE;
-      if (sscanf (line, "view %" G_GUINT64_FORMAT " %u %" G_GINT64_FORMAT " %63s", &vid, &vn, &t, name) < 3)
+      if (sscanf (line, "view %" G_GUINT64_FORMAT " %u %" G_GINT64_FORMAT " %63s",
+                  &vid, &vn, &t, name) < 3)
         continue;
       if (vid > after && vn == n)
         {
@@ -498,15 +507,20 @@ failover (const Opts *o, guint k)
           last_first = MAX (last_first, g_ascii_strtoll (first + 6, NULL, 10));
         }
       if (!ok)
-        g_error ("failover trial %u: the survivors did not all install a view of %u", trial + 1, k - 1);
-      if (leader == NULL || g_strcmp0 (leader, ((BenchChild *) g_ptr_array_index (g.kids, 0))->name) != 0)
-        g_error ("failover trial %u: the new leader is %s, not the oldest survivor", trial + 1, leader);
+        g_error ("failover trial %u: the survivors did not all install a view of %u",
+                 trial + 1, k - 1);
+      if (leader == NULL ||
+          g_strcmp0 (leader, ((BenchChild *) g_ptr_array_index (g.kids, 0))->name) != 0)
+        g_error ("failover trial %u: the new leader is %s, not the oldest survivor",
+                 trial + 1, leader);
       push (f.installed, (last_view - killed) / 1000.0);
       push (f.first, (last_first - killed) / 1000.0);
       bench_child_free (victim, 0);
       view = new_id;
       /* A newcomer takes the victim's place. */
-      fresh = spawn_member (&g, ((BenchChild *) g_ptr_array_index (g.kids, g.kids->len - 1))->addr, k, FALSE);
+      fresh = spawn_member (&g,
+                            ((BenchChild *) g_ptr_array_index (g.kids, g.kids->len - 1))->addr,
+                            k, FALSE);
       g_ptr_array_add (g.kids, fresh);
       for (guint i = 0; i < g.kids->len; i++)
         if (!await_view (g_ptr_array_index (g.kids, i), view, k, &new_id, NULL, NULL))
@@ -515,8 +529,10 @@ failover (const Opts *o, guint k)
       bench_child_tell (fresh, bg);
     }
   group_free (&g);
-  fprintf (stderr, "  failover K=%u: installed at all survivors median %.2f ms (max %.2f), first delivery median %.2f ms\n",
-           k, median (f.installed), max_of (f.installed), median (f.first));
+  fprintf (stderr,
+           "  failover K=%u: installed at all survivors median %.2f ms (max %.2f), "
+           "first delivery median %.2f ms\n", k, median (f.installed), max_of (f.installed),
+           median (f.first));
   return f;
 }
 
@@ -624,7 +640,8 @@ memory (const Opts *o, guint k)
       kill (c->pid, SIGTERM);
       bench_child_free (c, 5000);
     }
-  fprintf (stderr, "  memory: member idle %.0f kB, groupy-node idle %.0f kB\n", m.member_idle_kb, m.node_idle_kb);
+  fprintf (stderr, "  memory: member idle %.0f kB, groupy-node idle %.0f kB\n",
+           m.member_idle_kb, m.node_idle_kb);
   return m;
 }
 
@@ -694,7 +711,8 @@ median_pooled (GPtrArray *runs, const char *member)
 static gboolean
 run_corosync (const Opts *o, const char *dir, Coro *c, const char *work)
 {
-  static const char *files[] = { "cpg_bench.c", "run.sh", "netns.sh", "aggregate.py", "corosync.conf.in" };
+  static const char *files[] = { "cpg_bench.c", "run.sh", "netns.sh", "aggregate.py",
+                                 "corosync.conf.in" };
   g_autofree char *copy = g_build_filename (work, c->label, NULL);
   g_autofree char *out = g_build_filename (copy, "results", NULL);
   g_autofree char *jsonl = g_build_filename (out, "runs.jsonl", NULL);
@@ -718,7 +736,8 @@ run_corosync (const Opts *o, const char *dir, Coro *c, const char *work)
       g_autofree char *data = NULL;
       gsize len;
 
-      if (!g_file_get_contents (from, &data, &len, &error) || !g_file_set_contents (to, data, len, &error))
+      if (!g_file_get_contents (from, &data, &len, &error) ||
+          !g_file_set_contents (to, data, len, &error))
         {
           fprintf (stderr, "groupy-bench: %s\n", error->message);
           return FALSE;
@@ -733,8 +752,8 @@ run_corosync (const Opts *o, const char *dir, Coro *c, const char *work)
   g_subprocess_launcher_setenv (l, "TRIALS", trials, TRUE);
   g_subprocess_launcher_setenv (l, "TOTAL", "300000", TRUE);
   g_subprocess_launcher_setenv (l, "OUTDIR", out, TRUE);
-  fprintf (stderr, "corosync %s (TRANSPORT=%s SCHED_RR=%s KS=5 REPS=%u TOTAL=300000 run.sh all)\n", c->label,
-           c->transport, c->sched_rr, o->runs);
+  fprintf (stderr, "corosync %s (TRANSPORT=%s SCHED_RR=%s KS=5 REPS=%u TOTAL=300000 run.sh all)\n",
+           c->label, c->transport, c->sched_rr, o->runs);
   p = g_subprocess_launcher_spawn (l, &error, script, "all", NULL);
   if (p == NULL || !g_subprocess_wait_check (p, NULL, &error))
     {
@@ -753,7 +772,8 @@ run_corosync (const Opts *o, const char *dir, Coro *c, const char *work)
 
       if (*lines[i] && json_parser_load_from_data (parser, lines[i], -1, NULL) &&
           JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
-        g_ptr_array_add (runs, json_object_ref (json_node_get_object (json_parser_get_root (parser))));
+        g_ptr_array_add (runs,
+                         json_object_ref (json_node_get_object (json_parser_get_root (parser))));
     }
   c->ran = TRUE;
   c->tput16_all = median_member (runs, "all", 16, "rate_msgs_s_median_proc");
@@ -778,9 +798,11 @@ run_corosync (const Opts *o, const char *dir, Coro *c, const char *work)
   c->p999 = median_member (runs, "w1", 16, "lat_p999_us");
   c->join_ms = median_pooled (runs, "join_to_self_confchg_us");
   c->faildet_ms = median_pooled (runs, "faildet_all_us");
-  fprintf (stderr, "  corosync %s: %.0f msgs/s (16 B, %s), %.0f (1 KiB, %s), closed loop p50 %.0f µs p99 %.0f µs, "
-           "join %.2f ms, dead client noticed %.2f ms\n", c->label, c->tput16, c->tput16_mode, c->tput1k,
-           c->tput1k_mode, c->p50, c->p99, c->join_ms, c->faildet_ms);
+  fprintf (stderr,
+           "  corosync %s: %.0f msgs/s (16 B, %s), %.0f (1 KiB, %s), "
+           "closed loop p50 %.0f µs p99 %.0f µs, "
+           "join %.2f ms, dead client noticed %.2f ms\n", c->label, c->tput16, c->tput16_mode,
+           c->tput1k, c->tput1k_mode, c->p50, c->p99, c->join_ms, c->faildet_ms);
   return TRUE;
 }
 
@@ -803,15 +825,18 @@ json_array (GString *j, const char *key, GArray *v)
 
 /* A throughput figure: one table row, and its JSON members tput<key>_*. */
 static void
-report_tput (GString *table, GString *j, const Tput *t, const char *key, const char *size_name, gsize size)
+report_tput (GString *table, GString *j, const Tput *t, const char *key, const char *size_name,
+             gsize size)
 {
   g_autofree char *k_rate = g_strdup_printf ("tput%s_msgs_s", key);
   g_autofree char *k_mb = g_strdup_printf ("tput%s_mb_s", key);
   g_autofree char *k_runs = g_strdup_printf ("tput%s_runs", key);
   g_autofree char *k_rss = g_strdup_printf ("rss_load%s_kb", key);
 
-  g_string_append_printf (table, "| throughput %s, all send | %.0f msgs/s per member (%.2f MB/s)%s |\n", size_name,
-                          t->rate, t->rate * size / 1e6, t->order_ok && t->view_changes == 0 ? "" : " ⚠ order/view");
+  g_string_append_printf (table,
+                          "| throughput %s, all send | %.0f msgs/s per member (%.2f MB/s)%s |\n",
+                          size_name, t->rate, t->rate * size / 1e6,
+                          t->order_ok && t->view_changes == 0 ? "" : " ⚠ order/view");
   json_num (j, k_rate, t->rate);
   json_num (j, k_mb, t->rate * size / 1e6);
   json_array (j, k_runs, t->rates);
@@ -852,12 +877,16 @@ main (int argc, char **argv)
   gboolean joiner = FALSE, secret = FALSE;
   GOptionEntry entries[] = {
     { "only", 0, 0, G_OPTION_ARG_STRING, &only_s,
-      "Measure only these (comma-separated): throughput,latency,failover,join,memory,scaling", "LIST" },
-    { "runs", 0, 0, G_OPTION_ARG_INT64, &runs, "Runs per figure; the median is shown (default 3)", "N" },
-    { "seconds", 0, 0, G_OPTION_ARG_DOUBLE, &seconds, "Measured interval of each run (default 3)", "S" },
+      "Measure only these (comma-separated): "
+      "throughput,latency,failover,join,memory,scaling", "LIST" },
+    { "runs", 0, 0, G_OPTION_ARG_INT64, &runs,
+      "Runs per figure; the median is shown (default 3)", "N" },
+    { "seconds", 0, 0, G_OPTION_ARG_DOUBLE, &seconds,
+      "Measured interval of each run (default 3)", "S" },
     { "trials", 0, 0, G_OPTION_ARG_INT64, &trials, "Failover and join trials (default 20)", "N" },
     { "members", 'k', 0, G_OPTION_ARG_INT64, &members, "Group size K (default 5)", "K" },
-    { "scaling", 0, 0, G_OPTION_ARG_STRING, &scaling_s, "Group sizes for scaling (default 2,3,5,9,17,33)", "LIST" },
+    { "scaling", 0, 0, G_OPTION_ARG_STRING, &scaling_s,
+      "Group sizes for scaling (default 2,3,5,9,17,33)", "LIST" },
     { "corosync", 0, 0, G_OPTION_ARG_FILENAME, &corosync,
       "Also run the Corosync peer from DIR (../shared/bench/corosync) in this run", "DIR" },
     { "corosync-configs", 0, 0, G_OPTION_ARG_STRING, &corosync_cfg,
@@ -879,7 +908,8 @@ main (int argc, char **argv)
     { "joiner", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_NONE, &joiner, NULL, NULL },
     { NULL }
   };
-  g_autoptr(GOptionContext) ctx = g_option_context_new ("- measure Groupy (and Corosync) on this machine");
+  g_autoptr(GOptionContext) ctx =
+    g_option_context_new ("- measure Groupy (and Corosync) on this machine");
   g_autoptr(GError) error = NULL;
   g_auto(GStrv) only = NULL;
   g_auto(GStrv) scaling = NULL;
@@ -911,20 +941,22 @@ main (int argc, char **argv)
       return 2;
     }
   if (m_name != NULL)
-    return bench_member_main (m_name, contact, (guint) want, (gsize) size, (gsize) state_size, joiner,
-                              secret_file, listen);
+    return bench_member_main (m_name, contact, (guint) want, (gsize) size, (gsize) state_size,
+                              joiner, secret_file, listen);
   signal (SIGPIPE, SIG_IGN); /* a member that has gone closes its stdin */
   if (runs < 1 || seconds <= 0 || trials < 1 || members < 3 || members > 64)
     {
-      fprintf (stderr, "groupy-bench: --runs >= 1, --seconds > 0, --trials >= 1, --members 3..64\n");
+      fprintf (stderr,
+               "groupy-bench: --runs >= 1, --seconds > 0, --trials >= 1, --members 3..64\n");
       return 2;
     }
   only = only_s ? g_strsplit (only_s, ",", -1) : NULL;
   scaling = g_strsplit (scaling_s ? scaling_s : "2,3,5,9,17,33", ",", -1);
   cfgs = g_strsplit (corosync_cfg ? corosync_cfg : "knet,knet-norr,udpu-norr", ",", -1);
   for (guint i = 0; only && only[i]; i++)
-    if (!g_strv_contains ((const char *const[]) { "throughput", "latency", "failover", "join", "memory", "scaling",
-                                                  "steady", "closed", NULL }, only[i]))
+    if (!g_strv_contains ((const char *const[]) { "throughput", "latency", "failover", "join",
+                                                  "memory", "scaling", "steady", "closed",
+                                                  NULL }, only[i]))
       {
         fprintf (stderr, "groupy-bench: --only: unknown figure '%s'\n", only[i]);
         return 2;
@@ -946,13 +978,13 @@ main (int argc, char **argv)
     }
   if (corosync != NULL && g_find_program_in_path ("corosync") == NULL)
     {
-      fprintf (stderr, "groupy-bench: corosync is not installed "
-                       "(apt-get install corosync libcpg-dev libcorosync-common-dev libquorum-dev)\n");
+      fprintf (stderr, "groupy-bench: corosync is not installed (apt-get install corosync "
+                       "libcpg-dev libcorosync-common-dev libquorum-dev)\n");
       return 2;
     }
   node = find_node (argv[0]);
-  o = (Opts) { argv[0], node, (guint) runs, seconds, (guint) trials, (guint) members, (guint) state_size,
-               NULL, NULL };
+  o = (Opts) { argv[0], node, (guint) runs, seconds, (guint) trials, (guint) members,
+               (guint) state_size, NULL, NULL };
   if (hosts_s != NULL)
     {
       o.hosts = g_strsplit (hosts_s, ",", -1);
@@ -962,8 +994,9 @@ main (int argc, char **argv)
 
           if (eq == NULL || eq == o.hosts[i] || eq[1] == '\0' || strchr (eq, ':') != NULL)
             {
-              fprintf (stderr, "groupy-bench: --hosts takes NS=ADDR,... (a network namespace and an "
-                               "IPv4 address in it), not '%s'\n", o.hosts[i]);
+              fprintf (stderr, "groupy-bench: --hosts takes NS=ADDR,... "
+                               "(a network namespace and an IPv4 address in it), not '%s'\n",
+                       o.hosts[i]);
               return 2;
             }
         }
@@ -994,10 +1027,12 @@ main (int argc, char **argv)
 
     if (g_file_get_contents ("/proc/loadavg", &loadavg, NULL, NULL))
       load[0] = g_ascii_strtod (loadavg, NULL);
-    g_string_append_printf (j, "\"date\":\"%s\",\"cpus\":%u,\"loadavg_before\":%.2f,\"runs\":%u,\"seconds\":%.1f,"
+    g_string_append_printf (j, "\"date\":\"%s\",\"cpus\":%u,\"loadavg_before\":%.2f,"
+                               "\"runs\":%u,\"seconds\":%.1f,"
                                "\"trials\":%u,\"members\":%u,\"secret\":%s,\"hosts\":%u,", date,
-                            g_get_num_processors (), load[0], o.runs, o.seconds, o.trials, o.members,
-                            o.secret != NULL ? "true" : "false", o.hosts ? g_strv_length (o.hosts) : 0);
+                            g_get_num_processors (), load[0], o.runs, o.seconds, o.trials,
+                            o.members, o.secret != NULL ? "true" : "false",
+                            o.hosts ? g_strv_length (o.hosts) : 0);
   }
 
   if (wanted (only, "throughput") || wanted (only, "latency"))
@@ -1026,7 +1061,8 @@ main (int argc, char **argv)
       g_auto(GStrv) rates = g_strsplit (rates_s, ",", -1);
 
       g_string_append (steady_table, "\n### Steady load, 16 B, every member sending\n\n"
-                                     "| offered (msgs/s, group) | delivered per member | latency p50 · p99 · p99.9 | "
+                                     "| offered (msgs/s, group) | delivered per member "
+                                     "| latency p50 · p99 · p99.9 | "
                                      "order | view changes |\n|---|---|---|---|---|\n");
       g_string_append (j, "\"steady\":[");
       for (guint i = 0; rates[i] != NULL; i++)
@@ -1041,10 +1077,12 @@ main (int argc, char **argv)
             }
           fprintf (stderr, "steady load %.0f msgs/s, K=%u, 16 B\n", rate, o.members);
           st = latency (&o, o.members, 16, FALSE, rate);
-          g_string_append_printf (steady_table, "| %.0f | %.0f | %.1f · %.1f · %.1f ms | %s | %u |\n", rate,
+          g_string_append_printf (steady_table,
+                                  "| %.0f | %.0f | %.1f · %.1f · %.1f ms | %s | %u |\n", rate,
                                   st.rate, st.p50 / 1000, st.p99 / 1000, st.p999 / 1000,
                                   st.order_ok ? "identical" : "DIFFERENT", st.views);
-          g_string_append_printf (j, "%s{\"offered\":%.0f,\"delivered\":%.1f,\"p50_us\":%.0f,\"p99_us\":%.0f,"
+          g_string_append_printf (j, "%s{\"offered\":%.0f,\"delivered\":%.1f,"
+                                     "\"p50_us\":%.0f,\"p99_us\":%.0f,"
                                      "\"p999_us\":%.0f,\"order_identical\":%s,\"view_changes\":%u}",
                                   i > 0 ? "," : "", rate, st.rate, st.p50, st.p99, st.p999,
                                   st.order_ok ? "true" : "false", st.views);
@@ -1077,7 +1115,8 @@ main (int argc, char **argv)
     report_tput (table, j, &t1k, "1k", "1 KiB", 1024);
   if (have_closed)
     {
-      g_string_append_printf (table, "| latency, closed loop (1 in flight) | p50 %.0f µs · p99 %.0f µs · "
+      g_string_append_printf (table, "| latency, closed loop (1 in flight) "
+                                     "| p50 %.0f µs · p99 %.0f µs · "
                                      "p99.9 %.0f µs |\n", closed.p50, closed.p99, closed.p999);
       json_num (j, "lat_closed_p50_us", closed.p50);
       json_num (j, "lat_closed_p99_us", closed.p99);
@@ -1086,9 +1125,11 @@ main (int argc, char **argv)
     }
   if (have_lat)
     {
-      g_string_append_printf (table, "| latency, closed loop (1 in flight) | p50 %.0f µs · p99 %.0f µs · p99.9 %.0f µs |\n",
+      g_string_append_printf (table, "| latency, closed loop (1 in flight) "
+                                     "| p50 %.0f µs · p99 %.0f µs · p99.9 %.0f µs |\n",
                               closed.p50, closed.p99, closed.p999);
-      g_string_append_printf (table, "| latency at half throughput (%.0f msgs/s) | p50 %.0f µs · p99 %.0f µs · p99.9 %.0f µs |\n",
+      g_string_append_printf (table, "| latency at half throughput (%.0f msgs/s) "
+                                     "| p50 %.0f µs · p99 %.0f µs · p99.9 %.0f µs |\n",
                               half.rate, half.p50, half.p99, half.p999);
       json_num (j, "lat_closed_p50_us", closed.p50);
       json_num (j, "lat_closed_p99_us", closed.p99);
@@ -1102,9 +1143,14 @@ main (int argc, char **argv)
     }
   if (fo.installed != NULL)
     {
-      g_string_append_printf (table, "| failover: kill -9 of the leader → next view at every survivor | median %.2f ms · p90 %.2f ms · max %.2f ms |\n",
-                              median (fo.installed), quantile (fo.installed, 0.9), max_of (fo.installed));
-      g_string_append_printf (table, "| failover: kill -9 of the leader → a multicast delivered in it at every survivor | median %.2f ms · max %.2f ms |\n",
+      g_string_append_printf (table, "| failover: kill -9 of the leader → next view "
+                                     "at every survivor "
+                                     "| median %.2f ms · p90 %.2f ms · max %.2f ms |\n",
+                              median (fo.installed), quantile (fo.installed, 0.9),
+                              max_of (fo.installed));
+      g_string_append_printf (table, "| failover: kill -9 of the leader → a multicast "
+                                     "delivered in it at every survivor "
+                                     "| median %.2f ms · max %.2f ms |\n",
                               median (fo.first), max_of (fo.first));
       json_num (j, "failover_view_ms", median (fo.installed));
       json_num (j, "failover_view_max_ms", max_of (fo.installed));
@@ -1114,7 +1160,8 @@ main (int argc, char **argv)
     }
   if (joins != NULL)
     {
-      g_string_append_printf (table, "| join: call → holding the state (%u B) | median %.2f ms · p90 %.2f ms · max %.2f ms |\n",
+      g_string_append_printf (table, "| join: call → holding the state (%u B) "
+                                     "| median %.2f ms · p90 %.2f ms · max %.2f ms |\n",
                               o.state_size, median (joins), quantile (joins, 0.9), max_of (joins));
       json_num (j, "join_ms", median (joins));
       json_num (j, "join_max_ms", max_of (joins));
@@ -1122,13 +1169,15 @@ main (int argc, char **argv)
     }
   if (mem.member_idle_kb > 0)
     {
-      g_string_append_printf (table, "| resident size, idle member | %.1f MB (groupy-node: %.1f MB) |\n",
+      g_string_append_printf (table,
+                              "| resident size, idle member | %.1f MB (groupy-node: %.1f MB) |\n",
                               mem.member_idle_kb / 1024, mem.node_idle_kb / 1024);
       json_num (j, "rss_idle_kb", mem.member_idle_kb);
       json_num (j, "rss_node_idle_kb", mem.node_idle_kb);
     }
   if (have_t && t1k.rates != NULL)
-    g_string_append_printf (table, "| resident size, full load | %.1f MB (16 B) · %.1f MB (1 KiB), largest member |\n",
+    g_string_append_printf (table, "| resident size, full load "
+                                   "| %.1f MB (16 B) · %.1f MB (1 KiB), largest member |\n",
                             t16.rss_load_kb / 1024, t1k.rss_load_kb / 1024);
   fputs (table->str, stdout);
   fputs (steady_table->str, stdout);
@@ -1142,7 +1191,8 @@ main (int argc, char **argv)
 
       fprintf (stderr, "scaling, 16 B\n");
       g_string_append (table, "\n## Scaling: throughput, 16 B, every member sending\n\n"
-                              "| K | msgs/s per member | order identical | views during runs |\n|---|---|---|---|\n");
+                              "| K | msgs/s per member | order identical | views during runs |\n"
+                              "|---|---|---|---|\n");
       g_string_append (j, "\"scaling\":[");
       for (guint i = 0; scaling[i]; i++)
         {
@@ -1151,12 +1201,15 @@ main (int argc, char **argv)
 
           if (k == 3)
             k3 = t.rate;
-          g_string_append_printf (table, "| %u | %.0f | %s | %u |\n", k, t.rate, t.order_ok ? "yes" : "NO",
+          g_string_append_printf (table, "| %u | %.0f | %s | %u |\n", k, t.rate,
+                                  t.order_ok ? "yes" : "NO", t.view_changes);
+          g_string_append_printf (j, "%s{\"k\":%u,\"msgs_s\":%.0f,\"order_identical\":%s,"
+                                     "\"view_changes\":%u}",
+                                  i ? "," : "", k, t.rate, t.order_ok ? "true" : "false",
                                   t.view_changes);
-          g_string_append_printf (j, "%s{\"k\":%u,\"msgs_s\":%.0f,\"order_identical\":%s,\"view_changes\":%u}",
-                                  i ? "," : "", k, t.rate, t.order_ok ? "true" : "false", t.view_changes);
           if (k == 33 && k3 > 0)
-            g_string_append_printf (table, "\nK=33 reaches %.2f of the K=3 throughput.\n", t.rate / k3);
+            g_string_append_printf (table, "\nK=33 reaches %.2f of the K=3 throughput.\n",
+                                    t.rate / k3);
           g_array_unref (t.rates);
         }
       g_string_append (j, "],");
@@ -1177,10 +1230,11 @@ main (int argc, char **argv)
             {
               Coro *r = &coro[c];
 
-              g_string_append_printf (j, "\"%s\":{\"transport\":\"%s\",\"sched_rr\":\"%s\",", r->label, r->transport,
-                                      r->sched_rr);
+              g_string_append_printf (j, "\"%s\":{\"transport\":\"%s\",\"sched_rr\":\"%s\",",
+                                      r->label, r->transport, r->sched_rr);
               json_num (j, "tput16_msgs_s", r->tput16);
-              g_string_append_printf (j, "\"tput16_mode\":\"%s\",", r->tput16_mode ? r->tput16_mode : "");
+              g_string_append_printf (j, "\"tput16_mode\":\"%s\",",
+                                      r->tput16_mode ? r->tput16_mode : "");
               json_num (j, "tput16_all_msgs_s", r->tput16_all);
               json_num (j, "tput1k_msgs_s", r->tput1k);
               json_num (j, "lat_closed_p50_us", r->p50);
@@ -1207,8 +1261,10 @@ main (int argc, char **argv)
           fprintf (stderr, "groupy-bench: could not remove %s\n", work);
       }
 
-      g_string_append (table, "\n## Side by side with Corosync CPG (same machine, same run; K = 5)\n\n"
-                              "| figure | Groupy | Corosync (best setting) | ratio |\n|---|---|---|---|\n");
+      g_string_append (table, "\n## Side by side with Corosync CPG "
+                              "(same machine, same run; K = 5)\n\n"
+                              "| figure | Groupy | Corosync (best setting) | ratio |\n"
+                              "|---|---|---|---|\n");
       if (best_t != NULL && have_t)
         {
           double bt1k = 0;
@@ -1220,23 +1276,29 @@ main (int argc, char **argv)
                 bt1k = coro[c].tput1k;
                 bt1k_label = coro[c].label;
               }
-          g_string_append_printf (table, "| throughput 16 B, msgs/s per member | %.0f | %.0f (%s, %s) | **%.1f×** |\n",
+          g_string_append_printf (table, "| throughput 16 B, msgs/s per member "
+                                         "| %.0f | %.0f (%s, %s) | **%.1f×** |\n",
                                   t16.rate, best_t->tput16, best_t->label, best_t->tput16_mode,
                                   t16.rate / best_t->tput16);
           json_num (j, "ratio_tput16", t16.rate / best_t->tput16);
           if (t1k.rates != NULL && bt1k > 0)
             {
-              g_string_append_printf (table, "| throughput 1 KiB, msgs/s per member | %.0f | %.0f (%s) | %.1f× |\n",
+              g_string_append_printf (table, "| throughput 1 KiB, msgs/s per member "
+                                             "| %.0f | %.0f (%s) | %.1f× |\n",
                                       t1k.rate, bt1k, bt1k_label, t1k.rate / bt1k);
               json_num (j, "ratio_tput1k", t1k.rate / bt1k);
             }
         }
       if (best_p50 != NULL && have_lat)
         {
-          g_string_append_printf (table, "| closed-loop latency p50 | %.0f µs | %.0f µs (%s) | %.2f× lower |\n",
-                                  closed.p50, best_p50->p50, best_p50->label, best_p50->p50 / MAX (closed.p50, 1));
-          g_string_append_printf (table, "| closed-loop latency p99 | %.0f µs | %.0f µs (%s) | %.2f× lower |\n",
-                                  closed.p99, best_p99->p99, best_p99->label, best_p99->p99 / MAX (closed.p99, 1));
+          g_string_append_printf (table, "| closed-loop latency p50 "
+                                         "| %.0f µs | %.0f µs (%s) | %.2f× lower |\n",
+                                  closed.p50, best_p50->p50, best_p50->label,
+                                  best_p50->p50 / MAX (closed.p50, 1));
+          g_string_append_printf (table, "| closed-loop latency p99 "
+                                         "| %.0f µs | %.0f µs (%s) | %.2f× lower |\n",
+                                  closed.p99, best_p99->p99, best_p99->label,
+                                  best_p99->p99 / MAX (closed.p99, 1));
           json_num (j, "ratio_lat_p50", best_p50->p50 / MAX (closed.p50, 1));
           json_num (j, "ratio_lat_p99", best_p99->p99 / MAX (closed.p99, 1));
         }
@@ -1252,21 +1314,28 @@ main (int argc, char **argv)
                 bf = &coro[c];
             }
         if (joins != NULL && bj != NULL)
-          g_string_append_printf (table, "| join, median | %.2f ms, with %u B of state | %.2f ms (%s), no state | |\n",
+          g_string_append_printf (table, "| join, median | %.2f ms, with %u B of state "
+                                         "| %.2f ms (%s), no state | |\n",
                                   median (joins), o.state_size, bj->join_ms, bj->label);
         if (fo.installed != NULL && bf != NULL)
-          g_string_append_printf (table, "| a killed process noticed, median | %.2f ms: the leader, until the next view at every survivor "
-                                         "| %.2f ms (%s): a local client, until its members are told | |\n",
+          g_string_append_printf (table, "| a killed process noticed, median "
+                                         "| %.2f ms: the leader, until the next view at every "
+                                         "survivor | %.2f ms (%s): a local client, "
+                                         "until its members are told | |\n",
                                   median (fo.installed), bf->faildet_ms, bf->label);
       }
-      g_string_append (table, "\nEvery Corosync setting run (medians):\n\n| setting | 16 B msgs/s (best mode) | 16 B all send | 1 KiB | "
-                              "closed loop p50 / p99 / p99.9 µs | join | dead client noticed |\n|---|---|---|---|---|---|---|\n");
+      g_string_append (table, "\nEvery Corosync setting run (medians):\n\n"
+                              "| setting | 16 B msgs/s (best mode) | 16 B all send | 1 KiB | "
+                              "closed loop p50 / p99 / p99.9 µs | join | dead client noticed |\n"
+                              "|---|---|---|---|---|---|---|\n");
       for (guint c = 0; c < G_N_ELEMENTS (coro); c++)
         if (coro[c].ran)
-          g_string_append_printf (table, "| %s (TRANSPORT=%s SCHED_RR=%s) | %.0f (%s) | %.0f | %.0f (%s) | %.0f / %.0f / %.0f | %.2f ms | %.2f ms |\n",
-                                  coro[c].label, coro[c].transport, coro[c].sched_rr, coro[c].tput16,
-                                  coro[c].tput16_mode, coro[c].tput16_all, coro[c].tput1k, coro[c].tput1k_mode,
-                                  coro[c].p50, coro[c].p99, coro[c].p999, coro[c].join_ms, coro[c].faildet_ms);
+          g_string_append_printf (table, "| %s (TRANSPORT=%s SCHED_RR=%s) | %.0f (%s) | %.0f "
+                                         "| %.0f (%s) | %.0f / %.0f / %.0f | %.2f ms | %.2f ms |\n",
+                                  coro[c].label, coro[c].transport, coro[c].sched_rr,
+                                  coro[c].tput16, coro[c].tput16_mode, coro[c].tput16_all,
+                                  coro[c].tput1k, coro[c].tput1k_mode, coro[c].p50, coro[c].p99,
+                                  coro[c].p999, coro[c].join_ms, coro[c].faildet_ms);
       fputs (table->str, stdout);
     }
 

@@ -83,7 +83,8 @@ static void
 timeline_grew (GtkAdjustment *adj, GrpConsoleWindow *self)
 {
   if (self->follow)
-    gtk_adjustment_set_value (adj, gtk_adjustment_get_upper (adj) - gtk_adjustment_get_page_size (adj));
+    gtk_adjustment_set_value (adj,
+                              gtk_adjustment_get_upper (adj) - gtk_adjustment_get_page_size (adj));
 }
 
 static void
@@ -121,7 +122,8 @@ on_event (GrpSupervisor *supervisor, int kind, const char *text, gpointer data)
   gtk_list_box_append (self->timeline, row);
   if (++self->n_events > MAX_EVENTS)
     {
-      gtk_list_box_remove (self->timeline, GTK_WIDGET (gtk_list_box_get_row_at_index (self->timeline, 0)));
+      gtk_list_box_remove (self->timeline,
+                           GTK_WIDGET (gtk_list_box_get_row_at_index (self->timeline, 0)));
       self->n_events--;
     }
 }
@@ -130,7 +132,8 @@ static void
 on_verdict (GrpSupervisor *supervisor, gboolean ok, const char *text, gpointer data)
 {
   GrpConsoleWindow *self = data;
-  g_autofree char *banner = ok ? g_strdup_printf ("✔ %s", text) : g_strdup_printf ("✘ %s", text);
+  g_autofree char *banner = ok ? g_strdup_printf ("✔ %s", text)
+                               : g_strdup_printf ("✘ %s", text);
 
   gtk_label_set_text (self->verdict_label, banner);
   gtk_widget_remove_css_class (GTK_WIDGET (self->verdict_label), ok ? "bad" : "ok");
@@ -151,11 +154,13 @@ update_title (GrpConsoleWindow *self)
   else
     {
       g_autofree char *view = g_strdup_printf ("%" G_GUINT64_FORMAT, grp_supervisor_get_view (s));
-      g_autofree char *pos = g_strdup_printf ("%" G_GUINT64_FORMAT, grp_supervisor_get_positions (s));
+      g_autofree char *pos = g_strdup_printf ("%" G_GUINT64_FORMAT,
+                                              grp_supervisor_get_positions (s));
 
       /* TRANSLATORS: "gms2 · view 7 · w2 leads · #1234" (gms2: the protocol) */
-      subtitle = g_strdup_printf (_("%s · view %s · %s leads · #%s"), grp_supervisor_get_protocol (s),
-                                  view, grp_supervisor_get_leader (s), pos);
+      subtitle = g_strdup_printf (_("%s · view %s · %s leads · #%s"),
+                                  grp_supervisor_get_protocol (s), view,
+                                  grp_supervisor_get_leader (s), pos);
     }
   adw_window_title_set_subtitle (self->window_title, subtitle);
 }
@@ -247,13 +252,15 @@ keep_logs_changed (GSimpleAction *action, GVariant *value, gpointer data)
 static void
 sleep_changed (GrpConsoleWindow *self)
 {
-  grp_supervisor_set_sleep (self->supervisor, (guint) gtk_spin_button_get_value_as_int (self->sleep_spin));
+  grp_supervisor_set_sleep (self->supervisor,
+                            (guint) gtk_spin_button_get_value_as_int (self->sleep_spin));
 }
 
 static void
 rate_changed (GrpConsoleWindow *self)
 {
-  grp_supervisor_set_crash_rate (self->supervisor, (guint) gtk_spin_button_get_value_as_int (self->rate_spin));
+  grp_supervisor_set_crash_rate (self->supervisor,
+                                 (guint) gtk_spin_button_get_value_as_int (self->rate_spin));
 }
 
 /* The next group's protocol (New Group). */
@@ -327,7 +334,8 @@ set_supervisor (GrpConsoleWindow *self, GrpSupervisor *supervisor)
   g_signal_connect_swapped (supervisor, "notify::positions", G_CALLBACK (update_title), self);
   g_signal_connect_swapped (supervisor, "notify::stopped", G_CALLBACK (on_stopped), self);
   g_signal_connect_swapped (supervisor, "notify::paused", G_CALLBACK (on_paused), self);
-  gtk_flow_box_bind_model (self->tiles, grp_supervisor_get_members (supervisor), create_tile, self, NULL);
+  gtk_flow_box_bind_model (self->tiles, grp_supervisor_get_members (supervisor), create_tile,
+                           self, NULL);
   gtk_spin_button_set_value (self->sleep_spin, grp_supervisor_get_sleep (supervisor));
   gtk_spin_button_set_value (self->rate_spin, grp_supervisor_get_crash_rate (supervisor));
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.stop", TRUE);
@@ -380,7 +388,8 @@ grp_console_window_class_init (GrpConsoleWindowClass *klass)
   widget_class->map = grp_console_window_map;
   window_class->close_request = grp_console_window_close_request;
 
-  gtk_widget_class_set_template_from_resource (widget_class, "/org/groupy/Groupy/grp-console-window.ui");
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/org/groupy/Groupy/grp-console-window.ui");
   gtk_widget_class_bind_template_child (widget_class, GrpConsoleWindow, window_title);
   gtk_widget_class_bind_template_child (widget_class, GrpConsoleWindow, verdict_revealer);
   gtk_widget_class_bind_template_child (widget_class, GrpConsoleWindow, verdict_label);
@@ -398,10 +407,13 @@ grp_console_window_class_init (GrpConsoleWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.pause", NULL, pause_activated);
   gtk_widget_class_install_action (widget_class, "win.stop", NULL, stop_activated);
   gtk_widget_class_install_action (widget_class, "win.new-group", NULL, new_group_activated);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_n, GDK_CONTROL_MASK, "win.add-member", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_p, GDK_CONTROL_MASK, "win.pause", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_n, GDK_CONTROL_MASK,
+                                       "win.add-member", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_p, GDK_CONTROL_MASK,
+                                       "win.pause", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_s, GDK_CONTROL_MASK, "win.stop", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_q, GDK_CONTROL_MASK, "window.close", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_q, GDK_CONTROL_MASK,
+                                       "window.close", NULL);
 }
 
 static void
@@ -417,7 +429,8 @@ grp_console_window_init (GrpConsoleWindow *self)
   for (guint i = 0; all[i] != NULL; i++)
     gtk_string_list_append (protocols, all[i]->name);
   gtk_drop_down_set_model (self->protocol_drop, G_LIST_MODEL (protocols));
-  g_signal_connect_swapped (self->protocol_drop, "notify::selected", G_CALLBACK (protocol_changed), self);
+  g_signal_connect_swapped (self->protocol_drop, "notify::selected",
+                            G_CALLBACK (protocol_changed), self);
   g_signal_connect (gtk_scrolled_window_get_vadjustment (self->timeline_scroll), "changed",
                     G_CALLBACK (timeline_grew), self);
   g_signal_connect (gtk_scrolled_window_get_vadjustment (self->timeline_scroll), "value-changed",
@@ -431,7 +444,8 @@ grp_console_window_init (GrpConsoleWindow *self)
 }
 
 GrpConsoleWindow *
-grp_console_window_new (GtkApplication *app, GrpSupervisorConfig *config, guint n_members, GError **error)
+grp_console_window_new (GtkApplication *app, GrpSupervisorConfig *config, guint n_members,
+                        GError **error)
 {
   GrpConsoleWindow *self = g_object_new (GRP_TYPE_CONSOLE_WINDOW, "application", app, NULL);
   GrpSupervisorConfig cfg = *config;

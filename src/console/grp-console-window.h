@@ -8,7 +8,8 @@
 G_BEGIN_DECLS
 
 #define GRP_TYPE_CONSOLE_WINDOW (grp_console_window_get_type ())
-G_DECLARE_FINAL_TYPE (GrpConsoleWindow, grp_console_window, GRP, CONSOLE_WINDOW, AdwApplicationWindow)
+G_DECLARE_FINAL_TYPE (GrpConsoleWindow, grp_console_window, GRP, CONSOLE_WINDOW,
+                      AdwApplicationWindow)
 
 /* Starts a group of `n_members` as `config` says (taken over). */
 GrpConsoleWindow *grp_console_window_new (GtkApplication       *app,

@@ -71,7 +71,8 @@ update (GrpMemberTile *self)
       gtk_widget_remove_css_class (GTK_WIDGET (self->role_badge), classes[i]);
   if (cls != NULL)
     gtk_widget_add_css_class (GTK_WIDGET (self->role_badge), cls);
-  gtk_label_set_text (self->role_badge, state == GRP_MEMBER_FROZEN ? C_("role", "frozen") : role_text (role));
+  gtk_label_set_text (self->role_badge,
+                      state == GRP_MEMBER_FROZEN ? C_("role", "frozen") : role_text (role));
 
   if (grp_member_info_get_view (m) == 0)
     view = g_strdup (_("not in a view yet"));
@@ -136,7 +137,8 @@ grp_member_tile_class_init (GrpMemberTileClass *klass)
 
   g_type_ensure (GRP_TYPE_COLOR_VIEW);
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
-  gtk_widget_class_set_template_from_resource (widget_class, "/org/groupy/Groupy/grp-member-tile.ui");
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/org/groupy/Groupy/grp-member-tile.ui");
   gtk_widget_class_bind_template_child (widget_class, GrpMemberTile, box);
   gtk_widget_class_bind_template_child (widget_class, GrpMemberTile, swatch);
   gtk_widget_class_bind_template_child (widget_class, GrpMemberTile, name_label);

@@ -55,10 +55,10 @@ main (int argc, char **argv)
   gboolean headless = FALSE, keep = FALSE;
   char *dir = NULL, *protocol = NULL;
   GOptionEntry entries[] = {
-    { "members", 'n', 0, G_OPTION_ARG_INT64, &console.members, "How many members to start with (default 5)",
-      "N" },
-    { "headless", 0, 0, G_OPTION_ARG_NONE, &headless, "Members without windows (groupy-node): tiles only",
-      NULL },
+    { "members", 'n', 0, G_OPTION_ARG_INT64, &console.members,
+      "How many members to start with (default 5)", "N" },
+    { "headless", 0, 0, G_OPTION_ARG_NONE, &headless,
+      "Members without windows (groupy-node): tiles only", NULL },
     { "crash-rate", 'r', 0, G_OPTION_ARG_INT64, &rate,
       "Injected leader crash chance 1/N per 100 ms (default 100; 0: off)", "N" },
     { "sleep", 's', 0, G_OPTION_ARG_INT64, &sleep_ms,
@@ -69,7 +69,8 @@ main (int argc, char **argv)
       "Silence after which a member is suspected (default: the members')", "MS" },
     { "log-dir", 0, 0, G_OPTION_ARG_FILENAME, &dir,
       "Write the members' logs there and keep them (default: a temporary folder)", "DIR" },
-    { "keep-logs", 0, 0, G_OPTION_ARG_NONE, &keep, "Keep the logs once the group is stopped", NULL },
+    { "keep-logs", 0, 0, G_OPTION_ARG_NONE, &keep,
+      "Keep the logs once the group is stopped", NULL },
     { "protocol", 'p', 0, G_OPTION_ARG_STRING, &protocol,
       "groupy (default: the real protocol), or a stage of the exercise: gms1, gms2, gms3, gms4 "
       "(docs/TUTORIAL.md)", "NAME" },
@@ -95,16 +96,16 @@ main (int argc, char **argv)
   if (console.members < 1 || console.members > 64 || rate < 0 || rate > G_MAXINT || sleep_ms < 10 ||
       sleep_ms > 3600000 || color_rate < 0 || color_rate > 1000 || suspect < 0 || suspect > 600000)
     {
-      fprintf (stderr, "groupy-console: --members takes 1 to 64, --sleep 10 to 3600000, --crash-rate, "
-               "--color-rate and --suspect-timeout at least 0\n");
+      fprintf (stderr, "groupy-console: --members takes 1 to 64, --sleep 10 to 3600000, "
+               "--crash-rate, --color-rate and --suspect-timeout at least 0\n");
       return 2;
     }
   if (g_getenv ("DBUS_SESSION_BUS_ADDRESS") == NULL)
     g_setenv ("GTK_A11Y", "none", FALSE);
   if (!gtk_init_check ())
     {
-      fprintf (stderr, "groupy-console: cannot open a display (groupy-demo --headless runs a group in a "
-               "terminal)\n");
+      fprintf (stderr, "groupy-console: cannot open a display "
+               "(groupy-demo --headless runs a group in a terminal)\n");
       return 2;
     }
   console.config.worker = grp_supervisor_find_program (headless ? "groupy-node" : "groupy");
@@ -112,7 +113,8 @@ main (int argc, char **argv)
   if (console.config.worker == NULL || console.config.checker == NULL)
     {
       fprintf (stderr, "groupy-console: cannot find %s next to groupy-console or in PATH\n",
-               console.config.worker == NULL ? (headless ? "groupy-node" : "groupy") : "groupy-check");
+               console.config.worker == NULL ? (headless ? "groupy-node" : "groupy")
+                                             : "groupy-check");
       return 2;
     }
   console.config.windows = !headless;
@@ -126,7 +128,8 @@ main (int argc, char **argv)
   console.config.protocol = protocol;
 
   console.app = adw_application_new (APPLICATION_ID, G_APPLICATION_NON_UNIQUE);
-  g_action_map_add_action_entries (G_ACTION_MAP (console.app), actions, G_N_ELEMENTS (actions), &console);
+  g_action_map_add_action_entries (G_ACTION_MAP (console.app), actions, G_N_ELEMENTS (actions),
+                                   &console);
   g_signal_connect (console.app, "activate", G_CALLBACK (activate), &console);
   status = g_application_run (G_APPLICATION (console.app), 1, args);
   g_object_unref (console.app);

@@ -561,7 +561,8 @@ detect_failures (GrpCore *core)
 
               g_message ("%s: %s is %" G_GUINT64_FORMAT " positions behind and cannot keep up: "
                          "excluding it (it will rejoin with a fresh state)",
-                         core->self.name, core->view->members[i].name, core->next_seq - 1 - peer->acked);
+                         core->self.name, core->view->members[i].name,
+                         core->next_seq - 1 - peer->acked);
               peer->suspected = TRUE;
               g_array_append_val (core->pending_leaves, id);
             }
@@ -587,7 +588,8 @@ do_tick (GrpCore *core,
   detect_failures (core);
   grp_normal_tick (core);
   grp_vc_tick (core);
-  if (grp_core_i_lead (core) && core->vc == GRP_VC_NONE && !core->frozen && grp_join_view_work (core))
+  if (grp_core_i_lead (core) && core->vc == GRP_VC_NONE && !core->frozen &&
+      grp_join_view_work (core))
     grp_vc_start (core);
 }
 
@@ -665,12 +667,16 @@ grp_core_describe (GrpCore *core)
   g_string_append_printf (s, "%s: status %d, view %" G_GUINT64_FORMAT ", %s, vc %s%s%s, lease %s, "
                           "recv %" G_GUINT64_FORMAT ", delivered %" G_GUINT64_FORMAT
                           ", stable %" G_GUINT64_FORMAT ", high %" G_GUINT64_FORMAT
-                          ", next_seq %" G_GUINT64_FORMAT ", log %u, pending %u, joins %u, leaves %u, state %s",
+                          ", next_seq %" G_GUINT64_FORMAT
+                          ", log %u, pending %u, joins %u, leaves %u, state %s",
                           core->self.name, core->status, core->view ? core->view->id : 0,
                           grp_core_i_lead (core) ? "leader" : "member", phases[core->vc],
-                          core->frozen ? " frozen" : "", grp_core_is_blocked (core) ? " blocked" : "",
-                          core->view && grp_core_i_lead (core) ? (grp_normal_lease_ok (core) ? "ok" : "expired") : "-",
-                          core->recv_upto, core->delivered, core->stable, core->high_known, core->next_seq,
+                          core->frozen ? " frozen" : "",
+                          grp_core_is_blocked (core) ? " blocked" : "",
+                          core->view && grp_core_i_lead (core)
+                            ? (grp_normal_lease_ok (core) ? "ok" : "expired") : "-",
+                          core->recv_upto, core->delivered, core->stable, core->high_known,
+                          core->next_seq,
                           (guint) core->log.count, core->pending.length, core->pending_joins->len,
                           core->pending_leaves->len, core->has_state ? "yes" : "no");
   return g_string_free (s, FALSE);
@@ -685,7 +691,8 @@ not_suspected (GrpCore *core, GrpId id, gpointer data)
 gboolean
 grp_core_is_blocked (GrpCore *core)
 {
-  if ((core->status != GRP_STATUS_MEMBER && core->status != GRP_STATUS_JOINING) || core->view == NULL)
+  if ((core->status != GRP_STATUS_MEMBER && core->status != GRP_STATUS_JOINING) ||
+      core->view == NULL)
     return FALSE;
   if (core->pending_view != NULL)
     return TRUE; /* waiting for the positions below a chosen view */

@@ -152,7 +152,8 @@ grp_entry_new_data_like (const GrpEntry *like,
                          guint64         view_id)
 {
   if (like->frame != NULL)
-    return grp_entry_new_data_slice (seq, view_id, like->origin, like->ctr, like->frame, like->off, like->len);
+    return grp_entry_new_data_slice (seq, view_id, like->origin, like->ctr, like->frame,
+                                     like->off, like->len);
   return grp_entry_new_data (seq, view_id, like->origin, like->ctr, like->payload);
 }
 

@@ -279,8 +279,8 @@ grp_normal_sequence_own (GrpCore *core)
       l = l->next;
       if (p->ctr > core->my_seq_ctr)
         {
-          g_autoptr(GrpEntry) e = grp_entry_new_data (core->next_seq, core->view->id, core->self.id, p->ctr,
-                                                      p->payload);
+          g_autoptr(GrpEntry) e = grp_entry_new_data (core->next_seq, core->view->id,
+                                                      core->self.id, p->ctr, p->payload);
 
           sequence_entry (core, e);
         }
@@ -356,7 +356,8 @@ static gboolean
 entry_ok (GrpCore  *core,
           GrpEntry *e)
 {
-  if (e->seq == 0 || e->seq > core->recv_upto + grp_log_max_ahead (core) || e->view_id > core->view->id)
+  if (e->seq == 0 || e->seq > core->recv_upto + grp_log_max_ahead (core) ||
+      e->view_id > core->view->id)
     return FALSE;
   if (e->kind == GRP_ENTRY_VIEW)
     return e->view != NULL && e->view->id == e->view_id && e->view->seq == e->seq;
@@ -515,8 +516,9 @@ send_req (GrpCore    *core,
       grp_core_send (core, leader, req);
       return;
     }
-  if (core->out_req != NULL && (core->out_req_to != leader || core->out_req->view != core->view->id ||
-                                batch_full (core, core->out_req_bytes, e)))
+  if (core->out_req != NULL &&
+      (core->out_req_to != leader || core->out_req->view != core->view->id ||
+       batch_full (core, core->out_req_bytes, e)))
     grp_core_flush_batches (core);
   if (core->out_req == NULL)
     {
@@ -602,7 +604,8 @@ grp_core_multicast (GrpCore *core,
        * may deliver them at once, and free p. */
       grp_normal_sequence_own (core);
     }
-  else if (core->view != NULL && !core->frozen && core->vc == GRP_VC_NONE && !grp_core_i_lead (core))
+  else if (core->view != NULL && !core->frozen && core->vc == GRP_VC_NONE &&
+           !grp_core_i_lead (core))
     send_req (core, p); /* earlier ones were sent when made, or wait for the tick */
   if (!core->cfg.batch)
     grp_core_flush_batches (core);

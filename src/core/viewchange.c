@@ -123,7 +123,8 @@ grp_vc_decide_msg (GrpCore *core)
 static guint64
 ballot_known (GrpCore *core)
 {
-  return MAX (MAX (core->promised.n, core->accepted_ballot.n), MAX (core->ballot.n, core->ballot_seen));
+  return MAX (MAX (core->promised.n, core->accepted_ballot.n),
+              MAX (core->ballot.n, core->ballot_seen));
 }
 
 /* A ballot a peer may use: its own, bounded (core.h: GRP_MAX_BALLOT). */
@@ -677,8 +678,8 @@ void
 grp_vc_recv_reject (GrpCore *core,
                     GrpMsg  *msg)
 {
-  if (core->view == NULL || msg->view != core->view->id + 1 || !grp_core_is_member (core, msg->from) ||
-      !ballot_ok (core, msg->reject.ballot, 0))
+  if (core->view == NULL || msg->view != core->view->id + 1 ||
+      !grp_core_is_member (core, msg->from) || !ballot_ok (core, msg->reject.ballot, 0))
     return;
   if ((core->vc == GRP_VC_PREPARING || core->vc == GRP_VC_ACCEPTING) &&
       grp_ballot_cmp (msg->reject.ballot, core->ballot) > 0)
@@ -802,9 +803,9 @@ try_install (GrpCore *core,
     }
   if (core->pending_view == NULL || core->pending_view->id < value->id)
     {
-      g_debug ("%s: view %" G_GUINT64_FORMAT " at %" G_GUINT64_FORMAT " chosen, but we hold only up to %"
-               G_GUINT64_FORMAT ": asking for the rest", core->self.name, value->id, value->seq,
-               core->recv_upto);
+      g_debug ("%s: view %" G_GUINT64_FORMAT " at %" G_GUINT64_FORMAT
+               " chosen, but we hold only up to %" G_GUINT64_FORMAT ": asking for the rest",
+               core->self.name, value->id, value->seq, core->recv_upto);
       g_clear_pointer (&core->pending_view, grp_view_unref);
       core->pending_view = grp_view_ref (value);
       freeze (core);
@@ -812,9 +813,10 @@ try_install (GrpCore *core,
     }
   if (pending_lost (core))
     {
-      g_message ("%s: no member alive holds the positions %" G_GUINT64_FORMAT " to %" G_GUINT64_FORMAT
-                 " before view %" G_GUINT64_FORMAT ": taking the state instead", core->self.name,
-                 core->recv_upto + 1, value->seq - 1, value->id);
+      g_message ("%s: no member alive holds the positions %" G_GUINT64_FORMAT
+                 " to %" G_GUINT64_FORMAT " before view %" G_GUINT64_FORMAT
+                 ": taking the state instead",
+                 core->self.name, core->recv_upto + 1, value->seq - 1, value->id);
       core->has_state = FALSE;
       /* Until the state comes, as a newcomer waits for it (and as long). */
       core->join_started = core->now;
@@ -911,8 +913,9 @@ grp_vc_install (GrpCore *core,
   gboolean joining = core->view == NULL;
 
   grp_core_flush_batches (core); /* what the old view produced goes first */
-  g_debug ("%s: installs view %" G_GUINT64_FORMAT " at %" G_GUINT64_FORMAT " led by %s (%u members)",
-           core->self.name, value->id, value->seq, value->members[0].name, value->n_members);
+  g_debug ("%s: installs view %" G_GUINT64_FORMAT " at %" G_GUINT64_FORMAT
+           " led by %s (%u members)", core->self.name, value->id, value->seq,
+           value->members[0].name, value->n_members);
   g_clear_pointer (&core->view, grp_view_unref);
   core->view = grp_view_ref (value);
   if (joining || !core->has_state)
@@ -1004,7 +1007,8 @@ grp_vc_tick (GrpCore *core)
 
       /* Whatever came since may complete it; else ask again, now and then. */
       try_install (core, pending);
-      if (core->pending_view != NULL && core->now - core->pending_asked_at >= 4 * core->cfg.retry_interval)
+      if (core->pending_view != NULL &&
+          core->now - core->pending_asked_at >= 4 * core->cfg.retry_interval)
         ask_for_pending (core);
       if (core->pending_view != NULL)
         return; /* no other view change while one is known chosen */
@@ -1027,7 +1031,8 @@ grp_vc_tick (GrpCore *core)
        * members do not take over at the same moment and preempt each other
        * for ever. */
       if (core->now - core->vc_since >= 2 * core->cfg.suspect_timeout +
-          (gint64) MAX (grp_view_index (core->view, core->self.id), 0) * core->cfg.suspect_timeout / 4)
+          (gint64) MAX (grp_view_index (core->view, core->self.id), 0) *
+            core->cfg.suspect_timeout / 4)
         {
           GrpId first = grp_vc_first_candidate (core);
 
@@ -1061,7 +1066,8 @@ grp_vc_tick (GrpCore *core)
               /* Those that have not promised, and those whose prefix we
                * do not hold yet (their promise carried only part of it). */
               if ((p == NULL && !grp_core_peer (core, id)->dead) ||
-                  (p != NULL && p->has_state && p->recv_upto > core->recv_upto && id != core->self.id))
+                  (p != NULL && p->has_state && p->recv_upto > core->recv_upto &&
+                   id != core->self.id))
                 send_prepare (core, id);
             }
         }
@@ -1072,7 +1078,8 @@ grp_vc_tick (GrpCore *core)
       check_promises (core);
       /* No quorum came: promises may have gone to a ballot that has since
        * died, or been lost with a connection.  Try again, higher. */
-      if (core->vc == GRP_VC_PREPARING && core->now - core->vc_since >= 2 * core->cfg.suspect_timeout)
+      if (core->vc == GRP_VC_PREPARING &&
+          core->now - core->vc_since >= 2 * core->cfg.suspect_timeout)
         grp_vc_start (core);
       break;
 
@@ -1089,7 +1096,8 @@ grp_vc_tick (GrpCore *core)
             }
         }
       check_accepts (core);
-      if (core->vc == GRP_VC_ACCEPTING && core->now - core->vc_since >= 2 * core->cfg.suspect_timeout)
+      if (core->vc == GRP_VC_ACCEPTING &&
+          core->now - core->vc_since >= 2 * core->cfg.suspect_timeout)
         grp_vc_start (core); /* no quorum accepted: try again, higher */
       break;
     }

@@ -220,10 +220,12 @@ grp_member_info_class_init (GrpMemberInfoClass *klass)
   member_props[MEMBER_PROP_NAME] = g_param_spec_string ("name", NULL, NULL, NULL, flags);
   member_props[MEMBER_PROP_COLOR] = g_param_spec_uint ("color", NULL, NULL, 0, 0xffffff, 0, flags);
   member_props[MEMBER_PROP_ROLE] = g_param_spec_string ("role", NULL, NULL, NULL, flags);
-  member_props[MEMBER_PROP_VIEW] = g_param_spec_uint64 ("view", NULL, NULL, 0, G_MAXUINT64, 0, flags);
+  member_props[MEMBER_PROP_VIEW] =
+    g_param_spec_uint64 ("view", NULL, NULL, 0, G_MAXUINT64, 0, flags);
   member_props[MEMBER_PROP_SEQ] = g_param_spec_uint64 ("seq", NULL, NULL, 0, G_MAXUINT64, 0, flags);
   member_props[MEMBER_PROP_STATE] =
-    g_param_spec_int ("state", NULL, NULL, GRP_MEMBER_STARTING, GRP_MEMBER_FAILED, GRP_MEMBER_STARTING, flags);
+    g_param_spec_int ("state", NULL, NULL, GRP_MEMBER_STARTING, GRP_MEMBER_FAILED,
+                      GRP_MEMBER_STARTING, flags);
   member_props[MEMBER_PROP_STATUS] = g_param_spec_string ("status", NULL, NULL, NULL, flags);
   g_object_class_install_properties (object_class, MEMBER_N_PROPS, member_props);
 }
@@ -373,7 +375,8 @@ contact (GrpSupervisor *self)
 static guint32
 read_color (JsonObject *o)
 {
-  JsonArray *a = json_object_has_member (o, "color") ? json_object_get_array_member (o, "color") : NULL;
+  JsonArray *a = json_object_has_member (o, "color") ? json_object_get_array_member (o, "color")
+                                                     : NULL;
   guint32 c = 0;
 
   if (a == NULL || json_array_get_length (a) != 3)
@@ -433,11 +436,12 @@ group_view (GrpSupervisor *self, guint64 view, const char *leader, GStrv members
                               gone_reason (self, self->view_members[i]));
 
   if (new_leader && self->leader != NULL)
-    tell (self, GRP_EVENT_VIEW, "view %" G_GUINT64_FORMAT ": %s leads now%s%s — members %s", view, leader,
-          gone->len ? "; gone: " : "", gone->str, list);
+    tell (self, GRP_EVENT_VIEW, "view %" G_GUINT64_FORMAT ": %s leads now%s%s — members %s",
+          view, leader, gone->len ? "; gone: " : "", gone->str, list);
   else
-    tell (self, GRP_EVENT_VIEW, "view %" G_GUINT64_FORMAT " led by %s%s%s%s%s — members %s", view, leader,
-          joined[0] ? "; joined: " : "", joined, gone->len ? "; gone: " : "", gone->str, list);
+    tell (self, GRP_EVENT_VIEW, "view %" G_GUINT64_FORMAT " led by %s%s%s%s%s — members %s",
+          view, leader, joined[0] ? "; joined: " : "", joined, gone->len ? "; gone: " : "",
+          gone->str, list);
 
   self->view = view;
   g_strfreev (self->view_members);
@@ -458,8 +462,9 @@ end_member (GrpSupervisor *self, GrpMemberInfo *m, GrpMemberState state, const c
   member_set_state (m, state, status);
   m->told_end = TRUE;
   g_hash_table_replace (self->ended, g_strdup (m->name),
-                        g_strdup (state == GRP_MEMBER_CRASHED ? "crashed" : state == GRP_MEMBER_LEFT ? "left"
-                                                                                                   : "failed"));
+                        g_strdup (state == GRP_MEMBER_CRASHED ? "crashed"
+                                  : state == GRP_MEMBER_LEFT ? "left"
+                                  : "failed"));
 }
 
 static void
@@ -483,7 +488,8 @@ read_event (GrpSupervisor *self, GrpMemberInfo *m, JsonObject *o)
     {
       guint64 view = (guint64) json_object_get_int_member_with_default (o, "view", 0);
       const char *leader = json_object_get_string_member_with_default (o, "leader", "?");
-      JsonArray *a = json_object_has_member (o, "members") ? json_object_get_array_member (o, "members") : NULL;
+      JsonArray *a = json_object_has_member (o, "members")
+                     ? json_object_get_array_member (o, "members") : NULL;
       g_autoptr(GStrvBuilder) b = g_strv_builder_new ();
       g_auto(GStrv) members = NULL;
       guint n = a ? json_array_get_length (a) : 0;
@@ -492,7 +498,8 @@ read_event (GrpSupervisor *self, GrpMemberInfo *m, JsonObject *o)
         g_strv_builder_add (b, json_array_get_string_element (a, i));
       members = g_strv_builder_end (b);
       member_set_uint64 (m, &m->view, view, MEMBER_PROP_VIEW);
-      member_set_uint64 (m, &m->seq, (guint64) json_object_get_int_member_with_default (o, "seq", 0),
+      member_set_uint64 (m, &m->seq,
+                         (guint64) json_object_get_int_member_with_default (o, "seq", 0),
                          MEMBER_PROP_SEQ);
       member_set_color (m, read_color (o));
       member_set_string (m, &m->role,
@@ -517,15 +524,15 @@ read_event (GrpSupervisor *self, GrpMemberInfo *m, JsonObject *o)
     {
       m->excluded = TRUE;
       member_set_string (m, &m->role, "rejoining", MEMBER_PROP_ROLE);
-      tell (self, GRP_EVENT_SUSPECT, "%s finds the group went on without it (suspected while alive) — "
-            "it rejoins", m->name);
+      tell (self, GRP_EVENT_SUSPECT, "%s finds the group went on without it "
+            "(suspected while alive) — it rejoins", m->name);
     }
   else if (g_str_equal (ev, "blocked"))
     {
       if (m->state == GRP_MEMBER_RUNNING)
         member_set_state (m, GRP_MEMBER_RUNNING, "no quorum — waiting");
-      tell (self, GRP_EVENT_BLOCKED, "%s has no quorum: most of its view is out of its reach, so it "
-            "waits, delivering nothing", m->name);
+      tell (self, GRP_EVENT_BLOCKED, "%s has no quorum: most of its view is out of its reach, "
+            "so it waits, delivering nothing", m->name);
     }
   else if (g_str_equal (ev, "unblocked"))
     {
@@ -597,7 +604,8 @@ poll_logs (GrpSupervisor *self)
           if (m->log_in == NULL)
             continue; /* not written yet */
         }
-      while ((n = g_input_stream_read (G_INPUT_STREAM (m->log_in), buf, sizeof buf, NULL, NULL)) > 0)
+      while ((n = g_input_stream_read (G_INPUT_STREAM (m->log_in), buf, sizeof buf,
+                                       NULL, NULL)) > 0)
         g_string_append_len (m->partial, buf, n);
       for (char *nl; (nl = memchr (m->partial->str, '\n', m->partial->len)) != NULL;)
         {
@@ -667,10 +675,12 @@ run_checker (GrpSupervisor *self)
       g_ptr_array_add (argv, g_ptr_array_index (self->logs, i));
   g_ptr_array_add (argv, NULL);
   proc = g_subprocess_newv ((const char *const *) argv->pdata,
-                            G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_MERGE, &error);
+                            G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_MERGE,
+                            &error);
   if (proc == NULL)
     {
-      tell (self, GRP_EVENT_PROBLEM, "cannot run the checker %s: %s", self->cfg.checker, error->message);
+      tell (self, GRP_EVENT_PROBLEM, "cannot run the checker %s: %s", self->cfg.checker,
+            error->message);
       check_done (NULL, NULL, self);
       return;
     }
@@ -716,7 +726,8 @@ check_done (GObject *source, GAsyncResult *res, gpointer data)
            g_subprocess_get_exit_status (G_SUBPROCESS (source)) == 0;
       if (g_str_has_prefix (line, "groupy-check: "))
         line += strlen ("groupy-check: ");
-      if (ok && sscanf (line, "OK: %u logs", &logs) == 1 && (p = strstr (line, " positions")) != NULL)
+      if (ok && sscanf (line, "OK: %u logs", &logs) == 1 &&
+          (p = strstr (line, " positions")) != NULL)
         {
           while (p > line && g_ascii_isdigit (p[-1]))
             p--;
@@ -745,7 +756,8 @@ check_done (GObject *source, GAsyncResult *res, gpointer data)
       for (guint i = 0; i < self->logs->len; i++)
         g_unlink (g_ptr_array_index (self->logs, i));
       if (g_rmdir (self->cfg.log_dir) != 0)
-        tell (self, GRP_EVENT_PROBLEM, "could not remove %s: %s", self->cfg.log_dir, g_strerror (errno));
+        tell (self, GRP_EVENT_PROBLEM, "could not remove %s: %s", self->cfg.log_dir,
+              g_strerror (errno));
     }
   self->stopped = TRUE;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STOPPED]);
@@ -820,7 +832,8 @@ on_exit (GObject *source, GAsyncResult *res, gpointer data)
           g_autofree char *status = g_strdup_printf ("killed (%s)", g_strsignal (sig));
 
           end_member (self, m, GRP_MEMBER_CRASHED, status);
-          tell (self, GRP_EVENT_CRASH, "%s was killed from outside (%s)", m->name, g_strsignal (sig));
+          tell (self, GRP_EVENT_CRASH, "%s was killed from outside (%s)", m->name,
+                g_strsignal (sig));
         }
       else if (g_subprocess_get_exit_status (p) == 2 && m->view == 0)
         {
@@ -830,7 +843,8 @@ on_exit (GObject *source, GAsyncResult *res, gpointer data)
       else
         {
           end_member (self, m, GRP_MEMBER_FAILED, "left out");
-          tell (self, GRP_EVENT_PROBLEM, "%s ended (status %d)", m->name, g_subprocess_get_exit_status (p));
+          tell (self, GRP_EVENT_PROBLEM, "%s ended (status %d)", m->name,
+                g_subprocess_get_exit_status (p));
         }
     }
   g_clear_object (&m->proc);
@@ -849,8 +863,8 @@ static void
 got_address (GObject *source, GAsyncResult *res, gpointer data)
 {
   g_autoptr(GrpMemberInfo) m = data;
-  g_autofree char *line = g_data_input_stream_read_line_finish_utf8 (G_DATA_INPUT_STREAM (source), res,
-                                                                      NULL, NULL);
+  g_autofree char *line =
+    g_data_input_stream_read_line_finish_utf8 (G_DATA_INPUT_STREAM (source), res, NULL, NULL);
 
   if (line != NULL && strstr (line, " listening on ") != NULL)
     m->addr = g_strdup (strrchr (line, ' ') + 1);
@@ -929,7 +943,8 @@ spawn (GrpSupervisor *self, int slot, guint position)
   else
     g_list_store_append (self->members, m);
   out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (m->proc));
-  g_data_input_stream_read_line_async (out, G_PRIORITY_DEFAULT, self->cancel, got_address, g_object_ref (m));
+  g_data_input_stream_read_line_async (out, G_PRIORITY_DEFAULT, self->cancel, got_address,
+                                       g_object_ref (m));
   g_subprocess_wait_async (m->proc, self->cancel, on_exit, g_object_ref (m));
   if (self->paused)
     signal_member (m, SIGUSR1); /* handled once its main loop runs */
@@ -971,8 +986,8 @@ grp_supervisor_new (GrpSupervisorConfig *config, GError **error)
     self->cfg.protocol = g_strdup (grp_proto_default ()->name);
   if (grp_proto_find (self->cfg.protocol) == NULL)
     {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "--protocol takes %s, not \"%s\"",
-                   grp_proto_names (), self->cfg.protocol);
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   "--protocol takes %s, not \"%s\"", grp_proto_names (), self->cfg.protocol);
       return NULL;
     }
   if (self->cfg.log_dir == NULL)
@@ -1112,7 +1127,8 @@ grp_supervisor_freeze (GrpSupervisor *self, GrpMemberInfo *m, guint seconds)
   signal_member (m, SIGSTOP);
   member_set_state (m, GRP_MEMBER_FROZEN, status);
   m->thaw_id = g_timeout_add_seconds (seconds, thaw, m);
-  tell (self, GRP_EVENT_CONTROL, "%s frozen for %u s (SIGSTOP): alive, but silent", m->name, seconds);
+  tell (self, GRP_EVENT_CONTROL, "%s frozen for %u s (SIGSTOP): alive, but silent", m->name,
+        seconds);
 }
 
 void
@@ -1135,8 +1151,9 @@ grp_supervisor_set_paused (GrpSupervisor *self, gboolean paused)
   self->paused = paused;
   for (guint i = 0; i < n_members (self); i++)
     signal_member (member_at (self, i), paused ? SIGUSR1 : SIGUSR2);
-  tell (self, GRP_EVENT_CONTROL, paused ? "group paused (SIGUSR1): no more changes, deliveries go on"
-                                        : "group resumed (SIGUSR2)");
+  tell (self, GRP_EVENT_CONTROL,
+        paused ? "group paused (SIGUSR1): no more changes, deliveries go on"
+               : "group resumed (SIGUSR2)");
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PAUSED]);
 }
 
@@ -1188,7 +1205,8 @@ grp_supervisor_stop (GrpSupervisor *self)
   if (self->stopping)
     return;
   self->stopping = TRUE;
-  tell (self, GRP_EVENT_CONTROL, "stopping: every member leaves, then groupy-check reads every log");
+  tell (self, GRP_EVENT_CONTROL,
+        "stopping: every member leaves, then groupy-check reads every log");
   for (guint i = 0; i < n_members (self); i++)
     {
       GrpMemberInfo *m = member_at (self, i);
@@ -1277,7 +1295,8 @@ grp_supervisor_class_init (GrpSupervisorClass *klass)
 
   properties[PROP_VIEW] = g_param_spec_uint64 ("view", NULL, NULL, 0, G_MAXUINT64, 0, flags);
   properties[PROP_LEADER] = g_param_spec_string ("leader", NULL, NULL, NULL, flags);
-  properties[PROP_POSITIONS] = g_param_spec_uint64 ("positions", NULL, NULL, 0, G_MAXUINT64, 0, flags);
+  properties[PROP_POSITIONS] =
+    g_param_spec_uint64 ("positions", NULL, NULL, 0, G_MAXUINT64, 0, flags);
   properties[PROP_PAUSED] = g_param_spec_boolean ("paused", NULL, NULL, FALSE, flags);
   properties[PROP_STOPPED] = g_param_spec_boolean ("stopped", NULL, NULL, FALSE, flags);
   g_object_class_install_properties (object_class, N_PROPS, properties);

@@ -79,8 +79,10 @@ main (int argc, char **argv)
       "Windows change color at most N times a second (default 3; 0: every delivery)", "N" },
     { "suspect-timeout", 0, 0, G_OPTION_ARG_INT64, &suspect,
       "Silence after which a worker is suspected (default: the workers')", "MS" },
-    { "no-respawn", 0, 0, G_OPTION_ARG_NONE, &no_respawn, "Do not replace workers that die", NULL },
-    { "headless", 0, 0, G_OPTION_ARG_NONE, &headless, "Run groupy-node workers, without windows", NULL },
+    { "no-respawn", 0, 0, G_OPTION_ARG_NONE, &no_respawn,
+      "Do not replace workers that die", NULL },
+    { "headless", 0, 0, G_OPTION_ARG_NONE, &headless,
+      "Run groupy-node workers, without windows", NULL },
     { "log-dir", 0, 0, G_OPTION_ARG_FILENAME, &dir,
       "Write the workers' logs there and keep them (default: a temporary folder)", "DIR" },
     { "keep-logs", 0, 0, G_OPTION_ARG_NONE, &keep, "Keep the logs at the end", NULL },
@@ -100,17 +102,17 @@ main (int argc, char **argv)
       fprintf (stderr, "groupy-demo: %s (see --help)\n", error->message);
       return 2;
     }
-  if (windows < 1 || windows > 64 || rate < 0 || rate > G_MAXINT || sleep_ms < 0 || sleep_ms > 3600000 ||
-      color_rate < 0 || color_rate > 1000 || suspect < 0 || suspect > 600000)
+  if (windows < 1 || windows > 64 || rate < 0 || rate > G_MAXINT || sleep_ms < 0 ||
+      sleep_ms > 3600000 || color_rate < 0 || color_rate > 1000 || suspect < 0 || suspect > 600000)
     {
-      fprintf (stderr, "groupy-demo: --windows takes 1 to 64, --crash-rate, --sleep, --color-rate and "
-               "--suspect-timeout at least 0\n");
+      fprintf (stderr, "groupy-demo: --windows takes 1 to 64, --crash-rate, --sleep, "
+               "--color-rate and --suspect-timeout at least 0\n");
       return 2;
     }
   if (!headless && g_getenv ("DISPLAY") == NULL && g_getenv ("WAYLAND_DISPLAY") == NULL)
     {
-      fprintf (stderr, "groupy-demo: no display to open windows on; use --headless to run the workers "
-               "without\n");
+      fprintf (stderr, "groupy-demo: no display to open windows on; "
+               "use --headless to run the workers without\n");
       return 2;
     }
   cfg.worker = grp_supervisor_find_program (headless ? "groupy-node" : "groupy");
@@ -149,10 +151,12 @@ main (int argc, char **argv)
     printf ("protocol %s: %s\n", p->name, p->summary);
   }
   if (rate > 0)
-    printf ("%d workers, crash injection 1/%d, logs in %s; Ctrl-C ends them all and checks the logs\n",
+    printf ("%d workers, crash injection 1/%d, logs in %s; "
+            "Ctrl-C ends them all and checks the logs\n",
             (int) windows, (int) rate, grp_supervisor_get_log_dir (demo.supervisor));
   else
-    printf ("%d workers, crash injection off, logs in %s; Ctrl-C ends them all and checks the logs\n",
+    printf ("%d workers, crash injection off, logs in %s; "
+            "Ctrl-C ends them all and checks the logs\n",
             (int) windows, grp_supervisor_get_log_dir (demo.supervisor));
   grp_supervisor_start (demo.supervisor, (guint) windows);
   g_main_loop_run (demo.loop);

@@ -488,7 +488,8 @@ get_entry (Reader *r)
       if (r->fail)
         return NULL;
       if (r->frame != NULL)
-        return grp_entry_new_data_slice (seq, view_id, origin, ctr, r->frame, (gsize) (p - r->base), len);
+        return grp_entry_new_data_slice (seq, view_id, origin, ctr, r->frame,
+                                         (gsize) (p - r->base), len);
       payload = g_bytes_new (p, len);
       return grp_entry_new_data (seq, view_id, origin, ctr, payload);
     }

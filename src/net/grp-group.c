@@ -1186,8 +1186,8 @@ grp_group_multicast (GrpGroup *self, GBytes *payload, GError **error)
     {
       /* Members refuse frames beyond GRP_FRAME_MAX (docs/SECURITY.md). */
       g_set_error (error, GRP_GROUP_ERROR, GRP_GROUP_ERROR_TOO_LARGE,
-                   "A multicast of %" G_GSIZE_FORMAT " bytes: at most %u", g_bytes_get_size (payload),
-                   GRP_PAYLOAD_MAX);
+                   "A multicast of %" G_GSIZE_FORMAT " bytes: at most %u",
+                   g_bytes_get_size (payload), GRP_PAYLOAD_MAX);
       return 0;
     }
   ctr = grp_proto_multicast (proto_for_call (self), payload, g_get_monotonic_time (), &local);

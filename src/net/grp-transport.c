@@ -1851,7 +1851,8 @@ grp_transport_listen (GrpTransport *self, const char *listen, const char *advert
                        G_SOCKET_PROTOCOL_TCP, &local);
   if (sock != NULL)
     g_socket_set_listen_backlog (sock, LISTEN_BACKLOG);
-  if (sock == NULL || !g_socket_bind (sock, want, TRUE, &local) || !g_socket_listen (sock, &local) ||
+  if (sock == NULL || !g_socket_bind (sock, want, TRUE, &local) ||
+      !g_socket_listen (sock, &local) ||
       (got = g_socket_get_local_address (sock, &local)) == NULL)
     {
       if (g_error_matches (local, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE))
@@ -1872,8 +1873,9 @@ grp_transport_listen (GrpTransport *self, const char *listen, const char *advert
     {
       g_autofree char *bound = g_inet_address_to_string (inet);
 
-      self->address = g_strdup_printf ("%s:%u", bound,
-                                       g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (got)));
+      self->address =
+        g_strdup_printf ("%s:%u", bound,
+                         g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (got)));
     }
   /* Room for our own dials and files below the descriptor limit. */
   if (getrlimit (RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY)
@@ -1941,9 +1943,9 @@ grp_transport_class_init (GrpTransportClass *klass)
 
   /* (id, confirmed): we cannot reach member incarnation `id`; confirmed:
    * it has ended for certain (the header says when). */
-  signals[SIGNAL_PEER_LOST] = g_signal_new ("peer-lost", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
-                                            0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_UINT64,
-                                            G_TYPE_BOOLEAN);
+  signals[SIGNAL_PEER_LOST] = g_signal_new ("peer-lost", G_TYPE_FROM_CLASS (klass),
+                                            G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE,
+                                            2, G_TYPE_UINT64, G_TYPE_BOOLEAN);
 }
 
 static void

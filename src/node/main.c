@@ -37,8 +37,9 @@ on_stopped (GrpWorker *worker, gpointer data)
 static void
 say_joined (GrpWorker *worker)
 {
-  printf ("%s joined: view %" G_GUINT64_FORMAT ", role %s, protocol %s\n", grp_worker_get_name (worker),
-          grp_worker_get_view_id (worker), grp_role_to_string (grp_worker_get_role (worker)),
+  printf ("%s joined: view %" G_GUINT64_FORMAT ", role %s, protocol %s\n",
+          grp_worker_get_name (worker), grp_worker_get_view_id (worker),
+          grp_role_to_string (grp_worker_get_role (worker)),
           grp_worker_get_protocol (worker));
   fflush (stdout);
 }
@@ -109,7 +110,8 @@ main (int argc, char **argv)
       g_main_loop_unref (node.loop);
       return 2;
     }
-  printf ("%s listening on %s\n", grp_worker_get_name (node.worker), grp_worker_get_address (node.worker));
+  printf ("%s listening on %s\n", grp_worker_get_name (node.worker),
+          grp_worker_get_address (node.worker));
   if (notice != NULL)
     printf ("%s\n", notice);
   fflush (stdout);

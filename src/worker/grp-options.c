@@ -36,12 +36,17 @@ grp_options_parse (GrpOptions         *o,
       "Address other members use to reach this one (default: the listening address)", "HOST:PORT" },
     { "join", 'j', 0, G_OPTION_ARG_STRING, &o->join,
       "Join the group through any member (default: create a new group)", "HOST:PORT" },
-    { "name", 'n', 0, G_OPTION_ARG_STRING, &o->name, "Member name, unique in the group (default: worker-PID)", "NAME" },
-    { "sleep", 's', 0, G_OPTION_ARG_INT64, &sleep_ms, "Wait up to MS (random) before each change (default 1000)", "MS" },
-    { "count", 'c', 0, G_OPTION_ARG_INT64, &o->count, "Stop multicasting after N changes, keep delivering", "N" },
+    { "name", 'n', 0, G_OPTION_ARG_STRING, &o->name,
+      "Member name, unique in the group (default: worker-PID)", "NAME" },
+    { "sleep", 's', 0, G_OPTION_ARG_INT64, &sleep_ms,
+      "Wait up to MS (random) before each change (default 1000)", "MS" },
+    { "count", 'c', 0, G_OPTION_ARG_INT64, &o->count,
+      "Stop multicasting after N changes, keep delivering", "N" },
     { "crash-rate", 'r', 0, G_OPTION_ARG_INT64, &crash_rate,
-      "As leader, crash with chance 1/N every 100 ms, part-way through a broadcast (default 100; 0: off)", "N" },
-    { "seed", 0, 0, G_OPTION_ARG_INT64, &o->seed, "Seed for the random waits, changes and crashes", "N" },
+      "As leader, crash with chance 1/N every 100 ms, part-way through a broadcast "
+      "(default 100; 0: off)", "N" },
+    { "seed", 0, 0, G_OPTION_ARG_INT64, &o->seed,
+      "Seed for the random waits, changes and crashes", "N" },
     { "delivery", 'd', 0, G_OPTION_ARG_STRING, &delivery, "agreed (default) or safe", "MODE" },
     { "protocol", 'p', 0, G_OPTION_ARG_STRING, &o->protocol,
       "groupy (default: the real protocol), or a stage of the exercise to watch it fail: gms1, "
@@ -81,7 +86,8 @@ grp_options_parse (GrpOptions         *o,
     goto fail;
   if (*argc > 1)
     {
-      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "unexpected argument \"%s\"", (*argv)[1]);
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "unexpected argument \"%s\"",
+                   (*argv)[1]);
       goto fail;
     }
   if (delivery != NULL && !g_str_equal (delivery, "agreed") && !g_str_equal (delivery, "safe"))
@@ -109,12 +115,14 @@ grp_options_parse (GrpOptions         *o,
     }
   if (sleep_ms < 0 || sleep_ms > 3600 * 1000)
     {
-      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "--sleep takes 0 to 3600000 ms");
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   "--sleep takes 0 to 3600000 ms");
       goto fail;
     }
   if (crash_rate < 0 || crash_rate > G_MAXINT)
     {
-      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "--crash-rate takes N >= 0 (0 turns it off)");
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   "--crash-rate takes N >= 0 (0 turns it off)");
       goto fail;
     }
   if (o->count < -1)
@@ -125,7 +133,8 @@ grp_options_parse (GrpOptions         *o,
   if (heartbeat < 5 || heartbeat > 60000 || suspect < 2 * heartbeat || suspect > 600000)
     {
       g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                   "--heartbeat takes 5 to 60000 ms and --suspect-timeout at least twice the heartbeat");
+                   "--heartbeat takes 5 to 60000 ms "
+                   "and --suspect-timeout at least twice the heartbeat");
       goto fail;
     }
   if (o->listen && !grp_options_check_address (o->listen))
@@ -146,9 +155,11 @@ grp_options_parse (GrpOptions         *o,
                    "--join takes the HOST:PORT of a member, not \"%s\"", o->join);
       goto fail;
     }
-  if (o->name != NULL && (*o->name == '\0' || strlen (o->name) > 64 || !g_utf8_validate (o->name, -1, NULL)))
+  if (o->name != NULL &&
+      (*o->name == '\0' || strlen (o->name) > 64 || !g_utf8_validate (o->name, -1, NULL)))
     {
-      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "--name takes 1 to 64 characters");
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   "--name takes 1 to 64 characters");
       goto fail;
     }
   if (o->new_secret != NULL && (o->secret_file || o->join || o->listen || o->tls_cert))

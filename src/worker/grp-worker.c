@@ -205,7 +205,8 @@ set_last_seq (GrpWorker *self, guint64 seq)
 }
 
 static void
-on_delivered (GrpGroup *group, guint64 seq, const char *from, guint64 ctr, GBytes *payload, gpointer data)
+on_delivered (GrpGroup *group, guint64 seq, const char *from, guint64 ctr, GBytes *payload,
+              gpointer data)
 {
   GrpWorker *self = data;
   gsize len;
@@ -269,8 +270,8 @@ on_view_changed (GrpGroup *group, guint64 view_id, guint64 seq, GStrv names, GSt
   g_object_thaw_notify (G_OBJECT (self));
   /* Who joined and who left, per incarnation (the library's lists); the
    * first view of an incarnation tells no change. */
-  g_signal_emit (self, signals[SIGNAL_VIEW_CHANGED], 0, view_id, first ? none : joined, first ? none : left,
-                 first);
+  g_signal_emit (self, signals[SIGNAL_VIEW_CHANGED], 0, view_id, first ? none : joined,
+                 first ? none : left, first);
 }
 
 static GBytes *
@@ -519,12 +520,15 @@ run_command (GrpWorker *self, const char *line)
     return;
   if (g_str_equal (words[0], "crash") && words[1] == NULL)
     grp_worker_crash (self);
-  else if (g_str_equal (words[0], "sleep") && words[1] != NULL && parse_number (words[1], 3600 * 1000, &n))
+  else if (g_str_equal (words[0], "sleep") && words[1] != NULL &&
+           parse_number (words[1], 3600 * 1000, &n))
     grp_worker_set_sleep (self, n);
-  else if (g_str_equal (words[0], "crash-rate") && words[1] != NULL && parse_number (words[1], G_MAXINT, &n))
+  else if (g_str_equal (words[0], "crash-rate") && words[1] != NULL &&
+           parse_number (words[1], G_MAXINT, &n))
     grp_worker_set_crash_rate (self, n);
   else
-    g_printerr ("%s: unknown command \"%s\" (crash, sleep MS, crash-rate N)\n", self->opt.name, line);
+    g_printerr ("%s: unknown command \"%s\" (crash, sleep MS, crash-rate N)\n", self->opt.name,
+                line);
 }
 
 static void
@@ -532,8 +536,8 @@ command_read (GObject *source, GAsyncResult *res, gpointer data)
 {
   GrpWorker *self = data;
   g_autoptr(GError) error = NULL;
-  g_autofree char *line = g_data_input_stream_read_line_finish_utf8 (G_DATA_INPUT_STREAM (source), res,
-                                                                      NULL, &error);
+  g_autofree char *line =
+    g_data_input_stream_read_line_finish_utf8 (G_DATA_INPUT_STREAM (source), res, NULL, &error);
 
   if (line == NULL)
     {
@@ -553,8 +557,8 @@ read_command (GrpWorker *self)
 {
   if (self->commands == NULL || g_cancellable_is_cancelled (self->cancel))
     return;
-  g_data_input_stream_read_line_async (self->commands, G_PRIORITY_DEFAULT, self->cancel, command_read,
-                                       g_object_ref (self));
+  g_data_input_stream_read_line_async (self->commands, G_PRIORITY_DEFAULT, self->cancel,
+                                       command_read, g_object_ref (self));
 }
 
 /* ---- lifecycle -------------------------------------------------------- */
@@ -581,7 +585,8 @@ grp_worker_new (GrpOptions *options)
 
   self->opt = *options;
   memset (options, 0, sizeof *options);
-  self->rand = self->opt.seed >= 0 ? g_rand_new_with_seed ((guint32) self->opt.seed) : g_rand_new ();
+  self->rand = self->opt.seed >= 0 ? g_rand_new_with_seed ((guint32) self->opt.seed)
+                                   : g_rand_new ();
   self->group = grp_group_new (self->opt.name);
   connect_group (self);
   return self;
@@ -1026,8 +1031,8 @@ grp_worker_class_init (GrpWorkerClass *klass)
                   G_TYPE_NONE, 4, G_TYPE_UINT64, G_TYPE_STRV, G_TYPE_STRV, G_TYPE_BOOLEAN);
   /* The state arrived, as of position `seq`: a new membership begins. */
   signals[SIGNAL_STATE_RECEIVED] =
-    g_signal_new ("state-received", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
-                  G_TYPE_NONE, 1, G_TYPE_UINT64);
+    g_signal_new ("state-received", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_UINT64);
   /* The group went on without us (stopped or cut off too long); the worker
    * rejoins by itself. */
   signals[SIGNAL_EXCLUDED] =

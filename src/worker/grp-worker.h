@@ -39,10 +39,12 @@ GrpWorker  *grp_worker_new (GrpOptions *options);
  * fix (a port in use, an unwritable log). */
 gboolean    grp_worker_prepare (GrpWorker *self, GError **error);
 /* Create the group, or join it (--join); completes once a member. */
-void        grp_worker_start_async (GrpWorker *self, GAsyncReadyCallback callback, gpointer user_data);
+void        grp_worker_start_async (GrpWorker *self, GAsyncReadyCallback callback,
+                                    gpointer user_data);
 gboolean    grp_worker_start_finish (GrpWorker *self, GAsyncResult *result, GError **error);
 /* Leave cleanly (SIGTERM, Ctrl-C); completes when the group let us go. */
-void        grp_worker_stop_async (GrpWorker *self, GAsyncReadyCallback callback, gpointer user_data);
+void        grp_worker_stop_async (GrpWorker *self, GAsyncReadyCallback callback,
+                                   gpointer user_data);
 gboolean    grp_worker_stop_finish (GrpWorker *self, GAsyncResult *result, GError **error);
 /* Handle the worker's signals: SIGTERM and SIGINT leave cleanly (then
  * "stopped" is emitted), SIGUSR1 quiesces, SIGUSR2 resumes.  With

@@ -701,8 +701,8 @@ grp_fixture_heal (GrpFixture *f)
   deferred = g_steal_pointer (&f->deferred);
   f->deferred = g_array_new (FALSE, FALSE, sizeof (int));
   for (guint i = 0; i + 1 < deferred->len; i += 2)
-    schedule_report (f, g_array_index (deferred, int, i), g_array_index (deferred, int, i + 1), TRUE,
-                     rand_range (f, f->net.report_min, f->net.report_max));
+    schedule_report (f, g_array_index (deferred, int, i), g_array_index (deferred, int, i + 1),
+                     TRUE, rand_range (f, f->net.report_min, f->net.report_max));
 }
 
 void
@@ -796,7 +796,8 @@ tell_everyone (GrpFixture *f, Node *n)
       Node *p = node_at (f, i);
 
       if (p != n && node_up (p))
-        schedule_report (f, p->idx, n->idx, TRUE, rand_range (f, f->net.report_min, f->net.report_max));
+        schedule_report (f, p->idx, n->idx, TRUE,
+                         rand_range (f, f->net.report_min, f->net.report_max));
     }
 }
 
@@ -837,14 +838,16 @@ cb_send (GrpProto *proto, GrpId to, const char *addr, GrpMsg *msg, gpointer user
       gsize size = grp_msg_entries_size (msg);
 
       if (entries != NULL && entries->len > 1 && size > f->cfg.max_msg_bytes)
-        grp_fixture_fail (f, "%s sends a %s of %" G_GSIZE_FORMAT " bytes of entries (bound %" G_GSIZE_FORMAT
-                          ")", n->name, grp_msg_type_name (msg->type), size, f->cfg.max_msg_bytes);
+        grp_fixture_fail (f, "%s sends a %s of %" G_GSIZE_FORMAT " bytes of entries "
+                          "(bound %" G_GSIZE_FORMAT ")",
+                          n->name, grp_msg_type_name (msg->type), size, f->cfg.max_msg_bytes);
     }
   if (addr == NULL && !has_address (n, dest))
     {
       /* The transport sends only where it can dial (grp-transport.h): to
        * an address the core knows, or one it verified itself. */
-      trace (f, "%s -> %s %s: no address, not sent", n->name, dest->name, grp_msg_type_name (msg->type));
+      trace (f, "%s -> %s %s: no address, not sent", n->name, dest->name,
+             grp_msg_type_name (msg->type));
       return;
     }
   trace (f, "%s -> %s %s v%" G_GUINT64_FORMAT, n->name, dest->name, grp_msg_type_name (msg->type),
@@ -856,7 +859,8 @@ cb_send (GrpProto *proto, GrpId to, const char *addr, GrpMsg *msg, gpointer user
       schedule_report (f, n->idx, dest->idx, TRUE, rand_range (f, 100, 2 * MS));
       return;
     }
-  if (f->filter != NULL && f->filter (f, n->idx, dest->idx, msg, f->filter_data) == GRP_FIXTURE_DROP)
+  if (f->filter != NULL &&
+      f->filter (f, n->idx, dest->idx, msg, f->filter_data) == GRP_FIXTURE_DROP)
     return;
   if (chance (f, f->net.loss))
     return;
@@ -936,8 +940,8 @@ check_position (GrpFixture *f, Node *n, guint64 seq, GrpEntryKind kind, GrpId or
   if (n->last_seq == 0)
     {
       if (seq != n->state_seq)
-        grp_fixture_fail (f, "%s starts delivering at %" G_GUINT64_FORMAT " but its state is as of %"
-                          G_GUINT64_FORMAT, n->name, seq, n->state_seq);
+        grp_fixture_fail (f, "%s starts delivering at %" G_GUINT64_FORMAT
+                          " but its state is as of %" G_GUINT64_FORMAT, n->name, seq, n->state_seq);
       n->first_seq = seq;
     }
   else if (seq != n->last_seq + 1)
@@ -978,17 +982,20 @@ check_position (GrpFixture *f, Node *n, guint64 seq, GrpEntryKind kind, GrpId or
                           "%s has (%d,%d,%d)", seq, w->name, r->rgb[0], r->rgb[1], r->rgb[2],
                           n->name, n->rgb[0], n->rgb[1], n->rgb[2]);
       else
-        grp_fixture_fail (f, "members disagree at position %" G_GUINT64_FORMAT ": %s delivered %s %"
-                          G_GINT64_MODIFIER "x#%" G_GUINT64_FORMAT " (view %" G_GUINT64_FORMAT "), %s "
-                          "delivered %s %" G_GINT64_MODIFIER "x#%" G_GUINT64_FORMAT " (view %"
-                          G_GUINT64_FORMAT ")", seq, w->name, r->kind == GRP_ENTRY_DATA ? "data" : "view",
+        grp_fixture_fail (f, "members disagree at position %" G_GUINT64_FORMAT
+                          ": %s delivered %s %" G_GINT64_MODIFIER "x#%" G_GUINT64_FORMAT
+                          " (view %" G_GUINT64_FORMAT "), %s "
+                          "delivered %s %" G_GINT64_MODIFIER "x#%" G_GUINT64_FORMAT
+                          " (view %" G_GUINT64_FORMAT ")",
+                          seq, w->name, r->kind == GRP_ENTRY_DATA ? "data" : "view",
                           r->origin, r->ctr, r->view_id, n->name,
                           kind == GRP_ENTRY_DATA ? "data" : "view", origin, ctr, view_id);
       return FALSE;
     }
   /* Every earlier witness was left out and delivered past its last view:
    * the group's position is the one delivered now. */
-  trace (f, "position %" G_GUINT64_FORMAT " re-filled after its earlier deliverers were excluded", seq);
+  trace (f, "position %" G_GUINT64_FORMAT " re-filled after its earlier deliverers were excluded",
+         seq);
   if (r->kind == GRP_ENTRY_DATA)
     {
       /* The multicast that was there is no longer known delivered at it. */
@@ -1025,8 +1032,9 @@ cb_deliver (GrpProto *proto, guint64 seq, GrpId origin, guint64 ctr, GBytes *pay
     }
   grp_color_apply (n->rgb, p[0]);
   n->n_delivered++;
-  trace (f, "%s delivers %" G_GUINT64_FORMAT ": change %d from %" G_GINT64_MODIFIER "x#%" G_GUINT64_FORMAT
-         " -> (%d,%d,%d)", n->name, seq, p[0], origin, ctr, n->rgb[0], n->rgb[1], n->rgb[2]);
+  trace (f, "%s delivers %" G_GUINT64_FORMAT ": change %d from %" G_GINT64_MODIFIER
+         "x#%" G_GUINT64_FORMAT " -> (%d,%d,%d)",
+         n->name, seq, p[0], origin, ctr, n->rgb[0], n->rgb[1], n->rgb[2]);
   if (!check_position (f, n, seq, GRP_ENTRY_DATA, origin, ctr, 0, n->cur_view))
     return;
 
@@ -1044,10 +1052,11 @@ cb_deliver (GrpProto *proto, guint64 seq, GrpId origin, guint64 ctr, GBytes *pay
           /* Fine only if everyone who delivered it there was left out (a
            * leader that delivered and died): the group re-sequenced it. */
           for (guint i = 0; i < old->witnesses->len; i++)
-            if (!exempt (f, node_at (f, g_array_index (old->witnesses, int, i)), n->cur_view, *known))
+            if (!exempt (f, node_at (f, g_array_index (old->witnesses, int, i)), n->cur_view,
+                         *known))
               {
-                grp_fixture_fail (f, "multicast %s delivered at positions %" G_GUINT64_FORMAT " and %"
-                                  G_GUINT64_FORMAT, key, *known, seq);
+                grp_fixture_fail (f, "multicast %s delivered at positions %" G_GUINT64_FORMAT
+                                  " and %" G_GUINT64_FORMAT, key, *known, seq);
                 break;
               }
         }
@@ -1073,8 +1082,9 @@ cb_view (GrpProto *proto, GrpView *view, gpointer user_data)
   if (known == NULL)
     g_hash_table_insert (f->views, g_memdup2 (&view->id, sizeof view->id), grp_view_ref (view));
   else if (!grp_view_equal (known, view))
-    grp_fixture_fail (f, "two different views with id %" G_GUINT64_FORMAT ": led by %s at %" G_GUINT64_FORMAT
-                      " and led by %s at %" G_GUINT64_FORMAT, view->id, known->members[0].name, known->seq,
+    grp_fixture_fail (f, "two different views with id %" G_GUINT64_FORMAT
+                      ": led by %s at %" G_GUINT64_FORMAT " and led by %s at %" G_GUINT64_FORMAT,
+                      view->id, known->members[0].name, known->seq,
                       view->members[0].name, view->seq);
   if (n->cur_view != NULL && view->id <= n->cur_view->id)
     grp_fixture_fail (f, "%s delivers view %" G_GUINT64_FORMAT " after view %" G_GUINT64_FORMAT,
@@ -1112,7 +1122,8 @@ cb_set_state (GrpProto *proto, guint64 seq, GBytes *state, gpointer user_data)
    * a view (viewchange.c): its deliveries go on from the state's position. */
   n->state_seq = seq;
   n->last_seq = 0;
-  trace (n->f, "%s takes state (%d,%d,%d) as of %" G_GUINT64_FORMAT, n->name, p[0], p[1], p[2], seq);
+  trace (n->f, "%s takes state (%d,%d,%d) as of %" G_GUINT64_FORMAT, n->name, p[0], p[1], p[2],
+         seq);
 }
 
 static void rejoin_later (GrpFixture *f, gpointer data);
@@ -1137,7 +1148,8 @@ cb_status (GrpProto *proto, GrpStatus status, const GError *error, gpointer user
   /* The incarnation is over: its transport says so to every peer. */
   tell_everyone (f, n);
   if (status != GRP_STATUS_LEFT && f->nodes->len < f->max_nodes)
-    grp_fixture_at (f, f->now + rand_range (f, 1 * MS, 20 * MS), rejoin_later, GINT_TO_POINTER (n->idx));
+    grp_fixture_at (f, f->now + rand_range (f, 1 * MS, 20 * MS), rejoin_later,
+                    GINT_TO_POINTER (n->idx));
 }
 
 static const GrpProtoCallbacks callbacks = {
@@ -1558,8 +1570,8 @@ fire (GrpFixture *f, Event *ev)
           }
         gboolean armed = ev->msg->type == GRP_MSG_REQ && maybe_arm_crash (f, n);
 
-        trace (f, "%s <- %s %s v%" G_GUINT64_FORMAT, n->name, from->name, grp_msg_type_name (ev->msg->type),
-               ev->msg->view);
+        trace (f, "%s <- %s %s v%" G_GUINT64_FORMAT, n->name, from->name,
+               grp_msg_type_name (ev->msg->type), ev->msg->view);
         if (!g_hash_table_contains (from->reached, &n->id))
           g_hash_table_add (from->reached, g_memdup2 (&n->id, sizeof n->id));
         grp_proto_receive (n->proto, ev->msg, f->now);
@@ -1724,13 +1736,15 @@ grp_fixture_converged (GrpFixture *f, GString *why)
         }
       else if (grp_proto_get_view (n->proto)->id != view->id || !grp_view_contains (view, n->id))
         {
-          g_string_printf (why, "%s is in view %" G_GUINT64_FORMAT ", %s in view %" G_GUINT64_FORMAT,
+          g_string_printf (why, "%s is in view %" G_GUINT64_FORMAT
+                           ", %s in view %" G_GUINT64_FORMAT,
                            ref->name, view->id, n->name, grp_proto_get_view (n->proto)->id);
           return FALSE;
         }
       else if (n->last_seq != ref->last_seq)
         {
-          g_string_printf (why, "%s delivered up to %" G_GUINT64_FORMAT ", %s up to %" G_GUINT64_FORMAT,
+          g_string_printf (why, "%s delivered up to %" G_GUINT64_FORMAT
+                           ", %s up to %" G_GUINT64_FORMAT,
                            ref->name, ref->last_seq, n->name, n->last_seq);
           return FALSE;
         }
@@ -1775,8 +1789,8 @@ grp_fixture_check_all_delivered (GrpFixture *f)
           seq = g_hash_table_lookup (f->origins, key);
           if (seq == NULL)
             {
-              grp_fixture_fail (f, "multicast #%" G_GUINT64_FORMAT " of %s (up) was never delivered", ctr,
-                                o->name);
+              grp_fixture_fail (f, "multicast #%" G_GUINT64_FORMAT
+                                " of %s (up) was never delivered", ctr, o->name);
               return;
             }
           for (guint j = 0; j < f->nodes->len; j++)
@@ -1785,8 +1799,8 @@ grp_fixture_check_all_delivered (GrpFixture *f)
 
               if (survivor (f, m) && grp_proto_get_view (m->proto) != NULL && *seq > m->last_seq)
                 {
-                  grp_fixture_fail (f, "%s never delivered multicast #%" G_GUINT64_FORMAT " of %s", m->name,
-                                    ctr, o->name);
+                  grp_fixture_fail (f, "%s never delivered multicast #%" G_GUINT64_FORMAT " of %s",
+                                    m->name, ctr, o->name);
                   return;
                 }
             }
@@ -1838,8 +1852,10 @@ grp_fixture_new (const GrpCoreConfig *config, const GrpFixtureNet *net, guint64 
   f->cuts = g_hash_table_new (NULL, NULL);
   g_queue_init (&f->stalled);
   f->deferred = g_array_new (FALSE, FALSE, sizeof (int));
-  f->records = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, (GDestroyNotify) record_free);
-  f->views = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, (GDestroyNotify) grp_view_unref);
+  f->records = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free,
+                                      (GDestroyNotify) record_free);
+  f->views = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free,
+                                    (GDestroyNotify) grp_view_unref);
   f->origins = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   return f;
 }

@@ -44,22 +44,27 @@ main (int argc, char **argv)
   GOptionEntry entries[] = {
     { "seeds", 'n', 0, G_OPTION_ARG_INT64, &seeds, "How many seeds to run", "N" },
     { "first", 'f', 0, G_OPTION_ARG_INT64, &first, "First seed (default 1)", "S" },
-    { "members", 'k', 0, G_OPTION_ARG_INT64, &members, "Initial members (default: 3 to 6 per seed)", "K" },
-    { "delivery", 'd', 0, G_OPTION_ARG_STRING, &delivery, "agreed or safe (default: either, per seed)", "MODE" },
+    { "members", 'k', 0, G_OPTION_ARG_INT64, &members,
+      "Initial members (default: 3 to 6 per seed)", "K" },
+    { "delivery", 'd', 0, G_OPTION_ARG_STRING, &delivery,
+      "agreed or safe (default: either, per seed)", "MODE" },
     { "protocol", 'p', 0, G_OPTION_ARG_STRING, &protocol,
       "groupy (default), or a stage of the exercise: gms1, gms2, gms3, gms4", "NAME" },
     { "trace", 't', 0, G_OPTION_ARG_NONE, &trace, "Print the whole trace of each seed", NULL },
-    { "expect-violations", 0, 0, G_OPTION_ARG_NONE, &expect, "Succeed only if some seed breaks an invariant", NULL },
+    { "expect-violations", 0, 0, G_OPTION_ARG_NONE, &expect,
+      "Succeed only if some seed breaks an invariant", NULL },
     { "min-violations", 0, 0, G_OPTION_ARG_INT64, &min_violations,
       "Succeed only if at least N seeds break an invariant (implies --expect-violations)", "N" },
-    { "stop", 0, 0, G_OPTION_ARG_NONE, &stop, "Stop at the first seed that breaks an invariant", NULL },
+    { "stop", 0, 0, G_OPTION_ARG_NONE, &stop,
+      "Stop at the first seed that breaks an invariant", NULL },
     { NULL }
   };
-  g_autoptr(GOptionContext) ctx = g_option_context_new ("- check the Groupy protocol in a simulated cluster");
+  g_autoptr(GOptionContext) ctx =
+    g_option_context_new ("- check the Groupy protocol in a simulated cluster");
   g_autoptr(GError) error = NULL;
   SimOptions opt = { 0 };
-  guint64 violations = 0, events = 0, deliveries = 0, kills = 0, leader_kills = 0, views = 0, blocked = 0, lost = 0,
-          traps = 0;
+  guint64 violations = 0, events = 0, deliveries = 0, kills = 0, leader_kills = 0, views = 0,
+          blocked = 0, lost = 0, traps = 0;
   gint64 t0;
   g_autoptr(GString) lost_seeds = g_string_new (NULL);
 
@@ -130,7 +135,8 @@ main (int argc, char **argv)
               printf ("seed %" G_GINT64_FORMAT ": VIOLATION: %s\n", s, res.violation);
               printf ("  replay: groupy-sim --seeds 1 --first %" G_GINT64_FORMAT
                       "%s%s%s%s%s%s --trace\n", s,
-                      members ? " --members " : "", members ? g_strdup_printf ("%" G_GINT64_FORMAT, members) : "",
+                      members ? " --members " : "",
+                      members ? g_strdup_printf ("%" G_GINT64_FORMAT, members) : "",
                       delivery ? " --delivery " : "", delivery ? delivery : "",
                       opt.protocol != grp_proto_default () ? " --protocol " : "",
                       opt.protocol != grp_proto_default () ? opt.protocol->name : "");
@@ -157,8 +163,8 @@ main (int argc, char **argv)
   printf ("%" G_GUINT64_FORMAT " events, %" G_GUINT64_FORMAT " deliveries, %" G_GUINT64_FORMAT
           " views, %" G_GUINT64_FORMAT " kills (%" G_GUINT64_FORMAT " leaders), %" G_GUINT64_FORMAT
           " traps, %" G_GUINT64_FORMAT " members rightly blocked, %" G_GUINT64_FORMAT
-          " groups lost, in %.1f s\n", events, deliveries, views, kills, leader_kills, traps, blocked, lost,
-          (g_get_monotonic_time () - t0) / 1e6);
+          " groups lost, in %.1f s\n", events, deliveries, views, kills, leader_kills, traps,
+          blocked, lost, (g_get_monotonic_time () - t0) / 1e6);
   if (lost > 0)
     printf ("groups lost (too few members of the last view survive to go on; they rightly block), "
             "e.g. seeds%s\n", lost_seeds->str);

@@ -217,7 +217,9 @@ one_fault (Sim *sim, int what)
       if (n >= 0 && !grp_fixture_paused (f, n))
         {
           grp_fixture_pause (f, n);
-          grp_fixture_at (f, grp_fixture_now (f) + rand_range (sim, sim->suspect / 2, 3 * sim->suspect),
+          grp_fixture_at (f,
+                          grp_fixture_now (f) + rand_range (sim, sim->suspect / 2,
+                                                            3 * sim->suspect),
                           resume_later, GINT_TO_POINTER (n));
         }
     }
@@ -388,8 +390,10 @@ adversary (GrpFixture *f, int from, int to, GrpMsg *msg, gpointer data)
   gint64 now = grp_fixture_now (f), at;
   int other;
 
-  if (to < 0 || sim->trapping || sim->traps_left == 0 || now < 100 * MS || now >= sim->faults_end ||
-      (msg->type != GRP_MSG_PREPARE && msg->type != GRP_MSG_ACCEPT && msg->type != GRP_MSG_DECIDE) ||
+  if (to < 0 || sim->trapping || sim->traps_left == 0 || now < 100 * MS ||
+      now >= sim->faults_end ||
+      (msg->type != GRP_MSG_PREPARE && msg->type != GRP_MSG_ACCEPT &&
+       msg->type != GRP_MSG_DECIDE) ||
       !chance (sim, sim->trap_rate))
     return;
   sim->trapping = TRUE;
@@ -412,7 +416,8 @@ adversary (GrpFixture *f, int from, int to, GrpMsg *msg, gpointer data)
               }
           }
     }
-  grp_fixture_note (f, "TRAP on %s from %s", grp_msg_type_name (msg->type), grp_fixture_name (f, from));
+  grp_fixture_note (f, "TRAP on %s from %s", grp_msg_type_name (msg->type),
+                    grp_fixture_name (f, from));
   grp_fixture_hold (f, from, to, now + rand_range (sim, 2 * MS, 60 * MS));
   if (chance (sim, 0.5))
     {
@@ -422,15 +427,16 @@ adversary (GrpFixture *f, int from, int to, GrpMsg *msg, gpointer data)
     }
   for (guint i = 0; i < grp_fixture_n_nodes (f); i++)
     if (grp_fixture_paused (f, (int) i) && chance (sim, 0.5))
-      grp_fixture_at (f, now + rand_range (sim, 0, 10 * MS), resume_later, GINT_TO_POINTER ((int) i));
+      grp_fixture_at (f, now + rand_range (sim, 0, 10 * MS), resume_later,
+                      GINT_TO_POINTER ((int) i));
   if (chance (sim, 0.3))
     {
       other = pick (sim, FALSE, FALSE);
       if (other >= 0 && other != from)
         {
           grp_fixture_pause (f, other);
-          grp_fixture_at (f, now + rand_range (sim, sim->suspect / 2, 2 * sim->suspect), resume_later,
-                          GINT_TO_POINTER (other));
+          grp_fixture_at (f, now + rand_range (sim, sim->suspect / 2, 2 * sim->suspect),
+                          resume_later, GINT_TO_POINTER (other));
         }
     }
   at = now + rand_range (sim, 0, 30 * MS);
@@ -523,14 +529,15 @@ sim_run (const SimOptions *options, SimResult *res)
   grp_fixture_set_tracing (f, options->trace);
   grp_fixture_set_auto_rejoin (f, MAX (24, 3 * members));
   grp_fixture_set_send_hook (f, adversary, sim);
-  grp_fixture_note (f, "seed %" G_GUINT64_FORMAT ": %u members, %s delivery, %s, delays %" G_GINT64_FORMAT
-                    "..%" G_GINT64_FORMAT " us tail %.3f, loss %.3f, dup %.3f, reconnect %.4f, max_lag %"
+  grp_fixture_note (f, "seed %" G_GUINT64_FORMAT ": %u members, %s delivery, %s, "
+                    "delays %" G_GINT64_FORMAT "..%" G_GINT64_FORMAT " us tail %.3f, "
+                    "loss %.3f, dup %.3f, reconnect %.4f, max_lag %"
                     G_GUINT64_FORMAT ", join timeout %" G_GINT64_FORMAT " ms, traps %.3f, "
                     "max_msg_bytes %" G_GSIZE_FORMAT,
                     options->seed, members, delivery == GRP_DELIVERY_SAFE ? "safe" : "agreed",
-                    cfg.batch ? "batched" : "unbatched", net.delay_min, net.delay_max, net.tail_p, net.loss,
-                    net.dup, net.reconnect, cfg.max_lag, cfg.join_timeout / MS, sim->trap_rate,
-                    cfg.max_msg_bytes);
+                    cfg.batch ? "batched" : "unbatched", net.delay_min, net.delay_max, net.tail_p,
+                    net.loss, net.dup, net.reconnect, cfg.max_lag, cfg.join_timeout / MS,
+                    sim->trap_rate, cfg.max_msg_bytes);
 
   for (guint i = 0; i < members; i++)
     {
