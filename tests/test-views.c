@@ -805,8 +805,9 @@ accept_in_parts_at_once (void)
 
 /* A new leader rebuilds its duplicate filter from its log: a request the
  * old leader sequenced, that the new one holds but has not delivered, sent
- * again (a retry under way when the leader died) is not sequenced twice.  (The issue's thin teeth: without
- * the rebuild the unit tests and 30,000 seeds passed.) */
+ * again (a retry under way when the leader died) is not sequenced twice.
+ * (The issue's thin teeth: without the rebuild the unit tests and 30,000
+ * seeds passed.) */
 typedef struct {
   int from, b;
   GrpMsg *req;
