@@ -24,10 +24,17 @@
  * An attack is one function: it gets the group, and a way to connect to a
  * member as whoever the mode lets it be (hostile_speak: plaintext HELLO in
  * the open mode; TLS, the proof of the secret and a HELLO in the member
- * mode), then to send frames built with the project's codec.  The attacks
- * of the core's rows (forged DECIDE, NOT_MEMBER, SEQ from a non-leader,
- * wild ballots and counters, floods of JOIN and NEED_VIEW, LEAVE in
- * another's name) are each such a function, added with the core's checks.
+ * mode), then to send frames built with the project's codec.
+ *
+ * The transport's rows: silent connections, half handshakes, large frames,
+ * an impostor, a stranger.  The core's rows, each a function too, in every
+ * mode (in the stranger mode refused before a frame is read): a forged
+ * DECIDE at position 0, NOT_MEMBER from the attacker, SEQ entries claiming
+ * members' multicasts, PREPARE with ballot 2^64 - 1, invented JOINs, a
+ * heartbeat at 2^62, NEED_VIEW floods, SEQ far ahead with 16 MiB payloads,
+ * LEAVE in others' names.  The attacker learns the view as a peer can
+ * (learn_view); each function says which mutant of the core
+ * (tests/mutants/mutants.txt) it fails against, or that none.
  */
 #include "grp-codec.h"
 #include "grp-security.h"
