@@ -1565,8 +1565,8 @@ attack_seq_far_ahead (Group *g)
           Speaker *by = imp != NULL && k % 2 ? imp : s;
           g_autoptr(GrpMsg) m = grp_msg_new (GRP_MSG_SEQ, by->id, v->id);
           g_autoptr(GBytes) p = g_bytes_new_static (big, GRP_PAYLOAD_MAX - 64);
-          g_autoptr(GrpEntry) e = grp_entry_new_data (next_position (g) + ((guint64) 1 << 20) * (k + 1),
-                                                      v->id, v->members[0].id, 2000000 + k, p);
+          guint64 at = next_position (g) + ((guint64) 1 << 20) * (k + 1);
+          g_autoptr(GrpEntry) e = grp_entry_new_data (at, v->id, v->members[0].id, 2000000 + k, p);
 
           grp_msg_add_entry (m, e);
           speaker_send (by, m);
