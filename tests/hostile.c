@@ -32,12 +32,17 @@
  * DECIDE at position 0, NOT_MEMBER from the attacker, SEQ entries claiming
  * members' multicasts, PREPARE with ballot 2^64 - 1, invented JOINs, a
  * heartbeat at 2^62, NEED_VIEW floods, SEQ far ahead with 16 MiB payloads,
- * LEAVE in others' names.  The attacker learns the view as a peer can
+ * LEAVE in others' names; and a "mole" that joins for real on the
+ * project's transport and then sends SEQ, a heartbeat at 2^62, large
+ * frames and ballot 2^64 - 1 from inside the view (its name is the only
+ * one besides the members' let into a view).  The attacker learns the
+ * view as a peer can
  * (learn_view); each function says which mutant of the core
  * (tests/mutants/mutants.txt) it fails against, or that none.
  */
 #include "grp-codec.h"
 #include "grp-security.h"
+#include "grp-transport.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -98,6 +103,7 @@ typedef struct {
   char *secret;            /* the group's secret file, or NULL */
   GrpSecurity *security;   /* the attacker's, in the member mode */
   GrpView *view;           /* as the attacker learnt it (learn_view) */
+  const char *mole;        /* a name the attack may bring into a view */
   Node nodes[N_NODES];
   GHashTable *names;       /* every name seen in a view */
   gint64 cpu_start[N_NODES];
@@ -507,7 +513,7 @@ group_finish (Group *g)
     {
       g_test_message ("in a view: %s", name);
       g_assert_true (g_str_equal (name, "n0") || g_str_equal (name, "n1") ||
-                     g_str_equal (name, "n2"));
+                     g_str_equal (name, "n2") || g_strcmp0 (name, g->mole) == 0);
     }
   for (guint i = 0; i < N_NODES; i++)
     if (node_alive (&g->nodes[i]))
@@ -1253,7 +1259,8 @@ send_seq (Speaker *s, const GrpView *v, guint64 from, guint n, GrpId origin, gui
  * (each member already holds a connection from every other, so the
  * impostors are refused), and from outside the view the data path's
  * membership check (do_receive) stops the SEQ before grp_normal_recv_seq;
- * against mutant seq-from-anyone this attack still passes. */
+ * against mutant seq-from-anyone this attack still passes (attack_mole,
+ * from inside the view, fails against it). */
 static void
 attack_seq_claims (Group *g)
 {
@@ -1304,7 +1311,8 @@ kill_leader_and_change (Group *g, const char *what)
  * prepare-from-anyone the modest ballot from outside the view is promised,
  * the members freeze, and the group stops delivering.  Against mutant
  * ballot-unbounded it passes: only a member of the view reaches
- * ballot_ok, and the impostors are refused by the transport. */
+ * ballot_ok, and the impostors are refused by the transport (attack_mole,
+ * from inside the view, fails against it). */
 static void
 attack_prepare_ballot (Group *g)
 {
@@ -1617,6 +1625,134 @@ attack_leave_for_others (Group *g)
   g_assert_true (view_is (g, all));
 }
 
+/* A member that misbehaves from inside the view: it joins for real, on the
+ * project's own transport (TLS and the proof of the secret in the member
+ * mode), so that its messages come from a member of the view, and then,
+ * not being the leader: SEQ entries for the next positions (grp_normal_-
+ * recv_seq takes SEQ from the leader only), a heartbeat at 2^62, SEQ far
+ * ahead with 16 MiB payloads (to the leader), PREPARE with ballot
+ * 2^64 - 1 in its own name (ballot_ok).  It never acknowledges anything, so the group drops it after the
+ * suspicion timeout; then the leader is killed and the other two must
+ * agree on a view.  Its name is the one the test lets into a view.
+ * Teeth: against mutant seq-from-anyone its SEQ entries are delivered,
+ * and groupy-check finds a member delivering positions out of order;
+ * against mutant ballot-unbounded the group never agrees on the view that
+ * drops it.  Against no-ahead-bound it passes (only the leader's SEQ
+ * reaches that bound). */
+typedef struct {
+  GrpId self;
+  GrpView *view;           /* the first view that lists it */
+  guint64 high;            /* the highest position it was sent */
+} Mole;
+
+static void
+mole_hears (GrpMsg *msg, gpointer data)
+{
+  Mole *m = data;
+  GrpView *v = msg->type == GRP_MSG_DECIDE ? msg->decide.view : NULL;
+
+  if (msg->type == GRP_MSG_SEQ)
+    for (guint k = 0; k < msg->seq.entries->len; k++)
+      m->high = MAX (m->high, ((GrpEntry *) g_ptr_array_index (msg->seq.entries, k))->seq);
+  if (v != NULL && m->view == NULL && grp_view_contains (v, m->self))
+    m->view = grp_view_ref (v);
+}
+
+static gboolean
+mole_in (Group *g, gconstpointer data)
+{
+  const Mole *m = data;
+
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  return m->view != NULL && m->high > 0;
+}
+
+static gboolean
+mole_dropped (Group *g, gconstpointer data)
+{
+  const char *all[] = { "n0", "n1", "n2", NULL };
+
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  return view_is (g, all);
+}
+
+static void
+attack_mole (Group *g)
+{
+  Mole m = { g_random_int () | 1, NULL, 0 };
+  g_autoptr(GrpTransport) t = grp_transport_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GrpMsg) join = grp_msg_new (GRP_MSG_JOIN, m.self, 0);
+  g_autofree guint8 *big = g_malloc0 (GRP_PAYLOAD_MAX - 64);
+  GrpView *v;
+  guint64 next;
+
+  g->mole = "mole";
+  if (g->security != NULL)
+    grp_transport_set_security (t, g->security);
+  g_assert_true (grp_transport_listen (t, NULL, NULL, &error));
+  grp_transport_set_self (t, m.self, "mole");
+  grp_transport_set_handlers (t, mole_hears, NULL, &m);
+  join->join.member = (GrpMember) { m.self, g_strdup ("mole"),
+                                    g_strdup (grp_transport_get_address (t)) };
+  grp_transport_send (t, 0, g->nodes[0].addr, join);
+  g_assert_true (wait_for (g, mole_in, &m, 10000));
+  v = m.view;
+  g_test_message ("the mole is in view %" G_GUINT64_FORMAT " (%u members), sent up to %"
+                  G_GUINT64_FORMAT, v->id, v->n_members, m.high);
+  next = m.high + 1;
+  for (guint i = 0; i < v->n_members; i++)
+    {
+      GrpMember *to = &v->members[i];
+      g_autoptr(GrpMsg) seq = grp_msg_new (GRP_MSG_SEQ, m.self, v->id);
+      g_autoptr(GrpMsg) hb = grp_msg_new (GRP_MSG_HB, m.self, v->id);
+      g_autoptr(GrpMsg) prep = grp_msg_new (GRP_MSG_PREPARE, m.self, v->id + 1);
+
+      if (to->id == m.self)
+        continue;
+      for (guint k = 0; k < 500; k++)
+        {
+          guint8 data[4] = { (guint8) i, (guint8) k, 0xee, 0xee };
+          g_autoptr(GBytes) p = g_bytes_new (data, sizeof data);
+          g_autoptr(GrpEntry) e = grp_entry_new_data (next + k, v->id, v->members[k % 3].id,
+                                                      1000000 + k, p);
+
+          grp_msg_add_entry (seq, e);
+        }
+      grp_transport_send (t, to->id, to->addr, seq);
+      /* The large frames on the connection that stands (to the leader,
+       * which it dialed to join), one at a time: its transport drops what
+       * would queue beyond its bound. */
+      for (guint k = 0; k < 4 && i == 0; k++)
+        {
+          g_autoptr(GrpMsg) far = grp_msg_new (GRP_MSG_SEQ, m.self, v->id);
+          g_autoptr(GBytes) p = g_bytes_new_static (big, GRP_PAYLOAD_MAX - 64);
+          g_autoptr(GrpEntry) e = grp_entry_new_data (next + ((guint64) 1 << 20) * (k + 1), v->id,
+                                                      m.self, 2000000 + k, p);
+
+          grp_msg_add_entry (far, e);
+          grp_transport_send (t, to->id, to->addr, far);
+          grp_transport_flush_sync (t);
+        }
+      hb->hb.high = (guint64) 1 << 62;
+      hb->hb.stable = (guint64) 1 << 62;
+      grp_transport_send (t, to->id, to->addr, hb);
+      prep->prepare.ballot = (GrpBallot) { G_MAXUINT64, m.self };
+      prep->prepare.high = next;
+      grp_transport_send (t, to->id, to->addr, prep);
+    }
+  grp_transport_flush_sync (t);
+  /* Until the group has dropped it (it acknowledges nothing); meanwhile
+   * its transport dials the others and sends them what it queued. */
+  g_assert_true (wait_for (g, mole_dropped, NULL, 15000));
+  grp_transport_close (t);
+  grp_view_unref (m.view);
+  assert_delivers_within (g, REDELIVER_MS, "after the mole");
+  kill_leader_and_change (g, "after the mole");
+}
+
 static const Attack attacks[] = {
   { "silent-connections", MODE_OPEN | MODE_STRANGER | MODE_MEMBER, attack_silent,
     "3,000 connections that never speak" },
@@ -1646,6 +1782,8 @@ static const Attack attacks[] = {
     "SEQ far ahead: four frames of 16 MiB payloads" },
   { "leave-for-others", MODE_ALL, attack_leave_for_others,
     "LEAVE in another member's and the leader's name" },
+  { "mole", MODE_OPEN | MODE_MEMBER, attack_mole,
+    "a member inside the view: SEQ, a heartbeat at 2^62, SEQ far ahead, ballot 2^64 - 1" },
 };
 
 static void
