@@ -1632,8 +1632,8 @@ attack_leave_for_others (Group *g)
  * recv_seq takes SEQ from the leader only), a heartbeat at 2^62, SEQ far
  * ahead with 16 MiB payloads (to the leader), PREPARE with ballot
  * 2^64 - 1 in its own name (ballot_ok).  It never acknowledges anything,
- * so the group drops it after the suspicion timeout; then the leader is killed and the other two must
- * agree on a view.  Its name is the one the test lets into a view.
+ * so the group drops it after the suspicion timeout; then the leader is
+ * killed and the other two must agree on a view.  Its name is the one the test lets into a view.
  * Teeth: against mutant seq-from-anyone its SEQ entries are delivered,
  * and groupy-check finds a member delivering positions out of order;
  * against mutant ballot-unbounded the group never agrees on the view that
