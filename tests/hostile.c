@@ -6,7 +6,8 @@
  * 127.0.0.1 (each with the common limit of 1,024 descriptors), runs one
  * attack on it, and asserts what a user would check:
  *
- *  - no member dies (except one the attack kills on purpose);
+ *  - no member dies (except one the attack kills on purpose), nor is
+ *    excluded (it would join again: a new incarnation in its log);
  *  - no name but the members' appears in any view;
  *  - the group delivers again within a second of the attack's end;
  *  - each member stays under 64 MB of resident memory (its peak, VmHWM)
@@ -23,13 +24,25 @@
  * An attack is one function: it gets the group, and a way to connect to a
  * member as whoever the mode lets it be (hostile_speak: plaintext HELLO in
  * the open mode; TLS, the proof of the secret and a HELLO in the member
- * mode), then to send frames built with the project's codec.  The attacks
- * of the core's rows (forged DECIDE, NOT_MEMBER, SEQ from a non-leader,
- * wild ballots and counters, floods of JOIN and NEED_VIEW, LEAVE in
- * another's name) are each such a function, added with the core's checks.
+ * mode), then to send frames built with the project's codec.
+ *
+ * The transport's rows: silent connections, half handshakes, large frames,
+ * an impostor, a stranger.  The core's rows, each a function too, in every
+ * mode (in the stranger mode refused before a frame is read): a forged
+ * DECIDE at position 0, NOT_MEMBER from the attacker, SEQ entries claiming
+ * members' multicasts, PREPARE with ballot 2^64 - 1, invented JOINs, a
+ * heartbeat at 2^62, NEED_VIEW floods, SEQ far ahead with 16 MiB payloads,
+ * LEAVE in others' names; and a "mole" that joins for real on the
+ * project's transport and then sends SEQ, a heartbeat at 2^62, large
+ * frames and ballot 2^64 - 1 from inside the view (its name is the only
+ * one besides the members' let into a view).  The attacker learns the
+ * view as a peer can
+ * (learn_view); each function says which mutant of the core
+ * (tests/mutants/mutants.txt) it fails against, or that none.
  */
 #include "grp-codec.h"
 #include "grp-security.h"
+#include "grp-transport.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -65,6 +78,7 @@ typedef enum {
   MODE_STRANGER = 1 << 1,  /* secret; the attacker has none */
   MODE_MEMBER = 1 << 2,    /* secret; the attacker has it */
 } Mode;
+#define MODE_ALL (MODE_OPEN | MODE_STRANGER | MODE_MEMBER)
 
 static Mode mode;
 static const char *node_path, *check_path;
@@ -77,6 +91,9 @@ typedef struct {
   goffset read_to;
   guint delivers;
   GStrv members;           /* of its last view */
+  guint64 view_id, view_seq; /* of its last view */
+  guint64 last_seq;        /* the last position it delivered */
+  guint rejoins;           /* states taken after deliveries: new incarnations */
   gboolean exit_seen;
   gboolean killed;         /* on purpose, by the attack */
 } Node;
@@ -85,6 +102,8 @@ typedef struct {
   char *dir;
   char *secret;            /* the group's secret file, or NULL */
   GrpSecurity *security;   /* the attacker's, in the member mode */
+  GrpView *view;           /* as the attacker learnt it (learn_view) */
+  const char *mole;        /* a name the attack may bring into a view */
   Node nodes[N_NODES];
   GHashTable *names;       /* every name seen in a view */
   gint64 cpu_start[N_NODES];
@@ -166,7 +185,11 @@ node_refresh (Group *g, Node *n)
       *nl = '\0';
       if (g_str_has_prefix (line, "{\"ev\":\"deliver\""))
         {
+          const char *seq = strstr (line, "\"seq\":");
+
           n->delivers++;
+          if (seq != NULL)
+            n->last_seq = MAX (n->last_seq, g_ascii_strtoull (seq + 6, NULL, 10));
           continue;
         }
       if (!json_parser_load_from_data (parser, line, -1, NULL))
@@ -177,6 +200,9 @@ node_refresh (Group *g, Node *n)
         {
           JsonArray *m = json_object_get_array_member (o, "members");
 
+          n->view_id = (guint64) json_object_get_int_member_with_default (o, "view", 0);
+          n->view_seq = (guint64) json_object_get_int_member_with_default (o, "seq", 0);
+          n->last_seq = MAX (n->last_seq, n->view_seq);
           g_strfreev (n->members);
           n->members = g_new0 (char *, json_array_get_length (m) + 1);
           for (guint k = 0; k < json_array_get_length (m); k++)
@@ -185,6 +211,8 @@ node_refresh (Group *g, Node *n)
               g_hash_table_add (g->names, g_strdup (n->members[k]));
             }
         }
+      else if (g_str_equal (ev, "state") && n->delivers > 0)
+        n->rejoins++; /* excluded, it joined again (as groupy-check counts) */
       else if (g_str_equal (ev, "exit"))
         n->exit_seen = TRUE;
     }
@@ -478,13 +506,15 @@ group_finish (Group *g)
       node_refresh (g, n);
       if (!n->killed)
         g_assert_true (node_alive (n));
+      g_test_message ("%s: %u new incarnations", n->name, n->rejoins);
+      g_assert_cmpuint (n->rejoins, ==, 0);
     }
   g_hash_table_iter_init (&it, g->names);
   while (g_hash_table_iter_next (&it, (gpointer *) &name, NULL))
     {
       g_test_message ("in a view: %s", name);
       g_assert_true (g_str_equal (name, "n0") || g_str_equal (name, "n1") ||
-                     g_str_equal (name, "n2"));
+                     g_str_equal (name, "n2") || g_strcmp0 (name, g->mole) == 0);
     }
   for (guint i = 0; i < N_NODES; i++)
     if (node_alive (&g->nodes[i]))
@@ -535,6 +565,7 @@ group_free (Group *g)
   g_free (g->dir);
   g_free (g->secret);
   g_clear_object (&g->security);
+  g_clear_pointer (&g->view, grp_view_unref);
   g_hash_table_unref (g->names);
 }
 
@@ -968,6 +999,765 @@ attack_stranger (Group *g)
   assert_delivers_within (g, REDELIVER_MS, "after the strangers");
 }
 
+/* ---- the core's rows ------------------------------------------------------ */
+
+/* The transport hands the core a message only if its sender is the peer
+ * that said HELLO on the connection (grp-transport.c): the attacker speaks
+ * as itself, a peer outside the view, or, where a member lets it in, as a
+ * member that has no connection there yet (the impostor above).  Each
+ * attack below says which check of the core stops it, and which mutant of
+ * tests/mutants/mutants.txt (the core with that check removed) it fails
+ * against. */
+
+static void
+speaker_send (Speaker *s, const GrpMsg *m)
+{
+  g_autoptr(GByteArray) out = g_byte_array_new ();
+
+  grp_codec_append_msg (out, m);
+  /* In the stranger mode the member has closed the connection already. */
+  speaker_write (s, out);
+}
+
+/* The view as a peer outside it learns it: each member's id and name
+ * from its own HELLO (learn_member), and the view's id, position and
+ * order of members (the leader first) from the members' logs, which the
+ * test reads anyway.  (A NEED_VIEW would tell all of it in one NOT_MEMBER,
+ * but a member sends that answer to the address the asker advertised, and
+ * this attacker listens nowhere.)  NULL for a stranger: it learns nothing. */
+static GrpView *
+learn_view (Group *g)
+{
+  GrpMember m[N_NODES] = { 0 };
+  Node *n0 = &g->nodes[0];
+  GrpView *v;
+
+  for (guint i = 0; i < N_NODES; i++)
+    if (!learn_member (g, &g->nodes[i], &m[i]))
+      {
+        for (guint k = 0; k < N_NODES; k++)
+          grp_member_clear (&m[k]);
+        return NULL;
+      }
+  node_refresh (g, n0);
+  g_assert_cmpuint (g_strv_length (n0->members), ==, N_NODES);
+  v = grp_view_new (n0->view_id, n0->view_seq, N_NODES);
+  for (guint k = 0; k < N_NODES; k++)
+    for (guint i = 0; i < N_NODES; i++)
+      if (g_str_equal (m[i].name, n0->members[k]))
+        grp_member_copy (&v->members[k], &m[i]);
+  for (guint i = 0; i < N_NODES; i++)
+    {
+      g_assert_nonnull (v->members[i].name);
+      grp_member_clear (&m[i]);
+    }
+  return v;
+}
+
+static GrpView *
+made_up_view (void)
+{
+  GrpView *v = grp_view_new (1, 1, N_NODES);
+
+  for (guint i = 0; i < N_NODES; i++)
+    {
+      v->members[i].id = g_random_int () | 1;
+      v->members[i].name = g_strdup_printf ("n%u", i);
+    }
+  return v;
+}
+
+/* The attacker at node i, as itself (id `self`, a name no member has),
+ * and the view it learnt there.  In the stranger mode the connection is
+ * TLS without a proof: the member has refused it already, and what the
+ * attack sends next goes nowhere (hostile_done checks it). */
+static Speaker *
+hostile_at (Group *g, guint i, GrpId self, GrpView **view)
+{
+  GrpMember me = { self, "hostile", "127.0.0.1:9" };
+  Speaker *s = hostile_speak (g, &g->nodes[i], &me);
+
+  if (g->view == NULL)
+    g->view = mode == MODE_STRANGER ? made_up_view () : learn_view (g);
+  g_assert_nonnull (g->view);
+  *view = grp_view_ref (g->view);
+  if (mode == MODE_STRANGER)
+    {
+      g_autoptr(GByteArray) out = g_byte_array_new ();
+
+      g_assert_nonnull (s); /* TLS itself: anyone can */
+      grp_codec_append_hello (out, &me, "groupy");
+      speaker_write (s, out);
+    }
+  g_assert_nonnull (s);
+  return s;
+}
+
+/* The attacker at node `to` as the member at `as` (by the id its view
+ * gave), if `to` lets it in: only while `to` has no connection from the
+ * real one.  NULL if refused (always, in the stranger mode). */
+static Speaker *
+impostor_at (Group *g, guint to, const GrpView *v, guint as)
+{
+  GrpMember who = { v->members[as].id, v->members[as].name, "127.0.0.1:9" };
+  Speaker *s;
+
+  if (mode == MODE_STRANGER)
+    return NULL;
+  s = hostile_speak (g, &g->nodes[to], &who);
+  g_test_message ("n%u %s an impostor of %s", to, s ? "let in" : "refused", who.name);
+  return s;
+}
+
+/* The end of an attack on one connection: the member may have answered
+ * (NOT_MEMBER, REJECT), but in the stranger mode nothing at all. */
+static void
+hostile_done (Speaker *s)
+{
+  if (s == NULL)
+    return;
+  if (mode == MODE_STRANGER)
+    {
+      g_autofree char *kinds = speaker_drain (s);
+
+      g_test_message ("a stranger's frames: the member sent %s", kinds);
+      g_assert_null (strchr (kinds, 'H'));
+      g_assert_null (strchr (kinds, 'M'));
+    }
+  speaker_free (s);
+}
+
+/* The view `v` with `self` (a member or the attacker) added first. */
+static GrpView *
+view_with (const GrpView *v, guint64 id, guint64 seq, GrpId self, const char *name)
+{
+  GrpView *w = grp_view_new (id, seq, v->n_members + 1);
+
+  w->members[0].id = self;
+  w->members[0].name = g_strdup (name);
+  for (guint i = 0; i < v->n_members; i++)
+    grp_member_copy (&w->members[i + 1], &v->members[i]);
+  return w;
+}
+
+static guint
+node_of (Group *g, const GrpView *v, GrpId id)
+{
+  for (guint i = 0; i < v->n_members; i++)
+    if (v->members[i].id == id)
+      return (guint) g_ascii_strtoull (v->members[i].name + 1, NULL, 10);
+  g_assert_not_reached ();
+}
+
+/* The position the group is about to sequence, about: the highest one a
+ * member's log says it delivered, plus one. */
+static guint64
+next_position (Group *g)
+{
+  guint64 high = 0;
+
+  for (guint i = 0; i < N_NODES; i++)
+    {
+      node_refresh (g, &g->nodes[i]);
+      high = MAX (high, g->nodes[i].last_seq);
+    }
+  return high + 1;
+}
+
+/* A forged DECIDE with position 0 (every member died of it), position 1
+ * (below what they delivered), and views that list a member twice or a
+ * member with id 0, each naming the attacker so that the sender check
+ * lets it through to the view's own checks.  Stopped by grp_vc_view_ok
+ * and the position check of grp_vc_recv_decide.  Teeth: against mutant
+ * view-unchecked the group stops delivering after it (a view listing a
+ * member twice, ahead of what the members hold, gets past the checks;
+ * assert_delivers_within fails).  The last is a well-formed view of the
+ * members and the attacker just ahead of them: before DECIDE was taken
+ * only from members of the view it replaces, it stopped the group
+ * (teeth: decide-from-anyone-listed). */
+static void
+attack_forged_decide (Group *g)
+{
+  GrpId self = g_random_int () | 1;
+
+  for (guint i = 0; i < N_NODES; i++)
+    {
+      g_autoptr(GrpView) v = NULL;
+      Speaker *s = hostile_at (g, i, self + i, &v);
+      guint64 at[] = { 0, 1, next_position (g) + 50, next_position (g) + 50,
+                       next_position (g) + 1 };
+
+      for (guint k = 0; k < G_N_ELEMENTS (at); k++)
+        {
+          g_autoptr(GrpMsg) d = grp_msg_new (GRP_MSG_DECIDE, self + i, v->id + 1);
+
+          d->decide.view = view_with (v, v->id + 1, at[k], self + i, "hostile");
+          if (k == 2) /* a member listed twice */
+            d->decide.view->members[1].id = d->decide.view->members[2].id;
+          if (k == 3) /* a member with id 0 */
+            d->decide.view->members[1].id = 0;
+          speaker_send (s, d);
+        }
+      hostile_done (s);
+    }
+}
+
+/* NOT_MEMBER from the attacker: a newer view with the attacker in it and
+ * the receiver left out.  It excluded the member at once; now only a
+ * member of the receiver's view is believed (grp_vc_recv_not_member).
+ * Teeth: against mutant not-member-from-anyone the first member takes
+ * itself for excluded and joins again (a new incarnation: group_finish
+ * fails). */
+static void
+attack_not_member (Group *g)
+{
+  GrpId self = g_random_int () | 1;
+
+  for (guint i = 0; i < N_NODES; i++)
+    {
+      g_autoptr(GrpView) v = NULL;
+      Speaker *s = hostile_at (g, i, self, &v);
+      g_autoptr(GrpMsg) nm = grp_msg_new (GRP_MSG_NOT_MEMBER, self, v->id + 1);
+      GrpView *w = grp_view_new (v->id + 1, next_position (g) + 50, v->n_members);
+      guint k = 0;
+
+      w->members[k].id = self;
+      w->members[k++].name = g_strdup ("hostile");
+      for (guint j = 0; j < v->n_members; j++)
+        if (node_of (g, v, v->members[j].id) != i)
+          grp_member_copy (&w->members[k++], &v->members[j]);
+      w->n_members = k;
+      nm->not_member.view = w;
+      speaker_send (s, nm);
+      hostile_done (s);
+    }
+}
+
+/* `n` SEQ entries from `s` at positions from `from`, in view `v`, each
+ * claiming to be a multicast of `origin`, with payloads marked `mark`. */
+static void
+send_seq (Speaker *s, const GrpView *v, guint64 from, guint n, GrpId origin, guint8 mark)
+{
+  g_autoptr(GrpMsg) m = grp_msg_new (GRP_MSG_SEQ, s->id, v->id);
+
+  for (guint k = 0; k < n; k++)
+    {
+      guint8 data[8] = { mark, (guint8) k, 0xee, 0xee, 0xee, 0xee, 0xee, 0xee };
+      g_autoptr(GBytes) p = g_bytes_new (data, sizeof data);
+      g_autoptr(GrpEntry) e = grp_entry_new_data (from + k, v->id, origin, 1000000 + k, p);
+
+      grp_msg_add_entry (m, e);
+    }
+  m->seq.stable = from + n;
+  m->seq.stamp = G_MAXINT64 / 2;
+  speaker_send (s, m);
+}
+
+/* SEQ entries for the positions the group is about to sequence, claiming
+ * multicasts of each member, with a different payload to each member:
+ * from the attacker itself (a peer outside the view: the data path takes
+ * messages from members only), and, where a member lets it in, as a member
+ * that does not lead (grp_normal_recv_seq takes SEQ from the leader only).
+ * Delivered, they made members deliver different things at thousands of
+ * positions; groupy-check compares what each member delivered.  No
+ * teeth yet: the attacker never gets a member's id past the transport
+ * (each member already holds a connection from every other, so the
+ * impostors are refused), and from outside the view the data path's
+ * membership check (do_receive) stops the SEQ before grp_normal_recv_seq;
+ * against mutant seq-from-anyone this attack still passes (attack_mole,
+ * from inside the view, fails against it). */
+static void
+attack_seq_claims (Group *g)
+{
+  GrpId self = g_random_int () | 1;
+
+  for (guint i = 0; i < N_NODES; i++)
+    {
+      g_autoptr(GrpView) v = NULL;
+      Speaker *s = hostile_at (g, i, self, &v);
+
+      for (guint o = 0; o < v->n_members; o++)
+        send_seq (s, v, next_position (g), 500, v->members[o].id, (guint8) (16 * i + o));
+      hostile_done (s);
+      /* As each member that does not lead, at the other one. */
+      if (i > 0 && mode != MODE_STRANGER)
+        {
+          guint as = 0;
+          Speaker *imp;
+
+          while (node_of (g, v, v->members[as].id) != 3 - i)
+            as++;
+          if ((imp = impostor_at (g, i, v, as)) != NULL)
+            for (guint o = 0; o < v->n_members; o++)
+              send_seq (imp, v, next_position (g), 500, v->members[o].id, (guint8) (0x80 + o));
+          hostile_done (imp);
+        }
+    }
+}
+
+/* Kills n0 (the leader) and waits for the view of the other two. */
+static void
+kill_leader_and_change (Group *g, const char *what)
+{
+  const char *survivors[] = { "n1", "n2", NULL };
+
+  g_subprocess_send_signal (g->nodes[0].proc, SIGKILL);
+  g->nodes[0].killed = TRUE;
+  g_assert_true (wait_for (g, view_is, survivors, 15000));
+  g_test_message ("%s: the view without n0 was installed", what);
+}
+
+/* PREPARE for the next view with ballot 2^64 - 1, 2^50 and a modest one,
+ * from the attacker (only members of the view propose: slot_ok) and, where
+ * let in, as a member (ballot_ok bounds the number: GRP_MAX_BALLOT, and
+ * GRP_BALLOT_STEP above what is known).  The ballot wrapped and the group
+ * never delivered again: so afterwards the leader is killed and the two
+ * others must agree on a new view.  Teeth: against mutant
+ * prepare-from-anyone the modest ballot from outside the view is promised,
+ * the members freeze, and the group stops delivering.  Against mutant
+ * ballot-unbounded it passes: only a member of the view reaches
+ * ballot_ok, and the impostors are refused by the transport (attack_mole,
+ * from inside the view, fails against it). */
+static void
+attack_prepare_ballot (Group *g)
+{
+  GrpId self = g_random_int () | 1;
+  guint64 ballots[] = { G_MAXUINT64, (guint64) 1 << 50, 2 };
+
+  for (guint i = 0; i < N_NODES; i++)
+    {
+      g_autoptr(GrpView) v = NULL;
+      Speaker *s = hostile_at (g, i, self, &v);
+      Speaker *imp = NULL;
+      guint as = 0;
+
+      if (i > 0)
+        {
+          while (node_of (g, v, v->members[as].id) != 3 - i)
+            as++;
+          imp = impostor_at (g, i, v, as);
+        }
+      for (guint k = 0; k < G_N_ELEMENTS (ballots); k++)
+        {
+          g_autoptr(GrpMsg) p = grp_msg_new (GRP_MSG_PREPARE, self, v->id + 1);
+
+          p->prepare.ballot = (GrpBallot) { ballots[k], self };
+          p->prepare.high = next_position (g);
+          speaker_send (s, p);
+          if (imp != NULL)
+            {
+              p->from = imp->id;
+              p->prepare.ballot.id = imp->id;
+              speaker_send (imp, p);
+            }
+        }
+      hostile_done (imp);
+      hostile_done (s);
+    }
+  assert_delivers_within (g, REDELIVER_MS, "after the ballots");
+  kill_leader_and_change (g, "after the ballots");
+}
+
+/* JOIN requests to the leader, each naming an invented member (an id and
+ * a name nobody has), from the attacker's one connection: 16 of them got
+ * into the view and the group stopped.  A JOIN counts only for its sender
+ * (grp_join_recv_join).  Teeth: against mutant join-in-others-name the
+ * leader admits ghosts, and "ghostN" appears in a view (group_finish). */
+static void
+attack_invented_joins (Group *g)
+{
+  GrpId self = g_random_int () | 1;
+  g_autoptr(GrpView) v = NULL;
+  Speaker *s = hostile_at (g, 0, self, &v);
+
+  for (guint k = 0; k < 64; k++)
+    {
+      g_autoptr(GrpMsg) j = grp_msg_new (GRP_MSG_JOIN, self, 0);
+
+      j->join.member.id = (g_random_int () | 1) + ((guint64) k << 32);
+      j->join.member.name = g_strdup_printf ("ghost%u", k);
+      j->join.member.addr = g_strdup ("127.0.0.1:9");
+      speaker_send (s, j);
+    }
+  /* Long enough for the leader to admit them, had it believed them. */
+  for (guint k = 0; k < 3; k++)
+    assert_delivers_within (g, REDELIVER_MS, "after the joins");
+  hostile_done (s);
+}
+
+/* A heartbeat claiming position 2^62 (and a SEQ stable there), then a view
+ * change: a member spun in a loop of 2^62 steps (add_entries) and was
+ * dropped.  From the attacker (not a member: ignored) and as a member
+ * where let in (not the leader: grp_normal_recv_hb); every loop of the
+ * view change runs over what a member holds.  No teeth: no mutant of
+ * tests/mutants/mutants.txt brings back the loop, and a heartbeat from
+ * outside the view is stopped by the data path's membership check. */
+static void
+attack_high_heartbeat (Group *g)
+{
+  GrpId self = g_random_int () | 1;
+
+  for (guint i = 0; i < N_NODES; i++)
+    {
+      g_autoptr(GrpView) v = NULL;
+      Speaker *s = hostile_at (g, i, self, &v);
+      g_autoptr(GrpMsg) hb = grp_msg_new (GRP_MSG_HB, self, v->id);
+      Speaker *imp = NULL;
+      guint as = 0;
+
+      hb->hb.high = (guint64) 1 << 62;
+      hb->hb.stable = (guint64) 1 << 62;
+      hb->hb.stamp = G_MAXINT64 / 2;
+      speaker_send (s, hb);
+      if (i > 0)
+        {
+          while (node_of (g, v, v->members[as].id) != 3 - i)
+            as++;
+          if ((imp = impostor_at (g, i, v, as)) != NULL)
+            {
+              hb->from = imp->id;
+              speaker_send (imp, hb);
+            }
+        }
+      hostile_done (imp);
+      hostile_done (s);
+    }
+  kill_leader_and_change (g, "after the heartbeats");
+}
+
+/* Where the attacker listens for a member's answers: a member answers a
+ * peer outside its view at the address it advertised (grp_transport_send
+ * dials it).  listen_answers accepts that dial, goes through the handshake
+ * as a dialed peer would (TLS, the proofs and a HELLO, in the member
+ * mode), and counts the NOT_MEMBER answers until a second of silence. */
+static GSocket *
+listen_here (char **addr)
+{
+  g_autoptr(GError) error = NULL;
+  GSocket *sock = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, 0, &error);
+  g_autoptr(GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) any = g_inet_socket_address_new (lo, 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+
+  g_assert_no_error (error);
+  g_assert_true (g_socket_bind (sock, any, TRUE, &error));
+  g_assert_true (g_socket_listen (sock, &error));
+  bound = g_socket_get_local_address (sock, &error);
+  g_assert_no_error (error);
+  *addr = g_strdup_printf ("127.0.0.1:%u",
+                           g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)));
+  g_socket_set_timeout (sock, 5);
+  return sock;
+}
+
+static guint
+listen_answers (Group *g, GSocket *sock, const GrpMember *me)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSocket) in = g_socket_accept (sock, NULL, &error);
+  g_autoptr(Speaker) s = g_new0 (Speaker, 1);
+  g_autoptr(GByteArray) out = g_byte_array_new ();
+  guint answers = 0;
+  GBytes *frame;
+
+  if (in == NULL)
+    return 0; /* nobody dialed: no answer at all */
+  s->got = g_byte_array_new ();
+  s->id = me->id;
+  g_socket_set_timeout (in, 5);
+  s->conn = g_socket_connection_factory_create_connection (in);
+  s->stream = g_object_ref (G_IO_STREAM (s->conn));
+  if (g->security != NULL)
+    {
+      GTlsConnection *tls = grp_security_wrap (g->security, G_IO_STREAM (s->conn), TRUE, &error);
+      guint8 proof[GRP_PROOF_LEN];
+      g_autoptr(GBytes) theirs = NULL;
+
+      g_assert_no_error (error);
+      g_clear_object (&s->stream);
+      s->stream = G_IO_STREAM (tls);
+      g_assert_true (g_tls_connection_handshake (tls, NULL, &error));
+      theirs = speaker_read_frame (s);
+      g_assert_nonnull (theirs);
+      g_assert_true (grp_security_prove (g->security, tls, TRUE, proof, &error));
+      grp_codec_append_auth (out, proof);
+    }
+  grp_codec_append_hello (out, me, "groupy");
+  speaker_write (s, out);
+  g_socket_set_timeout (in, 1);
+  while ((frame = speaker_read_frame (s)) != NULL)
+    {
+      g_autoptr(GrpMsg) msg = NULL;
+      GrpMember hello = { 0 };
+      GrpFrameKind kind;
+
+      if (grp_codec_parse (g_bytes_get_data (frame, NULL), g_bytes_get_size (frame), &kind, &msg,
+                           &hello, NULL, NULL) &&
+          kind == GRP_FRAME_MSG && msg->type == GRP_MSG_NOT_MEMBER)
+        answers++;
+      grp_member_clear (&hello);
+      g_bytes_unref (frame);
+    }
+  return answers;
+}
+
+/* NEED_VIEW floods: 20,000 asks on one connection to each member, and as
+ * many from three more connections at once.  Each answer used to reset
+ * the per-peer limit (34 MB sent, 189 MB of memory); now a member answers
+ * a peer at most once per retry interval (answer_due in core.c).  The
+ * flood on the first connection to the leader comes from a peer that
+ * listens at the address it advertised, and counts the answers there.
+ * Teeth: against mutant fence-unlimited the leader sends all 20,000
+ * answers. */
+static void
+attack_need_view_flood (Group *g)
+{
+  GrpId self = g_random_int () | 1;
+  g_autoptr(GByteArray) flood = g_byte_array_new ();
+  g_autofree char *here = NULL;
+  g_autoptr(GSocket) sock = listen_here (&here);
+  GrpMember counted = { self, "hostile", here };
+  Speaker *s[N_NODES + 3];
+  guint answers;
+
+  for (guint i = 0; i < G_N_ELEMENTS (s); i++)
+    {
+      g_autoptr(GrpView) v = NULL;
+
+      if (i == 0)
+        s[i] = hostile_speak (g, &g->nodes[0], &counted);
+      else
+        s[i] = hostile_at (g, i % N_NODES, self + i, &v);
+      g_assert_nonnull (s[i]);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (s); i++)
+    {
+      g_byte_array_set_size (flood, 0);
+      for (guint k = 0; k < 20000; k++)
+        {
+          g_autoptr(GrpMsg) ask = grp_msg_new (GRP_MSG_NEED_VIEW, s[i]->id, 0);
+
+          ask->need_view.recv_upto = k % 2 ? 0 : G_MAXUINT64;
+          grp_codec_append_msg (flood, ask);
+        }
+      speaker_write (s[i], flood);
+    }
+  answers = mode == MODE_STRANGER ? 0 : listen_answers (g, sock, &counted);
+  g_test_message ("20,000 NEED_VIEW to n0: %u answers", answers);
+  /* One per retry interval, over the second or two the flood takes. */
+  g_assert_cmpuint (answers, <=, 50);
+  for (guint i = 0; i < G_N_ELEMENTS (s); i++)
+    hostile_done (s[i]);
+}
+
+/* SEQ entries far ahead of the current position, four frames of 16 MiB
+ * payloads: 5 -> 85 MB.  From the attacker and as a member where let in
+ * (neither leads: refused), each frame read whole by the transport and let
+ * go; run_attack checks the peak resident memory.  No teeth: against
+ * mutant no-ahead-bound it passes (only the leader's SEQ reaches the
+ * bound, and the attacker cannot speak as the leader); what it holds to is
+ * the transport's memory bound. */
+static void
+attack_seq_far_ahead (Group *g)
+{
+  GrpId self = g_random_int () | 1;
+  g_autofree guint8 *big = g_malloc0 (GRP_PAYLOAD_MAX - 64);
+
+  for (guint i = 1; i < N_NODES; i++)
+    {
+      g_autoptr(GrpView) v = NULL;
+      Speaker *s = hostile_at (g, i, self, &v);
+      Speaker *imp = NULL;
+      guint as = 0;
+
+      while (node_of (g, v, v->members[as].id) != 3 - i)
+        as++;
+      imp = impostor_at (g, i, v, as);
+      for (guint k = 0; k < 4; k++)
+        {
+          Speaker *by = imp != NULL && k % 2 ? imp : s;
+          g_autoptr(GrpMsg) m = grp_msg_new (GRP_MSG_SEQ, by->id, v->id);
+          g_autoptr(GBytes) p = g_bytes_new_static (big, GRP_PAYLOAD_MAX - 64);
+          guint64 at = next_position (g) + ((guint64) 1 << 20) * (k + 1);
+          g_autoptr(GrpEntry) e = grp_entry_new_data (at, v->id, v->members[0].id, 2000000 + k, p);
+
+          grp_msg_add_entry (m, e);
+          speaker_send (by, m);
+        }
+      hostile_done (imp);
+      hostile_done (s);
+    }
+}
+
+/* LEAVE in another member's name, and the leader's (its LEAVE hands the
+ * lead on): from the attacker (LEAVE counts only for its sender, who must
+ * be a member: grp_join_recv_leave) and as a member where let in.  The
+ * named member was dropped.  No teeth: no mutant lets a LEAVE count for
+ * another than its sender, and the impostors are refused by the
+ * transport before the core sees one. */
+static void
+attack_leave_for_others (Group *g)
+{
+  const char *all[] = { "n0", "n1", "n2", NULL };
+  GrpId self = g_random_int () | 1;
+
+  for (guint i = 0; i < N_NODES; i++)
+    {
+      g_autoptr(GrpView) v = NULL;
+      Speaker *s = hostile_at (g, i, self, &v);
+      g_autoptr(GrpMsg) leave = grp_msg_new (GRP_MSG_LEAVE, self, v->id);
+      Speaker *imp = NULL;
+      guint as;
+
+      speaker_send (s, leave);
+      /* As the leader (its LEAVE hands the lead on), and as the other
+       * member that does not lead. */
+      for (guint k = 0; k < 2 && i > 0 && mode != MODE_STRANGER; k++)
+        {
+          for (as = 0; node_of (g, v, v->members[as].id) != (k == 0 ? 0 : 3 - i); as++)
+            ;
+          if ((imp = impostor_at (g, i, v, as)) != NULL)
+            {
+              leave->from = imp->id;
+              speaker_send (imp, leave);
+            }
+          hostile_done (imp);
+        }
+      hostile_done (s);
+    }
+  for (guint k = 0; k < 2; k++)
+    assert_delivers_within (g, REDELIVER_MS, "after the LEAVEs");
+  g_assert_true (view_is (g, all));
+}
+
+/* A member that misbehaves from inside the view: it joins for real, on the
+ * project's own transport (TLS and the proof of the secret in the member
+ * mode), so that its messages come from a member of the view, and then,
+ * not being the leader: SEQ entries for the next positions (grp_normal_-
+ * recv_seq takes SEQ from the leader only), a heartbeat at 2^62, SEQ far
+ * ahead with 16 MiB payloads (to the leader), PREPARE with ballot
+ * 2^64 - 1 in its own name (ballot_ok).  It never acknowledges anything,
+ * so the group drops it after the suspicion timeout; then the leader is
+ * killed and the other two must agree on a view.  Its name is the one the test lets into a view.
+ * Teeth: against mutant seq-from-anyone its SEQ entries are delivered,
+ * and groupy-check finds a member delivering positions out of order;
+ * against mutant ballot-unbounded the group never agrees on the view that
+ * drops it.  Against no-ahead-bound it passes (only the leader's SEQ
+ * reaches that bound). */
+typedef struct {
+  GrpId self;
+  GrpView *view;           /* the first view that lists it */
+  guint64 high;            /* the highest position it was sent */
+} Mole;
+
+static void
+mole_hears (GrpMsg *msg, gpointer data)
+{
+  Mole *m = data;
+  GrpView *v = msg->type == GRP_MSG_DECIDE ? msg->decide.view : NULL;
+
+  if (msg->type == GRP_MSG_SEQ)
+    for (guint k = 0; k < msg->seq.entries->len; k++)
+      m->high = MAX (m->high, ((GrpEntry *) g_ptr_array_index (msg->seq.entries, k))->seq);
+  if (v != NULL && m->view == NULL && grp_view_contains (v, m->self))
+    m->view = grp_view_ref (v);
+}
+
+static gboolean
+mole_in (Group *g, gconstpointer data)
+{
+  const Mole *m = data;
+
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  return m->view != NULL && m->high > 0;
+}
+
+static gboolean
+mole_dropped (Group *g, gconstpointer data)
+{
+  const char *all[] = { "n0", "n1", "n2", NULL };
+
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  return view_is (g, all);
+}
+
+static void
+attack_mole (Group *g)
+{
+  Mole m = { g_random_int () | 1, NULL, 0 };
+  g_autoptr(GrpTransport) t = grp_transport_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GrpMsg) join = grp_msg_new (GRP_MSG_JOIN, m.self, 0);
+  g_autofree guint8 *big = g_malloc0 (GRP_PAYLOAD_MAX - 64);
+  GrpView *v;
+  guint64 next;
+
+  g->mole = "mole";
+  if (g->security != NULL)
+    grp_transport_set_security (t, g->security);
+  g_assert_true (grp_transport_listen (t, NULL, NULL, &error));
+  grp_transport_set_self (t, m.self, "mole");
+  grp_transport_set_handlers (t, mole_hears, NULL, &m);
+  join->join.member = (GrpMember) { m.self, g_strdup ("mole"),
+                                    g_strdup (grp_transport_get_address (t)) };
+  grp_transport_send (t, 0, g->nodes[0].addr, join);
+  g_assert_true (wait_for (g, mole_in, &m, 10000));
+  v = m.view;
+  g_test_message ("the mole is in view %" G_GUINT64_FORMAT " (%u members), sent up to %"
+                  G_GUINT64_FORMAT, v->id, v->n_members, m.high);
+  next = m.high + 1;
+  for (guint i = 0; i < v->n_members; i++)
+    {
+      GrpMember *to = &v->members[i];
+      g_autoptr(GrpMsg) seq = grp_msg_new (GRP_MSG_SEQ, m.self, v->id);
+      g_autoptr(GrpMsg) hb = grp_msg_new (GRP_MSG_HB, m.self, v->id);
+      g_autoptr(GrpMsg) prep = grp_msg_new (GRP_MSG_PREPARE, m.self, v->id + 1);
+
+      if (to->id == m.self)
+        continue;
+      for (guint k = 0; k < 500; k++)
+        {
+          guint8 data[4] = { (guint8) i, (guint8) k, 0xee, 0xee };
+          g_autoptr(GBytes) p = g_bytes_new (data, sizeof data);
+          g_autoptr(GrpEntry) e = grp_entry_new_data (next + k, v->id, v->members[k % 3].id,
+                                                      1000000 + k, p);
+
+          grp_msg_add_entry (seq, e);
+        }
+      grp_transport_send (t, to->id, to->addr, seq);
+      /* The large frames on the connection that stands (to the leader,
+       * which it dialed to join), one at a time: its transport drops what
+       * would queue beyond its bound. */
+      for (guint k = 0; k < 4 && i == 0; k++)
+        {
+          g_autoptr(GrpMsg) far = grp_msg_new (GRP_MSG_SEQ, m.self, v->id);
+          g_autoptr(GBytes) p = g_bytes_new_static (big, GRP_PAYLOAD_MAX - 64);
+          g_autoptr(GrpEntry) e = grp_entry_new_data (next + ((guint64) 1 << 20) * (k + 1), v->id,
+                                                      m.self, 2000000 + k, p);
+
+          grp_msg_add_entry (far, e);
+          grp_transport_send (t, to->id, to->addr, far);
+          grp_transport_flush_sync (t);
+        }
+      hb->hb.high = (guint64) 1 << 62;
+      hb->hb.stable = (guint64) 1 << 62;
+      grp_transport_send (t, to->id, to->addr, hb);
+      prep->prepare.ballot = (GrpBallot) { G_MAXUINT64, m.self };
+      prep->prepare.high = next;
+      grp_transport_send (t, to->id, to->addr, prep);
+    }
+  grp_transport_flush_sync (t);
+  /* Until the group has dropped it (it acknowledges nothing); meanwhile
+   * its transport dials the others and sends them what it queued. */
+  g_assert_true (wait_for (g, mole_dropped, NULL, 15000));
+  grp_transport_close (t);
+  grp_view_unref (m.view);
+  assert_delivers_within (g, REDELIVER_MS, "after the mole");
+  kill_leader_and_change (g, "after the mole");
+}
+
 static const Attack attacks[] = {
   { "silent-connections", MODE_OPEN | MODE_STRANGER | MODE_MEMBER, attack_silent,
     "3,000 connections that never speak" },
@@ -979,6 +1769,26 @@ static const Attack attacks[] = {
     "HELLO with a member's id, then that member killed" },
   { "stranger", MODE_STRANGER, attack_stranger,
     "a peer without the secret" },
+  { "forged-decide", MODE_ALL, attack_forged_decide,
+    "DECIDE with position 0, 1, a member twice, a member with id 0" },
+  { "not-member", MODE_ALL, attack_not_member,
+    "NOT_MEMBER from the attacker naming each member" },
+  { "seq-claims", MODE_ALL, attack_seq_claims,
+    "SEQ entries claiming each member's multicasts, from outside and as a non-leader" },
+  { "prepare-ballot", MODE_ALL, attack_prepare_ballot,
+    "PREPARE with ballot 2^64 - 1 and 2^50, then the leader killed" },
+  { "invented-joins", MODE_ALL, attack_invented_joins,
+    "64 JOIN requests with invented names" },
+  { "high-heartbeat", MODE_ALL, attack_high_heartbeat,
+    "a heartbeat claiming position 2^62, then the leader killed" },
+  { "need-view-flood", MODE_ALL, attack_need_view_flood,
+    "20,000 NEED_VIEW on each of six connections" },
+  { "seq-far-ahead", MODE_ALL, attack_seq_far_ahead,
+    "SEQ far ahead: four frames of 16 MiB payloads" },
+  { "leave-for-others", MODE_ALL, attack_leave_for_others,
+    "LEAVE in another member's and the leader's name" },
+  { "mole", MODE_OPEN | MODE_MEMBER, attack_mole,
+    "a member inside the view: SEQ, a heartbeat at 2^62, SEQ far ahead, ballot 2^64 - 1" },
 };
 
 static void
