@@ -1171,7 +1171,7 @@ next_position (Group *g)
  * and the position check of grp_vc_recv_decide.  Teeth: against mutant
  * view-unchecked the group stops delivering after it (a view listing a
  * member twice, ahead of what the members hold, gets past the checks;
- * assert_delivers_within fails).  The first is a well-formed view of the
+ * assert_delivers_within fails).  The last is a well-formed view of the
  * members and the attacker just ahead of them: before DECIDE was taken
  * only from members of the view it replaces, it stopped the group
  * (teeth: decide-from-anyone-listed). */
@@ -1184,17 +1184,17 @@ attack_forged_decide (Group *g)
     {
       g_autoptr(GrpView) v = NULL;
       Speaker *s = hostile_at (g, i, self + i, &v);
-      guint64 at[] = { next_position (g) + 1, 0, 1, next_position (g) + 50,
-                       next_position (g) + 50 };
+      guint64 at[] = { 0, 1, next_position (g) + 50, next_position (g) + 50,
+                       next_position (g) + 1 };
 
       for (guint k = 0; k < G_N_ELEMENTS (at); k++)
         {
           g_autoptr(GrpMsg) d = grp_msg_new (GRP_MSG_DECIDE, self + i, v->id + 1);
 
           d->decide.view = view_with (v, v->id + 1, at[k], self + i, "hostile");
-          if (k == 3) /* a member listed twice */
+          if (k == 2) /* a member listed twice */
             d->decide.view->members[1].id = d->decide.view->members[2].id;
-          if (k == 4) /* a member with id 0 */
+          if (k == 3) /* a member with id 0 */
             d->decide.view->members[1].id = 0;
           speaker_send (s, d);
         }
