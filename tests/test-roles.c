@@ -121,28 +121,6 @@ test_decide_bogus_position (void)
   still_works (f, 3);
 }
 
-/* DECIDE from a stranger, of a view that lists it and every member, just
- * ahead of what they delivered: one such frame stopped a live group (the
- * attack suite's forged-decide).  Only a member of the view being
- * replaced (or of a chosen view being waited for) may tell it. */
-static void
-test_decide_from_stranger (void)
-{
-  g_autoptr(GrpFixture) f = group_of (3, GRP_DELIVERY_AGREED);
-  GrpId ids[4] = { id_of (f, 0), id_of (f, 1), id_of (f, 2), STRANGER };
-  guint64 v = view_id (f, 2);
-
-  for (int n = 0; n < 3; n++)
-    {
-      g_autoptr(GrpMsg) d = grp_msg_new (GRP_MSG_DECIDE, STRANGER, v + 1);
-
-      d->decide.view = view_of (v + 1, grp_core_get_delivered (core (f, n)) + 2, 4, ids);
-      inject (f, n, d);
-      g_assert_cmpuint (view_id (f, n), ==, v);
-    }
-  still_works (f, 3);
-}
-
 /* NOT_MEMBER from a stranger naming a member: it excluded the member at
  * once.  Now only a member of its own view can tell it so. */
 static void
@@ -404,7 +382,6 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/roles/decide-bogus-position", test_decide_bogus_position);
   g_test_add_func ("/roles/not-member-from-stranger", test_not_member_from_stranger);
-  g_test_add_func ("/roles/decide-from-stranger", test_decide_from_stranger);
   g_test_add_func ("/roles/seq-from-non-leader", test_seq_from_non_leader);
   g_test_add_func ("/roles/seq-far-ahead", test_seq_far_ahead);
   g_test_add_func ("/roles/ballot-bounds", test_ballot_bounds);

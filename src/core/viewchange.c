@@ -848,15 +848,7 @@ grp_vc_recv_decide (GrpCore *core,
         }
       return;
     }
-  /* From a member of our view (a proposer, or one that installed it
-   * since), or of the chosen view we wait to install; a joiner, from a
-   * member of the view that admits it.  Never from anyone the value
-   * merely lists: a stranger's DECIDE of a view naming itself stopped a
-   * live group (the attack suite, forged-decide). */
-  if (!from_ours &&
-      !(core->view == NULL && grp_view_contains (value, msg->from)) &&
-      !(core->pending_view != NULL && grp_view_contains (core->pending_view, msg->from) &&
-        grp_view_contains (value, msg->from)))
+  if (!from_ours && !grp_view_contains (value, msg->from))
     return;
   if (core->view == NULL && core->status != GRP_STATUS_JOINING)
     return;
