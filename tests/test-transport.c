@@ -1698,6 +1698,132 @@ test_read_budget (Fixture *f, gconstpointer data)
   g_test_message ("%u writes refused outright", refused);
 }
 
+
+/* ---- a name with two addresses (third review of issue 9) ---------------- */
+
+/* A resolver for which "twohost" names two addresses of this machine,
+ * 127.0.0.2 first, then 127.0.0.1 -- as a host name with several records
+ * does (two interfaces, A and AAAA records, a record that changed). */
+typedef struct {
+  GResolver parent_instance;
+} TwoResolver;
+
+typedef struct {
+  GResolverClass parent_class;
+} TwoResolverClass;
+
+static GType two_resolver_get_type (void);
+G_DEFINE_TYPE (TwoResolver, two_resolver, G_TYPE_RESOLVER)
+
+static GList *
+two_addresses (const char *name, GResolverNameLookupFlags flags, GError **error)
+{
+  GList *list = NULL;
+
+  if (g_str_equal (name, "twohost") && !(flags & G_RESOLVER_NAME_LOOKUP_FLAGS_IPV6_ONLY))
+    {
+      list = g_list_append (list, g_inet_address_new_from_string ("127.0.0.2"));
+      list = g_list_append (list, g_inet_address_new_from_string ("127.0.0.1"));
+      return list;
+    }
+  g_set_error (error, G_RESOLVER_ERROR, G_RESOLVER_ERROR_NOT_FOUND, "no address for %s", name);
+  return NULL;
+}
+
+static GList *
+two_lookup (GResolver *resolver, const char *name, GCancellable *cancellable, GError **error)
+{
+  return two_addresses (name, G_RESOLVER_NAME_LOOKUP_FLAGS_DEFAULT, error);
+}
+
+static GList *
+two_lookup_flags (GResolver *resolver, const char *name, GResolverNameLookupFlags flags,
+                  GCancellable *cancellable, GError **error)
+{
+  return two_addresses (name, flags, error);
+}
+
+static void
+two_lookup_flags_async (GResolver *resolver, const char *name, GResolverNameLookupFlags flags,
+                        GCancellable *cancellable, GAsyncReadyCallback callback, gpointer data)
+{
+  g_autoptr(GTask) task = g_task_new (resolver, cancellable, callback, data);
+  GError *error = NULL;
+  GList *list = two_addresses (name, flags, &error);
+
+  if (list == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, list, (GDestroyNotify) g_resolver_free_addresses);
+}
+
+static void
+two_lookup_async (GResolver *resolver, const char *name, GCancellable *cancellable,
+                  GAsyncReadyCallback callback, gpointer data)
+{
+  two_lookup_flags_async (resolver, name, G_RESOLVER_NAME_LOOKUP_FLAGS_DEFAULT, cancellable,
+                          callback, data);
+}
+
+static GList *
+two_lookup_finish (GResolver *resolver, GAsyncResult *result, GError **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static void
+two_resolver_class_init (TwoResolverClass *klass)
+{
+  GResolverClass *rc = G_RESOLVER_CLASS (klass);
+
+  rc->lookup_by_name = two_lookup;
+  rc->lookup_by_name_async = two_lookup_async;
+  rc->lookup_by_name_finish = two_lookup_finish;
+  rc->lookup_by_name_with_flags = two_lookup_flags;
+  rc->lookup_by_name_with_flags_async = two_lookup_flags_async;
+  rc->lookup_by_name_with_flags_finish = two_lookup_finish;
+}
+
+static void
+two_resolver_init (TwoResolver *self)
+{
+}
+
+/* X listens on 127.0.0.1:P only and is known by a name, "twohost:P", that
+ * also names 127.0.0.2.  B's dial to the name reaches X (127.0.0.2:P
+ * refuses, 127.0.0.1:P answers): the name is verified for X.  Another
+ * member incarnation Z then listens at 127.0.0.2:P -- the same port, the
+ * name's other address: nothing stops it, "no process can listen on a port
+ * another holds" is about one address.  X's connection ends without BYE
+ * (X lives: a reset, a broken path); B dials the name, reaches Z first,
+ * and takes "another incarnation answers at the verified address" for
+ * certain: X reported crashed, confirmed, while it lives and listens. */
+static void
+test_name_two_addresses (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GResolver) saved = g_resolver_get_default ();
+  g_autoptr(GResolver) two = g_object_new (two_resolver_get_type (), NULL);
+  g_autoptr(GrpTransport) z = grp_transport_new ();
+  g_autoptr(GError) error = NULL;
+  Peer *p = peer_start (f, 0, X_ID);
+  g_autofree char *name = g_strdup_printf ("twohost:%u", port_of (p->addr));
+  g_autofree char *other = g_strdup_printf ("127.0.0.2:%u", port_of (p->addr));
+
+  g_resolver_set_default (two);
+  b_send_ping (f, X_ID, name, 1);
+  g_assert_cmpstr (peer_do (f, p, "accept"), ==, "accepted");
+  g_assert_cmpstr (peer_do (f, p, "read"), ==, "frame 1"); /* B's HELLO */
+  g_assert_cmpstr (peer_do (f, p, "read"), ==, "frame 2"); /* the HB */
+  grp_transport_set_self (z, Y_ID, "z");
+  g_assert_true (grp_transport_listen (z, other, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (peer_do (f, p, "close"), ==, "closed");
+  g_assert_true (wait_for (f, reported, NULL));
+  g_resolver_set_default (saved);
+  /* X still listens at its own address: it lives. */
+  assert_one_report (f, X_ID, FALSE);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1735,6 +1861,7 @@ main (int argc, char **argv)
   ADD ("/transport/not-certain/malformed-frame", test_malformed);
   ADD ("/transport/not-certain/wrong-advertised-port", test_wrong_advertised_port);
   ADD ("/transport/answer-at-advertised", test_answer_advertised);
+  ADD ("/transport/not-certain/name-two-addresses", test_name_two_addresses);
   ADD ("/transport/not-certain/queue-bound", test_queue_bound);
   ADD ("/transport/secure/same-secret", test_same_secret);
   ADD ("/transport/secure/other-secret", test_other_secret);
