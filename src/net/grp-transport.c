@@ -563,6 +563,12 @@ conn_lost (Conn *c, const GError *error)
    * only dial it if we have no route of our own (which will tell). */
   if (!was_route && (outgoing || route_of (self, peer) != NULL))
     return;
+  /* Where we reached it, if we did: only a dial there can be certain. */
+  if (g_hash_table_lookup (self->verified, &peer) != NULL)
+    {
+      g_free (addr);
+      addr = g_strdup (g_hash_table_lookup (self->verified, &peer));
+    }
   if (addr == NULL || *addr == '\0')
     peer_suspected (self, peer, "its connection ended and it has no address to dial");
   else
@@ -864,6 +870,25 @@ protocol_refused (Conn *c, const char *why)
     conn_close (c, why);
 }
 
+/* The address (IP:port, as our own is written) this connection of ours
+ * reached, or NULL.  Not the name we dialed: a name may name several
+ * addresses, or another one later, and only at one address does "nothing
+ * else can listen on its port" hold. */
+static char *
+reached_address (Conn *c)
+{
+  g_autoptr(GSocketAddress) remote = NULL;
+  g_autofree char *ip = NULL;
+
+  if (c->conn == NULL)
+    return NULL;
+  remote = g_socket_connection_get_remote_address (c->conn, NULL);
+  if (remote == NULL || !G_IS_INET_SOCKET_ADDRESS (remote))
+    return NULL;
+  ip = g_inet_address_to_string (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (remote)));
+  return g_strdup_printf ("%s:%u", ip, g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (remote)));
+}
+
 static void
 on_hello (Conn *c, GrpMember *hello, const char *protocol)
 {
@@ -914,8 +939,12 @@ on_hello (Conn *c, GrpMember *hello, const char *protocol)
         }
       c->peer = hello->id;
       c->state = CONN_OPEN;
-      g_hash_table_replace (self->verified, g_memdup2 (&c->peer, sizeof c->peer),
-                            g_strdup (c->addr));
+      {
+        char *reached = reached_address (c);
+
+        if (reached != NULL)
+          g_hash_table_replace (self->verified, g_memdup2 (&c->peer, sizeof c->peer), reached);
+      }
       if (route_of (self, c->peer) == NULL)
         set_route (self, c->peer, c);
       if (c->probe != NULL)

@@ -37,7 +37,12 @@
  * (a mistaken --advertise) it may live, reachable at its real port by
  * others, while a refusal at the advertised one looked certain (found by
  * the second review of issue 9; docs/PROTOCOL.md).  At an address never
- * verified a refusal proves nothing, and is reported unconfirmed.
+ * verified a refusal proves nothing, and is reported unconfirmed.  The
+ * verified address is the IP address and port the dial reached, never the
+ * name dialed: a name may name several addresses (or another one later),
+ * and another process may listen at the same port on another of them (the
+ * third review: /transport/not-certain/name-two-addresses); so (b) dials
+ * that IP address and port.
  *
  * Everything else is at most a suspicion (confirmed = FALSE): a dial that
  * times out, finds no route, or meets a peer that accepts but does not say
