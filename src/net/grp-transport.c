@@ -879,14 +879,19 @@ reached_address (Conn *c)
 {
   g_autoptr(GSocketAddress) remote = NULL;
   g_autofree char *ip = NULL;
+  GInetSocketAddress *inet;
 
   if (c->conn == NULL)
     return NULL;
   remote = g_socket_connection_get_remote_address (c->conn, NULL);
   if (remote == NULL || !G_IS_INET_SOCKET_ADDRESS (remote))
     return NULL;
-  ip = g_inet_address_to_string (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (remote)));
-  return g_strdup_printf ("%s:%u", ip, g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (remote)));
+  inet = G_INET_SOCKET_ADDRESS (remote);
+  ip = g_inet_address_to_string (g_inet_socket_address_get_address (inet));
+  /* An IPv6 literal in brackets, as HOST:PORT wants it. */
+  if (g_inet_address_get_family (g_inet_socket_address_get_address (inet)) == G_SOCKET_FAMILY_IPV6)
+    return g_strdup_printf ("[%s]:%u", ip, g_inet_socket_address_get_port (inet));
+  return g_strdup_printf ("%s:%u", ip, g_inet_socket_address_get_port (inet));
 }
 
 static void
