@@ -1541,6 +1541,97 @@ learner_counts_relayed_value (gconstpointer data)
   no_violation (f);
 }
 
+
+/* ---- third review of issue 9: a value accepted without its positions ---- */
+
+typedef struct {
+  int a;
+  gboolean killed;
+  gint64 first_accept[5];  /* when A's first ACCEPT to each left it */
+} Partial;
+
+/* Only A holds what it sequences: its SEQs (and NAK answers, also SEQs)
+ * are lost to everyone, and its ACCEPTs reach B and C only -- at first
+ * only the first ACCEPT of those sent at one moment (the first part of what
+ * they lack; a lost message or a broken connection does this). */
+static GrpFixtureVerdict
+partial_filter (GrpFixture *f, int from, int to, GrpMsg *msg, gpointer data)
+{
+  Partial *p = data;
+
+  if (from == p->a && msg->type == GRP_MSG_SEQ)
+    return GRP_FIXTURE_DROP;
+  if (from == p->a && msg->type == GRP_MSG_ACCEPT)
+    {
+      if (to != 1 && to != 2)
+        return GRP_FIXTURE_DROP;
+      if (p->first_accept[to] == 0)
+        p->first_accept[to] = grp_fixture_now (f);
+      else if (p->first_accept[to] == grp_fixture_now (f))
+        return GRP_FIXTURE_DROP;
+    }
+  return GRP_FIXTURE_PASS;
+}
+
+/* A dies the moment it decides: no DECIDE leaves it. */
+static void
+partial_hook (GrpFixture *f, int from, int to, GrpMsg *msg, gpointer data)
+{
+  Partial *p = data;
+
+  if (from == p->a && msg->type == GRP_MSG_DECIDE && !p->killed)
+    {
+      p->killed = TRUE;
+      grp_fixture_kill (f, p->a);
+    }
+}
+
+/* View {A, B, C, D, E}, A leads; a message carries at most two entries
+ * (max_msg_bytes).  A sequences six positions that reach nobody else (the
+ * SEQs are lost).  A, told that E is unreachable, proposes: every member
+ * promises, holding none of the six; the value's position lies above them.
+ * The ACCEPTs reach B and C only, each with the first part of the six (an
+ * ACCEPT carries what fits; grp_vc_recv_accept answers ACCEPTED whatever
+ * it holds; what more A sends them then is lost).  A, B and C accepted:
+ * chosen.  A is killed as it decides.
+ *
+ * Four of five live and connected: a majority, which docs/PROTOCOL.md
+ * ("Why each guarantee holds", 9) says goes on.  It does not: the next
+ * proposer learns the chosen value from B's and C's promises (the learner)
+ * and waits for the positions below it -- held only by A, dead -- for
+ * ever (check_promises: log_covers).  Nobody has a pending view, all have
+ * state: the fixture does not count it rightly blocked.  The value became
+ * chosen while only its proposer held what lies below it. */
+static void
+accepted_without_positions (gconstpointer data)
+{
+  gboolean safe = GPOINTER_TO_INT (data);
+  GrpCoreConfig cfg = config (safe ? GRP_DELIVERY_SAFE : GRP_DELIVERY_AGREED);
+  g_autoptr(GrpFixture) f = NULL;
+  Partial p = { 0, FALSE, { 0 } };
+  guint64 v;
+
+  cfg.max_msg_bytes = 100;
+  f = fixture_with (&cfg);
+  group (f, 5);
+  v = view_id (f, p.a);
+  grp_fixture_set_filter (f, partial_filter, &p);
+  for (guint8 i = 1; i <= 6; i++)
+    grp_fixture_multicast (f, p.a, i);
+  grp_fixture_run_for (f, 10 * MS);
+  g_assert_cmpuint (grp_core_get_received (core (f, p.a)), >=,
+                    grp_core_get_received (core (f, 1)) + 6);
+  grp_fixture_set_send_hook (f, partial_hook, &p);
+  grp_fixture_report (f, p.a, 4);
+  grp_fixture_run_for (f, 50 * MS);
+  g_assert_true (p.killed);
+  grp_fixture_set_filter (f, NULL, NULL);
+  grp_fixture_set_send_hook (f, NULL, NULL);
+  grp_fixture_calm (f);
+  assert_converges (f, 3000 * MS);
+  g_assert_cmpuint (view_id (f, 1), >, v);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1581,5 +1672,9 @@ main (int argc, char **argv)
                         learner_counts_relayed_value);
   g_test_add_data_func ("/views/learner-counts-relayed-value/safe", GINT_TO_POINTER (1),
                         learner_counts_relayed_value);
+  g_test_add_data_func ("/views/accepted-without-positions/agreed", GINT_TO_POINTER (0),
+                        accepted_without_positions);
+  g_test_add_data_func ("/views/accepted-without-positions/safe", GINT_TO_POINTER (1),
+                        accepted_without_positions);
   return g_test_run ();
 }
