@@ -1632,6 +1632,195 @@ accepted_without_positions (gconstpointer data)
   g_assert_cmpuint (view_id (f, 1), >, v);
 }
 
+
+/* ---- third review: a ballot below the chosen one is promised ------------ */
+
+typedef struct {
+  int a, p, q, h, r;
+  gboolean h_pending;     /* Q's DECIDE has left for H */
+  GrpBallot chosen;       /* Q's ACCEPT ballot */
+  GrpBallot fake;         /* what H's promise to P says it accepted */
+  GrpBallot p_accept;     /* P's ACCEPT ballot */
+  gboolean fake_seen, p_accepts;
+  GrpView *chosen_view, *p_view;
+} Below;
+
+static GrpFixtureVerdict
+below_filter (GrpFixture *f, int from, int to, GrpMsg *msg, gpointer data)
+{
+  Below *b = data;
+
+  /* H lags: A's SEQs to it are lost, and A's ACCEPT. */
+  if (from == b->a && to == b->h && (msg->type == GRP_MSG_SEQ || msg->type == GRP_MSG_ACCEPT))
+    return GRP_FIXTURE_DROP;
+  /* A's view change never reaches P or Q. */
+  if (from == b->a && (to == b->p || to == b->q) &&
+      (msg->type == GRP_MSG_PREPARE || msg->type == GRP_MSG_ACCEPT))
+    return GRP_FIXTURE_DROP;
+  /* Q's change reaches H only as its DECIDE; once it has, nothing from A,
+   * R or Q does (H keeps the view pending). */
+  if (to == b->h && (from == b->q || ((from == b->a || from == b->r) && b->h_pending)))
+    {
+      if (from == b->q && msg->type == GRP_MSG_DECIDE && !b->h_pending)
+        {
+          b->h_pending = TRUE;
+          return GRP_FIXTURE_PASS;
+        }
+      return GRP_FIXTURE_DROP;
+    }
+  return GRP_FIXTURE_PASS;
+}
+
+static void
+below_hold_a_p (GrpFixture *f, gpointer data)
+{
+  Below *b = data;
+
+  grp_fixture_hold (f, b->a, b->p, G_MAXINT64);
+}
+
+static void
+below_hook (GrpFixture *f, int from, int to, GrpMsg *msg, gpointer data)
+{
+  Below *b = data;
+
+  if (from == b->q && msg->type == GRP_MSG_ACCEPT && b->chosen_view == NULL)
+    {
+      b->chosen = msg->accept.ballot;
+      b->chosen_view = grp_view_ref (msg->accept.value);
+    }
+  if (from == b->h && to == b->p && msg->type == GRP_MSG_PROMISE && !b->fake_seen &&
+      msg->promise.accepted != NULL)
+    {
+      b->fake_seen = TRUE;
+      b->fake = msg->promise.accepted_ballot;
+    }
+  if (from == b->p && msg->type == GRP_MSG_ACCEPT && !b->p_accepts)
+    {
+      b->p_accepts = TRUE;
+      b->p_accept = msg->accept.ballot;
+      b->p_view = grp_view_ref (msg->accept.value);
+    }
+  /* A promised P: nothing more of A's reaches P (it would tell P of the
+   * view Q decides). */
+  if (from == b->a && to == b->p && msg->type == GRP_MSG_PROMISE)
+    grp_fixture_at (f, grp_fixture_now (f), below_hold_a_p, b);
+}
+
+/* A proposes, with all the members before it in view order reported
+ * unreachable to it. */
+static void
+below_propose (GrpFixture *f, int n)
+{
+  const GrpView *v = grp_core_get_view (core (f, n));
+
+  /* The leader last: suspecting it is what makes a member propose. */
+  for (guint i = 1; i < v->n_members && v->members[i].id != id_of (f, n); i++)
+    grp_fixture_report (f, n, grp_fixture_node_of (f, v->members[i].id));
+  grp_fixture_report (f, n, grp_fixture_node_of (f, v->members[0].id));
+}
+
+/* docs/PROTOCOL.md, "Why each guarantee holds", 1, on the fake ballot: "If
+ * b' gathers a promise quorum, b' > b (the chosen ballot): the quorum
+ * meets b's accept quorum, whose members promised at least b and refuse
+ * lower ballots.  So the fake ballot is at least b".  Not so: a member of
+ * b's accept quorum may have promised b' before it promised b.  View
+ * {A, P, Q, H, R} with ids A < P < Q (so (1, A) < (1, P) < (1, Q)); H lags.
+ *  1. A proposes V = {A, H, R} at (1, A) with H's and R's promises; only R
+ *     accepts it (A's ACCEPT to H is lost).
+ *  2. P proposes at (1, P): only A hears it, and promises.
+ *  3. Q proposes at (1, Q): A and R promise, reporting (1, A) V; Q
+ *     re-proposes V; A and R accept: V is chosen at b = (1, Q).  H gets
+ *     only the DECIDE: V is pending there (H promised (1, A) only).
+ *  4. P's PREPARE reaches H, which promises with V at the fake ballot
+ *     (0, max) -- below b.  P has promises from P, A and H: a quorum, at
+ *     b' = (1, P) < b.  It proposes (V again, as it happens: A's report).
+ * Safety holds -- a ballot below b is never chosen, since b's promise
+ * quorum refuses it and meets every quorum -- but the argument must set
+ * such ballots aside first, rather than claim there are none. */
+static void
+ballot_below_chosen_is_promised (void)
+{
+  GrpCoreConfig cfg = config (GRP_DELIVERY_AGREED);
+  g_autoptr(GrpFixture) f = NULL;
+  Below b = { 0, -1, -1, -1, -1, FALSE, { 0, 0 }, { 0, 0 }, { 0, 0 }, FALSE, FALSE, NULL, NULL };
+
+  for (guint64 seed = 1; b.q < 0; seed++)
+    {
+      int order[4], k = 0;
+
+      g_clear_pointer (&f, grp_fixture_free);
+      f = fixture_with_seed (&cfg, seed);
+      group (f, 5);
+      for (int i = 1; i <= 4; i++)
+        if (id_of (f, i) > id_of (f, 0))
+          order[k++] = i;
+      if (k < 2)
+        continue;
+      /* P and Q: two of them, P's id below Q's. */
+      b.p = order[0];
+      b.q = order[1];
+      if (id_of (f, b.p) > id_of (f, b.q))
+        {
+          b.p = order[1];
+          b.q = order[0];
+        }
+    }
+  for (int i = 1, k = 0; i <= 4; i++)
+    if (i != b.p && i != b.q)
+      {
+        if (k++ == 0)
+          b.h = i;
+        else
+          b.r = i;
+      }
+  grp_fixture_set_filter (f, below_filter, &b);
+  grp_fixture_set_send_hook (f, below_hook, &b);
+  for (guint8 i = 1; i <= 3; i++)
+    grp_fixture_multicast (f, b.a, i);
+  grp_fixture_run_for (f, 10 * MS);
+  /* 1.  (A hears nothing from P and Q meanwhile: it would wait for them.) */
+  grp_fixture_hold (f, b.p, b.a, G_MAXINT64);
+  grp_fixture_hold (f, b.q, b.a, G_MAXINT64);
+  grp_fixture_report (f, b.a, b.p);
+  grp_fixture_report (f, b.a, b.q);
+  grp_fixture_run_for (f, 10 * MS);
+  /* 2. */
+  grp_fixture_release (f, b.p, b.a);
+  grp_fixture_hold (f, b.p, b.h, G_MAXINT64);
+  grp_fixture_hold (f, b.p, b.q, G_MAXINT64);
+  grp_fixture_hold (f, b.p, b.r, G_MAXINT64);
+  below_propose (f, b.p);
+  grp_fixture_run_for (f, 10 * MS);
+  /* 3. */
+  grp_fixture_hold (f, b.q, b.p, G_MAXINT64);
+  grp_fixture_hold (f, b.r, b.p, G_MAXINT64);
+  grp_fixture_release (f, b.q, b.a);
+  below_propose (f, b.q);
+  /* Q waits a timeout for the members it does not suspect, then decides;
+   * P has not started again yet (two timeouts). */
+  grp_fixture_run_for (f, 110 * MS);
+  dump_all (f);
+  g_assert_nonnull (b.chosen_view);
+  g_assert_true (b.h_pending);
+  g_assert_nonnull (grp_core_get_pending_view (core (f, b.h)));
+  /* 4. */
+  grp_fixture_release (f, b.p, b.h);
+  grp_fixture_run_for (f, 50 * MS);
+  dump_all (f);
+  no_violation (f);
+  g_assert_true (b.fake_seen);
+  g_assert_true (b.p_accepts);
+  g_test_message ("chosen at (%" G_GUINT64_FORMAT ", %" G_GINT64_MODIFIER "x); H reports it at "
+                  "(%" G_GUINT64_FORMAT ", %" G_GINT64_MODIFIER "x); P proposes at (%"
+                  G_GUINT64_FORMAT ", %" G_GINT64_MODIFIER "x)", b.chosen.n, b.chosen.id,
+                  b.fake.n, b.fake.id, b.p_accept.n, b.p_accept.id);
+  g_assert_cmpint (grp_ballot_cmp (b.fake, b.chosen), <, 0);
+  g_assert_cmpint (grp_ballot_cmp (b.p_accept, b.chosen), <, 0);
+  g_clear_pointer (&b.chosen_view, grp_view_unref);
+  g_clear_pointer (&b.p_view, grp_view_unref);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1676,5 +1865,6 @@ main (int argc, char **argv)
                         accepted_without_positions);
   g_test_add_data_func ("/views/accepted-without-positions/safe", GINT_TO_POINTER (1),
                         accepted_without_positions);
+  g_test_add_func ("/views/ballot-below-chosen-is-promised", ballot_below_chosen_is_promised);
   return g_test_run ();
 }
