@@ -306,7 +306,8 @@ send_accept (GrpCore    *core,
 
       msg->accept.ballot = core->ballot;
       msg->accept.value = grp_view_ref (core->proposal);
-      all = grp_log_collect (core, msg, lo, hi);
+      /* (A promiser without a state takes one with the view instead.) */
+      all = grp_log_collect (core, msg, lo, hi) || !p->has_state;
       entries = grp_msg_entries (msg);
       if (!all)
         lo = ((GrpEntry *) g_ptr_array_index (entries, entries->len - 1))->seq + 1;
@@ -723,7 +724,7 @@ grp_vc_recv_accept (GrpCore *core,
    * again.  An acceptor that counted without them could make a value
    * chosen whose positions no live member holds (wide campaign seed
    * 1077879, -k7 safe, with small messages). */
-  if (core->recv_upto < acc->value->seq - 1)
+  if (core->has_state && core->recv_upto < acc->value->seq - 1)
     return;
   core->accepted_ballot = acc->ballot;
   g_clear_pointer (&core->accepted, grp_view_unref);
