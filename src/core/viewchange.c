@@ -642,13 +642,10 @@ grp_vc_recv_promise (GrpCore *core,
       return;
     }
   /* An acceptor cannot have accepted a ballot above the one it promised
-   * us, and a value for this slot must be one; nor one whose position we
-   * delivered past (its cut lies above all a live quorum delivered: a
-   * forged report would truncate what we delivered -- the core fuzzer). */
+   * us, and a value for this slot must be one. */
   if (pr->accepted != NULL &&
       (grp_ballot_cmp (pr->accepted_ballot, pr->ballot) >= 0 || pr->accepted->id != msg->view ||
-       !grp_vc_view_ok (pr->accepted) ||
-       (core->has_state && pr->accepted->seq <= core->delivered)))
+       !grp_vc_view_ok (pr->accepted)))
     return;
   g_array_append_val (core->promises, p);
   /* A confirmed crash is a fact, whoever saw it (members are trusted:
@@ -703,12 +700,8 @@ grp_vc_recv_accept (GrpCore *core,
   g_autoptr(GrpMsg) reply = NULL;
   GrpMsgAccept *acc = &msg->accept;
 
-  /* A value whose position we delivered past cannot be proposed by a
-   * member that heard a quorum (its cut lies above all they delivered):
-   * accepting it would truncate what we delivered (the core fuzzer). */
   if (!slot_ok (core, msg) || !ballot_ok (core, acc->ballot, msg->from) ||
-      !grp_vc_view_ok (acc->value) || acc->value->id != msg->view ||
-      (core->has_state && acc->value->seq <= core->delivered))
+      !grp_vc_view_ok (acc->value) || acc->value->id != msg->view)
     return;
   if (grp_ballot_cmp (acc->ballot, core->promised) < 0)
     {
