@@ -82,19 +82,7 @@ all_in_view() { # count names...
     [ "$(last_view_members "$work/$n.log")" -eq $((count - 1)) ] || return 1
   done
 }
-last_color() { # log -> RRGGBB of the last delivery
-  grep '"ev":"deliver"' "$1" | tail -n 1 |
-    sed 's/.*"color":\[\([0-9]*\),\([0-9]*\),\([0-9]*\)\].*/\1 \2 \3/' |
-    { read -r r g b; printf '%02X%02X%02X' "$r" "$g" "$b"; }
-}
-pixel() { # window -> RRGGBB at a spot of the color area (the stage's margin, right, middle)
-  local geo w h
-  geo=$(xdotool getwindowgeometry "$1" | sed -n 's/.*Geometry: //p')
-  w=${geo%x*}; h=${geo#*x}
-  import -window "$1" -crop "1x1+$((w - 10))+$((h / 2))" txt:- 2>/dev/null |
-    sed -n 's/.*srgb(\([0-9]*\),\([0-9]*\),\([0-9]*\)).*/\1 \2 \3/p' |
-    { read -r r g b; printf '%02X%02X%02X' "$r" "$g" "$b"; }
-}
+. "$(dirname "$0")/window-colors.sh"
 quiet_count() { grep -c '"ev":"quiet"' "$1" || true; }
 all_quiet() { # expected-quiet-count names...
   local want=$1; shift

@@ -128,19 +128,7 @@ PY
 }
 wait_for "the windows to deliver every change sent since the election" settled
 
-last_color() { # log -> RRGGBB of the last delivery
-  grep '"ev":"deliver"' "$1" | tail -n 1 |
-    sed 's/.*"color":\[\([0-9]*\),\([0-9]*\),\([0-9]*\)\].*/\1 \2 \3/' |
-    { read -r r g b; printf '%02X%02X%02X' "$r" "$g" "$b"; }
-}
-pixel() { # window -> RRGGBB at a spot of the color area (the stage's margin, right, middle)
-  local geo w h
-  geo=$(xdotool getwindowgeometry "$1" | sed -n 's/.*Geometry: //p')
-  w=${geo%x*}; h=${geo#*x}
-  import -window "$1" -crop "1x1+$((w - 10))+$((h / 2))" txt:- 2>/dev/null |
-    sed -n 's/.*srgb(\([0-9]*\),\([0-9]*\),\([0-9]*\)).*/\1 \2 \3/p' |
-    { read -r r g b; printf '%02X%02X%02X' "$r" "$g" "$b"; }
-}
+. "$(dirname "$0")/window-colors.sh"
 shows_own_color() { [ "$(pixel "${wid[$1]}")" = "$(last_color "$work/$1.log")" ]; }
 wait_for "a's window to show its log's color" shows_own_color a
 wait_for "b's window to show its log's color" shows_own_color b
