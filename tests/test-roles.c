@@ -121,6 +121,55 @@ test_decide_bogus_position (void)
   still_works (f, 3);
 }
 
+/* An ACCEPT (from a member: one that holds the secret) of a view starting
+ * below what the member delivered.  Accepting it is allowed -- honest runs
+ * send such ACCEPTs with agreed delivery, and the acceptor counts -- but
+ * when the member later proposes the value itself (the leader dies; it is
+ * next in line, and a value it accepted must be re-proposed), it must not
+ * install it: that would cut its log below what it delivered (the core
+ * fuzzer's finding, tests/fuzz/corpus/core/regress-accept-below-delivered).
+ * It is out of that view instead, and the others never take it either. */
+static void
+test_accept_below_delivered (void)
+{
+  g_autoptr(GrpFixture) f = group_of (3, GRP_DELIVERY_AGREED);
+  g_autoptr(GrpMsg) acc = NULL;
+  guint64 v = view_id (f, 1), delivered;
+  GrpId ids[3];
+  const GrpView *view = grp_core_get_view (core (f, 1));
+  int second, third;
+
+  for (guint8 i = 1; i <= 10; i++)
+    grp_fixture_multicast (f, 0, i);
+  grp_fixture_run_for (f, 50 * MS);
+  second = grp_fixture_node_of (f, view->members[1].id);
+  third = grp_fixture_node_of (f, view->members[2].id);
+  delivered = grp_core_get_delivered (core (f, second));
+  g_assert_cmpuint (delivered, >, 5);
+  ids[0] = id_of (f, second);
+  ids[1] = id_of (f, third);
+  ids[2] = view->members[0].id;
+  acc = grp_msg_new (GRP_MSG_ACCEPT, id_of (f, third), v + 1);
+  acc->accept.ballot = (GrpBallot) { 1, id_of (f, third) };
+  acc->accept.value = view_of (v + 1, 3, 2, ids);
+  inject (f, second, acc);
+  grp_fixture_kill (f, grp_fixture_leader (f));
+  grp_fixture_run_for (f, 1000 * MS);
+  g_test_message ("the member next in line: status %d, holds up to %" G_GUINT64_FORMAT
+                  ", delivered %" G_GUINT64_FORMAT,
+                  grp_core_get_status (core (f, second)),
+                  grp_core_get_received (core (f, second)),
+                  grp_core_get_delivered (core (f, second)));
+  g_assert_cmpuint (grp_core_get_received (core (f, second)), >=,
+                    grp_core_get_delivered (core (f, second)));
+  g_assert_cmpuint (grp_core_get_delivered (core (f, second)), >=, delivered);
+  if (grp_core_get_status (core (f, second)) == GRP_STATUS_MEMBER)
+    g_assert_cmpuint (grp_core_get_view (core (f, second))->seq, >, delivered);
+  g_assert_cmpuint (grp_core_get_received (core (f, third)), >=,
+                    grp_core_get_delivered (core (f, third)));
+  g_assert_cmpstr (grp_fixture_violation (f), ==, NULL);
+}
+
 /* NOT_MEMBER from a stranger naming a member: it excluded the member at
  * once.  Now only a member of its own view can tell it so. */
 static void
@@ -380,6 +429,7 @@ int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/roles/accept-below-delivered", test_accept_below_delivered);
   g_test_add_func ("/roles/decide-bogus-position", test_decide_bogus_position);
   g_test_add_func ("/roles/not-member-from-stranger", test_not_member_from_stranger);
   g_test_add_func ("/roles/seq-from-non-leader", test_seq_from_non_leader);

@@ -1138,7 +1138,6 @@ test_other_secret (Fixture *f, gconstpointer data)
   g_autoptr(GrpSecurity) s1 = NULL;
   g_autoptr(GrpSecurity) s2 = NULL;
   g_autoptr(GrpTransport) a = NULL;
-  g_autoptr(GrpMsg) m = grp_msg_new (GRP_MSG_HB, X_ID, 1);
   Probe probe = { 0 };
 
   files_init (&fs);

@@ -910,9 +910,24 @@ void
 grp_vc_install (GrpCore *core,
                 GrpView *value)
 {
-  g_autoptr(GrpEntry) entry = grp_entry_new_view (value);
+  g_autoptr(GrpEntry) entry = NULL;
   gboolean joining = core->view == NULL;
 
+  if (!joining && core->has_state && value->seq <= core->delivered)
+    {
+      /* We delivered positions at or above where the view starts: the
+       * group's order there is not ours, so we cannot be in it.  Honest
+       * runs come here too (with agreed delivery a member can deliver past
+       * what a quorum promised; it accepts the value, as any acceptor may,
+       * and may even decide it); the others install it, and we rejoin with
+       * a new incarnation and take the state, as an excluded member does. */
+      g_debug ("%s: view %" G_GUINT64_FORMAT " starts at %" G_GUINT64_FORMAT
+               ", but we delivered up to %" G_GUINT64_FORMAT ": we are out",
+               core->self.name, value->id, value->seq, core->delivered);
+      grp_core_set_status (core, core->leaving ? GRP_STATUS_LEFT : GRP_STATUS_EXCLUDED, NULL);
+      return;
+    }
+  entry = grp_entry_new_view (value);
   grp_core_flush_batches (core); /* what the old view produced goes first */
   g_debug ("%s: installs view %" G_GUINT64_FORMAT " at %" G_GUINT64_FORMAT
            " led by %s (%u members)", core->self.name, value->id, value->seq,

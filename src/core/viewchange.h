@@ -41,7 +41,8 @@ void       grp_vc_recv_accept (GrpCore *core, GrpMsg *msg);
 void       grp_vc_recv_accepted (GrpCore *core, GrpMsg *msg);
 void       grp_vc_recv_decide (GrpCore *core, GrpMsg *msg);
 void       grp_vc_recv_not_member (GrpCore *core, GrpMsg *msg);
-/* Install a chosen view that lists us. */
+/* Install a chosen view that lists us; if we delivered at or past where it
+ * starts, we are out instead (status EXCLUDED, or LEFT if leaving). */
 void       grp_vc_install (GrpCore *core, GrpView *view);
 /* Our view, as a DECIDE (the answer to members that are behind). */
 GrpMsg    *grp_vc_decide_msg (GrpCore *core);
