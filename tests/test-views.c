@@ -1821,6 +1821,77 @@ ballot_below_chosen_is_promised (void)
   g_clear_pointer (&b.p_view, grp_view_unref);
 }
 
+/* ---- a whole host gone at once: the leader and another member ----------- */
+
+typedef struct {
+  int gone[2];
+  guint n_left;
+} Host;
+
+static gboolean
+survivors_moved_on (GrpFixture *f, gpointer data)
+{
+  Host *h = data;
+
+  for (guint i = 0; i < grp_fixture_n_nodes (f); i++)
+    {
+      const GrpView *v;
+
+      if ((int) i == h->gone[0] || (int) i == h->gone[1])
+        continue;
+      v = grp_core_get_view (core (f, (int) i));
+      if (grp_core_get_status (core (f, (int) i)) != GRP_STATUS_MEMBER || v->n_members != h->n_left)
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* A host with the leader and one more member on it goes silent (cut off,
+ * its connections left hanging: no error, no report), and then its members
+ * die.  The survivors must go on within the suspicion timeout plus one view
+ * change: the members ping each other, so when the leader is suspected each
+ * survivor already suspects the other member of the host too -- it neither
+ * waits for it to propose (when it is next in line) nor for its promise
+ * (when it is last).  Before the pings it took two to three timeouts. */
+static void
+host_gone_whole (gconstpointer data)
+{
+  GrpCoreConfig cfg = config (GRP_DELIVERY_AGREED);
+  g_autoptr(GrpFixture) f = fixture_with (&cfg);
+  const GrpView *v;
+  Host h = { { 0, 0 }, 4 };
+  int side[6] = { 0 };
+  int leader, other, survivor;
+  gint64 t0, took;
+
+  group (f, 6);
+  leader = grp_fixture_leader (f);
+  v = grp_core_get_view (core (f, leader));
+  /* The member next in line after the leader, or the last. */
+  other = grp_fixture_node_of (f, v->members[GPOINTER_TO_INT (data) ? v->n_members - 1 : 1].id);
+  survivor = grp_fixture_node_of (f, v->members[2].id);
+  h.gone[0] = leader;
+  h.gone[1] = other;
+  for (guint8 i = 1; i <= 20; i++)
+    grp_fixture_multicast (f, survivor, i);
+  grp_fixture_run_for (f, 3 * cfg.suspect_timeout);
+  side[grp_fixture_process (f, leader)] = side[grp_fixture_process (f, other)] = 1;
+  grp_fixture_partition (f, side, 6, TRUE);
+  grp_fixture_kill (f, leader);
+  grp_fixture_kill (f, other);
+  t0 = grp_fixture_now (f);
+  g_assert_true (grp_fixture_run_until (f, survivors_moved_on, &h, 10 * cfg.suspect_timeout));
+  took = grp_fixture_now (f) - t0;
+  g_test_message ("%s gone with the leader: the survivors in view %" G_GUINT64_FORMAT
+                  " after %" G_GINT64_FORMAT " ms (suspicion timeout %" G_GINT64_FORMAT " ms)",
+                  grp_fixture_name (f, other), view_id (f, survivor), took / MS,
+                  cfg.suspect_timeout / MS);
+  dump_trace (f);
+  /* The timeout, a tick and one view change (milliseconds here). */
+  g_assert_cmpint (took, <=, cfg.suspect_timeout + cfg.suspect_timeout / 4);
+  no_violation (f);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1866,5 +1937,7 @@ main (int argc, char **argv)
   g_test_add_data_func ("/views/accepted-without-positions/safe", GINT_TO_POINTER (1),
                         accepted_without_positions);
   g_test_add_func ("/views/ballot-below-chosen-is-promised", ballot_below_chosen_is_promised);
+  g_test_add_data_func ("/views/host-gone-whole/second", GINT_TO_POINTER (0), host_gone_whole);
+  g_test_add_data_func ("/views/host-gone-whole/last", GINT_TO_POINTER (1), host_gone_whole);
   return g_test_run ();
 }

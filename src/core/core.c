@@ -533,9 +533,35 @@ grp_core_unreachable (GrpCore *core,
   end_of_call (core);
 }
 
+/* Members other than the leader hear from each other too, so that when
+ * the leader goes silent each already knows which of the others went with
+ * it (a whole host killed at once): the first live candidate proposes, and
+ * waits for no dead member's promise, within the same suspicion timeout.
+ * A NEED_VIEW of our own view is the ping: a member of the same view only
+ * notes that we are alive, one in a newer view answers with it. */
+static void
+ping_members (GrpCore *core)
+{
+  gint64 interval = MAX (core->cfg.heartbeat_interval, core->cfg.suspect_timeout / 4);
+  g_autoptr(GrpMsg) ping = NULL;
+
+  if (grp_core_i_lead (core) || core->view->n_members < 3 ||
+      core->now - core->last_ping_at < interval)
+    return;
+  core->last_ping_at = core->now;
+  ping = grp_msg_new (GRP_MSG_NEED_VIEW, core->self.id, core->view->id);
+  ping->need_view.recv_upto = core->recv_upto;
+  for (guint i = 1; i < core->view->n_members; i++)
+    if (core->view->members[i].id != core->self.id)
+      grp_core_send (core, core->view->members[i].id, ping);
+}
+
 /* Heartbeat-based suspicion: the leader watches every member, every member
  * watches the leader.  Together they cover every failure: a dead member is
- * removed by the leader, a dead leader by its first surviving member. */
+ * removed by the leader, a dead leader by its first surviving member.  A
+ * member also marks the others it has not heard from (ping_members): that
+ * changes nothing until the leader is suspected, and then tells who is
+ * left to propose and whose promise is worth waiting for. */
 static void
 detect_failures (GrpCore *core)
 {
@@ -568,10 +594,26 @@ detect_failures (GrpCore *core)
             }
         }
     }
-  else if (core->vc == GRP_VC_NONE && !core->frozen && core->last_leader_heard < limit)
+  else
     {
-      grp_core_peer (core, grp_view_leader (core->view))->suspected = TRUE;
-      grp_vc_leader_suspected (core);
+      for (guint i = 1; i < core->view->n_members; i++)
+        {
+          GrpPeer *peer;
+
+          if (core->view->members[i].id == core->self.id)
+            continue;
+          peer = grp_core_peer (core, core->view->members[i].id);
+          if (!peer->suspected && peer->last_heard < limit)
+            {
+              g_debug ("%s: suspects %s (silent)", core->self.name, core->view->members[i].name);
+              peer->suspected = TRUE;
+            }
+        }
+      if (core->vc == GRP_VC_NONE && !core->frozen && core->last_leader_heard < limit)
+        {
+          grp_core_peer (core, grp_view_leader (core->view))->suspected = TRUE;
+          grp_vc_leader_suspected (core);
+        }
     }
 }
 
@@ -586,6 +628,7 @@ do_tick (GrpCore *core,
   if (core->view == NULL || finished (core))
     return;
   detect_failures (core);
+  ping_members (core);
   grp_normal_tick (core);
   grp_vc_tick (core);
   if (grp_core_i_lead (core) && core->vc == GRP_VC_NONE && !core->frozen &&

@@ -131,6 +131,7 @@ struct _GrpCore {
   gint64 last_ack_at;
   gint64 last_nak_at;
   gint64 last_leader_heard;
+  gint64 last_ping_at;        /* our last NEED_VIEW to the other members */
   gint64 leader_stamp;        /* latest stamp from the leader, echoed in ACKs */
 
   /* Batches (config.batch): sent by grp_core_flush() or before any other
