@@ -18,6 +18,20 @@
 #define READ_CHUNK (64 * 1024)
 #define LIGHT_FRAMES 4
 #define CONNECT_TIMEOUT_S 5
+/* A connection whose data or keepalive probes go unacknowledged this long
+ * fails (Linux's TCP_USER_TIMEOUT, with keepalive probes every second after
+ * KEEPALIVE_IDLE_S of quiet, so that a connection we only read from fails
+ * too), instead of retransmitting with a back-off that grows to two
+ * minutes: after a long cut, a member found out only at the next
+ * retransmission (16-21 s after a 90-s cut), and its fresh connections
+ * were refused while the peer still held the old, dead one as its route
+ * (a second connection never takes over a live one).  A failed connection
+ * is a suspicion, never a certain crash, and the next send dials anew
+ * (CONNECT_TIMEOUT_S each try), so the heal is seen within seconds.  Well
+ * above any suspicion timeout a LAN or WAN uses (README, "Across
+ * machines"), and above TCP's own retransmissions on a lossy link. */
+#define STALL_TIMEOUT_MS 10000
+#define KEEPALIVE_IDLE_S 2
 
 /* ---- bounds on what a peer can make a member spend (docs/SECURITY.md) --- */
 
@@ -1461,6 +1475,10 @@ conn_established (Conn *c, GSocketConnection *conn)
   c->sock = g_socket_connection_get_socket (conn);
   g_socket_set_blocking (c->sock, FALSE);
   g_socket_set_option (c->sock, IPPROTO_TCP, TCP_NODELAY, 1, NULL);
+  g_socket_set_option (c->sock, IPPROTO_TCP, TCP_USER_TIMEOUT, STALL_TIMEOUT_MS, NULL);
+  g_socket_set_keepalive (c->sock, TRUE);
+  g_socket_set_option (c->sock, IPPROTO_TCP, TCP_KEEPIDLE, KEEPALIVE_IDLE_S, NULL);
+  g_socket_set_option (c->sock, IPPROTO_TCP, TCP_KEEPINTVL, 1, NULL);
   if (c->t->security == NULL)
     {
       conn_greet (c);
