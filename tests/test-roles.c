@@ -121,23 +121,30 @@ test_decide_bogus_position (void)
   still_works (f, 3);
 }
 
-/* An ACCEPT (from a member: one that holds the secret) of a view starting
- * below what the member delivered.  Accepting it is allowed -- honest runs
- * send such ACCEPTs with agreed delivery, and the acceptor counts -- but
- * when the member later proposes the value itself (the leader dies; it is
- * next in line, and a value it accepted must be re-proposed), it must not
- * install it: that would cut its log below what it delivered (the core
- * fuzzer's finding, tests/fuzz/corpus/core/regress-accept-below-delivered).
- * It is out of that view instead, and the others never take it either. */
+/* ACCEPTs (from a member: one that holds the secret) of a view starting
+ * below what the members delivered, and the leader dies.  Three ways:
+ *  0. to the next in line, the view listing it: it used to accept it,
+ *     propose it itself when the leader died, and install it, cutting its
+ *     log below what it delivered (the core fuzzer's finding,
+ *     tests/fuzz/corpus/core/regress-accept-below-delivered*);
+ *  1. to the third member, the view listing only the next in line: the
+ *     third may accept it (it is not listed), and its promise reports it;
+ *  2. to both, the view listing both (the fourth review's wedge: once it
+ *     was chosen, each member it lists left rather than install it, and
+ *     no view could form again).
+ * A member never accepts such a view, nor takes it from a promise as the
+ * value to propose again: the two go on in a view of their own, and the
+ * group delivers. */
 static void
-test_accept_below_delivered (void)
+test_accept_below_delivered (gconstpointer data)
 {
+  int how = GPOINTER_TO_INT (data);
   g_autoptr(GrpFixture) f = group_of (3, GRP_DELIVERY_AGREED);
-  g_autoptr(GrpMsg) acc = NULL;
   guint64 v = view_id (f, 1), delivered;
   GrpId ids[3];
   const GrpView *view = grp_core_get_view (core (f, 1));
-  int second, third;
+  int second, third, leader = grp_fixture_leader (f);
+  GrpId from = id_of (f, leader);
 
   for (guint8 i = 1; i <= 10; i++)
     grp_fixture_multicast (f, 0, i);
@@ -148,25 +155,38 @@ test_accept_below_delivered (void)
   g_assert_cmpuint (delivered, >, 5);
   ids[0] = id_of (f, second);
   ids[1] = id_of (f, third);
-  ids[2] = view->members[0].id;
-  acc = grp_msg_new (GRP_MSG_ACCEPT, id_of (f, third), v + 1);
-  acc->accept.ballot = (GrpBallot) { 1, id_of (f, third) };
-  acc->accept.value = view_of (v + 1, 3, 2, ids);
-  inject (f, second, acc);
-  grp_fixture_kill (f, grp_fixture_leader (f));
+  ids[2] = from;
+  for (int to = 0; to < 2; to++)
+    {
+      g_autoptr(GrpMsg) acc = grp_msg_new (GRP_MSG_ACCEPT, from, v + 1);
+
+      if ((how == 0 && to == 1) || (how == 1 && to == 0))
+        continue;
+      acc->accept.ballot = (GrpBallot) { 1, from };
+      acc->accept.value = view_of (v + 1, 3, how == 1 ? 1 : 3, ids);
+      inject (f, to == 0 ? second : third, acc);
+    }
+  grp_fixture_kill (f, leader);
   grp_fixture_run_for (f, 1000 * MS);
-  g_test_message ("the member next in line: status %d, holds up to %" G_GUINT64_FORMAT
-                  ", delivered %" G_GUINT64_FORMAT,
-                  grp_core_get_status (core (f, second)),
-                  grp_core_get_received (core (f, second)),
-                  grp_core_get_delivered (core (f, second)));
-  g_assert_cmpuint (grp_core_get_received (core (f, second)), >=,
+  for (int i = 0; i < 2; i++)
+    {
+      int n = i == 0 ? second : third;
+
+      g_test_message ("%s: status %d, view %" G_GUINT64_FORMAT " at %" G_GUINT64_FORMAT
+                      ", holds up to %" G_GUINT64_FORMAT ", delivered %" G_GUINT64_FORMAT,
+                      grp_fixture_name (f, n), grp_core_get_status (core (f, n)), view_id (f, n),
+                      grp_core_get_view (core (f, n))->seq, grp_core_get_received (core (f, n)),
+                      grp_core_get_delivered (core (f, n)));
+      g_assert_cmpint (grp_core_get_status (core (f, n)), ==, GRP_STATUS_MEMBER);
+      g_assert_cmpuint (view_id (f, n), ==, v + 1);
+      g_assert_cmpuint (grp_core_get_view (core (f, n))->n_members, ==, 2);
+      g_assert_cmpuint (grp_core_get_view (core (f, n))->seq, >, delivered);
+    }
+  g_assert_cmpuint (grp_fixture_multicast (f, second, 9), !=, 0);
+  grp_fixture_run_for (f, 100 * MS);
+  g_assert_cmpuint (grp_core_get_delivered (core (f, second)), >, delivered);
+  g_assert_cmpuint (grp_core_get_delivered (core (f, third)), ==,
                     grp_core_get_delivered (core (f, second)));
-  g_assert_cmpuint (grp_core_get_delivered (core (f, second)), >=, delivered);
-  if (grp_core_get_status (core (f, second)) == GRP_STATUS_MEMBER)
-    g_assert_cmpuint (grp_core_get_view (core (f, second))->seq, >, delivered);
-  g_assert_cmpuint (grp_core_get_received (core (f, third)), >=,
-                    grp_core_get_delivered (core (f, third)));
   g_assert_cmpstr (grp_fixture_violation (f), ==, NULL);
 }
 
@@ -429,7 +449,12 @@ int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
-  g_test_add_func ("/roles/accept-below-delivered", test_accept_below_delivered);
+  g_test_add_data_func ("/roles/accept-below-delivered/to-listed", GINT_TO_POINTER (0),
+                        test_accept_below_delivered);
+  g_test_add_data_func ("/roles/accept-below-delivered/reported", GINT_TO_POINTER (1),
+                        test_accept_below_delivered);
+  g_test_add_data_func ("/roles/accept-below-delivered/to-all", GINT_TO_POINTER (2),
+                        test_accept_below_delivered);
   g_test_add_func ("/roles/decide-bogus-position", test_decide_bogus_position);
   g_test_add_func ("/roles/not-member-from-stranger", test_not_member_from_stranger);
   g_test_add_func ("/roles/seq-from-non-leader", test_seq_from_non_leader);

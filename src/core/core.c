@@ -538,30 +538,77 @@ grp_core_unreachable (GrpCore *core,
  * it (a whole host killed at once): the first live candidate proposes, and
  * waits for no dead member's promise, within the same suspicion timeout.
  * A NEED_VIEW of our own view is the ping: a member of the same view only
- * notes that we are alive, one in a newer view answers with it. */
+ * notes that we are alive, one in a newer view answers with it.  In views
+ * of up to GRP_PING_ALL members each watches all the others (at most
+ * 31 x 30 pings per quarter timeout); in larger ones only the
+ * GRP_PING_BEFORE members just before it in view order, the candidates it
+ * would otherwise wait for, so that the cost grows with the view, not its
+ * square (a dead member further on then costs a proposer up to a timeout
+ * of waiting for its promise, as before the pings). */
+#define GRP_PING_ALL 32
+#define GRP_PING_BEFORE 8
+
+/* Does the member at index `watcher` of our view watch the one at `i`? */
+static gboolean
+watches (GrpCore *core,
+         guint    i,
+         gint     watcher)
+{
+  if (i == 0 || (gint) i == watcher || watcher <= 0)
+    return FALSE;
+  return core->view->n_members <= GRP_PING_ALL ||
+         ((gint) i < watcher && watcher - (gint) i <= GRP_PING_BEFORE);
+}
+
 static void
 ping_members (GrpCore *core)
 {
   gint64 interval = MAX (core->cfg.heartbeat_interval, core->cfg.suspect_timeout / 4);
+  gint self = grp_view_index (core->view, core->self.id);
   g_autoptr(GrpMsg) ping = NULL;
 
-  if (grp_core_i_lead (core) || core->view->n_members < 3 ||
-      core->now - core->last_ping_at < interval)
+  if (core->view->n_members < 3 || core->now - core->last_ping_at < interval)
     return;
   core->last_ping_at = core->now;
   ping = grp_msg_new (GRP_MSG_NEED_VIEW, core->self.id, core->view->id);
-  ping->need_view.recv_upto = core->recv_upto;
+  ping->need_view.recv_upto = core->has_state ? core->recv_upto : G_MAXUINT64;
+  /* To those that watch us. */
   for (guint i = 1; i < core->view->n_members; i++)
-    if (core->view->members[i].id != core->self.id)
+    if (self > 0 && watches (core, (guint) self, (gint) i))
       grp_core_send (core, core->view->members[i].id, ping);
+}
+
+/* Those we watch (ping_members) that have been silent for a timeout are
+ * suspected.  That changes nothing until the leader is suspected: then it
+ * tells who is left to propose and whose promise is worth waiting for.
+ * (Also whom a leaving leader hands over to, and whether a member shows as
+ * blocked: grp_join_recv_leave, grp_core_is_blocked.) */
+static void
+suspect_silent_members (GrpCore *core,
+                        gint64   limit)
+{
+  gint self = grp_view_index (core->view, core->self.id);
+
+  for (guint i = 1; i < core->view->n_members; i++)
+    {
+      GrpPeer *peer;
+
+      if (!watches (core, i, self))
+        continue;
+      peer = grp_core_peer (core, core->view->members[i].id);
+      if (!peer->suspected && peer->last_heard < limit)
+        {
+          g_debug ("%s: suspects %s (silent)", core->self.name, core->view->members[i].name);
+          peer->suspected = TRUE;
+        }
+    }
 }
 
 /* Heartbeat-based suspicion: the leader watches every member, every member
  * watches the leader.  Together they cover every failure: a dead member is
  * removed by the leader, a dead leader by its first surviving member.  A
- * member also marks the others it has not heard from (ping_members): that
- * changes nothing until the leader is suspected, and then tells who is
- * left to propose and whose promise is worth waiting for. */
+ * member also marks the others it watches that went silent
+ * (suspect_silent_members). */
 static void
 detect_failures (GrpCore *core)
 {
@@ -596,19 +643,7 @@ detect_failures (GrpCore *core)
     }
   else
     {
-      for (guint i = 1; i < core->view->n_members; i++)
-        {
-          GrpPeer *peer;
-
-          if (core->view->members[i].id == core->self.id)
-            continue;
-          peer = grp_core_peer (core, core->view->members[i].id);
-          if (!peer->suspected && peer->last_heard < limit)
-            {
-              g_debug ("%s: suspects %s (silent)", core->self.name, core->view->members[i].name);
-              peer->suspected = TRUE;
-            }
-        }
+      suspect_silent_members (core, limit);
       if (core->vc == GRP_VC_NONE && !core->frozen && core->last_leader_heard < limit)
         {
           grp_core_peer (core, grp_view_leader (core->view))->suspected = TRUE;

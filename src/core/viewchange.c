@@ -198,6 +198,24 @@ send_prepare (GrpCore *core,
 
 static void check_promises (GrpCore *core);
 
+/* A value that lists us but starts at or below what we delivered is never
+ * built by an honest proposer: we promised the ballot that built it, its
+ * position lies above all we held then, and we have been frozen since (a
+ * member that took its state after promising without it could be the one
+ * exception; it was never seen in the campaigns).  So it is forged, and it
+ * cannot have been chosen by honest acceptors: we neither accept it nor
+ * take it from a promise as the value to propose again.  Else a member
+ * holding the secret could wedge the group: once such a value is chosen,
+ * every member it lists must leave rather than install it
+ * (grp_vc_install), and the others are out of it (review of issue 16). */
+static gboolean
+lists_us_below_delivered (GrpCore       *core,
+                          const GrpView *value)
+{
+  return core->has_state && value->seq <= core->delivered &&
+         grp_view_contains (value, core->self.id);
+}
+
 void
 grp_vc_start (GrpCore *core)
 {
@@ -629,6 +647,7 @@ grp_vc_recv_promise (GrpCore *core,
 {
   GrpMsgPromise *pr = &msg->promise;
   GrpPromise p = { msg->from, pr->recv_upto, pr->has_state, FALSE, pr->accepted_ballot };
+  GrpView *accepted = pr->accepted;
 
   if (core->view == NULL || core->vc != GRP_VC_PREPARING || msg->view != core->view->id + 1 ||
       grp_ballot_cmp (pr->ballot, core->ballot) != 0 || !grp_core_is_member (core, msg->from))
@@ -647,6 +666,12 @@ grp_vc_recv_promise (GrpCore *core,
       (grp_ballot_cmp (pr->accepted_ballot, pr->ballot) >= 0 || pr->accepted->id != msg->view ||
        !grp_vc_view_ok (pr->accepted)))
     return;
+  if (accepted != NULL && lists_us_below_delivered (core, accepted))
+    {
+      /* Forged (above): the promise counts, as one with nothing accepted. */
+      accepted = NULL;
+      p.acc_ballot = (GrpBallot) { 0, 0 };
+    }
   g_array_append_val (core->promises, p);
   /* A confirmed crash is a fact, whoever saw it (members are trusted:
    * docs/SECURITY.md); only members of the view count, and never we. */
@@ -663,11 +688,11 @@ grp_vc_recv_promise (GrpCore *core,
         }
     }
   take_promised_entries (core, pr);
-  if (pr->accepted != NULL &&
+  if (accepted != NULL &&
       (core->reported == NULL || grp_ballot_cmp (pr->accepted_ballot, core->reported_ballot) > 0))
     {
       g_clear_pointer (&core->reported, grp_view_unref);
-      core->reported = grp_view_ref (pr->accepted);
+      core->reported = grp_view_ref (accepted);
       core->reported_ballot = pr->accepted_ballot;
     }
   check_promises (core);
@@ -701,7 +726,8 @@ grp_vc_recv_accept (GrpCore *core,
   GrpMsgAccept *acc = &msg->accept;
 
   if (!slot_ok (core, msg) || !ballot_ok (core, acc->ballot, msg->from) ||
-      !grp_vc_view_ok (acc->value) || acc->value->id != msg->view)
+      !grp_vc_view_ok (acc->value) || acc->value->id != msg->view ||
+      lists_us_below_delivered (core, acc->value))
     return;
   if (grp_ballot_cmp (acc->ballot, core->promised) < 0)
     {
@@ -916,11 +942,11 @@ grp_vc_install (GrpCore *core,
   if (!joining && core->has_state && value->seq <= core->delivered)
     {
       /* We delivered positions at or above where the view starts: the
-       * group's order there is not ours, so we cannot be in it.  Honest
-       * runs come here too (with agreed delivery a member can deliver past
-       * what a quorum promised; it accepts the value, as any acceptor may,
-       * and may even decide it); the others install it, and we rejoin with
-       * a new incarnation and take the state, as an excluded member does. */
+       * group's order there is not ours, so we cannot be in it.  No honest
+       * run comes here, and no forged value either since we neither accept
+       * nor re-propose one (lists_us_below_delivered; a DECIDE of one is
+       * refused): the last guard of our log, should either fail.  We are
+       * out, and rejoin with a new incarnation and the state. */
       g_debug ("%s: view %" G_GUINT64_FORMAT " starts at %" G_GUINT64_FORMAT
                ", but we delivered up to %" G_GUINT64_FORMAT ": we are out",
                core->self.name, value->id, value->seq, core->delivered);
