@@ -84,6 +84,15 @@
  * tried again this many times, REDIAL_MS * n later (see dial_failed). */
 #define DIAL_RETRIES 3
 #define REDIAL_MS 5
+/* Beside its TCP address a member listens on an abstract Unix-domain
+ * socket named after it: LOCAL_PREFIX + the advertised HOST:PORT.  Abstract
+ * names belong to a network namespace, so only a member that could reach
+ * the same loopback finds it; whoever does dials it first (a round trip
+ * costs about two thirds of loopback TCP's), and TCP otherwise. */
+#define LOCAL_PREFIX "groupy/"
+/* `verified` holds this prefix + the advertised address for a peer reached
+ * over its Unix-domain socket: a refusal there is certain, not at TCP. */
+#define VERIFIED_LOCAL "local:"
 
 typedef enum {
   CONN_CONNECTING,            /* outgoing: TCP connect under way */
@@ -108,6 +117,7 @@ typedef struct {
   char *addr;                 /* dialed, or advertised in the peer's HELLO */
   GrpId peer;                 /* expected (dialing) or announced (HELLO) id */
   gboolean outgoing;
+  gboolean local;             /* over the Unix-domain socket (a dial of ours: tried first) */
   ConnState state;
   gboolean bye_received;
   gboolean reading;           /* in on_readable (against re-entry from a nested loop) */
@@ -149,6 +159,9 @@ struct _GrpTransport {
   GQueue tls_waiting;         /* Conn*: incoming, waiting for a handshake slot */
   GSocket *listener;
   GSource *accept_source;     /* NULL while accepting is paused */
+  GSocket *local_listener;    /* the abstract Unix-domain socket, or NULL */
+  GSource *local_accept_source;
+  gboolean no_local;          /* GROUPY_NO_LOCAL_SOCKETS: TCP only (measurements, tests) */
   guint accept_pause_id;
   gint64 fd_limit_said;       /* when we last said we ran out of descriptors */
   guint incoming_max;         /* INCOMING_MAX, or less to fit the descriptor limit */
@@ -193,6 +206,7 @@ static guint signals[N_SIGNALS];
 
 static void conn_close (Conn *c, const char *why);
 static Conn *dial (GrpTransport *self, const char *addr, GrpId expected);
+static Conn *dial_via (GrpTransport *self, const char *addr, GrpId expected, gboolean local);
 static gboolean on_readable (gint fd, GIOCondition cond, gpointer data);
 static gboolean reread (gpointer data);
 static void tls_request (Conn *c);
@@ -470,11 +484,34 @@ dial_failed (Conn *c, DialFailure failure, const GError *error, const char *why)
   GrpId peer = c->peer;
   gboolean was_route = peer != 0 && route_of (self, peer) == c;
   const char *verified = peer != 0 ? g_hash_table_lookup (self->verified, &peer) : NULL;
+  g_autofree char *where = c->local ? g_strconcat (VERIFIED_LOCAL, c->addr, NULL)
+                                    : g_strdup (c->addr);
   gboolean certain = (failure == DIAL_REFUSED || failure == DIAL_OTHER_ID) &&
-                     verified != NULL && g_strcmp0 (verified, c->addr) == 0;
+                     verified != NULL && g_strcmp0 (verified, where) == 0;
   guint attempt = c->attempt;
   g_autofree char *addr = g_strdup (c->addr);
   g_autofree char *what = g_strdup_printf ("%s: %s", c->addr, why);
+
+  if (c->local && !certain)
+    {
+      /* The Unix-domain socket is a shortcut, never news about the peer
+       * (nothing there, or something else holds the name): TCP tells. */
+      GTask *probe = g_steal_pointer (&c->probe);
+      g_autoptr(GByteArray) outq = g_steal_pointer (&c->outq);
+      Conn *tcp;
+
+      g_debug ("%s over its Unix-domain socket: %s; trying TCP", c->addr, why);
+      c->outq = g_byte_array_new ();
+      conn_close (c, why); /* may free c */
+      if (probe == NULL && (!was_route || has_ended (self, peer)))
+        return;
+      /* What was queued for the peer goes the other way. */
+      tcp = dial_via (self, addr, peer, FALSE);
+      tcp->attempt = attempt;
+      tcp->probe = probe;
+      g_byte_array_append (tcp->outq, outq->data, outq->len);
+      return;
+    }
 
   if (c->probe != NULL)
     {
@@ -945,7 +982,8 @@ on_hello (Conn *c, GrpMember *hello, const char *protocol)
       c->peer = hello->id;
       c->state = CONN_OPEN;
       {
-        char *reached = reached_address (c);
+        char *reached = c->local ? g_strconcat (VERIFIED_LOCAL, c->addr, NULL)
+                                 : reached_address (c);
 
         if (reached != NULL)
           g_hash_table_replace (self->verified, g_memdup2 (&c->peer, sizeof c->peer), reached);
@@ -1460,7 +1498,9 @@ conn_established (Conn *c, GSocketConnection *conn)
   c->conn = g_object_ref (conn);
   c->sock = g_socket_connection_get_socket (conn);
   g_socket_set_blocking (c->sock, FALSE);
-  g_socket_set_option (c->sock, IPPROTO_TCP, TCP_NODELAY, 1, NULL);
+  c->local = g_socket_get_family (c->sock) == G_SOCKET_FAMILY_UNIX;
+  if (!c->local)
+    g_socket_set_option (c->sock, IPPROTO_TCP, TCP_NODELAY, 1, NULL);
   if (c->t->security == NULL)
     {
       conn_greet (c);
@@ -1486,15 +1526,25 @@ take_incoming (GrpTransport *self, GSocketConnection *conn)
   conn_established (conn_new (self, NULL, FALSE), conn);
 }
 
+static GSource *
+accept_source_new (GrpTransport *self, GSocket *listener)
+{
+  GSource *source = g_unix_fd_source_new (g_socket_get_fd (listener), G_IO_IN);
+
+  g_source_set_callback (source, G_SOURCE_FUNC (on_accept), self, NULL);
+  g_source_attach (source, NULL);
+  return source;
+}
+
 static gboolean
 resume_accepting (gpointer data)
 {
   GrpTransport *self = data;
 
   self->accept_pause_id = 0;
-  self->accept_source = g_unix_fd_source_new (g_socket_get_fd (self->listener), G_IO_IN);
-  g_source_set_callback (self->accept_source, G_SOURCE_FUNC (on_accept), self, NULL);
-  g_source_attach (self->accept_source, NULL);
+  self->accept_source = accept_source_new (self, self->listener);
+  if (self->local_listener != NULL)
+    self->local_accept_source = accept_source_new (self, self->local_listener);
   return G_SOURCE_REMOVE;
 }
 
@@ -1516,6 +1566,11 @@ pause_accepting (GrpTransport *self, const GError *error)
       g_source_destroy (self->accept_source);
       g_clear_pointer (&self->accept_source, g_source_unref);
     }
+  if (self->local_accept_source != NULL)
+    {
+      g_source_destroy (self->local_accept_source);
+      g_clear_pointer (&self->local_accept_source, g_source_unref);
+    }
   if (self->accept_pause_id == 0)
     self->accept_pause_id = g_timeout_add (ACCEPT_PAUSE_MS, resume_accepting, self);
 }
@@ -1524,11 +1579,13 @@ static gboolean
 on_accept (gint fd, GIOCondition cond, gpointer data)
 {
   GrpTransport *self = data;
+  GSocket *listener = self->local_listener != NULL && fd == g_socket_get_fd (self->local_listener)
+                        ? self->local_listener : self->listener;
 
   for (int i = 0; i < ACCEPT_BATCH; i++)
     {
       g_autoptr(GError) error = NULL;
-      g_autoptr(GSocket) sock = g_socket_accept (self->listener, NULL, &error);
+      g_autoptr(GSocket) sock = g_socket_accept (listener, NULL, &error);
       g_autoptr(GSocketConnection) conn = NULL;
 
       if (sock == NULL)
@@ -1557,7 +1614,8 @@ connect_done (GObject *source, GAsyncResult *res, gpointer data)
   Conn *c = data;
   g_autoptr(GError) error = NULL;
   g_autoptr(GSocketConnection) conn =
-    g_socket_client_connect_to_host_finish (G_SOCKET_CLIENT (source), res, &error);
+    c->local ? g_socket_client_connect_finish (G_SOCKET_CLIENT (source), res, &error)
+             : g_socket_client_connect_to_host_finish (G_SOCKET_CLIENT (source), res, &error);
 
   if (c->state == CONN_CLOSED)
     {
@@ -1575,19 +1633,47 @@ connect_done (GObject *source, GAsyncResult *res, gpointer data)
   conn_unref (c);
 }
 
-/* A connection of ours to `addr`; `expected` (0: anyone, a probe) becomes
- * the route to it at once, so that sends queue on it. */
+static char *
+local_name (const char *addr)
+{
+  return g_strconcat (LOCAL_PREFIX, addr, NULL);
+}
+
+/* A connection of ours to `addr`, over its Unix-domain socket or TCP;
+ * `expected` (0: anyone, a probe) becomes the route to it at once, so that
+ * sends queue on it. */
 static Conn *
-dial (GrpTransport *self, const char *addr, GrpId expected)
+dial_via (GrpTransport *self, const char *addr, GrpId expected, gboolean local)
 {
   Conn *c = conn_new (self, addr, TRUE);
 
   c->peer = expected;
+  c->local = local;
   if (expected != 0)
     set_route (self, expected, c);
-  g_socket_client_connect_to_host_async (self->client, addr, 0, c->cancel, connect_done,
-                                         conn_ref (c));
+  if (local)
+    {
+      g_autofree char *name = local_name (addr);
+      g_autoptr(GSocketAddress) unix_addr =
+        g_unix_socket_address_new_with_type (name, -1, G_UNIX_SOCKET_ADDRESS_ABSTRACT);
+
+      g_socket_client_connect_async (self->client, G_SOCKET_CONNECTABLE (unix_addr), c->cancel,
+                                     connect_done, conn_ref (c));
+    }
+  else
+    g_socket_client_connect_to_host_async (self->client, addr, 0, c->cancel, connect_done,
+                                           conn_ref (c));
   return c;
+}
+
+/* `addr` as advertised, or as `verified` holds it: over the Unix-domain
+ * socket first where there may be one (dial_failed falls back to TCP). */
+static Conn *
+dial (GrpTransport *self, const char *addr, GrpId expected)
+{
+  if (g_str_has_prefix (addr, VERIFIED_LOCAL))
+    addr += strlen (VERIFIED_LOCAL);
+  return dial_via (self, addr, expected, !self->no_local);
 }
 
 /* ---- public ----------------------------------------------------------- */
@@ -1792,6 +1878,20 @@ grp_transport_get_address (GrpTransport *self)
   return self->address;
 }
 
+guint
+grp_transport_count_local (GrpTransport *self)
+{
+  guint n = 0;
+
+  for (guint i = 0; i < self->conns->len; i++)
+    {
+      Conn *c = g_ptr_array_index (self->conns, i);
+
+      n += c->state == CONN_OPEN && c->local;
+    }
+  return n;
+}
+
 gboolean
 grp_transport_parse_address (const char *s, char **host, guint16 *port, GError **error)
 {
@@ -1911,6 +2011,28 @@ grp_transport_listen (GrpTransport *self, const char *listen, const char *advert
         g_strdup_printf ("%s:%u", bound,
                          g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (got)));
     }
+  if (!self->no_local)
+    {
+      g_autofree char *name = local_name (self->address);
+      g_autoptr(GSocketAddress) unix_addr =
+        g_unix_socket_address_new_with_type (name, -1, G_UNIX_SOCKET_ADDRESS_ABSTRACT);
+      g_autoptr(GSocket) unix_sock = g_socket_new (G_SOCKET_FAMILY_UNIX, G_SOCKET_TYPE_STREAM,
+                                                   G_SOCKET_PROTOCOL_DEFAULT, NULL);
+      g_autoptr(GError) unix_error = NULL;
+
+      /* Without it (the name taken, say) peers here reach us over TCP. */
+      if (unix_sock != NULL)
+        g_socket_set_listen_backlog (unix_sock, LISTEN_BACKLOG);
+      if (unix_sock != NULL && g_socket_bind (unix_sock, unix_addr, FALSE, &unix_error) &&
+          g_socket_listen (unix_sock, &unix_error))
+        {
+          g_socket_set_blocking (unix_sock, FALSE);
+          self->local_listener = g_steal_pointer (&unix_sock);
+        }
+      else
+        g_message ("no Unix-domain socket beside %s (%s): members on this host reach us "
+                   "over TCP", self->address, unix_error ? unix_error->message : "no socket");
+    }
   /* Room for our own dials and files below the descriptor limit. */
   if (getrlimit (RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY)
     self->incoming_max = (guint) CLAMP ((gint64) limit.rlim_cur - FD_RESERVE, PENDING_MAX,
@@ -1940,6 +2062,12 @@ grp_transport_dispose (GObject *object)
   if (self->listener != NULL)
     g_socket_close (self->listener, NULL);
   g_clear_object (&self->listener);
+  if (self->local_accept_source != NULL)
+    g_source_destroy (self->local_accept_source);
+  g_clear_pointer (&self->local_accept_source, g_source_unref);
+  if (self->local_listener != NULL)
+    g_socket_close (self->local_listener, NULL);
+  g_clear_object (&self->local_listener);
   g_clear_object (&self->client);
   g_clear_object (&self->security);
   g_clear_pointer (&self->cache_msg, grp_msg_unref);
@@ -1998,6 +2126,7 @@ grp_transport_init (GrpTransport *self)
   self->handshake_timeout_ms = GRP_TRANSPORT_HANDSHAKE_TIMEOUT_MS;
   self->protocol = g_strdup ("groupy");
   self->incoming_max = INCOMING_MAX;
+  self->no_local = g_strcmp0 (g_getenv ("GROUPY_NO_LOCAL_SOCKETS"), "1") == 0;
   g_queue_init (&self->pending_in);
   self->client = g_socket_client_new ();
   /* Members talk to each other directly: never through a proxy (and no
