@@ -14,7 +14,10 @@
  *               samples pooled: p50 / p99 / p99.9.  "closed": one message in
  *               flight from a member that is not the leader; "half": every
  *               member sends at a steady rate, together half the 16 B
- *               throughput just measured.
+ *               throughput just measured.  Members on one host talk over
+ *               Unix-domain sockets; the closed loop is measured again over
+ *               TCP only (GROUPY_NO_LOCAL_SOCKETS=1), as members on
+ *               separate hosts would talk.
  *   failover    kill -9 of the leader (a background of 300 msgs/s per member
  *               runs): until every survivor has installed the next view, and
  *               until every survivor has delivered a multicast in it.
@@ -425,6 +428,19 @@ latency (const Opts *o, guint k, gsize size, gboolean closed, double total_rate)
            "  latency K=%u %s: p50 %.0f µs, p99 %.0f µs, p99.9 %.0f µs "
            "(%" G_GUINT64_FORMAT " samples)\n", k, closed ? "closed loop" : "steady rate",
            l.p50, l.p99, l.p999, l.samples);
+  return l;
+}
+
+/* The closed loop with members that talk over TCP only. */
+static Lat
+latency_tcp_only (const Opts *o, guint k, gsize size)
+{
+  Lat l;
+
+  g_setenv ("GROUPY_NO_LOCAL_SOCKETS", "1", TRUE); /* inherited by the members */
+  fprintf (stderr, "  (TCP only)\n");
+  l = latency (o, k, size, TRUE, 0);
+  g_unsetenv ("GROUPY_NO_LOCAL_SOCKETS");
   return l;
 }
 
@@ -969,7 +985,7 @@ main (int argc, char **argv)
   GString *steady_table = g_string_new (NULL);
   Opts o;
   Tput t16 = { 0 }, t1k = { 0 };
-  Lat closed = { 0 }, half = { 0 };
+  Lat closed = { 0 }, half = { 0 }, closed_tcp = { 0 };
   Failover fo = { NULL, NULL };
   GArray *joins = NULL;
   Memory mem = { 0 };
@@ -987,8 +1003,8 @@ main (int argc, char **argv)
     { "unix_pingpong", "ping-pong, Unix-domain", TRUE, FALSE },
     { "unix_fanout", "fan-out to K-1, Unix-domain", TRUE, TRUE },
   };
-  /* The floor of a multicast: the fan-out, over the socket members use. */
-  const Floor *floor_tcp = &floors[1];
+  /* The floor of a multicast: the fan-out, over either kind of socket. */
+  const Floor *floor_tcp = &floors[1], *floor_unix = &floors[3];
 
   g_option_context_add_main_entries (ctx, entries, NULL);
   if (!g_option_context_parse (ctx, &argc, &argv, &error))
@@ -1112,6 +1128,7 @@ main (int argc, char **argv)
     {
       fprintf (stderr, "latency, K=%u, 16 B\n", o.members);
       closed = latency (&o, o.members, 16, TRUE, 0);
+      closed_tcp = latency_tcp_only (&o, o.members, 16);
       half = latency (&o, o.members, 16, FALSE, t16.rate / 2);
       have_lat = TRUE;
     }
@@ -1119,6 +1136,7 @@ main (int argc, char **argv)
     {
       fprintf (stderr, "closed-loop latency, K=%u, 16 B\n", o.members);
       closed = latency (&o, o.members, 16, TRUE, 0);
+      closed_tcp = latency_tcp_only (&o, o.members, 16);
       have_closed = TRUE;
     }
   if (rates_s != NULL && wanted (only, "steady"))
@@ -1221,14 +1239,32 @@ main (int argc, char **argv)
         json_num (j, k99, f->p99);
         json_num (j, k999, f->p999);
       }
+  if (have_lat || have_closed)
+    {
+      g_string_append_printf (table, "| latency, closed loop, TCP only "
+                                     "(GROUPY_NO_LOCAL_SOCKETS=1) "
+                                     "| p50 %.0f µs · p99 %.0f µs · p99.9 %.0f µs |\n",
+                              closed_tcp.p50, closed_tcp.p99, closed_tcp.p999);
+      json_num (j, "lat_closed_tcp_p50_us", closed_tcp.p50);
+      json_num (j, "lat_closed_tcp_p99_us", closed_tcp.p99);
+      json_num (j, "lat_closed_tcp_p999_us", closed_tcp.p999);
+    }
   if (have_floor && (have_lat || have_closed))
     {
       g_autofree char *tcp = over_floor (closed.p50, closed.p99, floor_tcp);
+      g_autofree char *unx = over_floor (closed.p50, closed.p99, floor_unix);
+      g_autofree char *tcp_tcp = over_floor (closed_tcp.p50, closed_tcp.p99, floor_tcp);
 
-      g_string_append_printf (table, "| closed-loop latency over the floor (fan-out, TCP) "
-                                     "| p50 · p99: %s |\n", tcp);
+      g_string_append_printf (table, "| closed-loop latency over the floor "
+                                     "(the fan-out's p50 · p99) "
+                                     "| %s over TCP's, %s over Unix-domain's; "
+                                     "TCP only: %s over TCP's |\n", tcp, unx, tcp_tcp);
       json_num (j, "lat_closed_over_floor_p50", closed.p50 / MAX (floor_tcp->p50, 1));
       json_num (j, "lat_closed_over_floor_p99", closed.p99 / MAX (floor_tcp->p99, 1));
+      json_num (j, "lat_closed_over_unix_floor_p50", closed.p50 / MAX (floor_unix->p50, 1));
+      json_num (j, "lat_closed_over_unix_floor_p99", closed.p99 / MAX (floor_unix->p99, 1));
+      json_num (j, "lat_closed_tcp_over_floor_p50", closed_tcp.p50 / MAX (floor_tcp->p50, 1));
+      json_num (j, "lat_closed_tcp_over_floor_p99", closed_tcp.p99 / MAX (floor_tcp->p99, 1));
     }
   if (fo.installed != NULL)
     {
@@ -1402,6 +1438,17 @@ main (int argc, char **argv)
                                          "(fan-out to %u, TCP: p50 %.0f µs, p99 %.0f µs), "
                                          "p50 · p99 | %s | %s | |\n", o.members - 1,
                                   floor_tcp->p50, floor_tcp->p99, g, c);
+          {
+            g_autofree char *gu = have_lat || have_closed
+                                    ? over_floor (closed.p50, closed.p99, floor_unix)
+                                    : g_strdup ("—");
+            g_autofree char *cu = over_floor (best_p50->p50, best_p99->p99, floor_unix);
+
+            g_string_append_printf (table, "| closed-loop latency over the floor "
+                                           "(fan-out to %u, Unix-domain: p50 %.0f µs, "
+                                           "p99 %.0f µs), p50 · p99 | %s | %s | |\n",
+                                    o.members - 1, floor_unix->p50, floor_unix->p99, gu, cu);
+          }
           json_num (j, "corosync_over_floor_p50", best_p50->p50 / MAX (floor_tcp->p50, 1));
           json_num (j, "corosync_over_floor_p99", best_p99->p99 / MAX (floor_tcp->p99, 1));
         }
