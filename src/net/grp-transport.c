@@ -13,10 +13,13 @@
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <sys/resource.h>
 
 #define READ_CHUNK (64 * 1024)
 #define LIGHT_FRAMES 4
+/* Beyond this many connections, a light read does not look at the others. */
+#define LIGHT_PEERS_MAX 64
 #define CONNECT_TIMEOUT_S 5
 
 /* ---- bounds on what a peer can make a member spend (docs/SECURITY.md) --- */
@@ -1293,6 +1296,27 @@ conn_take (Conn *c, const guint8 *data, gsize n)
   return frames;
 }
 
+/* Whether another open connection has bytes waiting now: then this turn
+ * has more to read, and what it causes leaves with that, in one batch. */
+static gboolean
+others_readable (GrpTransport *self, Conn *c)
+{
+  struct pollfd fds[LIGHT_PEERS_MAX];
+  nfds_t n = 0;
+
+  for (guint i = 0; i < self->conns->len; i++)
+    {
+      Conn *o = g_ptr_array_index (self->conns, i);
+
+      if (o == c || o->state != CONN_OPEN || o->sock == NULL)
+        continue;
+      if (n == G_N_ELEMENTS (fds))
+        return TRUE; /* a large group: let the turn end first */
+      fds[n++] = (struct pollfd) { g_socket_get_fd (o->sock), POLLIN, 0 };
+    }
+  return n > 0 && poll (fds, n, 0) > 0;
+}
+
 static gboolean
 on_readable (gint fd, GIOCondition cond, gpointer data)
 {
@@ -1351,8 +1375,11 @@ on_readable (gint fd, GIOCondition cond, gpointer data)
     g_free (buf);
   /* Light traffic: answer now rather than one more turn of the loop later
    * (latency).  Under load the flush waits for the turn's end, so that what
-   * every connection brought leaves in one batch (throughput). */
-  if (frames > 0 && frames <= LIGHT_FRAMES)
+   * every connection brought leaves in one batch (throughput): when this
+   * read brought many frames, or other connections have some waiting (a
+   * sequencer with several members sending would otherwise write a SEQ to
+   * every member for each request it read). */
+  if (frames > 0 && frames <= LIGHT_FRAMES && !others_readable (t, c))
     flush_now (t);
   c->reading = FALSE;
   conn_unref (c);
