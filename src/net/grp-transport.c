@@ -187,6 +187,7 @@ struct _GrpTransport {
   GrpMsg *cache_msg;          /* the last message encoded, and its frame */
   GBytes *cache_frame;
   GPtrArray *turn_seq;        /* conns given a SEQ this turn, in order */
+  guint64 reqs_read;          /* REQ frames read, ever: a sequencer's input */
   gboolean in_turn_end;       /* inside on_turn_end: its sends join this flush */
   gboolean crash_armed;
   guint crash_frames;
@@ -1178,6 +1179,8 @@ handle_frame (Conn *c, const guint8 *body, guint32 flen, GBytes *owner)
       g_debug ("ignoring a message from %s that claims another sender", c->addr);
       return TRUE;
     }
+  if (msg->type == GRP_MSG_REQ)
+    c->t->reqs_read++;
   if (c->t->on_message != NULL)
     c->t->on_message (msg, c->t->handler_data);
   return c->state != CONN_CLOSED;
@@ -1324,6 +1327,7 @@ on_readable (gint fd, GIOCondition cond, gpointer data)
   GrpTransport *t = c->t;
   guint8 *buf;
   guint frames = 0;
+  guint64 reqs = t->reqs_read;
 
   /* A handler that runs a nested main loop must not have us read into the
    * buffer we are parsing. */
@@ -1376,10 +1380,11 @@ on_readable (gint fd, GIOCondition cond, gpointer data)
   /* Light traffic: answer now rather than one more turn of the loop later
    * (latency).  Under load the flush waits for the turn's end, so that what
    * every connection brought leaves in one batch (throughput): when this
-   * read brought many frames, or other connections have some waiting (a
-   * sequencer with several members sending would otherwise write a SEQ to
-   * every member for each request it read). */
-  if (frames > 0 && frames <= LIGHT_FRAMES && !others_readable (t, c))
+   * read brought many frames, or it brought requests to sequence and other
+   * connections have bytes waiting (a sequencer with several members
+   * sending would otherwise write a SEQ to every member for each request
+   * it read; a member answers the sequencer alone, and need not look). */
+  if (frames > 0 && frames <= LIGHT_FRAMES && (t->reqs_read == reqs || !others_readable (t, c)))
     flush_now (t);
   c->reading = FALSE;
   conn_unref (c);
