@@ -96,6 +96,9 @@
 /* `verified` holds this prefix + the advertised address for a peer reached
  * over its Unix-domain socket: a refusal there is certain, not at TCP. */
 #define VERIFIED_LOCAL "local:"
+/* A Unix-domain connection's send buffer: loopback TCP's largest
+ * (net.ipv4.tcp_wmem's default maximum). */
+#define LOCAL_SNDBUF (4 * 1024 * 1024)
 
 typedef enum {
   CONN_CONNECTING,            /* outgoing: TCP connect under way */
@@ -135,6 +138,7 @@ typedef struct {
   gboolean queued_seq;        /* a SEQ frame was queued this turn */
   gint64 deadline;            /* monotonic time by which it must be open */
   guint64 dropped;            /* frames dropped since the queue last drained */
+  gsize queue_max;            /* SEND_QUEUE_MAX, more where the kernel holds less */
   guint attempt;              /* dials for the same loss before this one */
   guint reread_id;            /* more TLS records may wait: read again */
   FILE *record;               /* debug builds: where its frames are recorded, or NULL */
@@ -275,6 +279,7 @@ conn_new (GrpTransport *self, const char *addr, gboolean outgoing)
   c->addr = g_strdup (addr);
   c->outgoing = outgoing;
   c->state = outgoing ? CONN_CONNECTING : CONN_TLS;
+  c->queue_max = SEND_QUEUE_MAX;
   c->rbuf = g_byte_array_new ();
   c->hs = g_byte_array_new ();
   c->outq = g_byte_array_new ();
@@ -1530,9 +1535,22 @@ conn_established (Conn *c, GSocketConnection *conn)
   c->conn = g_object_ref (conn);
   c->sock = g_socket_connection_get_socket (conn);
   g_socket_set_blocking (c->sock, FALSE);
-  c->local = g_socket_get_family (c->sock) == G_SOCKET_FAMILY_UNIX;
-  if (!c->local)
+  if (g_socket_get_family (c->sock) != G_SOCKET_FAMILY_UNIX)
     g_socket_set_option (c->sock, IPPROTO_TCP, TCP_NODELAY, 1, NULL);
+  else
+    {
+      /* What a Unix-domain socket holds for its reader is its writer's
+       * send buffer, by default a twentieth of what loopback TCP grows to:
+       * a sequencer's bursts would pile up in outq instead, and a member
+       * that falls behind by a burst be dropped frames to.  As TCP's, as far
+       * as net.core.wmem_max lets us; what it does not, the queue takes. */
+      gint got = 0;
+
+      g_socket_set_option (c->sock, SOL_SOCKET, SO_SNDBUF, LOCAL_SNDBUF, NULL);
+      if (g_socket_get_option (c->sock, SOL_SOCKET, SO_SNDBUF, &got, NULL) &&
+          got < LOCAL_SNDBUF)
+        c->queue_max = SEND_QUEUE_MAX + LOCAL_SNDBUF - (gsize) MAX (got, 0);
+    }
   if (c->t->security == NULL)
     {
       conn_greet (c);
@@ -1551,11 +1569,15 @@ static gboolean on_accept (gint fd, GIOCondition cond, gpointer data);
 
 /* A connection a peer made to us: its handshake begins. */
 static void
-take_incoming (GrpTransport *self, GSocketConnection *conn)
+take_incoming (GrpTransport *self, GSocketConnection *conn, gboolean local)
 {
+  Conn *c;
+
   if (self->pending_in.length >= PENDING_MAX)
     conn_close (g_queue_peek_head (&self->pending_in), "dropped for a newer connection");
-  conn_established (conn_new (self, NULL, FALSE), conn);
+  c = conn_new (self, NULL, FALSE);
+  c->local = local;
+  conn_established (c, conn);
 }
 
 static GSource *
@@ -1635,7 +1657,7 @@ on_accept (gint fd, GIOCondition cond, gpointer data)
       if (self->incoming >= self->incoming_max)
         continue; /* closed at once: unref */
       conn = g_socket_connection_factory_create_connection (sock);
-      take_incoming (self, conn);
+      take_incoming (self, conn, listener == self->local_listener);
     }
   return G_SOURCE_CONTINUE;
 }
@@ -1721,7 +1743,7 @@ grp_transport_adopt (GrpTransport      *self,
   g_return_if_fail (GRP_IS_TRANSPORT (self) && G_IS_SOCKET_CONNECTION (conn));
   if (addr == NULL)
     {
-      take_incoming (self, conn);
+      take_incoming (self, conn, FALSE);
       return;
     }
   c = conn_new (self, addr, TRUE);
@@ -1788,7 +1810,7 @@ grp_transport_send (GrpTransport *self, GrpId to, const char *addr, GrpMsg *msg)
       self->said_too_large = TRUE;
       return;
     }
-  if (conn_queued (c) > 0 && conn_queued (c) + len > SEND_QUEUE_MAX)
+  if (conn_queued (c) > 0 && conn_queued (c) + len > c->queue_max)
     {
       if (c->dropped++ == 0)
         g_message ("%s does not keep up (%zu bytes queued): dropping frames to it until it reads",
