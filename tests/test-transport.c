@@ -1121,6 +1121,9 @@ test_same_secret (Fixture *f, gconstpointer data)
   g_assert_cmpuint (probe.id, ==, B_ID);
   grp_transport_send (a, B_ID, NULL, m); /* over the probe's connection */
   g_assert_true (wait_for (f, heard_from, &x));
+  /* On one host, the handshake and the proof ran over a Unix-domain socket. */
+  g_assert_cmpuint (grp_transport_count_local (a), ==, 1);
+  g_assert_cmpuint (grp_transport_count_local (f->b), ==, 1);
   b_send_ping (f, X_ID, grp_transport_get_address (a), 15);
   drain_loop ();
   g_object_unref (a);
@@ -1128,8 +1131,51 @@ test_same_secret (Fixture *f, gconstpointer data)
   files_clear (&fs);
 }
 
+/* Two members on one host, without a secret: A's dial to B's advertised
+ * (TCP) address goes over B's Unix-domain socket, as does B's to A, and the
+ * messages arrive; A's end, told in its BYE, is certain.  With
+ * GROUPY_NO_LOCAL_SOCKETS=1 the same exchange is TCP's. */
+static gboolean
+b_local_twice (Fixture *f, gconstpointer data)
+{
+  return grp_transport_count_local (f->b) == 2;
+}
+
+static void
+test_local (Fixture *f, gconstpointer data)
+{
+  gboolean local = GPOINTER_TO_INT (data);
+  g_autoptr(GrpMsg) m = grp_msg_new (GRP_MSG_HB, X_ID, 1);
+  const GrpId x = X_ID;
+  GrpTransport *a;
+  Probe probe = { 0 };
+
+  if (!local)
+    g_setenv ("GROUPY_NO_LOCAL_SOCKETS", "1", TRUE);
+  secure_b (f, NULL);
+  a = transport_a (NULL);
+  g_unsetenv ("GROUPY_NO_LOCAL_SOCKETS");
+  grp_transport_probe_async (a, grp_transport_get_address (f->b), NULL, probe_done, &probe);
+  g_assert_true (wait_for (f, probe_finished, &probe));
+  g_assert_no_error (probe.error);
+  g_assert_cmpuint (probe.id, ==, B_ID);
+  grp_transport_send (a, B_ID, NULL, m);
+  g_assert_true (wait_for (f, heard_from, &x));
+  g_assert_cmpuint (grp_transport_count_local (a), ==, local ? 1 : 0);
+  g_assert_cmpuint (grp_transport_count_local (f->b), ==, local ? 1 : 0);
+  /* B's own route to A: a dial of its own, the same way. */
+  b_send_ping (f, X_ID, grp_transport_get_address (a), 16);
+  if (local)
+    g_assert_true (wait_for (f, b_local_twice, NULL));
+  else
+    drain_loop ();
+  g_assert_cmpuint (grp_transport_count_local (f->b), ==, local ? 2 : 0);
+  g_object_unref (a);
+  assert_one_report (f, X_ID, TRUE);
+}
+
 /* Another secret: refused both ways, nothing read, and the dialer is told
- * why. */
+ * why (over the Unix-domain socket first, then over TCP). */
 static void
 test_other_secret (Fixture *f, gconstpointer data)
 {
@@ -1862,6 +1908,10 @@ main (int argc, char **argv)
   ADD ("/transport/answer-at-advertised", test_answer_advertised);
   ADD ("/transport/not-certain/name-two-addresses", test_name_two_addresses);
   ADD ("/transport/not-certain/queue-bound", test_queue_bound);
+  g_test_add ("/transport/local/unix", Fixture, GINT_TO_POINTER (TRUE), fixture_set_up,
+              test_local, fixture_tear_down);
+  g_test_add ("/transport/local/tcp-only", Fixture, GINT_TO_POINTER (FALSE), fixture_set_up,
+              test_local, fixture_tear_down);
   ADD ("/transport/secure/same-secret", test_same_secret);
   ADD ("/transport/secure/other-secret", test_other_secret);
   ADD ("/transport/secure/plaintext-stranger", test_plaintext_stranger);

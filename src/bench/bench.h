@@ -32,3 +32,10 @@ guint64  bench_hash_step (guint64 h, guint64 seq, const char *from, guint64 ctr)
 int      bench_member_main (const char *name, const char *contact, guint want, gsize size,
                             gsize state_size, gboolean joiner, const char *secret_file,
                             const char *listen);
+
+/* The floor (bench-floor.c): `peers` echo processes answer 16 B over
+ * loopback TCP or a Unix-domain socket; each answer's round trip (µs) is
+ * added to `hist`.  And the echo process itself (--floor-echo ADDR). */
+gboolean bench_floor_run (const char *self, gboolean unix_socket, guint peers, double seconds,
+                          BenchHist *hist, GError **error);
+int      bench_floor_echo_main (const char *addr);

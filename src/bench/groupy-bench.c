@@ -14,7 +14,10 @@
  *               samples pooled: p50 / p99 / p99.9.  "closed": one message in
  *               flight from a member that is not the leader; "half": every
  *               member sends at a steady rate, together half the 16 B
- *               throughput just measured.
+ *               throughput just measured.  Members on one host talk over
+ *               Unix-domain sockets; the closed loop is measured again over
+ *               TCP only (GROUPY_NO_LOCAL_SOCKETS=1), as members on
+ *               separate hosts would talk.
  *   failover    kill -9 of the leader (a background of 300 msgs/s per member
  *               runs): until every survivor has installed the next view, and
  *               until every survivor has delivered a multicast in it.
@@ -22,6 +25,11 @@
  *   memory      resident size of members idle and under full load, and of
  *               groupy-node (the headless worker) idle.
  *   scaling     the 16 B throughput for K = 2, 3, 5, 9, 17, 33.
+ *   floor       what the sockets alone cost (bench-floor.c): a ping-pong,
+ *               and a one-to-(K-1) fan-out where each answers, over loopback
+ *               TCP and a Unix-domain socket; every round trip, p50 / p99.
+ *               Each latency figure (Groupy's, Corosync's) is also given as
+ *               a ratio to the fan-out's, the floor of a multicast.
  *   closed      (only when named in --only) the closed-loop latency alone,
  *               without the throughput that "latency" measures first.
  *   steady      (--rates LIST) every member sends at a steady rate, the group
@@ -423,6 +431,19 @@ latency (const Opts *o, guint k, gsize size, gboolean closed, double total_rate)
   return l;
 }
 
+/* The closed loop with members that talk over TCP only. */
+static Lat
+latency_tcp_only (const Opts *o, guint k, gsize size)
+{
+  Lat l;
+
+  g_setenv ("GROUPY_NO_LOCAL_SOCKETS", "1", TRUE); /* inherited by the members */
+  fprintf (stderr, "  (TCP only)\n");
+  l = latency (o, k, size, TRUE, 0);
+  g_unsetenv ("GROUPY_NO_LOCAL_SOCKETS");
+  return l;
+}
+
 /* Waits for a "view ID N T LEADER" line with id > `after` and N == n. */
 static gboolean
 await_view (BenchChild *c, guint64 after, guint n, guint64 *id, gint64 *at, char **leader)
@@ -643,6 +664,47 @@ memory (const Opts *o, guint k)
   fprintf (stderr, "  memory: member idle %.0f kB, groupy-node idle %.0f kB\n",
            m.member_idle_kb, m.node_idle_kb);
   return m;
+}
+
+/* ---- the floor ---------------------------------------------------------- */
+
+typedef struct {
+  const char *key;      /* JSON: floor_<key>_p50_us, ... */
+  const char *what;
+  gboolean unix_socket;
+  gboolean fanout;      /* to K - 1 echoes, else to one */
+  double p50, p99, p999;
+  guint64 samples;
+} Floor;
+
+static void
+floor_measure (const Opts *o, Floor *f)
+{
+  BenchHist hist;
+  guint peers = f->fanout ? o->members - 1 : 1;
+
+  bench_hist_init (&hist);
+  for (guint r = 0; r < o->runs; r++)
+    {
+      g_autoptr(GError) error = NULL;
+
+      if (!bench_floor_run (o->self, f->unix_socket, peers, o->seconds, &hist, &error))
+        g_error ("%s", error->message);
+    }
+  f->p50 = bench_hist_percentile (&hist, 0.50);
+  f->p99 = bench_hist_percentile (&hist, 0.99);
+  f->p999 = bench_hist_percentile (&hist, 0.999);
+  f->samples = hist.n;
+  bench_hist_clear (&hist);
+  fprintf (stderr, "  floor %s: p50 %.0f µs, p99 %.0f µs, p99.9 %.0f µs (%" G_GUINT64_FORMAT
+           " samples)\n", f->what, f->p50, f->p99, f->p999, f->samples);
+}
+
+/* "p50 1.23× · p99 4.56×": a latency over the floor's. */
+static char *
+over_floor (double p50, double p99, const Floor *f)
+{
+  return g_strdup_printf ("%.2f× · %.2f×", p50 / MAX (f->p50, 1), p99 / MAX (f->p99, 1));
 }
 
 /* ---- Corosync ------------------------------------------------------------ */
@@ -874,11 +936,12 @@ main (int argc, char **argv)
   double seconds = 3;
   char *only_s = NULL, *scaling_s = NULL, *corosync = NULL, *corosync_cfg = NULL, *rates_s = NULL;
   char *m_name = NULL, *contact = NULL, *secret_file = NULL, *hosts_s = NULL, *listen = NULL;
+  char *floor_echo = NULL;
   gboolean joiner = FALSE, secret = FALSE;
   GOptionEntry entries[] = {
     { "only", 0, 0, G_OPTION_ARG_STRING, &only_s,
       "Measure only these (comma-separated): "
-      "throughput,latency,failover,join,memory,scaling", "LIST" },
+      "throughput,latency,failover,join,memory,scaling,floor", "LIST" },
     { "runs", 0, 0, G_OPTION_ARG_INT64, &runs,
       "Runs per figure; the median is shown (default 3)", "N" },
     { "seconds", 0, 0, G_OPTION_ARG_DOUBLE, &seconds,
@@ -906,6 +969,7 @@ main (int argc, char **argv)
     { "size", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT64, &size, NULL, NULL },
     { "state-size", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT64, &state_size, NULL, NULL },
     { "joiner", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_NONE, &joiner, NULL, NULL },
+    { "floor-echo", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING, &floor_echo, NULL, NULL },
     { NULL }
   };
   g_autoptr(GOptionContext) ctx =
@@ -921,7 +985,7 @@ main (int argc, char **argv)
   GString *steady_table = g_string_new (NULL);
   Opts o;
   Tput t16 = { 0 }, t1k = { 0 };
-  Lat closed = { 0 }, half = { 0 };
+  Lat closed = { 0 }, half = { 0 }, closed_tcp = { 0 };
   Failover fo = { NULL, NULL };
   GArray *joins = NULL;
   Memory mem = { 0 };
@@ -932,7 +996,15 @@ main (int argc, char **argv)
     { "udpu", "udpu", "yes" },
   };
   Coro *best_t = NULL, *best_p50 = NULL, *best_p99 = NULL;
-  gboolean have_t = FALSE, have_lat = FALSE, have_closed = FALSE;
+  gboolean have_t = FALSE, have_lat = FALSE, have_closed = FALSE, have_floor = FALSE;
+  Floor floors[] = {
+    { "tcp_pingpong", "ping-pong, loopback TCP", FALSE, FALSE },
+    { "tcp_fanout", "fan-out to K-1, loopback TCP", FALSE, TRUE },
+    { "unix_pingpong", "ping-pong, Unix-domain", TRUE, FALSE },
+    { "unix_fanout", "fan-out to K-1, Unix-domain", TRUE, TRUE },
+  };
+  /* The floor of a multicast: the fan-out, over either kind of socket. */
+  const Floor *floor_tcp = &floors[1], *floor_unix = &floors[3];
 
   g_option_context_add_main_entries (ctx, entries, NULL);
   if (!g_option_context_parse (ctx, &argc, &argv, &error))
@@ -940,6 +1012,8 @@ main (int argc, char **argv)
       fprintf (stderr, "groupy-bench: %s\n", error->message);
       return 2;
     }
+  if (floor_echo != NULL)
+    return bench_floor_echo_main (floor_echo);
   if (m_name != NULL)
     return bench_member_main (m_name, contact, (guint) want, (gsize) size, (gsize) state_size,
                               joiner, secret_file, listen);
@@ -956,7 +1030,7 @@ main (int argc, char **argv)
   for (guint i = 0; only && only[i]; i++)
     if (!g_strv_contains ((const char *const[]) { "throughput", "latency", "failover", "join",
                                                   "memory", "scaling", "steady", "closed",
-                                                  NULL }, only[i]))
+                                                  "floor", NULL }, only[i]))
       {
         fprintf (stderr, "groupy-bench: --only: unknown figure '%s'\n", only[i]);
         return 2;
@@ -1035,6 +1109,13 @@ main (int argc, char **argv)
                             o.hosts ? g_strv_length (o.hosts) : 0);
   }
 
+  if (wanted (only, "floor"))
+    {
+      fprintf (stderr, "floor: sockets alone, 16 B, K=%u\n", o.members);
+      for (guint i = 0; i < G_N_ELEMENTS (floors); i++)
+        floor_measure (&o, &floors[i]);
+      have_floor = TRUE;
+    }
   if (wanted (only, "throughput") || wanted (only, "latency"))
     {
       fprintf (stderr, "throughput, K=%u\n", o.members);
@@ -1047,6 +1128,7 @@ main (int argc, char **argv)
     {
       fprintf (stderr, "latency, K=%u, 16 B\n", o.members);
       closed = latency (&o, o.members, 16, TRUE, 0);
+      closed_tcp = latency_tcp_only (&o, o.members, 16);
       half = latency (&o, o.members, 16, FALSE, t16.rate / 2);
       have_lat = TRUE;
     }
@@ -1054,6 +1136,7 @@ main (int argc, char **argv)
     {
       fprintf (stderr, "closed-loop latency, K=%u, 16 B\n", o.members);
       closed = latency (&o, o.members, 16, TRUE, 0);
+      closed_tcp = latency_tcp_only (&o, o.members, 16);
       have_closed = TRUE;
     }
   if (rates_s != NULL && wanted (only, "steady"))
@@ -1140,6 +1223,48 @@ main (int argc, char **argv)
       json_num (j, "lat_half_p99_us", half.p99);
       json_num (j, "lat_half_p999_us", half.p999);
       g_string_append_printf (j, "\"lat_half_samples\":%" G_GUINT64_FORMAT ",", half.samples);
+    }
+  if (have_floor)
+    for (guint i = 0; i < G_N_ELEMENTS (floors); i++)
+      {
+        const Floor *f = &floors[i];
+        g_autofree char *k50 = g_strdup_printf ("floor_%s_p50_us", f->key);
+        g_autofree char *k99 = g_strdup_printf ("floor_%s_p99_us", f->key);
+        g_autofree char *k999 = g_strdup_printf ("floor_%s_p999_us", f->key);
+
+        g_string_append_printf (table, "| floor: %s, 16 B, round trip "
+                                       "| p50 %.0f µs · p99 %.0f µs · p99.9 %.0f µs |\n",
+                                f->what, f->p50, f->p99, f->p999);
+        json_num (j, k50, f->p50);
+        json_num (j, k99, f->p99);
+        json_num (j, k999, f->p999);
+      }
+  if (have_lat || have_closed)
+    {
+      g_string_append_printf (table, "| latency, closed loop, TCP only "
+                                     "(GROUPY_NO_LOCAL_SOCKETS=1) "
+                                     "| p50 %.0f µs · p99 %.0f µs · p99.9 %.0f µs |\n",
+                              closed_tcp.p50, closed_tcp.p99, closed_tcp.p999);
+      json_num (j, "lat_closed_tcp_p50_us", closed_tcp.p50);
+      json_num (j, "lat_closed_tcp_p99_us", closed_tcp.p99);
+      json_num (j, "lat_closed_tcp_p999_us", closed_tcp.p999);
+    }
+  if (have_floor && (have_lat || have_closed))
+    {
+      g_autofree char *tcp = over_floor (closed.p50, closed.p99, floor_tcp);
+      g_autofree char *unx = over_floor (closed.p50, closed.p99, floor_unix);
+      g_autofree char *tcp_tcp = over_floor (closed_tcp.p50, closed_tcp.p99, floor_tcp);
+
+      g_string_append_printf (table, "| closed-loop latency over the floor "
+                                     "(the fan-out's p50 · p99) "
+                                     "| %s over TCP's, %s over Unix-domain's; "
+                                     "TCP only: %s over TCP's |\n", tcp, unx, tcp_tcp);
+      json_num (j, "lat_closed_over_floor_p50", closed.p50 / MAX (floor_tcp->p50, 1));
+      json_num (j, "lat_closed_over_floor_p99", closed.p99 / MAX (floor_tcp->p99, 1));
+      json_num (j, "lat_closed_over_unix_floor_p50", closed.p50 / MAX (floor_unix->p50, 1));
+      json_num (j, "lat_closed_over_unix_floor_p99", closed.p99 / MAX (floor_unix->p99, 1));
+      json_num (j, "lat_closed_tcp_over_floor_p50", closed_tcp.p50 / MAX (floor_tcp->p50, 1));
+      json_num (j, "lat_closed_tcp_over_floor_p99", closed_tcp.p99 / MAX (floor_tcp->p99, 1));
     }
   if (fo.installed != NULL)
     {
@@ -1301,6 +1426,31 @@ main (int argc, char **argv)
                                   best_p99->p99 / MAX (closed.p99, 1));
           json_num (j, "ratio_lat_p50", best_p50->p50 / MAX (closed.p50, 1));
           json_num (j, "ratio_lat_p99", best_p99->p99 / MAX (closed.p99, 1));
+        }
+      if (best_p50 != NULL && have_floor)
+        {
+          g_autofree char *g = have_lat || have_closed
+                                 ? over_floor (closed.p50, closed.p99, floor_tcp)
+                                 : g_strdup ("—");
+          g_autofree char *c = over_floor (best_p50->p50, best_p99->p99, floor_tcp);
+
+          g_string_append_printf (table, "| closed-loop latency over the floor "
+                                         "(fan-out to %u, TCP: p50 %.0f µs, p99 %.0f µs), "
+                                         "p50 · p99 | %s | %s | |\n", o.members - 1,
+                                  floor_tcp->p50, floor_tcp->p99, g, c);
+          {
+            g_autofree char *gu = have_lat || have_closed
+                                    ? over_floor (closed.p50, closed.p99, floor_unix)
+                                    : g_strdup ("—");
+            g_autofree char *cu = over_floor (best_p50->p50, best_p99->p99, floor_unix);
+
+            g_string_append_printf (table, "| closed-loop latency over the floor "
+                                           "(fan-out to %u, Unix-domain: p50 %.0f µs, "
+                                           "p99 %.0f µs), p50 · p99 | %s | %s | |\n",
+                                    o.members - 1, floor_unix->p50, floor_unix->p99, gu, cu);
+          }
+          json_num (j, "corosync_over_floor_p50", best_p50->p50 / MAX (floor_tcp->p50, 1));
+          json_num (j, "corosync_over_floor_p99", best_p99->p99 / MAX (floor_tcp->p99, 1));
         }
       {
         Coro *bj = NULL, *bf = NULL;

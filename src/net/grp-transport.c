@@ -13,10 +13,13 @@
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <sys/resource.h>
 
 #define READ_CHUNK (64 * 1024)
 #define LIGHT_FRAMES 4
+/* Beyond this many connections, a light read does not look at the others. */
+#define LIGHT_PEERS_MAX 64
 #define CONNECT_TIMEOUT_S 5
 /* A connection whose data or keepalive probes go unacknowledged this long
  * fails (Linux's TCP_USER_TIMEOUT, with keepalive probes every second after
@@ -98,6 +101,18 @@
  * tried again this many times, REDIAL_MS * n later (see dial_failed). */
 #define DIAL_RETRIES 3
 #define REDIAL_MS 5
+/* Beside its TCP address a member listens on an abstract Unix-domain
+ * socket named after it: LOCAL_PREFIX + the advertised HOST:PORT.  Abstract
+ * names belong to a network namespace, so only a member that could reach
+ * the same loopback finds it; whoever does dials it first (a round trip
+ * costs about two thirds of loopback TCP's), and TCP otherwise. */
+#define LOCAL_PREFIX "groupy/"
+/* `verified` holds this prefix + the advertised address for a peer reached
+ * over its Unix-domain socket: a refusal there is certain, not at TCP. */
+#define VERIFIED_LOCAL "local:"
+/* A Unix-domain connection's send buffer: loopback TCP's largest
+ * (net.ipv4.tcp_wmem's default maximum). */
+#define LOCAL_SNDBUF (4 * 1024 * 1024)
 
 typedef enum {
   CONN_CONNECTING,            /* outgoing: TCP connect under way */
@@ -122,6 +137,7 @@ typedef struct {
   char *addr;                 /* dialed, or advertised in the peer's HELLO */
   GrpId peer;                 /* expected (dialing) or announced (HELLO) id */
   gboolean outgoing;
+  gboolean local;             /* over the Unix-domain socket (a dial of ours: tried first) */
   ConnState state;
   gboolean bye_received;
   gboolean reading;           /* in on_readable (against re-entry from a nested loop) */
@@ -136,6 +152,7 @@ typedef struct {
   gboolean queued_seq;        /* a SEQ frame was queued this turn */
   gint64 deadline;            /* monotonic time by which it must be open */
   guint64 dropped;            /* frames dropped since the queue last drained */
+  gsize queue_max;            /* SEND_QUEUE_MAX, more where the kernel holds less */
   guint attempt;              /* dials for the same loss before this one */
   guint reread_id;            /* more TLS records may wait: read again */
   FILE *record;               /* debug builds: where its frames are recorded, or NULL */
@@ -163,6 +180,9 @@ struct _GrpTransport {
   GQueue tls_waiting;         /* Conn*: incoming, waiting for a handshake slot */
   GSocket *listener;
   GSource *accept_source;     /* NULL while accepting is paused */
+  GSocket *local_listener;    /* the abstract Unix-domain socket, or NULL */
+  GSource *local_accept_source;
+  gboolean no_local;          /* GROUPY_NO_LOCAL_SOCKETS: TCP only (measurements, tests) */
   guint accept_pause_id;
   gint64 fd_limit_said;       /* when we last said we ran out of descriptors */
   guint incoming_max;         /* INCOMING_MAX, or less to fit the descriptor limit */
@@ -185,6 +205,7 @@ struct _GrpTransport {
   GrpMsg *cache_msg;          /* the last message encoded, and its frame */
   GBytes *cache_frame;
   GPtrArray *turn_seq;        /* conns given a SEQ this turn, in order */
+  guint64 reqs_read;          /* REQ frames read, ever: a sequencer's input */
   gboolean in_turn_end;       /* inside on_turn_end: its sends join this flush */
   gboolean crash_armed;
   guint crash_frames;
@@ -207,6 +228,7 @@ static guint signals[N_SIGNALS];
 
 static void conn_close (Conn *c, const char *why);
 static Conn *dial (GrpTransport *self, const char *addr, GrpId expected);
+static Conn *dial_via (GrpTransport *self, const char *addr, GrpId expected, gboolean local);
 static gboolean on_readable (gint fd, GIOCondition cond, gpointer data);
 static gboolean reread (gpointer data);
 static void tls_request (Conn *c);
@@ -271,6 +293,7 @@ conn_new (GrpTransport *self, const char *addr, gboolean outgoing)
   c->addr = g_strdup (addr);
   c->outgoing = outgoing;
   c->state = outgoing ? CONN_CONNECTING : CONN_TLS;
+  c->queue_max = SEND_QUEUE_MAX;
   c->rbuf = g_byte_array_new ();
   c->hs = g_byte_array_new ();
   c->outq = g_byte_array_new ();
@@ -484,11 +507,34 @@ dial_failed (Conn *c, DialFailure failure, const GError *error, const char *why)
   GrpId peer = c->peer;
   gboolean was_route = peer != 0 && route_of (self, peer) == c;
   const char *verified = peer != 0 ? g_hash_table_lookup (self->verified, &peer) : NULL;
+  g_autofree char *where = c->local ? g_strconcat (VERIFIED_LOCAL, c->addr, NULL)
+                                    : g_strdup (c->addr);
   gboolean certain = (failure == DIAL_REFUSED || failure == DIAL_OTHER_ID) &&
-                     verified != NULL && g_strcmp0 (verified, c->addr) == 0;
+                     verified != NULL && g_strcmp0 (verified, where) == 0;
   guint attempt = c->attempt;
   g_autofree char *addr = g_strdup (c->addr);
   g_autofree char *what = g_strdup_printf ("%s: %s", c->addr, why);
+
+  if (c->local && !certain)
+    {
+      /* The Unix-domain socket is a shortcut, never news about the peer
+       * (nothing there, or something else holds the name): TCP tells. */
+      GTask *probe = g_steal_pointer (&c->probe);
+      g_autoptr(GByteArray) outq = g_steal_pointer (&c->outq);
+      Conn *tcp;
+
+      g_debug ("%s over its Unix-domain socket: %s; trying TCP", c->addr, why);
+      c->outq = g_byte_array_new ();
+      conn_close (c, why); /* may free c */
+      if (probe == NULL && (!was_route || has_ended (self, peer)))
+        return;
+      /* What was queued for the peer goes the other way. */
+      tcp = dial_via (self, addr, peer, FALSE);
+      tcp->attempt = attempt;
+      tcp->probe = probe;
+      g_byte_array_append (tcp->outq, outq->data, outq->len);
+      return;
+    }
 
   if (c->probe != NULL)
     {
@@ -959,7 +1005,8 @@ on_hello (Conn *c, GrpMember *hello, const char *protocol)
       c->peer = hello->id;
       c->state = CONN_OPEN;
       {
-        char *reached = reached_address (c);
+        char *reached = c->local ? g_strconcat (VERIFIED_LOCAL, c->addr, NULL)
+                                 : reached_address (c);
 
         if (reached != NULL)
           g_hash_table_replace (self->verified, g_memdup2 (&c->peer, sizeof c->peer), reached);
@@ -1151,6 +1198,8 @@ handle_frame (Conn *c, const guint8 *body, guint32 flen, GBytes *owner)
       g_debug ("ignoring a message from %s that claims another sender", c->addr);
       return TRUE;
     }
+  if (msg->type == GRP_MSG_REQ)
+    c->t->reqs_read++;
   if (c->t->on_message != NULL)
     c->t->on_message (msg, c->t->handler_data);
   return c->state != CONN_CLOSED;
@@ -1269,6 +1318,27 @@ conn_take (Conn *c, const guint8 *data, gsize n)
   return frames;
 }
 
+/* Whether another open connection has bytes waiting now: then this turn
+ * has more to read, and what it causes leaves with that, in one batch. */
+static gboolean
+others_readable (GrpTransport *self, Conn *c)
+{
+  struct pollfd fds[LIGHT_PEERS_MAX];
+  nfds_t n = 0;
+
+  for (guint i = 0; i < self->conns->len; i++)
+    {
+      Conn *o = g_ptr_array_index (self->conns, i);
+
+      if (o == c || o->state != CONN_OPEN || o->sock == NULL)
+        continue;
+      if (n == G_N_ELEMENTS (fds))
+        return TRUE; /* a large group: let the turn end first */
+      fds[n++] = (struct pollfd) { g_socket_get_fd (o->sock), POLLIN, 0 };
+    }
+  return n > 0 && poll (fds, n, 0) > 0;
+}
+
 static gboolean
 on_readable (gint fd, GIOCondition cond, gpointer data)
 {
@@ -1276,6 +1346,7 @@ on_readable (gint fd, GIOCondition cond, gpointer data)
   GrpTransport *t = c->t;
   guint8 *buf;
   guint frames = 0;
+  guint64 reqs = t->reqs_read;
 
   /* A handler that runs a nested main loop must not have us read into the
    * buffer we are parsing. */
@@ -1327,8 +1398,12 @@ on_readable (gint fd, GIOCondition cond, gpointer data)
     g_free (buf);
   /* Light traffic: answer now rather than one more turn of the loop later
    * (latency).  Under load the flush waits for the turn's end, so that what
-   * every connection brought leaves in one batch (throughput). */
-  if (frames > 0 && frames <= LIGHT_FRAMES)
+   * every connection brought leaves in one batch (throughput): when this
+   * read brought many frames, or it brought requests to sequence and other
+   * connections have bytes waiting (a sequencer with several members
+   * sending would otherwise write a SEQ to every member for each request
+   * it read; a member answers the sequencer alone, and need not look). */
+  if (frames > 0 && frames <= LIGHT_FRAMES && (t->reqs_read == reqs || !others_readable (t, c)))
     flush_now (t);
   c->reading = FALSE;
   conn_unref (c);
@@ -1474,11 +1549,29 @@ conn_established (Conn *c, GSocketConnection *conn)
   c->conn = g_object_ref (conn);
   c->sock = g_socket_connection_get_socket (conn);
   g_socket_set_blocking (c->sock, FALSE);
-  g_socket_set_option (c->sock, IPPROTO_TCP, TCP_NODELAY, 1, NULL);
-  g_socket_set_option (c->sock, IPPROTO_TCP, TCP_USER_TIMEOUT, STALL_TIMEOUT_MS, NULL);
-  g_socket_set_keepalive (c->sock, TRUE);
-  g_socket_set_option (c->sock, IPPROTO_TCP, TCP_KEEPIDLE, KEEPALIVE_IDLE_S, NULL);
-  g_socket_set_option (c->sock, IPPROTO_TCP, TCP_KEEPINTVL, 1, NULL);
+  if (g_socket_get_family (c->sock) != G_SOCKET_FAMILY_UNIX)
+    {
+      g_socket_set_option (c->sock, IPPROTO_TCP, TCP_NODELAY, 1, NULL);
+      g_socket_set_option (c->sock, IPPROTO_TCP, TCP_USER_TIMEOUT, STALL_TIMEOUT_MS, NULL);
+      g_socket_set_keepalive (c->sock, TRUE);
+      g_socket_set_option (c->sock, IPPROTO_TCP, TCP_KEEPIDLE, KEEPALIVE_IDLE_S, NULL);
+      g_socket_set_option (c->sock, IPPROTO_TCP, TCP_KEEPINTVL, 1, NULL);
+    }
+  else
+    {
+      /* What a Unix-domain socket holds for its reader is its writer's
+       * send buffer, by default a twentieth of what loopback TCP grows to:
+       * a sequencer's bursts would pile up in outq instead, and a member
+       * that falls behind by a burst be dropped frames to.  As TCP's, as far
+       * as net.core.wmem_max lets us; what it does not, the queue takes.
+       * (No stall timeout: on one host a dead peer's end is seen at once.) */
+      gint got = 0;
+
+      g_socket_set_option (c->sock, SOL_SOCKET, SO_SNDBUF, LOCAL_SNDBUF, NULL);
+      if (g_socket_get_option (c->sock, SOL_SOCKET, SO_SNDBUF, &got, NULL) &&
+          got < LOCAL_SNDBUF)
+        c->queue_max = SEND_QUEUE_MAX + LOCAL_SNDBUF - (gsize) MAX (got, 0);
+    }
   if (c->t->security == NULL)
     {
       conn_greet (c);
@@ -1497,11 +1590,25 @@ static gboolean on_accept (gint fd, GIOCondition cond, gpointer data);
 
 /* A connection a peer made to us: its handshake begins. */
 static void
-take_incoming (GrpTransport *self, GSocketConnection *conn)
+take_incoming (GrpTransport *self, GSocketConnection *conn, gboolean local)
 {
+  Conn *c;
+
   if (self->pending_in.length >= PENDING_MAX)
     conn_close (g_queue_peek_head (&self->pending_in), "dropped for a newer connection");
-  conn_established (conn_new (self, NULL, FALSE), conn);
+  c = conn_new (self, NULL, FALSE);
+  c->local = local;
+  conn_established (c, conn);
+}
+
+static GSource *
+accept_source_new (GrpTransport *self, GSocket *listener)
+{
+  GSource *source = g_unix_fd_source_new (g_socket_get_fd (listener), G_IO_IN);
+
+  g_source_set_callback (source, G_SOURCE_FUNC (on_accept), self, NULL);
+  g_source_attach (source, NULL);
+  return source;
 }
 
 static gboolean
@@ -1510,9 +1617,9 @@ resume_accepting (gpointer data)
   GrpTransport *self = data;
 
   self->accept_pause_id = 0;
-  self->accept_source = g_unix_fd_source_new (g_socket_get_fd (self->listener), G_IO_IN);
-  g_source_set_callback (self->accept_source, G_SOURCE_FUNC (on_accept), self, NULL);
-  g_source_attach (self->accept_source, NULL);
+  self->accept_source = accept_source_new (self, self->listener);
+  if (self->local_listener != NULL)
+    self->local_accept_source = accept_source_new (self, self->local_listener);
   return G_SOURCE_REMOVE;
 }
 
@@ -1534,6 +1641,11 @@ pause_accepting (GrpTransport *self, const GError *error)
       g_source_destroy (self->accept_source);
       g_clear_pointer (&self->accept_source, g_source_unref);
     }
+  if (self->local_accept_source != NULL)
+    {
+      g_source_destroy (self->local_accept_source);
+      g_clear_pointer (&self->local_accept_source, g_source_unref);
+    }
   if (self->accept_pause_id == 0)
     self->accept_pause_id = g_timeout_add (ACCEPT_PAUSE_MS, resume_accepting, self);
 }
@@ -1542,11 +1654,13 @@ static gboolean
 on_accept (gint fd, GIOCondition cond, gpointer data)
 {
   GrpTransport *self = data;
+  GSocket *listener = self->local_listener != NULL && fd == g_socket_get_fd (self->local_listener)
+                        ? self->local_listener : self->listener;
 
   for (int i = 0; i < ACCEPT_BATCH; i++)
     {
       g_autoptr(GError) error = NULL;
-      g_autoptr(GSocket) sock = g_socket_accept (self->listener, NULL, &error);
+      g_autoptr(GSocket) sock = g_socket_accept (listener, NULL, &error);
       g_autoptr(GSocketConnection) conn = NULL;
 
       if (sock == NULL)
@@ -1564,7 +1678,7 @@ on_accept (gint fd, GIOCondition cond, gpointer data)
       if (self->incoming >= self->incoming_max)
         continue; /* closed at once: unref */
       conn = g_socket_connection_factory_create_connection (sock);
-      take_incoming (self, conn);
+      take_incoming (self, conn, listener == self->local_listener);
     }
   return G_SOURCE_CONTINUE;
 }
@@ -1575,7 +1689,8 @@ connect_done (GObject *source, GAsyncResult *res, gpointer data)
   Conn *c = data;
   g_autoptr(GError) error = NULL;
   g_autoptr(GSocketConnection) conn =
-    g_socket_client_connect_to_host_finish (G_SOCKET_CLIENT (source), res, &error);
+    c->local ? g_socket_client_connect_finish (G_SOCKET_CLIENT (source), res, &error)
+             : g_socket_client_connect_to_host_finish (G_SOCKET_CLIENT (source), res, &error);
 
   if (c->state == CONN_CLOSED)
     {
@@ -1593,19 +1708,47 @@ connect_done (GObject *source, GAsyncResult *res, gpointer data)
   conn_unref (c);
 }
 
-/* A connection of ours to `addr`; `expected` (0: anyone, a probe) becomes
- * the route to it at once, so that sends queue on it. */
+static char *
+local_name (const char *addr)
+{
+  return g_strconcat (LOCAL_PREFIX, addr, NULL);
+}
+
+/* A connection of ours to `addr`, over its Unix-domain socket or TCP;
+ * `expected` (0: anyone, a probe) becomes the route to it at once, so that
+ * sends queue on it. */
 static Conn *
-dial (GrpTransport *self, const char *addr, GrpId expected)
+dial_via (GrpTransport *self, const char *addr, GrpId expected, gboolean local)
 {
   Conn *c = conn_new (self, addr, TRUE);
 
   c->peer = expected;
+  c->local = local;
   if (expected != 0)
     set_route (self, expected, c);
-  g_socket_client_connect_to_host_async (self->client, addr, 0, c->cancel, connect_done,
-                                         conn_ref (c));
+  if (local)
+    {
+      g_autofree char *name = local_name (addr);
+      g_autoptr(GSocketAddress) unix_addr =
+        g_unix_socket_address_new_with_type (name, -1, G_UNIX_SOCKET_ADDRESS_ABSTRACT);
+
+      g_socket_client_connect_async (self->client, G_SOCKET_CONNECTABLE (unix_addr), c->cancel,
+                                     connect_done, conn_ref (c));
+    }
+  else
+    g_socket_client_connect_to_host_async (self->client, addr, 0, c->cancel, connect_done,
+                                           conn_ref (c));
   return c;
+}
+
+/* `addr` as advertised, or as `verified` holds it: over the Unix-domain
+ * socket first where there may be one (dial_failed falls back to TCP). */
+static Conn *
+dial (GrpTransport *self, const char *addr, GrpId expected)
+{
+  if (g_str_has_prefix (addr, VERIFIED_LOCAL))
+    addr += strlen (VERIFIED_LOCAL);
+  return dial_via (self, addr, expected, !self->no_local);
 }
 
 /* ---- public ----------------------------------------------------------- */
@@ -1621,7 +1764,7 @@ grp_transport_adopt (GrpTransport      *self,
   g_return_if_fail (GRP_IS_TRANSPORT (self) && G_IS_SOCKET_CONNECTION (conn));
   if (addr == NULL)
     {
-      take_incoming (self, conn);
+      take_incoming (self, conn, FALSE);
       return;
     }
   c = conn_new (self, addr, TRUE);
@@ -1688,7 +1831,7 @@ grp_transport_send (GrpTransport *self, GrpId to, const char *addr, GrpMsg *msg)
       self->said_too_large = TRUE;
       return;
     }
-  if (conn_queued (c) > 0 && conn_queued (c) + len > SEND_QUEUE_MAX)
+  if (conn_queued (c) > 0 && conn_queued (c) + len > c->queue_max)
     {
       if (c->dropped++ == 0)
         g_message ("%s does not keep up (%zu bytes queued): dropping frames to it until it reads",
@@ -1810,6 +1953,20 @@ grp_transport_get_address (GrpTransport *self)
   return self->address;
 }
 
+guint
+grp_transport_count_local (GrpTransport *self)
+{
+  guint n = 0;
+
+  for (guint i = 0; i < self->conns->len; i++)
+    {
+      Conn *c = g_ptr_array_index (self->conns, i);
+
+      n += c->state == CONN_OPEN && c->local;
+    }
+  return n;
+}
+
 gboolean
 grp_transport_parse_address (const char *s, char **host, guint16 *port, GError **error)
 {
@@ -1929,6 +2086,28 @@ grp_transport_listen (GrpTransport *self, const char *listen, const char *advert
         g_strdup_printf ("%s:%u", bound,
                          g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (got)));
     }
+  if (!self->no_local)
+    {
+      g_autofree char *name = local_name (self->address);
+      g_autoptr(GSocketAddress) unix_addr =
+        g_unix_socket_address_new_with_type (name, -1, G_UNIX_SOCKET_ADDRESS_ABSTRACT);
+      g_autoptr(GSocket) unix_sock = g_socket_new (G_SOCKET_FAMILY_UNIX, G_SOCKET_TYPE_STREAM,
+                                                   G_SOCKET_PROTOCOL_DEFAULT, NULL);
+      g_autoptr(GError) unix_error = NULL;
+
+      /* Without it (the name taken, say) peers here reach us over TCP. */
+      if (unix_sock != NULL)
+        g_socket_set_listen_backlog (unix_sock, LISTEN_BACKLOG);
+      if (unix_sock != NULL && g_socket_bind (unix_sock, unix_addr, FALSE, &unix_error) &&
+          g_socket_listen (unix_sock, &unix_error))
+        {
+          g_socket_set_blocking (unix_sock, FALSE);
+          self->local_listener = g_steal_pointer (&unix_sock);
+        }
+      else
+        g_message ("no Unix-domain socket beside %s (%s): members on this host reach us "
+                   "over TCP", self->address, unix_error ? unix_error->message : "no socket");
+    }
   /* Room for our own dials and files below the descriptor limit. */
   if (getrlimit (RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY)
     self->incoming_max = (guint) CLAMP ((gint64) limit.rlim_cur - FD_RESERVE, PENDING_MAX,
@@ -1958,6 +2137,12 @@ grp_transport_dispose (GObject *object)
   if (self->listener != NULL)
     g_socket_close (self->listener, NULL);
   g_clear_object (&self->listener);
+  if (self->local_accept_source != NULL)
+    g_source_destroy (self->local_accept_source);
+  g_clear_pointer (&self->local_accept_source, g_source_unref);
+  if (self->local_listener != NULL)
+    g_socket_close (self->local_listener, NULL);
+  g_clear_object (&self->local_listener);
   g_clear_object (&self->client);
   g_clear_object (&self->security);
   g_clear_pointer (&self->cache_msg, grp_msg_unref);
@@ -2016,6 +2201,7 @@ grp_transport_init (GrpTransport *self)
   self->handshake_timeout_ms = GRP_TRANSPORT_HANDSHAKE_TIMEOUT_MS;
   self->protocol = g_strdup ("groupy");
   self->incoming_max = INCOMING_MAX;
+  self->no_local = g_strcmp0 (g_getenv ("GROUPY_NO_LOCAL_SOCKETS"), "1") == 0;
   g_queue_init (&self->pending_in);
   self->client = g_socket_client_new ();
   /* Members talk to each other directly: never through a proxy (and no

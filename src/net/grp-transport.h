@@ -110,6 +110,12 @@ gboolean      grp_transport_listen (GrpTransport *self,
                                     const char   *advertise,
                                     GError      **error);
 const char   *grp_transport_get_address (GrpTransport *self);
+/* Open connections over Unix-domain sockets.  Beside its TCP address a
+ * member listens on an abstract Unix-domain socket named after it, which
+ * only the same network namespace reaches; a dial tries it first and falls
+ * back to TCP.  The same handshake (TLS, the secret's proof) runs over
+ * either.  GROUPY_NO_LOCAL_SOCKETS=1 in the environment: TCP only. */
+guint         grp_transport_count_local (GrpTransport *self);
 
 /* Where messages go, and who hears of a turn's end.  Plain calls rather
  * than signals: they run once per message. */
