@@ -206,6 +206,13 @@ grp_sock_out_uncork (GrpSockOut *self, GError **error)
   return grp_sock_out_flush (self, error);
 }
 
+/* Whether a write would take bytes without the socket. */
+static gboolean
+out_can_gather (GrpSockOut *self)
+{
+  return self->corked && grp_sock_out_pending (self) < GRP_SOCK_GATHER_MAX;
+}
+
 static gssize
 out_write (GOutputStream *stream, const void *buffer, gsize count, GCancellable *cancellable,
            GError **error)
@@ -223,9 +230,12 @@ out_write_nonblocking (GPollableOutputStream *stream, const void *buffer, gsize 
 {
   GrpSockOut *self = GRP_SOCK_OUT (stream);
 
-  if (grp_sock_out_pending (self) > 0 && !grp_sock_out_flush (self, error))
+  /* Corked, gathered bytes leave only once there are enough of them;
+   * uncorked, before anything else. */
+  if (grp_sock_out_pending (self) >= (self->corked ? GRP_SOCK_GATHER_MAX : 1) &&
+      !grp_sock_out_flush (self, error))
     return -1;
-  if (self->corked && grp_sock_out_pending (self) < GRP_SOCK_GATHER_MAX)
+  if (out_can_gather (self))
     {
       g_byte_array_append (self->gather, buffer, (guint) count);
       return (gssize) count;
@@ -243,13 +253,6 @@ static gboolean
 out_can_poll (GPollableOutputStream *stream)
 {
   return TRUE;
-}
-
-/* Whether a write would take bytes without the socket. */
-static gboolean
-out_can_gather (GrpSockOut *self)
-{
-  return self->corked && grp_sock_out_pending (self) < GRP_SOCK_GATHER_MAX;
 }
 
 static gboolean
