@@ -1174,6 +1174,87 @@ test_local (Fixture *f, gconstpointer data)
   assert_one_report (f, X_ID, TRUE);
 }
 
+/* What A received over TLS: every payload of every REQ, in order. */
+typedef struct {
+  GPtrArray *payloads;        /* GBytes* */
+} Received;
+
+static void
+on_message_keep (GrpMsg *msg, gpointer data)
+{
+  Received *r = data;
+
+  if (msg->type != GRP_MSG_REQ)
+    return;
+  for (guint i = 0; i < msg->req.entries->len; i++)
+    {
+      gsize len;
+      const guint8 *p = grp_entry_get_data (g_ptr_array_index (msg->req.entries, i), &len);
+
+      g_ptr_array_add (r->payloads, g_bytes_new (p, len));
+    }
+}
+
+static gboolean
+received_all (Fixture *f, gconstpointer data)
+{
+  const Received *r = data;
+
+  return r->payloads->len >= 3 * 10;
+}
+
+/* Through TLS, frames of every size (a byte, a record's worth and one more,
+ * more than the read-ahead and the gathering hold, 1 MiB), several turns'
+ * worth sent before the loop runs: each arrives once, whole, in order. */
+static void
+test_secret_sizes (Fixture *f, gconstpointer data)
+{
+  static const gsize sizes[10] = { 1, 100, 1024, 16383, 16384, 16385, 65536 + 7, 300000,
+                                   1024 * 1024, 5 };
+  Files fs;
+  const char *path;
+  g_autoptr(GrpSecurity) sec = NULL;
+  g_autoptr(GrpTransport) a = NULL;
+  Received r = { g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref) };
+  guint n = 0;
+
+  files_init (&fs);
+  path = new_secret (&fs, "secret");
+  sec = secret_security (path);
+  secure_b (f, sec);
+  a = transport_a (sec);
+  grp_transport_set_handlers (a, on_message_keep, NULL, &r);
+  for (guint round = 0; round < 3; round++)
+    for (guint i = 0; i < G_N_ELEMENTS (sizes); i++, n++)
+      {
+        g_autoptr(GrpMsg) m = grp_msg_new (GRP_MSG_REQ, B_ID, 1);
+        guint8 *buf = g_malloc (sizes[i]);
+        g_autoptr(GBytes) payload = NULL;
+        g_autoptr(GrpEntry) e = NULL;
+
+        for (gsize j = 0; j < sizes[i]; j++)
+          buf[j] = (guint8) (j * 7 + n);
+        payload = g_bytes_new_take (buf, sizes[i]);
+        e = grp_entry_new_data (0, 1, B_ID, n + 1, payload);
+        grp_msg_add_entry (m, e);
+        grp_transport_send (f->b, X_ID, grp_transport_get_address (a), m);
+      }
+  g_assert_true (wait_for (f, received_all, &r));
+  g_assert_cmpuint (r.payloads->len, ==, n);
+  for (guint k = 0; k < n; k++)
+    {
+      gsize len;
+      const guint8 *p = g_bytes_get_data (g_ptr_array_index (r.payloads, k), &len);
+
+      g_assert_cmpuint (len, ==, sizes[k % G_N_ELEMENTS (sizes)]);
+      for (gsize j = 0; j < len; j++)
+        if (p[j] != (guint8) (j * 7 + k))
+          g_error ("frame %u: byte %zu is %u, not %u", k, j, p[j], (guint8) (j * 7 + k));
+    }
+  g_ptr_array_unref (r.payloads);
+  files_clear (&fs);
+}
+
 /* Another secret: refused both ways, nothing read, and the dialer is told
  * why (over the Unix-domain socket first, then over TCP). */
 static void
@@ -1913,6 +1994,7 @@ main (int argc, char **argv)
   g_test_add ("/transport/local/tcp-only", Fixture, GINT_TO_POINTER (FALSE), fixture_set_up,
               test_local, fixture_tear_down);
   ADD ("/transport/secure/same-secret", test_same_secret);
+  ADD ("/transport/secure/sizes", test_secret_sizes);
   ADD ("/transport/secure/other-secret", test_other_secret);
   ADD ("/transport/secure/plaintext-stranger", test_plaintext_stranger);
   ADD ("/transport/secure/tls-stranger", test_tls_stranger);

@@ -8,6 +8,7 @@
 
 #include "grp-codec.h"
 #include "grp-security.h"
+#include "grp-sockstream.h"
 
 #include <glib-unix.h>
 
@@ -91,6 +92,8 @@
 /* Reads of one TLS connection per wakeup (each returns one record, at most
  * 16 KiB); a plaintext read returns what the socket holds, up to READ_CHUNK. */
 #define TLS_READS 16
+/* The most plaintext one TLS record carries (RFC 8446, 5.1). */
+#define TLS_RECORD_MAX (16 * 1024)
 #define PLAIN_READS 4
 /* Incarnations remembered as ended (to refuse them, and to report each
  * once): a member sees few in its life; the oldest are forgotten first. */
@@ -129,6 +132,8 @@ typedef struct {
   GSocketConnection *conn;
   GSocket *sock;              /* non-blocking; read and written directly without TLS */
   GTlsConnection *tls;        /* NULL: plaintext */
+  GIOStream *base;            /* what TLS runs on: the socket, read ahead and gathered */
+  GrpSockOut *gather;         /* base's output half (records gathered while corked) */
   GPollableInputStream *in;   /* the TLS connection's halves, once handshaken */
   GPollableOutputStream *out;
   gboolean tls_started;
@@ -245,7 +250,7 @@ redial_free (Redial *r)
 static gboolean
 conn_writing (Conn *c)
 {
-  return c->woff < c->wbuf->len;
+  return c->woff < c->wbuf->len || (c->gather != NULL && grp_sock_out_pending (c->gather) > 0);
 }
 
 static gsize
@@ -267,6 +272,7 @@ conn_unref (Conn *c)
   if (!g_atomic_int_dec_and_test (&c->refs))
     return;
   g_clear_object (&c->tls);
+  g_clear_object (&c->base);
   g_clear_object (&c->conn);
   g_clear_object (&c->cancel);
   g_free (c->addr);
@@ -656,31 +662,44 @@ conn_source (Conn *c, GIOCondition cond, GUnixFDSourceFunc func)
 }
 
 /* Sends what it can of wbuf without blocking; when the socket is full, waits
- * for it to drain (on_writable).  FALSE if the connection was closed. */
+ * for it to drain (on_writable).  FALSE if the connection was closed.
+ * Through TLS, the records of wbuf are gathered and leave in one send (a
+ * record per send otherwise: at most 16 KiB). */
 static gboolean
 conn_send_some (Conn *c)
 {
-  while (conn_writing (c))
+  g_autoptr(GError) error = NULL;
+
+  if (c->gather != NULL)
+    grp_sock_out_cork (c->gather);
+  while (c->woff < c->wbuf->len)
     {
-      g_autoptr(GError) error = NULL;
       gssize n = conn_send_raw (c, c->wbuf->data + c->woff, c->wbuf->len - c->woff, &error);
 
       if (n < 0)
+        break;
+      c->woff += (gsize) n;
+    }
+  if (error == NULL || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+    {
+      g_clear_error (&error);
+      if (c->gather == NULL || grp_sock_out_uncork (c->gather, &error))
         {
-          if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+          if (conn_writing (c))
             {
               if (c->out_source == NULL)
                 c->out_source = conn_source (c, G_IO_OUT, on_writable);
               return TRUE;
             }
-          conn_lost (c, error);
-          return FALSE;
+          g_byte_array_set_size (c->wbuf, 0);
+          c->woff = 0;
+          return TRUE;
         }
-      c->woff += (gsize) n;
     }
-  g_byte_array_set_size (c->wbuf, 0);
-  c->woff = 0;
-  return TRUE;
+  if (c->gather != NULL)
+    grp_sock_out_uncork (c->gather, NULL);
+  conn_lost (c, error);
+  return FALSE;
 }
 
 /* The next bytes to write: handshake frames as soon as connected, the
@@ -754,15 +773,28 @@ conn_write_sync (Conn *c, gint64 deadline)
   while (conn_writing (c))
     {
       g_autoptr(GError) error = NULL;
-      gssize n = conn_send_raw (c, c->wbuf->data + c->woff, c->wbuf->len - c->woff, &error);
 
-      if (n > 0)
+      if (c->woff == c->wbuf->len)
         {
-          c->woff += (gsize) n;
-          continue;
+          /* Only records gathered earlier are left: sent, or the socket is full. */
+          if (!grp_sock_out_flush (c->gather, &error))
+            return;
+          if (!conn_writing (c))
+            break;
         }
-      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK) ||
-          g_get_monotonic_time () >= deadline ||
+      else
+        {
+          gssize n = conn_send_raw (c, c->wbuf->data + c->woff, c->wbuf->len - c->woff, &error);
+
+          if (n > 0)
+            {
+              c->woff += (gsize) n;
+              continue;
+            }
+          if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+            return;
+        }
+      if (g_get_monotonic_time () >= deadline ||
           !g_socket_condition_timed_wait (c->sock, G_IO_OUT, deadline - g_get_monotonic_time (),
                                           NULL, NULL))
         return;
@@ -1345,6 +1377,7 @@ on_readable (gint fd, GIOCondition cond, gpointer data)
   Conn *c = data;
   GrpTransport *t = c->t;
   guint8 *buf;
+  gsize filled = 0;           /* TLS: bytes in buf not yet taken */
   guint frames = 0;
   guint64 reqs = t->reqs_read;
 
@@ -1367,7 +1400,9 @@ on_readable (gint fd, GIOCondition cond, gpointer data)
    * another turn of the loop, and a short plaintext read means the socket
    * is empty.  TLS hands out a record per read: more reads, and when they
    * run out with more to come, another wakeup (TLS may hold a record the
-   * socket no longer shows). */
+   * socket no longer shows).  TLS records are gathered into the chunk
+   * before they are parsed, so that a frame cut by a record's end is not
+   * copied aside once per record. */
   for (int i = 0; c->state != CONN_CLOSED; i++)
     {
       g_autoptr(GError) error = NULL;
@@ -1380,18 +1415,30 @@ on_readable (gint fd, GIOCondition cond, gpointer data)
                                             (GDestroyNotify) conn_unref);
           break;
         }
-      n = conn_recv (c, buf, READ_CHUNK, &error);
+      n = conn_recv (c, buf + filled, READ_CHUNK - filled, &error);
       if (n < 0 && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
         break;
       if (n <= 0)
         {
-          conn_lost (c, error);
+          /* What came before the end (a BYE, say) counts first. */
+          if (filled > 0)
+            frames += conn_take (c, buf, filled);
+          filled = 0;
+          if (c->state != CONN_CLOSED)
+            conn_lost (c, error);
           break;
         }
-      frames += conn_take (c, buf, (gsize) n);
+      filled += (gsize) n;
+      if (c->tls == NULL || READ_CHUNK - filled < TLS_RECORD_MAX)
+        {
+          frames += conn_take (c, buf, filled);
+          filled = 0;
+        }
       if (c->tls == NULL && n < READ_CHUNK)
         break;
     }
+  if (filled > 0 && c->state != CONN_CLOSED)
+    frames += conn_take (c, buf, filled);
   if (t->scratch == NULL)
     t->scratch = buf;
   else
@@ -1486,6 +1533,7 @@ tls_done (GObject *source, GAsyncResult *res, gpointer data)
   suite = g_tls_connection_get_ciphersuite_name (c->tls); /* a copy of ours */
   g_debug ("TLS with %s: %s, %s", c->addr ? c->addr : "a peer", suite,
            grp_security_has_secret (self->security) ? "proof of the secret follows" : "no secret");
+  c->gather = grp_sock_stream_get_out (c->base);
   c->in = G_POLLABLE_INPUT_STREAM (g_io_stream_get_input_stream (G_IO_STREAM (c->tls)));
   c->out = G_POLLABLE_OUTPUT_STREAM (g_io_stream_get_output_stream (G_IO_STREAM (c->tls)));
   if (grp_security_has_secret (self->security))
@@ -1521,7 +1569,8 @@ tls_start (Conn *c)
   GrpTransport *self = c->t;
   g_autoptr(GError) error = NULL;
 
-  c->tls = grp_security_wrap (self->security, G_IO_STREAM (c->conn), !c->outgoing, &error);
+  c->base = grp_sock_stream_new (c->sock);
+  c->tls = grp_security_wrap (self->security, c->base, !c->outgoing, &error);
   if (c->tls == NULL)
     {
       g_warning ("no TLS: %s", error->message);
