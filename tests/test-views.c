@@ -1892,6 +1892,68 @@ host_gone_whole (gconstpointer data)
   no_violation (f);
 }
 
+/* A view of 34 (more than GRP_PING_ALL): members watch only the 8 before
+ * them, so a quiet second costs pings in proportion to the view, not its
+ * square -- and a host gone with the leader and the next in line still
+ * costs one timeout, since the next candidate watches the one before it. */
+static void
+count_pings (GrpFixture *f, int from, int to, GrpMsg *msg, gpointer data)
+{
+  guint *n = data;
+
+  if (msg->type == GRP_MSG_NEED_VIEW && from >= 0 && to >= 0 &&
+      grp_core_get_view (core (f, from))->id == msg->view)
+    (*n)++;
+}
+
+static void
+large_view_watch (void)
+{
+  GrpCoreConfig cfg = config (GRP_DELIVERY_AGREED);
+  g_autoptr(GrpFixture) f = fixture_with (&cfg);
+  const guint k = 34;
+  const GrpView *v;
+  Host h = { { 0, 0 }, k - 2 };
+  int side[34] = { 0 };
+  guint pings = 0;
+  gint64 interval = MAX (cfg.heartbeat_interval, cfg.suspect_timeout / 4), t0, took;
+  int leader, other;
+
+  for (guint i = 0; i < k; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("m%02u", i);
+      int n = grp_fixture_spawn (f, name, i == 0 ? -1 : 0);
+
+      g_assert_true (grp_fixture_run_until (f, is_member, GINT_TO_POINTER (n), 2000 * MS));
+    }
+  grp_fixture_run_for (f, 3 * cfg.suspect_timeout);
+  grp_fixture_set_send_hook (f, count_pings, &pings);
+  grp_fixture_run_for (f, 10 * interval);
+  grp_fixture_set_send_hook (f, NULL, NULL);
+  g_test_message ("%u members: %u pings in %d intervals (all to all would be %u)", k, pings, 10,
+                  10 * (k - 1) * (k - 2));
+  /* Each member pings the (at most 8) that watch it, once per interval. */
+  g_assert_cmpuint (pings, <=, 11 * (k - 1) * 8);
+  g_assert_cmpuint (pings, >=, 9 * (k - 9) * 8);
+
+  leader = grp_fixture_leader (f);
+  v = grp_core_get_view (core (f, leader));
+  g_assert_cmpuint (v->n_members, ==, k);
+  other = grp_fixture_node_of (f, v->members[1].id);
+  h.gone[0] = leader;
+  h.gone[1] = other;
+  side[grp_fixture_process (f, leader)] = side[grp_fixture_process (f, other)] = 1;
+  grp_fixture_partition (f, side, k, TRUE);
+  grp_fixture_kill (f, leader);
+  grp_fixture_kill (f, other);
+  t0 = grp_fixture_now (f);
+  g_assert_true (grp_fixture_run_until (f, survivors_moved_on, &h, 10 * cfg.suspect_timeout));
+  took = grp_fixture_now (f) - t0;
+  g_test_message ("the survivors went on after %" G_GINT64_FORMAT " ms", took / MS);
+  g_assert_cmpint (took, <=, cfg.suspect_timeout + cfg.suspect_timeout / 4);
+  no_violation (f);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1939,5 +2001,6 @@ main (int argc, char **argv)
   g_test_add_func ("/views/ballot-below-chosen-is-promised", ballot_below_chosen_is_promised);
   g_test_add_data_func ("/views/host-gone-whole/second", GINT_TO_POINTER (0), host_gone_whole);
   g_test_add_data_func ("/views/host-gone-whole/last", GINT_TO_POINTER (1), host_gone_whole);
+  g_test_add_func ("/views/large-view-watch", large_view_watch);
   return g_test_run ();
 }

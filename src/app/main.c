@@ -9,6 +9,7 @@
 #include "config.h"
 
 #include <adwaita.h>
+#include <malloc.h>
 #include <glib/gi18n.h>
 #include <locale.h>
 #include <stdio.h>
@@ -138,6 +139,8 @@ main (int argc, char **argv)
   g_autofree char *notice = NULL;
   int status;
 
+  /* As groupy-node's: large frames' buffers from mmap (src/node/main.c). */
+  mallopt (M_MMAP_THRESHOLD, 1024 * 1024);
   setlocale (LC_ALL, "");
   bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");

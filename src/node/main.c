@@ -8,6 +8,7 @@
  * options, an unreachable --join, a port in use, a refused name).  An
  * injected crash ends the process with SIGKILL, like kill -9.
  */
+#include <malloc.h>
 #include <stdio.h>
 
 #include "grp-worker.h"
@@ -86,6 +87,13 @@ main (int argc, char **argv)
   Node node = { 0 };
   g_autofree char *notice = NULL;
 
+  /* Buffers of a megabyte and more (a frame may hold 18 MiB) always come
+   * from mmap: growing one moves no bytes, and freed it goes back to the
+   * system at once.  Else glibc raises its threshold after the first such
+   * free and takes the next from the heap, where the pages of a peer's
+   * large frames stay with the process (the attack suite's memory bound,
+   * docs/SECURITY.md). */
+  mallopt (M_MMAP_THRESHOLD, 1024 * 1024);
   if (!grp_options_parse (&options, &argc, &argv,
                           "A Groupy worker without a window: it multicasts color changes and\n"
                           "delivers the group's changes in total order.", NULL, &error))
