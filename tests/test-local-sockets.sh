@@ -28,6 +28,7 @@ cleanup() {
 trap cleanup EXIT
 
 . "$(dirname "$0")/wait-for.sh"
+. "$(dirname "$0")/view-log.sh"
 
 # start DIR NAME [NS] [LISTEN] [JOIN] [OPTIONS...]
 start() {
@@ -48,15 +49,6 @@ start() {
 }
 addr_of() { sed -n 's/.*listening on //p' "$1/$2.out"; }
 
-last_view_has() { # log members...
-  local log=$1; shift
-  local view
-  view=$(grep '"ev":"view"' "$log" | tail -n 1)
-  for m in "$@"; do
-    case "$view" in *"\"$m\""*) ;; *) return 1 ;; esac
-  done
-  [ "$(grep -o '"members":\[[^]]*\]' <<<"$view" | tr ',' '\n' | wc -l)" -eq $# ]
-}
 
 # Connected sockets accepted on the abstract socket of ADDR, as NS (or
 # this namespace) sees them.

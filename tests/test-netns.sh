@@ -65,16 +65,8 @@ start() { # ns name listen [join]
 }
 
 . "$(dirname "$0")/wait-for.sh"
+. "$(dirname "$0")/view-log.sh"
 
-last_view_has() { # log members...
-  local log=$1; shift
-  local view
-  view=$(grep '"ev":"view"' "$log" | tail -n 1)
-  for m in "$@"; do
-    case "$view" in *"\"$m\""*) ;; *) return 1 ;; esac
-  done
-  [ "$(grep -o '"members":\[[^]]*\]' <<<"$view" | tr ',' '\n' | wc -l)" -eq $# ]
-}
 
 start "$nsa" a 192.0.2.10:7000
 addr=$(sed -n 's/.*listening on //p' "$work/a.out")

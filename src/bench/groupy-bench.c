@@ -1429,26 +1429,21 @@ main (int argc, char **argv)
         }
       if (best_p50 != NULL && have_floor)
         {
-          g_autofree char *g = have_lat || have_closed
-                                 ? over_floor (closed.p50, closed.p99, floor_tcp)
-                                 : g_strdup ("—");
-          g_autofree char *c = over_floor (best_p50->p50, best_p99->p99, floor_tcp);
+          const Floor *over[2] = { floor_tcp, floor_unix };
+          const char *kind[2] = { "TCP", "Unix-domain" };
 
-          g_string_append_printf (table, "| closed-loop latency over the floor "
-                                         "(fan-out to %u, TCP: p50 %.0f µs, p99 %.0f µs), "
-                                         "p50 · p99 | %s | %s | |\n", o.members - 1,
-                                  floor_tcp->p50, floor_tcp->p99, g, c);
-          {
-            g_autofree char *gu = have_lat || have_closed
-                                    ? over_floor (closed.p50, closed.p99, floor_unix)
-                                    : g_strdup ("—");
-            g_autofree char *cu = over_floor (best_p50->p50, best_p99->p99, floor_unix);
+          for (guint f = 0; f < 2; f++)
+            {
+              g_autofree char *g = have_lat || have_closed
+                                     ? over_floor (closed.p50, closed.p99, over[f])
+                                     : g_strdup ("—");
+              g_autofree char *c = over_floor (best_p50->p50, best_p99->p99, over[f]);
 
-            g_string_append_printf (table, "| closed-loop latency over the floor "
-                                           "(fan-out to %u, Unix-domain: p50 %.0f µs, "
-                                           "p99 %.0f µs), p50 · p99 | %s | %s | |\n",
-                                    o.members - 1, floor_unix->p50, floor_unix->p99, gu, cu);
-          }
+              g_string_append_printf (table, "| closed-loop latency over the floor "
+                                             "(fan-out to %u, %s: p50 %.0f µs, p99 %.0f µs), "
+                                             "p50 · p99 | %s | %s | |\n", o.members - 1,
+                                      kind[f], over[f]->p50, over[f]->p99, g, c);
+            }
           json_num (j, "corosync_over_floor_p50", best_p50->p50 / MAX (floor_tcp->p50, 1));
           json_num (j, "corosync_over_floor_p99", best_p99->p99 / MAX (floor_tcp->p99, 1));
         }
