@@ -116,11 +116,15 @@ gold_pixels() {
 # The text of a window, by OCR (enlarged, in gray: tesseract reads it best).
 window_text() {
   import -window "$1" "$work/ocr.png"
-  # Two readings: as shown, and only what is near white (the newest
-  # notice's text on its dark pill): over the window's color, whatever it
-  # is, the plain reading often misses the notices.
+  # Three readings: as shown, both as sparse text and with tesseract's own
+  # page layout (sparse text read "w0, w1 gone -- you lead view 5" as "a no
+  # 6 he Be ee" in one clean-clone run, for a whole minute, where the layout
+  # reading of the same image had it right), and only what is near white
+  # (the newest notice's text on its dark pill): over the window's color,
+  # whatever it is, the plain reading often misses the notices.
   convert "$work/ocr.png" -resize 300% -colorspace Gray "$work/ocr-big.png"
   tesseract "$work/ocr-big.png" - --psm 11 2>/dev/null | tr '\n' ' '
+  tesseract "$work/ocr-big.png" - 2>/dev/null | tr '\n' ' '
   convert "$work/ocr.png" -resize 300% -colorspace Gray -threshold 80% -negate "$work/ocr-bw.png"
   tesseract "$work/ocr-bw.png" - --psm 11 2>/dev/null | tr '\n' ' '
 }
