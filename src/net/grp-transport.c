@@ -1672,6 +1672,15 @@ resume_accepting (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+/* An accept source, destroyed and dropped (if any). */
+static void
+source_clear (GSource **source)
+{
+  if (*source != NULL)
+    g_source_destroy (*source);
+  g_clear_pointer (source, g_source_unref);
+}
+
 /* Out of descriptors: a listening socket stays readable, so accepting on
  * would spin.  Pause instead, and say so once in a while, not per try. */
 static void
@@ -1685,16 +1694,8 @@ pause_accepting (GrpTransport *self, const GError *error)
                  "served meanwhile", error->message, ACCEPT_PAUSE_MS);
       self->fd_limit_said = now;
     }
-  if (self->accept_source != NULL)
-    {
-      g_source_destroy (self->accept_source);
-      g_clear_pointer (&self->accept_source, g_source_unref);
-    }
-  if (self->local_accept_source != NULL)
-    {
-      g_source_destroy (self->local_accept_source);
-      g_clear_pointer (&self->local_accept_source, g_source_unref);
-    }
+  source_clear (&self->accept_source);
+  source_clear (&self->local_accept_source);
   if (self->accept_pause_id == 0)
     self->accept_pause_id = g_timeout_add (ACCEPT_PAUSE_MS, resume_accepting, self);
 }
@@ -2171,6 +2172,16 @@ grp_transport_new (void)
   return g_object_new (GRP_TYPE_TRANSPORT, NULL);
 }
 
+/* A listening socket (TCP or Unix-domain) and its accept source, gone. */
+static void
+listener_clear (GSource **source, GSocket **listener)
+{
+  source_clear (source);
+  if (*listener != NULL)
+    g_socket_close (*listener, NULL);
+  g_clear_object (listener);
+}
+
 static void
 grp_transport_dispose (GObject *object)
 {
@@ -2180,18 +2191,8 @@ grp_transport_dispose (GObject *object)
   g_clear_handle_id (&self->flush_id, g_source_remove);
   g_clear_handle_id (&self->sweep_id, g_source_remove);
   g_clear_handle_id (&self->accept_pause_id, g_source_remove);
-  if (self->accept_source != NULL)
-    g_source_destroy (self->accept_source);
-  g_clear_pointer (&self->accept_source, g_source_unref);
-  if (self->listener != NULL)
-    g_socket_close (self->listener, NULL);
-  g_clear_object (&self->listener);
-  if (self->local_accept_source != NULL)
-    g_source_destroy (self->local_accept_source);
-  g_clear_pointer (&self->local_accept_source, g_source_unref);
-  if (self->local_listener != NULL)
-    g_socket_close (self->local_listener, NULL);
-  g_clear_object (&self->local_listener);
+  listener_clear (&self->accept_source, &self->listener);
+  listener_clear (&self->local_accept_source, &self->local_listener);
   g_clear_object (&self->client);
   g_clear_object (&self->security);
   g_clear_pointer (&self->cache_msg, grp_msg_unref);
