@@ -1177,6 +1177,7 @@ test_local (Fixture *f, gconstpointer data)
 /* What A received over TLS: every payload of every REQ, in order. */
 typedef struct {
   GPtrArray *payloads;        /* GBytes* */
+  guint want;                 /* for received_n */
 } Received;
 
 static void
@@ -1201,6 +1202,56 @@ received_all (Fixture *f, gconstpointer data)
   const Received *r = data;
 
   return r->payloads->len >= 3 * 10;
+}
+
+/* B sends A a request of `size` bytes. */
+static void
+send_sized (Fixture *f, GrpTransport *a, gsize size, guint64 ctr)
+{
+  g_autoptr(GrpMsg) m = grp_msg_new (GRP_MSG_REQ, B_ID, 1);
+  g_autoptr(GBytes) payload = g_bytes_new_take (g_malloc0 (size), size);
+  g_autoptr(GrpEntry) e = grp_entry_new_data (0, 1, B_ID, ctr, payload);
+
+  grp_msg_add_entry (m, e);
+  grp_transport_send (f->b, X_ID, grp_transport_get_address (a), m);
+}
+
+static gboolean
+received_n (Fixture *f, gconstpointer data)
+{
+  const Received *r = data;
+
+  return r->payloads->len >= r->want;
+}
+
+/* A frame larger than the send queue's bound goes when only a heartbeat's
+ * worth waits before it (it used to be dropped for that, and the sender had
+ * to send it all again); a second one in the same turn is dropped, so the
+ * queue stays bounded; the connection carries what comes after. */
+static void
+test_large_behind_small (Fixture *f, gconstpointer data)
+{
+  const gsize large = 13 * 1024 * 1024; /* over SEND_QUEUE_MAX + LOCAL_SNDBUF */
+  g_autoptr(GrpTransport) a = transport_a (NULL);
+  Received r = { g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref) };
+
+  grp_transport_set_handlers (a, on_message_keep, NULL, &r);
+  send_sized (f, a, 10, 1);
+  r.want = 1;
+  g_assert_true (wait_for (f, received_n, &r));
+  send_sized (f, a, 20, 2);
+  send_sized (f, a, large, 3);
+  send_sized (f, a, large, 4);
+  r.want = 3;
+  g_assert_true (wait_for (f, received_n, &r));
+  send_sized (f, a, 30, 5);
+  r.want = 4;
+  g_assert_true (wait_for (f, received_n, &r));
+  g_assert_cmpuint (r.payloads->len, ==, 4);
+  g_assert_cmpuint (g_bytes_get_size (g_ptr_array_index (r.payloads, 1)), ==, 20);
+  g_assert_cmpuint (g_bytes_get_size (g_ptr_array_index (r.payloads, 2)), ==, large);
+  g_assert_cmpuint (g_bytes_get_size (g_ptr_array_index (r.payloads, 3)), ==, 30);
+  g_ptr_array_unref (r.payloads);
 }
 
 /* Through TLS, frames of every size (a byte, a record's worth and one more,
@@ -1989,6 +2040,7 @@ main (int argc, char **argv)
   ADD ("/transport/answer-at-advertised", test_answer_advertised);
   ADD ("/transport/not-certain/name-two-addresses", test_name_two_addresses);
   ADD ("/transport/not-certain/queue-bound", test_queue_bound);
+  ADD ("/transport/queue-bound/large-behind-small", test_large_behind_small);
   g_test_add ("/transport/local/unix", Fixture, GINT_TO_POINTER (TRUE), fixture_set_up,
               test_local, fixture_tear_down);
   g_test_add ("/transport/local/tcp-only", Fixture, GINT_TO_POINTER (FALSE), fixture_set_up,

@@ -78,6 +78,11 @@
  * than closing keeps a slow peer's connection, and its membership, intact:
  * the protocol repairs the loss from its log, as it repairs any loss. */
 #define SEND_QUEUE_MAX (8u * 1024 * 1024)
+/* What may wait before a frame that alone passes SEND_QUEUE_MAX: a large
+ * frame is not dropped for the heartbeat or ping queued this turn (each drop
+ * of one costs the sender a re-send, the whole frame again), and a queue
+ * stays within SEND_QUEUE_MAX or one frame past this. */
+#define QUEUE_BEFORE_LARGE (64 * 1024)
 /* Before a connection says HELLO, it may send only that (or its proof of
  * the secret): a HELLO is at most 2 + 8 + 2 + 4 * GRP_NAME_MAX + 2 +
  * GRP_ADDR_MAX + 1 + GRP_PROTOCOL_NAME_MAX = 559 bytes, an AUTH 2 +
@@ -1881,7 +1886,7 @@ grp_transport_send (GrpTransport *self, GrpId to, const char *addr, GrpMsg *msg)
       self->said_too_large = TRUE;
       return;
     }
-  if (conn_queued (c) > 0 && conn_queued (c) + len > c->queue_max)
+  if (conn_queued (c) + len > c->queue_max && conn_queued (c) > QUEUE_BEFORE_LARGE)
     {
       if (c->dropped++ == 0)
         g_message ("%s does not keep up (%zu bytes queued): dropping frames to it until it reads",
