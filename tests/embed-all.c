@@ -236,6 +236,52 @@ view_lost (const char *view, const char *arg)
   return g_strv_contains ((const char *const *) left, arg);
 }
 
+/* `arg` is in the view's joined list. */
+static gboolean
+view_joined (const char *view, const char *arg)
+{
+  g_auto(GStrv) parts = g_strsplit (view, " | ", 3);
+  g_auto(GStrv) joined = g_strsplit (parts[1], ",", -1);
+
+  return g_strv_contains ((const char *const *) joined, arg);
+}
+
+/* The member's view holds a, b and c, and nobody else. */
+static gboolean
+whole (Member *m)
+{
+  g_auto(GStrv) parts = NULL;
+  g_auto(GStrv) members = NULL;
+
+  if (m->views->len == 0)
+    return FALSE;
+  parts = g_strsplit (g_ptr_array_index (m->views, m->views->len - 1), " | ", 3);
+  members = g_strsplit (parts[0], ",", -1);
+  return g_strv_length (members) == 3 && g_strv_contains ((const char *const *) members, "a") &&
+         g_strv_contains ((const char *const *) members, "b") &&
+         g_strv_contains ((const char *const *) members, "c");
+}
+
+/* Until a and b are in the same view of a, b and c. */
+static void
+wait_whole (Member *a, Member *b)
+{
+  gint64 deadline = g_get_monotonic_time () + DEADLINE_S * G_USEC_PER_SEC;
+
+  while (!whole (a) || !whole (b) ||
+         !g_str_equal (g_ptr_array_index (a->views, a->views->len - 1),
+                       g_ptr_array_index (b->views, b->views->len - 1)))
+    {
+      if (g_get_monotonic_time () > deadline)
+        {
+          fprintf (stderr, "embed-all: a, b and c not one group again within %d s\n",
+                   DEADLINE_S);
+          exit (1);
+        }
+      g_main_context_iteration (NULL, TRUE);
+    }
+}
+
 /* Each view waited for this way happens once in the run. */
 static void
 wait_view (Member *m, const char *view)
@@ -286,14 +332,47 @@ kill_child (void)
     kill (child_pid, SIGKILL);
 }
 
-static char *
-read_line (GDataInputStream *in)
-{
-  g_autoptr(GError) error = NULL;
-  char *line = g_data_input_stream_read_line_utf8 (in, NULL, NULL, &error);
+/* Every line the child writes, read as it comes while this process's
+ * members go on running (a blocking read would freeze them, and they would
+ * suspect each other). */
+static GPtrArray *child_lines;
+static gboolean child_eof;
 
-  check (line != NULL);
-  return line;
+static void
+child_line (GObject *source, GAsyncResult *res, gpointer data)
+{
+  char *line = g_data_input_stream_read_line_finish_utf8 (G_DATA_INPUT_STREAM (source), res,
+                                                          NULL, NULL);
+
+  if (line == NULL)
+    {
+      child_eof = TRUE;
+      return;
+    }
+  g_ptr_array_add (child_lines, line);
+  g_data_input_stream_read_line_async (G_DATA_INPUT_STREAM (source), G_PRIORITY_DEFAULT, NULL,
+                                       child_line, NULL);
+}
+
+/* The index of the first line from the `from`-th on that begins with
+ * `prefix`. */
+static guint
+wait_child_line (guint from, const char *prefix)
+{
+  gint64 deadline = g_get_monotonic_time () + DEADLINE_S * G_USEC_PER_SEC;
+
+  for (;;)
+    {
+      for (; from < child_lines->len; from++)
+        if (g_str_has_prefix (g_ptr_array_index (child_lines, from), prefix))
+          return from;
+      if (child_eof || g_get_monotonic_time () > deadline)
+        {
+          fprintf (stderr, "embed-all: the child never wrote \"%s...\"\n", prefix);
+          exit (1);
+        }
+      g_main_context_iteration (NULL, TRUE);
+    }
 }
 
 static void
@@ -358,9 +437,9 @@ parent (const char *self)
   g_autofree char *text = NULL;
   g_autoptr(GCancellable) cancel = g_cancellable_new ();
   g_auto(GStrv) members = NULL;
-  Member *a, *b, *w, *late;
+  Member *a, *b, *w, *late, *first;
   guint64 ctr = 0;
-  guint n;
+  guint n, lines, failed;
 
   /* c, a member in a child process, creates the group; a and b join. */
   proc = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error, self, "--member", "c", NULL);
@@ -368,7 +447,10 @@ parent (const char *self)
   child_pid = atoi (g_subprocess_get_identifier (proc));
   atexit (kill_child);
   out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (proc));
-  c_addr = read_line (out);
+  child_lines = g_ptr_array_new_with_free_func (g_free);
+  g_data_input_stream_read_line_async (out, G_PRIORITY_DEFAULT, NULL, child_line, NULL);
+  n = wait_child_line (0, "");
+  c_addr = g_strdup (g_ptr_array_index (child_lines, n));
   errors_before_a_group (c_addr);
 
   a = member_new ("a");
@@ -440,28 +522,37 @@ parent (const char *self)
   /* The child is stopped past the suspicion timeout: the group goes on
    * without it.  A new member takes its name; when the child comes back it
    * learns it was left out ("excluded"), and its rejoin fails for good
-   * ("failed", REJOIN_FAILED): its name is taken. */
-  /* Counted from here: the large messages above may make a loaded
-   * machine's members suspect each other for a moment. */
+   * ("failed", REJOIN_FAILED): its name is taken.
+   * Counted from here: the large messages above may make a loaded
+   * machine's members suspect each other for a moment (whoever was left out
+   * rejoins by itself), so first the three are one group again. */
+  wait_whole (a, b);
   a->blocked_notes = b->blocked_notes = 0;
+  a->excluded = b->excluded = 0;
+  n = a->views->len;
+  lines = child_lines->len;
   kill (child_pid, SIGSTOP);
-  wait_view (a, "a,b |  | c");
-  check (grp_group_get_role (a->group) == GRP_ROLE_LEADER);
+  wait_view_where (a, n, view_lost, "c");
+  first = g_str_has_prefix (g_ptr_array_index (a->views, a->views->len - 1), "a,") ? a : b;
+  check (g_str_has_prefix (g_ptr_array_index (a->views, a->views->len - 1),
+                           first == a ? "a,b | " : "b,a | "));
+  check (grp_group_get_role (first->group) == GRP_ROLE_LEADER);
   /* Two of three are a quorum: neither waited for one. */
   check (!grp_group_is_blocked (a->group) && !grp_group_is_blocked (b->group));
   check (a->blocked_notes == 0 && b->blocked_notes == 0);
   late = member_new ("c");
+  n = a->views->len;
   join (late, grp_group_get_address (b->group), NULL);
   wait_until (&late->done, "join of the second c");
+  if (late->error != NULL)
+    fprintf (stderr, "embed-all: the second c's join: %s\n", late->error->message);
   check (late->error == NULL && late->state_set);
-  wait_view (a, "a,b,c | c | ");
+  wait_view_where (a, n, view_joined, "c");
   kill (child_pid, SIGCONT);
-  g_free (text);
-  text = read_line (out);
-  check (g_str_equal (text, "excluded"));
-  g_free (text);
-  text = read_line (out);
-  check (g_str_has_prefix (text, "failed grp-group-error-quark 7:"));
+  failed = wait_child_line (lines, "failed ");
+  check (failed > lines && g_str_equal (g_ptr_array_index (child_lines, failed - 1), "excluded"));
+  check (g_str_has_prefix (g_ptr_array_index (child_lines, failed),
+                           "failed grp-group-error-quark 7:"));
   check (GRP_GROUP_ERROR_REJOIN_FAILED == 7);
   check (g_subprocess_wait (proc, NULL, NULL));
   child_pid = 0;
