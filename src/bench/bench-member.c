@@ -41,6 +41,7 @@ typedef struct {
   gsize size;
   gsize state_size;
   gboolean ready;
+  gboolean said_ready;
 
   SendMode mode;
   gint64 until;
@@ -215,22 +216,52 @@ on_view (GrpGroup *g, guint64 id, guint64 seq, GStrv names, GStrv joined, GStrv 
     {
       m->ready = TRUE;
       m->base_seq = seq;
+    }
+  /* (The state may have made a joiner ready before its first view.) */
+  if (m->ready && !m->said_ready)
+    {
+      m->said_ready = TRUE;
       printf ("ready\n");
     }
   fflush (stdout);
 }
 
+/* The state begins with the order hash, so that a member left out and taken
+ * back (a state transfer) goes on with the group's hash rather than one
+ * that lacks what it missed: its order is then checked like the others'. */
+typedef struct {
+  guint64 ready;
+  guint64 base_seq;
+  guint64 hash;
+} StateHead;
+
 static GBytes *
 get_state (GrpGroup *g, gpointer data)
 {
   Member *m = data;
+  gsize size = MAX (m->state_size, sizeof (StateHead));
+  guint8 *buf = g_malloc0 (size);
+  StateHead head = { m->ready, m->base_seq, m->hash };
 
-  return g_bytes_new_take (g_malloc0 (m->state_size), m->state_size);
+  memcpy (buf, &head, sizeof head);
+  return g_bytes_new_take (buf, size);
 }
 
 static void
 set_state (GrpGroup *g, guint64 seq, GBytes *state, gpointer data)
 {
+  Member *m = data;
+  StateHead head;
+
+  if (g_bytes_get_size (state) < sizeof head)
+    return;
+  memcpy (&head, g_bytes_get_data (state, NULL), sizeof head);
+  if (head.ready)
+    {
+      m->ready = TRUE;
+      m->base_seq = head.base_seq;
+      m->hash = head.hash;
+    }
 }
 
 static void
@@ -337,7 +368,8 @@ on_stdin (GIOChannel *ch, GIOCondition cond, gpointer data)
 
 int
 bench_member_main (const char *name, const char *contact, guint want, gsize size, gsize state_size,
-                   gboolean joiner, const char *secret_file, const char *listen)
+                   gboolean joiner, const char *secret_file, const char *listen,
+                   gboolean insecure)
 {
   Member m = { 0 };
   g_autoptr(GError) error = NULL;
@@ -355,6 +387,7 @@ bench_member_main (const char *name, const char *contact, guint want, gsize size
   g_signal_connect (m.group, "view-changed", G_CALLBACK (on_view), &m);
   grp_group_set_get_state_func (m.group, get_state, &m, NULL);
   grp_group_set_set_state_func (m.group, set_state, &m, NULL);
+  grp_group_set_insecure (m.group, insecure);
   if ((secret_file != NULL && !grp_group_set_secret_file (m.group, secret_file, &error)) ||
       !grp_group_listen (m.group, listen, NULL, &error))
     {

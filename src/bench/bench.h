@@ -28,10 +28,11 @@ double   bench_hist_percentile (const BenchHist *h, double p);
 #define BENCH_HASH_INIT 14695981039346656037ull
 guint64  bench_hash_step (guint64 h, guint64 seq, const char *from, guint64 ctr);
 
-/* `listen`: HOST:PORT, or NULL for 127.0.0.1 and any port. */
+/* `listen`: HOST:PORT, or NULL for 127.0.0.1 and any port; `insecure`: listen
+ * beyond loopback without a secret. */
 int      bench_member_main (const char *name, const char *contact, guint want, gsize size,
                             gsize state_size, gboolean joiner, const char *secret_file,
-                            const char *listen);
+                            const char *listen, gboolean insecure);
 
 /* The floor (bench-floor.c): `peers` echo processes answer 16 B over
  * loopback TCP or a Unix-domain socket; each answer's round trip (µs) is

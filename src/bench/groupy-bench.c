@@ -69,6 +69,7 @@ typedef struct {
   guint members;
   guint state_size;
   const char *secret;     /* --secret: the group secret file, or NULL */
+  gboolean insecure;      /* --insecure: --hosts without a secret */
   GStrv hosts;            /* --hosts: "NS=ADDR" each, or NULL for loopback */
 } Opts;
 
@@ -180,6 +181,8 @@ spawn_member (Group *g, const char *contact, guint want, gboolean joiner)
       argv[n++] = "--secret-file";
       argv[n++] = g->o->secret;
     }
+  if (g->o->insecure)
+    argv[n++] = "--insecure";
   if (contact != NULL)
     {
       argv[n++] = "--contact";
@@ -299,6 +302,9 @@ collect (Group *g, Report *out, BenchHist *hist)
             same = FALSE;
         }
     }
+  for (guint i = 0; i < g->kids->len && !same; i++)
+    fprintf (stderr, "  member %u: delivered up to %" G_GUINT64_FORMAT ", hash %016" G_GINT64_MODIFIER
+             "x, %u views\n", i, out[i].last_seq, out[i].hash, out[i].views);
   if (hist != NULL)
     {
       /* The histograms of the final round (they do not change once quiet). */
@@ -937,7 +943,7 @@ main (int argc, char **argv)
   char *only_s = NULL, *scaling_s = NULL, *corosync = NULL, *corosync_cfg = NULL, *rates_s = NULL;
   char *m_name = NULL, *contact = NULL, *secret_file = NULL, *hosts_s = NULL, *listen = NULL;
   char *floor_echo = NULL;
-  gboolean joiner = FALSE, secret = FALSE;
+  gboolean joiner = FALSE, secret = FALSE, insecure = FALSE;
   GOptionEntry entries[] = {
     { "only", 0, 0, G_OPTION_ARG_STRING, &only_s,
       "Measure only these (comma-separated): "
@@ -961,6 +967,8 @@ main (int argc, char **argv)
     { "hosts", 0, 0, G_OPTION_ARG_STRING, &hosts_s,
       "Members run in these network namespaces, on these addresses, in turn (implies --secret)",
       "NS=ADDR,..." },
+    { "insecure", 0, 0, G_OPTION_ARG_NONE, &insecure,
+      "With --hosts: no secret, plaintext between the namespaces (what TLS costs there)", NULL },
     { "member", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING, &m_name, NULL, NULL },
     { "listen", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING, &listen, NULL, NULL },
     { "secret-file", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_FILENAME, &secret_file, NULL, NULL },
@@ -1016,7 +1024,7 @@ main (int argc, char **argv)
     return bench_floor_echo_main (floor_echo);
   if (m_name != NULL)
     return bench_member_main (m_name, contact, (guint) want, (gsize) size, (gsize) state_size,
-                              joiner, secret_file, listen);
+                              joiner, secret_file, listen, insecure);
   signal (SIGPIPE, SIG_IGN); /* a member that has gone closes its stdin */
   if (runs < 1 || seconds <= 0 || trials < 1 || members < 3 || members > 64)
     {
@@ -1058,7 +1066,7 @@ main (int argc, char **argv)
     }
   node = find_node (argv[0]);
   o = (Opts) { argv[0], node, (guint) runs, seconds, (guint) trials, (guint) members,
-               (guint) state_size, NULL, NULL };
+               (guint) state_size, NULL, FALSE, NULL };
   if (hosts_s != NULL)
     {
       o.hosts = g_strsplit (hosts_s, ",", -1);
@@ -1079,7 +1087,14 @@ main (int argc, char **argv)
           fprintf (stderr, "groupy-bench: --hosts names no host\n");
           return 2;
         }
-      secret = TRUE; /* beyond loopback a member needs a group secret */
+      /* Beyond loopback a member needs a group secret, or to be told. */
+      secret = !insecure;
+      o.insecure = insecure;
+    }
+  if (insecure && (hosts_s == NULL || secret))
+    {
+      fprintf (stderr, "groupy-bench: --insecure goes with --hosts, and not with --secret\n");
+      return 2;
     }
   if (secret)
     {
