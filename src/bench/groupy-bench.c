@@ -303,8 +303,8 @@ collect (Group *g, Report *out, BenchHist *hist)
         }
     }
   for (guint i = 0; i < g->kids->len && !same; i++)
-    fprintf (stderr, "  member %u: delivered up to %" G_GUINT64_FORMAT ", hash %016" G_GINT64_MODIFIER
-             "x, %u views\n", i, out[i].last_seq, out[i].hash, out[i].views);
+    fprintf (stderr, "  member %u: delivered up to %" G_GUINT64_FORMAT ", hash %016"
+             G_GINT64_MODIFIER "x, %u views\n", i, out[i].last_seq, out[i].hash, out[i].views);
   if (hist != NULL)
     {
       /* The histograms of the final round (they do not change once quiet). */
