@@ -227,11 +227,20 @@ view_equals (const char *view, const char *arg)
   return g_str_equal (view, arg);
 }
 
+/* The names of a view's part: 0 its members, 1 who joined, 2 who left. */
+static GStrv
+view_part (const char *view, guint part)
+{
+  g_auto(GStrv) parts = g_strsplit (view, " | ", 3);
+
+  return g_strsplit (parts[part], ",", -1);
+}
+
 /* `arg` is in the view's left list. */
 static gboolean
 view_lost (const char *view, const char *arg)
 {
-  g_auto(GStrv) left = g_strsplit (strrchr (view, '|') + 2, ",", -1);
+  g_auto(GStrv) left = view_part (view, 2);
 
   return g_strv_contains ((const char *const *) left, arg);
 }
@@ -240,8 +249,7 @@ view_lost (const char *view, const char *arg)
 static gboolean
 view_joined (const char *view, const char *arg)
 {
-  g_auto(GStrv) parts = g_strsplit (view, " | ", 3);
-  g_auto(GStrv) joined = g_strsplit (parts[1], ",", -1);
+  g_auto(GStrv) joined = view_part (view, 1);
 
   return g_strv_contains ((const char *const *) joined, arg);
 }
@@ -250,13 +258,11 @@ view_joined (const char *view, const char *arg)
 static gboolean
 whole (Member *m)
 {
-  g_auto(GStrv) parts = NULL;
   g_auto(GStrv) members = NULL;
 
   if (m->views->len == 0)
     return FALSE;
-  parts = g_strsplit (g_ptr_array_index (m->views, m->views->len - 1), " | ", 3);
-  members = g_strsplit (parts[0], ",", -1);
+  members = view_part (g_ptr_array_index (m->views, m->views->len - 1), 0);
   return g_strv_length (members) == 3 && g_strv_contains ((const char *const *) members, "a") &&
          g_strv_contains ((const char *const *) members, "b") &&
          g_strv_contains ((const char *const *) members, "c");

@@ -302,7 +302,7 @@ collect (Group *g, Report *out, BenchHist *hist)
             same = FALSE;
         }
     }
-  for (guint i = 0; i < g->kids->len && !same; i++)
+  for (guint i = 0; !same && i < g->kids->len; i++) /* say where they differ */
     fprintf (stderr, "  member %u: delivered up to %" G_GUINT64_FORMAT ", hash %016"
              G_GINT64_MODIFIER "x, %u views\n", i, out[i].last_seq, out[i].hash, out[i].views);
   if (hist != NULL)
