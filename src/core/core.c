@@ -30,6 +30,7 @@ grp_core_config_init (GrpCoreConfig *config)
     .group_window = 4096,
     .max_batch = 256,
     .max_lag = 100000,
+    .flow_bytes = 4 * 1024 * 1024,
   };
 }
 
@@ -74,6 +75,8 @@ grp_core_new (const GrpCoreConfig    *config,
   grp_ring_init (&core->log);
   core->seen = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
   g_queue_init (&core->pending);
+  g_queue_init (&core->held);
+  core->held_by = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
   core->next_ctr = 1;
   core->pending_joins = g_ptr_array_new_with_free_func (free_join_req);
   core->log_lo = 1;
@@ -95,6 +98,8 @@ grp_core_free (GrpCore *core)
   grp_ring_clear (&core->log);
   g_hash_table_unref (core->seen);
   g_queue_clear_full (&core->pending, pending_free);
+  g_queue_clear_full (&core->held, (GDestroyNotify) grp_entry_unref);
+  g_hash_table_unref (core->held_by);
   g_ptr_array_unref (core->pending_joins);
   g_array_unref (core->pending_leaves);
   g_clear_pointer (&core->state_blob, g_bytes_unref);
@@ -122,6 +127,7 @@ grp_core_peer (GrpCore *core,
       peer = g_new0 (GrpPeer, 1);
       peer->id = id;
       peer->last_heard = core->now;
+      peer->progress_at = core->now;
       peer->last_fence_reply = G_MININT64 / 2;
       g_hash_table_insert (core->peers, &peer->id, peer);
     }
@@ -166,6 +172,7 @@ grp_core_reset_peers (GrpCore *core)
       peer->last_heard = core->now;
       peer->suspected = peer->dead;
       peer->acked = 0;
+      peer->progress_at = core->now;
     }
 }
 
@@ -625,16 +632,20 @@ detect_failures (GrpCore *core)
               g_debug ("%s: suspects %s (silent)", core->self.name, core->view->members[i].name);
               peer->suspected = TRUE;
             }
-          /* A member that answers but cannot keep up holds back the stable
-           * point, so the leader's log would grow without bound: it goes. */
-          if (!peer->suspected && core->next_seq > peer->acked + core->cfg.max_lag + 1 &&
+          /* A member that answers but takes no position holds back the
+           * stable point, and with it the whole group (flow control): once
+           * it has taken none for a timeout while behind, it goes. */
+          if (peer->acked + 1 >= core->next_seq)
+            peer->progress_at = core->now;
+          if (!peer->suspected && peer->progress_at < limit &&
               !grp_join_is_leaving (core, peer->id) && core->installed_at < limit)
             {
               GrpId id = peer->id;
 
-              g_message ("%s: %s is %" G_GUINT64_FORMAT " positions behind and cannot keep up: "
-                         "excluding it (it will rejoin with a fresh state)",
-                         core->self.name, core->view->members[i].name,
+              g_message ("%s: %s has taken no position for %" G_GINT64_FORMAT " ms, %"
+                         G_GUINT64_FORMAT " behind: it cannot keep up; excluding it (it will "
+                         "rejoin with a fresh state)", core->self.name,
+                         core->view->members[i].name, (core->now - peer->progress_at) / 1000,
                          core->next_seq - 1 - peer->acked);
               peer->suspected = TRUE;
               g_array_append_val (core->pending_leaves, id);

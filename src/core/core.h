@@ -53,11 +53,18 @@ typedef struct {
   gint64 last_fence_reply; /* rate limit for DECIDE / NEED_VIEW replies */
   guint64 acked;           /* leader: highest contiguous position it holds */
   gint64 echo;             /* leader: latest of its stamps this member echoed (lease) */
+  gint64 progress_at;      /* leader: when it last acked more, or held everything */
   gboolean suspected;      /* silent past the timeout, or reported unreachable */
   gboolean dead;           /* known for certain never to send again (the
                             * transport's confirmed report) */
   gboolean leaving;        /* it said LEAVE itself */
 } GrpPeer;
+
+/* An origin's requests waiting at the leader (flow control). */
+typedef struct {
+  guint64 last;               /* its highest counter held */
+  guint count;
+} GrpHeld;
 
 typedef struct {
   guint64 ctr;
@@ -121,6 +128,14 @@ struct _GrpCore {
   GHashTable *seen;           /* GrpId origin -> guint64 highest ctr sequenced */
   GrpId seen_origin;          /* the last origin looked up (runs of one origin */
   guint64 *seen_ctr;          /* are common), its value in `seen`, or NULL */
+
+  /* Leader: flow control (normal.c).  Entries sequenced above flow_lo, at
+   * least the stable point, take flow_used bytes; requests past the bound
+   * wait in `held`, each origin's counters in order. */
+  guint64 flow_lo;
+  gsize flow_used;
+  GQueue held;                /* GrpEntry*: requests not yet sequenced, oldest first */
+  GHashTable *held_by;        /* GrpId origin -> GrpHeld* */
 
   /* Member side of the data path. */
   GQueue pending;             /* GrpPending*, own multicasts not yet delivered */

@@ -70,7 +70,13 @@ typedef struct {
    * bound is this or one entry, whichever is larger; the transport sets it
    * so that every message fits in a frame. */
   gsize max_msg_bytes;
-  guint64 max_lag;            /* positions a member may lag before it is excluded */
+  /* Flow control: the leader sequences at most max_lag positions, and
+   * flow_bytes bytes of entries (grp_entry_size(); 0: no byte bound), beyond
+   * what every member of the view holds; requests past that wait at the
+   * leader until the slowest member catches up.  A member that is behind
+   * and takes no position for suspect_timeout is excluded (it rejoins). */
+  guint64 max_lag;
+  gsize flow_bytes;
   /* FALSE (default): every call sends what it produced before it returns.
    * TRUE: sequenced entries (leader) and requests (member) are gathered
    * into one SEQ / REQ until grp_core_flush(), which the driver calls when

@@ -263,26 +263,152 @@ grp_normal_can_sequence (GrpCore *core)
          grp_normal_lease_ok (core);
 }
 
+/* ---- flow control (leader) ---------------------------------------------- */
+
+/* Whether one more entry may take a position: the group runs at most
+ * max_lag positions and flow_bytes bytes ahead of what every member holds
+ * (flow_lo: the stable point, or the view's own position, since every member
+ * of a view holds what lies below it).  So the slowest member sets the
+ * pace, the leader's log and what its connections queue stay bounded, and
+ * a member that is merely slow is never excluded for it. */
+static gboolean
+flow_open (GrpCore *core)
+{
+  if (core->view->n_members == 1)
+    return TRUE;
+  return core->next_seq - 1 - core->flow_lo < core->cfg.max_lag &&
+         (core->cfg.flow_bytes == 0 || core->flow_used < core->cfg.flow_bytes);
+}
+
+/* The stable point moved: what every member now holds leaves the count. */
+static void
+flow_advance (GrpCore *core)
+{
+  guint64 to = MAX (core->stable, core->view->seq);
+
+  for (; core->flow_lo < to; core->flow_lo++)
+    {
+      GrpEntry *e = grp_log_get (core, core->flow_lo + 1);
+
+      if (e != NULL)
+        core->flow_used -= MIN (core->flow_used, grp_entry_size (e));
+    }
+  if (core->flow_lo + 1 >= core->next_seq)
+    core->flow_used = 0; /* nothing in flight: no count can linger */
+}
+
+void
+grp_normal_flow_reset (GrpCore *core)
+{
+  g_queue_clear_full (&core->held, (GDestroyNotify) grp_entry_unref);
+  g_hash_table_remove_all (core->held_by);
+  core->flow_lo = core->view->seq;
+  core->flow_used = 0;
+}
+
+/* The next counter the leader takes from `origin`: after those held. */
+static guint64
+next_ctr_of (GrpCore *core,
+             GrpId    origin)
+{
+  GrpHeld *h = g_hash_table_lookup (core->held_by, &origin);
+
+  return (h != NULL ? h->last : seen_get (core, origin)) + 1;
+}
+
+static void
+sequence_request (GrpCore        *core,
+                  GrpId           origin,
+                  const GrpEntry *req)
+{
+  /* Shares the request's payload (a slice of its frame). */
+  g_autoptr(GrpEntry) s = grp_entry_new_data_like (req, core->next_seq, core->view->id);
+
+  s->origin = origin;
+  core->flow_used += grp_entry_size (s);
+  sequence_entry (core, s);
+}
+
+/* Sequences what waits, oldest first, as far as the bound lets it. */
+static void
+release_held (GrpCore *core)
+{
+  GrpEntry *e;
+
+  while ((e = g_queue_peek_head (&core->held)) != NULL && grp_normal_can_sequence (core) &&
+         flow_open (core))
+    {
+      GrpHeld *h = g_hash_table_lookup (core->held_by, &e->origin);
+
+      g_queue_pop_head (&core->held);
+      if (--h->count == 0)
+        g_hash_table_remove (core->held_by, &e->origin);
+      /* Each origin's in order (own ones are numbered by the pending
+       * queue); one that left the view meanwhile is done. */
+      if (e->origin == core->self.id ||
+          (grp_core_is_member (core, e->origin) && e->ctr == seen_get (core, e->origin) + 1))
+        sequence_request (core, e->origin, e);
+      grp_entry_unref (e);
+    }
+}
+
+/* A request of `origin` with the counter it is due next: sequenced now, or
+ * held while the bound is reached or older ones wait.  An origin has at
+ * most a window of them held (an honest member never has more in flight);
+ * FALSE if refused (it re-sends). */
+static gboolean
+offer_request (GrpCore        *core,
+               GrpId           origin,
+               const GrpEntry *req)
+{
+  GrpHeld *h;
+  GrpEntry *held;
+
+  if (core->held.length == 0 && flow_open (core))
+    {
+      sequence_request (core, origin, req);
+      return TRUE;
+    }
+  h = g_hash_table_lookup (core->held_by, &origin);
+  if (h == NULL)
+    {
+      h = g_new0 (GrpHeld, 1);
+      g_hash_table_insert (core->held_by, g_memdup2 (&origin, sizeof origin), h);
+    }
+  else if (h->count >= grp_core_get_window (core))
+    return FALSE;
+  held = grp_entry_new_data_like (req, 0, core->view->id);
+  held->origin = origin;
+  h->last = held->ctr;
+  h->count++;
+  g_queue_push_tail (&core->held, held);
+  return TRUE;
+}
+
 void
 grp_normal_sequence_own (GrpCore *core)
 {
   GList *l = core->pending.tail;
+  guint64 next = MAX (core->my_seq_ctr + 1, next_ctr_of (core, core->self.id));
 
+  release_held (core);
   /* Own requests are sequenced in counter order: start after the last one
-   * already in the log. */
-  while (l != NULL && l->prev != NULL && ((GrpPending *) l->prev->data)->ctr > core->my_seq_ctr)
+   * already in the log or held. */
+  while (l != NULL && l->prev != NULL && ((GrpPending *) l->prev->data)->ctr >= next)
     l = l->prev;
   while (l != NULL && grp_normal_can_sequence (core))
     {
       GrpPending *p = l->data;
 
       l = l->next;
-      if (p->ctr > core->my_seq_ctr)
+      if (p->ctr >= next)
         {
-          g_autoptr(GrpEntry) e = grp_entry_new_data (core->next_seq, core->view->id,
-                                                      core->self.id, p->ctr, p->payload);
+          g_autoptr(GrpEntry) e = grp_entry_new_data (0, core->view->id, core->self.id, p->ctr,
+                                                      p->payload);
 
-          sequence_entry (core, e);
+          if (!offer_request (core, core->self.id, e))
+            break;
+          next = p->ctr + 1;
         }
     }
   grp_normal_update_stable (core);
@@ -301,18 +427,14 @@ grp_normal_recv_req (GrpCore *core,
 
   if (!grp_core_is_member (core, msg->from) || entries == NULL || !grp_normal_can_sequence (core))
     return; /* the member re-sends it, to whoever leads by then */
+  release_held (core);
   for (guint i = 0; i < entries->len && grp_normal_can_sequence (core); i++)
     {
       GrpEntry *e = g_ptr_array_index (entries, i);
 
-      if (e->kind == GRP_ENTRY_DATA && e->ctr == seen_get (core, msg->from) + 1)
-        {
-          /* Shares the request's payload (a slice of its frame). */
-          g_autoptr(GrpEntry) s = grp_entry_new_data_like (e, core->next_seq, core->view->id);
-
-          s->origin = msg->from;
-          sequence_entry (core, s);
-        }
+      if (e->kind == GRP_ENTRY_DATA && e->ctr == next_ctr_of (core, msg->from) &&
+          !offer_request (core, msg->from, e))
+        break;
     }
   grp_normal_update_stable (core);
   grp_normal_deliver (core);
@@ -431,6 +553,8 @@ grp_normal_update_stable (GrpCore *core)
   if (s <= core->stable)
     return;
   core->stable = s;
+  flow_advance (core);
+  release_held (core);
   if (core->cfg.delivery == GRP_DELIVERY_SAFE && core->view->n_members > 1)
     send_heartbeat (core); /* members wait for this to deliver: tell them now */
   grp_normal_deliver (core);
@@ -447,7 +571,11 @@ grp_normal_recv_ack (GrpCore *core,
   if (!grp_core_i_lead (core) || !grp_core_is_member (core, msg->from))
     return;
   peer = grp_core_peer (core, msg->from);
-  peer->acked = MAX (peer->acked, MIN (msg->ack.recv_upto, core->recv_upto));
+  if (MIN (msg->ack.recv_upto, core->recv_upto) > peer->acked)
+    {
+      peer->acked = MIN (msg->ack.recv_upto, core->recv_upto);
+      peer->progress_at = core->now;
+    }
   if (msg->ack.stamp <= core->now)
     peer->echo = MAX (peer->echo, msg->ack.stamp);
   grp_normal_update_stable (core);

@@ -48,6 +48,8 @@ void       grp_normal_send_pending (GrpCore *core, gboolean all);
 /* Leader: recompute the stable point from the acks; announce it with safe
  * delivery. */
 void       grp_normal_update_stable (GrpCore *core);
+/* Leader: nothing held, nothing in flight counted: a view's start. */
+void       grp_normal_flow_reset (GrpCore *core);
 void       grp_normal_tick (GrpCore *core);
 /* A new leader completes the duplicate filter from what it holds but has
  * not delivered. */

@@ -994,6 +994,7 @@ grp_vc_install (GrpCore *core,
   reset_proposal (core);
   remove_settled_requests (core);
   grp_normal_prune_seen (core);
+  grp_normal_flow_reset (core); /* members send what we held again */
   grp_core_reset_peers (core);
   core->last_leader_heard = core->now;
   core->installed_at = core->now;
