@@ -490,6 +490,52 @@ test_slow_member_excluded (void)
   no_violation (f);
 }
 
+typedef struct {
+  int from, to;
+  gint64 until;
+} DropSeqUntil;
+
+static GrpFixtureVerdict
+drop_seq_until (GrpFixture *f, int from, int to, GrpMsg *msg, gpointer data)
+{
+  DropSeqUntil *d = data;
+
+  if (from == d->from && to == d->to && msg->type == GRP_MSG_SEQ && grp_fixture_now (f) < d->until)
+    return GRP_FIXTURE_DROP;
+  return GRP_FIXTURE_PASS;
+}
+
+/* A member frozen by a view change takes no position (it drops SEQs and
+ * sends no NAK until the install), and a proposal may wait a whole timeout
+ * for a member that went silent: that is not a stuck member.  c misses 10
+ * positions (its SEQs, and the answers to its NAKs, lost for 40 ms); d
+ * stops and e asks to join, so a's proposal waits for d's promise while c,
+ * having promised, waits frozen.  c stays a member. */
+static void
+test_frozen_member_kept (void)
+{
+  g_autoptr(GrpFixture) f = fixture (GRP_DELIVERY_AGREED);
+  DropSeqUntil d = { 0, 2, 0 };
+  GrpId c;
+
+  group (f, 4);
+  grp_fixture_run_for (f, 150 * MS);
+  c = grp_core_get_id (core (f, 2));
+  d.until = grp_fixture_now (f) + 40 * MS;
+  grp_fixture_set_filter (f, drop_seq_until, &d);
+  for (int i = 0; i < 10; i++)
+    grp_fixture_multicast (f, 1, (guint8) (1 + i));
+  grp_fixture_run_for (f, 30 * MS);
+  grp_fixture_pause (f, 3);
+  grp_fixture_spawn (f, "e", 0);
+  grp_fixture_run_for (f, 1000 * MS);
+  g_assert_cmpuint (grp_core_get_view (core (f, 0))->n_members, ==, 4); /* a b c e */
+  g_assert_true (grp_view_contains (grp_core_get_view (core (f, 0)), c));
+  g_assert_cmpuint (grp_core_get_view (core (f, 2))->id, ==, view_id (f, 0));
+  g_assert_cmpuint (grp_core_get_pending (core (f, 1)), ==, 0);
+  no_violation (f);
+}
+
 /* Flow control: a member that is slow, not stuck, sets the group's pace.
  * While nothing reaches c, the leader runs at most max_lag positions ahead
  * of it (its log and what it queues for c stay bounded, the rest wait as
@@ -1041,6 +1087,7 @@ main (int argc, char **argv)
   g_test_add_func ("/core/stability-bounds-log", test_stability_bounds_log);
   g_test_add_func ("/core/slow-member-excluded", test_slow_member_excluded);
   g_test_add_func ("/core/slow-member-sets-pace", test_slow_member_sets_pace);
+  g_test_add_func ("/core/frozen-member-kept", test_frozen_member_kept);
   g_test_add_func ("/core/leader-crash-two-members", test_leader_crash_two_members);
   g_test_add_func ("/core/two-members-partition-then-crash", test_two_members_partition_then_crash);
   g_test_add_func ("/core/minority-blocks", test_minority_blocks);

@@ -634,8 +634,11 @@ detect_failures (GrpCore *core)
             }
           /* A member that answers but takes no position holds back the
            * stable point, and with it the whole group (flow control): once
-           * it has taken none for a timeout while behind, it goes. */
-          if (peer->acked + 1 >= core->next_seq)
+           * it has taken none for a timeout while behind, it goes.  Not
+           * while a view change is under way: a member that promised is
+           * frozen and takes nothing (nor asks for it) until the install,
+           * and a proposal may wait a whole timeout for a silent member. */
+          if (peer->acked + 1 >= core->next_seq || core->frozen || core->vc != GRP_VC_NONE)
             peer->progress_at = core->now;
           if (!peer->suspected && peer->progress_at < limit &&
               !grp_join_is_leaving (core, peer->id) && core->installed_at < limit)
