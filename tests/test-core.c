@@ -575,6 +575,118 @@ test_slow_member_sets_pace (void)
   no_violation (f);
 }
 
+/* A member that acknowledges one position per 90 ms (timeout 100 ms) while
+ * the group waits on it: taking a little, now and then, does not keep it
+ * in (a hostile member could hold the group at the bound for good); it
+ * must take half of what it lacks per timeout.  (Caught before by the lag
+ * bound; the first flow-control core let it stay.) */
+typedef struct {
+  int who, leader;
+  guint64 allowed;
+  gint64 next_step;
+  gint64 step;
+} SlowAck;
+
+static GrpFixtureVerdict
+slow_ack_filter (GrpFixture *f, int from, int to, GrpMsg *msg, gpointer data)
+{
+  SlowAck *s = data;
+
+  if (from == s->who && to == s->leader && msg->type == GRP_MSG_ACK)
+    {
+      if (grp_fixture_now (f) >= s->next_step)
+        {
+          s->allowed++;
+          s->next_step = grp_fixture_now (f) + s->step;
+        }
+      msg->ack.recv_upto = MIN (msg->ack.recv_upto, s->allowed);
+    }
+  return GRP_FIXTURE_PASS;
+}
+
+static void
+test_slow_acker_excluded (void)
+{
+  GrpCoreConfig cfg = config (GRP_DELIVERY_AGREED);
+  g_autoptr(GrpFixture) f = NULL;
+  SlowAck s = { 2, 0, 0, 0, 90 * MS };
+  guint64 start;
+
+  cfg.max_lag = 50;
+  f = fixture_with (&cfg);
+  group (f, 3);
+  grp_fixture_run_for (f, 150 * MS);
+  start = grp_fixture_n_delivered (f, 0);
+  s.allowed = grp_core_get_received (core (f, 2));
+  grp_fixture_set_filter (f, slow_ack_filter, &s);
+  for (int i = 0; i < 300; i++)
+    {
+      grp_fixture_multicast (f, i % 2, (guint8) (1 + i % 20));
+      if (i % 30 == 29)
+        grp_fixture_run_for (f, 5 * MS);
+    }
+  grp_fixture_run_for (f, 1000 * MS);
+  g_assert_false (grp_view_contains (grp_core_get_view (core (f, 0)),
+                                     grp_core_get_id (core (f, 2))));
+  g_assert_cmpuint (grp_fixture_n_delivered (f, 0) - start, >=, 300);
+  g_assert_cmpuint (grp_core_get_pending (core (f, 1)), ==, 0);
+  no_violation (f);
+}
+
+/* A member leaves while the group runs at the bound and its multicasts
+ * wait at the leader: they go before it leaves (its LEAVE came after
+ * them, and nobody would send them again), whether it is the leader (its
+ * own wait in its queue) or not.  d is held back 60 ms; the leaver leaves
+ * after 150 multicasts. */
+static void
+leaves_while_held (int leaver)
+{
+  GrpCoreConfig cfg = config (GRP_DELIVERY_SAFE);
+  g_autoptr(GrpFixture) f = NULL;
+  guint64 start;
+  guint made = 0;
+
+  cfg.max_lag = 30;
+  f = fixture_with (&cfg);
+  group (f, 4);
+  grp_fixture_run_for (f, 150 * MS);
+  start = grp_fixture_n_delivered (f, 3);
+  grp_fixture_hold (f, 0, 3, grp_fixture_now (f) + 60 * MS);
+  for (int i = 0; i < 300; i++)
+    {
+      if (i == 150)
+        grp_fixture_leave (f, leaver);
+      if (i < 150 || i % 4 != leaver)
+        {
+          g_assert_cmpuint (grp_fixture_multicast (f, i % 4, (guint8) (1 + i % 20)), !=, 0);
+          made++;
+        }
+      if (i % 30 == 29)
+        grp_fixture_run_for (f, 5 * MS);
+    }
+  assert_converges (f, 2000 * MS);
+  g_assert_cmpuint (grp_core_get_view (core (f, 3))->n_members, ==, 3);
+  for (int i = 1; i < 4; i++)
+    if (i != leaver)
+      {
+        g_assert_cmpuint (grp_core_get_pending (core (f, i)), ==, 0);
+        g_assert_cmpuint (grp_fixture_n_delivered (f, i), ==, grp_fixture_n_delivered (f, 3));
+      }
+  g_assert_cmpuint (grp_fixture_n_delivered (f, 3) - start, ==, made);
+}
+
+static void
+test_leader_leaves_while_held (void)
+{
+  leaves_while_held (0);
+}
+
+static void
+test_member_leaves_while_held (void)
+{
+  leaves_while_held (1);
+}
+
 /* ---- failures -------------------------------------------------------------- */
 
 static void
@@ -1087,6 +1199,9 @@ main (int argc, char **argv)
   g_test_add_func ("/core/stability-bounds-log", test_stability_bounds_log);
   g_test_add_func ("/core/slow-member-excluded", test_slow_member_excluded);
   g_test_add_func ("/core/slow-member-sets-pace", test_slow_member_sets_pace);
+  g_test_add_func ("/core/slow-acker-excluded", test_slow_acker_excluded);
+  g_test_add_func ("/core/leader-leaves-while-held", test_leader_leaves_while_held);
+  g_test_add_func ("/core/member-leaves-while-held", test_member_leaves_while_held);
   g_test_add_func ("/core/frozen-member-kept", test_frozen_member_kept);
   g_test_add_func ("/core/leader-crash-two-members", test_leader_crash_two_members);
   g_test_add_func ("/core/two-members-partition-then-crash", test_two_members_partition_then_crash);

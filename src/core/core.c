@@ -127,7 +127,7 @@ grp_core_peer (GrpCore *core,
       peer = g_new0 (GrpPeer, 1);
       peer->id = id;
       peer->last_heard = core->now;
-      peer->progress_at = core->now;
+      peer->pace_at = core->now;
       peer->last_fence_reply = G_MININT64 / 2;
       g_hash_table_insert (core->peers, &peer->id, peer);
     }
@@ -172,7 +172,9 @@ grp_core_reset_peers (GrpCore *core)
       peer->last_heard = core->now;
       peer->suspected = peer->dead;
       peer->acked = 0;
-      peer->progress_at = core->now;
+      peer->pace_at = core->now;
+      peer->pace_acked = 0;
+      peer->pace_lag = 0;
     }
 }
 
@@ -611,6 +613,33 @@ suspect_silent_members (GrpCore *core,
     }
 }
 
+/* Leader: whether a member keeps pace.  One that lags holds back the
+ * stable point, and with it the whole group (flow control), so over each
+ * suspicion timeout it is behind, it must take at least half of what it
+ * lacked at the start: a slow member does so many times over (it lags by
+ * the bound at most and takes thousands of positions a second), one that
+ * is stuck, or acknowledges a position now and then to hold the group
+ * back, does not.  A window starts again whenever the member holds
+ * everything, and while a view change is under way: a member that promised
+ * is frozen and takes nothing (nor asks for it) until the install, and a
+ * proposal may wait a whole timeout for a silent member. */
+static gboolean
+keeps_pace (GrpCore *core,
+            GrpPeer *peer)
+{
+  gboolean restart = peer->acked + 1 >= core->next_seq || core->frozen ||
+                     core->vc != GRP_VC_NONE;
+
+  if (!restart && core->now - peer->pace_at < core->cfg.suspect_timeout)
+    return TRUE;
+  if (!restart && (peer->acked - peer->pace_acked) * 2 < peer->pace_lag)
+    return FALSE;
+  peer->pace_at = core->now;
+  peer->pace_acked = peer->acked;
+  peer->pace_lag = core->next_seq - 1 - peer->acked;
+  return TRUE;
+}
+
 /* Heartbeat-based suspicion: the leader watches every member, every member
  * watches the leader.  Together they cover every failure: a dead member is
  * removed by the leader, a dead leader by its first surviving member.  A
@@ -632,24 +661,16 @@ detect_failures (GrpCore *core)
               g_debug ("%s: suspects %s (silent)", core->self.name, core->view->members[i].name);
               peer->suspected = TRUE;
             }
-          /* A member that answers but takes no position holds back the
-           * stable point, and with it the whole group (flow control): once
-           * it has taken none for a timeout while behind, it goes.  Not
-           * while a view change is under way: a member that promised is
-           * frozen and takes nothing (nor asks for it) until the install,
-           * and a proposal may wait a whole timeout for a silent member. */
-          if (peer->acked + 1 >= core->next_seq || core->frozen || core->vc != GRP_VC_NONE)
-            peer->progress_at = core->now;
-          if (!peer->suspected && peer->progress_at < limit &&
+          if (!peer->suspected && !keeps_pace (core, peer) &&
               !grp_join_is_leaving (core, peer->id) && core->installed_at < limit)
             {
               GrpId id = peer->id;
 
-              g_message ("%s: %s has taken no position for %" G_GINT64_FORMAT " ms, %"
-                         G_GUINT64_FORMAT " behind: it cannot keep up; excluding it (it will "
-                         "rejoin with a fresh state)", core->self.name,
-                         core->view->members[i].name, (core->now - peer->progress_at) / 1000,
-                         core->next_seq - 1 - peer->acked);
+              g_message ("%s: %s took %" G_GUINT64_FORMAT " of the %" G_GUINT64_FORMAT
+                         " positions it lacked in %" G_GINT64_FORMAT " ms: it cannot keep up; "
+                         "excluding it (it will rejoin with a fresh state)", core->self.name,
+                         core->view->members[i].name, peer->acked - peer->pace_acked,
+                         peer->pace_lag, (core->now - peer->pace_at) / 1000);
               peer->suspected = TRUE;
               g_array_append_val (core->pending_leaves, id);
             }

@@ -53,7 +53,9 @@ typedef struct {
   gint64 last_fence_reply; /* rate limit for DECIDE / NEED_VIEW replies */
   guint64 acked;           /* leader: highest contiguous position it holds */
   gint64 echo;             /* leader: latest of its stamps this member echoed (lease) */
-  gint64 progress_at;      /* leader: when it last acked more, or held everything */
+  gint64 pace_at;          /* leader: when the window of keeps_pace() began, */
+  guint64 pace_acked;      /* what it held then */
+  guint64 pace_lag;        /* and how far behind it was */
   gboolean suspected;      /* silent past the timeout, or reported unreachable */
   gboolean dead;           /* known for certain never to send again (the
                             * transport's confirmed report) */
@@ -64,6 +66,7 @@ typedef struct {
 typedef struct {
   guint64 last;               /* its highest counter held */
   guint count;
+  gsize bytes;                /* grp_entry_size(), summed */
 } GrpHeld;
 
 typedef struct {

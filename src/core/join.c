@@ -260,8 +260,10 @@ grp_core_leave (GrpCore *core,
   core->leave_started = now;
   if (grp_core_i_lead (core))
     {
-      /* Stop sequencing; the first member after us that stays takes over.
-       * We still promise and accept, so nothing we hold is lost. */
+      /* What we multicast goes first (flow control may hold it); then we
+       * stop sequencing, and the first member after us that stays takes
+       * over.  We still promise and accept, so nothing we hold is lost. */
+      grp_normal_release_leaver (core, core->self.id);
       core->frozen = TRUE;
       core->freeze_upto = core->recv_upto;
     }
@@ -298,6 +300,7 @@ grp_join_recv_leave (GrpCore *core,
     return;
   if (grp_core_i_lead (core))
     {
+      grp_normal_release_leaver (core, msg->from);
       if (core->vc == GRP_VC_NONE && !core->frozen)
         grp_vc_start (core);
     }

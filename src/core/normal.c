@@ -341,6 +341,7 @@ release_held (GrpCore *core)
       GrpHeld *h = g_hash_table_lookup (core->held_by, &e->origin);
 
       g_queue_pop_head (&core->held);
+      h->bytes -= MIN (h->bytes, grp_entry_size (e));
       if (--h->count == 0)
         g_hash_table_remove (core->held_by, &e->origin);
       /* Each origin's in order (own ones are numbered by the pending
@@ -352,10 +353,50 @@ release_held (GrpCore *core)
     }
 }
 
+void
+grp_normal_release_leaver (GrpCore *core,
+                           GrpId    origin)
+{
+  GList *l = core->held.head;
+
+  if (!grp_normal_can_sequence (core))
+    return;
+  while (l != NULL)
+    {
+      GList *next = l->next;
+      GrpEntry *e = l->data;
+
+      if (e->origin == origin)
+        {
+          g_queue_delete_link (&core->held, l);
+          if (origin == core->self.id || e->ctr == seen_get (core, origin) + 1)
+            sequence_request (core, origin, e);
+          grp_entry_unref (e);
+        }
+      l = next;
+    }
+  g_hash_table_remove (core->held_by, &origin);
+  if (origin == core->self.id)
+    for (GList *p = core->pending.head; p != NULL; p = p->next)
+      {
+        GrpPending *own = p->data;
+
+        if (own->ctr > core->my_seq_ctr)
+          {
+            g_autoptr(GrpEntry) e = grp_entry_new_data (0, core->view->id, core->self.id,
+                                                        own->ctr, own->payload);
+
+            sequence_request (core, core->self.id, e);
+          }
+      }
+  grp_normal_update_stable (core);
+  grp_normal_deliver (core);
+}
+
 /* A request of `origin` with the counter it is due next: sequenced now, or
  * held while the bound is reached or older ones wait.  An origin has at
- * most a window of them held (an honest member never has more in flight);
- * FALSE if refused (it re-sends). */
+ * most a window of them held (an honest member never has more in flight),
+ * and flow_bytes of them, or one; FALSE if refused (it re-sends). */
 static gboolean
 offer_request (GrpCore        *core,
                GrpId           origin,
@@ -363,6 +404,7 @@ offer_request (GrpCore        *core,
 {
   GrpHeld *h;
   GrpEntry *held;
+  gsize size = grp_entry_size (req);
 
   if (core->held.length == 0 && flow_open (core))
     {
@@ -375,12 +417,14 @@ offer_request (GrpCore        *core,
       h = g_new0 (GrpHeld, 1);
       g_hash_table_insert (core->held_by, g_memdup2 (&origin, sizeof origin), h);
     }
-  else if (h->count >= grp_core_get_window (core))
+  else if (h->count >= grp_core_get_window (core) ||
+           (core->cfg.flow_bytes != 0 && h->bytes + size > core->cfg.flow_bytes))
     return FALSE;
   held = grp_entry_new_data_like (req, 0, core->view->id);
   held->origin = origin;
   h->last = held->ctr;
   h->count++;
+  h->bytes += size;
   g_queue_push_tail (&core->held, held);
   return TRUE;
 }
@@ -415,6 +459,34 @@ grp_normal_sequence_own (GrpCore *core)
   grp_normal_deliver (core);
 }
 
+/* Whether most of a REQ's frame is not what the leader takes from it.
+ * Entries share the frame they came in (no copy); a frame padded with
+ * entries that are refused, or with one large one, would stay alive for
+ * each small entry taken from it, in the held queue and the log, beyond
+ * what their bounds count.  Those entries get a copy of their own. */
+static gboolean
+mostly_unwanted (GrpCore *core,
+                 GrpMsg  *msg)
+{
+  GPtrArray *entries = msg->req.entries;
+  guint64 expect = next_ctr_of (core, msg->from);
+  gsize wanted = 0, frame = 0;
+
+  for (guint i = 0; i < entries->len; i++)
+    {
+      GrpEntry *e = g_ptr_array_index (entries, i);
+
+      if (e->frame != NULL)
+        frame = g_bytes_get_size (e->frame);
+      if (e->kind == GRP_ENTRY_DATA && e->ctr == expect)
+        {
+          wanted += grp_entry_size (e);
+          expect++;
+        }
+    }
+  return frame > 2 * wanted + 4096;
+}
+
 /* REQ: to us as leader, from a member of the view.  Only the next of the
  * member's counter is taken: earlier ones are duplicates, later ones mean a
  * request was lost and will come again in order.  The origin is who sent
@@ -425,15 +497,28 @@ grp_normal_recv_req (GrpCore *core,
 {
   GPtrArray *entries = msg->req.entries;
 
+  gboolean copy;
+
   if (!grp_core_is_member (core, msg->from) || entries == NULL || !grp_normal_can_sequence (core))
     return; /* the member re-sends it, to whoever leads by then */
   release_held (core);
+  copy = mostly_unwanted (core, msg);
   for (guint i = 0; i < entries->len && grp_normal_can_sequence (core); i++)
     {
       GrpEntry *e = g_ptr_array_index (entries, i);
+      g_autoptr(GrpEntry) own = NULL;
 
-      if (e->kind == GRP_ENTRY_DATA && e->ctr == next_ctr_of (core, msg->from) &&
-          !offer_request (core, msg->from, e))
+      if (e->kind != GRP_ENTRY_DATA || e->ctr != next_ctr_of (core, msg->from))
+        continue;
+      if (copy)
+        {
+          gsize len;
+          const guint8 *data = grp_entry_get_data (e, &len);
+          g_autoptr(GBytes) payload = g_bytes_new (data, len);
+
+          e = own = grp_entry_new_data (0, e->view_id, e->origin, e->ctr, payload);
+        }
+      if (!offer_request (core, msg->from, e))
         break;
     }
   grp_normal_update_stable (core);
@@ -571,11 +656,7 @@ grp_normal_recv_ack (GrpCore *core,
   if (!grp_core_i_lead (core) || !grp_core_is_member (core, msg->from))
     return;
   peer = grp_core_peer (core, msg->from);
-  if (MIN (msg->ack.recv_upto, core->recv_upto) > peer->acked)
-    {
-      peer->acked = MIN (msg->ack.recv_upto, core->recv_upto);
-      peer->progress_at = core->now;
-    }
+  peer->acked = MAX (peer->acked, MIN (msg->ack.recv_upto, core->recv_upto));
   if (msg->ack.stamp <= core->now)
     peer->echo = MAX (peer->echo, msg->ack.stamp);
   grp_normal_update_stable (core);
