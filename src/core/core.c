@@ -616,10 +616,11 @@ suspect_silent_members (GrpCore *core,
 /* Leader: whether a member keeps pace.  One that lags holds back the
  * stable point, and with it the whole group (flow control), so over each
  * suspicion timeout it is behind, it must take at least half of what it
- * lacked at the start: a slow member does so many times over (it lags by
- * the bound at most and takes thousands of positions a second), one that
- * is stuck, or acknowledges a position now and then to hold the group
- * back, does not.  A window starts again whenever the member holds
+ * lacked at the start, or half of what gap repair brings in a timeout if
+ * that is less: a slow member does so many times over (it lags by the
+ * bound at most and takes thousands of positions a second), one that is
+ * stuck, or acknowledges a position now and then to hold the group back,
+ * does not.  A window starts again whenever the member holds
  * everything, and while a view change is under way: a member that promised
  * is frozen and takes nothing (nor asks for it) until the install, and a
  * proposal may wait a whole timeout for a silent member. */
@@ -630,9 +631,15 @@ keeps_pace (GrpCore *core,
   gboolean restart = peer->acked + 1 >= core->next_seq || core->frozen ||
                      core->vc != GRP_VC_NONE;
 
+  /* What gap repair can bring it in a timeout (a NAK per retry interval,
+   * max_batch positions each), for a member that lost a run of SEQs and
+   * holds everything after the gap: it need not take more than that. */
+  guint64 repair = (guint64) core->cfg.max_batch *
+                   (guint64) MAX (core->cfg.suspect_timeout / MAX (core->cfg.retry_interval, 1), 1);
+
   if (!restart && core->now - peer->pace_at < core->cfg.suspect_timeout)
     return TRUE;
-  if (!restart && (peer->acked - peer->pace_acked) * 2 < peer->pace_lag)
+  if (!restart && (peer->acked - peer->pace_acked) * 2 < MIN (peer->pace_lag, repair))
     return FALSE;
   peer->pace_at = core->now;
   peer->pace_acked = peer->acked;

@@ -117,7 +117,8 @@ struct _GrpCore {
   GHashTable *addrs;          /* GrpId -> address (char*): view, joiners, contact */
   GrpFenceSlot fenced[GRP_FENCE_SLOTS]; /* non-members answered lately */
   gboolean has_state;
-  gboolean leaving;
+  gboolean leaving;           /* said LEAVE (or will: leave_wanted) */
+  gboolean leave_wanted;      /* leave() was called; own requests still go first */
   gint64 leave_started;
   gint64 last_leave_sent;
 

@@ -243,31 +243,53 @@ send_leave (GrpCore *core)
   core->last_leave_sent = core->now;
 }
 
+/* Says LEAVE; a leader stops sequencing, and the first member after it
+ * that stays takes over.  We still promise and accept, so nothing we hold
+ * is lost. */
+static void
+announce_leave (GrpCore *core)
+{
+  core->leave_wanted = FALSE;
+  core->leaving = TRUE;
+  if (grp_core_i_lead (core))
+    {
+      core->frozen = TRUE;
+      core->freeze_upto = core->recv_upto;
+    }
+  send_leave (core);
+}
+
+/* Whether every multicast of ours has a position (or none is pending). */
+static gboolean
+own_sequenced (GrpCore *core)
+{
+  GrpPending *last = g_queue_peek_tail (&core->pending);
+
+  return last == NULL || last->ctr <= core->my_seq_ctr;
+}
+
 void
 grp_core_leave (GrpCore *core,
                 gint64   now)
 {
   core->now = now;
   if (core->status == GRP_STATUS_LEFT || core->status == GRP_STATUS_EXCLUDED ||
-      core->status == GRP_STATUS_FAILED)
+      core->status == GRP_STATUS_FAILED || core->leaving || core->leave_wanted)
     return;
   if (core->view == NULL || core->view->n_members == 1)
     {
       grp_core_set_status (core, GRP_STATUS_LEFT, NULL);
       return;
     }
-  core->leaving = TRUE;
   core->leave_started = now;
-  if (grp_core_i_lead (core))
-    {
-      /* What we multicast goes first (flow control may hold it); then we
-       * stop sequencing, and the first member after us that stays takes
-       * over.  We still promise and accept, so nothing we hold is lost. */
-      grp_normal_release_leaver (core, core->self.id);
-      core->frozen = TRUE;
-      core->freeze_upto = core->recv_upto;
-    }
-  send_leave (core);
+  /* What we multicast goes first: a request waiting at the leader (flow
+   * control), or refused there and to be re-sent, would be lost once we
+   * are out of the view.  We wait for it as a member, up to half the join
+   * timeout; then we go whatever is left. */
+  if (core->status == GRP_STATUS_MEMBER && !own_sequenced (core))
+    core->leave_wanted = TRUE;
+  else
+    announce_leave (core);
 }
 
 gboolean
@@ -300,7 +322,6 @@ grp_join_recv_leave (GrpCore *core,
     return;
   if (grp_core_i_lead (core))
     {
-      grp_normal_release_leaver (core, msg->from);
       if (core->vc == GRP_VC_NONE && !core->frozen)
         grp_vc_start (core);
     }
@@ -381,6 +402,9 @@ grp_join_tick (GrpCore *core)
           grp_core_send (core, grp_view_leader (core->view), req);
         }
     }
+  if (core->leave_wanted && core->view != NULL &&
+      (own_sequenced (core) || core->now - core->leave_started >= core->cfg.join_timeout / 2))
+    announce_leave (core);
   if (core->leaving && core->view != NULL)
     {
       if (core->now - core->leave_started >= core->cfg.join_timeout)

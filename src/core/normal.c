@@ -353,46 +353,6 @@ release_held (GrpCore *core)
     }
 }
 
-void
-grp_normal_release_leaver (GrpCore *core,
-                           GrpId    origin)
-{
-  GList *l = core->held.head;
-
-  if (!grp_normal_can_sequence (core))
-    return;
-  while (l != NULL)
-    {
-      GList *next = l->next;
-      GrpEntry *e = l->data;
-
-      if (e->origin == origin)
-        {
-          g_queue_delete_link (&core->held, l);
-          if (origin == core->self.id || e->ctr == seen_get (core, origin) + 1)
-            sequence_request (core, origin, e);
-          grp_entry_unref (e);
-        }
-      l = next;
-    }
-  g_hash_table_remove (core->held_by, &origin);
-  if (origin == core->self.id)
-    for (GList *p = core->pending.head; p != NULL; p = p->next)
-      {
-        GrpPending *own = p->data;
-
-        if (own->ctr > core->my_seq_ctr)
-          {
-            g_autoptr(GrpEntry) e = grp_entry_new_data (0, core->view->id, core->self.id,
-                                                        own->ctr, own->payload);
-
-            sequence_request (core, core->self.id, e);
-          }
-      }
-  grp_normal_update_stable (core);
-  grp_normal_deliver (core);
-}
-
 /* A request of `origin` with the counter it is due next: sequenced now, or
  * held while the bound is reached or older ones wait.  An origin has at
  * most a window of them held (an honest member never has more in flight),
@@ -463,26 +423,37 @@ grp_normal_sequence_own (GrpCore *core)
  * Entries share the frame they came in (no copy); a frame padded with
  * entries that are refused, or with one large one, would stay alive for
  * each small entry taken from it, in the held queue and the log, beyond
- * what their bounds count.  Those entries get a copy of their own. */
+ * what their bounds count.  Those entries get a copy of their own.  An
+ * entry counts as taken only if it is next in its origin's order and fits
+ * in what the origin may have held (offer_request), whether it is held or
+ * not. */
 static gboolean
 mostly_unwanted (GrpCore *core,
                  GrpMsg  *msg)
 {
   GPtrArray *entries = msg->req.entries;
+  GrpHeld *h = g_hash_table_lookup (core->held_by, &msg->from);
   guint64 expect = next_ctr_of (core, msg->from);
+  guint count = h != NULL ? h->count : 0;
+  gsize bytes = h != NULL ? h->bytes : 0;
   gsize wanted = 0, frame = 0;
 
   for (guint i = 0; i < entries->len; i++)
     {
       GrpEntry *e = g_ptr_array_index (entries, i);
+      gsize size = grp_entry_size (e);
 
       if (e->frame != NULL)
         frame = g_bytes_get_size (e->frame);
-      if (e->kind == GRP_ENTRY_DATA && e->ctr == expect)
-        {
-          wanted += grp_entry_size (e);
-          expect++;
-        }
+      if (e->kind != GRP_ENTRY_DATA || e->ctr != expect)
+        continue;
+      if (count > 0 && (count >= grp_core_get_window (core) ||
+                        (core->cfg.flow_bytes != 0 && bytes + size > core->cfg.flow_bytes)))
+        break;
+      wanted += size;
+      bytes += size;
+      count++;
+      expect++;
     }
   return frame > 2 * wanted + 4096;
 }
@@ -791,7 +762,7 @@ grp_core_multicast (GrpCore *core,
 
   g_return_val_if_fail (payload != NULL, 0);
   core->now = now;
-  if (core->status != GRP_STATUS_MEMBER || core->leaving)
+  if (core->status != GRP_STATUS_MEMBER || core->leaving || core->leave_wanted)
     {
       g_set_error (error, GRP_CORE_ERROR, GRP_CORE_ERROR_NOT_MEMBER,
                    "Not a member of a group yet: wait for the join to complete");

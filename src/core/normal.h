@@ -48,11 +48,6 @@ void       grp_normal_send_pending (GrpCore *core, gboolean all);
 /* Leader: recompute the stable point from the acks; announce it with safe
  * delivery. */
 void       grp_normal_update_stable (GrpCore *core);
-/* Leader: a member that leaves (or the leader itself) has its held
- * requests sequenced now, past the bound (at most what it may hold): its
- * LEAVE came after them, and nobody would send them again.  The leader's
- * own pending ones go too. */
-void       grp_normal_release_leaver (GrpCore *core, GrpId origin);
 /* Leader: nothing held, nothing in flight counted: a view's start. */
 void       grp_normal_flow_reset (GrpCore *core);
 void       grp_normal_tick (GrpCore *core);

@@ -76,6 +76,14 @@ grp_vc_view_ok (const GrpView *view)
   return TRUE;
 }
 
+/* A view goes on without us: we left if we asked to (or were about to). */
+static void
+set_out (GrpCore *core)
+{
+  grp_core_set_status (core, core->leaving || core->leave_wanted ? GRP_STATUS_LEFT
+                                                                 : GRP_STATUS_EXCLUDED, NULL);
+}
+
 static GrpPromise *
 find_promise (GrpCore *core,
               GrpId    id)
@@ -501,7 +509,7 @@ decide (GrpCore *core)
   if (grp_view_contains (value, core->self.id))
     grp_vc_install (core, value);
   else
-    grp_core_set_status (core, core->leaving ? GRP_STATUS_LEFT : GRP_STATUS_EXCLUDED, NULL);
+    set_out (core);
 }
 
 static void
@@ -871,7 +879,7 @@ grp_vc_recv_decide (GrpCore *core,
       if (from_ours)
         {
           g_debug ("%s: view %" G_GUINT64_FORMAT " leaves us out", core->self.name, value->id);
-          grp_core_set_status (core, core->leaving ? GRP_STATUS_LEFT : GRP_STATUS_EXCLUDED, NULL);
+          set_out (core);
         }
       return;
     }
@@ -912,7 +920,7 @@ grp_vc_recv_not_member (GrpCore *core,
   if (value->id <= core->view->id || !grp_core_is_member (core, msg->from))
     return;
   g_debug ("%s: view %" G_GUINT64_FORMAT " excludes us", core->self.name, value->id);
-  grp_core_set_status (core, core->leaving ? GRP_STATUS_LEFT : GRP_STATUS_EXCLUDED, NULL);
+  set_out (core);
 }
 
 /* ---- installing ------------------------------------------------------------ */
@@ -950,7 +958,7 @@ grp_vc_install (GrpCore *core,
       g_debug ("%s: view %" G_GUINT64_FORMAT " starts at %" G_GUINT64_FORMAT
                ", but we delivered up to %" G_GUINT64_FORMAT ": we are out",
                core->self.name, value->id, value->seq, core->delivered);
-      grp_core_set_status (core, core->leaving ? GRP_STATUS_LEFT : GRP_STATUS_EXCLUDED, NULL);
+      set_out (core);
       return;
     }
   entry = grp_entry_new_view (value);
