@@ -284,8 +284,9 @@ grp_core_leave (GrpCore *core,
   core->leave_started = now;
   /* What we multicast goes first: a request waiting at the leader (flow
    * control), or refused there and to be re-sent, would be lost once we
-   * are out of the view.  We wait for it as a member, up to half the join
-   * timeout; then we go whatever is left. */
+   * are out of the view.  We wait for it as a member, up to half the
+   * join timeout (GrpGroup's leave waits that much longer); then we go
+   * whatever is left. */
   if (core->status == GRP_STATUS_MEMBER && !own_sequenced (core))
     core->leave_wanted = TRUE;
   else

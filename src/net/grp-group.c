@@ -1223,13 +1223,15 @@ leave_cancelled (GCancellable *cancellable, gpointer data)
  * @cancellable: (nullable): stops waiting: the leave then finishes at once
  *   with %G_IO_ERROR_CANCELLED (the goodbye is already on its way)
  * @callback: (scope async): called once the group agreed on a view without
- *   this member, or after the suspicion timeout
+ *   this member, or after the suspicion timeout and half the join timeout
  * @user_data: data for @callback
  *
  * Leaves the group cleanly, so the others see a goodbye rather than a
- * crash.  The wait is bounded: a group that cannot agree on a view without
- * this member does not keep a program from exiting.  A member in no group
- * finishes at once.
+ * crash.  Multicasts made before are given their positions first (for at
+ * most half the join timeout: under load the leader may hold them back),
+ * so the group delivers them.  The wait is bounded: a group that
+ * cannot agree on a view without this member does not keep a program from
+ * exiting.  A member in no group finishes at once.
  */
 void
 grp_group_leave_async (GrpGroup *self, GCancellable *cancellable, GAsyncReadyCallback callback,
@@ -1248,8 +1250,9 @@ grp_group_leave_async (GrpGroup *self, GCancellable *cancellable, GAsyncReadyCal
     }
   if (cancellable != NULL)
     self->leave_cancel_source = watch_cancellable (self, cancellable, leave_cancelled);
-  self->leave_timeout_id = g_timeout_add ((guint) (self->cfg.suspect_timeout / 1000),
-                                          leave_timeout, self);
+  self->leave_timeout_id =
+    g_timeout_add ((guint) ((self->cfg.suspect_timeout + self->cfg.join_timeout / 2) / 1000),
+                   leave_timeout, self);
   grp_proto_leave (proto_for_call (self), g_get_monotonic_time ());
   after_proto_call (self);
 }
