@@ -74,7 +74,8 @@ typedef struct {
    * flow_bytes bytes of entries (grp_entry_size(); 0: no byte bound), beyond
    * what every member of the view holds; requests past that wait at the
    * leader until the slowest member catches up.  A member that is behind
-   * and takes no position for suspect_timeout is excluded (it rejoins). */
+   * and does not keep pace (half of what it lacks, or of what gap repair
+   * brings, per suspect_timeout) is excluded (it rejoins). */
   guint64 max_lag;
   gsize flow_bytes;
   /* FALSE (default): every call sends what it produced before it returns.

@@ -316,17 +316,16 @@ next_ctr_of (GrpCore *core,
   return (h != NULL ? h->last : seen_get (core, origin)) + 1;
 }
 
+/* `e`, the leader's own entry for a request (no position yet, its origin
+ * set), takes the next position. */
 static void
-sequence_request (GrpCore        *core,
-                  GrpId           origin,
-                  const GrpEntry *req)
+sequence_request (GrpCore  *core,
+                  GrpEntry *e)
 {
-  /* Shares the request's payload (a slice of its frame). */
-  g_autoptr(GrpEntry) s = grp_entry_new_data_like (req, core->next_seq, core->view->id);
-
-  s->origin = origin;
-  core->flow_used += grp_entry_size (s);
-  sequence_entry (core, s);
+  e->seq = core->next_seq;
+  e->view_id = core->view->id;
+  core->flow_used += grp_entry_size (e);
+  sequence_entry (core, e);
 }
 
 /* Sequences what waits, oldest first, as far as the bound lets it. */
@@ -348,44 +347,53 @@ release_held (GrpCore *core)
        * queue); one that left the view meanwhile is done. */
       if (e->origin == core->self.id ||
           (grp_core_is_member (core, e->origin) && e->ctr == seen_get (core, e->origin) + 1))
-        sequence_request (core, e->origin, e);
+        sequence_request (core, e);
       grp_entry_unref (e);
     }
 }
 
-/* A request of `origin` with the counter it is due next: sequenced now, or
- * held while the bound is reached or older ones wait.  An origin has at
- * most a window of them held (an honest member never has more in flight),
- * and flow_bytes of them, or one; FALSE if refused (it re-sends). */
+/* Whether an origin with `count` requests of `bytes` held may have one
+ * more of `size` held: at most a window of them (an honest member never
+ * has more in flight), and flow_bytes of them, or one. */
 static gboolean
-offer_request (GrpCore        *core,
-               GrpId           origin,
-               const GrpEntry *req)
+held_has_room (GrpCore *core,
+               guint    count,
+               gsize    bytes,
+               gsize    size)
+{
+  return count == 0 ||
+         (count < grp_core_get_window (core) &&
+          (core->cfg.flow_bytes == 0 || bytes + size <= core->cfg.flow_bytes));
+}
+
+/* A request with the counter its origin is due next (`e`: the leader's own
+ * entry for it, origin set): sequenced now, or held while the bound is
+ * reached or older ones wait.  FALSE if refused (held_has_room; it is sent
+ * again). */
+static gboolean
+offer_request (GrpCore  *core,
+               GrpEntry *e)
 {
   GrpHeld *h;
-  GrpEntry *held;
-  gsize size = grp_entry_size (req);
+  gsize size = grp_entry_size (e);
 
   if (core->held.length == 0 && flow_open (core))
     {
-      sequence_request (core, origin, req);
+      sequence_request (core, e);
       return TRUE;
     }
-  h = g_hash_table_lookup (core->held_by, &origin);
+  h = g_hash_table_lookup (core->held_by, &e->origin);
+  if (h != NULL && !held_has_room (core, h->count, h->bytes, size))
+    return FALSE;
   if (h == NULL)
     {
       h = g_new0 (GrpHeld, 1);
-      g_hash_table_insert (core->held_by, g_memdup2 (&origin, sizeof origin), h);
+      g_hash_table_insert (core->held_by, g_memdup2 (&e->origin, sizeof e->origin), h);
     }
-  else if (h->count >= grp_core_get_window (core) ||
-           (core->cfg.flow_bytes != 0 && h->bytes + size > core->cfg.flow_bytes))
-    return FALSE;
-  held = grp_entry_new_data_like (req, 0, core->view->id);
-  held->origin = origin;
-  h->last = held->ctr;
+  h->last = e->ctr;
   h->count++;
   h->bytes += size;
-  g_queue_push_tail (&core->held, held);
+  g_queue_push_tail (&core->held, grp_entry_ref (e));
   return TRUE;
 }
 
@@ -410,7 +418,7 @@ grp_normal_sequence_own (GrpCore *core)
           g_autoptr(GrpEntry) e = grp_entry_new_data (0, core->view->id, core->self.id, p->ctr,
                                                       p->payload);
 
-          if (!offer_request (core, core->self.id, e))
+          if (!offer_request (core, e))
             break;
           next = p->ctr + 1;
         }
@@ -425,7 +433,7 @@ grp_normal_sequence_own (GrpCore *core)
  * each small entry taken from it, in the held queue and the log, beyond
  * what their bounds count.  Those entries get a copy of their own.  An
  * entry counts as taken only if it is next in its origin's order and fits
- * in what the origin may have held (offer_request), whether it is held or
+ * in what the origin may have held (held_has_room), whether it is held or
  * not. */
 static gboolean
 mostly_unwanted (GrpCore *core,
@@ -447,8 +455,7 @@ mostly_unwanted (GrpCore *core,
         frame = g_bytes_get_size (e->frame);
       if (e->kind != GRP_ENTRY_DATA || e->ctr != expect)
         continue;
-      if (count > 0 && (count >= grp_core_get_window (core) ||
-                        (core->cfg.flow_bytes != 0 && bytes + size > core->cfg.flow_bytes)))
+      if (!held_has_room (core, count, bytes, size))
         break;
       wanted += size;
       bytes += size;
@@ -467,7 +474,6 @@ grp_normal_recv_req (GrpCore *core,
                      GrpMsg  *msg)
 {
   GPtrArray *entries = msg->req.entries;
-
   gboolean copy;
 
   if (!grp_core_is_member (core, msg->from) || entries == NULL || !grp_normal_can_sequence (core))
@@ -476,20 +482,23 @@ grp_normal_recv_req (GrpCore *core,
   copy = mostly_unwanted (core, msg);
   for (guint i = 0; i < entries->len && grp_normal_can_sequence (core); i++)
     {
-      GrpEntry *e = g_ptr_array_index (entries, i);
-      g_autoptr(GrpEntry) own = NULL;
+      GrpEntry *req = g_ptr_array_index (entries, i);
+      g_autoptr(GrpEntry) e = NULL;
 
-      if (e->kind != GRP_ENTRY_DATA || e->ctr != next_ctr_of (core, msg->from))
+      if (req->kind != GRP_ENTRY_DATA || req->ctr != next_ctr_of (core, msg->from))
         continue;
       if (copy)
         {
           gsize len;
-          const guint8 *data = grp_entry_get_data (e, &len);
+          const guint8 *data = grp_entry_get_data (req, &len);
           g_autoptr(GBytes) payload = g_bytes_new (data, len);
 
-          e = own = grp_entry_new_data (0, e->view_id, e->origin, e->ctr, payload);
+          e = grp_entry_new_data (0, core->view->id, msg->from, req->ctr, payload);
         }
-      if (!offer_request (core, msg->from, e))
+      else
+        e = grp_entry_new_data_like (req, 0, core->view->id); /* a slice of its frame */
+      e->origin = msg->from; /* whoever sent it, whatever the entry says */
+      if (!offer_request (core, e))
         break;
     }
   grp_normal_update_stable (core);
