@@ -175,7 +175,10 @@ test_frame_slices (void)
   GrpMember hello = { 0 };
   GrpFrameKind kind;
   guint data_entries = 0;
+  g_autoptr(GBytes) two = g_bytes_new ("second", 6);
+  g_autoptr(GrpEntry) second = grp_entry_new_data (43, 9, 0x2222, 1, two);
 
+  grp_msg_add_entry (m, second);
   encode (buf, m);
   frame = g_bytes_new (buf->data + 4, buf->len - 4);
   g_assert_true (grp_codec_parse_bytes (frame, &kind, &out, &hello, NULL, &error));
@@ -194,15 +197,26 @@ test_frame_slices (void)
   g_assert_cmpuint (data_entries, >, 0);
   encode (again, out);
   g_assert_cmpmem (again->data, again->len, buf->data, buf->len);
-  /* The entries outlive the message and keep the frame alive. */
+  /* The entries outlive the message and keep the frame alive: each of
+   * them, whichever goes first (they share one allocation). */
   {
     g_autoptr(GrpEntry) kept = NULL;
+    g_autoptr(GrpEntry) first = NULL;
 
-    for (guint i = 0; i < out->seq.entries->len && kept == NULL; i++)
+    for (guint i = 0; i < out->seq.entries->len; i++)
       if (((GrpEntry *) g_ptr_array_index (out->seq.entries, i))->kind == GRP_ENTRY_DATA)
-        kept = grp_entry_ref (g_ptr_array_index (out->seq.entries, i));
+        {
+          g_clear_pointer (&kept, grp_entry_unref);
+          kept = grp_entry_ref (g_ptr_array_index (out->seq.entries, i));
+          if (first == NULL)
+            first = grp_entry_ref (kept);
+        }
+    g_assert_true (first != kept);
     g_clear_pointer (&out, grp_msg_unref);
     g_clear_pointer (&frame, g_bytes_unref);
+    g_assert_cmpuint (first->ctr, ==, 3);
+    g_assert_cmpuint (kept->ctr, ==, 1);
+    g_clear_pointer (&first, grp_entry_unref);
     {
       gsize len;
       const guint8 *p = grp_entry_get_data (kept, &len);

@@ -95,14 +95,20 @@ grp_view_equal (const GrpView *a,
   return TRUE;
 }
 
-static void
-entry_clear (gpointer data)
-{
-  GrpEntry *entry = data;
+struct _GrpEntryBlock {
+  guint ref;     /* references to its entries, and the filler's */
+  guint n, used;
+  GBytes *frame;
+  GrpEntry entries[];
+};
 
-  g_clear_pointer (&entry->payload, g_bytes_unref);
-  g_clear_pointer (&entry->frame, g_bytes_unref);
-  g_clear_pointer (&entry->view, grp_view_unref);
+static GrpEntry *
+entry_alloc (void)
+{
+  GrpEntry *entry = g_new0 (GrpEntry, 1);
+
+  entry->ref = 1;
+  return entry;
 }
 
 GrpEntry *
@@ -112,7 +118,7 @@ grp_entry_new_data (guint64 seq,
                     guint64 ctr,
                     GBytes *payload)
 {
-  GrpEntry *entry = g_rc_box_new0 (GrpEntry);
+  GrpEntry *entry = entry_alloc ();
 
   entry->seq = seq;
   entry->view_id = view_id;
@@ -132,7 +138,7 @@ grp_entry_new_data_slice (guint64 seq,
                           gsize   off,
                           gsize   len)
 {
-  GrpEntry *entry = g_rc_box_new0 (GrpEntry);
+  GrpEntry *entry = entry_alloc ();
 
   g_return_val_if_fail (off + len <= g_bytes_get_size (frame) && len <= G_MAXUINT32, entry);
   entry->seq = seq;
@@ -144,6 +150,62 @@ grp_entry_new_data_slice (guint64 seq,
   entry->off = (guint32) off;
   entry->len = (guint32) len;
   return entry;
+}
+
+GrpEntryBlock *
+grp_entry_block_new (GBytes *frame,
+                     guint   n)
+{
+  /* Not zeroed: a large block is mapped, and only the entries filled are
+   * ever touched (the codec gives a count a peer announced, bounded). */
+  GrpEntryBlock *block = g_malloc (sizeof *block + (gsize) n * sizeof (GrpEntry));
+
+  block->ref = 1;
+  block->n = n;
+  block->used = 0;
+  block->frame = g_bytes_ref (frame);
+  return block;
+}
+
+GrpEntry *
+grp_entry_block_add (GrpEntryBlock *block,
+                     guint64        seq,
+                     guint64        view_id,
+                     GrpId          origin,
+                     guint64        ctr,
+                     gsize          off,
+                     gsize          len)
+{
+  GrpEntry *entry;
+
+  if (block->used == block->n)
+    return NULL;
+  g_return_val_if_fail (off + len <= g_bytes_get_size (block->frame) && len <= G_MAXUINT32,
+                        NULL);
+  entry = &block->entries[block->used++];
+  *entry = (GrpEntry) {
+    .seq = seq,
+    .view_id = view_id,
+    .kind = GRP_ENTRY_DATA,
+    .origin = origin,
+    .ctr = ctr,
+    .frame = block->frame, /* the block's reference */
+    .off = (guint32) off,
+    .len = (guint32) len,
+    .block = block,
+  };
+  block->ref++;
+  return entry;
+}
+
+void
+grp_entry_block_unref (GrpEntryBlock *block)
+{
+  g_return_if_fail (block->ref > 0);
+  if (--block->ref > 0)
+    return;
+  g_bytes_unref (block->frame);
+  g_free (block);
 }
 
 GrpEntry *
@@ -183,7 +245,7 @@ grp_entry_dup_payload (const GrpEntry *entry)
 GrpEntry *
 grp_entry_new_view (GrpView *view)
 {
-  GrpEntry *entry = g_rc_box_new0 (GrpEntry);
+  GrpEntry *entry = entry_alloc ();
 
   entry->seq = view->seq;
   entry->view_id = view->id;
@@ -195,13 +257,28 @@ grp_entry_new_view (GrpView *view)
 GrpEntry *
 grp_entry_ref (GrpEntry *entry)
 {
-  return g_rc_box_acquire (entry);
+  if (entry->block != NULL)
+    entry->block->ref++;
+  else
+    entry->ref++;
+  return entry;
 }
 
 void
 grp_entry_unref (GrpEntry *entry)
 {
-  g_rc_box_release_full (entry, entry_clear);
+  if (entry->block != NULL)
+    {
+      grp_entry_block_unref (entry->block);
+      return;
+    }
+  g_return_if_fail (entry->ref > 0);
+  if (--entry->ref > 0)
+    return;
+  g_clear_pointer (&entry->payload, g_bytes_unref);
+  g_clear_pointer (&entry->frame, g_bytes_unref);
+  g_clear_pointer (&entry->view, grp_view_unref);
+  g_free (entry);
 }
 
 int

@@ -68,13 +68,29 @@ typedef struct {
   GBytes *frame;
   guint32 off, len;
   GrpView *view;    /* VIEW */
+  /* The entries decoded from one frame are allocated together and live
+   * as long as the last of them: `block` counts their references and holds
+   * the frame (a member decodes every entry of the order once; one
+   * allocation and one atomic reference per frame rather than per entry).
+   * An entry of its own counts its references in `ref`. */
+  struct _GrpEntryBlock *block;
+  guint ref;
 } GrpEntry;
+
+typedef struct _GrpEntryBlock GrpEntryBlock;
 
 GrpEntry *grp_entry_new_data (guint64 seq, guint64 view_id, GrpId origin,
                               guint64 ctr, GBytes *payload);
 /* A DATA entry whose payload is a slice of `frame`. */
 GrpEntry *grp_entry_new_data_slice (guint64 seq, guint64 view_id, GrpId origin,
                                     guint64 ctr, GBytes *frame, gsize off, gsize len);
+/* Room for `n` DATA entries that are slices of `frame`; filled with
+ * grp_entry_block_add() (NULL when full), released with
+ * grp_entry_block_unref() once filled: its entries keep it. */
+GrpEntryBlock *grp_entry_block_new (GBytes *frame, guint n);
+GrpEntry      *grp_entry_block_add (GrpEntryBlock *block, guint64 seq, guint64 view_id,
+                                    GrpId origin, guint64 ctr, gsize off, gsize len);
+void           grp_entry_block_unref (GrpEntryBlock *block);
 /* The same payload as `like`, at another position. */
 GrpEntry *grp_entry_new_data_like (const GrpEntry *like, guint64 seq, guint64 view_id);
 const guint8 *grp_entry_get_data (const GrpEntry *entry, gsize *len);

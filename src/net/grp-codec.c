@@ -469,7 +469,7 @@ get_view (Reader *r)
 }
 
 static GrpEntry *
-get_entry (Reader *r)
+get_entry (Reader *r, GrpEntryBlock *block)
 {
   guint64 seq = get_varint (r);
   guint64 view_id = get_varint (r);
@@ -487,9 +487,8 @@ get_entry (Reader *r)
 
       if (r->fail)
         return NULL;
-      if (r->frame != NULL)
-        return grp_entry_new_data_slice (seq, view_id, origin, ctr, r->frame,
-                                         (gsize) (p - r->base), len);
+      if (block != NULL)
+        return grp_entry_block_add (block, seq, view_id, origin, ctr, (gsize) (p - r->base), len);
       payload = g_bytes_new (p, len);
       return grp_entry_new_data (seq, view_id, origin, ctr, payload);
     }
@@ -525,14 +524,17 @@ get_entries (Reader *r)
 {
   guint64 n = get_count (r, MAX_ENTRIES, "too many entries");
   GPtrArray *entries = g_ptr_array_new_full ((guint) n, (GDestroyNotify) grp_entry_unref);
+  GrpEntryBlock *block = r->frame != NULL && n > 0 ? grp_entry_block_new (r->frame, n) : NULL;
 
   for (guint64 i = 0; i < n && !r->fail; i++)
     {
-      GrpEntry *e = get_entry (r);
+      GrpEntry *e = get_entry (r, block);
 
       if (e)
         g_ptr_array_add (entries, e);
     }
+  if (block != NULL)
+    grp_entry_block_unref (block);
   return entries;
 }
 
@@ -541,6 +543,7 @@ get_requests (Reader *r, GrpId from, guint64 view)
 {
   guint64 n = get_count (r, MAX_ENTRIES, "too many requests");
   GPtrArray *entries = g_ptr_array_new_full ((guint) n, (GDestroyNotify) grp_entry_unref);
+  GrpEntryBlock *block = r->frame != NULL && n > 0 ? grp_entry_block_new (r->frame, n) : NULL;
 
   for (guint64 i = 0; i < n && !r->fail; i++)
     {
@@ -550,9 +553,9 @@ get_requests (Reader *r, GrpId from, guint64 view)
 
       if (r->fail)
         break;
-      if (r->frame != NULL)
-        g_ptr_array_add (entries, grp_entry_new_data_slice (0, view, from, ctr, r->frame,
-                                                            (gsize) (p - r->base), len));
+      if (block != NULL)
+        g_ptr_array_add (entries, grp_entry_block_add (block, 0, view, from, ctr,
+                                                       (gsize) (p - r->base), len));
       else
         {
           g_autoptr(GBytes) payload = g_bytes_new (p, len);
@@ -560,6 +563,8 @@ get_requests (Reader *r, GrpId from, guint64 view)
           g_ptr_array_add (entries, grp_entry_new_data (0, view, from, ctr, payload));
         }
     }
+  if (block != NULL)
+    grp_entry_block_unref (block);
   return entries;
 }
 
