@@ -68,6 +68,7 @@ grp_core_new (const GrpCoreConfig    *config,
   core->user_data = user_data;
   grp_member_copy (&core->self, self);
   core->status = GRP_STATUS_IDLE;
+  core->lease_at = G_MININT64;
   /* Per-position traces cost a formatted string each: only when asked. */
   core->debug_seq = !g_log_writer_default_would_drop (G_LOG_LEVEL_DEBUG, G_LOG_DOMAIN);
   core->peers = g_hash_table_new_full (g_int64_hash, g_int64_equal, NULL, g_free);
@@ -159,6 +160,8 @@ void
 grp_core_reset_peers (GrpCore *core)
 {
   g_hash_table_foreach_remove (core->peers, not_in_view, core);
+  core->lease_at = G_MININT64;
+  core->stable_by = 0;
   /* Addresses of former members and askers are kept, so that a member left
    * behind can be told (the transport needs an address to answer); past a
    * bound, only those of the view, joiners and our contact stay. */

@@ -129,6 +129,8 @@ struct _GrpCore {
   guint64 high_known;         /* highest position known to exist */
   guint64 delivered;          /* highest position delivered */
   guint64 stable;             /* every member of the view holds up to here */
+  GrpId stable_by;            /* leader: a member of the view that holds no more (0: none
+                               * known); the first one asked when it may move */
   GHashTable *seen;           /* GrpId origin -> guint64 highest ctr sequenced */
   GrpId seen_origin;          /* the last origin looked up (runs of one origin */
   guint64 *seen_ctr;          /* are common), its value in `seen`, or NULL */
@@ -165,6 +167,9 @@ struct _GrpCore {
   guint64 next_seq;
   gint64 last_hb_at;
   gint64 installed_at;        /* when the view was installed: the lease's grace */
+  gint64 lease_at;            /* the `now` the lease was last checked at (G_MININT64:
+                               * an echo or the view changed since), */
+  gboolean lease;             /* and what it was: one check per instant, not per entry */
   GPtrArray *pending_joins;   /* GrpJoinReq* waiting for the next view */
   GArray *pending_leaves;     /* GrpId: members too slow to keep (lag) */
   GBytes *state_blob;         /* state taken at state_seq, for newcomers */

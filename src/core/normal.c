@@ -253,7 +253,14 @@ grp_normal_lease_ok (GrpCore *core)
 
   if (core->installed_at >= since)
     return TRUE; /* a fresh view: a quorum of its members just accepted it */
-  return grp_vc_is_quorum (core, echoed_lately, &since);
+  /* Asked for every request sequenced: the answer stands for this instant
+   * until an echo or the view changes (each clears lease_at). */
+  if (core->lease_at != core->now)
+    {
+      core->lease = grp_vc_is_quorum (core, echoed_lately, &since);
+      core->lease_at = core->now;
+    }
+  return core->lease;
 }
 
 gboolean
@@ -608,12 +615,21 @@ grp_normal_update_stable (GrpCore *core)
 
   if (!grp_core_i_lead (core))
     return;
-  for (guint i = 0; i < core->view->n_members; i++)
+  /* Called for every request and acknowledgement: the member that held
+   * the stable point last time most likely still does (then it cannot
+   * move), and the scan stops at the first one that does (s only falls). */
+  if (core->stable_by != 0 && grp_core_peer (core, core->stable_by)->acked <= core->stable)
+    return;
+  core->stable_by = 0;
+  for (guint i = 0; i < core->view->n_members && s > core->stable; i++)
     {
       GrpId id = core->view->members[i].id;
 
-      if (id != core->self.id)
-        s = MIN (s, grp_core_peer (core, id)->acked);
+      if (id != core->self.id && grp_core_peer (core, id)->acked < s)
+        {
+          s = grp_core_peer (core, id)->acked;
+          core->stable_by = id;
+        }
     }
   if (s <= core->stable)
     return;
@@ -637,8 +653,11 @@ grp_normal_recv_ack (GrpCore *core,
     return;
   peer = grp_core_peer (core, msg->from);
   peer->acked = MAX (peer->acked, MIN (msg->ack.recv_upto, core->recv_upto));
-  if (msg->ack.stamp <= core->now)
-    peer->echo = MAX (peer->echo, msg->ack.stamp);
+  if (msg->ack.stamp <= core->now && msg->ack.stamp > peer->echo)
+    {
+      peer->echo = msg->ack.stamp;
+      core->lease_at = G_MININT64; /* the lease is checked again */
+    }
   grp_normal_update_stable (core);
 }
 
