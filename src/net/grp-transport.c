@@ -1868,7 +1868,10 @@ grp_transport_send (GrpTransport *self, GrpId to, const char *addr, GrpMsg *msg)
     }
   if (msg != self->cache_msg)
     {
-      GByteArray *buf = g_byte_array_new ();
+      /* Room for the whole frame from the start (a batch's buffer grown
+       * by doubling copied it about once more). */
+      gsize room = MIN (grp_msg_entries_size (msg) + 256, GRP_FRAME_MAX + GRP_FRAME_HEADER);
+      GByteArray *buf = g_byte_array_sized_new ((guint) room);
 
       g_clear_pointer (&self->cache_msg, grp_msg_unref);
       g_clear_pointer (&self->cache_frame, g_bytes_unref);
