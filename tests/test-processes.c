@@ -22,6 +22,7 @@ typedef struct {
   guint states;
   guint excluded;
   gboolean exit_seen;
+  gboolean exit_clean; /* the exit did not say "clean": false */
   gboolean quiet;    /* it stopped multicasting (SIGUSR1) */
   gboolean blocked;  /* waiting for a quorum ("blocked" not yet followed by "unblocked") */
   guint blocks;      /* "blocked" events */
@@ -271,7 +272,10 @@ read_line (LogInfo *info, const char *line, JsonParser *parser, const char *own_
   else if (g_str_equal (ev, "excluded"))
     info->excluded++;
   else if (g_str_equal (ev, "exit"))
-    info->exit_seen = TRUE;
+    {
+      info->exit_seen = TRUE;
+      info->exit_clean = json_object_get_boolean_member_with_default (o, "clean", TRUE);
+    }
   else if (g_str_equal (ev, "quiet"))
     info->quiet = TRUE;
   else if (g_str_equal (ev, "blocked"))
@@ -812,6 +816,56 @@ test_no_quorum (Fixture *f, gconstpointer data)
   assert_check_passes (f);
 }
 
+static gboolean
+has_exited (Fixture *f, gpointer data)
+{
+  return ((Proc *) data)->exited;
+}
+
+static gboolean
+in_view_of_two (Fixture *f, gpointer data)
+{
+  const LogInfo *info = info_of (data);
+
+  return info->members != NULL && g_strv_length (info->members) == 2;
+}
+
+/* 6b. Stopped (SIGTERM) while its group has no quorum: it cannot leave
+ * cleanly, and must not say it did (a clean exit tells groupy-check that
+ * everything it sent was delivered): exit status 1, "clean": false in its
+ * log.  The other two come back and go on without it. */
+static void
+test_stop_without_quorum (Fixture *f, gconstpointer data)
+{
+  const char *const opts[] = { "--sleep", "20", "--crash-rate", "0", NULL };
+  Proc *a = spawn (f, "w0", NULL, opts);
+  Proc *b, *c;
+
+  g_assert_nonnull (a);
+  b = spawn (f, "w1", a->addr, opts);
+  c = spawn (f, "w2", a->addr, opts);
+  g_assert_nonnull (b);
+  g_assert_nonnull (c);
+  g_assert_true (wait_for (f, all_in_one_view, NULL, 10000));
+  g_subprocess_send_signal (b->proc, SIGSTOP);
+  g_subprocess_send_signal (c->proc, SIGSTOP);
+  g_assert_true (wait_for (f, is_blocked, a, 10000));
+  g_assert_true (wait_for (f, sent_while_blocked, a, 10000));
+  g_subprocess_send_signal (a->proc, SIGTERM);
+  g_assert_true (wait_for (f, has_exited, a, 20000));
+  g_assert_cmpint (a->status, ==, 1);
+  g_assert_true (info_of (a)->exit_seen);
+  g_assert_false (info_of (a)->exit_clean);
+  g_subprocess_send_signal (b->proc, SIGCONT);
+  g_subprocess_send_signal (c->proc, SIGCONT);
+  g_assert_true (wait_for (f, in_view_of_two, b, 15000));
+  g_assert_true (wait_for (f, all_delivered, GUINT_TO_POINTER (info_of (b)->delivers + 20), 10000));
+  stop_all (f);
+  g_assert_true (info_of (b)->exit_clean && info_of (c)->exit_clean);
+  g_assert_cmpint (b->status, ==, 0);
+  assert_check_passes (f);
+}
+
 static int
 run_node (const char *const *args, char **err)
 {
@@ -974,12 +1028,6 @@ group_in_one_view (Fixture *f, gpointer data)
       view = info->view_id;
     }
   return n > 0;
-}
-
-static gboolean
-has_exited (Fixture *f, gpointer data)
-{
-  return ((Proc *) data)->exited;
 }
 
 typedef struct {
@@ -1187,6 +1235,7 @@ main (int argc, char **argv)
   ADD ("/processes/stopped-leader", test_stopped_leader);
   ADD ("/processes/ten-joins", test_ten_joins);
   ADD ("/processes/no-quorum", test_no_quorum);
+  ADD ("/processes/stop-without-quorum", test_stop_without_quorum);
   ADD ("/processes/bad-input", test_bad_input);
   ADD ("/processes/malformed-frames", test_malformed_frames);
   ADD ("/processes/gms1-freezes", test_gms1_freezes);

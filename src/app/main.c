@@ -26,10 +26,15 @@ typedef struct {
 } App;
 
 static void
-on_stopped (GrpWorker *worker, gpointer data)
+on_stopped (GrpWorker *worker, const GError *error, gpointer data)
 {
   App *app = data;
 
+  if (error != NULL)
+    {
+      fprintf (stderr, "groupy: %s\n", error->message);
+      app->status = 1;
+    }
   g_application_quit (G_APPLICATION (app->app));
 }
 

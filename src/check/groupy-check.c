@@ -9,7 +9,9 @@
  *  - no member incarnation skips or repeats a position;
  *  - no multicast is delivered at two positions;
  *  - every multicast of a member that lived to the end (its log ends with
- *    "exit") was delivered;
+ *    "exit", not one that says "clean": false: a member that stopped with
+ *    its own changes undelivered, its group without a quorum, is judged as
+ *    one that crashed) was delivered;
  *  - with --same-end (for a group let go quiet before it was stopped): the
  *    members that lived to the end stopped at the same position, with the
  *    same color.
@@ -264,7 +266,9 @@ read_log (Checker *c, const char *path, GError **error)
       else if (g_str_equal (ev, "crash"))
         inc->end = END_CRASH;
       else if (g_str_equal (ev, "exit"))
-        inc->end = END_EXIT;
+        inc->end = json_object_get_boolean_member_with_default (o, "clean", TRUE)
+                     ? END_EXIT
+                     : END_CRASH; /* it stopped with its own changes undelivered */
     }
   if (inc != NULL && inc->end == END_RUNNING)
     inc->end = END_CRASH; /* killed from outside: no exit line */

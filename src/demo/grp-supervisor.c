@@ -555,6 +555,15 @@ read_event (GrpSupervisor *self, GrpMemberInfo *m, JsonObject *o)
         tell (self, GRP_EVENT_CRASH, "%s crashed: the injected fault, part-way through a broadcast",
               m->name);
     }
+  else if (g_str_equal (ev, "exit") &&
+           !json_object_get_boolean_member_with_default (o, "clean", TRUE))
+    {
+      gint64 n = json_object_get_int_member_with_default (o, "undelivered", 0);
+
+      end_member (self, m, GRP_MEMBER_LEFT, "stopped");
+      tell (self, GRP_EVENT_LEAVE, "%s stopped with %" G_GINT64_FORMAT " of its own changes "
+            "undelivered (its group could not deliver them)", m->name, n);
+    }
   else if (g_str_equal (ev, "exit"))
     {
       end_member (self, m, GRP_MEMBER_LEFT, "left");

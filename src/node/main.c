@@ -4,7 +4,8 @@
  * quiet before it is stopped; SIGUSR2 starts it again.
  *
  * Exit status: 0 after a clean leave (SIGTERM, SIGINT), 1 if the member was
- * left out and could not rejoin, 2 for anything the user must fix (bad
+ * left out and could not rejoin or stopped with its own changes undelivered
+ * (its group without a quorum), 2 for anything the user must fix (bad
  * options, an unreachable --join, a port in use, a refused name).  An
  * injected crash ends the process with SIGKILL, like kill -9.
  */
@@ -28,10 +29,15 @@ fatal (Node *node, int status, const char *what, const GError *error)
 }
 
 static void
-on_stopped (GrpWorker *worker, gpointer data)
+on_stopped (GrpWorker *worker, const GError *error, gpointer data)
 {
   Node *node = data;
 
+  if (error != NULL)
+    {
+      fprintf (stderr, "groupy-node: %s\n", error->message);
+      node->status = 1;
+    }
   g_main_loop_quit (node->loop);
 }
 

@@ -739,10 +739,29 @@ leave_done (GObject *source, GAsyncResult *res, gpointer data)
 {
   GTask *task = data;
   GrpWorker *self = g_task_get_source_object (task);
+  guint undelivered = grp_group_get_pending (self->group);
+  JsonBuilder *b;
 
   grp_group_leave_finish (self->group, res, NULL);
-  log_simple (self, "exit");
-  g_task_return_boolean (task, TRUE);
+  if (undelivered == 0)
+    {
+      log_simple (self, "exit");
+      g_task_return_boolean (task, TRUE);
+      g_object_unref (task);
+      return;
+    }
+  /* Not a clean end: what we sent may be lost, and the log must not say
+   * that we lived to the end (groupy-check would expect it delivered). */
+  b = log_begin ("exit");
+  json_builder_set_member_name (b, "clean");
+  json_builder_add_boolean_value (b, FALSE);
+  log_add_int (b, "undelivered", undelivered);
+  log_end (self, b);
+  g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
+                           "stopped with %u of its own changes not delivered: %s", undelivered,
+                           grp_group_is_blocked (self->group)
+                             ? "the group has no quorum, so it delivers nothing (they may be lost)"
+                             : "the group did not deliver them in time (they may be lost)");
   g_object_unref (task);
 }
 
@@ -787,9 +806,10 @@ static void
 stopped (GObject *source, GAsyncResult *res, gpointer data)
 {
   GrpWorker *self = GRP_WORKER (source);
+  g_autoptr(GError) error = NULL;
 
-  grp_worker_stop_finish (self, res, NULL);
-  g_signal_emit (self, signals[SIGNAL_STOPPED], 0);
+  grp_worker_stop_finish (self, res, &error);
+  g_signal_emit (self, signals[SIGNAL_STOPPED], 0, error);
 }
 
 void
@@ -1043,10 +1063,11 @@ grp_worker_class_init (GrpWorkerClass *klass)
   signals[SIGNAL_FAILED] =
     g_signal_new ("failed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                   G_TYPE_NONE, 1, G_TYPE_ERROR);
-  /* It left the group (grp_worker_stop, SIGTERM, SIGINT). */
+  /* It left the group (grp_worker_stop, SIGTERM, SIGINT); the error (or
+   * NULL) says why the stop was not clean: own changes not delivered. */
   signals[SIGNAL_STOPPED] =
     g_signal_new ("stopped", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
-                  G_TYPE_NONE, 0);
+                  G_TYPE_NONE, 1, G_TYPE_ERROR);
 }
 
 static void

@@ -42,7 +42,9 @@ gboolean    grp_worker_prepare (GrpWorker *self, GError **error);
 void        grp_worker_start_async (GrpWorker *self, GAsyncReadyCallback callback,
                                     gpointer user_data);
 gboolean    grp_worker_start_finish (GrpWorker *self, GAsyncResult *result, GError **error);
-/* Leave cleanly (SIGTERM, Ctrl-C); completes when the group let us go. */
+/* Leave cleanly (SIGTERM, Ctrl-C); completes when the group let us go.
+ * Fails (G_IO_ERROR_TIMED_OUT) when own changes were left undelivered:
+ * the group had no quorum, or did not deliver them in time. */
 void        grp_worker_stop_async (GrpWorker *self, GAsyncReadyCallback callback,
                                    gpointer user_data);
 gboolean    grp_worker_stop_finish (GrpWorker *self, GAsyncResult *result, GError **error);
@@ -50,7 +52,8 @@ gboolean    grp_worker_stop_finish (GrpWorker *self, GAsyncResult *result, GErro
  * "stopped" is emitted), SIGUSR1 quiesces, SIGUSR2 resumes.  With
  * --commands, also read commands from standard input. */
 void        grp_worker_handle_signals (GrpWorker *self);
-/* Leave cleanly, then emit "stopped"; once only. */
+/* Leave cleanly, then emit "stopped" (with the stop's error, or NULL);
+ * once only. */
 void        grp_worker_stop (GrpWorker *self);
 /* Let the group go quiet (SIGUSR1): stop multicasting and crash
  * injection; keep delivering. */
