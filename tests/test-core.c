@@ -101,6 +101,8 @@ assert_converges (GrpFixture *f, gint64 limit)
   if (!grp_fixture_run_until (f, converged, NULL, limit))
     {
       grp_fixture_converged (f, why);
+      if (g_getenv ("GROUPY_TRACE") != NULL)
+        g_printerr ("%s", grp_fixture_trace (f));
       g_error ("no convergence: %s", why->str);
     }
   grp_fixture_check_all_delivered (f);
@@ -280,6 +282,47 @@ test_join_times_out_while_admitted (void)
   assert_converges (f, 1000 * MS);
   g_assert_true (grp_core_is_leader (core (f, 1)));
   g_assert_cmpuint (grp_core_get_view (core (f, j2))->n_members, ==, 2);
+}
+
+static gboolean
+a_holds_three (GrpFixture *f, gpointer data)
+{
+  const GrpView *v = grp_core_get_view (core (f, 0));
+
+  return v != NULL && v->n_members == 3;
+}
+
+/* What a leader that dies as it installs a view says of it: nothing. */
+static GrpFixtureVerdict
+silent_install (GrpFixture *f, int from, int to, GrpMsg *msg, gpointer data)
+{
+  gboolean tells = msg->type == GRP_MSG_DECIDE || msg->type == GRP_MSG_SEQ ||
+                   msg->type == GRP_MSG_STATE || msg->type == GRP_MSG_HB;
+
+  return from == 0 && tells ? GRP_FIXTURE_DROP : GRP_FIXTURE_PASS;
+}
+
+/* The leader decides a view that admits a newcomer and dies before anyone
+ * hears of it (a newcomer's trial saw the injected crash do this in a group
+ * of windows; the survivor blocked for good).  The member that accepted the
+ * view and the newcomer must go on together, before the newcomer's join
+ * times out. */
+static void
+test_leader_dies_admitting (void)
+{
+  g_autoptr(GrpFixture) f = fixture (GRP_DELIVERY_AGREED);
+  int j;
+
+  group (f, 2);
+  grp_fixture_set_filter (f, silent_install, NULL);
+  j = grp_fixture_spawn (f, "j", 0);
+  g_assert_true (grp_fixture_run_until (f, a_holds_three, NULL, 500 * MS));
+  grp_fixture_kill (f, 0);
+  grp_fixture_set_filter (f, NULL, NULL);
+  assert_converges (f, 800 * MS);
+  g_assert_true (grp_core_is_leader (core (f, 1)));
+  g_assert_cmpint (grp_core_get_status (core (f, j)), ==, GRP_STATUS_MEMBER);
+  g_assert_cmpuint (grp_core_get_view (core (f, j))->n_members, ==, 2);
 }
 
 /* ---- the data path ------------------------------------------------------------ */
@@ -1453,6 +1496,7 @@ main (int argc, char **argv)
   g_test_add_func ("/core/name-taken", test_name_taken);
   g_test_add_func ("/core/join-timeout", test_join_timeout);
   g_test_add_func ("/core/join-times-out-while-admitted", test_join_times_out_while_admitted);
+  g_test_add_func ("/core/leader-dies-admitting", test_leader_dies_admitting);
   g_test_add_func ("/core/duplicate-request", test_duplicate_request);
   g_test_add_func ("/core/batching", test_batching);
   g_test_add_func ("/core/group-window", test_group_window);

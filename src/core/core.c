@@ -417,6 +417,13 @@ do_receive (GrpCore *core,
       /* Anyone may ask; only a sender that is behind gets an answer. */
       if (core->view != NULL && msg->view < core->view->id)
         grp_core_fence_reply (core, msg->from, msg->need_view.recv_upto);
+      /* A newcomer that a member of a view asks after, long after it asked
+       * to join: it was admitted, and the decision did not reach it (the
+       * leader died as it installed the view).  Ask back: a member of that
+       * view answers with the view.  (Sooner, the decision is on its way.) */
+      else if (core->view == NULL && core->status == GRP_STATUS_JOINING && msg->view > 0 &&
+               core->now - core->join_started >= core->cfg.suspect_timeout)
+        grp_core_ask_view (core, msg->from);
       return;
     case GRP_MSG_DECIDE:
       grp_vc_recv_decide (core, msg);

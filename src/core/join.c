@@ -386,7 +386,8 @@ grp_join_tick (GrpCore *core)
             g_error_new (GRP_CORE_ERROR, GRP_CORE_ERROR_JOIN_TIMEOUT,
                          core->view == NULL
                            ? "No member admitted us within %" G_GINT64_FORMAT " ms: "
-                             "check that the address given to --join is a running member"
+                             "check that the address given to --join is a running member "
+                             "(if it crashed meanwhile, join through another)"
                            : "Admitted, but no state arrived within %" G_GINT64_FORMAT " ms "
                              "(the group lost its leader during the join): try again",
                          core->cfg.join_timeout / 1000);
