@@ -101,6 +101,10 @@ joined (GObject *source, GAsyncResult *res, gpointer data)
 static void
 left (GObject *source, GAsyncResult *res, gpointer data)
 {
+  g_autoptr(GError) error = NULL;
+
+  if (!grp_group_leave_finish (GRP_GROUP (source), res, &error))
+    g_printerr ("leave: %s\n", error->message);
   g_main_loop_quit (loop);
 }
 

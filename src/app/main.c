@@ -132,7 +132,8 @@ main (int argc, char **argv)
       "Change the window's color at most N times a second (default 3, the limit for viewers "
       "with photosensitive epilepsy; 0: on every delivery)", "N" },
     { "slot", 0, 0, G_OPTION_ARG_INT64, &app.slot,
-      "Place the window in cell N of a grid over the screen (X11; groupy-demo sets it)", "N" },
+      "Place the window in cell N of a grid over the screen "
+      "(X11; groupy-demo and groupy-console set it)", "N" },
     { NULL }
   };
   const GActionEntry actions[] = {
