@@ -1455,6 +1455,38 @@ test_stopped_leader_has_no_lease (void)
   no_violation (f);
 }
 
+static GrpFixtureVerdict
+deaf_filter (GrpFixture *f, int from, int to, GrpMsg *msg, gpointer data)
+{
+  return to == GPOINTER_TO_INT (data) ? GRP_FIXTURE_DROP : GRP_FIXTURE_PASS;
+}
+
+/* A leader that hears nothing more goes on sequencing while its lease
+ * lasts (half a suspicion timeout after the last echo), then stops, though
+ * nothing it hears says so: time alone ends the lease.  A hears nobody from
+ * now on; it sequences a change at once, and none 70 ms later (after 50 ms
+ * the lease is over; at 100 ms it would suspect the others and propose). */
+static void
+test_deaf_leader_lease_expires (void)
+{
+  g_autoptr(GrpFixture) f = fixture (GRP_DELIVERY_AGREED);
+  guint64 before;
+
+  group (f, 3);
+  grp_fixture_set_filter (f, deaf_filter, GINT_TO_POINTER (0));
+  before = grp_core_get_delivered (core (f, 0));
+  g_assert_cmpuint (grp_fixture_multicast (f, 0, 1), ==, 1);
+  g_assert_cmpuint (grp_core_get_delivered (core (f, 0)), ==, before + 1);
+  grp_fixture_run_for (f, 70 * MS);
+  g_assert_true (grp_core_is_leader (core (f, 0)));
+  before = grp_core_get_delivered (core (f, 0));
+  g_assert_cmpuint (grp_fixture_multicast (f, 0, 2), ==, 2);
+  grp_fixture_run_for (f, 1 * MS);
+  g_assert_cmpuint (grp_core_get_delivered (core (f, 0)), ==, before);
+  g_assert_cmpuint (grp_core_get_pending (core (f, 0)), ==, 1);
+  no_violation (f);
+}
+
 /* The duplicate filter travels with leadership: a new leader completes it
  * from the positions it inherited but has not delivered.  Five members,
  * safe delivery: A sequences C's request; the SEQ reaches everyone but C;
@@ -1531,6 +1563,7 @@ main (int argc, char **argv)
   g_test_add_func ("/core/unconfirmed-is-no-crash", test_unconfirmed_is_no_crash);
   g_test_add_func ("/core/frozen-ignores-old-leader", test_frozen_ignores_old_leader);
   g_test_add_func ("/core/stopped-leader-has-no-lease", test_stopped_leader_has_no_lease);
+  g_test_add_func ("/core/deaf-leader-lease-expires", test_deaf_leader_lease_expires);
   g_test_add_func ("/core/new-leader-keeps-duplicate-filter",
                    test_new_leader_keeps_duplicate_filter);
   return g_test_run ();
