@@ -1487,6 +1487,37 @@ test_deaf_leader_lease_expires (void)
   no_violation (f);
 }
 
+/* The lease is what the echoes say now: an ACK that echoes a recent stamp
+ * gives it back at once, even in the instant it was found over.  A, deaf
+ * for 70 ms, holds a multicast back; in that same instant B's ACK echoes
+ * a stamp of 1 ms ago (A and B: a quorum of three), and A's next tick
+ * sequences the multicast. */
+static void
+test_echo_renews_lease_at_once (void)
+{
+  g_autoptr(GrpFixture) f = fixture (GRP_DELIVERY_AGREED);
+  g_autoptr(GrpMsg) ack = NULL;
+  guint64 before;
+  gint64 now;
+
+  group (f, 3);
+  grp_fixture_set_filter (f, deaf_filter, GINT_TO_POINTER (0));
+  grp_fixture_run_for (f, 70 * MS);
+  now = grp_fixture_now (f);
+  before = grp_core_get_delivered (core (f, 0));
+  g_assert_cmpuint (grp_fixture_multicast (f, 0, 1), ==, 1);
+  g_assert_cmpuint (grp_core_get_delivered (core (f, 0)), ==, before);
+  ack = grp_msg_new (GRP_MSG_ACK, grp_core_get_id (core (f, 1)), view_id (f, 0));
+  ack->ack.recv_upto = grp_core_get_received (core (f, 1));
+  ack->ack.has_state = TRUE;
+  ack->ack.stamp = now - 1 * MS;
+  grp_core_receive (core (f, 0), ack, now);
+  grp_core_tick (core (f, 0), now);
+  g_assert_cmpuint (grp_core_get_delivered (core (f, 0)), ==, before + 1);
+  g_assert_cmpuint (grp_core_get_pending (core (f, 0)), ==, 0);
+  no_violation (f);
+}
+
 /* The duplicate filter travels with leadership: a new leader completes it
  * from the positions it inherited but has not delivered.  Five members,
  * safe delivery: A sequences C's request; the SEQ reaches everyone but C;
@@ -1564,6 +1595,7 @@ main (int argc, char **argv)
   g_test_add_func ("/core/frozen-ignores-old-leader", test_frozen_ignores_old_leader);
   g_test_add_func ("/core/stopped-leader-has-no-lease", test_stopped_leader_has_no_lease);
   g_test_add_func ("/core/deaf-leader-lease-expires", test_deaf_leader_lease_expires);
+  g_test_add_func ("/core/echo-renews-lease-at-once", test_echo_renews_lease_at_once);
   g_test_add_func ("/core/new-leader-keeps-duplicate-filter",
                    test_new_leader_keeps_duplicate_filter);
   return g_test_run ();
