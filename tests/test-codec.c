@@ -228,6 +228,74 @@ test_frame_slices (void)
   }
 }
 
+/* A list of `n` one-byte entries of `type` (SEQ or REQ), encoded and
+ * decoded from a GBytes (slices of the frame). */
+static GrpMsg *
+decode_list (GrpMsgType type, guint n)
+{
+  g_autoptr(GrpMsg) m = grp_msg_new (type, 0x1111, 9);
+  g_autoptr(GByteArray) buf = g_byte_array_new ();
+  g_autoptr(GBytes) frame = NULL;
+  g_autoptr(GError) error = NULL;
+  GrpMember hello = { 0 };
+  GrpFrameKind kind;
+  GrpMsg *out = NULL;
+
+  for (guint i = 0; i < n; i++)
+    {
+      guint8 b = (guint8) i;
+      g_autoptr(GBytes) p = g_bytes_new (&b, 1);
+      g_autoptr(GrpEntry) e = grp_entry_new_data (type == GRP_MSG_SEQ ? 100 + i : 0, 9, 0x1111,
+                                                  1 + i, p);
+
+      grp_msg_add_entry (m, e);
+    }
+  encode (buf, m);
+  frame = g_bytes_new (buf->data + 4, buf->len - 4);
+  g_assert_true (grp_codec_parse_bytes (frame, &kind, &out, &hello, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (grp_msg_entries (out)->len, ==, n);
+  return out;
+}
+
+/* Entries of one frame's list share one allocation up to
+ * GRP_ENTRY_BLOCK_MAX of them; a longer list (which a peer may pad with
+ * entries the core refuses) has one per entry, so that an entry kept
+ * alone holds its frame and no more.  Either way each entry is a slice of
+ * the frame and outlives the message. */
+static void
+test_long_list_unshared (void)
+{
+  const GrpMsgType types[] = { GRP_MSG_SEQ, GRP_MSG_REQ };
+
+  for (guint t = 0; t < G_N_ELEMENTS (types); t++)
+    {
+      g_autoptr(GrpMsg) shared = decode_list (types[t], GRP_ENTRY_BLOCK_MAX);
+      g_autoptr(GrpMsg) alone = decode_list (types[t], GRP_ENTRY_BLOCK_MAX + 1);
+      GPtrArray *a = grp_msg_entries (shared), *b = grp_msg_entries (alone);
+      GrpEntry *first = g_ptr_array_index (a, 0);
+      g_autoptr(GrpEntry) kept = grp_entry_ref (g_ptr_array_index (b, b->len - 1));
+      gsize len;
+      const guint8 *p;
+
+      g_assert_nonnull (first->block);
+      for (guint i = 0; i < a->len; i++)
+        g_assert_true (((GrpEntry *) g_ptr_array_index (a, i))->block == first->block);
+      for (guint i = 0; i < b->len; i++)
+        {
+          GrpEntry *e = g_ptr_array_index (b, i);
+
+          g_assert_null (e->block);
+          g_assert_true (e->frame == ((GrpEntry *) g_ptr_array_index (b, 0))->frame);
+          g_assert_cmpuint (e->ctr, ==, 1 + i);
+        }
+      g_clear_pointer (&alone, grp_msg_unref);
+      p = grp_entry_get_data (kept, &len);
+      g_assert_cmpuint (len, ==, 1);
+      g_assert_cmpuint (p[0], ==, (guint8) GRP_ENTRY_BLOCK_MAX);
+    }
+}
+
 /* Every kind of message survives a round trip: it re-encodes to the same
  * bytes, and the fields that matter are what was sent. */
 static void
@@ -493,6 +561,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/codec/round-trip", test_round_trip);
   g_test_add_func ("/codec/frame-slices", test_frame_slices);
+  g_test_add_func ("/codec/long-list-unshared", test_long_list_unshared);
   g_test_add_func ("/codec/small-messages", test_small_messages);
   g_test_add_func ("/codec/hello", test_hello);
   g_test_add_func ("/codec/truncated", test_truncated);

@@ -489,6 +489,9 @@ get_entry (Reader *r, GrpEntryBlock *block)
         return NULL;
       if (block != NULL)
         return grp_entry_block_add (block, seq, view_id, origin, ctr, (gsize) (p - r->base), len);
+      if (r->frame != NULL)
+        return grp_entry_new_data_slice (seq, view_id, origin, ctr, r->frame,
+                                         (gsize) (p - r->base), len);
       payload = g_bytes_new (p, len);
       return grp_entry_new_data (seq, view_id, origin, ctr, payload);
     }
@@ -519,12 +522,22 @@ get_ballot (Reader *r)
   return b;
 }
 
+/* One allocation for the `n` entries of a list sliced from the frame, or
+ * NULL: when copying, or a list too long to share one (GRP_ENTRY_BLOCK_MAX). */
+static GrpEntryBlock *
+block_for (Reader *r, guint64 n)
+{
+  if (r->frame == NULL || n == 0 || n > GRP_ENTRY_BLOCK_MAX)
+    return NULL;
+  return grp_entry_block_new (r->frame, (guint) n);
+}
+
 static GPtrArray *
 get_entries (Reader *r)
 {
   guint64 n = get_count (r, MAX_ENTRIES, "too many entries");
   GPtrArray *entries = g_ptr_array_new_full ((guint) n, (GDestroyNotify) grp_entry_unref);
-  GrpEntryBlock *block = r->frame != NULL && n > 0 ? grp_entry_block_new (r->frame, n) : NULL;
+  GrpEntryBlock *block = block_for (r, n);
 
   for (guint64 i = 0; i < n && !r->fail; i++)
     {
@@ -543,7 +556,7 @@ get_requests (Reader *r, GrpId from, guint64 view)
 {
   guint64 n = get_count (r, MAX_ENTRIES, "too many requests");
   GPtrArray *entries = g_ptr_array_new_full ((guint) n, (GDestroyNotify) grp_entry_unref);
-  GrpEntryBlock *block = r->frame != NULL && n > 0 ? grp_entry_block_new (r->frame, n) : NULL;
+  GrpEntryBlock *block = block_for (r, n);
 
   for (guint64 i = 0; i < n && !r->fail; i++)
     {
@@ -556,6 +569,9 @@ get_requests (Reader *r, GrpId from, guint64 view)
       if (block != NULL)
         g_ptr_array_add (entries, grp_entry_block_add (block, 0, view, from, ctr,
                                                        (gsize) (p - r->base), len));
+      else if (r->frame != NULL)
+        g_ptr_array_add (entries, grp_entry_new_data_slice (0, view, from, ctr, r->frame,
+                                                            (gsize) (p - r->base), len));
       else
         {
           g_autoptr(GBytes) payload = g_bytes_new (p, len);

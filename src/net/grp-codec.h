@@ -29,6 +29,13 @@ G_BEGIN_DECLS
  * peer cannot make a member wait for (or buffer) more than one largest
  * payload at a time on one connection. */
 #define GRP_FRAME_MAX (GRP_PAYLOAD_MAX + GRP_FRAME_OVERHEAD_MAX)
+/* Entries decoded from one frame share one allocation, which lives as
+ * long as the last of them: an entry the core keeps keeps the room of its
+ * whole list (88 bytes an entry, for 13 on the wire), which a peer pads
+ * with entries the core refuses.  A longer list (a catch-up, or padding)
+ * gets an allocation per entry, so one kept entry holds at most its frame
+ * and this many entries' room (90 KB), as before the blocks. */
+#define GRP_ENTRY_BLOCK_MAX 1024
 /* Names of members, in characters (the options allow as many). */
 #define GRP_NAME_MAX 64
 /* Advertised addresses ("HOST:PORT"), in bytes. */
