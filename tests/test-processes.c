@@ -783,28 +783,38 @@ sent_while_blocked (Fixture *f, gpointer data)
   return info->all_sends >= info->sends_at_block + 5;
 }
 
+/* A group of three, w0 (returned), w1 and w2 (*b and *c), the last two
+ * stopped (SIGSTOP): w0 is left without a quorum, says so, and goes on
+ * multicasting into its window. */
+static Proc *
+three_without_quorum (Fixture *f, Proc **b, Proc **c)
+{
+  const char *const opts[] = { "--sleep", "20", "--crash-rate", "0", NULL };
+  Proc *a = spawn (f, "w0", NULL, opts);
+
+  g_assert_nonnull (a);
+  *b = spawn (f, "w1", a->addr, opts);
+  *c = spawn (f, "w2", a->addr, opts);
+  g_assert_nonnull (*b);
+  g_assert_nonnull (*c);
+  g_assert_true (wait_for (f, all_in_one_view, NULL, 10000));
+  g_assert_cmpuint (info_of (a)->blocks, ==, 0);
+  g_subprocess_send_signal ((*b)->proc, SIGSTOP);
+  g_subprocess_send_signal ((*c)->proc, SIGSTOP);
+  g_assert_true (wait_for (f, is_blocked, a, 10000));
+  g_assert_true (wait_for (f, sent_while_blocked, a, 10000));
+  return a;
+}
+
 /* 6. No quorum: two of three stopped.  The one left waits, says so in its
  * log and delivers nothing; when they come back, the three go on. */
 static void
 test_no_quorum (Fixture *f, gconstpointer data)
 {
-  const char *const opts[] = { "--sleep", "20", "--crash-rate", "0", NULL };
-  Proc *a = spawn (f, "w0", NULL, opts);
   Proc *b, *c;
-  const LogInfo *info;
+  Proc *a = three_without_quorum (f, &b, &c);
+  const LogInfo *info = info_of (a);
 
-  g_assert_nonnull (a);
-  b = spawn (f, "w1", a->addr, opts);
-  c = spawn (f, "w2", a->addr, opts);
-  g_assert_nonnull (b);
-  g_assert_nonnull (c);
-  g_assert_true (wait_for (f, all_in_one_view, NULL, 10000));
-  g_assert_cmpuint (info_of (a)->blocks, ==, 0);
-  g_subprocess_send_signal (b->proc, SIGSTOP);
-  g_subprocess_send_signal (c->proc, SIGSTOP);
-  g_assert_true (wait_for (f, is_blocked, a, 10000));
-  g_assert_true (wait_for (f, sent_while_blocked, a, 10000));
-  info = info_of (a);
   g_assert_cmpuint (info->delivers, ==, info->delivers_at_block);
   g_assert_cmpuint (g_strv_length (info->members), ==, 3);
   g_subprocess_send_signal (b->proc, SIGCONT);
@@ -837,20 +847,9 @@ in_view_of_two (Fixture *f, gpointer data)
 static void
 test_stop_without_quorum (Fixture *f, gconstpointer data)
 {
-  const char *const opts[] = { "--sleep", "20", "--crash-rate", "0", NULL };
-  Proc *a = spawn (f, "w0", NULL, opts);
   Proc *b, *c;
+  Proc *a = three_without_quorum (f, &b, &c);
 
-  g_assert_nonnull (a);
-  b = spawn (f, "w1", a->addr, opts);
-  c = spawn (f, "w2", a->addr, opts);
-  g_assert_nonnull (b);
-  g_assert_nonnull (c);
-  g_assert_true (wait_for (f, all_in_one_view, NULL, 10000));
-  g_subprocess_send_signal (b->proc, SIGSTOP);
-  g_subprocess_send_signal (c->proc, SIGSTOP);
-  g_assert_true (wait_for (f, is_blocked, a, 10000));
-  g_assert_true (wait_for (f, sent_while_blocked, a, 10000));
   g_subprocess_send_signal (a->proc, SIGTERM);
   g_assert_true (wait_for (f, has_exited, a, 20000));
   g_assert_cmpint (a->status, ==, 1);
