@@ -145,6 +145,21 @@ def scenarios():
     yield ("violation: a member that lived to the end disagrees",
            {"a": a, "b": b, "c": c}, [], 1, "position 8: ")
 
+    # A member stopped with its own changes undelivered (its group without
+    # a quorum) says so: it did not live to the end, as one that crashed.
+    a, b, c = crashed_member()
+    c.send(11).ev(ev="exit", clean=False, undelivered=1)
+    a.ev(ev="exit")
+    b.ev(ev="exit")
+    yield ("ok: a member that stopped unclean is judged as one that crashed",
+           {"a": a, "b": b, "c": c}, [], 0, "(1 crashed, 2 to the end)")
+
+    a, b = history("a", "b")
+    a.send(13).ev(ev="exit")
+    b.ev(ev="exit")
+    yield ("violation: a member that exits clean with a multicast undelivered",
+           {"a": a, "b": b}, [], 1, "which lived to the end, was never delivered")
+
     a, b, c = crashed_member(delivery="safe")
     c.ev(ev="crash")
     yield ("violation: with safe delivery a crashed member is not exempt",

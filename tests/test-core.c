@@ -284,6 +284,16 @@ test_join_times_out_while_admitted (void)
   g_assert_cmpuint (grp_core_get_view (core (f, j2))->n_members, ==, 2);
 }
 
+/* Whether a's view has `data` members, and b (if in it) has installed it. */
+static gboolean
+views_of (GrpFixture *f, gpointer data)
+{
+  guint n = GPOINTER_TO_UINT (data);
+
+  return grp_core_get_view (core (f, 0))->n_members == n &&
+         grp_core_get_view (core (f, 1))->n_members == n;
+}
+
 static gboolean
 a_holds_three (GrpFixture *f, gpointer data)
 {
@@ -323,6 +333,38 @@ test_leader_dies_admitting (void)
   g_assert_true (grp_core_is_leader (core (f, 1)));
   g_assert_cmpint (grp_core_get_status (core (f, j)), ==, GRP_STATUS_MEMBER);
   g_assert_cmpuint (grp_core_get_view (core (f, j))->n_members, ==, 2);
+}
+
+/* Why members went, as the others knew when they installed the view
+ * without them: one said LEAVE, one's process ended (its connection
+ * closed), one went silent (stopped past the suspicion timeout). */
+static void
+test_departures (void)
+{
+  g_autoptr(GrpFixture) f = fixture (GRP_DELIVERY_AGREED);
+  GrpId c, d, e;
+
+  group (f, 5);
+  c = grp_core_get_id (core (f, 2));
+  d = grp_core_get_id (core (f, 3));
+  e = grp_core_get_id (core (f, 4));
+  grp_fixture_leave (f, 2);
+  g_assert_true (grp_fixture_run_until (f, views_of, GUINT_TO_POINTER (4), 1000 * MS));
+  g_assert_cmpint (grp_core_get_departure (core (f, 0), view_id (f, 0), c), ==,
+                   GRP_DEPARTURE_LEFT);
+  g_assert_cmpint (grp_core_get_departure (core (f, 1), view_id (f, 1), c), ==,
+                   GRP_DEPARTURE_LEFT);
+  grp_fixture_kill (f, 3);
+  g_assert_true (grp_fixture_run_until (f, views_of, GUINT_TO_POINTER (3), 1000 * MS));
+  g_assert_cmpint (grp_core_get_departure (core (f, 0), view_id (f, 0), d), ==,
+                   GRP_DEPARTURE_CRASHED);
+  g_assert_cmpint (grp_core_get_departure (core (f, 0), view_id (f, 0), c), ==,
+                   GRP_DEPARTURE_UNKNOWN); /* not of this view */
+  grp_fixture_pause (f, 4);
+  g_assert_true (grp_fixture_run_until (f, views_of, GUINT_TO_POINTER (2), 1000 * MS));
+  g_assert_cmpint (grp_core_get_departure (core (f, 0), view_id (f, 0), e), ==,
+                   GRP_DEPARTURE_SILENT);
+  no_violation (f);
 }
 
 /* ---- the data path ------------------------------------------------------------ */
@@ -1560,6 +1602,7 @@ main (int argc, char **argv)
   g_test_add_func ("/core/join-timeout", test_join_timeout);
   g_test_add_func ("/core/join-times-out-while-admitted", test_join_times_out_while_admitted);
   g_test_add_func ("/core/leader-dies-admitting", test_leader_dies_admitting);
+  g_test_add_func ("/core/departures", test_departures);
   g_test_add_func ("/core/duplicate-request", test_duplicate_request);
   g_test_add_func ("/core/batching", test_batching);
   g_test_add_func ("/core/group-window", test_group_window);

@@ -6,8 +6,8 @@
 #     after further changes the survivors again all show one color, and the
 #     new leader's window says "leader".
 #     Before the kill, the gold leader badge is on exactly the window whose
-#     log says it leads; after it, the survivors' windows say who is gone and
-#     who leads now (read from the screenshot by OCR).
+#     log says it leads; after it, the survivors' windows say who crashed
+#     and who leads now (read from the screenshot by OCR).
 #  3. No window wrote anything to stderr (no warnings), although there is no
 #     session bus; no window showed more than three colors in any second
 #     (the "shown" events of the logs), although the group delivered far more.
@@ -198,14 +198,14 @@ for n in "${survivors[@]}"; do
     local text
     text=$(window_text "${wid[$n]}")
     echo "$text" > "$work/$n.ocr"
-    # "w0 gone — w2 leads view 6" (or "— you lead"): OCR may take w1 for
-    # wl, and "view 5" for "vie", so the names and the view are not
-    # compared, the words are.
-    [[ "$text" == *" gone — "*" lead"* ]]
+    # "w0 crashed, w1 left — w2 leads view 6" (or "— you lead"): OCR may
+    # take w1 for wl, and "view 5" for "vie", so the names and the view
+    # are not compared, the words are.
+    [[ "$text" == *" crashed"*" — "*" lead"* ]]
   }
-  WAIT_SECONDS=60 wait_for "$n's window to say $leader is gone and who leads" says_who_leads
+  WAIT_SECONDS=60 wait_for "$n's window to say $leader crashed and who leads" says_who_leads
   echo "phase 2: $n's window reads:" \
-       "$(grep -o "[^ ]* gone — [^;]*view [0-9]*" "$work/$n.ocr" | tail -n 1)"
+       "$(grep -o "[^ ]* crashed[^—]*— [^;]*view [0-9]*" "$work/$n.ocr" | tail -n 1)"
   xdotool windowsize "${wid[$n]}" 320 300
 done
 echo "phase 2: ${survivors[*]} show #$(pixel "${wid[${survivors[0]}]}");" \

@@ -33,6 +33,7 @@ typedef struct {
   guint own_delivers; /* of which it delivered */
   char *leader;      /* of the last view */
   char **members;    /* of the last view */
+  char *gone;        /* "name=why;" for each member a view said went, and why */
   guint64 view_id;
   guint64 last_seq;
 } LogInfo;
@@ -220,6 +221,7 @@ log_info_clear (LogInfo *i)
 {
   g_free (i->leader);
   g_strfreev (i->members);
+  g_free (i->gone);
   memset (i, 0, sizeof *i);
 }
 
@@ -261,6 +263,21 @@ read_line (LogInfo *info, const char *line, JsonParser *parser, const char *own_
       info->members = g_new0 (char *, json_array_get_length (m) + 1);
       for (guint k = 0; k < json_array_get_length (m); k++)
         info->members[k] = g_strdup (json_array_get_string_element (m, k));
+      if (json_object_has_member (o, "gone"))
+        {
+          JsonObject *gone = json_object_get_object_member (o, "gone");
+          g_autoptr(GList) names = json_object_get_members (gone);
+
+          for (GList *l = names; l != NULL; l = l->next)
+            {
+              char *more = g_strdup_printf ("%s%s=%s;", info->gone ? info->gone : "",
+                                            (char *) l->data,
+                                            json_object_get_string_member (gone, l->data));
+
+              g_free (info->gone);
+              info->gone = more;
+            }
+        }
     }
   else if (g_str_equal (ev, "crash"))
     info->crashes++;
@@ -640,6 +657,44 @@ current_leader (Fixture *f)
 }
 
 /* 3. kill -9 of the leader and of members, with joins at the same moment. */
+static gboolean
+has_exited (Fixture *f, gpointer data)
+{
+  return ((Proc *) data)->exited;
+}
+
+static gboolean view_without (Fixture *f, gpointer data);
+
+/* The views of the members alive say that `p` went, and why: the leader
+ * says `why` (or `or_why`: a process killed is "crashed" once its
+ * connection closed, "silent" if the suspicion timeout came first), no
+ * member says it left when it did not (the others may know less). */
+static void
+assert_gone_as (Fixture *f, Proc *p, const char *why, const char *or_why)
+{
+  g_autofree char *said = g_strdup_printf ("%s=%s;", p->name, why);
+  g_autofree char *or_said = g_strdup_printf ("%s=%s;", p->name, or_why ? or_why : why);
+  g_autofree char *left = g_strdup_printf ("%s=left;", p->name);
+
+  for (guint i = 0; i < f->procs->len; i++)
+    {
+      Proc *q = live (f, i);
+      const LogInfo *info;
+
+      if (q == NULL || q == p)
+        continue;
+      info = info_of (q);
+      if (g_strcmp0 (q->name, current_leader (f)) == 0)
+        {
+          g_test_message ("%s says: %s", q->name, info->gone);
+          g_assert_nonnull (info->gone);
+          g_assert_true (strstr (info->gone, said) || strstr (info->gone, or_said));
+        }
+      if (!g_str_equal (why, "left") && info->gone != NULL)
+        g_assert_null (strstr (info->gone, left));
+    }
+}
+
 static void
 test_kill_and_join (Fixture *f, gconstpointer data)
 {
@@ -670,8 +725,20 @@ test_kill_and_join (Fixture *f, gconstpointer data)
       g_subprocess_send_signal (victim->proc, SIGKILL);
       g_assert_nonnull (spawn (f, name, contact->addr, opts));
       g_assert_true (wait_for (f, all_in_one_view, NULL, 15000));
+      assert_gone_as (f, victim, "crashed", "silent");
     }
   g_rand_free (rand);
+  /* A member that leaves cleanly is said to have left (the group quiet
+   * first, so that every member that lived to the end ends together). */
+  quiesce (f);
+  {
+    Proc *leaver = find_live (f, current_leader (f));
+
+    g_subprocess_send_signal (leaver->proc, SIGTERM);
+    g_assert_true (wait_for (f, has_exited, leaver, 10000));
+    g_assert_true (wait_for (f, view_without, leaver, 10000));
+    assert_gone_as (f, leaver, "left", NULL);
+  }
   stop_all (f);
   assert_check_passes (f);
 }
@@ -824,12 +891,6 @@ test_no_quorum (Fixture *f, gconstpointer data)
   stop_all (f);
   g_assert_cmpuint (info_of (a)->excluded, ==, 0);
   assert_check_passes (f);
-}
-
-static gboolean
-has_exited (Fixture *f, gpointer data)
-{
-  return ((Proc *) data)->exited;
 }
 
 static gboolean

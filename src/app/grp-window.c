@@ -12,7 +12,8 @@
  *    leader's is gold),
  *    the view with the leader (★) and this member marked, and the last
  *    position delivered -- all as the worker's log says it;
- *  - short notices tell what just happened: who is gone and who leads now,
+ *  - short notices tell what just happened: who went and why (crashed,
+ *    left, went silent, as far as this member knew) and who leads now,
  *    who joined, the state this member joined with, waiting for a quorum
  *    (the minority of a partition), being left out;
  *  - the stage scales with the window, so a maximized window reads from
@@ -300,6 +301,36 @@ join_names (const char *const *names)
   return g_strjoinv (", ", (char **) names);
 }
 
+/* "w1 crashed, w4 left": who went, and why as far as this member knew. */
+static char *
+describe_gone (GrpWorker *worker, const char *const *gone)
+{
+  g_autoptr(GPtrArray) parts = g_ptr_array_new_with_free_func (g_free);
+
+  for (guint i = 0; gone[i] != NULL; i++)
+    {
+      const char *why = grp_worker_get_departure (worker, gone[i]);
+      char *part;
+
+      /* TRANSLATORS: each is "<member> <what happened>", joined by commas */
+      if (g_strcmp0 (why, "crashed") == 0)
+        part = g_strdup_printf (_("%s crashed"), gone[i]);
+      else if (g_strcmp0 (why, "left") == 0)
+        part = g_strdup_printf (_("%s left"), gone[i]);
+      else if (g_strcmp0 (why, "silent") == 0)
+        part = g_strdup_printf (_("%s went silent"), gone[i]);
+      else if (g_strcmp0 (why, "slow") == 0)
+        part = g_strdup_printf (_("%s could not keep up"), gone[i]);
+      else if (g_strcmp0 (why, "left-out") == 0)
+        part = g_strdup_printf (_("%s was left out"), gone[i]);
+      else
+        part = g_strdup_printf (_("%s gone"), gone[i]);
+      g_ptr_array_add (parts, part);
+    }
+  g_ptr_array_add (parts, NULL);
+  return g_strjoinv (", ", (char **) parts->pdata);
+}
+
 static void
 on_view_changed (GrpWorker *worker, guint64 view, GStrv joined, GStrv gone, gboolean first,
                  gpointer data)
@@ -318,26 +349,26 @@ on_view_changed (GrpWorker *worker, guint64 view, GStrv joined, GStrv gone, gboo
     text = g_strdup_printf (_("founded the group: view %s"), v);
   else if (self->leader != NULL && g_strv_contains ((const char *const *) gone, self->leader))
     {
-      g_autofree char *names = join_names ((const char *const *) gone);
+      g_autofree char *names = describe_gone (worker, (const char *const *) gone);
 
-      /* TRANSLATORS: "w3 gone — w2 leads view 7" */
-      text = me_leads ? g_strdup_printf (_("%s gone — you lead view %s"), names, v)
-                      : g_strdup_printf (_("%s gone — %s leads view %s"), names, leader, v);
+      /* TRANSLATORS: "w3 crashed — w2 leads view 7" */
+      text = me_leads ? g_strdup_printf (_("%s — you lead view %s"), names, v)
+                      : g_strdup_printf (_("%s — %s leads view %s"), names, leader, v);
     }
   else if (g_strcmp0 (self->leader, leader) != 0)
     text = g_strdup_printf (_("%s leads view %s"), leader, v);
   else if (gone[0] != NULL && joined[0] != NULL)
     {
       g_autofree char *in = join_names ((const char *const *) joined);
-      g_autofree char *out = join_names ((const char *const *) gone);
+      g_autofree char *out = describe_gone (worker, (const char *const *) gone);
 
-      text = g_strdup_printf (_("%s joined, %s gone (view %s)"), in, out, v);
+      text = g_strdup_printf (_("%s joined, %s (view %s)"), in, out, v);
     }
   else if (gone[0] != NULL)
     {
-      g_autofree char *out = join_names ((const char *const *) gone);
+      g_autofree char *out = describe_gone (worker, (const char *const *) gone);
 
-      text = g_strdup_printf (_("%s gone (view %s)"), out, v);
+      text = g_strdup_printf (_("%s (view %s)"), out, v);
     }
   else if (joined[0] != NULL)
     {

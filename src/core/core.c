@@ -83,6 +83,7 @@ grp_core_new (const GrpCoreConfig    *config,
   core->log_lo = 1;
   core->pending_leaves = g_array_new (FALSE, FALSE, sizeof (GrpId));
   core->promises = g_array_new (FALSE, TRUE, sizeof (GrpPromise));
+  core->departures = g_array_new (FALSE, FALSE, sizeof (GrpGone));
   grp_core_remember_addr (core, self);
   return core;
 }
@@ -103,6 +104,7 @@ grp_core_free (GrpCore *core)
   g_hash_table_unref (core->held_by);
   g_ptr_array_unref (core->pending_joins);
   g_array_unref (core->pending_leaves);
+  g_array_unref (core->departures);
   g_clear_pointer (&core->state_blob, g_bytes_unref);
   g_clear_pointer (&core->state_seen, g_array_unref);
   g_clear_pointer (&core->pending_view, grp_view_unref);
@@ -756,6 +758,19 @@ gboolean
 grp_core_is_leader (GrpCore *core)
 {
   return core->status == GRP_STATUS_MEMBER && grp_core_i_lead (core);
+}
+
+GrpDeparture
+grp_core_get_departure (GrpCore *core,
+                        guint64  view_id,
+                        GrpId    id)
+{
+  if (view_id != core->departures_view)
+    return GRP_DEPARTURE_UNKNOWN;
+  for (guint i = 0; i < core->departures->len; i++)
+    if (g_array_index (core->departures, GrpGone, i).id == id)
+      return g_array_index (core->departures, GrpGone, i).why;
+  return GRP_DEPARTURE_UNKNOWN;
 }
 
 guint64

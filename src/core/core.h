@@ -47,6 +47,12 @@
  * many slots for the rate limit, so strangers cannot grow a table. */
 #define GRP_FENCE_SLOTS 32
 
+/* A member of the view before, and why it is not in the next one. */
+typedef struct {
+  GrpId id;
+  GrpDeparture why;
+} GrpGone;
+
 typedef struct {
   GrpId id;
   gint64 last_heard;
@@ -196,6 +202,8 @@ struct _GrpCore {
   gint64 vc_sent_at;          /* last (re)send of PREPARE / ACCEPT / NEED_VIEW */
   GrpBallot ballot;           /* proposer: our ballot */
   GArray *promises;           /* proposer: GrpPromise */
+  guint64 departures_view;    /* the latest view installed, and why each member */
+  GArray *departures;         /* of the view before left it (GrpGone) */
   GrpView *proposal;          /* proposer: the value being accepted */
   /* Proposer: the accepted value with the highest ballot that this
    * ballot's promises (ours included) report.  Never our own acceptor

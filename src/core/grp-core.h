@@ -166,4 +166,19 @@ gboolean        grp_core_is_blocked (GrpCore *core);
 /* Entries held in the log (bounded by stability under steady load). */
 guint           grp_core_get_log_size (GrpCore *core);
 
+/* Why a member of the view before is not in view `view_id`, as this member
+ * knew when it installed that view (the latest it installed; otherwise
+ * UNKNOWN).  For narration only: the view is the group's decision, the
+ * reason this member's own view of it. */
+typedef enum {
+  GRP_DEPARTURE_UNKNOWN,
+  GRP_DEPARTURE_LEFT,      /* it said LEAVE */
+  GRP_DEPARTURE_CRASHED,   /* its process ended: its connection closed, or it came back anew */
+  GRP_DEPARTURE_SILENT,    /* nothing heard from it for the suspicion timeout */
+  GRP_DEPARTURE_SLOW,      /* it did not keep pace (the leader excluded it) */
+  GRP_DEPARTURE_LEFT_OUT,  /* the others left it out (this member knew no more) */
+} GrpDeparture;
+
+GrpDeparture    grp_core_get_departure (GrpCore *core, guint64 view_id, GrpId id);
+
 G_END_DECLS

@@ -925,6 +925,33 @@ grp_vc_recv_not_member (GrpCore *core,
 
 /* ---- installing ------------------------------------------------------------ */
 
+/* Why each member of our view is not in `value`, as far as we know (for
+ * the application's narration; before the peers are reset). */
+static void
+note_departures (GrpCore       *core,
+                 const GrpView *value)
+{
+  g_array_set_size (core->departures, 0);
+  core->departures_view = value->id;
+  for (guint i = 0; core->view != NULL && i < core->view->n_members; i++)
+    {
+      GrpGone gone = { core->view->members[i].id, GRP_DEPARTURE_LEFT_OUT };
+      GrpPeer *peer = g_hash_table_lookup (core->peers, &gone.id);
+
+      if (gone.id == core->self.id || grp_view_contains (value, gone.id))
+        continue;
+      if (peer != NULL && peer->leaving)
+        gone.why = GRP_DEPARTURE_LEFT;
+      else if (peer != NULL && peer->dead)
+        gone.why = GRP_DEPARTURE_CRASHED;
+      else if (grp_join_is_leaving (core, gone.id))
+        gone.why = GRP_DEPARTURE_SLOW; /* what the leader excludes, besides leavers */
+      else if (peer != NULL && peer->suspected)
+        gone.why = GRP_DEPARTURE_SILENT;
+      g_array_append_val (core->departures, gone);
+    }
+}
+
 static void
 remove_settled_requests (GrpCore *core)
 {
@@ -966,6 +993,7 @@ grp_vc_install (GrpCore *core,
   g_debug ("%s: installs view %" G_GUINT64_FORMAT " at %" G_GUINT64_FORMAT
            " led by %s (%u members)", core->self.name, value->id, value->seq,
            value->members[0].name, value->n_members);
+  note_departures (core, value);
   g_clear_pointer (&core->view, grp_view_unref);
   core->view = grp_view_ref (value);
   if (joining || !core->has_state)

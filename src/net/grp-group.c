@@ -26,6 +26,7 @@ struct _GrpGroup {
   GPtrArray *contacts;        /* addresses of the last view's members */
   GArray *view_ids;           /* the ids of this incarnation's last view */
   GPtrArray *view_names;      /* and their names; empty before its first view */
+  GHashTable *departures;     /* name -> why it left at the last view (a static string) */
   GrpGetStateFunc get_state;
   gpointer get_state_data;
   GDestroyNotify get_state_destroy;
@@ -342,6 +343,37 @@ ids_contain (GArray *ids, GrpId id)
   return FALSE;
 }
 
+static const char *
+departure_name (GrpDeparture why)
+{
+  switch (why)
+    {
+    case GRP_DEPARTURE_LEFT:
+      return "left";
+    case GRP_DEPARTURE_CRASHED:
+      return "crashed";
+    case GRP_DEPARTURE_SILENT:
+      return "silent";
+    case GRP_DEPARTURE_SLOW:
+      return "slow";
+    case GRP_DEPARTURE_LEFT_OUT:
+      return "left-out";
+    case GRP_DEPARTURE_UNKNOWN:
+    default:
+      return NULL;
+    }
+}
+
+const char *
+grp_group_get_departure (GrpGroup   *self,
+                         const char *name)
+{
+  g_return_val_if_fail (GRP_IS_GROUP (self), NULL);
+  g_return_val_if_fail (name != NULL, NULL);
+
+  return g_hash_table_lookup (self->departures, name);
+}
+
 /* Who joined and who left since this incarnation's previous view (as
  * libcpg's configuration change tells).  Compared by incarnation, so a
  * member that rejoined under its name both left and joined.  In the first
@@ -361,9 +393,19 @@ view_diff (GrpGroup *self, const GrpView *view, GStrv *joined, GStrv *left)
       if (first ? m->id == me || view->needs_state[i] : !ids_contain (self->view_ids, m->id))
         g_strv_builder_add (in, m->name);
     }
+  g_hash_table_remove_all (self->departures);
   for (guint i = 0; i < self->view_ids->len; i++)
-    if (!grp_view_contains (view, g_array_index (self->view_ids, GrpId, i)))
-      g_strv_builder_add (out, g_ptr_array_index (self->view_names, i));
+    {
+      GrpId id = g_array_index (self->view_ids, GrpId, i);
+      const char *name = g_ptr_array_index (self->view_names, i);
+      const char *why = departure_name (grp_proto_get_departure (self->proto, view->id, id));
+
+      if (grp_view_contains (view, id))
+        continue;
+      g_strv_builder_add (out, name);
+      if (why != NULL)
+        g_hash_table_replace (self->departures, g_strdup (name), (gpointer) why);
+    }
   g_array_set_size (self->view_ids, 0);
   g_ptr_array_set_size (self->view_names, 0);
   for (guint i = 0; i < view->n_members; i++)
@@ -1570,6 +1612,7 @@ grp_group_finalize (GObject *object)
   g_ptr_array_unref (self->contacts);
   g_array_unref (self->view_ids);
   g_ptr_array_unref (self->view_names);
+  g_hash_table_unref (self->departures);
   g_clear_object (&self->cancel);
   G_OBJECT_CLASS (grp_group_parent_class)->finalize (object);
 }
@@ -1670,5 +1713,6 @@ grp_group_init (GrpGroup *self)
   self->contacts = g_ptr_array_new_with_free_func (g_free);
   self->view_ids = g_array_new (FALSE, FALSE, sizeof (GrpId));
   self->view_names = g_ptr_array_new_with_free_func (g_free);
+  self->departures = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->cancel = g_cancellable_new ();
 }

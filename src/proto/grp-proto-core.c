@@ -135,6 +135,12 @@ core_is_blocked (GrpProto *p)
   return grp_core_is_blocked (CORE (p));
 }
 
+static GrpDeparture
+core_get_departure (GrpProto *p, guint64 view_id, GrpId id)
+{
+  return grp_core_get_departure (CORE (p), view_id, id);
+}
+
 static gboolean
 core_has_batch (GrpProto *p)
 {
@@ -205,6 +211,7 @@ const GrpProtoClass grp_proto_core_class = {
   .flush = core_flush,
   .has_batch = core_has_batch,
   .is_blocked = core_is_blocked,
+  .get_departure = core_get_departure,
   .get_status = core_get_status,
   .get_view = core_get_view,
   .is_leader = core_is_leader,

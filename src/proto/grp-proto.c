@@ -132,6 +132,16 @@ grp_proto_is_blocked (GrpProto *proto)
   return proto->klass->is_blocked != NULL && proto->klass->is_blocked (proto);
 }
 
+GrpDeparture
+grp_proto_get_departure (GrpProto *proto,
+                         guint64   view_id,
+                         GrpId     id)
+{
+  if (proto->klass->get_departure == NULL)
+    return GRP_DEPARTURE_UNKNOWN;
+  return proto->klass->get_departure (proto, view_id, id);
+}
+
 gboolean
 grp_proto_has_batch (GrpProto *proto)
 {

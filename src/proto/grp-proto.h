@@ -79,6 +79,9 @@ struct _GrpProtoClass {
   /* Waiting for a quorum (grp_core_is_blocked); NULL: never (the
    * exercise's stages have no quorum to wait for). */
   gboolean       (*is_blocked) (GrpProto *proto);
+  /* Why `id` is not in view `view_id` (grp_core_get_departure); NULL: the
+   * stages do not say. */
+  GrpDeparture   (*get_departure) (GrpProto *proto, guint64 view_id, GrpId id);
 };
 
 /* The start of every instance; implementations embed it first. */
@@ -128,6 +131,7 @@ guint          grp_proto_get_pending (GrpProto *proto);
 guint          grp_proto_get_window (GrpProto *proto);
 char          *grp_proto_describe (GrpProto *proto);
 gboolean       grp_proto_is_blocked (GrpProto *proto);
+GrpDeparture   grp_proto_get_departure (GrpProto *proto, guint64 view_id, GrpId id);
 
 /* The real protocol's core behind `proto`, or NULL for any other protocol:
  * for its own unit tests and the simulator's checks of its quorum rule. */

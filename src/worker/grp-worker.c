@@ -256,6 +256,20 @@ on_view_changed (GrpGroup *group, guint64 view_id, guint64 seq, GStrv names, GSt
     json_builder_add_string_value (b, names[i]);
   json_builder_end_array (b);
   log_add_color (b, self->rgb);
+  if (!first && left[0] != NULL)
+    {
+      /* Who went, and why as far as this member knew. */
+      json_builder_set_member_name (b, "gone");
+      json_builder_begin_object (b);
+      for (guint i = 0; left[i]; i++)
+        {
+          const char *why = grp_group_get_departure (group, left[i]);
+
+          json_builder_set_member_name (b, left[i]);
+          json_builder_add_string_value (b, why != NULL ? why : "unknown");
+        }
+      json_builder_end_object (b);
+    }
   log_end (self, b);
 
   self->view_id = view_id;
@@ -922,6 +936,12 @@ guint64
 grp_worker_get_last_seq (GrpWorker *self)
 {
   return self->last_seq;
+}
+
+const char *
+grp_worker_get_departure (GrpWorker *self, const char *name)
+{
+  return grp_group_get_departure (self->group, name);
 }
 
 gboolean

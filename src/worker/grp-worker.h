@@ -96,6 +96,10 @@ const char *grp_worker_get_leader (GrpWorker *self);
 guint64     grp_worker_get_last_seq (GrpWorker *self);
 /* Waiting for a quorum, delivering nothing new ("no quorum -- waiting"). */
 gboolean    grp_worker_is_blocked (GrpWorker *self);
+/* Why `name` went at the last view (one of "view-changed"'s `gone`), as
+ * this member knew: "left", "crashed", "silent", "slow", "left-out", or
+ * NULL (grp_group_get_departure). */
+const char *grp_worker_get_departure (GrpWorker *self, const char *name);
 /* The colors after the last GRP_WORKER_HISTORY deliveries, oldest first. */
 const guint32 *grp_worker_get_history (GrpWorker *self, guint *n);
 const char *grp_worker_get_log_path (GrpWorker *self);
