@@ -624,10 +624,14 @@ grp_normal_update_stable (GrpCore *core)
   for (guint i = 0; i < core->view->n_members && s > core->stable; i++)
     {
       GrpId id = core->view->members[i].id;
+      guint64 acked;
 
-      if (id != core->self.id && grp_core_peer (core, id)->acked < s)
+      if (id == core->self.id)
+        continue;
+      acked = grp_core_peer (core, id)->acked;
+      if (acked < s)
         {
-          s = grp_core_peer (core, id)->acked;
+          s = acked;
           core->stable_by = id;
         }
     }

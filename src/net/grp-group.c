@@ -398,10 +398,11 @@ view_diff (GrpGroup *self, const GrpView *view, GStrv *joined, GStrv *left)
     {
       GrpId id = g_array_index (self->view_ids, GrpId, i);
       const char *name = g_ptr_array_index (self->view_names, i);
-      const char *why = departure_name (grp_proto_get_departure (self->proto, view->id, id));
+      const char *why;
 
       if (grp_view_contains (view, id))
         continue;
+      why = departure_name (grp_proto_get_departure (self->proto, view->id, id));
       g_strv_builder_add (out, name);
       if (why != NULL)
         g_hash_table_replace (self->departures, g_strdup (name), (gpointer) why);

@@ -761,21 +761,24 @@ leave_done (GObject *source, GAsyncResult *res, gpointer data)
     {
       log_simple (self, "exit");
       g_task_return_boolean (task, TRUE);
-      g_object_unref (task);
-      return;
     }
-  /* Not a clean end: what we sent may be lost, and the log must not say
-   * that we lived to the end (groupy-check would expect it delivered). */
-  b = log_begin ("exit");
-  json_builder_set_member_name (b, "clean");
-  json_builder_add_boolean_value (b, FALSE);
-  log_add_int (b, "undelivered", undelivered);
-  log_end (self, b);
-  g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
-                           "stopped with %u of its own changes not delivered: %s", undelivered,
-                           grp_group_is_blocked (self->group)
-                             ? "the group has no quorum, so it delivers nothing (they may be lost)"
-                             : "the group did not deliver them in time (they may be lost)");
+  else
+    {
+      /* Not a clean end: what we sent may be lost, and the log must not
+       * say that we lived to the end (groupy-check would expect it
+       * delivered). */
+      b = log_begin ("exit");
+      json_builder_set_member_name (b, "clean");
+      json_builder_add_boolean_value (b, FALSE);
+      log_add_int (b, "undelivered", undelivered);
+      log_end (self, b);
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
+                               "stopped with %u of its own changes not delivered: %s",
+                               undelivered, grp_group_is_blocked (self->group)
+                                 ? "the group has no quorum, so it delivers nothing (they may "
+                                   "be lost)"
+                                 : "the group did not deliver them in time (they may be lost)");
+    }
   g_object_unref (task);
 }
 
