@@ -243,7 +243,26 @@ same_position() { # members...
   done
 }
 
-together() { all_in_view "$@" && same_position "$@"; }
+# NAME's last multicast is delivered (to NAME), or its incarnation ended
+# before: once quiet, nothing of NAME's is still on its way.  (A member
+# that went quiet may still have requests in flight over a slow link; the
+# others, stopped at one position before they came, would leave without
+# them: a correct run, but not one that ends together.)
+own_delivered() {
+  # (A leader delivers its own multicast before its "send" line.)
+  awk -v me="\"from\":\"$1\"" '
+    /"ev":"send"/ { match ($0, /"id":[0-9]+/); last = substr ($0, RSTART, RLENGTH) }
+    /"ev":"deliver"/ && index ($0, me) { match ($0, /"id":[0-9]+/)
+                                          seen[substr ($0, RSTART, RLENGTH)] = 1 }
+    /"ev":"(excluded|crash)"/ { ended = last }
+    END { exit !(last == "" || (last in seen) || ended == last) }' "$work/$1.log"
+}
+
+together() {
+  local m
+  for m in "$@"; do own_delivered "$m" || return 1; done
+  all_in_view "$@" && same_position "$@"
+}
 
 # Let the members named go quiet, wait until they are at one position, let
 # them leave, and check every log there is.
