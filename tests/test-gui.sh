@@ -47,7 +47,7 @@ echo "Xvfb on $DISPLAY"
 # taken for dead (nor a dying one be suspected before its sockets close).
 opts=(--sleep 40 --crash-rate 0 --heartbeat 50 --suspect-timeout 2000)
 names=(w0 w1 w2 w3)
-declare -A pid wid
+declare -A pid wid left
 
 start() { # name [join]
   local name=$1 join=${2:-}
@@ -70,6 +70,7 @@ for n in "${names[@]}"; do
   wid[$n]=$(timeout 20 xdotool search --sync --onlyvisible --pid "${pid[$n]}" --name "^$n —" |
             head -n 1)
   xdotool windowmove "${wid[$n]}" "$x" 0
+  left[$n]=$x
   x=$((x + 345))
 done
 
@@ -192,7 +193,10 @@ shoot phase2
 # Read at twice the size (the window's text grows with it), as a person at
 # the back of the room would.
 for n in "${survivors[@]}"; do
+  # At the screen's left edge: enlarged where it stands, the rightmost
+  # window ran off the screen, and its notice was read cut short.
   xdotool windowraise "${wid[$n]}"
+  xdotool windowmove "${wid[$n]}" 0 0
   xdotool windowsize "${wid[$n]}" 720 640
   says_who_leads() {
     local text
@@ -207,6 +211,7 @@ for n in "${survivors[@]}"; do
   echo "phase 2: $n's window reads:" \
        "$(grep -o "[^ ]* crashed[^—]*— [^;]*view [0-9]*" "$work/$n.ocr" | tail -n 1)"
   xdotool windowsize "${wid[$n]}" 320 300
+  xdotool windowmove "${wid[$n]}" "${left[$n]}" 0
 done
 echo "phase 2: ${survivors[*]} show #$(pixel "${wid[${survivors[0]}]}");" \
      "$new_leader's window says: $(xdotool getwindowname "${wid[$new_leader]}")"

@@ -649,6 +649,7 @@ test_same_id_alive (Fixture *f, gconstpointer data)
   g_assert_cmpstr (peer_do (f, p, "read"), ==, "frame 2");
   drain_loop ();
   g_assert_cmpuint (f->reports->len, ==, 0);
+  g_assert_false (grp_transport_hung_up (f->b, X_ID)); /* the same id answered */
 }
 
 /* Not a source: a stopped process whose kernel still accepts gives no
@@ -770,6 +771,32 @@ test_inbound_unverified (Fixture *f, gconstpointer data)
   g_assert_cmpstr (peer_do (f, p, "close"), ==, "closed");
   assert_one_report (f, X_ID, FALSE);
   g_assert_cmpuint (f->from->len, ==, 1);
+  /* Not certain, but it went without a goodbye: why it left, for a window. */
+  g_assert_true (grp_transport_hung_up (f->b, X_ID));
+}
+
+/* Why a member left, as the sockets tell: its process was killed, and
+ * what the kernel knows counts before the main loop has read the end of
+ * stream (a view that leaves it out may be installed first). */
+static void
+test_hung_up (Fixture *f, gconstpointer data)
+{
+  Peer *p = peer_start (f, 0, X_ID);
+  const GrpId x = X_ID;
+  g_autofree char *dial = g_strdup_printf ("dial %u", port_of (grp_transport_get_address (f->b)));
+
+  g_assert_cmpstr (peer_do (f, p, dial), ==, "dialed");
+  g_assert_cmpstr (peer_do (f, p, "ping"), ==, "sent");
+  g_assert_true (wait_for (f, heard_from, &x));
+  g_assert_false (grp_transport_hung_up (f->b, X_ID));
+  g_assert_false (grp_transport_hung_up (f->b, Y_ID));
+  g_subprocess_send_signal (p->proc, SIGKILL);
+  g_assert_true (g_subprocess_wait (p->proc, NULL, NULL));
+  /* The loop has not run since: nothing read, the kernel knows. */
+  g_assert_true (grp_transport_hung_up (f->b, X_ID));
+  assert_one_report (f, X_ID, FALSE);
+  g_assert_true (grp_transport_hung_up (f->b, X_ID));
+  g_assert_false (grp_transport_hung_up (f->b, Y_ID));
 }
 
 /* A peer that only dialed us, whose address our core does not know (it
@@ -2035,6 +2062,7 @@ main (int argc, char **argv)
               fixture_set_up, test_inbound_unverified, fixture_tear_down);
   g_test_add ("/transport/not-certain/inbound-unverified/other-host", Fixture, "127.0.0.2",
               fixture_set_up, test_inbound_unverified, fixture_tear_down);
+  ADD ("/transport/not-certain/hung-up", test_hung_up);
   ADD ("/transport/not-certain/malformed-frame", test_malformed);
   ADD ("/transport/not-certain/wrong-advertised-port", test_wrong_advertised_port);
   ADD ("/transport/answer-at-advertised", test_answer_advertised);

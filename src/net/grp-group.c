@@ -403,6 +403,12 @@ view_diff (GrpGroup *self, const GrpView *view, GStrv *joined, GStrv *left)
       if (grp_view_contains (view, id))
         continue;
       why = departure_name (grp_proto_get_departure (self->proto, view->id, id));
+      /* The core knew no more than "left out" or "silent" when the view
+       * came (a leader's decision can come before the departed member's
+       * end of stream is read): its connection ended without a goodbye. */
+      if ((g_strcmp0 (why, "left-out") == 0 || g_strcmp0 (why, "silent") == 0) &&
+          grp_transport_hung_up (self->transport, id))
+        why = departure_name (GRP_DEPARTURE_CRASHED);
       g_strv_builder_add (out, name);
       if (why != NULL)
         g_hash_table_replace (self->departures, g_strdup (name), (gpointer) why);

@@ -1,4 +1,5 @@
 /* grp-transport.c: connections, framing, coalesced writes, crash reports. */
+#define _GNU_SOURCE /* POLLRDHUP */
 #include "grp-transport.h"
 
 #include <errno.h>
@@ -103,6 +104,9 @@
 /* Incarnations remembered as ended (to refuse them, and to report each
  * once): a member sees few in its life; the oldest are forgotten first. */
 #define ENDED_MAX 4096
+/* Incarnations whose connection ended without a BYE, remembered only to
+ * say why they left (grp_transport_hung_up); past this many, forgotten. */
+#define HUNG_UP_MAX 256
 /* How often handshake deadlines are checked. */
 #define SWEEP_MS 100
 /* A dial that the peer's kernel accepted and dropped before any HELLO is
@@ -207,6 +211,7 @@ struct _GrpTransport {
   GHashTable *verified;       /* GrpId -> address where a dial of ours reached it */
   GHashTable *ended;          /* GrpId set: incarnations known to have ended */
   GQueue ended_order;         /* the same ids (as pointers to the keys), oldest first */
+  GHashTable *hung_up;        /* GrpId set: a connection bound to it ended without a BYE */
   GPtrArray *redials;         /* Redial*, pending */
   guint8 *scratch;            /* READ_CHUNK bytes to read into (NULL while in use) */
   guint flush_id;
@@ -492,6 +497,31 @@ peer_ended (GrpTransport *self, GrpId id, const char *why)
   g_signal_emit (self, signals[SIGNAL_PEER_LOST], 0, (guint64) id, TRUE);
 }
 
+gboolean
+grp_transport_hung_up (GrpTransport *self,
+                       GrpId         id)
+{
+  g_return_val_if_fail (GRP_IS_TRANSPORT (self), FALSE);
+
+  if (has_ended (self, id) || g_hash_table_contains (self->hung_up, &id))
+    return TRUE;
+  /* Not read yet: the kernel knows that the other end closed (a FIN or a
+   * reset has arrived), whatever is still unread before it. */
+  for (guint i = 0; i < self->conns->len; i++)
+    {
+      Conn *c = g_ptr_array_index (self->conns, i);
+      struct pollfd pfd = { 0 };
+
+      if (c->peer != id || c->state != CONN_OPEN || c->sock == NULL)
+        continue;
+      pfd.fd = g_socket_get_fd (c->sock);
+      pfd.events = POLLIN | POLLRDHUP;
+      if (poll (&pfd, 1, 0) == 1 && (pfd.revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0)
+        return TRUE;
+    }
+  return FALSE;
+}
+
 static void
 peer_suspected (GrpTransport *self, GrpId id, const char *why)
 {
@@ -627,6 +657,9 @@ conn_lost (Conn *c, const GError *error)
   conn_close (c, why); /* may free c */
   if (said_bye || has_ended (self, peer))
     return; /* a connection-only BYE: it lives, and is dialed again when needed */
+  if (g_hash_table_size (self->hung_up) >= HUNG_UP_MAX)
+    g_hash_table_remove_all (self->hung_up);
+  g_hash_table_add (self->hung_up, g_memdup2 (&peer, sizeof peer));
   /* No BYE: dial its listening address now.  The same id answers: it lives
    * and that connection is the new route.  Refused, or another id: it has
    * ended (at a verified address).  Anything else: a suspicion.  The
@@ -1041,6 +1074,7 @@ on_hello (Conn *c, GrpMember *hello, const char *protocol)
         }
       c->peer = hello->id;
       c->state = CONN_OPEN;
+      g_hash_table_remove (self->hung_up, &c->peer);
       {
         char *reached = c->local ? g_strconcat (VERIFIED_LOCAL, c->addr, NULL)
                                  : reached_address (c);
@@ -1084,6 +1118,7 @@ on_hello (Conn *c, GrpMember *hello, const char *protocol)
   }
   c->peer = hello->id;
   c->state = CONN_OPEN;
+  g_hash_table_remove (self->hung_up, &c->peer);
   g_queue_remove (&self->pending_in, c);
   g_free (c->addr);
   c->addr = g_strdup (hello->addr);
@@ -2221,6 +2256,7 @@ grp_transport_finalize (GObject *object)
   g_queue_clear (&self->ended_order);
   g_ptr_array_unref (self->redials);
   g_hash_table_unref (self->ended);
+  g_hash_table_unref (self->hung_up);
   g_free (self->scratch);
   g_free (self->self_name);
   g_free (self->address);
@@ -2252,6 +2288,7 @@ grp_transport_init (GrpTransport *self)
   self->inbound = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
   self->verified = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
   self->ended = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  self->hung_up = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
   g_queue_init (&self->ended_order);
   g_queue_init (&self->tls_waiting);
   self->redials = g_ptr_array_new_with_free_func ((GDestroyNotify) redial_free);

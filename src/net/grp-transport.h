@@ -178,6 +178,12 @@ void          grp_transport_adopt (GrpTransport      *self,
                                    const char        *addr,
                                    GrpId              expected);
 
+/* Did member incarnation `id` go without a goodbye, as far as the sockets
+ * tell now: it has ended for certain, or a connection bound to it ended (or
+ * its other end closed, unread yet) without a BYE.  Not a confirmed crash
+ * (a lost connection may be redialed): for saying why a member left. */
+gboolean      grp_transport_hung_up (GrpTransport *self, GrpId id);
+
 /* Write out everything queued, blocking briefly (used before a clean exit). */
 void          grp_transport_flush_sync (GrpTransport *self);
 /* End this incarnation: BYE (GRP_BYE_ENDED) on every connection, then
