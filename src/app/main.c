@@ -15,6 +15,7 @@
 #include <stdio.h>
 
 #include "grp-about.h"
+#include "grp-security.h"
 #include "grp-window.h"
 
 typedef struct {
@@ -172,6 +173,8 @@ main (int argc, char **argv)
    * GTK rather than let it warn. */
   if (g_getenv ("DBUS_SESSION_BUS_ADDRESS") == NULL)
     g_setenv ("GTK_A11Y", "none", FALSE);
+  /* Before GTK starts threads that may read the environment. */
+  grp_security_choose_ciphers ();
   if (!gtk_init_check ())
     {
       grp_options_clear (&options);

@@ -426,9 +426,10 @@ ephemeral (GError **error)
 
 /* Sets TLS_PRIORITY unless the user chose; once, before the backend makes
  * its first connection (programs call this while they start: setting the
- * environment is only safe before other threads read it). */
-static void
-choose_ciphers (void)
+ * environment is only safe before other threads read it, so a program that
+ * starts threads of its own first, as gtk_init() may, calls it before). */
+void
+grp_security_choose_ciphers (void)
 {
   static gsize done;
 
@@ -447,7 +448,7 @@ prepare (GrpSecurity *self, GError **error)
 {
   g_autoptr(GTlsCertificate) cert = NULL;
 
-  choose_ciphers ();
+  grp_security_choose_ciphers ();
   if (!g_tls_backend_supports_tls (g_tls_backend_get_default ()))
     {
       g_set_error (error, GRP_SECURITY_ERROR, GRP_SECURITY_ERROR_FILE,

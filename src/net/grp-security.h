@@ -69,6 +69,11 @@ gboolean        grp_security_check (GrpSecurity    *self,
                                     const guint8    proof[GRP_PROOF_LEN],
                                     GError        **error);
 
+/* Chooses the ciphers members offer (G_TLS_GNUTLS_PRIORITY, unless the
+ * user set it): done when a GrpSecurity first prepares, or earlier by a
+ * program that starts other threads before (it sets the environment). */
+void            grp_security_choose_ciphers (void);
+
 /* Writes a new group secret to `path`, readable by its owner only; refuses
  * to replace an existing file (it would lock out the members that use it). */
 gboolean        grp_security_write_secret (const char *path, GError **error);
