@@ -51,6 +51,10 @@ struct _GrpGroup {
   gboolean last_seq_dirty;    /* notify::last-seq once per main-loop turn */
   gboolean blocked;           /* grp_proto_is_blocked, as last notified */
   GCancellable *cancel;
+  GMainContext *context;      /* the thread-default context where it was made */
+  GSource *keep;              /* drops the reference hold() took, next turn */
+  gboolean held;
+  guint rejoin_id;
 };
 
 G_DEFINE_FINAL_TYPE (GrpGroup, grp_group, G_TYPE_OBJECT)
@@ -163,12 +167,61 @@ new_id (void)
   return id;
 }
 
+/* Sources on the member's own main context (the thread-default one of the
+ * thread that made it), never the global default. */
+static guint
+add_timeout (GrpGroup *self, guint ms, GSourceFunc func)
+{
+  return grp_source_add (self->context, g_timeout_source_new (ms), G_PRIORITY_DEFAULT, func, self,
+                         NULL);
+}
+
+static guint
+add_idle (GrpGroup *self, GSourceFunc func)
+{
+  return grp_source_add (self->context, g_idle_source_new (), G_PRIORITY_DEFAULT, func, self, NULL);
+}
+
+static gboolean
+keep_dispatch (GSource *source, GSourceFunc callback, gpointer data)
+{
+  return callback (data);
+}
+
+static GSourceFuncs keep_funcs = { NULL, NULL, keep_dispatch, NULL, NULL, NULL };
+
+static gboolean
+release (gpointer data)
+{
+  GrpGroup *self = data;
+
+  g_source_set_ready_time (self->keep, -1);
+  self->held = FALSE;
+  g_object_unref (self); /* may dispose and finalize it */
+  return G_SOURCE_CONTINUE;
+}
+
+/* Before the application is called (a signal, a callback): the member
+ * stays alive until this turn of the main loop ends, so that a handler may
+ * drop the last reference to it while the member's own code is still on
+ * the stack below the handler. */
+static void
+hold (GrpGroup *self)
+{
+  if (self->held || self->keep == NULL)
+    return;
+  self->held = TRUE;
+  g_object_ref (self);
+  g_source_set_ready_time (self->keep, 0);
+}
+
 static void
 set_role (GrpGroup *self, GrpRole role)
 {
   if (role == self->role)
     return;
   self->role = role;
+  hold (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ROLE]);
 }
 
@@ -219,6 +272,7 @@ update_blocked (GrpGroup *self)
     return;
   self->blocked = blocked;
   g_debug ("%s: %s", self->name, blocked ? "no quorum: waiting" : "no longer waiting for a quorum");
+  hold (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BLOCKED]);
 }
 
@@ -241,7 +295,7 @@ static void
 clear_join (GrpGroup *self)
 {
   self->join_attempt++; /* an answer to a probe under way is stale now */
-  g_clear_handle_id (&self->probe_timeout_id, g_source_remove);
+  grp_source_clear (self->context, &self->probe_timeout_id);
   if (self->join_cancel_source != NULL)
     g_source_destroy (self->join_cancel_source);
   g_clear_pointer (&self->join_cancel_source, g_source_unref);
@@ -267,6 +321,7 @@ complete_join (GrpGroup *self, const GError *error)
 static void
 fail (GrpGroup *self, const GError *error)
 {
+  hold (self);
   set_role (self, GRP_ROLE_FAILED);
   complete_join (self, error);
   g_signal_emit (self, signals[SIGNAL_FAILED], 0, error);
@@ -277,7 +332,7 @@ complete_leave (GrpGroup *self, const GError *error)
 {
   GTask *task = g_steal_pointer (&self->leave_task);
 
-  g_clear_handle_id (&self->leave_timeout_id, g_source_remove);
+  grp_source_clear (self->context, &self->leave_timeout_id);
   if (self->leave_cancel_source != NULL)
     g_source_destroy (self->leave_cancel_source);
   g_clear_pointer (&self->leave_cancel_source, g_source_unref);
@@ -301,7 +356,7 @@ watch_cancellable (GrpGroup *self, GCancellable *cancellable, GCancellableSource
   GSource *source = g_cancellable_source_new (cancellable);
 
   g_source_set_callback (source, G_SOURCE_FUNC (func), self, NULL);
-  g_source_attach (source, g_main_context_get_thread_default ());
+  g_source_attach (source, self->context);
   return source;
 }
 
@@ -323,6 +378,7 @@ cb_deliver (GrpProto *proto, guint64 seq, GrpId origin, guint64 ctr, GBytes *pay
   const char *from = name_of (self, origin);
 
   self->last_seq = seq;
+  hold (self);
   if (self->delivered_func != NULL)
     self->delivered_func (self, seq, from, ctr, payload, self->delivered_data);
   if (self->emit_delivered)
@@ -448,6 +504,7 @@ cb_view (GrpProto *proto, GrpView *view, gpointer data)
   view_diff (self, view, &joined, &left);
   self->last_seq = view->seq;
   self->last_seq_dirty = FALSE;
+  hold (self);
   update_role (self);
   g_signal_emit (self, signals[SIGNAL_VIEW_CHANGED], 0, view->id, view->seq, names, joined, left);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_VIEW_ID]);
@@ -483,7 +540,10 @@ cb_set_state (GrpProto *proto, guint64 seq, GBytes *state, gpointer data)
 static gboolean
 rejoin_idle (gpointer data)
 {
-  start_rejoin (data);
+  GrpGroup *self = data;
+
+  self->rejoin_id = 0;
+  start_rejoin (self);
   return G_SOURCE_REMOVE;
 }
 
@@ -504,7 +564,8 @@ cb_status (GrpProto *proto, GrpStatus status, const GError *error, gpointer data
       if (self->rejoining && self->contact_index < self->contacts->len)
         {
           /* That contact could not admit us: try the next one. */
-          g_idle_add (rejoin_idle, self);
+          if (self->rejoin_id == 0)
+            self->rejoin_id = add_idle (self, rejoin_idle);
           break;
         }
       if (self->rejoining)
@@ -525,10 +586,12 @@ cb_status (GrpProto *proto, GrpStatus status, const GError *error, gpointer data
     case GRP_STATUS_EXCLUDED:
       g_message ("%s: the group went on without us (stopped or cut off too long); rejoining",
                  self->name);
+      hold (self);
       g_signal_emit (self, signals[SIGNAL_EXCLUDED], 0);
       self->rejoining = TRUE;
       self->contact_index = 0;
-      g_idle_add (rejoin_idle, self); /* not from inside the protocol's call */
+      if (self->rejoin_id == 0) /* not from inside the protocol's call */
+        self->rejoin_id = add_idle (self, rejoin_idle);
       break;
     case GRP_STATUS_LEFT:
       complete_leave (self, NULL);
@@ -629,7 +692,7 @@ new_proto (GrpGroup *self)
   self->proto = grp_proto_new (self->protocol, &self->cfg, &me, &callbacks, self);
   update_blocked (self);
   if (self->tick_id == 0)
-    self->tick_id = g_timeout_add (MAX (self->cfg.heartbeat_interval / 4000, 5), on_tick, self);
+    self->tick_id = add_timeout (self, MAX (self->cfg.heartbeat_interval / 4000, 5), on_tick);
 }
 
 /* ---- public ----------------------------------------------------------- */
@@ -1070,7 +1133,7 @@ probe_done (GObject *source, GAsyncResult *res, gpointer data)
   contact = grp_transport_probe_finish (self->transport, res, &error);
   if (attempt != self->join_attempt)
     return; /* cancelled, timed out or disposed meanwhile */
-  g_clear_handle_id (&self->probe_timeout_id, g_source_remove);
+  grp_source_clear (self->context, &self->probe_timeout_id);
   if (contact != 0)
     {
       grp_proto_join (proto_for_call (self), contact, NULL, g_get_monotonic_time ());
@@ -1095,9 +1158,9 @@ join_through (GrpGroup *self, const char *contact)
   new_proto (self);
   probe->self = g_object_ref (self);
   probe->attempt = ++self->join_attempt;
-  g_clear_handle_id (&self->probe_timeout_id, g_source_remove);
-  self->probe_timeout_id = g_timeout_add ((guint) (self->cfg.join_timeout / 1000),
-                                          probe_timeout, self);
+  grp_source_clear (self->context, &self->probe_timeout_id);
+  self->probe_timeout_id = add_timeout (self, (guint) (self->cfg.join_timeout / 1000),
+                                        probe_timeout);
   grp_transport_probe_async (self->transport, contact, self->cancel, probe_done, probe);
 }
 
@@ -1300,8 +1363,8 @@ grp_group_leave_async (GrpGroup *self, GCancellable *cancellable, GAsyncReadyCal
   if (cancellable != NULL)
     self->leave_cancel_source = watch_cancellable (self, cancellable, leave_cancelled);
   self->leave_timeout_id =
-    g_timeout_add ((guint) ((self->cfg.suspect_timeout + self->cfg.join_timeout / 2) / 1000),
-                   leave_timeout, self);
+    add_timeout (self, (guint) ((self->cfg.suspect_timeout + self->cfg.join_timeout / 2) / 1000),
+                 leave_timeout);
   grp_proto_leave (proto_for_call (self), g_get_monotonic_time ());
   after_proto_call (self);
 }
@@ -1589,8 +1652,12 @@ grp_group_dispose (GObject *object)
 
   g_cancellable_cancel (self->cancel);
   clear_join (self);
-  g_clear_handle_id (&self->tick_id, g_source_remove);
-  g_clear_handle_id (&self->leave_timeout_id, g_source_remove);
+  grp_source_clear (self->context, &self->tick_id);
+  grp_source_clear (self->context, &self->leave_timeout_id);
+  grp_source_clear (self->context, &self->rejoin_id);
+  if (self->keep != NULL)
+    g_source_destroy (self->keep);
+  g_clear_pointer (&self->keep, g_source_unref);
   if (self->leave_cancel_source != NULL)
     g_source_destroy (self->leave_cancel_source);
   g_clear_pointer (&self->leave_cancel_source, g_source_unref);
@@ -1621,6 +1688,7 @@ grp_group_finalize (GObject *object)
   g_ptr_array_unref (self->view_names);
   g_hash_table_unref (self->departures);
   g_clear_object (&self->cancel);
+  g_main_context_unref (self->context);
   G_OBJECT_CLASS (grp_group_parent_class)->finalize (object);
 }
 
@@ -1708,6 +1776,10 @@ static void
 grp_group_init (GrpGroup *self)
 {
   grp_core_config_init (&self->cfg);
+  self->context = g_main_context_ref_thread_default ();
+  self->keep = g_source_new (&keep_funcs, sizeof (GSource));
+  g_source_set_callback (self->keep, release, self, NULL);
+  g_source_attach (self->keep, self->context);
   self->protocol = grp_proto_default ();
   self->cfg.batch = TRUE; /* flushed at the end of each main-loop turn (on_turn_end) */
   /* Every message must fit in a frame (GRP_FRAME_MAX: one largest payload

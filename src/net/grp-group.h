@@ -124,7 +124,9 @@ const char *grp_role_to_string (GrpRole role);
  * member and receives the state again.
  *
  * Everything happens on the thread-default main context of the thread that
- * created the member; use a member from that thread only.
+ * created the member; use a member from that thread only.  A handler may
+ * drop the last reference to the member it was called by: the member ends
+ * when that turn of the main loop is over.
  */
 #define GRP_TYPE_GROUP (grp_group_get_type ())
 GRP_AVAILABLE_IN_ALL

@@ -198,6 +198,7 @@ struct _GrpTransport {
   GSource *local_accept_source;
   gboolean no_local;          /* GROUPY_NO_LOCAL_SOCKETS: TCP only (measurements, tests) */
   guint accept_pause_id;
+  GMainContext *context;      /* the thread-default context where it was made */
   gint64 fd_limit_said;       /* when we last said we ran out of descriptors */
   guint incoming_max;         /* INCOMING_MAX, or less to fit the descriptor limit */
   guint incoming;             /* incoming connections open */
@@ -249,10 +250,50 @@ static gboolean reread (gpointer data);
 static void tls_request (Conn *c);
 static void tls_next (GrpTransport *self);
 
+guint
+grp_source_add (GMainContext *context, GSource *source, gint priority, GSourceFunc func,
+                gpointer data, GDestroyNotify notify)
+{
+  guint id;
+
+  g_source_set_priority (source, priority);
+  g_source_set_callback (source, func, data, notify);
+  id = g_source_attach (source, context);
+  g_source_unref (source);
+  return id;
+}
+
+void
+grp_source_clear (GMainContext *context, guint *id)
+{
+  GSource *source;
+
+  if (*id == 0)
+    return;
+  source = g_main_context_find_source_by_id (context, *id);
+  *id = 0;
+  if (source != NULL)
+    g_source_destroy (source);
+}
+
+static guint
+add_timeout (GrpTransport *self, guint ms, GSourceFunc func, gpointer data)
+{
+  return grp_source_add (self->context, g_timeout_source_new (ms), G_PRIORITY_DEFAULT, func, data,
+                         NULL);
+}
+
+static guint
+add_idle (GrpTransport *self, GSourceFunc func, gpointer data, GDestroyNotify notify)
+{
+  return grp_source_add (self->context, g_idle_source_new (), G_PRIORITY_DEFAULT, func, data,
+                         notify);
+}
+
 static void
 redial_free (Redial *r)
 {
-  g_clear_handle_id (&r->id, g_source_remove);
+  grp_source_clear (r->t->context, &r->id);
   g_free (r->addr);
   g_free (r);
 }
@@ -322,7 +363,7 @@ conn_new (GrpTransport *self, const char *addr, gboolean outgoing)
     }
   g_ptr_array_add (self->conns, c);
   if (self->sweep_id == 0)
-    self->sweep_id = g_timeout_add (SWEEP_MS, sweep, self);
+    self->sweep_id = add_timeout (self, SWEEP_MS, sweep, self);
   return c;
 }
 
@@ -427,7 +468,7 @@ conn_close (Conn *c, const char *why)
     g_source_destroy (c->out_source);
   g_clear_pointer (&c->in_source, g_source_unref);
   g_clear_pointer (&c->out_source, g_source_unref);
-  g_clear_handle_id (&c->reread_id, g_source_remove);
+  grp_source_clear (self->context, &c->reread_id);
   g_queue_remove (&self->tls_waiting, c);
   if (c->tls_slot)
     {
@@ -607,7 +648,7 @@ dial_failed (Conn *c, DialFailure failure, const GError *error, const char *why)
       r->addr = g_steal_pointer (&addr);
       r->attempt = attempt + 1;
       g_ptr_array_add (self->redials, r);
-      r->id = g_timeout_add (REDIAL_MS * r->attempt, redial, r);
+      r->id = add_timeout (self, REDIAL_MS * r->attempt, redial, r);
       return;
     }
   if (certain)
@@ -695,7 +736,7 @@ conn_source (Conn *c, GIOCondition cond, GUnixFDSourceFunc func)
 
   g_source_set_can_recurse (source, TRUE);
   g_source_set_callback (source, G_SOURCE_FUNC (func), conn_ref (c), (GDestroyNotify) conn_unref);
-  g_source_attach (source, NULL);
+  g_source_attach (source, c->t->context);
   return source;
 }
 
@@ -850,7 +891,7 @@ flush_now (GrpTransport *self)
   if (self->on_turn_end != NULL)
     self->on_turn_end (self->handler_data);
   self->in_turn_end = FALSE;
-  g_clear_handle_id (&self->flush_id, g_source_remove);
+  grp_source_clear (self->context, &self->flush_id);
   g_clear_pointer (&self->cache_msg, grp_msg_unref);
   g_clear_pointer (&self->cache_frame, g_bytes_unref);
 
@@ -894,7 +935,7 @@ void
 grp_transport_schedule_flush (GrpTransport *self)
 {
   if (self->flush_id == 0 && !self->in_turn_end)
-    self->flush_id = g_idle_add_full (G_PRIORITY_DEFAULT, flush_idle, self, NULL);
+    self->flush_id = add_idle (self, flush_idle, self, NULL);
 }
 
 /* ---- handshake deadlines ------------------------------------------------ */
@@ -1451,7 +1492,7 @@ on_readable (gint fd, GIOCondition cond, gpointer data)
       if (i == (c->tls != NULL ? TLS_READS : PLAIN_READS))
         {
           if (c->tls != NULL && c->reread_id == 0)
-            c->reread_id = g_idle_add_full (G_PRIORITY_DEFAULT, reread, conn_ref (c),
+            c->reread_id = add_idle (c->t, reread, conn_ref (c),
                                             (GDestroyNotify) conn_unref);
           break;
         }
@@ -1597,7 +1638,7 @@ tls_done (GObject *source, GAsyncResult *res, gpointer data)
   c->in_source = conn_source (c, G_IO_IN, on_readable);
   /* The handshake may have read the peer's first frames already. */
   if (c->reread_id == 0)
-    c->reread_id = g_idle_add_full (G_PRIORITY_DEFAULT, reread, conn_ref (c),
+    c->reread_id = add_idle (c->t, reread, conn_ref (c),
                                     (GDestroyNotify) conn_unref);
   grp_transport_schedule_flush (self);
   conn_unref (c);
@@ -1696,7 +1737,7 @@ accept_source_new (GrpTransport *self, GSocket *listener)
   GSource *source = g_unix_fd_source_new (g_socket_get_fd (listener), G_IO_IN);
 
   g_source_set_callback (source, G_SOURCE_FUNC (on_accept), self, NULL);
-  g_source_attach (source, NULL);
+  g_source_attach (source, self->context);
   return source;
 }
 
@@ -1737,7 +1778,7 @@ pause_accepting (GrpTransport *self, const GError *error)
   source_clear (&self->accept_source);
   source_clear (&self->local_accept_source);
   if (self->accept_pause_id == 0)
-    self->accept_pause_id = g_timeout_add (ACCEPT_PAUSE_MS, resume_accepting, self);
+    self->accept_pause_id = add_timeout (self, ACCEPT_PAUSE_MS, resume_accepting, self);
 }
 
 static gboolean
@@ -2231,9 +2272,9 @@ grp_transport_dispose (GObject *object)
   GrpTransport *self = GRP_TRANSPORT (object);
 
   grp_transport_close (self);
-  g_clear_handle_id (&self->flush_id, g_source_remove);
-  g_clear_handle_id (&self->sweep_id, g_source_remove);
-  g_clear_handle_id (&self->accept_pause_id, g_source_remove);
+  grp_source_clear (self->context, &self->flush_id);
+  grp_source_clear (self->context, &self->sweep_id);
+  grp_source_clear (self->context, &self->accept_pause_id);
   listener_clear (&self->accept_source, &self->listener);
   listener_clear (&self->local_accept_source, &self->local_listener);
   g_clear_object (&self->client);
@@ -2261,6 +2302,7 @@ grp_transport_finalize (GObject *object)
   g_free (self->self_name);
   g_free (self->address);
   g_free (self->protocol);
+  g_main_context_unref (self->context);
   G_OBJECT_CLASS (grp_transport_parent_class)->finalize (object);
 }
 
@@ -2282,6 +2324,7 @@ grp_transport_class_init (GrpTransportClass *klass)
 static void
 grp_transport_init (GrpTransport *self)
 {
+  self->context = g_main_context_ref_thread_default ();
   self->conns = g_ptr_array_new_with_free_func ((GDestroyNotify) conn_unref);
   self->turn_seq = g_ptr_array_new ();
   self->routes = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);

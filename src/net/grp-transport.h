@@ -178,6 +178,13 @@ void          grp_transport_adopt (GrpTransport      *self,
                                    const char        *addr,
                                    GrpId              expected);
 
+/* Sources of the net layer go on the thread-default main context of the
+ * thread that made the member (never the global default): added there,
+ * and removed from there by id (g_source_remove looks in the global one). */
+guint         grp_source_add (GMainContext *context, GSource *source, gint priority,
+                              GSourceFunc func, gpointer data, GDestroyNotify notify);
+void          grp_source_clear (GMainContext *context, guint *id);
+
 /* Did member incarnation `id` go without a goodbye, as far as the sockets
  * tell now: it has ended for certain, or a connection bound to it ended (or
  * its other end closed, unread yet) without a BYE.  Not a confirmed crash

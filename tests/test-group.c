@@ -1,0 +1,205 @@
+/* test-group.c: GrpGroup as an embedding program uses it, in one process:
+ * a handler that drops the last reference to its member, and a member made
+ * in a thread of its own with its own main context (an embedder's trial
+ * found both broken: a crash, and a join that never completed). */
+#include "groupy.h"
+
+#include <string.h>
+
+#define DEADLINE_S 20
+
+static GrpGroup *
+start_alone (const char *name, GMainContext *context)
+{
+  GrpGroup *g = grp_group_new (name);
+  g_autoptr(GError) error = NULL;
+
+  grp_group_set_timing (g, 20, 1000);
+  g_assert_true (grp_group_listen (g, NULL, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (grp_group_create (g, &error));
+  g_assert_no_error (error);
+  return g;
+}
+
+static void
+join_done (GObject *source, GAsyncResult *res, gpointer data)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (grp_group_join_finish (GRP_GROUP (source), res, &error));
+  g_assert_no_error (error);
+  *(gboolean *) data = TRUE;
+}
+
+/* Runs `context` until *flag, within the deadline. */
+static void
+run_until (GMainContext *context, gboolean *flag)
+{
+  gint64 deadline = g_get_monotonic_time () + DEADLINE_S * G_USEC_PER_SEC;
+
+  while (!*flag)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_main_context_iteration (context, TRUE);
+    }
+}
+
+static void
+run_for (GMainContext *context, guint ms)
+{
+  gint64 end = g_get_monotonic_time () + ms * 1000;
+
+  while (g_get_monotonic_time () < end)
+    g_main_context_iteration (context, FALSE);
+}
+
+typedef struct {
+  GrpGroup *b;           /* the member whose handler drops it */
+  gboolean dropped;
+} Drop;
+
+static void
+drop_on_delivered (GrpGroup *g, guint64 seq, const char *from, guint64 ctr, GBytes *payload,
+                   gpointer data)
+{
+  Drop *d = data;
+
+  g_clear_object (&d->b);
+  d->dropped = TRUE;
+}
+
+static void
+drop_on_view (GrpGroup *g, guint64 id, guint64 seq, GStrv names, GStrv joined, GStrv left,
+              gpointer data)
+{
+  Drop *d = data;
+
+  if (g_strv_length (names) < 2)
+    return;
+  g_clear_object (&d->b);
+  d->dropped = TRUE;
+}
+
+/* The handler holds the only reference the application has; it drops it
+ * while the member's code is still below it on the stack. */
+static void
+test_unref_in_handler (gconstpointer data)
+{
+  gboolean in_view = GPOINTER_TO_INT (data);
+  g_autoptr(GrpGroup) a = start_alone ("a", NULL);
+  Drop d = { grp_group_new ("b"), FALSE };
+  gboolean joined = FALSE;
+  GWeakRef weak;
+
+  g_weak_ref_init (&weak, d.b);
+  grp_group_set_timing (d.b, 20, 1000);
+  g_assert_true (grp_group_listen (d.b, NULL, NULL, NULL));
+  if (in_view)
+    g_signal_connect (d.b, "view-changed", G_CALLBACK (drop_on_view), &d);
+  else
+    g_signal_connect (d.b, "delivered", G_CALLBACK (drop_on_delivered), &d);
+  grp_group_join_async (d.b, grp_group_get_address (a), NULL, join_done, &joined);
+  if (!in_view)
+    {
+      run_until (NULL, &joined);
+      g_assert_cmpuint (grp_group_multicast (a, g_bytes_new_static ("x", 1), NULL), >, 0);
+    }
+  run_until (NULL, &d.dropped);
+  run_for (NULL, 100);
+  /* Gone once the turn ended, and the other member lives on. */
+  {
+    GObject *still = g_weak_ref_get (&weak);
+
+    g_assert_null (still);
+  }
+  g_weak_ref_clear (&weak);
+  g_assert_cmpuint (grp_group_multicast (a, g_bytes_new_static ("y", 1), NULL), >, 0);
+  run_for (NULL, 50);
+}
+
+typedef struct {
+  char *contact;
+  GThread *thread;        /* where deliveries were seen */
+  gboolean joined;
+  gint delivered;         /* read by the main thread: atomic */
+  gboolean wrong_thread;
+} Threaded;
+
+static void
+threaded_delivered (GrpGroup *g, guint64 seq, const char *from, guint64 ctr, GBytes *payload,
+                    gpointer data)
+{
+  Threaded *t = data;
+
+  if (g_thread_self () != t->thread)
+    t->wrong_thread = TRUE;
+  if (strcmp (from, "main") == 0)
+    g_atomic_int_set (&t->delivered, TRUE);
+}
+
+static gpointer
+threaded_member (gpointer data)
+{
+  Threaded *t = data;
+  GMainContext *context = g_main_context_new ();
+  GrpGroup *g;
+
+  g_main_context_push_thread_default (context);
+  t->thread = g_thread_self ();
+  g = grp_group_new ("threaded");
+  grp_group_set_timing (g, 20, 1000);
+  g_assert_true (grp_group_listen (g, NULL, NULL, NULL));
+  g_signal_connect (g, "delivered", G_CALLBACK (threaded_delivered), t);
+  grp_group_join_async (g, t->contact, NULL, join_done, &t->joined);
+  run_until (context, &t->joined);
+  while (!g_atomic_int_get (&t->delivered))
+    g_main_context_iteration (context, TRUE);
+  g_object_unref (g);
+  run_for (context, 50);
+  g_main_context_pop_thread_default (context);
+  g_main_context_unref (context);
+  return NULL;
+}
+
+/* "Everything happens on the thread-default main context of the thread
+ * that created the member": a member in a thread of its own joins a member
+ * of the main thread, each thread running only its own context. */
+static void
+test_thread_context (void)
+{
+  g_autoptr(GrpGroup) main_member = start_alone ("main", NULL);
+  Threaded t = { g_strdup (grp_group_get_address (main_member)) };
+  GThread *thread = g_thread_new ("member", threaded_member, &t);
+  gint64 deadline = g_get_monotonic_time () + DEADLINE_S * G_USEC_PER_SEC;
+
+  while (grp_group_get_n_members (main_member) < 2)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (1000);
+    }
+  g_assert_cmpuint (grp_group_multicast (main_member, g_bytes_new_static ("m", 1), NULL), >, 0);
+  while (!g_atomic_int_get (&t.delivered))
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (1000);
+    }
+  g_thread_join (thread);
+  g_assert_false (t.wrong_thread);
+  g_free (t.contact);
+}
+
+int
+main (int argc, char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+  g_log_set_always_fatal (G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
+  g_test_add_data_func ("/group/unref-in-handler/delivered", GINT_TO_POINTER (FALSE),
+                        test_unref_in_handler);
+  g_test_add_data_func ("/group/unref-in-handler/view-changed", GINT_TO_POINTER (TRUE),
+                        test_unref_in_handler);
+  g_test_add_func ("/group/thread-context", test_thread_context);
+  return g_test_run ();
+}
