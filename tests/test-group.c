@@ -119,6 +119,126 @@ test_unref_in_handler (gconstpointer data)
 }
 
 typedef struct {
+  gboolean join_done;
+  GError *join_error;
+  gboolean leave_done;
+  gboolean left;
+} LeaveEarly;
+
+static void
+early_joined (GObject *source, GAsyncResult *res, gpointer data)
+{
+  LeaveEarly *l = data;
+
+  g_assert_false (grp_group_join_finish (GRP_GROUP (source), res, &l->join_error));
+  l->join_done = TRUE;
+}
+
+static void
+early_left (GObject *source, GAsyncResult *res, gpointer data)
+{
+  LeaveEarly *l = data;
+
+  l->left = grp_group_leave_finish (GRP_GROUP (source), res, NULL);
+  l->leave_done = TRUE;
+}
+
+/* A leave while the join is under way stops the join (it said it left,
+ * then joined all the same). */
+static void
+test_leave_while_joining (void)
+{
+  g_autoptr(GrpGroup) a = start_alone ("a", NULL);
+  g_autoptr(GrpGroup) b = grp_group_new ("b");
+  LeaveEarly l = { 0 };
+
+  grp_group_set_timing (b, 20, 1000);
+  g_assert_true (grp_group_listen (b, NULL, NULL, NULL));
+  grp_group_join_async (b, grp_group_get_address (a), NULL, early_joined, &l);
+  grp_group_leave_async (b, NULL, early_left, &l);
+  run_until (NULL, &l.join_done);
+  run_until (NULL, &l.leave_done);
+  g_assert_error (l.join_error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_true (l.left);
+  run_for (NULL, 300);
+  g_assert_cmpint (grp_group_get_role (b), ==, GRP_ROLE_LEFT);
+  g_clear_error (&l.join_error);
+}
+
+static void
+bad_contact_done (GObject *source, GAsyncResult *res, gpointer data)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_false (grp_group_join_finish (GRP_GROUP (source), res, &error));
+  g_assert_error (error, GRP_GROUP_ERROR, GRP_GROUP_ERROR_INVALID_ADDRESS);
+  *(gboolean *) data = TRUE;
+}
+
+/* A contact without a port is refused, not dialed (it dialed port 0), and
+ * the member may join through a right address after. */
+static void
+test_bad_contact (void)
+{
+  g_autoptr(GrpGroup) a = start_alone ("a", NULL);
+  g_autoptr(GrpGroup) b = grp_group_new ("b");
+  const char *bad[] = { "127.0.0.1", "127.0.0.1:0", ":7000", "127.0.0.1:x", "" };
+  gboolean joined = FALSE;
+
+  grp_group_set_timing (b, 20, 1000);
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      gboolean done = FALSE;
+
+      grp_group_join_async (b, bad[i], NULL, bad_contact_done, &done);
+      run_until (NULL, &done);
+      g_assert_cmpint (grp_group_get_role (b), ==, GRP_ROLE_NONE);
+    }
+  grp_group_join_async (b, grp_group_get_address (a), NULL, join_done, &joined);
+  run_until (NULL, &joined);
+  g_assert_cmpint (grp_group_get_role (b), ==, GRP_ROLE_MEMBER);
+}
+
+static void
+both_left (GObject *source, GAsyncResult *res, gpointer data)
+{
+  g_assert_true (grp_group_leave_finish (GRP_GROUP (source), res, NULL));
+  (*(guint *) data)++;
+}
+
+/* Both members of a group of two leave at once: the leader, alone in its
+ * view once the other went, left at once too (it waited for its leave's
+ * whole timeout, seconds, for others to agree on a view without it). */
+static void
+test_leave_together (void)
+{
+  g_autoptr(GrpGroup) a = start_alone ("a", NULL);
+  g_autoptr(GrpGroup) b = grp_group_new ("b");
+  gboolean joined = FALSE;
+  guint left_a = 0, left_b = 0;
+  gint64 start;
+
+  grp_group_set_timing (b, 20, 1000);
+  grp_group_join_async (b, grp_group_get_address (a), NULL, join_done, &joined);
+  run_until (NULL, &joined);
+  while (grp_group_get_n_members (a) < 2)
+    g_main_context_iteration (NULL, TRUE);
+  start = g_get_monotonic_time ();
+  grp_group_leave_async (a, NULL, both_left, &left_a);
+  grp_group_leave_async (b, NULL, both_left, &left_b);
+  while (left_a == 0 || left_b == 0)
+    {
+      g_assert_cmpint (g_get_monotonic_time () - start, <, DEADLINE_S * G_USEC_PER_SEC);
+      g_main_context_iteration (NULL, TRUE);
+    }
+  /* The leave's timeout is the suspicion timeout (1 s) and half the join
+   * timeout after it: well before that. */
+  g_assert_cmpint (g_get_monotonic_time () - start, <, 1000 * 1000);
+  g_assert_cmpint (grp_group_get_role (a), ==, GRP_ROLE_LEFT);
+  g_assert_cmpint (grp_group_get_role (b), ==, GRP_ROLE_LEFT);
+}
+
+typedef struct {
   char *contact;
   GThread *thread;        /* where deliveries were seen */
   gboolean joined;
@@ -201,5 +321,8 @@ main (int argc, char *argv[])
   g_test_add_data_func ("/group/unref-in-handler/view-changed", GINT_TO_POINTER (TRUE),
                         test_unref_in_handler);
   g_test_add_func ("/group/thread-context", test_thread_context);
+  g_test_add_func ("/group/leave-while-joining", test_leave_while_joining);
+  g_test_add_func ("/group/bad-contact", test_bad_contact);
+  g_test_add_func ("/group/leave-together", test_leave_together);
   return g_test_run ();
 }

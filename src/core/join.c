@@ -268,6 +268,27 @@ own_sequenced (GrpCore *core)
   return last == NULL || last->ctr <= core->my_seq_ctr;
 }
 
+/* Whether every other member of our view is leaving too, or has crashed
+ * for certain: then nobody stays to agree on a view without us, and we go
+ * at once, as a member alone does (two members that left together waited
+ * for their whole timeout). */
+static gboolean
+none_stays (GrpCore *core)
+{
+  for (guint i = 0; i < core->view->n_members; i++)
+    {
+      GrpId id = core->view->members[i].id;
+      GrpPeer *peer;
+
+      if (id == core->self.id)
+        continue;
+      peer = grp_core_peer (core, id);
+      if (!peer->leaving && !peer->dead)
+        return FALSE;
+    }
+  return TRUE;
+}
+
 void
 grp_core_leave (GrpCore *core,
                 gint64   now)
@@ -382,15 +403,22 @@ grp_join_tick (GrpCore *core)
     {
       if (core->now - core->join_started >= core->cfg.join_timeout)
         {
+          /* Unanswered: the contact is not a running member, or the
+           * members cannot reach us where we say we are (a wrong
+           * advertised address), which the contact's answer needs. */
           g_autoptr(GError) error =
-            g_error_new (GRP_CORE_ERROR, GRP_CORE_ERROR_JOIN_TIMEOUT,
-                         core->view == NULL
-                           ? "No member admitted us within %" G_GINT64_FORMAT " ms: "
-                             "check that the address given to --join is a running member "
-                             "(if it crashed meanwhile, join through another)"
-                           : "Admitted, but no state arrived within %" G_GINT64_FORMAT " ms "
+            core->view == NULL
+              ? g_error_new (GRP_CORE_ERROR, GRP_CORE_ERROR_JOIN_TIMEOUT,
+                             "No member admitted us within %" G_GINT64_FORMAT " ms: check that "
+                             "the contact is a running member (if it crashed meanwhile, join "
+                             "through another), and that members can reach this one at %s, "
+                             "the address it advertises",
+                             core->cfg.join_timeout / 1000,
+                             core->self.addr != NULL ? core->self.addr : "(none)")
+              : g_error_new (GRP_CORE_ERROR, GRP_CORE_ERROR_JOIN_TIMEOUT,
+                             "Admitted, but no state arrived within %" G_GINT64_FORMAT " ms "
                              "(the group lost its leader during the join): try again",
-                         core->cfg.join_timeout / 1000);
+                             core->cfg.join_timeout / 1000);
           grp_core_set_status (core, GRP_STATUS_FAILED, error);
           return;
         }
@@ -409,7 +437,7 @@ grp_join_tick (GrpCore *core)
     announce_leave (core);
   if (core->leaving && core->view != NULL)
     {
-      if (core->now - core->leave_started >= core->cfg.join_timeout)
+      if (none_stays (core) || core->now - core->leave_started >= core->cfg.join_timeout)
         grp_core_set_status (core, GRP_STATUS_LEFT, NULL);
       else if (core->now - core->last_leave_sent >= resend)
         send_leave (core);

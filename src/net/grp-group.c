@@ -1210,6 +1210,22 @@ grp_group_join_async (GrpGroup *self, const char *contact, GCancellable *cancell
 
   self->join_task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (self->join_task, grp_group_join_async);
+  {
+    g_autofree char *host = NULL;
+    guint16 port = 0;
+
+    /* Refused here, not dialed (a missing port dialed port 0): the member
+     * stays in no group, free to join through another address. */
+    if (!grp_transport_parse_address (contact, &host, &port, NULL) || port == 0 || *host == '\0')
+      {
+        g_autoptr(GError) e = g_error_new (GRP_GROUP_ERROR, GRP_GROUP_ERROR_INVALID_ADDRESS,
+                                           "\"%s\" is not the address of a member: give "
+                                           "HOST:PORT (for example 127.0.0.1:7000)", contact);
+
+        complete_join (self, e);
+        return;
+      }
+  }
   if (!ensure_listening (self, &error))
     {
       fail (self, error);
@@ -1343,7 +1359,9 @@ leave_cancelled (GCancellable *cancellable, gpointer data)
  * most half the join timeout: under load the leader may hold them back),
  * so the group delivers them.  The wait is bounded: a group that
  * cannot agree on a view without this member does not keep a program from
- * exiting.  A member in no group finishes at once.
+ * exiting.  A member in no group finishes at once; a member still joining
+ * (or rejoining) stops: its join finishes with %G_IO_ERROR_CANCELLED, and
+ * this leave at once.
  */
 void
 grp_group_leave_async (GrpGroup *self, GCancellable *cancellable, GAsyncReadyCallback callback,
@@ -1355,6 +1373,23 @@ grp_group_leave_async (GrpGroup *self, GCancellable *cancellable, GAsyncReadyCal
 
   self->leave_task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (self->leave_task, grp_group_leave_async);
+  if (self->join_task != NULL || self->rejoining || self->rejoin_id != 0)
+    {
+      /* Still joining (or rejoining): the join ends, cancelled, and so
+       * does this incarnation; a contact that admitted us meanwhile sees
+       * us go as a crash. */
+      g_autoptr(GError) error = g_error_new (G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                                             "Join cancelled: the member left");
+
+      grp_source_clear (self->context, &self->rejoin_id);
+      g_clear_pointer (&self->proto, grp_proto_free);
+      self->rejoining = FALSE;
+      set_role (self, GRP_ROLE_LEFT);
+      update_blocked (self);
+      complete_join (self, error);
+      complete_leave (self, NULL);
+      return;
+    }
   if (self->proto == NULL || grp_proto_get_status (self->proto) != GRP_STATUS_MEMBER)
     {
       complete_leave (self, NULL);
