@@ -4,6 +4,7 @@
  * found both broken: a crash, and a join that never completed). */
 #include "groupy.h"
 
+#include <glib/gstdio.h>
 #include <string.h>
 
 #define DEADLINE_S 20
@@ -238,6 +239,49 @@ test_leave_together (void)
   g_assert_cmpint (grp_group_get_role (b), ==, GRP_ROLE_LEFT);
 }
 
+static void
+secret_refused (GObject *source, GAsyncResult *res, gpointer data)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_false (grp_group_join_finish (GRP_GROUP (source), res, &error));
+  g_assert_error (error, GRP_GROUP_ERROR, GRP_GROUP_ERROR_SECRET);
+  *(gboolean *) data = TRUE;
+}
+
+/* Another secret: the join fails with SECRET (it said UNREACHABLE, as for
+ * an address where nobody listens, when the contact checked first), each
+ * time, whichever side checks the other's proof first. */
+static void
+test_other_secret (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("test-group-XXXXXX", NULL);
+  g_autofree char *one = g_build_filename (dir, "one", NULL);
+  g_autofree char *two = g_build_filename (dir, "two", NULL);
+  g_autoptr(GrpGroup) a = grp_group_new ("a");
+
+  g_assert_true (grp_group_write_secret_file (one, NULL));
+  g_assert_true (grp_group_write_secret_file (two, NULL));
+  g_assert_true (grp_group_set_secret_file (a, one, NULL));
+  grp_group_set_timing (a, 20, 1000);
+  g_assert_true (grp_group_listen (a, NULL, NULL, NULL));
+  g_assert_true (grp_group_create (a, NULL));
+  for (guint i = 0; i < 6; i++)
+    {
+      g_autoptr(GrpGroup) b = grp_group_new ("b");
+      gboolean done = FALSE;
+
+      g_assert_true (grp_group_set_secret_file (b, two, NULL));
+      grp_group_set_timing (b, 20, 1000);
+      grp_group_join_async (b, grp_group_get_address (a), NULL, secret_refused, &done);
+      run_until (NULL, &done);
+    }
+  g_assert_cmpuint (grp_group_get_n_members (a), ==, 1);
+  g_unlink (one);
+  g_unlink (two);
+  g_rmdir (dir);
+}
+
 typedef struct {
   char *contact;
   GThread *thread;        /* where deliveries were seen */
@@ -324,5 +368,6 @@ main (int argc, char *argv[])
   g_test_add_func ("/group/leave-while-joining", test_leave_while_joining);
   g_test_add_func ("/group/bad-contact", test_bad_contact);
   g_test_add_func ("/group/leave-together", test_leave_together);
+  g_test_add_func ("/group/other-secret", test_other_secret);
   return g_test_run ();
 }

@@ -146,6 +146,8 @@ public_error (const GError *error, GrpGroupError io_code)
     code = GRP_GROUP_ERROR_INSECURE;
   else if (g_error_matches (error, GRP_TRANSPORT_ERROR, GRP_TRANSPORT_ERROR_PROTOCOL))
     code = GRP_GROUP_ERROR_PROTOCOL;
+  else if (error->domain == GRP_SECURITY_ERROR)
+    code = GRP_GROUP_ERROR_SECRET; /* the contact does not hold our secret, say */
   return g_error_new_literal (GRP_GROUP_ERROR, code, error->message);
 }
 
@@ -1244,7 +1246,8 @@ grp_group_join_async (GrpGroup *self, const char *contact, GCancellable *cancell
  *   [method@Groupy.Group.join_async]
  * @error: return location for a [error@Groupy.GroupError]
  *   (%GRP_GROUP_ERROR_UNREACHABLE, %GRP_GROUP_ERROR_NAME_TAKEN,
- *   %GRP_GROUP_ERROR_JOIN_TIMEOUT, %GRP_GROUP_ERROR_INVALID_ADDRESS ...), or
+ *   %GRP_GROUP_ERROR_JOIN_TIMEOUT, %GRP_GROUP_ERROR_INVALID_ADDRESS,
+ *   %GRP_GROUP_ERROR_SECRET ...), or
  *   %G_IO_ERROR_CANCELLED
  *
  * Finishes a join.

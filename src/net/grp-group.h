@@ -57,7 +57,8 @@ GQuark grp_group_error_quark (void);
  * @GRP_GROUP_ERROR_REJOIN_FAILED: the group went on without this member
  *   (see [signal@Groupy.Group::excluded]) and no member admitted it again
  * @GRP_GROUP_ERROR_SECRET: a secret, certificate or key file cannot be used
- *   (unreadable, readable by others, or not what it should be)
+ *   (unreadable, readable by others, or not what it should be), or the
+ *   member joined through does not hold the same secret
  * @GRP_GROUP_ERROR_INSECURE: listening beyond loopback without a secret (or a
  *   PKI) needs [method@Groupy.Group.set_insecure]
  * @GRP_GROUP_ERROR_TOO_LARGE: a multicast larger than members accept

@@ -1003,7 +1003,12 @@ on_auth (Conn *c, const guint8 *body, gsize len)
       g_debug ("refusing %s: %s", c->addr ? c->addr : "a peer", why);
       send_bye (c, GRP_BYE_CONNECTION, "the proof of the group secret does not match");
       if (c->outgoing)
-        dial_failed (c, DIAL_FAILED, NULL, why);
+        {
+          g_autoptr(GError) refused = g_error_new_literal (GRP_SECURITY_ERROR,
+                                                           GRP_SECURITY_ERROR_REFUSED, why);
+
+          dial_failed (c, DIAL_FAILED, refused, why);
+        }
       else
         conn_close (c, why);
       return;
@@ -1197,8 +1202,14 @@ on_bye (Conn *c, const guint8 *body, gsize len)
                                               c->state == CONN_PROOF
                                               ? " (is every member given the same secret file?)"
                                               : "");
+      /* Refused at the proof: the same answer as when its proof fails
+       * here, whichever side checked first. */
+      g_autoptr(GError) refused = c->state == CONN_PROOF
+                                    ? g_error_new_literal (GRP_SECURITY_ERROR,
+                                                           GRP_SECURITY_ERROR_REFUSED, why)
+                                    : NULL;
 
-      dial_failed (c, DIAL_FAILED, NULL, why);
+      dial_failed (c, DIAL_FAILED, refused, why);
     }
   else
     conn_close (c, reason);
