@@ -555,6 +555,30 @@ test_bye_auth (void)
   g_assert_error (error, GRP_CODEC_ERROR, GRP_CODEC_ERROR_VERSION);
 }
 
+/* Names: what grp_group_new, --name and a peer's HELLO accept (an
+ * embedder's trial: a newline, a non-UTF-8 name, 100,000 characters were
+ * taken at grp_group_new and failed at the join, or showed up in views). */
+static void
+test_names (void)
+{
+  g_autofree char *longest = g_strnfill (GRP_NAME_MAX, 'a');
+  g_autofree char *too_long = g_strnfill (GRP_NAME_MAX + 1, 'a');
+  g_autoptr(GString) wide = g_string_new (NULL);
+
+  for (guint i = 0; i < GRP_NAME_MAX; i++)
+    g_string_append (wide, "é"); /* 64 characters, 128 bytes */
+  g_assert_true (grp_codec_name_ok ("w0"));
+  g_assert_true (grp_codec_name_ok ("a name with spaces"));
+  g_assert_true (grp_codec_name_ok (longest));
+  g_assert_true (grp_codec_name_ok (wide->str));
+  g_assert_false (grp_codec_name_ok (too_long));
+  g_assert_false (grp_codec_name_ok (""));
+  g_assert_false (grp_codec_name_ok (NULL));
+  g_assert_false (grp_codec_name_ok ("a\nb"));
+  g_assert_false (grp_codec_name_ok ("tab\there"));
+  g_assert_false (grp_codec_name_ok ("\xff\xfe"));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -568,5 +592,6 @@ main (int argc, char **argv)
   g_test_add_func ("/codec/rejects", test_rejects);
   g_test_add_func ("/codec/fuzz", test_fuzz);
   g_test_add_func ("/codec/bye-auth", test_bye_auth);
+  g_test_add_func ("/codec/names", test_names);
   return g_test_run ();
 }

@@ -881,3 +881,15 @@ grp_codec_parse_bytes (GBytes        *body,
 
   return parse (reader_new (p, len, body), kind, msg, hello, protocol, error);
 }
+
+gboolean
+grp_codec_name_ok (const char *name)
+{
+  if (name == NULL || *name == '\0' || !g_utf8_validate (name, -1, NULL) ||
+      g_utf8_strlen (name, -1) > GRP_NAME_MAX)
+    return FALSE;
+  for (const char *p = name; *p != '\0'; p = g_utf8_next_char (p))
+    if (g_unichar_iscntrl (g_utf8_get_char (p)))
+      return FALSE;
+  return TRUE;
+}

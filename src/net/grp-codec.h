@@ -77,6 +77,10 @@ typedef enum {
 } GrpByeKind;
 
 /* Appends one complete frame (header included) to `out`. */
+/* A member's name: 1 to GRP_NAME_MAX characters of UTF-8, none of them a
+ * control character (names are shown in views, windows and logs). */
+gboolean  grp_codec_name_ok (const char *name);
+
 void      grp_codec_append_msg (GByteArray *out, const GrpMsg *msg);
 void      grp_codec_append_hello (GByteArray *out, const GrpMember *self, const char *protocol);
 void      grp_codec_append_bye (GByteArray *out, GrpByeKind kind, const char *reason);

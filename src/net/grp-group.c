@@ -701,19 +701,22 @@ new_proto (GrpGroup *self)
 
 /**
  * grp_group_new:
- * @name: the member's name, unique in its group
+ * @name: the member's name, unique in its group: 1 to 64 characters of
+ *   UTF-8, none of them a control character (it is shown in views and logs)
  *
  * Makes a member that is in no group yet: set it up, listen
  * ([method@Groupy.Group.listen]), then create a group
  * ([method@Groupy.Group.create]) or join one
- * ([method@Groupy.Group.join_async]).
+ * ([method@Groupy.Group.join_async]).  A name that is not as said above is
+ * a programming error (checked here, rather than refused by the group at
+ * the join).
  *
  * Returns: (transfer full): the new member
  */
 GrpGroup *
 grp_group_new (const char *name)
 {
-  g_return_val_if_fail (name != NULL && *name != '\0', NULL);
+  g_return_val_if_fail (grp_codec_name_ok (name), NULL);
 
   return g_object_new (GRP_TYPE_GROUP, "name", name, NULL);
 }

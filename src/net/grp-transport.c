@@ -1080,9 +1080,9 @@ on_hello (Conn *c, GrpMember *hello, const char *protocol)
       protocol_error (c, "second HELLO");
       return;
     }
-  if (g_utf8_strlen (hello->name, -1) > GRP_NAME_MAX || strlen (hello->addr) > GRP_ADDR_MAX)
+  if (!grp_codec_name_ok (hello->name) || strlen (hello->addr) > GRP_ADDR_MAX)
     {
-      protocol_error (c, "name or address too long");
+      protocol_error (c, "name (1 to 64 characters, no control characters) or address too long");
       return;
     }
   if (hello->id == self->self_id)

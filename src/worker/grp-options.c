@@ -155,11 +155,10 @@ grp_options_parse (GrpOptions         *o,
                    "--join takes the HOST:PORT of a member, not \"%s\"", o->join);
       goto fail;
     }
-  if (o->name != NULL &&
-      (*o->name == '\0' || strlen (o->name) > 64 || !g_utf8_validate (o->name, -1, NULL)))
+  if (o->name != NULL && !grp_codec_name_ok (o->name))
     {
       g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                   "--name takes 1 to 64 characters");
+                   "--name takes 1 to 64 characters, none of them a control character");
       goto fail;
     }
   if (o->new_secret != NULL && (o->secret_file || o->join || o->listen || o->tls_cert))
