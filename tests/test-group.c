@@ -282,6 +282,46 @@ test_other_secret (void)
   g_rmdir (dir);
 }
 
+static void
+join_failed (GObject *source, GAsyncResult *res, gpointer data)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_false (grp_group_join_finish (GRP_GROUP (source), res, &error));
+  g_assert_nonnull (error);
+  *(gboolean *) data = TRUE;
+}
+
+/* The window's "Join Another Group": a member alone in its group joins
+ * another (its group of one ends); when that join fails it founds a group
+ * of one again.  Both were refused (a critical, and the window hung). */
+static void
+test_join_again (void)
+{
+  g_autoptr(GrpGroup) a = start_alone ("a", NULL);
+  g_autoptr(GrpGroup) c = start_alone ("c", NULL);
+  g_autofree char *dead = NULL;
+  gboolean done = FALSE;
+  g_autoptr(GError) error = NULL;
+
+  {
+    g_autoptr(GrpGroup) gone = start_alone ("gone", NULL);
+
+    dead = g_strdup (grp_group_get_address (gone));
+  }
+  run_for (NULL, 20);
+  grp_group_join_async (c, dead, NULL, join_failed, &done);
+  run_until (NULL, &done);
+  g_assert_true (grp_group_create (c, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (grp_group_get_role (c), ==, GRP_ROLE_ALONE);
+  done = FALSE;
+  grp_group_join_async (c, grp_group_get_address (a), NULL, join_done, &done);
+  run_until (NULL, &done);
+  g_assert_cmpint (grp_group_get_role (c), ==, GRP_ROLE_MEMBER);
+  g_assert_cmpuint (grp_group_get_n_members (c), ==, 2);
+}
+
 typedef struct {
   char *contact;
   GThread *thread;        /* where deliveries were seen */
@@ -369,5 +409,6 @@ main (int argc, char *argv[])
   g_test_add_func ("/group/bad-contact", test_bad_contact);
   g_test_add_func ("/group/leave-together", test_leave_together);
   g_test_add_func ("/group/other-secret", test_other_secret);
+  g_test_add_func ("/group/join-again", test_join_again);
   return g_test_run ();
 }

@@ -1078,7 +1078,7 @@ ensure_listening (GrpGroup *self, GError **error)
 
 /**
  * grp_group_create:
- * @self: a member not in a group yet
+ * @self: a member not in a group yet, or one whose join failed
  * @error: return location for a [error@Groupy.GroupError]
  *
  * Makes this member the first member, and leader, of a new group (view 1).
@@ -1089,7 +1089,8 @@ gboolean
 grp_group_create (GrpGroup *self, GError **error)
 {
   g_return_val_if_fail (GRP_IS_GROUP (self), FALSE);
-  g_return_val_if_fail (self->proto == NULL && self->join_task == NULL, FALSE);
+  g_return_val_if_fail (self->join_task == NULL &&
+                        (self->proto == NULL || self->role == GRP_ROLE_FAILED), FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
   if (!ensure_listening (self, error))
@@ -1189,7 +1190,8 @@ join_cancelled (GCancellable *cancellable, gpointer data)
 
 /**
  * grp_group_join_async:
- * @self: a member not in a group yet
+ * @self: a member not in a group yet, one whose join failed, or one alone
+ *   in its group (that group of one ends)
  * @contact: "HOST:PORT" of any member of the group
  * @cancellable: (nullable): cancels the join; it then fails with
  *   %G_IO_ERROR_CANCELLED, and the member is in no group
@@ -1211,7 +1213,9 @@ grp_group_join_async (GrpGroup *self, const char *contact, GCancellable *cancell
   g_return_if_fail (GRP_IS_GROUP (self));
   g_return_if_fail (contact != NULL);
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
-  g_return_if_fail (self->proto == NULL && self->join_task == NULL);
+  g_return_if_fail (self->join_task == NULL &&
+                    (self->proto == NULL || self->role == GRP_ROLE_FAILED ||
+                     self->role == GRP_ROLE_ALONE));
 
   self->join_task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (self->join_task, grp_group_join_async);
