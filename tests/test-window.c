@@ -316,6 +316,24 @@ test_window_pace (void)
   g_array_unref (pace.times);
 }
 
+/* A window just opened does not have its Crash button focused: Space or
+ * Enter there killed the worker (a newcomer's trial). */
+static void
+test_window_focus (void)
+{
+  g_autoptr(GrpWorker) worker = new_worker ("focus", 200);
+  GtkWidget *window, *crash, *focus;
+
+  wait_until (in_view, worker, 10000, "the worker's first view");
+  window = GTK_WIDGET (grp_window_new (NULL, worker, 3, -1));
+  crash = child (window, GRP_TYPE_WINDOW, "crash_button");
+  show_at (window, 320, 320);
+  focus = gtk_window_get_focus (GTK_WINDOW (window));
+  g_assert_nonnull (focus);
+  g_assert_false (focus == crash || gtk_widget_is_ancestor (focus, crash));
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 /* ---- no quorum -------------------------------------------------------- */
 
 typedef struct {
@@ -535,6 +553,7 @@ main (int argc, char **argv)
   }
   g_test_add_func ("/window/sizes", test_window_sizes);
   g_test_add_func ("/window/pace", test_window_pace);
+  g_test_add_func ("/window/focus", test_window_focus);
   g_test_add_func ("/window/no-quorum", test_window_no_quorum);
   g_test_add_func ("/console/sizes", test_console_sizes);
   return g_test_run ();

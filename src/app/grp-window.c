@@ -716,6 +716,9 @@ grp_window_init (GrpWindow *self)
   self->slot = -1;
   self->color_rate = 3;
   gtk_widget_init_template (GTK_WIDGET (self));
+  /* Not Crash, the first button: Space or Enter in a window just opened
+   * killed its worker (a newcomer's trial).  The menu is harmless. */
+  gtk_window_set_focus (GTK_WINDOW (self), self->menu_button);
 }
 
 GrpWindow *
