@@ -268,27 +268,6 @@ own_sequenced (GrpCore *core)
   return last == NULL || last->ctr <= core->my_seq_ctr;
 }
 
-/* Whether every other member of our view is leaving too, or has crashed
- * for certain: then nobody stays to agree on a view without us, and we go
- * at once, as a member alone does (two members that left together waited
- * for their whole timeout). */
-static gboolean
-none_stays (GrpCore *core)
-{
-  for (guint i = 0; i < core->view->n_members; i++)
-    {
-      GrpId id = core->view->members[i].id;
-      GrpPeer *peer;
-
-      if (id == core->self.id)
-        continue;
-      peer = grp_core_peer (core, id);
-      if (!peer->leaving && !peer->dead)
-        return FALSE;
-    }
-  return TRUE;
-}
-
 void
 grp_core_leave (GrpCore *core,
                 gint64   now)
@@ -437,7 +416,7 @@ grp_join_tick (GrpCore *core)
     announce_leave (core);
   if (core->leaving && core->view != NULL)
     {
-      if (none_stays (core) || core->now - core->leave_started >= core->cfg.join_timeout)
+      if (core->now - core->leave_started >= core->cfg.join_timeout)
         grp_core_set_status (core, GRP_STATUS_LEFT, NULL);
       else if (core->now - core->last_leave_sent >= resend)
         send_leave (core);
