@@ -7,6 +7,15 @@
 
 #define GAP 6
 
+static int beside_w, beside_h;
+
+void
+grp_place_set_beside (int width, int height)
+{
+  beside_w = MAX (width, 0);
+  beside_h = MAX (height, 0);
+}
+
 static void
 move_to (GtkWindow *window, int x, int y)
 {
@@ -20,6 +29,16 @@ move_to (GtkWindow *window, int x, int y)
 #endif
 }
 
+/* Cell `cell` of the grid: from the top-right corner, right to left, then
+ * down; whether it is clear of the console's place. */
+static gboolean
+cell_at (const GdkRectangle *area, int w, int h, int cols, int cell, int *x, int *y)
+{
+  *x = area->x + area->width - (cell % cols + 1) * w;
+  *y = area->y + (cell / cols) * h;
+  return *x >= area->x + beside_w || *y >= area->y + beside_h;
+}
+
 void
 grp_place_in_slot (GtkWindow *window, int slot)
 {
@@ -27,7 +46,7 @@ grp_place_in_slot (GtkWindow *window, int slot)
   GdkSurface *surface = gtk_native_get_surface (GTK_NATIVE (window));
   GdkMonitor *monitor;
   GdkRectangle area;
-  int w, h, cols, rows;
+  int w, h, cols, cells, clear = 0, n, x, y;
 
   if (surface == NULL || slot < 0)
     return;
@@ -39,9 +58,17 @@ grp_place_in_slot (GtkWindow *window, int slot)
   w = MAX (w, gtk_widget_get_width (GTK_WIDGET (window))) + GAP;
   h = MAX (h, gtk_widget_get_height (GTK_WIDGET (window))) + GAP;
   cols = MAX (1, area.width / w);
-  rows = MAX (1, area.height / h);
-  slot %= cols * rows;
-  move_to (window, area.x + area.width - (slot % cols + 1) * w, area.y + (slot / cols) * h);
+  cells = cols * MAX (1, area.height / h);
+  for (int cell = 0; cell < cells; cell++)
+    clear += cell_at (&area, w, h, cols, cell, &x, &y);
+  /* The n-th clear cell (every cell counts when none is clear). */
+  n = slot % (clear > 0 ? clear : cells);
+  for (int cell = 0; cell < cells; cell++)
+    if ((cell_at (&area, w, h, cols, cell, &x, &y) || clear == 0) && n-- == 0)
+      {
+        move_to (window, x, y);
+        return;
+      }
 }
 
 void

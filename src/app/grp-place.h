@@ -12,6 +12,9 @@
 G_BEGIN_DECLS
 
 void grp_place_in_slot (GtkWindow *window, int slot);
+/* Cells that overlap the top-left `width` x `height` (the console's own
+ * place) are skipped: the console's windows covered its controls. */
+void grp_place_set_beside (int width, int height);
 /* Where the console itself goes: the top-left corner (X11). */
 void grp_place_at_origin (GtkWindow *window);
 

@@ -15,6 +15,7 @@
 #include <stdio.h>
 
 #include "grp-about.h"
+#include "grp-place.h"
 #include "grp-security.h"
 #include "grp-window.h"
 
@@ -23,6 +24,7 @@ typedef struct {
   GrpWorker *worker;
   gint64 color_rate;
   gint64 slot;
+  char *beside;
   int status;
 } App;
 
@@ -135,6 +137,9 @@ main (int argc, char **argv)
     { "slot", 0, 0, G_OPTION_ARG_INT64, &app.slot,
       "Place the window in cell N of a grid over the screen "
       "(X11; groupy-demo and groupy-console set it)", "N" },
+    { "beside", 0, 0, G_OPTION_ARG_STRING, &app.beside,
+      "Leave the top-left WIDTHxHEIGHT of the screen free when placing by --slot "
+      "(groupy-console's own place; it sets it)", "WxH" },
     { NULL }
   };
   const GActionEntry actions[] = {
@@ -165,6 +170,20 @@ main (int argc, char **argv)
       grp_options_clear (&options);
       fprintf (stderr, "groupy: --color-rate takes 0 to 1000, --slot 0 to 1000\n");
       return 2;
+    }
+  if (app.beside != NULL)
+    {
+      int bw = 0, bh = 0;
+
+      if (sscanf (app.beside, "%dx%d", &bw, &bh) != 2 || bw < 0 || bh < 0 || bw > 100000 ||
+          bh > 100000)
+        {
+          grp_options_clear (&options);
+          fprintf (stderr, "groupy: --beside takes WIDTHxHEIGHT, for example 1100x720\n");
+          return 2;
+        }
+      grp_place_set_beside (bw, bh);
+      g_clear_pointer (&app.beside, g_free);
     }
   if (options.new_secret != NULL)
     return grp_options_new_secret (&options, "groupy");

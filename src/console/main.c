@@ -118,6 +118,10 @@ main (int argc, char **argv)
       return 2;
     }
   console.config.windows = !headless;
+  /* The console's place at the top-left corner (its default size,
+   * ui/grp-console-window.ui, and a margin): its windows go beside it. */
+  console.config.beside_width = 1100 + 12;
+  console.config.beside_height = 720 + 12;
   console.config.log_dir = dir;
   console.config.keep_logs = keep;
   console.config.respawn = TRUE;

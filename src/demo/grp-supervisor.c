@@ -931,6 +931,9 @@ spawn (GrpSupervisor *self, int slot, guint position)
     {
       g_ptr_array_add (argv, g_strdup_printf ("--slot=%d", slot));
       g_ptr_array_add (argv, g_strdup_printf ("--color-rate=%u", self->cfg.color_rate));
+      if (self->cfg.beside_width > 0 && self->cfg.beside_height > 0)
+        g_ptr_array_add (argv, g_strdup_printf ("--beside=%ux%u", self->cfg.beside_width,
+                                                self->cfg.beside_height));
     }
   if (through != NULL)
     {

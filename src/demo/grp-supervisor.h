@@ -65,6 +65,8 @@ typedef struct {
   char *worker;         /* groupy or groupy-node, a path */
   char *checker;        /* groupy-check, a path */
   gboolean windows;     /* workers are windows: pass --slot, --color-rate */
+  guint beside_width;   /* with windows: --beside, the console's place (0: none) */
+  guint beside_height;
   char *log_dir;        /* NULL: a new temporary folder */
   gboolean keep_logs;   /* do not remove the logs at the end */
   gboolean respawn;     /* replace workers that die */
