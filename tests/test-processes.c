@@ -618,7 +618,11 @@ five_leader_crashes (Fixture *f, gpointer data)
 static void
 test_crash_injection (Fixture *f, gconstpointer data)
 {
-  static const char *const opts[] = { "--sleep", "10", "--crash-rate", "4", NULL };
+  /* A leader crash about every second: at 1 in 4 per 100 ms, under the
+   * sanitizers, leaders died faster than joiners got in, the group lost its
+   * quorum in one run of three or four (before this stop's changes too),
+   * and no leader was left to crash. */
+  static const char *const opts[] = { "--sleep", "10", "--crash-rate", "10", NULL };
   Proc *first = spawn (f, "w0", NULL, opts);
 
   g_assert_nonnull (first);
