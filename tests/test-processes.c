@@ -605,6 +605,13 @@ five_leader_crashes (Fixture *f, gpointer data)
       g_autofree char *n = g_strdup_printf ("r%u", name++);
       Proc *contact = NULL;
 
+      /* Through a member (one that installed a view): the newest live
+       * process may be a joiner itself, which admits nobody; joiners that
+       * chained through each other all failed while the last member
+       * delivered alone (one run in two to four under the sanitizers). */
+      for (guint i = f->procs->len; i-- > 0 && contact == NULL;)
+        if (live (f, i) != NULL && info_of (live (f, i))->view_id != 0)
+          contact = live (f, i);
       for (guint i = f->procs->len; i-- > 0 && contact == NULL;)
         contact = live (f, i);
       if (contact == NULL)
@@ -618,11 +625,7 @@ five_leader_crashes (Fixture *f, gpointer data)
 static void
 test_crash_injection (Fixture *f, gconstpointer data)
 {
-  /* A leader crash about every second: at 1 in 4 per 100 ms, under the
-   * sanitizers, leaders died faster than joiners got in, the group lost its
-   * quorum in one run of three or four (before this stop's changes too),
-   * and no leader was left to crash. */
-  static const char *const opts[] = { "--sleep", "10", "--crash-rate", "10", NULL };
+  static const char *const opts[] = { "--sleep", "10", "--crash-rate", "4", NULL };
   Proc *first = spawn (f, "w0", NULL, opts);
 
   g_assert_nonnull (first);
