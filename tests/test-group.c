@@ -55,6 +55,22 @@ run_for (GMainContext *context, guint ms)
     g_main_context_iteration (context, FALSE);
 }
 
+/* Runs `context` until the object of `weak` is finalized, within the
+ * deadline. */
+static void
+run_until_gone (GMainContext *context, GWeakRef *weak)
+{
+  gint64 deadline = g_get_monotonic_time () + DEADLINE_S * G_USEC_PER_SEC;
+  GObject *object;
+
+  while ((object = g_weak_ref_get (weak)) != NULL)
+    {
+      g_object_unref (object);
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_main_context_iteration (context, TRUE);
+    }
+}
+
 typedef struct {
   GrpGroup *b;           /* the member whose handler drops it */
   gboolean dropped;
@@ -90,6 +106,8 @@ test_unref_in_handler (gconstpointer data)
   gboolean in_view = GPOINTER_TO_INT (data);
   g_autoptr(GrpGroup) a = start_alone ("a", NULL);
   Drop d = { grp_group_new ("b"), FALSE };
+  g_autoptr(GBytes) x = g_bytes_new_static ("x", 1);
+  g_autoptr(GBytes) y = g_bytes_new_static ("y", 1);
   gboolean joined = FALSE;
   GWeakRef weak;
 
@@ -104,19 +122,13 @@ test_unref_in_handler (gconstpointer data)
   if (!in_view)
     {
       run_until (NULL, &joined);
-      g_assert_cmpuint (grp_group_multicast (a, g_bytes_new_static ("x", 1), NULL), >, 0);
+      g_assert_cmpuint (grp_group_multicast (a, x, NULL), >, 0);
     }
   run_until (NULL, &d.dropped);
-  run_for (NULL, 100);
   /* Gone once the turn ended, and the other member lives on. */
-  {
-    GObject *still = g_weak_ref_get (&weak);
-
-    g_assert_null (still);
-  }
+  run_until_gone (NULL, &weak);
   g_weak_ref_clear (&weak);
-  g_assert_cmpuint (grp_group_multicast (a, g_bytes_new_static ("y", 1), NULL), >, 0);
-  run_for (NULL, 50);
+  g_assert_cmpuint (grp_group_multicast (a, y, NULL), >, 0);
 }
 
 typedef struct {
@@ -259,7 +271,6 @@ test_join_again (void)
 
     dead = g_strdup (grp_group_get_address (gone));
   }
-  run_for (NULL, 20);
   grp_group_join_async (c, dead, NULL, join_fails, &failed);
   run_until (NULL, &failed.done);
   g_assert_true (grp_group_create (c, &error));
@@ -297,6 +308,7 @@ threaded_member (gpointer data)
   Threaded *t = data;
   GMainContext *context = g_main_context_new ();
   GrpGroup *g;
+  GWeakRef weak;
 
   g_main_context_push_thread_default (context);
   t->thread = g_thread_self ();
@@ -308,8 +320,10 @@ threaded_member (gpointer data)
   run_until (context, &t->joined);
   while (!g_atomic_int_get (&t->delivered))
     g_main_context_iteration (context, TRUE);
+  g_weak_ref_init (&weak, g);
   g_object_unref (g);
-  run_for (context, 50);
+  run_until_gone (context, &weak);
+  g_weak_ref_clear (&weak);
   g_main_context_pop_thread_default (context);
   g_main_context_unref (context);
   return NULL;
@@ -324,6 +338,7 @@ test_thread_context (void)
   g_autoptr(GrpGroup) main_member = start_alone ("main", NULL);
   Threaded t = { g_strdup (grp_group_get_address (main_member)) };
   GThread *thread = g_thread_new ("member", threaded_member, &t);
+  g_autoptr(GBytes) m = g_bytes_new_static ("m", 1);
   gint64 deadline = g_get_monotonic_time () + DEADLINE_S * G_USEC_PER_SEC;
 
   while (grp_group_get_n_members (main_member) < 2)
@@ -332,7 +347,7 @@ test_thread_context (void)
       g_main_context_iteration (NULL, FALSE);
       g_usleep (1000);
     }
-  g_assert_cmpuint (grp_group_multicast (main_member, g_bytes_new_static ("m", 1), NULL), >, 0);
+  g_assert_cmpuint (grp_group_multicast (main_member, m, NULL), >, 0);
   while (!g_atomic_int_get (&t.delivered))
     {
       g_assert_cmpint (g_get_monotonic_time (), <, deadline);

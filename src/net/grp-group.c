@@ -456,17 +456,19 @@ view_diff (GrpGroup *self, const GrpView *view, GStrv *joined, GStrv *left)
     {
       GrpId id = g_array_index (self->view_ids, GrpId, i);
       const char *name = g_ptr_array_index (self->view_names, i);
+      GrpDeparture departure;
       const char *why;
 
       if (grp_view_contains (view, id))
         continue;
-      why = departure_name (grp_proto_get_departure (self->proto, view->id, id));
+      departure = grp_proto_get_departure (self->proto, view->id, id);
       /* The core knew no more than "left out" or "silent" when the view
        * came (a leader's decision can come before the departed member's
        * end of stream is read): its connection ended without a goodbye. */
-      if ((g_strcmp0 (why, "left-out") == 0 || g_strcmp0 (why, "silent") == 0) &&
+      if ((departure == GRP_DEPARTURE_LEFT_OUT || departure == GRP_DEPARTURE_SILENT) &&
           grp_transport_hung_up (self->transport, id))
-        why = departure_name (GRP_DEPARTURE_CRASHED);
+        departure = GRP_DEPARTURE_CRASHED;
+      why = departure_name (departure);
       g_strv_builder_add (out, name);
       if (why != NULL)
         g_hash_table_replace (self->departures, g_strdup (name), (gpointer) why);
@@ -1170,21 +1172,31 @@ join_through (GrpGroup *self, const char *contact)
   grp_transport_probe_async (self->transport, contact, self->cancel, probe_done, probe);
 }
 
+/* The join (or rejoin) under way stops, cancelled, and so does this
+ * incarnation, leaving the member in `role`.  Cancellation is not a
+ * failure: no "failed".  A contact that admitted us meanwhile sees us go as
+ * a crash. */
+static void
+stop_joining (GrpGroup *self, GrpRole role, const char *why)
+{
+  g_autoptr(GError) error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, why);
+
+  grp_source_clear (self->context, &self->rejoin_id);
+  g_clear_pointer (&self->proto, grp_proto_free);
+  self->rejoining = FALSE;
+  set_role (self, role);
+  update_blocked (self);
+  complete_join (self, error);
+}
+
 static gboolean
 join_cancelled (GCancellable *cancellable, gpointer data)
 {
   GrpGroup *self = data;
-  g_autoptr(GError) error = g_error_new (G_IO_ERROR, G_IO_ERROR_CANCELLED, "Join cancelled");
 
-  if (self->join_task == NULL)
-    return G_SOURCE_REMOVE;
-  /* Cancellation is not a failure: no "failed", and the member may join
-   * again.  A contact that admitted us meanwhile sees us go as a crash. */
-  g_clear_pointer (&self->proto, grp_proto_free);
-  self->rejoining = FALSE;
-  set_role (self, GRP_ROLE_NONE);
-  update_blocked (self);
-  complete_join (self, error);
+  /* The member may join again. */
+  if (self->join_task != NULL)
+    stop_joining (self, GRP_ROLE_NONE, "Join cancelled");
   return G_SOURCE_REMOVE;
 }
 
@@ -1385,18 +1397,7 @@ grp_group_leave_async (GrpGroup *self, GCancellable *cancellable, GAsyncReadyCal
   g_task_set_source_tag (self->leave_task, grp_group_leave_async);
   if (self->join_task != NULL || self->rejoining || self->rejoin_id != 0)
     {
-      /* Still joining (or rejoining): the join ends, cancelled, and so
-       * does this incarnation; a contact that admitted us meanwhile sees
-       * us go as a crash. */
-      g_autoptr(GError) error = g_error_new (G_IO_ERROR, G_IO_ERROR_CANCELLED,
-                                             "Join cancelled: the member left");
-
-      grp_source_clear (self->context, &self->rejoin_id);
-      g_clear_pointer (&self->proto, grp_proto_free);
-      self->rejoining = FALSE;
-      set_role (self, GRP_ROLE_LEFT);
-      update_blocked (self);
-      complete_join (self, error);
+      stop_joining (self, GRP_ROLE_LEFT, "Join cancelled: the member left");
       complete_leave (self, NULL);
       return;
     }

@@ -986,6 +986,17 @@ protocol_error (Conn *c, const char *what)
     conn_close (c, what);
 }
 
+/* A dial of ours failed at the proof of the group secret, whichever side
+ * checked the other's first: a prober is told so (GRP_SECURITY_ERROR). */
+static void
+proof_refused (Conn *c, const char *why)
+{
+  g_autoptr(GError) refused = g_error_new_literal (GRP_SECURITY_ERROR, GRP_SECURITY_ERROR_REFUSED,
+                                                   why);
+
+  dial_failed (c, DIAL_FAILED, refused, why);
+}
+
 /* The peer's proof of the group secret: before it, nothing else of the
  * peer's is read; after it, our HELLO goes out. */
 static void
@@ -1003,12 +1014,7 @@ on_auth (Conn *c, const guint8 *body, gsize len)
       g_debug ("refusing %s: %s", c->addr ? c->addr : "a peer", why);
       send_bye (c, GRP_BYE_CONNECTION, "the proof of the group secret does not match");
       if (c->outgoing)
-        {
-          g_autoptr(GError) refused = g_error_new_literal (GRP_SECURITY_ERROR,
-                                                           GRP_SECURITY_ERROR_REFUSED, why);
-
-          dial_failed (c, DIAL_FAILED, refused, why);
-        }
+        proof_refused (c, why);
       else
         conn_close (c, why);
       return;
@@ -1202,14 +1208,10 @@ on_bye (Conn *c, const guint8 *body, gsize len)
                                               c->state == CONN_PROOF
                                               ? " (is every member given the same secret file?)"
                                               : "");
-      /* Refused at the proof: the same answer as when its proof fails
-       * here, whichever side checked first. */
-      g_autoptr(GError) refused = c->state == CONN_PROOF
-                                    ? g_error_new_literal (GRP_SECURITY_ERROR,
-                                                           GRP_SECURITY_ERROR_REFUSED, why)
-                                    : NULL;
-
-      dial_failed (c, DIAL_FAILED, refused, why);
+      if (c->state == CONN_PROOF)
+        proof_refused (c, why);
+      else
+        dial_failed (c, DIAL_FAILED, NULL, why);
     }
   else
     conn_close (c, reason);
@@ -1503,8 +1505,7 @@ on_readable (gint fd, GIOCondition cond, gpointer data)
       if (i == (c->tls != NULL ? TLS_READS : PLAIN_READS))
         {
           if (c->tls != NULL && c->reread_id == 0)
-            c->reread_id = add_idle (c->t, reread, conn_ref (c),
-                                            (GDestroyNotify) conn_unref);
+            c->reread_id = add_idle (c->t, reread, conn_ref (c), (GDestroyNotify) conn_unref);
           break;
         }
       n = conn_recv (c, buf + filled, READ_CHUNK - filled, &error);
@@ -1649,8 +1650,7 @@ tls_done (GObject *source, GAsyncResult *res, gpointer data)
   c->in_source = conn_source (c, G_IO_IN, on_readable);
   /* The handshake may have read the peer's first frames already. */
   if (c->reread_id == 0)
-    c->reread_id = add_idle (c->t, reread, conn_ref (c),
-                                    (GDestroyNotify) conn_unref);
+    c->reread_id = add_idle (c->t, reread, conn_ref (c), (GDestroyNotify) conn_unref);
   grp_transport_schedule_flush (self);
   conn_unref (c);
 }
