@@ -131,6 +131,59 @@ test_unref_in_handler (gconstpointer data)
   g_assert_cmpuint (grp_group_multicast (a, y, NULL), >, 0);
 }
 
+static void
+quit_on_delivered (GrpGroup *g, guint64 seq, const char *from, guint64 ctr, GBytes *payload,
+                   gpointer data)
+{
+  g_main_loop_quit (data);
+}
+
+static void
+count_members (GrpGroup *g, guint64 id, guint64 seq, GStrv names, GStrv joined, GStrv left,
+               gpointer data)
+{
+  *(guint *) data = g_strv_length (names);
+}
+
+/* The common shape of a program: a handler quits the main loop, and the
+ * program drops its member after the loop returned.  The member is gone at
+ * that unref, not at a turn of a loop that nobody runs any more (it stayed
+ * alive, and never said goodbye). */
+static void
+test_unref_after_loop (void)
+{
+  g_autoptr(GrpGroup) a = start_alone ("a", NULL);
+  GrpGroup *b = grp_group_new ("b");
+  g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
+  g_autoptr(GBytes) x = g_bytes_new_static ("x", 1);
+  gboolean joined = FALSE;
+  guint members = 0;
+  gint64 deadline;
+  GObject *object;
+  GWeakRef weak;
+
+  g_weak_ref_init (&weak, b);
+  grp_group_set_timing (b, 20, 1000);
+  g_assert_true (grp_group_listen (b, NULL, NULL, NULL));
+  g_signal_connect (a, "view-changed", G_CALLBACK (count_members), &members);
+  grp_group_join_async (b, grp_group_get_address (a), NULL, join_done, &joined);
+  run_until (NULL, &joined);
+  g_signal_connect (b, "delivered", G_CALLBACK (quit_on_delivered), loop);
+  g_assert_cmpuint (grp_group_multicast (a, x, NULL), >, 0);
+  g_main_loop_run (loop);
+  g_object_unref (b);
+  object = g_weak_ref_get (&weak);
+  g_assert_null (object);
+  g_weak_ref_clear (&weak);
+  /* It said goodbye: the other member goes on alone. */
+  deadline = g_get_monotonic_time () + DEADLINE_S * G_USEC_PER_SEC;
+  while (members != 1)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_main_context_iteration (NULL, TRUE);
+    }
+}
+
 typedef struct {
   gboolean join_done;
   GError *join_error;
@@ -368,6 +421,7 @@ main (int argc, char *argv[])
                         test_unref_in_handler);
   g_test_add_data_func ("/group/unref-in-handler/view-changed", GINT_TO_POINTER (TRUE),
                         test_unref_in_handler);
+  g_test_add_func ("/group/unref-after-loop", test_unref_after_loop);
   g_test_add_func ("/group/thread-context", test_thread_context);
   g_test_add_func ("/group/leave-while-joining", test_leave_while_joining);
   g_test_add_func ("/group/bad-contact", test_bad_contact);

@@ -52,8 +52,6 @@ struct _GrpGroup {
   gboolean blocked;           /* grp_proto_is_blocked, as last notified */
   GCancellable *cancel;
   GMainContext *context;      /* the thread-default context where it was made */
-  GSource *keep;              /* drops the reference hold() took, next turn */
-  gboolean held;
   guint rejoin_id;
 };
 
@@ -184,46 +182,12 @@ add_idle (GrpGroup *self, GSourceFunc func)
   return grp_source_add (self->context, g_idle_source_new (), G_PRIORITY_DEFAULT, func, self, NULL);
 }
 
-static gboolean
-keep_dispatch (GSource *source, GSourceFunc callback, gpointer data)
-{
-  return callback (data);
-}
-
-static GSourceFuncs keep_funcs = { NULL, NULL, keep_dispatch, NULL, NULL, NULL };
-
-static gboolean
-release (gpointer data)
-{
-  GrpGroup *self = data;
-
-  g_source_set_ready_time (self->keep, -1);
-  self->held = FALSE;
-  g_object_unref (self); /* may dispose and finalize it */
-  return G_SOURCE_CONTINUE;
-}
-
-/* Before the application is called (a signal, a callback): the member
- * stays alive until this turn of the main loop ends, so that a handler may
- * drop the last reference to it while the member's own code is still on
- * the stack below the handler. */
-static void
-hold (GrpGroup *self)
-{
-  if (self->held || self->keep == NULL)
-    return;
-  self->held = TRUE;
-  g_object_ref (self);
-  g_source_set_ready_time (self->keep, 0);
-}
-
 static void
 set_role (GrpGroup *self, GrpRole role)
 {
   if (role == self->role)
     return;
   self->role = role;
-  hold (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ROLE]);
 }
 
@@ -274,7 +238,6 @@ update_blocked (GrpGroup *self)
     return;
   self->blocked = blocked;
   g_debug ("%s: %s", self->name, blocked ? "no quorum: waiting" : "no longer waiting for a quorum");
-  hold (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BLOCKED]);
 }
 
@@ -323,7 +286,6 @@ complete_join (GrpGroup *self, const GError *error)
 static void
 fail (GrpGroup *self, const GError *error)
 {
-  hold (self);
   set_role (self, GRP_ROLE_FAILED);
   complete_join (self, error);
   g_signal_emit (self, signals[SIGNAL_FAILED], 0, error);
@@ -380,7 +342,6 @@ cb_deliver (GrpProto *proto, guint64 seq, GrpId origin, guint64 ctr, GBytes *pay
   const char *from = name_of (self, origin);
 
   self->last_seq = seq;
-  hold (self);
   if (self->delivered_func != NULL)
     self->delivered_func (self, seq, from, ctr, payload, self->delivered_data);
   if (self->emit_delivered)
@@ -508,7 +469,6 @@ cb_view (GrpProto *proto, GrpView *view, gpointer data)
   view_diff (self, view, &joined, &left);
   self->last_seq = view->seq;
   self->last_seq_dirty = FALSE;
-  hold (self);
   update_role (self);
   g_signal_emit (self, signals[SIGNAL_VIEW_CHANGED], 0, view->id, view->seq, names, joined, left);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_VIEW_ID]);
@@ -545,6 +505,7 @@ static gboolean
 rejoin_idle (gpointer data)
 {
   GrpGroup *self = data;
+  GRP_HOLD (self);
 
   self->rejoin_id = 0;
   start_rejoin (self);
@@ -590,8 +551,7 @@ cb_status (GrpProto *proto, GrpStatus status, const GError *error, gpointer data
     case GRP_STATUS_EXCLUDED:
       g_message ("%s: the group went on without us (stopped or cut off too long); rejoining",
                  self->name);
-      hold (self);
-      g_signal_emit (self, signals[SIGNAL_EXCLUDED], 0);
+          g_signal_emit (self, signals[SIGNAL_EXCLUDED], 0);
       self->rejoining = TRUE;
       self->contact_index = 0;
       if (self->rejoin_id == 0) /* not from inside the protocol's call */
@@ -637,6 +597,7 @@ static void
 on_turn_end (gpointer data)
 {
   GrpGroup *self = data;
+  GRP_HOLD (self);
 
   if (self->proto != NULL)
     grp_proto_flush (self->proto);
@@ -651,6 +612,7 @@ static void
 on_message (GrpMsg *msg, gpointer data)
 {
   GrpGroup *self = data;
+  GRP_HOLD (self);
 
   if (self->proto != NULL)
     {
@@ -663,6 +625,7 @@ static void
 on_peer_lost (GrpTransport *t, guint64 id, gboolean confirmed, gpointer data)
 {
   GrpGroup *self = data;
+  GRP_HOLD (self);
 
   if (self->proto != NULL)
     {
@@ -675,6 +638,7 @@ static gboolean
 on_tick (gpointer data)
 {
   GrpGroup *self = data;
+  GRP_HOLD (self);
 
   if (self->proto != NULL)
     {
@@ -1113,6 +1077,7 @@ probe_timeout (gpointer data)
     g_error_new (GRP_GROUP_ERROR, GRP_GROUP_ERROR_UNREACHABLE,
                  "No member answered within %" G_GINT64_FORMAT " ms",
                  self->cfg.join_timeout / 1000);
+  GRP_HOLD (self);
 
   self->probe_timeout_id = 0;
   self->join_attempt++;
@@ -1193,6 +1158,7 @@ static gboolean
 join_cancelled (GCancellable *cancellable, gpointer data)
 {
   GrpGroup *self = data;
+  GRP_HOLD (self);
 
   /* The member may join again. */
   if (self->join_task != NULL)
@@ -1351,6 +1317,7 @@ static gboolean
 leave_timeout (gpointer data)
 {
   GrpGroup *self = data;
+  GRP_HOLD (self);
 
   self->leave_timeout_id = 0;
   complete_leave (self, NULL);
@@ -1362,6 +1329,7 @@ leave_cancelled (GCancellable *cancellable, gpointer data)
 {
   GrpGroup *self = data;
   g_autoptr(GError) error = g_error_new (G_IO_ERROR, G_IO_ERROR_CANCELLED, "Leave cancelled");
+  GRP_HOLD (self);
 
   complete_leave (self, error);
   return G_SOURCE_REMOVE;
@@ -1701,9 +1669,6 @@ grp_group_dispose (GObject *object)
   grp_source_clear (self->context, &self->tick_id);
   grp_source_clear (self->context, &self->leave_timeout_id);
   grp_source_clear (self->context, &self->rejoin_id);
-  if (self->keep != NULL)
-    g_source_destroy (self->keep);
-  g_clear_pointer (&self->keep, g_source_unref);
   if (self->leave_cancel_source != NULL)
     g_source_destroy (self->leave_cancel_source);
   g_clear_pointer (&self->leave_cancel_source, g_source_unref);
@@ -1823,9 +1788,6 @@ grp_group_init (GrpGroup *self)
 {
   grp_core_config_init (&self->cfg);
   self->context = g_main_context_ref_thread_default ();
-  self->keep = g_source_new (&keep_funcs, sizeof (GSource));
-  g_source_set_callback (self->keep, release, self, NULL);
-  g_source_attach (self->keep, self->context);
   self->protocol = grp_proto_default ();
   self->cfg.batch = TRUE; /* flushed at the end of each main-loop turn (on_turn_end) */
   /* Every message must fit in a frame (GRP_FRAME_MAX: one largest payload

@@ -665,6 +665,7 @@ redial (gpointer data)
 {
   Redial *r = data;
   GrpTransport *self = r->t;
+  GRP_HOLD (self);
 
   r->id = 0;
   if (route_of (self, r->peer) == NULL && !has_ended (self, r->peer))
@@ -824,6 +825,8 @@ on_writable (gint fd, GIOCondition cond, gpointer data)
 
   if (c->state == CONN_CLOSED)
     return G_SOURCE_REMOVE;
+  GRP_HOLD (c->t);
+
   if (!conn_send_some (c) || conn_writing (c))
     return c->state == CONN_CLOSED ? G_SOURCE_REMOVE : G_SOURCE_CONTINUE;
   g_clear_pointer (&c->out_source, g_source_unref);
@@ -927,6 +930,7 @@ static gboolean
 flush_idle (gpointer data)
 {
   GrpTransport *self = data;
+  GRP_HOLD (self);
 
   self->flush_id = 0;
   flush_now (self);
@@ -946,6 +950,7 @@ static gboolean
 sweep (gpointer data)
 {
   GrpTransport *self = data;
+  GRP_HOLD (self);
   gint64 now = g_get_monotonic_time ();
   gboolean pending = FALSE;
 
@@ -1481,6 +1486,8 @@ on_readable (gint fd, GIOCondition cond, gpointer data)
    * buffer we are parsing. */
   if (c->reading || c->state == CONN_CLOSED)
     return G_SOURCE_CONTINUE;
+  GRP_HOLD (t);
+
   if (c->state == CONN_TLS)
     {
       /* An incoming connection spoke first: its TLS handshake may begin. */
@@ -1607,6 +1614,8 @@ tls_done (GObject *source, GAsyncResult *res, gpointer data)
       conn_unref (c);
       return;
     }
+  GRP_HOLD (self);
+
   if (c->tls_slot)
     {
       c->tls_slot = FALSE;
@@ -1758,6 +1767,7 @@ static gboolean
 resume_accepting (gpointer data)
 {
   GrpTransport *self = data;
+  GRP_HOLD (self);
 
   self->accept_pause_id = 0;
   self->accept_source = accept_source_new (self, self->listener);
@@ -1800,6 +1810,7 @@ on_accept (gint fd, GIOCondition cond, gpointer data)
   GrpTransport *self = data;
   GSocket *listener = self->local_listener != NULL && fd == g_socket_get_fd (self->local_listener)
                         ? self->local_listener : self->listener;
+  GRP_HOLD (self);
 
   for (int i = 0; i < ACCEPT_BATCH; i++)
     {
@@ -1841,6 +1852,8 @@ connect_done (GObject *source, GAsyncResult *res, gpointer data)
       conn_unref (c);
       return;
     }
+  GRP_HOLD (c->t);
+
   if (conn == NULL)
     {
       dial_failed (c, g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED)

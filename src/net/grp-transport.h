@@ -185,6 +185,16 @@ guint         grp_source_add (GMainContext *context, GSource *source, gint prior
                               GSourceFunc func, gpointer data, GDestroyNotify notify);
 void          grp_source_clear (GMainContext *context, guint *id);
 
+/* Keeps `object` alive to the end of the enclosing block.  The first thing
+ * each function the main loop calls does (with the object it serves): an
+ * application's handler, called from our code below, may drop its last
+ * reference to the member, and the member and its transport must outlive
+ * the code still on the stack.  The object then goes when that call from
+ * the main loop returns, not at a later turn that nobody may run (a
+ * program that quits its loop from a handler and drops its member after). */
+#define GRP_HOLD(object) \
+  g_autoptr(GObject) G_PASTE (grp_hold_, __LINE__) G_GNUC_UNUSED = g_object_ref (G_OBJECT (object))
+
 /* Did member incarnation `id` go without a goodbye, as far as the sockets
  * tell now: it has ended for certain, or a connection bound to it ended (or
  * its other end closed, unread yet) without a BYE.  Not a confirmed crash
