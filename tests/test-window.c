@@ -459,6 +459,31 @@ collect_console_parts (GtkWidget *widget, GtkWidget *window, GPtrArray *parts)
     collect_console_parts (c, window, parts);
 }
 
+/* Whether a label under `widget` reads `text`. */
+static gboolean
+has_label (GtkWidget *widget, const char *text)
+{
+  if (GTK_IS_LABEL (widget) && g_strcmp0 (gtk_label_get_text (GTK_LABEL (widget)), text) == 0)
+    return TRUE;
+  for (GtkWidget *c = gtk_widget_get_first_child (widget); c != NULL;
+       c = gtk_widget_get_next_sibling (c))
+    if (has_label (c, text))
+      return TRUE;
+  return FALSE;
+}
+
+static gboolean
+says_resume (gpointer data)
+{
+  return has_label (data, "Resume") && !has_label (data, "Pause");
+}
+
+static gboolean
+says_pause (gpointer data)
+{
+  return has_label (data, "Pause") && !has_label (data, "Resume");
+}
+
 static void
 test_console_sizes (void)
 {
@@ -531,6 +556,12 @@ test_console_sizes (void)
                       gtk_widget_get_width (GTK_WIDGET (console)),
                       gtk_widget_get_height (GTK_WIDGET (console)), n, tiles_seen);
     }
+  /* The pause button says what a click does (it said Pause while paused). */
+  g_assert_true (says_pause (console));
+  gtk_widget_activate_action (GTK_WIDGET (console), "win.pause", NULL);
+  wait_until (says_resume, console, 5000, "the pause button to say Resume");
+  gtk_widget_activate_action (GTK_WIDGET (console), "win.pause", NULL);
+  wait_until (says_pause, console, 5000, "the pause button to say Pause again");
   gtk_widget_activate_action (GTK_WIDGET (console), "win.stop", NULL);
   wait_until (console_stopped, console, 30000, "the console's group to stop");
   gtk_window_destroy (GTK_WINDOW (console));

@@ -13,6 +13,7 @@ wait_for() {
     sleep 0.05
   done
   echo "timed out waiting for $what"
+  [ -f "$work/story" ] && tail -n 15 "$work/story"
   tail -n 3 "$work"/*.log 2>/dev/null || true
   exit 1
 }

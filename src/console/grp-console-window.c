@@ -40,6 +40,7 @@ struct _GrpConsoleWindow {
   GtkScrolledWindow *timeline_scroll;
   GtkListBox *timeline;
   GtkToggleButton *pause_button;
+  AdwButtonContent *pause_content;
   guint n_events;
   gboolean follow;              /* the timeline shows its newest line */
 };
@@ -193,10 +194,17 @@ pause_activated (GtkWidget *widget, const char *action, GVariant *param)
   grp_supervisor_set_paused (self->supervisor, !grp_supervisor_get_paused (self->supervisor));
 }
 
+/* The button says what a click does: pause, or resume. */
 static void
 on_paused (GrpConsoleWindow *self)
 {
-  gtk_toggle_button_set_active (self->pause_button, grp_supervisor_get_paused (self->supervisor));
+  gboolean paused = grp_supervisor_get_paused (self->supervisor);
+
+  gtk_toggle_button_set_active (self->pause_button, paused);
+  adw_button_content_set_label (self->pause_content, paused ? _("_Resume") : _("_Pause"));
+  adw_button_content_set_icon_name (self->pause_content,
+                                    paused ? "media-playback-start-symbolic"
+                                           : "media-playback-pause-symbolic");
 }
 
 static void
@@ -402,6 +410,7 @@ grp_console_window_class_init (GrpConsoleWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, GrpConsoleWindow, timeline_scroll);
   gtk_widget_class_bind_template_child (widget_class, GrpConsoleWindow, timeline);
   gtk_widget_class_bind_template_child (widget_class, GrpConsoleWindow, pause_button);
+  gtk_widget_class_bind_template_child (widget_class, GrpConsoleWindow, pause_content);
 
   gtk_widget_class_install_action (widget_class, "win.add-member", NULL, add_member_activated);
   gtk_widget_class_install_action (widget_class, "win.pause", NULL, pause_activated);

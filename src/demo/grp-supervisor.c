@@ -397,32 +397,49 @@ strv_join_minus (const char *const *a, const char *const *b)
   return g_string_free (g_steal_pointer (&s), FALSE);
 }
 
-/* Why `name` is not in the new view, as far as the supervisor knows. */
+/* Where a worker's standard error goes: beside its log, not into the
+ * terminal or the console that tells the story (LOG ends in ".log"). */
+static char *
+err_path (const char *log)
+{
+  g_autofree char *stem = g_str_has_suffix (log, ".log") ? g_strndup (log, strlen (log) - 4)
+                                                        : g_strdup (log);
+
+  return g_strconcat (stem, ".err", NULL);
+}
+
+/* Why `name` is not in the new view: what the supervisor saw of its
+ * process first, else what the member that told the view knew (`told`,
+ * its "gone" object; NULL if none), else NULL. */
 static const char *
-gone_reason (GrpSupervisor *self, const char *name)
+gone_reason (GrpSupervisor *self, const char *name, JsonObject *told)
 {
   GrpMemberInfo *m = find_member (self, name);
   const char *ended = g_hash_table_lookup (self->ended, name);
+  const char *why = told != NULL ? json_object_get_string_member_with_default (told, name, "")
+                                 : "";
 
   if (ended != NULL)
     return ended;
-  if (m == NULL)
-    return "gone";
-  switch (m->state)
-    {
-    case GRP_MEMBER_CRASHED:
-      return "crashed";
-    case GRP_MEMBER_LEFT:
-      return "left";
-    case GRP_MEMBER_FROZEN:
-      return "suspected: frozen, alive";
-    default:
-      return "gone";
-    }
+  if (m != NULL && m->state == GRP_MEMBER_CRASHED)
+    return "crashed";
+  if (m != NULL && m->state == GRP_MEMBER_LEFT)
+    return "left";
+  if (m != NULL && m->state == GRP_MEMBER_FROZEN)
+    return "suspected: frozen, alive";
+  if (g_str_equal (why, "crashed") || g_str_equal (why, "left"))
+    return why;
+  if (g_str_equal (why, "silent"))
+    return "went silent";
+  if (g_str_equal (why, "slow"))
+    return "could not keep up";
+  if (g_str_equal (why, "left-out"))
+    return "left out";
+  return NULL;
 }
 
 static void
-group_view (GrpSupervisor *self, guint64 view, const char *leader, GStrv members)
+group_view (GrpSupervisor *self, guint64 view, const char *leader, GStrv members, JsonObject *told)
 {
   g_autofree char *joined = strv_join_minus ((const char *const *) members,
                                              (const char *const *) self->view_members);
@@ -432,8 +449,13 @@ group_view (GrpSupervisor *self, guint64 view, const char *leader, GStrv members
 
   for (guint i = 0; self->view_members != NULL && self->view_members[i] != NULL; i++)
     if (!g_strv_contains ((const char *const *) members, self->view_members[i]))
-      g_string_append_printf (gone, "%s%s (%s)", gone->len ? ", " : "", self->view_members[i],
-                              gone_reason (self, self->view_members[i]));
+      {
+        const char *why = gone_reason (self, self->view_members[i], told);
+
+        g_string_append_printf (gone, "%s%s", gone->len ? ", " : "", self->view_members[i]);
+        if (why != NULL)
+          g_string_append_printf (gone, " (%s)", why);
+      }
 
   if (new_leader && self->leader != NULL)
     tell (self, GRP_EVENT_VIEW, "view %" G_GUINT64_FORMAT ": %s leads now%s%s — members %s",
@@ -508,7 +530,13 @@ read_event (GrpSupervisor *self, GrpMemberInfo *m, JsonObject *o)
       if (m->state == GRP_MEMBER_STARTING)
         member_set_state (m, GRP_MEMBER_RUNNING, "running");
       if (view > self->view && !self->stopping)
-        group_view (self, view, leader, members);
+        {
+          JsonNode *gone = json_object_get_member (o, "gone");
+
+          group_view (self, view, leader, members,
+                      gone != NULL && JSON_NODE_HOLDS_OBJECT (gone) ? json_node_get_object (gone)
+                                                                    : NULL);
+        }
     }
   else if (g_str_equal (ev, "state"))
     {
@@ -763,7 +791,12 @@ check_done (GObject *source, GAsyncResult *res, gpointer data)
   else
     {
       for (guint i = 0; i < self->logs->len; i++)
-        g_unlink (g_ptr_array_index (self->logs, i));
+        {
+          g_autofree char *err = err_path (g_ptr_array_index (self->logs, i));
+
+          g_unlink (g_ptr_array_index (self->logs, i));
+          g_unlink (err);
+        }
       if (g_rmdir (self->cfg.log_dir) != 0)
         tell (self, GRP_EVENT_PROBLEM, "could not remove %s: %s", self->cfg.log_dir,
               g_strerror (errno));
@@ -822,6 +855,46 @@ respawn_tick (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+/* The last line `m` wrote on its standard error, if any (its last words
+ * when it could not join or ended), from the file's last 4 KiB: at most
+ * 200 characters of it. */
+static char *
+last_words (GrpMemberInfo *m)
+{
+  g_autofree char *path = err_path (m->log);
+  char text[4097];
+  g_auto(GStrv) lines = NULL;
+  FILE *f = g_fopen (path, "rbe");
+  gsize len = 0;
+
+  if (f == NULL)
+    return NULL;
+  if (fseek (f, -4096, SEEK_END) != 0)
+    rewind (f);
+  len = fread (text, 1, sizeof text - 1, f);
+  fclose (f);
+  text[len] = '\0';
+  lines = g_strsplit (g_strchomp (text), "\n", -1);
+  for (guint i = g_strv_length (lines); i-- > 0;)
+    if (*g_strstrip (lines[i]) != '\0')
+      {
+        const char *colon = strstr (lines[i], ": ");
+        char *words = lines[i];
+
+        if (!g_utf8_validate (words, -1, NULL))
+          return NULL;
+        /* "groupy-node: could not join the group: why" says "why" here */
+        if (colon != NULL && memchr (words, ' ', (gsize) (colon - words)) == NULL)
+          words = (char *) colon + 2;
+        if (g_str_has_prefix (words, "could not join the group: "))
+          words += strlen ("could not join the group: ");
+        if (g_utf8_strlen (words, -1) > 200)
+          *g_utf8_offset_to_pointer (words, 200) = '\0';
+        return g_strdup (words);
+      }
+  return NULL;
+}
+
 static void
 on_exit (GObject *source, GAsyncResult *res, gpointer data)
 {
@@ -846,14 +919,20 @@ on_exit (GObject *source, GAsyncResult *res, gpointer data)
         }
       else if (g_subprocess_get_exit_status (p) == 2 && m->view == 0)
         {
+          g_autofree char *words = last_words (m);
+
           end_member (self, m, GRP_MEMBER_FAILED, "could not join");
-          tell (self, GRP_EVENT_PROBLEM, "%s could not join the group", m->name);
+          tell (self, GRP_EVENT_PROBLEM, "%s could not join the group%s%s", m->name,
+                words != NULL ? ": " : "", words != NULL ? words : "");
         }
       else
         {
+          g_autofree char *words = last_words (m);
+
           end_member (self, m, GRP_MEMBER_FAILED, "left out");
-          tell (self, GRP_EVENT_PROBLEM, "%s ended (status %d)", m->name,
-                g_subprocess_get_exit_status (p));
+          tell (self, GRP_EVENT_PROBLEM, "%s ended (status %d)%s%s", m->name,
+                g_subprocess_get_exit_status (p), words != NULL ? ": " : "",
+                words != NULL ? words : "");
         }
     }
   g_clear_object (&m->proc);
@@ -906,6 +985,7 @@ spawn (GrpSupervisor *self, int slot, guint position)
   g_autoptr(GError) error = NULL;
   g_autoptr(GrpMemberInfo) m = g_object_new (GRP_TYPE_MEMBER_INFO, NULL);
   GrpMemberInfo *through = contact (self);
+  g_autofree char *err = NULL;
   GDataInputStream *out;
 
   m->name = g_strdup_printf ("w%u", ++self->next_name);
@@ -942,6 +1022,8 @@ spawn (GrpSupervisor *self, int slot, guint position)
     }
   g_ptr_array_add (argv, NULL);
   g_subprocess_launcher_set_child_setup (launcher, child_setup, NULL, NULL);
+  err = err_path (m->log);
+  g_subprocess_launcher_set_stderr_file_path (launcher, err);
   m->proc = g_subprocess_launcher_spawnv (launcher, (const char *const *) argv->pdata, &error);
   if (m->proc == NULL)
     {

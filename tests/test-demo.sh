@@ -1,0 +1,64 @@
+#!/bin/bash
+# groupy-demo tells the group's story in a terminal (the console's timeline,
+# in text).  Three headless workers:
+# 1. w3 frozen past the suspicion timeout leaves the view, and the story
+#    says why, as its peers saw it ("went silent" or "left out"), not
+#    "(gone)"; it rejoins.
+# 2. With w1 frozen and w2 killed, no member can admit w2's replacement
+#    (w3 alone has no quorum): the story gives its reason, not only that it
+#    failed.
+# 3. The workers' own messages (w3's "the group went on without us") go to
+#    their .err files beside their logs, never into the story.
+# 4. Ctrl-C ends the workers and groupy-check finds the logs agree.
+set -euo pipefail
+demo=$1
+
+work=$(mktemp -d)
+dpid=
+cleanup() {
+  [ -n "$dpid" ] && kill -9 "$dpid" 2>/dev/null || true
+  pkill -9 -f -- "$work/logs/" 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+. "$(dirname "$0")/wait-for.sh"
+
+worker() { pgrep -f -- "--log $work/logs/$1.log" | head -n 1; }
+says() { grep -qE "$1" "$work/story"; }
+
+"$demo" --headless -n 3 --crash-rate 0 --sleep 200 --suspect-timeout 400 \
+    --log-dir "$work/logs" --keep-logs > "$work/story" 2>&1 &
+dpid=$!
+WAIT_SECONDS=30 wait_for "three members in view 3" says "^[0-9:]+  view 3 "
+
+# 1. Frozen past the suspicion timeout.
+w3=$(worker w3)
+kill -STOP "$w3"
+WAIT_SECONDS=30 wait_for "w3 to leave the view, with why" says "gone: w3 \((went silent|left out)\)"
+kill -CONT "$w3"
+WAIT_SECONDS=30 wait_for "w3 to rejoin" says "w3 rejoined"
+
+# 2. A replacement that cannot join says why.
+w1=$(worker w1)
+kill -STOP "$w1"
+kill -9 "$(worker w2)"
+WAIT_SECONDS=40 wait_for "w2's replacement to fail, with why" \
+    says "w4 could not join the group: [A-Z][a-z]"
+kill -CONT "$w1"
+
+# 3. Nothing of the workers' own output in the story; it is in their files.
+if says "groupy-net-Message|groupy-node:"; then
+  echo "a worker's message leaked into the story:"
+  grep -E "groupy-net-Message|groupy-node:" "$work/story"
+  exit 1
+fi
+grep -q "the group went on without us" "$work/logs/w3.err"
+
+# 4. Ctrl-C: every worker leaves, and the checker reads every log.
+kill -INT "$dpid"
+WAIT_SECONDS=60 wait_for "the demo to check the logs" says "groupy-check: [0-9]+ logs agree"
+wait "$dpid" || true
+dpid=
+echo "ok: the story says who went and why; workers' messages stay in their files"
+cat "$work/story"
