@@ -143,12 +143,16 @@ count_members (GrpGroup *g, guint64 id, guint64 seq, GStrv names, GStrv joined, 
                gpointer data)
 {
   *(guint *) data = g_strv_length (names);
+  /* It told its end as it went (not silent for the suspicion timeout). */
+  if (left != NULL && g_strv_contains ((const char *const *) left, "b"))
+    g_assert_cmpint (grp_group_get_departure (g, "b"), ==, GRP_GROUP_DEPARTURE_CRASHED);
 }
 
 /* The common shape of a program: a handler quits the main loop, and the
  * program drops its member after the loop returned.  The member is gone at
  * that unref, not at a turn of a loop that nobody runs any more (it stayed
- * alive, and never said goodbye). */
+ * alive, and its peers only suspected it after their timeout); its peers
+ * learn at once that it ended. */
 static void
 test_unref_after_loop (void)
 {
@@ -175,13 +179,61 @@ test_unref_after_loop (void)
   object = g_weak_ref_get (&weak);
   g_assert_null (object);
   g_weak_ref_clear (&weak);
-  /* It said goodbye: the other member goes on alone. */
+  /* The other member goes on alone. */
   deadline = g_get_monotonic_time () + DEADLINE_S * G_USEC_PER_SEC;
   while (members != 1)
     {
       g_assert_cmpint (g_get_monotonic_time (), <, deadline);
       g_main_context_iteration (NULL, TRUE);
     }
+}
+
+typedef struct {
+  GrpGroupDeparture why;     /* b's, in a's view-changed handler */
+  GrpGroupDeparture other;   /* a name that did not go */
+  gboolean seen;
+} Departure;
+
+static void
+note_departure (GrpGroup *g, guint64 id, guint64 seq, GStrv names, GStrv joined, GStrv left,
+                gpointer data)
+{
+  Departure *d = data;
+
+  if (left == NULL || !g_strv_contains ((const char *const *) left, "b"))
+    return;
+  d->why = grp_group_get_departure (g, "b");
+  d->other = grp_group_get_departure (g, "a");
+  d->seen = TRUE;
+}
+
+static void
+left_done (GObject *source, GAsyncResult *res, gpointer data)
+{
+  g_assert_true (grp_group_leave_finish (GRP_GROUP (source), res, NULL));
+  *(gboolean *) data = TRUE;
+}
+
+/* An embedder tells a leave from a crash in its view-changed handler. */
+static void
+test_departure (void)
+{
+  g_autoptr(GrpGroup) a = start_alone ("a", NULL);
+  g_autoptr(GrpGroup) b = grp_group_new ("b");
+  Departure d = { GRP_GROUP_DEPARTURE_UNKNOWN, GRP_GROUP_DEPARTURE_LEFT, FALSE };
+  gboolean joined = FALSE, left = FALSE;
+
+  grp_group_set_timing (b, 20, 1000);
+  g_assert_true (grp_group_listen (b, NULL, NULL, NULL));
+  grp_group_join_async (b, grp_group_get_address (a), NULL, join_done, &joined);
+  run_until (NULL, &joined);
+  g_assert_cmpint (grp_group_get_departure (a, "b"), ==, GRP_GROUP_DEPARTURE_UNKNOWN);
+  g_signal_connect (a, "view-changed", G_CALLBACK (note_departure), &d);
+  grp_group_leave_async (b, NULL, left_done, &left);
+  run_until (NULL, &d.seen);
+  g_assert_cmpint (d.why, ==, GRP_GROUP_DEPARTURE_LEFT);
+  g_assert_cmpint (d.other, ==, GRP_GROUP_DEPARTURE_UNKNOWN);
+  run_until (NULL, &left);
 }
 
 typedef struct {
@@ -422,6 +474,7 @@ main (int argc, char *argv[])
   g_test_add_data_func ("/group/unref-in-handler/view-changed", GINT_TO_POINTER (TRUE),
                         test_unref_in_handler);
   g_test_add_func ("/group/unref-after-loop", test_unref_after_loop);
+  g_test_add_func ("/group/departure", test_departure);
   g_test_add_func ("/group/thread-context", test_thread_context);
   g_test_add_func ("/group/leave-while-joining", test_leave_while_joining);
   g_test_add_func ("/group/bad-contact", test_bad_contact);

@@ -23,10 +23,11 @@ gboolean    grp_group_set_protocol (GrpGroup *self, const char *name, GError **e
 const char *grp_group_get_protocol (GrpGroup *self);
 
 /* Why `name` is not in the last view delivered (one of the view-changed
- * signal's `left`), as far as this member knew when it installed it: "left"
+ * signal's `left`), as far as this member knew when it installed it, as the
+ * nick of grp_group_get_departure's value: "left"
  * (it said so), "crashed" (its process ended), "silent" (nothing heard for
  * the suspicion timeout), "slow" (it did not keep pace), "left-out" (the
  * others left it out); NULL if not known (the exercise's stages). */
-const char *grp_group_get_departure (GrpGroup *self, const char *name);
+const char *grp_group_get_departure_nick (GrpGroup *self, const char *name);
 
 G_END_DECLS

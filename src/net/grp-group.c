@@ -26,7 +26,7 @@ struct _GrpGroup {
   GPtrArray *contacts;        /* addresses of the last view's members */
   GArray *view_ids;           /* the ids of this incarnation's last view */
   GPtrArray *view_names;      /* and their names; empty before its first view */
-  GHashTable *departures;     /* name -> why it left at the last view (a static string) */
+  GHashTable *departures;     /* name -> why it left at the last view (GrpGroupDeparture) */
   GrpGetStateFunc get_state;
   gpointer get_state_data;
   GDestroyNotify get_state_destroy;
@@ -362,35 +362,65 @@ ids_contain (GArray *ids, GrpId id)
   return FALSE;
 }
 
-static const char *
-departure_name (GrpDeparture why)
+static GrpGroupDeparture
+public_departure (GrpDeparture why)
 {
   switch (why)
     {
     case GRP_DEPARTURE_LEFT:
-      return "left";
+      return GRP_GROUP_DEPARTURE_LEFT;
     case GRP_DEPARTURE_CRASHED:
-      return "crashed";
+      return GRP_GROUP_DEPARTURE_CRASHED;
     case GRP_DEPARTURE_SILENT:
-      return "silent";
+      return GRP_GROUP_DEPARTURE_SILENT;
     case GRP_DEPARTURE_SLOW:
-      return "slow";
+      return GRP_GROUP_DEPARTURE_SLOW;
     case GRP_DEPARTURE_LEFT_OUT:
-      return "left-out";
+      return GRP_GROUP_DEPARTURE_LEFT_OUT;
     case GRP_DEPARTURE_UNKNOWN:
     default:
-      return NULL;
+      return GRP_GROUP_DEPARTURE_UNKNOWN;
     }
 }
 
-const char *
+/**
+ * grp_group_get_departure:
+ * @self: a member
+ * @name: the name of a member that is not in the view any more
+ *
+ * Why @name went at the latest view change this member installed, as far
+ * as this member knew then: call it from a handler of
+ * [signal@Groupy.Group::view-changed] for the names in its `left`, or until
+ * the next view change.  A member that crashed and is back under its name
+ * both left and joined.
+ *
+ * Returns: why it went, or %GRP_GROUP_DEPARTURE_UNKNOWN if @name did not go
+ *   then or this member knew nothing of why
+ */
+GrpGroupDeparture
 grp_group_get_departure (GrpGroup   *self,
                          const char *name)
 {
-  g_return_val_if_fail (GRP_IS_GROUP (self), NULL);
-  g_return_val_if_fail (name != NULL, NULL);
+  g_return_val_if_fail (GRP_IS_GROUP (self), GRP_GROUP_DEPARTURE_UNKNOWN);
+  g_return_val_if_fail (name != NULL, GRP_GROUP_DEPARTURE_UNKNOWN);
 
-  return g_hash_table_lookup (self->departures, name);
+  return GPOINTER_TO_INT (g_hash_table_lookup (self->departures, name));
+}
+
+const char *
+grp_group_get_departure_nick (GrpGroup   *self,
+                              const char *name)
+{
+  GrpGroupDeparture why = grp_group_get_departure (self, name);
+  GEnumClass *klass;
+  GEnumValue *value;
+
+  if (why == GRP_GROUP_DEPARTURE_UNKNOWN)
+    return NULL;
+  klass = g_type_class_ref (GRP_TYPE_GROUP_DEPARTURE);
+  value = g_enum_get_value (klass, why);
+  g_type_class_unref (klass); /* static: the class stays */
+  return value != NULL ? value->value_nick : NULL;
 }
 
 /* Who joined and who left since this incarnation's previous view (as
@@ -418,7 +448,7 @@ view_diff (GrpGroup *self, const GrpView *view, GStrv *joined, GStrv *left)
       GrpId id = g_array_index (self->view_ids, GrpId, i);
       const char *name = g_ptr_array_index (self->view_names, i);
       GrpDeparture departure;
-      const char *why;
+      GrpGroupDeparture why;
 
       if (grp_view_contains (view, id))
         continue;
@@ -429,10 +459,10 @@ view_diff (GrpGroup *self, const GrpView *view, GStrv *joined, GStrv *left)
       if ((departure == GRP_DEPARTURE_LEFT_OUT || departure == GRP_DEPARTURE_SILENT) &&
           grp_transport_hung_up (self->transport, id))
         departure = GRP_DEPARTURE_CRASHED;
-      why = departure_name (departure);
+      why = public_departure (departure);
       g_strv_builder_add (out, name);
-      if (why != NULL)
-        g_hash_table_replace (self->departures, g_strdup (name), (gpointer) why);
+      if (why != GRP_GROUP_DEPARTURE_UNKNOWN)
+        g_hash_table_replace (self->departures, g_strdup (name), GINT_TO_POINTER (why));
     }
   g_array_set_size (self->view_ids, 0);
   g_ptr_array_set_size (self->view_names, 0);

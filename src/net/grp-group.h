@@ -113,6 +113,36 @@ GRP_AVAILABLE_IN_ALL
 const char *grp_role_to_string (GrpRole role);
 
 /**
+ * GrpGroupDeparture:
+ * @GRP_GROUP_DEPARTURE_UNKNOWN: not known: the name did not go at the last
+ *   view change, or this member knew nothing of why
+ * @GRP_GROUP_DEPARTURE_LEFT: it left on request ([method@Groupy.Group.leave_async],
+ *   or its program dropped it)
+ * @GRP_GROUP_DEPARTURE_CRASHED: its process ended without leaving (its
+ *   connection closed without a goodbye, or it came back as a new member)
+ * @GRP_GROUP_DEPARTURE_SILENT: nothing was heard from it for the suspicion
+ *   timeout: stopped, cut off, or its host went down
+ * @GRP_GROUP_DEPARTURE_SLOW: it did not keep pace with the group, and the
+ *   leader left it out
+ * @GRP_GROUP_DEPARTURE_LEFT_OUT: the others left it out; this member knew no
+ *   more
+ *
+ * Why a member is not in the view any more, as far as this member knew when
+ * it installed the view: [method@Groupy.Group.get_departure].  Like
+ * libcpg's reasons in a configuration change, for telling a crash from a
+ * leave; the view itself is the group's decision, the reason one member's
+ * knowledge, so two members may give different reasons.
+ */
+typedef enum {
+  GRP_GROUP_DEPARTURE_UNKNOWN,
+  GRP_GROUP_DEPARTURE_LEFT,
+  GRP_GROUP_DEPARTURE_CRASHED,
+  GRP_GROUP_DEPARTURE_SILENT,
+  GRP_GROUP_DEPARTURE_SLOW,
+  GRP_GROUP_DEPARTURE_LEFT_OUT,
+} GrpGroupDeparture;
+
+/**
  * GrpGroup:
  *
  * One member of a group: every member delivers the same messages in the
@@ -127,7 +157,7 @@ const char *grp_role_to_string (GrpRole role);
  * Everything happens on the thread-default main context of the thread that
  * created the member; use a member from that thread only.  A handler may
  * drop the last reference to the member it was called by: the member ends
- * when that turn of the main loop is over.
+ * when the main loop's call that led to the handler returns.
  */
 #define GRP_TYPE_GROUP (grp_group_get_type ())
 GRP_AVAILABLE_IN_ALL
@@ -332,6 +362,8 @@ GRP_AVAILABLE_IN_ALL
 guint       grp_group_get_window         (GrpGroup *self);
 GRP_AVAILABLE_IN_ALL
 gboolean    grp_group_is_blocked         (GrpGroup *self);
+GRP_AVAILABLE_IN_ALL
+GrpGroupDeparture grp_group_get_departure (GrpGroup *self, const char *name);
 GRP_AVAILABLE_IN_ALL
 char       *grp_group_describe           (GrpGroup *self);
 

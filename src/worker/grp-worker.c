@@ -263,7 +263,7 @@ on_view_changed (GrpGroup *group, guint64 view_id, guint64 seq, GStrv names, GSt
       json_builder_begin_object (b);
       for (guint i = 0; left[i]; i++)
         {
-          const char *why = grp_group_get_departure (group, left[i]);
+          const char *why = grp_group_get_departure_nick (group, left[i]);
 
           json_builder_set_member_name (b, left[i]);
           json_builder_add_string_value (b, why != NULL ? why : "unknown");
@@ -944,7 +944,7 @@ grp_worker_get_last_seq (GrpWorker *self)
 const char *
 grp_worker_get_departure (GrpWorker *self, const char *name)
 {
-  return grp_group_get_departure (self->group, name);
+  return grp_group_get_departure_nick (self->group, name);
 }
 
 gboolean
