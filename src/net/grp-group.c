@@ -27,6 +27,8 @@ struct _GrpGroup {
   GArray *view_ids;           /* the ids of this incarnation's last view */
   GPtrArray *view_names;      /* and their names; empty before its first view */
   GHashTable *departures;     /* name -> why it left at the last view (GrpGroupDeparture) */
+  guint proto_calls;          /* calls into the protocol under way (proto_enter) */
+  GPtrArray *retired;         /* GrpProto*: replaced during such a call, freed after it */
   GrpGetStateFunc get_state;
   gpointer get_state_data;
   GDestroyNotify get_state_destroy;
@@ -176,6 +178,9 @@ add_timeout (GrpGroup *self, guint ms, GSourceFunc func)
                          NULL);
 }
 
+static GrpProto *proto_enter (GrpGroup *self);
+static void proto_leave (GrpGroup *self);
+
 static guint
 add_idle (GrpGroup *self, GSourceFunc func)
 {
@@ -303,7 +308,10 @@ complete_leave (GrpGroup *self, const GError *error)
   if (task == NULL)
     return;
   if (self->proto != NULL)
-    grp_proto_flush (self->proto);
+    {
+      grp_proto_flush (proto_enter (self));
+      proto_leave (self);
+    }
   grp_transport_flush_sync (self->transport);
   if (error != NULL)
     g_task_return_error (task, g_error_copy (error));
@@ -581,11 +589,13 @@ cb_status (GrpProto *proto, GrpStatus status, const GError *error, gpointer data
     case GRP_STATUS_EXCLUDED:
       g_message ("%s: the group went on without us (stopped or cut off too long); rejoining",
                  self->name);
-          g_signal_emit (self, signals[SIGNAL_EXCLUDED], 0);
+      /* The rejoin is under way before a handler hears of it: a leave
+       * that the handler asks for stops it. */
       self->rejoining = TRUE;
       self->contact_index = 0;
       if (self->rejoin_id == 0) /* not from inside the protocol's call */
         self->rejoin_id = add_idle (self, rejoin_idle);
+      g_signal_emit (self, signals[SIGNAL_EXCLUDED], 0);
       break;
     case GRP_STATUS_LEFT:
       complete_leave (self, NULL);
@@ -601,26 +611,43 @@ static const GrpProtoCallbacks callbacks = {
 
 /* ---- transport and clock --------------------------------------------- */
 
-/* Before each call into the protocol: whether its deliveries are signalled
- * (looked up once per call, not once per message). */
+/* Before each call into the protocol (the caller holds the member):
+ * whether its deliveries are signalled (looked up once per call, not once
+ * per message), and one more call under way. */
 static GrpProto *
-proto_for_call (GrpGroup *self)
+proto_enter (GrpGroup *self)
 {
   self->emit_delivered = self->delivered_func == NULL ||
                          g_signal_has_handler_pending (self, signals[SIGNAL_DELIVERED], 0, TRUE);
+  self->proto_calls++;
   return self->proto;
 }
 
 /* After each call into the protocol.  It gathers sequenced entries and
  * requests (config.batch) and sends them when the main-loop turn ends, so a
  * turn's input leaves in one SEQ per member, or one REQ; and it may have
- * begun or ended a wait for a quorum. */
+ * begun or ended a wait for a quorum.  A protocol that an application's
+ * handler replaced meanwhile (it created or joined again) goes once the
+ * outermost call has returned. */
 static void
-after_proto_call (GrpGroup *self)
+proto_leave (GrpGroup *self)
 {
   if (self->proto != NULL && grp_proto_has_batch (self->proto))
     grp_transport_schedule_flush (self->transport);
   update_blocked (self);
+  if (--self->proto_calls == 0)
+    g_ptr_array_set_size (self->retired, 0);
+}
+
+/* This incarnation's protocol ends: now, or after the calls into it under
+ * way (a handler called from inside it may start another). */
+static void
+retire_proto (GrpGroup *self)
+{
+  if (self->proto != NULL && self->proto_calls > 0)
+    g_ptr_array_add (self->retired, g_steal_pointer (&self->proto));
+  else
+    g_clear_pointer (&self->proto, grp_proto_free);
 }
 
 static void
@@ -630,7 +657,10 @@ on_turn_end (gpointer data)
   GRP_HOLD (self);
 
   if (self->proto != NULL)
-    grp_proto_flush (self->proto);
+    {
+      grp_proto_flush (proto_enter (self));
+      proto_leave (self);
+    }
   if (self->last_seq_dirty)
     {
       self->last_seq_dirty = FALSE;
@@ -646,8 +676,8 @@ on_message (GrpMsg *msg, gpointer data)
 
   if (self->proto != NULL)
     {
-      grp_proto_receive (proto_for_call (self), msg, g_get_monotonic_time ());
-      after_proto_call (self);
+      grp_proto_receive (proto_enter (self), msg, g_get_monotonic_time ());
+      proto_leave (self);
     }
 }
 
@@ -659,8 +689,8 @@ on_peer_lost (GrpTransport *t, guint64 id, gboolean confirmed, gpointer data)
 
   if (self->proto != NULL)
     {
-      grp_proto_unreachable (proto_for_call (self), id, confirmed, g_get_monotonic_time ());
-      after_proto_call (self);
+      grp_proto_unreachable (proto_enter (self), id, confirmed, g_get_monotonic_time ());
+      proto_leave (self);
     }
 }
 
@@ -672,8 +702,8 @@ on_tick (gpointer data)
 
   if (self->proto != NULL)
     {
-      grp_proto_tick (proto_for_call (self), g_get_monotonic_time ());
-      after_proto_call (self);
+      grp_proto_tick (proto_enter (self), g_get_monotonic_time ());
+      proto_leave (self);
     }
   return G_SOURCE_CONTINUE;
 }
@@ -683,7 +713,7 @@ new_proto (GrpGroup *self)
 {
   GrpMember me = { new_id (), self->name, (char *) grp_transport_get_address (self->transport) };
 
-  g_clear_pointer (&self->proto, grp_proto_free);
+  retire_proto (self);
   g_array_set_size (self->view_ids, 0); /* a new incarnation: no previous view */
   g_ptr_array_set_size (self->view_names, 0);
   grp_transport_set_self (self->transport, me.id, me.name);
@@ -1088,11 +1118,13 @@ grp_group_create (GrpGroup *self, GError **error)
   g_return_val_if_fail (self->join_task == NULL &&
                         (self->proto == NULL || self->role == GRP_ROLE_FAILED), FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+  GRP_HOLD (self);
 
   if (!ensure_listening (self, error))
     return FALSE;
   new_proto (self);
-  grp_proto_create (proto_for_call (self), g_get_monotonic_time ());
+  grp_proto_create (proto_enter (self), g_get_monotonic_time ());
+  proto_leave (self);
   update_role (self);
   return TRUE;
 }
@@ -1118,8 +1150,10 @@ probe_timeout (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+/* A probe does not keep its member alive: a program may drop a member
+ * whose join failed, or that it no longer wants, while a probe runs. */
 typedef struct {
-  GrpGroup *self;
+  GWeakRef self;
   guint attempt;
 } Probe;
 
@@ -1127,19 +1161,21 @@ static void
 probe_done (GObject *source, GAsyncResult *res, gpointer data)
 {
   Probe *probe = data;
-  g_autoptr(GrpGroup) self = probe->self;
+  g_autoptr(GrpGroup) self = g_weak_ref_get (&probe->self);
   guint attempt = probe->attempt;
   g_autoptr(GError) error = NULL;
   GrpId contact;
 
+  g_weak_ref_clear (&probe->self);
   g_free (probe);
-  contact = grp_transport_probe_finish (self->transport, res, &error);
-  if (attempt != self->join_attempt)
-    return; /* cancelled, timed out or disposed meanwhile */
+  contact = grp_transport_probe_finish (GRP_TRANSPORT (source), res, &error);
+  if (self == NULL || attempt != self->join_attempt)
+    return; /* dropped, cancelled, timed out or disposed meanwhile */
   grp_source_clear (self->context, &self->probe_timeout_id);
   if (contact != 0)
     {
-      grp_proto_join (proto_for_call (self), contact, NULL, g_get_monotonic_time ());
+      grp_proto_join (proto_enter (self), contact, NULL, g_get_monotonic_time ());
+      proto_leave (self);
       update_role (self);
       return;
     }
@@ -1159,7 +1195,7 @@ join_through (GrpGroup *self, const char *contact)
   Probe *probe = g_new (Probe, 1);
 
   new_proto (self);
-  probe->self = g_object_ref (self);
+  g_weak_ref_init (&probe->self, self);
   probe->attempt = ++self->join_attempt;
   grp_source_clear (self->context, &self->probe_timeout_id);
   self->probe_timeout_id = add_timeout (self, (guint) (self->cfg.join_timeout / 1000),
@@ -1177,7 +1213,7 @@ stop_joining (GrpGroup *self, GrpRole role, const char *why)
   g_autoptr(GError) error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, why);
 
   grp_source_clear (self->context, &self->rejoin_id);
-  g_clear_pointer (&self->proto, grp_proto_free);
+  retire_proto (self);
   self->rejoining = FALSE;
   set_role (self, role);
   update_blocked (self);
@@ -1224,6 +1260,7 @@ grp_group_join_async (GrpGroup *self, const char *contact, GCancellable *cancell
   g_return_if_fail (self->join_task == NULL &&
                     (self->proto == NULL || self->role == GRP_ROLE_FAILED ||
                      self->role == GRP_ROLE_ALONE));
+  GRP_HOLD (self);
 
   self->join_task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (self->join_task, grp_group_join_async);
@@ -1321,6 +1358,7 @@ grp_group_multicast (GrpGroup *self, GBytes *payload, GError **error)
   g_return_val_if_fail (GRP_IS_GROUP (self), 0);
   g_return_val_if_fail (payload != NULL, 0);
   g_return_val_if_fail (error == NULL || *error == NULL, 0);
+  GRP_HOLD (self);
 
   if (self->proto == NULL)
     {
@@ -1336,8 +1374,8 @@ grp_group_multicast (GrpGroup *self, GBytes *payload, GError **error)
                    g_bytes_get_size (payload), GRP_PAYLOAD_MAX);
       return 0;
     }
-  ctr = grp_proto_multicast (proto_for_call (self), payload, g_get_monotonic_time (), &local);
-  after_proto_call (self);
+  ctr = grp_proto_multicast (proto_enter (self), payload, g_get_monotonic_time (), &local);
+  proto_leave (self);
   if (ctr == 0)
     propagate_public (error, local, GRP_GROUP_ERROR_NOT_MEMBER);
   return ctr;
@@ -1390,6 +1428,7 @@ grp_group_leave_async (GrpGroup *self, GCancellable *cancellable, GAsyncReadyCal
   g_return_if_fail (GRP_IS_GROUP (self));
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
   g_return_if_fail (self->leave_task == NULL);
+  GRP_HOLD (self);
 
   self->leave_task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (self->leave_task, grp_group_leave_async);
@@ -1409,8 +1448,8 @@ grp_group_leave_async (GrpGroup *self, GCancellable *cancellable, GAsyncReadyCal
   self->leave_timeout_id =
     add_timeout (self, (guint) ((self->cfg.suspect_timeout + self->cfg.join_timeout / 2) / 1000),
                  leave_timeout);
-  grp_proto_leave (proto_for_call (self), g_get_monotonic_time ());
-  after_proto_call (self);
+  grp_proto_leave (proto_enter (self), g_get_monotonic_time ());
+  proto_leave (self);
 }
 
 /**
@@ -1728,6 +1767,7 @@ grp_group_finalize (GObject *object)
   g_array_unref (self->view_ids);
   g_ptr_array_unref (self->view_names);
   g_hash_table_unref (self->departures);
+  g_ptr_array_unref (self->retired);
   g_clear_object (&self->cancel);
   g_main_context_unref (self->context);
   G_OBJECT_CLASS (grp_group_parent_class)->finalize (object);
@@ -1831,5 +1871,6 @@ grp_group_init (GrpGroup *self)
   self->view_ids = g_array_new (FALSE, FALSE, sizeof (GrpId));
   self->view_names = g_ptr_array_new_with_free_func (g_free);
   self->departures = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->retired = g_ptr_array_new_with_free_func ((GDestroyNotify) grp_proto_free);
   self->cancel = g_cancellable_new ();
 }

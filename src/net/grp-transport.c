@@ -452,6 +452,57 @@ send_bye (Conn *c, GrpByeKind kind, const char *reason)
   conn_send_raw (c, frame->data, frame->len, NULL);
 }
 
+/* A probe's answer reaches its caller from an idle of its own, never from
+ * inside the connection's code: the caller (a member joining) may end
+ * itself, and with it this transport's connections, in its callback. */
+typedef struct {
+  GTask *task;
+  GrpId id;                   /* the peer, if no error */
+  GError *error;
+} ProbeAnswer;
+
+static gboolean
+probe_answer (gpointer data)
+{
+  ProbeAnswer *a = data;
+
+  if (a->error != NULL)
+    g_task_return_error (a->task, g_steal_pointer (&a->error));
+  else
+    g_task_return_int (a->task, (gssize) a->id);
+  return G_SOURCE_REMOVE;
+}
+
+/* Also when the context goes with the answer undelivered. */
+static void
+probe_answer_free (gpointer data)
+{
+  ProbeAnswer *a = data;
+
+  g_clear_error (&a->error);
+  g_object_unref (a->task);
+  g_free (a);
+}
+
+/* Answers `c`'s probe, if it has one, with `id`, or with `error` (taken). */
+static void
+probe_return (Conn *c, GrpId id, GError *error)
+{
+  ProbeAnswer *a;
+
+  if (c->probe == NULL)
+    {
+      g_clear_error (&error);
+      return;
+    }
+  a = g_new0 (ProbeAnswer, 1);
+  a->task = g_steal_pointer (&c->probe);
+  a->id = id;
+  a->error = error;
+  grp_source_add (c->t->context, g_idle_source_new (), G_PRIORITY_DEFAULT, probe_answer, a,
+                  probe_answer_free);
+}
+
 /* Closes `c` and forgets it; reports nothing (the callers decide what its
  * end means). */
 static void
@@ -490,13 +541,8 @@ conn_close (Conn *c, const char *why)
   if (c->conn != NULL)
     g_io_stream_close (G_IO_STREAM (c->conn), NULL, NULL);
   if (c->probe != NULL)
-    {
-      GTask *probe = g_steal_pointer (&c->probe);
-
-      g_task_return_new_error (probe, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED,
-                               "%s closed the connection before saying who it is", c->addr);
-      g_object_unref (probe);
-    }
+    probe_return (c, 0, g_error_new (G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED,
+                                     "%s closed the connection before saying who it is", c->addr));
   if (c->peer != 0 && route_of (self, c->peer) == c)
     set_route (self, c->peer, NULL);
   if (c->peer != 0 && g_hash_table_lookup (self->inbound, &c->peer) == c)
@@ -622,16 +668,10 @@ dial_failed (Conn *c, DialFailure failure, const GError *error, const char *why)
     }
 
   if (c->probe != NULL)
-    {
-      GTask *probe = g_steal_pointer (&c->probe);
-
-      if (error != NULL)
-        g_task_return_new_error (probe, error->domain, error->code, "could not reach %s: %s",
-                                 c->addr, error->message);
-      else
-        g_task_return_new_error (probe, G_IO_ERROR, G_IO_ERROR_FAILED, "%s", what);
-      g_object_unref (probe);
-    }
+    probe_return (c, 0, error != NULL ? g_error_new (error->domain, error->code,
+                                                     "could not reach %s: %s", c->addr,
+                                                     error->message)
+                                      : g_error_new (G_IO_ERROR, G_IO_ERROR_FAILED, "%s", what));
   conn_close (c, why); /* may free c */
   if (!was_route || has_ended (self, peer))
     return;
@@ -1047,12 +1087,7 @@ static void
 protocol_refused (Conn *c, const char *why)
 {
   if (c->probe != NULL)
-    {
-      GTask *probe = g_steal_pointer (&c->probe);
-
-      g_task_return_new_error (probe, GRP_TRANSPORT_ERROR, GRP_TRANSPORT_ERROR_PROTOCOL, "%s", why);
-      g_object_unref (probe);
-    }
+    probe_return (c, 0, g_error_new (GRP_TRANSPORT_ERROR, GRP_TRANSPORT_ERROR_PROTOCOL, "%s", why));
   if (c->outgoing)
     dial_failed (c, DIAL_FAILED, NULL, why);
   else
@@ -1144,12 +1179,7 @@ on_hello (Conn *c, GrpMember *hello, const char *protocol)
       if (route_of (self, c->peer) == NULL)
         set_route (self, c->peer, c);
       if (c->probe != NULL)
-        {
-          GTask *probe = g_steal_pointer (&c->probe);
-
-          g_task_return_int (probe, (gssize) hello->id);
-          g_object_unref (probe);
-        }
+        probe_return (c, hello->id, NULL);
       if (route_of (self, c->peer) != c)
         {
           refuse (c, "probe done");

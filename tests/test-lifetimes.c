@@ -1,0 +1,653 @@
+/* test-lifetimes.c: what an application's handlers may do to the member
+ * that called them, and when a member it drops ends.  Written by an
+ * adversarial review of the member's lifetime (every case here crashed
+ * under AddressSanitizer, kept a dropped member alive, or ignored a leave
+ * before its fix): handlers that drop the member during grp_group_create
+ * or grp_group_multicast, that create or join again from inside the
+ * protocol's call (the protocol was freed beneath itself), a probe that
+ * answered from inside the connection it closed, a member kept alive by
+ * its probe after its join failed, and a leave from the "excluded"
+ * handler.  Run under the sanitizers with G_SLICE=always-malloc (meson
+ * sets it), or GLib's slice allocator hides a freed member from them. */
+#include "groupy.h"
+#include <string.h>
+#include <glib/gstdio.h>
+
+#define DEADLINE_S 15
+
+static GrpGroup *
+start_alone (const char *name)
+{
+  GrpGroup *g = grp_group_new (name);
+  grp_group_set_timing (g, 20, 1000);
+  g_assert_true (grp_group_listen (g, NULL, NULL, NULL));
+  g_assert_true (grp_group_create (g, NULL));
+  return g;
+}
+
+static void
+run_until (gboolean *flag)
+{
+  gint64 deadline = g_get_monotonic_time () + DEADLINE_S * G_USEC_PER_SEC;
+  while (!*flag)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_main_context_iteration (NULL, TRUE);
+    }
+}
+
+static void
+run_for (guint ms)
+{
+  gint64 end = g_get_monotonic_time () + ms * 1000;
+  while (g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, FALSE);
+}
+
+/* 1. A join callback that, on failure, founds its own group (create) or
+ *    retries: called synchronously from cb_status inside grp_proto_receive. */
+typedef struct { gboolean done; gboolean retry; } Retry;
+
+static void
+retry_join_done (GObject *source, GAsyncResult *res, gpointer data)
+{
+  Retry *r = data;
+  g_autoptr(GError) error = NULL;
+  GrpGroup *g = GRP_GROUP (source);
+
+  if (!grp_group_join_finish (g, res, &error))
+    {
+      g_test_message ("join failed: %s; role %s; %s", error->message,
+                  grp_role_to_string (grp_group_get_role (g)), r->retry ? "retrying" : "creating");
+      if (r->retry)
+        grp_group_join_async (g, "127.0.0.1:1", NULL, NULL, NULL);
+      else
+        g_assert_true (grp_group_create (g, NULL));
+    }
+  r->done = TRUE;
+}
+
+static void
+test_create_in_join_callback (gconstpointer data)
+{
+  g_autoptr(GrpGroup) a = start_alone ("a");
+  g_autoptr(GrpGroup) b = grp_group_new ("a"); /* the name is taken */
+  Retry r = { FALSE, GPOINTER_TO_INT (data) };
+
+  grp_group_set_timing (b, 20, 1000);
+  grp_group_join_async (b, grp_group_get_address (a), NULL, retry_join_done, &r);
+  run_until (&r.done);
+  run_for (200);
+  if (!r.retry)
+    g_assert_cmpint (grp_group_get_role (b), ==, GRP_ROLE_ALONE);
+}
+
+/* 1b. Same from the "failed" signal. */
+static void
+create_on_failed (GrpGroup *g, GError *error, gpointer data)
+{
+  g_test_message ("failed: %s; creating", error->message);
+  g_assert_true (grp_group_create (g, NULL));
+  *(gboolean *) data = TRUE;
+}
+
+static void
+test_create_on_failed (void)
+{
+  g_autoptr(GrpGroup) a = start_alone ("a");
+  g_autoptr(GrpGroup) b = grp_group_new ("a");
+  gboolean done = FALSE;
+
+  grp_group_set_timing (b, 20, 1000);
+  g_signal_connect (b, "failed", G_CALLBACK (create_on_failed), &done);
+  grp_group_join_async (b, grp_group_get_address (a), NULL, NULL, NULL);
+  run_until (&done);
+  run_for (200);
+  g_assert_cmpint (grp_group_get_role (b), ==, GRP_ROLE_ALONE);
+}
+
+/* 2. notify::role drops the member during grp_group_create. */
+static void
+drop_on_role (GObject *obj, GParamSpec *pspec, gpointer data)
+{
+  GrpGroup **slot = data;
+  if (grp_group_get_role (GRP_GROUP (obj)) != GRP_ROLE_NONE && *slot != NULL)
+    {
+      g_test_message ("notify::role -> %s: dropping", grp_role_to_string (grp_group_get_role (GRP_GROUP (obj))));
+      g_clear_object (slot);
+    }
+}
+
+static void
+test_unref_in_notify_role_create (void)
+{
+  GrpGroup *g = grp_group_new ("solo");
+  GWeakRef weak;
+
+  g_weak_ref_init (&weak, g);
+  grp_group_set_timing (g, 20, 1000);
+  g_assert_true (grp_group_listen (g, NULL, NULL, NULL));
+  g_signal_connect (g, "notify::role", G_CALLBACK (drop_on_role), &g);
+  grp_group_create (g, NULL);
+  g_assert_null (g);
+  run_for (100);
+}
+
+/* 3. A member left alone joins another group from its view-changed handler. */
+typedef struct { GrpGroup *self; char *other; gboolean moved; } Move;
+
+static void
+move_when_alone (GrpGroup *g, guint64 id, guint64 seq, GStrv names, GStrv joined, GStrv left,
+                 gpointer data)
+{
+  Move *m = data;
+  if (m->moved || g_strv_length (names) != 1 || left == NULL || left[0] == NULL)
+    return;
+  g_test_message ("alone (role %s): joining %s", grp_role_to_string (grp_group_get_role (g)), m->other);
+  m->moved = TRUE;
+  grp_group_join_async (g, m->other, NULL, NULL, NULL);
+}
+
+static void
+test_join_from_view_changed (void)
+{
+  g_autoptr(GrpGroup) a = start_alone ("a");
+  g_autoptr(GrpGroup) c = start_alone ("c");
+  GrpGroup *b = grp_group_new ("b");
+  Move m = { a, g_strdup (grp_group_get_address (c)), FALSE };
+  gint64 deadline = g_get_monotonic_time () + DEADLINE_S * G_USEC_PER_SEC;
+
+  grp_group_set_timing (b, 20, 1000);
+  grp_group_join_async (b, grp_group_get_address (a), NULL, NULL, NULL);
+  while (grp_group_get_n_members (a) < 2)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_main_context_iteration (NULL, TRUE);
+    }
+  g_signal_connect (a, "view-changed", G_CALLBACK (move_when_alone), &m);
+  g_object_unref (b); /* a learns at once: view of 1 */
+  run_until (&m.moved);
+  /* a joined c's group from its handler */
+  while (grp_group_get_n_members (c) < 2)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_main_context_iteration (NULL, TRUE);
+    }
+  g_free (m.other);
+}
+
+/* 4. A delivered handler that runs a nested main loop: deliveries stay in
+ *    order, each once. */
+typedef struct { guint64 last; guint n; gboolean bad; guint nest; } Order;
+
+static void
+nested_delivered (GrpGroup *g, guint64 seq, const char *from, guint64 ctr, GBytes *payload,
+                  gpointer data)
+{
+  Order *o = data;
+  if (o->last != 0 && seq <= o->last)
+    {
+      g_test_message ("out of order/duplicate: seq %" G_GUINT64_FORMAT " after %" G_GUINT64_FORMAT
+                  " (nest %u)", seq, o->last, o->nest);
+      o->bad = TRUE;
+    }
+  o->last = seq;
+  o->n++;
+  if (o->nest < 3)
+    {
+      o->nest++;
+      for (int i = 0; i < 5; i++)
+        g_main_context_iteration (NULL, FALSE);
+      o->nest--;
+    }
+}
+
+static void
+test_nested_loop_in_delivered (gconstpointer data)
+{
+  gboolean on_leader = GPOINTER_TO_INT (data);
+  g_autoptr(GrpGroup) a = start_alone ("a");
+  g_autoptr(GrpGroup) b = grp_group_new ("b");
+  g_autoptr(GrpGroup) c = grp_group_new ("c");
+  Order o = { 0 };
+  gint64 deadline = g_get_monotonic_time () + DEADLINE_S * G_USEC_PER_SEC;
+  g_autoptr(GBytes) x = g_bytes_new_static ("x", 1);
+  guint sent = 0;
+
+  grp_group_set_timing (b, 20, 1000);
+  grp_group_set_timing (c, 20, 1000);
+  grp_group_join_async (b, grp_group_get_address (a), NULL, NULL, NULL);
+  grp_group_join_async (c, grp_group_get_address (a), NULL, NULL, NULL);
+  while (grp_group_get_n_members (a) < 3 || grp_group_get_role (b) != GRP_ROLE_MEMBER ||
+         grp_group_get_role (c) != GRP_ROLE_MEMBER)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_main_context_iteration (NULL, TRUE);
+    }
+  g_signal_connect (on_leader ? a : b, "delivered", G_CALLBACK (nested_delivered), &o);
+  while (sent < 600)
+    {
+      GrpGroup *who = (sent % 3 == 0) ? a : (sent % 3 == 1) ? b : c;
+      if (grp_group_multicast (who, x, NULL) > 0)
+        sent++;
+      g_main_context_iteration (NULL, FALSE);
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+    }
+  while (o.n < sent && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  g_test_message ("delivered %u of %u, bad=%d", o.n, sent, o.bad);
+  g_assert_false (o.bad);
+  g_assert_cmpuint (o.n, ==, sent);
+}
+
+/* 5. Dropped while a join is under way (the contact accepts, never
+ *    speaks).  Like any GIO object with an operation pending, the member
+ *    lives until its join ends (the join's task holds it): it fails within
+ *    the join timeout, and the member goes then, not at the later
+ *    handshake deadline of the connection it dialed. */
+static void
+test_drop_while_joining (void)
+{
+  g_autoptr(GSocketListener) l = g_socket_listener_new ();
+  guint16 port = g_socket_listener_add_any_inet_port (l, NULL, NULL);
+  g_autofree char *addr = g_strdup_printf ("127.0.0.1:%u", port);
+  GrpGroup *b = grp_group_new ("b");
+  gint64 deadline;
+  GWeakRef weak;
+  GObject *o;
+
+  grp_group_set_timing (b, 20, 1000);
+  g_weak_ref_init (&weak, b);
+  grp_group_join_async (b, addr, NULL, NULL, NULL);
+  run_for (100);
+  g_object_unref (b);
+  deadline = g_get_monotonic_time () + 7000 * 1000; /* the join timeout, 5 s, and a margin */
+  while ((o = g_weak_ref_get (&weak)) != NULL)
+    {
+      g_object_unref (o);
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_main_context_iteration (NULL, TRUE);
+    }
+  g_test_message ("gone %" G_GINT64_FORMAT " ms after its unref",
+                  (g_get_monotonic_time () - deadline) / 1000 + 7000);
+  g_weak_ref_clear (&weak);
+  run_for (200);
+}
+
+/* 6. The join callback drops the member. */
+static void
+unref_in_join_cb (GObject *source, GAsyncResult *res, gpointer data)
+{
+  grp_group_join_finish (GRP_GROUP (source), res, NULL);
+  g_object_unref (source); /* the program's only reference */
+  *(gboolean *) data = TRUE;
+}
+
+static void
+test_unref_in_join_callback (void)
+{
+  g_autoptr(GrpGroup) a = start_alone ("a");
+  GrpGroup *b = grp_group_new ("b");
+  gboolean done = FALSE;
+  GWeakRef weak;
+  GObject *o;
+
+  g_weak_ref_init (&weak, b);
+  grp_group_set_timing (b, 20, 1000);
+  grp_group_join_async (b, grp_group_get_address (a), NULL, unref_in_join_cb, &done);
+  run_until (&done);
+  run_for (300);
+  o = g_weak_ref_get (&weak);
+  g_assert_null (o);
+  g_weak_ref_clear (&weak);
+}
+
+
+/* 7. The common pattern: a join callback drops the member when the join
+ *    fails.  The contact accepts TCP and never speaks (a stopped member, a
+ *    wrong port): the handshake sweep fails the probe. */
+static void
+drop_on_join_failure (GObject *source, GAsyncResult *res, gpointer data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!grp_group_join_finish (GRP_GROUP (source), res, &error))
+    {
+      g_test_message ("join failed: %s; dropping the member", error->message);
+      g_object_unref (source);
+    }
+  *(gboolean *) data = TRUE;
+}
+
+static void
+test_drop_in_join_callback_silent_contact (void)
+{
+  g_autoptr(GSocketListener) l = g_socket_listener_new ();
+  guint16 port = g_socket_listener_add_any_inet_port (l, NULL, NULL);
+  g_autofree char *addr = g_strdup_printf ("127.0.0.1:%u", port);
+  GrpGroup *b = grp_group_new ("b");
+  gboolean done = FALSE;
+
+  grp_group_set_timing (b, 20, 1000);
+  grp_group_join_async (b, addr, NULL, drop_on_join_failure, &done);
+  run_until (&done);
+  run_for (200);
+}
+
+
+/* 8. A member left out leaves from its "excluded" handler: it must stay out
+ *    (cb_status sets rejoining and schedules the rejoin after the handler). */
+typedef struct {
+  char *contact;
+  gint ready;           /* atomic: b joined */
+  gint done;            /* atomic */
+  gboolean excluded, left;
+  GrpRole role_after;
+  guint rejoin_roles;   /* notify::role to rejoining/member after the leave */
+} Excl;
+
+static void
+excl_left (GObject *source, GAsyncResult *res, gpointer data)
+{
+  Excl *e = data;
+  grp_group_leave_finish (GRP_GROUP (source), res, NULL);
+  e->left = TRUE;
+  g_test_message ("b: leave finished, role %s", grp_role_to_string (grp_group_get_role (GRP_GROUP (source))));
+}
+
+static void
+excl_handler (GrpGroup *g, gpointer data)
+{
+  Excl *e = data;
+  g_test_message ("b: excluded; leaving from the handler");
+  e->excluded = TRUE;
+  grp_group_leave_async (g, NULL, excl_left, e);
+}
+
+static void
+excl_role (GObject *obj, GParamSpec *pspec, gpointer data)
+{
+  Excl *e = data;
+  GrpRole r = grp_group_get_role (GRP_GROUP (obj));
+  g_test_message ("b: role -> %s%s", grp_role_to_string (r), e->left ? " (after its leave finished)" : "");
+  if (e->excluded && (r == GRP_ROLE_REJOINING || r == GRP_ROLE_MEMBER || r == GRP_ROLE_JOINING))
+    e->rejoin_roles++;
+}
+
+static void
+excl_join_done (GObject *source, GAsyncResult *res, gpointer data)
+{
+  Excl *e = data;
+  g_assert_true (grp_group_join_finish (GRP_GROUP (source), res, NULL));
+  g_atomic_int_set (&e->ready, 1);
+}
+
+static gpointer
+excl_thread (gpointer data)
+{
+  Excl *e = data;
+  GMainContext *context = g_main_context_new ();
+  GrpGroup *b;
+  gint64 end;
+
+  g_main_context_push_thread_default (context);
+  b = grp_group_new ("b");
+  grp_group_set_timing (b, 20, 1000);
+  g_signal_connect (b, "excluded", G_CALLBACK (excl_handler), e);
+  g_signal_connect (b, "notify::role", G_CALLBACK (excl_role), e);
+  grp_group_join_async (b, e->contact, NULL, excl_join_done, e);
+  end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  while (!g_atomic_int_get (&e->ready) && g_get_monotonic_time () < end)
+    g_main_context_iteration (context, TRUE);
+  g_test_message ("b: joined; stopping for 3 s");
+  g_usleep (3 * G_USEC_PER_SEC);
+  end = g_get_monotonic_time () + 8 * G_USEC_PER_SEC;
+  while (g_get_monotonic_time () < end)
+    g_main_context_iteration (context, FALSE), g_usleep (1000);
+  e->role_after = grp_group_get_role (b);
+  g_object_unref (b);
+  g_main_context_pop_thread_default (context);
+  g_main_context_unref (context);
+  g_atomic_int_set (&e->done, 1);
+  return NULL;
+}
+
+static void
+test_leave_from_excluded (void)
+{
+  g_autoptr(GrpGroup) a = start_alone ("a");
+  g_autoptr(GrpGroup) c = grp_group_new ("c");
+  Excl e = { g_strdup (grp_group_get_address (a)) };
+  GThread *t;
+  gboolean joined = FALSE;
+
+  grp_group_set_timing (c, 20, 1000);
+  grp_group_join_async (c, grp_group_get_address (a), NULL, NULL, NULL);
+  while (grp_group_get_n_members (a) < 2)
+    g_main_context_iteration (NULL, TRUE);
+  t = g_thread_new ("b", excl_thread, &e);
+  while (!g_atomic_int_get (&e.done))
+    {
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (1000);
+    }
+  g_thread_join (t);
+  g_test_message ("excluded=%d left=%d role at the end=%s rejoin-roles=%u", e.excluded, e.left,
+              grp_role_to_string (e.role_after), e.rejoin_roles);
+  g_free (e.contact);
+  (void) joined;
+  g_assert_true (e.excluded);
+  g_assert_cmpint (e.role_after, ==, GRP_ROLE_LEFT);
+}
+
+
+static void quit_loop_cb (GrpGroup *g, guint64 seq, const char *from, guint64 ctr, GBytes *p, gpointer data)
+{ g_main_loop_quit (data); }
+typedef struct { GrpGroupDeparture why; GrpGroupDeparture other; gboolean seen; } Departure;
+static void
+note_departure (GrpGroup *g, guint64 id, guint64 seq, GStrv names, GStrv joined, GStrv left, gpointer data)
+{
+  Departure *d = data;
+  if (left == NULL || !g_strv_contains ((const char *const *) left, "b")) return;
+  d->why = grp_group_get_departure (g, "b");
+  d->seen = TRUE;
+}
+
+/* 9. Thread of its own: quit that thread's loop from a handler, drop after. */
+typedef struct { char *contact; gint joined; gint sent; gboolean gone; } TQ;
+
+static void tq_join (GObject *s, GAsyncResult *r, gpointer d)
+{ g_assert_true (grp_group_join_finish (GRP_GROUP (s), r, NULL)); g_atomic_int_set (&((TQ *) d)->joined, 1); }
+
+static gpointer
+tq_thread (gpointer data)
+{
+  TQ *t = data;
+  GMainContext *context = g_main_context_new ();
+  GMainLoop *loop;
+  GrpGroup *b;
+  GWeakRef weak;
+  GObject *o;
+
+  g_main_context_push_thread_default (context);
+  loop = g_main_loop_new (context, FALSE);
+  b = grp_group_new ("tb");
+  grp_group_set_timing (b, 20, 1000);
+  g_signal_connect (b, "delivered", G_CALLBACK (quit_loop_cb), loop);
+  grp_group_join_async (b, t->contact, NULL, tq_join, t);
+  g_main_loop_run (loop);
+  g_weak_ref_init (&weak, b);
+  g_object_unref (b);
+  o = g_weak_ref_get (&weak);
+  t->gone = o == NULL;
+  g_clear_object (&o);
+  g_weak_ref_clear (&weak);
+  g_main_loop_unref (loop);
+  g_main_context_pop_thread_default (context);
+  g_main_context_unref (context);
+  return NULL;
+}
+
+static void
+test_thread_unref_after_loop (void)
+{
+  g_autoptr(GrpGroup) a = start_alone ("a");
+  TQ t = { g_strdup (grp_group_get_address (a)) };
+  GThread *th = g_thread_new ("tb", tq_thread, &t);
+  g_autoptr(GBytes) x = g_bytes_new_static ("x", 1);
+  gint64 deadline = g_get_monotonic_time () + DEADLINE_S * G_USEC_PER_SEC;
+
+  while (grp_group_get_n_members (a) < 2 || !g_atomic_int_get (&t.joined))
+    { g_assert_cmpint (g_get_monotonic_time (), <, deadline); g_main_context_iteration (NULL, FALSE); g_usleep (1000); }
+  g_assert_cmpuint (grp_group_multicast (a, x, NULL), >, 0);
+  while (grp_group_get_n_members (a) != 1)
+    { g_assert_cmpint (g_get_monotonic_time (), <, deadline); g_main_context_iteration (NULL, FALSE); g_usleep (1000); }
+  g_thread_join (th);
+  g_test_message ("threaded member gone at its unref: %d", t.gone);
+  g_assert_true (t.gone);
+  g_free (t.contact);
+}
+
+/* 10. leave_async from the join callback (run inside grp_join_recv_state). */
+static void leave_cb (GObject *s, GAsyncResult *r, gpointer d)
+{ *(gboolean *) d = grp_group_leave_finish (GRP_GROUP (s), r, NULL) ? 1 : 2; }
+typedef struct { gboolean left; } LJ;
+static void leave_in_join_cb (GObject *s, GAsyncResult *r, gpointer d)
+{
+  g_assert_true (grp_group_join_finish (GRP_GROUP (s), r, NULL));
+  grp_group_leave_async (GRP_GROUP (s), NULL, leave_cb, d);
+}
+
+static void
+test_leave_in_join_callback (void)
+{
+  g_autoptr(GrpGroup) a = start_alone ("a");
+  g_autoptr(GrpGroup) b = grp_group_new ("b");
+  gboolean left = FALSE;
+  Departure d = { GRP_GROUP_DEPARTURE_UNKNOWN, GRP_GROUP_DEPARTURE_UNKNOWN, FALSE };
+
+  grp_group_set_timing (b, 20, 1000);
+  g_signal_connect (a, "view-changed", G_CALLBACK (note_departure), &d);
+  grp_group_join_async (b, grp_group_get_address (a), NULL, leave_in_join_cb, &left);
+  run_until (&left);
+  run_until (&d.seen);
+  g_test_message ("leave result %d, b role %s, a saw b go: %d", left, grp_role_to_string (grp_group_get_role (b)), d.why);
+  g_assert_cmpint (left, ==, 1);
+  g_assert_cmpint (d.why, ==, GRP_GROUP_DEPARTURE_LEFT);
+}
+
+
+static void drop_func (GrpGroup *g, guint64 seq, const char *from, guint64 ctr, GBytes *p, gpointer data)
+{ GrpGroup **slot = data; if (*slot) { g_test_message ("delivered func: dropping"); g_clear_object (slot); } }
+
+static void
+test_unref_in_delivered_alone (void)
+{
+  GrpGroup *g = start_alone ("solo");
+  g_autoptr(GBytes) x = g_bytes_new_static ("x", 1);
+  GrpGroup *alias = g;
+  grp_group_set_delivered_func (g, drop_func, &g, NULL);
+  g_assert_cmpuint (grp_group_multicast (alias, x, NULL), >, 0);
+  run_for (300);
+  g_assert_null (g);
+}
+
+static void drop_on_view_create (GrpGroup *g, guint64 id, guint64 seq, GStrv names, GStrv joined, GStrv left, gpointer data)
+{ GrpGroup **slot = data; if (*slot) { g_test_message ("view-changed in create: dropping"); g_clear_object (slot); } }
+
+static void
+test_unref_in_view_changed_create (void)
+{
+  GrpGroup *g = grp_group_new ("solo");
+
+  grp_group_set_timing (g, 20, 1000);
+  g_signal_connect (g, "view-changed", G_CALLBACK (drop_on_view_create), &g);
+  grp_group_create (g, NULL);
+  g_assert_null (g);
+  run_for (100);
+}
+
+
+static void
+test_drop_during_tls (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("test-lifetimes-XXXXXX", NULL);
+  g_autofree char *one = g_build_filename (dir, "one", NULL);
+  g_assert_true (grp_group_write_secret_file (one, NULL));
+  for (guint delay = 0; delay < 40; delay += 2)
+    {
+      GrpGroup *a = grp_group_new ("a");
+      GrpGroup *b = grp_group_new ("b");
+      g_assert_true (grp_group_set_secret_file (a, one, NULL));
+      g_assert_true (grp_group_set_secret_file (b, one, NULL));
+      grp_group_set_timing (a, 20, 1000);
+      grp_group_set_timing (b, 20, 1000);
+      g_assert_true (grp_group_listen (a, NULL, NULL, NULL));
+      g_assert_true (grp_group_create (a, NULL));
+      grp_group_join_async (b, grp_group_get_address (a), NULL, NULL, NULL);
+      run_for (delay);
+      g_object_unref (a);
+      run_for (50);
+      g_object_unref (b);
+      run_for (20);
+    }
+  g_unlink (one);
+  g_rmdir (dir);
+}
+
+
+static void quit_on_join (GObject *s, GAsyncResult *r, gpointer d)
+{
+  g_autoptr(GError) e = NULL;
+  grp_group_join_finish (GRP_GROUP (s), r, &e);
+  g_test_message ("join finished: %s", e ? e->message : "ok");
+  g_main_loop_quit (d);
+}
+
+static void
+test_quit_on_join_failure_then_unref (void)
+{
+  g_autoptr(GSocketListener) l = g_socket_listener_new ();
+  guint16 port = g_socket_listener_add_any_inet_port (l, NULL, NULL);
+  g_autofree char *addr = g_strdup_printf ("127.0.0.1:%u", port);
+  GrpGroup *b = grp_group_new ("b");
+  g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
+  GWeakRef weak;
+  GObject *o;
+
+  grp_group_set_timing (b, 20, 600); /* join timeout 4 x 600 ms < the 5 s handshake deadline */
+  g_weak_ref_init (&weak, b);
+  grp_group_join_async (b, addr, NULL, quit_on_join, loop);
+  g_main_loop_run (loop);
+  g_object_unref (b);
+  o = g_weak_ref_get (&weak);
+  g_assert_null (o);
+  g_weak_ref_clear (&weak);
+  /* The handshake deadline of the connection it dialed passes: nothing of
+   * the member is touched any more. */
+  run_for (5500);
+}
+
+int
+main (int argc, char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_data_func ("/lifetimes/create-in-join-callback", GINT_TO_POINTER (FALSE), test_create_in_join_callback);
+  g_test_add_data_func ("/lifetimes/retry-in-join-callback", GINT_TO_POINTER (TRUE), test_create_in_join_callback);
+  g_test_add_func ("/lifetimes/create-on-failed", test_create_on_failed);
+  g_test_add_func ("/lifetimes/unref-in-notify-role-create", test_unref_in_notify_role_create);
+  g_test_add_func ("/lifetimes/join-from-view-changed", test_join_from_view_changed);
+  g_test_add_data_func ("/lifetimes/nested-loop/member", GINT_TO_POINTER (FALSE), test_nested_loop_in_delivered);
+  g_test_add_data_func ("/lifetimes/nested-loop/leader", GINT_TO_POINTER (TRUE), test_nested_loop_in_delivered);
+  g_test_add_func ("/lifetimes/drop-while-joining", test_drop_while_joining);
+  g_test_add_func ("/lifetimes/unref-in-join-callback", test_unref_in_join_callback);
+  g_test_add_func ("/lifetimes/drop-in-join-callback/silent-contact", test_drop_in_join_callback_silent_contact);
+  g_test_add_func ("/lifetimes/leave-from-excluded", test_leave_from_excluded);
+  g_test_add_func ("/lifetimes/thread-unref-after-loop", test_thread_unref_after_loop);
+  g_test_add_func ("/lifetimes/leave-in-join-callback", test_leave_in_join_callback);
+  g_test_add_func ("/lifetimes/unref-in-delivered-alone", test_unref_in_delivered_alone);
+  g_test_add_func ("/lifetimes/unref-in-view-changed-create", test_unref_in_view_changed_create);
+  g_test_add_func ("/lifetimes/drop-during-tls", test_drop_during_tls);
+  g_test_add_func ("/lifetimes/quit-on-join-failure-then-unref", test_quit_on_join_failure_then_unref);
+  return g_test_run ();
+}
