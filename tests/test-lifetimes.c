@@ -10,8 +10,8 @@
  * handler.  Run under the sanitizers with G_SLICE=always-malloc (meson
  * sets it), or GLib's slice allocator hides a freed member from them. */
 #include "groupy.h"
-#include <string.h>
 #include <glib/gstdio.h>
+#include <string.h>
 
 #define DEADLINE_S 15
 
@@ -46,7 +46,10 @@ run_for (guint ms)
 
 /* 1. A join callback that, on failure, founds its own group (create) or
  *    retries: called synchronously from cb_status inside grp_proto_receive. */
-typedef struct { gboolean done; gboolean retry; } Retry;
+typedef struct {
+  gboolean done;
+  gboolean retry;
+} Retry;
 
 static void
 retry_join_done (GObject *source, GAsyncResult *res, gpointer data)
@@ -58,7 +61,8 @@ retry_join_done (GObject *source, GAsyncResult *res, gpointer data)
   if (!grp_group_join_finish (g, res, &error))
     {
       g_test_message ("join failed: %s; role %s; %s", error->message,
-                  grp_role_to_string (grp_group_get_role (g)), r->retry ? "retrying" : "creating");
+                      grp_role_to_string (grp_group_get_role (g)),
+                      r->retry ? "retrying" : "creating");
       if (r->retry)
         grp_group_join_async (g, "127.0.0.1:1", NULL, NULL, NULL);
       else
@@ -88,7 +92,7 @@ create_on_failed (GrpGroup *g, GError *error, gpointer data)
 {
   g_test_message ("failed: %s; creating", error->message);
   g_assert_true (grp_group_create (g, NULL));
-  *(gboolean *) data = TRUE;
+  *(gboolean *)data = TRUE;
 }
 
 static void
@@ -113,7 +117,8 @@ drop_on_role (GObject *obj, GParamSpec *pspec, gpointer data)
   GrpGroup **slot = data;
   if (grp_group_get_role (GRP_GROUP (obj)) != GRP_ROLE_NONE && *slot != NULL)
     {
-      g_test_message ("notify::role -> %s: dropping", grp_role_to_string (grp_group_get_role (GRP_GROUP (obj))));
+      g_test_message ("notify::role -> %s: dropping",
+                      grp_role_to_string (grp_group_get_role (GRP_GROUP (obj))));
       g_clear_object (slot);
     }
 }
@@ -134,7 +139,11 @@ test_unref_in_notify_role_create (void)
 }
 
 /* 3. A member left alone joins another group from its view-changed handler. */
-typedef struct { GrpGroup *self; char *other; gboolean moved; } Move;
+typedef struct {
+  GrpGroup *self;
+  char *other;
+  gboolean moved;
+} Move;
 
 static void
 move_when_alone (GrpGroup *g, guint64 id, guint64 seq, GStrv names, GStrv joined, GStrv left,
@@ -143,7 +152,8 @@ move_when_alone (GrpGroup *g, guint64 id, guint64 seq, GStrv names, GStrv joined
   Move *m = data;
   if (m->moved || g_strv_length (names) != 1 || left == NULL || left[0] == NULL)
     return;
-  g_test_message ("alone (role %s): joining %s", grp_role_to_string (grp_group_get_role (g)), m->other);
+  g_test_message ("alone (role %s): joining %s", grp_role_to_string (grp_group_get_role (g)),
+                  m->other);
   m->moved = TRUE;
   grp_group_join_async (g, m->other, NULL, NULL, NULL);
 }
@@ -178,7 +188,12 @@ test_join_from_view_changed (void)
 
 /* 4. A delivered handler that runs a nested main loop: deliveries stay in
  *    order, each once. */
-typedef struct { guint64 last; guint n; gboolean bad; guint nest; } Order;
+typedef struct {
+  guint64 last;
+  guint n;
+  gboolean bad;
+  guint nest;
+} Order;
 
 static void
 nested_delivered (GrpGroup *g, guint64 seq, const char *from, guint64 ctr, GBytes *payload,
@@ -188,7 +203,8 @@ nested_delivered (GrpGroup *g, guint64 seq, const char *from, guint64 ctr, GByte
   if (o->last != 0 && seq <= o->last)
     {
       g_test_message ("out of order/duplicate: seq %" G_GUINT64_FORMAT " after %" G_GUINT64_FORMAT
-                  " (nest %u)", seq, o->last, o->nest);
+                      " (nest %u)",
+                      seq, o->last, o->nest);
       o->bad = TRUE;
     }
   o->last = seq;
@@ -218,8 +234,8 @@ test_nested_loop_in_delivered (gconstpointer data)
   grp_group_set_timing (c, 20, 1000);
   grp_group_join_async (b, grp_group_get_address (a), NULL, NULL, NULL);
   grp_group_join_async (c, grp_group_get_address (a), NULL, NULL, NULL);
-  while (grp_group_get_n_members (a) < 3 || grp_group_get_role (b) != GRP_ROLE_MEMBER ||
-         grp_group_get_role (c) != GRP_ROLE_MEMBER)
+  while (grp_group_get_n_members (a) < 3 || grp_group_get_role (b) != GRP_ROLE_MEMBER
+         || grp_group_get_role (c) != GRP_ROLE_MEMBER)
     {
       g_assert_cmpint (g_get_monotonic_time (), <, deadline);
       g_main_context_iteration (NULL, TRUE);
@@ -280,7 +296,7 @@ unref_in_join_cb (GObject *source, GAsyncResult *res, gpointer data)
 {
   grp_group_join_finish (GRP_GROUP (source), res, NULL);
   g_object_unref (source); /* the program's only reference */
-  *(gboolean *) data = TRUE;
+  *(gboolean *)data = TRUE;
 }
 
 static void
@@ -302,7 +318,6 @@ test_unref_in_join_callback (void)
   g_weak_ref_clear (&weak);
 }
 
-
 /* 7. The common pattern: a join callback drops the member when the join
  *    fails.  The contact accepts TCP and never speaks (a stopped member, a
  *    wrong port): the handshake sweep fails the probe. */
@@ -316,7 +331,7 @@ drop_on_join_failure (GObject *source, GAsyncResult *res, gpointer data)
       g_test_message ("join failed: %s; dropping the member", error->message);
       g_object_unref (source);
     }
-  *(gboolean *) data = TRUE;
+  *(gboolean *)data = TRUE;
 }
 
 static void
@@ -334,16 +349,15 @@ test_drop_in_join_callback_silent_contact (void)
   run_for (200);
 }
 
-
 /* 8. A member left out leaves from its "excluded" handler: it must stay out
  *    (cb_status sets rejoining and schedules the rejoin after the handler). */
 typedef struct {
   char *contact;
-  gint ready;           /* atomic: b joined */
-  gint done;            /* atomic */
+  gint ready; /* atomic: b joined */
+  gint done;  /* atomic */
   gboolean excluded, left;
   GrpRole role_after;
-  guint rejoin_roles;   /* notify::role to rejoining/member after the leave */
+  guint rejoin_roles; /* notify::role to rejoining/member after the leave */
 } Excl;
 
 static void
@@ -352,7 +366,8 @@ excl_left (GObject *source, GAsyncResult *res, gpointer data)
   Excl *e = data;
   grp_group_leave_finish (GRP_GROUP (source), res, NULL);
   e->left = TRUE;
-  g_test_message ("b: leave finished, role %s", grp_role_to_string (grp_group_get_role (GRP_GROUP (source))));
+  g_test_message ("b: leave finished, role %s",
+                  grp_role_to_string (grp_group_get_role (GRP_GROUP (source))));
 }
 
 static void
@@ -369,7 +384,8 @@ excl_role (GObject *obj, GParamSpec *pspec, gpointer data)
 {
   Excl *e = data;
   GrpRole r = grp_group_get_role (GRP_GROUP (obj));
-  g_test_message ("b: role -> %s%s", grp_role_to_string (r), e->left ? " (after its leave finished)" : "");
+  g_test_message ("b: role -> %s%s", grp_role_to_string (r),
+                  e->left ? " (after its leave finished)" : "");
   if (e->excluded && (r == GRP_ROLE_REJOINING || r == GRP_ROLE_MEMBER || r == GRP_ROLE_JOINING))
     e->rejoin_roles++;
 }
@@ -433,31 +449,48 @@ test_leave_from_excluded (void)
     }
   g_thread_join (t);
   g_test_message ("excluded=%d left=%d role at the end=%s rejoin-roles=%u", e.excluded, e.left,
-              grp_role_to_string (e.role_after), e.rejoin_roles);
+                  grp_role_to_string (e.role_after), e.rejoin_roles);
   g_free (e.contact);
-  (void) joined;
+  (void)joined;
   g_assert_true (e.excluded);
   g_assert_cmpint (e.role_after, ==, GRP_ROLE_LEFT);
 }
 
-
-static void quit_loop_cb (GrpGroup *g, guint64 seq, const char *from, guint64 ctr, GBytes *p, gpointer data)
-{ g_main_loop_quit (data); }
-typedef struct { GrpGroupDeparture why; GrpGroupDeparture other; gboolean seen; } Departure;
 static void
-note_departure (GrpGroup *g, guint64 id, guint64 seq, GStrv names, GStrv joined, GStrv left, gpointer data)
+quit_loop_cb (GrpGroup *g, guint64 seq, const char *from, guint64 ctr, GBytes *p, gpointer data)
+{
+  g_main_loop_quit (data);
+}
+typedef struct {
+  GrpGroupDeparture why;
+  GrpGroupDeparture other;
+  gboolean seen;
+} Departure;
+static void
+note_departure (GrpGroup *g, guint64 id, guint64 seq, GStrv names, GStrv joined, GStrv left,
+                gpointer data)
 {
   Departure *d = data;
-  if (left == NULL || !g_strv_contains ((const char *const *) left, "b")) return;
+  if (left == NULL || !g_strv_contains ((const char *const *)left, "b"))
+    return;
   d->why = grp_group_get_departure (g, "b");
   d->seen = TRUE;
 }
 
 /* 9. Thread of its own: quit that thread's loop from a handler, drop after. */
-typedef struct { char *contact; gint joined; gint sent; gboolean gone; } TQ;
+typedef struct {
+  char *contact;
+  gint joined;
+  gint sent;
+  gboolean gone;
+} TQ;
 
-static void tq_join (GObject *s, GAsyncResult *r, gpointer d)
-{ g_assert_true (grp_group_join_finish (GRP_GROUP (s), r, NULL)); g_atomic_int_set (&((TQ *) d)->joined, 1); }
+static void
+tq_join (GObject *s, GAsyncResult *r, gpointer d)
+{
+  g_assert_true (grp_group_join_finish (GRP_GROUP (s), r, NULL));
+  g_atomic_int_set (&((TQ *)d)->joined, 1);
+}
 
 static gpointer
 tq_thread (gpointer data)
@@ -498,10 +531,18 @@ test_thread_unref_after_loop (void)
   gint64 deadline = g_get_monotonic_time () + DEADLINE_S * G_USEC_PER_SEC;
 
   while (grp_group_get_n_members (a) < 2 || !g_atomic_int_get (&t.joined))
-    { g_assert_cmpint (g_get_monotonic_time (), <, deadline); g_main_context_iteration (NULL, FALSE); g_usleep (1000); }
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (1000);
+    }
   g_assert_cmpuint (grp_group_multicast (a, x, NULL), >, 0);
   while (grp_group_get_n_members (a) != 1)
-    { g_assert_cmpint (g_get_monotonic_time (), <, deadline); g_main_context_iteration (NULL, FALSE); g_usleep (1000); }
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (1000);
+    }
   g_thread_join (th);
   g_test_message ("threaded member gone at its unref: %d", t.gone);
   g_assert_true (t.gone);
@@ -509,10 +550,16 @@ test_thread_unref_after_loop (void)
 }
 
 /* 10. leave_async from the join callback (run inside grp_join_recv_state). */
-static void leave_cb (GObject *s, GAsyncResult *r, gpointer d)
-{ *(gboolean *) d = grp_group_leave_finish (GRP_GROUP (s), r, NULL) ? 1 : 2; }
-typedef struct { gboolean left; } LJ;
-static void leave_in_join_cb (GObject *s, GAsyncResult *r, gpointer d)
+static void
+leave_cb (GObject *s, GAsyncResult *r, gpointer d)
+{
+  *(gboolean *)d = grp_group_leave_finish (GRP_GROUP (s), r, NULL) ? 1 : 2;
+}
+typedef struct {
+  gboolean left;
+} LJ;
+static void
+leave_in_join_cb (GObject *s, GAsyncResult *r, gpointer d)
 {
   g_assert_true (grp_group_join_finish (GRP_GROUP (s), r, NULL));
   grp_group_leave_async (GRP_GROUP (s), NULL, leave_cb, d);
@@ -531,14 +578,22 @@ test_leave_in_join_callback (void)
   grp_group_join_async (b, grp_group_get_address (a), NULL, leave_in_join_cb, &left);
   run_until (&left);
   run_until (&d.seen);
-  g_test_message ("leave result %d, b role %s, a saw b go: %d", left, grp_role_to_string (grp_group_get_role (b)), d.why);
+  g_test_message ("leave result %d, b role %s, a saw b go: %d", left,
+                  grp_role_to_string (grp_group_get_role (b)), d.why);
   g_assert_cmpint (left, ==, 1);
   g_assert_cmpint (d.why, ==, GRP_GROUP_DEPARTURE_LEFT);
 }
 
-
-static void drop_func (GrpGroup *g, guint64 seq, const char *from, guint64 ctr, GBytes *p, gpointer data)
-{ GrpGroup **slot = data; if (*slot) { g_test_message ("delivered func: dropping"); g_clear_object (slot); } }
+static void
+drop_func (GrpGroup *g, guint64 seq, const char *from, guint64 ctr, GBytes *p, gpointer data)
+{
+  GrpGroup **slot = data;
+  if (*slot)
+    {
+      g_test_message ("delivered func: dropping");
+      g_clear_object (slot);
+    }
+}
 
 static void
 test_unref_in_delivered_alone (void)
@@ -552,8 +607,17 @@ test_unref_in_delivered_alone (void)
   g_assert_null (g);
 }
 
-static void drop_on_view_create (GrpGroup *g, guint64 id, guint64 seq, GStrv names, GStrv joined, GStrv left, gpointer data)
-{ GrpGroup **slot = data; if (*slot) { g_test_message ("view-changed in create: dropping"); g_clear_object (slot); } }
+static void
+drop_on_view_create (GrpGroup *g, guint64 id, guint64 seq, GStrv names, GStrv joined, GStrv left,
+                     gpointer data)
+{
+  GrpGroup **slot = data;
+  if (*slot)
+    {
+      g_test_message ("view-changed in create: dropping");
+      g_clear_object (slot);
+    }
+}
 
 static void
 test_unref_in_view_changed_create (void)
@@ -566,7 +630,6 @@ test_unref_in_view_changed_create (void)
   g_assert_null (g);
   run_for (100);
 }
-
 
 static void
 test_drop_during_tls (void)
@@ -595,8 +658,8 @@ test_drop_during_tls (void)
   g_rmdir (dir);
 }
 
-
-static void quit_on_join (GObject *s, GAsyncResult *r, gpointer d)
+static void
+quit_on_join (GObject *s, GAsyncResult *r, gpointer d)
 {
   g_autoptr(GError) e = NULL;
   grp_group_join_finish (GRP_GROUP (s), r, &e);
@@ -632,22 +695,28 @@ int
 main (int argc, char *argv[])
 {
   g_test_init (&argc, &argv, NULL);
-  g_test_add_data_func ("/lifetimes/create-in-join-callback", GINT_TO_POINTER (FALSE), test_create_in_join_callback);
-  g_test_add_data_func ("/lifetimes/retry-in-join-callback", GINT_TO_POINTER (TRUE), test_create_in_join_callback);
+  g_test_add_data_func ("/lifetimes/create-in-join-callback", GINT_TO_POINTER (FALSE),
+                        test_create_in_join_callback);
+  g_test_add_data_func ("/lifetimes/retry-in-join-callback", GINT_TO_POINTER (TRUE),
+                        test_create_in_join_callback);
   g_test_add_func ("/lifetimes/create-on-failed", test_create_on_failed);
   g_test_add_func ("/lifetimes/unref-in-notify-role-create", test_unref_in_notify_role_create);
   g_test_add_func ("/lifetimes/join-from-view-changed", test_join_from_view_changed);
-  g_test_add_data_func ("/lifetimes/nested-loop/member", GINT_TO_POINTER (FALSE), test_nested_loop_in_delivered);
-  g_test_add_data_func ("/lifetimes/nested-loop/leader", GINT_TO_POINTER (TRUE), test_nested_loop_in_delivered);
+  g_test_add_data_func ("/lifetimes/nested-loop/member", GINT_TO_POINTER (FALSE),
+                        test_nested_loop_in_delivered);
+  g_test_add_data_func ("/lifetimes/nested-loop/leader", GINT_TO_POINTER (TRUE),
+                        test_nested_loop_in_delivered);
   g_test_add_func ("/lifetimes/drop-while-joining", test_drop_while_joining);
   g_test_add_func ("/lifetimes/unref-in-join-callback", test_unref_in_join_callback);
-  g_test_add_func ("/lifetimes/drop-in-join-callback/silent-contact", test_drop_in_join_callback_silent_contact);
+  g_test_add_func ("/lifetimes/drop-in-join-callback/silent-contact",
+                   test_drop_in_join_callback_silent_contact);
   g_test_add_func ("/lifetimes/leave-from-excluded", test_leave_from_excluded);
   g_test_add_func ("/lifetimes/thread-unref-after-loop", test_thread_unref_after_loop);
   g_test_add_func ("/lifetimes/leave-in-join-callback", test_leave_in_join_callback);
   g_test_add_func ("/lifetimes/unref-in-delivered-alone", test_unref_in_delivered_alone);
   g_test_add_func ("/lifetimes/unref-in-view-changed-create", test_unref_in_view_changed_create);
   g_test_add_func ("/lifetimes/drop-during-tls", test_drop_during_tls);
-  g_test_add_func ("/lifetimes/quit-on-join-failure-then-unref", test_quit_on_join_failure_then_unref);
+  g_test_add_func ("/lifetimes/quit-on-join-failure-then-unref",
+                   test_quit_on_join_failure_then_unref);
   return g_test_run ();
 }
