@@ -236,6 +236,33 @@ test_departure (void)
   run_until (NULL, &left);
 }
 
+/* An embedding program has no command-line options: the library's errors
+ * say what to do in its words (the programs add their options). */
+static void
+test_error_words (void)
+{
+  g_autoptr(GrpGroup) a = start_alone ("a", NULL);
+  g_autoptr(GrpGroup) wide = grp_group_new ("wide");
+  g_autoptr(GrpGroup) any = grp_group_new ("any");
+  g_autoptr(GrpGroup) taken = grp_group_new ("taken");
+  g_autoptr(GError) e1 = NULL;
+  g_autoptr(GError) e2 = NULL;
+  g_autoptr(GError) e3 = NULL;
+
+  g_assert_false (grp_group_listen (wide, "0.0.0.0:0", "192.0.2.1:7000", &e1));
+  g_assert_error (e1, GRP_GROUP_ERROR, GRP_GROUP_ERROR_INSECURE);
+  grp_group_set_insecure (any, TRUE);
+  g_assert_false (grp_group_listen (any, "0.0.0.0:0", NULL, &e2));
+  g_assert_error (e2, GRP_GROUP_ERROR, GRP_GROUP_ERROR_INVALID_ADDRESS);
+  g_assert_false (grp_group_listen (taken, grp_group_get_address (a), NULL, &e3));
+  g_assert_error (e3, GRP_GROUP_ERROR, GRP_GROUP_ERROR_ADDRESS_IN_USE);
+  for (GError **e = (GError *[]) { e1, e2, e3, NULL }; *e != NULL; e++)
+    {
+      g_test_message ("%s", (*e)->message);
+      g_assert_null (strstr ((*e)->message, "--"));
+    }
+}
+
 typedef struct {
   gboolean join_done;
   GError *join_error;
@@ -475,6 +502,7 @@ main (int argc, char *argv[])
                         test_unref_in_handler);
   g_test_add_func ("/group/unref-after-loop", test_unref_after_loop);
   g_test_add_func ("/group/departure", test_departure);
+  g_test_add_func ("/group/error-words", test_error_words);
   g_test_add_func ("/group/thread-context", test_thread_context);
   g_test_add_func ("/group/leave-while-joining", test_leave_while_joining);
   g_test_add_func ("/group/bad-contact", test_bad_contact);

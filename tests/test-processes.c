@@ -991,7 +991,9 @@ test_bad_input (Fixture *f, gconstpointer data)
   assert_fails_with (extra, "unexpected argument");
   assert_fails_with (refused, "could not reach 127.0.0.1:1");
   assert_fails_with (wide, "loopback only");
+  assert_fails_with (wide, "--secret-file FILE, made by --new-secret FILE; or --insecure");
   assert_fails_with (any, "cannot reach 0.0.0.0");
+  assert_fails_with (any, "(--advertise HOST:PORT)");
   assert_fails_with (no_secret, "cannot read the secret file");
   assert_fails_with (half_pki, "--tls-ca and --tls-cert");
   {
@@ -1013,6 +1015,7 @@ test_bad_input (Fixture *f, gconstpointer data)
     const char *const same_name[] = { "--name", "w0", "--join", addr, NULL };
 
     assert_fails_with (in_use, "already in use");
+    assert_fails_with (in_use, "(--listen HOST:PORT)");
     assert_fails_with (same_name, "already used");
   }
   /* The member they all talked to is still fine. */

@@ -205,7 +205,7 @@ grp_security_load_pki (GrpSecurity *self, const char *ca, const char *cert, cons
   if (ca == NULL || cert == NULL)
     {
       g_set_error (error, GRP_SECURITY_ERROR, GRP_SECURITY_ERROR_FORMAT,
-                   "a PKI needs both the CA (--tls-ca) and this member's certificate (--tls-cert)");
+                   "a PKI needs both the CA and this member's certificate");
       return FALSE;
     }
   cas = g_tls_certificate_list_new_from_file (ca, &local);

@@ -2233,15 +2233,15 @@ grp_transport_listen (GrpTransport *self, const char *listen, const char *advert
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED,
                    "without a group secret a member listens on loopback only: on %s anyone who "
-                   "can reach it could join; give a secret file (groupy-node --new-secret FILE "
-                   "makes one), or --insecure on a network you trust", host);
+                   "can reach it could join; give it the group's secret, or allow it to listen "
+                   "there without one on a network you trust", host);
       return FALSE;
     }
   if (g_inet_address_get_is_any (inet) && advertise == NULL)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
                    "listening on %s (every interface), but others cannot reach %s: advertise an "
-                   "address of this machine that they can (--advertise HOST:PORT)", host, host);
+                   "address of this machine that they can", host, host);
       return FALSE;
     }
   if (advertise != NULL && !grp_transport_parse_address (advertise, &ahost, &aport, error))
@@ -2262,8 +2262,8 @@ grp_transport_listen (GrpTransport *self, const char *listen, const char *advert
     {
       if (g_error_matches (local, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE))
         g_set_error (error, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE,
-                     "%s:%u is already in use: choose another port with --listen, "
-                     "or port 0 for any free one", host, port);
+                     "%s:%u is already in use: choose another port, or port 0 for any free one",
+                     host, port);
       else
         g_set_error (error, local->domain, local->code, "cannot listen on %s:%u: %s", host, port,
                      local->message);

@@ -621,7 +621,29 @@ grp_worker_prepare (GrpWorker *self, GError **error)
   grp_group_set_insecure (self->group, self->opt.insecure);
   if (self->opt.log != NULL && !open_log (self, error))
     return FALSE;
-  return grp_group_listen (self->group, self->opt.listen, self->opt.advertise, error);
+  if (!grp_group_listen (self->group, self->opt.listen, self->opt.advertise, error))
+    {
+      /* The library's words, and the options that do what they say. */
+      const char *hint = NULL;
+
+      if (error == NULL || *error == NULL)
+        hint = NULL;
+      else if (g_error_matches (*error, GRP_GROUP_ERROR, GRP_GROUP_ERROR_INSECURE))
+        hint = "--secret-file FILE, made by --new-secret FILE; or --insecure";
+      else if (g_error_matches (*error, GRP_GROUP_ERROR, GRP_GROUP_ERROR_ADDRESS_IN_USE))
+        hint = "--listen HOST:PORT";
+      else if (g_error_matches (*error, GRP_GROUP_ERROR, GRP_GROUP_ERROR_INVALID_ADDRESS) &&
+               strstr ((*error)->message, "advertise") != NULL)
+        hint = "--advertise HOST:PORT";
+      if (hint != NULL)
+        {
+          g_autofree char *said = g_steal_pointer (&(*error)->message);
+
+          (*error)->message = g_strdup_printf ("%s (%s)", said, hint);
+        }
+      return FALSE;
+    }
+  return TRUE;
 }
 
 /* The founder of a group picks its first color: a mid-range one, so that a
