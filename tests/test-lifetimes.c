@@ -691,6 +691,84 @@ test_quit_on_join_failure_then_unref (void)
   run_for (5500);
 }
 
+/* 18. A member leaves from its set-state function, or from the view-changed
+ *     handler, while it joins: the protocol of the join, retired by the
+ *     leave, went on calling the member (a NULL dereference in cb_view)
+ *     and turned its role from "left" back to "none". */
+static gboolean leaving_done;
+
+static void
+leaving_left (GObject *source, GAsyncResult *res, gpointer data)
+{
+  grp_group_leave_finish (GRP_GROUP (source), res, NULL);
+  leaving_done = TRUE;
+}
+
+static void
+leave_in_set_state (GrpGroup *g, guint64 seq, GBytes *state, gpointer data)
+{
+  grp_group_leave_async (g, NULL, leaving_left, NULL);
+}
+
+static void
+leave_in_view (GrpGroup *g, guint64 id, guint64 seq, GStrv names, GStrv joined, GStrv left,
+               gpointer data)
+{
+  if (GPOINTER_TO_INT (data) && !leaving_done)
+    grp_group_leave_async (g, NULL, leaving_left, NULL);
+}
+
+static void
+test_leave_while_joining_from_handler (gconstpointer data)
+{
+  g_autoptr(GrpGroup) a = start_alone ("a");
+  g_autoptr(GrpGroup) b = grp_group_new ("b");
+
+  leaving_done = FALSE;
+  grp_group_set_timing (b, 20, 1000);
+  if (!GPOINTER_TO_INT (data))
+    grp_group_set_set_state_func (b, leave_in_set_state, NULL, NULL);
+  else
+    g_signal_connect (b, "view-changed", G_CALLBACK (leave_in_view), (gpointer) data);
+  grp_group_join_async (b, grp_group_get_address (a), NULL, NULL, NULL);
+  run_until (&leaving_done);
+  run_for (300);
+  g_assert_cmpint (grp_group_get_role (b), ==, GRP_ROLE_LEFT);
+}
+
+/* 19. A member joins another group from its view-changed handler during
+ *     grp_group_create: its role said "none" while the join ran. */
+static void
+join_in_create_view (GrpGroup *g, guint64 id, guint64 seq, GStrv names, GStrv joined,
+                     GStrv left, gpointer data)
+{
+  const char **other = data;
+
+  if (*other == NULL)
+    return;
+  grp_group_join_async (g, *other, NULL, NULL, NULL);
+  *other = NULL;
+}
+
+static void
+test_join_in_create_view (void)
+{
+  g_autoptr(GrpGroup) c = start_alone ("c");
+  g_autoptr(GrpGroup) a = grp_group_new ("a");
+  const char *other = grp_group_get_address (c);
+  gint64 deadline = g_get_monotonic_time () + DEADLINE_S * G_USEC_PER_SEC;
+
+  grp_group_set_timing (a, 20, 1000);
+  g_signal_connect (a, "view-changed", G_CALLBACK (join_in_create_view), &other);
+  g_assert_true (grp_group_create (a, NULL));
+  g_assert_cmpint (grp_group_get_role (a), ==, GRP_ROLE_JOINING);
+  while (grp_group_get_n_members (c) < 2)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_main_context_iteration (NULL, TRUE);
+    }
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -718,5 +796,10 @@ main (int argc, char *argv[])
   g_test_add_func ("/lifetimes/drop-during-tls", test_drop_during_tls);
   g_test_add_func ("/lifetimes/quit-on-join-failure-then-unref",
                    test_quit_on_join_failure_then_unref);
+  g_test_add_data_func ("/lifetimes/leave-in-set-state", GINT_TO_POINTER (FALSE),
+                        test_leave_while_joining_from_handler);
+  g_test_add_data_func ("/lifetimes/leave-in-view-while-joining", GINT_TO_POINTER (TRUE),
+                        test_leave_while_joining_from_handler);
+  g_test_add_func ("/lifetimes/join-in-create-view", test_join_in_create_view);
   return g_test_run ();
 }

@@ -205,7 +205,10 @@ update_role (GrpGroup *self)
     switch (grp_proto_get_status (self->proto))
       {
       case GRP_STATUS_IDLE:
-        role = GRP_ROLE_NONE;
+        /* A join's new incarnation before its contact answered */
+        role = self->rejoining ? GRP_ROLE_REJOINING
+               : self->join_task != NULL ? GRP_ROLE_JOINING
+               : GRP_ROLE_NONE;
         break;
       case GRP_STATUS_JOINING:
         role = self->rejoining ? GRP_ROLE_REJOINING : GRP_ROLE_JOINING;
@@ -339,6 +342,8 @@ cb_send (GrpProto *proto, GrpId to, const char *addr, GrpMsg *msg, gpointer data
 {
   GrpGroup *self = data;
 
+  if (proto != self->proto)
+    return; /* retired (see retire_proto): this incarnation has ended */
   grp_transport_send (self->transport, to, addr, msg);
 }
 
@@ -347,8 +352,11 @@ cb_deliver (GrpProto *proto, guint64 seq, GrpId origin, guint64 ctr, GBytes *pay
             gpointer data)
 {
   GrpGroup *self = data;
-  const char *from = name_of (self, origin);
+  const char *from;
 
+  if (proto != self->proto)
+    return;
+  from = name_of (self, origin);
   self->last_seq = seq;
   if (self->delivered_func != NULL)
     self->delivered_func (self, seq, from, ctr, payload, self->delivered_data);
@@ -492,6 +500,8 @@ cb_view (GrpProto *proto, GrpView *view, gpointer data)
   g_auto(GStrv) joined = NULL;
   g_auto(GStrv) left = NULL;
 
+  if (proto != self->proto)
+    return;
   g_ptr_array_set_size (self->contacts, 0);
   for (guint i = 0; i < view->n_members; i++)
     {
@@ -519,6 +529,8 @@ cb_get_state (GrpProto *proto, gpointer data)
   GrpGroup *self = data;
   GBytes *state = NULL;
 
+  if (proto != self->proto)
+    return g_bytes_new (NULL, 0);
   if (self->get_state != NULL)
     state = self->get_state (self, self->get_state_data);
   /* Like a multicast, a state must fit in a frame: a larger one would never
@@ -535,6 +547,8 @@ cb_set_state (GrpProto *proto, guint64 seq, GBytes *state, gpointer data)
 {
   GrpGroup *self = data;
 
+  if (proto != self->proto)
+    return;
   if (self->set_state != NULL)
     self->set_state (self, seq, state, self->set_state_data);
 }
@@ -555,6 +569,8 @@ cb_status (GrpProto *proto, GrpStatus status, const GError *error, gpointer data
 {
   GrpGroup *self = data;
 
+  if (proto != self->proto)
+    return;
   update_role (self);
   switch (status)
     {
@@ -640,7 +656,9 @@ proto_leave (GrpGroup *self)
 }
 
 /* This incarnation's protocol ends: now, or after the calls into it under
- * way (a handler called from inside it may start another). */
+ * way (a handler called from inside it may start another).  What a retired
+ * protocol still says on its way out (cb_*) is ignored: it speaks for an
+ * incarnation that has ended. */
 static void
 retire_proto (GrpGroup *self)
 {
