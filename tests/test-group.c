@@ -3,73 +3,10 @@
  * in a thread of its own with its own main context (an embedder's trial
  * found both broken: a crash, and a join that never completed). */
 #include "groupy.h"
+#include "group-test-util.h"
 
 #include <glib/gstdio.h>
 #include <string.h>
-
-#define DEADLINE_S 20
-
-static GrpGroup *
-start_alone (const char *name, GMainContext *context)
-{
-  GrpGroup *g = grp_group_new (name);
-  g_autoptr(GError) error = NULL;
-
-  grp_group_set_timing (g, 20, 1000);
-  g_assert_true (grp_group_listen (g, NULL, NULL, &error));
-  g_assert_no_error (error);
-  g_assert_true (grp_group_create (g, &error));
-  g_assert_no_error (error);
-  return g;
-}
-
-static void
-join_done (GObject *source, GAsyncResult *res, gpointer data)
-{
-  g_autoptr(GError) error = NULL;
-
-  g_assert_true (grp_group_join_finish (GRP_GROUP (source), res, &error));
-  g_assert_no_error (error);
-  *(gboolean *) data = TRUE;
-}
-
-/* Runs `context` until *flag, within the deadline. */
-static void
-run_until (GMainContext *context, gboolean *flag)
-{
-  gint64 deadline = g_get_monotonic_time () + DEADLINE_S * G_USEC_PER_SEC;
-
-  while (!*flag)
-    {
-      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
-      g_main_context_iteration (context, TRUE);
-    }
-}
-
-static void
-run_for (GMainContext *context, guint ms)
-{
-  gint64 end = g_get_monotonic_time () + ms * 1000;
-
-  while (g_get_monotonic_time () < end)
-    g_main_context_iteration (context, FALSE);
-}
-
-/* Runs `context` until the object of `weak` is finalized, within the
- * deadline. */
-static void
-run_until_gone (GMainContext *context, GWeakRef *weak)
-{
-  gint64 deadline = g_get_monotonic_time () + DEADLINE_S * G_USEC_PER_SEC;
-  GObject *object;
-
-  while ((object = g_weak_ref_get (weak)) != NULL)
-    {
-      g_object_unref (object);
-      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
-      g_main_context_iteration (context, TRUE);
-    }
-}
 
 typedef struct {
   GrpGroup *b;           /* the member whose handler drops it */
@@ -186,25 +123,6 @@ test_unref_after_loop (void)
       g_assert_cmpint (g_get_monotonic_time (), <, deadline);
       g_main_context_iteration (NULL, TRUE);
     }
-}
-
-typedef struct {
-  GrpGroupDeparture why;     /* b's, in a's view-changed handler */
-  GrpGroupDeparture other;   /* a name that did not go */
-  gboolean seen;
-} Departure;
-
-static void
-note_departure (GrpGroup *g, guint64 id, guint64 seq, GStrv names, GStrv joined, GStrv left,
-                gpointer data)
-{
-  Departure *d = data;
-
-  if (left == NULL || !g_strv_contains ((const char *const *) left, "b"))
-    return;
-  d->why = grp_group_get_departure (g, "b");
-  d->other = grp_group_get_departure (g, "a");
-  d->seen = TRUE;
 }
 
 static void

@@ -10,39 +10,9 @@
  * handler.  Run under the sanitizers with G_SLICE=always-malloc (meson
  * sets it), or GLib's slice allocator hides a freed member from them. */
 #include "groupy.h"
+#include "group-test-util.h"
 #include <glib/gstdio.h>
 #include <string.h>
-
-#define DEADLINE_S 15
-
-static GrpGroup *
-start_alone (const char *name)
-{
-  GrpGroup *g = grp_group_new (name);
-  grp_group_set_timing (g, 20, 1000);
-  g_assert_true (grp_group_listen (g, NULL, NULL, NULL));
-  g_assert_true (grp_group_create (g, NULL));
-  return g;
-}
-
-static void
-run_until (gboolean *flag)
-{
-  gint64 deadline = g_get_monotonic_time () + DEADLINE_S * G_USEC_PER_SEC;
-  while (!*flag)
-    {
-      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
-      g_main_context_iteration (NULL, TRUE);
-    }
-}
-
-static void
-run_for (guint ms)
-{
-  gint64 end = g_get_monotonic_time () + ms * 1000;
-  while (g_get_monotonic_time () < end)
-    g_main_context_iteration (NULL, FALSE);
-}
 
 /* 1. A join callback that, on failure, founds its own group (create) or
  *    retries: called synchronously from cb_status inside grp_proto_receive. */
@@ -74,14 +44,14 @@ retry_join_done (GObject *source, GAsyncResult *res, gpointer data)
 static void
 test_create_in_join_callback (gconstpointer data)
 {
-  g_autoptr(GrpGroup) a = start_alone ("a");
+  g_autoptr(GrpGroup) a = start_alone ("a", NULL);
   g_autoptr(GrpGroup) b = grp_group_new ("a"); /* the name is taken */
   Retry r = { FALSE, GPOINTER_TO_INT (data) };
 
   grp_group_set_timing (b, 20, 1000);
   grp_group_join_async (b, grp_group_get_address (a), NULL, retry_join_done, &r);
-  run_until (&r.done);
-  run_for (200);
+  run_until (NULL, &r.done);
+  run_for (NULL, 200);
   if (!r.retry)
     g_assert_cmpint (grp_group_get_role (b), ==, GRP_ROLE_ALONE);
 }
@@ -98,15 +68,15 @@ create_on_failed (GrpGroup *g, GError *error, gpointer data)
 static void
 test_create_on_failed (void)
 {
-  g_autoptr(GrpGroup) a = start_alone ("a");
+  g_autoptr(GrpGroup) a = start_alone ("a", NULL);
   g_autoptr(GrpGroup) b = grp_group_new ("a");
   gboolean done = FALSE;
 
   grp_group_set_timing (b, 20, 1000);
   g_signal_connect (b, "failed", G_CALLBACK (create_on_failed), &done);
   grp_group_join_async (b, grp_group_get_address (a), NULL, NULL, NULL);
-  run_until (&done);
-  run_for (200);
+  run_until (NULL, &done);
+  run_for (NULL, 200);
   g_assert_cmpint (grp_group_get_role (b), ==, GRP_ROLE_ALONE);
 }
 
@@ -135,7 +105,7 @@ test_unref_in_notify_role_create (void)
   g_signal_connect (g, "notify::role", G_CALLBACK (drop_on_role), &g);
   grp_group_create (g, NULL);
   g_assert_null (g);
-  run_for (100);
+  run_for (NULL, 100);
 }
 
 /* 3. A member left alone joins another group from its view-changed handler. */
@@ -161,8 +131,8 @@ move_when_alone (GrpGroup *g, guint64 id, guint64 seq, GStrv names, GStrv joined
 static void
 test_join_from_view_changed (void)
 {
-  g_autoptr(GrpGroup) a = start_alone ("a");
-  g_autoptr(GrpGroup) c = start_alone ("c");
+  g_autoptr(GrpGroup) a = start_alone ("a", NULL);
+  g_autoptr(GrpGroup) c = start_alone ("c", NULL);
   GrpGroup *b = grp_group_new ("b");
   Move m = { a, g_strdup (grp_group_get_address (c)), FALSE };
   gint64 deadline = g_get_monotonic_time () + DEADLINE_S * G_USEC_PER_SEC;
@@ -176,7 +146,7 @@ test_join_from_view_changed (void)
     }
   g_signal_connect (a, "view-changed", G_CALLBACK (move_when_alone), &m);
   g_object_unref (b); /* a learns at once: view of 1 */
-  run_until (&m.moved);
+  run_until (NULL, &m.moved);
   /* a joined c's group from its handler */
   while (grp_group_get_n_members (c) < 2)
     {
@@ -222,7 +192,7 @@ static void
 test_nested_loop_in_delivered (gconstpointer data)
 {
   gboolean on_leader = GPOINTER_TO_INT (data);
-  g_autoptr(GrpGroup) a = start_alone ("a");
+  g_autoptr(GrpGroup) a = start_alone ("a", NULL);
   g_autoptr(GrpGroup) b = grp_group_new ("b");
   g_autoptr(GrpGroup) c = grp_group_new ("c");
   Order o = { 0 };
@@ -264,9 +234,8 @@ test_nested_loop_in_delivered (gconstpointer data)
 static void
 test_drop_while_joining (void)
 {
-  g_autoptr(GSocketListener) l = g_socket_listener_new ();
-  guint16 port = g_socket_listener_add_any_inet_port (l, NULL, NULL);
-  g_autofree char *addr = g_strdup_printf ("127.0.0.1:%u", port);
+  g_autoptr(GSocketListener) l = NULL;
+  g_autofree char *addr = silent_contact (&l);
   GrpGroup *b = grp_group_new ("b");
   gint64 deadline;
   GWeakRef weak;
@@ -275,7 +244,7 @@ test_drop_while_joining (void)
   grp_group_set_timing (b, 20, 1000);
   g_weak_ref_init (&weak, b);
   grp_group_join_async (b, addr, NULL, NULL, NULL);
-  run_for (100);
+  run_for (NULL, 100);
   g_object_unref (b);
   deadline = g_get_monotonic_time () + 7000 * 1000; /* the join timeout, 5 s, and a margin */
   while ((o = g_weak_ref_get (&weak)) != NULL)
@@ -287,7 +256,7 @@ test_drop_while_joining (void)
   g_test_message ("gone %" G_GINT64_FORMAT " ms after its unref",
                   (g_get_monotonic_time () - deadline) / 1000 + 7000);
   g_weak_ref_clear (&weak);
-  run_for (200);
+  run_for (NULL, 200);
 }
 
 /* 6. The join callback drops the member. */
@@ -302,7 +271,7 @@ unref_in_join_cb (GObject *source, GAsyncResult *res, gpointer data)
 static void
 test_unref_in_join_callback (void)
 {
-  g_autoptr(GrpGroup) a = start_alone ("a");
+  g_autoptr(GrpGroup) a = start_alone ("a", NULL);
   GrpGroup *b = grp_group_new ("b");
   gboolean done = FALSE;
   GWeakRef weak;
@@ -311,8 +280,8 @@ test_unref_in_join_callback (void)
   g_weak_ref_init (&weak, b);
   grp_group_set_timing (b, 20, 1000);
   grp_group_join_async (b, grp_group_get_address (a), NULL, unref_in_join_cb, &done);
-  run_until (&done);
-  run_for (300);
+  run_until (NULL, &done);
+  run_for (NULL, 300);
   o = g_weak_ref_get (&weak);
   g_assert_null (o);
   g_weak_ref_clear (&weak);
@@ -337,16 +306,15 @@ drop_on_join_failure (GObject *source, GAsyncResult *res, gpointer data)
 static void
 test_drop_in_join_callback_silent_contact (void)
 {
-  g_autoptr(GSocketListener) l = g_socket_listener_new ();
-  guint16 port = g_socket_listener_add_any_inet_port (l, NULL, NULL);
-  g_autofree char *addr = g_strdup_printf ("127.0.0.1:%u", port);
+  g_autoptr(GSocketListener) l = NULL;
+  g_autofree char *addr = silent_contact (&l);
   GrpGroup *b = grp_group_new ("b");
   gboolean done = FALSE;
 
   grp_group_set_timing (b, 20, 1000);
   grp_group_join_async (b, addr, NULL, drop_on_join_failure, &done);
-  run_until (&done);
-  run_for (200);
+  run_until (NULL, &done);
+  run_for (NULL, 200);
 }
 
 /* 8. A member left out leaves from its "excluded" handler: it must stay out
@@ -431,7 +399,7 @@ excl_thread (gpointer data)
 static void
 test_leave_from_excluded (void)
 {
-  g_autoptr(GrpGroup) a = start_alone ("a");
+  g_autoptr(GrpGroup) a = start_alone ("a", NULL);
   g_autoptr(GrpGroup) c = grp_group_new ("c");
   Excl e = { g_strdup (grp_group_get_address (a)) };
   GThread *t;
@@ -461,22 +429,6 @@ quit_loop_cb (GrpGroup *g, guint64 seq, const char *from, guint64 ctr, GBytes *p
 {
   g_main_loop_quit (data);
 }
-typedef struct {
-  GrpGroupDeparture why;
-  GrpGroupDeparture other;
-  gboolean seen;
-} Departure;
-static void
-note_departure (GrpGroup *g, guint64 id, guint64 seq, GStrv names, GStrv joined, GStrv left,
-                gpointer data)
-{
-  Departure *d = data;
-  if (left == NULL || !g_strv_contains ((const char *const *)left, "b"))
-    return;
-  d->why = grp_group_get_departure (g, "b");
-  d->seen = TRUE;
-}
-
 /* 9. Thread of its own: quit that thread's loop from a handler, drop after. */
 typedef struct {
   char *contact;
@@ -524,7 +476,7 @@ tq_thread (gpointer data)
 static void
 test_thread_unref_after_loop (void)
 {
-  g_autoptr(GrpGroup) a = start_alone ("a");
+  g_autoptr(GrpGroup) a = start_alone ("a", NULL);
   TQ t = { g_strdup (grp_group_get_address (a)) };
   GThread *th = g_thread_new ("tb", tq_thread, &t);
   g_autoptr(GBytes) x = g_bytes_new_static ("x", 1);
@@ -568,7 +520,7 @@ leave_in_join_cb (GObject *s, GAsyncResult *r, gpointer d)
 static void
 test_leave_in_join_callback (void)
 {
-  g_autoptr(GrpGroup) a = start_alone ("a");
+  g_autoptr(GrpGroup) a = start_alone ("a", NULL);
   g_autoptr(GrpGroup) b = grp_group_new ("b");
   gboolean left = FALSE;
   Departure d = { GRP_GROUP_DEPARTURE_UNKNOWN, GRP_GROUP_DEPARTURE_UNKNOWN, FALSE };
@@ -576,8 +528,8 @@ test_leave_in_join_callback (void)
   grp_group_set_timing (b, 20, 1000);
   g_signal_connect (a, "view-changed", G_CALLBACK (note_departure), &d);
   grp_group_join_async (b, grp_group_get_address (a), NULL, leave_in_join_cb, &left);
-  run_until (&left);
-  run_until (&d.seen);
+  run_until (NULL, &left);
+  run_until (NULL, &d.seen);
   g_test_message ("leave result %d, b role %s, a saw b go: %d", left,
                   grp_role_to_string (grp_group_get_role (b)), d.why);
   g_assert_cmpint (left, ==, 1);
@@ -598,12 +550,12 @@ drop_func (GrpGroup *g, guint64 seq, const char *from, guint64 ctr, GBytes *p, g
 static void
 test_unref_in_delivered_alone (void)
 {
-  GrpGroup *g = start_alone ("solo");
+  GrpGroup *g = start_alone ("solo", NULL);
   g_autoptr(GBytes) x = g_bytes_new_static ("x", 1);
   GrpGroup *alias = g;
   grp_group_set_delivered_func (g, drop_func, &g, NULL);
   g_assert_cmpuint (grp_group_multicast (alias, x, NULL), >, 0);
-  run_for (300);
+  run_for (NULL, 300);
   g_assert_null (g);
 }
 
@@ -628,7 +580,7 @@ test_unref_in_view_changed_create (void)
   g_signal_connect (g, "view-changed", G_CALLBACK (drop_on_view_create), &g);
   grp_group_create (g, NULL);
   g_assert_null (g);
-  run_for (100);
+  run_for (NULL, 100);
 }
 
 static void
@@ -648,11 +600,11 @@ test_drop_during_tls (void)
       g_assert_true (grp_group_listen (a, NULL, NULL, NULL));
       g_assert_true (grp_group_create (a, NULL));
       grp_group_join_async (b, grp_group_get_address (a), NULL, NULL, NULL);
-      run_for (delay);
+      run_for (NULL, delay);
       g_object_unref (a);
-      run_for (50);
+      run_for (NULL, 50);
       g_object_unref (b);
-      run_for (20);
+      run_for (NULL, 20);
     }
   g_unlink (one);
   g_rmdir (dir);
@@ -670,9 +622,8 @@ quit_on_join (GObject *s, GAsyncResult *r, gpointer d)
 static void
 test_quit_on_join_failure_then_unref (void)
 {
-  g_autoptr(GSocketListener) l = g_socket_listener_new ();
-  guint16 port = g_socket_listener_add_any_inet_port (l, NULL, NULL);
-  g_autofree char *addr = g_strdup_printf ("127.0.0.1:%u", port);
+  g_autoptr(GSocketListener) l = NULL;
+  g_autofree char *addr = silent_contact (&l);
   GrpGroup *b = grp_group_new ("b");
   g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
   GWeakRef weak;
@@ -688,7 +639,7 @@ test_quit_on_join_failure_then_unref (void)
   g_weak_ref_clear (&weak);
   /* The handshake deadline of the connection it dialed passes: nothing of
    * the member is touched any more. */
-  run_for (5500);
+  run_for (NULL, 5500);
 }
 
 /* 18. A member leaves from its set-state function, or from the view-changed
@@ -721,7 +672,7 @@ leave_in_view (GrpGroup *g, guint64 id, guint64 seq, GStrv names, GStrv joined, 
 static void
 test_leave_while_joining_from_handler (gconstpointer data)
 {
-  g_autoptr(GrpGroup) a = start_alone ("a");
+  g_autoptr(GrpGroup) a = start_alone ("a", NULL);
   g_autoptr(GrpGroup) b = grp_group_new ("b");
 
   leaving_done = FALSE;
@@ -731,8 +682,8 @@ test_leave_while_joining_from_handler (gconstpointer data)
   else
     g_signal_connect (b, "view-changed", G_CALLBACK (leave_in_view), (gpointer) data);
   grp_group_join_async (b, grp_group_get_address (a), NULL, NULL, NULL);
-  run_until (&leaving_done);
-  run_for (300);
+  run_until (NULL, &leaving_done);
+  run_for (NULL, 300);
   g_assert_cmpint (grp_group_get_role (b), ==, GRP_ROLE_LEFT);
 }
 
@@ -753,7 +704,7 @@ join_in_create_view (GrpGroup *g, guint64 id, guint64 seq, GStrv names, GStrv jo
 static void
 test_join_in_create_view (void)
 {
-  g_autoptr(GrpGroup) c = start_alone ("c");
+  g_autoptr(GrpGroup) c = start_alone ("c", NULL);
   g_autoptr(GrpGroup) a = grp_group_new ("a");
   const char *other = grp_group_get_address (c);
   gint64 deadline = g_get_monotonic_time () + DEADLINE_S * G_USEC_PER_SEC;
