@@ -28,6 +28,7 @@ typedef struct {
   GPtrArray *views;       /* "seq: members | joined | left" */
   GError *failure;        /* from "failed" */
   guint excluded;
+  GrpGroupDeparture departure; /* why the first of the last view's `left` went */
   guint role_notes;
   guint blocked_notes;    /* of "blocked" (tests/test-processes.c makes one block) */
   gboolean state_set;
@@ -83,6 +84,8 @@ on_view_changed (GrpGroup *group, guint64 view_id, guint64 seq, GStrv members, G
   check (view_id == grp_group_get_view_id (group));
   check (seq == grp_group_get_last_seq (group));
   check (g_strv_length (members) == grp_group_get_n_members (group));
+  if (left[0] != NULL)
+    m->departure = grp_group_get_departure (group, left[0]);
   g_ptr_array_add (m->views, g_strdup_printf ("%s | %s | %s", all, in, out));
 }
 
@@ -539,6 +542,10 @@ parent (const char *self)
   lines = child_lines->len;
   kill (child_pid, SIGSTOP);
   wait_view_where (a, n, view_lost, "c");
+  /* Stopped, not ended: nothing heard from it (or left out, as far as a
+   * member that is not the leader knew). */
+  check (a->departure == GRP_GROUP_DEPARTURE_SILENT ||
+         a->departure == GRP_GROUP_DEPARTURE_LEFT_OUT);
   first = g_str_has_prefix (g_ptr_array_index (a->views, a->views->len - 1), "a,") ? a : b;
   check (g_str_has_prefix (g_ptr_array_index (a->views, a->views->len - 1),
                            first == a ? "a,b | " : "b,a | "));
@@ -570,6 +577,8 @@ parent (const char *self)
   wait_until (&b->done, "leave of b");
   check (b->error == NULL && grp_group_get_role (b->group) == GRP_ROLE_LEFT);
   wait_view_where (a, n, view_lost, "b");
+  check (a->departure == GRP_GROUP_DEPARTURE_LEFT);
+  check (grp_group_get_departure (a->group, "a") == GRP_GROUP_DEPARTURE_UNKNOWN);
 
   /* A member that left still answers at its address but admits nobody:
    * a join through it times out. */
@@ -581,7 +590,7 @@ parent (const char *self)
   printf ("embed-all: every function, signal and error used (GRP_VERSION %s, %s)\n",
           GRP_VERSION_S, GRP_CHECK_VERSION (0, 1, 0) ? "at least 0.1.0" : "older");
   check (GRP_CHECK_VERSION (GRP_MAJOR_VERSION, GRP_MINOR_VERSION, GRP_MICRO_VERSION));
-  check (GRP_TYPE_GROUP_ERROR != 0 && GRP_TYPE_ROLE != 0);
+  check (GRP_TYPE_GROUP_ERROR != 0 && GRP_TYPE_ROLE != 0 && GRP_TYPE_GROUP_DEPARTURE != 0);
   return 0;
 }
 
