@@ -128,6 +128,10 @@ window_text() {
   tesseract "$work/ocr-big.png" - 2>/dev/null | tr '\n' ' '
   convert "$work/ocr.png" -resize 300% -colorspace Gray -threshold 80% -negate "$work/ocr-bw.png"
   tesseract "$work/ocr-bw.png" - --psm 11 2>/dev/null | tr '\n' ' '
+  # ...and that as one block of text: in one clean-clone run the sparse
+  # reading missed "w1 crashed — you lead view 6" on a clear black-on-white
+  # pill for a whole minute, which --psm 6 (and 4) read right.
+  tesseract "$work/ocr-bw.png" - --psm 6 2>/dev/null | tr '\n' ' '
 }
 
 wait_for "one view of four" all_in_view 4 "${names[@]}"
