@@ -51,17 +51,17 @@ on_view_changed (GrpGroup *group, guint64 view_id, guint64 seq, GStrv members, G
   g_autofree char *all = g_strjoinv (" ", members);
   g_autofree char *in = g_strjoinv (" ", joined);
   g_autoptr(GString) out = g_string_new (NULL);
+  GEnumClass *reasons = g_type_class_ref (GRP_TYPE_GROUP_DEPARTURE);
 
   /* Why each one went: it left, crashed, went silent... */
   for (guint i = 0; left[i] != NULL; i++)
     {
-      GEnumClass *reasons = g_type_class_ref (GRP_TYPE_GROUP_DEPARTURE);
       GEnumValue *why = g_enum_get_value (reasons, grp_group_get_departure (group, left[i]));
 
       g_string_append_printf (out, "%s%s (%s)", i > 0 ? " " : "", left[i],
                               why != NULL ? why->value_nick : "?");
-      g_type_class_unref (reasons);
     }
+  g_type_class_unref (reasons);
   printf ("#%" G_GUINT64_FORMAT " view %" G_GUINT64_FORMAT ": %s (joined: %s; left: %s)\n",
           seq, view_id, all, *in ? in : "-", out->len > 0 ? out->str : "-");
   fflush (stdout);
