@@ -14,7 +14,10 @@
  *               samples pooled: p50 / p99 / p99.9.  "closed": one message in
  *               flight from a member that is not the leader; "half": every
  *               member sends at a steady rate, together half the 16 B
- *               throughput just measured.  Members on one host talk over
+ *               throughput just measured.  A steady rate is measured after
+ *               --warmup seconds of it (default 0.5); the warm-up's own
+ *               figures are given too ("onset": five members going from
+ *               idle to the full rate in the same instant).  Members on one host talk over
  *               Unix-domain sockets; the closed loop is measured again over
  *               TCP only (GROUPY_NO_LOCAL_SOCKETS=1), as members on
  *               separate hosts would talk.
@@ -65,6 +68,7 @@ typedef struct {
   const char *node;       /* groupy-node, for its memory figure */
   guint runs;
   double seconds;
+  double warmup;          /* --warmup: steady rates run this long before measuring */
   guint trials;
   guint members;
   guint state_size;
@@ -378,6 +382,8 @@ throughput (const Opts *o, guint k, gsize size)
 typedef struct {
   double p50, p99, p999;
   guint64 samples;
+  double onset_p99, onset_max; /* a steady rate's warm-up, measured apart */
+  guint64 onset_samples;
   double rate;        /* achieved ordered rate (msgs/s per member) */
   gboolean order_ok;
   guint views;        /* views installed during the measured runs, at all members */
@@ -389,10 +395,11 @@ static Lat
 latency (const Opts *o, guint k, gsize size, gboolean closed, double total_rate)
 {
   Lat l = { 0 };
-  BenchHist hist;
+  BenchHist hist, onset;
   g_autoptr(GArray) rates = doubles ();
 
   bench_hist_init (&hist);
+  bench_hist_init (&onset);
   l.order_ok = TRUE;
   for (guint r = 0; r < o->runs; r++)
     {
@@ -403,7 +410,37 @@ latency (const Opts *o, guint k, gsize size, gboolean closed, double total_rate)
 
       group_start (&g, o, k, size);
       tell_all (&g, "measure");
-      if (closed)
+      if (!closed && o->warmup > 0)
+        {
+          /* The first instants, five members going from idle to the
+           * rate at once, are a step, not the load: they are measured
+           * apart (the onset), then the histograms start again. */
+          cmd = g_strdup_printf ("rate %f %f", total_rate / k, o->warmup + o->seconds);
+          tell_all (&g, cmd);
+          sleep_s (o->warmup);
+          tell_all (&g, "report");
+          for (guint i = 0; i < k; i++)
+            {
+              g_autofree char *line = bench_child_expect (g_ptr_array_index (g.kids, i),
+                                                          "result ", 30000);
+              const char *h = line ? strstr (line, " hist") : NULL;
+              guint64 d, last, hash;
+              double secs;
+              guint views;
+
+              if (h != NULL)
+                bench_hist_parse (&onset, h + 5);
+              /* "measure" starts the views' count again: keep these. */
+              if (line != NULL &&
+                  sscanf (line,
+                          "result %" G_GUINT64_FORMAT " %lf %" G_GUINT64_FORMAT
+                          " %" G_GUINT64_FORMAT " %u",
+                          &d, &secs, &last, &hash, &views) == 5)
+                l.views += views;
+            }
+          tell_all (&g, "measure");
+        }
+      else if (closed)
         {
           cmd = g_strdup_printf ("closed %f", o->seconds);
           bench_child_tell (g_ptr_array_index (g.kids, k - 1), cmd);
@@ -428,12 +465,19 @@ latency (const Opts *o, guint k, gsize size, gboolean closed, double total_rate)
   l.p99 = bench_hist_percentile (&hist, 0.99);
   l.p999 = bench_hist_percentile (&hist, 0.999);
   l.samples = hist.n;
+  l.onset_p99 = bench_hist_percentile (&onset, 0.99);
+  l.onset_max = bench_hist_percentile (&onset, 1.0);
+  l.onset_samples = onset.n;
   l.rate = median (rates);
   bench_hist_clear (&hist);
+  bench_hist_clear (&onset);
   fprintf (stderr,
            "  latency K=%u %s: p50 %.0f µs, p99 %.0f µs, p99.9 %.0f µs "
            "(%" G_GUINT64_FORMAT " samples)\n", k, closed ? "closed loop" : "steady rate",
            l.p50, l.p99, l.p999, l.samples);
+  if (l.onset_samples > 0)
+    fprintf (stderr, "  its first %.1f s: p99 %.0f µs, max %.0f µs (%" G_GUINT64_FORMAT
+             " samples)\n", o->warmup, l.onset_p99, l.onset_max, l.onset_samples);
   return l;
 }
 
@@ -939,7 +983,7 @@ int
 main (int argc, char **argv)
 {
   gint64 runs = 3, trials = 20, members = 5, state_size = 1024, want = 0, size = 16;
-  double seconds = 3;
+  double seconds = 3, warmup = 0.5;
   char *only_s = NULL, *scaling_s = NULL, *corosync = NULL, *corosync_cfg = NULL, *rates_s = NULL;
   char *m_name = NULL, *contact = NULL, *secret_file = NULL, *hosts_s = NULL, *listen = NULL;
   char *floor_echo = NULL;
@@ -952,6 +996,9 @@ main (int argc, char **argv)
       "Runs per figure; the median is shown (default 3)", "N" },
     { "seconds", 0, 0, G_OPTION_ARG_DOUBLE, &seconds,
       "Measured interval of each run (default 3)", "S" },
+    { "warmup", 0, 0, G_OPTION_ARG_DOUBLE, &warmup,
+      "A steady rate runs this long before it is measured; its figures are given apart "
+      "(default 0.5)", "S" },
     { "trials", 0, 0, G_OPTION_ARG_INT64, &trials, "Failover and join trials (default 20)", "N" },
     { "members", 'k', 0, G_OPTION_ARG_INT64, &members, "Group size K (default 5)", "K" },
     { "scaling", 0, 0, G_OPTION_ARG_STRING, &scaling_s,
@@ -1065,7 +1112,12 @@ main (int argc, char **argv)
       return 2;
     }
   node = find_node (argv[0]);
-  o = (Opts) { argv[0], node, (guint) runs, seconds, (guint) trials, (guint) members,
+  if (warmup < 0 || warmup > 60)
+    {
+      fprintf (stderr, "groupy-bench: --warmup takes 0 to 60 seconds, not %g\n", warmup);
+      return 2;
+    }
+  o = (Opts) { argv[0], node, (guint) runs, seconds, warmup, (guint) trials, (guint) members,
                (guint) state_size, NULL, FALSE, NULL };
   if (hosts_s != NULL)
     {
@@ -1160,8 +1212,8 @@ main (int argc, char **argv)
 
       g_string_append (steady_table, "\n### Steady load, 16 B, every member sending\n\n"
                                      "| offered (msgs/s, group) | delivered per member "
-                                     "| latency p50 · p99 · p99.9 | "
-                                     "order | view changes |\n|---|---|---|---|---|\n");
+                                     "| latency p50 · p99 · p99.9 | its onset p99 · max | "
+                                     "order | view changes |\n|---|---|---|---|---|---|\n");
       g_string_append (j, "\"steady\":[");
       for (guint i = 0; rates[i] != NULL; i++)
         {
@@ -1176,14 +1228,17 @@ main (int argc, char **argv)
           fprintf (stderr, "steady load %.0f msgs/s, K=%u, 16 B\n", rate, o.members);
           st = latency (&o, o.members, 16, FALSE, rate);
           g_string_append_printf (steady_table,
-                                  "| %.0f | %.0f | %.1f · %.1f · %.1f ms | %s | %u |\n", rate,
-                                  st.rate, st.p50 / 1000, st.p99 / 1000, st.p999 / 1000,
+                                  "| %.0f | %.0f | %.1f · %.1f · %.1f ms | %.1f · %.1f ms "
+                                  "| %s | %u |\n", rate, st.rate, st.p50 / 1000, st.p99 / 1000,
+                                  st.p999 / 1000, st.onset_p99 / 1000, st.onset_max / 1000,
                                   st.order_ok ? "identical" : "DIFFERENT", st.views);
           g_string_append_printf (j, "%s{\"offered\":%.0f,\"delivered\":%.1f,"
                                      "\"p50_us\":%.0f,\"p99_us\":%.0f,"
-                                     "\"p999_us\":%.0f,\"order_identical\":%s,\"view_changes\":%u}",
+                                     "\"p999_us\":%.0f,\"onset_p99_us\":%.0f,\"onset_max_us\":%.0f,"
+                                     "\"order_identical\":%s,\"view_changes\":%u}",
                                   i > 0 ? "," : "", rate, st.rate, st.p50, st.p99, st.p999,
-                                  st.order_ok ? "true" : "false", st.views);
+                                  st.onset_p99, st.onset_max, st.order_ok ? "true" : "false",
+                                  st.views);
         }
       g_string_append (j, "],");
     }
@@ -1226,9 +1281,13 @@ main (int argc, char **argv)
       g_string_append_printf (table, "| latency, closed loop (1 in flight) "
                                      "| p50 %.0f µs · p99 %.0f µs · p99.9 %.0f µs |\n",
                               closed.p50, closed.p99, closed.p999);
-      g_string_append_printf (table, "| latency at half throughput (%.0f msgs/s) "
+      g_string_append_printf (table, "| latency at half throughput (%.0f msgs/s), after %.1f s "
                                      "| p50 %.0f µs · p99 %.0f µs · p99.9 %.0f µs |\n",
-                              half.rate, half.p50, half.p99, half.p999);
+                              half.rate, o.warmup, half.p50, half.p99, half.p999);
+      if (half.onset_samples > 0)
+        g_string_append_printf (table, "| latency at half throughput, its first %.1f s "
+                                       "| p99 %.0f µs · max %.0f µs |\n",
+                                o.warmup, half.onset_p99, half.onset_max);
       json_num (j, "lat_closed_p50_us", closed.p50);
       json_num (j, "lat_closed_p99_us", closed.p99);
       json_num (j, "lat_closed_p999_us", closed.p999);
@@ -1238,6 +1297,9 @@ main (int argc, char **argv)
       json_num (j, "lat_half_p99_us", half.p99);
       json_num (j, "lat_half_p999_us", half.p999);
       g_string_append_printf (j, "\"lat_half_samples\":%" G_GUINT64_FORMAT ",", half.samples);
+      json_num (j, "lat_half_warmup_s", o.warmup);
+      json_num (j, "lat_half_onset_p99_us", half.onset_p99);
+      json_num (j, "lat_half_onset_max_us", half.onset_max);
     }
   if (have_floor)
     for (guint i = 0; i < G_N_ELEMENTS (floors); i++)
