@@ -720,6 +720,148 @@ test_join_in_create_view (void)
     }
 }
 
+/* 20. A join that fails settles the member, then calls back: notify::role
+ *     and "failed" come before the join's callback, which sees the role
+ *     "failed" and may drop the member, create a group or join again;
+ *     nothing follows about the incarnation that failed.  "failed" came
+ *     after the callback (and said "alone" to a handler once the callback
+ *     had created a group).  Through a contact whose group has the name
+ *     (the core fails the join), one where nobody listens (the probe), and
+ *     one that never answers (the handshake deadline, or the join timeout). */
+typedef enum { FAIL_NAME_TAKEN, FAIL_REFUSED, FAIL_SILENT } FailHow;
+typedef enum { THEN_CREATE, THEN_UNREF, THEN_JOIN } FailThen;
+
+typedef struct {
+  FailHow how;
+  FailThen then;
+} FailCase;
+
+typedef struct {
+  GrpGroup *g;             /* the program's reference */
+  char *contact;
+  GString *log;            /* "role:R", "failed:R" and "callback:R", R the role then */
+  guint callbacks;
+  FailThen then;
+} FailOrder;
+
+static void
+order_log (FailOrder *o, const char *what, GrpGroup *g)
+{
+  g_string_append_printf (o->log, "%s%s:%s", o->log->len > 0 ? " " : "", what,
+                          grp_role_to_string (grp_group_get_role (g)));
+}
+
+static void
+order_role (GObject *obj, GParamSpec *pspec, gpointer data)
+{
+  order_log (data, "role", GRP_GROUP (obj));
+}
+
+static void
+order_failed (GrpGroup *g, GError *error, gpointer data)
+{
+  g_assert_cmpint (grp_group_get_role (g), ==, GRP_ROLE_FAILED);
+  order_log (data, "failed", g);
+}
+
+static void
+order_join_done (GObject *source, GAsyncResult *res, gpointer data)
+{
+  FailOrder *o = data;
+  GrpGroup *g = GRP_GROUP (source);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_false (grp_group_join_finish (g, res, &error));
+  g_assert_nonnull (error);
+  g_test_message ("join failed: %s", error->message);
+  g_assert_cmpint (grp_group_get_role (g), ==, GRP_ROLE_FAILED);
+  order_log (o, "callback", g);
+  if (o->callbacks++ > 0)
+    return; /* the second join of THEN_JOIN */
+  switch (o->then)
+    {
+    case THEN_CREATE:
+      g_assert_true (grp_group_create (g, NULL));
+      break;
+    case THEN_UNREF:
+      g_clear_object (&o->g);
+      break;
+    case THEN_JOIN:
+      grp_group_join_async (g, o->contact, NULL, order_join_done, o);
+      break;
+    }
+}
+
+static void
+test_failed_before_join_callback (gconstpointer data)
+{
+  const FailCase *c = data;
+  g_autoptr(GrpGroup) a = NULL;
+  g_autoptr(GSocketListener) silent = NULL;
+  g_autofree char *contact = NULL;
+  FailOrder o = { grp_group_new ("b"), NULL, g_string_new (NULL), 0, c->then };
+  const char *expected = NULL;
+  gint64 deadline = g_get_monotonic_time () + DEADLINE_S * G_USEC_PER_SEC;
+  GWeakRef weak;
+
+  switch (c->how)
+    {
+    case FAIL_NAME_TAKEN:
+      a = start_alone ("b", NULL);
+      contact = g_strdup (grp_group_get_address (a));
+      break;
+    case FAIL_REFUSED:
+      {
+        g_autoptr(GrpGroup) gone = start_alone ("gone", NULL);
+
+        contact = g_strdup (grp_group_get_address (gone));
+      }
+      break;
+    case FAIL_SILENT:
+      contact = silent_contact (&silent);
+      break;
+    }
+  o.contact = contact;
+  g_weak_ref_init (&weak, o.g);
+  grp_group_set_timing (o.g, 20, 1000);
+  g_signal_connect (o.g, "notify::role", G_CALLBACK (order_role), &o);
+  g_signal_connect (o.g, "failed", G_CALLBACK (order_failed), &o);
+  grp_group_join_async (o.g, contact, NULL, order_join_done, &o);
+  while (o.callbacks < (c->then == THEN_JOIN ? 2u : 1u))
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_main_context_iteration (NULL, TRUE);
+    }
+  /* Anything still said about the incarnation that failed comes now. */
+  if (c->then == THEN_UNREF)
+    run_until_gone (NULL, &weak);
+  else
+    run_for (NULL, 300);
+  switch (c->then)
+    {
+    case THEN_CREATE:
+      /* The new group's roles follow (a create says "member", then "alone") */
+      expected = "role:joining role:failed failed:failed callback:failed role:";
+      g_assert_true (g_str_has_suffix (o.log->str, " role:alone"));
+      g_assert_null (strstr (o.log->str + strlen (expected), "failed"));
+      g_string_truncate (o.log, strlen (expected));
+      g_assert_cmpint (grp_group_get_role (o.g), ==, GRP_ROLE_ALONE);
+      break;
+    case THEN_UNREF:
+      expected = "role:joining role:failed failed:failed callback:failed";
+      break;
+    case THEN_JOIN:
+      expected = "role:joining role:failed failed:failed callback:failed "
+                 "role:joining role:failed failed:failed callback:failed";
+      g_assert_cmpint (grp_group_get_role (o.g), ==, GRP_ROLE_FAILED);
+      break;
+    }
+  g_assert_cmpstr (o.log->str, ==, expected);
+  g_weak_ref_clear (&weak);
+  g_clear_object (&o.g);
+  g_string_free (o.log, TRUE);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -752,5 +894,24 @@ main (int argc, char *argv[])
   g_test_add_data_func ("/lifetimes/leave-in-view-while-joining", GINT_TO_POINTER (TRUE),
                         test_leave_while_joining_from_handler);
   g_test_add_func ("/lifetimes/join-in-create-view", test_join_in_create_view);
+  {
+    static const struct {
+      const char *path;
+      FailCase c;
+    } cases[] = {
+      { "/lifetimes/failed-before-join-callback/name-taken/create",
+        { FAIL_NAME_TAKEN, THEN_CREATE } },
+      { "/lifetimes/failed-before-join-callback/name-taken/unref",
+        { FAIL_NAME_TAKEN, THEN_UNREF } },
+      { "/lifetimes/failed-before-join-callback/name-taken/join", { FAIL_NAME_TAKEN, THEN_JOIN } },
+      { "/lifetimes/failed-before-join-callback/refused/create", { FAIL_REFUSED, THEN_CREATE } },
+      { "/lifetimes/failed-before-join-callback/refused/unref", { FAIL_REFUSED, THEN_UNREF } },
+      { "/lifetimes/failed-before-join-callback/refused/join", { FAIL_REFUSED, THEN_JOIN } },
+      { "/lifetimes/failed-before-join-callback/silent/create", { FAIL_SILENT, THEN_CREATE } },
+    };
+
+    for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+      g_test_add_data_func (cases[i].path, &cases[i].c, test_failed_before_join_callback);
+  }
   return g_test_run ();
 }

@@ -274,13 +274,13 @@ clear_join (GrpGroup *self)
   g_clear_pointer (&self->join_cancel_source, g_source_unref);
 }
 
-/* The join under way ends: TRUE on success, else with `error`. */
+/* Returns a join's task (NULL if none): TRUE on success, else `error`.
+ * GTask calls back at once when this main-loop turn is not the one that
+ * made it, else from an idle: either way, this is the last thing said
+ * about the join, after the member has settled. */
 static void
-complete_join (GrpGroup *self, const GError *error)
+return_join (GTask *task, const GError *error)
 {
-  GTask *task = g_steal_pointer (&self->join_task);
-
-  clear_join (self);
   if (task == NULL)
     return;
   if (error)
@@ -290,13 +290,33 @@ complete_join (GrpGroup *self, const GError *error)
   g_object_unref (task);
 }
 
-/* Out of the group for good: the join, or a rejoin, failed. */
+/* The join under way ends: TRUE on success, else with `error`. */
+static void
+complete_join (GrpGroup *self, const GError *error)
+{
+  GTask *task = g_steal_pointer (&self->join_task);
+
+  clear_join (self);
+  return_join (task, error);
+}
+
+/* Out of the group for good: the join, or a rejoin, failed.  The member
+ * settles and says so (notify::role, "failed") before the join's callback
+ * runs, last: the callback sees the role "failed", and whatever it does
+ * (drop the member, create a group, join again) is not followed by news of
+ * the incarnation that failed.  The join is over before any handler runs,
+ * so a handler may create or join again too.  The task holds the member
+ * until the callback has returned. */
 static void
 fail (GrpGroup *self, const GError *error)
 {
+  GTask *task = g_steal_pointer (&self->join_task);
+  GRP_HOLD (self);
+
+  clear_join (self);
   set_role (self, GRP_ROLE_FAILED);
-  complete_join (self, error);
   g_signal_emit (self, signals[SIGNAL_FAILED], 0, error);
+  return_join (task, error);
 }
 
 static void
@@ -1265,6 +1285,13 @@ join_cancelled (GCancellable *cancellable, gpointer data)
  * group has admitted this member and the state arrived (see
  * [method@Groupy.Group.set_set_state_func]); call
  * [method@Groupy.Group.join_finish] from @callback.
+ *
+ * @callback runs last, once the member has settled: when the join failed,
+ * [property@Groupy.Group:role] is already %GRP_ROLE_FAILED (notified) and
+ * [signal@Groupy.Group::failed] has been emitted, and nothing more is said
+ * of the incarnation that failed after it; so @callback may drop the
+ * member, create a group or join again.  A join that was cancelled, or
+ * given an address that is not one, finishes without "failed".
  */
 void
 grp_group_join_async (GrpGroup *self, const char *contact, GCancellable *cancellable,

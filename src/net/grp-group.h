@@ -213,7 +213,9 @@ G_DECLARE_FINAL_TYPE (GrpGroup, grp_group, GRP, GROUP, GObject)
  * The member is out of the group for good: its join failed (as
  * [method@Groupy.Group.join_finish] also reports), or, after it was left
  * out, no member admitted it again.  [property@Groupy.Group:role] is
- * %GRP_ROLE_FAILED.
+ * %GRP_ROLE_FAILED.  For a join, it comes after notify::role and before
+ * the callback of [method@Groupy.Group.join_async]; the join is over, so a
+ * handler may create a group or join again (the callback then sees that).
  */
 
 /**
