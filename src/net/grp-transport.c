@@ -9,6 +9,7 @@
 
 #include "grp-codec.h"
 #include "grp-security.h"
+#include "grp-framepool.h"
 #include "grp-sockstream.h"
 
 #include <glib-unix.h>
@@ -218,6 +219,7 @@ struct _GrpTransport {
   GHashTable *hung_up;        /* GrpId set: a connection bound to it ended without a BYE */
   GPtrArray *redials;         /* Redial*, pending */
   guint8 *scratch;            /* READ_CHUNK bytes to read into (NULL while in use) */
+  GrpFramePool *frames;       /* the frames read are copied into its buffers */
   guint flush_id;
   guint sweep_id;
   guint handshake_timeout_ms;
@@ -1344,7 +1346,7 @@ handle_frame (Conn *c, const guint8 *body, guint32 flen, GBytes *owner)
       protocol_error (c, "message before HELLO");
       return FALSE;
     }
-  frame = owner != NULL ? g_bytes_ref (owner) : g_bytes_new (body, flen);
+  frame = owner != NULL ? g_bytes_ref (owner) : grp_frame_pool_copy (c->t->frames, body, flen);
   if (!grp_codec_parse_bytes (frame, &kind, &msg, &hello, &protocol, &error))
     {
       protocol_error (c, error->message);
@@ -2361,6 +2363,7 @@ grp_transport_finalize (GObject *object)
   g_hash_table_unref (self->ended);
   g_hash_table_unref (self->hung_up);
   g_free (self->scratch);
+  grp_frame_pool_close (self->frames);
   g_free (self->self_name);
   g_free (self->address);
   g_free (self->protocol);
@@ -2398,6 +2401,7 @@ grp_transport_init (GrpTransport *self)
   g_queue_init (&self->tls_waiting);
   self->redials = g_ptr_array_new_with_free_func ((GDestroyNotify) redial_free);
   self->scratch = g_malloc (READ_CHUNK);
+  self->frames = grp_frame_pool_new ();
   self->handshake_timeout_ms = GRP_TRANSPORT_HANDSHAKE_TIMEOUT_MS;
   self->protocol = g_strdup ("groupy");
   self->incoming_max = INCOMING_MAX;
