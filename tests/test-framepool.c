@@ -76,6 +76,25 @@ test_bound (void)
   grp_frame_pool_close (pool);
 }
 
+/* A run of frames the pool does not serve (the load is over): it lets go
+ * of what it keeps; one it serves starts the count again. */
+static void
+test_idle (void)
+{
+  GrpFramePool *pool = grp_frame_pool_new ();
+
+  g_bytes_unref (grp_frame_pool_copy (pool, src, 8192));
+  for (guint i = 0; i + 1 < GRP_FRAME_POOL_IDLE_AFTER; i++)
+    g_bytes_unref (grp_frame_pool_copy (pool, src, 23));
+  g_bytes_unref (grp_frame_pool_copy (pool, src, 8192));
+  for (guint i = 0; i + 1 < GRP_FRAME_POOL_IDLE_AFTER; i++)
+    g_bytes_unref (grp_frame_pool_copy (pool, src, 23));
+  g_assert_cmpuint (grp_frame_pool_kept_bytes (pool), ==, 8192);
+  g_bytes_unref (grp_frame_pool_copy (pool, src, 23));
+  g_assert_cmpuint (grp_frame_pool_kept_bytes (pool), ==, 0);
+  grp_frame_pool_close (pool);
+}
+
 /* Frames let go after the pool's transport has gone, and from other
  * threads: freed, not kept (the sanitizers' build sees any leak or use
  * after free). */
@@ -121,6 +140,7 @@ main (int argc, char **argv)
   g_test_add_func ("/framepool/reuse", test_reuse);
   g_test_add_func ("/framepool/fit", test_fit);
   g_test_add_func ("/framepool/bound", test_bound);
+  g_test_add_func ("/framepool/idle", test_idle);
   g_test_add_func ("/framepool/threads-and-close", test_threads_and_close);
   return g_test_run ();
 }

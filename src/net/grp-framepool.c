@@ -19,6 +19,7 @@ struct _GrpFramePool {
   GPtrArray *kept;    /* Buf *, let go and kept for reuse */
   gsize kept_bytes;
   gboolean closed;
+  guint unserved;     /* frames in a row not served from the pool (its thread's) */
 };
 
 typedef struct {
@@ -122,7 +123,17 @@ grp_frame_pool_copy (GrpFramePool *pool, const void *data, gsize len)
   guint8 *frame;
 
   if (len < GRP_FRAME_POOL_MIN || len > GRP_FRAME_POOL_MAX)
-    return g_bytes_new (data, len);
+    {
+      if (++pool->unserved == GRP_FRAME_POOL_IDLE_AFTER)
+        {
+          g_mutex_lock (&pool->lock);
+          g_ptr_array_set_size (pool->kept, 0);
+          pool->kept_bytes = 0;
+          g_mutex_unlock (&pool->lock);
+        }
+      return g_bytes_new (data, len);
+    }
+  pool->unserved = 0;
   b = take_kept (pool, len);
   if (b == NULL)
     {

@@ -20,11 +20,14 @@
 
 /* Smaller frames come from malloc: its bins serve them from pages in use. */
 #define GRP_FRAME_POOL_MIN (4 * 1024)
-/* Larger frames (a state, a catch-up) are rare: malloc serves them. */
-#define GRP_FRAME_POOL_MAX (256 * 1024)
-/* What the pool keeps, in all, of buffers let go: a turn's frames from
- * every peer, a few times over. */
-#define GRP_FRAME_POOL_BYTES (2 * 1024 * 1024)
+/* Larger frames (a state, a catch-up) are rare: malloc serves them.  A
+ * sequencer's full batch (256 entries of 1 KiB) is about 270 KiB. */
+#define GRP_FRAME_POOL_MAX (512 * 1024)
+/* What the pool keeps, in all, of buffers let go: a dozen full batches. */
+#define GRP_FRAME_POOL_BYTES (4 * 1024 * 1024)
+/* After this many frames in a row that the pool does not serve (heartbeats,
+ * acknowledgements: the load is over), it lets go of what it keeps. */
+#define GRP_FRAME_POOL_IDLE_AFTER 64
 
 typedef struct _GrpFramePool GrpFramePool;
 
@@ -32,7 +35,8 @@ GrpFramePool *grp_frame_pool_new (void);
 /* The pool keeps nothing more; buffers still out free themselves. */
 void grp_frame_pool_close (GrpFramePool *pool);
 /* A copy of `len` bytes at `data`, in a pooled buffer when `len` is in
- * [GRP_FRAME_POOL_MIN, GRP_FRAME_POOL_MAX]. */
+ * [GRP_FRAME_POOL_MIN, GRP_FRAME_POOL_MAX].  Called from one thread (the
+ * transport's); the copies may be let go from any. */
 GBytes *grp_frame_pool_copy (GrpFramePool *pool, const void *data, gsize len);
 /* Buffers kept (for tests). */
 gsize grp_frame_pool_kept_bytes (GrpFramePool *pool);
