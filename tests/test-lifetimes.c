@@ -862,6 +862,182 @@ test_failed_before_join_callback (gconstpointer data)
   g_string_free (o.log, TRUE);
 }
 
+/* 21. A member left out whose rejoin failed (no contact admitted it) joins
+ *     again, as a program may: that join is a join, not a rejoin.  The
+ *     member kept "rejoining" set after the failure, so the new join said
+ *     "rejoining", and a contact that refused it failed the join with
+ *     REJOIN_FAILED (through the old view's contacts) instead of
+ *     UNREACHABLE.  The members run on two contexts of this thread: b's
+ *     alone, while it is "stopped", then both until the group has left it
+ *     out, then b's alone once its contacts are gone. */
+typedef struct {
+  GMainContext *context;   /* b's */
+  gboolean excluded;
+  guint failures;
+  GrpGroupError code;      /* of the last "failed" */
+  gboolean joined;
+  guint joins;             /* join callbacks */
+  GString *roles;          /* notify::role, once the program joins again */
+} Rejoin;
+
+static void
+rejoin_excluded (GrpGroup *g, gpointer data)
+{
+  ((Rejoin *) data)->excluded = TRUE;
+}
+
+static void
+rejoin_failed (GrpGroup *g, GError *error, gpointer data)
+{
+  Rejoin *r = data;
+
+  g_test_message ("b failed: %s", error->message);
+  g_assert_true (error->domain == GRP_GROUP_ERROR);
+  r->code = error->code;
+  r->failures++;
+}
+
+static void
+rejoin_role (GObject *obj, GParamSpec *pspec, gpointer data)
+{
+  Rejoin *r = data;
+  const char *role = grp_role_to_string (grp_group_get_role (GRP_GROUP (obj)));
+
+  g_test_message ("b: role -> %s", role);
+  if (r->roles != NULL)
+    g_string_append_printf (r->roles, "%s%s", r->roles->len > 0 ? " " : "", role);
+}
+
+static void
+rejoin_join_done (GObject *source, GAsyncResult *res, gpointer data)
+{
+  Rejoin *r = data;
+
+  r->joined = grp_group_join_finish (GRP_GROUP (source), res, NULL);
+  r->joins++;
+}
+
+/* One turn of b's context, as the thread default (where GIO calls back). */
+static void
+rejoin_turn (Rejoin *r)
+{
+  g_main_context_push_thread_default (r->context);
+  g_main_context_iteration (r->context, FALSE);
+  g_main_context_pop_thread_default (r->context);
+}
+
+static void
+test_join_after_failed_rejoin (void)
+{
+  GrpGroup *a = start_alone ("a", NULL);
+  GrpGroup *c = grp_group_new ("c");
+  g_autoptr(GrpGroup) b = NULL;
+  g_autoptr(GrpGroup) d = start_alone ("d", NULL);
+  g_autofree char *refused = NULL;
+  Rejoin r = { g_main_context_new () };
+  gint64 deadline = g_get_monotonic_time () + DEADLINE_S * G_USEC_PER_SEC;
+  GWeakRef weak_a, weak_c;
+
+  {
+    g_autoptr(GrpGroup) gone = start_alone ("gone", NULL);
+
+    refused = g_strdup (grp_group_get_address (gone));
+  }
+  grp_group_set_timing (c, 20, 1000);
+  grp_group_join_async (c, grp_group_get_address (a), NULL, NULL, NULL);
+  g_main_context_push_thread_default (r.context);
+  b = grp_group_new ("b");
+  grp_group_set_timing (b, 20, 1000);
+  g_signal_connect (b, "excluded", G_CALLBACK (rejoin_excluded), &r);
+  g_signal_connect (b, "failed", G_CALLBACK (rejoin_failed), &r);
+  g_signal_connect (b, "notify::role", G_CALLBACK (rejoin_role), &r);
+  grp_group_join_async (b, grp_group_get_address (a), NULL, NULL, NULL);
+  g_main_context_pop_thread_default (r.context);
+  while (grp_group_get_n_members (a) < 3 || grp_group_get_role (b) != GRP_ROLE_MEMBER ||
+         grp_group_get_role (c) != GRP_ROLE_MEMBER)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_main_context_iteration (NULL, FALSE);
+      rejoin_turn (&r);
+      g_usleep (1000);
+    }
+  /* b stops: the group goes on without it. */
+  while (grp_group_get_n_members (a) != 2 || grp_group_get_n_members (c) != 2)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (1000);
+    }
+  /* b goes on and hears it was left out; its rejoin waits for its next turn. */
+  while (!r.excluded)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_main_context_iteration (NULL, FALSE);
+      rejoin_turn (&r);
+      g_usleep (1000);
+    }
+  g_assert_cmpint (grp_group_get_role (b), ==, GRP_ROLE_REJOINING);
+  /* Its contacts go: none admits it again. */
+  g_weak_ref_init (&weak_a, a);
+  g_weak_ref_init (&weak_c, c);
+  g_object_unref (a);
+  g_object_unref (c);
+  run_until_gone (NULL, &weak_a);
+  run_until_gone (NULL, &weak_c);
+  g_weak_ref_clear (&weak_a);
+  g_weak_ref_clear (&weak_c);
+  while (r.failures == 0)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      rejoin_turn (&r);
+      g_usleep (1000);
+    }
+  g_assert_cmpint (r.code, ==, GRP_GROUP_ERROR_REJOIN_FAILED);
+  g_assert_cmpint (grp_group_get_role (b), ==, GRP_ROLE_FAILED);
+
+  /* A join through a contact that refuses: unreachable, as for a member
+   * that was never in a group. */
+  r.roles = g_string_new (NULL);
+  g_main_context_push_thread_default (r.context);
+  grp_group_join_async (b, refused, NULL, rejoin_join_done, &r);
+  g_main_context_pop_thread_default (r.context);
+  while (r.joins < 1)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      rejoin_turn (&r);
+      g_usleep (1000);
+    }
+  g_assert_false (r.joined);
+  g_assert_cmpuint (r.failures, ==, 2);
+  g_assert_cmpint (r.code, ==, GRP_GROUP_ERROR_UNREACHABLE);
+  g_assert_cmpstr (r.roles->str, ==, "joining failed");
+
+  /* A join to a live group: joining, then member (never "rejoining"). */
+  g_string_truncate (r.roles, 0);
+  g_main_context_push_thread_default (r.context);
+  grp_group_join_async (b, grp_group_get_address (d), NULL, rejoin_join_done, &r);
+  g_main_context_pop_thread_default (r.context);
+  while (r.joins < 2 || grp_group_get_n_members (d) < 2)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_main_context_iteration (NULL, FALSE);
+      rejoin_turn (&r);
+      g_usleep (1000);
+    }
+  g_assert_true (r.joined);
+  g_assert_cmpuint (r.failures, ==, 2);
+  g_assert_cmpstr (r.roles->str, ==, "joining member");
+  g_assert_cmpint (grp_group_get_role (b), ==, GRP_ROLE_MEMBER);
+
+  /* b goes first, on its own context (its sources are there). */
+  g_signal_handlers_disconnect_by_data (b, &r);
+  g_main_context_push_thread_default (r.context);
+  g_clear_object (&b);
+  g_main_context_pop_thread_default (r.context);
+  g_string_free (r.roles, TRUE);
+  g_main_context_unref (r.context);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -894,6 +1070,7 @@ main (int argc, char *argv[])
   g_test_add_data_func ("/lifetimes/leave-in-view-while-joining", GINT_TO_POINTER (TRUE),
                         test_leave_while_joining_from_handler);
   g_test_add_func ("/lifetimes/join-in-create-view", test_join_in_create_view);
+  g_test_add_func ("/lifetimes/join-after-failed-rejoin", test_join_after_failed_rejoin);
   {
     static const struct {
       const char *path;

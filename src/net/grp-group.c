@@ -305,8 +305,10 @@ complete_join (GrpGroup *self, const GError *error)
  * runs, last: the callback sees the role "failed", and whatever it does
  * (drop the member, create a group, join again) is not followed by news of
  * the incarnation that failed.  The join is over before any handler runs,
- * so a handler may create or join again too.  The task holds the member
- * until the callback has returned. */
+ * so a handler may create or join again too: a rejoin that failed is over
+ * as well, and such a join is a join (role "joining", its own errors), not
+ * the rejoin again.  The task holds the member until the callback has
+ * returned. */
 static void
 fail (GrpGroup *self, const GError *error)
 {
@@ -314,6 +316,8 @@ fail (GrpGroup *self, const GError *error)
   GRP_HOLD (self);
 
   clear_join (self);
+  self->rejoining = FALSE;
+  grp_source_clear (self->context, &self->rejoin_id);
   set_role (self, GRP_ROLE_FAILED);
   g_signal_emit (self, signals[SIGNAL_FAILED], 0, error);
   return_join (task, error);
