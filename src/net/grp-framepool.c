@@ -4,13 +4,15 @@
 
 #include <string.h>
 
-#define PAGE 4096
+/* Reuse, not page alignment, is what saves the faults: a fine granule
+ * keeps what a frame pins close to its length (what the core's bounds
+ * count). */
+#define GRANULE 1024
 
-/* A frame's buffer: its length rounded up to whole pages. */
 static gsize
 cap_for (gsize len)
 {
-  return (len + PAGE - 1) / PAGE * PAGE;
+  return (len + GRANULE - 1) / GRANULE * GRANULE;
 }
 
 struct _GrpFramePool {
@@ -20,12 +22,14 @@ struct _GrpFramePool {
   gsize kept_bytes;
   gboolean closed;
   guint unserved;     /* frames in a row not served from the pool (its thread's) */
+  gboolean idle;      /* (lock) the load is over: buffers let go are freed */
 };
 
 typedef struct {
   GrpFramePool *pool;
   gsize cap;
-  /* The frame follows, 16-byte aligned (two words before it). */
+  /* The frame follows (two words in, as aligned as that makes it: the
+   * codec reads bytes). */
 } Buf;
 
 static void
@@ -69,7 +73,7 @@ buf_release (gpointer data)
   GrpFramePool *pool = b->pool;
 
   g_mutex_lock (&pool->lock);
-  if (!pool->closed)
+  if (!pool->closed && !pool->idle)
     {
       while (pool->kept->len > 0 && pool->kept_bytes + b->cap > GRP_FRAME_POOL_BYTES)
         {
@@ -93,11 +97,14 @@ static Buf *
 take_kept (GrpFramePool *pool, gsize len)
 {
   Buf *best = NULL;
-  gsize most = cap_for (len) + cap_for (len) / 2;
+  gsize own = cap_for (len);
+  gsize most = cap_for (len + len / 4);
   guint at = 0;
 
   g_mutex_lock (&pool->lock);
-  for (guint i = 0; i < pool->kept->len; i++)
+  pool->idle = FALSE;
+  /* Newest first, and an exact fit ends the search. */
+  for (guint i = pool->kept->len; i-- > 0;)
     {
       Buf *b = g_ptr_array_index (pool->kept, i);
 
@@ -105,6 +112,8 @@ take_kept (GrpFramePool *pool, gsize len)
         {
           best = b;
           at = i;
+          if (b->cap == own)
+            break;
         }
     }
   if (best != NULL)
@@ -127,6 +136,7 @@ grp_frame_pool_copy (GrpFramePool *pool, const void *data, gsize len)
       if (++pool->unserved == GRP_FRAME_POOL_IDLE_AFTER)
         {
           g_mutex_lock (&pool->lock);
+          pool->idle = TRUE;
           g_ptr_array_set_size (pool->kept, 0);
           pool->kept_bytes = 0;
           g_mutex_unlock (&pool->lock);

@@ -9,7 +9,12 @@
  * copy into it cost a page fault every 4 KiB: 7,000 a second at a TLS
  * leader at K = 5 with 1 KiB payloads, a fault costing about 10 µs on this
  * kind of machine.  The pool keeps buffers let go, up to
- * GRP_FRAME_POOL_BYTES in all, and gives them to frames of about their size.
+ * GRP_FRAME_POOL_BYTES in all, and gives them to frames of about their size:
+ * a buffer is its frame's length rounded up to 1 KiB, and a frame takes a
+ * kept one at most a quarter larger than itself (plus the rounding), so
+ * what a frame keeps alive stays near its length, which is what the core's
+ * bounds count.  Once the load is over (GRP_FRAME_POOL_IDLE_AFTER frames in
+ * a row it does not serve) it keeps nothing, until it serves a frame again.
  *
  * Buffers may be let go from any thread (a payload handed to a program is
  * the program's); the pool outlives its transport until the last buffer
@@ -26,7 +31,8 @@
 /* What the pool keeps, in all, of buffers let go: a dozen full batches. */
 #define GRP_FRAME_POOL_BYTES (4 * 1024 * 1024)
 /* After this many frames in a row that the pool does not serve (heartbeats,
- * acknowledgements: the load is over), it lets go of what it keeps. */
+ * acknowledgements: the load is over), it lets go of what it keeps, and of
+ * what is let go after, until it serves a frame again. */
 #define GRP_FRAME_POOL_IDLE_AFTER 64
 
 typedef struct _GrpFramePool GrpFramePool;
