@@ -933,6 +933,8 @@ test_leader_leaves_during_join (void)
 
 typedef struct {
   gint64 after;       /* forge b's first REQ to a from then on */
+  gsize piece;        /* the size of each of the four entries after the first */
+  guint64 skip;       /* their counters skip this many (unwanted when not 0) */
   gboolean forged;
   gboolean freed;     /* the forged frame was freed */
   gsize frame_size;
@@ -962,8 +964,6 @@ pin_filter (GrpFixture *f, int from, int to, GrpMsg *msg, gpointer data)
   const guint8 *change;
   g_autoptr(GBytes) frame = NULL;
   GPtrArray *entries = msg->req.entries;
-  /* The control: counters not next, so mostly_unwanted() copies. */
-  guint64 control = g_getenv ("FLOW_TEST_PIN_CONTROL") != NULL ? 100 : 0;
 
   if (p->forged || from != 1 || to != 0 || msg->type != GRP_MSG_REQ || entries == NULL ||
       entries->len == 0 || grp_fixture_now (f) < p->after)
@@ -971,7 +971,7 @@ pin_filter (GrpFixture *f, int from, int to, GrpMsg *msg, gpointer data)
   p->forged = TRUE;
   first = grp_entry_ref (g_ptr_array_index (entries, 0));
   change = grp_entry_get_data (first, &len);
-  p->frame_size = 1 + 4 * BIG;
+  p->frame_size = 1 + 4 * p->piece;
   p->buf = g_malloc0 (p->frame_size);
   p->buf[0] = change[0];
   frame = g_bytes_new_with_free_func (p->buf, p->frame_size, frame_freed, p);
@@ -980,18 +980,42 @@ pin_filter (GrpFixture *f, int from, int to, GrpMsg *msg, gpointer data)
                                                       first->ctr, frame, 0, 1));
   for (guint i = 0; i < 4; i++)
     g_ptr_array_add (entries, grp_entry_new_data_slice (0, first->view_id, first->origin,
-                                                        first->ctr + 1 + i + control, frame,
-                                                        1 + i * BIG, BIG));
+                                                        first->ctr + 1 + i + p->skip, frame,
+                                                        1 + i * p->piece, p->piece));
   grp_entry_unref (first);
   return GRP_FIXTURE_PASS;
 }
 
+static void pins_frame (Pin *pin);
+
 static void
 test_held_pins_frame (void)
 {
+  /* The control: counters not next, so mostly_unwanted() copies. */
+  Pin p = { 0, BIG, g_getenv ("FLOW_TEST_PIN_CONTROL") != NULL ? 100 : 0, FALSE, FALSE, 0, NULL };
+
+  pins_frame (&p);
+}
+
+/* b's REQ is its next entry (1 byte) and 3 KiB of entries the leader does
+ * not take (counters far ahead): the entry taken gets a copy of its own,
+ * and the frame goes.  (Before, a frame up to 4 KiB past twice what was
+ * taken stayed: one 41-byte entry kept 4 KiB alive, and the log's 4 MiB of
+ * entries could keep 400 MiB.) */
+static void
+test_sliver_pins_frame (void)
+{
+  Pin p = { 0, 768, 100, FALSE, FALSE, 0, NULL };
+
+  pins_frame (&p);
+}
+
+static void
+pins_frame (Pin *pin)
+{
   GrpCoreConfig cfg = config (GRP_DELIVERY_AGREED);
   g_autoptr(GrpFixture) f = NULL;
-  Pin p = { 0, FALSE, FALSE, 0, NULL };
+  Pin p = *pin;
   gint64 t0;
 
   cfg.max_lag = 30;
@@ -1638,6 +1662,7 @@ main (int argc, char **argv)
   g_test_add_func ("/core/member-leaves-during-join", test_member_leaves_during_join);
   g_test_add_func ("/core/leader-leaves-during-join", test_leader_leaves_during_join);
   g_test_add_func ("/core/held-pins-frame", test_held_pins_frame);
+  g_test_add_func ("/core/sliver-pins-frame", test_sliver_pins_frame);
   g_test_add_func ("/core/frozen-member-kept", test_frozen_member_kept);
   g_test_add_func ("/core/leader-crash-two-members", test_leader_crash_two_members);
   g_test_add_func ("/core/two-members-partition-then-crash", test_two_members_partition_then_crash);
