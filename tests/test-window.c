@@ -567,6 +567,227 @@ test_console_sizes (void)
   gtk_window_destroy (GTK_WINDOW (console));
 }
 
+/* ---- the console's timeline ------------------------------------------- */
+
+typedef struct {
+  GtkWidget *console;
+  guint frames;
+} Frames;
+
+static void
+count_console_frame (GdkFrameClock *clock, gpointer data)
+{
+  ((Frames *) data)->frames++;
+}
+
+static gboolean
+enough_frames (gpointer data)
+{
+  return ((Frames *) data)->frames >= 4;
+}
+
+/* Lets the console lay out and draw a few frames, as it would on a screen
+ * between two lines of the story. */
+static void
+let_frames_pass (GtkWidget *console)
+{
+  Frames f = { console, 0 };
+  GdkFrameClock *clock = gtk_widget_get_frame_clock (console);
+  gulong id = g_signal_connect (clock, "after-paint", G_CALLBACK (count_console_frame), &f);
+
+  gdk_frame_clock_begin_updating (clock);
+  wait_until (enough_frames, &f, 10000, "the console to draw");
+  gdk_frame_clock_end_updating (clock);
+  g_signal_handler_disconnect (clock, id);
+}
+
+/* How far (px) the bottom of the timeline's newest line is below the
+ * bottom of what the timeline shows: 0 when it is in sight. */
+static double
+newest_line_below (GtkWidget *scroll, GtkWidget *list)
+{
+  GtkWidget *last = gtk_widget_get_last_child (list);
+  graphene_rect_t row, seen;
+
+  while (last != NULL && !GTK_IS_LIST_BOX_ROW (last))
+    last = gtk_widget_get_prev_sibling (last);
+  g_assert_nonnull (last);
+  g_assert_true (gtk_widget_compute_bounds (last, scroll, &row));
+  g_assert_true (gtk_widget_compute_bounds (scroll, scroll, &seen));
+  return MAX (0, row.origin.y + row.size.height - (seen.origin.y + seen.size.height));
+}
+
+static double
+short_of_end (GtkAdjustment *adj)
+{
+  return gtk_adjustment_get_upper (adj) - gtk_adjustment_get_page_size (adj) -
+         gtk_adjustment_get_value (adj);
+}
+
+typedef struct {
+  GrpSupervisor *supervisor;
+  GtkWidget *console, *scroll, *list;
+  GtkAdjustment *adj;
+  guint n;                      /* lines told so far */
+} Timeline;
+
+/* `lines` more lines of the story, short and long, told at once; then a
+ * few frames pass. */
+static void
+tell (Timeline *t, guint lines)
+{
+  static const char *texts[] = {
+    "w1 crashed (injected) — w2 leads view 7",
+    "w6 joined view 8 through w2, with the state as of #1234; the group has five members again, "
+    "and every one of them delivers from #1235 on",
+    "pause",
+    "w3 left out while alive (it went silent for longer than the suspicion timeout, 2000 ms): "
+    "the others went on without it in view 9; it finds out when it runs again, and rejoins "
+    "with the state of the group as it is then",
+  };
+
+  for (guint k = 0; k < lines; k++, t->n++)
+    {
+      g_autofree char *text = g_strdup_printf ("line %u: %s", t->n,
+                                               texts[(t->n * 7 + t->n / 5) % 4]);
+
+      g_signal_emit_by_name (t->supervisor, "event", GRP_EVENT_CONTROL, text);
+    }
+  let_frames_pass (t->console);
+}
+
+/* The newest line is in sight, and the timeline at its end. */
+static void
+assert_newest_in_sight (Timeline *t, const char *when)
+{
+  double below = newest_line_below (t->scroll, t->list), shy = short_of_end (t->adj);
+
+  if (below > 0.5 || shy > 0.5)
+    g_error ("%s, after %u lines: the newest line is %g px below sight, the timeline %g px "
+             "short of its end (upper %g, page %g, value %g)", when, t->n, below, shy,
+             gtk_adjustment_get_upper (t->adj), gtk_adjustment_get_page_size (t->adj),
+             gtk_adjustment_get_value (t->adj));
+}
+
+/* The line at the top of what the timeline shows, and how far below the
+ * top it is. */
+static GtkWidget *
+top_line (Timeline *t, double *y)
+{
+  for (GtkWidget *row = gtk_widget_get_first_child (t->list); row != NULL;
+       row = gtk_widget_get_next_sibling (row))
+    {
+      graphene_rect_t r;
+
+      if (GTK_IS_LIST_BOX_ROW (row) && gtk_widget_compute_bounds (row, t->scroll, &r) &&
+          r.origin.y + r.size.height > 0)
+        {
+          *y = r.origin.y;
+          return row;
+        }
+    }
+  g_assert_not_reached ();
+}
+
+static gboolean
+row_is_in_list (Timeline *t, GtkWidget *row)
+{
+  for (GtkWidget *c = gtk_widget_get_first_child (t->list); c; c = gtk_widget_get_next_sibling (c))
+    if (c == row)
+      return TRUE;
+  return FALSE;
+}
+
+/* The timeline shows its newest line as lines come, one at a time and in
+ * bursts, short and long, past its cap (its oldest lines go then); a user
+ * who scrolled back to read is left where they are, the lines they read
+ * staying put while lines come and old ones go; scrolled to the end again,
+ * the timeline follows once more.  It showed the newest line a burst late:
+ * the adjustment at its end, the lines drawn where they were. */
+static void
+test_console_timeline (void)
+{
+  GrpSupervisorConfig cfg = { 0 };
+  g_autoptr(GError) error = NULL;
+  GrpConsoleWindow *console;
+  Timeline t = { 0 };
+  GtkWidget *reading;
+  double y, y_after, value;
+
+  cfg.worker = g_strdup (g_getenv ("GROUPY_NODE"));
+  cfg.checker = g_strdup (g_getenv ("GROUPY_CHECK"));
+  cfg.sleep_ms = 1000;
+  cfg.crash_rate = 0;
+  g_assert_nonnull (cfg.worker);
+  console = grp_console_window_new (NULL, &cfg, 1, &error);
+  g_assert_no_error (error);
+  t.supervisor = grp_console_window_get_supervisor (console);
+  t.console = GTK_WIDGET (console);
+  t.scroll = child (t.console, GRP_TYPE_CONSOLE_WINDOW, "timeline_scroll");
+  t.list = child (t.console, GRP_TYPE_CONSOLE_WINDOW, "timeline");
+  t.adj = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (t.scroll));
+  show_at (t.console, 1100, 720);
+
+  /* Following, below the cap. */
+  for (guint burst = 0; t.n < 60; burst++)
+    {
+      tell (&t, 1 + burst % 4);
+      assert_newest_in_sight (&t, "following");
+    }
+  g_test_message ("following: the newest of %u lines in sight after every burst", t.n);
+
+  /* Following at the cap: old lines go as new ones come. */
+  while (t.n < 495)
+    tell (&t, MIN (25, 495 - t.n));
+  assert_newest_in_sight (&t, "following, near the cap");
+  for (guint burst = 0; t.n < 530; burst++)
+    {
+      tell (&t, 1 + burst % 4);
+      assert_newest_in_sight (&t, "following, at the cap");
+    }
+  g_test_message ("at the cap: the newest of %u lines in sight after every burst", t.n);
+
+  /* Scrolled back to read (as a drag of the scrollbar does): not followed,
+   * and what the user reads stays in place while old lines go. */
+  gtk_adjustment_set_value (t.adj, gtk_adjustment_get_upper (t.adj) / 2);
+  let_frames_pass (t.console);
+  value = gtk_adjustment_get_value (t.adj);
+  reading = top_line (&t, &y);
+  for (guint burst = 0; burst < 8; burst++)
+    {
+      tell (&t, 1 + burst % 4);
+      g_assert_true (row_is_in_list (&t, reading));
+      top_line (&t, &y_after);
+      {
+        graphene_rect_t r;
+
+        g_assert_true (gtk_widget_compute_bounds (reading, t.scroll, &r));
+        if (G_APPROX_VALUE (r.origin.y, y, 0.5) == FALSE)
+          g_error ("scrolled back, after %u lines: the line read moved from %g to %g px "
+                   "(value %g, was %g)", t.n, y, r.origin.y, gtk_adjustment_get_value (t.adj),
+                   value);
+      }
+      g_assert_cmpfloat (short_of_end (t.adj), >, gtk_adjustment_get_page_size (t.adj));
+    }
+  g_test_message ("scrolled back: the line read stayed at y = %g px over %u lines", y,
+                  t.n);
+
+  /* Scrolled to the end again: followed. */
+  gtk_adjustment_set_value (t.adj, gtk_adjustment_get_upper (t.adj) -
+                                   gtk_adjustment_get_page_size (t.adj));
+  let_frames_pass (t.console);
+  for (guint burst = 0; burst < 8; burst++)
+    {
+      tell (&t, 1 + burst % 4);
+      assert_newest_in_sight (&t, "scrolled to the end again");
+    }
+  g_test_message ("scrolled to the end again: followed over %u lines", t.n);
+
+  gtk_widget_activate_action (t.console, "win.stop", NULL);
+  wait_until (console_stopped, console, 30000, "the console's group to stop");
+  gtk_window_destroy (GTK_WINDOW (console));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -587,5 +808,6 @@ main (int argc, char **argv)
   g_test_add_func ("/window/focus", test_window_focus);
   g_test_add_func ("/window/no-quorum", test_window_no_quorum);
   g_test_add_func ("/console/sizes", test_console_sizes);
+  g_test_add_func ("/console/timeline", test_console_timeline);
   return g_test_run ();
 }

@@ -43,6 +43,7 @@ struct _GrpConsoleWindow {
   AdwButtonContent *pause_content;
   guint n_events;
   gboolean follow;              /* the timeline shows its newest line */
+  guint to_end_tick;            /* timeline_to_end, pending */
 };
 
 G_DEFINE_FINAL_TYPE (GrpConsoleWindow, grp_console_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -79,13 +80,36 @@ event_mark (GrpEventKind kind)
 }
 
 /* The timeline follows the story, unless the user scrolled back to read:
- * then it stays where it is until scrolled to the end again. */
-static void
-timeline_grew (GtkAdjustment *adj, GrpConsoleWindow *self)
+ * then it stays where it is until scrolled to the end again.
+ *
+ * A new line's height is known once the list box is allocated, and that is
+ * when the adjustment says "changed": from inside the viewport's
+ * size_allocate (GTK emits it as the viewport thaws the adjustment's
+ * notifications), after the list box was placed at the old value.  Setting
+ * the value there moved the adjustment but not the list box, which stayed
+ * where it was, frames on, until the next allocation: the newest lines
+ * were out of sight below while the scrollbar said "at the end" (a burst of
+ * lines hid as many).  The value is set on the next frame instead, in its
+ * update phase, before its layout. */
+static gboolean
+timeline_to_end (GtkWidget *widget, GdkFrameClock *clock, gpointer data)
 {
+  GrpConsoleWindow *self = data;
+  GtkAdjustment *adj = gtk_scrolled_window_get_vadjustment (self->timeline_scroll);
+
+  self->to_end_tick = 0;
   if (self->follow)
     gtk_adjustment_set_value (adj,
                               gtk_adjustment_get_upper (adj) - gtk_adjustment_get_page_size (adj));
+  return G_SOURCE_REMOVE;
+}
+
+static void
+timeline_grew (GtkAdjustment *adj, GrpConsoleWindow *self)
+{
+  if (self->follow && self->to_end_tick == 0)
+    self->to_end_tick = gtk_widget_add_tick_callback (GTK_WIDGET (self->timeline_scroll),
+                                                      timeline_to_end, self, NULL);
 }
 
 static void
@@ -123,8 +147,23 @@ on_event (GrpSupervisor *supervisor, int kind, const char *text, gpointer data)
   gtk_list_box_append (self->timeline, row);
   if (++self->n_events > MAX_EVENTS)
     {
-      gtk_list_box_remove (self->timeline,
-                           GTK_WIDGET (gtk_list_box_get_row_at_index (self->timeline, 0)));
+      GtkWidget *oldest = GTK_WIDGET (gtk_list_box_get_row_at_index (self->timeline, 0));
+      GtkWidget *next = GTK_WIDGET (gtk_list_box_get_row_at_index (self->timeline, 1));
+      graphene_rect_t a, b;
+
+      /* A user who scrolled back to read keeps their place: the lines
+       * below the oldest move up by its height as it goes, and so does
+       * the view. */
+      if (!self->follow && gtk_widget_compute_bounds (oldest, GTK_WIDGET (self->timeline), &a) &&
+          gtk_widget_compute_bounds (next, GTK_WIDGET (self->timeline), &b) &&
+          b.origin.y > a.origin.y)
+        {
+          GtkAdjustment *adj = gtk_scrolled_window_get_vadjustment (self->timeline_scroll);
+          double gone = b.origin.y - a.origin.y;
+
+          gtk_adjustment_set_value (adj, gtk_adjustment_get_value (adj) - gone);
+        }
+      gtk_list_box_remove (self->timeline, oldest);
       self->n_events--;
     }
 }
@@ -370,6 +409,9 @@ grp_console_window_dispose (GObject *object)
 
   if (self->supervisor != NULL)
     g_signal_handlers_disconnect_by_data (self->supervisor, self);
+  if (self->to_end_tick != 0)
+    gtk_widget_remove_tick_callback (GTK_WIDGET (self->timeline_scroll), self->to_end_tick);
+  self->to_end_tick = 0;
   gtk_widget_dispose_template (GTK_WIDGET (self), GRP_TYPE_CONSOLE_WINDOW);
   g_clear_object (&self->supervisor);
   G_OBJECT_CLASS (grp_console_window_parent_class)->dispose (object);
