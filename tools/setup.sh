@@ -21,7 +21,7 @@ packages=(meson ninja-build pkg-config gcc libglib2.0-dev libjson-glib-dev
           clang libclang-rt-dev
           # the window, its data files, and the GUI tests under Xvfb
           libgtk-4-dev libadwaita-1-dev gettext desktop-file-utils appstream xvfb xauth xdotool
-          imagemagick tesseract-ocr
+          imagemagick tesseract-ocr x11-utils
           # what GTK needs at run time to start without a warning
           adwaita-icon-theme dconf-gsettings-backend libgl1-mesa-dri fonts-dejavu-core
           "$@")

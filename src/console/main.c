@@ -13,11 +13,13 @@
 
 #include "grp-about.h"
 #include "grp-console-window.h"
+#include "grp-place.h"
 
 typedef struct {
   AdwApplication *app;
   GrpSupervisorConfig config;
   gint64 members;
+  int width, height;            /* the console's size on this screen */
   int status;
 } Console;
 
@@ -44,6 +46,7 @@ activate (GApplication *application, gpointer data)
       console->status = 2;
       return;
     }
+  gtk_window_set_default_size (GTK_WINDOW (window), console->width, console->height);
   gtk_window_present (GTK_WINDOW (window));
 }
 
@@ -118,10 +121,11 @@ main (int argc, char **argv)
       return 2;
     }
   console.config.windows = !headless;
-  /* The console's place at the top-left corner (its default size,
-   * ui/grp-console-window.ui, and a margin): its windows go beside it. */
-  console.config.beside_width = 1100 + 12;
-  console.config.beside_height = 720 + 12;
+  /* The console's place at the top-left corner (its size on this screen,
+   * and a margin): its windows go beside it. */
+  grp_place_console_size (gdk_display_get_default (), &console.width, &console.height);
+  console.config.beside_width = (guint) console.width + 12;
+  console.config.beside_height = (guint) console.height + 12;
   console.config.log_dir = dir;
   console.config.keep_logs = keep;
   console.config.respawn = TRUE;

@@ -1,0 +1,105 @@
+#!/bin/bash
+# The console and its five member windows on a laptop's screen (1280x800,
+# 1366x768: tests/meson.build runs both), under a private Xvfb: the console
+# fits the screen, no member window covers it, every member window lies on
+# the screen, and where they overlap one another each shows its top-left
+# corner (its Crash button, name and role: 190x190 px) over every window
+# above it in the stacking order.  The windows covered the console on
+# screens narrower than about 1500 px.  Screenshots are kept in
+# $GROUPY_LAYOUT_SHOTS when it is set.  Skipped (77) when Xvfb, xdotool,
+# xwininfo or ImageMagick is missing.
+#   test-layout.sh GROUPY-CONSOLE WIDTHxHEIGHT
+set -euo pipefail
+console=$1
+size=$2
+
+for tool in Xvfb xdotool xwininfo import; do
+  command -v "$tool" >/dev/null || { echo "skipped: $tool is not installed"; exit 77; }
+done
+
+work=$(mktemp -d)
+cpid=""
+xvfb=""
+stop() {
+  if [ -n "$cpid" ]; then
+    kill "$cpid" 2>/dev/null || true
+    for _ in $(seq 1 100); do kill -0 "$cpid" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$cpid" 2>/dev/null || true
+    wait "$cpid" 2>/dev/null || true
+  fi
+  pkill -9 -f -- "$work/logs/" 2>/dev/null || true
+  if [ -n "$xvfb" ]; then kill "$xvfb" 2>/dev/null || true; wait "$xvfb" 2>/dev/null || true; fi
+  cpid=""
+  xvfb=""
+}
+cleanup() {
+  local status=$?
+  if [ "$status" != 0 ] && [ -s "$work/console-err.log" ]; then
+    echo "the console's stderr:"; tail -n 20 "$work/console-err.log"
+  fi
+  stop
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+. "$(dirname "$0")/xvfb.sh"
+. "$(dirname "$0")/wait-for.sh"
+
+# "ID X Y W H NAME" of every top-level window shown, bottom of the stack
+# first.
+windows() {
+  xwininfo -root -children | sed -n 's/^ *\(0x[0-9a-f]*\) "\(.*\)": .*/\1 \2/p' |
+    while read -r id name; do
+      local geo
+      geo=$(xwininfo -id "$id" 2>/dev/null) || continue
+      grep -q "Map State: IsViewable" <<< "$geo" || continue
+      echo "$id $(awk '/Absolute upper-left X/ { x = $NF } /Absolute upper-left Y/ { y = $NF }
+                        /^ *Width/ { w = $NF } /^ *Height/ { h = $NF }
+                        END { print x, y, w, h }' <<< "$geo") $name"
+    done | tac
+}
+five_members() { [ "$(windows | grep -c ' — ')" -ge 5 ]; }
+
+sw=${size%x*}
+sh=${size#*x}
+start_xvfb "$size"
+"$console" --members 5 --crash-rate 0 --sleep 500 --log-dir "$work/logs" \
+  > "$work/console-out.log" 2> "$work/console-err.log" &
+cpid=$!
+WAIT_SECONDS=90 wait_for "the console and five member windows at $size" five_members
+# The last one placed, and the order of the stack checked again (4 s).
+sleep 5
+windows | tac > "$work/windows"
+if [ -n "${GROUPY_LAYOUT_SHOTS:-}" ]; then
+  mkdir -p "$GROUPY_LAYOUT_SHOTS"
+  import -window root "$GROUPY_LAYOUT_SHOTS/console-$size.png"
+fi
+cat "$work/windows"
+read -r _ cx cy cw ch _ < <(grep " Groupy Console$" "$work/windows")
+# The console: on the screen, and readable (its story has room).
+if (( cx < 0 || cy < 0 || cx + cw > sw || cy + ch > sh || cw < 700 || ch < 560 )); then
+  echo "$size: the console at ${cw}x${ch}+${cx}+${cy} does not fit the screen"; exit 1
+fi
+# Top to bottom of the stack: each member window is on the screen, off
+# the console, and its corner is not under a window stacked above it.
+above=()
+while read -r _ x y w h name; do
+  case $name in *" — "*) ;; *) continue ;; esac
+  if (( x < 0 || y < 0 || x + w > sw || y + h > sh )); then
+    echo "$size: $name at ${w}x${h}+${x}+${y} is not on the screen"; exit 1
+  fi
+  if (( x < cx + cw && x + w > cx && y < cy + ch && y + h > cy )); then
+    echo "$size: $name at ${w}x${h}+${x}+${y} covers the console"; exit 1
+  fi
+  for a in "${above[@]}"; do
+    read -r ax ay aw ah aname <<< "$a"
+    if (( ax < x + 190 && ax + aw > x && ay < y + 190 && ay + ah > y )); then
+      echo "$size: $aname covers the corner of $name"; exit 1
+    fi
+  done
+  above+=("$x $y $w $h $name")
+done < "$work/windows"
+if grep -E "CRITICAL|WARNING|ERROR" "$work/console-err.log"; then
+  echo "$size: the console warned"; exit 1
+fi
+echo "ok at $size: the console ${cw}x${ch}, ${#above[@]} member windows beside it"
