@@ -101,8 +101,10 @@ move_to (GtkWindow *window, int x, int y)
 /* Where windows overlap, the one lower on the screen, or in the same row
  * further right, goes over the other: each shows its top-left corner (its
  * Crash button, name and role), whichever mapped first.  `x`, `y` is the
- * window's new place and `w` x `h` its size; it goes just below the lowest-stacked window that
- * it overlaps and that should be over it. */
+ * window's new place and `w` x `h` its size; it goes just below the
+ * lowest-stacked window that it overlaps and that should be over it.  The
+ * other windows are other processes' and may go at any time (a crash):
+ * X errors are ignored. */
 static void
 restack (GtkWindow *window, int x, int y, int w, int h)
 {
@@ -117,12 +119,13 @@ restack (GtkWindow *window, int x, int y, int w, int h)
     return;
   xdisplay = gdk_x11_display_get_xdisplay (display);
   self = gdk_x11_surface_get_xid (surface);
+  gdk_x11_display_error_trap_push (display);
   /* The window's top-level: itself, or the frame a window manager put it
    * in. */
   for (;;)
     {
       if (!XQueryTree (xdisplay, self, &root, &parent, &unused_children, &n_unused))
-        return;
+        goto out;
       if (unused_children != NULL)
         XFree (unused_children);
       if (parent == root)
@@ -130,7 +133,7 @@ restack (GtkWindow *window, int x, int y, int w, int h)
       self = parent;
     }
   if (!XQueryTree (xdisplay, root, &unused, &unused, &children, &n))
-    return;
+    goto out;
   /* Bottom to top: the first that should be over this window. */
   for (unsigned int i = 0; i < n && children[i] != self; i++)
     {
@@ -152,6 +155,8 @@ restack (GtkWindow *window, int x, int y, int w, int h)
     }
   if (children != NULL)
     XFree (children);
+out:
+  gdk_x11_display_error_trap_pop_ignored (display);
 #endif
 }
 
