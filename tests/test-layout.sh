@@ -36,6 +36,11 @@ cleanup() {
   local status=$?
   if [ "$status" != 0 ] && [ -s "$work/console-err.log" ]; then
     echo "the console's stderr:"; tail -n 20 "$work/console-err.log"
+    # Once, under the whole gui suite, the console could not open a display
+    # that had just answered: say what the server was doing then.
+    echo "DISPLAY=${DISPLAY:-} Xvfb pid ${xvfb:-none}: $(kill -0 "${xvfb:-0}" 2>/dev/null &&
+      echo alive || echo gone); answers: $(xdotool getdisplaygeometry 2>&1 || true)"
+    ls -la /tmp/.X11-unix/ 2>&1 | tail -n 5
   fi
   stop
   rm -rf "$work"
