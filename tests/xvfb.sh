@@ -9,7 +9,11 @@ start_xvfb() {
   for tries in $(seq 1 20); do
     n=$(( 200 + RANDOM % 700 ))
     [ -e "/tmp/.X11-unix/X$n" ] && continue
-    Xvfb ":$n" -screen 0 "${size}x24" -nolisten tcp -nolisten local > "$work/xvfb.log" 2>&1 &
+    # -noreset: by default the server resets when its last client goes,
+    # and the check below is a client: a program connecting during that
+    # reset (longer on a loaded machine) "cannot open a display".
+    Xvfb ":$n" -screen 0 "${size}x24" -nolisten tcp -nolisten local -noreset \
+      > "$work/xvfb.log" 2>&1 &
     xvfb=$!
     for _ in $(seq 1 100); do
       [ -S "/tmp/.X11-unix/X$n" ] && break
