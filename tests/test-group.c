@@ -409,6 +409,54 @@ test_thread_context (void)
   g_free (t.contact);
 }
 
+/* A member that creates a group says one role: "alone" (it said "member"
+ * first, for the instant before its first view). */
+static void
+note_role (GObject *obj, GParamSpec *pspec, gpointer data)
+{
+  g_string_append_printf (data, "%s ", grp_role_to_string (grp_group_get_role (GRP_GROUP (obj))));
+}
+
+static void
+test_create_roles (void)
+{
+  g_autoptr(GrpGroup) g = grp_group_new ("solo");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GString) roles = g_string_new (NULL);
+
+  g_assert_true (grp_group_listen (g, NULL, NULL, &error));
+  g_assert_no_error (error);
+  g_signal_connect (g, "notify::role", G_CALLBACK (note_role), roles);
+  g_assert_true (grp_group_create (g, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (roles->str, ==, "alone ");
+}
+
+/* A member that joins says "joining", then "member", and is a member when
+ * its join's callback runs. */
+static void
+joined_as_member (GObject *source, GAsyncResult *res, gpointer data)
+{
+  g_assert_true (grp_group_join_finish (GRP_GROUP (source), res, NULL));
+  g_assert_cmpint (grp_group_get_role (GRP_GROUP (source)), ==, GRP_ROLE_MEMBER);
+  *(gboolean *) data = TRUE;
+}
+
+static void
+test_join_roles (void)
+{
+  g_autoptr(GrpGroup) a = start_alone ("a", NULL);
+  g_autoptr(GrpGroup) b = grp_group_new ("b");
+  g_autoptr(GString) roles = g_string_new (NULL);
+  gboolean done = FALSE;
+
+  grp_group_set_timing (b, 20, 1000);
+  g_signal_connect (b, "notify::role", G_CALLBACK (note_role), roles);
+  grp_group_join_async (b, grp_group_get_address (a), NULL, joined_as_member, &done);
+  run_until (NULL, &done);
+  g_assert_cmpstr (roles->str, ==, "joining member ");
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -426,5 +474,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/group/bad-contact", test_bad_contact);
   g_test_add_func ("/group/other-secret", test_other_secret);
   g_test_add_func ("/group/join-again", test_join_again);
+  g_test_add_func ("/group/create-roles", test_create_roles);
+  g_test_add_func ("/group/join-roles", test_join_roles);
   return g_test_run ();
 }

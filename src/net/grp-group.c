@@ -214,6 +214,10 @@ update_role (GrpGroup *self)
         role = self->rejoining ? GRP_ROLE_REJOINING : GRP_ROLE_JOINING;
         break;
       case GRP_STATUS_MEMBER:
+        /* A member before its first view (a group just created says so
+         * first): its role comes with the view. */
+        if (grp_proto_get_view (self->proto) == NULL)
+          return;
         if (!grp_proto_is_leader (self->proto))
           role = GRP_ROLE_MEMBER;
         else if (grp_proto_get_view (self->proto)->n_members == 1)
