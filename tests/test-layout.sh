@@ -34,6 +34,9 @@ stop() {
 }
 cleanup() {
   local status=$?
+  if [ "$status" != 0 ] && [ -s "$work/why" ]; then
+    cat "$work/why"; cat "$work/windows" 2>/dev/null || true
+  fi
   if [ "$status" != 0 ] && [ -s "$work/console-err.log" ]; then
     echo "the console's stderr:"; tail -n 20 "$work/console-err.log"
     # Once, under the whole gui suite, the console could not open a display
@@ -72,38 +75,47 @@ start_xvfb "$size"
   > "$work/console-out.log" 2> "$work/console-err.log" &
 cpid=$!
 WAIT_SECONDS=90 wait_for "the console and five member windows at $size" five_members
-# The last one placed, and the order of the stack checked again (4 s).
-sleep 5
-windows | tac > "$work/windows"
+
+# The layout, read from the X server: 0 when it is right, else 1 with the
+# reason in $work/why.  The windows map in any order and restack for 4 s
+# after (src/app/grp-place.c), so it is awaited rather than read once.
+layout_ok() {
+  windows | tac > "$work/windows"
+  read -r _ cx cy cw ch _ < <(grep " Groupy Console$" "$work/windows")
+  # The console: on the screen, and readable (its story has room).
+  if (( cx < 0 || cy < 0 || cx + cw > sw || cy + ch > sh || cw < 700 || ch < 560 )); then
+    echo "$size: the console at ${cw}x${ch}+${cx}+${cy} does not fit the screen" > "$work/why"
+    return 1
+  fi
+  # Top to bottom of the stack: each member window is on the screen, off
+  # the console, and its corner is not under a window stacked above it.
+  above=()
+  while read -r _ x y w h name; do
+    case $name in *" — "*) ;; *) continue ;; esac
+    if (( x < 0 || y < 0 || x + w > sw || y + h > sh )); then
+      echo "$size: $name at ${w}x${h}+${x}+${y} is not on the screen" > "$work/why"
+      return 1
+    fi
+    if (( x < cx + cw && x + w > cx && y < cy + ch && y + h > cy )); then
+      echo "$size: $name at ${w}x${h}+${x}+${y} covers the console" > "$work/why"
+      return 1
+    fi
+    for a in "${above[@]}"; do
+      read -r ax ay aw ah aname <<< "$a"
+      if (( ax < x + 190 && ax + aw > x && ay < y + 190 && ay + ah > y )); then
+        echo "$size: $aname covers the corner of $name" > "$work/why"
+        return 1
+      fi
+    done
+    above+=("$x $y $w $h $name")
+  done < "$work/windows"
+}
+WAIT_SECONDS=15 wait_for "a layout that fits at $size" layout_ok
 if [ -n "${GROUPY_LAYOUT_SHOTS:-}" ]; then
   mkdir -p "$GROUPY_LAYOUT_SHOTS"
   import -window root "$GROUPY_LAYOUT_SHOTS/console-$size.png"
 fi
 cat "$work/windows"
-read -r _ cx cy cw ch _ < <(grep " Groupy Console$" "$work/windows")
-# The console: on the screen, and readable (its story has room).
-if (( cx < 0 || cy < 0 || cx + cw > sw || cy + ch > sh || cw < 700 || ch < 560 )); then
-  echo "$size: the console at ${cw}x${ch}+${cx}+${cy} does not fit the screen"; exit 1
-fi
-# Top to bottom of the stack: each member window is on the screen, off
-# the console, and its corner is not under a window stacked above it.
-above=()
-while read -r _ x y w h name; do
-  case $name in *" — "*) ;; *) continue ;; esac
-  if (( x < 0 || y < 0 || x + w > sw || y + h > sh )); then
-    echo "$size: $name at ${w}x${h}+${x}+${y} is not on the screen"; exit 1
-  fi
-  if (( x < cx + cw && x + w > cx && y < cy + ch && y + h > cy )); then
-    echo "$size: $name at ${w}x${h}+${x}+${y} covers the console"; exit 1
-  fi
-  for a in "${above[@]}"; do
-    read -r ax ay aw ah aname <<< "$a"
-    if (( ax < x + 190 && ax + aw > x && ay < y + 190 && ay + ah > y )); then
-      echo "$size: $aname covers the corner of $name"; exit 1
-    fi
-  done
-  above+=("$x $y $w $h $name")
-done < "$work/windows"
 if grep -E "CRITICAL|WARNING|ERROR" "$work/console-err.log"; then
   echo "$size: the console warned"; exit 1
 fi

@@ -840,7 +840,7 @@ test_failed_before_join_callback (gconstpointer data)
   switch (c->then)
     {
     case THEN_CREATE:
-      /* The new group's roles follow (a create says "member", then "alone") */
+      /* The new group's role follows (a create says "alone") */
       expected = "role:joining role:failed failed:failed callback:failed role:";
       g_assert_true (g_str_has_suffix (o.log->str, " role:alone"));
       g_assert_null (strstr (o.log->str + strlen (expected), "failed"));

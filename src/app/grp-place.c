@@ -36,6 +36,7 @@ static gboolean
 monitor_area (GdkDisplay *display, GdkSurface *surface, GdkRectangle *area)
 {
   GdkMonitor *monitor = NULL;
+  g_autoptr(GdkMonitor) first = NULL;
 
   if (surface != NULL)
     monitor = gdk_display_get_monitor_at_surface (display, surface);
@@ -44,15 +45,9 @@ monitor_area (GdkDisplay *display, GdkSurface *surface, GdkRectangle *area)
     monitor = gdk_x11_display_get_primary_monitor (display);
 #endif
   if (monitor == NULL)
-    {
-      GListModel *monitors = gdk_display_get_monitors (display);
-      g_autoptr(GdkMonitor) first = g_list_model_get_item (monitors, 0);
-
-      if (first == NULL)
-        return FALSE;
-      gdk_monitor_get_geometry (first, area);
-      return area->width > 0 && area->height > 0;
-    }
+    monitor = first = g_list_model_get_item (gdk_display_get_monitors (display), 0);
+  if (monitor == NULL)
+    return FALSE;
   gdk_monitor_get_geometry (monitor, area);
 #ifdef GDK_WINDOWING_X11
   if (GDK_IS_X11_MONITOR (monitor))

@@ -275,6 +275,31 @@ typedef struct {
   guint views;
 } Report;
 
+/* Asks every member for its report: the counts into `out[i]`, and its
+ * histogram added to `hist` (unless NULL). */
+static void
+read_reports (Group *g, Report *out, BenchHist *hist)
+{
+  tell_all (g, "report");
+  for (guint i = 0; i < g->kids->len; i++)
+    {
+      g_autofree char *line = bench_child_expect (g_ptr_array_index (g->kids, i),
+                                                  "result ", 30000);
+      Report *r = &out[i];
+      const char *h;
+
+      if (line == NULL ||
+          sscanf (line,
+                  "result %" G_GUINT64_FORMAT " %lf %" G_GUINT64_FORMAT
+                  " %" G_GUINT64_FORMAT " %u",
+                  &r->delivered, &r->seconds, &r->last_seq, &r->hash, &r->views) != 5)
+        g_error ("member %u gave no report", i);
+      h = strstr (line, " hist");
+      if (hist != NULL && h != NULL)
+        bench_hist_parse (hist, h + 5);
+    }
+}
+
 /* Stop, let the group go quiet, and collect every member's report; TRUE if
  * all delivered the same sequence (same last position, same hash). */
 static gboolean
@@ -288,41 +313,18 @@ collect (Group *g, Report *out, BenchHist *hist)
   for (int attempt = 0; attempt < attempts && !same; attempt++)
     {
       sleep_s (0.2);
-      tell_all (g, "report");
+      read_reports (g, out, NULL);
       same = TRUE;
       for (guint i = 0; i < g->kids->len; i++)
-        {
-          g_autofree char *line = bench_child_expect (g_ptr_array_index (g->kids, i),
-                                                      "result ", 30000);
-          Report *r = &out[i];
-
-          if (line == NULL ||
-              sscanf (line,
-                      "result %" G_GUINT64_FORMAT " %lf %" G_GUINT64_FORMAT
-                      " %" G_GUINT64_FORMAT " %u",
-                      &r->delivered, &r->seconds, &r->last_seq, &r->hash, &r->views) != 5)
-            g_error ("member %u gave no report", i);
-          if (r->last_seq != out[0].last_seq || r->hash != out[0].hash)
-            same = FALSE;
-        }
+        if (out[i].last_seq != out[0].last_seq || out[i].hash != out[0].hash)
+          same = FALSE;
     }
   for (guint i = 0; !same && i < g->kids->len; i++) /* say where they differ */
     fprintf (stderr, "  member %u: delivered up to %" G_GUINT64_FORMAT ", hash %016"
              G_GINT64_MODIFIER "x, %u views\n", i, out[i].last_seq, out[i].hash, out[i].views);
+  /* The histograms of the final round (they do not change once quiet). */
   if (hist != NULL)
-    {
-      /* The histograms of the final round (they do not change once quiet). */
-      tell_all (g, "report");
-      for (guint i = 0; i < g->kids->len; i++)
-        {
-          g_autofree char *line = bench_child_expect (g_ptr_array_index (g->kids, i),
-                                                      "result ", 30000);
-          const char *h = line ? strstr (line, " hist") : NULL;
-
-          if (h != NULL)
-            bench_hist_parse (hist, h + 5);
-        }
-    }
+    read_reports (g, out, hist);
   return same;
 }
 
@@ -418,26 +420,10 @@ latency (const Opts *o, guint k, gsize size, gboolean closed, double total_rate)
           cmd = g_strdup_printf ("rate %f %f", total_rate / k, o->warmup + o->seconds);
           tell_all (&g, cmd);
           sleep_s (o->warmup);
-          tell_all (&g, "report");
+          read_reports (&g, rep, &onset);
+          /* "measure" starts the views' count again: keep these. */
           for (guint i = 0; i < k; i++)
-            {
-              g_autofree char *line = bench_child_expect (g_ptr_array_index (g.kids, i),
-                                                          "result ", 30000);
-              const char *h = line ? strstr (line, " hist") : NULL;
-              guint64 d, last, hash;
-              double secs;
-              guint views;
-
-              if (h != NULL)
-                bench_hist_parse (&onset, h + 5);
-              /* "measure" starts the views' count again: keep these. */
-              if (line != NULL &&
-                  sscanf (line,
-                          "result %" G_GUINT64_FORMAT " %lf %" G_GUINT64_FORMAT
-                          " %" G_GUINT64_FORMAT " %u",
-                          &d, &secs, &last, &hash, &views) == 5)
-                l.views += views;
-            }
+            l.views += rep[i].views;
           tell_all (&g, "measure");
         }
       else if (closed)

@@ -53,13 +53,20 @@ grp_frame_pool_new (void)
   return pool;
 }
 
+/* Lets go of every buffer kept (the lock held). */
+static void
+drop_kept (GrpFramePool *pool)
+{
+  g_ptr_array_set_size (pool->kept, 0);
+  pool->kept_bytes = 0;
+}
+
 void
 grp_frame_pool_close (GrpFramePool *pool)
 {
   g_mutex_lock (&pool->lock);
   pool->closed = TRUE;
-  g_ptr_array_set_size (pool->kept, 0);
-  pool->kept_bytes = 0;
+  drop_kept (pool);
   g_mutex_unlock (&pool->lock);
   pool_unref (pool);
 }
@@ -91,13 +98,13 @@ buf_release (gpointer data)
   pool_unref (pool);
 }
 
-/* The smallest buffer kept that `len` fits, at most half as large again
- * as its own would be (a small frame does not pin a large buffer). */
+/* The smallest buffer kept that `len` fits, at most a quarter larger than
+ * `len` (rounded): a small frame does not pin a large buffer.  `own` is
+ * the size of a buffer of its own. */
 static Buf *
-take_kept (GrpFramePool *pool, gsize len)
+take_kept (GrpFramePool *pool, gsize len, gsize own)
 {
   Buf *best = NULL;
-  gsize own = cap_for (len);
   gsize most = cap_for (len + len / 4);
   guint at = 0;
 
@@ -128,6 +135,7 @@ take_kept (GrpFramePool *pool, gsize len)
 GBytes *
 grp_frame_pool_copy (GrpFramePool *pool, const void *data, gsize len)
 {
+  gsize own = cap_for (len);
   Buf *b;
   guint8 *frame;
 
@@ -137,18 +145,17 @@ grp_frame_pool_copy (GrpFramePool *pool, const void *data, gsize len)
         {
           g_mutex_lock (&pool->lock);
           pool->idle = TRUE;
-          g_ptr_array_set_size (pool->kept, 0);
-          pool->kept_bytes = 0;
+          drop_kept (pool);
           g_mutex_unlock (&pool->lock);
         }
       return g_bytes_new (data, len);
     }
   pool->unserved = 0;
-  b = take_kept (pool, len);
+  b = take_kept (pool, len, own);
   if (b == NULL)
     {
-      b = g_malloc (sizeof (Buf) + cap_for (len));
-      b->cap = cap_for (len);
+      b = g_malloc (sizeof (Buf) + own);
+      b->cap = own;
     }
   b->pool = pool;
   g_atomic_ref_count_inc (&pool->rc);

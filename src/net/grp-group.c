@@ -200,6 +200,7 @@ static void
 update_role (GrpGroup *self)
 {
   GrpRole role = GRP_ROLE_NONE;
+  const GrpView *view;
 
   if (self->proto != NULL)
     switch (grp_proto_get_status (self->proto))
@@ -216,11 +217,12 @@ update_role (GrpGroup *self)
       case GRP_STATUS_MEMBER:
         /* A member before its first view (a group just created says so
          * first): its role comes with the view. */
-        if (grp_proto_get_view (self->proto) == NULL)
+        view = grp_proto_get_view (self->proto);
+        if (view == NULL)
           return;
         if (!grp_proto_is_leader (self->proto))
           role = GRP_ROLE_MEMBER;
-        else if (grp_proto_get_view (self->proto)->n_members == 1)
+        else if (view->n_members == 1)
           role = GRP_ROLE_ALONE;
         else
           role = GRP_ROLE_LEADER;
