@@ -9,7 +9,8 @@
 #    failed.
 # 3. The workers' own messages (w3's "the group went on without us") go to
 #    their .err files beside their logs, never into the story.
-# 4. Ctrl-C ends the workers and groupy-check finds the logs agree.
+# 4. Ctrl-C ends the workers (each leaves by itself: none is killed for not
+#    leaving) and groupy-check finds the logs agree.
 set -euo pipefail
 demo=$1
 
@@ -60,5 +61,11 @@ kill -INT "$dpid"
 WAIT_SECONDS=60 wait_for "the demo to check the logs" says "groupy-check: [0-9]+ logs agree"
 wait "$dpid" || true
 dpid=
+# A stop ends by itself: no worker had to be killed for it.
+if says "did not leave within"; then
+  echo "a worker did not leave when asked:"
+  grep "did not leave within" "$work/story"
+  exit 1
+fi
 echo "ok: the story says who went and why; workers' messages stay in their files"
 cat "$work/story"

@@ -12,6 +12,11 @@
 #include <sys/prctl.h>
 
 #define POLL_MS 100
+/* A worker's leave ends within its suspicion timeout twice over and half
+ * its join timeout (seconds, docs/PROTOCOL.md); one still running this
+ * long after it was asked to leave is stuck: it is said so, and killed, so
+ * that a stop always ends. */
+#define STOP_GRACE_S 30
 
 /* ---- one member ------------------------------------------------------- */
 
@@ -260,6 +265,7 @@ struct _GrpSupervisor {
   guint64 positions;
   gboolean paused;
   gboolean stopping;
+  guint stop_id;            /* the grace of a stop (STOP_GRACE_S) */
   gboolean stopped;
   GCancellable *cancel;
 };
@@ -705,6 +711,8 @@ run_checker (GrpSupervisor *self)
   g_autoptr(GPtrArray) argv = g_ptr_array_new ();
   g_autoptr(GError) error = NULL;
   g_autoptr(GSubprocess) proc = NULL;
+
+  g_clear_handle_id (&self->stop_id, g_source_remove);
 
   g_ptr_array_add (argv, self->cfg.checker);
   for (guint i = 0; i < self->logs->len; i++)
@@ -1293,6 +1301,49 @@ grp_supervisor_set_keep_logs (GrpSupervisor *self, gboolean keep)
   self->cfg.keep_logs = keep;
 }
 
+/* What the kernel says of a process that does not end: its state (R
+ * running, S sleeping, T stopped...) and where it sleeps. */
+static char *
+describe_process (const char *pid)
+{
+  g_autofree char *stat_path = g_strdup_printf ("/proc/%s/stat", pid);
+  g_autofree char *wchan_path = g_strdup_printf ("/proc/%s/wchan", pid);
+  g_autofree char *stat = NULL;
+  g_autofree char *wchan = NULL;
+  const char *paren;
+
+  if (!g_file_get_contents (stat_path, &stat, NULL, NULL) ||
+      (paren = strrchr (stat, ')')) == NULL || paren[1] == '\0' || paren[2] == '\0')
+    return g_strdup ("state unknown");
+  g_file_get_contents (wchan_path, &wchan, NULL, NULL);
+  return g_strdup_printf ("state %c, waiting in %s", paren[2],
+                          wchan != NULL && wchan[0] != '\0' && !g_str_equal (wchan, "0")
+                            ? wchan : "no kernel call");
+}
+
+static gboolean
+stop_overdue (gpointer data)
+{
+  GrpSupervisor *self = data;
+
+  self->stop_id = 0;
+  for (guint i = 0; i < n_members (self); i++)
+    {
+      GrpMemberInfo *m = member_at (self, i);
+      const char *pid;
+      g_autofree char *what = NULL;
+
+      if (m->proc == NULL || (pid = g_subprocess_get_identifier (m->proc)) == NULL)
+        continue;
+      what = describe_process (pid);
+      tell (self, GRP_EVENT_PROBLEM, "%s did not leave within %u s of being asked (pid %s, %s): "
+            "killed", m->name, STOP_GRACE_S, pid, what);
+      end_member (self, m, GRP_MEMBER_CRASHED, "killed: it did not leave");
+      g_subprocess_force_exit (m->proc);
+    }
+  return G_SOURCE_REMOVE;
+}
+
 void
 grp_supervisor_stop (GrpSupervisor *self)
 {
@@ -1306,11 +1357,17 @@ grp_supervisor_stop (GrpSupervisor *self)
       GrpMemberInfo *m = member_at (self, i);
 
       g_clear_handle_id (&m->thaw_id, g_source_remove);
-      signal_member (m, SIGTERM);
-      signal_member (m, SIGCONT);
+      /* Every process still running, whatever its log said last. */
+      if (m->proc != NULL)
+        {
+          g_subprocess_send_signal (m->proc, SIGTERM);
+          g_subprocess_send_signal (m->proc, SIGCONT);
+        }
     }
   if (all_ended (self))
     run_checker (self);
+  else
+    self->stop_id = g_timeout_add_seconds (STOP_GRACE_S, stop_overdue, self);
 }
 
 static void
@@ -1348,6 +1405,7 @@ grp_supervisor_dispose (GObject *object)
   g_cancellable_cancel (self->cancel);
   g_clear_handle_id (&self->poll_id, g_source_remove);
   g_clear_handle_id (&self->respawn_id, g_source_remove);
+  g_clear_handle_id (&self->stop_id, g_source_remove);
   if (self->members != NULL)
     for (guint i = 0; i < n_members (self); i++)
       {
