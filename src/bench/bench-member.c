@@ -5,7 +5,8 @@
  *
  *   measure          reset the counters, the order hash and the histogram
  *   tput S           multicast flat out (as the window allows) for S seconds
- *   rate R S         multicast R messages per second for S seconds
+ *   rate R S         multicast R messages per second for S seconds; each
+ *                    message's latency counts from when it was due
  *   closed S         one message in flight: the next one on its delivery
  *   stop             stop multicasting and counting
  *   report           "result DELIVERED SECONDS LAST_SEQ HASH VIEWS hist B:N ..."
@@ -66,14 +67,18 @@ typedef struct {
 
 static gboolean pump (gpointer data);
 
+/* The message carries the time it counts from: when it was due (at a
+ * steady rate: sent late, by a busy loop or the window, it counts its wait
+ * too), else now. */
 static gboolean
 send_one (Member *m)
 {
   guint8 *buf = g_malloc0 (m->size);
-  gint64 now = g_get_monotonic_time ();
+  gint64 stamp = m->mode == SEND_RATE ? m->started + (gint64) (m->sent * 1e6 / m->rate)
+                                      : g_get_monotonic_time ();
   g_autoptr(GBytes) payload = NULL;
 
-  memcpy (buf, &now, sizeof now);
+  memcpy (buf, &stamp, sizeof stamp);
   payload = g_bytes_new_take (buf, m->size);
   if (grp_group_multicast (m->group, payload, NULL) == 0)
     return FALSE; /* the window is full: flow control */
@@ -131,7 +136,7 @@ pump (gpointer data)
 
       while (m->sent < due && send_one (m))
         ;
-      next = m->started + (gint64) ((m->sent + 1) * 1e6 / m->rate);
+      next = m->started + (gint64) (m->sent * 1e6 / m->rate);
       g_source_set_ready_time (m->pace, MAX (next, now + 50));
     }
   return G_SOURCE_CONTINUE;

@@ -14,7 +14,8 @@
  *               samples pooled: p50 / p99 / p99.9.  "closed": one message in
  *               flight from a member that is not the leader; "half": every
  *               member sends at a steady rate, together half the 16 B
- *               throughput just measured.  A steady rate is measured after
+ *               throughput just measured, each message timed from the
+ *               instant it was due on its sender's schedule.  A steady rate is measured after
  *               --warmup seconds of it (default 0.5); the warm-up's own
  *               figures are given too ("onset": five members going from
  *               idle to the full rate in the same instant).  Members on one host talk over
