@@ -977,7 +977,10 @@ test_join_after_failed_rejoin (void)
       g_usleep (1000);
     }
   g_assert_cmpint (grp_group_get_role (b), ==, GRP_ROLE_REJOINING);
-  /* Its contacts go: none admits it again. */
+  /* Its contacts go: none admits it again.  It tries both, and says
+   * "failed" once, at the end (it said so after the first contact too,
+   * then "rejoining" again). */
+  r.roles = g_string_new (NULL);
   g_weak_ref_init (&weak_a, a);
   g_weak_ref_init (&weak_c, c);
   g_object_unref (a);
@@ -994,10 +997,11 @@ test_join_after_failed_rejoin (void)
     }
   g_assert_cmpint (r.code, ==, GRP_GROUP_ERROR_REJOIN_FAILED);
   g_assert_cmpint (grp_group_get_role (b), ==, GRP_ROLE_FAILED);
+  g_assert_cmpstr (r.roles->str, ==, "failed");
 
   /* A join through a contact that refuses: unreachable, as for a member
    * that was never in a group. */
-  r.roles = g_string_new (NULL);
+  g_string_truncate (r.roles, 0);
   g_main_context_push_thread_default (r.context);
   grp_group_join_async (b, refused, NULL, rejoin_join_done, &r);
   g_main_context_pop_thread_default (r.context);
@@ -1038,6 +1042,102 @@ test_join_after_failed_rejoin (void)
   g_main_context_unref (r.context);
 }
 
+/* 22. A member left out rejoins through the first contact it has, which
+ *     admits nobody (it left the group meanwhile), then through the next,
+ *     which admits it: its role stays "rejoining" until it is a member
+ *     again.  The first contact's join timing out made it say "failed" in
+ *     between, then "rejoining" again: a program watching the role saw its
+ *     member fail for good.  a (the first contact: the leader of b's last
+ *     view) runs on a context of its own; b on another, "stopped" until
+ *     the others go on without it; c and d on the default one. */
+static void
+iterate (GMainContext **contexts, guint n)
+{
+  for (guint i = 0; i < n; i++)
+    {
+      g_main_context_push_thread_default (contexts[i]);
+      g_main_context_iteration (contexts[i], FALSE);
+      g_main_context_pop_thread_default (contexts[i]);
+    }
+  g_usleep (1000);
+}
+
+static void
+test_rejoin_next_contact (void)
+{
+  GMainContext *ctx_a = g_main_context_new ();
+  GMainContext *ctx_b = g_main_context_new ();
+  GMainContext *all[] = { ctx_a, ctx_b, g_main_context_default () };
+  GMainContext *no_b[] = { ctx_a, g_main_context_default () };
+  gint64 deadline = g_get_monotonic_time () + DEADLINE_S * G_USEC_PER_SEC;
+  Rejoin r = { ctx_b };
+  GrpGroup *a, *b, *c, *d;
+
+  g_main_context_push_thread_default (ctx_a);
+  a = start_alone ("a", NULL);
+  g_main_context_pop_thread_default (ctx_a);
+  g_main_context_push_thread_default (ctx_b);
+  b = grp_group_new ("b");
+  grp_group_set_timing (b, 20, 1000);
+  g_signal_connect (b, "excluded", G_CALLBACK (rejoin_excluded), &r);
+  g_signal_connect (b, "failed", G_CALLBACK (rejoin_failed), &r);
+  g_signal_connect (b, "notify::role", G_CALLBACK (rejoin_role), &r);
+  grp_group_join_async (b, grp_group_get_address (a), NULL, NULL, NULL);
+  g_main_context_pop_thread_default (ctx_b);
+  c = grp_group_new ("c");
+  d = grp_group_new ("d");
+  grp_group_set_timing (c, 20, 1000);
+  grp_group_set_timing (d, 20, 1000);
+  grp_group_join_async (c, grp_group_get_address (a), NULL, NULL, NULL);
+  grp_group_join_async (d, grp_group_get_address (a), NULL, NULL, NULL);
+  while (grp_group_get_n_members (a) < 4 || grp_group_get_role (b) != GRP_ROLE_MEMBER ||
+         grp_group_get_role (c) != GRP_ROLE_MEMBER || grp_group_get_role (d) != GRP_ROLE_MEMBER)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      iterate (all, G_N_ELEMENTS (all));
+    }
+  /* b stops: a, c and d go on without it. */
+  while (grp_group_get_n_members (a) != 3 || grp_group_get_n_members (c) != 3 ||
+         grp_group_get_n_members (d) != 3)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      iterate (no_b, G_N_ELEMENTS (no_b));
+    }
+  /* a leaves; b goes on: it hears it was left out, rejoins through a (its
+   * last view's leader, first), which admits nobody now, then through c. */
+  g_main_context_push_thread_default (ctx_a);
+  grp_group_leave_async (a, NULL, NULL, NULL);
+  g_main_context_pop_thread_default (ctx_a);
+  while (!r.excluded)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      iterate (all, G_N_ELEMENTS (all));
+    }
+  g_assert_cmpint (grp_group_get_role (b), ==, GRP_ROLE_REJOINING);
+  r.roles = g_string_new (NULL);
+  while (grp_group_get_role (b) != GRP_ROLE_MEMBER)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_assert_cmpuint (r.failures, ==, 0);
+      iterate (all, G_N_ELEMENTS (all));
+    }
+  g_assert_cmpstr (r.roles->str, ==, "member");
+  g_assert_true (grp_group_get_n_members (b) >= 3);
+
+  g_signal_handlers_disconnect_by_data (b, &r);
+  g_main_context_push_thread_default (ctx_b);
+  g_object_unref (b);
+  g_main_context_pop_thread_default (ctx_b);
+  g_main_context_push_thread_default (ctx_a);
+  g_object_unref (a);
+  g_main_context_pop_thread_default (ctx_a);
+  g_object_unref (c);
+  g_object_unref (d);
+  g_string_free (r.roles, TRUE);
+  g_main_context_unref (ctx_a);
+  g_main_context_unref (ctx_b);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -1071,6 +1171,7 @@ main (int argc, char *argv[])
                         test_leave_while_joining_from_handler);
   g_test_add_func ("/lifetimes/join-in-create-view", test_join_in_create_view);
   g_test_add_func ("/lifetimes/join-after-failed-rejoin", test_join_after_failed_rejoin);
+  g_test_add_func ("/lifetimes/rejoin-next-contact", test_rejoin_next_contact);
   {
     static const struct {
       const char *path;

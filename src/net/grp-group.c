@@ -234,7 +234,9 @@ update_role (GrpGroup *self)
         role = GRP_ROLE_REJOINING;
         break;
       case GRP_STATUS_FAILED:
-        role = GRP_ROLE_FAILED;
+        /* A rejoin that failed through one contact goes on with the next
+         * (cb_status); fail() ends it, and says "failed" then. */
+        role = self->rejoining ? GRP_ROLE_REJOINING : GRP_ROLE_FAILED;
         break;
       }
   set_role (self, role);
