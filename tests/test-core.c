@@ -377,9 +377,9 @@ all_left (GrpFixture *f, gpointer data)
   return TRUE;
 }
 
-/* As /core/simultaneous-leaves, with a member whose crash is confirmed still in the
- * view (the demo's Ctrl-C after a kill -9): it will never agree to
- * anything, so it does not stay either. */
+/* As /core/simultaneous-leaves, with a member whose crash is confirmed
+ * still in the view (the demo's Ctrl-C after a kill -9): it will never
+ * agree to anything, so it does not stay either. */
 static void
 test_leave_beside_the_dead (void)
 {

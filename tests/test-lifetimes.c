@@ -926,6 +926,23 @@ rejoin_turn (Rejoin *r)
   g_main_context_pop_thread_default (r->context);
 }
 
+/* b, on r's context, watched by r, joining through `contact`. */
+static GrpGroup *
+rejoin_member (Rejoin *r, GrpGroup *contact)
+{
+  GrpGroup *b;
+
+  g_main_context_push_thread_default (r->context);
+  b = grp_group_new ("b");
+  grp_group_set_timing (b, 20, 1000);
+  g_signal_connect (b, "excluded", G_CALLBACK (rejoin_excluded), r);
+  g_signal_connect (b, "failed", G_CALLBACK (rejoin_failed), r);
+  g_signal_connect (b, "notify::role", G_CALLBACK (rejoin_role), r);
+  grp_group_join_async (b, grp_group_get_address (contact), NULL, NULL, NULL);
+  g_main_context_pop_thread_default (r->context);
+  return b;
+}
+
 static void
 test_join_after_failed_rejoin (void)
 {
@@ -945,14 +962,7 @@ test_join_after_failed_rejoin (void)
   }
   grp_group_set_timing (c, 20, 1000);
   grp_group_join_async (c, grp_group_get_address (a), NULL, NULL, NULL);
-  g_main_context_push_thread_default (r.context);
-  b = grp_group_new ("b");
-  grp_group_set_timing (b, 20, 1000);
-  g_signal_connect (b, "excluded", G_CALLBACK (rejoin_excluded), &r);
-  g_signal_connect (b, "failed", G_CALLBACK (rejoin_failed), &r);
-  g_signal_connect (b, "notify::role", G_CALLBACK (rejoin_role), &r);
-  grp_group_join_async (b, grp_group_get_address (a), NULL, NULL, NULL);
-  g_main_context_pop_thread_default (r.context);
+  b = rejoin_member (&r, a);
   while (grp_group_get_n_members (a) < 3 || grp_group_get_role (b) != GRP_ROLE_MEMBER ||
          grp_group_get_role (c) != GRP_ROLE_MEMBER)
     {
@@ -1076,14 +1086,7 @@ test_rejoin_next_contact (void)
   g_main_context_push_thread_default (ctx_a);
   a = start_alone ("a", NULL);
   g_main_context_pop_thread_default (ctx_a);
-  g_main_context_push_thread_default (ctx_b);
-  b = grp_group_new ("b");
-  grp_group_set_timing (b, 20, 1000);
-  g_signal_connect (b, "excluded", G_CALLBACK (rejoin_excluded), &r);
-  g_signal_connect (b, "failed", G_CALLBACK (rejoin_failed), &r);
-  g_signal_connect (b, "notify::role", G_CALLBACK (rejoin_role), &r);
-  grp_group_join_async (b, grp_group_get_address (a), NULL, NULL, NULL);
-  g_main_context_pop_thread_default (ctx_b);
+  b = rejoin_member (&r, a);
   c = grp_group_new ("c");
   d = grp_group_new ("d");
   grp_group_set_timing (c, 20, 1000);
