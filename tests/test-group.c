@@ -270,46 +270,6 @@ test_bad_contact (void)
   g_assert_cmpint (grp_group_get_role (b), ==, GRP_ROLE_MEMBER);
 }
 
-static void
-both_left (GObject *source, GAsyncResult *res, gpointer data)
-{
-  g_assert_true (grp_group_leave_finish (GRP_GROUP (source), res, NULL));
-  (*(guint *) data)++;
-}
-
-/* Both members of a group of two leave at once: nobody stays, so each is
- * done as soon as it knows the other leaves too (each waited for its
- * leave's whole timeout, the suspicion timeout and half the join timeout,
- * for a view without it that nobody would make). */
-static void
-test_leave_together (void)
-{
-  g_autoptr(GrpGroup) a = start_alone ("a", NULL);
-  g_autoptr(GrpGroup) b = grp_group_new ("b");
-  gboolean joined = FALSE;
-  guint left_a = 0, left_b = 0;
-  gint64 start;
-
-  grp_group_set_timing (b, 20, 1000);
-  grp_group_join_async (b, grp_group_get_address (a), NULL, join_done, &joined);
-  run_until (NULL, &joined);
-  while (grp_group_get_n_members (a) < 2)
-    g_main_context_iteration (NULL, TRUE);
-  start = g_get_monotonic_time ();
-  grp_group_leave_async (a, NULL, both_left, &left_a);
-  grp_group_leave_async (b, NULL, both_left, &left_b);
-  while (left_a == 0 || left_b == 0)
-    {
-      g_assert_cmpint (g_get_monotonic_time () - start, <, DEADLINE_S * G_USEC_PER_SEC);
-      g_main_context_iteration (NULL, TRUE);
-    }
-  /* The leave's timeout is the suspicion timeout (1 s) and half the join
-   * timeout after it: well before that. */
-  g_assert_cmpint (g_get_monotonic_time () - start, <, 1000 * 1000);
-  g_assert_cmpint (grp_group_get_role (a), ==, GRP_ROLE_LEFT);
-  g_assert_cmpint (grp_group_get_role (b), ==, GRP_ROLE_LEFT);
-}
-
 /* Another secret: the join fails with SECRET (it said UNREACHABLE, as for
  * an address where nobody listens, when the contact checked first), each
  * time, whichever side checks the other's proof first. */
@@ -512,7 +472,6 @@ main (int argc, char *argv[])
   g_test_add_func ("/group/thread-context", test_thread_context);
   g_test_add_func ("/group/leave-while-joining", test_leave_while_joining);
   g_test_add_func ("/group/bad-contact", test_bad_contact);
-  g_test_add_func ("/group/leave-together", test_leave_together);
   g_test_add_func ("/group/other-secret", test_other_secret);
   g_test_add_func ("/group/join-again", test_join_again);
   g_test_add_func ("/group/create-roles", test_create_roles);

@@ -243,32 +243,6 @@ send_leave (GrpCore *core)
   core->last_leave_sent = core->now;
 }
 
-/* A leave is over at once when no member of the view stays: every other
- * one said LEAVE too, or its crash is confirmed.  No view without us can
- * then be agreed (a leaving member never proposes), and nobody is left to
- * need our promise or what we hold; waiting out the join timeout would
- * only keep a group that is ending all at once (a demo stopped, a program
- * closing its members) from ending.  Not once this slot saw a proposal
- * (a PREPARE, a promise, a value accepted or chosen, one we run) or while a
- * newcomer waits here: a view with a newcomer may still be agreed with us,
- * and the newcomer would be the group after us (docs/PROTOCOL.md). */
-static gboolean
-nobody_stays (GrpCore *core)
-{
-  if (core->view == NULL || core->pending_joins->len > 0 || core->pending_view != NULL ||
-      core->ballot_seen != 0 || core->promised.n != 0 || core->accepted != NULL ||
-      (core->vc != GRP_VC_NONE && core->vc != GRP_VC_WAITING))
-    return FALSE;
-  for (guint i = 0; i < core->view->n_members; i++)
-    {
-      GrpId id = core->view->members[i].id;
-
-      if (id != core->self.id && !grp_join_is_leaving (core, id) && !grp_core_peer (core, id)->dead)
-        return FALSE;
-    }
-  return TRUE;
-}
-
 /* Says LEAVE; a leader stops sequencing, and the first member after it
  * that stays takes over.  We still promise and accept, so nothing we hold
  * is lost. */
@@ -283,8 +257,6 @@ announce_leave (GrpCore *core)
       core->freeze_upto = core->recv_upto;
     }
   send_leave (core);
-  if (nobody_stays (core))
-    grp_core_set_status (core, GRP_STATUS_LEFT, NULL);
 }
 
 /* Whether every multicast of ours has a position (or none is pending). */
@@ -347,11 +319,6 @@ grp_join_recv_leave (GrpCore *core,
   if (!grp_core_is_member (core, msg->from))
     return;
   grp_core_peer (core, msg->from)->leaving = TRUE;
-  if (core->leaving && nobody_stays (core))
-    {
-      grp_core_set_status (core, GRP_STATUS_LEFT, NULL);
-      return;
-    }
   if (core->leaving || core->vc == GRP_VC_PREPARING || core->vc == GRP_VC_ACCEPTING)
     return;
   if (grp_core_i_lead (core))
@@ -449,8 +416,7 @@ grp_join_tick (GrpCore *core)
     announce_leave (core);
   if (core->leaving && core->view != NULL)
     {
-      /* (nobody_stays: a crash confirmed meanwhile, a view change over) */
-      if (core->now - core->leave_started >= core->cfg.join_timeout || nobody_stays (core))
+      if (core->now - core->leave_started >= core->cfg.join_timeout)
         grp_core_set_status (core, GRP_STATUS_LEFT, NULL);
       else if (core->now - core->last_leave_sent >= resend)
         send_leave (core);

@@ -1466,9 +1466,7 @@ leave_cancelled (GCancellable *cancellable, gpointer data)
  * @cancellable: (nullable): stops waiting: the leave then finishes at once
  *   with %G_IO_ERROR_CANCELLED (the goodbye is already on its way)
  * @callback: (scope async): called once the group agreed on a view without
- *   this member; at once if no member of the view stays (all leave, or
- *   crashed); at the latest after the suspicion timeout and half the join
- *   timeout
+ *   this member, or after the suspicion timeout and half the join timeout
  * @user_data: data for @callback
  *
  * Leaves the group cleanly, so the others see a goodbye rather than a
