@@ -121,7 +121,7 @@ measure (const char *what, GrpMsg *m, GVariant *(*to) (const GrpMsg *),
 
           grp_codec_append_msg (buf, m);
           bin_bytes = buf->len;
-          if (!grp_codec_parse (buf->data + 4, buf->len - 4, &kind, &out, &hello, NULL, NULL))
+          if (!grp_codec_parse (buf->data + 4, buf->len - 4, &kind, &out, &hello, NULL, NULL, NULL))
             g_error ("binary round trip failed");
           grp_msg_unref (out);
           g_byte_array_unref (buf);

@@ -737,7 +737,7 @@ hostile_speak (Group *g, Node *node, const GrpMember *as)
         g_assert_cmpint (frame_kind (theirs), ==, GRP_FRAME_AUTH);
       }
     }
-  grp_codec_append_hello (out, as, "groupy");
+  grp_codec_append_hello (out, as, "groupy", NULL);
   if (!speaker_write (s, out))
     return NULL;
   for (;;)
@@ -785,7 +785,7 @@ learn_member (Group *g, Node *node, GrpMember *out)
     {
       guint32 len = grp_codec_frame_length (s->got->data + off);
 
-      if (grp_codec_parse (s->got->data + off + GRP_FRAME_HEADER, len, &kind, &msg, out, NULL,
+      if (grp_codec_parse (s->got->data + off + GRP_FRAME_HEADER, len, &kind, &msg, out, NULL, NULL,
                            NULL) &&
           kind == GRP_FRAME_HELLO)
         return TRUE;
@@ -831,7 +831,7 @@ attack_half_handshakes (Group *g)
     {
       GrpMember me = { 0x5eed, "half", "127.0.0.1:9" };
 
-      grp_codec_append_hello (first, &me, "groupy");
+      grp_codec_append_hello (first, &me, "groupy", NULL);
       g_byte_array_set_size (first, first->len / 2);
     }
   else
@@ -950,7 +950,7 @@ attack_stranger (Group *g)
     guint8 buf[4096];
     gssize n, total = 0;
 
-    grp_codec_append_hello (out, &me, "groupy");
+    grp_codec_append_hello (out, &me, "groupy", NULL);
     grp_codec_append_msg (out, m);
     g_assert_cmpint (send (fd, out->data, out->len, MSG_NOSIGNAL), ==, (gssize) out->len);
     while ((n = read (fd, buf, sizeof buf)) > 0)
@@ -971,7 +971,7 @@ attack_stranger (Group *g)
       g_assert_nonnull (s); /* TLS itself: anyone can */
       if (k == 1)
         grp_codec_append_auth (out, proof);
-      grp_codec_append_hello (out, &me, "groupy");
+      grp_codec_append_hello (out, &me, "groupy", NULL);
       speaker_write (s, out);
       kinds = speaker_drain (s);
       g_test_message ("TLS %s proof: the member sent %s", k ? "with a made-up" : "without a",
@@ -1086,7 +1086,7 @@ hostile_at (Group *g, guint i, GrpId self, GrpView **view)
       g_autoptr(GByteArray) out = g_byte_array_new ();
 
       g_assert_nonnull (s); /* TLS itself: anyone can */
-      grp_codec_append_hello (out, &me, "groupy");
+      grp_codec_append_hello (out, &me, "groupy", NULL);
       speaker_write (s, out);
     }
   g_assert_nonnull (s);
@@ -1480,7 +1480,7 @@ listen_answers (Group *g, GSocket *sock, const GrpMember *me)
       g_assert_true (grp_security_prove (g->security, tls, TRUE, proof, &error));
       grp_codec_append_auth (out, proof);
     }
-  grp_codec_append_hello (out, me, "groupy");
+  grp_codec_append_hello (out, me, "groupy", NULL);
   speaker_write (s, out);
   g_socket_set_timeout (in, 1);
   while ((frame = speaker_read_frame (s)) != NULL)
@@ -1490,7 +1490,7 @@ listen_answers (Group *g, GSocket *sock, const GrpMember *me)
       GrpFrameKind kind;
 
       if (grp_codec_parse (g_bytes_get_data (frame, NULL), g_bytes_get_size (frame), &kind, &msg,
-                           &hello, NULL, NULL) &&
+                           &hello, NULL, NULL, NULL) &&
           kind == GRP_FRAME_MSG && msg->type == GRP_MSG_NOT_MEMBER)
         answers++;
       grp_member_clear (&hello);

@@ -145,7 +145,7 @@ round_trip (const GrpMsg *m)
 
   grp_codec_append_msg (buf, m);
   g_assert_cmpuint (grp_codec_frame_length (buf->data), ==, buf->len - GRP_FRAME_HEADER);
-  g_assert_true (grp_codec_parse (buf->data + 4, buf->len - 4, &kind, &out, &hello, NULL,
+  g_assert_true (grp_codec_parse (buf->data + 4, buf->len - 4, &kind, &out, &hello, NULL, NULL,
                                   &error));
   g_assert_no_error (error);
   g_assert_cmpint (kind, ==, GRP_FRAME_MSG);
@@ -181,7 +181,7 @@ test_frame_slices (void)
   grp_msg_add_entry (m, second);
   encode (buf, m);
   frame = g_bytes_new (buf->data + 4, buf->len - 4);
-  g_assert_true (grp_codec_parse_bytes (frame, &kind, &out, &hello, NULL, &error));
+  g_assert_true (grp_codec_parse_bytes (frame, &kind, &out, &hello, NULL, NULL, &error));
   g_assert_no_error (error);
   for (guint i = 0; i < out->seq.entries->len; i++)
     {
@@ -252,7 +252,7 @@ decode_list (GrpMsgType type, guint n)
     }
   encode (buf, m);
   frame = g_bytes_new (buf->data + 4, buf->len - 4);
-  g_assert_true (grp_codec_parse_bytes (frame, &kind, &out, &hello, NULL, &error));
+  g_assert_true (grp_codec_parse_bytes (frame, &kind, &out, &hello, NULL, NULL, &error));
   g_assert_no_error (error);
   g_assert_cmpuint (grp_msg_entries (out)->len, ==, n);
   return out;
@@ -382,16 +382,52 @@ test_hello (void)
   g_autofree char *protocol = NULL;
   g_autoptr(GError) error = NULL;
 
-  grp_codec_append_hello (buf, &me, "gms2");
+  GrpHelloTiming timing = { 7, 7 };
+  const GrpHelloTiming times = { 100, 2000 };
+  const GrpHelloTiming bad[] = {
+    { 0, 2000 }, { 100, 100 }, { 2000, 100 }, { 100, GRP_HELLO_TIMING_MAX_MS + 1 },
+  };
+
+  grp_codec_append_hello (buf, &me, "gms2", NULL);
   g_assert_true (grp_codec_parse (buf->data + 4, buf->len - 4, &kind, &msg, &hello, &protocol,
-                                  &error));
+                                  &timing, &error));
   g_assert_cmpint (kind, ==, GRP_FRAME_HELLO);
   g_assert_null (msg);
   g_assert_cmpuint (hello.id, ==, 0x99);
   g_assert_cmpstr (hello.name, ==, "dave");
   g_assert_cmpstr (hello.addr, ==, "127.0.0.1:9");
   g_assert_cmpstr (protocol, ==, "gms2");
+  /* Times not said read 0 and 0. */
+  g_assert_cmpuint (timing.heartbeat_ms, ==, 0);
+  g_assert_cmpuint (timing.suspect_ms, ==, 0);
   grp_member_clear (&hello);
+
+  /* Times said come back; times out of their bounds (none, a suspicion no
+   * longer than the heartbeat, over a day) make a malformed HELLO. */
+  g_byte_array_set_size (buf, 0);
+  grp_codec_append_hello (buf, &me, "groupy", &times);
+  g_assert_true (grp_codec_parse (buf->data + 4, buf->len - 4, &kind, &msg, &hello, NULL, &timing,
+                                  &error));
+  g_assert_cmpuint (timing.heartbeat_ms, ==, 100);
+  g_assert_cmpuint (timing.suspect_ms, ==, 2000);
+  grp_member_clear (&hello);
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_byte_array_set_size (buf, 0);
+      g_clear_error (&error);
+      grp_codec_append_hello (buf, &me, "groupy", &bad[i]);
+      g_assert_false (grp_codec_parse (buf->data + 4, buf->len - 4, &kind, &msg, &hello, NULL,
+                                       &timing, &error));
+      g_assert_error (error, GRP_CODEC_ERROR, GRP_CODEC_ERROR_MALFORMED);
+    }
+  /* One time alone is cut short: malformed too. */
+  g_byte_array_set_size (buf, 0);
+  g_clear_error (&error);
+  grp_codec_append_hello (buf, &me, "groupy", &times);
+  g_byte_array_set_size (buf, buf->len - 2); /* the suspicion's two bytes */
+  g_assert_false (grp_codec_parse (buf->data + 4, buf->len - 4, &kind, &msg, &hello, NULL,
+                                   &timing, &error));
+  g_assert_error (error, GRP_CODEC_ERROR, GRP_CODEC_ERROR_MALFORMED);
 
   /* A HELLO must name a protocol, of a bounded length. */
   for (guint i = 0; i < 2; i++)
@@ -400,8 +436,8 @@ test_hello (void)
 
       g_byte_array_set_size (buf, 0);
       g_clear_error (&error);
-      grp_codec_append_hello (buf, &me, name);
-      g_assert_false (grp_codec_parse (buf->data + 4, buf->len - 4, &kind, &msg, &hello, NULL,
+      grp_codec_append_hello (buf, &me, name, NULL);
+      g_assert_false (grp_codec_parse (buf->data + 4, buf->len - 4, &kind, &msg, &hello, NULL, NULL,
                                        &error));
       g_assert_error (error, GRP_CODEC_ERROR, GRP_CODEC_ERROR_MALFORMED);
     }
@@ -422,7 +458,8 @@ test_truncated (void)
       GrpMember hello = { 0 };
       g_autoptr(GError) error = NULL;
 
-      g_assert_false (grp_codec_parse (buf->data + 4, len, &kind, &out, &hello, NULL, &error));
+      g_assert_false (
+        grp_codec_parse (buf->data + 4, len, &kind, &out, &hello, NULL, NULL, &error));
       g_assert_error (error, GRP_CODEC_ERROR, GRP_CODEC_ERROR_MALFORMED);
       g_assert_null (out);
     }
@@ -459,7 +496,7 @@ test_rejects (void)
       GrpMember hello = { 0 };
       g_autoptr(GError) error = NULL;
 
-      g_assert_false (grp_codec_parse (cases[i].b, cases[i].n, &kind, &out, &hello, NULL,
+      g_assert_false (grp_codec_parse (cases[i].b, cases[i].n, &kind, &out, &hello, NULL, NULL,
                                        &error));
       g_assert_error (error, GRP_CODEC_ERROR, cases[i].code);
       g_assert_null (out);
@@ -498,7 +535,7 @@ test_fuzz (void)
 
             g_byte_array_append (b, &byte, 1);
           }
-      if (grp_codec_parse (b->data, b->len, &kind, &out, &hello, NULL, &error))
+      if (grp_codec_parse (b->data, b->len, &kind, &out, &hello, NULL, NULL, &error))
         {
           parsed++;
           if (out != NULL)

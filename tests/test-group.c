@@ -231,6 +231,7 @@ test_leave_while_joining (void)
 typedef struct {
   gboolean done;
   int code;               /* the join fails with this GrpGroupError, or any: -1 */
+  char *message;          /* the error's message */
 } JoinFails;
 
 static void
@@ -243,7 +244,46 @@ join_fails (GObject *source, GAsyncResult *res, gpointer data)
   g_assert_nonnull (error);
   if (j->code >= 0)
     g_assert_error (error, GRP_GROUP_ERROR, j->code);
+  g_free (j->message);
+  j->message = g_strdup (error->message);
   j->done = TRUE;
+}
+
+/* A member set to other failure-detection times than the group's is
+ * refused, saying both (it joined silently, then suspected members that
+ * were well, or was suspected itself); with the group's times it joins. */
+static void
+test_other_timing (void)
+{
+  g_autoptr(GrpGroup) a = start_alone ("a", NULL); /* 20 ms, 1000 ms */
+  const guint times[][2] = { { 20, 2000 }, { 50, 1000 } };
+  gboolean joined = FALSE;
+
+  for (guint i = 0; i < G_N_ELEMENTS (times); i++)
+    {
+      g_autoptr(GrpGroup) b = grp_group_new ("b");
+      JoinFails j = { FALSE, GRP_GROUP_ERROR_PROTOCOL, NULL };
+      g_autofree char *mine = g_strdup_printf ("%u ms and %u ms", times[i][0], times[i][1]);
+
+      grp_group_set_timing (b, times[i][0], times[i][1]);
+      grp_group_join_async (b, grp_group_get_address (a), NULL, join_fails, &j);
+      run_until (NULL, &j.done);
+      g_test_message ("%s", j.message);
+      g_assert_nonnull (strstr (j.message, "heartbeat every 20 ms"));
+      g_assert_nonnull (strstr (j.message, "after 1000 ms"));
+      g_assert_nonnull (strstr (j.message, mine));
+      g_assert_cmpint (grp_group_get_role (b), ==, GRP_ROLE_FAILED);
+      g_free (j.message);
+    }
+  g_assert_cmpuint (grp_group_get_n_members (a), ==, 1);
+  {
+    g_autoptr(GrpGroup) b = grp_group_new ("b");
+
+    grp_group_set_timing (b, 20, 1000);
+    grp_group_join_async (b, grp_group_get_address (a), NULL, join_done, &joined);
+    run_until (NULL, &joined);
+    g_assert_cmpint (grp_group_get_role (b), ==, GRP_ROLE_MEMBER);
+  }
 }
 
 /* A contact without a port is refused, not dialed (it dialed port 0), and
@@ -259,10 +299,11 @@ test_bad_contact (void)
   grp_group_set_timing (b, 20, 1000);
   for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
     {
-      JoinFails j = { FALSE, GRP_GROUP_ERROR_INVALID_ADDRESS };
+      JoinFails j = { FALSE, GRP_GROUP_ERROR_INVALID_ADDRESS, NULL };
 
       grp_group_join_async (b, bad[i], NULL, join_fails, &j);
       run_until (NULL, &j.done);
+      g_free (j.message);
       g_assert_cmpint (grp_group_get_role (b), ==, GRP_ROLE_NONE);
     }
   grp_group_join_async (b, grp_group_get_address (a), NULL, join_done, &joined);
@@ -290,12 +331,13 @@ test_other_secret (void)
   for (guint i = 0; i < 6; i++)
     {
       g_autoptr(GrpGroup) b = grp_group_new ("b");
-      JoinFails j = { FALSE, GRP_GROUP_ERROR_SECRET };
+      JoinFails j = { FALSE, GRP_GROUP_ERROR_SECRET, NULL };
 
       g_assert_true (grp_group_set_secret_file (b, two, NULL));
       grp_group_set_timing (b, 20, 1000);
       grp_group_join_async (b, grp_group_get_address (a), NULL, join_fails, &j);
       run_until (NULL, &j.done);
+      g_free (j.message);
     }
   g_assert_cmpuint (grp_group_get_n_members (a), ==, 1);
   g_unlink (one);
@@ -473,6 +515,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/group/leave-while-joining", test_leave_while_joining);
   g_test_add_func ("/group/bad-contact", test_bad_contact);
   g_test_add_func ("/group/other-secret", test_other_secret);
+  g_test_add_func ("/group/other-timing", test_other_timing);
   g_test_add_func ("/group/join-again", test_join_again);
   g_test_add_func ("/group/create-roles", test_create_roles);
   g_test_add_func ("/group/join-roles", test_join_roles);

@@ -967,7 +967,8 @@ assert_fails_with (const char *const *args, const char *needle)
   g_assert_null (strchr (err, '\n') == err + strlen (err) - 1 ? NULL : strchr (err, '\n'));
 }
 
-/* 7. Bad options, an unreachable peer, a port in use. */
+/* 7. Bad options, an unreachable peer, a port in use, a name taken, other
+ *    failure-detection times than the group's. */
 static void
 test_bad_input (Fixture *f, gconstpointer data)
 {
@@ -1012,11 +1013,17 @@ test_bad_input (Fixture *f, gconstpointer data)
   addr = g_strdup (p->addr);
   {
     const char *const in_use[] = { "--listen", addr, NULL };
-    const char *const same_name[] = { "--name", "w0", "--join", addr, NULL };
+    const char *const same_name[] = { "--name", "w0", "--join", addr, "--heartbeat", HB,
+                                      "--suspect-timeout", SUSPECT, NULL };
+    /* The default times, not the group's. */
+    const char *const other_times[] = { "--name", "w9", "--join", addr, NULL };
 
     assert_fails_with (in_use, "already in use");
     assert_fails_with (in_use, "(--listen HOST:PORT)");
     assert_fails_with (same_name, "already used");
+    assert_fails_with (other_times, "could not join the group: this group's members send a "
+                       "heartbeat every " HB " ms and suspect a silent member after " SUSPECT);
+    assert_fails_with (other_times, "give every member the same times");
   }
   /* The member they all talked to is still fine. */
   g_assert_false (p->exited);

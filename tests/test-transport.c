@@ -101,7 +101,7 @@ send_hello (int fd, GrpId id, const char *addr)
   g_autoptr(GByteArray) out = g_byte_array_new ();
   GrpMember me = { id, "peer", (char *) addr };
 
-  grp_codec_append_hello (out, &me, "groupy");
+  grp_codec_append_hello (out, &me, "groupy", NULL);
   write_all (fd, out->data, out->len);
 }
 
@@ -159,7 +159,7 @@ drain (int fd)
       GrpFrameKind kind;
       g_autoptr(GrpMsg) m = NULL;
       GrpMember hello = { 0 };
-      gboolean ok = grp_codec_parse (body->data, body->len, &kind, &m, &hello, NULL, NULL);
+      gboolean ok = grp_codec_parse (body->data, body->len, &kind, &m, &hello, NULL, NULL, NULL);
       gboolean marker = ok && m != NULL && m->type == GRP_MSG_HB && m->hb.stamp == MARKER_STAMP;
 
       g_byte_array_unref (body);
@@ -1479,7 +1479,7 @@ test_tls_stranger (Fixture *f, gconstpointer data)
 
           grp_codec_append_auth (out, proof);
         }
-      grp_codec_append_hello (out, &me, "groupy");
+      grp_codec_append_hello (out, &me, "groupy", NULL);
       g_assert_true (g_output_stream_write_all (g_io_stream_get_output_stream (tls), out->data,
                                                 out->len, NULL, NULL, &error));
       /* B's answer: its own proof (it always proves), then a BYE. */

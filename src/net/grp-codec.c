@@ -127,13 +127,21 @@ end_frame (GByteArray *out, gsize start)
 }
 
 void
-grp_codec_append_hello (GByteArray *out, const GrpMember *self, const char *protocol)
+grp_codec_append_hello (GByteArray           *out,
+                        const GrpMember      *self,
+                        const char           *protocol,
+                        const GrpHelloTiming *timing)
 {
   gsize start;
 
   begin_frame (out, &start, GRP_FRAME_HELLO);
   put_member (out, self);
   put_string (out, protocol);
+  if (timing != NULL && (timing->heartbeat_ms != 0 || timing->suspect_ms != 0))
+    {
+      put_varint (out, timing->heartbeat_ms);
+      put_varint (out, timing->suspect_ms);
+    }
   end_frame (out, start);
 }
 
@@ -744,12 +752,13 @@ reader_new (const guint8 *body, gsize len, GBytes *frame)
 }
 
 static gboolean
-parse (Reader        r,
-       GrpFrameKind *kind,
-       GrpMsg      **msg,
-       GrpMember    *hello,
-       char        **protocol,
-       GError      **error)
+parse (Reader          r,
+       GrpFrameKind   *kind,
+       GrpMsg        **msg,
+       GrpMember      *hello,
+       char          **protocol,
+       GrpHelloTiming *timing,
+       GError        **error)
 {
   guint8 version = get_u8 (&r);
   guint8 k = get_u8 (&r);
@@ -766,11 +775,21 @@ parse (Reader        r,
   if (k == GRP_FRAME_HELLO)
     {
       g_autofree char *name = NULL;
+      GrpHelloTiming times = { 0, 0 };
 
       get_member (&r, hello);
       name = get_string (&r);
       if (!r.fail && (name[0] == '\0' || strlen (name) > GRP_PROTOCOL_NAME_MAX))
         fail (&r, "bad protocol name");
+      if (!r.fail && r.p != r.end)
+        {
+          guint64 hb = get_varint (&r);
+          guint64 suspect = get_varint (&r);
+
+          if (!r.fail && (hb == 0 || suspect <= hb || suspect > GRP_HELLO_TIMING_MAX_MS))
+            fail (&r, "bad failure-detection times");
+          times = (GrpHelloTiming) { (guint32) hb, (guint32) suspect };
+        }
       if (!r.fail && r.p != r.end)
         fail (&r, "trailing bytes");
       if (r.fail)
@@ -780,6 +799,8 @@ parse (Reader        r,
         }
       if (protocol != NULL)
         *protocol = g_steal_pointer (&name);
+      if (timing != NULL)
+        *timing = times;
       *kind = GRP_FRAME_HELLO;
       return TRUE;
     }
@@ -857,29 +878,31 @@ grp_codec_parse_auth (const guint8 *body, gsize len, guint8 proof[GRP_PROOF_LEN]
 }
 
 gboolean
-grp_codec_parse (const guint8  *body,
-                 gsize          len,
-                 GrpFrameKind  *kind,
-                 GrpMsg       **msg,
-                 GrpMember     *hello,
-                 char         **protocol,
-                 GError       **error)
+grp_codec_parse (const guint8    *body,
+                 gsize            len,
+                 GrpFrameKind    *kind,
+                 GrpMsg         **msg,
+                 GrpMember       *hello,
+                 char           **protocol,
+                 GrpHelloTiming  *timing,
+                 GError         **error)
 {
-  return parse (reader_new (body, len, NULL), kind, msg, hello, protocol, error);
+  return parse (reader_new (body, len, NULL), kind, msg, hello, protocol, timing, error);
 }
 
 gboolean
-grp_codec_parse_bytes (GBytes        *body,
-                       GrpFrameKind  *kind,
-                       GrpMsg       **msg,
-                       GrpMember     *hello,
-                       char         **protocol,
-                       GError       **error)
+grp_codec_parse_bytes (GBytes          *body,
+                       GrpFrameKind    *kind,
+                       GrpMsg         **msg,
+                       GrpMember       *hello,
+                       char           **protocol,
+                       GrpHelloTiming  *timing,
+                       GError         **error)
 {
   gsize len;
   const guint8 *p = g_bytes_get_data (body, &len);
 
-  return parse (reader_new (p, len, body), kind, msg, hello, protocol, error);
+  return parse (reader_new (p, len, body), kind, msg, hello, protocol, timing, error);
 }
 
 gboolean

@@ -42,6 +42,17 @@ G_BEGIN_DECLS
 #define GRP_ADDR_MAX 256
 /* The name of the protocol a member runs, in a HELLO ("groupy", "gms2"). */
 #define GRP_PROTOCOL_NAME_MAX 32
+/* A member's failure-detection times, in its HELLO (grp_group_set_timing):
+ * the members of a group must all use the same, or some suspect others
+ * that are well, or are suspected.  0 and 0: not said (a HELLO may end
+ * after the protocol name). */
+typedef struct {
+  guint32 heartbeat_ms;
+  guint32 suspect_ms;
+} GrpHelloTiming;
+/* Each time in a HELLO, at most: a day.  A member's own are bounded far
+ * lower by its options; larger is a malformed HELLO. */
+#define GRP_HELLO_TIMING_MAX_MS (24u * 3600 * 1000)
 /* The proof of the group secret in an AUTH frame (HMAC-SHA256). */
 #define GRP_PROOF_LEN 32
 
@@ -55,8 +66,9 @@ typedef enum {
 } GrpCodecError;
 
 typedef enum {
-  GRP_FRAME_HELLO = 1,   /* first frame on a connection: who is speaking, and the
-                          * protocol it runs (grp-proto.h) */
+  GRP_FRAME_HELLO = 1,   /* first frame on a connection: who is speaking, the
+                          * protocol it runs (grp-proto.h), and its failure-
+                          * detection times */
   GRP_FRAME_MSG = 2,     /* a protocol message */
   GRP_FRAME_BYE = 3,     /* a deliberate close: a GrpByeKind, then the reason (UTF-8) */
   GRP_FRAME_AUTH = 4,    /* with a group secret, before HELLO: the proof of it */
@@ -72,7 +84,8 @@ typedef enum {
    * message (it exits, starts a new incarnation, or is disposed). */
   GRP_BYE_ENDED = 2,
   /* Only this connection closes: its sender runs another protocol than the
-   * HELLO named, and refuses it (the reason says which). */
+   * HELLO named, or with other failure-detection times, and refuses it (the
+   * reason says which). */
   GRP_BYE_PROTOCOL = 3,
 } GrpByeKind;
 
@@ -82,27 +95,34 @@ typedef enum {
 gboolean  grp_codec_name_ok (const char *name);
 
 void      grp_codec_append_msg (GByteArray *out, const GrpMsg *msg);
-void      grp_codec_append_hello (GByteArray *out, const GrpMember *self, const char *protocol);
+/* `timing` may be NULL: not said. */
+void      grp_codec_append_hello (GByteArray           *out,
+                                  const GrpMember      *self,
+                                  const char           *protocol,
+                                  const GrpHelloTiming *timing);
 void      grp_codec_append_bye (GByteArray *out, GrpByeKind kind, const char *reason);
 void      grp_codec_append_auth (GByteArray *out, const guint8 proof[GRP_PROOF_LEN]);
 
 /* Decodes one frame body (without the 4-byte header): a message, or a
- * HELLO's member and protocol name (`protocol` may be NULL). */
-gboolean  grp_codec_parse (const guint8  *body,
-                           gsize          len,
-                           GrpFrameKind  *kind,
-                           GrpMsg       **msg,
-                           GrpMember     *hello,
-                           char         **protocol,
-                           GError       **error);
+ * HELLO's member, protocol name and times (`protocol` and `timing` may be
+ * NULL). */
+gboolean  grp_codec_parse (const guint8    *body,
+                           gsize            len,
+                           GrpFrameKind    *kind,
+                           GrpMsg         **msg,
+                           GrpMember       *hello,
+                           char           **protocol,
+                           GrpHelloTiming  *timing,
+                           GError         **error);
 
 /* The same; the payloads of the message share `body`'s memory. */
-gboolean  grp_codec_parse_bytes (GBytes        *body,
-                                 GrpFrameKind  *kind,
-                                 GrpMsg       **msg,
-                                 GrpMember     *hello,
-                                 char         **protocol,
-                                 GError       **error);
+gboolean  grp_codec_parse_bytes (GBytes          *body,
+                                 GrpFrameKind    *kind,
+                                 GrpMsg         **msg,
+                                 GrpMember       *hello,
+                                 char           **protocol,
+                                 GrpHelloTiming  *timing,
+                                 GError         **error);
 
 /* Length of the frame body announced by a 4-byte header. */
 guint32   grp_codec_frame_length (const guint8 *header);

@@ -859,24 +859,28 @@ grp_group_get_protocol (GrpGroup *self)
  * @self: a member not in a group yet
  * @heartbeat_ms: interval between heartbeats, in milliseconds (default 100)
  * @suspect_ms: silence after which a member is suspected, in milliseconds
- *   (default 2000); more than @heartbeat_ms
+ *   (default 2000); more than @heartbeat_ms, at most a day
  *
  * Sets failure detection.  A killed process is noticed at once (its host
  * closes its connections); these times catch a member that is alive but
- * silent (stopped, hung, cut off).  Every member of a group should use the
- * same times.
+ * silent (stopped, hung, cut off).  Every member of a group must use the
+ * same times: a member with other times is refused (its join fails with
+ * %GRP_GROUP_ERROR_PROTOCOL, saying the group's), as it would suspect
+ * members that are well, or be suspected.
  */
 void
 grp_group_set_timing (GrpGroup *self, guint heartbeat_ms, guint suspect_ms)
 {
   g_return_if_fail (GRP_IS_GROUP (self));
   g_return_if_fail (self->proto == NULL);
-  g_return_if_fail (heartbeat_ms > 0 && suspect_ms > heartbeat_ms);
+  g_return_if_fail (heartbeat_ms > 0 && suspect_ms > heartbeat_ms &&
+                    suspect_ms <= 24 * 3600 * 1000);
 
   self->cfg.heartbeat_interval = (gint64) heartbeat_ms * 1000;
   self->cfg.suspect_timeout = (gint64) suspect_ms * 1000;
   self->cfg.retry_interval = MAX ((gint64) heartbeat_ms * 1000 / 2, 5000);
   self->cfg.join_timeout = MAX (self->cfg.join_timeout, 4 * self->cfg.suspect_timeout);
+  grp_transport_set_timing (self->transport, heartbeat_ms, suspect_ms);
 }
 
 /**
@@ -1921,6 +1925,8 @@ grp_group_init (GrpGroup *self)
    * and the rest); a catch-up larger than that comes in parts. */
   self->cfg.max_msg_bytes = GRP_PAYLOAD_MAX;
   self->transport = grp_transport_new ();
+  grp_transport_set_timing (self->transport, (guint) (self->cfg.heartbeat_interval / 1000),
+                            (guint) (self->cfg.suspect_timeout / 1000));
   grp_transport_set_handlers (self->transport, on_message, on_turn_end, self);
   g_signal_connect (self->transport, "peer-lost", G_CALLBACK (on_peer_lost), self);
   self->names = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);

@@ -64,7 +64,8 @@ GQuark grp_group_error_quark (void);
  * @GRP_GROUP_ERROR_TOO_LARGE: a multicast larger than members accept
  * @GRP_GROUP_ERROR_PROTOCOL: the group runs another protocol than this member
  *   (the tree's teaching programs run the Groupy exercise's stages: a member
- *   of such a group and a member of the real protocol refuse each other)
+ *   of such a group and a member of the real protocol refuse each other), or
+ *   with other failure-detection times ([method@Groupy.Group.set_timing])
  *
  * What went wrong, in the [error@Groupy.GroupError] domain.
  */

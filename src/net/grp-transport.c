@@ -90,8 +90,8 @@
 #define ENCODE_KEEP (1024 * 1024)
 /* Before a connection says HELLO, it may send only that (or its proof of
  * the secret): a HELLO is at most 2 + 8 + 2 + 4 * GRP_NAME_MAX + 2 +
- * GRP_ADDR_MAX + 1 + GRP_PROTOCOL_NAME_MAX = 559 bytes, an AUTH 2 +
- * GRP_PROOF_LEN. */
+ * GRP_ADDR_MAX + 1 + GRP_PROTOCOL_NAME_MAX + 4 + 4 (its times, each at
+ * most GRP_HELLO_TIMING_MAX_MS) = 567 bytes, an AUTH 2 + GRP_PROOF_LEN. */
 #define HANDSHAKE_FRAME_MAX 1024
 /* TLS handshakes of incoming connections under way at once.  GIO runs each
  * in a thread of its own, blocked while the peer is silent; honest peers
@@ -192,6 +192,7 @@ struct _GrpTransport {
   char *self_name;
   char *address;
   char *protocol;             /* what we run, said in our HELLO (grp-proto.h) */
+  GrpHelloTiming timing;      /* our failure-detection times, said there too */
   GrpSecurity *security;      /* NULL: plaintext, loopback only unless insecure */
   gboolean insecure;
   guint tls_running;          /* incoming TLS handshakes under way */
@@ -399,7 +400,7 @@ conn_say_hello (Conn *c)
   GrpTransport *self = c->t;
   GrpMember me = { self->self_id, self->self_name, self->address };
 
-  grp_codec_append_hello (c->hs, &me, self->protocol);
+  grp_codec_append_hello (c->hs, &me, self->protocol, &self->timing);
 }
 
 /* The HELLOs: the dialer says who it is first (after the proof of the
@@ -1120,8 +1121,27 @@ reached_address (Conn *c)
   return g_strdup_printf ("%s:%u", ip, g_inet_socket_address_get_port (inet));
 }
 
+/* Why a peer with these times cannot be in a group with us, or NULL: the
+ * times differ (either side not saying them is no difference).  The dialed
+ * member's first: it is the group. */
+static char *
+timing_mismatch (Conn *c, const GrpHelloTiming *peer)
+{
+  const GrpHelloTiming *ours = &c->t->timing;
+  const GrpHelloTiming *group = c->outgoing ? peer : ours;
+  const GrpHelloTiming *joiner = c->outgoing ? ours : peer;
+
+  if (peer->heartbeat_ms == 0 || ours->heartbeat_ms == 0 ||
+      (peer->heartbeat_ms == ours->heartbeat_ms && peer->suspect_ms == ours->suspect_ms))
+    return NULL;
+  return g_strdup_printf ("this group's members send a heartbeat every %u ms and suspect a "
+                          "silent member after %u ms; you were set to %u ms and %u ms: give "
+                          "every member the same times", group->heartbeat_ms, group->suspect_ms,
+                          joiner->heartbeat_ms, joiner->suspect_ms);
+}
+
 static void
-on_hello (Conn *c, GrpMember *hello, const char *protocol)
+on_hello (Conn *c, GrpMember *hello, const char *protocol, const GrpHelloTiming *timing)
 {
   GrpTransport *self = c->t;
 
@@ -1154,6 +1174,21 @@ on_hello (Conn *c, GrpMember *hello, const char *protocol)
       protocol_refused (c, why);
       return;
     }
+  /* One pace of failure detection too: with other times, members would
+   * suspect members that are well, or be suspected. */
+  {
+    g_autofree char *why = timing_mismatch (c, timing);
+
+    if (why != NULL)
+      {
+        g_message ("%s (%s) has other failure-detection times (%u/%u ms, ours %u/%u): refused",
+                   c->outgoing ? c->addr : hello->addr, hello->name, timing->heartbeat_ms,
+                   timing->suspect_ms, self->timing.heartbeat_ms, self->timing.suspect_ms);
+        send_bye (c, GRP_BYE_PROTOCOL, why);
+        protocol_refused (c, why);
+        return;
+      }
+  }
   if (c->outgoing)
     {
       if (c->peer != 0 && c->peer != hello->id)
@@ -1310,6 +1345,7 @@ handle_frame (Conn *c, const guint8 *body, guint32 flen, GBytes *owner)
   g_autoptr(GBytes) frame = NULL;
   GrpMember hello = { 0 };
   g_autofree char *protocol = NULL;
+  GrpHelloTiming timing = { 0, 0 };
   g_autoptr(GError) error = NULL;
 
 #ifdef GRP_RECORD_FRAMES
@@ -1347,14 +1383,14 @@ handle_frame (Conn *c, const guint8 *body, guint32 flen, GBytes *owner)
       return FALSE;
     }
   frame = owner != NULL ? g_bytes_ref (owner) : grp_frame_pool_copy (c->t->frames, body, flen);
-  if (!grp_codec_parse_bytes (frame, &kind, &msg, &hello, &protocol, &error))
+  if (!grp_codec_parse_bytes (frame, &kind, &msg, &hello, &protocol, &timing, &error))
     {
       protocol_error (c, error->message);
       return FALSE;
     }
   if (kind == GRP_FRAME_HELLO)
     {
-      on_hello (c, &hello, protocol);
+      on_hello (c, &hello, protocol, &timing);
       grp_member_clear (&hello);
       return c->state != CONN_CLOSED;
     }
@@ -2086,6 +2122,15 @@ void
 grp_transport_set_insecure (GrpTransport *self, gboolean insecure)
 {
   self->insecure = insecure;
+}
+
+void
+grp_transport_set_timing (GrpTransport *self, guint heartbeat_ms, guint suspect_ms)
+{
+  g_return_if_fail (heartbeat_ms > 0 && suspect_ms > heartbeat_ms &&
+                    suspect_ms <= GRP_HELLO_TIMING_MAX_MS);
+
+  self->timing = (GrpHelloTiming) { heartbeat_ms, suspect_ms };
 }
 
 void

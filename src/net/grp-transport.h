@@ -163,6 +163,9 @@ void          grp_transport_arm_crash (GrpTransport *self,
  * of it fails with GRP_TRANSPORT_ERROR_PROTOCOL, saying the same.  Before
  * any connection. */
 void          grp_transport_set_protocol (GrpTransport *self, const char *protocol);
+/* Our failure-detection times, said in our HELLOs; a peer that says other
+ * times is refused like one that runs another protocol. */
+void          grp_transport_set_timing (GrpTransport *self, guint heartbeat_ms, guint suspect_ms);
 
 /* Time a connection has, from its start, to say HELLO (default
  * GRP_TRANSPORT_HANDSHAKE_TIMEOUT_MS); tests shorten it. */

@@ -18,14 +18,18 @@
 
 /* The frame `kind` decoded into `msg` or `hello`, encoded again (body only). */
 static GByteArray *
-encode (GrpFrameKind kind, GrpMsg *msg, const GrpMember *hello, const char *protocol)
+encode (GrpFrameKind          kind,
+        GrpMsg               *msg,
+        const GrpMember      *hello,
+        const char           *protocol,
+        const GrpHelloTiming *timing)
 {
   GByteArray *out = g_byte_array_new ();
 
   if (kind == GRP_FRAME_MSG)
     grp_codec_append_msg (out, msg);
   else
-    grp_codec_append_hello (out, hello, protocol);
+    grp_codec_append_hello (out, hello, protocol, timing);
   g_assert_cmpuint (grp_codec_frame_length (out->data), ==, out->len - GRP_FRAME_HEADER);
   g_byte_array_remove_range (out, 0, GRP_FRAME_HEADER);
   return out;
@@ -40,6 +44,7 @@ parse_and_encode (const guint8 *data, gsize size, gboolean slices, GrpFrameKind 
   g_autoptr(GError) error = NULL;
   GrpMember hello = { 0 };
   g_autofree char *protocol = NULL;
+  GrpHelloTiming timing = { 0, 0 };
   GByteArray *out;
   gboolean ok;
 
@@ -47,10 +52,10 @@ parse_and_encode (const guint8 *data, gsize size, gboolean slices, GrpFrameKind 
     {
       g_autoptr(GBytes) body = g_bytes_new (data, size);
 
-      ok = grp_codec_parse_bytes (body, kind, &msg, &hello, &protocol, &error);
+      ok = grp_codec_parse_bytes (body, kind, &msg, &hello, &protocol, &timing, &error);
     }
   else
-    ok = grp_codec_parse (data, size, kind, &msg, &hello, &protocol, &error);
+    ok = grp_codec_parse (data, size, kind, &msg, &hello, &protocol, &timing, &error);
   if (!ok)
     {
       g_assert_nonnull (error);
@@ -70,8 +75,12 @@ parse_and_encode (const guint8 *data, gsize size, gboolean slices, GrpFrameKind 
       g_assert_true (g_utf8_validate (hello.name, -1, NULL));
       g_assert_true (g_utf8_validate (hello.addr, -1, NULL));
       g_assert_nonnull (protocol);
+      /* Times not said, or bounded and in order. */
+      g_assert_true ((timing.heartbeat_ms == 0 && timing.suspect_ms == 0) ||
+                     (timing.heartbeat_ms > 0 && timing.suspect_ms > timing.heartbeat_ms &&
+                      timing.suspect_ms <= GRP_HELLO_TIMING_MAX_MS));
     }
-  out = encode (*kind, msg, &hello, protocol);
+  out = encode (*kind, msg, &hello, protocol, &timing);
   grp_member_clear (&hello);
   return out;
 }

@@ -138,7 +138,7 @@ cb_send (GrpCore *core, GrpId to, const char *addr, GrpMsg *msg, gpointer data)
   grp_codec_append_msg (frame, msg);
   g_assert_cmpuint (frame->len - GRP_FRAME_HEADER, <=, GRP_FRAME_MAX);
   g_assert_true (grp_codec_parse (frame->data + GRP_FRAME_HEADER, frame->len - GRP_FRAME_HEADER,
-                                  &kind, &back, &hello, NULL, &error));
+                                  &kind, &back, &hello, NULL, NULL, &error));
   g_assert_no_error (error);
   g_assert_cmpint (kind, ==, GRP_FRAME_MSG);
   grp_codec_append_msg (again, back);
@@ -508,7 +508,8 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
             len = (gsize) p[0] | (gsize) p[1] << 8;
           p += MIN (2, end - p);
           len = MIN (len, (gsize) (end - p));
-          if (grp_codec_parse (p, len, &frame, &msg, &hello, NULL, NULL) && frame == GRP_FRAME_MSG)
+          if (grp_codec_parse (p, len, &frame, &msg, &hello, NULL, NULL, NULL) &&
+              frame == GRP_FRAME_MSG)
             {
               map_msg (msg, SENDERS[arg & 7], kind, m.core);
               receive (&m, msg);

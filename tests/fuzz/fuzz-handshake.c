@@ -205,7 +205,7 @@ first_hello (const guint8 *data, gsize len)
     return 0;
   flen = grp_codec_frame_length (data);
   if (len - GRP_FRAME_HEADER < flen ||
-      !grp_codec_parse (data + GRP_FRAME_HEADER, flen, &kind, &msg, &hello, NULL, NULL) ||
+      !grp_codec_parse (data + GRP_FRAME_HEADER, flen, &kind, &msg, &hello, NULL, NULL, NULL) ||
       kind != GRP_FRAME_HELLO)
     return 0;
   id = hello.id;
@@ -248,7 +248,7 @@ parse_got (Peer *p)
         }
       else
         {
-          g_assert_true (grp_codec_parse (body, len, &kind, &msg, &hello, NULL, &error));
+          g_assert_true (grp_codec_parse (body, len, &kind, &msg, &hello, NULL, NULL, &error));
           if (kind == GRP_FRAME_HELLO)
             {
               /* Only to a peer that proved the secret, if there is one. */
@@ -460,6 +460,8 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   tick_id = g_timeout_add (1, tick, NULL);
   p.transport = grp_transport_new ();
   grp_transport_set_self (p.transport, SELF_ID, "fuzzed");
+  /* A member's default times: a HELLO with others is refused. */
+  grp_transport_set_timing (p.transport, 100, 2000);
   /* Past our own step deadlines: on a starved machine the transport's 5-s
    * handshake deadline closed connections mid-handshake, which this
    * harness took for a failure (a finding on a busy run, not a bug). */
