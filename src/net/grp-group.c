@@ -874,7 +874,7 @@ grp_group_set_timing (GrpGroup *self, guint heartbeat_ms, guint suspect_ms)
   g_return_if_fail (GRP_IS_GROUP (self));
   g_return_if_fail (self->proto == NULL);
   g_return_if_fail (heartbeat_ms > 0 && suspect_ms > heartbeat_ms &&
-                    suspect_ms <= 24 * 3600 * 1000);
+                    suspect_ms <= GRP_HELLO_TIMING_MAX_MS);
 
   self->cfg.heartbeat_interval = (gint64) heartbeat_ms * 1000;
   self->cfg.suspect_timeout = (gint64) suspect_ms * 1000;

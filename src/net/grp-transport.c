@@ -1121,16 +1121,23 @@ reached_address (Conn *c)
   return g_strdup_printf ("%s:%u", ip, g_inet_socket_address_get_port (inet));
 }
 
-/* Why a peer with these times cannot be in a group with us, or NULL: the
- * times differ (either side not saying them is no difference).  The dialed
- * member's first: it is the group. */
+/* Why a peer whose HELLO says this cannot be in a group with us, or NULL.
+ * One protocol per group, and one pace of failure detection: with other
+ * times, members would suspect members that are well, or be suspected
+ * (either side not saying its times is no difference).  Said as the
+ * dialed member sees it first: it is the group. */
 static char *
-timing_mismatch (Conn *c, const GrpHelloTiming *peer)
+hello_mismatch (Conn *c, const char *protocol, const GrpHelloTiming *peer)
 {
-  const GrpHelloTiming *ours = &c->t->timing;
+  GrpTransport *self = c->t;
+  const GrpHelloTiming *ours = &self->timing;
   const GrpHelloTiming *group = c->outgoing ? peer : ours;
   const GrpHelloTiming *joiner = c->outgoing ? ours : peer;
 
+  if (g_strcmp0 (protocol, self->protocol) != 0)
+    return g_strdup_printf ("this group runs %s, you run %s",
+                            c->outgoing ? protocol : self->protocol,
+                            c->outgoing ? self->protocol : protocol);
   if (peer->heartbeat_ms == 0 || ours->heartbeat_ms == 0 ||
       (peer->heartbeat_ms == ours->heartbeat_ms && peer->suspect_ms == ours->suspect_ms))
     return NULL;
@@ -1144,6 +1151,7 @@ static void
 on_hello (Conn *c, GrpMember *hello, const char *protocol, const GrpHelloTiming *timing)
 {
   GrpTransport *self = c->t;
+  g_autofree char *mismatch = NULL;
 
   if (c->state != CONN_HELLO)
     {
@@ -1160,35 +1168,16 @@ on_hello (Conn *c, GrpMember *hello, const char *protocol, const GrpHelloTiming 
       protocol_error (c, "it claims our own id");
       return;
     }
-  /* One protocol per group: whoever meets a member of another refuses it,
-   * saying which runs where (the dialed member first: it is the group). */
-  if (g_strcmp0 (protocol, self->protocol) != 0)
+  /* Whoever meets a member of another group's kind refuses it, saying why. */
+  mismatch = hello_mismatch (c, protocol, timing);
+  if (mismatch != NULL)
     {
-      const char *group = c->outgoing ? protocol : self->protocol;
-      const char *joiner = c->outgoing ? self->protocol : protocol;
-      g_autofree char *why = g_strdup_printf ("this group runs %s, you run %s", group, joiner);
-
-      g_message ("%s (%s) runs %s, not %s: refused", c->outgoing ? c->addr : hello->addr,
-                 hello->name, protocol, self->protocol);
-      send_bye (c, GRP_BYE_PROTOCOL, why);
-      protocol_refused (c, why);
+      g_message ("%s (%s) refused: %s", c->outgoing ? c->addr : hello->addr, hello->name,
+                 mismatch);
+      send_bye (c, GRP_BYE_PROTOCOL, mismatch);
+      protocol_refused (c, mismatch);
       return;
     }
-  /* One pace of failure detection too: with other times, members would
-   * suspect members that are well, or be suspected. */
-  {
-    g_autofree char *why = timing_mismatch (c, timing);
-
-    if (why != NULL)
-      {
-        g_message ("%s (%s) has other failure-detection times (%u/%u ms, ours %u/%u): refused",
-                   c->outgoing ? c->addr : hello->addr, hello->name, timing->heartbeat_ms,
-                   timing->suspect_ms, self->timing.heartbeat_ms, self->timing.suspect_ms);
-        send_bye (c, GRP_BYE_PROTOCOL, why);
-        protocol_refused (c, why);
-        return;
-      }
-  }
   if (c->outgoing)
     {
       if (c->peer != 0 && c->peer != hello->id)
