@@ -114,6 +114,29 @@ bench_child_rss_kb (BenchChild *c)
   return p ? g_ascii_strtoll (p + 6, NULL, 10) : -1;
 }
 
+/* CPU time used so far by all its threads, in ns (the scheduler's own
+ * account, finer than the clock ticks of /proc/PID/stat); -1 if gone. */
+gint64
+bench_child_cpu_ns (BenchChild *c)
+{
+  g_autofree char *dir_path = g_strdup_printf ("/proc/%d/task", (int) c->pid);
+  g_autoptr(GDir) dir = g_dir_open (dir_path, 0, NULL);
+  const char *task;
+  gint64 sum = 0;
+
+  if (dir == NULL)
+    return -1;
+  while ((task = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (dir_path, task, "schedstat", NULL);
+      g_autofree char *text = NULL;
+
+      if (g_file_get_contents (path, &text, NULL, NULL))
+        sum += g_ascii_strtoll (text, NULL, 10); /* a thread ended meanwhile: 0 */
+    }
+  return sum;
+}
+
 void
 bench_child_kill (BenchChild *c)
 {

@@ -22,5 +22,6 @@ char       *bench_child_next (BenchChild *c, guint timeout_ms);
 char       *bench_child_expect (BenchChild *c, const char *prefix, guint timeout_ms);
 void        bench_child_drain (BenchChild *c);
 gint64      bench_child_rss_kb (BenchChild *c);
+gint64      bench_child_cpu_ns (BenchChild *c);
 void        bench_child_kill (BenchChild *c);
 void        bench_child_free (BenchChild *c, guint timeout_ms);

@@ -337,12 +337,25 @@ typedef struct {
   guint view_changes; /* views installed during the measured runs */
   double rss_load_kb; /* largest member, under load */
   GArray *rates;      /* per run */
+  double cpu_us;      /* median over runs: CPU of all members per delivered message */
+  GArray *cpus;       /* per run */
 } Tput;
+
+/* CPU time used by all the group's members so far, ns. */
+static gint64
+group_cpu_ns (Group *g)
+{
+  gint64 sum = 0;
+
+  for (guint i = 0; i < g->kids->len; i++)
+    sum += MAX (bench_child_cpu_ns (g_ptr_array_index (g->kids, i)), 0);
+  return sum;
+}
 
 static Tput
 throughput (const Opts *o, guint k, gsize size)
 {
-  Tput t = { 0, TRUE, 0, 0, doubles () };
+  Tput t = { 0, TRUE, 0, 0, doubles (), 0, doubles () };
 
   for (guint r = 0; r < o->runs; r++)
     {
@@ -350,6 +363,7 @@ throughput (const Opts *o, guint k, gsize size)
       Report *rep = g_new0 (Report, k);
       g_autoptr(GArray) member_rates = doubles ();
       gboolean same;
+      gint64 cpu0, cpu1, t0, t1;
 
       group_start (&g, o, k, size);
       tell_all (&g, "measure");
@@ -358,7 +372,14 @@ throughput (const Opts *o, guint k, gsize size)
 
         tell_all (&g, cmd);
       }
-      sleep_s (o->seconds * 0.8);
+      /* The CPU the members use is read over the middle of the run (its
+       * first fifth is the group getting up to speed). */
+      sleep_s (o->seconds * 0.2);
+      cpu0 = group_cpu_ns (&g);
+      t0 = g_get_monotonic_time ();
+      sleep_s (o->seconds * 0.6);
+      cpu1 = group_cpu_ns (&g);
+      t1 = g_get_monotonic_time ();
       for (guint i = 0; i < k; i++)
         t.rss_load_kb = MAX (t.rss_load_kb, bench_child_rss_kb (g_ptr_array_index (g.kids, i)));
       sleep_s (o->seconds * 0.2 + 0.05);
@@ -370,6 +391,8 @@ throughput (const Opts *o, guint k, gsize size)
         }
       t.order_ok &= same;
       push (t.rates, median (member_rates));
+      if (median (member_rates) > 0 && t1 > t0)
+        push (t.cpus, (cpu1 - cpu0) / 1e3 / (median (member_rates) * (t1 - t0) / 1e6));
       fprintf (stderr,
                "  throughput K=%u %zu B run %u: %.0f msgs/s per member (min %.0f), "
                "order %s, views %u\n", k, size, r + 1, median (member_rates),
@@ -379,6 +402,7 @@ throughput (const Opts *o, guint k, gsize size)
       g_free (rep);
     }
   t.rate = median (t.rates);
+  t.cpu_us = t.cpus->len > 0 ? median (t.cpus) : 0;
   return t;
 }
 
@@ -931,6 +955,7 @@ report_tput (GString *table, GString *j, const Tput *t, const char *key, const c
   g_autofree char *k_mb = g_strdup_printf ("tput%s_mb_s", key);
   g_autofree char *k_runs = g_strdup_printf ("tput%s_runs", key);
   g_autofree char *k_rss = g_strdup_printf ("rss_load%s_kb", key);
+  g_autofree char *k_cpu = g_strdup_printf ("tput%s_cpu_us_per_msg", key);
 
   g_string_append_printf (table,
                           "| throughput %s, all send | %.0f msgs/s per member (%.2f MB/s)%s |\n",
@@ -942,6 +967,10 @@ report_tput (GString *table, GString *j, const Tput *t, const char *key, const c
   g_string_append_printf (j, "\"tput%s_order_identical\":%s,\"tput%s_view_changes\":%u,", key,
                           t->order_ok ? "true" : "false", key, t->view_changes);
   json_num (j, k_rss, t->rss_load_kb);
+  g_string_append_printf (table, "| CPU per delivered message %s, all members together "
+                                 "| %.2f µs (%.2f of a core per 100,000 msgs/s) |\n",
+                          size_name, t->cpu_us, t->cpu_us / 10);
+  json_num (j, k_cpu, t->cpu_us);
 }
 
 static gboolean
@@ -1380,8 +1409,9 @@ main (int argc, char **argv)
 
       fprintf (stderr, "scaling, 16 B\n");
       g_string_append (table, "\n## Scaling: throughput, 16 B, every member sending\n\n"
-                              "| K | msgs/s per member | order identical | views during runs |\n"
-                              "|---|---|---|---|\n");
+                              "| K | msgs/s per member | CPU per message, all members "
+                              "| order identical | views during runs |\n"
+                              "|---|---|---|---|---|\n");
       g_string_append (j, "\"scaling\":[");
       for (guint i = 0; scaling[i]; i++)
         {
@@ -1390,16 +1420,17 @@ main (int argc, char **argv)
 
           if (k == 3)
             k3 = t.rate;
-          g_string_append_printf (table, "| %u | %.0f | %s | %u |\n", k, t.rate,
-                                  t.order_ok ? "yes" : "NO", t.view_changes);
-          g_string_append_printf (j, "%s{\"k\":%u,\"msgs_s\":%.0f,\"order_identical\":%s,"
-                                     "\"view_changes\":%u}",
-                                  i ? "," : "", k, t.rate, t.order_ok ? "true" : "false",
-                                  t.view_changes);
+          g_string_append_printf (table, "| %u | %.0f | %.2f µs | %s | %u |\n", k, t.rate,
+                                  t.cpu_us, t.order_ok ? "yes" : "NO", t.view_changes);
+          g_string_append_printf (j, "%s{\"k\":%u,\"msgs_s\":%.0f,\"cpu_us_per_msg\":%.3f,"
+                                     "\"order_identical\":%s,\"view_changes\":%u}",
+                                  i ? "," : "", k, t.rate, t.cpu_us,
+                                  t.order_ok ? "true" : "false", t.view_changes);
           if (k == 33 && k3 > 0)
             g_string_append_printf (table, "\nK=33 reaches %.2f of the K=3 throughput.\n",
                                     t.rate / k3);
           g_array_unref (t.rates);
+          g_array_unref (t.cpus);
         }
       g_string_append (j, "],");
       fputs (table->str, stdout);
