@@ -40,3 +40,9 @@ int      bench_member_main (const char *name, const char *contact, guint want, g
 gboolean bench_floor_run (const char *self, gboolean unix_socket, guint peers, double seconds,
                           BenchHist *hist, GError **error);
 int      bench_floor_echo_main (const char *addr);
+
+/* What TLS adds on one link (bench-tlsfloor.c): a stream of `total` bytes
+ * through a socket pair, bare and then through TLS as members set it up;
+ * the process's CPU per KiB each way, and TLS's cipher suite. */
+gboolean bench_tls_floor_run (gsize total, double *bare_us_per_kib, double *tls_us_per_kib,
+                              char **ciphersuite, GError **error);

@@ -727,6 +727,41 @@ memory (const Opts *o, guint k)
   return m;
 }
 
+/* ---- what TLS costs on one link ------------------------------------------- */
+
+typedef struct {
+  double bare, tls; /* µs of CPU per KiB, medians over runs */
+  char *suite;
+} TlsFloor;
+
+static gboolean
+tls_floor_measure (const Opts *o, TlsFloor *f)
+{
+  g_autoptr(GArray) bare = doubles ();
+  g_autoptr(GArray) tls = doubles ();
+
+  fprintf (stderr, "TLS on one link: 256 MiB through a socket pair, bare and through TLS\n");
+  for (guint r = 0; r < o->runs; r++)
+    {
+      g_autoptr(GError) error = NULL;
+      double b, t;
+
+      g_clear_pointer (&f->suite, g_free);
+      if (!bench_tls_floor_run (256u << 20, &b, &t, &f->suite, &error))
+        {
+          fprintf (stderr, "groupy-bench: TLS on one link: %s\n", error->message);
+          return FALSE;
+        }
+      fprintf (stderr, "  run %u: %.3f µs per KiB bare, %.3f through TLS (%s)\n", r + 1, b, t,
+               f->suite);
+      push (bare, b);
+      push (tls, t);
+    }
+  f->bare = median (bare);
+  f->tls = median (tls);
+  return TRUE;
+}
+
 /* ---- the floor ---------------------------------------------------------- */
 
 typedef struct {
@@ -973,6 +1008,56 @@ report_tput (GString *table, GString *j, const Tput *t, const char *key, const c
   json_num (j, k_cpu, t->cpu_us);
 }
 
+/* The row, and what it tells of a group: each message a group of K with
+ * every member sending delivers crosses TLS (K - 1) / K times as a request
+ * and K - 1 times sequenced, payloads alone counted (frames add a little).
+ * Were the rest of a message's CPU unchanged, TLS would add that many KiB
+ * times this floor to plaintext's CPU per message, and a group bound by its
+ * CPU would deliver that much less; and TLS within 30 % of plaintext needs
+ * TLS to cost at most 3/7 of plaintext's CPU per message. */
+static void
+report_tls_floor (GString *table, GString *j, const TlsFloor *f, const Opts *o, const Tput *t16,
+                  const Tput *t1k)
+{
+  double extra = f->tls - f->bare;
+  double k = o->members;
+  const Tput *t[] = { t16, t1k };
+  const double size[] = { 16, 1024 };
+
+  g_string_append_printf (table, "| TLS on one link (%s), a socket pair alone, 64 KiB writes "
+                                 "| %.3f µs of CPU per KiB over the bare sockets' %.3f "
+                                 "(%.2f GB/s each way) |\n",
+                          f->suite, extra, f->bare, extra > 0 ? 1.024 / extra : 0);
+  json_num (j, "tls_floor_us_per_kib", extra);
+  json_num (j, "tls_floor_bare_us_per_kib", f->bare);
+  g_string_append_printf (j, "\"tls_floor_suite\":\"%s\",", f->suite);
+  if (o->secret != NULL)
+    return; /* what follows needs plaintext's CPU per message */
+  for (guint i = 0; i < G_N_ELEMENTS (t); i++)
+    {
+      double kib, tls_us, expect, allowed;
+      g_autofree char *k_expect = NULL;
+      g_autofree char *k_allowed = NULL;
+
+      if (t[i] == NULL || t[i]->cpu_us <= 0)
+        continue;
+      kib = ((k - 1) / k + (k - 1)) * size[i] / 1024;
+      tls_us = kib * extra;
+      expect = t[i]->cpu_us / (t[i]->cpu_us + tls_us);
+      allowed = t[i]->cpu_us * 3 / 7 / kib;
+      g_string_append_printf (table, "| TLS / plaintext to expect, %s, were the rest of a "
+                                     "message's CPU unchanged | %.2f (%.2f KiB through TLS per "
+                                     "message: +%.2f µs on plaintext's %.2f); 0.70 needs TLS at "
+                                     "%.3f µs per KiB or less |\n",
+                              i == 0 ? "16 B" : "1 KiB", expect, kib, tls_us, t[i]->cpu_us,
+                              allowed);
+      k_expect = g_strdup_printf ("tls_expected_%s", i == 0 ? "16" : "1k");
+      k_allowed = g_strdup_printf ("tls_allowed_%s_us_per_kib", i == 0 ? "16" : "1k");
+      json_num (j, k_expect, expect);
+      json_num (j, k_allowed, allowed);
+    }
+}
+
 static gboolean
 wanted (GStrv only, const char *what)
 {
@@ -1007,7 +1092,7 @@ main (int argc, char **argv)
   GOptionEntry entries[] = {
     { "only", 0, 0, G_OPTION_ARG_STRING, &only_s,
       "Measure only these (comma-separated): "
-      "throughput,latency,failover,join,memory,scaling,floor", "LIST" },
+      "throughput,latency,failover,join,memory,scaling,floor,tls-floor", "LIST" },
     { "runs", 0, 0, G_OPTION_ARG_INT64, &runs,
       "Runs per figure; the median is shown (default 3)", "N" },
     { "seconds", 0, 0, G_OPTION_ARG_DOUBLE, &seconds,
@@ -1060,6 +1145,7 @@ main (int argc, char **argv)
   Failover fo = { NULL, NULL };
   GArray *joins = NULL;
   Memory mem = { 0 };
+  TlsFloor tls_floor = { 0 };
   Coro coro[] = {
     { "knet", "knet", "yes" },
     { "knet-norr", "knet", "no" },
@@ -1101,7 +1187,7 @@ main (int argc, char **argv)
   for (guint i = 0; only && only[i]; i++)
     if (!g_strv_contains ((const char *const[]) { "throughput", "latency", "failover", "join",
                                                   "memory", "scaling", "steady", "closed",
-                                                  "floor", NULL }, only[i]))
+                                                  "floor", "tls-floor", NULL }, only[i]))
       {
         fprintf (stderr, "groupy-bench: --only: unknown figure '%s'\n", only[i]);
         return 2;
@@ -1199,6 +1285,8 @@ main (int argc, char **argv)
         floor_measure (&o, &floors[i]);
       have_floor = TRUE;
     }
+  if (wanted (only, "tls-floor") && !tls_floor_measure (&o, &tls_floor))
+    return 1;
   if (wanted (only, "throughput") || wanted (only, "latency"))
     {
       fprintf (stderr, "throughput, K=%u\n", o.members);
@@ -1282,6 +1370,9 @@ main (int argc, char **argv)
     report_tput (table, j, &t16, "16", "16 B", 16);
   if (t1k.rates != NULL)
     report_tput (table, j, &t1k, "1k", "1 KiB", 1024);
+  if (tls_floor.suite != NULL)
+    report_tls_floor (table, j, &tls_floor, &o, have_t ? &t16 : NULL,
+                      t1k.rates != NULL ? &t1k : NULL);
   if (have_closed)
     {
       g_string_append_printf (table, "| latency, closed loop (1 in flight) "
