@@ -284,6 +284,27 @@ test_other_timing (void)
   }
 }
 
+/* A member left at its defaults has the times grp_group_set_timing
+ * documents (100 ms, 2000 ms), which groupy-node's defaults are too: one
+ * set to those joins it (its suspicion timeout was 1500 ms, and a member of
+ * a group of groupy-node members was refused unless it set its times). */
+static void
+test_default_timing (void)
+{
+  g_autoptr(GrpGroup) a = grp_group_new ("a");
+  g_autoptr(GrpGroup) b = grp_group_new ("b");
+  g_autoptr(GError) error = NULL;
+  gboolean joined = FALSE;
+
+  g_assert_true (grp_group_listen (a, NULL, NULL, &error));
+  g_assert_true (grp_group_create (a, &error));
+  g_assert_no_error (error);
+  grp_group_set_timing (b, 100, 2000);
+  grp_group_join_async (b, grp_group_get_address (a), NULL, join_done, &joined);
+  run_until (NULL, &joined);
+  g_assert_cmpint (grp_group_get_role (b), ==, GRP_ROLE_MEMBER);
+}
+
 /* A contact without a port is refused, not dialed (it dialed port 0), and
  * the member may join through a right address after. */
 static void
@@ -512,6 +533,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/group/bad-contact", test_bad_contact);
   g_test_add_func ("/group/other-secret", test_other_secret);
   g_test_add_func ("/group/other-timing", test_other_timing);
+  g_test_add_func ("/group/default-timing", test_default_timing);
   g_test_add_func ("/group/join-again", test_join_again);
   g_test_add_func ("/group/create-roles", test_create_roles);
   g_test_add_func ("/group/join-roles", test_join_roles);

@@ -1918,6 +1918,11 @@ static void
 grp_group_init (GrpGroup *self)
 {
   grp_core_config_init (&self->cfg);
+  /* The times grp_group_set_timing documents, and groupy-node's: the
+   * core's own suspicion timeout (1500 ms) would make a member left at its
+   * defaults refused by a group of groupy-node members left at theirs. */
+  self->cfg.suspect_timeout = 2000 * 1000;
+  self->cfg.join_timeout = MAX (self->cfg.join_timeout, 4 * self->cfg.suspect_timeout);
   self->context = g_main_context_ref_thread_default ();
   self->protocol = grp_proto_default ();
   self->cfg.batch = TRUE; /* flushed at the end of each main-loop turn (on_turn_end) */
