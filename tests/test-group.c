@@ -284,6 +284,23 @@ test_other_timing (void)
   }
 }
 
+/* A name already taken is refused in words that suit any program (the
+ * refusal said "choose another with --name", an option of groupy-node). */
+static void
+test_name_taken_words (void)
+{
+  g_autoptr(GrpGroup) a = start_alone ("a", NULL);
+  g_autoptr(GrpGroup) b = grp_group_new ("a");
+  JoinFails j = { FALSE, GRP_GROUP_ERROR_NAME_TAKEN, "" };
+
+  grp_group_set_timing (b, 20, 1000);
+  grp_group_join_async (b, grp_group_get_address (a), NULL, join_fails, &j);
+  run_until (NULL, &j.done);
+  g_test_message ("%s", j.message);
+  g_assert_nonnull (strstr (j.message, "\"a\""));
+  g_assert_null (strstr (j.message, "--"));
+}
+
 /* A member left at its defaults has the times grp_group_set_timing
  * documents (100 ms, 2000 ms), which groupy-node's defaults are too: one
  * set to those joins it (its suspicion timeout was 1500 ms, and a member of
@@ -534,6 +551,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/group/other-secret", test_other_secret);
   g_test_add_func ("/group/other-timing", test_other_timing);
   g_test_add_func ("/group/default-timing", test_default_timing);
+  g_test_add_func ("/group/name-taken-words", test_name_taken_words);
   g_test_add_func ("/group/join-again", test_join_again);
   g_test_add_func ("/group/create-roles", test_create_roles);
   g_test_add_func ("/group/join-roles", test_join_roles);

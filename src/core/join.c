@@ -119,7 +119,7 @@ grp_join_recv_join (GrpCore *core,
 
       refused->join_refused.reason =
         g_strdup_printf ("the name \"%s\" is already used by a member of the group; "
-                         "choose another with --name", m->name);
+                         "choose another name", m->name);
       grp_core_send (core, m->id, refused);
       return;
     }
