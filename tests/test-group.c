@@ -301,6 +301,38 @@ test_name_taken_words (void)
   g_assert_null (strstr (j.message, "--"));
 }
 
+static void
+leave_done_flag (GObject *source, GAsyncResult *res, gpointer data)
+{
+  g_assert_true (grp_group_leave_finish (GRP_GROUP (source), res, NULL));
+  *(gboolean *) data = TRUE;
+}
+
+/* A multicast while leaving, or after, is refused saying so (it said
+ * "wait for the join to complete"). */
+static void
+test_multicast_after_leave (void)
+{
+  g_autoptr(GrpGroup) a = start_alone ("a", NULL);
+  g_autoptr(GrpGroup) b = grp_group_new ("b");
+  g_autoptr(GBytes) x = g_bytes_new_static ("x", 1);
+  gboolean joined = FALSE, left = FALSE;
+
+  grp_group_set_timing (b, 20, 1000);
+  grp_group_join_async (b, grp_group_get_address (a), NULL, join_done, &joined);
+  run_until (NULL, &joined);
+  grp_group_leave_async (b, NULL, leave_done_flag, &left);
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autoptr(GError) error = NULL;
+
+      g_assert_cmpuint (grp_group_multicast (b, x, &error), ==, 0);
+      g_assert_error (error, GRP_GROUP_ERROR, GRP_GROUP_ERROR_NOT_MEMBER);
+      g_assert_nonnull (strstr (error->message, "left"));
+      run_until (NULL, &left);
+    }
+}
+
 /* A member left at its defaults has the times grp_group_set_timing
  * documents (100 ms, 2000 ms), which groupy-node's defaults are too: one
  * set to those joins it (its suspicion timeout was 1500 ms, and a member of
@@ -552,6 +584,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/group/other-timing", test_other_timing);
   g_test_add_func ("/group/default-timing", test_default_timing);
   g_test_add_func ("/group/name-taken-words", test_name_taken_words);
+  g_test_add_func ("/group/multicast-after-leave", test_multicast_after_leave);
   g_test_add_func ("/group/join-again", test_join_again);
   g_test_add_func ("/group/create-roles", test_create_roles);
   g_test_add_func ("/group/join-roles", test_join_roles);

@@ -1421,6 +1421,14 @@ grp_group_multicast (GrpGroup *self, GBytes *payload, GError **error)
   g_return_val_if_fail (error == NULL || *error == NULL, 0);
   GRP_HOLD (self);
 
+  if (self->leave_task != NULL || self->role == GRP_ROLE_LEFT)
+    {
+      /* Not "wait for the join to complete", as the core would say. */
+      g_set_error (error, GRP_GROUP_ERROR, GRP_GROUP_ERROR_NOT_MEMBER,
+                   "This member left its group, or is leaving it: to join again, "
+                   "make a new member");
+      return 0;
+    }
   if (self->proto == NULL)
     {
       g_set_error (error, GRP_GROUP_ERROR, GRP_GROUP_ERROR_NOT_MEMBER,

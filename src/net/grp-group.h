@@ -117,10 +117,10 @@ const char *grp_role_to_string (GrpRole role);
  * GrpGroupDeparture:
  * @GRP_GROUP_DEPARTURE_UNKNOWN: not known: the name did not go at the last
  *   view change, or this member knew nothing of why
- * @GRP_GROUP_DEPARTURE_LEFT: it left on request ([method@Groupy.Group.leave_async],
- *   or its program dropped it)
- * @GRP_GROUP_DEPARTURE_CRASHED: its process ended without leaving (its
- *   connection closed without a goodbye, or it came back as a new member)
+ * @GRP_GROUP_DEPARTURE_LEFT: it left on request ([method@Groupy.Group.leave_async])
+ * @GRP_GROUP_DEPARTURE_CRASHED: its process ended, or its program dropped
+ *   it, without leaving (its connection closed without a goodbye, or it
+ *   came back as a new member)
  * @GRP_GROUP_DEPARTURE_SILENT: nothing was heard from it for the suspicion
  *   timeout: stopped, cut off, or its host went down
  * @GRP_GROUP_DEPARTURE_SLOW: it did not keep pace with the group, and the
