@@ -354,6 +354,30 @@ test_default_timing (void)
   g_assert_cmpint (grp_group_get_role (b), ==, GRP_ROLE_MEMBER);
 }
 
+/* A member refused for its failure-detection times takes the group's, as
+ * the refusal tells it to, and joins again: it is a member whose join
+ * failed, which may create or join again.  grp_group_set_timing refused
+ * any member with a protocol (a critical), so the program had to make a
+ * new member. */
+static void
+test_other_timing_then_retime (void)
+{
+  g_autoptr(GrpGroup) a = start_alone ("a", NULL); /* 20 ms, 1000 ms */
+  g_autoptr(GrpGroup) b = grp_group_new ("b");
+  JoinFails j = { FALSE, GRP_GROUP_ERROR_PROTOCOL, "" };
+  gboolean joined = FALSE;
+
+  grp_group_set_timing (b, 20, 2000);
+  grp_group_join_async (b, grp_group_get_address (a), NULL, join_fails, &j);
+  run_until (NULL, &j.done);
+  g_assert_cmpint (grp_group_get_role (b), ==, GRP_ROLE_FAILED);
+  grp_group_set_timing (b, 20, 1000);
+  grp_group_join_async (b, grp_group_get_address (a), NULL, join_done, &joined);
+  run_until (NULL, &joined);
+  g_assert_cmpint (grp_group_get_role (b), ==, GRP_ROLE_MEMBER);
+  g_assert_cmpuint (grp_group_get_n_members (a), ==, 2);
+}
+
 /* A contact without a port is refused, not dialed (it dialed port 0), and
  * the member may join through a right address after. */
 static void
@@ -585,6 +609,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/group/default-timing", test_default_timing);
   g_test_add_func ("/group/name-taken-words", test_name_taken_words);
   g_test_add_func ("/group/multicast-after-leave", test_multicast_after_leave);
+  g_test_add_func ("/group/other-timing-then-retime", test_other_timing_then_retime);
   g_test_add_func ("/group/join-again", test_join_again);
   g_test_add_func ("/group/create-roles", test_create_roles);
   g_test_add_func ("/group/join-roles", test_join_roles);

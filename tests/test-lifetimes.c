@@ -1141,6 +1141,309 @@ test_rejoin_next_contact (void)
   g_main_context_unref (ctx_b);
 }
 
+/* 23. A member leaves while it joins, after its contact admitted it (from
+ *     its set-state function, or from notify::role as it becomes a
+ *     member): the contact must see it go (as a crash, the join having
+ *     been stopped), and go on alone.  The joining incarnation was retired
+ *     but its connections stayed open, bound to it, so the contact never
+ *     learned that it ended: it suspected it, found itself no quorum of
+ *     the view of two and waited ("blocked") for as long as the member
+ *     that left was alive.  As it becomes a member, the notify::role
+ *     handler's leave was also undone: the role went "left", then "none". */
+typedef enum { LEAVE_IN_SET_STATE, LEAVE_ON_ROLE_MEMBER } LeaveWhen;
+
+typedef struct {
+  LeaveWhen when;
+  gboolean asked;
+  gboolean done;
+  GString *roles;
+} LateLeave;
+
+static void
+late_left (GObject *source, GAsyncResult *res, gpointer data)
+{
+  LateLeave *l = data;
+
+  g_assert_true (grp_group_leave_finish (GRP_GROUP (source), res, NULL));
+  l->done = TRUE;
+}
+
+static void
+late_leave (GrpGroup *g, LateLeave *l)
+{
+  if (l->asked)
+    return;
+  l->asked = TRUE;
+  grp_group_leave_async (g, NULL, late_left, l);
+}
+
+static void
+late_leave_in_set_state (GrpGroup *g, guint64 seq, GBytes *state, gpointer data)
+{
+  late_leave (g, data);
+}
+
+static void
+late_leave_on_role (GObject *obj, GParamSpec *pspec, gpointer data)
+{
+  LateLeave *l = data;
+  GrpRole role = grp_group_get_role (GRP_GROUP (obj));
+
+  g_string_append_printf (l->roles, "%s%s", l->roles->len > 0 ? " " : "",
+                          grp_role_to_string (role));
+  if (l->when == LEAVE_ON_ROLE_MEMBER && role == GRP_ROLE_MEMBER)
+    late_leave (GRP_GROUP (obj), l);
+}
+
+static void
+test_leave_after_admission (gconstpointer data)
+{
+  g_autoptr(GrpGroup) a = start_alone ("a", NULL);
+  g_autoptr(GrpGroup) b = grp_group_new ("b");
+  LateLeave l = { GPOINTER_TO_INT (data), FALSE, FALSE, g_string_new (NULL) };
+  gint64 deadline = g_get_monotonic_time () + 8 * G_USEC_PER_SEC;
+
+  grp_group_set_timing (b, 20, 1000);
+  if (l.when == LEAVE_IN_SET_STATE)
+    grp_group_set_set_state_func (b, late_leave_in_set_state, &l, NULL);
+  g_signal_connect (b, "notify::role", G_CALLBACK (late_leave_on_role), &l);
+  grp_group_join_async (b, grp_group_get_address (a), NULL, NULL, NULL);
+  run_until (NULL, &l.done);
+  /* b stays alive, as a program may keep a member that left; a goes on
+   * without it (within its suspicion timeout, and a margin). */
+  while (grp_group_get_n_members (a) != 1 || grp_group_is_blocked (a))
+    {
+      if (g_get_monotonic_time () > deadline)
+        {
+          g_autofree char *line = grp_group_describe (a);
+
+          g_test_message ("a: %u members, blocked: %d (%s)", grp_group_get_n_members (a),
+                          grp_group_is_blocked (a), line);
+          g_assert_cmpint (g_get_monotonic_time (), <=, deadline);
+        }
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (1000);
+    }
+  g_test_message ("b's roles: %s", l.roles->str);
+  g_assert_cmpint (grp_group_get_role (b), ==, GRP_ROLE_LEFT);
+  g_assert_true (g_str_has_suffix (l.roles->str, "left"));
+  g_string_free (l.roles, TRUE);
+}
+
+/* 24. A notify::role handler leaves as the member becomes "joining", in
+ *     grp_group_join_async itself: the leave stops the join.  The join
+ *     went on after the handler returned (its probe was started after the
+ *     notification): the leave said it was done, the join's callback said
+ *     it was cancelled, and the member joined the group all the same. */
+typedef struct {
+  gboolean left;
+  gboolean join_done;
+  GError *join_error;
+  GString *roles;
+} EarlyLeave;
+
+static void
+early_leave_left (GObject *source, GAsyncResult *res, gpointer data)
+{
+  EarlyLeave *e = data;
+
+  g_assert_true (grp_group_leave_finish (GRP_GROUP (source), res, NULL));
+  e->left = TRUE;
+}
+
+static void
+early_leave_joined (GObject *source, GAsyncResult *res, gpointer data)
+{
+  EarlyLeave *e = data;
+
+  g_assert_false (grp_group_join_finish (GRP_GROUP (source), res, &e->join_error));
+  e->join_done = TRUE;
+}
+
+static void
+early_leave_on_role (GObject *obj, GParamSpec *pspec, gpointer data)
+{
+  EarlyLeave *e = data;
+  GrpRole role = grp_group_get_role (GRP_GROUP (obj));
+
+  g_string_append_printf (e->roles, "%s%s", e->roles->len > 0 ? " " : "",
+                          grp_role_to_string (role));
+  if (role == GRP_ROLE_JOINING)
+    grp_group_leave_async (GRP_GROUP (obj), NULL, early_leave_left, e);
+}
+
+static void
+test_leave_on_role_joining (void)
+{
+  g_autoptr(GrpGroup) a = start_alone ("a", NULL);
+  g_autoptr(GrpGroup) b = grp_group_new ("b");
+  EarlyLeave e = { FALSE, FALSE, NULL, g_string_new (NULL) };
+
+  grp_group_set_timing (b, 20, 1000);
+  g_signal_connect (b, "notify::role", G_CALLBACK (early_leave_on_role), &e);
+  grp_group_join_async (b, grp_group_get_address (a), NULL, early_leave_joined, &e);
+  run_until (NULL, &e.join_done);
+  run_until (NULL, &e.left);
+  run_for (NULL, 1000); /* a join under way would have completed by now */
+  g_test_message ("b's roles: %s; a has %u members", e.roles->str, grp_group_get_n_members (a));
+  g_assert_error (e.join_error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_cmpstr (e.roles->str, ==, "joining left");
+  g_assert_cmpint (grp_group_get_role (b), ==, GRP_ROLE_LEFT);
+  g_assert_cmpuint (grp_group_get_n_members (a), ==, 1);
+  g_clear_error (&e.join_error);
+  g_string_free (e.roles, TRUE);
+}
+
+/* 25. The join's cancellable is cancelled in the turn where the join
+ *     completes (here from the set-state function; as well from another
+ *     thread, or another source of the same turn): the join is over, and
+ *     its callback must say what the member is.  GTask's own check of the
+ *     cancellable made grp_group_join_finish say G_IO_ERROR_CANCELLED
+ *     ("the member is in no group") of a member of the group. */
+typedef struct {
+  gboolean done;
+  gboolean joined;
+  GrpRole role;
+} LateCancel;
+
+static void
+late_cancel_in_set_state (GrpGroup *g, guint64 seq, GBytes *state, gpointer data)
+{
+  g_cancellable_cancel (data);
+}
+
+static void
+late_cancel_joined (GObject *source, GAsyncResult *res, gpointer data)
+{
+  LateCancel *c = data;
+  g_autoptr(GError) error = NULL;
+
+  c->joined = grp_group_join_finish (GRP_GROUP (source), res, &error);
+  c->role = grp_group_get_role (GRP_GROUP (source));
+  g_test_message ("join: %s; role %s", error != NULL ? error->message : "done",
+                  grp_role_to_string (c->role));
+  c->done = TRUE;
+}
+
+static void
+test_cancel_as_join_completes (void)
+{
+  g_autoptr(GrpGroup) a = start_alone ("a", NULL);
+  g_autoptr(GrpGroup) b = grp_group_new ("b");
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  LateCancel c = { 0 };
+
+  grp_group_set_timing (b, 20, 1000);
+  grp_group_set_set_state_func (b, late_cancel_in_set_state, cancellable, NULL);
+  grp_group_join_async (b, grp_group_get_address (a), cancellable, late_cancel_joined, &c);
+  run_until (NULL, &c.done);
+  run_for (NULL, 300);
+  /* What the callback was told is what the member is. */
+  g_assert_cmpint (c.joined, ==, c.role == GRP_ROLE_MEMBER);
+  g_assert_cmpint (c.joined, ==, grp_group_get_role (b) == GRP_ROLE_MEMBER);
+  g_assert_cmpint (c.joined, ==, grp_group_get_n_members (a) == 2);
+}
+
+/* 26. A member left out hears it first from notify::role ("rejoining"),
+ *     before "excluded", and leaves from that handler: it must stay out,
+ *     as it does when it leaves from the "excluded" handler (8).  The
+ *     leave finished at once (the member was no member any more) and the
+ *     rejoin was set up after the handler had returned: the member that
+ *     left rejoined the group. */
+typedef struct {
+  gboolean asked;
+  gboolean left;
+  GString *roles;          /* notify::role, once b was left out */
+} LeaveOut;
+
+static void
+leave_out_left (GObject *source, GAsyncResult *res, gpointer data)
+{
+  LeaveOut *o = data;
+
+  g_assert_true (grp_group_leave_finish (GRP_GROUP (source), res, NULL));
+  o->left = TRUE;
+}
+
+static void
+leave_out_on_role (GObject *obj, GParamSpec *pspec, gpointer data)
+{
+  LeaveOut *o = data;
+  GrpRole role = grp_group_get_role (GRP_GROUP (obj));
+
+  if (o->roles == NULL)
+    return;
+  g_string_append_printf (o->roles, "%s%s", o->roles->len > 0 ? " " : "",
+                          grp_role_to_string (role));
+  if (role == GRP_ROLE_REJOINING && !o->asked)
+    {
+      o->asked = TRUE;
+      grp_group_leave_async (GRP_GROUP (obj), NULL, leave_out_left, o);
+    }
+}
+
+static void
+test_leave_on_role_rejoining (void)
+{
+  g_autoptr(GrpGroup) a = start_alone ("a", NULL);
+  g_autoptr(GrpGroup) c = grp_group_new ("c");
+  g_autoptr(GrpGroup) b = NULL;
+  Rejoin r = { g_main_context_new () };
+  LeaveOut o = { FALSE, FALSE, NULL };
+  gint64 deadline = g_get_monotonic_time () + DEADLINE_S * G_USEC_PER_SEC;
+  gint64 end;
+
+  grp_group_set_timing (c, 20, 1000);
+  grp_group_join_async (c, grp_group_get_address (a), NULL, NULL, NULL);
+  b = rejoin_member (&r, a);
+  g_signal_connect (b, "notify::role", G_CALLBACK (leave_out_on_role), &o);
+  while (grp_group_get_n_members (a) < 3 || grp_group_get_role (b) != GRP_ROLE_MEMBER ||
+         grp_group_get_role (c) != GRP_ROLE_MEMBER)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_main_context_iteration (NULL, FALSE);
+      rejoin_turn (&r);
+      g_usleep (1000);
+    }
+  /* b stops: the group goes on without it. */
+  while (grp_group_get_n_members (a) != 2 || grp_group_get_n_members (c) != 2)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (1000);
+    }
+  /* b goes on, hears it was left out, and leaves from notify::role. */
+  o.roles = g_string_new (NULL);
+  while (!o.left)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_main_context_iteration (NULL, FALSE);
+      rejoin_turn (&r);
+      g_usleep (1000);
+    }
+  end = g_get_monotonic_time () + 2 * G_USEC_PER_SEC; /* a rejoin takes far less */
+  while (g_get_monotonic_time () < end)
+    {
+      g_main_context_iteration (NULL, FALSE);
+      rejoin_turn (&r);
+      g_usleep (1000);
+    }
+  g_test_message ("b's roles once left out: %s; a has %u members", o.roles->str,
+                  grp_group_get_n_members (a));
+  g_assert_true (r.excluded);
+  g_assert_cmpint (grp_group_get_role (b), ==, GRP_ROLE_LEFT);
+  g_assert_cmpstr (o.roles->str, ==, "rejoining left");
+  g_assert_cmpuint (grp_group_get_n_members (a), ==, 2);
+
+  g_signal_handlers_disconnect_by_data (b, &r);
+  g_signal_handlers_disconnect_by_data (b, &o);
+  g_main_context_push_thread_default (r.context);
+  g_clear_object (&b);
+  g_main_context_pop_thread_default (r.context);
+  g_string_free (o.roles, TRUE);
+  g_main_context_unref (r.context);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -1175,6 +1478,13 @@ main (int argc, char *argv[])
   g_test_add_func ("/lifetimes/join-in-create-view", test_join_in_create_view);
   g_test_add_func ("/lifetimes/join-after-failed-rejoin", test_join_after_failed_rejoin);
   g_test_add_func ("/lifetimes/rejoin-next-contact", test_rejoin_next_contact);
+  g_test_add_data_func ("/lifetimes/leave-after-admission/set-state",
+                        GINT_TO_POINTER (LEAVE_IN_SET_STATE), test_leave_after_admission);
+  g_test_add_data_func ("/lifetimes/leave-after-admission/notify-role-member",
+                        GINT_TO_POINTER (LEAVE_ON_ROLE_MEMBER), test_leave_after_admission);
+  g_test_add_func ("/lifetimes/leave-on-role-joining", test_leave_on_role_joining);
+  g_test_add_func ("/lifetimes/cancel-as-join-completes", test_cancel_as_join_completes);
+  g_test_add_func ("/lifetimes/leave-on-role-rejoining", test_leave_on_role_rejoining);
   {
     static const struct {
       const char *path;
