@@ -1260,7 +1260,10 @@ join_through (GrpGroup *self, const char *contact)
 /* The join (or rejoin) under way stops, cancelled, and so does this
  * incarnation, leaving the member in `role`.  Cancellation is not a
  * failure: no "failed".  A contact that admitted us meanwhile sees us go as
- * a crash. */
+ * a crash: the transport ends the incarnation (a BYE on each of its
+ * connections, which close), as it does when the next one begins.  Left
+ * bound to connections that stayed open, it was alive as far as the
+ * contact could tell, which then waited for a quorum it could not have. */
 static void
 stop_joining (GrpGroup *self, GrpRole role, const char *why)
 {
@@ -1268,6 +1271,7 @@ stop_joining (GrpGroup *self, GrpRole role, const char *why)
 
   grp_source_clear (self->context, &self->rejoin_id);
   retire_proto (self);
+  grp_transport_set_self (self->transport, new_id (), self->name);
   self->rejoining = FALSE;
   set_role (self, role);
   update_blocked (self);
