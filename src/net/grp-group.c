@@ -550,6 +550,8 @@ cb_view (GrpProto *proto, GrpView *view, gpointer data)
   self->last_seq = view->seq;
   self->last_seq_dirty = FALSE;
   update_role (self);
+  if (proto != self->proto)
+    return; /* a notify::role handler ended this incarnation */
   g_signal_emit (self, signals[SIGNAL_VIEW_CHANGED], 0, view->id, view->seq, names, joined, left);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_VIEW_ID]);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LAST_SEQ]);
@@ -604,6 +606,8 @@ cb_status (GrpProto *proto, GrpStatus status, const GError *error, gpointer data
   if (proto != self->proto)
     return;
   update_role (self);
+  if (proto != self->proto)
+    return; /* a notify::role handler ended this incarnation (it left, say) */
   switch (status)
     {
     case GRP_STATUS_MEMBER:
@@ -1505,7 +1509,10 @@ grp_group_leave_async (GrpGroup *self, GCancellable *cancellable, GAsyncReadyCal
 
   self->leave_task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (self->leave_task, grp_group_leave_async);
-  if (self->join_task != NULL || self->rejoining || self->rejoin_id != 0)
+  /* Left out (its role says "rejoining" already, to notify::role handlers
+   * before "excluded"): the rejoin is under way, and stops. */
+  if (self->join_task != NULL || self->rejoining || self->rejoin_id != 0 ||
+      (self->proto != NULL && grp_proto_get_status (self->proto) == GRP_STATUS_EXCLUDED))
     {
       stop_joining (self, GRP_ROLE_LEFT, "Join cancelled: the member left");
       complete_leave (self, NULL);
