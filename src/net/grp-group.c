@@ -1356,8 +1356,10 @@ grp_group_join_async (GrpGroup *self, const char *contact, GCancellable *cancell
     }
   if (cancellable != NULL)
     self->join_cancel_source = watch_cancellable (self, cancellable, join_cancelled);
-  set_role (self, GRP_ROLE_JOINING);
+  /* The join is under way before a handler hears of it: a leave that a
+   * notify::role handler asks for stops it (its probe included). */
   join_through (self, contact);
+  set_role (self, GRP_ROLE_JOINING);
 }
 
 /**
@@ -1399,8 +1401,8 @@ start_rejoin (GrpGroup *self)
       return;
     }
   contact = g_ptr_array_index (self->contacts, self->contact_index++);
-  set_role (self, GRP_ROLE_REJOINING);
   join_through (self, contact);
+  set_role (self, GRP_ROLE_REJOINING);
 }
 
 /**
