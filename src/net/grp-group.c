@@ -1333,6 +1333,10 @@ grp_group_join_async (GrpGroup *self, const char *contact, GCancellable *cancell
 
   self->join_task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (self->join_task, grp_group_join_async);
+  /* The join says what became of it: a cancellable cancelled in the turn
+   * where the member got in (join_cancelled not run yet) is too late, and
+   * the member is in the group. */
+  g_task_set_check_cancellable (self->join_task, FALSE);
   {
     g_autofree char *host = NULL;
     guint16 port = 0;
@@ -1511,6 +1515,7 @@ grp_group_leave_async (GrpGroup *self, GCancellable *cancellable, GAsyncReadyCal
 
   self->leave_task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (self->leave_task, grp_group_leave_async);
+  g_task_set_check_cancellable (self->leave_task, FALSE); /* likewise: it left */
   /* Left out (its role says "rejoining" already, to notify::role handlers
    * before "excluded"): the rejoin is under way, and stops. */
   if (self->join_task != NULL || self->rejoining || self->rejoin_id != 0 ||
