@@ -860,7 +860,8 @@ grp_group_get_protocol (GrpGroup *self)
 
 /**
  * grp_group_set_timing:
- * @self: a member not in a group yet
+ * @self: a member not in a group yet, or one whose join failed (it may
+ *   take the group's times, which the refusal gives, and join again)
  * @heartbeat_ms: interval between heartbeats, in milliseconds (default 100)
  * @suspect_ms: silence after which a member is suspected, in milliseconds
  *   (default 2000); more than @heartbeat_ms, at most a day
@@ -876,7 +877,8 @@ void
 grp_group_set_timing (GrpGroup *self, guint heartbeat_ms, guint suspect_ms)
 {
   g_return_if_fail (GRP_IS_GROUP (self));
-  g_return_if_fail (self->proto == NULL);
+  g_return_if_fail (self->join_task == NULL &&
+                    (self->proto == NULL || self->role == GRP_ROLE_FAILED));
   g_return_if_fail (heartbeat_ms > 0 && suspect_ms > heartbeat_ms &&
                     suspect_ms <= GRP_HELLO_TIMING_MAX_MS);
 
@@ -885,6 +887,8 @@ grp_group_set_timing (GrpGroup *self, guint heartbeat_ms, guint suspect_ms)
   self->cfg.retry_interval = MAX ((gint64) heartbeat_ms * 1000 / 2, 5000);
   self->cfg.join_timeout = MAX (self->cfg.join_timeout, 4 * self->cfg.suspect_timeout);
   grp_transport_set_timing (self->transport, heartbeat_ms, suspect_ms);
+  /* After a failed join: the next incarnation ticks at the new pace. */
+  grp_source_clear (self->context, &self->tick_id);
 }
 
 /**
