@@ -1445,6 +1445,80 @@ test_leave_on_role_rejoining (void)
   g_main_context_unref (r.context);
 }
 
+/* 27. A member left out creates a group of its own from its "excluded"
+ *     handler, which the README allows ("A handler may also create, join
+ *     or leave again (from a join's callback, failed, excluded or
+ *     view-changed)"): it must be alone in its group, and not rejoin the
+ *     one that left it out.  grp_group_create refused a member that was
+ *     rejoining (a critical). */
+static void
+create_on_excluded (GrpGroup *g, gpointer data)
+{
+  g_autoptr(GError) error = NULL;
+
+  *(gboolean *) data = grp_group_create (g, &error);
+  g_assert_no_error (error);
+}
+
+static void
+test_create_from_excluded (void)
+{
+  g_autoptr(GrpGroup) a = start_alone ("a", NULL);
+  g_autoptr(GrpGroup) c = grp_group_new ("c");
+  g_autoptr(GrpGroup) b = NULL;
+  Rejoin r = { g_main_context_new () };
+  gboolean created = FALSE;
+  gint64 deadline = g_get_monotonic_time () + DEADLINE_S * G_USEC_PER_SEC;
+  gint64 end;
+
+  grp_group_set_timing (c, 20, 1000);
+  grp_group_join_async (c, grp_group_get_address (a), NULL, NULL, NULL);
+  b = rejoin_member (&r, a);
+  g_signal_connect (b, "excluded", G_CALLBACK (create_on_excluded), &created);
+  while (grp_group_get_n_members (a) < 3 || grp_group_get_role (b) != GRP_ROLE_MEMBER ||
+         grp_group_get_role (c) != GRP_ROLE_MEMBER)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_main_context_iteration (NULL, FALSE);
+      rejoin_turn (&r);
+      g_usleep (1000);
+    }
+  /* b stops: the group goes on without it. */
+  while (grp_group_get_n_members (a) != 2 || grp_group_get_n_members (c) != 2)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (1000);
+    }
+  /* b goes on, hears it was left out, and creates a group. */
+  while (!r.excluded)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_main_context_iteration (NULL, FALSE);
+      rejoin_turn (&r);
+      g_usleep (1000);
+    }
+  end = g_get_monotonic_time () + 2 * G_USEC_PER_SEC; /* a rejoin takes far less */
+  while (g_get_monotonic_time () < end)
+    {
+      g_main_context_iteration (NULL, FALSE);
+      rejoin_turn (&r);
+      g_usleep (1000);
+    }
+  g_assert_true (created);
+  g_assert_cmpint (grp_group_get_role (b), ==, GRP_ROLE_ALONE);
+  g_assert_cmpuint (grp_group_get_n_members (b), ==, 1);
+  g_assert_cmpuint (grp_group_get_n_members (a), ==, 2);
+  g_assert_cmpuint (r.failures, ==, 0);
+
+  g_signal_handlers_disconnect_by_data (b, &r);
+  g_signal_handlers_disconnect_by_data (b, &created);
+  g_main_context_push_thread_default (r.context);
+  g_clear_object (&b);
+  g_main_context_pop_thread_default (r.context);
+  g_main_context_unref (r.context);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -1486,6 +1560,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/lifetimes/leave-on-role-joining", test_leave_on_role_joining);
   g_test_add_func ("/lifetimes/cancel-as-join-completes", test_cancel_as_join_completes);
   g_test_add_func ("/lifetimes/leave-on-role-rejoining", test_leave_on_role_rejoining);
+  g_test_add_func ("/lifetimes/create-from-excluded", test_create_from_excluded);
   {
     static const struct {
       const char *path;
