@@ -1451,23 +1451,36 @@ test_leave_on_role_rejoining (void)
  *     view-changed)"): it must be alone in its group, and not rejoin the
  *     one that left it out.  grp_group_create refused a member that was
  *     rejoining (a critical). */
+typedef struct {
+  char *other;             /* join this group's member, or create one: NULL */
+  gboolean created;        /* or joining */
+} Elsewhere;
+
 static void
 create_on_excluded (GrpGroup *g, gpointer data)
 {
+  Elsewhere *e = data;
   g_autoptr(GError) error = NULL;
 
-  *(gboolean *) data = grp_group_create (g, &error);
+  if (e->other != NULL)
+    {
+      grp_group_join_async (g, e->other, NULL, NULL, NULL);
+      e->created = grp_group_get_role (g) == GRP_ROLE_JOINING;
+      return;
+    }
+  e->created = grp_group_create (g, &error);
   g_assert_no_error (error);
 }
 
 static void
-test_create_from_excluded (void)
+test_create_from_excluded (gconstpointer data)
 {
   g_autoptr(GrpGroup) a = start_alone ("a", NULL);
   g_autoptr(GrpGroup) c = grp_group_new ("c");
+  g_autoptr(GrpGroup) d = start_alone ("d", NULL);
   g_autoptr(GrpGroup) b = NULL;
   Rejoin r = { g_main_context_new () };
-  gboolean created = FALSE;
+  Elsewhere created = { GPOINTER_TO_INT (data) ? g_strdup (grp_group_get_address (d)) : NULL };
   gint64 deadline = g_get_monotonic_time () + DEADLINE_S * G_USEC_PER_SEC;
   gint64 end;
 
@@ -1505,9 +1518,18 @@ test_create_from_excluded (void)
       rejoin_turn (&r);
       g_usleep (1000);
     }
-  g_assert_true (created);
-  g_assert_cmpint (grp_group_get_role (b), ==, GRP_ROLE_ALONE);
-  g_assert_cmpuint (grp_group_get_n_members (b), ==, 1);
+  g_assert_true (created.created);
+  if (created.other != NULL)
+    {
+      /* It joined d's group. */
+      g_assert_cmpint (grp_group_get_role (b), ==, GRP_ROLE_MEMBER);
+      g_assert_cmpuint (grp_group_get_n_members (d), ==, 2);
+    }
+  else
+    {
+      g_assert_cmpint (grp_group_get_role (b), ==, GRP_ROLE_ALONE);
+      g_assert_cmpuint (grp_group_get_n_members (b), ==, 1);
+    }
   g_assert_cmpuint (grp_group_get_n_members (a), ==, 2);
   g_assert_cmpuint (r.failures, ==, 0);
 
@@ -1517,6 +1539,7 @@ test_create_from_excluded (void)
   g_clear_object (&b);
   g_main_context_pop_thread_default (r.context);
   g_main_context_unref (r.context);
+  g_free (created.other);
 }
 
 int
@@ -1560,7 +1583,10 @@ main (int argc, char *argv[])
   g_test_add_func ("/lifetimes/leave-on-role-joining", test_leave_on_role_joining);
   g_test_add_func ("/lifetimes/cancel-as-join-completes", test_cancel_as_join_completes);
   g_test_add_func ("/lifetimes/leave-on-role-rejoining", test_leave_on_role_rejoining);
-  g_test_add_func ("/lifetimes/create-from-excluded", test_create_from_excluded);
+  g_test_add_data_func ("/lifetimes/create-from-excluded", GINT_TO_POINTER (FALSE),
+                        test_create_from_excluded);
+  g_test_add_data_func ("/lifetimes/join-from-excluded", GINT_TO_POINTER (TRUE),
+                        test_create_from_excluded);
   {
     static const struct {
       const char *path;

@@ -1164,9 +1164,22 @@ ensure_listening (GrpGroup *self, GError **error)
          grp_group_listen (self, NULL, NULL, error);
 }
 
+/* A member left out rejoins by itself; the program may create or join
+ * instead (from "excluded", say): that rejoin stops. */
+static void
+stop_rejoin (GrpGroup *self)
+{
+  if (self->role != GRP_ROLE_REJOINING)
+    return;
+  clear_join (self);
+  grp_source_clear (self->context, &self->rejoin_id);
+  self->rejoining = FALSE;
+}
+
 /**
  * grp_group_create:
- * @self: a member not in a group yet, or one whose join failed
+ * @self: a member not in a group yet, one whose join failed, or one left
+ *   out of its group (its rejoin stops)
  * @error: return location for a [error@Groupy.GroupError]
  *
  * Makes this member the first member, and leader, of a new group (view 1).
@@ -1178,12 +1191,14 @@ grp_group_create (GrpGroup *self, GError **error)
 {
   g_return_val_if_fail (GRP_IS_GROUP (self), FALSE);
   g_return_val_if_fail (self->join_task == NULL &&
-                        (self->proto == NULL || self->role == GRP_ROLE_FAILED), FALSE);
+                        (self->proto == NULL || self->role == GRP_ROLE_FAILED ||
+                         self->role == GRP_ROLE_REJOINING), FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
   GRP_HOLD (self);
 
   if (!ensure_listening (self, error))
     return FALSE;
+  stop_rejoin (self);
   new_proto (self);
   grp_proto_create (proto_enter (self), g_get_monotonic_time ());
   proto_leave (self);
@@ -1300,8 +1315,9 @@ join_cancelled (GCancellable *cancellable, gpointer data)
 
 /**
  * grp_group_join_async:
- * @self: a member not in a group yet, one whose join failed, or one alone
- *   in its group (that group of one ends)
+ * @self: a member not in a group yet, one whose join failed, one alone
+ *   in its group (that group of one ends), or one left out of its group
+ *   (its rejoin stops)
  * @contact: "HOST:PORT" of any member of the group
  * @cancellable: (nullable): cancels the join; it then fails with
  *   %G_IO_ERROR_CANCELLED, and the member is in no group
@@ -1332,7 +1348,7 @@ grp_group_join_async (GrpGroup *self, const char *contact, GCancellable *cancell
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
   g_return_if_fail (self->join_task == NULL &&
                     (self->proto == NULL || self->role == GRP_ROLE_FAILED ||
-                     self->role == GRP_ROLE_ALONE));
+                     self->role == GRP_ROLE_ALONE || self->role == GRP_ROLE_REJOINING));
   GRP_HOLD (self);
 
   self->join_task = g_task_new (self, cancellable, callback, user_data);
@@ -1353,7 +1369,8 @@ grp_group_join_async (GrpGroup *self, const char *contact, GCancellable *cancell
                                            "\"%s\" is not the address of a member: give "
                                            "HOST:PORT (for example 127.0.0.1:7000)", contact);
 
-        complete_join (self, e);
+        /* Nothing of this join was set up, and a rejoin under way goes on. */
+        return_join (g_steal_pointer (&self->join_task), e);
         return;
       }
   }
@@ -1362,6 +1379,7 @@ grp_group_join_async (GrpGroup *self, const char *contact, GCancellable *cancell
       fail (self, error);
       return;
     }
+  stop_rejoin (self);
   if (cancellable != NULL)
     self->join_cancel_source = watch_cancellable (self, cancellable, join_cancelled);
   /* The join is under way before a handler hears of it: a leave that a
