@@ -1542,6 +1542,62 @@ test_create_from_excluded (gconstpointer data)
   g_free (created.other);
 }
 
+/* 28. A leave that the group cannot answer in time (its leader, a, is
+ *     stopped) finishes after its bound, successfully: "it left".  The
+ *     member then went on as a member: its role stayed "member" (and
+ *     "blocked"), its protocol ran on, and it said "left" only once the
+ *     leader came back and agreed on a view without it (if ever).  A
+ *     member whose leave has finished should say it left. */
+static void
+timed_out_left (GObject *source, GAsyncResult *res, gpointer data)
+{
+  g_assert_true (grp_group_leave_finish (GRP_GROUP (source), res, NULL));
+  *(gboolean *) data = TRUE;
+}
+
+static void
+turn_both (GMainContext *other)
+{
+  g_main_context_push_thread_default (other);
+  g_main_context_iteration (other, FALSE);
+  g_main_context_pop_thread_default (other);
+  g_main_context_iteration (NULL, FALSE);
+  g_usleep (1000);
+}
+
+static void
+test_leave_timed_out (void)
+{
+  GMainContext *ctx_a = g_main_context_new ();
+  g_autoptr(GrpGroup) b = grp_group_new ("b");
+  gint64 deadline = g_get_monotonic_time () + DEADLINE_S * G_USEC_PER_SEC;
+  gboolean left = FALSE;
+  GrpGroup *a;
+
+  g_main_context_push_thread_default (ctx_a);
+  a = start_alone ("a", NULL);
+  g_main_context_pop_thread_default (ctx_a);
+  grp_group_set_timing (b, 20, 1000);
+  grp_group_join_async (b, grp_group_get_address (a), NULL, NULL, NULL);
+  while (grp_group_get_role (b) != GRP_ROLE_MEMBER || grp_group_get_n_members (a) < 2)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      turn_both (ctx_a);
+    }
+  /* a stops; b leaves, and finishes after its bound (3.5 s here). */
+  grp_group_leave_async (b, NULL, timed_out_left, &left);
+  run_until (NULL, &left);
+  g_test_message ("b's leave finished: role %s, %u members, blocked %d",
+                  grp_role_to_string (grp_group_get_role (b)), grp_group_get_n_members (b),
+                  grp_group_is_blocked (b));
+  g_assert_cmpint (grp_group_get_role (b), ==, GRP_ROLE_LEFT);
+
+  g_main_context_push_thread_default (ctx_a);
+  g_object_unref (a);
+  g_main_context_pop_thread_default (ctx_a);
+  g_main_context_unref (ctx_a);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -1587,6 +1643,7 @@ main (int argc, char *argv[])
                         test_create_from_excluded);
   g_test_add_data_func ("/lifetimes/join-from-excluded", GINT_TO_POINTER (TRUE),
                         test_create_from_excluded);
+  g_test_add_func ("/lifetimes/leave-timed-out", test_leave_timed_out);
   {
     static const struct {
       const char *path;
