@@ -1342,6 +1342,7 @@ grp_group_join_async (GrpGroup *self, const char *contact, GCancellable *cancell
                       GAsyncReadyCallback callback, gpointer user_data)
 {
   g_autoptr(GError) error = NULL;
+  GTask *task;
 
   g_return_if_fail (GRP_IS_GROUP (self));
   g_return_if_fail (contact != NULL);
@@ -1383,9 +1384,13 @@ grp_group_join_async (GrpGroup *self, const char *contact, GCancellable *cancell
   if (cancellable != NULL)
     self->join_cancel_source = watch_cancellable (self, cancellable, join_cancelled);
   /* The join is under way before a handler hears of it: a leave that a
-   * notify::role handler asks for stops it (its probe included). */
+   * notify::role handler asks for stops it (its probe included).  A
+   * handler of notify::blocked (the new incarnation's) may have stopped it
+   * already. */
+  task = self->join_task;
   join_through (self, contact);
-  set_role (self, GRP_ROLE_JOINING);
+  if (self->join_task == task)
+    set_role (self, GRP_ROLE_JOINING);
 }
 
 /**
@@ -1428,7 +1433,8 @@ start_rejoin (GrpGroup *self)
     }
   contact = g_ptr_array_index (self->contacts, self->contact_index++);
   join_through (self, contact);
-  set_role (self, GRP_ROLE_REJOINING);
+  if (self->rejoining)
+    set_role (self, GRP_ROLE_REJOINING);
 }
 
 /**
