@@ -1499,6 +1499,20 @@ leave_timeout (gpointer data)
   GRP_HOLD (self);
 
   self->leave_timeout_id = 0;
+  /* The group did not answer within the bound: the member goes all the
+   * same, and says so (its role "left", its protocol ended), rather than
+   * go on as a member of a group it was told it left.  Its LEAVE, re-sent
+   * until now, leaves first; then its connections close, as at a crash. */
+  if (self->proto != NULL)
+    {
+      grp_proto_flush (proto_enter (self));
+      proto_leave (self);
+    }
+  grp_transport_flush_sync (self->transport);
+  retire_proto (self);
+  grp_transport_set_self (self->transport, new_id (), self->name);
+  set_role (self, GRP_ROLE_LEFT);
+  update_blocked (self);
   complete_leave (self, NULL);
   return G_SOURCE_REMOVE;
 }
@@ -1521,6 +1535,8 @@ leave_cancelled (GCancellable *cancellable, gpointer data)
  *   with %G_IO_ERROR_CANCELLED (the goodbye is already on its way)
  * @callback: (scope async): called once the group agreed on a view without
  *   this member, or after the suspicion timeout and half the join timeout
+ *   (then the member goes without the group's answer: its role is "left"
+ *   all the same, and its peers see its connections close)
  * @user_data: data for @callback
  *
  * Leaves the group cleanly, so the others see a goodbye rather than a
