@@ -50,6 +50,7 @@ struct _GrpGroup {
   guint contact_index;
   GrpRole role;
   guint64 last_seq;
+  guint undelivered;          /* own multicasts undelivered when a leave ran out its bound */
   gboolean last_seq_dirty;    /* notify::last-seq once per main-loop turn */
   gboolean blocked;           /* grp_proto_is_blocked, as last notified */
   GCancellable *cancel;
@@ -1507,6 +1508,7 @@ leave_timeout (gpointer data)
     {
       grp_proto_flush (proto_enter (self));
       proto_leave (self);
+      self->undelivered = grp_proto_get_pending (self->proto);
     }
   grp_transport_flush_sync (self->transport);
   retire_proto (self);
@@ -1702,7 +1704,9 @@ grp_group_get_n_members (GrpGroup *self)
  * grp_group_get_pending:
  * @self: a member
  *
- * Counts this member's multicasts in flight.
+ * Counts this member's multicasts in flight.  After a leave that ran out
+ * its bound, those it went without seeing delivered (the group may deliver
+ * them or not).
  *
  * Returns: how many of this member's own multicasts are not delivered yet
  */
@@ -1711,7 +1715,7 @@ grp_group_get_pending (GrpGroup *self)
 {
   g_return_val_if_fail (GRP_IS_GROUP (self), 0);
 
-  return self->proto ? grp_proto_get_pending (self->proto) : 0;
+  return self->proto ? grp_proto_get_pending (self->proto) : self->undelivered;
 }
 
 /**
