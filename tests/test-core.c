@@ -231,7 +231,7 @@ test_name_taken (void)
   grp_fixture_run_for (f, 50 * MS);
   g_assert_cmpint (grp_core_get_status (core (f, dup)), ==, GRP_STATUS_FAILED);
   g_assert_error ((GError *) grp_fixture_error (f, dup), GRP_CORE_ERROR, GRP_CORE_ERROR_NAME_TAKEN);
-  g_assert_nonnull (strstr (grp_fixture_error (f, dup)->message, "--name"));
+  g_assert_nonnull (strstr (grp_fixture_error (f, dup)->message, "choose another name"));
   no_violation (f);
 }
 
