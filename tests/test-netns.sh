@@ -75,6 +75,19 @@ start "$nsb" b 192.0.2.20:7000 192.0.2.10:7000
 start "$nsb" c 192.0.2.20:7001 192.0.2.10:7000
 wait_for "one view of a, b, c" last_view_has "$work/c.log" a b c
 
+# A member that listens on loopback only, on B, joining through A: A could
+# not reach it, and took it in and put it out again until its join timed
+# out.  Its join fails at once, saying why, and no view ever holds it.
+if ip netns exec "$nsb" timeout 30 "$node" --name d --listen 127.0.0.1:0 \
+    --join 192.0.2.10:7000 --log "$work/d.log" "${opts[@]}" > "$work/d.out" 2> "$work/d.err"; then
+  echo "d, listening on loopback on B, joined through A"; exit 1
+fi
+grep -q "other machines cannot reach" "$work/d.err" || { echo "d:"; cat "$work/d.err"; exit 1; }
+echo "d, on loopback: $(tail -n 1 "$work/d.err")"
+if grep '"ev":"view"' "$work/a.log" "$work/b.log" | grep -q '"d"'; then
+  echo "d was in a view"; exit 1
+fi
+
 # The leader's host loses it.
 kill -9 "$pid_a"
 wait_for "b and c to go on without a" last_view_has "$work/b.log" b c

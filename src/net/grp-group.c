@@ -147,6 +147,8 @@ public_error (const GError *error, GrpGroupError io_code)
     code = GRP_GROUP_ERROR_INSECURE;
   else if (g_error_matches (error, GRP_TRANSPORT_ERROR, GRP_TRANSPORT_ERROR_PROTOCOL))
     code = GRP_GROUP_ERROR_PROTOCOL;
+  else if (g_error_matches (error, GRP_TRANSPORT_ERROR, GRP_TRANSPORT_ERROR_ADDRESS))
+    code = GRP_GROUP_ERROR_INVALID_ADDRESS;
   else if (error->domain == GRP_SECURITY_ERROR)
     code = GRP_GROUP_ERROR_SECRET; /* the contact does not hold our secret, say */
   return g_error_new_literal (GRP_GROUP_ERROR, code, error->message);

@@ -1097,6 +1097,49 @@ protocol_refused (Conn *c, const char *why)
     conn_close (c, why);
 }
 
+/* Whether HOST:PORT is on loopback. */
+static gboolean
+addr_is_loopback (const char *addr)
+{
+  g_autofree char *host = NULL;
+  g_autoptr(GInetAddress) inet = NULL;
+  guint16 port;
+
+  if (addr == NULL || !grp_transport_parse_address (addr, &host, &port, NULL))
+    return FALSE;
+  inet = g_inet_address_new_from_string (host);
+  return inet != NULL && g_inet_address_get_is_loopback (inet);
+}
+
+/* Why a join must not go on through this connection of ours, or NULL: we
+ * listen on loopback only, and it reached a member on another machine,
+ * which would admit us and then fail to reach us, so that the group took
+ * us in and put us out again, over and over, until the join timed out.
+ * Another machine: the connection leaves from an address that is not
+ * loopback and not the one it reached (a member of this machine reached
+ * at one of its own addresses is not elsewhere). */
+static char *
+unreachable_from (Conn *c)
+{
+  g_autoptr(GSocketAddress) local = NULL;
+  g_autoptr(GSocketAddress) remote = NULL;
+  GInetAddress *l, *r;
+
+  if (c->conn == NULL || c->local || !addr_is_loopback (c->t->address))
+    return NULL;
+  local = g_socket_connection_get_local_address (c->conn, NULL);
+  remote = g_socket_connection_get_remote_address (c->conn, NULL);
+  if (!G_IS_INET_SOCKET_ADDRESS (local) || !G_IS_INET_SOCKET_ADDRESS (remote))
+    return NULL;
+  l = g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (local));
+  r = g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (remote));
+  if (g_inet_address_get_is_loopback (l) || g_inet_address_equal (l, r))
+    return NULL;
+  return g_strdup_printf ("this member listens on %s, which members on other machines cannot "
+                          "reach, and %s is on another machine: listen on an address they can "
+                          "reach", c->t->address, c->addr);
+}
+
 /* The address (IP:port, as our own is written) this connection of ours
  * reached, or NULL.  Not the name we dialed: a name may name several
  * addresses, or another one later, and only at one address does "nothing
@@ -1152,6 +1195,7 @@ on_hello (Conn *c, GrpMember *hello, const char *protocol, const GrpHelloTiming 
 {
   GrpTransport *self = c->t;
   g_autofree char *mismatch = NULL;
+  g_autofree char *unreachable = NULL;
 
   if (c->state != CONN_HELLO)
     {
@@ -1190,6 +1234,15 @@ on_hello (Conn *c, GrpMember *hello, const char *protocol, const GrpHelloTiming 
       if (has_ended (self, hello->id))
         {
           refuse (c, "that member incarnation has ended");
+          return;
+        }
+      if (c->probe != NULL && (unreachable = unreachable_from (c)) != NULL)
+        {
+          g_message ("join through %s refused: %s", c->addr, unreachable);
+          send_bye (c, GRP_BYE_CONNECTION, "the member dialing cannot be reached from here");
+          probe_return (c, 0, g_error_new (GRP_TRANSPORT_ERROR, GRP_TRANSPORT_ERROR_ADDRESS, "%s",
+                                           unreachable));
+          dial_failed (c, DIAL_FAILED, NULL, unreachable);
           return;
         }
       c->peer = hello->id;

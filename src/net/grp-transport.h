@@ -79,6 +79,7 @@ GQuark grp_transport_error_quark (void);
 
 typedef enum {
   GRP_TRANSPORT_ERROR_PROTOCOL, /* the member dialed runs another protocol */
+  GRP_TRANSPORT_ERROR_ADDRESS,  /* our address is loopback, the member dialed is elsewhere */
 } GrpTransportError;
 
 #define GRP_TYPE_TRANSPORT (grp_transport_get_type ())
