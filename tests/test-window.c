@@ -257,16 +257,22 @@ test_window_sizes (void)
 
 typedef struct {
   GArray *times;            /* µs, monotonic */
+  GArray *phases;           /* µs after a multiple of the pace's interval, wall clock */
   GrpWorker *worker;
   GrpColorView *view;
 } Pace;
+
+/* The windows' interval at three colors a second (grp-window.c). */
+#define PACE_INTERVAL (G_USEC_PER_SEC / 3 + 10000)
 
 static void
 color_shown (GrpColorView *view, GParamSpec *pspec, Pace *pace)
 {
   gint64 now = g_get_monotonic_time ();
+  gint64 phase = g_get_real_time () % PACE_INTERVAL;
 
   g_array_append_val (pace->times, now);
+  g_array_append_val (pace->phases, phase);
 }
 
 static gboolean
@@ -287,7 +293,9 @@ static void
 test_window_pace (void)
 {
   g_autoptr(GrpWorker) worker = new_worker ("pace", 20);
-  Pace pace = { g_array_new (FALSE, FALSE, sizeof (gint64)), worker, NULL };
+  Pace pace = { g_array_new (FALSE, FALSE, sizeof (gint64)),
+                g_array_new (FALSE, FALSE, sizeof (gint64)), worker, NULL };
+  guint on_boundary = 0;
   GtkWidget *window;
 
   wait_until (in_view, worker, 10000, "the worker's first view");
@@ -310,10 +318,20 @@ test_window_pace (void)
                      g_array_index (pace.times, gint64, i) + G_USEC_PER_SEC;
       g_assert_cmpuint (in_second, <=, 3);
     }
+  /* Each color after the first shows on a boundary that every window of
+   * the group shares (a multiple of the interval on the wall clock), so
+   * that they change together: most within 40 ms of one (a timer may fire
+   * late on a busy machine); on phases of their own, a tenth would be. */
+  for (guint i = 1; i < pace.phases->len; i++)
+    on_boundary += g_array_index (pace.phases, gint64, i) < 40000;
+  g_test_message ("%u of %u later colors shown within 40 ms of a shared boundary", on_boundary,
+                  pace.phases->len - 1);
+  g_assert_cmpuint (on_boundary * 10, >=, (pace.phases->len - 1) * 7);
   grp_worker_quiesce (worker);
   wait_until (shows_worker_color, &pace, 5000, "the window to show the quiet worker's color");
   gtk_window_destroy (GTK_WINDOW (window));
   g_array_unref (pace.times);
+  g_array_unref (pace.phases);
 }
 
 /* A window just opened does not have its Crash button focused: Space or

@@ -4,8 +4,9 @@
  * What it shows, and why:
  *  - the whole window is painted in the worker's color, but paced: it takes
  *    a new color at most "color-rate" times a second (WCAG 2.3.1 allows
- *    three flashes a second), easing into it unless the desktop turned
- *    animations off.  Every delivery still reaches the strip, and every
+ *    three flashes a second), on boundaries every window shares so that
+ *    the windows of a group change together, easing into it unless the
+ *    desktop turned animations off.  Every delivery still reaches the strip, and every
  *    color it shows is logged ("shown"), so the pace can be checked;
  *  - the card says who this is, the protocol it runs (one of the exercise's
  *    stages stands out: it is meant to fail), its role as a badge (the
@@ -56,6 +57,7 @@ struct _GrpWindow {
   GrpHistoryView *history;
 
   gint64 shown_at;          /* monotonic time the color last changed */
+  GArray *shown_times;      /* gint64: monotonic times of the last color-rate changes */
   guint pace_id;
   char *leader;             /* of the last view, for "X gone -- Y leads" */
   guint64 state_seq;        /* the state this membership began with */
@@ -91,14 +93,46 @@ show_color (GrpWindow *self)
     return;
   grp_color_view_set_color (self->color_view, color);
   grp_worker_log_shown (self->worker, color);
+  g_array_append_val (self->shown_times, self->shown_at);
+  if (self->shown_times->len > self->color_rate)
+    g_array_remove_range (self->shown_times, 0, self->shown_times->len - self->color_rate);
 }
 
-/* The shortest time between two colors, in µs: a little more than 1/rate s,
- * so that no second holds more than `rate` changes whatever the rounding. */
+/* The time between two boundaries, in µs: a little more than 1/rate s. */
 static gint64
 min_interval (GrpWindow *self)
 {
   return self->color_rate == 0 ? 0 : G_USEC_PER_SEC / self->color_rate + 10000;
+}
+
+/* Whether a change now keeps to `rate` changes in any second (WCAG 2.3.1). */
+static gboolean
+may_show (GrpWindow *self)
+{
+  GArray *t = self->shown_times;
+
+  return t->len < self->color_rate ||
+         g_get_monotonic_time () - g_array_index (t, gint64, t->len - self->color_rate) >
+           G_USEC_PER_SEC;
+}
+
+static gboolean pace_done (gpointer data);
+
+/* The next boundary every window shares: the wall clock's multiples of the
+ * interval.  The windows of a group deliver the same colors within
+ * milliseconds of each other; each pacing itself on a phase of its own (at
+ * once if the last change was long enough ago, else that long after it),
+ * they showed different colors much of the time while nothing was wrong.
+ * On shared boundaries they change together, each to the newest color it
+ * has. */
+static void
+pace_to_boundary (GrpWindow *self)
+{
+  gint64 interval = min_interval (self);
+  gint64 now = g_get_real_time ();
+  gint64 at = (now / interval + 1) * interval;
+
+  self->pace_id = g_timeout_add ((guint) ((at - now + 999) / 1000), pace_done, self);
 }
 
 static gboolean
@@ -107,21 +141,25 @@ pace_done (gpointer data)
   GrpWindow *self = data;
 
   self->pace_id = 0;
-  show_color (self);
+  /* A timer that fired late could make the changes of some second too
+   * many: this one waits for the next boundary. */
+  if (!may_show (self))
+    pace_to_boundary (self);
+  else
+    show_color (self);
   return G_SOURCE_REMOVE;
 }
 
+/* The first color shows at once; each later one at the next boundary. */
 static void
 color_changed (GrpWindow *self)
 {
-  gint64 wait = self->shown_at + min_interval (self) - g_get_monotonic_time ();
-
   if (self->pace_id != 0)
     return; /* the pending change will show the newest color */
-  if (wait <= 0)
+  if (self->color_rate == 0 || self->shown_at == 0)
     show_color (self);
   else
-    self->pace_id = g_timeout_add ((guint) ((wait + 999) / 1000), pace_done, self);
+    pace_to_boundary (self);
 }
 
 /* ---- the card --------------------------------------------------------- */
@@ -651,6 +689,7 @@ grp_window_finalize (GObject *object)
   GrpWindow *self = GRP_WINDOW (object);
 
   g_free (self->leader);
+  g_array_unref (self->shown_times);
   G_OBJECT_CLASS (grp_window_parent_class)->finalize (object);
 }
 
@@ -715,6 +754,7 @@ grp_window_init (GrpWindow *self)
 {
   self->slot = -1;
   self->color_rate = 3;
+  self->shown_times = g_array_new (FALSE, FALSE, sizeof (gint64));
   gtk_widget_init_template (GTK_WIDGET (self));
   /* Not Crash, the first button: Space or Enter in a window just opened
    * killed its worker (a newcomer's trial).  The menu is harmless. */
