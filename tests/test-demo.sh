@@ -67,5 +67,20 @@ if says "did not leave within"; then
   grep "did not leave within" "$work/story"
   exit 1
 fi
-echo "ok: the story says who went and why; workers' messages stay in their files"
 cat "$work/story"
+
+# 5. Again in the same folder: the earlier group's logs are put aside, kept,
+#    and the story and the check are this group's alone (they were read as
+#    this group's: crashes of members that ran, two groups checked as one).
+"$demo" --headless -n 3 --crash-rate 0 --sleep 200 --suspect-timeout 400 \
+    --log-dir "$work/logs" > "$work/story" 2>&1 &
+dpid=$!
+WAIT_SECONDS=30 wait_for "the earlier logs to be put aside" says "held an earlier group's logs"
+WAIT_SECONDS=30 wait_for "three members in view 3" says "^[0-9:]+  view 3 "
+kill -INT "$dpid"
+WAIT_SECONDS=60 wait_for "the demo to check the logs" says "groupy-check: 3 logs agree"
+wait "$dpid" || true
+dpid=
+ls "$work"/logs/earlier-*/w4.log > /dev/null
+echo "ok: the story says who went and why; workers' messages stay in their files; a folder's"
+echo "earlier logs are kept apart"

@@ -251,6 +251,7 @@ struct _GrpSupervisor {
 
   GrpSupervisorConfig cfg;
   gboolean temp_dir;        /* made by us: removed at the end */
+  char *moved_to;           /* where an earlier group's logs in log_dir went, or NULL */
   GListStore *members;
   guint next_name;
   guint poll_id;
@@ -1077,6 +1078,62 @@ grp_supervisor_find_program (const char *name)
 }
 
 
+/* A log folder given by the user may hold an earlier group's logs: read
+ * with the new ones, they told its story as this group's (crashes of
+ * members that run, an old leader) and made groupy-check compare two
+ * groups.  They go into a folder of their own inside it, kept. */
+static gboolean
+move_earlier_logs (GrpSupervisor *self, GError **error)
+{
+  g_autoptr(GDir) dir = g_dir_open (self->cfg.log_dir, 0, error);
+  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+  g_autofree char *stamp = g_date_time_format (now, "earlier-%Y%m%d-%H%M%S");
+  g_autofree char *dest = NULL;
+  const char *name;
+
+  if (dir == NULL)
+    return FALSE;
+  while ((name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *from = g_build_filename (self->cfg.log_dir, name, NULL);
+      g_autofree char *to = NULL;
+
+      if ((!g_str_has_suffix (name, ".log") && !g_str_has_suffix (name, ".err")) ||
+          !g_file_test (from, G_FILE_TEST_IS_REGULAR))
+        continue;
+      for (guint i = 1; dest == NULL; i++)
+        {
+          g_autofree char *candidate = i == 1 ? g_build_filename (self->cfg.log_dir, stamp, NULL)
+                                              : g_strdup_printf ("%s/%s-%u", self->cfg.log_dir,
+                                                                 stamp, i);
+
+          if (g_mkdir (candidate, 0755) == 0)
+            dest = g_steal_pointer (&candidate);
+          else if (errno != EEXIST || i > 100)
+            {
+              int saved = errno;
+
+              g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
+                           "%s holds an earlier group's logs, and %s cannot be made to keep "
+                           "them: %s", self->cfg.log_dir, candidate, g_strerror (saved));
+              return FALSE;
+            }
+        }
+      to = g_build_filename (dest, name, NULL);
+      if (g_rename (from, to) != 0)
+        {
+          int saved = errno;
+
+          g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
+                       "cannot move an earlier group's log %s to %s: %s", from, dest,
+                       g_strerror (saved));
+          return FALSE;
+        }
+    }
+  self->moved_to = g_steal_pointer (&dest);
+  return TRUE;
+}
+
 GrpSupervisor *
 grp_supervisor_new (GrpSupervisorConfig *config, GError **error)
 {
@@ -1107,12 +1164,17 @@ grp_supervisor_new (GrpSupervisorConfig *config, GError **error)
                    self->cfg.log_dir, g_strerror (saved));
       return NULL;
     }
+  else if (!move_earlier_logs (self, error))
+    return NULL;
   return g_steal_pointer (&self);
 }
 
 void
 grp_supervisor_start (GrpSupervisor *self, guint n)
 {
+  if (self->moved_to != NULL)
+    tell (self, GRP_EVENT_CONTROL, "%s held an earlier group's logs: they are kept in %s",
+          self->cfg.log_dir, self->moved_to);
   /* The first founds the group; the others need its address, which comes
    * on its first line of output: start them once it is known. */
   spawn (self, free_slot (self), G_MAXUINT);
@@ -1426,6 +1488,7 @@ grp_supervisor_finalize (GObject *object)
   GrpSupervisor *self = GRP_SUPERVISOR (object);
 
   grp_supervisor_config_clear (&self->cfg);
+  g_free (self->moved_to);
   g_strfreev (self->view_members);
   g_free (self->leader);
   g_rand_free (self->rand);
