@@ -943,6 +943,41 @@ rejoin_member (Rejoin *r, GrpGroup *contact)
   return b;
 }
 
+/* One turn of the default context and of r's, then a short sleep. */
+static void
+turn_with (Rejoin *r)
+{
+  g_main_context_iteration (NULL, FALSE);
+  rejoin_turn (r);
+  g_usleep (1000);
+}
+
+/* a, b (rejoin_member) and c in one group; then b stops until a and c have
+ * gone on without it.  b goes on (and hears it was left out) at the
+ * caller's next rejoin_turn. */
+static GrpGroup *
+three_then_b_stops (Rejoin *r, GrpGroup *a, GrpGroup *c, gint64 deadline)
+{
+  GrpGroup *b;
+
+  grp_group_set_timing (c, 20, 1000);
+  grp_group_join_async (c, grp_group_get_address (a), NULL, NULL, NULL);
+  b = rejoin_member (r, a);
+  while (grp_group_get_n_members (a) < 3 || grp_group_get_role (b) != GRP_ROLE_MEMBER ||
+         grp_group_get_role (c) != GRP_ROLE_MEMBER)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      turn_with (r);
+    }
+  while (grp_group_get_n_members (a) != 2 || grp_group_get_n_members (c) != 2)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (1000);
+    }
+  return b;
+}
+
 static void
 test_join_after_failed_rejoin (void)
 {
@@ -960,31 +995,13 @@ test_join_after_failed_rejoin (void)
 
     refused = g_strdup (grp_group_get_address (gone));
   }
-  grp_group_set_timing (c, 20, 1000);
-  grp_group_join_async (c, grp_group_get_address (a), NULL, NULL, NULL);
-  b = rejoin_member (&r, a);
-  while (grp_group_get_n_members (a) < 3 || grp_group_get_role (b) != GRP_ROLE_MEMBER ||
-         grp_group_get_role (c) != GRP_ROLE_MEMBER)
-    {
-      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
-      g_main_context_iteration (NULL, FALSE);
-      rejoin_turn (&r);
-      g_usleep (1000);
-    }
   /* b stops: the group goes on without it. */
-  while (grp_group_get_n_members (a) != 2 || grp_group_get_n_members (c) != 2)
-    {
-      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
-      g_main_context_iteration (NULL, FALSE);
-      g_usleep (1000);
-    }
+  b = three_then_b_stops (&r, a, c, deadline);
   /* b goes on and hears it was left out; its rejoin waits for its next turn. */
   while (!r.excluded)
     {
       g_assert_cmpint (g_get_monotonic_time (), <, deadline);
-      g_main_context_iteration (NULL, FALSE);
-      rejoin_turn (&r);
-      g_usleep (1000);
+      turn_with (&r);
     }
   g_assert_cmpint (grp_group_get_role (b), ==, GRP_ROLE_REJOINING);
   /* Its contacts go: none admits it again.  It tries both, and says
@@ -1034,9 +1051,7 @@ test_join_after_failed_rejoin (void)
   while (r.joins < 2 || grp_group_get_n_members (d) < 2)
     {
       g_assert_cmpint (g_get_monotonic_time (), <, deadline);
-      g_main_context_iteration (NULL, FALSE);
-      rejoin_turn (&r);
-      g_usleep (1000);
+      turn_with (&r);
     }
   g_assert_true (r.joined);
   g_assert_cmpuint (r.failures, ==, 2);
@@ -1393,40 +1408,20 @@ test_leave_on_role_rejoining (void)
   gint64 deadline = g_get_monotonic_time () + DEADLINE_S * G_USEC_PER_SEC;
   gint64 end;
 
-  grp_group_set_timing (c, 20, 1000);
-  grp_group_join_async (c, grp_group_get_address (a), NULL, NULL, NULL);
-  b = rejoin_member (&r, a);
-  g_signal_connect (b, "notify::role", G_CALLBACK (leave_out_on_role), &o);
-  while (grp_group_get_n_members (a) < 3 || grp_group_get_role (b) != GRP_ROLE_MEMBER ||
-         grp_group_get_role (c) != GRP_ROLE_MEMBER)
-    {
-      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
-      g_main_context_iteration (NULL, FALSE);
-      rejoin_turn (&r);
-      g_usleep (1000);
-    }
   /* b stops: the group goes on without it. */
-  while (grp_group_get_n_members (a) != 2 || grp_group_get_n_members (c) != 2)
-    {
-      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
-      g_main_context_iteration (NULL, FALSE);
-      g_usleep (1000);
-    }
+  b = three_then_b_stops (&r, a, c, deadline);
+  g_signal_connect (b, "notify::role", G_CALLBACK (leave_out_on_role), &o);
   /* b goes on, hears it was left out, and leaves from notify::role. */
   o.roles = g_string_new (NULL);
   while (!o.left)
     {
       g_assert_cmpint (g_get_monotonic_time (), <, deadline);
-      g_main_context_iteration (NULL, FALSE);
-      rejoin_turn (&r);
-      g_usleep (1000);
+      turn_with (&r);
     }
   end = g_get_monotonic_time () + 2 * G_USEC_PER_SEC; /* a rejoin takes far less */
   while (g_get_monotonic_time () < end)
     {
-      g_main_context_iteration (NULL, FALSE);
-      rejoin_turn (&r);
-      g_usleep (1000);
+      turn_with (&r);
     }
   g_test_message ("b's roles once left out: %s; a has %u members", o.roles->str,
                   grp_group_get_n_members (a));
@@ -1484,39 +1479,19 @@ test_create_from_excluded (gconstpointer data)
   gint64 deadline = g_get_monotonic_time () + DEADLINE_S * G_USEC_PER_SEC;
   gint64 end;
 
-  grp_group_set_timing (c, 20, 1000);
-  grp_group_join_async (c, grp_group_get_address (a), NULL, NULL, NULL);
-  b = rejoin_member (&r, a);
-  g_signal_connect (b, "excluded", G_CALLBACK (create_on_excluded), &created);
-  while (grp_group_get_n_members (a) < 3 || grp_group_get_role (b) != GRP_ROLE_MEMBER ||
-         grp_group_get_role (c) != GRP_ROLE_MEMBER)
-    {
-      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
-      g_main_context_iteration (NULL, FALSE);
-      rejoin_turn (&r);
-      g_usleep (1000);
-    }
   /* b stops: the group goes on without it. */
-  while (grp_group_get_n_members (a) != 2 || grp_group_get_n_members (c) != 2)
-    {
-      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
-      g_main_context_iteration (NULL, FALSE);
-      g_usleep (1000);
-    }
+  b = three_then_b_stops (&r, a, c, deadline);
+  g_signal_connect (b, "excluded", G_CALLBACK (create_on_excluded), &created);
   /* b goes on, hears it was left out, and creates a group. */
   while (!r.excluded)
     {
       g_assert_cmpint (g_get_monotonic_time (), <, deadline);
-      g_main_context_iteration (NULL, FALSE);
-      rejoin_turn (&r);
-      g_usleep (1000);
+      turn_with (&r);
     }
   end = g_get_monotonic_time () + 2 * G_USEC_PER_SEC; /* a rejoin takes far less */
   while (g_get_monotonic_time () < end)
     {
-      g_main_context_iteration (NULL, FALSE);
-      rejoin_turn (&r);
-      g_usleep (1000);
+      turn_with (&r);
     }
   g_assert_true (created.created);
   if (created.other != NULL)
