@@ -757,11 +757,15 @@ on_tick (gpointer data)
   GrpGroup *self = data;
   GRP_HOLD (self);
 
-  if (self->proto != NULL)
+  /* A member that left or failed has nothing more to time: it stops waking
+   * (every few milliseconds) until a new incarnation starts the tick again. */
+  if (self->proto == NULL || self->role == GRP_ROLE_LEFT || self->role == GRP_ROLE_FAILED)
     {
-      grp_proto_tick (proto_enter (self), g_get_monotonic_time ());
-      proto_leave (self);
+      self->tick_id = 0;
+      return G_SOURCE_REMOVE;
     }
+  grp_proto_tick (proto_enter (self), g_get_monotonic_time ());
+  proto_leave (self);
   return G_SOURCE_CONTINUE;
 }
 
