@@ -1554,7 +1554,10 @@ leave_cancelled (GCancellable *cancellable, gpointer data)
  * cannot agree on a view without this member does not keep a program from
  * exiting.  A member in no group finishes at once; a member still joining
  * (or rejoining) stops: its join finishes with %G_IO_ERROR_CANCELLED, and
- * this leave at once.
+ * this leave at once.  One leave at a time: a second call while one is
+ * under way is a programming error (a critical warning, and nothing done;
+ * a program that may ask twice, at a second Ctrl-C say, checks the role
+ * or keeps its own flag).
  */
 void
 grp_group_leave_async (GrpGroup *self, GCancellable *cancellable, GAsyncReadyCallback callback,
