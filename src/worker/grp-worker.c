@@ -30,6 +30,7 @@ struct _GrpWorker {
   JsonGenerator *generator;
   guint8 rgb[3];
   guint64 sent;             /* K of the last multicast */
+  gboolean blocked_at_leave; /* no quorum when the leave began */
   guint send_id;
   guint crash_id;
   gboolean crash_armed;
@@ -796,7 +797,8 @@ leave_done (GObject *source, GAsyncResult *res, gpointer data)
       log_end (self, b);
       g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
                                "stopped with %u of its own changes not delivered: %s",
-                               undelivered, grp_group_is_blocked (self->group)
+                               undelivered,
+                               self->blocked_at_leave || grp_group_is_blocked (self->group)
                                  ? "the group has no quorum, so it delivers nothing (they may "
                                    "be lost)"
                                  : "the group did not deliver them in time (they may be lost)");
@@ -817,6 +819,9 @@ leave_when_delivered (gpointer data)
 
   if (member && grp_group_get_pending (self->group) > 0 && g_get_monotonic_time () < *deadline)
     return G_SOURCE_CONTINUE;
+  /* A leave that runs out its bound ends the incarnation, and with it the
+   * wait for a quorum: why it ran out is known only now. */
+  self->blocked_at_leave = grp_group_is_blocked (self->group);
   grp_group_leave_async (self->group, NULL, leave_done, task);
   return G_SOURCE_REMOVE;
 }
