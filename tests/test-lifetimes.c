@@ -1573,6 +1573,49 @@ test_leave_timed_out (void)
   g_main_context_unref (ctx_a);
 }
 
+/* A member whose leave ran out its bound with multicasts undelivered, that
+ * then joins again (its protocol retired, it may) and stops that join: the
+ * new incarnation sent nothing, and nothing of its own is pending. */
+static void
+test_pending_after_timed_out_leave (void)
+{
+  GMainContext *ctx_a = g_main_context_new ();
+  g_autoptr(GrpGroup) b = grp_group_new ("b");
+  g_autoptr(GBytes) payload = g_bytes_new_static ("x", 1);
+  gint64 deadline = g_get_monotonic_time () + DEADLINE_S * G_USEC_PER_SEC;
+  gboolean left = FALSE;
+  GrpGroup *a;
+
+  g_main_context_push_thread_default (ctx_a);
+  a = start_alone ("a", NULL);
+  g_main_context_pop_thread_default (ctx_a);
+  grp_group_set_timing (b, 20, 1000);
+  grp_group_join_async (b, grp_group_get_address (a), NULL, NULL, NULL);
+  while (grp_group_get_role (b) != GRP_ROLE_MEMBER || grp_group_get_n_members (a) < 2)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      turn_both (ctx_a);
+    }
+  /* a stops: b's multicasts are not delivered, and its leave runs out. */
+  for (int i = 0; i < 3; i++)
+    g_assert_cmpuint (grp_group_multicast (b, payload, NULL), >, 0);
+  grp_group_leave_async (b, NULL, timed_out_left, &left);
+  run_until (NULL, &left);
+  g_assert_cmpint (grp_group_get_role (b), ==, GRP_ROLE_LEFT);
+  g_test_message ("pending after the leave: %u", grp_group_get_pending (b));
+  left = FALSE;
+  grp_group_join_async (b, "127.0.0.1:1", NULL, NULL, NULL);
+  g_assert_cmpint (grp_group_get_role (b), ==, GRP_ROLE_JOINING);
+  grp_group_leave_async (b, NULL, timed_out_left, &left);
+  run_until (NULL, &left);
+  g_assert_cmpuint (grp_group_get_pending (b), ==, 0);
+
+  g_main_context_push_thread_default (ctx_a);
+  g_object_unref (a);
+  g_main_context_pop_thread_default (ctx_a);
+  g_main_context_unref (ctx_a);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -1619,6 +1662,8 @@ main (int argc, char *argv[])
   g_test_add_data_func ("/lifetimes/join-from-excluded", GINT_TO_POINTER (TRUE),
                         test_create_from_excluded);
   g_test_add_func ("/lifetimes/leave-timed-out", test_leave_timed_out);
+  g_test_add_func ("/lifetimes/pending-after-timed-out-leave",
+                   test_pending_after_timed_out_leave);
   {
     static const struct {
       const char *path;
