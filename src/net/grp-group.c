@@ -775,6 +775,7 @@ new_proto (GrpGroup *self)
   GrpMember me = { new_id (), self->name, (char *) grp_transport_get_address (self->transport) };
 
   retire_proto (self);
+  self->undelivered = 0; /* the last incarnation's, not this one's */
   g_array_set_size (self->view_ids, 0); /* a new incarnation: no previous view */
   g_ptr_array_set_size (self->view_names, 0);
   grp_transport_set_self (self->transport, me.id, me.name);
