@@ -1111,6 +1111,26 @@ addr_is_loopback (const char *addr)
   return inet != NULL && g_inet_address_get_is_loopback (inet);
 }
 
+/* Whether HOST (of HOST:PORT) is an address of this machine: one we can
+ * bind to. */
+static gboolean
+addr_is_ours (const char *addr)
+{
+  g_autofree char *host = NULL;
+  g_autoptr(GInetAddress) inet = NULL;
+  g_autoptr(GSocketAddress) sa = NULL;
+  g_autoptr(GSocket) sock = NULL;
+  guint16 port;
+
+  if (addr == NULL || !grp_transport_parse_address (addr, &host, &port, NULL) ||
+      (inet = g_inet_address_new_from_string (host)) == NULL)
+    return FALSE;
+  sock = g_socket_new (g_inet_address_get_family (inet), G_SOCKET_TYPE_STREAM,
+                       G_SOCKET_PROTOCOL_TCP, NULL);
+  sa = g_inet_socket_address_new (inet, 0);
+  return sock != NULL && g_socket_bind (sock, sa, FALSE, NULL);
+}
+
 /* Why a join must not go on through this connection of ours, or NULL: we
  * listen on loopback only, and it reached a member on another machine,
  * which would admit us and then fail to reach us, so that the group took
@@ -1119,7 +1139,7 @@ addr_is_loopback (const char *addr)
  * loopback and not the one it reached (a member of this machine reached
  * at one of its own addresses is not elsewhere). */
 static char *
-unreachable_from (Conn *c)
+unreachable_from (Conn *c, const char *advertised)
 {
   g_autoptr(GSocketAddress) local = NULL;
   g_autoptr(GSocketAddress) remote = NULL;
@@ -1134,6 +1154,11 @@ unreachable_from (Conn *c)
   l = g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (local));
   r = g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (remote));
   if (g_inet_address_get_is_loopback (l) || g_inet_address_equal (l, r))
+    return NULL;
+  /* Reached through a translated address (a port forwarded, a public
+   * address that comes back here), a member that says it listens at an
+   * address of this machine is on it. */
+  if (addr_is_ours (advertised))
     return NULL;
   return g_strdup_printf ("this member listens on %s, which members on other machines cannot "
                           "reach, and %s is on another machine: listen on an address they can "
@@ -1236,7 +1261,7 @@ on_hello (Conn *c, GrpMember *hello, const char *protocol, const GrpHelloTiming 
           refuse (c, "that member incarnation has ended");
           return;
         }
-      if (c->probe != NULL && (unreachable = unreachable_from (c)) != NULL)
+      if (c->probe != NULL && (unreachable = unreachable_from (c, hello->addr)) != NULL)
         {
           g_message ("join through %s refused: %s", c->addr, unreachable);
           send_bye (c, GRP_BYE_CONNECTION, "the member dialing cannot be reached from here");
