@@ -707,6 +707,16 @@ retire_proto (GrpGroup *self)
     g_clear_pointer (&self->proto, grp_proto_free);
 }
 
+/* This incarnation ends: its protocol goes, and the transport takes a new
+ * id, ending the old one's connections with a BYE, so that peers see it
+ * gone rather than alive and silent. */
+static void
+end_incarnation (GrpGroup *self)
+{
+  retire_proto (self);
+  grp_transport_set_self (self->transport, new_id (), self->name);
+}
+
 static void
 on_turn_end (gpointer data)
 {
@@ -866,6 +876,17 @@ grp_group_get_protocol (GrpGroup *self)
   return self->protocol->name;
 }
 
+/* The failure-detection times, for the protocol and the HELLO. */
+static void
+apply_timing (GrpGroup *self, guint heartbeat_ms, guint suspect_ms)
+{
+  self->cfg.heartbeat_interval = (gint64) heartbeat_ms * 1000;
+  self->cfg.suspect_timeout = (gint64) suspect_ms * 1000;
+  self->cfg.retry_interval = MAX ((gint64) heartbeat_ms * 1000 / 2, 5000);
+  self->cfg.join_timeout = MAX (self->cfg.join_timeout, 4 * self->cfg.suspect_timeout);
+  grp_transport_set_timing (self->transport, heartbeat_ms, suspect_ms);
+}
+
 /**
  * grp_group_set_timing:
  * @self: a member not in a group yet, or one whose join failed (it may
@@ -890,11 +911,7 @@ grp_group_set_timing (GrpGroup *self, guint heartbeat_ms, guint suspect_ms)
   g_return_if_fail (heartbeat_ms > 0 && suspect_ms > heartbeat_ms &&
                     suspect_ms <= GRP_HELLO_TIMING_MAX_MS);
 
-  self->cfg.heartbeat_interval = (gint64) heartbeat_ms * 1000;
-  self->cfg.suspect_timeout = (gint64) suspect_ms * 1000;
-  self->cfg.retry_interval = MAX ((gint64) heartbeat_ms * 1000 / 2, 5000);
-  self->cfg.join_timeout = MAX (self->cfg.join_timeout, 4 * self->cfg.suspect_timeout);
-  grp_transport_set_timing (self->transport, heartbeat_ms, suspect_ms);
+  apply_timing (self, heartbeat_ms, suspect_ms);
   /* After a failed join: the next incarnation ticks at the new pace. */
   grp_source_clear (self->context, &self->tick_id);
 }
@@ -1301,8 +1318,7 @@ stop_joining (GrpGroup *self, GrpRole role, const char *why)
   g_autoptr(GError) error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, why);
 
   grp_source_clear (self->context, &self->rejoin_id);
-  retire_proto (self);
-  grp_transport_set_self (self->transport, new_id (), self->name);
+  end_incarnation (self);
   self->rejoining = FALSE;
   set_role (self, role);
   update_blocked (self);
@@ -1518,8 +1534,7 @@ leave_timeout (gpointer data)
       self->undelivered = grp_proto_get_pending (self->proto);
     }
   grp_transport_flush_sync (self->transport);
-  retire_proto (self);
-  grp_transport_set_self (self->transport, new_id (), self->name);
+  end_incarnation (self);
   set_role (self, GRP_ROLE_LEFT);
   update_blocked (self);
   complete_leave (self, NULL);
@@ -2002,11 +2017,6 @@ static void
 grp_group_init (GrpGroup *self)
 {
   grp_core_config_init (&self->cfg);
-  /* The times grp_group_set_timing documents, and groupy-node's: the
-   * core's own suspicion timeout (1500 ms) would make a member left at its
-   * defaults refused by a group of groupy-node members left at theirs. */
-  self->cfg.suspect_timeout = 2000 * 1000;
-  self->cfg.join_timeout = MAX (self->cfg.join_timeout, 4 * self->cfg.suspect_timeout);
   self->context = g_main_context_ref_thread_default ();
   self->protocol = grp_proto_default ();
   self->cfg.batch = TRUE; /* flushed at the end of each main-loop turn (on_turn_end) */
@@ -2014,8 +2024,10 @@ grp_group_init (GrpGroup *self)
    * and the rest); a catch-up larger than that comes in parts. */
   self->cfg.max_msg_bytes = GRP_PAYLOAD_MAX;
   self->transport = grp_transport_new ();
-  grp_transport_set_timing (self->transport, (guint) (self->cfg.heartbeat_interval / 1000),
-                            (guint) (self->cfg.suspect_timeout / 1000));
+  /* The times grp_group_set_timing documents, and groupy-node's: the
+   * core's own suspicion timeout (1500 ms) would make a member left at its
+   * defaults refused by a group of groupy-node members left at theirs. */
+  apply_timing (self, 100, 2000);
   grp_transport_set_handlers (self->transport, on_message, on_turn_end, self);
   g_signal_connect (self->transport, "peer-lost", G_CALLBACK (on_peer_lost), self);
   self->names = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
