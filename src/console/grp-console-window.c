@@ -344,7 +344,7 @@ freeze_changed (GrpConsoleWindow *self)
   self->freeze_seconds = (guint) gtk_spin_button_get_value_as_int (self->freeze_spin);
 }
 
-/* Closing the console stops the group first: every member leaves, the logs
+/* Closing the console stops the group first: the members leave, the logs
  * are checked and removed, then the window goes. */
 static gboolean
 grp_console_window_close_request (GtkWindow *window)

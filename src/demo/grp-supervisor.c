@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <unistd.h>
 
 #define POLL_MS 100
 /* A worker's leave ends within its suspicion timeout twice over and half
@@ -17,6 +18,13 @@
  * long after it was asked to leave is stuck: it is said so, and killed, so
  * that a stop always ends. */
 #define STOP_GRACE_S 30
+
+/* A stop asks the members to leave one at a time: each leave is then one
+ * view change of those that stay, tens of ms.  Asked all at once, nobody
+ * stays to install a view without them, and each waits out its leave's
+ * timeout (docs/PROTOCOL.md, "Leaving").  The next is asked when the last
+ * one asked has ended, or after this long if it has not (ms). */
+#define STOP_STEP_MS 1500
 
 /* ---- one member ------------------------------------------------------- */
 
@@ -43,6 +51,7 @@ struct _GrpMemberInfo {
   gboolean excluded;        /* left out; the next state is a rejoin */
   gboolean dismissed;       /* asked to leave: no replacement */
   gboolean told_end;        /* its crash or exit is in the story */
+  gboolean asked_to_stop;   /* a stop sent it SIGTERM */
 };
 
 G_DEFINE_FINAL_TYPE (GrpMemberInfo, grp_member_info, G_TYPE_OBJECT)
@@ -267,6 +276,7 @@ struct _GrpSupervisor {
   gboolean paused;
   gboolean stopping;
   guint stop_id;            /* the grace of a stop (STOP_GRACE_S) */
+  guint stop_step_id;       /* the next leave of a stop (STOP_STEP_MS) */
   gboolean stopped;
   GCancellable *cancel;
 };
@@ -294,6 +304,8 @@ enum {
 static guint signals[N_SIGNALS];
 
 static void spawn (GrpSupervisor *self, int slot, guint position);
+static void stop_next (GrpSupervisor *self);
+static gboolean stop_step (gpointer data);
 static void poll_logs (GrpSupervisor *self);
 
 static void G_GNUC_PRINTF (3, 4)
@@ -693,6 +705,9 @@ child_setup (gpointer data)
 {
   /* If the supervisor itself dies, its workers leave with it. */
   prctl (PR_SET_PDEATHSIG, SIGTERM);
+  /* A group of its own: a terminal's Ctrl-C reaches the supervisor alone,
+   * which asks the workers to leave one at a time (STOP_STEP_MS). */
+  setpgid (0, 0);
 }
 
 static void check_done (GObject *source, GAsyncResult *res, gpointer data);
@@ -714,6 +729,7 @@ run_checker (GrpSupervisor *self)
   g_autoptr(GSubprocess) proc = NULL;
 
   g_clear_handle_id (&self->stop_id, g_source_remove);
+  g_clear_handle_id (&self->stop_step_id, g_source_remove);
 
   g_ptr_array_add (argv, self->cfg.checker);
   for (guint i = 0; i < self->logs->len; i++)
@@ -950,6 +966,8 @@ on_exit (GObject *source, GAsyncResult *res, gpointer data)
     {
       if (all_ended (self))
         run_checker (self);
+      else
+        stop_next (self);
       return;
     }
   if (self->cfg.respawn && !m->dismissed && g_list_store_find (self->members, m, &position))
@@ -1406,6 +1424,41 @@ stop_overdue (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+/* Asks the next member still running to leave (the leader last, so the
+ * lead changes once), and the one after it in STOP_STEP_MS unless this
+ * one ends first (on_exit calls us again). */
+static void
+stop_next (GrpSupervisor *self)
+{
+  GrpMemberInfo *next = NULL;
+
+  g_clear_handle_id (&self->stop_step_id, g_source_remove);
+  for (guint i = 0; i < n_members (self); i++)
+    {
+      GrpMemberInfo *m = member_at (self, i);
+
+      if (m->proc == NULL || m->asked_to_stop)
+        continue;
+      if (next == NULL || (self->leader != NULL && g_strcmp0 (next->name, self->leader) == 0))
+        next = m;
+    }
+  if (next == NULL)
+    return;
+  next->asked_to_stop = TRUE;
+  g_subprocess_send_signal (next->proc, SIGTERM);
+  self->stop_step_id = g_timeout_add (STOP_STEP_MS, stop_step, self);
+}
+
+static gboolean
+stop_step (gpointer data)
+{
+  GrpSupervisor *self = data;
+
+  self->stop_step_id = 0;
+  stop_next (self);
+  return G_SOURCE_REMOVE;
+}
+
 void
 grp_supervisor_stop (GrpSupervisor *self)
 {
@@ -1413,23 +1466,24 @@ grp_supervisor_stop (GrpSupervisor *self)
     return;
   self->stopping = TRUE;
   tell (self, GRP_EVENT_CONTROL,
-        "stopping: every member leaves, then groupy-check reads every log");
+        "stopping: the members leave one at a time, then groupy-check reads every log");
+  /* Every process still running, whatever its log said last, and paused
+   * ones first go on: those that stay are the quorum of each leave. */
   for (guint i = 0; i < n_members (self); i++)
     {
       GrpMemberInfo *m = member_at (self, i);
 
       g_clear_handle_id (&m->thaw_id, g_source_remove);
-      /* Every process still running, whatever its log said last. */
       if (m->proc != NULL)
-        {
-          g_subprocess_send_signal (m->proc, SIGTERM);
-          g_subprocess_send_signal (m->proc, SIGCONT);
-        }
+        g_subprocess_send_signal (m->proc, SIGCONT);
     }
   if (all_ended (self))
     run_checker (self);
   else
-    self->stop_id = g_timeout_add_seconds (STOP_GRACE_S, stop_overdue, self);
+    {
+      stop_next (self);
+      self->stop_id = g_timeout_add_seconds (STOP_GRACE_S, stop_overdue, self);
+    }
 }
 
 static void
@@ -1468,6 +1522,7 @@ grp_supervisor_dispose (GObject *object)
   g_clear_handle_id (&self->poll_id, g_source_remove);
   g_clear_handle_id (&self->respawn_id, g_source_remove);
   g_clear_handle_id (&self->stop_id, g_source_remove);
+  g_clear_handle_id (&self->stop_step_id, g_source_remove);
   if (self->members != NULL)
     for (guint i = 0; i < n_members (self); i++)
       {
