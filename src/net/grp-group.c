@@ -1473,7 +1473,8 @@ start_rejoin (GrpGroup *self)
  * Multicasts @payload to the group: every member, this one included,
  * delivers it at the same position of the total order.
  *
- * Returns: this member's counter for the message (from 1; the @ctr of
+ * Returns: this member's counter for the message (from 1 in each
+ *   membership, again after a rejoin; the @ctr of
  *   [signal@Groupy.Group::delivered]), or 0 with @error set
  */
 guint64

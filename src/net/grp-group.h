@@ -172,7 +172,10 @@ G_DECLARE_FINAL_TYPE (GrpGroup, grp_group, GRP, GROUP, GObject)
  * @seq: the message's position in the group's total order
  * @from: (transfer none): the name of the member that multicast it
  * @ctr: the sender's own counter for it (from 1), as
- *   [method@Groupy.Group.multicast] returned it
+ *   [method@Groupy.Group.multicast] returned it.  It counts from 1 again
+ *   when the sender rejoins (left out while alive) or joins anew after a
+ *   leave: (@from, @ctr) names a message within one membership of its
+ *   sender; @seq names it in the group
  * @payload: (transfer none): the message
  *
  * A message, delivered at the same position by every member.  @from and
