@@ -806,6 +806,74 @@ test_console_timeline (void)
   gtk_window_destroy (GTK_WINDOW (console));
 }
 
+typedef struct {
+  GPtrArray *told;              /* the control lines of the story */
+} Told;
+
+static void
+on_event (GrpSupervisor *supervisor, int kind, const char *text, gpointer data)
+{
+  Told *t = data;
+
+  if (kind == GRP_EVENT_CONTROL)
+    g_ptr_array_add (t->told, g_strdup (text));
+}
+
+static gboolean
+rate_told (gpointer data)
+{
+  Told *t = data;
+
+  for (guint i = 0; i < t->told->len; i++)
+    if (strstr (t->told->pdata[i], "crash rate") != NULL)
+      return TRUE;
+  return FALSE;
+}
+
+/* A change of the crash rate is told in the timeline, as the other
+ * controls are, once where the spin button came to rest (held down, it
+ * steps many times a second).  It was not told at all. */
+static void
+test_console_crash_rate_told (void)
+{
+  GrpSupervisorConfig cfg = { 0 };
+  g_autoptr(GError) error = NULL;
+  GrpConsoleWindow *console;
+  GtkSpinButton *spin;
+  Told t = { g_ptr_array_new_with_free_func (g_free) };
+  guint rate_lines = 0;
+
+  cfg.worker = g_strdup (g_getenv ("GROUPY_NODE"));
+  cfg.checker = g_strdup (g_getenv ("GROUPY_CHECK"));
+  cfg.sleep_ms = 1000;
+  cfg.crash_rate = 0;
+  g_assert_nonnull (cfg.worker);
+  console = grp_console_window_new (NULL, &cfg, 1, &error);
+  g_assert_no_error (error);
+  g_signal_connect (grp_console_window_get_supervisor (console), "event", G_CALLBACK (on_event),
+                    &t);
+  show_at (GTK_WIDGET (console), 1100, 720);
+  spin = GTK_SPIN_BUTTON (child (GTK_WIDGET (console), GRP_TYPE_CONSOLE_WINDOW, "rate_spin"));
+  for (guint k = 1; k <= 5; k++)
+    gtk_spin_button_set_value (spin, 10 * k);
+  wait_until (rate_told, &t, 5000, "the crash rate told in the timeline");
+  let_frames_pass (GTK_WIDGET (console));
+  for (guint i = 0; i < t.told->len; i++)
+    if (strstr (t.told->pdata[i], "crash rate") != NULL)
+      {
+        g_test_message ("told: %s", (char *) t.told->pdata[i]);
+        g_assert_nonnull (strstr (t.told->pdata[i], "1 in 50 "));
+        rate_lines++;
+      }
+  g_assert_cmpuint (rate_lines, ==, 1);
+
+  g_signal_handlers_disconnect_by_data (grp_console_window_get_supervisor (console), &t);
+  gtk_widget_activate_action (GTK_WIDGET (console), "win.stop", NULL);
+  wait_until (console_stopped, console, 30000, "the console's group to stop");
+  gtk_window_destroy (GTK_WINDOW (console));
+  g_ptr_array_unref (t.told);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -827,5 +895,6 @@ main (int argc, char **argv)
   g_test_add_func ("/window/no-quorum", test_window_no_quorum);
   g_test_add_func ("/console/sizes", test_console_sizes);
   g_test_add_func ("/console/timeline", test_console_timeline);
+  g_test_add_func ("/console/crash-rate-told", test_console_crash_rate_told);
   return g_test_run ();
 }

@@ -277,6 +277,8 @@ struct _GrpSupervisor {
   gboolean stopping;
   guint stop_id;            /* the grace of a stop (STOP_GRACE_S) */
   guint stop_step_id;       /* the next leave of a stop (STOP_STEP_MS) */
+  guint told_rate_id;       /* the crash rate told once it settles (RATE_TOLD_MS) */
+  guint told_rate;          /* the crash rate the story last told */
   gboolean stopped;
   GCancellable *cancel;
 };
@@ -1159,6 +1161,7 @@ grp_supervisor_new (GrpSupervisorConfig *config, GError **error)
 
   self->cfg = *config;
   memset (config, 0, sizeof *config);
+  self->told_rate = self->cfg.crash_rate;
   if (self->cfg.protocol == NULL)
     self->cfg.protocol = g_strdup (grp_proto_default ()->name);
   if (grp_proto_find (self->cfg.protocol) == NULL)
@@ -1357,6 +1360,27 @@ grp_supervisor_get_sleep (GrpSupervisor *self)
   return self->cfg.sleep_ms;
 }
 
+/* A spin button held down steps the rate many times a second: the story
+ * tells where it came to rest, once, not every step on the way. */
+#define RATE_TOLD_MS 600
+
+static gboolean
+tell_crash_rate (gpointer data)
+{
+  GrpSupervisor *self = data;
+
+  self->told_rate_id = 0;
+  if (self->cfg.crash_rate == self->told_rate)
+    return G_SOURCE_REMOVE;
+  self->told_rate = self->cfg.crash_rate;
+  if (self->cfg.crash_rate == 0)
+    tell (self, GRP_EVENT_CONTROL, "crash rate 0 (crash-rate on stdin): no injected crashes");
+  else
+    tell (self, GRP_EVENT_CONTROL, "crash rate 1 in %u every 100 ms (crash-rate on stdin): "
+          "the leader may crash part-way through a broadcast", self->cfg.crash_rate);
+  return G_SOURCE_REMOVE;
+}
+
 void
 grp_supervisor_set_crash_rate (GrpSupervisor *self, guint crash_rate)
 {
@@ -1367,6 +1391,8 @@ grp_supervisor_set_crash_rate (GrpSupervisor *self, guint crash_rate)
   self->cfg.crash_rate = crash_rate;
   for (guint i = 0; i < n_members (self); i++)
     command (member_at (self, i), line);
+  g_clear_handle_id (&self->told_rate_id, g_source_remove);
+  self->told_rate_id = g_timeout_add (RATE_TOLD_MS, tell_crash_rate, self);
 }
 
 guint
@@ -1523,6 +1549,7 @@ grp_supervisor_dispose (GObject *object)
   g_clear_handle_id (&self->respawn_id, g_source_remove);
   g_clear_handle_id (&self->stop_id, g_source_remove);
   g_clear_handle_id (&self->stop_step_id, g_source_remove);
+  g_clear_handle_id (&self->told_rate_id, g_source_remove);
   if (self->members != NULL)
     for (guint i = 0; i < n_members (self); i++)
       {
