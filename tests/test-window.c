@@ -874,6 +874,70 @@ test_console_crash_rate_told (void)
   g_ptr_array_unref (t.told);
 }
 
+/* A label under `widget` that shows `text`, or NULL. */
+static GtkLabel *
+label_showing (GtkWidget *widget, const char *text)
+{
+  if (GTK_IS_LABEL (widget) && g_strcmp0 (gtk_label_get_text (GTK_LABEL (widget)), text) == 0)
+    return GTK_LABEL (widget);
+  for (GtkWidget *c = gtk_widget_get_first_child (widget); c; c = gtk_widget_get_next_sibling (c))
+    {
+      GtkLabel *found = label_showing (c, text);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+/* The protocol row says what the group runs in full at every size the
+ * console takes beside its windows (src/app/grp-place.c: 722x800 on a
+ * 1280x800 screen, 808x768 on 1366x768) and at its smallest: the stages'
+ * summaries, the longest gms2's, were cut to three lines ending in "…". */
+static void
+test_console_protocol_summary (void)
+{
+  static const int sizes[][2] = { { 800, 560 }, { 722, 800 }, { 808, 768 }, { 1100, 720 } };
+  GrpSupervisorConfig cfg = { 0 };
+  g_autoptr(GError) error = NULL;
+  GrpConsoleWindow *console;
+  GtkWidget *row;
+  const char *subtitle;
+  GtkLabel *label;
+
+  cfg.worker = g_strdup (g_getenv ("GROUPY_NODE"));
+  cfg.checker = g_strdup (g_getenv ("GROUPY_CHECK"));
+  cfg.sleep_ms = 1000;
+  cfg.crash_rate = 0;
+  cfg.protocol = g_strdup ("gms2");
+  g_assert_nonnull (cfg.worker);
+  console = grp_console_window_new (NULL, &cfg, 1, &error);
+  g_assert_no_error (error);
+  row = child (GTK_WIDGET (console), GRP_TYPE_CONSOLE_WINDOW, "protocol_row");
+  subtitle = adw_action_row_get_subtitle (ADW_ACTION_ROW (row));
+  g_assert_nonnull (strstr (subtitle, "drift apart)"));
+  label = label_showing (row, subtitle);
+  g_assert_nonnull (label);
+  for (guint i = 0; i < G_N_ELEMENTS (sizes); i++)
+    {
+      int shown;
+
+      gtk_widget_set_visible (GTK_WIDGET (console), FALSE);
+      show_at (GTK_WIDGET (console), sizes[i][0], sizes[i][1]);
+      pango_layout_get_pixel_size (gtk_label_get_layout (label), NULL, &shown);
+      g_test_message ("at %dx%d the summary takes %d px, %d lines", sizes[i][0], sizes[i][1],
+                      shown, pango_layout_get_line_count (gtk_label_get_layout (label)));
+      if (pango_layout_is_ellipsized (gtk_label_get_layout (label)) ||
+          gtk_widget_get_height (GTK_WIDGET (label)) < shown)
+        g_error ("the console at %dx%d cuts the protocol's summary: \"%s\"", sizes[i][0],
+                 sizes[i][1], subtitle);
+    }
+
+  gtk_widget_activate_action (GTK_WIDGET (console), "win.stop", NULL);
+  wait_until (console_stopped, console, 30000, "the console's group to stop");
+  gtk_window_destroy (GTK_WINDOW (console));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -896,5 +960,6 @@ main (int argc, char **argv)
   g_test_add_func ("/console/sizes", test_console_sizes);
   g_test_add_func ("/console/timeline", test_console_timeline);
   g_test_add_func ("/console/crash-rate-told", test_console_crash_rate_told);
+  g_test_add_func ("/console/protocol-summary", test_console_protocol_summary);
   return g_test_run ();
 }
