@@ -253,6 +253,76 @@ test_window_sizes (void)
   g_assert_cmpint (name_height_large, >=, 2 * name_height_small);
 }
 
+/* ---- the title --------------------------------------------------------- */
+
+/* A label under `widget` whose text is `text` and that is cut to fit, or
+ * NULL. */
+static GtkLabel *
+cut_label (GtkWidget *widget, const char *text)
+{
+  if (GTK_IS_LABEL (widget) && g_strcmp0 (gtk_label_get_text (GTK_LABEL (widget)), text) == 0 &&
+      pango_layout_is_ellipsized (gtk_label_get_layout (GTK_LABEL (widget))))
+    return GTK_LABEL (widget);
+  for (GtkWidget *c = gtk_widget_get_first_child (widget); c; c = gtk_widget_get_next_sibling (c))
+    {
+      GtkLabel *found = cut_label (c, text);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+/* Whether the header of a window at its default size, with the window
+ * buttons `layout` (gtk-decoration-layout), shows `name` in full. */
+static gboolean
+title_shows (const char *name, const char *layout)
+{
+  g_autoptr(GrpWorker) worker = new_worker (name, 5);
+  GtkSettings *settings = gtk_settings_get_default ();
+  g_autofree char *was = NULL;
+  GtkWidget *window, *title;
+  gboolean cut;
+
+  g_object_get (settings, "gtk-decoration-layout", &was, NULL);
+  g_object_set (settings, "gtk-decoration-layout", layout, NULL);
+  wait_until (in_view, worker, 10000, "the worker's first view");
+  window = GTK_WIDGET (grp_window_new (NULL, worker, 3, -1));
+  title = child (window, GRP_TYPE_WINDOW, "window_title");
+  show_at (window, 340, 360);
+  cut = cut_label (title, name) != NULL;
+  g_test_message ("%s beside \"%s\": %s in a title %d px wide", name, layout,
+                  cut ? "cut" : "in full", gtk_widget_get_width (title));
+  gtk_window_destroy (GTK_WINDOW (window));
+  g_object_set (settings, "gtk-decoration-layout", was, NULL);
+  return !cut;
+}
+
+/* A window started without --name says its default name in full in its
+ * header at its default size: "worker-PID" showed as "work…" beside
+ * minimize, maximize and close (GTK's default without a desktop, and
+ * Ubuntu's).  The default name is "w" and the process id: in full there up
+ * to five digits, and up to Linux's largest, 4194304, beside GNOME's close
+ * button alone. */
+static void
+test_window_default_name (void)
+{
+  char *args[] = { "test-window", NULL };
+  char **argv = args;
+  int argc = G_N_ELEMENTS (args) - 1;
+  GrpOptions options;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *ours = grp_options_default_name ((int) getpid ());
+  g_autofree char *five = grp_options_default_name (99999);
+  g_autofree char *longest = grp_options_default_name (4194304);
+
+  g_assert_true (grp_options_parse (&options, &argc, &argv, "", NULL, &error));
+  g_assert_cmpstr (options.name, ==, ours);
+  grp_options_clear (&options);
+  g_assert_true (title_shows (five, "menu:minimize,maximize,close"));
+  g_assert_true (title_shows (longest, "appmenu:close"));
+}
+
 /* ---- the pace of colors ----------------------------------------------- */
 
 typedef struct {
@@ -954,6 +1024,7 @@ main (int argc, char **argv)
                                                 GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
   }
   g_test_add_func ("/window/sizes", test_window_sizes);
+  g_test_add_func ("/window/default-name", test_window_default_name);
   g_test_add_func ("/window/pace", test_window_pace);
   g_test_add_func ("/window/focus", test_window_focus);
   g_test_add_func ("/window/no-quorum", test_window_no_quorum);

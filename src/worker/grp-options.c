@@ -18,6 +18,15 @@ grp_options_check_address (const char *s)
   return grp_transport_parse_address (s, &host, &port, NULL);
 }
 
+/* Short enough for the header of a window at its default size beside three
+ * window buttons ("worker-PID" showed there as "work…"), and named as the
+ * console names its members (w1, w2, ...). */
+char *
+grp_options_default_name (int pid)
+{
+  return g_strdup_printf ("w%d", pid);
+}
+
 gboolean
 grp_options_parse (GrpOptions         *o,
                    int                *argc,
@@ -37,7 +46,7 @@ grp_options_parse (GrpOptions         *o,
     { "join", 'j', 0, G_OPTION_ARG_STRING, &o->join,
       "Join the group through any member (default: create a new group)", "HOST:PORT" },
     { "name", 'n', 0, G_OPTION_ARG_STRING, &o->name,
-      "Member name, unique in the group (default: worker-PID)", "NAME" },
+      "Member name, unique in the group (default: w and the process id)", "NAME" },
     { "sleep", 's', 0, G_OPTION_ARG_INT64, &sleep_ms,
       "Wait up to MS (random) before each change (default 1000)", "MS" },
     { "count", 'c', 0, G_OPTION_ARG_INT64, &o->count,
@@ -175,7 +184,7 @@ grp_options_parse (GrpOptions         *o,
       goto fail;
     }
   if (o->name == NULL)
-    o->name = g_strdup_printf ("worker-%d", (int) getpid ());
+    o->name = grp_options_default_name ((int) getpid ());
   o->sleep_ms = (int) sleep_ms;
   o->crash_rate = (int) crash_rate;
   o->heartbeat_ms = (int) heartbeat;

@@ -39,6 +39,8 @@ gboolean grp_options_parse (GrpOptions         *options,
                             const GOptionEntry *extra,
                             GError            **error);
 void     grp_options_clear (GrpOptions *options);
+/* The name of a member started without --name: "w" and its process id. */
+char    *grp_options_default_name (int pid);
 /* Whether `address` reads as HOST:PORT (port 0 to 65535). */
 gboolean grp_options_check_address (const char *address);
 
