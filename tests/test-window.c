@@ -24,6 +24,10 @@
 #include "grp-console-window.h"
 #include "grp-window.h"
 
+#ifdef GDK_WINDOWING_X11
+#include <gdk/x11/gdkx.h>
+#endif
+
 typedef struct {
   const char *what;
   GtkWidget *widget;
@@ -321,6 +325,49 @@ test_window_default_name (void)
   grp_options_clear (&options);
   g_assert_true (title_shows (five, "menu:minimize,maximize,close"));
   g_assert_true (title_shows (longest, "appmenu:close"));
+}
+
+/* ---- the place -------------------------------------------------------- */
+
+/* A window given a place (--slot) is there before it maps.  It mapped at
+ * the top-left corner and moved after: for a moment over the console and,
+ * without a compositor, showing there the console's tiles it carried along
+ * (the X server moves a window's pixels with it) until it drew itself. */
+static void
+test_window_placed_before_map (void)
+{
+#ifdef GDK_WINDOWING_X11
+  g_autoptr(GrpWorker) worker = new_worker ("placed", 5);
+  GdkDisplay *display = gdk_display_get_default ();
+  GtkWidget *window;
+  GdkSurface *surface;
+  Window root;
+  int x = 0, y = 0, screen_w;
+  unsigned int w, h, border, depth;
+
+  if (!GDK_IS_X11_DISPLAY (display))
+    {
+      g_test_skip ("not on X11");
+      return;
+    }
+  wait_until (in_view, worker, 10000, "the worker's first view");
+  window = GTK_WIDGET (grp_window_new (NULL, worker, 3, 0));
+  gtk_widget_realize (window);
+  surface = gtk_native_get_surface (GTK_NATIVE (window));
+  XSync (gdk_x11_display_get_xdisplay (display), False);
+  g_assert_true (XGetGeometry (gdk_x11_display_get_xdisplay (display),
+                               gdk_x11_surface_get_xid (surface), &root, &x, &y, &w, &h, &border,
+                               &depth));
+  screen_w = (int) WidthOfScreen (DefaultScreenOfDisplay (gdk_x11_display_get_xdisplay (display)));
+  g_test_message ("slot 0, realized and not yet mapped: at %d,%d on a screen %d px wide", x, y,
+                  screen_w);
+  /* Slot 0: the top-right cell (no console here: nothing beside). */
+  g_assert_cmpint (x, >, screen_w / 2);
+  g_assert_false (gtk_widget_get_mapped (window));
+  gtk_window_destroy (GTK_WINDOW (window));
+#else
+  g_test_skip ("built without X11");
+#endif
 }
 
 /* ---- the pace of colors ----------------------------------------------- */
@@ -1025,6 +1072,7 @@ main (int argc, char **argv)
   }
   g_test_add_func ("/window/sizes", test_window_sizes);
   g_test_add_func ("/window/default-name", test_window_default_name);
+  g_test_add_func ("/window/placed-before-map", test_window_placed_before_map);
   g_test_add_func ("/window/pace", test_window_pace);
   g_test_add_func ("/window/focus", test_window_focus);
   g_test_add_func ("/window/no-quorum", test_window_no_quorum);

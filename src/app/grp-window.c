@@ -618,6 +618,21 @@ grp_window_set_worker (GrpWindow *self, GrpWorker *worker)
   show_color (self);
 }
 
+/* The window goes to its place before it maps: mapped at the top-left
+ * corner and moved after, it lay over the console for a moment and, with
+ * no compositor, carried the console's pixels there to its place until it
+ * drew itself.  Placed again once mapped, where a window manager may have
+ * put it elsewhere. */
+static void
+grp_window_realize (GtkWidget *widget)
+{
+  GrpWindow *self = GRP_WINDOW (widget);
+
+  GTK_WIDGET_CLASS (grp_window_parent_class)->realize (widget);
+  if (self->slot >= 0)
+    grp_place_in_slot (GTK_WINDOW (self), self->slot);
+}
+
 static void
 grp_window_map (GtkWidget *widget)
 {
@@ -704,6 +719,7 @@ grp_window_class_init (GrpWindowClass *klass)
   object_class->get_property = grp_window_get_property;
   object_class->dispose = grp_window_dispose;
   object_class->finalize = grp_window_finalize;
+  widget_class->realize = grp_window_realize;
   widget_class->map = grp_window_map;
   window_class->close_request = grp_window_close_request;
 
