@@ -3,6 +3,7 @@
 
 #ifdef GDK_WINDOWING_X11
 #include <gdk/x11/gdkx.h>
+#include <X11/Xatom.h>
 #endif
 
 #define GAP 6
@@ -80,18 +81,54 @@ grp_place_console_size (GdkDisplay *display, int *width, int *height)
   *height = *width < CONSOLE_WIDTH ? area.height : MIN (CONSOLE_HEIGHT, area.height);
 }
 
+/* Puts what is seen of `window` at `x`, `y`.  Under a compositing window
+ * manager (GNOME's) GTK draws the window's shadow inside its X window, 61
+ * px left and right, 55 above and 67 below with Adwaita, and says so in
+ * _GTK_FRAME_EXTENTS: the X window goes that much up and left.  Moved by
+ * its X window's corner, each window stood 61 px right of and 55 px below
+ * its place, past the screen's right and bottom edges. */
 static void
 move_to (GtkWindow *window, int x, int y)
 {
 #ifdef GDK_WINDOWING_X11
   GdkSurface *surface = gtk_native_get_surface (GTK_NATIVE (window));
   GdkDisplay *display = gtk_widget_get_display (GTK_WIDGET (window));
+  double left = 0, top = 0;
 
   if (surface == NULL || !GDK_IS_X11_DISPLAY (display))
     return;
-  XMoveWindow (gdk_x11_display_get_xdisplay (display), gdk_x11_surface_get_xid (surface), x, y);
+  gtk_native_get_surface_transform (GTK_NATIVE (window), &left, &top);
+  XMoveWindow (gdk_x11_display_get_xdisplay (display), gdk_x11_surface_get_xid (surface),
+               x - (int) left, y - (int) top);
 #endif
 }
+
+#ifdef GDK_WINDOWING_X11
+/* What is seen of the top-level X window `xid` (`a`, its geometry): the
+ * whole, less the shadow a GTK window says it draws inside (move_to). */
+static void
+seen_part (Display *xdisplay, Window xid, XWindowAttributes *a)
+{
+  Atom type;
+  int format;
+  unsigned long n = 0, after;
+  unsigned char *data = NULL;
+
+  if (XGetWindowProperty (xdisplay, xid, XInternAtom (xdisplay, "_GTK_FRAME_EXTENTS", False), 0,
+                          4, False, XA_CARDINAL, &type, &format, &n, &after, &data) == Success &&
+      type == XA_CARDINAL && format == 32 && n == 4)
+    {
+      long *e = (long *) data;     /* left, right, top, bottom */
+
+      a->x += (int) e[0];
+      a->y += (int) e[2];
+      a->width -= (int) (e[0] + e[1]);
+      a->height -= (int) (e[2] + e[3]);
+    }
+  if (data != NULL)
+    XFree (data);
+}
+#endif
 
 /* Where windows overlap, the one lower on the screen, or in the same row
  * further right, goes over the other: each shows its top-left corner (its
@@ -134,8 +171,10 @@ restack (GtkWindow *window, int x, int y, int w, int h)
     {
       XWindowAttributes a;
 
-      if (!XGetWindowAttributes (xdisplay, children[i], &a) || a.map_state != IsViewable ||
-          a.x >= x + w || a.x + a.width <= x || a.y >= y + h || a.y + a.height <= y)
+      if (!XGetWindowAttributes (xdisplay, children[i], &a) || a.map_state != IsViewable)
+        continue;
+      seen_part (xdisplay, children[i], &a);
+      if (a.x >= x + w || a.x + a.width <= x || a.y >= y + h || a.y + a.height <= y)
         continue;
       if (a.y > y + GAP || (ABS (a.y - y) <= GAP && a.x > x + GAP))
         {
