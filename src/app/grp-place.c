@@ -86,7 +86,9 @@ grp_place_console_size (GdkDisplay *display, int *width, int *height)
  * px left and right, 55 above and 67 below with Adwaita, and says so in
  * _GTK_FRAME_EXTENTS: the X window goes that much up and left.  Moved by
  * its X window's corner, each window stood 61 px right of and 55 px below
- * its place, past the screen's right and bottom edges. */
+ * its place, past the screen's right and bottom edges.  Without a
+ * compositor there is no shadow, and the window's content lies inside a
+ * visible frame (Adwaita's solid-csd: 5 px) that is part of what is seen. */
 static void
 move_to (GtkWindow *window, int x, int y)
 {
@@ -97,7 +99,12 @@ move_to (GtkWindow *window, int x, int y)
 
   if (surface == NULL || !GDK_IS_X11_DISPLAY (display))
     return;
-  gtk_native_get_surface_transform (GTK_NATIVE (window), &left, &top);
+  /* GTK draws a shadow with a compositor and a window manager that knows
+   * _GTK_FRAME_EXTENTS. */
+  if (gdk_display_is_composited (display) &&
+      gdk_x11_screen_supports_net_wm_hint (gdk_x11_display_get_screen (display),
+                                           "_GTK_FRAME_EXTENTS"))
+    gtk_native_get_surface_transform (GTK_NATIVE (window), &left, &top);
   XMoveWindow (gdk_x11_display_get_xdisplay (display), gdk_x11_surface_get_xid (surface),
                x - (int) left, y - (int) top);
 #endif
