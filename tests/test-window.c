@@ -939,29 +939,34 @@ on_event (GrpSupervisor *supervisor, int kind, const char *text, gpointer data)
     g_ptr_array_add (t->told, g_strdup (text));
 }
 
-static gboolean
-rate_told (gpointer data)
+/* How many control lines of the story begin with `start`. */
+static guint
+told (Told *t, const char *start)
 {
-  Told *t = data;
+  guint n = 0;
 
   for (guint i = 0; i < t->told->len; i++)
-    if (strstr (t->told->pdata[i], "crash rate") != NULL)
-      return TRUE;
-  return FALSE;
+    n += g_str_has_prefix (t->told->pdata[i], start);
+  return n;
 }
 
-/* A change of the crash rate is told in the timeline, as the other
- * controls are, once where the spin button came to rest (held down, it
- * steps many times a second).  It was not told at all. */
+static gboolean
+settings_told (gpointer data)
+{
+  return told (data, "crash rate") > 0 && told (data, "pace") > 0;
+}
+
+/* A change of the crash rate or of the pace is told in the timeline, as the
+ * other controls are, once where the spin button came to rest (held down,
+ * it steps many times a second).  Neither was told at all. */
 static void
-test_console_crash_rate_told (void)
+test_console_settings_told (void)
 {
   GrpSupervisorConfig cfg = { 0 };
   g_autoptr(GError) error = NULL;
   GrpConsoleWindow *console;
-  GtkSpinButton *spin;
+  GtkSpinButton *rate, *pace;
   Told t = { g_ptr_array_new_with_free_func (g_free) };
-  guint rate_lines = 0;
 
   cfg.worker = g_strdup (g_getenv ("GROUPY_NODE"));
   cfg.checker = g_strdup (g_getenv ("GROUPY_CHECK"));
@@ -973,19 +978,21 @@ test_console_crash_rate_told (void)
   g_signal_connect (grp_console_window_get_supervisor (console), "event", G_CALLBACK (on_event),
                     &t);
   show_at (GTK_WIDGET (console), 1100, 720);
-  spin = GTK_SPIN_BUTTON (child (GTK_WIDGET (console), GRP_TYPE_CONSOLE_WINDOW, "rate_spin"));
+  rate = GTK_SPIN_BUTTON (child (GTK_WIDGET (console), GRP_TYPE_CONSOLE_WINDOW, "rate_spin"));
+  pace = GTK_SPIN_BUTTON (child (GTK_WIDGET (console), GRP_TYPE_CONSOLE_WINDOW, "sleep_spin"));
   for (guint k = 1; k <= 5; k++)
-    gtk_spin_button_set_value (spin, 10 * k);
-  wait_until (rate_told, &t, 5000, "the crash rate told in the timeline");
+    {
+      gtk_spin_button_set_value (rate, 10 * k);
+      gtk_spin_button_set_value (pace, 1000 + 100 * k);
+    }
+  wait_until (settings_told, &t, 5000, "the crash rate and the pace told in the timeline");
   let_frames_pass (GTK_WIDGET (console));
   for (guint i = 0; i < t.told->len; i++)
-    if (strstr (t.told->pdata[i], "crash rate") != NULL)
-      {
-        g_test_message ("told: %s", (char *) t.told->pdata[i]);
-        g_assert_nonnull (strstr (t.told->pdata[i], "1 in 50 "));
-        rate_lines++;
-      }
-  g_assert_cmpuint (rate_lines, ==, 1);
+    g_test_message ("told: %s", (char *) t.told->pdata[i]);
+  g_assert_cmpuint (told (&t, "crash rate"), ==, 1);
+  g_assert_cmpuint (told (&t, "crash rate 1 in 50 "), ==, 1);
+  g_assert_cmpuint (told (&t, "pace"), ==, 1);
+  g_assert_cmpuint (told (&t, "pace 1500 ms"), ==, 1);
 
   g_signal_handlers_disconnect_by_data (grp_console_window_get_supervisor (console), &t);
   gtk_widget_activate_action (GTK_WIDGET (console), "win.stop", NULL);
@@ -1081,7 +1088,7 @@ main (int argc, char **argv)
   g_test_add_func ("/window/no-quorum", test_window_no_quorum);
   g_test_add_func ("/console/sizes", test_console_sizes);
   g_test_add_func ("/console/timeline", test_console_timeline);
-  g_test_add_func ("/console/crash-rate-told", test_console_crash_rate_told);
+  g_test_add_func ("/console/settings-told", test_console_settings_told);
   g_test_add_func ("/console/protocol-summary", test_console_protocol_summary);
   return g_test_run ();
 }

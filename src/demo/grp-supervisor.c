@@ -279,6 +279,8 @@ struct _GrpSupervisor {
   guint stop_step_id;       /* the next leave of a stop (STOP_STEP_MS) */
   guint told_rate_id;       /* the crash rate told once it settles (RATE_TOLD_MS) */
   guint told_rate;          /* the crash rate the story last told */
+  guint told_sleep_id;      /* the pace, likewise */
+  guint told_sleep;
   gboolean stopped;
   GCancellable *cancel;
 };
@@ -1162,6 +1164,7 @@ grp_supervisor_new (GrpSupervisorConfig *config, GError **error)
   self->cfg = *config;
   memset (config, 0, sizeof *config);
   self->told_rate = self->cfg.crash_rate;
+  self->told_sleep = self->cfg.sleep_ms;
   if (self->cfg.protocol == NULL)
     self->cfg.protocol = g_strdup (grp_proto_default ()->name);
   if (grp_proto_find (self->cfg.protocol) == NULL)
@@ -1342,6 +1345,25 @@ grp_supervisor_set_paused (GrpSupervisor *self, gboolean paused)
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PAUSED]);
 }
 
+/* A spin button held down steps the pace or the crash rate many times a
+ * second: the story tells where it came to rest, once, not every step on
+ * the way. */
+#define RATE_TOLD_MS 600
+
+static gboolean
+tell_sleep (gpointer data)
+{
+  GrpSupervisor *self = data;
+
+  self->told_sleep_id = 0;
+  if (self->cfg.sleep_ms == self->told_sleep)
+    return G_SOURCE_REMOVE;
+  self->told_sleep = self->cfg.sleep_ms;
+  tell (self, GRP_EVENT_CONTROL, "pace %u ms (sleep on stdin): each member waits up to that "
+        "between its changes", self->cfg.sleep_ms);
+  return G_SOURCE_REMOVE;
+}
+
 void
 grp_supervisor_set_sleep (GrpSupervisor *self, guint sleep_ms)
 {
@@ -1352,6 +1374,8 @@ grp_supervisor_set_sleep (GrpSupervisor *self, guint sleep_ms)
   self->cfg.sleep_ms = sleep_ms;
   for (guint i = 0; i < n_members (self); i++)
     command (member_at (self, i), line);
+  g_clear_handle_id (&self->told_sleep_id, g_source_remove);
+  self->told_sleep_id = g_timeout_add (RATE_TOLD_MS, tell_sleep, self);
 }
 
 guint
@@ -1359,10 +1383,6 @@ grp_supervisor_get_sleep (GrpSupervisor *self)
 {
   return self->cfg.sleep_ms;
 }
-
-/* A spin button held down steps the rate many times a second: the story
- * tells where it came to rest, once, not every step on the way. */
-#define RATE_TOLD_MS 600
 
 static gboolean
 tell_crash_rate (gpointer data)
@@ -1550,6 +1570,7 @@ grp_supervisor_dispose (GObject *object)
   g_clear_handle_id (&self->stop_id, g_source_remove);
   g_clear_handle_id (&self->stop_step_id, g_source_remove);
   g_clear_handle_id (&self->told_rate_id, g_source_remove);
+  g_clear_handle_id (&self->told_sleep_id, g_source_remove);
   if (self->members != NULL)
     for (guint i = 0; i < n_members (self); i++)
       {
