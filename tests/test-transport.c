@@ -30,6 +30,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <unistd.h>
 
@@ -1674,6 +1675,56 @@ test_secret_files (Fixture *f, gconstpointer data)
   files_clear (&fs);
 }
 
+typedef struct {
+  const char *path;
+  gboolean ok;
+  gint done;
+  char *message;
+} LoadJob;
+
+static gpointer
+load_in_thread (gpointer data)
+{
+  LoadJob *job = data;
+  g_autoptr(GrpSecurity) sec = grp_security_new ();
+  g_autoptr(GError) error = NULL;
+
+  job->ok = grp_security_load_secret (sec, job->path, &error);
+  job->message = error != NULL ? g_strdup (error->message) : NULL;
+  g_atomic_int_set (&job->done, 1);
+  return NULL;
+}
+
+/* A secret file that is a FIFO is refused at once: opening one waits for a
+ * writer, so a member given one must not open it blocking (it hung at its
+ * start, for ever). */
+static void
+test_secret_fifo (Fixture *f, gconstpointer data)
+{
+  Files fs;
+  char *fifo;
+  LoadJob job = { 0 };
+  GThread *thread;
+  gint64 deadline;
+
+  files_init (&fs);
+  fifo = g_build_filename (fs.dir, "fifo", NULL);
+  g_assert_cmpint (mkfifo (fifo, 0600), ==, 0);
+  g_ptr_array_add (fs.files, fifo);
+  job.path = fifo;
+  thread = g_thread_new ("load-secret", load_in_thread, &job);
+  deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+  while (!g_atomic_int_get (&job.done) && g_get_monotonic_time () < deadline)
+    g_usleep (10 * 1000);
+  /* Still blocked: the test fails here (the thread stays blocked in open). */
+  g_assert_true (g_atomic_int_get (&job.done));
+  g_thread_join (thread);
+  g_assert_false (job.ok);
+  g_assert_nonnull (strstr (job.message, "not a regular file"));
+  g_free (job.message);
+  files_clear (&fs);
+}
+
 /* Without a secret: loopback only unless insecure; the unspecified address
  * needs an advertised one. */
 static void
@@ -2081,6 +2132,7 @@ main (int argc, char **argv)
   ADD ("/transport/secure/tls-stranger", test_tls_stranger);
   ADD ("/transport/secure/pki", test_pki);
   ADD ("/transport/secure/secret-files", test_secret_files);
+  ADD ("/transport/secure/secret-fifo", test_secret_fifo);
   ADD ("/transport/secure/listen-policy", test_listen_policy);
   ADD ("/transport/bounds/silent-connections", test_silent_connections);
   ADD ("/transport/bounds/descriptor-limit", test_descriptor_limit);

@@ -38,12 +38,21 @@ static gboolean prepare (GrpSecurity *self, GError **error);
 
 /* ---- files ------------------------------------------------------------ */
 
-/* Reads a file that must stay private to its owner: a secret or a key. */
+/* The most a private file (a secret file, a key or a certificate with its
+ * key) may hold: far more than any does, and what is read at most. */
+#define PRIVATE_FILE_MAX (1024 * 1024)
+
+/* Reads a file that must stay private to its owner: a secret or a key.
+ * What is checked is what is read: one descriptor, opened without
+ * following a symbolic link and without waiting (a FIFO would wait for a
+ * writer for ever), is checked and then read, so that the path cannot be
+ * swapped for another file in between. */
 static gboolean
 read_private (const char *path, const char *what, char **contents, gsize *len, GError **error)
 {
   struct stat st;
-  int fd = g_open (path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW, 0);
+  int fd = g_open (path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0);
+  GByteArray *buf;
 
   if (fd < 0)
     {
@@ -66,8 +75,39 @@ read_private (const char *path, const char *what, char **contents, gsize *len, G
       close (fd);
       return FALSE;
     }
+  /* Sized to the file, so that no copy of a secret is left behind in memory
+   * given back by a growing buffer. */
+  buf = g_byte_array_sized_new ((guint) MIN ((gsize) MAX (st.st_size, 0), PRIVATE_FILE_MAX) + 1);
+  for (;;)
+    {
+      guint8 chunk[4096];
+      gssize n = read (fd, chunk, sizeof chunk);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0 || buf->len + (gsize) n > PRIVATE_FILE_MAX)
+        {
+          int saved = errno;
+
+          g_set_error (error, GRP_SECURITY_ERROR, GRP_SECURITY_ERROR_FILE,
+                       "cannot read the %s %s: %s", what, path,
+                       n < 0 ? g_strerror (saved) : "too large");
+          explicit_bzero (buf->data, buf->len);
+          explicit_bzero (chunk, sizeof chunk);
+          g_byte_array_unref (buf);
+          close (fd);
+          return FALSE;
+        }
+      if (n == 0)
+        break;
+      g_byte_array_append (buf, chunk, (guint) n);
+      explicit_bzero (chunk, (gsize) n);
+    }
   close (fd);
-  return g_file_get_contents (path, contents, len, error);
+  *len = buf->len;
+  g_byte_array_append (buf, (const guint8 *) "", 1); /* NUL-terminated, as g_file_get_contents */
+  *contents = (char *) g_byte_array_free (buf, FALSE);
+  return TRUE;
 }
 
 /* The secret in a secret file's text (modified in place), or NULL: the
