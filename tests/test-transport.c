@@ -15,6 +15,7 @@
 #include "grp-security.h"
 #include "grp-transport.h"
 
+#include <gio/gunixsocketaddress.h>
 #include <glib/gstdio.h>
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
@@ -1202,6 +1203,46 @@ test_local (Fixture *f, gconstpointer data)
   assert_one_report (f, X_ID, TRUE);
 }
 
+/* A local process that took B's Unix-domain name first (B listens on TCP
+ * only) accepts A's dial there and then says nothing.  A falls back to TCP
+ * well before the handshake deadline (5 s here): otherwise every dial of a
+ * member whose name was taken waited that long, past the suspicion timeout
+ * (2 s by default), and the member was excluded as slow or crashed, again
+ * and again, by a process that holds no secret (a second security review). */
+static void
+test_local_squatter (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GrpTransport) a = NULL;
+  g_autoptr(GSocket) squat = NULL;
+  g_autoptr(GSocketAddress) name = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *abstract = NULL;
+  Probe probe = { 0 };
+  gint64 t0;
+
+  g_setenv ("GROUPY_NO_LOCAL_SOCKETS", "1", TRUE);
+  secure_b (f, NULL);
+  g_unsetenv ("GROUPY_NO_LOCAL_SOCKETS");
+  abstract = g_strconcat ("groupy/", grp_transport_get_address (f->b), NULL);
+  name = g_unix_socket_address_new_with_type (abstract, -1, G_UNIX_SOCKET_ADDRESS_ABSTRACT);
+  squat = g_socket_new (G_SOCKET_FAMILY_UNIX, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_DEFAULT,
+                        &error);
+  g_assert_no_error (error);
+  g_assert_true (g_socket_bind (squat, name, FALSE, &error));
+  g_assert_true (g_socket_listen (squat, &error));
+  a = transport_a (NULL);
+  grp_transport_set_handshake_timeout (a, 5000);
+  t0 = g_get_monotonic_time ();
+  grp_transport_probe_async (a, grp_transport_get_address (f->b), NULL, probe_done, &probe);
+  g_assert_true (wait_for (f, probe_finished, &probe));
+  g_test_message ("B reached over TCP after %.0f ms",
+                  (g_get_monotonic_time () - t0) / 1000.0);
+  g_assert_no_error (probe.error);
+  g_assert_cmpuint (probe.id, ==, B_ID);
+  g_assert_cmpint (g_get_monotonic_time () - t0, <, 2 * G_USEC_PER_SEC);
+  g_assert_cmpuint (grp_transport_count_local (a), ==, 0);
+}
+
 /* What A received over TLS: every payload of every REQ, in order. */
 typedef struct {
   GPtrArray *payloads;        /* GBytes* */
@@ -2125,6 +2166,7 @@ main (int argc, char **argv)
               test_local, fixture_tear_down);
   g_test_add ("/transport/local/tcp-only", Fixture, GINT_TO_POINTER (FALSE), fixture_set_up,
               test_local, fixture_tear_down);
+  ADD ("/transport/local/squatter", test_local_squatter);
   ADD ("/transport/secure/same-secret", test_same_secret);
   ADD ("/transport/secure/sizes", test_secret_sizes);
   ADD ("/transport/secure/other-secret", test_other_secret);

@@ -129,6 +129,14 @@
 /* A Unix-domain connection's send buffer: loopback TCP's largest
  * (net.ipv4.tcp_wmem's default maximum). */
 #define LOCAL_SNDBUF (4 * 1024 * 1024)
+/* A dial over a Unix-domain socket that has not reached HELLO this soon
+ * goes on over TCP (the handshake deadline, 5 s, is TCP's).  Any process of
+ * the namespace may have taken a member's name before it (no secret
+ * needed) and accept in silence: waiting out the whole deadline there,
+ * past the suspicion timeout, had the member excluded, again and again.
+ * An honest local handshake takes milliseconds; a slow one loses nothing
+ * but the shortcut. */
+#define LOCAL_HANDSHAKE_MS 500
 
 typedef enum {
   CONN_CONNECTING,            /* outgoing: TCP connect under way */
@@ -2020,6 +2028,7 @@ dial_via (GrpTransport *self, const char *addr, GrpId expected, gboolean local)
     set_route (self, expected, c);
   if (local)
     {
+      c->deadline = MIN (c->deadline, g_get_monotonic_time () + LOCAL_HANDSHAKE_MS * 1000);
       g_autofree char *name = local_name (addr);
       g_autoptr(GSocketAddress) unix_addr =
         g_unix_socket_address_new_with_type (name, -1, G_UNIX_SOCKET_ADDRESS_ABSTRACT);
