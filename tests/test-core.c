@@ -1642,6 +1642,77 @@ test_stopped_leader_has_no_lease (void)
   no_violation (f);
 }
 
+/* Whether A (node 0) has sent an ACCEPT (the data: a gboolean). */
+static void
+note_accept (GrpFixture *f, int from, int to, GrpMsg *msg, gpointer data)
+{
+  if (from == 0 && msg->type == GRP_MSG_ACCEPT)
+    *(gboolean *) data = TRUE;
+}
+
+static gboolean
+flag_set (GrpFixture *f, gpointer data)
+{
+  return *(gboolean *) data;
+}
+
+static GrpFixtureVerdict
+d_unheard_by_a (GrpFixture *f, int from, int to, GrpMsg *msg, gpointer data)
+{
+  return from == 3 && to == 0 ? GRP_FIXTURE_DROP : GRP_FIXTURE_PASS;
+}
+
+typedef struct {
+  guint64 most;   /* the most A delivered while a member */
+} Stale;
+
+static gboolean
+a_out (GrpFixture *f, gpointer data)
+{
+  Stale *s = data;
+
+  if (grp_core_get_status (core (f, 0)) != GRP_STATUS_MEMBER)
+    return TRUE;
+  s->most = MAX (s->most, grp_core_get_delivered (core (f, 0)));
+  return FALSE;
+}
+
+/* A proposer stopped as it sends ACCEPT gets no lease from the answers it
+ * reads when it runs again: they answer what it sent long ago.  Of a, b,
+ * c, d, a (the leader) hears nothing from d and proposes {a, b, c}; it is
+ * stopped as its ACCEPTs go out, with a multicast of its own pending.  b
+ * and c accept; b, its proposal later, finds the view chosen and installs
+ * it, then without a (silent) installs {b, c} and goes on.  a resumes: it
+ * reads the ACCEPTEDs first and installs {a, b, c}, but must not sequence
+ * its multicast (the lease once counted from then, and a delivered it at a
+ * position b and c had filled), and learns it is out. */
+static void
+test_stopped_proposer_has_no_lease (void)
+{
+  g_autoptr(GrpFixture) f = fixture (GRP_DELIVERY_AGREED);
+  gboolean sent = FALSE;
+  Stale stale = { 0 };
+  guint64 base;
+
+  group (f, 4);
+  grp_fixture_set_filter (f, d_unheard_by_a, NULL);
+  grp_fixture_set_send_hook (f, note_accept, &sent);
+  g_assert_true (grp_fixture_run_until (f, flag_set, &sent, 1000 * MS));
+  grp_fixture_set_send_hook (f, NULL, NULL);
+  g_assert_cmpuint (grp_fixture_multicast (f, 0, 7), !=, 0);
+  grp_fixture_pause (f, 0);
+  grp_fixture_run_for (f, 600 * MS);
+  g_assert_false (grp_view_contains (grp_core_get_view (core (f, 1)),
+                                     grp_core_get_id (core (f, 0))));
+  g_assert_cmpuint (grp_core_get_view (core (f, 1))->id, >=, 3);
+  base = grp_core_get_delivered (core (f, 0));
+  grp_fixture_resume (f, 0);
+  g_assert_true (grp_fixture_run_until (f, a_out, &stale, 500 * MS));
+  /* The view {a, b, c} at most, none of a's own. */
+  g_assert_cmpuint (stale.most, <=, base + 1);
+  no_violation (f);
+}
+
 static GrpFixtureVerdict
 deaf_filter (GrpFixture *f, int from, int to, GrpMsg *msg, gpointer data)
 {
@@ -1785,6 +1856,7 @@ main (int argc, char **argv)
   g_test_add_func ("/core/unconfirmed-is-no-crash", test_unconfirmed_is_no_crash);
   g_test_add_func ("/core/frozen-ignores-old-leader", test_frozen_ignores_old_leader);
   g_test_add_func ("/core/stopped-leader-has-no-lease", test_stopped_leader_has_no_lease);
+  g_test_add_func ("/core/stopped-proposer-has-no-lease", test_stopped_proposer_has_no_lease);
   g_test_add_func ("/core/deaf-leader-lease-expires", test_deaf_leader_lease_expires);
   g_test_add_func ("/core/echo-renews-lease-at-once", test_echo_renews_lease_at_once);
   g_test_add_func ("/core/new-leader-keeps-duplicate-filter",

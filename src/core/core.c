@@ -69,6 +69,7 @@ grp_core_new (const GrpCoreConfig    *config,
   grp_member_copy (&core->self, self);
   core->status = GRP_STATUS_IDLE;
   core->lease_at = G_MININT64;
+  core->fresh_from = core->decided_from = G_MININT64;
   /* Per-position traces cost a formatted string each: only when asked. */
   core->debug_seq = !g_log_writer_default_would_drop (G_LOG_LEVEL_DEBUG, G_LOG_DOMAIN);
   core->peers = g_hash_table_new_full (g_int64_hash, g_int64_equal, NULL, g_free);

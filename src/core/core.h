@@ -172,7 +172,12 @@ struct _GrpCore {
   /* Leader side of the data path. */
   guint64 next_seq;
   gint64 last_hb_at;
-  gint64 installed_at;        /* when the view was installed: the lease's grace */
+  gint64 installed_at;        /* when the view was installed */
+  gint64 fresh_from;          /* the lease's grace: the members whose answers chose our view
+                               * heard from us no earlier (G_MININT64: no grace) */
+  gint64 asked_at;            /* proposer: when the phase under way (PREPARE, ACCEPT)
+                               * first went out */
+  gint64 decided_from;        /* decide() to grp_vc_install: fresh_from of the view */
   gint64 lease_at;            /* the `now` the lease was last checked at (G_MININT64:
                                * an echo or the view changed since), */
   gboolean lease;             /* and what it was: one check per instant, not per entry */

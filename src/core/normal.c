@@ -236,7 +236,9 @@ sequence_entry (GrpCore  *core,
  * does not count).  Members replace a leader only after a whole timeout of
  * silence (or its confirmed crash), so a leader that was stopped or cut off
  * stops sequencing before a view without it can exist, and learns its fate
- * before it delivers much that the group will not.  Safety does not rest on
+ * before it delivers much that the group will not.  A view we proposed
+ * gives us the same grace from when the phase that chose it went out
+ * (fresh_from), not from when we read the answers.  Safety does not rest on
  * this (docs/PROTOCOL.md): it bounds what a stale leader delivers alone. */
 static gboolean
 echoed_lately (GrpCore *core, GrpId id, gpointer data)
@@ -251,8 +253,8 @@ grp_normal_lease_ok (GrpCore *core)
 {
   gint64 since = core->now - core->cfg.suspect_timeout / 2;
 
-  if (core->installed_at >= since)
-    return TRUE; /* a fresh view: a quorum of its members just accepted it */
+  if (core->fresh_from >= since)
+    return TRUE; /* a view we proposed: a quorum answered what we sent then */
   /* Asked for every request sequenced: the answer stands for this instant
    * until an echo or the view changes (each clears lease_at). */
   if (core->lease_at != core->now)

@@ -238,7 +238,7 @@ grp_vc_start (GrpCore *core)
   core->promised = core->ballot;
   freeze (core);
   core->vc = GRP_VC_PREPARING;
-  core->vc_since = core->vc_sent_at = core->now;
+  core->vc_since = core->vc_sent_at = core->asked_at = core->now;
   reset_proposal (core);
   self.recv_upto = core->recv_upto;
   if (core->accepted != NULL)
@@ -475,7 +475,7 @@ check_promises (GrpCore *core)
       return;
     }
   core->vc = GRP_VC_ACCEPTING;
-  core->vc_since = core->vc_sent_at = core->now;
+  core->vc_since = core->vc_sent_at = core->asked_at = core->now;
   core->accepted_ballot = core->ballot;
   g_clear_pointer (&core->accepted, grp_view_unref);
   core->accepted = grp_view_ref (value);
@@ -506,10 +506,16 @@ decide (GrpCore *core)
   for (guint i = 0; i < value->n_members; i++)
     if (!grp_view_contains (core->view, value->members[i].id))
       grp_core_send (core, value->members[i].id, msg);
+  /* The answers that chose the view (promises that showed it chosen, or
+   * accepts) came from members that heard from us no earlier than this
+   * phase went out: the lease's grace counts from then, not from now (a
+   * proposer stopped for a while reads stale answers when it resumes). */
+  core->decided_from = core->asked_at;
   if (grp_view_contains (value, core->self.id))
     grp_vc_install (core, value);
   else
     set_out (core);
+  core->decided_from = G_MININT64;
 }
 
 static void
@@ -1034,6 +1040,9 @@ grp_vc_install (GrpCore *core,
   grp_core_reset_peers (core);
   core->last_leader_heard = core->now;
   core->installed_at = core->now;
+  /* Only the proposer (decide) knows when a quorum last heard from it; a
+   * member that installs a DECIDE, however old, has no grace. */
+  core->fresh_from = core->decided_from;
   core->leader_stamp = 0;
   core->last_ack_sent = 0;
 
