@@ -435,6 +435,43 @@ test_other_secret (void)
   g_rmdir (dir);
 }
 
+/* A joiner that the contact admitted but cannot reach (it advertises an
+ * address where nobody listens) times out and fails.  Its incarnation ends
+ * with it, so the contact learns at once that it is gone and goes on alone;
+ * the failed member's connection stayed open and its incarnation alive, so
+ * the contact, in a view of two with a member it could only suspect, had
+ * no quorum, and waited for good. */
+static void
+test_failed_join_ends_incarnation (void)
+{
+  g_autoptr(GrpGroup) a = NULL;
+  g_autoptr(GrpGroup) b = grp_group_new ("b");
+  g_autoptr(GSocketListener) hole = NULL;
+  g_autofree char *nowhere = silent_contact (&hole);
+  JoinFails j = { FALSE, GRP_GROUP_ERROR_JOIN_TIMEOUT, "" };
+  gint64 deadline;
+
+  /* Only TCP: over its Unix-domain socket, named after the address it
+   * advertises, the contact would reach b all the same. */
+  g_setenv ("GROUPY_NO_LOCAL_SOCKETS", "1", TRUE);
+  a = start_alone ("a", NULL);
+  grp_group_set_timing (b, 20, 1000);
+  g_assert_true (grp_group_listen (b, "127.0.0.1:0", nowhere, NULL));
+  g_unsetenv ("GROUPY_NO_LOCAL_SOCKETS");
+  g_object_unref (g_steal_pointer (&hole)); /* refused from now on */
+  grp_group_join_async (b, grp_group_get_address (a), NULL, join_fails, &j);
+  run_until (NULL, &j.done);
+  g_test_message ("%s", j.message);
+  g_assert_cmpint (grp_group_get_role (b), ==, GRP_ROLE_FAILED);
+  deadline = g_get_monotonic_time () + 3 * G_USEC_PER_SEC;
+  while (grp_group_get_n_members (a) != 1 || grp_group_is_blocked (a))
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (1000);
+    }
+}
+
 /* The window's "Join Another Group": a member alone in its group joins
  * another (its group of one ends); when that join fails it founds a group
  * of one again.  Both were refused (a critical, and the window hung). */
@@ -613,5 +650,6 @@ main (int argc, char *argv[])
   g_test_add_func ("/group/join-again", test_join_again);
   g_test_add_func ("/group/create-roles", test_create_roles);
   g_test_add_func ("/group/join-roles", test_join_roles);
+  g_test_add_func ("/group/failed-join-ends-incarnation", test_failed_join_ends_incarnation);
   return g_test_run ();
 }

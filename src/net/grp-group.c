@@ -92,6 +92,7 @@ enum {
 static guint signals[N_SIGNALS];
 
 static void start_rejoin (GrpGroup *self);
+static void end_incarnation (GrpGroup *self);
 
 /**
  * grp_role_to_string:
@@ -329,7 +330,14 @@ fail (GrpGroup *self, const GError *error)
   clear_join (self);
   self->rejoining = FALSE;
   grp_source_clear (self->context, &self->rejoin_id);
+  /* The incarnation ends with it, as a stopped join's and a leave's that
+   * ran out its bound do: a contact that admitted it (its state never came,
+   * say) sees it gone at once.  Left alive and silent, it was only
+   * suspected, and a contact left with it in a view of two had no quorum
+   * without it, and waited for good. */
+  end_incarnation (self);
   set_role (self, GRP_ROLE_FAILED);
+  update_blocked (self);
   g_signal_emit (self, signals[SIGNAL_FAILED], 0, error);
   return_join (task, error);
 }
