@@ -435,6 +435,38 @@ test_other_secret (void)
   g_rmdir (dir);
 }
 
+/* A member that left cleanly creates a group, leaves it, and joins
+ * another, each as a new incarnation, as one whose leave ran out its bound
+ * may (create and join refused it: a critical, and nothing done). */
+static void
+test_again_after_leave (void)
+{
+  g_autoptr(GrpGroup) a = start_alone ("a", NULL);
+  g_autoptr(GrpGroup) b = grp_group_new ("b");
+  g_autoptr(GError) error = NULL;
+  gboolean joined = FALSE, left = FALSE;
+
+  grp_group_set_timing (b, 20, 1000);
+  grp_group_join_async (b, grp_group_get_address (a), NULL, join_done, &joined);
+  run_until (NULL, &joined);
+  grp_group_leave_async (b, NULL, leave_done_flag, &left);
+  run_until (NULL, &left);
+  g_assert_cmpint (grp_group_get_role (b), ==, GRP_ROLE_LEFT);
+  g_assert_true (grp_group_create (b, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (grp_group_get_role (b), ==, GRP_ROLE_ALONE);
+  left = FALSE;
+  grp_group_leave_async (b, NULL, leave_done_flag, &left);
+  run_until (NULL, &left);
+  g_assert_cmpint (grp_group_get_role (b), ==, GRP_ROLE_LEFT);
+  joined = FALSE;
+  grp_group_join_async (b, grp_group_get_address (a), NULL, join_done, &joined);
+  run_until (NULL, &joined);
+  g_assert_cmpint (grp_group_get_role (b), ==, GRP_ROLE_MEMBER);
+  g_assert_cmpuint (grp_group_get_n_members (a), ==, 2);
+  g_assert_cmpuint (grp_group_get_n_members (b), ==, 2);
+}
+
 /* A joiner that the contact admitted but cannot reach (it advertises an
  * address where nobody listens) times out and fails.  Its incarnation ends
  * with it, so the contact learns at once that it is gone and goes on alone;
@@ -650,6 +682,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/group/join-again", test_join_again);
   g_test_add_func ("/group/create-roles", test_create_roles);
   g_test_add_func ("/group/join-roles", test_join_roles);
+  g_test_add_func ("/group/again-after-leave", test_again_after_leave);
   g_test_add_func ("/group/failed-join-ends-incarnation", test_failed_join_ends_incarnation);
   return g_test_run ();
 }

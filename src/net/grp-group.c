@@ -366,6 +366,25 @@ complete_leave (GrpGroup *self, const GError *error)
   g_object_unref (task);
 }
 
+/* Whether the member may start a new incarnation (create, join): it is in
+ * no group, its join failed, or it left (cleanly, or after its leave ran
+ * out its bound: the same to a program). */
+static gboolean
+may_start (GrpGroup *self)
+{
+  return self->join_task == NULL &&
+         (self->proto == NULL || self->role == GRP_ROLE_FAILED || self->role == GRP_ROLE_LEFT);
+}
+
+/* A new incarnation begins from a handler of notify::role "left", inside
+ * the leave that got there: that leave is over, and says so first. */
+static void
+finish_left (GrpGroup *self)
+{
+  if (self->role == GRP_ROLE_LEFT && self->leave_task != NULL)
+    complete_leave (self, NULL);
+}
+
 /* A GCancellable as a source of our own main context: its callback runs
  * here, whatever thread cancels. */
 static GSource *
@@ -897,8 +916,9 @@ apply_timing (GrpGroup *self, guint heartbeat_ms, guint suspect_ms)
 
 /**
  * grp_group_set_timing:
- * @self: a member not in a group yet, or one whose join failed (it may
- *   take the group's times, which the refusal gives, and join again)
+ * @self: a member not in a group yet, one whose join failed (it may
+ *   take the group's times, which the refusal gives, and join again), or
+ *   one that left its group
  * @heartbeat_ms: interval between heartbeats, in milliseconds (default 100)
  * @suspect_ms: silence after which a member is suspected, in milliseconds
  *   (default 2000); more than @heartbeat_ms, at most a day
@@ -914,8 +934,7 @@ void
 grp_group_set_timing (GrpGroup *self, guint heartbeat_ms, guint suspect_ms)
 {
   g_return_if_fail (GRP_IS_GROUP (self));
-  g_return_if_fail (self->join_task == NULL &&
-                    (self->proto == NULL || self->role == GRP_ROLE_FAILED));
+  g_return_if_fail (may_start (self));
   g_return_if_fail (heartbeat_ms > 0 && suspect_ms > heartbeat_ms &&
                     suspect_ms <= GRP_HELLO_TIMING_MAX_MS);
 
@@ -1211,8 +1230,10 @@ stop_rejoin (GrpGroup *self)
 
 /**
  * grp_group_create:
- * @self: a member not in a group yet, one whose join failed, or one left
- *   out of its group (its rejoin stops)
+ * @self: a member not in a group yet, one whose join failed, one that
+ *   left its group (a new incarnation: to the group it left, another
+ *   member of the same name), or one left out of its group (its rejoin
+ *   stops)
  * @error: return location for a [error@Groupy.GroupError]
  *
  * Makes this member the first member, and leader, of a new group (view 1).
@@ -1223,14 +1244,14 @@ gboolean
 grp_group_create (GrpGroup *self, GError **error)
 {
   g_return_val_if_fail (GRP_IS_GROUP (self), FALSE);
-  g_return_val_if_fail (self->join_task == NULL &&
-                        (self->proto == NULL || self->role == GRP_ROLE_FAILED ||
-                         self->role == GRP_ROLE_REJOINING), FALSE);
+  g_return_val_if_fail (may_start (self) || (self->join_task == NULL &&
+                                             self->role == GRP_ROLE_REJOINING), FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
   GRP_HOLD (self);
 
   if (!ensure_listening (self, error))
     return FALSE;
+  finish_left (self);
   stop_rejoin (self);
   new_proto (self);
   grp_proto_create (proto_enter (self), g_get_monotonic_time ());
@@ -1347,9 +1368,10 @@ join_cancelled (GCancellable *cancellable, gpointer data)
 
 /**
  * grp_group_join_async:
- * @self: a member not in a group yet, one whose join failed, one alone
- *   in its group (that group of one ends), or one left out of its group
- *   (its rejoin stops)
+ * @self: a member not in a group yet, one whose join failed, one that
+ *   left its group (it joins as a new incarnation, which the group it left
+ *   may admit again), one alone in its group (that group of one ends), or
+ *   one left out of its group (its rejoin stops)
  * @contact: "HOST:PORT" of any member of the group
  * @cancellable: (nullable): cancels the join; it then fails with
  *   %G_IO_ERROR_CANCELLED, and the member is in no group
@@ -1379,9 +1401,9 @@ grp_group_join_async (GrpGroup *self, const char *contact, GCancellable *cancell
   g_return_if_fail (GRP_IS_GROUP (self));
   g_return_if_fail (contact != NULL);
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
-  g_return_if_fail (self->join_task == NULL &&
-                    (self->proto == NULL || self->role == GRP_ROLE_FAILED ||
-                     self->role == GRP_ROLE_ALONE || self->role == GRP_ROLE_REJOINING));
+  g_return_if_fail (may_start (self) ||
+                    (self->join_task == NULL &&
+                     (self->role == GRP_ROLE_ALONE || self->role == GRP_ROLE_REJOINING)));
   GRP_HOLD (self);
 
   self->join_task = g_task_new (self, cancellable, callback, user_data);
@@ -1412,6 +1434,7 @@ grp_group_join_async (GrpGroup *self, const char *contact, GCancellable *cancell
       fail (self, error);
       return;
     }
+  finish_left (self);
   stop_rejoin (self);
   if (cancellable != NULL)
     self->join_cancel_source = watch_cancellable (self, cancellable, join_cancelled);
@@ -1500,8 +1523,8 @@ grp_group_multicast (GrpGroup *self, GBytes *payload, GError **error)
     {
       /* Not "wait for the join to complete", as the core would say. */
       g_set_error (error, GRP_GROUP_ERROR, GRP_GROUP_ERROR_NOT_MEMBER,
-                   "This member left its group, or is leaving it: to join again, "
-                   "make a new member");
+                   "This member left its group, or is leaving it: create or join a group "
+                   "again first");
       return 0;
     }
   if (self->proto == NULL)
