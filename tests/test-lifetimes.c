@@ -1616,6 +1616,130 @@ test_pending_after_timed_out_leave (void)
   g_main_context_unref (ctx_a);
 }
 
+/* 29. Leaves asked again, as handlers do: from notify::role when the role
+ *     becomes "left" (inside the first leave, before its callback), from
+ *     view-changed on every view, twice in a row, and once left.  Each
+ *     asked a critical warning ("one leave at a time").  Now a leave asked
+ *     of a member that has left finishes at once, successfully (it is in
+ *     no group); one asked while another is under way finishes at once
+ *     with G_IO_ERROR_PENDING, and the first goes on. */
+typedef struct {
+  guint done;              /* leave callbacks */
+  guint ok;                /* of which successful */
+  guint pending;           /* of which G_IO_ERROR_PENDING */
+} Leaves;
+
+static void
+leaves_done (GObject *source, GAsyncResult *res, gpointer data)
+{
+  Leaves *l = data;
+  g_autoptr(GError) error = NULL;
+
+  if (grp_group_leave_finish (GRP_GROUP (source), res, &error))
+    l->ok++;
+  else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_PENDING))
+    l->pending++;
+  else
+    g_assert_no_error (error);
+  l->done++;
+}
+
+static void
+leave_when_left (GObject *obj, GParamSpec *pspec, gpointer data)
+{
+  if (grp_group_get_role (GRP_GROUP (obj)) == GRP_ROLE_LEFT)
+    grp_group_leave_async (GRP_GROUP (obj), NULL, leaves_done, data);
+}
+
+static void
+leave_on_view (GrpGroup *g, guint64 id, guint64 seq, GStrv names, GStrv joined, GStrv left,
+               gpointer data)
+{
+  grp_group_leave_async (g, NULL, leaves_done, data);
+}
+
+static void
+run_until_count (guint *count, guint n)
+{
+  gint64 deadline = g_get_monotonic_time () + DEADLINE_S * G_USEC_PER_SEC;
+
+  while (*count < n)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_main_context_iteration (NULL, TRUE);
+    }
+}
+
+static void
+test_leave_again (void)
+{
+  g_autoptr(GrpGroup) a = start_alone ("a", NULL);
+
+  /* From notify::role "left", while the first leave finishes. */
+  {
+    g_autoptr(GrpGroup) b = grp_group_new ("b");
+    Leaves l = { 0 };
+    gboolean joined = FALSE;
+
+    grp_group_set_timing (b, 20, 1000);
+    grp_group_join_async (b, grp_group_get_address (a), NULL, join_done, &joined);
+    run_until (NULL, &joined);
+    g_signal_connect (b, "notify::role", G_CALLBACK (leave_when_left), &l);
+    grp_group_leave_async (b, NULL, leaves_done, &l);
+    run_until_count (&l.done, 2);
+    run_for (NULL, 100);
+    g_assert_cmpuint (l.done, ==, 2);
+    g_assert_cmpuint (l.ok, ==, 2);
+    g_assert_cmpint (grp_group_get_role (b), ==, GRP_ROLE_LEFT);
+    /* Once left. */
+    grp_group_leave_async (b, NULL, leaves_done, &l);
+    run_until_count (&l.done, 3);
+    g_assert_cmpuint (l.ok, ==, 3);
+  }
+  /* Twice in a row. */
+  {
+    g_autoptr(GrpGroup) b = grp_group_new ("b");
+    Leaves l = { 0 };
+    gboolean joined = FALSE;
+
+    grp_group_set_timing (b, 20, 1000);
+    grp_group_join_async (b, grp_group_get_address (a), NULL, join_done, &joined);
+    run_until (NULL, &joined);
+    grp_group_leave_async (b, NULL, leaves_done, &l);
+    grp_group_leave_async (b, NULL, leaves_done, &l);
+    run_until_count (&l.done, 2);
+    g_assert_cmpuint (l.ok, ==, 1);
+    g_assert_cmpuint (l.pending, ==, 1);
+    g_assert_cmpint (grp_group_get_role (b), ==, GRP_ROLE_LEFT);
+  }
+  /* From view-changed, on every view: the first admits it; the leave gives
+   * no view of its own, so the count of views is not known: two calls are
+   * enough to ask it again. */
+  {
+    g_autoptr(GrpGroup) b = grp_group_new ("b");
+    g_autoptr(GrpGroup) c = grp_group_new ("c");
+    Leaves l = { 0 };
+    gboolean joined = FALSE;
+
+    grp_group_set_timing (b, 20, 1000);
+    grp_group_set_timing (c, 20, 1000);
+    grp_group_join_async (b, grp_group_get_address (a), NULL, join_done, &joined);
+    run_until (NULL, &joined);
+    g_signal_connect (b, "view-changed", G_CALLBACK (leave_on_view), &l);
+    joined = FALSE;
+    grp_group_join_async (c, grp_group_get_address (a), NULL, join_done, &joined);
+    run_until (NULL, &joined);
+    grp_group_leave_async (b, NULL, leaves_done, &l);
+    run_until_count (&l.done, 2);
+    run_for (NULL, 300);
+    g_test_message ("leaves from view-changed and after: %u, %u of them successful, %u pending",
+                    l.done, l.ok, l.pending);
+    g_assert_cmpuint (l.done, >=, 2);
+    g_assert_cmpuint (l.ok, >=, 1);
+    g_assert_cmpint (grp_group_get_role (b), ==, GRP_ROLE_LEFT);
+  }
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -1662,6 +1786,7 @@ main (int argc, char *argv[])
   g_test_add_data_func ("/lifetimes/join-from-excluded", GINT_TO_POINTER (TRUE),
                         test_create_from_excluded);
   g_test_add_func ("/lifetimes/leave-timed-out", test_leave_timed_out);
+  g_test_add_func ("/lifetimes/leave-again", test_leave_again);
   g_test_add_func ("/lifetimes/pending-after-timed-out-leave",
                    test_pending_after_timed_out_leave);
   {

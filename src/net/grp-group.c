@@ -1600,25 +1600,47 @@ leave_cancelled (GCancellable *cancellable, gpointer data)
  * most half the join timeout: under load the leader may hold them back),
  * so the group delivers them.  The wait is bounded: a group that
  * cannot agree on a view without this member does not keep a program from
- * exiting.  A member in no group finishes at once; a member still joining
- * (or rejoining) stops: its join finishes with %G_IO_ERROR_CANCELLED, and
- * this leave at once.  One leave at a time: a second call while one is
- * under way is a programming error (a critical warning, and nothing done;
- * a program that may ask twice, at a second Ctrl-C say, checks the role
- * or keeps its own flag).
+ * exiting.  A member in no group finishes at once, successfully, and so
+ * does one that has left already (a handler of notify::role may ask when
+ * the role becomes %GRP_ROLE_LEFT: this leave finishes after the one that
+ * got there); a member still joining (or rejoining) stops: its join
+ * finishes with %G_IO_ERROR_CANCELLED, and this leave at once.  A leave
+ * asked while another is under way (a second Ctrl-C, say) finishes at
+ * once with %G_IO_ERROR_PENDING, and the first goes on: its callback says
+ * when the member has left.
  */
 void
 grp_group_leave_async (GrpGroup *self, GCancellable *cancellable, GAsyncReadyCallback callback,
                        gpointer user_data)
 {
+  GTask *task;
+
   g_return_if_fail (GRP_IS_GROUP (self));
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
-  g_return_if_fail (self->leave_task == NULL);
   GRP_HOLD (self);
 
-  self->leave_task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (self->leave_task, grp_group_leave_async);
-  g_task_set_check_cancellable (self->leave_task, FALSE); /* likewise: it left */
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, grp_group_leave_async);
+  g_task_set_check_cancellable (task, FALSE); /* likewise: it left */
+  /* Asked again from a handler (notify::role "left" comes before the
+   * leave's callback, view-changed on every view) or by a program that
+   * cannot tell: never a critical.  Once left, done; while leaving, the
+   * first leave tells. */
+  if (self->role == GRP_ROLE_LEFT)
+    {
+      g_task_return_boolean (task, TRUE);
+      g_object_unref (task);
+      return;
+    }
+  if (self->leave_task != NULL)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_PENDING,
+                               "A leave is already under way: its callback says when the "
+                               "member has left");
+      g_object_unref (task);
+      return;
+    }
+  self->leave_task = task;
   /* Left out (its role says "rejoining" already, to notify::role handlers
    * before "excluded"): the rejoin is under way, and stops. */
   if (self->join_task != NULL || self->rejoining || self->rejoin_id != 0 ||
@@ -1647,11 +1669,13 @@ grp_group_leave_async (GrpGroup *self, GCancellable *cancellable, GAsyncReadyCal
  * @self: a member
  * @result: the result given to the callback of
  *   [method@Groupy.Group.leave_async]
- * @error: return location for %G_IO_ERROR_CANCELLED
+ * @error: return location for %G_IO_ERROR_CANCELLED, or
+ *   %G_IO_ERROR_PENDING for a leave asked while another was under way
  *
  * Finishes a leave.
  *
- * Returns: %TRUE unless the leave was cancelled
+ * Returns: %TRUE unless the leave was cancelled, or asked while another
+ *   was under way
  */
 gboolean
 grp_group_leave_finish (GrpGroup *self, GAsyncResult *result, GError **error)
