@@ -955,7 +955,8 @@ attack_stranger (Group *g)
     g_assert_cmpint (send (fd, out->data, out->len, MSG_NOSIGNAL), ==, (gssize) out->len);
     while ((n = read (fd, buf, sizeof buf)) > 0)
       total += n;
-    g_test_message ("plaintext: %zd bytes back (a TLS alert at most), then closed", total);
+    g_test_message ("plaintext: %zd bytes back (a BYE saying only that TLS is needed), then "
+                    "closed", total);
     g_assert_cmpint (total, <, 64);
     close (fd);
   }

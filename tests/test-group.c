@@ -435,6 +435,41 @@ test_other_secret (void)
   g_rmdir (dir);
 }
 
+/* One member with a secret and one without: a join between them fails with
+ * SECRET, saying which side has the secret (it failed with UNREACHABLE, "it
+ * closed the connection before saying who it is", or "TLS handshake
+ * failed", as if nothing listened there).  Either way round. */
+static void
+test_secret_one_sided (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("test-group-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "secret", NULL);
+
+  g_assert_true (grp_group_write_secret_file (path, NULL));
+  for (guint i = 0; i < 2; i++)
+    {
+      gboolean contact_has = i == 0;
+      g_autoptr(GrpGroup) a = grp_group_new ("a");
+      g_autoptr(GrpGroup) b = grp_group_new ("b");
+      JoinFails j = { FALSE, GRP_GROUP_ERROR_SECRET, "" };
+
+      g_assert_true (grp_group_set_secret_file (contact_has ? a : b, path, NULL));
+      grp_group_set_timing (a, 20, 1000);
+      grp_group_set_timing (b, 20, 1000);
+      g_assert_true (grp_group_listen (a, NULL, NULL, NULL));
+      g_assert_true (grp_group_create (a, NULL));
+      grp_group_join_async (b, grp_group_get_address (a), NULL, join_fails, &j);
+      run_until (NULL, &j.done);
+      g_test_message ("%s", j.message);
+      g_assert_nonnull (strstr (j.message, grp_group_get_address (a)));
+      g_assert_nonnull (strstr (j.message, contact_has ? "speaks only TLS" : "has no secret"));
+      g_assert_cmpint (grp_group_get_role (b), ==, GRP_ROLE_FAILED);
+      g_assert_cmpuint (grp_group_get_n_members (a), ==, 1);
+    }
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
 /* A member that left cleanly creates a group, leaves it, and joins
  * another, each as a new incarnation, as one whose leave ran out its bound
  * may (create and join refused it: a critical, and nothing done). */
@@ -682,6 +717,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/group/join-again", test_join_again);
   g_test_add_func ("/group/create-roles", test_create_roles);
   g_test_add_func ("/group/join-roles", test_join_roles);
+  g_test_add_func ("/group/secret-one-sided", test_secret_one_sided);
   g_test_add_func ("/group/again-after-leave", test_again_after_leave);
   g_test_add_func ("/group/failed-join-ends-incarnation", test_failed_join_ends_incarnation);
   return g_test_run ();

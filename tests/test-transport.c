@@ -1410,8 +1410,10 @@ test_other_secret (Fixture *f, gconstpointer data)
   files_clear (&fs);
 }
 
-/* A plaintext peer speaking to a member with a secret: refused, nothing it
- * sent is read; and a plaintext member refuses a TLS member's dial. */
+/* A plaintext peer speaking to a member with a secret: refused with a
+ * connection-only BYE that says only that TLS is needed (a plaintext member
+ * tells its program that the group has a secret), nothing it sent is read;
+ * and a plaintext member refuses a TLS member's dial. */
 static void
 test_plaintext_stranger (Fixture *f, gconstpointer data)
 {
@@ -1430,6 +1432,7 @@ test_plaintext_stranger (Fixture *f, gconstpointer data)
   p = peer_start (f, 0, X_ID);
   g_assert_cmpstr (peer_do (f, p, dial), ==, "dialed");
   g_assert_cmpstr (peer_do (f, p, "ping"), ==, "sent");
+  g_assert_cmpstr (peer_do (f, p, "read"), ==, "bye 1");
   g_assert_cmpstr (peer_do (f, p, "read"), ==, "eof");
   g_assert_cmpuint (f->from->len, ==, 0);
   /* The other way round: a raw plaintext member does not speak TLS. */

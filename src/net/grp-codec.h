@@ -89,6 +89,14 @@ typedef enum {
   GRP_BYE_PROTOCOL = 3,
 } GrpByeKind;
 
+/* The reason of the BYE (GRP_BYE_CONNECTION) that a member with a secret
+ * or a PKI sends, before it closes, to a peer whose first bytes are not
+ * TLS; it reads nothing of the peer's and says no more than this.  A
+ * member without one recognises it, and tells its program that the group
+ * has a secret.  At most 56 bytes: the reply to a plaintext peer stays
+ * below 64. */
+#define GRP_BYE_TLS_ONLY "TLS only: this group has a secret"
+
 /* Appends one complete frame (header included) to `out`. */
 /* A member's name: 1 to GRP_NAME_MAX characters of UTF-8, none of them a
  * control character (names are shown in views, windows and logs). */

@@ -60,7 +60,9 @@ GQuark grp_group_error_quark (void);
  *   (see [signal@Groupy.Group::excluded]) and no member admitted it again
  * @GRP_GROUP_ERROR_SECRET: a secret, certificate or key file cannot be used
  *   (unreadable, readable by others, or not what it should be), or the
- *   member joined through does not hold the same secret
+ *   member joined through does not hold the same secret: another one, or
+ *   it has one and this member none (it speaks only TLS), or this member
+ *   has one and it none
  * @GRP_GROUP_ERROR_INSECURE: listening beyond loopback without a secret (or a
  *   PKI) needs [method@Groupy.Group.set_insecure]
  * @GRP_GROUP_ERROR_TOO_LARGE: a multicast larger than members accept

@@ -15,6 +15,8 @@ struct _GrpSockIn {
   guint8 *buf;                /* read ahead: buf[off..len] not yet handed out; NULL if none */
   gsize off;
   gsize len;
+  guint8 first[GRP_SOCK_FIRST]; /* the first bytes read from the socket */
+  gsize n_first;
 };
 
 static void grp_sock_in_pollable_init (GPollableInputStreamInterface *iface);
@@ -40,15 +42,28 @@ in_take (GrpSockIn *self, void *buffer, gsize count)
   return (gssize) n;
 }
 
+/* Keeps the first bytes the peer sent, for a handshake that fails on them. */
+static void
+in_note (GrpSockIn *self, const void *data, gssize n)
+{
+  gsize k = n > 0 ? MIN ((gsize) n, GRP_SOCK_FIRST - self->n_first) : 0;
+
+  memcpy (self->first + self->n_first, data, k);
+  self->n_first += k;
+}
+
 static gssize
 in_read (GInputStream *stream, void *buffer, gsize count, GCancellable *cancellable,
          GError **error)
 {
   GrpSockIn *self = GRP_SOCK_IN (stream);
+  gssize n;
 
   if (self->buf != NULL)
     return in_take (self, buffer, count);
-  return g_socket_receive_with_blocking (self->socket, buffer, count, TRUE, cancellable, error);
+  n = g_socket_receive_with_blocking (self->socket, buffer, count, TRUE, cancellable, error);
+  in_note (self, buffer, n);
+  return n;
 }
 
 static gssize
@@ -60,10 +75,15 @@ in_read_nonblocking (GPollableInputStream *stream, void *buffer, gsize count, GE
   if (self->buf != NULL)
     return in_take (self, buffer, count);
   if (count >= GRP_SOCK_READ_AHEAD)
-    return g_socket_receive_with_blocking (self->socket, buffer, count, FALSE, NULL, error);
+    {
+      n = g_socket_receive_with_blocking (self->socket, buffer, count, FALSE, NULL, error);
+      in_note (self, buffer, n);
+      return n;
+    }
   self->buf = g_malloc (GRP_SOCK_READ_AHEAD);
   n = g_socket_receive_with_blocking (self->socket, (char *) self->buf, GRP_SOCK_READ_AHEAD, FALSE,
                                       NULL, error);
+  in_note (self, self->buf, n);
   if (n <= 0)
     {
       g_clear_pointer (&self->buf, g_free);
@@ -330,4 +350,13 @@ GrpSockOut *
 grp_sock_stream_get_out (GIOStream *stream)
 {
   return GRP_SOCK_OUT (g_io_stream_get_output_stream (stream));
+}
+
+gsize
+grp_sock_stream_get_first (GIOStream *stream, const guint8 **bytes)
+{
+  GrpSockIn *in = GRP_SOCK_IN (g_io_stream_get_input_stream (stream));
+
+  *bytes = in->first;
+  return in->n_first;
 }

@@ -26,6 +26,8 @@ G_BEGIN_DECLS
 /* Records gathered while corked before they must leave: a turn of a
  * sequencer's output to one peer at full speed is about this. */
 #define GRP_SOCK_GATHER_MAX (256 * 1024)
+/* The first bytes read from the socket are kept (grp_sock_stream_get_first). */
+#define GRP_SOCK_FIRST 8
 
 #define GRP_TYPE_SOCK_OUT (grp_sock_out_get_type ())
 G_DECLARE_FINAL_TYPE (GrpSockOut, grp_sock_out, GRP, SOCK_OUT, GOutputStream)
@@ -36,6 +38,11 @@ GIOStream  *grp_sock_stream_new       (GSocket *socket);
 
 /* The stream's output half, to cork. */
 GrpSockOut *grp_sock_stream_get_out   (GIOStream *stream);
+
+/* The first bytes read from the socket (at most GRP_SOCK_FIRST), in
+ * *bytes; returns how many.  After a failed handshake: what the peer spoke
+ * instead of TLS, if it did.  Read once the handshake has ended. */
+gsize       grp_sock_stream_get_first (GIOStream *stream, const guint8 **bytes);
 
 /* Corked: records written are gathered, not sent, up to
  * GRP_SOCK_GATHER_MAX bytes (then writes would block).  Uncorking sends

@@ -18,6 +18,7 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 
 #define READ_CHUNK (64 * 1024)
 #define LIGHT_FRAMES 4
@@ -1032,6 +1033,17 @@ sweep (gpointer data)
 
 /* ---- reading ---------------------------------------------------------- */
 
+/* Whether bytes a peer sent first start a TLS record: a content type
+ * (handshake 0x16, alert 0x15, ...) and major version 3.  A Groupy frame
+ * starts with its length (little-endian): a handshake frame's (at most
+ * HANDSHAKE_FRAME_MAX) second byte is at most 4.  With one byte, 0x16 may
+ * still be TLS. */
+static gboolean
+looks_like_tls (const guint8 *b, gsize n)
+{
+  return n >= 1 && b[0] >= 0x14 && b[0] <= 0x17 && (n < 2 || b[1] == 0x03);
+}
+
 static void
 protocol_error (Conn *c, const char *what)
 {
@@ -1351,6 +1363,10 @@ on_bye (Conn *c, const guint8 *body, gsize len)
     protocol_refused (c, reason);
   else if (kind == GRP_BYE_ENDED && c->state == CONN_OPEN)
     peer_ended (c->t, c->peer, reason);
+  else if (c->state == CONN_HELLO && c->outgoing && c->t->security == NULL &&
+           strcmp (reason, GRP_BYE_TLS_ONLY) == 0)
+    proof_refused (c, "it speaks only TLS: its group has a secret (or a PKI); give this member "
+                   "the same secret file");
   else if (c->state != CONN_OPEN && c->outgoing)
     {
       g_autofree char *why = g_strdup_printf ("it refused us: %s%s", reason,
@@ -1497,7 +1513,12 @@ parse_frames (Conn *c, const guint8 *data, gsize len, guint *frames)
       /* Refused on its header: what a peer announces is never allocated. */
       if (flen > limit || flen < 2)
         {
-          protocol_error (c, "frame length out of bounds");
+          /* A member with a secret (or a PKI) dialed us, who have none. */
+          if (c->state == CONN_HELLO && !c->outgoing && c->t->security == NULL && off == 0 &&
+              looks_like_tls (data, len))
+            protocol_error (c, "it speaks TLS: it has a secret, and this member has none");
+          else
+            protocol_error (c, "frame length out of bounds");
           return off;
         }
       if (len - off - GRP_FRAME_HEADER < flen)
@@ -1615,6 +1636,34 @@ others_readable (GrpTransport *self, Conn *c)
   return n > 0 && poll (fds, n, 0) > 0;
 }
 
+/* An incoming connection to a member with a secret (or a PKI) whose first
+ * bytes are not TLS: a member without one, or something else.  Refused
+ * with a short BYE that says only that TLS is needed (a plaintext member
+ * tells its program so), and nothing it sent is parsed: beyond its first
+ * two bytes (peeked), what it sent is discarded (a HELLO's worth, a few
+ * times: a peer that keeps sending cannot keep us here), so that the close
+ * is not a reset that could lose the BYE.  FALSE if the peer may speak
+ * TLS. */
+static gboolean
+refuse_plaintext (Conn *c)
+{
+  g_autoptr(GByteArray) bye = g_byte_array_new ();
+  int fd = g_socket_get_fd (c->sock);
+  guint8 first[2];
+  guint8 drop[HANDSHAKE_FRAME_MAX];
+  gssize n = recv (fd, first, sizeof first, MSG_PEEK | MSG_DONTWAIT);
+
+  if (n <= 0 || looks_like_tls (first, (gsize) n))
+    return FALSE; /* an end or an error: the handshake finds it */
+  g_debug ("refusing a peer that does not speak TLS (first byte 0x%02x)", first[0]);
+  for (int i = 0; i < 4 && recv (fd, drop, sizeof drop, MSG_DONTWAIT) > 0; i++)
+    ;
+  grp_codec_append_bye (bye, GRP_BYE_CONNECTION, GRP_BYE_TLS_ONLY);
+  g_socket_send (c->sock, (const char *) bye->data, bye->len, NULL, NULL);
+  conn_close (c, "it does not speak TLS");
+  return TRUE;
+}
+
 static gboolean
 on_readable (gint fd, GIOCondition cond, gpointer data)
 {
@@ -1633,8 +1682,10 @@ on_readable (gint fd, GIOCondition cond, gpointer data)
 
   if (c->state == CONN_TLS)
     {
-      /* An incoming connection spoke first: its TLS handshake may begin. */
-      tls_request (c);
+      /* An incoming connection spoke first: its TLS handshake may begin,
+       * if it speaks TLS at all. */
+      if (!refuse_plaintext (c))
+        tls_request (c);
       return G_SOURCE_REMOVE;
     }
   c->reading = TRUE;
@@ -1742,6 +1793,23 @@ tls_request (Conn *c)
   tls_next (self);
 }
 
+/* Whether the member we dialed answered our TLS with a Groupy frame, as
+ * one without a secret does (a BYE: our first bytes were no frame to it):
+ * the first bytes are no TLS record header but a frame's length, small
+ * (TLS reads a record's 5-byte header first, and fails on it). */
+static gboolean
+answered_plaintext (Conn *c)
+{
+  const guint8 *b;
+  gsize n = grp_sock_stream_get_first (c->base, &b);
+  guint32 len;
+
+  if (n < GRP_FRAME_HEADER + 1 || looks_like_tls (b, n))
+    return FALSE;
+  len = grp_codec_frame_length (b);
+  return len >= 2 && len <= HANDSHAKE_FRAME_MAX;
+}
+
 static void
 tls_done (GObject *source, GAsyncResult *res, gpointer data)
 {
@@ -1770,7 +1838,10 @@ tls_done (GObject *source, GAsyncResult *res, gpointer data)
       g_autofree char *why = g_strdup_printf ("TLS handshake failed (%s): does it run with a group "
                                               "secret, or the same PKI, as we do?", error->message);
 
-      if (c->outgoing)
+      if (c->outgoing && answered_plaintext (c))
+        proof_refused (c, "it has no secret (it answered without TLS): give every member of a "
+                       "group the same secret file, or none");
+      else if (c->outgoing)
         dial_failed (c, DIAL_FAILED, NULL, why);
       else
         conn_close (c, why);
