@@ -1740,6 +1740,42 @@ test_leave_again (void)
   }
 }
 
+/* 30. A member creates a group from its notify::role handler when the role
+ *     becomes "left", inside the leave that got there (before its
+ *     callback): that leave finishes, successfully, and the member is alone
+ *     in its new group (create refused a member that left: a critical). */
+static void
+create_when_left (GObject *obj, GParamSpec *pspec, gpointer data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (grp_group_get_role (GRP_GROUP (obj)) != GRP_ROLE_LEFT)
+    return;
+  g_assert_true (grp_group_create (GRP_GROUP (obj), &error));
+  g_assert_no_error (error);
+}
+
+static void
+test_create_on_role_left (void)
+{
+  g_autoptr(GrpGroup) a = start_alone ("a", NULL);
+  g_autoptr(GrpGroup) b = grp_group_new ("b");
+  Leaves l = { 0 };
+  gboolean joined = FALSE;
+
+  grp_group_set_timing (b, 20, 1000);
+  grp_group_join_async (b, grp_group_get_address (a), NULL, join_done, &joined);
+  run_until (NULL, &joined);
+  g_signal_connect (b, "notify::role", G_CALLBACK (create_when_left), NULL);
+  grp_group_leave_async (b, NULL, leaves_done, &l);
+  run_until_count (&l.done, 1);
+  run_for (NULL, 300);
+  g_assert_cmpuint (l.ok, ==, 1);
+  g_assert_cmpint (grp_group_get_role (b), ==, GRP_ROLE_ALONE);
+  g_assert_cmpuint (grp_group_get_n_members (b), ==, 1);
+  g_assert_cmpuint (grp_group_get_n_members (a), ==, 1);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -1787,6 +1823,7 @@ main (int argc, char *argv[])
                         test_create_from_excluded);
   g_test_add_func ("/lifetimes/leave-timed-out", test_leave_timed_out);
   g_test_add_func ("/lifetimes/leave-again", test_leave_again);
+  g_test_add_func ("/lifetimes/create-on-role-left", test_create_on_role_left);
   g_test_add_func ("/lifetimes/pending-after-timed-out-leave",
                    test_pending_after_timed_out_leave);
   {
