@@ -652,14 +652,18 @@ speaker_read_frame (Speaker *s)
   GInputStream *in = g_io_stream_get_input_stream (s->stream);
   guint8 header[GRP_FRAME_HEADER];
   g_autofree guint8 *body = NULL;
+  gsize n = 0;
   guint32 len;
 
-  if (!g_input_stream_read_all (in, header, sizeof header, NULL, NULL, NULL))
+  /* At the end of the stream read_all succeeds with fewer bytes: the
+   * header was left unset (a length of 0 made a NULL buffer, a critical). */
+  if (!g_input_stream_read_all (in, header, sizeof header, &n, NULL, NULL) || n < sizeof header)
     return NULL;
   len = grp_codec_frame_length (header);
+  g_assert_cmpuint (len, >=, 2);
   g_assert_cmpuint (len, <=, GRP_FRAME_MAX);
   body = g_malloc (len);
-  if (!g_input_stream_read_all (in, body, len, NULL, NULL, NULL))
+  if (!g_input_stream_read_all (in, body, len, &n, NULL, NULL) || n < len)
     return NULL;
   g_byte_array_append (s->got, header, sizeof header);
   g_byte_array_append (s->got, body, len);
