@@ -259,22 +259,29 @@ test_window_sizes (void)
 
 /* ---- the title --------------------------------------------------------- */
 
-/* A label under `widget` whose text is `text` and that is cut to fit, or
- * NULL. */
+/* A label under `widget` whose text is `text`, or NULL. */
 static GtkLabel *
-cut_label (GtkWidget *widget, const char *text)
+label_showing (GtkWidget *widget, const char *text)
 {
-  if (GTK_IS_LABEL (widget) && g_strcmp0 (gtk_label_get_text (GTK_LABEL (widget)), text) == 0 &&
-      pango_layout_is_ellipsized (gtk_label_get_layout (GTK_LABEL (widget))))
+  if (GTK_IS_LABEL (widget) && g_strcmp0 (gtk_label_get_text (GTK_LABEL (widget)), text) == 0)
     return GTK_LABEL (widget);
   for (GtkWidget *c = gtk_widget_get_first_child (widget); c; c = gtk_widget_get_next_sibling (c))
     {
-      GtkLabel *found = cut_label (c, text);
+      GtkLabel *found = label_showing (c, text);
 
       if (found != NULL)
         return found;
     }
   return NULL;
+}
+
+/* The same, if it is cut to fit. */
+static GtkLabel *
+cut_label (GtkWidget *widget, const char *text)
+{
+  GtkLabel *label = label_showing (widget, text);
+
+  return label != NULL && pango_layout_is_ellipsized (gtk_label_get_layout (label)) ? label : NULL;
 }
 
 /* Whether the header of a window at its default size, with the window
@@ -999,22 +1006,6 @@ test_console_settings_told (void)
   wait_until (console_stopped, console, 30000, "the console's group to stop");
   gtk_window_destroy (GTK_WINDOW (console));
   g_ptr_array_unref (t.told);
-}
-
-/* A label under `widget` that shows `text`, or NULL. */
-static GtkLabel *
-label_showing (GtkWidget *widget, const char *text)
-{
-  if (GTK_IS_LABEL (widget) && g_strcmp0 (gtk_label_get_text (GTK_LABEL (widget)), text) == 0)
-    return GTK_LABEL (widget);
-  for (GtkWidget *c = gtk_widget_get_first_child (widget); c; c = gtk_widget_get_next_sibling (c))
-    {
-      GtkLabel *found = label_showing (c, text);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
 }
 
 /* The protocol row says what the group runs in full at every size the
