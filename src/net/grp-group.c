@@ -848,19 +848,21 @@ grp_group_new (const char *name)
 
 /**
  * grp_group_set_safe_delivery:
- * @self: a member not in a group yet
+ * @self: a member not in a group: not started yet, or one that left or
+ *   failed (as for grp_group_create())
  * @safe: %TRUE for safe (uniform) delivery
  *
  * Chooses when a message is delivered.  Agreed delivery (the default)
  * delivers it as soon as its position is known; safe delivery waits until
  * every member of the view holds it, so a member that crashes cannot have
- * delivered a message that the others never deliver.
+ * delivered a message that the others never deliver.  It applies from the
+ * next create or join.
  */
 void
 grp_group_set_safe_delivery (GrpGroup *self, gboolean safe)
 {
   g_return_if_fail (GRP_IS_GROUP (self));
-  g_return_if_fail (self->proto == NULL);
+  g_return_if_fail (may_start (self));
 
   self->cfg.delivery = safe ? GRP_DELIVERY_SAFE : GRP_DELIVERY_AGREED;
 }
