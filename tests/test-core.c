@@ -1713,6 +1713,82 @@ test_stopped_proposer_has_no_lease (void)
   no_violation (f);
 }
 
+/* ---- review: a stale leader with a valid lease (partial partition) ---- */
+
+typedef struct {
+  gboolean fired;
+  guint64 x_ctr;
+} Partial;
+
+static void
+partial_b_multicasts (GrpFixture *f, gpointer data)
+{
+  Partial *p = data;
+
+  /* b's request X goes to a, whose link from b backs up for 20 ms (b's
+   * ACKs to a with it: a's lease rests on the echoes it has already). */
+  grp_fixture_hold (f, 1, 0, grp_fixture_now (f) + 12 * MS);
+  p->x_ctr = grp_fixture_multicast (f, 1, 4);
+}
+
+static void
+partial_a_multicasts (GrpFixture *f, gpointer data)
+{
+  /* a, still holding its lease, sequences three of its own. */
+  for (int i = 0; i < 3; i++)
+    grp_fixture_multicast (f, 0, 9);
+}
+
+static void
+partial_hook (GrpFixture *f, int from, int to, GrpMsg *msg, gpointer data)
+{
+  Partial *p = data;
+  gint64 now = grp_fixture_now (f);
+
+  if (from == 2 && to == 1 && msg->type == GRP_MSG_PREPARE && !p->fired)
+    {
+      p->fired = TRUE;
+      grp_fixture_at (f, now, partial_b_multicasts, p);
+      grp_fixture_at (f, now + 8 * MS, partial_a_multicasts, p);
+    }
+}
+
+/* a, b, c; a and c are cut apart, a and b are not.  c suspects a and
+ * proposes {c, b}; b promises (any higher ballot), so the quorum that
+ * replaces a holds b, which echoed a's stamps a moment ago: a keeps its
+ * lease for up to half a timeout more.  b's request X, sent to a just
+ * before b promised, reaches a late (the link backed up); meanwhile b
+ * re-sent it to c, which delivered it in {c, b}.  a sequences three of its
+ * own, then X, under a valid lease, and delivers X a second time, at a
+ * position the group has not filled yet. */
+static GrpFixtureVerdict
+partial_filter (GrpFixture *f, int from, int to, GrpMsg *msg, gpointer data)
+{
+  if (from == 0 && to == 2)
+    return GRP_FIXTURE_DROP;
+  if (from == 2 && to == 0 && msg->type != GRP_MSG_ACK)
+    return GRP_FIXTURE_DROP;
+  return GRP_FIXTURE_PASS;
+}
+
+static void
+test_review_partial_partition_lease (void)
+{
+  g_autoptr(GrpFixture) f = fixture (GRP_DELIVERY_AGREED);
+  Partial p = { FALSE, 0 };
+
+  group (f, 3);
+  grp_fixture_set_send_hook (f, partial_hook, &p);
+  grp_fixture_set_filter (f, partial_filter, NULL);
+  grp_fixture_run_for (f, 800 * MS);
+  if (g_getenv ("GROUPY_TRACE") != NULL)
+    g_printerr ("%s", grp_fixture_trace (f));
+  g_assert_true (p.fired);
+  if (grp_fixture_violation (f) != NULL)
+    g_printerr ("violation: %s\n", grp_fixture_violation (f));
+  no_violation (f);
+}
+
 static GrpFixtureVerdict
 deaf_filter (GrpFixture *f, int from, int to, GrpMsg *msg, gpointer data)
 {
@@ -1857,6 +1933,7 @@ main (int argc, char **argv)
   g_test_add_func ("/core/frozen-ignores-old-leader", test_frozen_ignores_old_leader);
   g_test_add_func ("/core/stopped-leader-has-no-lease", test_stopped_leader_has_no_lease);
   g_test_add_func ("/core/stopped-proposer-has-no-lease", test_stopped_proposer_has_no_lease);
+  g_test_add_func ("/core/review-partial-partition-lease", test_review_partial_partition_lease);
   g_test_add_func ("/core/deaf-leader-lease-expires", test_deaf_leader_lease_expires);
   g_test_add_func ("/core/echo-renews-lease-at-once", test_echo_renews_lease_at_once);
   g_test_add_func ("/core/new-leader-keeps-duplicate-filter",
