@@ -1047,6 +1047,18 @@ cb_deliver (GrpProto *proto, guint64 seq, GrpId origin, guint64 ctr, GBytes *pay
     {
       Record *old = g_hash_table_lookup (f->records, known);
 
+      if (old != NULL && old->kind == GRP_ENTRY_DATA && old->origin == origin && old->ctr == ctr &&
+          exempt (f, n, old->group_view, seq))
+        {
+          /* The deliverer is the one left out (a view newer than its own,
+           * without it, delivered the multicast first), delivering past
+           * its last view: not the group's history, as check_position
+           * treats a position the group filled first (guarantee 8).  The
+           * group's position stands. */
+          trace (f, "%s delivered %s again at %" G_GUINT64_FORMAT " after it was left out",
+                 n->name, key, seq);
+          return;
+        }
       if (old != NULL && old->kind == GRP_ENTRY_DATA && old->origin == origin && old->ctr == ctr)
         {
           /* Fine only if everyone who delivered it there was left out (a
