@@ -1810,6 +1810,66 @@ test_review_partial_partition_lease_other_order (void)
   review_partial (TRUE);
 }
 
+/* A member that promised another proposer echoes no more of the old
+ * leader's stamps: they would renew a lease it no longer grants.  a, b, c;
+ * c cannot hear a and proposes {c, b}; b promises at once.  b's link to a
+ * backs up for 20 ms, then delivers, with b's ACK sent after its promise.
+ * a's lease, from b's echoes before the promise, has lapsed by then: a must
+ * sequence none of the three multicasts it makes 18 ms in (it did, 20 ms
+ * after {c, b} was installed, on the echo in that late ACK). */
+typedef struct {
+  gboolean fired;
+  guint a_delivered;
+} Echo;
+
+static void
+echo_b_holds (GrpFixture *f, gpointer data)
+{
+  grp_fixture_hold (f, 1, 0, grp_fixture_now (f) + 20 * MS);
+}
+
+static void
+echo_a_multicasts (GrpFixture *f, gpointer data)
+{
+  Echo *e = data;
+
+  e->a_delivered = grp_fixture_n_delivered (f, 0);
+  for (int i = 0; i < 3; i++)
+    grp_fixture_multicast (f, 0, 9);
+}
+
+static void
+echo_hook (GrpFixture *f, int from, int to, GrpMsg *msg, gpointer data)
+{
+  Echo *e = data;
+  gint64 now = grp_fixture_now (f);
+
+  if (from == 2 && to == 1 && msg->type == GRP_MSG_PREPARE && !e->fired)
+    {
+      e->fired = TRUE;
+      grp_fixture_at (f, now, echo_b_holds, e);
+      grp_fixture_at (f, now + 18 * MS, echo_a_multicasts, e);
+    }
+}
+
+static void
+test_promised_member_echoes_no_stamp (void)
+{
+  g_autoptr(GrpFixture) f = fixture (GRP_DELIVERY_AGREED);
+  Echo e = { FALSE, 0 };
+
+  group (f, 3);
+  grp_fixture_set_send_hook (f, echo_hook, &e);
+  grp_fixture_set_filter (f, partial_filter, NULL);
+  grp_fixture_run_for (f, 800 * MS);
+  if (g_getenv ("GROUPY_TRACE") != NULL)
+    g_printerr ("%s", grp_fixture_trace (f));
+  g_assert_true (e.fired);
+  g_assert_cmpint (grp_core_get_status (core (f, 0)), ==, GRP_STATUS_EXCLUDED);
+  g_assert_cmpuint (grp_fixture_n_delivered (f, 0), ==, e.a_delivered);
+  no_violation (f);
+}
+
 static GrpFixtureVerdict
 deaf_filter (GrpFixture *f, int from, int to, GrpMsg *msg, gpointer data)
 {
@@ -1955,6 +2015,7 @@ main (int argc, char **argv)
   g_test_add_func ("/core/stopped-leader-has-no-lease", test_stopped_leader_has_no_lease);
   g_test_add_func ("/core/stopped-proposer-has-no-lease", test_stopped_proposer_has_no_lease);
   g_test_add_func ("/core/review-partial-partition-lease", test_review_partial_partition_lease);
+  g_test_add_func ("/core/promised-member-echoes-no-stamp", test_promised_member_echoes_no_stamp);
   g_test_add_func ("/core/review-partial-partition-lease-other-order",
                    test_review_partial_partition_lease_other_order);
   g_test_add_func ("/core/deaf-leader-lease-expires", test_deaf_leader_lease_expires);

@@ -711,7 +711,13 @@ grp_normal_send_ack (GrpCore *core,
   ack = grp_msg_new (GRP_MSG_ACK, core->self.id, core->view->id);
   ack->ack.recv_upto = core->recv_upto;
   ack->ack.has_state = core->has_state;
-  ack->ack.stamp = core->leader_stamp;
+  /* A member that promised (frozen) no longer grants the old leader its
+   * lease: a view without it may be under way, and the stamp would renew
+   * the lease when this ACK arrives late (test
+   * /core/promised-member-echoes-no-stamp).  The leader cannot use it
+   * anyway: it neither sequences during its own view change nor may a
+   * frozen member take its SEQs. */
+  ack->ack.stamp = core->frozen ? 0 : core->leader_stamp;
   grp_core_send (core, grp_view_leader (core->view), ack);
   core->last_ack_sent = core->recv_upto;
   core->last_ack_at = core->now;
