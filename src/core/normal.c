@@ -233,10 +233,12 @@ sequence_entry (GrpCore  *core,
 /* The leader's lease: it sequences only while members that answered one
  * of its own messages sent within half the suspicion timeout form a quorum
  * with it (answers echo the leader's stamp, so a backlog read after a stop
- * does not count).  Members replace a leader only after a whole timeout of
- * silence (or its confirmed crash), so a leader that was stopped or cut off
- * stops sequencing before a view without it can exist, and learns its fate
- * before it delivers much that the group will not.  A view we proposed
+ * does not count).  A proposer replaces a leader only after a whole timeout
+ * of silence (or its confirmed crash), so a leader that was stopped or cut
+ * off from everyone usually stops sequencing before a view without it
+ * exists, and learns its fate before it delivers much that the group will
+ * not (acceptors promise at once: a leader cut off from some members only
+ * may go on for up to half a timeout after such a view).  A view we proposed
  * gives us the same grace from when the phase that chose it went out
  * (fresh_from), not from when we read the answers.  Safety does not rest on
  * this (docs/PROTOCOL.md): it bounds what a stale leader delivers alone. */
