@@ -11,6 +11,8 @@
  * one test: a certain end is reported confirmed, once; anything less is at
  * most a suspicion; a connection-only BYE is no report at all.  Every wait
  * is for an observable event, with a deadline. */
+
+#define _GNU_SOURCE /* POLLRDHUP */
 #include "grp-codec.h"
 #include "grp-security.h"
 #include "grp-transport.h"
@@ -1859,6 +1861,112 @@ count_messages (const char *domain, GLogLevelFlags level, const char *message, g
   g_test_message ("%s: %s", domain, message);
 }
 
+/* A connection to B that sends `data`, over its Unix-domain socket if
+ * `local`. */
+static GSocketConnection *
+send_raw (Fixture *f, gboolean local, const guint8 *data, gsize len)
+{
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  g_autoptr(GSocketConnection) conn = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (local)
+    {
+      g_autofree char *name = g_strconcat ("groupy/", grp_transport_get_address (f->b), NULL);
+      g_autoptr(GSocketAddress) addr =
+        g_unix_socket_address_new_with_type (name, -1, G_UNIX_SOCKET_ADDRESS_ABSTRACT);
+
+      conn = g_socket_client_connect (client, G_SOCKET_CONNECTABLE (addr), NULL, &error);
+    }
+  else
+    conn = g_socket_client_connect_to_host (client, grp_transport_get_address (f->b), 0, NULL,
+                                            &error);
+  g_assert_no_error (error);
+  g_assert_true (g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (conn)),
+                                            data, len, NULL, NULL, &error));
+  g_assert_no_error (error);
+  return g_steal_pointer (&conn);
+}
+
+static void
+turns (guint n)
+{
+  for (guint i = 0; i < n; i++)
+    {
+      drain_loop ();
+      g_usleep (5000);
+    }
+}
+
+/* Connections that send the start of a TLS ClientHello and then nothing
+ * (12, twice TLS_HANDSHAKES_MAX, over TCP and the Unix-domain socket):
+ * with a handshake deadline of 5 s they may stay that long, but a joiner
+ * with the secret still gets in at once, for a handshake slot goes only to
+ * a connection whose first record is whole.  And a flood of them past
+ * PENDING_MAX drops one of them, not a connection past its ClientHello. */
+static void
+test_partial_client_hellos (Fixture *f, gconstpointer data)
+{
+  /* A record header saying 512 bytes of handshake follow, and 6 of them. */
+  static const guint8 part[] = { 0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xfc, 0x03, 0x03 };
+  Files fs;
+  const char *path;
+  g_autoptr(GrpSecurity) sec = NULL;
+  g_autoptr(GPtrArray) socks = g_ptr_array_new_with_free_func (g_object_unref);
+  Probe probe = { 0 };
+  gint64 t0;
+  double ms;
+
+  files_init (&fs);
+  path = new_secret (&fs, "secret");
+  sec = secret_security (path);
+  secure_b (f, sec);
+  grp_transport_set_handshake_timeout (f->b, 5000);
+  for (int i = 0; i < 12; i++)
+    g_ptr_array_add (socks, send_raw (f, i % 2, part, sizeof part));
+  turns (20); /* B takes them in and reads what they sent */
+  {
+    g_autoptr(GrpTransport) c = transport_a (sec);
+
+    grp_transport_set_self (c, Y_ID, "c");
+    t0 = g_get_monotonic_time ();
+    grp_transport_probe_async (c, grp_transport_get_address (f->b), NULL, probe_done, &probe);
+    g_assert_true (wait_for (f, probe_finished, &probe));
+    ms = (double) (g_get_monotonic_time () - t0) / 1000;
+    g_test_message ("a joiner behind 12 partial ClientHellos: %.0f ms", ms);
+    g_assert_no_error (probe.error);
+    g_assert_cmpfloat (ms, <, 500);
+  }
+  /* A stranger through its TLS handshake (a joiner about to prove the
+   * secret, for all B knows), then 70 more partial ClientHellos. */
+  {
+    g_autoptr(GSocketClient) client = g_socket_client_new ();
+    g_autoptr(GSocketConnection) conn = NULL;
+    g_autoptr(GIOStream) tls = NULL;
+    g_autoptr(GError) error = NULL;
+    Probe hs = { 0 };
+    struct pollfd pfd = { 0 };
+
+    conn = g_socket_client_connect_to_host (client, grp_transport_get_address (f->b), 0, NULL,
+                                            &error);
+    g_assert_no_error (error);
+    tls = g_tls_client_connection_new (G_IO_STREAM (conn), NULL, &error);
+    g_assert_no_error (error);
+    g_signal_connect (tls, "accept-certificate", G_CALLBACK (accept_any), NULL);
+    g_tls_connection_handshake_async (G_TLS_CONNECTION (tls), G_PRIORITY_DEFAULT, NULL,
+                                      tls_done_cb, &hs);
+    g_assert_true (wait_for (f, probe_finished, &hs));
+    g_assert_no_error (hs.error);
+    for (int i = 0; i < 70; i++)
+      g_ptr_array_add (socks, send_raw (f, FALSE, part, sizeof part));
+    turns (20);
+    pfd.fd = g_socket_get_fd (g_socket_connection_get_socket (conn));
+    pfd.events = POLLRDHUP;
+    g_assert_cmpint (poll (&pfd, 1, 0), ==, 0);
+  }
+  files_clear (&fs);
+}
+
 /* 3,000 connections that never speak: B keeps at most PENDING_MAX of them
  * (oldest dropped for newest, each for at most its handshake deadline),
  * spends next to no CPU on them, serves its peers, and lets a newcomer in. */
@@ -2180,6 +2288,7 @@ main (int argc, char **argv)
   ADD ("/transport/secure/secret-fifo", test_secret_fifo);
   ADD ("/transport/secure/listen-policy", test_listen_policy);
   ADD ("/transport/bounds/silent-connections", test_silent_connections);
+  ADD ("/transport/bounds/partial-client-hellos", test_partial_client_hellos);
   ADD ("/transport/bounds/descriptor-limit", test_descriptor_limit);
   ADD ("/transport/bounds/large-announcement", test_large_announcement);
   ADD ("/transport/bounds/read-budget", test_read_budget);

@@ -17,6 +17,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 
@@ -100,6 +101,21 @@
  * joiners, and the rest wait their turn (their bytes wait in the kernel).
  * Below GTask's pool of 10 threads, so that dials of ours are not starved. */
 #define TLS_HANDSHAKES_MAX 6
+/* A slot is taken only once the connection's first TLS record (its
+ * ClientHello) is whole in the kernel: a connection that sends part of one
+ * and stalls waits as a pending connection (PENDING_MAX, its deadline),
+ * never in a slot.  A record's header is TLS_HEADER bytes: its type (a
+ * handshake's is TLS_HANDSHAKE_RECORD), version, and length (at most
+ * TLS_RECORD_MAX). */
+#define TLS_HEADER 5
+#define TLS_HANDSHAKE_RECORD 22
+/* A handshake that holds a slot this long is ended (the connection
+ * closed): past its ClientHello, what is left of an honest handshake is
+ * one round trip and a few milliseconds of work, so this allows for a slow
+ * WAN (RTTs of a few hundred ms) while a peer that sends a whole
+ * ClientHello and then stalls keeps a slot for a second, not for the whole
+ * handshake deadline. */
+#define TLS_SLOT_MS 1000
 /* Reads of one TLS connection per wakeup (each returns one record, at most
  * 16 KiB); a plaintext read returns what the socket holds, up to READ_CHUNK. */
 #define TLS_READS 16
@@ -160,6 +176,9 @@ typedef struct {
   GPollableOutputStream *out;
   gboolean tls_started;
   gboolean tls_slot;          /* counted in tls_running */
+  gint64 slot_deadline;       /* monotonic time by which a slot's handshake must be done */
+  gboolean first_wait;        /* incoming, TLS: its first record is not whole yet */
+  gboolean first_whole;       /* incoming, TLS: it is (a handshake slot may be its) */
   GCancellable *cancel;
   char *addr;                 /* dialed, or advertised in the peer's HELLO */
   GrpId peer;                 /* expected (dialing) or announced (HELLO) id */
@@ -263,6 +282,7 @@ static Conn *dial_via (GrpTransport *self, const char *addr, GrpId expected, gbo
 static gboolean on_readable (gint fd, GIOCondition cond, gpointer data);
 static gboolean reread (gpointer data);
 static void tls_request (Conn *c);
+static gboolean first_record_whole (Conn *c);
 static void tls_next (GrpTransport *self);
 
 guint
@@ -1015,6 +1035,15 @@ sweep (gpointer data)
       c = g_ptr_array_index (self->conns, i);
       if (c->state == CONN_OPEN)
         continue;
+      if (c->tls_slot && now >= c->slot_deadline)
+        {
+          conn_close (c, "TLS handshake too slow");
+          continue;
+        }
+      if (c->first_wait && c->in_source == NULL && now < c->deadline && first_record_whole (c))
+        tls_request (c);
+      if (c->state == CONN_CLOSED)
+        continue;
       if (now < c->deadline)
         {
           pending = TRUE;
@@ -1682,10 +1711,13 @@ on_readable (gint fd, GIOCondition cond, gpointer data)
 
   if (c->state == CONN_TLS)
     {
-      /* An incoming connection spoke first: its TLS handshake may begin,
-       * if it speaks TLS at all. */
-      if (!refuse_plaintext (c))
-        tls_request (c);
+      /* An incoming connection spoke first: if it speaks TLS at all, its
+       * handshake may begin once its first record is whole. */
+      if (refuse_plaintext (c))
+        return G_SOURCE_REMOVE;
+      if (!first_record_whole (c))
+        return G_SOURCE_CONTINUE; /* a closed connection destroyed its source */
+      tls_request (c);
       return G_SOURCE_REMOVE;
     }
   c->reading = TRUE;
@@ -1776,7 +1808,70 @@ tls_next (GrpTransport *self)
     tls_start (g_queue_pop_head (&self->tls_waiting));
 }
 
-/* An incoming connection sent its first bytes: start its handshake, or
+/* Whether incoming `c`'s first TLS record is whole in the kernel (read
+ * nothing of it yet): then its handshake may take a slot.  If not, it is
+ * woken again once the rest is there: over TCP by SO_RCVLOWAT; over a
+ * Unix-domain socket, whose poll ignores that, by the sweep (an honest
+ * local peer writes its ClientHello at once, so that only a stalling one
+ * waits).  Closes `c` if what came cannot begin a TLS handshake, or the
+ * peer is gone. */
+static gboolean
+first_record_whole (Conn *c)
+{
+  guint8 head[TLS_HEADER];
+  gint fd = g_socket_get_fd (c->sock);
+  gssize n = recv (fd, head, sizeof head, MSG_PEEK);
+  gsize want = TLS_HEADER;
+  gint avail = 0;
+
+  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+    return FALSE;
+  if (n <= 0)
+    {
+      conn_close (c, n == 0 ? "closed before its TLS handshake" : g_strerror (errno));
+      return FALSE;
+    }
+  if (n == TLS_HEADER)
+    {
+      gsize len = (gsize) head[3] << 8 | head[4];
+
+      if (head[0] != TLS_HANDSHAKE_RECORD || len == 0 || len > TLS_RECORD_MAX)
+        {
+          conn_close (c, "its first bytes are not a TLS handshake");
+          return FALSE;
+        }
+      want += len;
+      if (ioctl (fd, FIONREAD, &avail) == 0 && avail >= 0 && (gsize) avail >= want)
+        {
+          if (c->first_wait && !c->local)
+            g_socket_set_option (c->sock, SOL_SOCKET, SO_RCVLOWAT, 1, NULL);
+          c->first_wait = FALSE;
+          c->first_whole = TRUE;
+          return TRUE;
+        }
+    }
+  {
+    /* Part of a record and then the end: the socket stays readable. */
+    struct pollfd pfd = { fd, POLLIN | POLLRDHUP, 0 };
+
+    if (poll (&pfd, 1, 0) == 1 && (pfd.revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0)
+      {
+        conn_close (c, "closed before its first TLS record was whole");
+        return FALSE;
+      }
+  }
+  c->first_wait = TRUE;
+  if (!c->local)
+    g_socket_set_option (c->sock, SOL_SOCKET, SO_RCVLOWAT, (gint) want, NULL);
+  else if (c->in_source != NULL)
+    {
+      g_source_destroy (c->in_source);
+      g_clear_pointer (&c->in_source, g_source_unref);
+    }
+  return FALSE;
+}
+
+/* An incoming connection sent its first record: start its handshake, or
  * queue it while every slot is taken (not watched meanwhile: its bytes
  * wait in the kernel). */
 static void
@@ -1902,6 +1997,7 @@ tls_start (Conn *c)
   if (!c->outgoing)
     {
       c->tls_slot = TRUE;
+      c->slot_deadline = g_get_monotonic_time () + TLS_SLOT_MS * 1000;
       self->tls_running++;
     }
   g_tls_connection_handshake_async (c->tls, G_PRIORITY_DEFAULT, c->cancel, tls_done, conn_ref (c));
@@ -1961,7 +2057,18 @@ take_incoming (GrpTransport *self, GSocketConnection *conn, gboolean local)
   Conn *c;
 
   if (self->pending_in.length >= PENDING_MAX)
-    conn_close (g_queue_peek_head (&self->pending_in), "dropped for a newer connection");
+    {
+      /* With TLS, the oldest that has not sent a whole first record, if
+       * any: one in its handshake (or past it) is most likely a joiner
+       * nearly done, and a flood of partial ClientHellos must not push it
+       * out.  Without TLS (or none such), the oldest. */
+      GList *l = self->pending_in.head;
+
+      while (l != NULL && (self->security == NULL || ((Conn *) l->data)->first_whole))
+        l = l->next;
+      conn_close (l != NULL ? l->data : g_queue_peek_head (&self->pending_in),
+                  "dropped for a newer connection");
+    }
   c = conn_new (self, NULL, FALSE);
   c->local = local;
   conn_established (c, conn);
