@@ -1967,6 +1967,57 @@ test_partial_client_hellos (Fixture *f, gconstpointer data)
   files_clear (&fs);
 }
 
+/* 1,100 connections (past INCOMING_MAX) that each say HELLO (each a different made-up id) and
+ * then nothing: none is in B's view, nor does B ever speak to it, so B
+ * keeps at most NONMEMBER_MAX of them (oldest dropped for newest), serves
+ * its peers, and lets a newcomer in.  (Before, they filled the incoming
+ * connections, and every new one was closed at once.) */
+#define HOARDERS 1100
+
+static void
+test_hoarded_connections (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GrpTransport) a = transport_a (NULL);
+  g_autoptr(GrpMsg) m = grp_msg_new (GRP_MSG_HB, X_ID, 1);
+  g_autoptr(GPtrArray) socks = g_ptr_array_new_with_free_func (g_object_unref);
+  const GrpId x = X_ID;
+  guint before;
+  Probe probe = { 0 };
+
+  grp_transport_send (a, B_ID, grp_transport_get_address (f->b), m);
+  g_assert_true (wait_for (f, heard_from, &x));
+  /* B speaks to A: A is no stranger to it. */
+  grp_transport_send (f->b, X_ID, grp_transport_get_address (a), m);
+  drain_loop ();
+  before = open_fds ();
+  for (guint i = 0; i < HOARDERS; i++)
+    {
+      g_autoptr(GByteArray) out = g_byte_array_new ();
+      GrpMember me = { 0x7000000000000000 + i, "hoarder", "127.0.0.1:1" };
+
+      grp_codec_append_hello (out, &me, "groupy", NULL);
+      g_ptr_array_add (socks, send_raw (f, FALSE, out->data, out->len));
+      if (i % 16 == 15)
+        drain_loop ();
+    }
+  turns (20);
+  g_test_message ("descriptors: %u before, %u with %u hoarded connections (as many ours)",
+                  before, open_fds (), HOARDERS);
+  g_assert_cmpuint (open_fds (), <=, before + HOARDERS + 64 + 4);
+  /* B still hears its peer, and a newcomer gets in. */
+  g_array_set_size (f->from, 0);
+  grp_transport_send (a, B_ID, NULL, m);
+  g_assert_true (wait_for (f, heard_from, &x));
+  {
+    g_autoptr(GrpTransport) c = transport_a (NULL);
+
+    grp_transport_set_self (c, Y_ID, "c");
+    grp_transport_probe_async (c, grp_transport_get_address (f->b), NULL, probe_done, &probe);
+    g_assert_true (wait_for (f, probe_finished, &probe));
+    g_assert_no_error (probe.error);
+  }
+}
+
 /* 3,000 connections that never speak: B keeps at most PENDING_MAX of them
  * (oldest dropped for newest, each for at most its handshake deadline),
  * spends next to no CPU on them, serves its peers, and lets a newcomer in. */
@@ -2289,6 +2340,7 @@ main (int argc, char **argv)
   ADD ("/transport/secure/listen-policy", test_listen_policy);
   ADD ("/transport/bounds/silent-connections", test_silent_connections);
   ADD ("/transport/bounds/partial-client-hellos", test_partial_client_hellos);
+  ADD ("/transport/bounds/hoarded-connections", test_hoarded_connections);
   ADD ("/transport/bounds/descriptor-limit", test_descriptor_limit);
   ADD ("/transport/bounds/large-announcement", test_large_announcement);
   ADD ("/transport/bounds/read-budget", test_read_budget);

@@ -549,6 +549,8 @@ view_diff (GrpGroup *self, const GrpView *view, GStrv *joined, GStrv *left)
       g_array_append_val (self->view_ids, view->members[i].id);
       g_ptr_array_add (self->view_names, g_strdup (view->members[i].name));
     }
+  grp_transport_set_view (self->transport, (const GrpId *) self->view_ids->data,
+                          self->view_ids->len);
   *joined = g_strv_builder_end (in);
   *left = g_strv_builder_end (out);
 }
@@ -814,6 +816,7 @@ new_proto (GrpGroup *self)
   retire_proto (self);
   self->undelivered = 0; /* the last incarnation's, not this one's */
   g_array_set_size (self->view_ids, 0); /* a new incarnation: no previous view */
+  grp_transport_set_view (self->transport, NULL, 0);
   g_ptr_array_set_size (self->view_names, 0);
   grp_transport_set_self (self->transport, me.id, me.name);
   self->proto = grp_proto_new (self->protocol, &self->cfg, &me, &callbacks, self);

@@ -49,6 +49,20 @@
  * connections cannot keep a joiner out, and cost nothing but their slot;
  * none of them is watched for more than its handshake deadline. */
 #define PENDING_MAX 64
+/* Incoming connections past HELLO whose peer is a stranger: not in the
+ * view the group last installed (grp_transport_set_view), and never sent
+ * to by us -- which the core does to a joiner it answers and to a member of
+ * a newer view it takes part in.  Anyone with the secret can say HELLO
+ * under ids of its own making, as often as it likes: a joiner needs one
+ * such connection for the second or so its join takes, a burst of joiners
+ * a few.  At the bound the oldest is dropped for the newest, and each is
+ * closed once it has been a stranger NONMEMBER_MS, or the join timeout's
+ * worth of suspicion timeouts (NONMEMBER_SUSPECTS) if longer: by then its
+ * join has failed anyway (a join that has not completed in the join
+ * timeout, at least 4 suspicion timeouts, fails). */
+#define NONMEMBER_MAX 64
+#define NONMEMBER_MS 10000
+#define NONMEMBER_SUSPECTS 5
 /* Incoming connections in all: two per peer at most in a group of hundreds.
  * Lowered to fit the descriptor limit (less FD_RESERVE for our own dials,
  * logs and GLib), so that the limit is reached by our choice, not by
@@ -179,6 +193,7 @@ typedef struct {
   gint64 slot_deadline;       /* monotonic time by which a slot's handshake must be done */
   gboolean first_wait;        /* incoming, TLS: its first record is not whole yet */
   gboolean first_whole;       /* incoming, TLS: it is (a handshake slot may be its) */
+  gboolean stranger;          /* incoming, open, in `strangers` (NONMEMBER_MAX) */
   GCancellable *cancel;
   char *addr;                 /* dialed, or advertised in the peer's HELLO */
   GrpId peer;                 /* expected (dialing) or announced (HELLO) id */
@@ -236,6 +251,8 @@ struct _GrpTransport {
   guint incoming_max;         /* INCOMING_MAX, or less to fit the descriptor limit */
   guint incoming;             /* incoming connections open */
   GQueue pending_in;          /* Conn*: incoming, not yet open, oldest first */
+  GQueue strangers;           /* Conn*: incoming, open, peer a stranger, oldest first */
+  GHashTable *view;           /* GrpId set: the members of the view last installed */
   gsize buffered;             /* bytes in every rbuf */
   gboolean said_too_large;    /* a frame of ours was over GRP_FRAME_MAX */
   GSocketClient *client;
@@ -564,6 +581,9 @@ conn_close (Conn *c, const char *why)
       self->tls_running--;
     }
   g_queue_remove (&self->pending_in, c);
+  if (c->stranger)
+    g_queue_remove (&self->strangers, c);
+  c->stranger = FALSE;
   if (!c->outgoing)
     self->incoming--;
   self->buffered -= c->rbuf->len;
@@ -1033,7 +1053,11 @@ sweep (gpointer data)
       if (i >= self->conns->len)
         continue;
       c = g_ptr_array_index (self->conns, i);
-      if (c->state == CONN_OPEN)
+      if (c->state == CONN_OPEN && c->stranger && now >= c->deadline)
+        refuse (c, "not a member, nor answered, in time");
+      else if (c->state == CONN_OPEN && c->stranger)
+        pending = TRUE;
+      if (c->state == CONN_OPEN || c->state == CONN_CLOSED)
         continue;
       if (c->tls_slot && now >= c->slot_deadline)
         {
@@ -1362,6 +1386,18 @@ on_hello (Conn *c, GrpMember *hello, const char *protocol, const GrpHelloTiming 
   c->state = CONN_OPEN;
   g_hash_table_remove (self->hung_up, &c->peer);
   g_queue_remove (&self->pending_in, c);
+  if (!g_hash_table_contains (self->view, &c->peer) && route_of (self, c->peer) == NULL)
+    {
+      guint ms = MAX (NONMEMBER_MS, NONMEMBER_SUSPECTS * self->timing.suspect_ms);
+
+      if (self->strangers.length >= NONMEMBER_MAX)
+        refuse (g_queue_peek_head (&self->strangers), "dropped for a newer stranger");
+      c->stranger = TRUE;
+      c->deadline = g_get_monotonic_time () + (gint64) ms * 1000;
+      g_queue_push_tail (&self->strangers, c);
+      if (self->sweep_id == 0)
+        self->sweep_id = add_timeout (self, SWEEP_MS, sweep, self);
+    }
   g_free (c->addr);
   c->addr = g_strdup (hello->addr);
   g_hash_table_replace (self->inbound, g_memdup2 (&c->peer, sizeof c->peer), c);
@@ -2151,8 +2187,15 @@ on_accept (gint fd, GIOCondition cond, gpointer data)
             break;
           continue; /* that one connection failed (reset before accept) */
         }
+      /* At the bound, a stranger's connection or one not yet through its
+       * handshake makes room (the oldest); only members' connections
+       * keep a new one out (closed at once: unref). */
+      if (self->incoming >= self->incoming_max && self->strangers.length > 0)
+        refuse (g_queue_peek_head (&self->strangers), "dropped for a newer connection");
+      else if (self->incoming >= self->incoming_max && self->pending_in.length > 0)
+        conn_close (g_queue_peek_head (&self->pending_in), "dropped for a newer connection");
       if (self->incoming >= self->incoming_max)
-        continue; /* closed at once: unref */
+        continue;
       conn = g_socket_connection_factory_create_connection (sock);
       take_incoming (self, conn, listener == self->local_listener);
     }
@@ -2264,6 +2307,32 @@ grp_transport_set_handlers (GrpTransport   *self,
   self->handler_data = user_data;
 }
 
+/* `id` is no stranger (NONMEMBER_MAX): its connection, if any, stays. */
+static void
+vouch (GrpTransport *self, GrpId id)
+{
+  Conn *c = g_hash_table_lookup (self->inbound, &id);
+
+  if (c != NULL && c->stranger)
+    {
+      c->stranger = FALSE;
+      g_queue_remove (&self->strangers, c);
+    }
+}
+
+void
+grp_transport_set_view (GrpTransport *self, const GrpId *ids, guint n)
+{
+  g_return_if_fail (GRP_IS_TRANSPORT (self));
+
+  g_hash_table_remove_all (self->view);
+  for (guint i = 0; i < n; i++)
+    {
+      g_hash_table_add (self->view, g_memdup2 (&ids[i], sizeof ids[i]));
+      vouch (self, ids[i]);
+    }
+}
+
 void
 grp_transport_send (GrpTransport *self, GrpId to, const char *addr, GrpMsg *msg)
 {
@@ -2271,6 +2340,8 @@ grp_transport_send (GrpTransport *self, GrpId to, const char *addr, GrpMsg *msg)
   gsize len;
   const void *frame;
 
+  if (self->strangers.length > 0)
+    vouch (self, to); /* we speak to it */
   if (c == NULL)
     {
       if (has_ended (self, to))
@@ -2661,6 +2732,7 @@ grp_transport_finalize (GObject *object)
   g_ptr_array_unref (self->redials);
   g_hash_table_unref (self->ended);
   g_hash_table_unref (self->hung_up);
+  g_hash_table_unref (self->view);
   g_free (self->scratch);
   grp_frame_pool_close (self->frames);
   g_free (self->self_name);
@@ -2706,6 +2778,8 @@ grp_transport_init (GrpTransport *self)
   self->incoming_max = INCOMING_MAX;
   self->no_local = g_strcmp0 (g_getenv ("GROUPY_NO_LOCAL_SOCKETS"), "1") == 0;
   g_queue_init (&self->pending_in);
+  g_queue_init (&self->strangers);
+  self->view = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
   self->client = g_socket_client_new ();
   /* Members talk to each other directly: never through a proxy (and no
    * proxy lookup on the way to a connection). */

@@ -205,6 +205,11 @@ void          grp_source_clear (GMainContext *context, guint *id);
  * (a lost connection may be redialed): for saying why a member left. */
 gboolean      grp_transport_hung_up (GrpTransport *self, GrpId id);
 
+/* The members of the view the group installed last (none: no view yet).
+ * An incoming connection from one of them, or from a peer we send to, is
+ * kept; any other, past HELLO, is a stranger's: a few are kept, for a
+ * while (docs/SECURITY.md, bounds). */
+void          grp_transport_set_view (GrpTransport *self, const GrpId *ids, guint n);
 /* Write out everything queued, blocking briefly (used before a clean exit). */
 void          grp_transport_flush_sync (GrpTransport *self);
 /* End this incarnation: BYE (GRP_BYE_ENDED) on every connection, then
