@@ -1898,6 +1898,81 @@ turns (guint n)
     }
 }
 
+static ssize_t
+capture_push (gnutls_transport_ptr_t data, const void *buf, size_t len)
+{
+  g_byte_array_append (data, buf, (guint) len);
+  return (ssize_t) len;
+}
+
+static ssize_t
+nothing_pull (gnutls_transport_ptr_t data, void *buf, size_t len)
+{
+  errno = EAGAIN;
+  return -1;
+}
+
+/* A real TLS ClientHello, whole: what a client sends first. */
+static GByteArray *
+client_hello (void)
+{
+  GByteArray *out = g_byte_array_new ();
+  gnutls_session_t session;
+  gnutls_certificate_credentials_t cred;
+
+  g_assert_cmpint (gnutls_certificate_allocate_credentials (&cred), ==, 0);
+  g_assert_cmpint (gnutls_init (&session, GNUTLS_CLIENT | GNUTLS_NONBLOCK), ==, 0);
+  g_assert_cmpint (gnutls_set_default_priority (session), ==, 0);
+  g_assert_cmpint (gnutls_credentials_set (session, GNUTLS_CRD_CERTIFICATE, cred), ==, 0);
+  gnutls_transport_set_ptr (session, out);
+  gnutls_transport_set_push_function (session, capture_push);
+  gnutls_transport_set_pull_function (session, nothing_pull);
+  g_assert_cmpint (gnutls_handshake (session), ==, GNUTLS_E_AGAIN);
+  gnutls_deinit (session);
+  gnutls_certificate_free_credentials (cred);
+  g_assert_cmpuint (out->len, >, 5);
+  return out;
+}
+
+/* Connections that send a whole ClientHello and then nothing (6, every
+ * handshake slot): each holds its slot at most TLS_SLOT_MS (1 s), not the
+ * handshake deadline (5 s here), so a joiner gets in within about that. */
+static void
+test_stalled_handshakes (Fixture *f, gconstpointer data)
+{
+  Files fs;
+  const char *path;
+  g_autoptr(GrpSecurity) sec = NULL;
+  g_autoptr(GPtrArray) socks = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GByteArray) hello = client_hello ();
+  Probe probe = { 0 };
+  gint64 t0;
+  double ms;
+
+  files_init (&fs);
+  path = new_secret (&fs, "secret");
+  sec = secret_security (path);
+  secure_b (f, sec);
+  grp_transport_set_handshake_timeout (f->b, 5000);
+  for (int i = 0; i < 6; i++)
+    g_ptr_array_add (socks, send_raw (f, FALSE, hello->data, hello->len));
+  turns (20); /* B takes them in: they hold every slot */
+  {
+    g_autoptr(GrpTransport) c = transport_a (sec);
+
+    grp_transport_set_self (c, Y_ID, "c");
+    grp_transport_set_handshake_timeout (c, 5000);
+    t0 = g_get_monotonic_time ();
+    grp_transport_probe_async (c, grp_transport_get_address (f->b), NULL, probe_done, &probe);
+    g_assert_true (wait_for (f, probe_finished, &probe));
+    ms = (double) (g_get_monotonic_time () - t0) / 1000;
+    g_test_message ("a joiner behind 6 stalled handshakes: %.0f ms", ms);
+    g_assert_no_error (probe.error);
+    g_assert_cmpfloat (ms, <, 2500);
+  }
+  files_clear (&fs);
+}
+
 /* Connections that send the start of a TLS ClientHello and then nothing
  * (12, twice TLS_HANDSHAKES_MAX, over TCP and the Unix-domain socket):
  * with a handshake deadline of 5 s they may stay that long, but a joiner
@@ -2340,6 +2415,7 @@ main (int argc, char **argv)
   ADD ("/transport/secure/listen-policy", test_listen_policy);
   ADD ("/transport/bounds/silent-connections", test_silent_connections);
   ADD ("/transport/bounds/partial-client-hellos", test_partial_client_hellos);
+  ADD ("/transport/bounds/stalled-handshakes", test_stalled_handshakes);
   ADD ("/transport/bounds/hoarded-connections", test_hoarded_connections);
   ADD ("/transport/bounds/descriptor-limit", test_descriptor_limit);
   ADD ("/transport/bounds/large-announcement", test_large_announcement);
