@@ -1670,6 +1670,19 @@ run_until_count (guint *count, guint n)
     }
 }
 
+/* A new member `name` (heartbeat 20 ms, suspicion 1 s), joined through a. */
+static GrpGroup *
+joined_through (GrpGroup *a, const char *name)
+{
+  GrpGroup *g = grp_group_new (name);
+  gboolean joined = FALSE;
+
+  grp_group_set_timing (g, 20, 1000);
+  grp_group_join_async (g, grp_group_get_address (a), NULL, join_done, &joined);
+  run_until (NULL, &joined);
+  return g;
+}
+
 static void
 test_leave_again (void)
 {
@@ -1677,13 +1690,9 @@ test_leave_again (void)
 
   /* From notify::role "left", while the first leave finishes. */
   {
-    g_autoptr(GrpGroup) b = grp_group_new ("b");
+    g_autoptr(GrpGroup) b = joined_through (a, "b");
     Leaves l = { 0 };
-    gboolean joined = FALSE;
 
-    grp_group_set_timing (b, 20, 1000);
-    grp_group_join_async (b, grp_group_get_address (a), NULL, join_done, &joined);
-    run_until (NULL, &joined);
     g_signal_connect (b, "notify::role", G_CALLBACK (leave_when_left), &l);
     grp_group_leave_async (b, NULL, leaves_done, &l);
     run_until_count (&l.done, 2);
@@ -1698,13 +1707,9 @@ test_leave_again (void)
   }
   /* Twice in a row. */
   {
-    g_autoptr(GrpGroup) b = grp_group_new ("b");
+    g_autoptr(GrpGroup) b = joined_through (a, "b");
     Leaves l = { 0 };
-    gboolean joined = FALSE;
 
-    grp_group_set_timing (b, 20, 1000);
-    grp_group_join_async (b, grp_group_get_address (a), NULL, join_done, &joined);
-    run_until (NULL, &joined);
     grp_group_leave_async (b, NULL, leaves_done, &l);
     grp_group_leave_async (b, NULL, leaves_done, &l);
     run_until_count (&l.done, 2);
@@ -1716,19 +1721,12 @@ test_leave_again (void)
    * no view of its own, so the count of views is not known: two calls are
    * enough to ask it again. */
   {
-    g_autoptr(GrpGroup) b = grp_group_new ("b");
-    g_autoptr(GrpGroup) c = grp_group_new ("c");
+    g_autoptr(GrpGroup) b = joined_through (a, "b");
+    g_autoptr(GrpGroup) c = NULL;
     Leaves l = { 0 };
-    gboolean joined = FALSE;
 
-    grp_group_set_timing (b, 20, 1000);
-    grp_group_set_timing (c, 20, 1000);
-    grp_group_join_async (b, grp_group_get_address (a), NULL, join_done, &joined);
-    run_until (NULL, &joined);
     g_signal_connect (b, "view-changed", G_CALLBACK (leave_on_view), &l);
-    joined = FALSE;
-    grp_group_join_async (c, grp_group_get_address (a), NULL, join_done, &joined);
-    run_until (NULL, &joined);
+    c = joined_through (a, "c");
     grp_group_leave_async (b, NULL, leaves_done, &l);
     run_until_count (&l.done, 2);
     run_for (NULL, 300);
@@ -1759,13 +1757,9 @@ static void
 test_create_on_role_left (void)
 {
   g_autoptr(GrpGroup) a = start_alone ("a", NULL);
-  g_autoptr(GrpGroup) b = grp_group_new ("b");
+  g_autoptr(GrpGroup) b = joined_through (a, "b");
   Leaves l = { 0 };
-  gboolean joined = FALSE;
 
-  grp_group_set_timing (b, 20, 1000);
-  grp_group_join_async (b, grp_group_get_address (a), NULL, join_done, &joined);
-  run_until (NULL, &joined);
   g_signal_connect (b, "notify::role", G_CALLBACK (create_when_left), NULL);
   grp_group_leave_async (b, NULL, leaves_done, &l);
   run_until_count (&l.done, 1);

@@ -1934,6 +1934,24 @@ client_hello (void)
   return out;
 }
 
+/* A joiner holding `sec` (id Y, "c") probes B: how long it took to get
+ * through, in ms (it must). */
+static double
+joiner_probe_ms (Fixture *f, GrpSecurity *sec)
+{
+  g_autoptr(GrpTransport) c = transport_a (sec);
+  Probe probe = { 0 };
+  gint64 t0;
+
+  grp_transport_set_self (c, Y_ID, "c");
+  grp_transport_set_handshake_timeout (c, 5000);
+  t0 = g_get_monotonic_time ();
+  grp_transport_probe_async (c, grp_transport_get_address (f->b), NULL, probe_done, &probe);
+  g_assert_true (wait_for (f, probe_finished, &probe));
+  g_assert_no_error (probe.error);
+  return (double) (g_get_monotonic_time () - t0) / 1000;
+}
+
 /* Connections that send a whole ClientHello and then nothing (6, every
  * handshake slot): each holds its slot at most TLS_SLOT_MS (1 s), not the
  * handshake deadline (5 s here), so a joiner gets in within about that. */
@@ -1945,8 +1963,6 @@ test_stalled_handshakes (Fixture *f, gconstpointer data)
   g_autoptr(GrpSecurity) sec = NULL;
   g_autoptr(GPtrArray) socks = g_ptr_array_new_with_free_func (g_object_unref);
   g_autoptr(GByteArray) hello = client_hello ();
-  Probe probe = { 0 };
-  gint64 t0;
   double ms;
 
   files_init (&fs);
@@ -1957,19 +1973,9 @@ test_stalled_handshakes (Fixture *f, gconstpointer data)
   for (int i = 0; i < 6; i++)
     g_ptr_array_add (socks, send_raw (f, FALSE, hello->data, hello->len));
   turns (20); /* B takes them in: they hold every slot */
-  {
-    g_autoptr(GrpTransport) c = transport_a (sec);
-
-    grp_transport_set_self (c, Y_ID, "c");
-    grp_transport_set_handshake_timeout (c, 5000);
-    t0 = g_get_monotonic_time ();
-    grp_transport_probe_async (c, grp_transport_get_address (f->b), NULL, probe_done, &probe);
-    g_assert_true (wait_for (f, probe_finished, &probe));
-    ms = (double) (g_get_monotonic_time () - t0) / 1000;
-    g_test_message ("a joiner behind 6 stalled handshakes: %.0f ms", ms);
-    g_assert_no_error (probe.error);
-    g_assert_cmpfloat (ms, <, 2500);
-  }
+  ms = joiner_probe_ms (f, sec);
+  g_test_message ("a joiner behind 6 stalled handshakes: %.0f ms", ms);
+  g_assert_cmpfloat (ms, <, 2500);
   files_clear (&fs);
 }
 
@@ -1988,8 +1994,6 @@ test_partial_client_hellos (Fixture *f, gconstpointer data)
   const char *path;
   g_autoptr(GrpSecurity) sec = NULL;
   g_autoptr(GPtrArray) socks = g_ptr_array_new_with_free_func (g_object_unref);
-  Probe probe = { 0 };
-  gint64 t0;
   double ms;
 
   files_init (&fs);
@@ -2000,18 +2004,9 @@ test_partial_client_hellos (Fixture *f, gconstpointer data)
   for (int i = 0; i < 12; i++)
     g_ptr_array_add (socks, send_raw (f, i % 2, part, sizeof part));
   turns (20); /* B takes them in and reads what they sent */
-  {
-    g_autoptr(GrpTransport) c = transport_a (sec);
-
-    grp_transport_set_self (c, Y_ID, "c");
-    t0 = g_get_monotonic_time ();
-    grp_transport_probe_async (c, grp_transport_get_address (f->b), NULL, probe_done, &probe);
-    g_assert_true (wait_for (f, probe_finished, &probe));
-    ms = (double) (g_get_monotonic_time () - t0) / 1000;
-    g_test_message ("a joiner behind 12 partial ClientHellos: %.0f ms", ms);
-    g_assert_no_error (probe.error);
-    g_assert_cmpfloat (ms, <, 500);
-  }
+  ms = joiner_probe_ms (f, sec);
+  g_test_message ("a joiner behind 12 partial ClientHellos: %.0f ms", ms);
+  g_assert_cmpfloat (ms, <, 500);
   /* A stranger through its TLS handshake (a joiner about to prove the
    * secret, for all B knows), then 70 more partial ClientHellos. */
   {

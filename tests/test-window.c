@@ -629,22 +629,34 @@ says_pause (gpointer data)
   return has_label (data, "Pause") && !has_label (data, "Resume");
 }
 
-static void
-test_console_sizes (void)
+/* A console of `n` groupy-node members (GROUPY_NODE, GROUPY_CHECK) with
+ * the pace `sleep_ms`, no injected crash, and `protocol` (NULL: the real
+ * one); `respawn`: dead members are replaced. */
+static GrpConsoleWindow *
+new_console (guint n, guint sleep_ms, gboolean respawn, const char *protocol)
 {
-  static const int sizes[][2] = { { 1, 1 }, { 800, 560 }, { 1100, 720 }, { 1600, 1000 } };
   GrpSupervisorConfig cfg = { 0 };
   g_autoptr(GError) error = NULL;
   GrpConsoleWindow *console;
 
   cfg.worker = g_strdup (g_getenv ("GROUPY_NODE"));
   cfg.checker = g_strdup (g_getenv ("GROUPY_CHECK"));
-  cfg.sleep_ms = 200;
+  cfg.sleep_ms = sleep_ms;
   cfg.crash_rate = 0;
-  cfg.respawn = TRUE;
+  cfg.respawn = respawn;
+  cfg.protocol = g_strdup (protocol);
   g_assert_nonnull (cfg.worker);
-  console = grp_console_window_new (NULL, &cfg, 3, &error);
+  console = grp_console_window_new (NULL, &cfg, n, &error);
   g_assert_no_error (error);
+  return console;
+}
+
+static void
+test_console_sizes (void)
+{
+  static const int sizes[][2] = { { 1, 1 }, { 800, 560 }, { 1100, 720 }, { 1600, 1000 } };
+  GrpConsoleWindow *console = new_console (3, 200, TRUE, NULL);
+
   show_at (GTK_WIDGET (console), 1100, 720);
   wait_until (all_running, console, 20000, "three members in the console");
   for (guint i = 0; i < G_N_ELEMENTS (sizes); i++)
@@ -852,20 +864,11 @@ row_is_in_list (Timeline *t, GtkWidget *row)
 static void
 test_console_timeline (void)
 {
-  GrpSupervisorConfig cfg = { 0 };
-  g_autoptr(GError) error = NULL;
-  GrpConsoleWindow *console;
+  GrpConsoleWindow *console = new_console (1, 1000, FALSE, NULL);
   Timeline t = { 0 };
   GtkWidget *reading;
   double y, y_after, value;
 
-  cfg.worker = g_strdup (g_getenv ("GROUPY_NODE"));
-  cfg.checker = g_strdup (g_getenv ("GROUPY_CHECK"));
-  cfg.sleep_ms = 1000;
-  cfg.crash_rate = 0;
-  g_assert_nonnull (cfg.worker);
-  console = grp_console_window_new (NULL, &cfg, 1, &error);
-  g_assert_no_error (error);
   t.supervisor = grp_console_window_get_supervisor (console);
   t.console = GTK_WIDGET (console);
   t.scroll = child (t.console, GRP_TYPE_CONSOLE_WINDOW, "timeline_scroll");
@@ -969,19 +972,10 @@ settings_told (gpointer data)
 static void
 test_console_settings_told (void)
 {
-  GrpSupervisorConfig cfg = { 0 };
-  g_autoptr(GError) error = NULL;
-  GrpConsoleWindow *console;
+  GrpConsoleWindow *console = new_console (1, 1000, FALSE, NULL);
   GtkSpinButton *rate, *pace;
   Told t = { g_ptr_array_new_with_free_func (g_free) };
 
-  cfg.worker = g_strdup (g_getenv ("GROUPY_NODE"));
-  cfg.checker = g_strdup (g_getenv ("GROUPY_CHECK"));
-  cfg.sleep_ms = 1000;
-  cfg.crash_rate = 0;
-  g_assert_nonnull (cfg.worker);
-  console = grp_console_window_new (NULL, &cfg, 1, &error);
-  g_assert_no_error (error);
   g_signal_connect (grp_console_window_get_supervisor (console), "event", G_CALLBACK (on_event),
                     &t);
   show_at (GTK_WIDGET (console), 1100, 720);
@@ -1016,21 +1010,11 @@ static void
 test_console_protocol_summary (void)
 {
   static const int sizes[][2] = { { 800, 560 }, { 722, 800 }, { 808, 768 }, { 1100, 720 } };
-  GrpSupervisorConfig cfg = { 0 };
-  g_autoptr(GError) error = NULL;
-  GrpConsoleWindow *console;
+  GrpConsoleWindow *console = new_console (1, 1000, FALSE, "gms2");
   GtkWidget *row;
   const char *subtitle;
   GtkLabel *label;
 
-  cfg.worker = g_strdup (g_getenv ("GROUPY_NODE"));
-  cfg.checker = g_strdup (g_getenv ("GROUPY_CHECK"));
-  cfg.sleep_ms = 1000;
-  cfg.crash_rate = 0;
-  cfg.protocol = g_strdup ("gms2");
-  g_assert_nonnull (cfg.worker);
-  console = grp_console_window_new (NULL, &cfg, 1, &error);
-  g_assert_no_error (error);
   row = child (GTK_WIDGET (console), GRP_TYPE_CONSOLE_WINDOW, "protocol_row");
   subtitle = adw_action_row_get_subtitle (ADW_ACTION_ROW (row));
   g_assert_nonnull (strstr (subtitle, "drift apart)"));

@@ -277,10 +277,9 @@ struct _GrpSupervisor {
   gboolean stopping;
   guint stop_id;            /* the grace of a stop (STOP_GRACE_S) */
   guint stop_step_id;       /* the next leave of a stop (STOP_STEP_MS) */
-  guint told_rate_id;       /* the crash rate told once it settles (RATE_TOLD_MS) */
+  guint told_id;            /* the settings told once they settle (RATE_TOLD_MS) */
   guint told_rate;          /* the crash rate the story last told */
-  guint told_sleep_id;      /* the pace, likewise */
-  guint told_sleep;
+  guint told_sleep;         /* and the pace */
   gboolean stopped;
   GCancellable *cancel;
 };
@@ -1350,18 +1349,37 @@ grp_supervisor_set_paused (GrpSupervisor *self, gboolean paused)
  * the way. */
 #define RATE_TOLD_MS 600
 
+/* Tells what changed of the pace and the crash rate since last told. */
 static gboolean
-tell_sleep (gpointer data)
+tell_settled (gpointer data)
 {
   GrpSupervisor *self = data;
 
-  self->told_sleep_id = 0;
-  if (self->cfg.sleep_ms == self->told_sleep)
-    return G_SOURCE_REMOVE;
-  self->told_sleep = self->cfg.sleep_ms;
-  tell (self, GRP_EVENT_CONTROL, "pace %u ms (sleep on stdin): each member waits up to that "
-        "between its changes", self->cfg.sleep_ms);
+  self->told_id = 0;
+  if (self->cfg.sleep_ms != self->told_sleep)
+    {
+      self->told_sleep = self->cfg.sleep_ms;
+      tell (self, GRP_EVENT_CONTROL, "pace %u ms (sleep on stdin): each member waits up to that "
+            "between its changes", self->cfg.sleep_ms);
+    }
+  if (self->cfg.crash_rate != self->told_rate)
+    {
+      self->told_rate = self->cfg.crash_rate;
+      if (self->cfg.crash_rate == 0)
+        tell (self, GRP_EVENT_CONTROL, "crash rate 0 (crash-rate on stdin): no injected crashes");
+      else
+        tell (self, GRP_EVENT_CONTROL, "crash rate 1 in %u every 100 ms (crash-rate on stdin): "
+              "the leader may crash part-way through a broadcast", self->cfg.crash_rate);
+    }
   return G_SOURCE_REMOVE;
+}
+
+/* The story tells the settings RATE_TOLD_MS after their last change. */
+static void
+tell_when_settled (GrpSupervisor *self)
+{
+  g_clear_handle_id (&self->told_id, g_source_remove);
+  self->told_id = g_timeout_add (RATE_TOLD_MS, tell_settled, self);
 }
 
 void
@@ -1374,31 +1392,13 @@ grp_supervisor_set_sleep (GrpSupervisor *self, guint sleep_ms)
   self->cfg.sleep_ms = sleep_ms;
   for (guint i = 0; i < n_members (self); i++)
     command (member_at (self, i), line);
-  g_clear_handle_id (&self->told_sleep_id, g_source_remove);
-  self->told_sleep_id = g_timeout_add (RATE_TOLD_MS, tell_sleep, self);
+  tell_when_settled (self);
 }
 
 guint
 grp_supervisor_get_sleep (GrpSupervisor *self)
 {
   return self->cfg.sleep_ms;
-}
-
-static gboolean
-tell_crash_rate (gpointer data)
-{
-  GrpSupervisor *self = data;
-
-  self->told_rate_id = 0;
-  if (self->cfg.crash_rate == self->told_rate)
-    return G_SOURCE_REMOVE;
-  self->told_rate = self->cfg.crash_rate;
-  if (self->cfg.crash_rate == 0)
-    tell (self, GRP_EVENT_CONTROL, "crash rate 0 (crash-rate on stdin): no injected crashes");
-  else
-    tell (self, GRP_EVENT_CONTROL, "crash rate 1 in %u every 100 ms (crash-rate on stdin): "
-          "the leader may crash part-way through a broadcast", self->cfg.crash_rate);
-  return G_SOURCE_REMOVE;
 }
 
 void
@@ -1411,8 +1411,7 @@ grp_supervisor_set_crash_rate (GrpSupervisor *self, guint crash_rate)
   self->cfg.crash_rate = crash_rate;
   for (guint i = 0; i < n_members (self); i++)
     command (member_at (self, i), line);
-  g_clear_handle_id (&self->told_rate_id, g_source_remove);
-  self->told_rate_id = g_timeout_add (RATE_TOLD_MS, tell_crash_rate, self);
+  tell_when_settled (self);
 }
 
 guint
@@ -1569,8 +1568,7 @@ grp_supervisor_dispose (GObject *object)
   g_clear_handle_id (&self->respawn_id, g_source_remove);
   g_clear_handle_id (&self->stop_id, g_source_remove);
   g_clear_handle_id (&self->stop_step_id, g_source_remove);
-  g_clear_handle_id (&self->told_rate_id, g_source_remove);
-  g_clear_handle_id (&self->told_sleep_id, g_source_remove);
+  g_clear_handle_id (&self->told_id, g_source_remove);
   if (self->members != NULL)
     for (guint i = 0; i < n_members (self); i++)
       {

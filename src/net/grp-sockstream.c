@@ -46,8 +46,11 @@ in_take (GrpSockIn *self, void *buffer, gsize count)
 static void
 in_note (GrpSockIn *self, const void *data, gssize n)
 {
-  gsize k = n > 0 ? MIN ((gsize) n, GRP_SOCK_FIRST - self->n_first) : 0;
+  gsize k;
 
+  if (n <= 0 || self->n_first == GRP_SOCK_FIRST)
+    return; /* every later read: nothing to do */
+  k = MIN ((gsize) n, GRP_SOCK_FIRST - self->n_first);
   memcpy (self->first + self->n_first, data, k);
   self->n_first += k;
 }

@@ -2249,11 +2249,11 @@ dial_via (GrpTransport *self, const char *addr, GrpId expected, gboolean local)
     set_route (self, expected, c);
   if (local)
     {
-      c->deadline = MIN (c->deadline, g_get_monotonic_time () + LOCAL_HANDSHAKE_MS * 1000);
       g_autofree char *name = local_name (addr);
       g_autoptr(GSocketAddress) unix_addr =
         g_unix_socket_address_new_with_type (name, -1, G_UNIX_SOCKET_ADDRESS_ABSTRACT);
 
+      c->deadline = MIN (c->deadline, g_get_monotonic_time () + LOCAL_HANDSHAKE_MS * 1000);
       g_socket_client_connect_async (self->client, G_SOCKET_CONNECTABLE (unix_addr), c->cancel,
                                      connect_done, conn_ref (c));
     }
