@@ -1771,6 +1771,76 @@ test_secret_fifo (Fixture *f, gconstpointer data)
   files_clear (&fs);
 }
 
+typedef struct {
+  int pending;
+  GError *errors[2];
+} Handshakes;
+
+static void
+on_handshake_done (GObject *source, GAsyncResult *result, gpointer data)
+{
+  Handshakes *h = data;
+  int side = GPOINTER_TO_INT (g_object_get_data (source, "side"));
+
+  g_tls_connection_handshake_finish (G_TLS_CONNECTION (source), result, &h->errors[side]);
+  h->pending--;
+}
+
+static gboolean
+handshakes_done (Fixture *f, gconstpointer data)
+{
+  return ((const Handshakes *) data)->pending == 0;
+}
+
+/* A TLS connection keeps what decides on its peer's certificate for as
+ * long as it lives.  GIO's TLS backend asks from its handshake thread,
+ * which can be while the member drops the last reference to its security:
+ * the handler read freed memory (a CI run under AddressSanitizer caught
+ * it, in /lifetimes), or, once the security was gone, no handler answered
+ * and the handshake never ended.  Here the dialer's security is dropped
+ * before its handshake starts: the handshake still succeeds. */
+static void
+test_wrap_outlives_security (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  GrpSecurity *dialer;
+  g_autoptr(GrpSecurity) listener = NULL;
+  GTlsConnection *tls[2];
+  Handshakes h = { 2, { NULL, NULL } };
+  Files fs;
+  const char *path;
+  int fds[2];
+
+  files_init (&fs);
+  path = new_secret (&fs, "secret");
+  dialer = secret_security (path);
+  listener = secret_security (path);
+  g_assert_cmpint (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds), ==, 0);
+  for (int side = 0; side < 2; side++)
+    {
+      g_autoptr(GSocket) socket = g_socket_new_from_fd (fds[side], &error);
+      g_autoptr(GSocketConnection) conn = NULL;
+
+      g_assert_no_error (error);
+      conn = g_socket_connection_factory_create_connection (socket);
+      tls[side] = grp_security_wrap (side == 0 ? dialer : listener, G_IO_STREAM (conn),
+                                     side == 1, &error);
+      g_assert_no_error (error);
+      g_object_set_data (G_OBJECT (tls[side]), "side", GINT_TO_POINTER (side));
+    }
+  g_object_unref (dialer);
+  for (int side = 0; side < 2; side++)
+    g_tls_connection_handshake_async (tls[side], G_PRIORITY_DEFAULT, NULL, on_handshake_done,
+                                      &h);
+  g_assert_true (wait_for (f, handshakes_done, &h));
+  g_assert_cmpint (h.pending, ==, 0);
+  g_assert_no_error (h.errors[0]);
+  g_assert_no_error (h.errors[1]);
+  for (int side = 0; side < 2; side++)
+    g_object_unref (tls[side]);
+  files_clear (&fs);
+}
+
 /* Without a secret: loopback only unless insecure; the unspecified address
  * needs an advertised one. */
 static void
@@ -2410,6 +2480,7 @@ main (int argc, char **argv)
   ADD ("/transport/secure/pki", test_pki);
   ADD ("/transport/secure/secret-files", test_secret_files);
   ADD ("/transport/secure/secret-fifo", test_secret_fifo);
+  ADD ("/transport/secure/wrap-outlives-security", test_wrap_outlives_security);
   ADD ("/transport/secure/listen-policy", test_listen_policy);
   ADD ("/transport/bounds/silent-connections", test_silent_connections);
   ADD ("/transport/bounds/partial-client-hellos", test_partial_client_hellos);

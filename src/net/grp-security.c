@@ -525,6 +525,12 @@ on_accept_certificate (GTlsConnection      *tls,
   return FALSE;
 }
 
+static void
+drop_security (gpointer data, GClosure *closure)
+{
+  g_object_unref (data);
+}
+
 GTlsConnection *
 grp_security_wrap (GrpSecurity *self, GIOStream *base, gboolean server, GError **error)
 {
@@ -562,7 +568,12 @@ grp_security_wrap (GrpSecurity *self, GIOStream *base, gboolean server, GError *
                           "certificate", cert, NULL);
   if (tls == NULL)
     return NULL;
-  g_signal_connect_object (tls, "accept-certificate", G_CALLBACK (on_accept_certificate), self, 0);
+  /* GIO's TLS backend may emit accept-certificate from its handshake
+   * thread, while this thread drops its last reference to self: a
+   * connection holds self until it ends, so the handler never reads freed
+   * memory (g_signal_connect_object() would leave that race open). */
+  g_signal_connect_data (tls, "accept-certificate", G_CALLBACK (on_accept_certificate),
+                         g_object_ref (self), drop_security, 0);
   return G_TLS_CONNECTION (tls);
 }
 

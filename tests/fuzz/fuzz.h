@@ -11,6 +11,7 @@
 #include <glib.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 
 int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
 /* Optional: once, before the first input (defined weak by replay.c). */
@@ -26,7 +27,13 @@ fuzz_log_writer (GLogLevelFlags level, const GLogField *fields, gsize n_fields, 
   if ((level & (G_LOG_LEVEL_MESSAGE | G_LOG_LEVEL_INFO | G_LOG_LEVEL_DEBUG)) != 0 &&
       g_getenv ("FUZZ_VERBOSE") == NULL)
     return G_LOG_WRITER_HANDLED;
-  return g_log_writer_default (level, fields, n_fields, data);
+  g_log_writer_default (level, fields, n_fields, data);
+  /* GLib ends a fatal message with a breakpoint trap, which libFuzzer does
+   * not catch: it would die without saving the input (a CI run lost one
+   * so).  abort() is a crash it saves. */
+  if ((level & (G_LOG_LEVEL_ERROR | G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_WARNING)) != 0)
+    abort ();
+  return G_LOG_WRITER_HANDLED;
 }
 
 static inline void
