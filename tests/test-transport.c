@@ -1716,6 +1716,22 @@ test_secret_files (Fixture *f, gconstpointer data)
   g_clear_error (&error);
   g_assert_false (grp_security_load_secret (sec, "/nonexistent/secret", &error));
   g_clear_error (&error);
+  {
+    /* A link is followed (a Kubernetes secret volume mounts files so), and
+     * the file it leads to is what is checked. */
+    char *link = g_build_filename (fs.dir, "link", NULL);
+    char *open_link = g_build_filename (fs.dir, "open-link", NULL);
+
+    g_ptr_array_add (fs.files, link);
+    g_ptr_array_add (fs.files, open_link);
+    g_assert_cmpint (symlink (path, link), ==, 0);
+    g_assert_cmpint (symlink (open, open_link), ==, 0);
+    g_assert_true (grp_security_load_secret (sec, link, &error));
+    g_assert_no_error (error);
+    g_assert_false (grp_security_load_secret (sec, open_link, &error));
+    g_assert_nonnull (strstr (error->message, "can be read by others"));
+    g_clear_error (&error);
+  }
   g_assert_true (grp_security_load_secret (sec, path, &error));
   g_assert_true (grp_security_has_secret (sec));
   files_clear (&fs);

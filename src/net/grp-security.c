@@ -43,15 +43,17 @@ static gboolean prepare (GrpSecurity *self, GError **error);
 #define PRIVATE_FILE_MAX (1024 * 1024)
 
 /* Reads a file that must stay private to its owner: a secret or a key.
- * What is checked is what is read: one descriptor, opened without
- * following a symbolic link and without waiting (a FIFO would wait for a
- * writer for ever), is checked and then read, so that the path cannot be
- * swapped for another file in between. */
+ * What is checked is what is read: one descriptor, opened without waiting
+ * (a FIFO would wait for a writer for ever), is checked and then read, so
+ * that the path cannot be swapped for another file in between.  A symbolic
+ * link is followed, and what is checked is the file it leads to: secrets
+ * are often mounted so (a Kubernetes secret volume links each key into a
+ * directory of the current version). */
 static gboolean
 read_private (const char *path, const char *what, char **contents, gsize *len, GError **error)
 {
   struct stat st;
-  int fd = g_open (path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0);
+  int fd = g_open (path, O_RDONLY | O_CLOEXEC | O_NONBLOCK, 0);
   GByteArray *buf;
 
   if (fd < 0)
