@@ -2126,6 +2126,38 @@ test_partial_client_hellos (Fixture *f, gconstpointer data)
   files_clear (&fs);
 }
 
+/* Local peers that send part of a ClientHello and then close: B's sweep,
+ * which looks at such connections over a Unix-domain socket, closes each,
+ * and went on to read the connection it had just freed (a fuzzer found it;
+ * AddressSanitizer sees the read in the sanitized suite).  B serves a
+ * joiner after. */
+static void
+test_partial_local_closed (Fixture *f, gconstpointer data)
+{
+  static const guint8 part[] = { 0x16, 0x03, 0x01, 0x02, 0x00, 0x01 };
+  Files fs;
+  const char *path;
+  g_autoptr(GrpSecurity) sec = NULL;
+  double ms;
+
+  files_init (&fs);
+  path = new_secret (&fs, "secret");
+  sec = secret_security (path);
+  secure_b (f, sec);
+  for (gsize cut = 1; cut <= sizeof part; cut++)
+    {
+      g_autoptr(GSocketConnection) conn = send_raw (f, TRUE, part, cut);
+
+      turns (2);
+      g_io_stream_close (G_IO_STREAM (conn), NULL, NULL);
+    }
+  turns (60); /* past two sweeps */
+  ms = joiner_probe_ms (f, sec);
+  g_assert_cmpfloat (ms, <, 500);
+  g_clear_object (&f->b);
+  files_clear (&fs);
+}
+
 /* 1,100 connections (past INCOMING_MAX) that each say HELLO (each a different made-up id) and
  * then nothing: none is in B's view, nor does B ever speak to it, so B
  * keeps at most NONMEMBER_MAX of them (oldest dropped for newest), serves
@@ -2500,6 +2532,7 @@ main (int argc, char **argv)
   ADD ("/transport/secure/listen-policy", test_listen_policy);
   ADD ("/transport/bounds/silent-connections", test_silent_connections);
   ADD ("/transport/bounds/partial-client-hellos", test_partial_client_hellos);
+  ADD ("/transport/bounds/partial-local-closed", test_partial_local_closed);
   ADD ("/transport/bounds/stalled-handshakes", test_stalled_handshakes);
   ADD ("/transport/bounds/hoarded-connections", test_hoarded_connections);
   ADD ("/transport/bounds/descriptor-limit", test_descriptor_limit);

@@ -1064,10 +1064,19 @@ sweep (gpointer data)
           conn_close (c, "TLS handshake too slow");
           continue;
         }
-      if (c->first_wait && c->in_source == NULL && now < c->deadline && first_record_whole (c))
-        tls_request (c);
-      if (c->state == CONN_CLOSED)
-        continue;
+      if (c->first_wait && c->in_source == NULL && now < c->deadline)
+        {
+          /* Either may close c, and so free it. */
+          gboolean closed;
+
+          conn_ref (c);
+          if (first_record_whole (c))
+            tls_request (c);
+          closed = c->state == CONN_CLOSED;
+          conn_unref (c);
+          if (closed)
+            continue;
+        }
       if (now < c->deadline)
         {
           pending = TRUE;
@@ -1856,6 +1865,8 @@ first_record_whole (Conn *c)
 {
   guint8 head[TLS_HEADER];
   gint fd = g_socket_get_fd (c->sock);
+  /* By the socket, not by how it came (an adopted one may be either). */
+  gboolean lowat = g_socket_get_family (c->sock) != G_SOCKET_FAMILY_UNIX;
   gssize n = recv (fd, head, sizeof head, MSG_PEEK);
   gsize want = TLS_HEADER;
   gint avail = 0;
@@ -1879,7 +1890,7 @@ first_record_whole (Conn *c)
       want += len;
       if (ioctl (fd, FIONREAD, &avail) == 0 && avail >= 0 && (gsize) avail >= want)
         {
-          if (c->first_wait && !c->local)
+          if (c->first_wait && lowat)
             g_socket_set_option (c->sock, SOL_SOCKET, SO_RCVLOWAT, 1, NULL);
           c->first_wait = FALSE;
           c->first_whole = TRUE;
@@ -1897,7 +1908,7 @@ first_record_whole (Conn *c)
       }
   }
   c->first_wait = TRUE;
-  if (!c->local)
+  if (lowat)
     g_socket_set_option (c->sock, SOL_SOCKET, SO_RCVLOWAT, (gint) want, NULL);
   else if (c->in_source != NULL)
     {
