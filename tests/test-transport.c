@@ -2158,6 +2158,28 @@ test_partial_local_closed (Fixture *f, gconstpointer data)
   files_clear (&fs);
 }
 
+/* A connection past HELLO from a stranger (never in B's view, never
+ * spoken to) is closed once NONMEMBER_MS (10 s) have passed.  The sweep
+ * that closed it went on to read the connection it had just freed
+ * (AddressSanitizer sees the read). */
+static void
+test_stranger_expires (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GByteArray) out = g_byte_array_new ();
+  GrpMember me = { Y_ID, "stranger", "127.0.0.1:1" };
+  g_autoptr(GSocketConnection) conn = NULL;
+  struct pollfd pfd = { 0 };
+  gint64 end = g_get_monotonic_time () + 13 * G_USEC_PER_SEC;
+
+  grp_codec_append_hello (out, &me, "groupy", NULL);
+  conn = send_raw (f, FALSE, out->data, out->len);
+  pfd.fd = g_socket_get_fd (g_socket_connection_get_socket (conn));
+  pfd.events = POLLRDHUP;
+  while (poll (&pfd, 1, 0) == 0 && g_get_monotonic_time () < end)
+    turns (10);
+  g_assert_cmpint (pfd.revents & POLLRDHUP, !=, 0);
+}
+
 /* 1,100 connections (past INCOMING_MAX) that each say HELLO (each a different made-up id) and
  * then nothing: none is in B's view, nor does B ever speak to it, so B
  * keeps at most NONMEMBER_MAX of them (oldest dropped for newest), serves
@@ -2533,6 +2555,7 @@ main (int argc, char **argv)
   ADD ("/transport/bounds/silent-connections", test_silent_connections);
   ADD ("/transport/bounds/partial-client-hellos", test_partial_client_hellos);
   ADD ("/transport/bounds/partial-local-closed", test_partial_local_closed);
+  ADD ("/transport/bounds/stranger-expires", test_stranger_expires);
   ADD ("/transport/bounds/stalled-handshakes", test_stalled_handshakes);
   ADD ("/transport/bounds/hoarded-connections", test_hoarded_connections);
   ADD ("/transport/bounds/descriptor-limit", test_descriptor_limit);

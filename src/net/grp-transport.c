@@ -1054,8 +1054,11 @@ sweep (gpointer data)
         continue;
       c = g_ptr_array_index (self->conns, i);
       if (c->state == CONN_OPEN && c->stranger && now >= c->deadline)
-        refuse (c, "not a member, nor answered, in time");
-      else if (c->state == CONN_OPEN && c->stranger)
+        {
+          refuse (c, "not a member, nor answered, in time"); /* may free c */
+          continue;
+        }
+      if (c->state == CONN_OPEN && c->stranger)
         pending = TRUE;
       if (c->state == CONN_OPEN || c->state == CONN_CLOSED)
         continue;
