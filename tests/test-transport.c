@@ -2180,6 +2180,37 @@ test_stranger_expires (Fixture *f, gconstpointer data)
   g_assert_cmpint (pfd.revents & POLLRDHUP, !=, 0);
 }
 
+/* Two connections of one peer (Y): the first said HELLO and has ended,
+ * unread by B, when the second says HELLO.  B reads the first one's end
+ * then (still_open), which closed and freed it, and went on to read its
+ * state.  The second one is taken: B answers with its HELLO.  (The second
+ * is accepted first, so that B reads it first.) */
+static void
+test_hello_after_unread_end (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GByteArray) out = g_byte_array_new ();
+  GrpMember me = { Y_ID, "peer", "127.0.0.1:1" };
+  g_autoptr(GSocketConnection) second = NULL;
+  g_autoptr(GSocketConnection) first = NULL;
+  g_autoptr(GError) error = NULL;
+  GOutputStream *os;
+  struct pollfd pfd = { 0 };
+
+  grp_codec_append_hello (out, &me, "groupy", NULL);
+  second = send_raw (f, FALSE, out->data, 0);
+  first = send_raw (f, FALSE, out->data, out->len);
+  turns (10);
+  g_io_stream_close (G_IO_STREAM (first), NULL, NULL);
+  os = g_io_stream_get_output_stream (G_IO_STREAM (second));
+  g_assert_true (g_output_stream_write_all (os, out->data, out->len, NULL, NULL, &error));
+  g_assert_no_error (error);
+  turns (10);
+  pfd.fd = g_socket_get_fd (g_socket_connection_get_socket (second));
+  pfd.events = POLLIN | POLLRDHUP;
+  g_assert_cmpint (poll (&pfd, 1, 0), ==, 1);
+  g_assert_cmpint (pfd.revents, ==, POLLIN);
+}
+
 /* 1,100 connections (past INCOMING_MAX) that each say HELLO (each a different made-up id) and
  * then nothing: none is in B's view, nor does B ever speak to it, so B
  * keeps at most NONMEMBER_MAX of them (oldest dropped for newest), serves
@@ -2532,6 +2563,7 @@ main (int argc, char **argv)
               fixture_set_up, test_inbound_unverified, fixture_tear_down);
   ADD ("/transport/not-certain/hung-up", test_hung_up);
   ADD ("/transport/not-certain/malformed-frame", test_malformed);
+  ADD ("/transport/not-certain/hello-after-unread-end", test_hello_after_unread_end);
   ADD ("/transport/not-certain/wrong-advertised-port", test_wrong_advertised_port);
   ADD ("/transport/answer-at-advertised", test_answer_advertised);
   ADD ("/transport/not-certain/name-two-addresses", test_name_two_addresses);

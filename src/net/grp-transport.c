@@ -1159,14 +1159,20 @@ on_auth (Conn *c, const guint8 *body, gsize len)
 }
 
 /* Another connection claims `c`'s peer: it may have ended a moment ago
- * without our having read so yet.  Read it now; TRUE if it still stands. */
+ * without our having read so yet.  Read it now; TRUE if it still stands.
+ * Reading its end closes it, and so may free it. */
 static gboolean
 still_open (Conn *other)
 {
+  gboolean open;
+
+  conn_ref (other);
   if (other->sock != NULL && !other->reading &&
       g_socket_condition_check (other->sock, G_IO_IN | G_IO_HUP | G_IO_ERR) != 0)
     on_readable (g_socket_get_fd (other->sock), G_IO_IN, other);
-  return other->state == CONN_OPEN;
+  open = other->state == CONN_OPEN;
+  conn_unref (other);
+  return open;
 }
 
 /* The peer runs another protocol than ours: this connection ends, and a
