@@ -2211,6 +2211,60 @@ test_hello_after_unread_end (Fixture *f, gconstpointer data)
   g_assert_cmpint (pfd.revents, ==, POLLIN);
 }
 
+static void
+on_message_reincarnate (GrpMsg *msg, gpointer data)
+{
+  Fixture *f = data;
+
+  if (msg->from == Y_ID && f->from->len == 0)
+    grp_transport_set_self (f->b, B_ID + 1, "b"); /* every connection closes */
+  g_array_append_val (f->from, msg->from);
+}
+
+/* As above, but what B reads of the first connection (a message, then its
+ * end) makes it a new incarnation, which closes every connection, the
+ * second one too.  B went on taking the second as Y's (open, bound, a
+ * stranger) after it was closed and freed: a third connection of Y made B
+ * read it. */
+static void
+test_hello_closed_meanwhile (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GByteArray) out = g_byte_array_new ();
+  g_autoptr(GByteArray) msg = g_byte_array_new ();
+  g_autoptr(GrpMsg) m = grp_msg_new (GRP_MSG_HB, Y_ID, 1);
+  GrpMember me = { Y_ID, "peer", "127.0.0.1:1" };
+  g_autoptr(GSocketConnection) second = NULL;
+  g_autoptr(GSocketConnection) first = NULL;
+  g_autoptr(GSocketConnection) third = NULL;
+  g_autoptr(GError) error = NULL;
+  GOutputStream *os;
+  struct pollfd pfd = { 0 };
+
+  grp_transport_set_handlers (f->b, on_message_reincarnate, NULL, f);
+  grp_codec_append_hello (out, &me, "groupy", NULL);
+  m->hb.stamp = 1;
+  grp_codec_append_msg (msg, m);
+  second = send_raw (f, FALSE, out->data, 0);
+  first = send_raw (f, FALSE, out->data, out->len);
+  turns (10);
+  os = g_io_stream_get_output_stream (G_IO_STREAM (first));
+  g_assert_true (g_output_stream_write_all (os, msg->data, msg->len, NULL, NULL, &error));
+  g_assert_no_error (error);
+  g_io_stream_close (G_IO_STREAM (first), NULL, NULL);
+  os = g_io_stream_get_output_stream (G_IO_STREAM (second));
+  g_assert_true (g_output_stream_write_all (os, out->data, out->len, NULL, NULL, &error));
+  g_assert_no_error (error);
+  turns (10);
+  g_assert_cmpuint (f->from->len, ==, 1);
+  third = send_raw (f, FALSE, out->data, out->len);
+  turns (10);
+  /* Taken by B's new incarnation: its HELLO. */
+  pfd.fd = g_socket_get_fd (g_socket_connection_get_socket (third));
+  pfd.events = POLLIN | POLLRDHUP;
+  g_assert_cmpint (poll (&pfd, 1, 0), ==, 1);
+  g_assert_cmpint (pfd.revents, ==, POLLIN);
+}
+
 /* 1,100 connections (past INCOMING_MAX) that each say HELLO (each a different made-up id) and
  * then nothing: none is in B's view, nor does B ever speak to it, so B
  * keeps at most NONMEMBER_MAX of them (oldest dropped for newest), serves
@@ -2564,6 +2618,7 @@ main (int argc, char **argv)
   ADD ("/transport/not-certain/hung-up", test_hung_up);
   ADD ("/transport/not-certain/malformed-frame", test_malformed);
   ADD ("/transport/not-certain/hello-after-unread-end", test_hello_after_unread_end);
+  ADD ("/transport/not-certain/hello-closed-meanwhile", test_hello_closed_meanwhile);
   ADD ("/transport/not-certain/wrong-advertised-port", test_wrong_advertised_port);
   ADD ("/transport/answer-at-advertised", test_answer_advertised);
   ADD ("/transport/not-certain/name-two-addresses", test_name_two_addresses);

@@ -1399,6 +1399,9 @@ on_hello (Conn *c, GrpMember *hello, const char *protocol, const GrpHelloTiming 
         refuse (c, "another connection already speaks for this member");
         return;
       }
+    /* What was read there (a handler's doing) may have closed c. */
+    if (c->state == CONN_CLOSED)
+      return;
   }
   c->peer = hello->id;
   c->state = CONN_OPEN;
