@@ -1245,6 +1245,54 @@ test_local_squatter (Fixture *f, gconstpointer data)
   g_assert_cmpuint (grp_transport_count_local (a), ==, 0);
 }
 
+/* A squats A's dial target's Unix-domain name, and the TCP listener there
+ * accepts (in its kernel) but never says anything.  A's dial goes on over
+ * TCP from the sweep, and that TCP connection must fail at its handshake
+ * deadline (1 s): the sweep, finding nothing else pending, stopped, and the
+ * connection it had just made waited for ever. */
+static void
+test_local_squatter_silent (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GrpTransport) a = NULL;
+  g_autoptr(GSocket) squat = NULL;
+  g_autoptr(GSocket) silent = NULL;
+  g_autoptr(GSocketAddress) name = NULL;
+  g_autoptr(GSocketAddress) any = NULL;
+  g_autoptr(GSocketAddress) bound = NULL;
+  g_autoptr(GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *addr = NULL;
+  g_autofree char *abstract = NULL;
+  Probe probe = { 0 };
+  gint64 t0;
+
+  silent = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP,
+                         &error);
+  g_assert_no_error (error);
+  any = g_inet_socket_address_new (lo, 0);
+  g_assert_true (g_socket_bind (silent, any, TRUE, &error));
+  g_assert_true (g_socket_listen (silent, &error));
+  bound = g_socket_get_local_address (silent, &error);
+  g_assert_no_error (error);
+  addr = g_strdup_printf ("127.0.0.1:%u",
+                          g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)));
+  abstract = g_strconcat ("groupy/", addr, NULL);
+  name = g_unix_socket_address_new_with_type (abstract, -1, G_UNIX_SOCKET_ADDRESS_ABSTRACT);
+  squat = g_socket_new (G_SOCKET_FAMILY_UNIX, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_DEFAULT,
+                        &error);
+  g_assert_no_error (error);
+  g_assert_true (g_socket_bind (squat, name, FALSE, &error));
+  g_assert_true (g_socket_listen (squat, &error));
+  a = transport_a (NULL);
+  t0 = g_get_monotonic_time ();
+  grp_transport_probe_async (a, addr, NULL, probe_done, &probe);
+  g_assert_true (wait_for (f, probe_finished, &probe));
+  g_test_message ("the probe failed after %.0f ms", (g_get_monotonic_time () - t0) / 1000.0);
+  g_assert_nonnull (probe.error);
+  g_clear_error (&probe.error);
+  g_assert_cmpint (g_get_monotonic_time () - t0, <, 3 * G_USEC_PER_SEC);
+}
+
 /* What A received over TLS: every payload of every REQ, in order. */
 typedef struct {
   GPtrArray *payloads;        /* GBytes* */
@@ -2629,6 +2677,7 @@ main (int argc, char **argv)
   g_test_add ("/transport/local/tcp-only", Fixture, GINT_TO_POINTER (FALSE), fixture_set_up,
               test_local, fixture_tear_down);
   ADD ("/transport/local/squatter", test_local_squatter);
+  ADD ("/transport/local/squatter-silent", test_local_squatter_silent);
   ADD ("/transport/secure/same-secret", test_same_secret);
   ADD ("/transport/secure/sizes", test_secret_sizes);
   ADD ("/transport/secure/other-secret", test_other_secret);

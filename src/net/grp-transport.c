@@ -1090,6 +1090,14 @@ sweep (gpointer data)
       else
         conn_close (c, "no HELLO in time");
     }
+  /* Connections made meanwhile (a local dial going on over TCP, a dial of
+   * a handler's) were not looked at, and have deadlines too. */
+  for (guint i = 0; !pending && i < self->conns->len; i++)
+    {
+      Conn *c = g_ptr_array_index (self->conns, i);
+
+      pending = c->state != CONN_OPEN || c->stranger;
+    }
   if (pending)
     return G_SOURCE_CONTINUE;
   self->sweep_id = 0;
