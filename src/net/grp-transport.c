@@ -189,6 +189,7 @@ typedef struct {
   GPollableInputStream *in;   /* the TLS connection's halves, once handshaken */
   GPollableOutputStream *out;
   gboolean tls_started;
+  gboolean handshaking;       /* GIO's handshake thread may be reading sock */
   gboolean tls_slot;          /* counted in tls_running */
   gint64 slot_deadline;       /* monotonic time by which a slot's handshake must be done */
   gboolean first_wait;        /* incoming, TLS: its first record is not whole yet */
@@ -589,8 +590,14 @@ conn_close (Conn *c, const char *why)
   self->buffered -= c->rbuf->len;
   g_byte_array_set_size (c->rbuf, 0);
   /* The socket itself, not the TLS stream: closing TLS would wait to send
-   * close_notify to a peer that may not read (a BYE said what matters). */
-  if (c->conn != NULL)
+   * close_notify to a peer that may not read (a BYE said what matters).
+   * While GIO's handshake thread may be reading the socket, it is only
+   * shut down (that read ends at once), and tls_done closes it: closed
+   * now, its descriptor could be given to a new connection before that
+   * thread's next read, which would take the new connection's bytes. */
+  if (c->conn != NULL && c->handshaking)
+    g_socket_shutdown (c->sock, TRUE, TRUE, NULL);
+  else if (c->conn != NULL)
     g_io_stream_close (G_IO_STREAM (c->conn), NULL, NULL);
   if (c->probe != NULL)
     probe_return (c, 0, g_error_new (G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED,
@@ -1981,9 +1988,12 @@ tls_done (GObject *source, GAsyncResult *res, gpointer data)
   g_autofree char *suite = NULL;
   gboolean ok = g_tls_connection_handshake_finish (G_TLS_CONNECTION (source), res, &error);
 
-  /* Closed: its transport may be gone too. */
+  c->handshaking = FALSE;
+  /* Closed: its transport may be gone too.  Its socket was only shut down
+   * (conn_close): the handshake's thread is done with it now. */
   if (c->state == CONN_CLOSED)
     {
+      g_io_stream_close (G_IO_STREAM (c->conn), NULL, NULL);
       conn_unref (c);
       return;
     }
@@ -2067,6 +2077,7 @@ tls_start (Conn *c)
       c->slot_deadline = g_get_monotonic_time () + TLS_SLOT_MS * 1000;
       self->tls_running++;
     }
+  c->handshaking = TRUE;
   g_tls_connection_handshake_async (c->tls, G_PRIORITY_DEFAULT, c->cancel, tls_done, conn_ref (c));
 }
 
