@@ -1770,6 +1770,68 @@ test_create_on_role_left (void)
   g_assert_cmpuint (grp_group_get_n_members (a), ==, 1);
 }
 
+/* 31. A delivered handler runs a nested main loop (4) through a view
+ *     change that names the message's sender again (here a member alone
+ *     admits another): the sender's name it was given, and what the next
+ *     handler is given, must still be the name.  cb_view replaced every
+ *     member's entry in the names table, and so freed the string that the
+ *     delivery under way pointed to. */
+typedef struct {
+  GrpGroup *a;
+  GrpGroup *c;             /* joins a's group from inside the handler */
+  gboolean joined;
+  guint n;
+  char *names[2];          /* `from`, by the first handler and the next */
+} NestedName;
+
+static void
+nested_name_first (GrpGroup *g, guint64 seq, const char *from, guint64 ctr, GBytes *payload,
+                   gpointer data)
+{
+  NestedName *n = data;
+  gint64 deadline = g_get_monotonic_time () + DEADLINE_S * G_USEC_PER_SEC;
+
+  if (n->n++ > 0)
+    return;
+  grp_group_join_async (n->c, grp_group_get_address (n->a), NULL, join_done, &n->joined);
+  while (!n->joined || grp_group_get_n_members (g) < 2)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_main_context_iteration (NULL, TRUE);
+    }
+  n->names[0] = g_strdup (from);
+}
+
+static void
+nested_name_next (GrpGroup *g, guint64 seq, const char *from, guint64 ctr, GBytes *payload,
+                  gpointer data)
+{
+  NestedName *n = data;
+
+  if (n->names[1] == NULL)
+    n->names[1] = g_strdup (from);
+}
+
+static void
+test_name_after_nested_view (void)
+{
+  g_autoptr(GrpGroup) a = start_alone ("a", NULL);
+  g_autoptr(GrpGroup) c = grp_group_new ("c");
+  g_autoptr(GBytes) x = g_bytes_new_static ("x", 1);
+  NestedName n = { a, c };
+
+  grp_group_set_timing (c, 20, 1000);
+  g_signal_connect (a, "delivered", G_CALLBACK (nested_name_first), &n);
+  g_signal_connect (a, "delivered", G_CALLBACK (nested_name_next), &n);
+  g_assert_cmpuint (grp_group_multicast (a, x, NULL), >, 0);
+  run_until_count (&n.n, 1);
+  g_assert_nonnull (n.names[1]);
+  g_assert_cmpstr (n.names[0], ==, "a");
+  g_assert_cmpstr (n.names[1], ==, "a");
+  g_free (n.names[0]);
+  g_free (n.names[1]);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -1820,6 +1882,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/lifetimes/create-on-role-left", test_create_on_role_left);
   g_test_add_func ("/lifetimes/pending-after-timed-out-leave",
                    test_pending_after_timed_out_leave);
+  g_test_add_func ("/lifetimes/name-after-nested-view", test_name_after_nested_view);
   {
     static const struct {
       const char *path;

@@ -21,7 +21,7 @@ struct _GrpGroup {
   GrpProto *proto;
   guint tick_id;
   GHashTable *names;          /* GrpId -> member name */
-  GrpId name_cache_id;        /* the last lookup in names (cleared on change) */
+  GrpId name_cache_id;        /* the last lookup in names (whose entries never change) */
   const char *name_cache;
   GPtrArray *contacts;        /* addresses of the last view's members */
   GArray *view_ids;           /* the ids of this incarnation's last view */
@@ -571,8 +571,11 @@ cb_view (GrpProto *proto, GrpView *view, gpointer data)
     {
       const GrpMember *m = &view->members[i];
 
-      g_hash_table_replace (self->names, g_memdup2 (&m->id, sizeof m->id), g_strdup (m->name));
-      self->name_cache = NULL;
+      /* An id's name never changes: an entry already there stays, as a
+       * delivery under way (a handler's nested main loop got here) may
+       * point to its string. */
+      if (!g_hash_table_contains (self->names, &m->id))
+        g_hash_table_insert (self->names, g_memdup2 (&m->id, sizeof m->id), g_strdup (m->name));
       g_strv_builder_add (builder, m->name);
       if (m->id != grp_proto_get_id (self->proto) && m->addr != NULL)
         g_ptr_array_add (self->contacts, g_strdup (m->addr));
