@@ -1770,7 +1770,138 @@ test_create_on_role_left (void)
   g_assert_cmpuint (grp_group_get_n_members (a), ==, 1);
 }
 
-/* 31. A delivered handler runs a nested main loop (4) through a view
+/* 31. A member leaves while its join is under way, and creates (or joins
+ *     another group) from its notify::role handler when the role becomes
+ *     "left", as it may after any leave (30).  The join's task was still
+ *     the member's when the role was notified: grp_group_create and
+ *     grp_group_join_async refused the member (a critical), and a join
+ *     they had let start would have been the one finished, cancelled, by
+ *     the leave (32). */
+typedef struct {
+  GrpGroup *other;         /* join this member's group from "left", or create: NULL */
+  gboolean started;        /* the handler created, or began the join */
+  guint joins;             /* join callbacks */
+  GError *first;           /* the first join's error */
+  gboolean joined;         /* the second join's result */
+  Leaves leaves;
+} AgainOnLeft;
+
+static void
+again_joined (GObject *source, GAsyncResult *res, gpointer data)
+{
+  AgainOnLeft *a = data;
+  g_autoptr(GError) error = NULL;
+  gboolean ok = grp_group_join_finish (GRP_GROUP (source), res, &error);
+
+  g_test_message ("join %u: %s", a->joins + 1, ok ? "done" : error->message);
+  if (a->joins++ == 0 && a->first == NULL && !ok)
+    a->first = g_steal_pointer (&error);
+  else
+    a->joined = ok;
+}
+
+static void
+again_on_left (GObject *obj, GParamSpec *pspec, gpointer data)
+{
+  AgainOnLeft *a = data;
+  GrpGroup *g = GRP_GROUP (obj);
+
+  if (grp_group_get_role (g) != GRP_ROLE_LEFT || a->started)
+    return;
+  a->started = TRUE;
+  if (a->other != NULL)
+    grp_group_join_async (g, grp_group_get_address (a->other), NULL, again_joined, a);
+  else
+    g_assert_true (grp_group_create (g, NULL));
+}
+
+static void
+test_again_on_left_while_joining (gconstpointer data)
+{
+  g_autoptr(GrpGroup) a = start_alone ("a", NULL);
+  g_autoptr(GrpGroup) d = start_alone ("d", NULL);
+  g_autoptr(GrpGroup) b = grp_group_new ("b");
+  AgainOnLeft again = { GPOINTER_TO_INT (data) ? d : NULL };
+
+  grp_group_set_timing (b, 20, 1000);
+  grp_group_join_async (b, grp_group_get_address (a), NULL, again_joined, &again);
+  g_signal_connect (b, "notify::role", G_CALLBACK (again_on_left), &again);
+  grp_group_leave_async (b, NULL, leaves_done, &again.leaves);
+  run_until_count (&again.leaves.done, 1);
+  run_until_count (&again.joins, again.other != NULL ? 2 : 1);
+  run_for (NULL, 300);
+  g_assert_true (again.started);
+  g_assert_error (again.first, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_cmpuint (again.leaves.ok, ==, 1);
+  g_assert_cmpuint (grp_group_get_n_members (a), ==, 1);
+  if (again.other != NULL)
+    {
+      g_assert_true (again.joined);
+      g_assert_cmpint (grp_group_get_role (b), ==, GRP_ROLE_MEMBER);
+      g_assert_cmpuint (grp_group_get_n_members (d), ==, 2);
+    }
+  else
+    g_assert_cmpint (grp_group_get_role (b), ==, GRP_ROLE_ALONE);
+  g_clear_error (&again.first);
+}
+
+/* 32. The same from a member left out: it leaves from "excluded" (8), and
+ *     joins another group from notify::role "left".  The leave stopped the
+ *     rejoin after that handler had returned, and finished the join under
+ *     way then: the new one, which said G_IO_ERROR_CANCELLED ("the member
+ *     left") and stayed "joining", its probe's answer ignored, for good.
+ *     (From a notify::role handler, GObject defers the nested "left" until
+ *     that handler returns, and the leave is over by then.) */
+static void
+leave_out_then_join (GrpGroup *g, gpointer data)
+{
+  AgainOnLeft *a = data;
+
+  grp_group_leave_async (g, NULL, leaves_done, &a->leaves);
+}
+
+static void
+test_join_on_left_while_rejoining (void)
+{
+  g_autoptr(GrpGroup) a = start_alone ("a", NULL);
+  g_autoptr(GrpGroup) c = grp_group_new ("c");
+  g_autoptr(GrpGroup) d = start_alone ("d", NULL);
+  g_autoptr(GrpGroup) b = NULL;
+  Rejoin r = { g_main_context_new () };
+  AgainOnLeft again = { d };
+  gint64 deadline = g_get_monotonic_time () + DEADLINE_S * G_USEC_PER_SEC;
+  gint64 end;
+
+  b = three_then_b_stops (&r, a, c, deadline);
+  g_signal_connect (b, "excluded", G_CALLBACK (leave_out_then_join), &again);
+  g_signal_connect (b, "notify::role", G_CALLBACK (again_on_left), &again);
+  while (again.joins == 0)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      turn_with (&r);
+    }
+  end = g_get_monotonic_time () + 1 * G_USEC_PER_SEC; /* a join takes far less */
+  while (g_get_monotonic_time () < end)
+    turn_with (&r);
+  g_test_message ("b: %s; d has %u members", grp_role_to_string (grp_group_get_role (b)),
+                  grp_group_get_n_members (d));
+  g_assert_true (again.started);
+  g_assert_no_error (again.first);
+  g_assert_true (again.joined);
+  g_assert_cmpuint (again.leaves.ok, ==, 1);
+  g_assert_cmpint (grp_group_get_role (b), ==, GRP_ROLE_MEMBER);
+  g_assert_cmpuint (grp_group_get_n_members (d), ==, 2);
+  g_assert_cmpuint (grp_group_get_n_members (a), ==, 2);
+
+  g_signal_handlers_disconnect_by_data (b, &r);
+  g_signal_handlers_disconnect_by_data (b, &again);
+  g_main_context_push_thread_default (r.context);
+  g_clear_object (&b);
+  g_main_context_pop_thread_default (r.context);
+  g_main_context_unref (r.context);
+}
+
+/* 33. A delivered handler runs a nested main loop (4) through a view
  *     change that names the message's sender again (here a member alone
  *     admits another): the sender's name it was given, and what the next
  *     handler is given, must still be the name.  cb_view replaced every
@@ -1882,6 +2013,11 @@ main (int argc, char *argv[])
   g_test_add_func ("/lifetimes/create-on-role-left", test_create_on_role_left);
   g_test_add_func ("/lifetimes/pending-after-timed-out-leave",
                    test_pending_after_timed_out_leave);
+  g_test_add_data_func ("/lifetimes/again-on-left-while-joining/create", GINT_TO_POINTER (FALSE),
+                        test_again_on_left_while_joining);
+  g_test_add_data_func ("/lifetimes/again-on-left-while-joining/join", GINT_TO_POINTER (TRUE),
+                        test_again_on_left_while_joining);
+  g_test_add_func ("/lifetimes/join-on-left-while-rejoining", test_join_on_left_while_rejoining);
   g_test_add_func ("/lifetimes/name-after-nested-view", test_name_after_nested_view);
   {
     static const struct {

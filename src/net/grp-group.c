@@ -1353,13 +1353,18 @@ static void
 stop_joining (GrpGroup *self, GrpRole role, const char *why)
 {
   g_autoptr(GError) error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, why);
+  /* The join is over before a handler of notify::role hears of it, as in
+   * fail(): a handler may create or join again, and that join is not the
+   * one finished here. */
+  GTask *task = g_steal_pointer (&self->join_task);
 
+  clear_join (self);
   grp_source_clear (self->context, &self->rejoin_id);
   end_incarnation (self);
   self->rejoining = FALSE;
   set_role (self, role);
   update_blocked (self);
-  complete_join (self, error);
+  return_join (task, error);
 }
 
 static gboolean
