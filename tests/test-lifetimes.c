@@ -1963,6 +1963,55 @@ test_name_after_nested_view (void)
   g_free (n.names[1]);
 }
 
+/* 34. A join refused by the group (its name is taken) fails, and the
+ *     member creates (or joins another group) from its notify::role
+ *     handler when the role becomes "failed", as the docs allow ("the join
+ *     is over before any handler runs").  cb_status said "failed" while the
+ *     join's task was still the member's, before fail() took it:
+ *     grp_group_create and grp_group_join_async refused the member (a
+ *     critical). */
+static void
+again_on_failed (GObject *obj, GParamSpec *pspec, gpointer data)
+{
+  AgainOnLeft *a = data;
+  GrpGroup *g = GRP_GROUP (obj);
+
+  if (grp_group_get_role (g) != GRP_ROLE_FAILED || a->started)
+    return;
+  a->started = TRUE;
+  if (a->other != NULL)
+    grp_group_join_async (g, grp_group_get_address (a->other), NULL, again_joined, a);
+  else
+    g_assert_true (grp_group_create (g, NULL));
+}
+
+static void
+test_again_on_role_failed (gconstpointer data)
+{
+  g_autoptr(GrpGroup) a = start_alone ("b", NULL);
+  g_autoptr(GrpGroup) d = start_alone ("d", NULL);
+  g_autoptr(GrpGroup) b = grp_group_new ("b");
+  AgainOnLeft again = { GPOINTER_TO_INT (data) ? d : NULL };
+
+  grp_group_set_timing (b, 20, 1000);
+  g_signal_connect (b, "notify::role", G_CALLBACK (again_on_failed), &again);
+  grp_group_join_async (b, grp_group_get_address (a), NULL, again_joined, &again);
+  run_until_count (&again.joins, again.other != NULL ? 2 : 1);
+  run_for (NULL, 300);
+  g_assert_true (again.started);
+  g_assert_error (again.first, GRP_GROUP_ERROR, GRP_GROUP_ERROR_NAME_TAKEN);
+  g_assert_cmpuint (grp_group_get_n_members (a), ==, 1);
+  if (again.other != NULL)
+    {
+      g_assert_true (again.joined);
+      g_assert_cmpint (grp_group_get_role (b), ==, GRP_ROLE_MEMBER);
+      g_assert_cmpuint (grp_group_get_n_members (d), ==, 2);
+    }
+  else
+    g_assert_cmpint (grp_group_get_role (b), ==, GRP_ROLE_ALONE);
+  g_clear_error (&again.first);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -2019,6 +2068,10 @@ main (int argc, char *argv[])
                         test_again_on_left_while_joining);
   g_test_add_func ("/lifetimes/join-on-left-while-rejoining", test_join_on_left_while_rejoining);
   g_test_add_func ("/lifetimes/name-after-nested-view", test_name_after_nested_view);
+  g_test_add_data_func ("/lifetimes/again-on-role-failed/create", GINT_TO_POINTER (FALSE),
+                        test_again_on_role_failed);
+  g_test_add_data_func ("/lifetimes/again-on-role-failed/join", GINT_TO_POINTER (TRUE),
+                        test_again_on_role_failed);
   {
     static const struct {
       const char *path;

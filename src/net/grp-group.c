@@ -239,8 +239,11 @@ update_role (GrpGroup *self)
         break;
       case GRP_STATUS_FAILED:
         /* A rejoin that failed through one contact goes on with the next
-         * (cb_status); fail() ends it, and says "failed" then. */
-        role = self->rejoining ? GRP_ROLE_REJOINING : GRP_ROLE_FAILED;
+         * (cb_status); fail() ends it, or a join, and says "failed" then,
+         * once the join is over: a handler may create or join again. */
+        role = self->rejoining ? GRP_ROLE_REJOINING
+               : self->join_task != NULL ? GRP_ROLE_JOINING
+               : GRP_ROLE_FAILED;
         break;
       }
   set_role (self, role);
