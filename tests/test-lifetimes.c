@@ -2012,6 +2012,44 @@ test_again_on_role_failed (gconstpointer data)
   g_clear_error (&again.first);
 }
 
+/* 35. A member creates a group from notify::role "left" (30), and the
+ *     leave's callback joins another group.  The leave finished inside
+ *     grp_group_create, its callback at once (another turn than the
+ *     leave's): the join began there, and create then replaced its
+ *     protocol with the new group's, which answered the join's probe: the
+ *     join said it succeeded, and the member was alone in its own group. */
+static void
+join_when_left_done (GObject *source, GAsyncResult *res, gpointer data)
+{
+  AgainOnLeft *a = data;
+
+  g_assert_true (grp_group_leave_finish (GRP_GROUP (source), res, NULL));
+  a->leaves.done++;
+  grp_group_join_async (GRP_GROUP (source), grp_group_get_address (a->other), NULL,
+                        again_joined, a);
+}
+
+static void
+test_join_in_leave_callback_on_create (void)
+{
+  g_autoptr(GrpGroup) a = start_alone ("a", NULL);
+  g_autoptr(GrpGroup) d = start_alone ("d", NULL);
+  g_autoptr(GrpGroup) b = joined_through (a, "b");
+  AgainOnLeft again = { d };
+
+  g_signal_connect (b, "notify::role", G_CALLBACK (create_when_left), NULL);
+  grp_group_leave_async (b, NULL, join_when_left_done, &again);
+  run_until_count (&again.joins, 1);
+  run_for (NULL, 300);
+  g_test_message ("b: %s, %u members; d has %u", grp_role_to_string (grp_group_get_role (b)),
+                  grp_group_get_n_members (b), grp_group_get_n_members (d));
+  g_assert_no_error (again.first);
+  g_assert_true (again.joined);
+  g_assert_cmpint (grp_group_get_role (b), ==, GRP_ROLE_MEMBER);
+  g_assert_cmpuint (grp_group_get_n_members (d), ==, 2);
+  g_assert_cmpuint (grp_group_get_n_members (a), ==, 1);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -2068,6 +2106,8 @@ main (int argc, char *argv[])
                         test_again_on_left_while_joining);
   g_test_add_func ("/lifetimes/join-on-left-while-rejoining", test_join_on_left_while_rejoining);
   g_test_add_func ("/lifetimes/name-after-nested-view", test_name_after_nested_view);
+  g_test_add_func ("/lifetimes/join-in-leave-callback-on-create",
+                   test_join_in_leave_callback_on_create);
   g_test_add_data_func ("/lifetimes/again-on-role-failed/create", GINT_TO_POINTER (FALSE),
                         test_again_on_role_failed);
   g_test_add_data_func ("/lifetimes/again-on-role-failed/join", GINT_TO_POINTER (TRUE),

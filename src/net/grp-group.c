@@ -345,8 +345,17 @@ fail (GrpGroup *self, const GError *error)
   return_join (task, error);
 }
 
+static gboolean
+return_left (gpointer data)
+{
+  g_task_return_boolean (data, TRUE);
+  return G_SOURCE_REMOVE;
+}
+
+/* The leave under way ends: TRUE, else with `error`.  Its callback runs at
+ * once (GTask's rule) or, `later`, from an idle of the member's context. */
 static void
-complete_leave (GrpGroup *self, const GError *error)
+complete_leave_full (GrpGroup *self, const GError *error, gboolean later)
 {
   GTask *task = g_steal_pointer (&self->leave_task);
 
@@ -362,11 +371,23 @@ complete_leave (GrpGroup *self, const GError *error)
       proto_leave (self);
     }
   grp_transport_flush_sync (self->transport);
-  if (error != NULL)
-    g_task_return_error (task, g_error_copy (error));
+  if (later && error == NULL)
+    grp_source_add (self->context, g_idle_source_new (), G_PRIORITY_DEFAULT, return_left, task,
+                    g_object_unref);
   else
-    g_task_return_boolean (task, TRUE);
-  g_object_unref (task);
+    {
+      if (error != NULL)
+        g_task_return_error (task, g_error_copy (error));
+      else
+        g_task_return_boolean (task, TRUE);
+      g_object_unref (task);
+    }
+}
+
+static void
+complete_leave (GrpGroup *self, const GError *error)
+{
+  complete_leave_full (self, error, FALSE);
 }
 
 /* Whether the member may start a new incarnation (create, join): it is in
@@ -380,12 +401,16 @@ may_start (GrpGroup *self)
 }
 
 /* A new incarnation begins from a handler of notify::role "left", inside
- * the leave that got there: that leave is over, and says so first. */
+ * the leave that got there: that leave is over first.  Its callback runs
+ * after the create or join has begun, not inside it: whatever it does
+ * (join, create) comes after, where, called at once, it began an
+ * incarnation that the create or join then replaced under it (a join's
+ * task left to the created group's protocol, which said it succeeded). */
 static void
 finish_left (GrpGroup *self)
 {
   if (self->role == GRP_ROLE_LEFT && self->leave_task != NULL)
-    complete_leave (self, NULL);
+    complete_leave_full (self, NULL, TRUE);
 }
 
 /* A GCancellable as a source of our own main context: its callback runs
