@@ -559,6 +559,56 @@ test_unref_in_delivered_alone (void)
   g_assert_null (g);
 }
 
+typedef struct {
+  guint funcs;
+  guint signals;
+} Restart;
+
+/* The first delivery's function ends the incarnation: it leaves (alone, at
+ * once) and creates a new group. */
+static void
+restart_func (GrpGroup *g, guint64 seq, const char *from, guint64 ctr, GBytes *p, gpointer data)
+{
+  Restart *r = data;
+
+  if (r->funcs++ > 0)
+    return;
+  grp_group_leave_async (g, NULL, NULL, NULL);
+  g_assert_cmpint (grp_group_get_role (g), ==, GRP_ROLE_LEFT);
+  g_assert_true (grp_group_create (g, NULL));
+}
+
+static void
+count_delivered (GrpGroup *g, guint64 seq, const char *from, guint64 ctr, GBytes *p,
+                 gpointer data)
+{
+  ((Restart *) data)->signals++;
+}
+
+/* A delivery whose function ended the incarnation is not told to the
+ * "delivered" handlers: it belongs to a group the member is no longer in,
+ * and the new group's state never had it (as a view is not, in cb_view). */
+static void
+test_restart_in_delivered_func (void)
+{
+  g_autoptr(GrpGroup) g = start_alone ("solo", NULL);
+  g_autoptr(GBytes) x = g_bytes_new_static ("x", 1);
+  Restart r = { 0 };
+
+  grp_group_set_delivered_func (g, restart_func, &r, NULL);
+  g_signal_connect (g, "delivered", G_CALLBACK (count_delivered), &r);
+  g_assert_cmpuint (grp_group_multicast (g, x, NULL), >, 0);
+  run_for (NULL, 200);
+  g_assert_cmpuint (r.funcs, ==, 1);
+  g_assert_cmpuint (r.signals, ==, 0);
+  g_assert_cmpint (grp_group_get_role (g), ==, GRP_ROLE_ALONE);
+  /* The new group delivers to both. */
+  g_assert_cmpuint (grp_group_multicast (g, x, NULL), >, 0);
+  run_for (NULL, 200);
+  g_assert_cmpuint (r.funcs, ==, 2);
+  g_assert_cmpuint (r.signals, ==, 1);
+}
+
 static void
 drop_on_view_create (GrpGroup *g, guint64 id, guint64 seq, GStrv names, GStrv joined, GStrv left,
                      gpointer data)
@@ -2073,6 +2123,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/lifetimes/thread-unref-after-loop", test_thread_unref_after_loop);
   g_test_add_func ("/lifetimes/leave-in-join-callback", test_leave_in_join_callback);
   g_test_add_func ("/lifetimes/unref-in-delivered-alone", test_unref_in_delivered_alone);
+  g_test_add_func ("/lifetimes/restart-in-delivered-func", test_restart_in_delivered_func);
   g_test_add_func ("/lifetimes/unref-in-view-changed-create", test_unref_in_view_changed_create);
   g_test_add_func ("/lifetimes/drop-during-tls", test_drop_during_tls);
   g_test_add_func ("/lifetimes/quit-on-join-failure-then-unref",

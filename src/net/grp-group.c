@@ -449,7 +449,13 @@ cb_deliver (GrpProto *proto, guint64 seq, GrpId origin, guint64 ctr, GBytes *pay
   from = name_of (self, origin);
   self->last_seq = seq;
   if (self->delivered_func != NULL)
-    self->delivered_func (self, seq, from, ctr, payload, self->delivered_data);
+    {
+      self->delivered_func (self, seq, from, ctr, payload, self->delivered_data);
+      /* It ended this incarnation (left, and created or joined anew): the
+       * delivery belongs to a group the member is no longer in. */
+      if (proto != self->proto)
+        return;
+    }
   if (self->emit_delivered)
     g_signal_emit (self, signals[SIGNAL_DELIVERED], 0, seq, from, ctr, payload);
   if (!self->last_seq_dirty)
@@ -1042,7 +1048,8 @@ grp_group_set_set_state_func (GrpGroup *self, GrpSetStateFunc func, gpointer use
  * [signal@Groupy.Group::delivered]: for programs that deliver hundreds of
  * thousands of messages a second, where a signal emission per message
  * shows.  While a function is set, the signal is emitted only when it has
- * handlers.
+ * handlers, and not for a delivery whose function ended the member's
+ * incarnation (it left, and created or joined a group anew).
  */
 void
 grp_group_set_delivered_func (GrpGroup *self, GrpDeliveredFunc func, gpointer user_data,
