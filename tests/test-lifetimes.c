@@ -1834,6 +1834,7 @@ typedef struct {
   GError *first;           /* the first join's error */
   gboolean joined;         /* the second join's result */
   Leaves leaves;
+  GrpRole when;            /* the role that starts it: "left" (0, the default), "failed" */
 } AgainOnLeft;
 
 static void
@@ -1851,18 +1852,37 @@ again_joined (GObject *source, GAsyncResult *res, gpointer data)
 }
 
 static void
-again_on_left (GObject *obj, GParamSpec *pspec, gpointer data)
+again_on_role (GObject *obj, GParamSpec *pspec, gpointer data)
 {
   AgainOnLeft *a = data;
   GrpGroup *g = GRP_GROUP (obj);
 
-  if (grp_group_get_role (g) != GRP_ROLE_LEFT || a->started)
+  if (grp_group_get_role (g) != (a->when != 0 ? a->when : GRP_ROLE_LEFT) || a->started)
     return;
   a->started = TRUE;
   if (a->other != NULL)
     grp_group_join_async (g, grp_group_get_address (a->other), NULL, again_joined, a);
   else
     g_assert_true (grp_group_create (g, NULL));
+}
+
+/* b's handler created a group, or joined `other`'s, after its first join
+ * (through a) ended: the second is done, and a is alone again. */
+static void
+assert_started_again (AgainOnLeft *again, GrpGroup *a, GrpGroup *b)
+{
+  run_until_count (&again->joins, again->other != NULL ? 2 : 1);
+  run_for (NULL, 300);
+  g_assert_true (again->started);
+  g_assert_cmpuint (grp_group_get_n_members (a), ==, 1);
+  if (again->other != NULL)
+    {
+      g_assert_true (again->joined);
+      g_assert_cmpint (grp_group_get_role (b), ==, GRP_ROLE_MEMBER);
+      g_assert_cmpuint (grp_group_get_n_members (again->other), ==, 2);
+    }
+  else
+    g_assert_cmpint (grp_group_get_role (b), ==, GRP_ROLE_ALONE);
 }
 
 static void
@@ -1875,23 +1895,12 @@ test_again_on_left_while_joining (gconstpointer data)
 
   grp_group_set_timing (b, 20, 1000);
   grp_group_join_async (b, grp_group_get_address (a), NULL, again_joined, &again);
-  g_signal_connect (b, "notify::role", G_CALLBACK (again_on_left), &again);
+  g_signal_connect (b, "notify::role", G_CALLBACK (again_on_role), &again);
   grp_group_leave_async (b, NULL, leaves_done, &again.leaves);
   run_until_count (&again.leaves.done, 1);
-  run_until_count (&again.joins, again.other != NULL ? 2 : 1);
-  run_for (NULL, 300);
-  g_assert_true (again.started);
+  assert_started_again (&again, a, b);
   g_assert_error (again.first, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   g_assert_cmpuint (again.leaves.ok, ==, 1);
-  g_assert_cmpuint (grp_group_get_n_members (a), ==, 1);
-  if (again.other != NULL)
-    {
-      g_assert_true (again.joined);
-      g_assert_cmpint (grp_group_get_role (b), ==, GRP_ROLE_MEMBER);
-      g_assert_cmpuint (grp_group_get_n_members (d), ==, 2);
-    }
-  else
-    g_assert_cmpint (grp_group_get_role (b), ==, GRP_ROLE_ALONE);
   g_clear_error (&again.first);
 }
 
@@ -1924,7 +1933,7 @@ test_join_on_left_while_rejoining (void)
 
   b = three_then_b_stops (&r, a, c, deadline);
   g_signal_connect (b, "excluded", G_CALLBACK (leave_out_then_join), &again);
-  g_signal_connect (b, "notify::role", G_CALLBACK (again_on_left), &again);
+  g_signal_connect (b, "notify::role", G_CALLBACK (again_on_role), &again);
   while (again.joins == 0)
     {
       g_assert_cmpint (g_get_monotonic_time (), <, deadline);
@@ -2021,44 +2030,18 @@ test_name_after_nested_view (void)
  *     grp_group_create and grp_group_join_async refused the member (a
  *     critical). */
 static void
-again_on_failed (GObject *obj, GParamSpec *pspec, gpointer data)
-{
-  AgainOnLeft *a = data;
-  GrpGroup *g = GRP_GROUP (obj);
-
-  if (grp_group_get_role (g) != GRP_ROLE_FAILED || a->started)
-    return;
-  a->started = TRUE;
-  if (a->other != NULL)
-    grp_group_join_async (g, grp_group_get_address (a->other), NULL, again_joined, a);
-  else
-    g_assert_true (grp_group_create (g, NULL));
-}
-
-static void
 test_again_on_role_failed (gconstpointer data)
 {
   g_autoptr(GrpGroup) a = start_alone ("b", NULL);
   g_autoptr(GrpGroup) d = start_alone ("d", NULL);
   g_autoptr(GrpGroup) b = grp_group_new ("b");
-  AgainOnLeft again = { GPOINTER_TO_INT (data) ? d : NULL };
+  AgainOnLeft again = { GPOINTER_TO_INT (data) ? d : NULL, .when = GRP_ROLE_FAILED };
 
   grp_group_set_timing (b, 20, 1000);
-  g_signal_connect (b, "notify::role", G_CALLBACK (again_on_failed), &again);
+  g_signal_connect (b, "notify::role", G_CALLBACK (again_on_role), &again);
   grp_group_join_async (b, grp_group_get_address (a), NULL, again_joined, &again);
-  run_until_count (&again.joins, again.other != NULL ? 2 : 1);
-  run_for (NULL, 300);
-  g_assert_true (again.started);
+  assert_started_again (&again, a, b);
   g_assert_error (again.first, GRP_GROUP_ERROR, GRP_GROUP_ERROR_NAME_TAKEN);
-  g_assert_cmpuint (grp_group_get_n_members (a), ==, 1);
-  if (again.other != NULL)
-    {
-      g_assert_true (again.joined);
-      g_assert_cmpint (grp_group_get_role (b), ==, GRP_ROLE_MEMBER);
-      g_assert_cmpuint (grp_group_get_n_members (d), ==, 2);
-    }
-  else
-    g_assert_cmpint (grp_group_get_role (b), ==, GRP_ROLE_ALONE);
   g_clear_error (&again.first);
 }
 

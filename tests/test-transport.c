@@ -1205,6 +1205,24 @@ test_local (Fixture *f, gconstpointer data)
   assert_one_report (f, X_ID, TRUE);
 }
 
+/* A socket listening on the Unix-domain name of a member at `addr`
+ * ("HOST:PORT"), which then never accepts: a local squatter. */
+static GSocket *
+squat_local_name (const char *addr)
+{
+  g_autofree char *abstract = g_strconcat ("groupy/", addr, NULL);
+  g_autoptr(GSocketAddress) name =
+    g_unix_socket_address_new_with_type (abstract, -1, G_UNIX_SOCKET_ADDRESS_ABSTRACT);
+  g_autoptr(GError) error = NULL;
+  GSocket *squat = g_socket_new (G_SOCKET_FAMILY_UNIX, G_SOCKET_TYPE_STREAM,
+                                 G_SOCKET_PROTOCOL_DEFAULT, &error);
+
+  g_assert_no_error (error);
+  g_assert_true (g_socket_bind (squat, name, FALSE, &error));
+  g_assert_true (g_socket_listen (squat, &error));
+  return squat;
+}
+
 /* A local process that took B's Unix-domain name first (B listens on TCP
  * only) accepts A's dial there and then says nothing.  A falls back to TCP
  * well before the handshake deadline (5 s here): otherwise every dial of a
@@ -1216,22 +1234,13 @@ test_local_squatter (Fixture *f, gconstpointer data)
 {
   g_autoptr(GrpTransport) a = NULL;
   g_autoptr(GSocket) squat = NULL;
-  g_autoptr(GSocketAddress) name = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *abstract = NULL;
   Probe probe = { 0 };
   gint64 t0;
 
   g_setenv ("GROUPY_NO_LOCAL_SOCKETS", "1", TRUE);
   secure_b (f, NULL);
   g_unsetenv ("GROUPY_NO_LOCAL_SOCKETS");
-  abstract = g_strconcat ("groupy/", grp_transport_get_address (f->b), NULL);
-  name = g_unix_socket_address_new_with_type (abstract, -1, G_UNIX_SOCKET_ADDRESS_ABSTRACT);
-  squat = g_socket_new (G_SOCKET_FAMILY_UNIX, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_DEFAULT,
-                        &error);
-  g_assert_no_error (error);
-  g_assert_true (g_socket_bind (squat, name, FALSE, &error));
-  g_assert_true (g_socket_listen (squat, &error));
+  squat = squat_local_name (grp_transport_get_address (f->b));
   a = transport_a (NULL);
   grp_transport_set_handshake_timeout (a, 5000);
   t0 = g_get_monotonic_time ();
@@ -1256,13 +1265,11 @@ test_local_squatter_silent (Fixture *f, gconstpointer data)
   g_autoptr(GrpTransport) a = NULL;
   g_autoptr(GSocket) squat = NULL;
   g_autoptr(GSocket) silent = NULL;
-  g_autoptr(GSocketAddress) name = NULL;
   g_autoptr(GSocketAddress) any = NULL;
   g_autoptr(GSocketAddress) bound = NULL;
   g_autoptr(GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
   g_autoptr(GError) error = NULL;
   g_autofree char *addr = NULL;
-  g_autofree char *abstract = NULL;
   Probe probe = { 0 };
   gint64 t0;
 
@@ -1276,13 +1283,7 @@ test_local_squatter_silent (Fixture *f, gconstpointer data)
   g_assert_no_error (error);
   addr = g_strdup_printf ("127.0.0.1:%u",
                           g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)));
-  abstract = g_strconcat ("groupy/", addr, NULL);
-  name = g_unix_socket_address_new_with_type (abstract, -1, G_UNIX_SOCKET_ADDRESS_ABSTRACT);
-  squat = g_socket_new (G_SOCKET_FAMILY_UNIX, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_DEFAULT,
-                        &error);
-  g_assert_no_error (error);
-  g_assert_true (g_socket_bind (squat, name, FALSE, &error));
-  g_assert_true (g_socket_listen (squat, &error));
+  squat = squat_local_name (addr);
   a = transport_a (NULL);
   t0 = g_get_monotonic_time ();
   grp_transport_probe_async (a, addr, NULL, probe_done, &probe);
