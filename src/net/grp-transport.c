@@ -1093,7 +1093,15 @@ sweep (gpointer data)
           continue;
         }
       if (c->outgoing)
-        dial_failed (c, DIAL_FAILED, NULL, "no HELLO in time");
+        {
+          /* What a join through it says, when it was a probe. */
+          g_autoptr(GError) mute =
+            g_error_new_literal (G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
+                                 "it accepted the connection, then said nothing in time (a "
+                                 "member that is stopped, or overloaded, does so)");
+
+          dial_failed (c, DIAL_FAILED, mute, "no HELLO in time");
+        }
       else
         conn_close (c, "no HELLO in time");
     }
