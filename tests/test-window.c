@@ -551,6 +551,72 @@ test_window_no_quorum (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+/* ---- quitting while joining another group ------------------------------ */
+
+static void
+on_stopped (GrpWorker *worker, const GError *error, gpointer data)
+{
+  *(gboolean *) data = TRUE;
+}
+
+static gboolean
+is_set (gpointer data)
+{
+  return *(gboolean *) data;
+}
+
+static void
+switch_done (GObject *source, GAsyncResult *res, gpointer data)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_false (grp_worker_join_other_finish (GRP_WORKER (source), res, &error));
+  g_assert_nonnull (error);
+  *(gboolean *) data = TRUE;
+}
+
+/* Quit (Ctrl+Q, SIGTERM) while Join Another Group is under way: the leave
+ * stops the join, and the worker is out of every group when it says
+ * "stopped".  It founded a group of one again from the join's callback,
+ * inside the leave, and went on sending there after "stopped". */
+static void
+test_window_quit_while_switching (void)
+{
+  g_autoptr(GrpWorker) worker = new_worker ("switcher", 5);
+  g_autoptr(GSocketListener) listener = g_socket_listener_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *contact = NULL;
+  gboolean answered = FALSE, stopped = FALSE;
+  guint64 seq;
+  guint16 port;
+  GtkWidget *window;
+
+  wait_until (in_view, worker, 10000, "the worker's first view");
+  /* Listens, never answers: the join waits for its timeout. */
+  port = g_socket_listener_add_any_inet_port (listener, NULL, &error);
+  g_assert_no_error (error);
+  contact = g_strdup_printf ("127.0.0.1:%u", port);
+  window = GTK_WIDGET (grp_window_new (NULL, worker, 3, -1));
+  show_at (window, 320, 320);
+  g_signal_connect (worker, "stopped", G_CALLBACK (on_stopped), &stopped);
+  grp_worker_join_other_async (worker, contact, switch_done, &answered);
+  g_assert_cmpint (grp_worker_get_role (worker), ==, GRP_ROLE_JOINING);
+  grp_worker_stop (worker);
+  wait_until (is_set, &stopped, 10000, "\"stopped\"");
+  g_assert_true (answered);
+  g_assert_cmpint (grp_worker_get_role (worker), ==, GRP_ROLE_LEFT);
+  /* Nothing more is delivered once stopped. */
+  seq = grp_worker_get_last_seq (worker);
+  for (gint64 end = g_get_monotonic_time () + 300000; g_get_monotonic_time () < end;)
+    {
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (2000);
+    }
+  g_assert_cmpuint (grp_worker_get_last_seq (worker), ==, seq);
+  g_assert_cmpint (grp_worker_get_role (worker), ==, GRP_ROLE_LEFT);
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 /* ---- the console ------------------------------------------------------ */
 
 static gboolean
@@ -1061,6 +1127,7 @@ main (int argc, char **argv)
   g_test_add_func ("/window/pace", test_window_pace);
   g_test_add_func ("/window/focus", test_window_focus);
   g_test_add_func ("/window/no-quorum", test_window_no_quorum);
+  g_test_add_func ("/window/quit-while-switching", test_window_quit_while_switching);
   g_test_add_func ("/console/sizes", test_console_sizes);
   g_test_add_func ("/console/timeline", test_console_timeline);
   g_test_add_func ("/console/settings-told", test_console_settings_told);

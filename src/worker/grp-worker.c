@@ -731,12 +731,17 @@ join_other_done (GObject *source, GAsyncResult *res, gpointer data)
       return;
     }
   /* Nobody admitted us: found a group of one again, so the window goes on
-   * being a member of something. */
+   * being a member of something -- unless a stop's leave ended the join:
+   * then the worker stays out (founded from here, inside that leave, it
+   * went on sending after "stopped"). */
   self->view_id = 0;
   g_clear_pointer (&self->members, g_strfreev);
-  found_color (self);
-  if (grp_group_create (self->group, NULL))
-    begin_work (self);
+  if (!self->stopping)
+    {
+      found_color (self);
+      if (grp_group_create (self->group, NULL))
+        begin_work (self);
+    }
   self->switching = FALSE;
   g_task_return_error (task, error);
   g_object_unref (task);
@@ -832,6 +837,7 @@ grp_worker_stop_async (GrpWorker *self, GAsyncReadyCallback callback, gpointer u
   GTask *task = g_task_new (self, NULL, callback, user_data);
   gint64 *deadline = g_new (gint64, 1);
 
+  self->stopping = TRUE;
   g_clear_handle_id (&self->send_id, g_source_remove);
   g_clear_handle_id (&self->crash_id, g_source_remove);
   *deadline = g_get_monotonic_time () + (gint64) self->opt.suspect_ms * 1000;
