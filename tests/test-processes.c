@@ -933,6 +933,34 @@ test_stop_without_quorum (Fixture *f, gconstpointer data)
   assert_check_passes (f);
 }
 
+/* 6c. Stopped (SIGTERM) while it joins: the join stops, and the worker
+ * leaves as asked, cleanly: status 0 and "exit" in its log.  The join's
+ * callback ran inside the leave and ended the process as "could not join
+ * the group" (status 2, the supervisors' "could not join" problem), before
+ * the leave's own callback could log the exit. */
+static void
+test_stop_while_joining (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GSocketListener) listener = g_socket_listener_new ();
+  g_autoptr(GSocketConnection) conn = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *contact = NULL;
+  guint16 port = g_socket_listener_add_any_inet_port (listener, NULL, &error);
+  Proc *p;
+
+  g_assert_no_error (error);
+  contact = g_strdup_printf ("127.0.0.1:%u", port);
+  p = spawn (f, "joiner", contact, NULL);
+  g_assert_nonnull (p);
+  /* It dialed its contact, which never answers: it is joining. */
+  conn = g_socket_listener_accept (listener, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_subprocess_send_signal (p->proc, SIGTERM);
+  g_assert_true (wait_for (f, has_exited, p, 10000));
+  g_assert_cmpint (p->status, ==, 0);
+  g_assert_true (info_of (p)->exit_seen);
+}
+
 static int
 run_node (const char *const *args, char **err)
 {
@@ -1313,6 +1341,7 @@ main (int argc, char **argv)
   ADD ("/processes/ten-joins", test_ten_joins);
   ADD ("/processes/no-quorum", test_no_quorum);
   ADD ("/processes/stop-without-quorum", test_stop_without_quorum);
+  ADD ("/processes/stop-while-joining", test_stop_while_joining);
   ADD ("/processes/bad-input", test_bad_input);
   ADD ("/processes/malformed-frames", test_malformed_frames);
   ADD ("/processes/gms1-freezes", test_gms1_freezes);

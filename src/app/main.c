@@ -93,6 +93,11 @@ started (GObject *source, GAsyncResult *res, gpointer data)
 
   if (!grp_worker_start_finish (app->worker, res, &error))
     {
+      /* Quit while joining (Ctrl+Q, SIGTERM): the leave ended the join, and
+       * its own callback, which runs next, logs the exit and says
+       * "stopped". */
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
       fprintf (stderr, "groupy: could not join the group: %s\n", error->message);
       app->status = 2;
       if (g_error_matches (error, GRP_GROUP_ERROR, GRP_GROUP_ERROR_PROTOCOL))

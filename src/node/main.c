@@ -68,6 +68,10 @@ started (GObject *source, GAsyncResult *res, gpointer data)
 
   if (!grp_worker_start_finish (node->worker, res, &error))
     {
+      /* Stopped while joining (SIGTERM): the leave ended the join, and its
+       * own callback, which runs next, logs the exit and says "stopped". */
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
       fatal (node, 2, "could not join the group", error);
       return;
     }
