@@ -1068,6 +1068,57 @@ test_console_settings_told (void)
   g_ptr_array_unref (t.told);
 }
 
+static void
+on_crash_told (GrpSupervisor *supervisor, int kind, const char *text, gpointer data)
+{
+  g_test_message ("%s", text);
+  if (kind == GRP_EVENT_CRASH)
+    g_ptr_array_add (data, g_strdup (text));
+}
+
+static gboolean
+six_running (gpointer data)
+{
+  GListModel *members = grp_supervisor_get_members (grp_console_window_get_supervisor (data));
+  guint n = g_list_model_get_n_items (members);
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(GrpMemberInfo) m = g_list_model_get_item (members, i);
+
+      if (grp_member_info_get_view (m) == 0)
+        return FALSE;
+    }
+  return n == 6;
+}
+
+/* Stop lets every member leave, the leader last: the injected crash is off
+ * for all of them once the stop begins.  The leader, asked last, went on
+ * rolling for a crash while the others left, and crashed part-way through
+ * a broadcast in the middle of the stop (here at once: a crash rate of 1
+ * arms it on every roll). */
+static void
+test_console_stop_no_injected_crash (void)
+{
+  GrpConsoleWindow *console = new_console (6, 30, FALSE, NULL);
+  GrpSupervisor *supervisor = grp_console_window_get_supervisor (console);
+  g_autoptr(GPtrArray) crashes = g_ptr_array_new_with_free_func (g_free);
+  GtkSpinButton *rate;
+
+  g_signal_connect (supervisor, "event", G_CALLBACK (on_crash_told), crashes);
+  show_at (GTK_WIDGET (console), 1100, 720);
+  wait_until (six_running, console, 30000, "six members in the console");
+  rate = GTK_SPIN_BUTTON (child (GTK_WIDGET (console), GRP_TYPE_CONSOLE_WINDOW, "rate_spin"));
+  gtk_spin_button_set_value (rate, 1);
+  gtk_widget_activate_action (GTK_WIDGET (console), "win.stop", NULL);
+  wait_until (console_stopped, console, 60000, "the console's group to stop");
+  for (guint i = 0; i < crashes->len; i++)
+    g_test_message ("told: %s", (char *) crashes->pdata[i]);
+  g_assert_cmpuint (crashes->len, ==, 0);
+  g_signal_handlers_disconnect_by_data (supervisor, crashes);
+  gtk_window_destroy (GTK_WINDOW (console));
+}
+
 /* The protocol row says what the group runs in full at every size the
  * console takes beside its windows (src/app/grp-place.c: 722x800 on a
  * 1280x800 screen, 808x768 on 1366x768) and at its smallest: the stages'
@@ -1132,5 +1183,6 @@ main (int argc, char **argv)
   g_test_add_func ("/console/timeline", test_console_timeline);
   g_test_add_func ("/console/settings-told", test_console_settings_told);
   g_test_add_func ("/console/protocol-summary", test_console_protocol_summary);
+  g_test_add_func ("/console/stop-no-injected-crash", test_console_stop_no_injected_crash);
   return g_test_run ();
 }
