@@ -1119,6 +1119,51 @@ test_console_stop_no_injected_crash (void)
   gtk_window_destroy (GTK_WINDOW (console));
 }
 
+static gboolean
+left_told (gpointer data)
+{
+  GrpMemberInfo *m = data;
+
+  return grp_member_info_get_state (m) == GRP_MEMBER_LEFT;
+}
+
+/* A frozen member asked to leave is thawed at once; its freeze's timer
+ * went on, no longer known to anyone, and fired on the member once a New
+ * Group had let it go (here three seconds on). */
+static void
+test_console_leave_frozen (void)
+{
+  GrpConsoleWindow *console = new_console (3, 200, FALSE, NULL);
+  GrpSupervisor *supervisor = grp_console_window_get_supervisor (console);
+  g_autoptr(GrpMemberInfo) m = NULL;
+  GrpMemberInfo *weak;
+
+  show_at (GTK_WIDGET (console), 1100, 720);
+  wait_until (all_running, console, 20000, "three members in the console");
+  m = g_list_model_get_item (grp_supervisor_get_members (supervisor), 1);
+  grp_supervisor_freeze (supervisor, m, 3);
+  g_assert_cmpint (grp_member_info_get_state (m), ==, GRP_MEMBER_FROZEN);
+  grp_supervisor_leave (supervisor, m);
+  wait_until (left_told, m, 10000, "the frozen member to leave");
+  gtk_widget_activate_action (GTK_WIDGET (console), "win.stop", NULL);
+  wait_until (console_stopped, console, 30000, "the console's group to stop");
+  /* New Group: the old group's members go. */
+  weak = m;
+  g_object_add_weak_pointer (G_OBJECT (weak), (gpointer *) &weak);
+  g_clear_object (&m);
+  gtk_widget_activate_action (GTK_WIDGET (console), "win.new-group", NULL);
+  g_assert_null (weak);
+  for (gint64 end = g_get_monotonic_time () + 4 * G_USEC_PER_SEC;
+       g_get_monotonic_time () < end;)
+    {
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (2000);
+    }
+  gtk_widget_activate_action (GTK_WIDGET (console), "win.stop", NULL);
+  wait_until (console_stopped, console, 30000, "the new group to stop");
+  gtk_window_destroy (GTK_WINDOW (console));
+}
+
 /* The protocol row says what the group runs in full at every size the
  * console takes beside its windows (src/app/grp-place.c: 722x800 on a
  * 1280x800 screen, 808x768 on 1366x768) and at its smallest: the stages'
@@ -1184,5 +1229,6 @@ main (int argc, char **argv)
   g_test_add_func ("/console/settings-told", test_console_settings_told);
   g_test_add_func ("/console/protocol-summary", test_console_protocol_summary);
   g_test_add_func ("/console/stop-no-injected-crash", test_console_stop_no_injected_crash);
+  g_test_add_func ("/console/leave-frozen", test_console_leave_frozen);
   return g_test_run ();
 }

@@ -1327,7 +1327,12 @@ grp_supervisor_leave (GrpSupervisor *self, GrpMemberInfo *m)
   tell (self, GRP_EVENT_CONTROL, "%s asked to leave (SIGTERM)", m->name);
   signal_member (m, SIGTERM);
   if (m->state == GRP_MEMBER_FROZEN)
-    thaw (m);
+    {
+      /* Thawed now: its freeze's timer goes (left, it fired on the member
+       * once the member was gone). */
+      g_clear_handle_id (&m->thaw_id, g_source_remove);
+      thaw (m);
+    }
 }
 
 void
