@@ -467,6 +467,8 @@ grp_worker_quiesce (GrpWorker *self)
 void
 grp_worker_resume (GrpWorker *self)
 {
+  if (self->stopping)
+    return; /* leaving: nothing more to send, nor to crash for */
   self->opt.count = -1;
   log_simple (self, "resume");
   if (self->send_id == 0)
@@ -838,8 +840,7 @@ grp_worker_stop_async (GrpWorker *self, GAsyncReadyCallback callback, gpointer u
   gint64 *deadline = g_new (gint64, 1);
 
   self->stopping = TRUE;
-  g_clear_handle_id (&self->send_id, g_source_remove);
-  g_clear_handle_id (&self->crash_id, g_source_remove);
+  stop_work (self); /* a crash already armed too: a stop is not a crash */
   *deadline = g_get_monotonic_time () + (gint64) self->opt.suspect_ms * 1000;
   g_task_set_task_data (task, deadline, g_free);
   if (leave_when_delivered (task) == G_SOURCE_CONTINUE)
