@@ -619,10 +619,11 @@ test_window_quit_while_switching (void)
 
 /* ---- the console ------------------------------------------------------ */
 
+/* Whether the console shows `want` members, each in a view. */
 static gboolean
-all_running (gpointer data)
+n_running (GrpConsoleWindow *console, guint want)
 {
-  GListModel *members = grp_supervisor_get_members (grp_console_window_get_supervisor (data));
+  GListModel *members = grp_supervisor_get_members (grp_console_window_get_supervisor (console));
   guint n = g_list_model_get_n_items (members);
 
   for (guint i = 0; i < n; i++)
@@ -632,7 +633,13 @@ all_running (gpointer data)
       if (grp_member_info_get_view (m) == 0)
         return FALSE;
     }
-  return n == 3;
+  return n == want;
+}
+
+static gboolean
+all_running (gpointer data)
+{
+  return n_running (data, 3);
 }
 
 static gboolean
@@ -1079,17 +1086,7 @@ on_crash_told (GrpSupervisor *supervisor, int kind, const char *text, gpointer d
 static gboolean
 six_running (gpointer data)
 {
-  GListModel *members = grp_supervisor_get_members (grp_console_window_get_supervisor (data));
-  guint n = g_list_model_get_n_items (members);
-
-  for (guint i = 0; i < n; i++)
-    {
-      g_autoptr(GrpMemberInfo) m = g_list_model_get_item (members, i);
-
-      if (grp_member_info_get_view (m) == 0)
-        return FALSE;
-    }
-  return n == 6;
+  return n_running (data, 6);
 }
 
 /* Stop lets every member leave, the leader last: the injected crash is off
