@@ -2,6 +2,7 @@
  * directed scenarios on the simulator's fixture (tests/sim/fixture.h).  Each
  * stage must fail where the exercise says it fails -- and only there: the
  * scenario just before each flaw shows the stage doing its job. */
+#include "core.h"
 #include "fixture.h"
 
 #include <string.h>
@@ -159,6 +160,71 @@ test_name_taken (gconstpointer data)
   no_violation (f);
 }
 
+/* ---- every stage: a peer's bad input --------------------------------------- */
+
+static void
+count_refusals (GrpProto *p, GrpId to, const char *addr, GrpMsg *msg, gpointer data)
+{
+  if (msg->type == GRP_MSG_JOIN_REFUSED)
+    (*(guint *) data)++;
+}
+
+static void
+ignore_delivery (GrpProto *p, guint64 seq, GrpId origin, guint64 ctr, GBytes *payload,
+                 gpointer data)
+{
+}
+
+static void
+ignore_view (GrpProto *p, GrpView *view, gpointer data)
+{
+}
+
+static GBytes *
+no_state (GrpProto *p, gpointer data)
+{
+  return g_bytes_new (NULL, 0);
+}
+
+static void
+ignore_state (GrpProto *p, guint64 seq, GBytes *state, gpointer data)
+{
+}
+
+static void
+ignore_status (GrpProto *p, GrpStatus status, const GError *error, gpointer data)
+{
+}
+
+/* Joins from ever new names are refused once the group has as many
+ * members as the real protocol admits (and a view can carry): the leader
+ * does not grow its list, and its views, by what peers ask. */
+static void
+test_full (gconstpointer data)
+{
+  static const GrpProtoCallbacks cb = {
+    count_refusals, ignore_delivery, ignore_view, no_state, ignore_state, ignore_status,
+  };
+  GrpCoreConfig cfg;
+  GrpMember self = { 1, (char *) "a", (char *) "a:1" };
+  g_autoptr(GrpProto) p = NULL;
+  guint refused = 0;
+
+  grp_core_config_init (&cfg);
+  p = grp_proto_new (grp_proto_find (data), &cfg, &self, &cb, &refused);
+  grp_proto_create (p, 0);
+  for (guint i = 0; i < GRP_MAX_MEMBERS + 10; i++)
+    {
+      g_autoptr(GrpMsg) join = grp_msg_new (GRP_MSG_JOIN, 100 + i, 0);
+
+      join->join.member.id = 100 + i;
+      join->join.member.name = g_strdup_printf ("n%u", i);
+      grp_proto_receive (p, join, 0);
+    }
+  g_assert_cmpuint (grp_proto_get_view (p)->n_members, ==, GRP_MAX_MEMBERS);
+  g_assert_cmpuint (refused, ==, 11);
+}
+
 /* ---- gms1 ------------------------------------------------------------------ */
 
 /* The leader dies: nobody delivers again, and nobody notices. */
@@ -312,9 +378,11 @@ main (int argc, char **argv)
     {
       g_autofree char *in_step = g_strdup_printf ("/stages/%s/in-step", stages[i]);
       g_autofree char *taken = g_strdup_printf ("/stages/%s/name-taken", stages[i]);
+      g_autofree char *full = g_strdup_printf ("/stages/%s/full", stages[i]);
 
       g_test_add_data_func (in_step, stages[i], test_in_step);
       g_test_add_data_func (taken, stages[i], test_name_taken);
+      g_test_add_data_func (full, stages[i], test_full);
     }
   g_test_add_func ("/stages/gms1/freezes", test_gms1_freezes);
   g_test_add_func ("/stages/gms2/elects", test_gms2_elects);

@@ -3,6 +3,8 @@
  * leader's broadcast, delivery, and watching the leader's heartbeats. */
 #include "stage.h"
 
+#include "core.h"
+
 #include <string.h>
 
 #define STAGE(p) ((GrpStage *) (p))
@@ -412,12 +414,18 @@ admit (GrpStage        *s,
   if (id_in_list (s, m->id))
     return;
   remember_addr (s, m->id, m->addr);
-  if (name_taken (s, m->name))
+  /* As many members as the real protocol admits, at most: the list (and
+   * each view, which must fit in a frame) does not grow by what peers ask. */
+  if (name_taken (s, m->name) || s->list->len >= GRP_MAX_MEMBERS)
     {
       g_autoptr(GrpMsg) no = grp_msg_new (GRP_MSG_JOIN_REFUSED, s->self.id, view_id (s));
 
-      no->join_refused.reason = g_strdup_printf ("a member of the group is called %s already",
-                                                 m->name);
+      if (s->list->len >= GRP_MAX_MEMBERS)
+        no->join_refused.reason = g_strdup_printf ("the group has %u members, the most it can "
+                                                   "have", s->list->len);
+      else
+        no->join_refused.reason = g_strdup_printf ("a member of the group is called %s already",
+                                                   m->name);
       grp_stage_send (s, m->id, no);
       return;
     }
