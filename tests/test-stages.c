@@ -225,6 +225,54 @@ test_full (gconstpointer data)
   g_assert_cmpuint (refused, ==, 11);
 }
 
+/* A SEQ from `from` with a view of `ids` (named after them), id and
+ * position `seq`. */
+static void
+send_view (GrpProto *p, GrpId from, const GrpId *ids, guint n, guint64 seq)
+{
+  g_autoptr(GrpMsg) msg = grp_msg_new (GRP_MSG_SEQ, from, seq);
+  g_autoptr(GrpView) view = grp_view_new (seq, seq, n);
+  g_autoptr(GrpEntry) e = NULL;
+
+  for (guint i = 0; i < n; i++)
+    {
+      view->members[i].id = ids[i];
+      view->members[i].name = g_strdup_printf ("m%" G_GUINT64_FORMAT, ids[i]);
+      view->members[i].addr = g_strdup_printf ("m:%" G_GUINT64_FORMAT, ids[i]);
+    }
+  e = grp_entry_new_view (view);
+  grp_msg_add_entry (msg, e);
+  grp_proto_receive (p, msg, 0);
+}
+
+/* A view that names a member twice is not taken: whoever led from it
+ * would send that member everything twice. */
+static void
+test_twice (gconstpointer data)
+{
+  static const GrpProtoCallbacks cb = {
+    count_refusals, ignore_delivery, ignore_view, no_state, ignore_state, ignore_status,
+  };
+  static const GrpId admits[] = { 1, 2 };
+  static const GrpId twice[] = { 1, 2, 3, 3 };
+  GrpCoreConfig cfg;
+  GrpMember self = { 2, (char *) "m2", (char *) "m:2" };
+  g_autoptr(GrpProto) p = NULL;
+  g_autoptr(GrpMsg) state = grp_msg_new (GRP_MSG_STATE, 1, 2);
+  guint refused = 0;
+
+  grp_core_config_init (&cfg);
+  p = grp_proto_new (grp_proto_find (data), &cfg, &self, &cb, &refused);
+  grp_proto_join (p, 1, "m:1", 0);
+  send_view (p, 1, admits, 2, 2);
+  state->state.seq = 2;
+  state->state.state = g_bytes_new (NULL, 0);
+  grp_proto_receive (p, state, 0);
+  g_assert_cmpint (grp_proto_get_status (p), ==, GRP_STATUS_MEMBER);
+  send_view (p, 1, twice, 4, 3);
+  g_assert_cmpuint (grp_proto_get_view (p)->n_members, ==, 2);
+}
+
 /* ---- gms1 ------------------------------------------------------------------ */
 
 /* The leader dies: nobody delivers again, and nobody notices. */
@@ -379,10 +427,12 @@ main (int argc, char **argv)
       g_autofree char *in_step = g_strdup_printf ("/stages/%s/in-step", stages[i]);
       g_autofree char *taken = g_strdup_printf ("/stages/%s/name-taken", stages[i]);
       g_autofree char *full = g_strdup_printf ("/stages/%s/full", stages[i]);
+      g_autofree char *twice = g_strdup_printf ("/stages/%s/twice", stages[i]);
 
       g_test_add_data_func (in_step, stages[i], test_in_step);
       g_test_add_data_func (taken, stages[i], test_name_taken);
       g_test_add_data_func (full, stages[i], test_full);
+      g_test_add_data_func (twice, stages[i], test_twice);
     }
   g_test_add_func ("/stages/gms1/freezes", test_gms1_freezes);
   g_test_add_func ("/stages/gms2/elects", test_gms2_elects);

@@ -482,6 +482,21 @@ recv_state (GrpStage *s,
 
 /* ---- receiving -------------------------------------------------------------- */
 
+/* A view a member can take: at most GRP_MAX_MEMBERS members, each once (a
+ * list naming a member twice makes whoever leads from it send that member
+ * everything twice). */
+static gboolean
+view_ok (const GrpView *view)
+{
+  if (view->n_members > GRP_MAX_MEMBERS)
+    return FALSE;
+  for (guint i = 0; i < view->n_members; i++)
+    for (guint j = 0; j < i; j++)
+      if (view->members[j].id == view->members[i].id)
+        return FALSE;
+  return TRUE;
+}
+
 static void
 recv_seq (GrpStage *s,
           GrpMsg   *msg)
@@ -492,6 +507,8 @@ recv_seq (GrpStage *s,
     {
       GrpEntry *e = g_ptr_array_index (entries, i);
 
+      if (e->kind == GRP_ENTRY_VIEW && !view_ok (e->view))
+        continue;
       if (s->status == GRP_STATUS_JOINING)
         {
           /* The view that admits us; the state follows from the leader. */
