@@ -416,6 +416,47 @@ test_gms4_asks (void)
   no_violation (f);
 }
 
+static void
+biggest_seq (GrpProto *p, GrpId to, const char *addr, GrpMsg *msg, gpointer data)
+{
+  gsize *biggest = data;
+
+  if (msg->type == GRP_MSG_SEQ)
+    *biggest = MAX (*biggest, grp_msg_entries_size (msg));
+}
+
+/* A member answers a NAK in messages of max_msg_bytes at most (in a
+ * group: GRP_PAYLOAD_MAX, beyond which the transport refuses to send one,
+ * and the asker would ask for good). */
+static void
+test_gms4_answers_in_parts (void)
+{
+  static const GrpProtoCallbacks cb = {
+    biggest_seq, ignore_delivery, ignore_view, no_state, ignore_state, ignore_status,
+  };
+  GrpCoreConfig cfg;
+  GrpMember self = { 1, (char *) "a", (char *) "a:1" };
+  g_autoptr(GrpProto) p = NULL;
+  g_autoptr(GrpMsg) nak = grp_msg_new (GRP_MSG_NAK, 2, 1);
+  gsize biggest = 0;
+
+  grp_core_config_init (&cfg);
+  cfg.max_msg_bytes = 1000;
+  p = grp_proto_new (grp_proto_find ("gms4"), &cfg, &self, &cb, &biggest);
+  grp_proto_create (p, 0);
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autoptr(GBytes) payload = g_bytes_new_take (g_malloc0 (600), 600);
+
+      g_assert_cmpuint (grp_proto_multicast (p, payload, 0, NULL), !=, 0);
+    }
+  nak->nak.lo = 2;
+  nak->nak.hi = 4;
+  grp_proto_receive (p, nak, 0);
+  g_assert_cmpuint (biggest, >, 0);
+  g_assert_cmpuint (biggest, <=, cfg.max_msg_bytes);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -441,5 +482,6 @@ main (int argc, char **argv)
   g_test_add_func ("/stages/gms3/skips-a-lost-message", test_gms3_skips_a_lost_message);
   g_test_add_func ("/stages/gms3/two-leaders", test_gms3_two_leaders);
   g_test_add_func ("/stages/gms4/asks", test_gms4_asks);
+  g_test_add_func ("/stages/gms4/answers-in-parts", test_gms4_answers_in_parts);
   return g_test_run ();
 }

@@ -108,9 +108,15 @@ recv_other (GrpStage *s, GrpMsg *msg)
   for (guint64 n = msg->nak.lo; n <= msg->nak.hi && n - msg->nak.lo < MAX_ASK; n++)
     {
       GrpEntry *e = g_hash_table_lookup (s->history, &n);
+      gsize size = grp_msg_entries_size (again);
 
-      if (e != NULL)
-        grp_msg_add_entry (again, e);
+      if (e == NULL)
+        continue;
+      /* One message must fit in a frame: the asker asks again for the rest. */
+      if (size > 0 && s->cfg.max_msg_bytes != 0 &&
+          size + grp_entry_size (e) > s->cfg.max_msg_bytes)
+        break;
+      grp_msg_add_entry (again, e);
     }
   if (grp_msg_entries (again)->len > 0)
     grp_stage_send (s, msg->from, again);
