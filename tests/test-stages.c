@@ -273,6 +273,33 @@ test_twice (gconstpointer data)
   g_assert_cmpuint (grp_proto_get_view (p)->n_members, ==, 2);
 }
 
+/* A join under an empty name, or one longer than GRP_MAX_NAME, is not
+ * admitted (as the real protocol does not): the name goes into every view. */
+static void
+test_bad_name (gconstpointer data)
+{
+  static const GrpProtoCallbacks cb = {
+    count_refusals, ignore_delivery, ignore_view, no_state, ignore_state, ignore_status,
+  };
+  GrpCoreConfig cfg;
+  GrpMember self = { 1, (char *) "a", (char *) "a:1" };
+  g_autoptr(GrpProto) p = NULL;
+  g_autoptr(GrpMsg) empty = grp_msg_new (GRP_MSG_JOIN, 2, 0);
+  g_autoptr(GrpMsg) longer = grp_msg_new (GRP_MSG_JOIN, 3, 0);
+  guint refused = 0;
+
+  grp_core_config_init (&cfg);
+  p = grp_proto_new (grp_proto_find (data), &cfg, &self, &cb, &refused);
+  grp_proto_create (p, 0);
+  empty->join.member.id = 2;
+  empty->join.member.name = g_strdup ("");
+  grp_proto_receive (p, empty, 0);
+  longer->join.member.id = 3;
+  longer->join.member.name = g_strnfill (GRP_MAX_NAME + 1, 'x');
+  grp_proto_receive (p, longer, 0);
+  g_assert_cmpuint (grp_proto_get_view (p)->n_members, ==, 1);
+}
+
 /* ---- gms1 ------------------------------------------------------------------ */
 
 /* The leader dies: nobody delivers again, and nobody notices. */
@@ -469,11 +496,13 @@ main (int argc, char **argv)
       g_autofree char *taken = g_strdup_printf ("/stages/%s/name-taken", stages[i]);
       g_autofree char *full = g_strdup_printf ("/stages/%s/full", stages[i]);
       g_autofree char *twice = g_strdup_printf ("/stages/%s/twice", stages[i]);
+      g_autofree char *bad_name = g_strdup_printf ("/stages/%s/bad-name", stages[i]);
 
       g_test_add_data_func (in_step, stages[i], test_in_step);
       g_test_add_data_func (taken, stages[i], test_name_taken);
       g_test_add_data_func (full, stages[i], test_full);
       g_test_add_data_func (twice, stages[i], test_twice);
+      g_test_add_data_func (bad_name, stages[i], test_bad_name);
     }
   g_test_add_func ("/stages/gms1/freezes", test_gms1_freezes);
   g_test_add_func ("/stages/gms2/elects", test_gms2_elects);

@@ -444,7 +444,8 @@ recv_join (GrpStage *s,
 {
   const GrpMember *m = &msg->join.member;
 
-  if (s->status != GRP_STATUS_MEMBER || m->id == 0 || m->name == NULL)
+  if (s->status != GRP_STATUS_MEMBER || m->id == 0 || m->name == NULL || *m->name == '\0' ||
+      strlen (m->name) > GRP_MAX_NAME)
     return;
   if (grp_stage_i_lead (s))
     admit (s, m);
