@@ -4,6 +4,7 @@
  * scenario just before each flaw shows the stage doing its job. */
 #include "core.h"
 #include "fixture.h"
+#include "stage.h"
 
 #include <string.h>
 
@@ -300,6 +301,54 @@ test_bad_name (gconstpointer data)
   g_assert_cmpuint (grp_proto_get_view (p)->n_members, ==, 1);
 }
 
+/* Where a member sends is kept for the members of its list only: joins
+ * refused and views gone do not grow it (a peer's fresh ids, for good). */
+static void
+test_addresses (gconstpointer data)
+{
+  static const GrpProtoCallbacks cb = {
+    count_refusals, ignore_delivery, ignore_view, no_state, ignore_state, ignore_status,
+  };
+  static const GrpId admits[] = { 1, 2 };
+  GrpCoreConfig cfg;
+  GrpMember self = { 2, (char *) "m2", (char *) "m:2" };
+  g_autoptr(GrpProto) p = NULL;
+  g_autoptr(GrpMsg) state = grp_msg_new (GRP_MSG_STATE, 1, 2);
+  guint refused = 0;
+
+  grp_core_config_init (&cfg);
+  p = grp_proto_new (grp_proto_find (data), &cfg, &self, &cb, &refused);
+  grp_proto_join (p, 1, "m:1", 0);
+  send_view (p, 1, admits, 2, 2);
+  state->state.seq = 2;
+  state->state.state = g_bytes_new (NULL, 0);
+  grp_proto_receive (p, state, 0);
+  for (guint i = 0; i < 100; i++)
+    {
+      GrpId ids[] = { 1, 2, 1000 + i };
+
+      send_view (p, 1, ids, 3, 3 + i);
+    }
+  g_assert_cmpuint (grp_proto_get_view (p)->n_members, ==, 3);
+  g_assert_cmpuint (g_hash_table_size (((GrpStage *) p)->addrs), <=, 3);
+
+  /* And a leader refusing joins (the name is taken). */
+  g_clear_pointer (&p, grp_proto_free);
+  p = grp_proto_new (grp_proto_find (data), &cfg, &self, &cb, &refused);
+  grp_proto_create (p, 0);
+  for (guint i = 0; i < 100; i++)
+    {
+      g_autoptr(GrpMsg) join = grp_msg_new (GRP_MSG_JOIN, 100 + i, 0);
+
+      join->join.member.id = 100 + i;
+      join->join.member.name = g_strdup ("m2");
+      join->join.member.addr = g_strdup_printf ("m:%u", 100 + i);
+      grp_proto_receive (p, join, 0);
+    }
+  g_assert_cmpuint (refused, ==, 100);
+  g_assert_cmpuint (g_hash_table_size (((GrpStage *) p)->addrs), <=, 1);
+}
+
 /* ---- gms1 ------------------------------------------------------------------ */
 
 /* The leader dies: nobody delivers again, and nobody notices. */
@@ -497,12 +546,14 @@ main (int argc, char **argv)
       g_autofree char *full = g_strdup_printf ("/stages/%s/full", stages[i]);
       g_autofree char *twice = g_strdup_printf ("/stages/%s/twice", stages[i]);
       g_autofree char *bad_name = g_strdup_printf ("/stages/%s/bad-name", stages[i]);
+      g_autofree char *addresses = g_strdup_printf ("/stages/%s/addresses", stages[i]);
 
       g_test_add_data_func (in_step, stages[i], test_in_step);
       g_test_add_data_func (taken, stages[i], test_name_taken);
       g_test_add_data_func (full, stages[i], test_full);
       g_test_add_data_func (twice, stages[i], test_twice);
       g_test_add_data_func (bad_name, stages[i], test_bad_name);
+      g_test_add_data_func (addresses, stages[i], test_addresses);
     }
   g_test_add_func ("/stages/gms1/freezes", test_gms1_freezes);
   g_test_add_func ("/stages/gms2/elects", test_gms2_elects);

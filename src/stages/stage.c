@@ -112,14 +112,22 @@ grp_stage_led_by_leader (GrpStage *s, const GrpView *view)
   return grp_view_leader (view) == grp_stage_leader (s);
 }
 
+/* The addresses kept are the list's (a view's, or known already): those
+ * of members gone, or of views a peer made up, do not pile up. */
 static void
 set_list (GrpStage *s, const GrpView *view)
 {
+  g_autoptr(GHashTable) old = s->addrs;
+
+  s->addrs = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
   g_array_set_size (s->list, 0);
   for (guint i = 0; i < view->n_members; i++)
     {
-      g_array_append_val (s->list, view->members[i].id);
-      remember_addr (s, view->members[i].id, view->members[i].addr);
+      GrpId id = view->members[i].id;
+      const char *addr = view->members[i].addr;
+
+      g_array_append_val (s->list, id);
+      remember_addr (s, id, addr != NULL && *addr != '\0' ? addr : g_hash_table_lookup (old, &id));
     }
 }
 
@@ -413,7 +421,6 @@ admit (GrpStage        *s,
 
   if (id_in_list (s, m->id))
     return;
-  remember_addr (s, m->id, m->addr);
   /* As many members as the real protocol admits, at most: the list (and
    * each view, which must fit in a frame) does not grow by what peers ask. */
   if (name_taken (s, m->name) || s->list->len >= GRP_MAX_MEMBERS)
@@ -426,9 +433,11 @@ admit (GrpStage        *s,
       else
         no->join_refused.reason = g_strdup_printf ("a member of the group is called %s already",
                                                    m->name);
-      grp_stage_send (s, m->id, no);
+      /* Not remembered: only members' addresses are kept. */
+      s->parent.cb.send (&s->parent, m->id, m->addr, no, s->parent.user_data);
       return;
     }
+  remember_addr (s, m->id, m->addr);
   view = view_of_list (s, m, number (s));
   e = grp_entry_new_view (view);
   grp_stage_lead (s, e);
