@@ -349,6 +349,55 @@ test_addresses (gconstpointer data)
   g_assert_cmpuint (g_hash_table_size (((GrpStage *) p)->addrs), <=, 1);
 }
 
+typedef struct {
+  GrpProto *p;
+  guint delivered;
+} Leaver;
+
+static void
+leave_on_delivery (GrpProto *p, guint64 seq, GrpId origin, guint64 ctr, GBytes *payload,
+                   gpointer data)
+{
+  Leaver *l = data;
+
+  l->delivered++;
+  grp_proto_leave (l->p, 0);
+}
+
+static void
+ignore_send (GrpProto *p, GrpId to, const char *addr, GrpMsg *msg, gpointer data)
+{
+}
+
+/* A handler that leaves on a delivery: the member delivers nothing more,
+ * not even the rest of the request that delivery came in. */
+static void
+test_leave_in_handler (gconstpointer data)
+{
+  static const GrpProtoCallbacks cb = {
+    ignore_send, leave_on_delivery, ignore_view, no_state, ignore_state, ignore_status,
+  };
+  GrpCoreConfig cfg;
+  GrpMember self = { 1, (char *) "a", (char *) "a:1" };
+  g_autoptr(GrpMsg) req = grp_msg_new (GRP_MSG_REQ, 2, 1);
+  Leaver l = { NULL, 0 };
+
+  grp_core_config_init (&cfg);
+  l.p = grp_proto_new (grp_proto_find (data), &cfg, &self, &cb, &l);
+  grp_proto_create (l.p, 0);
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autoptr(GBytes) payload = g_bytes_new ("x", 1);
+      g_autoptr(GrpEntry) e = grp_entry_new_data (0, 1, 2, i + 1, payload);
+
+      grp_msg_add_entry (req, e);
+    }
+  grp_proto_receive (l.p, req, 0);
+  g_assert_cmpint (grp_proto_get_status (l.p), ==, GRP_STATUS_LEFT);
+  g_assert_cmpuint (l.delivered, ==, 1);
+  grp_proto_free (l.p);
+}
+
 /* ---- gms1 ------------------------------------------------------------------ */
 
 /* The leader dies: nobody delivers again, and nobody notices. */
@@ -547,6 +596,7 @@ main (int argc, char **argv)
       g_autofree char *twice = g_strdup_printf ("/stages/%s/twice", stages[i]);
       g_autofree char *bad_name = g_strdup_printf ("/stages/%s/bad-name", stages[i]);
       g_autofree char *addresses = g_strdup_printf ("/stages/%s/addresses", stages[i]);
+      g_autofree char *leave = g_strdup_printf ("/stages/%s/leave-in-handler", stages[i]);
 
       g_test_add_data_func (in_step, stages[i], test_in_step);
       g_test_add_data_func (taken, stages[i], test_name_taken);
@@ -554,6 +604,7 @@ main (int argc, char **argv)
       g_test_add_data_func (twice, stages[i], test_twice);
       g_test_add_data_func (bad_name, stages[i], test_bad_name);
       g_test_add_data_func (addresses, stages[i], test_addresses);
+      g_test_add_data_func (leave, stages[i], test_leave_in_handler);
     }
   g_test_add_func ("/stages/gms1/freezes", test_gms1_freezes);
   g_test_add_func ("/stages/gms2/elects", test_gms2_elects);

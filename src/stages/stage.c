@@ -541,7 +541,8 @@ recv_req (GrpStage *s,
 
   if (s->status != GRP_STATUS_MEMBER || !grp_stage_i_lead (s))
     return; /* a request that reached a slave is lost */
-  for (guint i = 0; entries != NULL && i < entries->len; i++)
+  /* A handler may leave on a delivery: then the rest goes undelivered. */
+  for (guint i = 0; entries != NULL && i < entries->len && !finished (s); i++)
     {
       g_autoptr(GrpEntry) e = grp_entry_new_data_like (g_ptr_array_index (entries, i), number (s),
                                                        view_id (s));
