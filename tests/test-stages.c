@@ -582,6 +582,48 @@ test_gms4_answers_in_parts (void)
   g_assert_cmpuint (biggest, <=, cfg.max_msg_bytes);
 }
 
+/* A SEQ from `from` with a change at position `seq`. */
+static void
+send_data (GrpProto *p, GrpId from, guint64 seq)
+{
+  g_autoptr(GrpMsg) msg = grp_msg_new (GRP_MSG_SEQ, from, 2);
+  g_autoptr(GBytes) payload = g_bytes_new ("x", 1);
+  g_autoptr(GrpEntry) e = grp_entry_new_data (seq, 2, from, seq, payload);
+
+  grp_msg_add_entry (msg, e);
+  grp_proto_receive (p, msg, 0);
+}
+
+/* gms4: a handler that leaves on the delivery that fills a gap: what was
+ * held behind the gap is not delivered after the leave. */
+static void
+test_gms4_leave_behind_a_gap (void)
+{
+  static const GrpProtoCallbacks cb = {
+    ignore_send, leave_on_delivery, ignore_view, no_state, ignore_state, ignore_status,
+  };
+  static const GrpId admits[] = { 1, 2 };
+  GrpCoreConfig cfg;
+  GrpMember self = { 2, (char *) "m2", (char *) "m:2" };
+  g_autoptr(GrpMsg) state = grp_msg_new (GRP_MSG_STATE, 1, 2);
+  Leaver l = { NULL, 0 };
+
+  grp_core_config_init (&cfg);
+  l.p = grp_proto_new (grp_proto_find ("gms4"), &cfg, &self, &cb, &l);
+  grp_proto_join (l.p, 1, "m:1", 0);
+  send_view (l.p, 1, admits, 2, 2);
+  state->state.seq = 2;
+  state->state.state = g_bytes_new (NULL, 0);
+  grp_proto_receive (l.p, state, 0);
+  send_data (l.p, 1, 4);
+  send_data (l.p, 1, 5);
+  g_assert_cmpuint (l.delivered, ==, 0);
+  send_data (l.p, 1, 3);
+  g_assert_cmpint (grp_proto_get_status (l.p), ==, GRP_STATUS_LEFT);
+  g_assert_cmpuint (l.delivered, ==, 1);
+  grp_proto_free (l.p);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -614,5 +656,6 @@ main (int argc, char **argv)
   g_test_add_func ("/stages/gms3/two-leaders", test_gms3_two_leaders);
   g_test_add_func ("/stages/gms4/asks", test_gms4_asks);
   g_test_add_func ("/stages/gms4/answers-in-parts", test_gms4_answers_in_parts);
+  g_test_add_func ("/stages/gms4/leave-behind-a-gap", test_gms4_leave_behind_a_gap);
   return g_test_run ();
 }

@@ -83,9 +83,10 @@ recv_seq (GrpStage *s, GrpId from, GrpEntry *e)
       return;
     }
   deliver (s, e);
-  /* What we held behind the gap, as far as it goes on. */
+  /* What we held behind the gap, as far as it goes on (and while a
+   * handler has not left). */
   want = s->delivered + 1;
-  while ((next = g_hash_table_lookup (s->held, &want)) != NULL)
+  while (s->status == GRP_STATUS_MEMBER && (next = g_hash_table_lookup (s->held, &want)) != NULL)
     {
       g_autoptr(GrpEntry) held = grp_entry_ref (next);
 
