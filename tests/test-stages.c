@@ -398,6 +398,47 @@ test_leave_in_handler (gconstpointer data)
   grp_proto_free (l.p);
 }
 
+static void
+leave_on_view (GrpProto *p, GrpView *view, gpointer data)
+{
+  Leaver *l = data;
+
+  if (grp_proto_get_status (l->p) == GRP_STATUS_LEFT)
+    l->delivered++; /* a view after the leave */
+  else if (grp_proto_is_leader (l->p))
+    grp_proto_leave (l->p, 0);
+}
+
+/* A view from the next leader, without the leader, makes that next one
+ * elect itself and lead: a handler that leaves on the view it announces
+ * gets no view after its leave. */
+static void
+test_leave_on_election (gconstpointer data)
+{
+  static const GrpProtoCallbacks cb = {
+    ignore_send, ignore_delivery, leave_on_view, no_state, ignore_state, ignore_status,
+  };
+  static const GrpId admits[] = { 1, 2, 3 };
+  static const GrpId without[] = { 2, 3 };
+  GrpCoreConfig cfg;
+  GrpMember self = { 2, (char *) "m2", (char *) "m:2" };
+  g_autoptr(GrpMsg) state = grp_msg_new (GRP_MSG_STATE, 1, 2);
+  Leaver l = { NULL, 0 };
+
+  grp_core_config_init (&cfg);
+  l.p = grp_proto_new (grp_proto_find (data), &cfg, &self, &cb, &l);
+  grp_proto_join (l.p, 1, "m:1", 0);
+  send_view (l.p, 1, admits, 3, 2);
+  state->state.seq = 2;
+  state->state.state = g_bytes_new (NULL, 0);
+  grp_proto_receive (l.p, state, 0);
+  g_assert_false (grp_proto_is_leader (l.p));
+  send_view (l.p, 3, without, 2, 4);
+  g_assert_cmpint (grp_proto_get_status (l.p), ==, GRP_STATUS_LEFT);
+  g_assert_cmpuint (l.delivered, ==, 0);
+  grp_proto_free (l.p);
+}
+
 /* ---- gms1 ------------------------------------------------------------------ */
 
 /* The leader dies: nobody delivers again, and nobody notices. */
@@ -639,6 +680,7 @@ main (int argc, char **argv)
       g_autofree char *bad_name = g_strdup_printf ("/stages/%s/bad-name", stages[i]);
       g_autofree char *addresses = g_strdup_printf ("/stages/%s/addresses", stages[i]);
       g_autofree char *leave = g_strdup_printf ("/stages/%s/leave-in-handler", stages[i]);
+      g_autofree char *elect = g_strdup_printf ("/stages/%s/leave-on-election", stages[i]);
 
       g_test_add_data_func (in_step, stages[i], test_in_step);
       g_test_add_data_func (taken, stages[i], test_name_taken);
@@ -647,6 +689,8 @@ main (int argc, char **argv)
       g_test_add_data_func (bad_name, stages[i], test_bad_name);
       g_test_add_data_func (addresses, stages[i], test_addresses);
       g_test_add_data_func (leave, stages[i], test_leave_in_handler);
+      if (i > 0) /* gms1 elects nobody */
+        g_test_add_data_func (elect, stages[i], test_leave_on_election);
     }
   g_test_add_func ("/stages/gms1/freezes", test_gms1_freezes);
   g_test_add_func ("/stages/gms2/elects", test_gms2_elects);

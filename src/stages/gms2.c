@@ -39,6 +39,8 @@ recv_seq (GrpStage *s, GrpId from, GrpEntry *e)
     return;
   if (from_next_leader (s, e->view))
     elect (s);
+  if (s->status != GRP_STATUS_MEMBER)
+    return; /* a handler left on the view the election announced */
   if (grp_stage_led_by_leader (s, e->view))
     grp_stage_deliver (s, e, s->delivered + 1);
 }
