@@ -2,7 +2,6 @@
  * directed scenarios on the simulator's fixture (tests/sim/fixture.h).  Each
  * stage must fail where the exercise says it fails -- and only there: the
  * scenario just before each flaw shows the stage doing its job. */
-#include "core.h"
 #include "fixture.h"
 #include "stage.h"
 
@@ -214,7 +213,7 @@ test_full (gconstpointer data)
   grp_core_config_init (&cfg);
   p = grp_proto_new (grp_proto_find (data), &cfg, &self, &cb, &refused);
   grp_proto_create (p, 0);
-  for (guint i = 0; i < GRP_MAX_MEMBERS + 10; i++)
+  for (guint i = 0; i < GRP_STAGE_MAX_MEMBERS + 10; i++)
     {
       g_autoptr(GrpMsg) join = grp_msg_new (GRP_MSG_JOIN, 100 + i, 0);
 
@@ -222,7 +221,7 @@ test_full (gconstpointer data)
       join->join.member.name = g_strdup_printf ("n%u", i);
       grp_proto_receive (p, join, 0);
     }
-  g_assert_cmpuint (grp_proto_get_view (p)->n_members, ==, GRP_MAX_MEMBERS);
+  g_assert_cmpuint (grp_proto_get_view (p)->n_members, ==, GRP_STAGE_MAX_MEMBERS);
   g_assert_cmpuint (refused, ==, 11);
 }
 
@@ -274,7 +273,7 @@ test_twice (gconstpointer data)
   g_assert_cmpuint (grp_proto_get_view (p)->n_members, ==, 2);
 }
 
-/* A join under an empty name, or one longer than GRP_MAX_NAME, is not
+/* A join under an empty name, or one longer than GRP_STAGE_MAX_NAME, is not
  * admitted (as the real protocol does not): the name goes into every view. */
 static void
 test_bad_name (gconstpointer data)
@@ -296,7 +295,7 @@ test_bad_name (gconstpointer data)
   empty->join.member.name = g_strdup ("");
   grp_proto_receive (p, empty, 0);
   longer->join.member.id = 3;
-  longer->join.member.name = g_strnfill (GRP_MAX_NAME + 1, 'x');
+  longer->join.member.name = g_strnfill (GRP_STAGE_MAX_NAME + 1, 'x');
   grp_proto_receive (p, longer, 0);
   g_assert_cmpuint (grp_proto_get_view (p)->n_members, ==, 1);
 }

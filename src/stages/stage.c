@@ -3,8 +3,6 @@
  * leader's broadcast, delivery, and watching the leader's heartbeats. */
 #include "stage.h"
 
-#include "core.h"
-
 #include <string.h>
 
 #define STAGE(p) ((GrpStage *) (p))
@@ -423,11 +421,11 @@ admit (GrpStage        *s,
     return;
   /* As many members as the real protocol admits, at most: the list (and
    * each view, which must fit in a frame) does not grow by what peers ask. */
-  if (name_taken (s, m->name) || s->list->len >= GRP_MAX_MEMBERS)
+  if (name_taken (s, m->name) || s->list->len >= GRP_STAGE_MAX_MEMBERS)
     {
       g_autoptr(GrpMsg) no = grp_msg_new (GRP_MSG_JOIN_REFUSED, s->self.id, view_id (s));
 
-      if (s->list->len >= GRP_MAX_MEMBERS)
+      if (s->list->len >= GRP_STAGE_MAX_MEMBERS)
         no->join_refused.reason = g_strdup_printf ("the group has %u members, the most it can "
                                                    "have", s->list->len);
       else
@@ -454,7 +452,7 @@ recv_join (GrpStage *s,
   const GrpMember *m = &msg->join.member;
 
   if (s->status != GRP_STATUS_MEMBER || m->id == 0 || m->name == NULL || *m->name == '\0' ||
-      strlen (m->name) > GRP_MAX_NAME)
+      strlen (m->name) > GRP_STAGE_MAX_NAME)
     return;
   if (grp_stage_i_lead (s))
     admit (s, m);
@@ -492,13 +490,13 @@ recv_state (GrpStage *s,
 
 /* ---- receiving -------------------------------------------------------------- */
 
-/* A view a member can take: at most GRP_MAX_MEMBERS members, each once (a
+/* A view a member can take: at most GRP_STAGE_MAX_MEMBERS members, each once (a
  * list naming a member twice makes whoever leads from it send that member
  * everything twice). */
 static gboolean
 view_ok (const GrpView *view)
 {
-  if (view->n_members > GRP_MAX_MEMBERS)
+  if (view->n_members > GRP_STAGE_MAX_MEMBERS)
     return FALSE;
   for (guint i = 0; i < view->n_members; i++)
     for (guint j = 0; j < i; j++)

@@ -123,6 +123,13 @@ guint     grp_stage_get_pending (GrpProto *proto);
 guint     grp_stage_get_window (GrpProto *proto);
 char     *grp_stage_describe (GrpProto *proto);
 
+/* What peers can make a stage hold, bounded as the real protocol bounds
+ * it (its own constants, src/core/core.h; the stages stay apart from its
+ * code): members of a view (each view travels whole, in a frame), bytes of
+ * a member's name. */
+#define GRP_STAGE_MAX_MEMBERS 1024
+#define GRP_STAGE_MAX_NAME 255
+
 /* A stage's class: its name, summary and new, then these. */
 #define GRP_STAGE_METHODS \
   .free = grp_stage_free, \
