@@ -245,6 +245,29 @@ send_view (GrpProto *p, GrpId from, const GrpId *ids, guint n, guint64 seq)
   grp_proto_receive (p, msg, 0);
 }
 
+/* Stage `name` as member m2 of a group led by m1, whose view lists `ids`
+ * (m1 and m2 first), given its (empty) state: what the tests below start
+ * from. */
+static GrpProto *
+new_member_m2 (const char *name, const GrpProtoCallbacks *cb, gpointer user_data,
+               const GrpId *ids, guint n)
+{
+  GrpCoreConfig cfg;
+  GrpMember self = { 2, (char *) "m2", (char *) "m:2" };
+  g_autoptr(GrpMsg) state = grp_msg_new (GRP_MSG_STATE, 1, 2);
+  GrpProto *p;
+
+  grp_core_config_init (&cfg);
+  p = grp_proto_new (grp_proto_find (name), &cfg, &self, cb, user_data);
+  grp_proto_join (p, 1, "m:1", 0);
+  send_view (p, 1, ids, n, 2);
+  state->state.seq = 2;
+  state->state.state = g_bytes_new (NULL, 0);
+  grp_proto_receive (p, state, 0);
+  g_assert_cmpint (grp_proto_get_status (p), ==, GRP_STATUS_MEMBER);
+  return p;
+}
+
 /* A view that names a member twice is not taken: whoever led from it
  * would send that member everything twice. */
 static void
@@ -255,20 +278,9 @@ test_twice (gconstpointer data)
   };
   static const GrpId admits[] = { 1, 2 };
   static const GrpId twice[] = { 1, 2, 3, 3 };
-  GrpCoreConfig cfg;
-  GrpMember self = { 2, (char *) "m2", (char *) "m:2" };
-  g_autoptr(GrpProto) p = NULL;
-  g_autoptr(GrpMsg) state = grp_msg_new (GRP_MSG_STATE, 1, 2);
   guint refused = 0;
+  g_autoptr(GrpProto) p = new_member_m2 (data, &cb, &refused, admits, 2);
 
-  grp_core_config_init (&cfg);
-  p = grp_proto_new (grp_proto_find (data), &cfg, &self, &cb, &refused);
-  grp_proto_join (p, 1, "m:1", 0);
-  send_view (p, 1, admits, 2, 2);
-  state->state.seq = 2;
-  state->state.state = g_bytes_new (NULL, 0);
-  grp_proto_receive (p, state, 0);
-  g_assert_cmpint (grp_proto_get_status (p), ==, GRP_STATUS_MEMBER);
   send_view (p, 1, twice, 4, 3);
   g_assert_cmpuint (grp_proto_get_view (p)->n_members, ==, 2);
 }
@@ -311,17 +323,10 @@ test_addresses (gconstpointer data)
   static const GrpId admits[] = { 1, 2 };
   GrpCoreConfig cfg;
   GrpMember self = { 2, (char *) "m2", (char *) "m:2" };
-  g_autoptr(GrpProto) p = NULL;
-  g_autoptr(GrpMsg) state = grp_msg_new (GRP_MSG_STATE, 1, 2);
   guint refused = 0;
+  g_autoptr(GrpProto) p = new_member_m2 (data, &cb, &refused, admits, 2);
 
   grp_core_config_init (&cfg);
-  p = grp_proto_new (grp_proto_find (data), &cfg, &self, &cb, &refused);
-  grp_proto_join (p, 1, "m:1", 0);
-  send_view (p, 1, admits, 2, 2);
-  state->state.seq = 2;
-  state->state.state = g_bytes_new (NULL, 0);
-  grp_proto_receive (p, state, 0);
   for (guint i = 0; i < 100; i++)
     {
       GrpId ids[] = { 1, 2, 1000 + i };
@@ -360,7 +365,7 @@ leave_on_delivery (GrpProto *p, guint64 seq, GrpId origin, guint64 ctr, GBytes *
   Leaver *l = data;
 
   l->delivered++;
-  grp_proto_leave (l->p, 0);
+  grp_proto_leave (p, 0);
 }
 
 static void
@@ -402,10 +407,10 @@ leave_on_view (GrpProto *p, GrpView *view, gpointer data)
 {
   Leaver *l = data;
 
-  if (grp_proto_get_status (l->p) == GRP_STATUS_LEFT)
+  if (grp_proto_get_status (p) == GRP_STATUS_LEFT)
     l->delivered++; /* a view after the leave */
-  else if (grp_proto_is_leader (l->p))
-    grp_proto_leave (l->p, 0);
+  else if (grp_proto_is_leader (p))
+    grp_proto_leave (p, 0);
 }
 
 /* A view from the next leader, without the leader, makes that next one
@@ -419,18 +424,9 @@ test_leave_on_election (gconstpointer data)
   };
   static const GrpId admits[] = { 1, 2, 3 };
   static const GrpId without[] = { 2, 3 };
-  GrpCoreConfig cfg;
-  GrpMember self = { 2, (char *) "m2", (char *) "m:2" };
-  g_autoptr(GrpMsg) state = grp_msg_new (GRP_MSG_STATE, 1, 2);
   Leaver l = { NULL, 0 };
 
-  grp_core_config_init (&cfg);
-  l.p = grp_proto_new (grp_proto_find (data), &cfg, &self, &cb, &l);
-  grp_proto_join (l.p, 1, "m:1", 0);
-  send_view (l.p, 1, admits, 3, 2);
-  state->state.seq = 2;
-  state->state.state = g_bytes_new (NULL, 0);
-  grp_proto_receive (l.p, state, 0);
+  l.p = new_member_m2 (data, &cb, &l, admits, 3);
   g_assert_false (grp_proto_is_leader (l.p));
   send_view (l.p, 3, without, 2, 4);
   g_assert_cmpint (grp_proto_get_status (l.p), ==, GRP_STATUS_LEFT);
@@ -643,18 +639,9 @@ test_gms4_leave_behind_a_gap (void)
     ignore_send, leave_on_delivery, ignore_view, no_state, ignore_state, ignore_status,
   };
   static const GrpId admits[] = { 1, 2 };
-  GrpCoreConfig cfg;
-  GrpMember self = { 2, (char *) "m2", (char *) "m:2" };
-  g_autoptr(GrpMsg) state = grp_msg_new (GRP_MSG_STATE, 1, 2);
   Leaver l = { NULL, 0 };
 
-  grp_core_config_init (&cfg);
-  l.p = grp_proto_new (grp_proto_find ("gms4"), &cfg, &self, &cb, &l);
-  grp_proto_join (l.p, 1, "m:1", 0);
-  send_view (l.p, 1, admits, 2, 2);
-  state->state.seq = 2;
-  state->state.state = g_bytes_new (NULL, 0);
-  grp_proto_receive (l.p, state, 0);
+  l.p = new_member_m2 ("gms4", &cb, &l, admits, 2);
   send_data (l.p, 1, 4);
   send_data (l.p, 1, 5);
   g_assert_cmpuint (l.delivered, ==, 0);
