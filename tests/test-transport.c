@@ -1512,6 +1512,30 @@ accept_any (GTlsConnection *c, GTlsCertificate *cert, GTlsCertificateFlags e, gp
   return TRUE;
 }
 
+/* A stranger's connection to B over TCP, through its TLS handshake (it
+ * accepts B's certificate, as anyone can): the TLS stream, and in *conn
+ * the socket under it. */
+static GIOStream *
+tls_stranger_to_b (Fixture *f, GSocketConnection **conn)
+{
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  g_autoptr(GError) error = NULL;
+  GIOStream *tls;
+  Probe hs = { 0 };
+
+  *conn = g_socket_client_connect_to_host (client, grp_transport_get_address (f->b), 0, NULL,
+                                           &error);
+  g_assert_no_error (error);
+  tls = g_tls_client_connection_new (G_IO_STREAM (*conn), NULL, &error);
+  g_assert_no_error (error);
+  g_signal_connect (tls, "accept-certificate", G_CALLBACK (accept_any), NULL);
+  g_tls_connection_handshake_async (G_TLS_CONNECTION (tls), G_PRIORITY_DEFAULT, NULL,
+                                    tls_done_cb, &hs);
+  g_assert_true (wait_for (f, probe_finished, &hs));
+  g_assert_no_error (hs.error);
+  return tls;
+}
+
 typedef struct {
   gssize n;
   gboolean done;
@@ -1548,27 +1572,15 @@ test_tls_stranger (Fixture *f, gconstpointer data)
   secure_b (f, sec);
   for (int with_proof = 0; with_proof < 2; with_proof++)
     {
-      g_autoptr(GSocketClient) client = g_socket_client_new ();
       g_autoptr(GSocketConnection) conn = NULL;
-      g_autoptr(GIOStream) tls = NULL;
+      g_autoptr(GIOStream) tls = tls_stranger_to_b (f, &conn);
       g_autoptr(GByteArray) out = g_byte_array_new ();
       g_autoptr(GError) error = NULL;
       GrpMember me = { X_ID, "stranger", "127.0.0.1:1" };
-      Probe hs = { 0 };
       guint8 buf[256];
       gsize got = 0;
       gssize n;
 
-      conn = g_socket_client_connect_to_host (client, grp_transport_get_address (f->b), 0, NULL,
-                                              &error);
-      g_assert_no_error (error);
-      tls = g_tls_client_connection_new (G_IO_STREAM (conn), NULL, &error);
-      g_assert_no_error (error);
-      g_signal_connect (tls, "accept-certificate", G_CALLBACK (accept_any), NULL);
-      g_tls_connection_handshake_async (G_TLS_CONNECTION (tls), G_PRIORITY_DEFAULT, NULL,
-                                        tls_done_cb, &hs);
-      g_assert_true (wait_for (f, probe_finished, &hs));
-      g_assert_no_error (hs.error);
       if (with_proof)
         {
           guint8 proof[GRP_PROOF_LEN] = { 1, 2, 3 };
@@ -2145,23 +2157,10 @@ test_partial_client_hellos (Fixture *f, gconstpointer data)
   /* A stranger through its TLS handshake (a joiner about to prove the
    * secret, for all B knows), then 70 more partial ClientHellos. */
   {
-    g_autoptr(GSocketClient) client = g_socket_client_new ();
     g_autoptr(GSocketConnection) conn = NULL;
-    g_autoptr(GIOStream) tls = NULL;
-    g_autoptr(GError) error = NULL;
-    Probe hs = { 0 };
+    g_autoptr(GIOStream) tls = tls_stranger_to_b (f, &conn);
     struct pollfd pfd = { 0 };
 
-    conn = g_socket_client_connect_to_host (client, grp_transport_get_address (f->b), 0, NULL,
-                                            &error);
-    g_assert_no_error (error);
-    tls = g_tls_client_connection_new (G_IO_STREAM (conn), NULL, &error);
-    g_assert_no_error (error);
-    g_signal_connect (tls, "accept-certificate", G_CALLBACK (accept_any), NULL);
-    g_tls_connection_handshake_async (G_TLS_CONNECTION (tls), G_PRIORITY_DEFAULT, NULL,
-                                      tls_done_cb, &hs);
-    g_assert_true (wait_for (f, probe_finished, &hs));
-    g_assert_no_error (hs.error);
     for (int i = 0; i < 70; i++)
       g_ptr_array_add (socks, send_raw (f, FALSE, part, sizeof part));
     turns (20);
