@@ -4,6 +4,7 @@
  * found both broken: a crash, and a join that never completed). */
 #include "groupy.h"
 #include "group-test-util.h"
+#include "grp-group-private.h"
 
 #include <glib/gstdio.h>
 #include <string.h>
@@ -331,6 +332,94 @@ test_multicast_after_leave (void)
       g_assert_nonnull (strstr (error->message, "left"));
       run_until (NULL, &left);
     }
+}
+
+/* Runs the default context until `g` has `n` members, within the deadline. */
+static void
+run_until_n_members (GrpGroup *g, guint n)
+{
+  gint64 deadline = g_get_monotonic_time () + DEADLINE_S * G_USEC_PER_SEC;
+
+  while (grp_group_get_n_members (g) != n)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_main_context_iteration (NULL, TRUE); /* its heartbeats wake it */
+    }
+}
+
+/* Members that come and go do not grow what the others keep of them: a
+ * member gone keeps its name for one view more (the exercise's stages may
+ * deliver its last messages after it), then the name goes.  A member
+ * rejoining in a restart loop added one name a join to every member's
+ * table, for good. */
+static void
+test_names_of_members_gone (void)
+{
+  g_autoptr(GrpGroup) a = start_alone ("a", NULL);
+
+  for (guint i = 0; i < 6; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("churn-%u", i);
+      g_autoptr(GrpGroup) b = grp_group_new (name);
+      gboolean joined = FALSE, left = FALSE;
+
+      grp_group_set_timing (b, 20, 1000);
+      grp_group_join_async (b, grp_group_get_address (a), NULL, join_done, &joined);
+      run_until (NULL, &joined);
+      run_until_n_members (a, 2);
+      g_assert_cmpuint (grp_group_get_n_known_names (a), ==, 2);
+      grp_group_leave_async (b, NULL, leave_done_flag, &left);
+      run_until (NULL, &left);
+      run_until_n_members (a, 1);
+      g_assert_cmpuint (grp_group_get_n_known_names (a), ==, 2);
+    }
+}
+
+typedef struct {
+  GrpGroup *b, *c;
+  gboolean left, c_joined;
+  gboolean checked;
+} LeaveWithin;
+
+/* A's handler of b's message: b leaves and c joins, and a installs both
+ * views, in a nested main loop; the name it was handed stays b's. */
+static void
+leave_within_delivery (GrpGroup *a, guint64 seq, const char *from, guint64 ctr,
+                       GBytes *payload, gpointer data)
+{
+  LeaveWithin *w = data;
+
+  if (w->checked || strcmp (from, "b") != 0)
+    return;
+  w->checked = TRUE;
+  grp_group_leave_async (w->b, NULL, leave_done_flag, &w->left);
+  run_until_n_members (a, 1);
+  grp_group_join_async (w->c, grp_group_get_address (a), NULL, join_done, &w->c_joined);
+  run_until_n_members (a, 2);
+  g_assert_cmpstr (from, ==, "b");
+  g_assert_cmpuint (grp_group_get_n_known_names (a), ==, 3);
+}
+
+static void
+test_name_of_member_gone_in_delivery (void)
+{
+  g_autoptr(GrpGroup) a = start_alone ("a", NULL);
+  g_autoptr(GrpGroup) b = grp_group_new ("b");
+  g_autoptr(GrpGroup) c = grp_group_new ("c");
+  g_autoptr(GBytes) x = g_bytes_new_static ("x", 1);
+  LeaveWithin w = { b, c, FALSE, FALSE, FALSE };
+  gboolean joined = FALSE;
+
+  grp_group_set_timing (b, 20, 1000);
+  grp_group_set_timing (c, 20, 1000);
+  grp_group_join_async (b, grp_group_get_address (a), NULL, join_done, &joined);
+  run_until (NULL, &joined);
+  g_signal_connect (a, "delivered", G_CALLBACK (leave_within_delivery), &w);
+  g_assert_cmpuint (grp_group_multicast (b, x, NULL), >, 0);
+  run_until (NULL, &w.checked);
+  run_until (NULL, &w.left);
+  run_until (NULL, &w.c_joined);
+  g_assert_cmpuint (grp_group_get_n_known_names (a), ==, 2);
 }
 
 /* A member left at its defaults has the times grp_group_set_timing
@@ -716,6 +805,9 @@ main (int argc, char *argv[])
   g_test_add_func ("/group/multicast-after-leave", test_multicast_after_leave);
   g_test_add_func ("/group/other-timing-then-retime", test_other_timing_then_retime);
   g_test_add_func ("/group/join-again", test_join_again);
+  g_test_add_func ("/group/names-of-members-gone", test_names_of_members_gone);
+  g_test_add_func ("/group/name-of-member-gone-in-delivery",
+                   test_name_of_member_gone_in_delivery);
   g_test_add_func ("/group/create-roles", test_create_roles);
   g_test_add_func ("/group/join-roles", test_join_roles);
   g_test_add_func ("/group/secret-one-sided", test_secret_one_sided);

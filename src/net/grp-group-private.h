@@ -30,4 +30,9 @@ const char *grp_group_get_protocol (GrpGroup *self);
  * others left it out); NULL if not known (the exercise's stages). */
 const char *grp_group_get_departure_nick (GrpGroup *self, const char *name);
 
+/* How many member names this member keeps: the last view's, and any of
+ * members gone that a delivery under way may still point to.  For tests:
+ * it must not grow with the joins a group has seen. */
+guint       grp_group_get_n_known_names (GrpGroup *self);
+
 G_END_DECLS

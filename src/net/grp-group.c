@@ -20,9 +20,10 @@ struct _GrpGroup {
   const GrpProtoClass *protocol;
   GrpProto *proto;
   guint tick_id;
-  GHashTable *names;          /* GrpId -> member name */
+  GHashTable *names;          /* GrpId -> member name, for the last view's members */
   GrpId name_cache_id;        /* the last lookup in names (whose entries never change) */
   const char *name_cache;
+  GPtrArray *retired_names;   /* names of members gone during a call, freed after it */
   GPtrArray *contacts;        /* addresses of the last view's members */
   GArray *view_ids;           /* the ids of this incarnation's last view */
   GPtrArray *view_names;      /* and their names; empty before its first view */
@@ -535,6 +536,14 @@ grp_group_get_departure_nick (GrpGroup   *self,
   return value != NULL ? value->value_nick : NULL;
 }
 
+guint
+grp_group_get_n_known_names (GrpGroup *self)
+{
+  g_return_val_if_fail (GRP_IS_GROUP (self), 0);
+
+  return g_hash_table_size (self->names) + self->retired_names->len;
+}
+
 /* Who joined and who left since this incarnation's previous view (as
  * libcpg's configuration change tells).  Compared by incarnation, so a
  * member that rejoined under its name both left and joined.  In the first
@@ -589,6 +598,39 @@ view_diff (GrpGroup *self, const GrpView *view, GStrv *joined, GStrv *left)
   *left = g_strv_builder_end (out);
 }
 
+/* The names of members in neither `view` nor the one before it go (a
+ * member that churns through joins would otherwise grow the table by one
+ * name a join).  The real protocol delivers nothing of a member after the
+ * view it left; the exercise's stages may (their leader sequences what
+ * anyone sends), so a member's name outlives its last view by one.  A
+ * delivery under way (a handler's nested main loop got here) may point to a
+ * name: it goes once the outermost call into the protocol has returned
+ * (proto_leave).  Called before view_diff replaces view_ids. */
+static void
+forget_names (GrpGroup *self, const GrpView *view)
+{
+  GHashTableIter iter;
+  gpointer key, value;
+
+  if (g_hash_table_size (self->names) == view->n_members)
+    return; /* every name in it is a member's: cb_view added theirs */
+  g_hash_table_iter_init (&iter, self->names);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      GrpId id = *(const GrpId *) key;
+
+      if (grp_view_contains (view, id) || ids_contain (self->view_ids, id))
+        continue;
+      g_hash_table_iter_steal (&iter);
+      g_free (key);
+      if (self->proto_calls > 0)
+        g_ptr_array_add (self->retired_names, value);
+      else
+        g_free (value);
+    }
+  self->name_cache = NULL;
+}
+
 static void
 cb_view (GrpProto *proto, GrpView *view, gpointer data)
 {
@@ -615,6 +657,7 @@ cb_view (GrpProto *proto, GrpView *view, gpointer data)
         g_ptr_array_add (self->contacts, g_strdup (m->addr));
     }
   names = g_strv_builder_end (builder);
+  forget_names (self, view);
   view_diff (self, view, &joined, &left);
   self->last_seq = view->seq;
   self->last_seq_dirty = FALSE;
@@ -757,7 +800,10 @@ proto_leave (GrpGroup *self)
     grp_transport_schedule_flush (self->transport);
   update_blocked (self);
   if (--self->proto_calls == 0)
-    g_ptr_array_set_size (self->retired, 0);
+    {
+      g_ptr_array_set_size (self->retired, 0);
+      g_ptr_array_set_size (self->retired_names, 0);
+    }
 }
 
 /* This incarnation's protocol ends: now, or after the calls into it under
@@ -2032,6 +2078,7 @@ grp_group_finalize (GObject *object)
   g_ptr_array_unref (self->view_names);
   g_hash_table_unref (self->departures);
   g_ptr_array_unref (self->retired);
+  g_ptr_array_unref (self->retired_names);
   g_clear_object (&self->cancel);
   g_main_context_unref (self->context);
   G_OBJECT_CLASS (grp_group_parent_class)->finalize (object);
@@ -2140,5 +2187,6 @@ grp_group_init (GrpGroup *self)
   self->view_names = g_ptr_array_new_with_free_func (g_free);
   self->departures = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->retired = g_ptr_array_new_with_free_func ((GDestroyNotify) grp_proto_free);
+  self->retired_names = g_ptr_array_new_with_free_func (g_free);
   self->cancel = g_cancellable_new ();
 }
