@@ -232,6 +232,31 @@ def scenarios():
            {"a": a, "nocolor": "{\"ev\":\"deliver\",\"seq\":3,\"from\":\"a\",\"id\":1}\n"}, [], 2,
            "nocolor.log:1: a deliver event needs seq and color")
 
+    # Fields of another type than a worker writes (the checker crashed on a
+    # number for "ev", and took a color of strings as black).
+    start = "{\"ev\":\"start\",\"name\":\"x\"}\n"
+    for what, line, said in [
+            ("an event name that is a number", "{\"ev\":5}", "\"ev\" is not a string"),
+            ("a sender that is a number",
+             "{\"ev\":\"deliver\",\"seq\":1,\"from\":7,\"id\":1,\"color\":[1,2,3]}",
+             "\"from\" is not a string"),
+            ("a color of strings", "{\"ev\":\"view\",\"seq\":1,\"members\":[\"x\"],"
+             "\"color\":[\"a\",2,3]}", "a view event needs seq and color"),
+            ("a color that is not an array", "{\"ev\":\"state\",\"seq\":1,\"color\":\"red\"}",
+             "a state event needs seq and color"),
+            ("a color beyond 255", "{\"ev\":\"state\",\"seq\":1,\"color\":[1,2,300]}",
+             "a state event needs seq and color"),
+            ("a negative position",
+             "{\"ev\":\"view\",\"seq\":-1,\"members\":[\"x\"],\"color\":[1,2,3]}",
+             "a view event needs seq and color"),
+            ("members that are not names",
+             "{\"ev\":\"view\",\"seq\":1,\"members\":[1],\"color\":[1,2,3]}",
+             "\"members\" is not a list of names"),
+            ("a clean that is not true or false", "{\"ev\":\"send\",\"id\":1,\"change\":2}\n"
+             "{\"ev\":\"exit\",\"clean\":0}", "\"clean\" is not true or false")]:
+        yield (f"unreadable: {what}", {"a": a, "typed": start + line + "\n"}, [], 2,
+               f"typed.log:{2 + line.count(chr(10))}: {said}")
+
     a, b = history("a", "b")
     a.ev(ev="exit")
     b.ev(ev="exit")
@@ -274,7 +299,9 @@ def main():
                                      timeout=30)
                 verdict = (run.returncode, (run.stdout + run.stderr).strip())
                 verdicts.add(verdict)
-                if run.returncode != want_status or want_text not in verdict[1]:
+                # A verdict in the checker's words, no GLib warning beside it.
+                if (run.returncode != want_status or want_text not in verdict[1]
+                        or "-CRITICAL **" in verdict[1] or "-WARNING **" in verdict[1]):
                     bad = (order, verdict)
             n += 1
             if bad is None and len(verdicts) == 1:

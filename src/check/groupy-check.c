@@ -89,18 +89,98 @@ exempt (const Inc *inc, guint64 seq)
   return !inc->safe && inc->end != END_EXIT && inc->end != END_RUNNING && seq > inc->last_view;
 }
 
+/* The fields of an event, of the types a worker writes them: a field of
+ * another type is an error (json-glib's getters give NULL for a string
+ * that is a number, and warn for an array that is not one). */
+typedef struct {
+  const char *path;
+  guint line;
+  GError **error;
+} Where;
+
+static gboolean G_GNUC_PRINTF (2, 3)
+unreadable (const Where *w, const char *fmt, ...)
+{
+  g_autofree char *what = NULL;
+  va_list ap;
+
+  va_start (ap, fmt);
+  what = g_strdup_vprintf (fmt, ap);
+  va_end (ap);
+  g_set_error (w->error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "%s:%u: %s", w->path, w->line,
+               what);
+  return FALSE;
+}
+
+static gboolean
+holds (JsonNode *node, GType type)
+{
+  return JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == type;
+}
+
+static gboolean
+get_string (const Where *w, JsonObject *o, const char *name, const char *fallback,
+            const char **out)
+{
+  JsonNode *node = json_object_get_member (o, name);
+
+  if (node != NULL && !holds (node, G_TYPE_STRING))
+    return unreadable (w, "\"%s\" is not a string", name);
+  *out = node != NULL ? json_node_get_string (node) : fallback;
+  return TRUE;
+}
+
+/* An integer, or `fallback` without the field; -1 for one of another type. */
+static gint64
+get_int (JsonObject *o, const char *name, gint64 fallback)
+{
+  JsonNode *node = json_object_get_member (o, name);
+
+  if (node == NULL)
+    return fallback;
+  return holds (node, G_TYPE_INT64) ? json_node_get_int (node) : -1;
+}
+
+static gboolean
+get_id (const Where *w, JsonObject *o, const char *name, gint64 *out)
+{
+  *out = get_int (o, name, 0);
+  if (*out < 0)
+    return unreadable (w, "\"%s\" is not a number from 0", name);
+  return TRUE;
+}
+
 static gboolean
 read_color (JsonObject *o, guint8 *rgb)
 {
+  JsonNode *node = json_object_get_member (o, "color");
   JsonArray *a;
 
-  if (!json_object_has_member (o, "color"))
+  if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node))
     return FALSE;
-  a = json_object_get_array_member (o, "color");
-  if (a == NULL || json_array_get_length (a) != 3)
+  a = json_node_get_array (node);
+  if (json_array_get_length (a) != 3)
     return FALSE;
   for (guint i = 0; i < 3; i++)
-    rgb[i] = (guint8) json_array_get_int_element (a, i);
+    {
+      JsonNode *v = json_array_get_element (a, i);
+
+      if (!holds (v, G_TYPE_INT64) || json_node_get_int (v) < 0 || json_node_get_int (v) > 255)
+        return FALSE;
+      rgb[i] = (guint8) json_node_get_int (v);
+    }
+  return TRUE;
+}
+
+/* A position (from 1) and the color after it. */
+static gboolean
+read_position (const Where *w, JsonObject *o, const char *ev, guint64 *seq, guint8 *rgb)
+{
+  gint64 s = get_int (o, "seq", 0);
+
+  if (s < 1 || !read_color (o, rgb))
+    return unreadable (w, "a %s event needs seq and color", ev);
+  *seq = (guint64) s;
   return TRUE;
 }
 
@@ -141,18 +221,30 @@ inc_free (gpointer data)
   g_free (inc);
 }
 
-static char *
-describe_view (JsonObject *o)
+static gboolean
+describe_view (const Where *w, JsonObject *o, char **out)
 {
-  JsonArray *m = json_object_get_array_member (o, "members");
-  GString *s = g_string_new (NULL);
+  JsonNode *node = json_object_get_member (o, "members");
+  JsonArray *m = node != NULL && JSON_NODE_HOLDS_ARRAY (node) ? json_node_get_array (node) : NULL;
+  g_autoptr(GString) s = g_string_new (NULL);
+  gint64 view = get_int (o, "view", 0);
 
-  g_string_printf (s, "view %" G_GINT64_FORMAT " [",
-                   json_object_get_int_member_with_default (o, "view", 0));
+  if (node != NULL && m == NULL)
+    return unreadable (w, "\"members\" is not a list of names");
+  if (view < 0)
+    return unreadable (w, "\"view\" is not a number from 0");
+  g_string_printf (s, "view %" G_GINT64_FORMAT " [", view);
   for (guint k = 0; m != NULL && k < json_array_get_length (m); k++)
-    g_string_append_printf (s, "%s%s", k ? "," : "", json_array_get_string_element (m, k));
+    {
+      JsonNode *name = json_array_get_element (m, k);
+
+      if (!holds (name, G_TYPE_STRING))
+        return unreadable (w, "\"members\" is not a list of names");
+      g_string_append_printf (s, "%s%s", k ? "," : "", json_node_get_string (name));
+    }
   g_string_append_c (s, ']');
-  return g_string_free (s, FALSE);
+  *out = g_string_free (g_steal_pointer (&s), FALSE);
+  return TRUE;
 }
 
 /* Reads one log into incarnations; judges nothing. */
@@ -177,6 +269,7 @@ read_log (Checker *c, const char *path, GError **error)
       const char *ev;
       g_autoptr(GError) local = NULL;
       gboolean last_line = lines[i + 1] == NULL;
+      Where w = { path, i + 1, error };
 
       if (lines[i][0] == '\0')
         continue;
@@ -187,18 +280,21 @@ read_log (Checker *c, const char *path, GError **error)
            * line; anything else is not our log. */
           if (last_line)
             break;
-          g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                       "%s:%u: not a JSON object", path, i + 1);
-          return FALSE;
+          return unreadable (&w, "not a JSON object");
         }
       o = json_node_get_object (json_parser_get_root (parser));
-      ev = json_object_get_string_member_with_default (o, "ev", "");
+      if (!get_string (&w, o, "ev", "", &ev))
+        return FALSE;
       if (g_str_equal (ev, "start"))
         {
+          const char *n, *delivery;
+
+          if (!get_string (&w, o, "name", "?", &n) ||
+              !get_string (&w, o, "delivery", "", &delivery))
+            return FALSE;
           g_free (name);
-          name = g_strdup (json_object_get_string_member_with_default (o, "name", "?"));
-          safe = g_strcmp0 (json_object_get_string_member_with_default (o, "delivery", ""),
-                            "safe") == 0;
+          name = g_strdup (n);
+          safe = g_str_equal (delivery, "safe");
           continue;
         }
       if (inc == NULL || inc->end != END_RUNNING)
@@ -213,52 +309,51 @@ read_log (Checker *c, const char *path, GError **error)
         {
           Entry e = { 0 };
 
-          e.seq = (guint64) json_object_get_int_member_with_default (o, "seq", 0);
-          if (e.seq == 0 || !read_color (o, e.color))
-            {
-              g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                           "%s:%u: a %s event needs seq and color", path, i + 1, ev);
-              return FALSE;
-            }
+          if (!read_position (&w, o, ev, &e.seq, e.color))
+            return FALSE;
           e.view = g_str_equal (ev, "view");
           if (e.view)
             {
-              e.what = describe_view (o);
+              if (!describe_view (&w, o, &e.what))
+                return FALSE;
               inc->last_view = e.seq;
             }
           else
             {
-              const char *from = json_object_get_string_member_with_default (o, "from", "?");
-              guint64 k = (guint64) json_object_get_int_member_with_default (o, "id", 0);
+              const char *from;
+              gint64 k, change;
 
-              e.key = g_strdup_printf ("%s#%" G_GUINT64_FORMAT, from, k);
-              e.what = g_strdup_printf ("%s change %" G_GINT64_FORMAT, e.key,
-                                        json_object_get_int_member_with_default (o, "change", 0));
+              if (!get_string (&w, o, "from", "?", &from) || !get_id (&w, o, "id", &k) ||
+                  !get_id (&w, o, "change", &change))
+                return FALSE;
+              e.key = g_strdup_printf ("%s#%" G_GINT64_FORMAT, from, k);
+              e.what = g_strdup_printf ("%s change %" G_GINT64_FORMAT, e.key, change);
             }
           g_array_append_val (inc->entries, e);
         }
       else if (g_str_equal (ev, "state"))
         {
+          guint64 seq;
           guint8 rgb[3];
 
-          if (!read_color (o, rgb))
-            {
-              g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                           "%s:%u: state without color", path, i + 1);
-              return FALSE;
-            }
+          if (!read_position (&w, o, ev, &seq, rgb))
+            return FALSE;
           if (inc->entries->len > 0)
             {
               /* A state after deliveries starts a new incarnation. */
               inc->end = END_EXCLUDED;
               inc = new_inc (c, path, name, index++, safe);
             }
-          inc->state_seq = (guint64) json_object_get_int_member_with_default (o, "seq", 0);
+          inc->state_seq = seq;
         }
       else if (g_str_equal (ev, "send"))
         {
-          guint64 k = (guint64) json_object_get_int_member_with_default (o, "id", 0);
+          gint64 id;
+          guint64 k;
 
+          if (!get_id (&w, o, "id", &id))
+            return FALSE;
+          k = (guint64) id;
           g_array_append_val (inc->sends, k);
         }
       else if (g_str_equal (ev, "excluded"))
@@ -266,9 +361,14 @@ read_log (Checker *c, const char *path, GError **error)
       else if (g_str_equal (ev, "crash"))
         inc->end = END_CRASH;
       else if (g_str_equal (ev, "exit"))
-        inc->end = json_object_get_boolean_member_with_default (o, "clean", TRUE)
-                     ? END_EXIT
-                     : END_CRASH; /* it stopped with its own changes undelivered */
+        {
+          JsonNode *clean = json_object_get_member (o, "clean");
+
+          if (clean != NULL && !holds (clean, G_TYPE_BOOLEAN))
+            return unreadable (&w, "\"clean\" is not true or false");
+          /* Not clean: it stopped with its own changes undelivered. */
+          inc->end = clean == NULL || json_node_get_boolean (clean) ? END_EXIT : END_CRASH;
+        }
     }
   if (inc != NULL && inc->end == END_RUNNING)
     inc->end = END_CRASH; /* killed from outside: no exit line */
