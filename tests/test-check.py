@@ -229,8 +229,9 @@ def scenarios():
            {"a": a, "b": b, "broken": "{\"ev\":\"start\",\"name\":\"x\"}\nnot json\n{}\n"}, [], 2,
            "broken.log:2: not a JSON object")
     yield ("unreadable: a delivery without a color",
-           {"a": a, "nocolor": "{\"ev\":\"deliver\",\"seq\":3,\"from\":\"a\",\"id\":1}\n"}, [], 2,
-           "nocolor.log:1: a deliver event needs seq and color")
+           {"a": a, "nocolor": "{\"ev\":\"start\",\"name\":\"x\"}\n"
+            "{\"ev\":\"deliver\",\"seq\":3,\"from\":\"a\",\"id\":1}\n"}, [], 2,
+           "nocolor.log:2: a deliver event needs seq and color")
 
     # Fields of another type than a worker writes (the checker crashed on a
     # number for "ev", and took a color of strings as black).
@@ -256,6 +257,23 @@ def scenarios():
              "{\"ev\":\"exit\",\"clean\":0}", "\"clean\" is not true or false")]:
         yield (f"unreadable: {what}", {"a": a, "typed": start + line + "\n"}, [], 2,
                f"typed.log:{2 + line.count(chr(10))}: {said}")
+
+    # What no worker writes, whatever its last line: the checker crashed on
+    # deep nesting (json-glib recurses), and took a file that is no log,
+    # or one line of any length without a newline, for a log cut short.
+    a, b, c = crashed_member()
+    c.ev(ev="exit")
+    yield ("unreadable: nesting deeper than any event",
+           {"a": a, "deep": start + "[" * 200000 + "\n" + "{\"ev\":\"exit\"}\n"}, [], 2,
+           "deep.log:2: nested deeper than any event")
+    yield ("unreadable: a line longer than any event, cut or not",
+           {"a": a, "long": start + "{\"ev\":\"x\",\"y\":\"" + "x" * (5 << 20)}, [], 2,
+           "long.log:2: longer than any event (4 MiB)")
+    for what, text in [("one line of text", "hello"), ("an empty file", ""),
+                       ("events but no start", "{\"ev\":\"exit\"}\n"),
+                       ("a start cut short", "{\"ev\":\"sta")]:
+        yield (f"unreadable: {what} is not a worker's log", {"a": a, "nolog": text}, [], 2,
+               "nolog.log: not a worker's log (it starts with no start event)")
 
     a, b = history("a", "b")
     a.ev(ev="exit")

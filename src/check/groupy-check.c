@@ -27,8 +27,9 @@
  * the same verdict, and the same first violation, in any order.
  *
  * Exit status: 0 when everything holds, 1 with the first violation, 2 when a
- * log cannot be read.
+ * log cannot be read or is no worker's log.
  */
+#include <errno.h>
 #include <json-glib/json-glib.h>
 #include <stdio.h>
 #include <string.h>
@@ -247,44 +248,102 @@ describe_view (const Where *w, JsonObject *o, char **out)
   return TRUE;
 }
 
-/* Reads one log into incarnations; judges nothing. */
+/* A worker's longest line, a view of GRP_MAX_MEMBERS (1024) members with
+ * names of 64 characters, is under a megabyte, and its events nest two
+ * deep: beyond these bounds a file is no worker's log.  (Without them a
+ * file of one endless line, /dev/zero, was read until memory ran out, and
+ * deep nesting overflowed json-glib's recursive parser.) */
+#define MAX_LINE (4 << 20)
+#define MAX_DEPTH 64
+
+/* The next line of `f` in `line`, without its newline; FALSE at the end of
+ * the file.  `ended`: a newline ended it (else it is the last, perhaps cut
+ * short); a line longer than MAX_LINE is cut there. */
 static gboolean
-read_log (Checker *c, const char *path, GError **error)
+next_line (FILE *f, GString *line, gboolean *ended)
 {
-  g_autofree char *text = NULL;
-  g_auto(GStrv) lines = NULL;
+  int ch;
+
+  g_string_truncate (line, 0);
+  *ended = FALSE;
+  while (line->len <= MAX_LINE && (ch = getc_unlocked (f)) != EOF)
+    {
+      if (ch == '\n')
+        {
+          *ended = TRUE;
+          return TRUE;
+        }
+      g_string_append_c (line, (char) ch);
+    }
+  return line->len > 0;
+}
+
+static gboolean
+nested_deeper (const GString *line, guint max)
+{
+  gboolean quoted = FALSE;
+  guint depth = 0;
+
+  for (gsize i = 0; i < line->len; i++)
+    {
+      char ch = line->str[i];
+
+      if (quoted && ch == '\\')
+        i++;
+      else if (ch == '"')
+        quoted = !quoted;
+      else if (!quoted && (ch == '[' || ch == '{') && ++depth > max)
+        return TRUE;
+      else if (!quoted && (ch == ']' || ch == '}') && depth > 0)
+        depth--;
+    }
+  return FALSE;
+}
+
+/* Reads one log, a line at a time, into incarnations; judges nothing. */
+static gboolean
+read_events (Checker *c, const char *path, FILE *f, GError **error)
+{
+  g_autoptr(GString) line = g_string_new (NULL);
   g_autoptr(JsonParser) parser = json_parser_new ();
   g_autofree char *name = g_path_get_basename (path);
-  gboolean safe = FALSE;
-  guint index = 0;
+  gboolean safe = FALSE, started = FALSE, ended;
+  guint index = 0, lineno = 0;
   Inc *inc = NULL;
-  gsize len;
 
-  if (!g_file_get_contents (path, &text, &len, error))
-    return FALSE;
-  lines = g_strsplit (text, "\n", -1);
-  for (guint i = 0; lines[i] != NULL; i++)
+  while (next_line (f, line, &ended))
     {
       JsonObject *o;
       const char *ev;
       g_autoptr(GError) local = NULL;
-      gboolean last_line = lines[i + 1] == NULL;
-      Where w = { path, i + 1, error };
+      Where w = { path, ++lineno, error };
 
-      if (lines[i][0] == '\0')
+      if (line->len > MAX_LINE)
+        return unreadable (&w, "longer than any event (4 MiB): not a worker's log");
+      if (line->len == 0)
         continue;
-      if (!json_parser_load_from_data (parser, lines[i], -1, &local) ||
+      /* A process killed in the middle of a write leaves a cut last line;
+       * anything else is not our log. */
+      if (nested_deeper (line, MAX_DEPTH))
+        {
+          if (!ended)
+            break;
+          return unreadable (&w, "nested deeper than any event: not a worker's log");
+        }
+      if (!json_parser_load_from_data (parser, line->str, (gssize) line->len, &local) ||
           !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
         {
-          /* A process killed in the middle of a write leaves a cut last
-           * line; anything else is not our log. */
-          if (last_line)
+          if (!ended)
             break;
           return unreadable (&w, "not a JSON object");
         }
       o = json_node_get_object (json_parser_get_root (parser));
       if (!get_string (&w, o, "ev", "", &ev))
         return FALSE;
+      /* A worker writes its start line first, as it opens its log. */
+      if (!started && !g_str_equal (ev, "start"))
+        break;
+      started = TRUE;
       if (g_str_equal (ev, "start"))
         {
           const char *n, *delivery;
@@ -370,9 +429,40 @@ read_log (Checker *c, const char *path, GError **error)
           inc->end = clean == NULL || json_node_get_boolean (clean) ? END_EXIT : END_CRASH;
         }
     }
+  if (ferror (f))
+    {
+      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (errno), "cannot read %s: %s",
+                   path, g_strerror (errno));
+      return FALSE;
+    }
+  if (!started)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                   "%s: not a worker's log (it starts with no start event)", path);
+      return FALSE;
+    }
   if (inc != NULL && inc->end == END_RUNNING)
     inc->end = END_CRASH; /* killed from outside: no exit line */
   return TRUE;
+}
+
+static gboolean
+read_log (Checker *c, const char *path, GError **error)
+{
+  FILE *f = fopen (path, "r");
+  gboolean ok;
+
+  if (f == NULL)
+    {
+      int saved = errno;
+
+      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved), "cannot read %s: %s",
+                   path, g_strerror (saved));
+      return FALSE;
+    }
+  ok = read_events (c, path, f, error);
+  fclose (f);
+  return ok;
 }
 
 static int
