@@ -34,6 +34,7 @@ struct _GrpWorker {
   guint send_id;
   guint crash_id;
   gboolean crash_armed;
+  gboolean quiet;           /* quiesced (SIGUSR1) and not resumed since */
   guint32 history[GRP_WORKER_HISTORY];
   guint n_history;
   GTask *start_task;
@@ -460,6 +461,7 @@ void
 grp_worker_quiesce (GrpWorker *self)
 {
   stop_work (self);
+  self->quiet = TRUE;
   self->opt.count = (gint64) self->sent;
   log_simple (self, "quiet");
 }
@@ -469,6 +471,7 @@ grp_worker_resume (GrpWorker *self)
 {
   if (self->stopping)
     return; /* leaving: nothing more to send, nor to crash for */
+  self->quiet = FALSE;
   self->opt.count = -1;
   log_simple (self, "resume");
   if (self->send_id == 0)
@@ -667,8 +670,13 @@ begin_work (GrpWorker *self)
   self->joined = TRUE;
   if (self->n_history == 0)
     push_history (self);
-  schedule_send (self);
-  if (self->opt.crash_rate > 0)
+  /* SIGUSR1 or SIGUSR2 may have come while joining: a quiet member starts
+   * nothing, a resumed one has started already. */
+  if (self->quiet)
+    return;
+  if (self->send_id == 0)
+    schedule_send (self);
+  if (self->crash_id == 0 && self->opt.crash_rate > 0)
     self->crash_id = g_timeout_add (CRASH_ROLL_MS, crash_roll, self);
 }
 

@@ -1,0 +1,147 @@
+/* test-worker.c: the color worker (src/worker) in process, two of them on
+ * 127.0.0.1, driven as the signals and the console drive it: SIGUSR1
+ * (quiesce) and SIGUSR2 (resume) may come while the worker is still
+ * joining.  Each wait is bounded, by the main loop, never by a sleep. */
+#include <glib.h>
+
+#include "grp-worker.h"
+
+#define WAIT_MS 10000
+
+static GrpWorker *
+new_worker (const char *name, const char *join, const char *crash_rate)
+{
+  const char *args[] = { "test-worker", "--name", name, "--sleep", "50", "--crash-rate",
+                         crash_rate, "--seed", "1", join ? "--join" : NULL, join, NULL };
+  char **argv = g_memdup2 (args, sizeof args);
+  int argc = g_strv_length (argv);
+  char **parsed = argv;
+  GrpOptions options;
+  g_autoptr(GError) error = NULL;
+  GrpWorker *worker;
+
+  g_assert_true (grp_options_parse (&options, &argc, &parsed, "", NULL, &error));
+  g_free (argv);
+  worker = grp_worker_new (&options);
+  g_assert_true (grp_worker_prepare (worker, &error));
+  return worker;
+}
+
+static void
+started (GObject *source, GAsyncResult *res, gpointer data)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (grp_worker_start_finish (GRP_WORKER (source), res, &error));
+  *(gboolean *) data = TRUE;
+}
+
+static void
+stopped (GObject *source, GAsyncResult *res, gpointer data)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (grp_worker_stop_finish (GRP_WORKER (source), res, &error));
+  *(gboolean *) data = TRUE;
+}
+
+static gboolean
+time_out (gpointer data)
+{
+  g_error ("timed out after %u ms waiting for %s", WAIT_MS, (const char *) data);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+wait_for (gboolean *flag, const char *what)
+{
+  guint guard = g_timeout_add (WAIT_MS, time_out, (gpointer) what);
+
+  while (!*flag)
+    g_main_context_iteration (NULL, TRUE);
+  g_source_remove (guard);
+}
+
+static void
+start (GrpWorker *worker)
+{
+  gboolean done = FALSE;
+
+  grp_worker_start_async (worker, started, &done);
+  wait_for (&done, "a start");
+}
+
+static void
+stop_and_free (GrpWorker *worker)
+{
+  gboolean done = FALSE;
+
+  grp_worker_stop_async (worker, stopped, &done);
+  wait_for (&done, "a stop");
+  g_object_unref (worker);
+}
+
+/* The worker's own timers (a change's wait, the crash roll) are sources
+ * with the worker for their data: none is left once it is quiet. */
+static gboolean
+has_timers (GrpWorker *worker)
+{
+  return g_main_context_find_source_by_user_data (NULL, worker) != NULL;
+}
+
+/* SIGUSR2 while joining started the sending and the crash roll, and the
+ * join's end started them again: the first pair ran on, out of reach of
+ * SIGUSR1 and of a stop (and, with the worker freed, on freed memory). */
+static void
+test_resume_while_joining (void)
+{
+  GrpWorker *a = new_worker ("a", NULL, "0");
+  g_autofree char *contact = NULL;
+  GrpWorker *b;
+  gboolean joined = FALSE;
+
+  start (a);
+  contact = g_strdup (grp_worker_get_address (a));
+  b = new_worker ("b", contact, "1000000");
+  grp_worker_start_async (b, started, &joined);
+  g_assert_cmpint (grp_worker_get_role (b), !=, GRP_ROLE_MEMBER);
+  grp_worker_resume (b);
+  wait_for (&joined, "b's join");
+  grp_worker_quiesce (b);
+  g_assert_false (has_timers (b));
+  stop_and_free (b);
+  stop_and_free (a);
+}
+
+/* SIGUSR1 while joining: the join's end started sending and crash rolls
+ * all the same, on a member told to be quiet. */
+static void
+test_quiesce_while_joining (void)
+{
+  GrpWorker *a = new_worker ("a", NULL, "0");
+  g_autofree char *contact = NULL;
+  GrpWorker *b;
+  gboolean joined = FALSE;
+
+  start (a);
+  contact = g_strdup (grp_worker_get_address (a));
+  b = new_worker ("b", contact, "1000000");
+  grp_worker_start_async (b, started, &joined);
+  grp_worker_quiesce (b);
+  wait_for (&joined, "b's join");
+  g_assert_false (has_timers (b));
+  /* SIGUSR2 starts it as any quiet member. */
+  grp_worker_resume (b);
+  g_assert_true (has_timers (b));
+  stop_and_free (b);
+  stop_and_free (a);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/worker/resume-while-joining", test_resume_while_joining);
+  g_test_add_func ("/worker/quiesce-while-joining", test_quiesce_while_joining);
+  return g_test_run ();
+}
