@@ -2,6 +2,7 @@
  * 127.0.0.1, driven as the signals and the console drive it: SIGUSR1
  * (quiesce) and SIGUSR2 (resume) may come while the worker is still
  * joining.  Each wait is bounded, by the main loop, never by a sleep. */
+#include <errno.h>
 #include <glib.h>
 
 #include "grp-worker.h"
@@ -137,11 +138,42 @@ test_quiesce_while_joining (void)
   stop_and_free (a);
 }
 
+/* A log that cannot be written (a full disk) is the user's to fix, as one
+ * that cannot be opened: the worker ran on without one, saying nothing. */
+static void
+test_log_unwritable (void)
+{
+  const char *args[] = { "test-worker", "--log", "/dev/full", NULL };
+  char **argv = g_memdup2 (args, sizeof args);
+  char **parsed = argv;
+  int argc = g_strv_length (argv);
+  GrpOptions options;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *said = NULL;
+  GrpWorker *worker;
+
+  if (!g_file_test ("/dev/full", G_FILE_TEST_EXISTS))
+    {
+      g_test_skip ("no /dev/full");
+      g_free (argv);
+      return;
+    }
+  g_assert_true (grp_options_parse (&options, &argc, &parsed, "", NULL, &error));
+  g_free (argv);
+  worker = grp_worker_new (&options);
+  g_assert_false (grp_worker_prepare (worker, &error));
+  g_assert_error (error, G_FILE_ERROR, G_FILE_ERROR_NOSPC);
+  said = g_strdup_printf ("cannot write the log /dev/full: %s", g_strerror (ENOSPC));
+  g_assert_cmpstr (error->message, ==, said);
+  g_object_unref (worker);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/worker/resume-while-joining", test_resume_while_joining);
   g_test_add_func ("/worker/quiesce-while-joining", test_quiesce_while_joining);
+  g_test_add_func ("/worker/log-unwritable", test_log_unwritable);
   return g_test_run ();
 }

@@ -124,27 +124,44 @@ log_add_color (JsonBuilder *b, const guint8 *rgb)
 
 /* Each line is written and flushed as it happens, so a killed process
  * leaves a complete log up to its death. */
-static void
-log_end (GrpWorker *self, JsonBuilder *b)
+static gboolean
+log_write (GrpWorker *self, JsonBuilder *b, GError **error)
 {
   g_autoptr(JsonNode) root = NULL;
   g_autofree char *text = NULL;
   gsize len;
+  int saved;
 
   log_add_int (b, "t", g_get_real_time () / 1000);
   json_builder_end_object (b);
   if (self->log == NULL)
     {
       g_object_unref (b);
-      return;
+      return TRUE;
     }
   root = json_builder_get_root (b);
   g_object_unref (b);
   json_generator_set_root (self->generator, root);
   text = json_generator_to_data (self->generator, &len);
-  fwrite (text, 1, len, self->log);
-  fputc ('\n', self->log);
-  fflush (self->log);
+  if (fwrite (text, 1, len, self->log) == len && fputc ('\n', self->log) != EOF &&
+      fflush (self->log) == 0)
+    return TRUE;
+  /* A full disk: the log ends here, as a killed process's does (lines
+   * after a gap would make it no log at all). */
+  saved = errno;
+  g_clear_pointer (&self->log, fclose);
+  g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
+               "cannot write the log %s: %s", self->log_path, g_strerror (saved));
+  return FALSE;
+}
+
+static void
+log_end (GrpWorker *self, JsonBuilder *b)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!log_write (self, b, &error))
+    g_printerr ("%s: %s; it ends here\n", self->opt.name, error->message);
 }
 
 static void
@@ -178,8 +195,7 @@ open_log (GrpWorker *self, GError **error)
   log_add_int (b, "pid", getpid ());
   log_add_string (b, "delivery", self->opt.safe ? "safe" : "agreed");
   log_add_string (b, "protocol", self->opt.protocol);
-  log_end (self, b);
-  return TRUE;
+  return log_write (self, b, error);
 }
 
 /* ---- model ------------------------------------------------------------ */
