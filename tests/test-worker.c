@@ -168,6 +168,30 @@ test_log_unwritable (void)
   g_object_unref (worker);
 }
 
+/* A seed the random generator cannot take was taken all the same: a
+ * negative one as no seed (a run that does not replay), one beyond 32 bits
+ * cut to its low bits (--seed 4294967296 ran as --seed 0). */
+static void
+test_seed_range (void)
+{
+  const char *const seeds[] = { "-2", "4294967296", "-1" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (seeds); i++)
+    {
+      const char *args[] = { "test-worker", "--seed", seeds[i], NULL };
+      char **argv = g_memdup2 (args, sizeof args);
+      char **parsed = argv;
+      int argc = g_strv_length (argv);
+      GrpOptions options;
+      g_autoptr(GError) error = NULL;
+
+      g_assert_false (grp_options_parse (&options, &argc, &parsed, "", NULL, &error));
+      g_assert_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE);
+      g_assert_cmpstr (error->message, ==, "--seed takes 0 to 4294967295");
+      g_free (argv);
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -175,5 +199,6 @@ main (int argc, char **argv)
   g_test_add_func ("/worker/resume-while-joining", test_resume_while_joining);
   g_test_add_func ("/worker/quiesce-while-joining", test_quiesce_while_joining);
   g_test_add_func ("/worker/log-unwritable", test_log_unwritable);
+  g_test_add_func ("/worker/seed-range", test_seed_range);
   return g_test_run ();
 }

@@ -38,6 +38,7 @@ grp_options_parse (GrpOptions         *o,
   char *delivery = NULL;
   const GrpProtoClass *protocol;
   gint64 sleep_ms = 1000, crash_rate = 100, heartbeat = 100, suspect = 2000;
+  gint64 seed = G_MININT64; /* not given */
   GOptionEntry entries[] = {
     { "listen", 'l', 0, G_OPTION_ARG_STRING, &o->listen,
       "Listen on HOST:PORT (default 127.0.0.1 and a free port)", "HOST:PORT" },
@@ -54,7 +55,7 @@ grp_options_parse (GrpOptions         *o,
     { "crash-rate", 'r', 0, G_OPTION_ARG_INT64, &crash_rate,
       "As leader, crash with chance 1/N every 100 ms, part-way through a broadcast "
       "(default 100; 0: off)", "N" },
-    { "seed", 0, 0, G_OPTION_ARG_INT64, &o->seed,
+    { "seed", 0, 0, G_OPTION_ARG_INT64, &seed,
       "Seed for the random waits, changes and crashes", "N" },
     { "delivery", 'd', 0, G_OPTION_ARG_STRING, &delivery, "agreed (default) or safe", "MODE" },
     { "protocol", 'p', 0, G_OPTION_ARG_STRING, &o->protocol,
@@ -86,7 +87,6 @@ grp_options_parse (GrpOptions         *o,
 
   memset (o, 0, sizeof *o);
   o->count = -1;
-  o->seed = -1;
   g_option_context_set_summary (ctx, summary);
   g_option_context_add_main_entries (ctx, entries, NULL);
   if (extra != NULL)
@@ -134,6 +134,14 @@ grp_options_parse (GrpOptions         *o,
                    "--crash-rate takes N >= 0 (0 turns it off)");
       goto fail;
     }
+  /* g_rand takes 32 bits: a seed beyond them ran as another one. */
+  if (seed != G_MININT64 && (seed < 0 || seed > G_MAXUINT32))
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   "--seed takes 0 to %u", G_MAXUINT32);
+      goto fail;
+    }
+  o->seed = seed == G_MININT64 ? -1 : seed;
   if (o->count < -1)
     {
       g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "--count takes N >= 0");
