@@ -213,6 +213,31 @@ def scenarios():
            {"a": a, "b": b, "c": c}, [], 1, "c lived to the end but did not deliver its own "
            "multicast c#1")
 
+    # b crashes and is started again under its name: a new process, whose
+    # count of changes starts again at 1 (the checker took its first for
+    # the crashed one's, delivered twice).
+    def restarted():
+        a, b = history("a", "b")
+        b.ev(ev="crash")
+        a.view(3, 6, ["a"]).view(4, 7, ["a", "b"])
+        b2 = Log("b")
+        b2.state(7, a.color).view(4, 7, ["a", "b"]).send(9)
+        for m in (a, b2):
+            m.deliver(8, "b", 1, 9)
+        return a, b, b2
+
+    a, b, b2 = restarted()
+    a.ev(ev="exit")
+    b2.ev(ev="exit")
+    yield ("ok: a member started again under the name of one that crashed",
+           {"a": a, "b": b, "b2": b2}, [], 0, "(1 crashed, 2 to the end)")
+    a, b, b2 = restarted()
+    for m in (a, b2):
+        m.deliver(9, "b", 1, 9).ev(ev="exit")
+    yield ("violation: a restarted member's multicast at two positions",
+           {"a": a, "b": b, "b2": b2}, [], 1, "multicast b#1 (b's 2nd process) delivered at "
+           "positions 8 and 9")
+
     a, b = history("a", "b")
     a.send(1).deliver(6, "a", 3, 1).ev(ev="exit")
     b.ev(ev="exit")

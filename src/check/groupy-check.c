@@ -42,6 +42,9 @@ typedef struct {
   gboolean view;
   char *what;              /* "view 3 [a,b]" or "b#12 change 7" */
   char *key;               /* data: "b#12" (the multicast); view: NULL */
+  char *from;              /* data: its sender's name, its K and change */
+  guint64 k;
+  gint64 change;
   guint8 color[3];
 } Entry;
 
@@ -63,8 +66,16 @@ typedef struct {
   const Entry *entry;
 } Witness;
 
+/* A process of the group: one log (a worker writes one a group), and the
+ * first position it delivered (its founding view, or its state). */
+typedef struct {
+  const char *log;
+  guint64 first;
+} Process;
+
 typedef struct {
   GPtrArray *incs;
+  GHashTable *processes;   /* name -> GArray of Process, in the order they joined */
   gboolean same_end;
   char *violation;
   guint checked;
@@ -192,6 +203,7 @@ entry_clear (gpointer data)
 
   g_free (e->what);
   g_free (e->key);
+  g_free (e->from);
 }
 
 static Inc *
@@ -385,8 +397,10 @@ read_events (Checker *c, const char *path, FILE *f, GError **error)
               if (!get_string (&w, o, "from", "?", &from) || !get_id (&w, o, "id", &k) ||
                   !get_id (&w, o, "change", &change))
                 return FALSE;
-              e.key = g_strdup_printf ("%s#%" G_GINT64_FORMAT, from, k);
-              e.what = g_strdup_printf ("%s change %" G_GINT64_FORMAT, e.key, change);
+              /* Named once every log is read (name_multicasts). */
+              e.from = g_strdup (from);
+              e.k = (guint64) k;
+              e.change = change;
             }
           g_array_append_val (inc->entries, e);
         }
@@ -475,6 +489,14 @@ compare_incs (gconstpointer a, gconstpointer b)
   return r != 0 ? r : (x->index > y->index) - (x->index < y->index);
 }
 
+static int
+compare_processes (gconstpointer a, gconstpointer b)
+{
+  const Process *x = a, *y = b;
+
+  return (x->first > y->first) - (x->first < y->first);
+}
+
 static guint64
 first_seq (const Inc *inc)
 {
@@ -508,6 +530,113 @@ end_color (const Inc *inc)
 
   return inc->entries->len ? g_array_index (inc->entries, Entry, inc->entries->len - 1).color
                            : black;
+}
+
+/* A member that crashed may be started again under its name: a new
+ * process, whose changes are counted from 1 again, so "b#1" may be two
+ * multicasts.  The processes of a name are told apart by where they
+ * joined: a process's multicasts come after its first position, and
+ * before the next one's (it had left the view that admitted that one). */
+static void
+find_processes (Checker *c)
+{
+  GHashTableIter iter;
+  gpointer value;
+
+  for (guint i = 0; i < c->incs->len; i++)
+    {
+      const Inc *inc = g_ptr_array_index (c->incs, i);
+      guint64 first = inc->state_seq != 0 ? inc->state_seq : first_seq (inc);
+      GArray *ps = g_hash_table_lookup (c->processes, inc->name);
+      Process p = { inc->log, first };
+      guint k;
+
+      if (first == 0)
+        continue;
+      if (ps == NULL)
+        {
+          ps = g_array_new (FALSE, FALSE, sizeof (Process));
+          g_hash_table_insert (c->processes, inc->name, ps);
+        }
+      for (k = 0; k < ps->len && !g_str_equal (g_array_index (ps, Process, k).log, inc->log); k++)
+        ;
+      if (k == ps->len)
+        g_array_append_val (ps, p);
+      else if (first < g_array_index (ps, Process, k).first)
+        g_array_index (ps, Process, k).first = first;
+    }
+  g_hash_table_iter_init (&iter, c->processes);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    g_array_sort (value, compare_processes);
+}
+
+/* Which of `name`'s processes (from 1) sent a multicast delivered at
+ * `seq`; 0 when the name had one process only. */
+static guint
+process_at (Checker *c, const char *name, guint64 seq)
+{
+  GArray *ps = g_hash_table_lookup (c->processes, name);
+  guint n = 1;
+
+  if (ps == NULL || ps->len < 2)
+    return 0;
+  for (guint k = 1; k < ps->len; k++)
+    if (g_array_index (ps, Process, k).first < seq)
+      n = k + 1;
+  return n;
+}
+
+static guint
+process_of (Checker *c, const Inc *inc)
+{
+  GArray *ps = g_hash_table_lookup (c->processes, inc->name);
+
+  for (guint k = 0; ps != NULL && ps->len > 1 && k < ps->len; k++)
+    if (g_str_equal (g_array_index (ps, Process, k).log, inc->log))
+      return k + 1;
+  return 0;
+}
+
+static const char *
+ordinal (guint n)
+{
+  if (n % 100 / 10 != 1 && n % 10 == 1)
+    return "st";
+  if (n % 100 / 10 != 1 && n % 10 == 2)
+    return "nd";
+  if (n % 100 / 10 != 1 && n % 10 == 3)
+    return "rd";
+  return "th";
+}
+
+/* "b#12", or "b#12 (b's 2nd process)" where b had more than one. */
+static char *
+multicast_key (Checker *c, const char *name, guint64 k, guint process)
+{
+  if (process == 0)
+    return g_strdup_printf ("%s#%" G_GUINT64_FORMAT, name, k);
+  return g_strdup_printf ("%s#%" G_GUINT64_FORMAT " (%s's %u%s process)", name, k, name, process,
+                          ordinal (process));
+}
+
+static void
+name_multicasts (Checker *c)
+{
+  find_processes (c);
+  for (guint i = 0; i < c->incs->len; i++)
+    {
+      const Inc *inc = g_ptr_array_index (c->incs, i);
+
+      for (guint k = 0; k < inc->entries->len; k++)
+        {
+          Entry *e = &g_array_index (inc->entries, Entry, k);
+
+          if (e->view)
+            continue;
+          e->key = multicast_key (c, e->from, e->k, process_at (c, e->from, e->seq));
+          e->what = g_strdup_printf ("%s change %" G_GINT64_FORMAT, e->key, e->change);
+        }
+    }
 }
 
 /* Each incarnation delivers one position after the other, from its state's. */
@@ -651,8 +780,9 @@ check_survivors (Checker *c, GHashTable *agreed, GHashTable *delivered)
         continue;
       for (guint k = 0; k < inc->sends->len && !c->violation; k++)
         {
-          g_autofree char *key = g_strdup_printf ("%s#%" G_GUINT64_FORMAT, inc->name,
-                                                  g_array_index (inc->sends, guint64, k));
+          g_autofree char *key = multicast_key (c, inc->name,
+                                                g_array_index (inc->sends, guint64, k),
+                                                process_of (c, inc));
           guint64 *seq = g_hash_table_lookup (agreed, key);
 
           if (seq == NULL && !g_hash_table_contains (delivered, key))
@@ -718,6 +848,9 @@ main (int argc, char **argv)
   g_ptr_array_sort (c.incs, compare_incs);
   agreed = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
   delivered = g_hash_table_new (g_str_hash, g_str_equal);
+  c.processes = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
+                                       (GDestroyNotify) g_array_unref);
+  name_multicasts (&c);
   check_sequences (&c);
   check_positions (&c, agreed, delivered);
   check_survivors (&c, agreed, delivered);
@@ -741,6 +874,7 @@ main (int argc, char **argv)
       status = 0;
     }
   g_free (c.violation);
+  g_hash_table_unref (c.processes);
   g_ptr_array_unref (c.incs);
   return status;
 }
