@@ -138,6 +138,16 @@ def scenarios():
     yield ("ok: an excluded member that rejoined is two incarnations",
            {"a": a, "b": b, "c": c}, [], 0, "4 incarnations")
 
+    # Stopped while it rejoined: the incarnation that was left out did not
+    # live to the end for having its process exit cleanly (the exit made
+    # it a survivor, whose delivery at 8 and lost multicast were judged).
+    a, b, c = crashed_member()
+    c.ev(ev="excluded").ev(ev="exit")
+    a.ev(ev="exit")
+    b.ev(ev="exit")
+    yield ("ok: a member stopped while it rejoined", {"a": a, "b": b, "c": c}, [], 0,
+           "OK: 3 logs")
+
     a, b, c = crashed_member()
     c.ev(ev="exit")
     a.ev(ev="exit")

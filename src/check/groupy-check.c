@@ -433,8 +433,10 @@ read_events (Checker *c, const char *path, FILE *f, GError **error)
         inc->end = END_EXCLUDED;
       else if (g_str_equal (ev, "crash"))
         inc->end = END_CRASH;
-      else if (g_str_equal (ev, "exit"))
+      else if (g_str_equal (ev, "exit") && inc->end == END_RUNNING)
         {
+          /* Not after "excluded" (a stop while rejoining): the
+           * incarnation that was left out did not live to the end. */
           JsonNode *clean = json_object_get_member (o, "clean");
 
           if (clean != NULL && !holds (clean, G_TYPE_BOOLEAN))
