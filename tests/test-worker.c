@@ -4,10 +4,14 @@
  * joining.  Each wait is bounded, by the main loop, never by a sleep. */
 #include <errno.h>
 #include <glib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "grp-worker.h"
 
 #define WAIT_MS 10000
+
+static GString *printed;
 
 static GrpWorker *
 new_worker (const char *name, const char *join, const char *crash_rate)
@@ -192,6 +196,74 @@ test_seed_range (void)
     }
 }
 
+static void
+keep_printed (const char *text)
+{
+  g_string_append (printed, text);
+}
+
+/* A command on standard input (--commands, the console's channel) with a
+ * number out of range was called unknown: "unknown command "sleep
+ * 99999999" (crash, sleep MS, crash-rate N)". */
+static void
+test_command_out_of_range (void)
+{
+  const char *const lines[][2] = {
+    { "sleep 99999999\n", "w: sleep takes MS from 0 to 3600000, not \"99999999\"\n" },
+    { "crash-rate -1\n", "w: crash-rate takes N from 0 (off) to 2147483647, not \"-1\"\n" },
+    { "sleep\n", "w: sleep takes MS from 0 to 3600000\n" },
+    { "jump 3\n", "w: unknown command \"jump 3\" (crash, sleep MS, crash-rate N)\n" },
+  };
+  const char *args[] = { "test-worker", "--name", "w", "--commands", NULL };
+  char **argv = g_memdup2 (args, sizeof args);
+  char **parsed = argv;
+  int argc = g_strv_length (argv);
+  GrpOptions options;
+  g_autoptr(GError) error = NULL;
+  GPrintFunc old;
+  GrpWorker *worker;
+  int fds[2];
+  int saved_stdin = dup (0);
+
+  g_assert_true (grp_options_parse (&options, &argc, &parsed, "", NULL, &error));
+  g_free (argv);
+  g_assert_cmpint (pipe (fds), ==, 0);
+  g_assert_cmpint (dup2 (fds[0], 0), ==, 0);
+  close (fds[0]);
+  printed = g_string_new (NULL);
+  old = g_set_printerr_handler (keep_printed);
+  worker = grp_worker_new (&options);
+  g_assert_true (grp_worker_prepare (worker, &error));
+  grp_worker_handle_signals (worker);
+  for (guint i = 0; i < G_N_ELEMENTS (lines); i++)
+    {
+      guint guard = g_timeout_add (WAIT_MS, time_out, (gpointer) lines[i][0]);
+
+      g_string_truncate (printed, 0);
+      g_assert_cmpint (write (fds[1], lines[i][0], strlen (lines[i][0])), ==,
+                       (gssize) strlen (lines[i][0]));
+      while (strchr (printed->str, '\n') == NULL)
+        g_main_context_iteration (NULL, TRUE);
+      g_source_remove (guard);
+      g_assert_cmpstr (printed->str, ==, lines[i][1]);
+    }
+  /* The end of input ends the reading, and with it the read's hold. */
+  close (fds[1]);
+  g_object_add_weak_pointer (G_OBJECT (worker), (gpointer *) &worker);
+  g_object_unref (worker);
+  {
+    guint guard = g_timeout_add (WAIT_MS, time_out, (gpointer) "the worker's end");
+
+    while (worker != NULL)
+      g_main_context_iteration (NULL, TRUE);
+    g_source_remove (guard);
+  }
+  g_set_printerr_handler (old);
+  g_string_free (printed, TRUE);
+  g_assert_cmpint (dup2 (saved_stdin, 0), ==, 0);
+  close (saved_stdin);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -200,5 +272,6 @@ main (int argc, char **argv)
   g_test_add_func ("/worker/quiesce-while-joining", test_quiesce_while_joining);
   g_test_add_func ("/worker/log-unwritable", test_log_unwritable);
   g_test_add_func ("/worker/seed-range", test_seed_range);
+  g_test_add_func ("/worker/command-out-of-range", test_command_out_of_range);
   return g_test_run ();
 }

@@ -562,6 +562,16 @@ run_command (GrpWorker *self, const char *line)
   else if (g_str_equal (words[0], "crash-rate") && words[1] != NULL &&
            parse_number (words[1], G_MAXINT, &n))
     grp_worker_set_crash_rate (self, n);
+  /* A known command with a wrong number: what it takes, not "unknown". */
+  else if (g_str_equal (words[0], "sleep") || g_str_equal (words[0], "crash-rate"))
+    {
+      gboolean sleep = g_str_equal (words[0], "sleep");
+      g_autofree char *not = words[1] ? g_strdup_printf (", not \"%s\"", words[1]) : NULL;
+
+      g_printerr ("%s: %s%s\n", self->opt.name,
+                  sleep ? "sleep takes MS from 0 to 3600000"
+                        : "crash-rate takes N from 0 (off) to 2147483647", not ? not : "");
+    }
   else
     g_printerr ("%s: unknown command \"%s\" (crash, sleep MS, crash-rate N)\n", self->opt.name,
                 line);
