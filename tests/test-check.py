@@ -331,7 +331,7 @@ def orders(files):
 
 
 def main():
-    check = sys.argv[1]
+    check = os.path.abspath(sys.argv[1])
     failures = 0
     n = 0
     with tempfile.TemporaryDirectory() as work:
@@ -367,6 +367,31 @@ def main():
                     print(f"#   wanted status {want_status} with {want_text!r}")
                 for v in sorted(verdicts):
                     print(f"#   verdict seen: {v}")
+        # Options anywhere among the logs, and "--" before a log named
+        # "-...": "--same-end" after the logs was read as a missing log.
+        a, b = history("a", "b")
+        a.send(1).deliver(6, "a", 3, 1).ev(ev="exit")
+        b.ev(ev="exit")
+        for log, file in ((a, "cli-a.log"), (b, "-cli-b.log")):
+            with open(os.path.join(work, file), "w") as out:
+                out.write(log.text())
+        os.chdir(work)
+        for args, want_status, want_text in [
+                (["cli-a.log", "--", "-cli-b.log", "--same-end"], 2, "cannot read --same-end"),
+                (["cli-a.log", "--", "-cli-b.log"], 0, "OK: 2 logs"),
+                (["--", "cli-a.log", "-cli-b.log"], 0, "OK: 2 logs"),
+                (["cli-a.log", "--same-end", "--", "-cli-b.log"], 1, "did not finish together"),
+                (["cli-a.log", "--bogus"], 2, "unknown option --bogus"),
+                (["cli-a.log", "--help"], 0, "Usage: groupy-check")]:
+            run = subprocess.run([check, *args], capture_output=True, text=True, timeout=30)
+            said = (run.stdout + run.stderr).strip()
+            n += 1
+            if run.returncode == want_status and want_text in said:
+                print(f"ok {n} - command line {' '.join(args)}")
+            else:
+                failures += 1
+                print(f"not ok {n} - command line {' '.join(args)}: ({run.returncode}, {said!r})")
+        os.chdir("/")
     print(f"1..{n}")
     return 1 if failures else 0
 

@@ -812,35 +812,45 @@ main (int argc, char **argv)
   Checker c = { 0 };
   g_autoptr(GHashTable) agreed = NULL;
   g_autoptr(GHashTable) delivered = NULL;
+  g_autoptr(GPtrArray) logs = g_ptr_array_new ();
+  gboolean options_done = FALSE, help = FALSE;
   guint crashes = 0, survivors = 0;
   int status;
 
-  if (argc >= 2 && g_str_equal (argv[1], "--same-end"))
+  /* Options anywhere among the logs ("groupy-check *.log --same-end"),
+   * and "--" before a log whose name starts with "-". */
+  for (int i = 1; i < argc; i++)
     {
-      c.same_end = TRUE;
-      argv++;
-      argc--;
+      if (!options_done && g_str_equal (argv[i], "--"))
+        options_done = TRUE;
+      else if (!options_done && g_str_equal (argv[i], "--same-end"))
+        c.same_end = TRUE;
+      else if (!options_done && (g_str_equal (argv[i], "--help") || g_str_equal (argv[i], "-h")))
+        help = TRUE;
+      else if (!options_done && argv[i][0] == '-' && argv[i][1] != '\0')
+        {
+          fprintf (stderr, "groupy-check: unknown option %s (see groupy-check --help)\n",
+                   argv[i]);
+          return 2;
+        }
+      else
+        g_ptr_array_add (logs, argv[i]);
     }
-  if (argc < 2 || g_str_equal (argv[1], "--help") || g_str_equal (argv[1], "-h"))
+  if (logs->len == 0 || help)
     {
-      fprintf (argc < 2 ? stderr : stdout,
+      fprintf (help ? stdout : stderr,
                "Usage: groupy-check [--same-end] LOG...\n"
                "Check the JSON Lines logs of a group's workers (groupy-node --log FILE).\n"
                "--same-end: the members that lived to the end must also have stopped at the\n"
                "same position with the same color (stop multicasting first: SIGUSR1).\n");
-      return argc < 2 ? 2 : 0;
-    }
-  if (g_str_has_prefix (argv[1], "-"))
-    {
-      fprintf (stderr, "groupy-check: unknown option %s (see groupy-check --help)\n", argv[1]);
-      return 2;
+      return help ? 0 : 2;
     }
   c.incs = g_ptr_array_new_with_free_func (inc_free);
-  for (int i = 1; i < argc; i++)
+  for (guint i = 0; i < logs->len; i++)
     {
       g_autoptr(GError) error = NULL;
 
-      if (!read_log (&c, argv[i], &error))
+      if (!read_log (&c, g_ptr_array_index (logs, i), &error))
         {
           fprintf (stderr, "groupy-check: %s\n", error->message);
           g_ptr_array_unref (c.incs);
@@ -870,8 +880,8 @@ main (int argc, char **argv)
     }
   else
     {
-      printf ("groupy-check: OK: %d logs, %u incarnations (%u crashed, %u to the end), "
-              "%u deliveries checked, %u positions\n", argc - 1, c.incs->len, crashes, survivors,
+      printf ("groupy-check: OK: %u logs, %u incarnations (%u crashed, %u to the end), "
+              "%u deliveries checked, %u positions\n", logs->len, c.incs->len, crashes, survivors,
               c.checked, c.n_positions);
       status = 0;
     }
