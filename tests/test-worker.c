@@ -264,6 +264,34 @@ test_command_out_of_range (void)
   close (saved_stdin);
 }
 
+/* Port 0 means "any free one" where a member listens; others cannot dial
+ * it: --advertise 127.0.0.1:0 was taken, and the member said it listened
+ * on 127.0.0.1:0, the address to give others' --join. */
+static void
+test_advertise_port_zero (void)
+{
+  const char *const cases[][3] = {
+    { "--advertise", "127.0.0.1:0", "--advertise takes HOST:PORT, not \"127.0.0.1:0\"" },
+    { "--join", "127.0.0.1:0", "--join takes the HOST:PORT of a member, not \"127.0.0.1:0\"" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      const char *args[] = { "test-worker", cases[i][0], cases[i][1], NULL };
+      char **argv = g_memdup2 (args, sizeof args);
+      char **parsed = argv;
+      int argc = g_strv_length (argv);
+      GrpOptions options;
+      g_autoptr(GError) error = NULL;
+
+      g_assert_false (grp_options_parse (&options, &argc, &parsed, "", NULL, &error));
+      g_assert_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE);
+      g_assert_true (g_str_has_prefix (error->message, cases[i][2]));
+      g_assert_nonnull (strstr (error->message, "port 0"));
+      g_free (argv);
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -273,5 +301,6 @@ main (int argc, char **argv)
   g_test_add_func ("/worker/log-unwritable", test_log_unwritable);
   g_test_add_func ("/worker/seed-range", test_seed_range);
   g_test_add_func ("/worker/command-out-of-range", test_command_out_of_range);
+  g_test_add_func ("/worker/advertise-port-zero", test_advertise_port_zero);
   return g_test_run ();
 }

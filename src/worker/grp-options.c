@@ -18,6 +18,16 @@ grp_options_check_address (const char *s)
   return grp_transport_parse_address (s, &host, &port, NULL);
 }
 
+/* Port 0 is "any free one" where a member listens: no one can dial it. */
+static gboolean
+port_zero (const char *s)
+{
+  g_autofree char *host = NULL;
+  guint16 port = 1;
+
+  return grp_transport_parse_address (s, &host, &port, NULL) && port == 0;
+}
+
 /* Short enough for the header of a window at its default size beside three
  * window buttons ("worker-PID" showed there as "work…"), and named as the
  * console names its members (w1, w2, ...). */
@@ -160,16 +170,18 @@ grp_options_parse (GrpOptions         *o,
                    "--listen takes HOST:PORT (for example 127.0.0.1:7000), not \"%s\"", o->listen);
       goto fail;
     }
-  if (o->advertise && !grp_options_check_address (o->advertise))
+  if (o->advertise && (!grp_options_check_address (o->advertise) || port_zero (o->advertise)))
     {
       g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                   "--advertise takes HOST:PORT, not \"%s\"", o->advertise);
+                   "--advertise takes HOST:PORT, not \"%s\"%s", o->advertise,
+                   port_zero (o->advertise) ? " (port 0, any free one, is for --listen)" : "");
       goto fail;
     }
-  if (o->join && !grp_options_check_address (o->join))
+  if (o->join && (!grp_options_check_address (o->join) || port_zero (o->join)))
     {
       g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                   "--join takes the HOST:PORT of a member, not \"%s\"", o->join);
+                   "--join takes the HOST:PORT of a member, not \"%s\"%s", o->join,
+                   port_zero (o->join) ? " (port 0, any free one, is for --listen)" : "");
       goto fail;
     }
   if (o->name != NULL && !grp_codec_name_ok (o->name))
