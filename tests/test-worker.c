@@ -292,6 +292,37 @@ test_advertise_port_zero (void)
     }
 }
 
+/* A member told to join through its own address dialed itself, and said
+ * "could not join the group: 127.0.0.1:7411: it refused us: it claims our
+ * own id". */
+static void
+test_join_self (void)
+{
+  const char *const cases[][4] = {
+    { "--listen", "127.0.0.1:7411", "127.0.0.1:7411", NULL },
+    { "--advertise", "127.0.0.1:7411", "127.0.0.1:7411", NULL },
+    { "--listen", "[::1]:7411", "::1:7411", NULL },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      const char *args[] = { "test-worker", cases[i][0], cases[i][1], "--join", cases[i][2],
+                             NULL };
+      char **argv = g_memdup2 (args, sizeof args);
+      char **parsed = argv;
+      int argc = g_strv_length (argv);
+      GrpOptions options;
+      g_autoptr(GError) error = NULL;
+      g_autofree char *said = g_strdup_printf ("--join takes the HOST:PORT of another member: "
+                                               "\"%s\" is this one's own", cases[i][2]);
+
+      g_assert_false (grp_options_parse (&options, &argc, &parsed, "", NULL, &error));
+      g_assert_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE);
+      g_assert_cmpstr (error->message, ==, said);
+      g_free (argv);
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -302,5 +333,6 @@ main (int argc, char **argv)
   g_test_add_func ("/worker/seed-range", test_seed_range);
   g_test_add_func ("/worker/command-out-of-range", test_command_out_of_range);
   g_test_add_func ("/worker/advertise-port-zero", test_advertise_port_zero);
+  g_test_add_func ("/worker/join-self", test_join_self);
   return g_test_run ();
 }

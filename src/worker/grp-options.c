@@ -28,6 +28,18 @@ port_zero (const char *s)
   return grp_transport_parse_address (s, &host, &port, NULL) && port == 0;
 }
 
+/* Whether a and b (HOST:PORT, b may be NULL) name the same address. */
+static gboolean
+same_address (const char *a, const char *b)
+{
+  g_autofree char *host_a = NULL, *host_b = NULL;
+  guint16 port_a, port_b;
+
+  return b != NULL && grp_transport_parse_address (a, &host_a, &port_a, NULL) &&
+         grp_transport_parse_address (b, &host_b, &port_b, NULL) && port_a == port_b &&
+         g_ascii_strcasecmp (host_a, host_b) == 0;
+}
+
 /* Short enough for the header of a window at its default size beside three
  * window buttons ("worker-PID" showed there as "work…"), and named as the
  * console names its members (w1, w2, ...). */
@@ -182,6 +194,13 @@ grp_options_parse (GrpOptions         *o,
       g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
                    "--join takes the HOST:PORT of a member, not \"%s\"%s", o->join,
                    port_zero (o->join) ? " (port 0, any free one, is for --listen)" : "");
+      goto fail;
+    }
+  if (o->join && (same_address (o->join, o->listen) || same_address (o->join, o->advertise)))
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   "--join takes the HOST:PORT of another member: \"%s\" is this one's own",
+                   o->join);
       goto fail;
     }
   if (o->name != NULL && !grp_codec_name_ok (o->name))
