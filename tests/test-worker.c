@@ -202,6 +202,72 @@ keep_printed (const char *text)
   g_string_append (printed, text);
 }
 
+/* A worker reading commands from a pipe on standard input, what it says
+ * on stderr kept in `printed`. */
+typedef struct {
+  GrpWorker *worker;
+  GPrintFunc old;
+  int in;
+  int saved_stdin;
+} Commands;
+
+static void
+commands_start (Commands *c)
+{
+  const char *args[] = { "test-worker", "--name", "w", "--commands", NULL };
+  char **argv = g_memdup2 (args, sizeof args);
+  char **parsed = argv;
+  int argc = g_strv_length (argv);
+  GrpOptions options;
+  g_autoptr(GError) error = NULL;
+  int fds[2];
+
+  g_assert_true (grp_options_parse (&options, &argc, &parsed, "", NULL, &error));
+  g_free (argv);
+  c->saved_stdin = dup (0);
+  g_assert_cmpint (pipe (fds), ==, 0);
+  g_assert_cmpint (dup2 (fds[0], 0), ==, 0);
+  close (fds[0]);
+  c->in = fds[1];
+  printed = g_string_new (NULL);
+  c->old = g_set_printerr_handler (keep_printed);
+  c->worker = grp_worker_new (&options);
+  g_assert_true (grp_worker_prepare (c->worker, &error));
+  grp_worker_handle_signals (c->worker);
+}
+
+/* Writes `text` (`len` bytes), and waits until the worker said `said`. */
+static void
+commands_say (Commands *c, const char *text, gsize len, const char *said)
+{
+  guint guard = g_timeout_add (WAIT_MS, time_out, (gpointer) said);
+
+  g_string_truncate (printed, 0);
+  g_assert_cmpint (write (c->in, text, len), ==, (gssize) len);
+  while (strlen (printed->str) < strlen (said))
+    g_main_context_iteration (NULL, TRUE);
+  g_source_remove (guard);
+  g_assert_cmpstr (printed->str, ==, said);
+}
+
+static void
+commands_end (Commands *c)
+{
+  guint guard = g_timeout_add (WAIT_MS, time_out, (gpointer) "the worker's end");
+
+  /* The end of input ends the reading, and with it the read's hold. */
+  close (c->in);
+  g_object_add_weak_pointer (G_OBJECT (c->worker), (gpointer *) &c->worker);
+  g_object_unref (c->worker);
+  while (c->worker != NULL)
+    g_main_context_iteration (NULL, TRUE);
+  g_source_remove (guard);
+  g_set_printerr_handler (c->old);
+  g_string_free (printed, TRUE);
+  g_assert_cmpint (dup2 (c->saved_stdin, 0), ==, 0);
+  close (c->saved_stdin);
+}
+
 /* A command on standard input (--commands, the console's channel) with a
  * number out of range was called unknown: "unknown command "sleep
  * 99999999" (crash, sleep MS, crash-rate N)". */
@@ -214,54 +280,30 @@ test_command_out_of_range (void)
     { "sleep\n", "w: sleep takes MS from 0 to 3600000\n" },
     { "jump 3\n", "w: unknown command \"jump 3\" (crash, sleep MS, crash-rate N)\n" },
   };
-  const char *args[] = { "test-worker", "--name", "w", "--commands", NULL };
-  char **argv = g_memdup2 (args, sizeof args);
-  char **parsed = argv;
-  int argc = g_strv_length (argv);
-  GrpOptions options;
-  g_autoptr(GError) error = NULL;
-  GPrintFunc old;
-  GrpWorker *worker;
-  int fds[2];
-  int saved_stdin = dup (0);
+  Commands c;
 
-  g_assert_true (grp_options_parse (&options, &argc, &parsed, "", NULL, &error));
-  g_free (argv);
-  g_assert_cmpint (pipe (fds), ==, 0);
-  g_assert_cmpint (dup2 (fds[0], 0), ==, 0);
-  close (fds[0]);
-  printed = g_string_new (NULL);
-  old = g_set_printerr_handler (keep_printed);
-  worker = grp_worker_new (&options);
-  g_assert_true (grp_worker_prepare (worker, &error));
-  grp_worker_handle_signals (worker);
+  commands_start (&c);
   for (guint i = 0; i < G_N_ELEMENTS (lines); i++)
-    {
-      guint guard = g_timeout_add (WAIT_MS, time_out, (gpointer) lines[i][0]);
+    commands_say (&c, lines[i][0], strlen (lines[i][0]), lines[i][1]);
+  commands_end (&c);
+}
 
-      g_string_truncate (printed, 0);
-      g_assert_cmpint (write (fds[1], lines[i][0], strlen (lines[i][0])), ==,
-                       (gssize) strlen (lines[i][0]));
-      while (strchr (printed->str, '\n') == NULL)
-        g_main_context_iteration (NULL, TRUE);
-      g_source_remove (guard);
-      g_assert_cmpstr (printed->str, ==, lines[i][1]);
-    }
-  /* The end of input ends the reading, and with it the read's hold. */
-  close (fds[1]);
-  g_object_add_weak_pointer (G_OBJECT (worker), (gpointer *) &worker);
-  g_object_unref (worker);
-  {
-    guint guard = g_timeout_add (WAIT_MS, time_out, (gpointer) "the worker's end");
+/* One line that was not UTF-8 ended the commands for good, saying
+ * nothing; a line without end was read into memory without end. */
+static void
+test_command_bad_lines (void)
+{
+  g_autofree char *endless = g_malloc (16 * 1024); /* within a pipe's buffer */
+  Commands c;
 
-    while (worker != NULL)
-      g_main_context_iteration (NULL, TRUE);
-    g_source_remove (guard);
-  }
-  g_set_printerr_handler (old);
-  g_string_free (printed, TRUE);
-  g_assert_cmpint (dup2 (saved_stdin, 0), ==, 0);
-  close (saved_stdin);
+  commands_start (&c);
+  commands_say (&c, "sl\xff" "ep 5\njump\n", 13,
+                "w: a command that is not UTF-8 text, ignored\n"
+                "w: unknown command \"jump\" (crash, sleep MS, crash-rate N)\n");
+  memset (endless, 'x', 16 * 1024);
+  commands_say (&c, endless, 16 * 1024,
+                "w: a command longer than 4096 bytes: no more commands\n");
+  commands_end (&c);
 }
 
 /* Port 0 means "any free one" where a member listens; others cannot dial
@@ -332,6 +374,7 @@ main (int argc, char **argv)
   g_test_add_func ("/worker/log-unwritable", test_log_unwritable);
   g_test_add_func ("/worker/seed-range", test_seed_range);
   g_test_add_func ("/worker/command-out-of-range", test_command_out_of_range);
+  g_test_add_func ("/worker/command-bad-lines", test_command_bad_lines);
   g_test_add_func ("/worker/advertise-port-zero", test_advertise_port_zero);
   g_test_add_func ("/worker/join-self", test_join_self);
   return g_test_run ();

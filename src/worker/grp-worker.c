@@ -17,6 +17,7 @@
  * life of the process, across rejoins) and N. */
 #define PAYLOAD_LEN 9
 #define CRASH_ROLL_MS 100
+#define MAX_COMMAND 4096
 
 struct _GrpWorker {
   GObject parent_instance;
@@ -42,7 +43,8 @@ struct _GrpWorker {
   gboolean joined;          /* has been a member: a later failure is news */
   gboolean switching;       /* grp_worker_join_other_async under way */
   guint signal_ids[4];
-  GDataInputStream *commands;
+  GInputStream *commands;   /* standard input, with --commands */
+  GString *commands_in;     /* what it gave and no whole line yet */
   GCancellable *cancel;
 
   /* What the log says, and nothing newer: the view last delivered and the
@@ -577,24 +579,57 @@ run_command (GrpWorker *self, const char *line)
                 line);
 }
 
+static gboolean
+command_too_long (GrpWorker *self)
+{
+  g_printerr ("%s: a command longer than %u bytes: no more commands\n", self->opt.name,
+              MAX_COMMAND);
+  return FALSE;
+}
+
+/* Runs each whole line in `commands_in` (and at the end of input, what is
+ * left).  A line must be UTF-8 text, and no longer than MAX_COMMAND (the
+ * console's are a few bytes): FALSE once one is longer. */
+static gboolean
+run_lines (GrpWorker *self, gboolean at_end)
+{
+  GString *in = self->commands_in;
+  char *nl;
+
+  while ((nl = memchr (in->str, '\n', in->len)) != NULL || (at_end && in->len > 0))
+    {
+      gsize len = nl != NULL ? (gsize) (nl - in->str) : in->len;
+      g_autofree char *line = g_strndup (in->str, len);
+
+      g_string_erase (in, 0, nl != NULL ? (gssize) len + 1 : (gssize) len);
+      if (len > MAX_COMMAND)
+        return command_too_long (self);
+      if (!g_utf8_validate (line, -1, NULL) || strlen (line) != len)
+        g_printerr ("%s: a command that is not UTF-8 text, ignored\n", self->opt.name);
+      else
+        run_command (self, line);
+    }
+  return in->len <= MAX_COMMAND || command_too_long (self);
+}
+
 static void
 command_read (GObject *source, GAsyncResult *res, gpointer data)
 {
   GrpWorker *self = data;
   g_autoptr(GError) error = NULL;
-  g_autofree char *line =
-    g_data_input_stream_read_line_finish_utf8 (G_DATA_INPUT_STREAM (source), res, NULL, &error);
+  g_autoptr(GBytes) bytes = g_input_stream_read_bytes_finish (G_INPUT_STREAM (source), res,
+                                                               &error);
+  gsize len = bytes != NULL ? g_bytes_get_size (bytes) : 0;
 
-  if (line == NULL)
-    {
-      /* End of input (the console went away) or cancelled: no more commands. */
-      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        g_clear_object (&self->commands);
-      g_object_unref (self);
-      return;
-    }
-  run_command (self, line);
-  read_command (self);
+  if (len > 0)
+    g_string_append_len (self->commands_in, g_bytes_get_data (bytes, NULL), (gssize) len);
+  /* End of input (the console went away) or cancelled: no more commands. */
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    ;
+  else if (!run_lines (self, len == 0) || len == 0)
+    g_clear_object (&self->commands);
+  else
+    read_command (self);
   g_object_unref (self);
 }
 
@@ -603,8 +638,8 @@ read_command (GrpWorker *self)
 {
   if (self->commands == NULL || g_cancellable_is_cancelled (self->cancel))
     return;
-  g_data_input_stream_read_line_async (self->commands, G_PRIORITY_DEFAULT, self->cancel,
-                                       command_read, g_object_ref (self));
+  g_input_stream_read_bytes_async (self->commands, 4096, G_PRIORITY_DEFAULT, self->cancel,
+                                   command_read, g_object_ref (self));
 }
 
 /* ---- lifecycle -------------------------------------------------------- */
@@ -936,9 +971,8 @@ grp_worker_handle_signals (GrpWorker *self)
   self->signal_ids[3] = g_unix_signal_add (SIGUSR2, on_usr2, self);
   if (self->opt.commands && self->commands == NULL)
     {
-      g_autoptr(GInputStream) in = g_unix_input_stream_new (STDIN_FILENO, FALSE);
-
-      self->commands = g_data_input_stream_new (in);
+      self->commands = g_unix_input_stream_new (STDIN_FILENO, FALSE);
+      self->commands_in = g_string_new (NULL);
       read_command (self);
     }
 }
@@ -1091,6 +1125,8 @@ grp_worker_finalize (GObject *object)
 
   g_clear_pointer (&self->log, fclose);
   g_free (self->log_path);
+  if (self->commands_in != NULL)
+    g_string_free (self->commands_in, TRUE);
   g_clear_object (&self->generator);
   g_clear_object (&self->cancel);
   g_strfreev (self->members);
