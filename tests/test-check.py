@@ -248,6 +248,16 @@ def scenarios():
            {"a": a, "b": b, "b2": b2}, [], 1, "multicast b#1 (b's 2nd process) delivered at "
            "positions 8 and 9")
 
+    # c took the state and was stopped before the view that admitted it
+    # came: it ends with the state's color (taken for black).
+    a, b = history("a", "b")
+    c = Log("c")
+    c.state(6, a.color).ev(ev="exit")
+    for m in (a, b):
+        m.view(3, 6, ["a", "b", "c"]).view(4, 7, ["a", "b"]).ev(ev="exit")
+    yield ("ok: --same-end, a member stopped between its state and its first view",
+           {"a": a, "b": b, "c": c}, ["--same-end"], 0, "OK: 3 logs")
+
     a, b = history("a", "b")
     a.send(1).deliver(6, "a", 3, 1).ev(ev="exit")
     b.ev(ev="exit")

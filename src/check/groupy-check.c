@@ -54,6 +54,7 @@ typedef struct {
   guint index;             /* incarnation number within its log */
   gboolean safe;
   guint64 state_seq;       /* the state's position: the first to deliver */
+  guint8 state_color[3];   /* and the color it brought */
   guint64 last_view;
   End end;
   GArray *entries;         /* Entry, in the order delivered */
@@ -418,6 +419,7 @@ read_events (Checker *c, const char *path, FILE *f, GError **error)
               inc = new_inc (c, path, name, index++, safe);
             }
           inc->state_seq = seq;
+          memcpy (inc->state_color, rgb, 3);
         }
       else if (g_str_equal (ev, "send"))
         {
@@ -525,13 +527,16 @@ last_data (const Inc *inc)
   return 0;
 }
 
+/* The color it ended with: after its last delivery, or the state's (it
+ * was stopped before the view that admitted it came). */
 static const guint8 *
 end_color (const Inc *inc)
 {
   static const guint8 black[3];
 
-  return inc->entries->len ? g_array_index (inc->entries, Entry, inc->entries->len - 1).color
-                           : black;
+  if (inc->entries->len > 0)
+    return g_array_index (inc->entries, Entry, inc->entries->len - 1).color;
+  return inc->state_seq != 0 ? inc->state_color : black;
 }
 
 /* A member that crashed may be started again under its name: a new
