@@ -4,6 +4,7 @@
  * joining.  Each wait is bounded, by the main loop, never by a sleep. */
 #include <errno.h>
 #include <glib.h>
+#include <glib/gstdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -365,6 +366,56 @@ test_join_self (void)
     }
 }
 
+/* --log FILE opens FILE for writing: given the group's secret, or a
+ * certificate or key, it overwrote it with the log (the secret was read
+ * first, and lost on disk). */
+static void
+test_log_over_input (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("test-worker-XXXXXX", NULL);
+  g_autofree char *secret = g_build_filename (dir, "secret", NULL);
+  g_autofree char *again = g_build_filename (dir, ".", "secret", NULL);
+  g_autofree char *after = NULL;
+  const char *const cases[][3] = {
+    { "--secret-file", secret, "--secret-file" },
+    { "--secret-file", again, "--secret-file" },
+    { "--tls-ca", secret, "--tls-ca" },
+  };
+
+  g_assert_true (g_file_set_contents (secret, "the secret\n", -1, NULL));
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GPtrArray) args = g_ptr_array_new ();
+      char **parsed;
+      int argc;
+      GrpOptions options;
+      g_autoptr(GError) error = NULL;
+      g_autofree char *said = g_strdup_printf ("--log FILE is written: \"%s\" is the %s file",
+                                               cases[i][1], cases[i][2]);
+
+      g_ptr_array_add (args, (char *) "test-worker");
+      g_ptr_array_add (args, (char *) cases[i][0]);
+      g_ptr_array_add (args, secret);
+      if (g_str_equal (cases[i][0], "--tls-ca"))
+        {
+          g_ptr_array_add (args, (char *) "--tls-cert");
+          g_ptr_array_add (args, secret);
+        }
+      g_ptr_array_add (args, (char *) "--log");
+      g_ptr_array_add (args, (char *) cases[i][1]);
+      argc = (int) args->len;
+      g_ptr_array_add (args, NULL);
+      parsed = (char **) args->pdata;
+      g_assert_false (grp_options_parse (&options, &argc, &parsed, "", NULL, &error));
+      g_assert_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE);
+      g_assert_cmpstr (error->message, ==, said);
+    }
+  g_assert_true (g_file_get_contents (secret, &after, NULL, NULL));
+  g_assert_cmpstr (after, ==, "the secret\n");
+  g_unlink (secret);
+  g_rmdir (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -377,5 +428,6 @@ main (int argc, char **argv)
   g_test_add_func ("/worker/command-bad-lines", test_command_bad_lines);
   g_test_add_func ("/worker/advertise-port-zero", test_advertise_port_zero);
   g_test_add_func ("/worker/join-self", test_join_self);
+  g_test_add_func ("/worker/log-over-input", test_log_over_input);
   return g_test_run ();
 }

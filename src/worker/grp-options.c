@@ -1,6 +1,7 @@
 /* grp-options.c: parsing and validating the worker's options. */
 #include "grp-options.h"
 
+#include <glib/gstdio.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -38,6 +39,18 @@ same_address (const char *a, const char *b)
   return b != NULL && grp_transport_parse_address (a, &host_a, &port_a, NULL) &&
          grp_transport_parse_address (b, &host_b, &port_b, NULL) && port_a == port_b &&
          g_ascii_strcasecmp (host_a, host_b) == 0;
+}
+
+/* Whether a and b (b may be NULL) name one file. */
+static gboolean
+same_file (const char *a, const char *b)
+{
+  GStatBuf sa, sb;
+
+  if (b == NULL)
+    return FALSE;
+  return g_str_equal (a, b) || (g_stat (a, &sa) == 0 && g_stat (b, &sb) == 0 &&
+                                sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino);
 }
 
 /* Short enough for the header of a window at its default size beside three
@@ -221,6 +234,22 @@ grp_options_parse (GrpOptions         *o,
                    "a PKI takes --tls-ca and --tls-cert together (and --tls-key if the key is "
                    "not in the certificate's file)");
       goto fail;
+    }
+  /* The log is opened for writing: it must not be a file the member reads. */
+  if (o->log != NULL)
+    {
+      const char *const inputs[][2] = {
+        { "--secret-file", o->secret_file }, { "--tls-ca", o->tls_ca },
+        { "--tls-cert", o->tls_cert }, { "--tls-key", o->tls_key },
+      };
+
+      for (guint i = 0; i < G_N_ELEMENTS (inputs); i++)
+        if (same_file (o->log, inputs[i][1]))
+          {
+            g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                         "--log FILE is written: \"%s\" is the %s file", o->log, inputs[i][0]);
+            goto fail;
+          }
     }
   if (o->name == NULL)
     o->name = grp_options_default_name ((int) getpid ());
