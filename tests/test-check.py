@@ -241,6 +241,13 @@ def scenarios():
     b2.ev(ev="exit")
     yield ("ok: a member started again under the name of one that crashed",
            {"a": a, "b": b, "b2": b2}, [], 0, "(1 crashed, 2 to the end)")
+    # A copy of a log is no second process (it joined where the first did).
+    a, b = history("a", "b")
+    a.ev(ev="exit")
+    b.ev(ev="exit")
+    yield ("ok: a log given twice, under another name", {"a": a, "b": b, "a-copy": a}, [], 0,
+           "OK: 3 logs")
+
     a, b, b2 = restarted()
     for m in (a, b2):
         m.deliver(9, "b", 1, 9).ev(ev="exit")

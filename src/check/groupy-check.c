@@ -67,11 +67,13 @@ typedef struct {
   const Entry *entry;
 } Witness;
 
-/* A process of the group: one log (a worker writes one a group), and the
- * first position it delivered (its founding view, or its state). */
+/* A process of the group: one log (a worker writes one a group), the
+ * first position it delivered (its founding view, or its state), and its
+ * rank among its name's processes, from 1 (copies of one log share it). */
 typedef struct {
   const char *log;
   guint64 first;
+  guint rank;
 } Process;
 
 typedef struct {
@@ -555,7 +557,7 @@ find_processes (Checker *c)
       const Inc *inc = g_ptr_array_index (c->incs, i);
       guint64 first = inc->state_seq != 0 ? inc->state_seq : first_seq (inc);
       GArray *ps = g_hash_table_lookup (c->processes, inc->name);
-      Process p = { inc->log, first };
+      Process p = { inc->log, first, 0 };
       guint k;
 
       if (first == 0)
@@ -574,7 +576,24 @@ find_processes (Checker *c)
     }
   g_hash_table_iter_init (&iter, c->processes);
   while (g_hash_table_iter_next (&iter, NULL, &value))
-    g_array_sort (value, compare_processes);
+    {
+      GArray *ps = value;
+
+      g_array_sort (ps, compare_processes);
+      for (guint k = 0; k < ps->len; k++)
+        {
+          Process *p = &g_array_index (ps, Process, k);
+
+          p->rank = k == 0 ? 1 : p[-1].rank + (p->first != p[-1].first);
+        }
+    }
+}
+
+/* How many processes had that name (copies of a log are one). */
+static guint
+n_processes (GArray *ps)
+{
+  return ps != NULL && ps->len > 0 ? g_array_index (ps, Process, ps->len - 1).rank : 0;
 }
 
 /* Which of `name`'s processes (from 1) sent a multicast delivered at
@@ -585,11 +604,11 @@ process_at (Checker *c, const char *name, guint64 seq)
   GArray *ps = g_hash_table_lookup (c->processes, name);
   guint n = 1;
 
-  if (ps == NULL || ps->len < 2)
+  if (n_processes (ps) < 2)
     return 0;
   for (guint k = 1; k < ps->len; k++)
     if (g_array_index (ps, Process, k).first < seq)
-      n = k + 1;
+      n = g_array_index (ps, Process, k).rank;
   return n;
 }
 
@@ -598,9 +617,9 @@ process_of (Checker *c, const Inc *inc)
 {
   GArray *ps = g_hash_table_lookup (c->processes, inc->name);
 
-  for (guint k = 0; ps != NULL && ps->len > 1 && k < ps->len; k++)
+  for (guint k = 0; n_processes (ps) > 1 && k < ps->len; k++)
     if (g_str_equal (g_array_index (ps, Process, k).log, inc->log))
-      return k + 1;
+      return g_array_index (ps, Process, k).rank;
   return 0;
 }
 
