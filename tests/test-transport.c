@@ -1461,6 +1461,92 @@ test_other_secret (Fixture *f, gconstpointer data)
   files_clear (&fs);
 }
 
+/* A squatter on B's Unix-domain name that speaks TLS (anyone can) and, in
+ * place of a proof of the secret, says BYE: each kind it may choose. */
+typedef struct {
+  GrpSecurity *sec;             /* a secret of its own */
+  GrpByeKind kind;
+  GSocketConnection *conn;
+  GTlsConnection *tls;
+  gboolean said;
+} Squatter;
+
+static void
+squatter_handshaken (GObject *source, GAsyncResult *res, gpointer data)
+{
+  Squatter *s = data;
+  g_autoptr(GByteArray) out = g_byte_array_new ();
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (g_tls_connection_handshake_finish (s->tls, res, &error));
+  grp_codec_append_bye (out, s->kind, "the squatter's own words");
+  g_assert_true (g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (s->tls)),
+                                            out->data, out->len, NULL, NULL, &error));
+  s->said = TRUE;
+}
+
+static void
+squatter_accepted (GObject *source, GAsyncResult *res, gpointer data)
+{
+  Squatter *s = data;
+  g_autoptr(GError) error = NULL;
+
+  s->conn = g_socket_listener_accept_finish (G_SOCKET_LISTENER (source), res, NULL, &error);
+  g_assert_no_error (error);
+  s->tls = grp_security_wrap (s->sec, G_IO_STREAM (s->conn), TRUE, &error);
+  g_assert_no_error (error);
+  g_tls_connection_handshake_async (s->tls, G_PRIORITY_DEFAULT, NULL, squatter_handshaken, s);
+}
+
+/* Before a peer proves the secret, nothing it says is news about the
+ * member it stands for: a BYE there ends the connection, whatever kind it
+ * claims.  A local squatter that answered A's proof with "another protocol"
+ * ended A's probe with its own words, where A was to fall back to TCP and
+ * reach B (docs/SECURITY.md: a squatter gains nothing). */
+static void
+test_squatter_bye_before_proof (Fixture *f, gconstpointer data)
+{
+  static const GrpByeKind kinds[] = { GRP_BYE_CONNECTION, GRP_BYE_ENDED, GRP_BYE_PROTOCOL };
+  Files fs;
+  g_autoptr(GrpSecurity) sec = NULL;
+  g_autoptr(GrpSecurity) other = NULL;
+
+  files_init (&fs);
+  sec = secret_security (new_secret (&fs, "secret"));
+  other = secret_security (new_secret (&fs, "other"));
+  g_setenv ("GROUPY_NO_LOCAL_SOCKETS", "1", TRUE);
+  secure_b (f, sec);
+  g_unsetenv ("GROUPY_NO_LOCAL_SOCKETS");
+  for (guint i = 0; i < G_N_ELEMENTS (kinds); i++)
+    {
+      g_autoptr(GSocket) squat = squat_local_name (grp_transport_get_address (f->b));
+      g_autoptr(GSocketListener) listener = g_socket_listener_new ();
+      g_autoptr(GrpTransport) a = NULL;
+      g_autoptr(GError) error = NULL;
+      Squatter s = { other, kinds[i] };
+      Probe probe = { 0 };
+
+      g_assert_true (g_socket_listener_add_socket (listener, squat, NULL, &error));
+      g_socket_listener_accept_async (listener, NULL, squatter_accepted, &s);
+      /* An A of its own each time: B takes the last one's end as final. */
+      a = grp_transport_new ();
+      grp_transport_set_self (a, X_ID + i, "a");
+      grp_transport_set_handshake_timeout (a, HANDSHAKE_MS);
+      grp_transport_set_security (a, sec);
+      grp_transport_probe_async (a, grp_transport_get_address (f->b), NULL, probe_done, &probe);
+      g_assert_true (wait_for (f, probe_finished, &probe));
+      g_test_message ("BYE %d: %s", kinds[i], probe.error != NULL ? probe.error->message : "B");
+      g_assert_true (s.said);
+      g_assert_no_error (probe.error);
+      g_assert_cmpuint (probe.id, ==, B_ID);
+      g_assert_cmpuint (grp_transport_count_local (a), ==, 0);
+      g_socket_listener_close (listener);
+      g_clear_object (&s.tls);
+      g_clear_object (&s.conn);
+    }
+  files_clear (&fs);
+}
+
 /* A plaintext peer speaking to a member with a secret: refused with a
  * connection-only BYE that says only that TLS is needed (a plaintext member
  * tells its program that the group has a secret), nothing it sent is read;
@@ -2681,6 +2767,7 @@ main (int argc, char **argv)
   ADD ("/transport/secure/same-secret", test_same_secret);
   ADD ("/transport/secure/sizes", test_secret_sizes);
   ADD ("/transport/secure/other-secret", test_other_secret);
+  ADD ("/transport/secure/squatter-bye-before-proof", test_squatter_bye_before_proof);
   ADD ("/transport/secure/plaintext-stranger", test_plaintext_stranger);
   ADD ("/transport/secure/tls-stranger", test_tls_stranger);
   ADD ("/transport/secure/pki", test_pki);

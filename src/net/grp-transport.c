@@ -1468,7 +1468,11 @@ on_bye (Conn *c, const guint8 *body, gsize len)
   g_debug ("%s says BYE (%s): %s", c->addr ? c->addr : "?",
            kind == GRP_BYE_ENDED ? "ended" : "this connection", reason);
   c->bye_received = TRUE;
-  if (kind == GRP_BYE_PROTOCOL)
+  /* Before its proof of the secret a peer is nobody: its BYE ends this
+   * connection, whatever it claims (a squatter on a Unix-domain name would
+   * otherwise end a probe with words of its own, where TCP reaches the
+   * member). */
+  if (kind == GRP_BYE_PROTOCOL && c->state != CONN_PROOF)
     protocol_refused (c, reason);
   else if (kind == GRP_BYE_ENDED && c->state == CONN_OPEN)
     peer_ended (c->t, c->peer, reason);
