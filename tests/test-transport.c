@@ -1830,6 +1830,67 @@ test_pki (Fixture *f, gconstpointer data)
   files_clear (&fs);
 }
 
+/* A PKI whose files are refused changes nothing: a member keeps what it
+ * had (the CA and certificate loaded before, or none: its secret alone).
+ * The CA was taken before the key was read, and the certificate dropped
+ * before the new one parsed: a member whose --tls-* files were refused
+ * went on checking peers against a CA with no certificate of its own. */
+static void
+test_pki_refused (Fixture *f, gconstpointer data)
+{
+  Files fs;
+  gnutls_x509_crt_t ca;
+  gnutls_x509_privkey_t ca_key;
+  g_autofree char *ca_pem = NULL, *ca_key_pem = NULL;
+  g_autofree char *b_pem = NULL, *b_key = NULL, *a_pem = NULL, *a_key = NULL;
+  const char *secret, *ca_path, *b_path, *bk_path, *a_path, *ak_path, *open_key, *junk;
+  g_autoptr(GrpSecurity) sb = NULL;
+  g_autoptr(GrpSecurity) sa = NULL;
+  g_autoptr(GrpSecurity) sc = NULL;
+  g_autoptr(GrpTransport) a = NULL;
+  g_autoptr(GError) error = NULL;
+  Probe probe = { 0 };
+
+  files_init (&fs);
+  secret = new_secret (&fs, "secret");
+  make_cert (NULL, NULL, TRUE, &ca, &ca_key, &ca_pem, &ca_key_pem);
+  make_cert (ca, ca_key, FALSE, NULL, NULL, &b_pem, &b_key);
+  make_cert (ca, ca_key, FALSE, NULL, NULL, &a_pem, &a_key);
+  gnutls_x509_crt_deinit (ca);
+  gnutls_x509_privkey_deinit (ca_key);
+  ca_path = tmp_file (&fs, "ca.pem", ca_pem, 0644);
+  b_path = tmp_file (&fs, "b.pem", b_pem, 0644);
+  bk_path = tmp_file (&fs, "b.key", b_key, 0600);
+  a_path = tmp_file (&fs, "a.pem", a_pem, 0644);
+  ak_path = tmp_file (&fs, "a.key", a_key, 0600);
+  open_key = tmp_file (&fs, "open.key", a_key, 0640);
+  junk = tmp_file (&fs, "junk.pem", "not a certificate\n", 0600);
+
+  /* A secret, then a key others may read: still the secret alone. */
+  sc = secret_security (secret);
+  g_assert_false (grp_security_load_pki (sc, ca_path, a_path, open_key, &error));
+  g_clear_error (&error);
+  g_assert_false (grp_security_has_pki (sc));
+
+  /* A PKI, then files that hold no certificate: the first PKI stands. */
+  sb = secret_security (secret);
+  g_assert_true (grp_security_load_pki (sb, ca_path, b_path, bk_path, &error));
+  g_assert_no_error (error);
+  sa = secret_security (secret);
+  g_assert_true (grp_security_load_pki (sa, ca_path, a_path, ak_path, &error));
+  g_assert_no_error (error);
+  g_assert_false (grp_security_load_pki (sa, ca_path, junk, NULL, &error));
+  g_clear_error (&error);
+  g_assert_true (grp_security_has_pki (sa));
+  secure_b (f, sb);
+  a = transport_a (sa);
+  grp_transport_probe_async (a, grp_transport_get_address (f->b), NULL, probe_done, &probe);
+  g_assert_true (wait_for (f, probe_finished, &probe));
+  g_assert_no_error (probe.error);
+  g_assert_cmpuint (probe.id, ==, B_ID);
+  files_clear (&fs);
+}
+
 /* Secret files: made with mode 0600, never replaced; refused when others
  * may read them, or when they are not secret files. */
 static void
@@ -2771,6 +2832,7 @@ main (int argc, char **argv)
   ADD ("/transport/secure/plaintext-stranger", test_plaintext_stranger);
   ADD ("/transport/secure/tls-stranger", test_tls_stranger);
   ADD ("/transport/secure/pki", test_pki);
+  ADD ("/transport/secure/pki-refused", test_pki_refused);
   ADD ("/transport/secure/secret-files", test_secret_files);
   ADD ("/transport/secure/secret-fifo", test_secret_fifo);
   ADD ("/transport/secure/wrap-outlives-security", test_wrap_outlives_security);

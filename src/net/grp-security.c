@@ -34,7 +34,7 @@ struct _GrpSecurity {
 
 G_DEFINE_FINAL_TYPE (GrpSecurity, grp_security, G_TYPE_OBJECT)
 
-static gboolean prepare (GrpSecurity *self, GError **error);
+static gboolean prepare (gboolean has_cert, GError **error);
 
 /* ---- files ------------------------------------------------------------ */
 
@@ -141,6 +141,17 @@ parse_secret (char *text)
   return NULL;
 }
 
+/* The bytes are ours alone (g_bytes_new copied them): wiped. */
+static void
+free_secret (GBytes *secret)
+{
+  gsize len;
+  gpointer data = g_bytes_unref_to_data (secret, &len);
+
+  explicit_bzero (data, len);
+  g_free (data);
+}
+
 gboolean
 grp_security_load_secret (GrpSecurity *self, const char *path, GError **error)
 {
@@ -163,9 +174,15 @@ grp_security_load_secret (GrpSecurity *self, const char *path, GError **error)
                    path);
       return FALSE;
     }
-  g_clear_pointer (&self->secret, g_bytes_unref);
+  /* Taken only once all is ready: a refused secret changes nothing. */
+  if (!prepare (self->cert != NULL, error))
+    {
+      free_secret (secret);
+      return FALSE;
+    }
+  g_clear_pointer (&self->secret, free_secret);
   self->secret = secret;
-  return prepare (self, error);
+  return TRUE;
 }
 
 gboolean
@@ -241,7 +258,8 @@ grp_security_load_pki (GrpSecurity *self, const char *ca, const char *cert, cons
   g_autofree char *cert_pem = NULL;
   g_autofree char *pem = NULL;
   g_autoptr(GError) local = NULL;
-  GList *cas;
+  g_autolist(GTlsCertificate) cas = NULL;
+  g_autoptr(GTlsCertificate) mine = NULL;
   gsize len;
 
   if (ca == NULL || cert == NULL)
@@ -258,25 +276,30 @@ grp_security_load_pki (GrpSecurity *self, const char *ca, const char *cert, cons
                    local ? local->message : "");
       return FALSE;
     }
-  g_list_free_full (self->cas, g_object_unref);
-  self->cas = cas;
   /* The key is a secret: refused if others may read it, as the secret is. */
   if (!read_private (key != NULL ? key : cert, "key file", &key_pem, &len, error) ||
       !g_file_get_contents (cert, &cert_pem, NULL, error))
     return FALSE;
   pem = g_strconcat (cert_pem, "\n", key_pem, NULL);
   explicit_bzero (key_pem, len);
-  g_clear_object (&self->cert);
-  self->cert = g_tls_certificate_new_from_pem (pem, -1, &local);
+  mine = g_tls_certificate_new_from_pem (pem, -1, &local);
   explicit_bzero (pem, strlen (pem));
-  if (self->cert == NULL)
+  if (mine == NULL)
     {
       g_set_error (error, GRP_SECURITY_ERROR, GRP_SECURITY_ERROR_FORMAT,
                    "no certificate with its private key in %s%s%s: %s", cert, key ? " and " : "",
                    key ? key : "", local->message);
       return FALSE;
     }
-  return prepare (self, error);
+  /* Taken only once all is ready: refused files change nothing (a member
+   * that went on with a CA and no certificate of its own was refused by
+   * every peer, and refused them). */
+  if (!prepare (TRUE, error))
+    return FALSE;
+  g_list_free_full (self->cas, g_object_unref);
+  self->cas = g_steal_pointer (&cas);
+  g_set_object (&self->cert, mine);
+  return TRUE;
 }
 
 gboolean
@@ -482,11 +505,12 @@ grp_security_choose_ciphers (void)
   g_once_init_leave (&done, 1);
 }
 
-/* Loads GIO's TLS backend and makes our key pair now, while the member
- * starts: not during its first join (tens of milliseconds), and a missing
- * backend is an error the user sees at once. */
+/* Loads GIO's TLS backend and makes our key pair now (unless `has_cert`:
+ * one from the PKI), while the member starts: not during its first join
+ * (tens of milliseconds), and a missing backend is an error the user sees
+ * at once. */
 static gboolean
-prepare (GrpSecurity *self, GError **error)
+prepare (gboolean has_cert, GError **error)
 {
   g_autoptr(GTlsCertificate) cert = NULL;
 
@@ -497,7 +521,7 @@ prepare (GrpSecurity *self, GError **error)
                    "GIO has no TLS support here: install glib-networking");
       return FALSE;
     }
-  if (self->cert == NULL && (cert = ephemeral (error)) == NULL)
+  if (!has_cert && (cert = ephemeral (error)) == NULL)
     return FALSE;
   return TRUE;
 }
@@ -645,15 +669,7 @@ grp_security_finalize (GObject *object)
 {
   GrpSecurity *self = GRP_SECURITY (object);
 
-  if (self->secret != NULL)
-    {
-      /* The bytes are ours alone (g_bytes_new copied them): wipe them. */
-      gsize len;
-      gpointer data = g_bytes_unref_to_data (self->secret, &len);
-
-      explicit_bzero (data, len);
-      g_free (data);
-    }
+  g_clear_pointer (&self->secret, free_secret);
   g_clear_object (&self->cert);
   g_list_free_full (self->cas, g_object_unref);
   G_OBJECT_CLASS (grp_security_parent_class)->finalize (object);
