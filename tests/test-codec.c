@@ -573,6 +573,18 @@ test_bye_auth (void)
   g_assert_no_error (error);
   g_assert_cmpint (kind, ==, GRP_BYE_ENDED);
   g_assert_cmpstr (reason, ==, "leaving");
+  /* Control characters (a terminal's escapes, a forged line of the log)
+   * are replaced: the reason is shown to users and written to logs, as
+   * names are, and a peer that never proved anything may send it. */
+  g_byte_array_set_size (buf, 0);
+  g_clear_pointer (&reason, g_free);
+  grp_codec_append_bye (buf, GRP_BYE_CONNECTION, "\x1b[2Jgone\n** forged line\r\x7f\tok");
+  g_assert_true (grp_codec_parse_bye (buf->data + 4, buf->len - 4, &kind, &reason, &error));
+  g_assert_true (g_utf8_validate (reason, -1, NULL));
+  for (const char *p = reason; *p != '\0'; p = g_utf8_next_char (p))
+    g_assert_false (g_unichar_iscntrl (g_utf8_get_char (p)));
+  g_assert_nonnull (strstr (reason, "gone"));
+  g_assert_nonnull (strstr (reason, "forged line"));
   /* A kind that is neither is refused. */
   buf->data[6] = 7;
   g_assert_false (grp_codec_parse_bye (buf->data + 4, buf->len - 4, &kind, &reason, &error));

@@ -843,6 +843,24 @@ grp_codec_frame_kind (const guint8 *body, gsize len, GrpFrameKind *kind, GError 
   return TRUE;
 }
 
+/* A peer's text, for people and logs: UTF-8, invalid bytes and control
+ * characters (a terminal's escapes, a line break that forges a line of
+ * the log) each replaced with U+FFFD, as names are refused for them. */
+static char *
+clean_text (const char *text, gsize len)
+{
+  g_autofree char *valid = g_utf8_make_valid (text, (gssize) len);
+  GString *out = g_string_sized_new (strlen (valid));
+
+  for (const char *p = valid; *p != '\0'; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      g_string_append_unichar (out, g_unichar_iscntrl (c) ? 0xfffd : c);
+    }
+  return g_string_free (out, FALSE);
+}
+
 gboolean
 grp_codec_parse_bye (const guint8 *body, gsize len, GrpByeKind *kind, char **reason, GError **error)
 {
@@ -857,7 +875,7 @@ grp_codec_parse_bye (const guint8 *body, gsize len, GrpByeKind *kind, char **rea
       return FALSE;
     }
   *kind = body[2];
-  *reason = g_utf8_make_valid ((const char *) body + 3, (gssize) MIN (len - 3, 200));
+  *reason = clean_text ((const char *) body + 3, MIN (len - 3, 200));
   return TRUE;
 }
 

@@ -141,7 +141,8 @@ gboolean  grp_codec_frame_kind (const guint8  *body,
                                 GrpFrameKind  *kind,
                                 GError       **error);
 /* A BYE body: its kind and reason (a newly allocated UTF-8 string, at most
- * 200 bytes of what the peer sent, invalid bytes replaced). */
+ * 200 bytes of what the peer sent, invalid bytes and control characters
+ * replaced). */
 gboolean  grp_codec_parse_bye (const guint8  *body,
                                gsize          len,
                                GrpByeKind    *kind,
