@@ -34,6 +34,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/time.h>
 #include <unistd.h>
 
@@ -1945,6 +1946,62 @@ test_secret_files (Fixture *f, gconstpointer data)
   files_clear (&fs);
 }
 
+/* fsync, failing on demand: the library's calls come here (this
+ * definition is the executable's own, found before the C library's). */
+static gboolean fail_fsync;
+
+int
+fsync (int fd)
+{
+  if (fail_fsync)
+    {
+      errno = EIO;
+      return -1;
+    }
+  return (int) syscall (SYS_fsync, fd);
+}
+
+static guint
+count_fds (void)
+{
+  g_autoptr(GDir) dir = g_dir_open ("/proc/self/fd", 0, NULL);
+  guint n = 0;
+
+  g_assert_nonnull (dir);
+  while (g_dir_read_name (dir) != NULL)
+    n++;
+  return n;
+}
+
+/* A secret file that cannot be synced to disk is not made: it left its
+ * descriptor open (the close was skipped), and the file behind, so that
+ * trying again said "exists already" of a secret it had called unwritten. */
+static void
+test_secret_fsync_fails (Fixture *f, gconstpointer data)
+{
+  Files fs;
+  g_autofree char *path = NULL;
+  g_autoptr(GError) error = NULL;
+  guint before;
+
+  files_init (&fs);
+  path = g_build_filename (fs.dir, "secret", NULL);
+  before = count_fds ();
+  fail_fsync = TRUE;
+  g_assert_false (grp_security_write_secret (path, &error));
+  fail_fsync = FALSE;
+  g_assert_error (error, GRP_SECURITY_ERROR, GRP_SECURITY_ERROR_FILE);
+  g_test_message ("%s", error->message);
+  g_assert_nonnull (strstr (error->message, g_strerror (EIO)));
+  g_assert_cmpuint (count_fds (), ==, before);
+  g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
+  g_clear_error (&error);
+  g_assert_true (grp_security_write_secret (path, &error));
+  g_assert_no_error (error);
+  g_ptr_array_add (fs.files, g_steal_pointer (&path));
+  files_clear (&fs);
+}
+
 typedef struct {
   const char *path;
   gboolean ok;
@@ -2835,6 +2892,7 @@ main (int argc, char **argv)
   ADD ("/transport/secure/pki-refused", test_pki_refused);
   ADD ("/transport/secure/secret-files", test_secret_files);
   ADD ("/transport/secure/secret-fifo", test_secret_fifo);
+  ADD ("/transport/secure/secret-fsync-fails", test_secret_fsync_fails);
   ADD ("/transport/secure/wrap-outlives-security", test_wrap_outlives_security);
   ADD ("/transport/secure/listen-policy", test_listen_policy);
   ADD ("/transport/bounds/silent-connections", test_silent_connections);

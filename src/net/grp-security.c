@@ -241,10 +241,21 @@ grp_security_write_secret (const char *path, GError **error)
       left -= (gsize) n;
     }
   explicit_bzero (text, strlen (text));
-  if (fsync (fd) < 0 || close (fd) < 0)
+  /* Closed whatever happens, and a file that may not be on the disk is
+   * not left behind: trying again would find it "exists already". */
+  if (fsync (fd) < 0)
     {
       g_set_error (error, GRP_SECURITY_ERROR, GRP_SECURITY_ERROR_FILE, "cannot write %s: %s", path,
                    g_strerror (errno));
+      close (fd);
+      g_unlink (path);
+      return FALSE;
+    }
+  if (close (fd) < 0)
+    {
+      g_set_error (error, GRP_SECURITY_ERROR, GRP_SECURITY_ERROR_FILE, "cannot write %s: %s", path,
+                   g_strerror (errno));
+      g_unlink (path);
       return FALSE;
     }
   return TRUE;
