@@ -9,7 +9,8 @@
  * over the TLS channel binding (RFC 9266 tls-exporter) and the side's role.
  * The binding differs between the two halves of a relay, so a proof cannot
  * be replayed by a peer in the middle, nor reflected back to its sender.
- * No frame of a peer other than its proof is read before the proof checks.
+ * No frame of a peer other than its proof is read before the proof checks
+ * (but a BYE, which then only ends the connection).
  *
  * A user who runs a PKI gives a CA and a certificate with its key instead
  * (or as well): then both sides present a certificate, and each accepts
