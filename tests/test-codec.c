@@ -626,6 +626,14 @@ test_names (void)
   g_assert_false (grp_codec_name_ok ("a\nb"));
   g_assert_false (grp_codec_name_ok ("tab\there"));
   g_assert_false (grp_codec_name_ok ("\xff\xfe"));
+  /* 64 characters, but 256 bytes: more than the core takes. */
+  g_string_truncate (wide, 0);
+  for (guint i = 0; i < GRP_NAME_MAX; i++)
+    g_string_append_unichar (wide, 0x1f600);
+  g_assert_false (grp_codec_name_ok (wide->str));
+  g_string_truncate (wide, (GRP_NAME_MAX - 1) * 4);
+  g_string_append (wide, "a");
+  g_assert_true (grp_codec_name_ok (wide->str));
 }
 
 int

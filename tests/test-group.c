@@ -302,6 +302,39 @@ test_name_taken_words (void)
   g_assert_null (strstr (j.message, "--"));
 }
 
+/* A name grp_group_new takes is one the group takes: 64 characters of
+ * four bytes each were taken, and the core, which takes names of 255
+ * bytes at most, dropped the member's JOIN without a word (the join timed
+ * out), where grp_group_new promises to refuse a name the group would.
+ * The widest it takes joins. */
+static void
+test_widest_name (void)
+{
+  g_autoptr(GString) wide = g_string_new (NULL);
+  g_autoptr(GrpGroup) a = NULL;
+  g_autoptr(GrpGroup) b = NULL;
+  gboolean joined = FALSE;
+
+  for (guint i = 0; i < 64; i++)
+    g_string_append_unichar (wide, 0x1f600);
+  if (g_test_subprocess ())
+    {
+      b = grp_group_new (wide->str); /* a programming error, said so */
+      return;
+    }
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_failed ();
+  g_test_trap_assert_stderr ("*grp_codec_name_ok*");
+  /* 63 of them and one of one byte: 64 characters, 253 bytes. */
+  g_string_truncate (wide, 63 * 4);
+  g_string_append (wide, "a");
+  a = start_alone ("a", NULL);
+  b = grp_group_new (wide->str);
+  grp_group_set_timing (b, 20, 1000);
+  grp_group_join_async (b, grp_group_get_address (a), NULL, join_done, &joined);
+  run_until (NULL, &joined);
+}
+
 static void
 leave_done_flag (GObject *source, GAsyncResult *res, gpointer data)
 {
@@ -802,6 +835,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/group/other-timing", test_other_timing);
   g_test_add_func ("/group/default-timing", test_default_timing);
   g_test_add_func ("/group/name-taken-words", test_name_taken_words);
+  g_test_add_func ("/group/widest-name", test_widest_name);
   g_test_add_func ("/group/multicast-after-leave", test_multicast_after_leave);
   g_test_add_func ("/group/other-timing-then-retime", test_other_timing_then_retime);
   g_test_add_func ("/group/join-again", test_join_again);

@@ -926,8 +926,8 @@ grp_codec_parse_bytes (GBytes          *body,
 gboolean
 grp_codec_name_ok (const char *name)
 {
-  if (name == NULL || *name == '\0' || !g_utf8_validate (name, -1, NULL) ||
-      g_utf8_strlen (name, -1) > GRP_NAME_MAX)
+  if (name == NULL || *name == '\0' || strlen (name) > GRP_NAME_MAX_BYTES ||
+      !g_utf8_validate (name, -1, NULL) || g_utf8_strlen (name, -1) > GRP_NAME_MAX)
     return FALSE;
   for (const char *p = name; *p != '\0'; p = g_utf8_next_char (p))
     if (g_unichar_iscntrl (g_utf8_get_char (p)))

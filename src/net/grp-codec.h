@@ -36,8 +36,11 @@ G_BEGIN_DECLS
  * gets an allocation per entry, so one kept entry holds at most its frame
  * and this many entries' room (90 KB), as before the blocks. */
 #define GRP_ENTRY_BLOCK_MAX 1024
-/* Names of members, in characters (the options allow as many). */
+/* Names of members, in characters (the options allow as many)... */
 #define GRP_NAME_MAX 64
+/* ... and in bytes: what the core takes (GRP_MAX_NAME, src/core/core.h),
+ * which 64 characters of four bytes each go past. */
+#define GRP_NAME_MAX_BYTES 255
 /* Advertised addresses ("HOST:PORT"), in bytes. */
 #define GRP_ADDR_MAX 256
 /* The name of the protocol a member runs, in a HELLO ("groupy", "gms2"). */
@@ -98,8 +101,9 @@ typedef enum {
 #define GRP_BYE_TLS_ONLY "TLS only: this group has a secret"
 
 /* Appends one complete frame (header included) to `out`. */
-/* A member's name: 1 to GRP_NAME_MAX characters of UTF-8, none of them a
- * control character (names are shown in views, windows and logs). */
+/* A member's name: 1 to GRP_NAME_MAX characters of UTF-8, at most
+ * GRP_NAME_MAX_BYTES bytes, none of them a control character (names are
+ * shown in views, windows and logs). */
 gboolean  grp_codec_name_ok (const char *name);
 
 void      grp_codec_append_msg (GByteArray *out, const GrpMsg *msg);

@@ -913,7 +913,8 @@ new_proto (GrpGroup *self)
 /**
  * grp_group_new:
  * @name: the member's name, unique in its group: 1 to 64 characters of
- *   UTF-8, none of them a control character (it is shown in views and logs)
+ *   UTF-8 (255 bytes at most), none of them a control character (it is
+ *   shown in views and logs)
  *
  * Makes a member that is in no group yet: set it up, listen
  * ([method@Groupy.Group.listen]), then create a group

@@ -1343,7 +1343,8 @@ on_hello (Conn *c, GrpMember *hello, const char *protocol, const GrpHelloTiming 
     }
   if (!grp_codec_name_ok (hello->name) || strlen (hello->addr) > GRP_ADDR_MAX)
     {
-      protocol_error (c, "name (1 to 64 characters, no control characters) or address too long");
+      protocol_error (c, "name (1 to 64 characters, 255 bytes, no control characters) or address "
+                     "too long");
       return;
     }
   if (hello->id == self->self_id)

@@ -219,7 +219,8 @@ grp_options_parse (GrpOptions         *o,
   if (o->name != NULL && !grp_codec_name_ok (o->name))
     {
       g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                   "--name takes 1 to 64 characters, none of them a control character");
+                   "--name takes 1 to 64 characters (255 bytes), none of them a control "
+                   "character");
       goto fail;
     }
   if (o->new_secret != NULL && (o->secret_file || o->join || o->listen || o->tls_cert))
