@@ -604,6 +604,41 @@ test_bye_auth (void)
   g_assert_error (error, GRP_CODEC_ERROR, GRP_CODEC_ERROR_VERSION);
 }
 
+/* Every name a peer sends is one a member could have (grp_codec_name_ok):
+ * a JOIN's, and each of a view's.  The core bounds only their bytes, and a
+ * joiner that said HELLO under a plain name could join as "x\nview ...",
+ * which every member then showed in its views, windows and logs. */
+static void
+test_bad_names (void)
+{
+  const char *const bad[] = { "evil\nview 9: forged", "\x1b[2J", "", "tab\there" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autoptr(GrpMsg) join = grp_msg_new (GRP_MSG_JOIN, 0x4444, 9);
+      g_autoptr(GrpMsg) decide = grp_msg_new (GRP_MSG_DECIDE, 0x1111, 9);
+      GrpMsg *msgs[] = { join, decide };
+
+      join->join.member = (GrpMember) { 0x4444, g_strdup (bad[i]), g_strdup ("[::1]:7001") };
+      decide->decide.view = sample_view ();
+      g_free (decide->decide.view->members[1].name);
+      decide->decide.view->members[1].name = g_strdup (bad[i]);
+      for (guint j = 0; j < G_N_ELEMENTS (msgs); j++)
+        {
+          g_autoptr(GByteArray) buf = g_byte_array_new ();
+          g_autoptr(GError) error = NULL;
+          GrpFrameKind kind;
+          GrpMsg *out = NULL;
+
+          grp_codec_append_msg (buf, msgs[j]);
+          g_assert_false (grp_codec_parse (buf->data + 4, buf->len - 4, &kind, &out, NULL, NULL,
+                                           NULL, &error));
+          g_assert_error (error, GRP_CODEC_ERROR, GRP_CODEC_ERROR_MALFORMED);
+          g_assert_null (out);
+        }
+    }
+}
+
 /* Names: what grp_group_new, --name and a peer's HELLO accept (an
  * embedder's trial: a newline, a non-UTF-8 name, 100,000 characters were
  * taken at grp_group_new and failed at the join, or showed up in views). */
@@ -650,5 +685,6 @@ main (int argc, char **argv)
   g_test_add_func ("/codec/fuzz", test_fuzz);
   g_test_add_func ("/codec/bye-auth", test_bye_auth);
   g_test_add_func ("/codec/names", test_names);
+  g_test_add_func ("/codec/bad-names", test_bad_names);
   return g_test_run ();
 }

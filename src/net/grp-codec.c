@@ -440,6 +440,9 @@ get_string (Reader *r)
   return g_strndup ((const char *) p, len);
 }
 
+/* A member: a HELLO's, a JOIN's, or one of a view's.  Its name is one a
+ * member could have (grp_codec_name_ok): names are shown in views, windows
+ * and logs, and the core bounds only their bytes. */
 static void
 get_member (Reader *r, GrpMember *m)
 {
@@ -448,6 +451,8 @@ get_member (Reader *r, GrpMember *m)
   m->addr = get_string (r);
   if (!r->fail && m->id == 0)
     fail (r, "member id 0");
+  if (!r->fail && !grp_codec_name_ok (m->name))
+    fail (r, "bad member name");
 }
 
 static GrpView *
