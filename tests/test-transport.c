@@ -1872,6 +1872,13 @@ test_pki_refused (Fixture *f, gconstpointer data)
   g_assert_false (grp_security_load_pki (sc, ca_path, a_path, open_key, &error));
   g_clear_error (&error);
   g_assert_false (grp_security_has_pki (sc));
+  /* No key given, and none in the certificate's file (public, 0644): the
+   * key is missing, not the file too open. */
+  g_assert_false (grp_security_load_pki (sc, ca_path, a_path, NULL, &error));
+  g_test_message ("%s", error->message);
+  g_assert_nonnull (strstr (error->message, "no private key"));
+  g_assert_null (strstr (error->message, "chmod"));
+  g_clear_error (&error);
 
   /* A PKI, then files that hold no certificate: the first PKI stands. */
   sb = secret_security (secret);

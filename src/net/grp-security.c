@@ -287,9 +287,18 @@ grp_security_load_pki (GrpSecurity *self, const char *ca, const char *cert, cons
                    local ? local->message : "");
       return FALSE;
     }
+  /* The certificate is public.  Without a key file its key must be in it:
+   * a file without one is told so, not that others may read it. */
+  if (!g_file_get_contents (cert, &cert_pem, NULL, error))
+    return FALSE;
+  if (key == NULL && strstr (cert_pem, "PRIVATE KEY-----") == NULL)
+    {
+      g_set_error (error, GRP_SECURITY_ERROR, GRP_SECURITY_ERROR_FORMAT,
+                   "no private key in %s: give the file of its key too (--tls-key FILE)", cert);
+      return FALSE;
+    }
   /* The key is a secret: refused if others may read it, as the secret is. */
-  if (!read_private (key != NULL ? key : cert, "key file", &key_pem, &len, error) ||
-      !g_file_get_contents (cert, &cert_pem, NULL, error))
+  if (!read_private (key != NULL ? key : cert, "key file", &key_pem, &len, error))
     return FALSE;
   pem = g_strconcat (cert_pem, "\n", key_pem, NULL);
   explicit_bzero (key_pem, len);
