@@ -1896,6 +1896,16 @@ test_pki_refused (Fixture *f, gconstpointer data)
   g_assert_true (wait_for (f, probe_finished, &probe));
   g_assert_no_error (probe.error);
   g_assert_cmpuint (probe.id, ==, B_ID);
+  /* A certificate's file that holds its key, readable by its owner only,
+   * needs no key file. */
+  {
+    g_autofree char *both = g_strconcat (a_pem, a_key, NULL);
+    const char *both_path = tmp_file (&fs, "both.pem", both, 0600);
+
+    g_assert_true (grp_security_load_pki (sc, ca_path, both_path, NULL, &error));
+    g_assert_no_error (error);
+    g_assert_true (grp_security_has_pki (sc));
+  }
   files_clear (&fs);
 }
 

@@ -299,9 +299,15 @@ grp_security_load_pki (GrpSecurity *self, const char *ca, const char *cert, cons
     }
   /* The key is a secret: refused if others may read it, as the secret is. */
   if (!read_private (key != NULL ? key : cert, "key file", &key_pem, &len, error))
-    return FALSE;
+    {
+      if (key == NULL) /* it holds the key */
+        explicit_bzero (cert_pem, strlen (cert_pem));
+      return FALSE;
+    }
   pem = g_strconcat (cert_pem, "\n", key_pem, NULL);
   explicit_bzero (key_pem, len);
+  if (key == NULL)
+    explicit_bzero (cert_pem, strlen (cert_pem));
   mine = g_tls_certificate_new_from_pem (pem, -1, &local);
   explicit_bzero (pem, strlen (pem));
   if (mine == NULL)
