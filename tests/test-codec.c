@@ -671,6 +671,67 @@ test_names (void)
   g_assert_true (grp_codec_name_ok (wide->str));
 }
 
+/* A view of `n` members, each named `name` (and numbered, if `numbered`),
+ * at `addr`. */
+static GrpView *
+wide_view (guint n, const char *name, gboolean numbered, const char *addr)
+{
+  GrpView *v = grp_view_new (2, 1, n);
+
+  for (guint i = 0; i < n; i++)
+    v->members[i] = (GrpMember) { i + 1,
+                                  numbered ? g_strdup_printf ("%s %u", name, i) : g_strdup (name),
+                                  g_strdup (addr) };
+  return v;
+}
+
+static gboolean
+parse_msg (GrpMsg *m, GError **error)
+{
+  g_autoptr(GByteArray) buf = g_byte_array_new ();
+  g_autoptr(GrpMsg) out = NULL;
+  GrpFrameKind kind;
+  GrpMember hello = { 0 };
+
+  grp_codec_append_msg (buf, m);
+  g_assert_cmpuint (buf->len - 4, <=, GRP_FRAME_MAX);
+  return grp_codec_parse (buf->data + 4, buf->len - 4, &kind, &out, &hello, NULL, NULL, error);
+}
+
+/* What a frame's views cost decoded is bounded: a view's member takes 12
+ * bytes on the wire and about 90 once decoded, and one DECIDE of 18 MB
+ * holding 370 views of 4,096 members made a member take 160 MB.  An honest
+ * message, which the core sizes with the same costs (grp_entry_size), is
+ * always taken. */
+static void
+test_view_budget (void)
+{
+  g_autoptr(GrpMsg) honest = grp_msg_new (GRP_MSG_DECIDE, 0xdeadbeefcafe, 9);
+  g_autoptr(GrpMsg) hostile = grp_msg_new (GRP_MSG_DECIDE, 0xdeadbeefcafe, 9);
+  g_autoptr(GrpView) some = wide_view (1024, "member", TRUE, "127.0.0.1:7411");
+  g_autoptr(GrpView) minimal = wide_view (4096, "a", FALSE, "");
+  g_autoptr(GrpEntry) some_entry = grp_entry_new_view (some);
+  g_autoptr(GrpEntry) minimal_entry = grp_entry_new_view (minimal);
+  g_autofree char *longest = g_strnfill (GRP_NAME_MAX, 'n');
+  g_autofree char *widest = g_strnfill (1024, 'x');
+  g_autoptr(GError) error = NULL;
+
+  /* The largest a DECIDE's own view can be, and view entries up to what
+   * the core puts in one message (max_msg_bytes is GRP_PAYLOAD_MAX). */
+  honest->decide.view = wide_view (4096, longest, FALSE, widest);
+  while (grp_msg_entries_size (honest) + grp_entry_size (some_entry) <= GRP_PAYLOAD_MAX)
+    grp_msg_add_entry (honest, some_entry);
+  g_assert_true (parse_msg (honest, &error));
+  g_assert_no_error (error);
+
+  hostile->decide.view = grp_view_ref (minimal);
+  for (guint i = 0; i < 370; i++)
+    grp_msg_add_entry (hostile, minimal_entry);
+  g_assert_false (parse_msg (hostile, &error));
+  g_assert_error (error, GRP_CODEC_ERROR, GRP_CODEC_ERROR_MALFORMED);
+  g_assert_nonnull (strstr (error->message, "views too large"));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -686,5 +747,6 @@ main (int argc, char **argv)
   g_test_add_func ("/codec/bye-auth", test_bye_auth);
   g_test_add_func ("/codec/names", test_names);
   g_test_add_func ("/codec/bad-names", test_bad_names);
+  g_test_add_func ("/codec/view-budget", test_view_budget);
   return g_test_run ();
 }

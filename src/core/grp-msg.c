@@ -422,8 +422,9 @@ grp_entry_size (const GrpEntry *entry)
       grp_entry_get_data (entry, &len);
       return size + len;
     }
+  size = GRP_VIEW_COST;
   for (guint i = 0; entry->view != NULL && i < entry->view->n_members; i++)
-    size += 24 + strlen (entry->view->members[i].name) +
+    size += GRP_VIEW_MEMBER_COST + strlen (entry->view->members[i].name) +
             (entry->view->members[i].addr != NULL ? strlen (entry->view->members[i].addr) : 0);
   return size;
 }

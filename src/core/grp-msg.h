@@ -94,7 +94,16 @@ void           grp_entry_block_unref (GrpEntryBlock *block);
 /* The same payload as `like`, at another position. */
 GrpEntry *grp_entry_new_data_like (const GrpEntry *like, guint64 seq, guint64 view_id);
 const guint8 *grp_entry_get_data (const GrpEntry *entry, gsize *len);
-/* About what the entry takes in a frame (at least its payload). */
+/* What a view costs whoever decodes it, beyond its names and addresses:
+ * the view and its entry, and for each member its struct and the two
+ * allocations of its strings.  The codec charges a frame this much for the
+ * views it carries and refuses one past its budget (grp-codec.c); the core
+ * sizes its messages with the same figures (grp_entry_size), so that an
+ * honest one never is. */
+#define GRP_VIEW_COST 128
+#define GRP_VIEW_MEMBER_COST 96
+/* About what the entry takes in a frame (at least its payload), or a view
+ * entry once decoded (GRP_VIEW_COST), whichever is more. */
 gsize         grp_entry_size (const GrpEntry *entry);
 GBytes   *grp_entry_dup_payload (const GrpEntry *entry);
 GrpEntry *grp_entry_new_view (GrpView *view);

@@ -11,6 +11,14 @@ G_DEFINE_QUARK (grp-codec-error-quark, grp_codec_error)
 #define MAX_ENTRIES 65536
 #define MAX_SEEN 65536
 #define MAX_PAYLOAD GRP_PAYLOAD_MAX
+/* What the views of one frame may cost decoded (GRP_VIEW_COST and
+ * GRP_VIEW_MEMBER_COST with their strings), where a view on the wire takes
+ * 12 bytes a member and decoded about 90: entries the core sized to at most
+ * GRP_PAYLOAD_MAX (its max_msg_bytes), and one view beside them (a DECIDE's,
+ * a PROMISE's).  So a frame's views take at most about 25 MiB, not 7.7
+ * times its length (160 MB for one frame of 18 MB). */
+#define MAX_VIEW_COST \
+  (GRP_PAYLOAD_MAX + GRP_VIEW_COST + (gsize) MAX_MEMBERS * (GRP_VIEW_MEMBER_COST + 2 * MAX_STRING))
 
 /* ---- writing ---------------------------------------------------------- */
 
@@ -325,6 +333,7 @@ typedef struct {
   const char *fail; /* first failure, or NULL */
   GBytes *frame;    /* when set, payloads are slices of it (no copy) */
   const guint8 *base;
+  gsize view_cost;  /* of the views decoded so far (MAX_VIEW_COST) */
 } Reader;
 
 static GBytes *
@@ -470,12 +479,22 @@ get_view (Reader *r)
       fail (r, "view without members");
       return NULL;
     }
+  r->view_cost += GRP_VIEW_COST + n * GRP_VIEW_MEMBER_COST;
+  if (r->view_cost > MAX_VIEW_COST)
+    {
+      fail (r, "views too large for one frame");
+      return NULL;
+    }
   v = grp_view_new (id, seq, (guint) n);
   for (guint i = 0; i < n && !r->fail; i++)
     {
       get_member (r, &v->members[i]);
       v->needs_state[i] = get_u8 (r) != 0;
+      if (!r->fail)
+        r->view_cost += strlen (v->members[i].name) + strlen (v->members[i].addr);
     }
+  if (!r->fail && r->view_cost > MAX_VIEW_COST)
+    fail (r, "views too large for one frame");
   if (r->fail)
     g_clear_pointer (&v, grp_view_unref);
   return v;
@@ -753,7 +772,7 @@ reader_new (const guint8 *body, gsize len, GBytes *frame)
 
   if (body == NULL)
     body = nothing;
-  return (Reader) { body, body + len, NULL, frame, body };
+  return (Reader) { body, body + len, NULL, frame, body, 0 };
 }
 
 static gboolean
