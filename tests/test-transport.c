@@ -1898,6 +1898,27 @@ test_pki_refused (Fixture *f, gconstpointer data)
   g_assert_null (strstr (error->message, "chmod"));
   g_clear_error (&error);
 
+  /* A CA or certificate that is no regular file, or too large for one: it
+   * was read until memory ran out (/dev/zero), or whole. */
+  {
+    g_autofree char *zeros = g_malloc0 (4 * 1024 * 1024 + 2);
+    const char *huge;
+
+    memset (zeros, 'x', 4 * 1024 * 1024 + 1);
+    huge = tmp_file (&fs, "huge.pem", zeros, 0644);
+    g_assert_false (grp_security_load_pki (sc, huge, a_path, ak_path, &error));
+    g_test_message ("%s", error->message);
+    g_assert_nonnull (strstr (error->message, "too large"));
+    g_clear_error (&error);
+    g_assert_false (grp_security_load_pki (sc, ca_path, huge, ak_path, &error));
+    g_assert_nonnull (strstr (error->message, "too large"));
+    g_clear_error (&error);
+    g_assert_false (grp_security_load_pki (sc, "/dev/zero", a_path, ak_path, &error));
+    g_assert_nonnull (strstr (error->message, "not a regular file"));
+    g_clear_error (&error);
+    g_assert_false (grp_security_has_pki (sc));
+  }
+
   /* A PKI, then files that hold no certificate: the first PKI stands. */
   sb = secret_security (secret);
   g_assert_true (grp_security_load_pki (sb, ca_path, b_path, bk_path, &error));

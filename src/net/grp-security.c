@@ -41,6 +41,9 @@ static gboolean prepare (gboolean has_cert, GError **error);
 /* The most a private file (a secret file, a key or a certificate with its
  * key) may hold: far more than any does, and what is read at most. */
 #define PRIVATE_FILE_MAX (1024 * 1024)
+/* A CA's file or a certificate's: Debian's whole bundle of public CAs takes
+ * 220 KB. */
+#define PUBLIC_FILE_MAX (4 * 1024 * 1024)
 
 /* Reads a file that must stay private to its owner: a secret or a key.
  * What is checked is what is read: one descriptor, opened without waiting
@@ -261,6 +264,37 @@ grp_security_write_secret (const char *path, GError **error)
   return TRUE;
 }
 
+/* A CA's or a certificate's file, before GIO reads all of it: a regular
+ * file, and not too large (--tls-ca /dev/zero was read until memory ran
+ * out).  These are the user's own files, so that the file could change
+ * between this check and its reading is no concern. */
+static gboolean
+check_public (const char *path, const char *what, GError **error)
+{
+  GStatBuf st;
+
+  if (g_stat (path, &st) < 0)
+    {
+      g_set_error (error, GRP_SECURITY_ERROR, GRP_SECURITY_ERROR_FILE, "cannot read the %s %s: %s",
+                   what, path, g_strerror (errno));
+      return FALSE;
+    }
+  if (!S_ISREG (st.st_mode))
+    {
+      g_set_error (error, GRP_SECURITY_ERROR, GRP_SECURITY_ERROR_FILE,
+                   "the %s %s is not a regular file", what, path);
+      return FALSE;
+    }
+  if (st.st_size > PUBLIC_FILE_MAX)
+    {
+      g_set_error (error, GRP_SECURITY_ERROR, GRP_SECURITY_ERROR_FILE,
+                   "the %s %s is too large (%" G_GINT64_FORMAT " bytes, at most %d)", what, path,
+                   (gint64) st.st_size, PUBLIC_FILE_MAX);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 gboolean
 grp_security_load_pki (GrpSecurity *self, const char *ca, const char *cert, const char *key,
                        GError **error)
@@ -279,6 +313,8 @@ grp_security_load_pki (GrpSecurity *self, const char *ca, const char *cert, cons
                    "a PKI needs both the CA and this member's certificate");
       return FALSE;
     }
+  if (!check_public (ca, "CA file", error) || !check_public (cert, "certificate file", error))
+    return FALSE;
   cas = g_tls_certificate_list_new_from_file (ca, &local);
   if (cas == NULL)
     {
