@@ -455,6 +455,28 @@ test_name_of_member_gone_in_delivery (void)
   g_assert_cmpuint (grp_group_get_n_known_names (a), ==, 2);
 }
 
+/* A secret or a PKI after listening is a programming error, refused: a
+ * PKI loaded again freed the CA list that handshakes under way read from
+ * GIO's threads. */
+static void
+test_secret_after_listen (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("test-group-XXXXXX", NULL);
+  g_autofree char *secret = g_build_filename (dir, "secret", NULL);
+  g_autoptr(GrpGroup) a = grp_group_new ("a");
+
+  g_assert_true (grp_group_write_secret_file (secret, NULL));
+  g_assert_true (grp_group_listen (a, NULL, NULL, NULL));
+  g_test_expect_message ("groupy-net", G_LOG_LEVEL_CRITICAL, "*get_address*== NULL*");
+  g_assert_false (grp_group_set_secret_file (a, secret, NULL));
+  g_test_expect_message ("groupy-net", G_LOG_LEVEL_CRITICAL, "*get_address*== NULL*");
+  g_assert_false (grp_group_set_tls_files (a, secret, secret, NULL, NULL));
+  g_test_assert_expected_messages ();
+  g_assert_false (grp_group_is_secure (a));
+  g_unlink (secret);
+  g_rmdir (dir);
+}
+
 /* A member left at its defaults has the times grp_group_set_timing
  * documents (100 ms, 2000 ms), which groupy-node's defaults are too: one
  * set to those joins it (its suspicion timeout was 1500 ms, and a member of
@@ -840,6 +862,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/group/other-timing-then-retime", test_other_timing_then_retime);
   g_test_add_func ("/group/join-again", test_join_again);
   g_test_add_func ("/group/names-of-members-gone", test_names_of_members_gone);
+  g_test_add_func ("/group/secret-after-listen", test_secret_after_listen);
   g_test_add_func ("/group/name-of-member-gone-in-delivery",
                    test_name_of_member_gone_in_delivery);
   g_test_add_func ("/group/create-roles", test_create_roles);

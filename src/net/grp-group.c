@@ -1140,6 +1140,8 @@ grp_group_set_secret_file (GrpGroup *self, const char *path, GError **error)
   GError *local = NULL;
 
   g_return_val_if_fail (GRP_IS_GROUP (self), FALSE);
+  /* Connections under way read the security's files from GIO's threads. */
+  g_return_val_if_fail (grp_transport_get_address (self->transport) == NULL, FALSE);
   g_return_val_if_fail (path != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
@@ -1175,6 +1177,8 @@ grp_group_set_tls_files (GrpGroup *self, const char *ca, const char *cert, const
   GError *local = NULL;
 
   g_return_val_if_fail (GRP_IS_GROUP (self), FALSE);
+  /* Connections under way read the security's files from GIO's threads. */
+  g_return_val_if_fail (grp_transport_get_address (self->transport) == NULL, FALSE);
   g_return_val_if_fail (ca != NULL && cert != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
