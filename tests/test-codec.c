@@ -671,6 +671,49 @@ test_names (void)
   g_assert_true (grp_codec_name_ok (wide->str));
 }
 
+/* A peer's other texts that reach people and logs hold no control
+ * character either: a member's address, a JOIN_REFUSED's reason (a joiner
+ * prints it), a HELLO's protocol name. */
+static void
+test_bad_texts (void)
+{
+  const char *const bad[] = { "10.0.0.1:7000\nview 9: forged", "\x1b[2J", "tab\there" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autoptr(GrpMsg) join = grp_msg_new (GRP_MSG_JOIN, 0x4444, 9);
+      g_autoptr(GrpMsg) refused = grp_msg_new (GRP_MSG_JOIN_REFUSED, 0x1111, 9);
+      GrpMsg *msgs[] = { join, refused };
+      GrpMember hello = { 0x4444, "carol", (char *) bad[i] };
+      GrpMember plain = { 0x4444, "carol", "[::1]:7001" };
+      g_autoptr(GByteArray) h1 = g_byte_array_new ();
+      g_autoptr(GByteArray) h2 = g_byte_array_new ();
+      GrpMember out_hello = { 0 };
+      GrpFrameKind kind;
+      GrpMsg *out = NULL;
+
+      join->join.member = (GrpMember) { 0x4444, g_strdup ("carol"), g_strdup (bad[i]) };
+      refused->join_refused.reason = g_strdup (bad[i]);
+      for (guint j = 0; j < G_N_ELEMENTS (msgs); j++)
+        {
+          g_autoptr(GByteArray) buf = g_byte_array_new ();
+          g_autoptr(GError) error = NULL;
+
+          grp_codec_append_msg (buf, msgs[j]);
+          g_assert_false (grp_codec_parse (buf->data + 4, buf->len - 4, &kind, &out, NULL, NULL,
+                                           NULL, &error));
+          g_assert_error (error, GRP_CODEC_ERROR, GRP_CODEC_ERROR_MALFORMED);
+          g_assert_null (out);
+        }
+      grp_codec_append_hello (h1, &hello, "groupy", NULL);
+      g_assert_false (grp_codec_parse (h1->data + 4, h1->len - 4, &kind, &out, &out_hello, NULL,
+                                       NULL, NULL));
+      grp_codec_append_hello (h2, &plain, bad[i], NULL);
+      g_assert_false (grp_codec_parse (h2->data + 4, h2->len - 4, &kind, &out, &out_hello, NULL,
+                                       NULL, NULL));
+    }
+}
+
 /* A view of `n` members, each named `name` (and numbered, if `numbered`),
  * at `addr`. */
 static GrpView *
@@ -748,5 +791,6 @@ main (int argc, char **argv)
   g_test_add_func ("/codec/names", test_names);
   g_test_add_func ("/codec/bad-names", test_bad_names);
   g_test_add_func ("/codec/view-budget", test_view_budget);
+  g_test_add_func ("/codec/bad-texts", test_bad_texts);
   return g_test_run ();
 }

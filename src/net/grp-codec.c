@@ -449,6 +449,18 @@ get_string (Reader *r)
   return g_strndup ((const char *) p, len);
 }
 
+/* Whether `text` holds no control character: a peer's text goes into
+ * messages people read and logs (a terminal's escapes, a line break that
+ * forges a line of the log). */
+static gboolean
+text_clean (const char *text)
+{
+  for (const char *p = text; *p != '\0'; p = g_utf8_next_char (p))
+    if (g_unichar_iscntrl (g_utf8_get_char (p)))
+      return FALSE;
+  return TRUE;
+}
+
 /* A member: a HELLO's, a JOIN's, or one of a view's.  Its name is one a
  * member could have (grp_codec_name_ok): names are shown in views, windows
  * and logs, and the core bounds only their bytes. */
@@ -462,6 +474,8 @@ get_member (Reader *r, GrpMember *m)
     fail (r, "member id 0");
   if (!r->fail && !grp_codec_name_ok (m->name))
     fail (r, "bad member name");
+  if (!r->fail && !text_clean (m->addr))
+    fail (r, "bad member address");
 }
 
 static GrpView *
@@ -656,6 +670,8 @@ get_msg (Reader *r)
       break;
     case GRP_MSG_JOIN_REFUSED:
       m->join_refused.reason = get_string (r);
+      if (!r->fail && !text_clean (m->join_refused.reason))
+        fail (r, "control characters in a reason");
       break;
     case GRP_MSG_REQ:
       m->req.entries = get_requests (r, from, view);
@@ -803,7 +819,8 @@ parse (Reader          r,
 
       get_member (&r, hello);
       name = get_string (&r);
-      if (!r.fail && (name[0] == '\0' || strlen (name) > GRP_PROTOCOL_NAME_MAX))
+      if (!r.fail && (name[0] == '\0' || strlen (name) > GRP_PROTOCOL_NAME_MAX ||
+                      !text_clean (name)))
         fail (&r, "bad protocol name");
       if (!r.fail && r.p != r.end)
         {
@@ -953,8 +970,5 @@ grp_codec_name_ok (const char *name)
   if (name == NULL || *name == '\0' || strlen (name) > GRP_NAME_MAX_BYTES ||
       !g_utf8_validate (name, -1, NULL) || g_utf8_strlen (name, -1) > GRP_NAME_MAX)
     return FALSE;
-  for (const char *p = name; *p != '\0'; p = g_utf8_next_char (p))
-    if (g_unichar_iscntrl (g_utf8_get_char (p)))
-      return FALSE;
-  return TRUE;
+  return text_clean (name);
 }
