@@ -1161,6 +1161,69 @@ test_console_leave_frozen (void)
   gtk_window_destroy (GTK_WINDOW (console));
 }
 
+typedef struct {
+  GrpConsoleWindow *console;
+  GPtrArray *ended;             /* the crashes and problems of the story */
+} Ends;
+
+static void
+on_end_told (GrpSupervisor *supervisor, int kind, const char *text, gpointer data)
+{
+  Ends *e = data;
+
+  g_test_message ("%s", text);
+  if (kind == GRP_EVENT_CRASH || kind == GRP_EVENT_PROBLEM)
+    g_ptr_array_add (e->ended, g_strdup (text));
+}
+
+static gboolean
+four_running_or_ended (gpointer data)
+{
+  Ends *e = data;
+
+  return e->ended->len > 0 || n_running (e->console, 4);
+}
+
+/* A member added while the group is paused is paused too, and lives: the
+ * pause reached it as a signal the moment it was started, before it had a
+ * handler for it, and the signal's default action killed it (SIGUSR1);
+ * its replacement, paused alike, died alike, one after the other until the
+ * group was resumed. */
+static void
+test_console_add_while_paused (void)
+{
+  GrpConsoleWindow *console = new_console (3, 200, TRUE, NULL);
+  GrpSupervisor *supervisor = grp_console_window_get_supervisor (console);
+  Ends e = { console, g_ptr_array_new_with_free_func (g_free) };
+
+  show_at (GTK_WIDGET (console), 1100, 720);
+  wait_until (all_running, console, 20000, "three members in the console");
+  g_signal_connect (supervisor, "event", G_CALLBACK (on_end_told), &e);
+  gtk_widget_activate_action (GTK_WIDGET (console), "win.pause", NULL);
+  g_assert_true (grp_supervisor_get_paused (supervisor));
+  gtk_widget_activate_action (GTK_WIDGET (console), "win.add-member", NULL);
+  wait_until (four_running_or_ended, &e, 20000, "the new member in the view, or its end");
+  for (guint i = 0; i < e.ended->len; i++)
+    g_test_message ("ended: %s", (char *) e.ended->pdata[i]);
+  g_assert_cmpuint (e.ended->len, ==, 0);
+  /* And it is paused: its log says it went quiet. */
+  {
+    g_autoptr(GrpMemberInfo) m = g_list_model_get_item (grp_supervisor_get_members (supervisor),
+                                                        3);
+    g_autofree char *log = g_strdup_printf ("%s/%s.log", grp_supervisor_get_log_dir (supervisor),
+                                            grp_member_info_get_name (m));
+    g_autofree char *text = NULL;
+
+    g_assert_true (g_file_get_contents (log, &text, NULL, NULL));
+    g_assert_nonnull (strstr (text, "\"ev\":\"quiet\""));
+  }
+  g_signal_handlers_disconnect_by_data (supervisor, &e);
+  gtk_widget_activate_action (GTK_WIDGET (console), "win.stop", NULL);
+  wait_until (console_stopped, console, 30000, "the console's group to stop");
+  gtk_window_destroy (GTK_WINDOW (console));
+  g_ptr_array_unref (e.ended);
+}
+
 /* The protocol row says what the group runs in full at every size the
  * console takes beside its windows (src/app/grp-place.c: 722x800 on a
  * 1280x800 screen, 808x768 on 1366x768) and at its smallest: the stages'
@@ -1227,5 +1290,6 @@ main (int argc, char **argv)
   g_test_add_func ("/console/protocol-summary", test_console_protocol_summary);
   g_test_add_func ("/console/stop-no-injected-crash", test_console_stop_no_injected_crash);
   g_test_add_func ("/console/leave-frozen", test_console_leave_frozen);
+  g_test_add_func ("/console/add-while-paused", test_console_add_while_paused);
   return g_test_run ();
 }

@@ -374,6 +374,19 @@ command (GrpMemberInfo *m, const char *line)
     g_output_stream_write_all (m->commands, text, strlen (text), NULL, NULL, NULL);
 }
 
+/* Pause `m` (SIGUSR1) or resume it (SIGUSR2).  A worker handles these
+ * signals once it has prepared, when it starts to read its commands; until
+ * then their default action kills it.  One not in a view yet is told on
+ * its standard input instead, which it reads from then on. */
+static void
+pause_member (GrpMemberInfo *m, gboolean paused)
+{
+  if (m->state == GRP_MEMBER_STARTING)
+    command (m, paused ? "quiet" : "resume");
+  else
+    signal_member (m, paused ? SIGUSR1 : SIGUSR2);
+}
+
 /* A member that can admit a newcomer: alive, in a view, with an address. */
 static GrpMemberInfo *
 contact (GrpSupervisor *self)
@@ -1071,7 +1084,7 @@ spawn (GrpSupervisor *self, int slot, guint position)
                                        g_object_ref (m));
   g_subprocess_wait_async (m->proc, self->cancel, on_exit, g_object_ref (m));
   if (self->paused)
-    signal_member (m, SIGUSR1); /* handled once its main loop runs */
+    pause_member (m, TRUE);
   if (through != NULL)
     tell (self, GRP_EVENT_CONTROL, "%s starts and joins through %s", m->name, through->name);
   else
@@ -1342,7 +1355,7 @@ grp_supervisor_set_paused (GrpSupervisor *self, gboolean paused)
     return;
   self->paused = paused;
   for (guint i = 0; i < n_members (self); i++)
-    signal_member (member_at (self, i), paused ? SIGUSR1 : SIGUSR2);
+    pause_member (member_at (self, i), paused);
   tell (self, GRP_EVENT_CONTROL,
         paused ? "group paused (SIGUSR1): no more changes, deliveries go on"
                : "group resumed (SIGUSR2)");

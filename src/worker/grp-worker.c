@@ -564,6 +564,10 @@ run_command (GrpWorker *self, const char *line)
   else if (g_str_equal (words[0], "crash-rate") && words[1] != NULL &&
            parse_number (words[1], G_MAXINT, &n))
     grp_worker_set_crash_rate (self, n);
+  else if (g_str_equal (words[0], "quiet") && words[1] == NULL)
+    grp_worker_quiesce (self);
+  else if (g_str_equal (words[0], "resume") && words[1] == NULL)
+    grp_worker_resume (self);
   /* A known command with a wrong number: what it takes, not "unknown". */
   else if (g_str_equal (words[0], "sleep") || g_str_equal (words[0], "crash-rate"))
     {
@@ -575,8 +579,8 @@ run_command (GrpWorker *self, const char *line)
                         : "crash-rate takes N from 0 (off) to 2147483647", not ? not : "");
     }
   else
-    g_printerr ("%s: unknown command \"%s\" (crash, sleep MS, crash-rate N)\n", self->opt.name,
-                line);
+    g_printerr ("%s: unknown command \"%s\" (crash, sleep MS, crash-rate N, quiet, resume)\n",
+                self->opt.name, line);
 }
 
 static gboolean
