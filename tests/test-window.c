@@ -643,6 +643,12 @@ all_running (gpointer data)
 }
 
 static gboolean
+all_running_2 (gpointer data)
+{
+  return n_running (data, 2);
+}
+
+static gboolean
 console_stopped (gpointer data)
 {
   return grp_supervisor_is_stopped (grp_console_window_get_supervisor (data));
@@ -1224,6 +1230,42 @@ test_console_add_while_paused (void)
   g_ptr_array_unref (e.ended);
 }
 
+static gboolean
+member_ended (gpointer data)
+{
+  return !grp_member_info_is_alive (data);
+}
+
+/* A member asked to leave while it starts (Leave on its tile, or a stop)
+ * goes as asked, and the story says so: SIGTERM reached it before it had a
+ * handler for it, and the story told a crash, "killed from outside". */
+static void
+test_console_leave_starting (void)
+{
+  GrpConsoleWindow *console = new_console (2, 200, TRUE, NULL);
+  GrpSupervisor *supervisor = grp_console_window_get_supervisor (console);
+  Ends e = { console, g_ptr_array_new_with_free_func (g_free) };
+  g_autoptr(GrpMemberInfo) m = NULL;
+
+  show_at (GTK_WIDGET (console), 1100, 720);
+  wait_until (all_running_2, console, 20000, "two members in the console");
+  g_signal_connect (supervisor, "event", G_CALLBACK (on_end_told), &e);
+  gtk_widget_activate_action (GTK_WIDGET (console), "win.add-member", NULL);
+  m = g_list_model_get_item (grp_supervisor_get_members (supervisor), 2);
+  g_assert_cmpint (grp_member_info_get_state (m), ==, GRP_MEMBER_STARTING);
+  grp_supervisor_leave (supervisor, m);
+  wait_until (member_ended, m, 20000, "the new member to end");
+  for (guint i = 0; i < e.ended->len; i++)
+    g_test_message ("ended: %s", (char *) e.ended->pdata[i]);
+  g_assert_cmpuint (e.ended->len, ==, 0);
+  g_assert_cmpint (grp_member_info_get_state (m), ==, GRP_MEMBER_LEFT);
+  g_signal_handlers_disconnect_by_data (supervisor, &e);
+  gtk_widget_activate_action (GTK_WIDGET (console), "win.stop", NULL);
+  wait_until (console_stopped, console, 30000, "the console's group to stop");
+  gtk_window_destroy (GTK_WINDOW (console));
+  g_ptr_array_unref (e.ended);
+}
+
 /* The protocol row says what the group runs in full at every size the
  * console takes beside its windows (src/app/grp-place.c: 722x800 on a
  * 1280x800 screen, 808x768 on 1366x768) and at its smallest: the stages'
@@ -1291,5 +1333,6 @@ main (int argc, char **argv)
   g_test_add_func ("/console/stop-no-injected-crash", test_console_stop_no_injected_crash);
   g_test_add_func ("/console/leave-frozen", test_console_leave_frozen);
   g_test_add_func ("/console/add-while-paused", test_console_add_while_paused);
+  g_test_add_func ("/console/leave-starting", test_console_leave_starting);
   return g_test_run ();
 }

@@ -949,7 +949,16 @@ on_exit (GObject *source, GAsyncResult *res, gpointer data)
   poll_logs (self); /* its last lines say how it ended: tell that first */
   if (!m->told_end)
     {
-      if (g_subprocess_get_if_signaled (p))
+      if (g_subprocess_get_if_signaled (p) && g_subprocess_get_term_sig (p) == SIGTERM &&
+          (m->dismissed || m->asked_to_stop))
+        {
+          /* Asked to leave before it handled SIGTERM (it had not prepared
+           * yet): the signal's default action ended it, as asked. */
+          end_member (self, m, GRP_MEMBER_LEFT, "left");
+          if (!self->stopping)
+            tell (self, GRP_EVENT_LEAVE, "%s left before it joined", m->name);
+        }
+      else if (g_subprocess_get_if_signaled (p))
         {
           int sig = g_subprocess_get_term_sig (p);
           g_autofree char *status = g_strdup_printf ("killed (%s)", g_strsignal (sig));
