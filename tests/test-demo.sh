@@ -97,5 +97,21 @@ WAIT_SECONDS=60 wait_for "the demo to check the logs" says "groupy-check: 3 logs
 wait "$dpid" || true
 dpid=
 ls "$work"/logs/earlier-*/w4.log > /dev/null
+
+# 6. A log folder the workers cannot write in is refused at once, with why.
+#    None of them could be started there, and the demo waited for its
+#    founder for ever.  (Root writes in a folder of mode 0555: /proc/self,
+#    then, which takes no new files.)
+ro=$work/read-only
+mkdir "$ro"
+chmod 0555 "$ro"
+[ "$(id -u)" = 0 ] && ro=/proc/self
+status=0
+timeout 20 "$demo" --headless -n 2 --log-dir "$ro" > "$work/story" 2>&1 || status=$?
+if [ "$status" != 2 ] || ! says "cannot write the logs in $ro"; then
+  echo "a log folder the workers cannot write in (status $status):"
+  cat "$work/story"
+  exit 1
+fi
 echo "ok: the story says who went and why; workers' messages stay in their files; a folder's"
-echo "earlier logs are kept apart"
+echo "earlier logs are kept apart; one that cannot be written in is refused"

@@ -1177,6 +1177,28 @@ move_earlier_logs (GrpSupervisor *self, GError **error)
   return TRUE;
 }
 
+/* Whether the workers can write their logs (and standard error) in the
+ * log folder: none of them could be started in one they cannot, and the
+ * group waited for its founder for ever. */
+static gboolean
+check_writable (const char *dir, GError **error)
+{
+  g_autofree char *probe = g_build_filename (dir, ".groupy-demo-XXXXXX", NULL);
+  int fd = g_mkstemp (probe);
+
+  if (fd < 0)
+    {
+      int saved = errno;
+
+      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
+                   "cannot write the logs in %s: %s", dir, g_strerror (saved));
+      return FALSE;
+    }
+  close (fd);
+  g_unlink (probe);
+  return TRUE;
+}
+
 GrpSupervisor *
 grp_supervisor_new (GrpSupervisorConfig *config, GError **error)
 {
@@ -1209,7 +1231,7 @@ grp_supervisor_new (GrpSupervisorConfig *config, GError **error)
                    self->cfg.log_dir, g_strerror (saved));
       return NULL;
     }
-  else if (!move_earlier_logs (self, error))
+  else if (!check_writable (self->cfg.log_dir, error) || !move_earlier_logs (self, error))
     return NULL;
   return g_steal_pointer (&self);
 }
