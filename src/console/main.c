@@ -7,8 +7,10 @@
 #include "config.h"
 
 #include <adwaita.h>
+#include <glib-unix.h>
 #include <glib/gi18n.h>
 #include <locale.h>
+#include <signal.h>
 #include <stdio.h>
 
 #include "grp-about.h"
@@ -29,6 +31,24 @@ about_activated (GSimpleAction *action, GVariant *param, gpointer data)
   Console *console = data;
 
   grp_show_about (gtk_application_get_active_window (GTK_APPLICATION (console->app)));
+}
+
+/* SIGINT (Ctrl-C in the terminal it was started from) or SIGTERM (kill,
+ * the session's end) close the console as its close button does: the
+ * members leave one at a time, the logs are checked and removed, then it
+ * quits.  Their default action ended it at once: its temporary log folder
+ * stayed behind, and its members, told all at once by their parent's
+ * death, waited out their leave timeouts. */
+static gboolean
+on_signal (gpointer data)
+{
+  Console *console = data;
+  GList *windows = g_list_copy (gtk_application_get_windows (GTK_APPLICATION (console->app)));
+
+  for (GList *l = windows; l != NULL; l = l->next)
+    gtk_window_close (l->data);
+  g_list_free (windows);
+  return G_SOURCE_CONTINUE;
 }
 
 static void
@@ -83,6 +103,7 @@ main (int argc, char **argv)
   g_autoptr(GOptionContext) ctx = g_option_context_new ("- watch and drive a Groupy group");
   g_autoptr(GError) error = NULL;
   char *args[] = { argv[0], NULL };
+  guint sigint_id, sigterm_id;
   int status;
 
   setlocale (LC_ALL, "");
@@ -139,7 +160,11 @@ main (int argc, char **argv)
   g_action_map_add_action_entries (G_ACTION_MAP (console.app), actions, G_N_ELEMENTS (actions),
                                    &console);
   g_signal_connect (console.app, "activate", G_CALLBACK (activate), &console);
+  sigint_id = g_unix_signal_add (SIGINT, on_signal, &console);
+  sigterm_id = g_unix_signal_add (SIGTERM, on_signal, &console);
   status = g_application_run (G_APPLICATION (console.app), 1, args);
+  g_source_remove (sigint_id);
+  g_source_remove (sigterm_id);
   g_object_unref (console.app);
   grp_supervisor_config_clear (&console.config);
   return console.status ? console.status : status;

@@ -1,0 +1,68 @@
+#!/bin/bash
+# groupy-console ended by a signal -- SIGTERM (kill, the session's end) or
+# SIGINT (Ctrl-C in the terminal it was started from) -- ends as its close
+# button does: the members leave one at a time, the logs are checked, and
+# its temporary log folder is removed.  It died at once instead: its folder
+# stayed in $TMPDIR, one more each run, and its members, all told to go at
+# once by their parent's death, waited out their leave timeouts.  Skipped
+# (77) when Xvfb or xdotool is missing.
+#   test-console-signals.sh GROUPY-CONSOLE
+set -euo pipefail
+console=$1
+
+for tool in Xvfb xdotool; do
+  command -v "$tool" >/dev/null || { echo "skipped: $tool is not installed"; exit 77; }
+done
+
+work=$(mktemp -d)
+cpid=""
+xvfb=""
+cleanup() {
+  if [ -n "$cpid" ]; then kill -9 "$cpid" 2>/dev/null || true; wait "$cpid" 2>/dev/null || true; fi
+  pkill -9 -f -- "$work/tmp/" 2>/dev/null || true
+  if [ -n "$xvfb" ]; then kill "$xvfb" 2>/dev/null || true; wait "$xvfb" 2>/dev/null || true; fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+. "$(dirname "$0")/xvfb.sh"
+start_xvfb 1400x900
+. "$(dirname "$0")/wait-for.sh"
+
+mkdir "$work/tmp"
+three_in_view() {
+  local f
+  for f in "$work"/tmp/groupy-demo-*/w3.log; do
+    [ -f "$f" ] && grep -q '"ev":"view"' "$f"
+  done
+}
+console_gone() { ! kill -0 "$cpid" 2>/dev/null; }
+
+for sig in TERM INT; do
+  TMPDIR=$work/tmp "$console" --headless --members 3 --crash-rate 0 --sleep 200 \
+    > "$work/console.out" 2> "$work/console.err" &
+  cpid=$!
+  WAIT_SECONDS=30 wait_for "three members in view" three_in_view
+  # A shell's background job ignores SIGINT: kill sends it all the same
+  # once the console handles it, but before it was ignored, not fatal.
+  kill "-$sig" "$cpid"
+  WAIT_SECONDS=60 wait_for "the console to end after SIG$sig" console_gone
+  status=0
+  wait "$cpid" || status=$?
+  cpid=""
+  if [ "$status" != 0 ]; then
+    echo "the console ended with status $status on SIG$sig"
+    cat "$work/console.err"
+    exit 1
+  fi
+  if ls -d "$work"/tmp/groupy-demo-* > /dev/null 2>&1; then
+    echo "SIG$sig left the console's log folder behind:"
+    ls -R "$work/tmp"
+    exit 1
+  fi
+  if pgrep -f -- "$work/tmp/" > /dev/null; then
+    echo "members still running after the console ended on SIG$sig"
+    exit 1
+  fi
+  echo "ok: SIG$sig: the members left, the logs were checked and removed"
+done
