@@ -113,5 +113,18 @@ if [ "$status" != 2 ] || ! says "cannot write the logs in $ro"; then
   cat "$work/story"
   exit 1
 fi
+
+# 7. A founder that cannot start (options its workers refuse) ends the demo,
+#    with the reason: it waited for its founder until Ctrl-C, then gave
+#    groupy-check's usage (no log to read) as its verdict.
+status=0
+timeout 20 "$demo" --headless -n 2 --suspect-timeout 1 > "$work/story" 2>&1 || status=$?
+if [ "$status" != 1 ] || ! says "w1 could not join the group: .*--suspect-timeout" ||
+   ! says "the group could not be started" || ! says "no member wrote a log" || says "Usage"; then
+  echo "a founder that cannot start (status $status):"
+  cat "$work/story"
+  exit 1
+fi
 echo "ok: the story says who went and why; workers' messages stay in their files; a folder's"
-echo "earlier logs are kept apart; one that cannot be written in is refused"
+echo "earlier logs are kept apart; one that cannot be written in is refused; a founder that"
+echo "cannot start ends the demo"

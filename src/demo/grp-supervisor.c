@@ -727,6 +727,7 @@ child_setup (gpointer data)
 }
 
 static void check_done (GObject *source, GAsyncResult *res, gpointer data);
+static void checked (GrpSupervisor *self, gboolean ok, const char *text);
 
 static gboolean
 all_ended (GrpSupervisor *self)
@@ -751,6 +752,13 @@ run_checker (GrpSupervisor *self)
   for (guint i = 0; i < self->logs->len; i++)
     if (g_file_test (g_ptr_array_index (self->logs, i), G_FILE_TEST_EXISTS))
       g_ptr_array_add (argv, g_ptr_array_index (self->logs, i));
+  if (argv->len == 1)
+    {
+      /* Nobody wrote a log (the founder could not start): the checker
+       * would answer with its usage. */
+      checked (self, FALSE, "no member wrote a log: nothing to check");
+      return;
+    }
   g_ptr_array_add (argv, NULL);
   proc = g_subprocess_newv ((const char *const *) argv->pdata,
                             G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_MERGE,
@@ -824,6 +832,16 @@ check_done (GObject *source, GAsyncResult *res, gpointer data)
   else
     text = g_strdup ("the checker did not run");
 
+  checked (self, ok, text);
+  if (source != NULL)
+    g_object_unref (self);
+}
+
+/* The verdict told, the logs removed unless kept: the supervisor is
+ * stopped. */
+static void
+checked (GrpSupervisor *self, gboolean ok, const char *text)
+{
   tell (self, ok ? GRP_EVENT_VERDICT : GRP_EVENT_PROBLEM, "groupy-check: %s", text);
   g_signal_emit (self, signals[SIGNAL_VERDICT], 0, ok, text);
 
@@ -844,8 +862,6 @@ check_done (GObject *source, GAsyncResult *res, gpointer data)
     }
   self->stopped = TRUE;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STOPPED]);
-  if (source != NULL)
-    g_object_unref (self);
 }
 
 static gboolean respawn_tick (gpointer data);
@@ -854,14 +870,19 @@ static gboolean respawn_tick (gpointer data);
  * a member that can admit them; while none can (a view change is under
  * way), try again shortly.  When nobody is left, a replacement would found
  * a second group beside the first one's logs: say so instead. */
+static gboolean
+any_alive (GrpSupervisor *self)
+{
+  for (guint i = 0; i < n_members (self); i++)
+    if (grp_member_info_is_alive (member_at (self, i)))
+      return TRUE;
+  return FALSE;
+}
+
 static void
 respawn (GrpSupervisor *self)
 {
-  gboolean alive = FALSE;
-
-  for (guint i = 0; i < n_members (self); i++)
-    alive |= grp_member_info_is_alive (member_at (self, i));
-  if (!alive)
+  if (!any_alive (self))
     {
       tell (self, GRP_EVENT_PROBLEM, "every member is gone: nobody is left to join through");
       return;
@@ -993,6 +1014,14 @@ on_exit (GObject *source, GAsyncResult *res, gpointer data)
         run_checker (self);
       else
         stop_next (self);
+      return;
+    }
+  if (self->view == 0 && !any_alive (self))
+    {
+      /* The founder ended before the group was formed (why is told above):
+       * nobody would start the others, and the group waited for ever. */
+      tell (self, GRP_EVENT_PROBLEM, "the group could not be started");
+      grp_supervisor_stop (self);
       return;
     }
   if (self->cfg.respawn && !m->dismissed && g_list_store_find (self->members, m, &position))
