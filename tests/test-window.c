@@ -1266,6 +1266,62 @@ test_console_leave_starting (void)
   g_ptr_array_unref (e.ended);
 }
 
+typedef struct {
+  char *log;
+  GPtrArray *told;              /* "quiet" and "resume", as the log says them */
+} Pauses;
+
+static gboolean
+three_pauses_logged (gpointer data)
+{
+  Pauses *p = data;
+  g_autofree char *text = NULL;
+  g_auto(GStrv) lines = NULL;
+
+  g_ptr_array_set_size (p->told, 0);
+  if (!g_file_get_contents (p->log, &text, NULL, NULL))
+    return FALSE;
+  lines = g_strsplit (text, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    if (strstr (lines[i], "\"ev\":\"quiet\"") != NULL)
+      g_ptr_array_add (p->told, "quiet");
+    else if (strstr (lines[i], "\"ev\":\"resume\"") != NULL)
+      g_ptr_array_add (p->told, "resume");
+  return p->told->len >= 3;
+}
+
+/* Pause, Resume, Pause while a member is frozen: it ends paused, as the
+ * group.  The signals waited, pending, until it ran again, and were then
+ * handled in their numbers' order, not the clicks': SIGUSR1, then SIGUSR2,
+ * and it went on with its changes in a paused group. */
+static void
+test_console_pause_frozen (void)
+{
+  GrpConsoleWindow *console = new_console (3, 200, TRUE, NULL);
+  GrpSupervisor *supervisor = grp_console_window_get_supervisor (console);
+  g_autoptr(GrpMemberInfo) m = NULL;
+  Pauses p = { NULL, g_ptr_array_new () };
+
+  show_at (GTK_WIDGET (console), 1100, 720);
+  wait_until (all_running, console, 20000, "three members in the console");
+  m = g_list_model_get_item (grp_supervisor_get_members (supervisor), 1);
+  p.log = g_strdup_printf ("%s/%s.log", grp_supervisor_get_log_dir (supervisor),
+                           grp_member_info_get_name (m));
+  grp_supervisor_freeze (supervisor, m, 1);
+  for (guint i = 0; i < 3; i++)
+    gtk_widget_activate_action (GTK_WIDGET (console), "win.pause", NULL);
+  g_assert_true (grp_supervisor_get_paused (supervisor));
+  wait_until (three_pauses_logged, &p, 20000, "the frozen member to pause, resume and pause");
+  for (guint i = 0; i < p.told->len; i++)
+    g_test_message ("%s", (char *) p.told->pdata[i]);
+  g_assert_cmpstr (p.told->pdata[p.told->len - 1], ==, "quiet");
+  gtk_widget_activate_action (GTK_WIDGET (console), "win.stop", NULL);
+  wait_until (console_stopped, console, 30000, "the console's group to stop");
+  gtk_window_destroy (GTK_WINDOW (console));
+  g_ptr_array_unref (p.told);
+  g_free (p.log);
+}
+
 /* The protocol row says what the group runs in full at every size the
  * console takes beside its windows (src/app/grp-place.c: 722x800 on a
  * 1280x800 screen, 808x768 on 1366x768) and at its smallest: the stages'
@@ -1334,5 +1390,6 @@ main (int argc, char **argv)
   g_test_add_func ("/console/leave-frozen", test_console_leave_frozen);
   g_test_add_func ("/console/add-while-paused", test_console_add_while_paused);
   g_test_add_func ("/console/leave-starting", test_console_leave_starting);
+  g_test_add_func ("/console/pause-frozen", test_console_pause_frozen);
   return g_test_run ();
 }

@@ -374,17 +374,15 @@ command (GrpMemberInfo *m, const char *line)
     g_output_stream_write_all (m->commands, text, strlen (text), NULL, NULL, NULL);
 }
 
-/* Pause `m` (SIGUSR1) or resume it (SIGUSR2).  A worker handles these
- * signals once it has prepared, when it starts to read its commands; until
- * then their default action kills it.  One not in a view yet is told on
- * its standard input instead, which it reads from then on. */
+/* Pause `m` or resume it, on its standard input, as SIGUSR1 and SIGUSR2
+ * would.  Those signals' default action killed a worker that had not
+ * prepared yet, and a frozen one handled those pending when it ran again
+ * in their numbers' order, not the order they were sent: Pause, Resume,
+ * Pause left it going on.  Its commands wait in order. */
 static void
 pause_member (GrpMemberInfo *m, gboolean paused)
 {
-  if (m->state == GRP_MEMBER_STARTING)
-    command (m, paused ? "quiet" : "resume");
-  else
-    signal_member (m, paused ? SIGUSR1 : SIGUSR2);
+  command (m, paused ? "quiet" : "resume");
 }
 
 /* A member that can admit a newcomer: alive, in a view, with an address. */
@@ -1417,8 +1415,8 @@ grp_supervisor_set_paused (GrpSupervisor *self, gboolean paused)
   for (guint i = 0; i < n_members (self); i++)
     pause_member (member_at (self, i), paused);
   tell (self, GRP_EVENT_CONTROL,
-        paused ? "group paused (SIGUSR1): no more changes, deliveries go on"
-               : "group resumed (SIGUSR2)");
+        paused ? "group paused (quiet on stdin, as SIGUSR1): no more changes, deliveries go on"
+               : "group resumed (resume on stdin, as SIGUSR2)");
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PAUSED]);
 }
 

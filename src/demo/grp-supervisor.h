@@ -9,10 +9,10 @@
  * clean leaves.  It replaces dead
  * workers (the replacement takes the dead one's place on the screen), and
  * drives the group: add a member, crash one, freeze one for a while
- * (SIGSTOP, then SIGCONT), make one leave, pause and resume all (SIGUSR1,
- * SIGUSR2), change the pace and the crash rate.  When stopped it lets every
- * worker leave, runs groupy-check over every log, and removes the logs
- * unless asked to keep them.
+ * (SIGSTOP, then SIGCONT), make one leave, pause and resume all (on their
+ * standard input, as SIGUSR1 and SIGUSR2 do), change the pace and the
+ * crash rate.  When stopped it lets every worker leave, runs groupy-check
+ * over every log, and removes the logs unless asked to keep them.
  *
  * groupy-demo prints its story in a terminal; groupy-console shows it in a
  * window.  Nothing here touches a widget.
