@@ -1,6 +1,7 @@
 #!/bin/bash
-# groupy-console ended by a signal -- SIGTERM (kill, the session's end) or
-# SIGINT (Ctrl-C in the terminal it was started from) -- ends as its close
+# groupy-console ended by a signal -- SIGTERM (kill, the session's end),
+# SIGINT (Ctrl-C in the terminal it was started from) or SIGHUP (that
+# terminal closed) -- ends as its close
 # button does: the members leave one at a time, the logs are checked, and
 # its temporary log folder is removed.  It died at once instead: its folder
 # stayed in $TMPDIR, one more each run, and its members, all told to go at
@@ -38,7 +39,7 @@ three_in_view() {
 }
 console_gone() { ! kill -0 "$cpid" 2>/dev/null; }
 
-for sig in TERM INT; do
+for sig in TERM INT HUP; do
   TMPDIR=$work/tmp "$console" --headless --members 3 --crash-rate 0 --sleep 200 \
     > "$work/console.out" 2> "$work/console.err" &
   cpid=$!

@@ -125,6 +125,24 @@ if [ "$status" != 1 ] || ! says "w1 could not join the group: .*--suspect-timeou
   cat "$work/story"
   exit 1
 fi
+
+# 8. The terminal closed (SIGHUP) ends the demo as Ctrl-C does: the workers
+#    leave and its temporary log folder is removed.  It died at once, and
+#    the folder stayed in $TMPDIR, one more each time.
+mkdir "$work/tmp"
+TMPDIR=$work/tmp "$demo" --headless -n 3 --crash-rate 0 --sleep 200 > "$work/story" 2>&1 &
+dpid=$!
+WAIT_SECONDS=30 wait_for "three members in view 3" says "^[0-9:]+  view 3 "
+kill -HUP "$dpid"
+WAIT_SECONDS=60 wait_for "the demo to check the logs" says "groupy-check: 3 logs agree"
+status=0
+wait "$dpid" || status=$?
+dpid=
+if [ "$status" != 0 ] || ls -d "$work"/tmp/groupy-demo-* > /dev/null 2>&1; then
+  echo "SIGHUP (status $status) left the demo's log folder behind:"
+  ls -R "$work/tmp"
+  exit 1
+fi
 echo "ok: the story says who went and why; workers' messages stay in their files; a folder's"
 echo "earlier logs are kept apart; one that cannot be written in is refused; a founder that"
-echo "cannot start ends the demo"
+echo "cannot start ends the demo; a closed terminal ends it as Ctrl-C does"

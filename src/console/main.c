@@ -33,12 +33,12 @@ about_activated (GSimpleAction *action, GVariant *param, gpointer data)
   grp_show_about (gtk_application_get_active_window (GTK_APPLICATION (console->app)));
 }
 
-/* SIGINT (Ctrl-C in the terminal it was started from) or SIGTERM (kill,
- * the session's end) close the console as its close button does: the
- * members leave one at a time, the logs are checked and removed, then it
- * quits.  Their default action ended it at once: its temporary log folder
- * stayed behind, and its members, told all at once by their parent's
- * death, waited out their leave timeouts. */
+/* SIGINT (Ctrl-C in the terminal it was started from), SIGHUP (that
+ * terminal closed) or SIGTERM (kill, the session's end) close the console
+ * as its close button does: the members leave one at a time, the logs are
+ * checked and removed, then it quits.  Their default action ended it at
+ * once: its temporary log folder stayed behind, and its members, told all
+ * at once by their parent's death, waited out their leave timeouts. */
 static gboolean
 on_signal (gpointer data)
 {
@@ -103,7 +103,7 @@ main (int argc, char **argv)
   g_autoptr(GOptionContext) ctx = g_option_context_new ("- watch and drive a Groupy group");
   g_autoptr(GError) error = NULL;
   char *args[] = { argv[0], NULL };
-  guint sigint_id, sigterm_id;
+  guint sigint_id, sigterm_id, sighup_id;
   int status;
 
   setlocale (LC_ALL, "");
@@ -162,9 +162,11 @@ main (int argc, char **argv)
   g_signal_connect (console.app, "activate", G_CALLBACK (activate), &console);
   sigint_id = g_unix_signal_add (SIGINT, on_signal, &console);
   sigterm_id = g_unix_signal_add (SIGTERM, on_signal, &console);
+  sighup_id = g_unix_signal_add (SIGHUP, on_signal, &console);
   status = g_application_run (G_APPLICATION (console.app), 1, args);
   g_source_remove (sigint_id);
   g_source_remove (sigterm_id);
+  g_source_remove (sighup_id);
   g_object_unref (console.app);
   grp_supervisor_config_clear (&console.config);
   return console.status ? console.status : status;

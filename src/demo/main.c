@@ -144,6 +144,8 @@ main (int argc, char **argv)
   g_signal_connect (demo.supervisor, "notify::stopped", G_CALLBACK (on_stopped), &demo);
   g_unix_signal_add (SIGINT, on_interrupt, &demo);
   g_unix_signal_add (SIGTERM, on_interrupt, &demo);
+  /* The terminal closed: the same, or the temporary logs stayed behind. */
+  g_unix_signal_add (SIGHUP, on_interrupt, &demo);
 
   {
     const GrpProtoClass *p = grp_proto_find (grp_supervisor_get_protocol (demo.supervisor));
