@@ -39,6 +39,17 @@ three_in_view() {
 }
 console_gone() { ! kill -0 "$cpid" 2>/dev/null; }
 
+# And an option out of its range is named, with its range (every one but
+# --sleep was told "at least 0", the upper bounds unsaid).
+status=0
+"$console" --headless --color-rate 2000 > "$work/console.out" 2> "$work/console.err" || status=$?
+if [ "$status" != 2 ] ||
+   ! grep -qF -- "groupy-console: --color-rate takes 0 to 1000, not 2000" "$work/console.err"; then
+  echo "--color-rate 2000 (status $status) was not told its range:"
+  cat "$work/console.err"
+  exit 1
+fi
+
 for sig in TERM INT HUP; do
   TMPDIR=$work/tmp "$console" --headless --members 3 --crash-rate 0 --sleep 200 \
     > "$work/console.out" 2> "$work/console.err" &

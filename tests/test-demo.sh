@@ -143,6 +143,22 @@ if [ "$status" != 0 ] || ls -d "$work"/tmp/groupy-demo-* > /dev/null 2>&1; then
   ls -R "$work/tmp"
   exit 1
 fi
+
+# 9. An option out of its range is named, with its range: every one was
+#    told "at least 0", the upper bounds unsaid.
+for bad in "--sleep 4000000:--sleep takes 0 to 3600000, not 4000000" \
+           "--color-rate 2000:--color-rate takes 0 to 1000, not 2000" \
+           "--windows 0:--windows takes 1 to 64, not 0"; do
+  status=0
+  # shellcheck disable=SC2086 # the option and its value are two words
+  "$demo" --headless ${bad%%:*} > "$work/story" 2>&1 || status=$?
+  if [ "$status" != 2 ] || ! grep -qF -- "groupy-demo: ${bad#*:}" "$work/story"; then
+    echo "${bad%%:*} (status $status) was not told \"${bad#*:}\":"
+    cat "$work/story"
+    exit 1
+  fi
+done
 echo "ok: the story says who went and why; workers' messages stay in their files; a folder's"
 echo "earlier logs are kept apart; one that cannot be written in is refused; a founder that"
-echo "cannot start ends the demo; a closed terminal ends it as Ctrl-C does"
+echo "cannot start ends the demo; a closed terminal ends it as Ctrl-C does; an option out of"
+echo "range is named with its range"

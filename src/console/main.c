@@ -70,6 +70,19 @@ activate (GApplication *application, gpointer data)
   gtk_window_present (GTK_WINDOW (window));
 }
 
+/* Whether `value` of `option` lies in [min, max]; if not, says so.  One
+ * message for every option gave most of them a lower bound alone:
+ * "--color-rate 2000" was told "at least 0". */
+static gboolean
+in_range (const char *option, gint64 value, gint64 min, gint64 max)
+{
+  if (value >= min && value <= max)
+    return TRUE;
+  fprintf (stderr, "groupy-console: %s takes %" G_GINT64_FORMAT " to %" G_GINT64_FORMAT ", not %"
+           G_GINT64_FORMAT "\n", option, min, max, value);
+  return FALSE;
+}
+
 int
 main (int argc, char **argv)
 {
@@ -117,13 +130,12 @@ main (int argc, char **argv)
       fprintf (stderr, "groupy-console: %s (see --help)\n", error->message);
       return 2;
     }
-  if (console.members < 1 || console.members > 64 || rate < 0 || rate > G_MAXINT || sleep_ms < 10 ||
-      sleep_ms > 3600000 || color_rate < 0 || color_rate > 1000 || suspect < 0 || suspect > 600000)
-    {
-      fprintf (stderr, "groupy-console: --members takes 1 to 64, --sleep 10 to 3600000, "
-               "--crash-rate, --color-rate and --suspect-timeout at least 0\n");
-      return 2;
-    }
+  if (!in_range ("--members", console.members, 1, 64) ||
+      !in_range ("--crash-rate", rate, 0, G_MAXINT) ||
+      !in_range ("--sleep", sleep_ms, 10, 3600000) ||
+      !in_range ("--color-rate", color_rate, 0, 1000) ||
+      !in_range ("--suspect-timeout", suspect, 0, 600000))
+    return 2;
   if (g_getenv ("DBUS_SESSION_BUS_ADDRESS") == NULL)
     g_setenv ("GTK_A11Y", "none", FALSE);
   if (!gtk_init_check ())

@@ -61,6 +61,19 @@ on_interrupt (gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
+/* Whether `value` of `option` lies in [min, max]; if not, says so.  One
+ * message for every option gave the lower bounds alone: "--sleep 4000000"
+ * was told "at least 0". */
+static gboolean
+in_range (const char *option, gint64 value, gint64 min, gint64 max)
+{
+  if (value >= min && value <= max)
+    return TRUE;
+  fprintf (stderr, "groupy-demo: %s takes %" G_GINT64_FORMAT " to %" G_GINT64_FORMAT ", not %"
+           G_GINT64_FORMAT "\n", option, min, max, value);
+  return FALSE;
+}
+
 int
 main (int argc, char **argv)
 {
@@ -102,13 +115,11 @@ main (int argc, char **argv)
       fprintf (stderr, "groupy-demo: %s (see --help)\n", error->message);
       return 2;
     }
-  if (windows < 1 || windows > 64 || rate < 0 || rate > G_MAXINT || sleep_ms < 0 ||
-      sleep_ms > 3600000 || color_rate < 0 || color_rate > 1000 || suspect < 0 || suspect > 600000)
-    {
-      fprintf (stderr, "groupy-demo: --windows takes 1 to 64, --crash-rate, --sleep, "
-               "--color-rate and --suspect-timeout at least 0\n");
-      return 2;
-    }
+  if (!in_range ("--windows", windows, 1, 64) || !in_range ("--crash-rate", rate, 0, G_MAXINT) ||
+      !in_range ("--sleep", sleep_ms, 0, 3600000) ||
+      !in_range ("--color-rate", color_rate, 0, 1000) ||
+      !in_range ("--suspect-timeout", suspect, 0, 600000))
+    return 2;
   if (!headless && g_getenv ("DISPLAY") == NULL && g_getenv ("WAYLAND_DISPLAY") == NULL)
     {
       fprintf (stderr, "groupy-demo: no display to open windows on; "
