@@ -1322,6 +1322,51 @@ test_console_pause_frozen (void)
   g_free (p.log);
 }
 
+/* The widget under `widget` that activates `action`. */
+static GtkWidget *
+actionable (GtkWidget *widget, const char *action)
+{
+  if (GTK_IS_ACTIONABLE (widget) &&
+      g_strcmp0 (gtk_actionable_get_action_name (GTK_ACTIONABLE (widget)), action) == 0)
+    return widget;
+  for (GtkWidget *c = gtk_widget_get_first_child (widget); c != NULL;
+       c = gtk_widget_get_next_sibling (c))
+    {
+      GtkWidget *found = actionable (c, action);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+/* A founder that cannot start stops the group by itself (the reason in
+ * the timeline): Stop, Add Member and Pause go as after Stop, and New Group
+ * comes.  They stayed, doing nothing when pressed. */
+static void
+test_console_founder_fails (void)
+{
+  GrpSupervisorConfig cfg = { 0 };
+  g_autoptr(GError) error = NULL;
+  GrpConsoleWindow *console;
+  GtkWidget *pause;
+
+  cfg.worker = g_strdup (g_getenv ("GROUPY_NODE"));
+  cfg.checker = g_strdup (g_getenv ("GROUPY_CHECK"));
+  cfg.sleep_ms = 200;
+  cfg.suspect_ms = 1; /* refused by the workers */
+  console = grp_console_window_new (NULL, &cfg, 2, &error);
+  g_assert_no_error (error);
+  show_at (GTK_WIDGET (console), 1100, 720);
+  wait_until (console_stopped, console, 20000, "the group to stop by itself");
+  let_frames_pass (GTK_WIDGET (console));
+  pause = child (GTK_WIDGET (console), GRP_TYPE_CONSOLE_WINDOW, "pause_button");
+  g_assert_false (gtk_widget_is_sensitive (pause));
+  g_assert_false (gtk_widget_is_sensitive (actionable (GTK_WIDGET (console), "win.stop")));
+  g_assert_false (gtk_widget_is_sensitive (actionable (GTK_WIDGET (console), "win.add-member")));
+  gtk_window_destroy (GTK_WINDOW (console));
+}
+
 /* The protocol row says what the group runs in full at every size the
  * console takes beside its windows (src/app/grp-place.c: 722x800 on a
  * 1280x800 screen, 808x768 on 1366x768) and at its smallest: the stages'
@@ -1391,5 +1436,6 @@ main (int argc, char **argv)
   g_test_add_func ("/console/add-while-paused", test_console_add_while_paused);
   g_test_add_func ("/console/leave-starting", test_console_leave_starting);
   g_test_add_func ("/console/pause-frozen", test_console_pause_frozen);
+  g_test_add_func ("/console/founder-fails", test_console_founder_fails);
   return g_test_run ();
 }

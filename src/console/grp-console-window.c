@@ -211,6 +211,13 @@ on_stopped (GrpConsoleWindow *self)
   gboolean stopped = grp_supervisor_is_stopped (self->supervisor);
 
   update_title (self);
+  /* Stopped without Stop too: a founder that could not start. */
+  if (stopped)
+    {
+      gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.stop", FALSE);
+      gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.add-member", FALSE);
+      gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.pause", FALSE);
+    }
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.new-group", stopped);
   gtk_widget_set_sensitive (GTK_WIDGET (self->protocol_drop), stopped);
   if (stopped && self->quit_when_stopped)
