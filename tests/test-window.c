@@ -18,6 +18,7 @@
 #include "config.h"
 
 #include <adwaita.h>
+#include <glib/gstdio.h>
 #include <signal.h>
 
 #include "grp-color-view.h"
@@ -1367,6 +1368,61 @@ test_console_founder_fails (void)
   gtk_window_destroy (GTK_WINDOW (console));
 }
 
+/* A stand-in for a worker, cheap enough to start by the dozen: it says it
+ * is in a view of its own and listening, then waits. */
+static const char fake_worker[] =
+  "#!/bin/sh\n"
+  "while [ $# -gt 0 ]; do\n"
+  "  case $1 in --name) name=$2; shift ;; --log) log=$2; shift ;; esac\n"
+  "  shift\n"
+  "done\n"
+  "printf '{\"ev\":\"view\",\"view\":1,\"leader\":\"%s\",\"members\":[\"%s\"],\"t\":1}\\n' "
+  "\"$name\" \"$name\" > \"$log\"\n"
+  "echo \"$name listening on 127.0.0.1:9\"\n"
+  "exec sleep 600\n";
+
+static gboolean
+all_have_address (gpointer data)
+{
+  return n_running (data, g_list_model_get_n_items (grp_supervisor_get_members (
+                              grp_console_window_get_supervisor (data))));
+}
+
+/* Add Member held down (Ctrl+N repeats) starts no more members than the
+ * console starts with at most (64): it started one more process each
+ * repeat, windows by the hundred. */
+static void
+test_console_add_member_bound (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("test-window-XXXXXX", NULL);
+  g_autofree char *worker = g_build_filename (dir, "fake-worker", NULL);
+  GrpSupervisorConfig cfg = { 0 };
+  g_autoptr(GError) error = NULL;
+  GrpConsoleWindow *console;
+  GListModel *members;
+
+  g_assert_true (g_file_set_contents (worker, fake_worker, -1, NULL));
+  g_assert_cmpint (g_chmod (worker, 0755), ==, 0);
+  cfg.worker = g_strdup (worker);
+  cfg.checker = g_strdup (g_getenv ("GROUPY_CHECK"));
+  cfg.sleep_ms = 200;
+  console = grp_console_window_new (NULL, &cfg, 1, &error);
+  g_assert_no_error (error);
+  members = grp_supervisor_get_members (grp_console_window_get_supervisor (console));
+  show_at (GTK_WIDGET (console), 1100, 720);
+  wait_until (all_have_address, console, 20000, "the first member");
+  for (guint i = 0; i < 70; i++)
+    gtk_widget_activate_action (GTK_WIDGET (console), "win.add-member", NULL);
+  g_test_message ("%u members", g_list_model_get_n_items (members));
+  g_assert_cmpuint (g_list_model_get_n_items (members), ==, 64);
+  wait_until (all_have_address, console, 20000, "every member to say it is in a view");
+  gtk_widget_activate_action (GTK_WIDGET (console), "win.stop", NULL);
+  wait_until (console_stopped, console, 30000, "the console's group to stop");
+  gtk_window_destroy (GTK_WINDOW (console));
+  g_unlink (worker);
+  g_rmdir (dir);
+}
+
 /* The protocol row says what the group runs in full at every size the
  * console takes beside its windows (src/app/grp-place.c: 722x800 on a
  * 1280x800 screen, 808x768 on 1366x768) and at its smallest: the stages'
@@ -1437,5 +1493,6 @@ main (int argc, char **argv)
   g_test_add_func ("/console/leave-starting", test_console_leave_starting);
   g_test_add_func ("/console/pause-frozen", test_console_pause_frozen);
   g_test_add_func ("/console/founder-fails", test_console_founder_fails);
+  g_test_add_func ("/console/add-member-bound", test_console_add_member_bound);
   return g_test_run ();
 }

@@ -130,7 +130,7 @@ main (int argc, char **argv)
       fprintf (stderr, "groupy-console: %s (see --help)\n", error->message);
       return 2;
     }
-  if (!in_range ("--members", console.members, 1, 64) ||
+  if (!in_range ("--members", console.members, 1, GRP_SUPERVISOR_MAX_MEMBERS) ||
       !in_range ("--crash-rate", rate, 0, G_MAXINT) ||
       !in_range ("--sleep", sleep_ms, 10, 3600000) ||
       !in_range ("--color-rate", color_rate, 0, 1000) ||

@@ -1337,8 +1337,20 @@ grp_supervisor_is_stopped (GrpSupervisor *self)
 void
 grp_supervisor_add_member (GrpSupervisor *self)
 {
+  guint alive = 0;
+
   if (self->stopping)
     return;
+  /* Add Member held down repeats: one more process each time, without
+   * end. */
+  for (guint i = 0; i < n_members (self); i++)
+    alive += grp_member_info_is_alive (member_at (self, i));
+  if (alive >= GRP_SUPERVISOR_MAX_MEMBERS)
+    {
+      tell (self, GRP_EVENT_PROBLEM, "the group has %u members, the most it runs",
+            GRP_SUPERVISOR_MAX_MEMBERS);
+      return;
+    }
   if (contact (self) == NULL && n_members (self) > 0)
     {
       tell (self, GRP_EVENT_PROBLEM, "no member can admit a newcomer right now");

@@ -79,6 +79,9 @@ typedef struct {
   char *secret_file;    /* given to every worker (docs/SECURITY.md), or NULL */
 } GrpSupervisorConfig;
 
+/* The most members a group runs at once: started with, or added. */
+#define GRP_SUPERVISOR_MAX_MEMBERS 64
+
 void            grp_supervisor_config_clear (GrpSupervisorConfig *config);
 /* Where `name` (groupy, groupy-node, groupy-check) is: beside the running
  * program (installed, or in the build tree), else in PATH. */

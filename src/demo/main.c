@@ -115,7 +115,8 @@ main (int argc, char **argv)
       fprintf (stderr, "groupy-demo: %s (see --help)\n", error->message);
       return 2;
     }
-  if (!in_range ("--windows", windows, 1, 64) || !in_range ("--crash-rate", rate, 0, G_MAXINT) ||
+  if (!in_range ("--windows", windows, 1, GRP_SUPERVISOR_MAX_MEMBERS) ||
+      !in_range ("--crash-rate", rate, 0, G_MAXINT) ||
       !in_range ("--sleep", sleep_ms, 0, 3600000) ||
       !in_range ("--color-rate", color_rate, 0, 1000) ||
       !in_range ("--suspect-timeout", suspect, 0, 600000))
