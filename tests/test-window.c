@@ -1423,6 +1423,33 @@ test_console_add_member_bound (void)
   g_rmdir (dir);
 }
 
+/* Add Member once every member has left says that nobody is left to join
+ * through, not "no member can admit a newcomer right now", as if a moment
+ * later one could. */
+static void
+test_console_add_to_none (void)
+{
+  GrpConsoleWindow *console = new_console (1, 200, TRUE, NULL);
+  GrpSupervisor *supervisor = grp_console_window_get_supervisor (console);
+  Ends e = { console, g_ptr_array_new_with_free_func (g_free) };
+  g_autoptr(GrpMemberInfo) m = NULL;
+
+  show_at (GTK_WIDGET (console), 1100, 720);
+  wait_until (all_have_address, console, 20000, "the member in a view");
+  m = g_list_model_get_item (grp_supervisor_get_members (supervisor), 0);
+  grp_supervisor_leave (supervisor, m);
+  wait_until (member_ended, m, 20000, "the member to leave");
+  g_signal_connect (supervisor, "event", G_CALLBACK (on_end_told), &e);
+  gtk_widget_activate_action (GTK_WIDGET (console), "win.add-member", NULL);
+  g_assert_cmpuint (e.ended->len, ==, 1);
+  g_assert_cmpstr (e.ended->pdata[0], ==, "every member is gone: nobody is left to join through");
+  g_signal_handlers_disconnect_by_data (supervisor, &e);
+  gtk_widget_activate_action (GTK_WIDGET (console), "win.stop", NULL);
+  wait_until (console_stopped, console, 30000, "the console's group to stop");
+  gtk_window_destroy (GTK_WINDOW (console));
+  g_ptr_array_unref (e.ended);
+}
+
 /* The protocol row says what the group runs in full at every size the
  * console takes beside its windows (src/app/grp-place.c: 722x800 on a
  * 1280x800 screen, 808x768 on 1366x768) and at its smallest: the stages'
@@ -1494,5 +1521,6 @@ main (int argc, char **argv)
   g_test_add_func ("/console/pause-frozen", test_console_pause_frozen);
   g_test_add_func ("/console/founder-fails", test_console_founder_fails);
   g_test_add_func ("/console/add-member-bound", test_console_add_member_bound);
+  g_test_add_func ("/console/add-to-none", test_console_add_to_none);
   return g_test_run ();
 }

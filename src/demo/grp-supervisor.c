@@ -1351,6 +1351,13 @@ grp_supervisor_add_member (GrpSupervisor *self)
             GRP_SUPERVISOR_MAX_MEMBERS);
       return;
     }
+  if (alive == 0 && n_members (self) > 0)
+    {
+      /* A newcomer would found a second group beside the first one's
+       * logs, as in respawn. */
+      tell (self, GRP_EVENT_PROBLEM, "every member is gone: nobody is left to join through");
+      return;
+    }
   if (contact (self) == NULL && n_members (self) > 0)
     {
       tell (self, GRP_EVENT_PROBLEM, "no member can admit a newcomer right now");
