@@ -1450,6 +1450,29 @@ test_console_add_to_none (void)
   g_ptr_array_unref (e.ended);
 }
 
+/* A console given a secret file (as an embedding program may) owns a copy
+ * of its name, as of the other strings, for New Group: the window and
+ * its supervisor freed the same string.  (A double free: ASan tells at
+ * once; without it, glibc may or may not.) */
+static void
+test_console_secret_file (void)
+{
+  GrpSupervisorConfig cfg = { 0 };
+  g_autoptr(GError) error = NULL;
+  GrpConsoleWindow *console;
+
+  cfg.worker = g_strdup (g_getenv ("GROUPY_NODE"));
+  cfg.checker = g_strdup (g_getenv ("GROUPY_CHECK"));
+  cfg.sleep_ms = 200;
+  cfg.secret_file = g_strdup ("/nonexistent/secret"); /* the founder cannot start */
+  console = grp_console_window_new (NULL, &cfg, 1, &error);
+  g_assert_no_error (error);
+  wait_until (console_stopped, console, 20000, "the group to stop by itself");
+  gtk_widget_activate_action (GTK_WIDGET (console), "win.new-group", NULL);
+  wait_until (console_stopped, console, 20000, "the new group to stop by itself");
+  gtk_window_destroy (GTK_WINDOW (console));
+}
+
 /* The protocol row says what the group runs in full at every size the
  * console takes beside its windows (src/app/grp-place.c: 722x800 on a
  * 1280x800 screen, 808x768 on 1366x768) and at its smallest: the stages'
@@ -1522,5 +1545,6 @@ main (int argc, char **argv)
   g_test_add_func ("/console/founder-fails", test_console_founder_fails);
   g_test_add_func ("/console/add-member-bound", test_console_add_member_bound);
   g_test_add_func ("/console/add-to-none", test_console_add_to_none);
+  g_test_add_func ("/console/secret-file", test_console_secret_file);
   return g_test_run ();
 }

@@ -276,6 +276,7 @@ new_group_activated (GtkWidget *widget, const char *action, GVariant *param)
   cfg.checker = g_strdup (self->config.checker);
   cfg.log_dir = g_strdup (self->config.log_dir);
   cfg.protocol = g_strdup (self->config.protocol);
+  cfg.secret_file = g_strdup (self->config.secret_file);
   cfg.sleep_ms = grp_supervisor_get_sleep (self->supervisor);
   cfg.crash_rate = grp_supervisor_get_crash_rate (self->supervisor);
   supervisor = grp_supervisor_new (&cfg, &error);
@@ -516,6 +517,7 @@ grp_console_window_new (GtkApplication *app, GrpSupervisorConfig *config, guint 
   self->config.checker = g_strdup (config->checker);
   self->config.log_dir = g_strdup (config->log_dir);
   self->config.protocol = g_strdup (config->protocol);
+  self->config.secret_file = g_strdup (config->secret_file);
   memset (config, 0, sizeof *config);
   supervisor = grp_supervisor_new (&cfg, error);
   if (supervisor == NULL)
