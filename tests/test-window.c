@@ -1388,6 +1388,89 @@ all_have_address (gpointer data)
                               grp_console_window_get_supervisor (data))));
 }
 
+/* The same stand-in, keeping what it is told on its standard input in
+ * LOG.in. */
+static const char fake_listener[] =
+  "#!/bin/sh\n"
+  "while [ $# -gt 0 ]; do\n"
+  "  case $1 in --name) name=$2; shift ;; --log) log=$2; shift ;; esac\n"
+  "  shift\n"
+  "done\n"
+  "printf '{\"ev\":\"view\",\"view\":1,\"leader\":\"%s\",\"members\":[\"%s\"],\"t\":1}\\n' "
+  "\"$name\" \"$name\" > \"$log\"\n"
+  "echo \"$name listening on 127.0.0.1:9\"\n"
+  "exec cat > \"$log.in\"\n";
+
+static gboolean
+four_in_view (gpointer data)
+{
+  return n_running (data, 4);
+}
+
+static gboolean
+all_gone (gpointer data)
+{
+  GListModel *members = grp_supervisor_get_members (grp_console_window_get_supervisor (data));
+
+  for (guint i = 0; i < g_list_model_get_n_items (members); i++)
+    {
+      g_autoptr(GrpMemberInfo) m = g_list_model_get_item (members, i);
+
+      if (grp_member_info_is_alive (m))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* The crash rate changed once Stop has begun (its spin button stays live
+ * for the next group) is not sent to the members still there: the stop
+ * turned crash injection off for all of them, and the change turned it on
+ * again for those not yet gone -- the leader, asked last, crashed
+ * part-way through a broadcast in the middle of the stop. */
+static void
+test_console_rate_while_stopping (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("test-window-XXXXXX", NULL);
+  g_autofree char *worker = g_build_filename (dir, "fake-worker", NULL);
+  g_autofree char *logs = g_build_filename (dir, "logs", NULL);
+  g_autofree char *told = NULL;
+  GrpSupervisorConfig cfg = { 0 };
+  g_autoptr(GError) error = NULL;
+  GrpConsoleWindow *console;
+  GrpSupervisor *supervisor;
+
+  g_assert_true (g_file_set_contents (worker, fake_listener, -1, NULL));
+  g_assert_cmpint (g_chmod (worker, 0755), ==, 0);
+  cfg.worker = g_strdup (worker);
+  cfg.checker = g_strdup (g_getenv ("GROUPY_CHECK"));
+  cfg.log_dir = g_strdup (logs);
+  cfg.sleep_ms = 200;
+  console = grp_console_window_new (NULL, &cfg, 4, &error);
+  g_assert_no_error (error);
+  supervisor = grp_console_window_get_supervisor (console);
+  wait_until (four_in_view, console, 20000, "four members");
+  gtk_widget_activate_action (GTK_WIDGET (console), "win.stop", NULL);
+  grp_supervisor_set_crash_rate (supervisor, 1);
+  wait_until (all_gone, console, 20000, "every member to go");
+  {
+    g_autoptr(GrpMemberInfo) m = g_list_model_get_item (grp_supervisor_get_members (supervisor), 3);
+    g_autofree char *in = g_strdup_printf ("%s/%s.log.in", logs, grp_member_info_get_name (m));
+
+    g_assert_true (g_file_get_contents (in, &told, NULL, NULL));
+  }
+  g_test_message ("the last member was told: %s", told);
+  g_assert_null (strstr (told, "crash-rate 1\n"));
+  g_assert_cmpuint (grp_supervisor_get_crash_rate (supervisor), ==, 1);
+  wait_until (console_stopped, console, 30000, "the console's group to stop");
+  gtk_window_destroy (GTK_WINDOW (console));
+  {
+    g_autoptr(GError) rm_error = NULL;
+    g_autofree char *cmd = g_strdup_printf ("rm -rf %s", dir);
+
+    g_assert_true (g_spawn_command_line_sync (cmd, NULL, NULL, NULL, &rm_error));
+  }
+}
+
 /* Add Member held down (Ctrl+N repeats) starts no more members than the
  * console starts with at most (64): it started one more process each
  * repeat, windows by the hundred. */
@@ -1546,5 +1629,6 @@ main (int argc, char **argv)
   g_test_add_func ("/console/add-member-bound", test_console_add_member_bound);
   g_test_add_func ("/console/add-to-none", test_console_add_to_none);
   g_test_add_func ("/console/secret-file", test_console_secret_file);
+  g_test_add_func ("/console/rate-while-stopping", test_console_rate_while_stopping);
   return g_test_run ();
 }

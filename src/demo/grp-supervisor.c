@@ -1504,6 +1504,10 @@ grp_supervisor_set_crash_rate (GrpSupervisor *self, guint crash_rate)
   if (self->cfg.crash_rate == crash_rate)
     return;
   self->cfg.crash_rate = crash_rate;
+  /* A stop turned crash injection off for every member (grp_supervisor_
+   * stop): the rate is for the next group now. */
+  if (self->stopping)
+    return;
   for (guint i = 0; i < n_members (self); i++)
     command (member_at (self, i), line);
   tell_when_settled (self);
