@@ -1556,6 +1556,63 @@ test_console_secret_file (void)
   gtk_window_destroy (GTK_WINDOW (console));
 }
 
+static gboolean
+two_alive_in_view (gpointer data)
+{
+  GListModel *members = grp_supervisor_get_members (grp_console_window_get_supervisor (data));
+  guint n = 0;
+
+  for (guint i = 0; i < g_list_model_get_n_items (members); i++)
+    {
+      g_autoptr(GrpMemberInfo) m = g_list_model_get_item (members, i);
+
+      n += grp_member_info_is_alive (m) && grp_member_info_get_view (m) > 0;
+    }
+  return n == 2;
+}
+
+/* Leave, then Add Member, again and again: the newcomer takes the place of
+ * the member that left, as a replacement takes a dead one's.  The tiles of
+ * those that left piled up without end, each member's log held open and
+ * read every 100 ms. */
+static void
+test_console_leave_add (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("test-window-XXXXXX", NULL);
+  g_autofree char *worker = g_build_filename (dir, "fake-worker", NULL);
+  GrpSupervisorConfig cfg = { 0 };
+  g_autoptr(GError) error = NULL;
+  GrpConsoleWindow *console;
+  GrpSupervisor *supervisor;
+  GListModel *members;
+
+  g_assert_true (g_file_set_contents (worker, fake_worker, -1, NULL));
+  g_assert_cmpint (g_chmod (worker, 0755), ==, 0);
+  cfg.worker = g_strdup (worker);
+  cfg.checker = g_strdup (g_getenv ("GROUPY_CHECK"));
+  cfg.sleep_ms = 200;
+  console = grp_console_window_new (NULL, &cfg, 2, &error);
+  g_assert_no_error (error);
+  supervisor = grp_console_window_get_supervisor (console);
+  members = grp_supervisor_get_members (supervisor);
+  wait_until (all_running_2, console, 20000, "two members");
+  for (guint k = 0; k < 5; k++)
+    {
+      g_autoptr(GrpMemberInfo) m = g_list_model_get_item (members, 1);
+
+      grp_supervisor_leave (supervisor, m);
+      wait_until (member_ended, m, 20000, "the member to leave");
+      gtk_widget_activate_action (GTK_WIDGET (console), "win.add-member", NULL);
+      wait_until (two_alive_in_view, console, 20000, "the newcomer in a view");
+    }
+  g_assert_cmpuint (g_list_model_get_n_items (members), ==, 2);
+  gtk_widget_activate_action (GTK_WIDGET (console), "win.stop", NULL);
+  wait_until (console_stopped, console, 30000, "the console's group to stop");
+  gtk_window_destroy (GTK_WINDOW (console));
+  g_unlink (worker);
+  g_rmdir (dir);
+}
+
 /* The protocol row says what the group runs in full at every size the
  * console takes beside its windows (src/app/grp-place.c: 722x800 on a
  * 1280x800 screen, 808x768 on 1366x768) and at its smallest: the stages'
@@ -1630,5 +1687,6 @@ main (int argc, char **argv)
   g_test_add_func ("/console/add-to-none", test_console_add_to_none);
   g_test_add_func ("/console/secret-file", test_console_secret_file);
   g_test_add_func ("/console/rate-while-stopping", test_console_rate_while_stopping);
+  g_test_add_func ("/console/leave-add", test_console_leave_add);
   return g_test_run ();
 }

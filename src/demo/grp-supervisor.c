@@ -1338,6 +1338,7 @@ void
 grp_supervisor_add_member (GrpSupervisor *self)
 {
   guint alive = 0;
+  guint position = G_MAXUINT;
 
   if (self->stopping)
     return;
@@ -1363,7 +1364,16 @@ grp_supervisor_add_member (GrpSupervisor *self)
       tell (self, GRP_EVENT_PROBLEM, "no member can admit a newcomer right now");
       return;
     }
-  spawn (self, free_slot (self), G_MAXUINT);
+  /* The newcomer takes the place of one that left when asked, as a
+   * replacement takes a dead one's: Leave and Add, again and again, piled
+   * up the tiles of those gone, each with its log open and read. */
+  for (guint i = 0; i < n_members (self); i++)
+    if (member_at (self, i)->dismissed && member_at (self, i)->proc == NULL)
+      {
+        position = i;
+        break;
+      }
+  spawn (self, free_slot (self), position);
 }
 
 void
