@@ -1613,6 +1613,56 @@ test_console_leave_add (void)
   g_rmdir (dir);
 }
 
+static void
+on_control_told (GrpSupervisor *supervisor, int kind, const char *text, gpointer data)
+{
+  if (kind == GRP_EVENT_CONTROL)
+    g_ptr_array_add (data, g_strdup (text));
+}
+
+/* Crash or Leave clicked twice (a double click) is done, and told, once:
+ * the second click, before the member was gone, told "Crash w2" or "w2
+ * asked to leave" again and sent it again. */
+static void
+test_console_double_click (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("test-window-XXXXXX", NULL);
+  g_autofree char *worker = g_build_filename (dir, "fake-worker", NULL);
+  g_autoptr(GPtrArray) told = g_ptr_array_new_with_free_func (g_free);
+  GrpSupervisorConfig cfg = { 0 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GrpMemberInfo) a = NULL;
+  g_autoptr(GrpMemberInfo) b = NULL;
+  GrpConsoleWindow *console;
+  GrpSupervisor *supervisor;
+
+  g_assert_true (g_file_set_contents (worker, fake_worker, -1, NULL));
+  g_assert_cmpint (g_chmod (worker, 0755), ==, 0);
+  cfg.worker = g_strdup (worker);
+  cfg.checker = g_strdup (g_getenv ("GROUPY_CHECK"));
+  cfg.sleep_ms = 200;
+  console = grp_console_window_new (NULL, &cfg, 3, &error);
+  g_assert_no_error (error);
+  supervisor = grp_console_window_get_supervisor (console);
+  wait_until (all_running, console, 20000, "three members");
+  a = g_list_model_get_item (grp_supervisor_get_members (supervisor), 1);
+  b = g_list_model_get_item (grp_supervisor_get_members (supervisor), 2);
+  g_signal_connect (supervisor, "event", G_CALLBACK (on_control_told), told);
+  grp_supervisor_crash (supervisor, a);
+  grp_supervisor_crash (supervisor, a);
+  grp_supervisor_leave (supervisor, b);
+  grp_supervisor_leave (supervisor, b);
+  for (guint i = 0; i < told->len; i++)
+    g_test_message ("told: %s", (char *) told->pdata[i]);
+  g_assert_cmpuint (told->len, ==, 2);
+  g_signal_handlers_disconnect_by_data (supervisor, told);
+  gtk_widget_activate_action (GTK_WIDGET (console), "win.stop", NULL);
+  wait_until (console_stopped, console, 30000, "the console's group to stop");
+  gtk_window_destroy (GTK_WINDOW (console));
+  g_unlink (worker);
+  g_rmdir (dir);
+}
+
 /* The protocol row says what the group runs in full at every size the
  * console takes beside its windows (src/app/grp-place.c: 722x800 on a
  * 1280x800 screen, 808x768 on 1366x768) and at its smallest: the stages'
@@ -1688,5 +1738,6 @@ main (int argc, char **argv)
   g_test_add_func ("/console/secret-file", test_console_secret_file);
   g_test_add_func ("/console/rate-while-stopping", test_console_rate_while_stopping);
   g_test_add_func ("/console/leave-add", test_console_leave_add);
+  g_test_add_func ("/console/double-click", test_console_double_click);
   return g_test_run ();
 }

@@ -50,6 +50,7 @@ struct _GrpMemberInfo {
   guint thaw_id;
   gboolean excluded;        /* left out; the next state is a rejoin */
   gboolean dismissed;       /* asked to leave: no replacement */
+  gboolean crash_asked;     /* Crash sent: a second click is none */
   gboolean told_end;        /* its crash or exit is in the story */
   gboolean asked_to_stop;   /* a stop sent it SIGTERM */
 };
@@ -1379,8 +1380,9 @@ grp_supervisor_add_member (GrpSupervisor *self)
 void
 grp_supervisor_crash (GrpSupervisor *self, GrpMemberInfo *m)
 {
-  if (!grp_member_info_is_alive (m) || self->stopping)
+  if (!grp_member_info_is_alive (m) || self->stopping || m->crash_asked)
     return;
+  m->crash_asked = TRUE;
   tell (self, GRP_EVENT_CONTROL, "Crash %s", m->name);
   command (m, "crash");
   if (m->state == GRP_MEMBER_FROZEN)
@@ -1421,7 +1423,7 @@ grp_supervisor_freeze (GrpSupervisor *self, GrpMemberInfo *m, guint seconds)
 void
 grp_supervisor_leave (GrpSupervisor *self, GrpMemberInfo *m)
 {
-  if (!grp_member_info_is_alive (m) || self->stopping)
+  if (!grp_member_info_is_alive (m) || self->stopping || m->dismissed)
     return;
   m->dismissed = TRUE;
   tell (self, GRP_EVENT_CONTROL, "%s asked to leave (SIGTERM)", m->name);
