@@ -116,10 +116,12 @@ fi
 
 # 7. A founder that cannot start (options its workers refuse) ends the demo,
 #    with the reason: it waited for its founder until Ctrl-C, then gave
-#    groupy-check's usage (no log to read) as its verdict.
+#    groupy-check's usage (no log to read) as its verdict.  It is told as
+#    what it tried, to found the group: it was told "could not join", as a
+#    newcomer.
 status=0
 timeout 20 "$demo" --headless -n 2 --suspect-timeout 1 > "$work/story" 2>&1 || status=$?
-if [ "$status" != 1 ] || ! says "w1 could not join the group: .*--suspect-timeout" ||
+if [ "$status" != 1 ] || ! says "w1 could not found the group: .*--suspect-timeout" ||
    ! says "the group could not be started" || ! says "no member wrote a log" || says "Usage"; then
   echo "a founder that cannot start (status $status):"
   cat "$work/story"

@@ -51,6 +51,7 @@ struct _GrpMemberInfo {
   gboolean excluded;        /* left out; the next state is a rejoin */
   gboolean dismissed;       /* asked to leave: no replacement */
   gboolean crash_asked;     /* Crash sent: a second click is none */
+  gboolean founder;         /* started to found the group, not to join it */
   gboolean told_end;        /* its crash or exit is in the story */
   gboolean asked_to_stop;   /* a stop sent it SIGTERM */
 };
@@ -991,9 +992,11 @@ on_exit (GObject *source, GAsyncResult *res, gpointer data)
         {
           g_autofree char *words = last_words (m);
 
-          end_member (self, m, GRP_MEMBER_FAILED, "could not join");
-          tell (self, GRP_EVENT_PROBLEM, "%s could not join the group%s%s", m->name,
-                words != NULL ? ": " : "", words != NULL ? words : "");
+          end_member (self, m, GRP_MEMBER_FAILED,
+                      m->founder ? "could not found the group" : "could not join");
+          tell (self, GRP_EVENT_PROBLEM, "%s could not %s the group%s%s", m->name,
+                m->founder ? "found" : "join", words != NULL ? ": " : "",
+                words != NULL ? words : "");
         }
       else
         {
@@ -1100,6 +1103,7 @@ spawn (GrpSupervisor *self, int slot, guint position)
       g_ptr_array_add (argv, g_strdup ("--join"));
       g_ptr_array_add (argv, g_strdup (through->addr));
     }
+  m->founder = through == NULL;
   g_ptr_array_add (argv, NULL);
   g_subprocess_launcher_set_child_setup (launcher, child_setup, NULL, NULL);
   err = err_path (m->log);
