@@ -1663,6 +1663,90 @@ test_console_double_click (void)
   g_rmdir (dir);
 }
 
+/* The process id in the log of `m` (its "start" line). */
+static GPid
+pid_of (GrpSupervisor *supervisor, GrpMemberInfo *m)
+{
+  g_autofree char *log = g_strdup_printf ("%s/%s.log", grp_supervisor_get_log_dir (supervisor),
+                                          grp_member_info_get_name (m));
+  g_autofree char *text = NULL;
+  const char *p;
+
+  g_assert_true (g_file_get_contents (log, &text, NULL, NULL));
+  p = strstr (text, "\"pid\":");
+  g_assert_nonnull (p);
+  return (GPid) g_ascii_strtoll (p + strlen ("\"pid\":"), NULL, 10);
+}
+
+static gboolean
+alive_in_view_5 (gpointer data)
+{
+  GListModel *members = grp_supervisor_get_members (grp_console_window_get_supervisor (data));
+  guint n = 0;
+
+  for (guint i = 0; i < g_list_model_get_n_items (members); i++)
+    {
+      g_autoptr(GrpMemberInfo) m = g_list_model_get_item (members, i);
+
+      n += grp_member_info_get_state (m) == GRP_MEMBER_RUNNING && grp_member_info_get_view (m) > 0;
+    }
+  return n == 5;
+}
+
+static gboolean
+five_running (gpointer data)
+{
+  return n_running (data, 5);
+}
+
+/* Two members killed at once, the three others frozen: the first death's
+ * replacement waits for a member that can admit it.  It joined through the
+ * other one killed, whose death was not handled yet (its process reaped,
+ * its end not yet told), and "could not join the group": connection
+ * refused. */
+static void
+test_console_two_killed (void)
+{
+  GrpConsoleWindow *console = new_console (5, 200, TRUE, NULL);
+  GrpSupervisor *supervisor = grp_console_window_get_supervisor (console);
+  GListModel *members = grp_supervisor_get_members (supervisor);
+  Ends e = { console, g_ptr_array_new_with_free_func (g_free) };
+  GPid killed[2];
+
+  show_at (GTK_WIDGET (console), 1100, 720);
+  wait_until (five_running, console, 30000, "five members in the console");
+  for (guint i = 0; i < 5; i++)
+    {
+      g_autoptr(GrpMemberInfo) m = g_list_model_get_item (members, i);
+
+      if (i == 2 || i == 3)
+        killed[i - 2] = pid_of (supervisor, m);
+      else
+        grp_supervisor_freeze (supervisor, m, 2);
+    }
+  g_signal_connect (supervisor, "event", G_CALLBACK (on_end_told), &e);
+  g_assert_cmpint (kill (killed[0], SIGKILL), ==, 0);
+  g_assert_cmpint (kill (killed[1], SIGKILL), ==, 0);
+  /* Both reaped (GLib's worker thread waits for them) before the main
+   * loop hears of either. */
+  for (gint64 end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+       kill (killed[0], 0) == 0 || kill (killed[1], 0) == 0;)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, end);
+      g_usleep (1000);
+    }
+  wait_until (alive_in_view_5, console, 40000, "two replacements in the view");
+  for (guint i = 0; i < e.ended->len; i++)
+    g_test_message ("told: %s", (char *) e.ended->pdata[i]);
+  for (guint i = 0; i < e.ended->len; i++)
+    g_assert_null (strstr (e.ended->pdata[i], "could not join"));
+  g_signal_handlers_disconnect_by_data (supervisor, &e);
+  gtk_widget_activate_action (GTK_WIDGET (console), "win.stop", NULL);
+  wait_until (console_stopped, console, 30000, "the console's group to stop");
+  gtk_window_destroy (GTK_WINDOW (console));
+  g_ptr_array_unref (e.ended);
+}
+
 /* The protocol row says what the group runs in full at every size the
  * console takes beside its windows (src/app/grp-place.c: 722x800 on a
  * 1280x800 screen, 808x768 on 1366x768) and at its smallest: the stages'
@@ -1739,5 +1823,6 @@ main (int argc, char **argv)
   g_test_add_func ("/console/rate-while-stopping", test_console_rate_while_stopping);
   g_test_add_func ("/console/leave-add", test_console_leave_add);
   g_test_add_func ("/console/double-click", test_console_double_click);
+  g_test_add_func ("/console/two-killed", test_console_two_killed);
   return g_test_run ();
 }

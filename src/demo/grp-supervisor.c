@@ -387,7 +387,10 @@ pause_member (GrpMemberInfo *m, gboolean paused)
   command (m, paused ? "quiet" : "resume");
 }
 
-/* A member that can admit a newcomer: alive, in a view, with an address. */
+/* A member that can admit a newcomer: alive, in a view, with an address.
+ * Not one whose process has ended when its end is not handled yet (GLib
+ * reaps it before on_exit runs): of two killed at once, the first one's
+ * replacement joined through the other, and could not. */
 static GrpMemberInfo *
 contact (GrpSupervisor *self)
 {
@@ -397,7 +400,8 @@ contact (GrpSupervisor *self)
     {
       GrpMemberInfo *m = member_at (self, i);
 
-      if (m->state == GRP_MEMBER_RUNNING && m->addr != NULL && m->view > 0)
+      if (m->state == GRP_MEMBER_RUNNING && m->addr != NULL && m->view > 0 &&
+          m->proc != NULL && g_subprocess_get_identifier (m->proc) != NULL)
         g_ptr_array_add (live, m);
     }
   if (live->len == 0)
