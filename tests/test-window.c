@@ -1747,6 +1747,85 @@ test_console_two_killed (void)
   g_ptr_array_unref (e.ended);
 }
 
+static void
+on_any_told (GrpSupervisor *supervisor, int kind, const char *text, gpointer data)
+{
+  g_test_message ("%s", text);
+  g_ptr_array_add (data, g_strdup (text));
+}
+
+/* The index of the first line of `told` holding `what`, or told->len. */
+static guint
+first_told (GPtrArray *told, const char *what)
+{
+  for (guint i = 0; i < told->len; i++)
+    if (strstr (told->pdata[i], what) != NULL)
+      return i;
+  return told->len;
+}
+
+typedef struct {
+  GrpConsoleWindow *console;
+  GPtrArray *told;
+} Story;
+
+/* The member left has lost its quorum, and every other one has ended:
+ * the two killed, and any replacement started before the loss was known
+ * has given up. */
+static gboolean
+no_quorum_and_alone (gpointer data)
+{
+  Story *st = data;
+  GrpSupervisor *supervisor = grp_console_window_get_supervisor (st->console);
+  GListModel *members = grp_supervisor_get_members (supervisor);
+
+  if (first_told (st->told, "has no quorum") == st->told->len)
+    return FALSE;
+  for (guint i = 1; i < g_list_model_get_n_items (members); i++)
+    {
+      g_autoptr(GrpMemberInfo) m = g_list_model_get_item (members, i);
+
+      if (grp_member_info_is_alive (m))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* Two of three members killed: the one left has no quorum and admits
+ * nobody.  Replacements were started through it all the same, and when
+ * they gave up, others, one more every 8 s (a join's timeout), without
+ * end. */
+static void
+test_console_majority_killed (void)
+{
+  GrpConsoleWindow *console = new_console (3, 200, TRUE, NULL);
+  GrpSupervisor *supervisor = grp_console_window_get_supervisor (console);
+  GListModel *members = grp_supervisor_get_members (supervisor);
+  g_autoptr(GPtrArray) told = g_ptr_array_new_with_free_func (g_free);
+  Story st = { console, told };
+  GPid killed[2];
+
+  show_at (GTK_WIDGET (console), 1100, 720);
+  wait_until (all_running, console, 20000, "three members in the console");
+  for (guint i = 1; i < 3; i++)
+    {
+      g_autoptr(GrpMemberInfo) m = g_list_model_get_item (members, i);
+
+      killed[i - 1] = pid_of (supervisor, m);
+    }
+  g_signal_connect (supervisor, "event", G_CALLBACK (on_any_told), told);
+  g_assert_cmpint (kill (killed[0], SIGKILL), ==, 0);
+  g_assert_cmpint (kill (killed[1], SIGKILL), ==, 0);
+  wait_until (no_quorum_and_alone, &st, 40000,
+              "the member left to lose its quorum, and every other one to end");
+  for (guint i = first_told (told, "has no quorum"); i < told->len; i++)
+    g_assert_null (strstr (told->pdata[i], "starts and joins"));
+  g_signal_handlers_disconnect_by_data (supervisor, told);
+  gtk_widget_activate_action (GTK_WIDGET (console), "win.stop", NULL);
+  wait_until (console_stopped, console, 30000, "the console's group to stop");
+  gtk_window_destroy (GTK_WINDOW (console));
+}
+
 /* The protocol row says what the group runs in full at every size the
  * console takes beside its windows (src/app/grp-place.c: 722x800 on a
  * 1280x800 screen, 808x768 on 1366x768) and at its smallest: the stages'
@@ -1824,5 +1903,6 @@ main (int argc, char **argv)
   g_test_add_func ("/console/leave-add", test_console_leave_add);
   g_test_add_func ("/console/double-click", test_console_double_click);
   g_test_add_func ("/console/two-killed", test_console_two_killed);
+  g_test_add_func ("/console/majority-killed", test_console_majority_killed);
   return g_test_run ();
 }

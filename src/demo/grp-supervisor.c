@@ -52,6 +52,7 @@ struct _GrpMemberInfo {
   gboolean dismissed;       /* asked to leave: no replacement */
   gboolean crash_asked;     /* Crash sent: a second click is none */
   gboolean founder;         /* started to found the group, not to join it */
+  gboolean blocked;         /* without a quorum: it admits nobody */
   gboolean told_end;        /* its crash or exit is in the story */
   gboolean asked_to_stop;   /* a stop sent it SIGTERM */
 };
@@ -387,8 +388,11 @@ pause_member (GrpMemberInfo *m, gboolean paused)
   command (m, paused ? "quiet" : "resume");
 }
 
-/* A member that can admit a newcomer: alive, in a view, with an address.
- * Not one whose process has ended when its end is not handled yet (GLib
+/* A member that can admit a newcomer: alive, in a view, with an address,
+ * with a quorum (one without admits nobody: the replacements of the
+ * majority of a group, killed, were started through the one left, gave up
+ * after a join's timeout, and were replaced in turn, without end).  Not
+ * one whose process has ended when its end is not handled yet (GLib
  * reaps it before on_exit runs): of two killed at once, the first one's
  * replacement joined through the other, and could not. */
 static GrpMemberInfo *
@@ -400,7 +404,7 @@ contact (GrpSupervisor *self)
     {
       GrpMemberInfo *m = member_at (self, i);
 
-      if (m->state == GRP_MEMBER_RUNNING && m->addr != NULL && m->view > 0 &&
+      if (m->state == GRP_MEMBER_RUNNING && m->addr != NULL && m->view > 0 && !m->blocked &&
           m->proc != NULL && g_subprocess_get_identifier (m->proc) != NULL)
         g_ptr_array_add (live, m);
     }
@@ -596,6 +600,7 @@ read_event (GrpSupervisor *self, GrpMemberInfo *m, JsonObject *o)
     }
   else if (g_str_equal (ev, "blocked"))
     {
+      m->blocked = TRUE;
       if (m->state == GRP_MEMBER_RUNNING)
         member_set_state (m, GRP_MEMBER_RUNNING, "no quorum — waiting");
       tell (self, GRP_EVENT_BLOCKED, "%s has no quorum: most of its view is out of its reach, "
@@ -603,6 +608,7 @@ read_event (GrpSupervisor *self, GrpMemberInfo *m, JsonObject *o)
     }
   else if (g_str_equal (ev, "unblocked"))
     {
+      m->blocked = FALSE;
       if (m->state == GRP_MEMBER_RUNNING)
         member_set_state (m, GRP_MEMBER_RUNNING, "running");
       /* Left out meanwhile: the story told so already. */
