@@ -1826,6 +1826,27 @@ test_console_majority_killed (void)
   gtk_window_destroy (GTK_WINDOW (console));
 }
 
+/* Stop lets a frozen member run (SIGCONT) to leave: its tile says so at
+ * once.  It said "frozen for 30 s" until the member had gone. */
+static void
+test_console_stop_frozen (void)
+{
+  GrpConsoleWindow *console = new_console (3, 200, TRUE, NULL);
+  GrpSupervisor *supervisor = grp_console_window_get_supervisor (console);
+  g_autoptr(GrpMemberInfo) m = NULL;
+
+  show_at (GTK_WIDGET (console), 1100, 720);
+  wait_until (all_running, console, 20000, "three members in the console");
+  m = g_list_model_get_item (grp_supervisor_get_members (supervisor), 1);
+  grp_supervisor_freeze (supervisor, m, 30);
+  g_assert_cmpint (grp_member_info_get_state (m), ==, GRP_MEMBER_FROZEN);
+  gtk_widget_activate_action (GTK_WIDGET (console), "win.stop", NULL);
+  g_assert_cmpint (grp_member_info_get_state (m), !=, GRP_MEMBER_FROZEN);
+  g_assert_null (strstr (grp_member_info_get_status (m), "frozen"));
+  wait_until (console_stopped, console, 30000, "the console's group to stop");
+  gtk_window_destroy (GTK_WINDOW (console));
+}
+
 /* The protocol row says what the group runs in full at every size the
  * console takes beside its windows (src/app/grp-place.c: 722x800 on a
  * 1280x800 screen, 808x768 on 1366x768) and at its smallest: the stages'
@@ -1904,5 +1925,6 @@ main (int argc, char **argv)
   g_test_add_func ("/console/double-click", test_console_double_click);
   g_test_add_func ("/console/two-killed", test_console_two_killed);
   g_test_add_func ("/console/majority-killed", test_console_majority_killed);
+  g_test_add_func ("/console/stop-frozen", test_console_stop_frozen);
   return g_test_run ();
 }

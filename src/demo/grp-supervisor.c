@@ -1650,6 +1650,9 @@ grp_supervisor_stop (GrpSupervisor *self)
       command (m, "crash-rate 0");
       if (m->proc != NULL)
         g_subprocess_send_signal (m->proc, SIGCONT);
+      /* Its tile said "frozen for N s" until it had gone. */
+      if (m->state == GRP_MEMBER_FROZEN)
+        member_set_state (m, GRP_MEMBER_RUNNING, "running");
     }
   if (all_ended (self))
     run_checker (self);
