@@ -1847,6 +1847,26 @@ test_console_stop_frozen (void)
   gtk_window_destroy (GTK_WINDOW (console));
 }
 
+/* Keep the Logs, once the group is stopped and its logs are gone, would
+ * keep nothing: it can no longer be chosen, until New Group.  It could,
+ * and did nothing. */
+static void
+test_console_keep_logs_stopped (void)
+{
+  GrpConsoleWindow *console = new_console (1, 200, TRUE, NULL);
+  GAction *keep = g_action_map_lookup_action (G_ACTION_MAP (console), "keep-logs");
+
+  g_assert_true (g_action_get_enabled (keep));
+  gtk_widget_activate_action (GTK_WIDGET (console), "win.stop", NULL);
+  wait_until (console_stopped, console, 30000, "the console's group to stop");
+  g_assert_false (g_action_get_enabled (keep));
+  gtk_widget_activate_action (GTK_WIDGET (console), "win.new-group", NULL);
+  g_assert_true (g_action_get_enabled (keep));
+  gtk_widget_activate_action (GTK_WIDGET (console), "win.stop", NULL);
+  wait_until (console_stopped, console, 30000, "the new group to stop");
+  gtk_window_destroy (GTK_WINDOW (console));
+}
+
 /* The protocol row says what the group runs in full at every size the
  * console takes beside its windows (src/app/grp-place.c: 722x800 on a
  * 1280x800 screen, 808x768 on 1366x768) and at its smallest: the stages'
@@ -1926,5 +1946,6 @@ main (int argc, char **argv)
   g_test_add_func ("/console/two-killed", test_console_two_killed);
   g_test_add_func ("/console/majority-killed", test_console_majority_killed);
   g_test_add_func ("/console/stop-frozen", test_console_stop_frozen);
+  g_test_add_func ("/console/keep-logs-stopped", test_console_keep_logs_stopped);
   return g_test_run ();
 }

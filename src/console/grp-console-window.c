@@ -220,6 +220,10 @@ on_stopped (GrpConsoleWindow *self)
     }
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.new-group", stopped);
   gtk_widget_set_sensitive (GTK_WIDGET (self->protocol_drop), stopped);
+  /* The logs are kept or gone by now: Keep the Logs would do nothing. */
+  g_simple_action_set_enabled (G_SIMPLE_ACTION (g_action_map_lookup_action (G_ACTION_MAP (self),
+                                                                            "keep-logs")),
+                               !stopped);
   if (stopped && self->quit_when_stopped)
     gtk_window_destroy (GTK_WINDOW (self));
 }
@@ -379,6 +383,8 @@ create_tile (gpointer item, gpointer data)
 static void
 set_supervisor (GrpConsoleWindow *self, GrpSupervisor *supervisor)
 {
+  GAction *keep;
+
   if (self->supervisor != NULL)
     g_signal_handlers_disconnect_by_data (self->supervisor, self);
   g_set_object (&self->supervisor, supervisor);
@@ -398,6 +404,9 @@ set_supervisor (GrpConsoleWindow *self, GrpSupervisor *supervisor)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.pause", TRUE);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.new-group", FALSE);
   gtk_widget_set_sensitive (GTK_WIDGET (self->protocol_drop), FALSE);
+  keep = g_action_map_lookup_action (G_ACTION_MAP (self), "keep-logs");
+  if (keep != NULL)
+    g_simple_action_set_enabled (G_SIMPLE_ACTION (keep), TRUE);
   show_protocol (self);
   on_paused (self);
   update_title (self);
