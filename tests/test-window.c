@@ -618,6 +618,70 @@ test_window_quit_while_switching (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+static void
+other_done (GObject *source, GAsyncResult *res, gpointer data)
+{
+  g_autoptr(GError) error = NULL;
+
+  *(gint *) data = grp_worker_join_other_finish (GRP_WORKER (source), res, &error) ? 1 : 2;
+}
+
+static gboolean
+delivered_some (gpointer data)
+{
+  return grp_worker_get_last_seq (data) > 3;
+}
+
+static gboolean
+alone (gpointer data)
+{
+  return grp_worker_get_role (data) == GRP_ROLE_ALONE;
+}
+
+/* Join Another Group that fails after one that succeeded: the worker
+ * founds a group of its own, and the window says so.  It said "joined view
+ * 1, state as of #N", N the state of the group it had joined before. */
+static void
+test_window_join_other_fails (void)
+{
+  g_autoptr(GrpWorker) worker = new_worker_with ("solo", 50, "20", "400");
+  g_autoptr(GrpWorker) host = new_worker_with ("host", 20, "20", "400");
+  g_autoptr(GSocketListener) listener = g_socket_listener_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *silent = NULL;
+  gint done = 0;
+  Notice joined = { NULL, NULL };
+  Notice founded = { NULL, "founded the group: view 1" };
+  GtkWidget *window;
+  guint16 port;
+
+  wait_until (in_view, worker, 10000, "the worker's first view");
+  wait_until (delivered_some, host, 10000, "the host's deliveries");
+  window = GTK_WIDGET (grp_window_new (NULL, worker, 3, -1));
+  joined.notices = founded.notices = child (window, GRP_TYPE_WINDOW, "notices");
+  show_at (window, 320, 320);
+  grp_worker_join_other_async (worker, grp_worker_get_address (host), other_done, &done);
+  wait_until (is_set, &done, 10000, "the first join");
+  g_assert_cmpint (done, ==, 1);
+  /* Alone again (only such a member may join another group). */
+  grp_worker_stop (host);
+  wait_until (alone, worker, 10000, "the host's leave");
+  /* Listens, never answers: the join runs out its time. */
+  port = g_socket_listener_add_any_inet_port (listener, NULL, &error);
+  g_assert_no_error (error);
+  silent = g_strdup_printf ("127.0.0.1:%u", port);
+  done = 0;
+  grp_worker_join_other_async (worker, silent, other_done, &done);
+  wait_until (is_set, &done, 20000, "the second join");
+  g_assert_cmpint (done, ==, 2);
+  wait_until (in_view, worker, 10000, "a group of its own");
+  wait_until (has_notice_text, &founded, 5000, "\"founded the group: view 1\"");
+  for (GtkWidget *l = gtk_widget_get_first_child (joined.notices); l;
+       l = gtk_widget_get_next_sibling (l))
+    g_assert_false (g_str_has_prefix (gtk_label_get_text (GTK_LABEL (l)), "joined view 1,"));
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 /* ---- the console ------------------------------------------------------ */
 
 /* Whether the console shows `want` members, each in a view. */
@@ -1926,6 +1990,7 @@ main (int argc, char **argv)
   g_test_add_func ("/window/pace", test_window_pace);
   g_test_add_func ("/window/focus", test_window_focus);
   g_test_add_func ("/window/no-quorum", test_window_no_quorum);
+  g_test_add_func ("/window/join-other-fails", test_window_join_other_fails);
   g_test_add_func ("/window/quit-while-switching", test_window_quit_while_switching);
   g_test_add_func ("/console/sizes", test_console_sizes);
   g_test_add_func ("/console/timeline", test_console_timeline);

@@ -419,7 +419,10 @@ on_view_changed (GrpWorker *worker, guint64 view, GStrv joined, GStrv gone, gboo
   g_free (self->leader);
   self->leader = g_strdup (leader);
   if (first)
-    self->excluded = FALSE;
+    {
+      self->excluded = FALSE;
+      self->state_seq = 0; /* the next membership's own comes before its first view */
+    }
 }
 
 static void
