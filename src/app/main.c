@@ -25,6 +25,7 @@ typedef struct {
   gint64 color_rate;
   gint64 slot;
   char *beside;
+  gboolean driven;      /* --commands: a console or demo runs it, and tells its end */
   int status;
 } App;
 
@@ -65,20 +66,16 @@ refused_response (AdwMessageDialog *dialog, const char *response, gpointer data)
   g_application_quit (G_APPLICATION (app->app));
 }
 
-/* The group runs another protocol: the window says so, and which one to
- * start it with, before it goes. */
+/* The join failed: the window says why before it goes (the reason was
+ * on standard error only, and the window vanished). */
 static void
-show_refusal (App *app, const GError *error)
+show_join_failure (App *app, const char *heading, const char *body)
 {
   GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (app->app));
   AdwMessageDialog *dialog;
 
-  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (window, _("Another Protocol"), NULL));
-  /* TRANSLATORS: %s is "this group runs gms2, you run groupy" */
-  adw_message_dialog_format_body (dialog, _("This window cannot join the group: %s. "
-                                            "Every member of a group runs the same protocol: "
-                                            "start this window with the group's --protocol."),
-                                  error->message);
+  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (window, heading, body));
+  gtk_window_set_title (GTK_WINDOW (dialog), heading);
   adw_message_dialog_add_response (dialog, "close", _("_Close"));
   adw_message_dialog_set_close_response (dialog, "close");
   g_signal_connect (dialog, "response", G_CALLBACK (refused_response), app);
@@ -101,8 +98,24 @@ started (GObject *source, GAsyncResult *res, gpointer data)
       fprintf (stderr, "groupy: could not join the group: %s\n", error->message);
       app->status = 2;
       if (g_error_matches (error, GRP_GROUP_ERROR, GRP_GROUP_ERROR_PROTOCOL))
-        show_refusal (app, error);
-      else
+        {
+          /* TRANSLATORS: %s is "this group runs gms2, you run groupy" */
+          g_autofree char *body = g_strdup_printf (
+            _("This window cannot join the group: %s. Every member of a group runs the same "
+              "protocol: start this window with the group's --protocol."), error->message);
+
+          show_join_failure (app, _("Another Protocol"), body);
+        }
+      else if (!app->driven)
+        {
+          /* TRANSLATORS: %s is why, for example "could not reach 10.0.0.2:7411: Connection
+           * refused" */
+          g_autofree char *body = g_strdup_printf (_("This window could not join the group: %s."),
+                                                   error->message);
+
+          show_join_failure (app, _("Could Not Join"), body);
+        }
+      else /* its console says why */
         g_application_quit (G_APPLICATION (app->app));
     }
 }
@@ -205,6 +218,7 @@ main (int argc, char **argv)
       fprintf (stderr, "groupy: cannot open a display (use groupy-node without one)\n");
       return 2;
     }
+  app.driven = options.commands;
   app.worker = grp_worker_new (&options);
   if (!grp_worker_prepare (app.worker, &error))
     {
