@@ -23,6 +23,7 @@
 
 #include "grp-color-view.h"
 #include "grp-console-window.h"
+#include "grp-member-tile.h"
 #include "grp-window.h"
 
 #ifdef GDK_WINDOWING_X11
@@ -793,6 +794,63 @@ new_console (guint n, guint sleep_ms, gboolean respawn, const char *protocol)
   console = grp_console_window_new (NULL, &cfg, n, &error);
   g_assert_no_error (error);
   return console;
+}
+
+/* The swatches of the console's tiles, under `widget`. */
+static void
+collect_swatches (GtkWidget *widget, GPtrArray *swatches)
+{
+  if (GRP_IS_COLOR_VIEW (widget) && gtk_widget_get_ancestor (widget, GRP_TYPE_MEMBER_TILE))
+    g_ptr_array_add (swatches, widget);
+  for (GtkWidget *c = gtk_widget_get_first_child (widget); c; c = gtk_widget_get_next_sibling (c))
+    collect_swatches (c, swatches);
+}
+
+static void
+swatch_changed (GrpColorView *view, GParamSpec *pspec, GArray *phases)
+{
+  gint64 phase = g_get_real_time () % (350 * 1000);
+
+  g_array_append_val (phases, phase);
+}
+
+static gboolean
+enough_swatch_changes (gpointer data)
+{
+  return ((GArray *) data)->len >= 30;
+}
+
+/* The tiles' swatches change together, on the wall clock's multiples of
+ * their interval: each sampled its member on a phase of its own, and
+ * tiles of members at the same position showed different colors (a
+ * newcomer's trial saw it in 11 samples of 30). */
+static void
+test_console_tiles_together (void)
+{
+  GrpConsoleWindow *console = new_console (3, 20, FALSE, NULL);
+  g_autoptr(GPtrArray) swatches = g_ptr_array_new ();
+  g_autoptr(GArray) phases = g_array_new (FALSE, FALSE, sizeof (gint64));
+  guint on_boundary = 0;
+
+  show_at (GTK_WIDGET (console), 1100, 720);
+  wait_until (all_running, console, 20000, "three members in the console");
+  collect_swatches (GTK_WIDGET (console), swatches);
+  g_assert_cmpuint (swatches->len, ==, 3);
+  for (guint i = 0; i < swatches->len; i++)
+    g_signal_connect (swatches->pdata[i], "notify::color", G_CALLBACK (swatch_changed), phases);
+  wait_until (enough_swatch_changes, phases, 20000, "thirty changes of the swatches");
+  for (guint i = 0; i < swatches->len; i++)
+    g_signal_handlers_disconnect_by_data (swatches->pdata[i], phases);
+  /* Within 40 ms of a boundary (a timer may fire late on a busy machine);
+   * on phases of their own, about a ninth would be. */
+  for (guint i = 0; i < phases->len; i++)
+    on_boundary += g_array_index (phases, gint64, i) < 40000;
+  g_test_message ("%u of %u swatch changes within 40 ms of a shared boundary", on_boundary,
+                  phases->len);
+  g_assert_cmpuint (on_boundary * 10, >=, phases->len * 7);
+  gtk_widget_activate_action (GTK_WIDGET (console), "win.stop", NULL);
+  wait_until (console_stopped, console, 30000, "the console's group to stop");
+  gtk_window_destroy (GTK_WINDOW (console));
 }
 
 static void
@@ -1991,6 +2049,7 @@ main (int argc, char **argv)
   g_test_add_func ("/window/focus", test_window_focus);
   g_test_add_func ("/window/no-quorum", test_window_no_quorum);
   g_test_add_func ("/window/join-other-fails", test_window_join_other_fails);
+  g_test_add_func ("/console/tiles-together", test_console_tiles_together);
   g_test_add_func ("/window/quit-while-switching", test_window_quit_while_switching);
   g_test_add_func ("/console/sizes", test_console_sizes);
   g_test_add_func ("/console/timeline", test_console_timeline);

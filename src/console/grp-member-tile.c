@@ -8,7 +8,11 @@
 #include "grp-color-view.h"
 
 /* The swatch takes a new color at most this often: the console too keeps
- * under three changes a second. */
+ * under three changes a second.  It samples the member's color and
+ * position on the wall clock's multiples of this, as every tile does (and
+ * the windows, on theirs): sampling each on a phase of its own, tiles of
+ * members at the same position showed different colors, and a position
+ * beside the color of the one before. */
 #define SWATCH_INTERVAL_MS 350
 
 struct _GrpMemberTile {
@@ -18,6 +22,7 @@ struct _GrpMemberTile {
   GrpMemberInfo *member;
   const guint *freeze_seconds;
   guint swatch_id;
+  guint64 shown_seq;        /* the position sampled with the swatch's color */
 
   GtkWidget *box;
   GrpColorView *swatch;
@@ -55,7 +60,7 @@ update (GrpMemberTile *self)
   GrpMemberState state = grp_member_info_get_state (m);
   const char *cls = NULL;
   g_autofree char *view = NULL;
-  g_autofree char *seq = g_strdup_printf ("%" G_GUINT64_FORMAT, grp_member_info_get_seq (m));
+  g_autofree char *seq = g_strdup_printf ("%" G_GUINT64_FORMAT, self->shown_seq);
   g_autofree char *v = g_strdup_printf ("%" G_GUINT64_FORMAT, grp_member_info_get_view (m));
 
   if (state == GRP_MEMBER_FROZEN)
@@ -88,13 +93,38 @@ update (GrpMemberTile *self)
   gtk_widget_set_sensitive (self->buttons, grp_member_info_is_alive (m));
 }
 
+static gboolean sample (gpointer data);
+
+static void
+sample_at_boundary (GrpMemberTile *self)
+{
+  gint64 interval = SWATCH_INTERVAL_MS * 1000;
+  gint64 now = g_get_real_time ();
+  gint64 at = (now / interval + 1) * interval;
+
+  self->swatch_id = g_timeout_add ((guint) ((at - now + 999) / 1000), sample, self);
+}
+
+/* The color and the position, taken together. */
+static void
+take_sample (GrpMemberTile *self)
+{
+  grp_color_view_set_color (self->swatch, grp_member_info_get_color (self->member));
+  if (self->shown_seq != grp_member_info_get_seq (self->member))
+    {
+      self->shown_seq = grp_member_info_get_seq (self->member);
+      update (self);
+    }
+}
+
 static gboolean
-update_swatch (gpointer data)
+sample (gpointer data)
 {
   GrpMemberTile *self = data;
 
-  grp_color_view_set_color (self->swatch, grp_member_info_get_color (self->member));
-  return G_SOURCE_CONTINUE;
+  take_sample (self);
+  sample_at_boundary (self);
+  return G_SOURCE_REMOVE;
 }
 
 static void
@@ -169,11 +199,11 @@ grp_member_tile_new (GrpSupervisor *supervisor, GrpMemberInfo *member, const gui
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->name_label), grp_member_info_get_name (member));
   g_signal_connect_object (member, "notify::role", G_CALLBACK (update), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (member, "notify::view", G_CALLBACK (update), self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (member, "notify::seq", G_CALLBACK (update), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (member, "notify::state", G_CALLBACK (update), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (member, "notify::status", G_CALLBACK (update), self, G_CONNECT_SWAPPED);
+  self->shown_seq = grp_member_info_get_seq (member);
   update (self);
-  update_swatch (self);
-  self->swatch_id = g_timeout_add (SWATCH_INTERVAL_MS, update_swatch, self);
+  take_sample (self);
+  sample_at_boundary (self);
   return GTK_WIDGET (self);
 }
