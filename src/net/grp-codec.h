@@ -99,6 +99,11 @@ typedef enum {
  * has a secret.  At most 56 bytes: the reply to a plaintext peer stays
  * below 64. */
 #define GRP_BYE_TLS_ONLY "TLS only: this group has a secret"
+/* The reason of the BYE a member sends a peer whose proof of the group
+ * secret is wrong.  Each side checks the other's proof at once: which of
+ * the two finds the mismatch first varies, so the dialer says the same
+ * either way (grp-transport.c, GRP_SECRET_MISMATCH). */
+#define GRP_BYE_PROOF_MISMATCH "the proof of the group secret does not match"
 
 /* Appends one complete frame (header included) to `out`. */
 /* A member's name: 1 to GRP_NAME_MAX characters of UTF-8, at most

@@ -728,7 +728,9 @@ dial_failed (Conn *c, DialFailure failure, const GError *error, const char *why)
 
   if (c->probe != NULL)
     probe_return (c, 0, error != NULL ? g_error_new (error->domain, error->code,
-                                                     "could not reach %s: %s", c->addr,
+                                                     error->domain == GRP_SECURITY_ERROR
+                                                     ? "%s: %s" /* reached, and refused */
+                                                     : "could not reach %s: %s", c->addr,
                                                      error->message)
                                       : g_error_new (G_IO_ERROR, G_IO_ERROR_FAILED, "%s", what));
   conn_close (c, why); /* may free c */
@@ -1146,6 +1148,11 @@ protocol_error (Conn *c, const char *what)
 
 /* A dial of ours failed at the proof of the group secret, whichever side
  * checked the other's first: a prober is told so (GRP_SECURITY_ERROR). */
+/* What a dialer says when its group secret and the peer's differ, whichever
+ * side found it first. */
+#define GRP_SECRET_MISMATCH \
+  "it does not hold this member's group secret (is every member given the same secret file?)"
+
 static void
 proof_refused (Conn *c, const char *why)
 {
@@ -1166,11 +1173,14 @@ on_auth (Conn *c, const guint8 *body, gsize len)
   if (!grp_codec_parse_auth (body, len, proof, &error) ||
       !grp_security_check (c->t->security, c->tls, !c->outgoing, proof, &error))
     {
-      g_autofree char *why = g_strdup_printf ("%s (is every member given the same secret file?)",
-                                              error->message);
+      g_autofree char *why = g_error_matches (error, GRP_SECURITY_ERROR,
+                                              GRP_SECURITY_ERROR_REFUSED)
+                               ? g_strdup (GRP_SECRET_MISMATCH)
+                               : g_strdup_printf ("%s (is every member given the same secret "
+                                                  "file?)", error->message);
 
       g_debug ("refusing %s: %s", c->addr ? c->addr : "a peer", why);
-      send_bye (c, GRP_BYE_CONNECTION, "the proof of the group secret does not match");
+      send_bye (c, GRP_BYE_CONNECTION, GRP_BYE_PROOF_MISMATCH);
       if (c->outgoing)
         proof_refused (c, why);
       else
@@ -1481,6 +1491,8 @@ on_bye (Conn *c, const guint8 *body, gsize len)
            strcmp (reason, GRP_BYE_TLS_ONLY) == 0)
     proof_refused (c, "it speaks only TLS: its group has a secret (or a PKI); give this member "
                    "the same secret file");
+  else if (c->state == CONN_PROOF && c->outgoing && strcmp (reason, GRP_BYE_PROOF_MISMATCH) == 0)
+    proof_refused (c, GRP_SECRET_MISMATCH);
   else if (c->state != CONN_OPEN && c->outgoing)
     {
       g_autofree char *why = g_strdup_printf ("it refused us: %s%s", reason,
