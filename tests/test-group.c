@@ -300,6 +300,9 @@ test_name_taken_words (void)
   g_test_message ("%s", j.message);
   g_assert_nonnull (strstr (j.message, "\"a\""));
   g_assert_null (strstr (j.message, "--"));
+  /* The reason, which the programs put after "could not join the group: "
+   * (it said "...: Join refused: the name ..."). */
+  g_assert_null (strstr (j.message, "Join refused"));
 }
 
 /* A name grp_group_new takes is one the group takes: 64 characters of

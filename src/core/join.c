@@ -156,8 +156,10 @@ grp_join_recv_refused (GrpCore *core,
   if (core->status != GRP_STATUS_JOINING || core->view != NULL ||
       (msg->from != core->contact && msg->from != core->join_leader))
     return;
-  error = g_error_new (GRP_CORE_ERROR, GRP_CORE_ERROR_NAME_TAKEN, "Join refused: %s",
-                       reason ? reason : "no reason given");
+  /* The leader's reason says it all ("the name "c" is already used ..."):
+   * the programs say "could not join the group: " before it. */
+  error = g_error_new_literal (GRP_CORE_ERROR, GRP_CORE_ERROR_NAME_TAKEN,
+                              reason ? reason : "the group refused it without a reason");
   grp_core_set_status (core, GRP_STATUS_FAILED, error);
 }
 
