@@ -279,7 +279,8 @@ test_command_out_of_range (void)
     { "sleep 99999999\n", "w: sleep takes MS from 0 to 3600000, not \"99999999\"\n" },
     { "crash-rate -1\n", "w: crash-rate takes N from 0 (off) to 2147483647, not \"-1\"\n" },
     { "sleep\n", "w: sleep takes MS from 0 to 3600000\n" },
-    { "jump 3\n", "w: unknown command \"jump 3\" (crash, sleep MS, crash-rate N)\n" },
+    { "jump 3\n",
+      "w: unknown command \"jump 3\" (crash, sleep MS, crash-rate N, quiet, resume)\n" },
   };
   Commands c;
 
@@ -300,7 +301,7 @@ test_command_bad_lines (void)
   commands_start (&c);
   commands_say (&c, "sl\xff" "ep 5\njump\n", 13,
                 "w: a command that is not UTF-8 text, ignored\n"
-                "w: unknown command \"jump\" (crash, sleep MS, crash-rate N)\n");
+                "w: unknown command \"jump\" (crash, sleep MS, crash-rate N, quiet, resume)\n");
   memset (endless, 'x', 16 * 1024);
   commands_say (&c, endless, 16 * 1024,
                 "w: a command longer than 4096 bytes: no more commands\n");
