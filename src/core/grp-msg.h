@@ -95,12 +95,14 @@ void           grp_entry_block_unref (GrpEntryBlock *block);
 GrpEntry *grp_entry_new_data_like (const GrpEntry *like, guint64 seq, guint64 view_id);
 const guint8 *grp_entry_get_data (const GrpEntry *entry, gsize *len);
 /* What a view costs whoever decodes it, beyond its names and addresses:
- * the view and its entry, and for each member its struct and the two
- * allocations of its strings.  The codec charges a frame this much for the
+ * the view (its box and the chunks of its two arrays), its entry and the
+ * list's pointer to it (about 235 bytes with glibc), and for each member
+ * its struct, its needs_state and the two allocations of its strings
+ * (92).  /codec/view-cost-decoded measures it.  The codec charges a frame this much for the
  * views it carries and refuses one past its budget (grp-codec.c); the core
  * sizes its messages with the same figures (grp_entry_size), so that an
  * honest one never is. */
-#define GRP_VIEW_COST 128
+#define GRP_VIEW_COST 256
 #define GRP_VIEW_MEMBER_COST 96
 /* About what the entry takes in a frame (at least its payload), or a view
  * entry once decoded (GRP_VIEW_COST), whichever is more. */
