@@ -778,6 +778,43 @@ test_view_budget (void)
   g_assert_nonnull (strstr (error->message, "views too large"));
 }
 
+/* A view's names and addresses are charged as they are decoded, and the
+ * frame refused at the first that passes the budget: checked only at the
+ * view's end, a last view of 4,096 members with addresses of 1 KiB had
+ * all its strings allocated (8 MiB beyond the budget) before the refusal.
+ * Its last member (id 0) tells which: decoded to the end, that is what
+ * the codec names. */
+static void
+test_view_budget_early (void)
+{
+  g_autoptr(GrpMsg) m = grp_msg_new (GRP_MSG_DECIDE, 0xdeadbeefcafe, 9);
+  g_autoptr(GrpView) minimal = wide_view (4096, "a", FALSE, "");
+  g_autoptr(GrpEntry) minimal_entry = grp_entry_new_view (minimal);
+  g_autofree char *longest = g_strnfill (GRP_NAME_MAX, 'n');
+  g_autofree char *widest = g_strnfill (1024, 'x');
+  g_autoptr(GrpView) last = wide_view (4096, longest, FALSE, widest);
+  g_autoptr(GrpEntry) last_entry = NULL;
+  g_autoptr(GError) error = NULL;
+  gsize charged;
+
+  last->members[4095].id = 0;
+  last_entry = grp_entry_new_view (last);
+  m->decide.view = grp_view_ref (minimal);
+  charged = grp_entry_size (minimal_entry);
+  /* Views up to where the last one's members, without their strings,
+   * still fit: its strings cross the budget. */
+  while (charged + grp_entry_size (minimal_entry) + GRP_VIEW_COST + 4096 * GRP_VIEW_MEMBER_COST <=
+         GRP_PAYLOAD_MAX + GRP_VIEW_COST + 4096 * (GRP_VIEW_MEMBER_COST + 2 * 1024))
+    {
+      grp_msg_add_entry (m, minimal_entry);
+      charged += grp_entry_size (minimal_entry);
+    }
+  grp_msg_add_entry (m, last_entry);
+  g_assert_false (parse_msg (m, &error));
+  g_assert_error (error, GRP_CODEC_ERROR, GRP_CODEC_ERROR_MALFORMED);
+  g_assert_nonnull (strstr (error->message, "views too large"));
+}
+
 /* What the heap holds for the views of a parsed frame is no more than the
  * codec charged for them (GRP_VIEW_COST and GRP_VIEW_MEMBER_COST with
  * their strings, the same as grp_entry_size): small views cost most per
@@ -846,6 +883,7 @@ main (int argc, char **argv)
   g_test_add_func ("/codec/names", test_names);
   g_test_add_func ("/codec/bad-names", test_bad_names);
   g_test_add_func ("/codec/view-budget", test_view_budget);
+  g_test_add_func ("/codec/view-budget-early", test_view_budget_early);
   g_test_add_func ("/codec/view-cost-decoded", test_view_cost_decoded);
   g_test_add_func ("/codec/bad-texts", test_bad_texts);
   return g_test_run ();

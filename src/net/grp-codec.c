@@ -506,9 +506,9 @@ get_view (Reader *r)
       v->needs_state[i] = get_u8 (r) != 0;
       if (!r->fail)
         r->view_cost += strlen (v->members[i].name) + strlen (v->members[i].addr);
+      if (!r->fail && r->view_cost > MAX_VIEW_COST)
+        fail (r, "views too large for one frame"); /* before the next strings */
     }
-  if (!r->fail && r->view_cost > MAX_VIEW_COST)
-    fail (r, "views too large for one frame");
   if (r->fail)
     g_clear_pointer (&v, grp_view_unref);
   return v;
