@@ -212,14 +212,18 @@ main (int argc, char **argv)
     g_setenv ("GTK_A11Y", "none", FALSE);
   /* Before GTK starts threads that may read the environment. */
   grp_security_choose_ciphers ();
+  app.driven = options.commands;
+  app.worker = grp_worker_new (&options);
+  /* SIGTERM and SIGINT leave cleanly from here on (handled once the main
+   * loop runs): while GTK started, a window told to go died of the
+   * signal's default action, without its log. */
+  grp_worker_handle_signals (app.worker);
   if (!gtk_init_check ())
     {
-      grp_options_clear (&options);
+      g_object_unref (app.worker);
       fprintf (stderr, "groupy: cannot open a display (use groupy-node without one)\n");
       return 2;
     }
-  app.driven = options.commands;
-  app.worker = grp_worker_new (&options);
   if (!grp_worker_prepare (app.worker, &error))
     {
       fprintf (stderr, "groupy: %s\n", error->message);
@@ -236,7 +240,6 @@ main (int argc, char **argv)
   gtk_application_set_accels_for_action (GTK_APPLICATION (app.app), "app.quit", quit_accels);
   g_signal_connect (app.app, "activate", G_CALLBACK (activate), &app);
   g_signal_connect (app.worker, "failed", G_CALLBACK (on_failed), &app);
-  grp_worker_handle_signals (app.worker);
   g_signal_connect (app.worker, "stopped", G_CALLBACK (on_stopped), &app);
 
   status = g_application_run (G_APPLICATION (app.app), 1, args);
