@@ -796,6 +796,16 @@ new_console (guint n, guint sleep_ms, gboolean respawn, const char *protocol)
   return console;
 }
 
+/* Removes what fake_console wrote in `dir`, and `dir`. */
+static void
+remove_fake (const char *dir)
+{
+  g_autofree char *worker = g_build_filename (dir, "fake-worker", NULL);
+
+  g_unlink (worker);
+  g_rmdir (dir);
+}
+
 /* The swatches of the console's tiles, under `widget`. */
 static void
 collect_swatches (GtkWidget *widget, GPtrArray *swatches)
@@ -1523,6 +1533,27 @@ static const char fake_listener[] =
   "echo \"$name listening on 127.0.0.1:9\"\n"
   "exec cat > \"$log.in\"\n";
 
+/* A console of `n` members run by `script` (fake_worker, fake_listener),
+ * written into `dir`; their logs in `log_dir` (NULL: the console's own). */
+static GrpConsoleWindow *
+fake_console (const char *dir, const char *script, guint n, const char *log_dir)
+{
+  g_autofree char *worker = g_build_filename (dir, "fake-worker", NULL);
+  GrpSupervisorConfig cfg = { 0 };
+  g_autoptr(GError) error = NULL;
+  GrpConsoleWindow *console;
+
+  g_assert_true (g_file_set_contents (worker, script, -1, NULL));
+  g_assert_cmpint (g_chmod (worker, 0755), ==, 0);
+  cfg.worker = g_strdup (worker);
+  cfg.checker = g_strdup (g_getenv ("GROUPY_CHECK"));
+  cfg.log_dir = g_strdup (log_dir);
+  cfg.sleep_ms = 200;
+  console = grp_console_window_new (NULL, &cfg, n, &error);
+  g_assert_no_error (error);
+  return console;
+}
+
 static gboolean
 four_in_view (gpointer data)
 {
@@ -1553,22 +1584,13 @@ static void
 test_console_rate_while_stopping (void)
 {
   g_autofree char *dir = g_dir_make_tmp ("test-window-XXXXXX", NULL);
-  g_autofree char *worker = g_build_filename (dir, "fake-worker", NULL);
   g_autofree char *logs = g_build_filename (dir, "logs", NULL);
   g_autofree char *told = NULL;
-  GrpSupervisorConfig cfg = { 0 };
   g_autoptr(GError) error = NULL;
   GrpConsoleWindow *console;
   GrpSupervisor *supervisor;
 
-  g_assert_true (g_file_set_contents (worker, fake_listener, -1, NULL));
-  g_assert_cmpint (g_chmod (worker, 0755), ==, 0);
-  cfg.worker = g_strdup (worker);
-  cfg.checker = g_strdup (g_getenv ("GROUPY_CHECK"));
-  cfg.log_dir = g_strdup (logs);
-  cfg.sleep_ms = 200;
-  console = grp_console_window_new (NULL, &cfg, 4, &error);
-  g_assert_no_error (error);
+  console = fake_console (dir, fake_listener, 4, logs);
   supervisor = grp_console_window_get_supervisor (console);
   wait_until (four_in_view, console, 20000, "four members");
   gtk_widget_activate_action (GTK_WIDGET (console), "win.stop", NULL);
@@ -1600,19 +1622,10 @@ static void
 test_console_add_member_bound (void)
 {
   g_autofree char *dir = g_dir_make_tmp ("test-window-XXXXXX", NULL);
-  g_autofree char *worker = g_build_filename (dir, "fake-worker", NULL);
-  GrpSupervisorConfig cfg = { 0 };
-  g_autoptr(GError) error = NULL;
   GrpConsoleWindow *console;
   GListModel *members;
 
-  g_assert_true (g_file_set_contents (worker, fake_worker, -1, NULL));
-  g_assert_cmpint (g_chmod (worker, 0755), ==, 0);
-  cfg.worker = g_strdup (worker);
-  cfg.checker = g_strdup (g_getenv ("GROUPY_CHECK"));
-  cfg.sleep_ms = 200;
-  console = grp_console_window_new (NULL, &cfg, 1, &error);
-  g_assert_no_error (error);
+  console = fake_console (dir, fake_worker, 1, NULL);
   members = grp_supervisor_get_members (grp_console_window_get_supervisor (console));
   show_at (GTK_WIDGET (console), 1100, 720);
   wait_until (all_have_address, console, 20000, "the first member");
@@ -1624,8 +1637,7 @@ test_console_add_member_bound (void)
   gtk_widget_activate_action (GTK_WIDGET (console), "win.stop", NULL);
   wait_until (console_stopped, console, 30000, "the console's group to stop");
   gtk_window_destroy (GTK_WINDOW (console));
-  g_unlink (worker);
-  g_rmdir (dir);
+  remove_fake (dir);
 }
 
 /* Add Member once every member has left says that nobody is left to join
@@ -1701,20 +1713,11 @@ static void
 test_console_leave_add (void)
 {
   g_autofree char *dir = g_dir_make_tmp ("test-window-XXXXXX", NULL);
-  g_autofree char *worker = g_build_filename (dir, "fake-worker", NULL);
-  GrpSupervisorConfig cfg = { 0 };
-  g_autoptr(GError) error = NULL;
   GrpConsoleWindow *console;
   GrpSupervisor *supervisor;
   GListModel *members;
 
-  g_assert_true (g_file_set_contents (worker, fake_worker, -1, NULL));
-  g_assert_cmpint (g_chmod (worker, 0755), ==, 0);
-  cfg.worker = g_strdup (worker);
-  cfg.checker = g_strdup (g_getenv ("GROUPY_CHECK"));
-  cfg.sleep_ms = 200;
-  console = grp_console_window_new (NULL, &cfg, 2, &error);
-  g_assert_no_error (error);
+  console = fake_console (dir, fake_worker, 2, NULL);
   supervisor = grp_console_window_get_supervisor (console);
   members = grp_supervisor_get_members (supervisor);
   wait_until (all_running_2, console, 20000, "two members");
@@ -1731,8 +1734,7 @@ test_console_leave_add (void)
   gtk_widget_activate_action (GTK_WIDGET (console), "win.stop", NULL);
   wait_until (console_stopped, console, 30000, "the console's group to stop");
   gtk_window_destroy (GTK_WINDOW (console));
-  g_unlink (worker);
-  g_rmdir (dir);
+  remove_fake (dir);
 }
 
 static void
@@ -1749,22 +1751,13 @@ static void
 test_console_double_click (void)
 {
   g_autofree char *dir = g_dir_make_tmp ("test-window-XXXXXX", NULL);
-  g_autofree char *worker = g_build_filename (dir, "fake-worker", NULL);
   g_autoptr(GPtrArray) told = g_ptr_array_new_with_free_func (g_free);
-  GrpSupervisorConfig cfg = { 0 };
-  g_autoptr(GError) error = NULL;
   g_autoptr(GrpMemberInfo) a = NULL;
   g_autoptr(GrpMemberInfo) b = NULL;
   GrpConsoleWindow *console;
   GrpSupervisor *supervisor;
 
-  g_assert_true (g_file_set_contents (worker, fake_worker, -1, NULL));
-  g_assert_cmpint (g_chmod (worker, 0755), ==, 0);
-  cfg.worker = g_strdup (worker);
-  cfg.checker = g_strdup (g_getenv ("GROUPY_CHECK"));
-  cfg.sleep_ms = 200;
-  console = grp_console_window_new (NULL, &cfg, 3, &error);
-  g_assert_no_error (error);
+  console = fake_console (dir, fake_worker, 3, NULL);
   supervisor = grp_console_window_get_supervisor (console);
   wait_until (all_running, console, 20000, "three members");
   a = g_list_model_get_item (grp_supervisor_get_members (supervisor), 1);
@@ -1781,8 +1774,7 @@ test_console_double_click (void)
   gtk_widget_activate_action (GTK_WIDGET (console), "win.stop", NULL);
   wait_until (console_stopped, console, 30000, "the console's group to stop");
   gtk_window_destroy (GTK_WINDOW (console));
-  g_unlink (worker);
-  g_rmdir (dir);
+  remove_fake (dir);
 }
 
 /* The process id in the log of `m` (its "start" line). */
