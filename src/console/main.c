@@ -70,18 +70,9 @@ activate (GApplication *application, gpointer data)
   gtk_window_present (GTK_WINDOW (window));
 }
 
-/* Whether `value` of `option` lies in [min, max]; if not, says so.  One
- * message for every option gave most of them a lower bound alone:
- * "--color-rate 2000" was told "at least 0". */
-static gboolean
-in_range (const char *option, gint64 value, gint64 min, gint64 max)
-{
-  if (value >= min && value <= max)
-    return TRUE;
-  fprintf (stderr, "groupy-console: %s takes %" G_GINT64_FORMAT " to %" G_GINT64_FORMAT ", not %"
-           G_GINT64_FORMAT "\n", option, min, max, value);
-  return FALSE;
-}
+/* Says which option is out of its range, and the range. */
+#define in_range(option, value, min, max) \
+  grp_supervisor_option_in_range ("groupy-console", option, value, min, max)
 
 int
 main (int argc, char **argv)

@@ -1769,3 +1769,14 @@ grp_supervisor_init (GrpSupervisor *self)
   self->rand = g_rand_new ();
   self->cancel = g_cancellable_new ();
 }
+
+gboolean
+grp_supervisor_option_in_range (const char *program, const char *option, gint64 value, gint64 min,
+                                gint64 max)
+{
+  if (value >= min && value <= max)
+    return TRUE;
+  fprintf (stderr, "%s: %s takes %" G_GINT64_FORMAT " to %" G_GINT64_FORMAT ", not %"
+           G_GINT64_FORMAT "\n", program, option, min, max, value);
+  return FALSE;
+}

@@ -118,4 +118,11 @@ void            grp_supervisor_set_keep_logs (GrpSupervisor *self, gboolean keep
  * the logs are removed unless kept, and "stopped" is emitted. */
 void            grp_supervisor_stop (GrpSupervisor *self);
 
+/* Whether `value` of `option` lies in [min, max]; if not, says so on
+ * standard error in `program`'s name (groupy-demo's and groupy-console's
+ * options): one message for every option gave most of them a lower bound
+ * alone ("--sleep 4000000" was told "at least 0"). */
+gboolean grp_supervisor_option_in_range (const char *program, const char *option, gint64 value,
+                                         gint64 min, gint64 max);
+
 G_END_DECLS

@@ -61,18 +61,9 @@ on_interrupt (gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
-/* Whether `value` of `option` lies in [min, max]; if not, says so.  One
- * message for every option gave the lower bounds alone: "--sleep 4000000"
- * was told "at least 0". */
-static gboolean
-in_range (const char *option, gint64 value, gint64 min, gint64 max)
-{
-  if (value >= min && value <= max)
-    return TRUE;
-  fprintf (stderr, "groupy-demo: %s takes %" G_GINT64_FORMAT " to %" G_GINT64_FORMAT ", not %"
-           G_GINT64_FORMAT "\n", option, min, max, value);
-  return FALSE;
-}
+/* Says which option is out of its range, and the range. */
+#define in_range(option, value, min, max) \
+  grp_supervisor_option_in_range ("groupy-demo", option, value, min, max)
 
 int
 main (int argc, char **argv)
