@@ -1560,12 +1560,13 @@ four_in_view (gpointer data)
   return n_running (data, 4);
 }
 
+/* Whether no member of the console from the `first` on is alive. */
 static gboolean
-all_gone (gpointer data)
+none_alive_from (GrpConsoleWindow *console, guint first)
 {
-  GListModel *members = grp_supervisor_get_members (grp_console_window_get_supervisor (data));
+  GListModel *members = grp_supervisor_get_members (grp_console_window_get_supervisor (console));
 
-  for (guint i = 0; i < g_list_model_get_n_items (members); i++)
+  for (guint i = first; i < g_list_model_get_n_items (members); i++)
     {
       g_autoptr(GrpMemberInfo) m = g_list_model_get_item (members, i);
 
@@ -1573,6 +1574,12 @@ all_gone (gpointer data)
         return FALSE;
     }
   return TRUE;
+}
+
+static gboolean
+all_gone (gpointer data)
+{
+  return none_alive_from (data, 0);
 }
 
 /* The crash rate changed once Stop has begun (its spin button stays live
@@ -1890,19 +1897,10 @@ static gboolean
 no_quorum_and_alone (gpointer data)
 {
   Story *st = data;
-  GrpSupervisor *supervisor = grp_console_window_get_supervisor (st->console);
-  GListModel *members = grp_supervisor_get_members (supervisor);
 
   if (first_told (st->told, "has no quorum") == st->told->len)
     return FALSE;
-  for (guint i = 1; i < g_list_model_get_n_items (members); i++)
-    {
-      g_autoptr(GrpMemberInfo) m = g_list_model_get_item (members, i);
-
-      if (grp_member_info_is_alive (m))
-        return FALSE;
-    }
-  return TRUE;
+  return none_alive_from (st->console, 1);
 }
 
 /* Two of three members killed: the one left has no quorum and admits
