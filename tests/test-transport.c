@@ -2386,6 +2386,54 @@ test_stalled_handshakes (Fixture *f, gconstpointer data)
   files_clear (&fs);
 }
 
+/* An honest peer slow to finish its TLS handshake (its second flight
+ * held up 1.5 s, as by a lost segment's retransmissions on a lossy WAN)
+ * while nobody waits for a slot: the handshake goes on to the end, not
+ * closed at TLS_SLOT_MS (1 s), which only frees slots that others wait
+ * for.  A handshake that was cut so lost a joiner's state transfer its
+ * link for seconds, and the group left it out (test-hosts.sh slow). */
+static void
+test_slow_handshake_alone (Fixture *f, gconstpointer data)
+{
+  Files fs;
+  const char *path;
+  g_autoptr(GrpSecurity) sec = NULL;
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  g_autoptr(GSocketConnection) conn = NULL;
+  g_autoptr(GError) error = NULL;
+  gnutls_session_t session;
+  gnutls_certificate_credentials_t cred;
+  int rc;
+
+  files_init (&fs);
+  path = new_secret (&fs, "secret");
+  sec = secret_security (path);
+  secure_b (f, sec);
+  grp_transport_set_handshake_timeout (f->b, 5000);
+  conn = g_socket_client_connect_to_host (client, grp_transport_get_address (f->b), 0, NULL,
+                                          &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (gnutls_certificate_allocate_credentials (&cred), ==, 0);
+  g_assert_cmpint (gnutls_init (&session, GNUTLS_CLIENT | GNUTLS_NONBLOCK), ==, 0);
+  g_assert_cmpint (gnutls_set_default_priority (session), ==, 0);
+  g_assert_cmpint (gnutls_credentials_set (session, GNUTLS_CRD_CERTIFICATE, cred), ==, 0);
+  gnutls_transport_set_int (session,
+                            g_socket_get_fd (g_socket_connection_get_socket (conn)));
+  g_assert_cmpint (gnutls_handshake (session), ==, GNUTLS_E_AGAIN); /* the ClientHello */
+  turns (300); /* 1.5 s: B answers, the client's Finished is late */
+  rc = GNUTLS_E_AGAIN;
+  for (guint i = 0; i < 400 && (rc == GNUTLS_E_AGAIN || rc == GNUTLS_E_INTERRUPTED); i++)
+    {
+      rc = gnutls_handshake (session);
+      turns (1);
+    }
+  g_test_message ("the slow handshake ended: %s", gnutls_strerror (rc));
+  g_assert_cmpint (rc, ==, 0);
+  gnutls_deinit (session);
+  gnutls_certificate_free_credentials (cred);
+  files_clear (&fs);
+}
+
 /* Connections that send the start of a TLS ClientHello and then nothing
  * (12, twice TLS_HANDSHAKES_MAX, over TCP and the Unix-domain socket):
  * with a handshake deadline of 5 s they may stay that long, but a joiner
@@ -2956,6 +3004,7 @@ main (int argc, char **argv)
   ADD ("/transport/bounds/partial-local-closed", test_partial_local_closed);
   ADD ("/transport/bounds/stranger-expires", test_stranger_expires);
   ADD ("/transport/bounds/stalled-handshakes", test_stalled_handshakes);
+  ADD ("/transport/bounds/slow-handshake-alone", test_slow_handshake_alone);
   ADD ("/transport/bounds/hoarded-connections", test_hoarded_connections);
   ADD ("/transport/bounds/descriptor-limit", test_descriptor_limit);
   ADD ("/transport/bounds/large-announcement", test_large_announcement);

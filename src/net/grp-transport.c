@@ -123,12 +123,15 @@
  * TLS_RECORD_MAX). */
 #define TLS_HEADER 5
 #define TLS_HANDSHAKE_RECORD 22
-/* A handshake that holds a slot this long is ended (the connection
- * closed): past its ClientHello, what is left of an honest handshake is
- * one round trip and a few milliseconds of work, so this allows for a slow
- * WAN (RTTs of a few hundred ms) while a peer that sends a whole
- * ClientHello and then stalls keeps a slot for a second, not for the whole
- * handshake deadline. */
+/* A handshake that has held a slot this long is ended (the connection
+ * closed) when another waits for a slot: past its ClientHello, what is
+ * left of an honest handshake is one round trip and a few milliseconds of
+ * work, so this allows for a slow WAN (RTTs of a few hundred ms) while a
+ * peer that sends a whole ClientHello and then stalls keeps a slot others
+ * need for a second, not for the whole handshake deadline.  While nobody
+ * waits, a handshake runs to that deadline: on a lossy link an honest one
+ * that lost a segment takes a retransmission timeout or two longer, and
+ * cutting it cost the peer its link for seconds (a joiner's state). */
 #define TLS_SLOT_MS 1000
 /* Reads of one TLS connection per wakeup (each returns one record, at most
  * 16 KiB); a plaintext read returns what the socket holds, up to READ_CHUNK. */
@@ -1071,7 +1074,7 @@ sweep (gpointer data)
         pending = TRUE;
       if (c->state == CONN_OPEN || c->state == CONN_CLOSED)
         continue;
-      if (c->tls_slot && now >= c->slot_deadline)
+      if (c->tls_slot && now >= c->slot_deadline && self->tls_waiting.length > 0)
         {
           conn_close (c, "TLS handshake too slow");
           continue;
