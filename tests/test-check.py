@@ -51,6 +51,11 @@ class Log:
         return self.ev(ev="deliver", seq=seq, **{"from": sender}, id=k, change=change,
                        color=list(self.color))
 
+    def foreign(self, seq, sender, size, digest):
+        """A message from a program that is not a worker: no change."""
+        return self.ev(ev="deliver", seq=seq, **{"from": sender}, bytes=size, digest=digest,
+                       color=list(self.color))
+
     def text(self):
         return "".join(json.dumps(line, separators=(",", ":")) + "\n" for line in self.lines)
 
@@ -121,6 +126,21 @@ def scenarios():
     b.ev(ev="exit")
     yield ("ok: blocked, unblocked and unknown events are ignored",
            {"a": a, "b": b, "c": c}, [], 0, "4 incarnations")
+
+    # A program that is not a worker (the library, embedded) multicast at 6:
+    # a position like any other, which every member delivers, the color kept.
+    for digest_b, status, said in [("0123456789abcdef", 0, "OK: 2 logs"),
+                                   ("fedcba9876543210", 1, "position 6: a has x's 10 bytes (0123")]:
+        a, b = history("a", "b")
+        a.foreign(6, "x", 10, "0123456789abcdef")
+        b.foreign(6, "x", 10, digest_b)
+        for m in (a, b):
+            m.deliver(7, "a", 3, 2).foreign(8, "x", 3, "00000000000000ff")
+        a.ev(ev="exit")
+        b.ev(ev="exit")
+        yield (f"{'ok' if status == 0 else 'violation'}: a message not from a worker "
+               f"({'the same' if status == 0 else 'another'} at each member)",
+               {"a": a, "b": b}, [], status, said)
 
     a, b, c = crashed_member()
     a.ev(ev="exit")

@@ -417,6 +417,88 @@ test_log_over_input (void)
   g_rmdir (dir);
 }
 
+static void
+foreign_joined (GObject *source, GAsyncResult *res, gpointer data)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (grp_group_join_finish (GRP_GROUP (source), res, &error));
+  *(gboolean *) data = TRUE;
+}
+
+static void
+foreign_left (GObject *source, GAsyncResult *res, gpointer data)
+{
+  grp_group_leave_finish (GRP_GROUP (source), res, NULL);
+  *(gboolean *) data = TRUE;
+}
+
+static void
+foreign_delivered (GrpGroup *group, guint64 seq, const char *from, guint64 ctr,
+                   GBytes *payload, gpointer data)
+{
+  if (g_str_equal (from, grp_group_get_name (group)))
+    *(guint64 *) data = seq;
+}
+
+static gboolean
+log_has (const char *path, const char *text)
+{
+  g_autofree char *all = NULL;
+
+  return g_file_get_contents (path, &all, NULL, NULL) && strstr (all, text) != NULL;
+}
+
+/* A program that is not a worker shares the group (the library, embedded)
+ * and multicasts what is not a color change: the worker logs the position
+ * as delivered (the sender, its size, a digest), and counts it as its last
+ * position.  It logged nothing, so groupy-check saw a gap in every
+ * worker's log, and the window's position stopped short. */
+static void
+test_foreign_message (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("test-worker-XXXXXX", NULL);
+  g_autofree char *log = g_build_filename (dir, "w.log", NULL);
+  const char *args[] = { "test-worker", "--name", "w", "--sleep", "20", "--crash-rate", "0",
+                         "--log", log, NULL };
+  char **argv = g_memdup2 (args, sizeof args);
+  int argc = g_strv_length (argv);
+  char **parsed = argv;
+  GrpOptions options;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GrpWorker) worker = NULL;
+  g_autoptr(GrpGroup) x = grp_group_new ("x");
+  g_autoptr(GBytes) payload = g_bytes_new_static ("a greeting", 10);
+  g_autofree char *line = NULL;
+  gboolean joined = FALSE, left = FALSE;
+  guint64 seq = 0;
+  guint guard;
+
+  g_assert_true (grp_options_parse (&options, &argc, &parsed, "", NULL, &error));
+  g_free (argv);
+  worker = grp_worker_new (&options);
+  g_assert_true (grp_worker_prepare (worker, &error));
+  start (worker);
+  g_signal_connect (x, "delivered", G_CALLBACK (foreign_delivered), &seq);
+  g_assert_true (grp_group_listen (x, "127.0.0.1:0", NULL, &error));
+  grp_group_join_async (x, grp_worker_get_address (worker), NULL, foreign_joined, &joined);
+  wait_for (&joined, "the join");
+  g_assert_cmpuint (grp_group_multicast (x, payload, &error), !=, 0);
+  g_assert_no_error (error);
+  guard = g_timeout_add (WAIT_MS, time_out, (gpointer) "the worker's delivery");
+  while (seq == 0 || grp_worker_get_last_seq (worker) < seq)
+    g_main_context_iteration (NULL, TRUE);
+  g_source_remove (guard);
+  line = g_strdup_printf ("{\"ev\":\"deliver\",\"seq\":%" G_GUINT64_FORMAT
+                          ",\"from\":\"x\",\"bytes\":10,\"digest\":", seq);
+  grp_group_leave_async (x, NULL, foreign_left, &left);
+  wait_for (&left, "the leave");
+  stop_and_free (g_steal_pointer (&worker));
+  g_assert_true (log_has (log, line));
+  g_unlink (log);
+  g_rmdir (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -430,5 +512,6 @@ main (int argc, char **argv)
   g_test_add_func ("/worker/advertise-port-zero", test_advertise_port_zero);
   g_test_add_func ("/worker/join-self", test_join_self);
   g_test_add_func ("/worker/log-over-input", test_log_over_input);
+  g_test_add_func ("/worker/foreign-message", test_foreign_message);
   return g_test_run ();
 }

@@ -8,6 +8,9 @@
  *    view, same color after it), states included;
  *  - no member incarnation skips or repeats a position;
  *  - no multicast is delivered at two positions;
+ *  - a message from a program that is not a worker (a "deliver" with its
+ *    size and digest, no change) is a position like any other: the same
+ *    at every member;
  *  - every multicast of a member that lived to the end (its log ends with
  *    "exit", not one that says "clean": false: a member that stopped with
  *    its own changes undelivered, its group without a quorum, is judged as
@@ -40,8 +43,9 @@ typedef enum { END_RUNNING, END_EXIT, END_CRASH, END_EXCLUDED } End;
 typedef struct {
   guint64 seq;
   gboolean view;
-  char *what;              /* "view 3 [a,b]" or "b#12 change 7" */
-  char *key;               /* data: "b#12" (the multicast); view: NULL */
+  char *what;              /* "view 3 [a,b]", "b#12 change 7" or "x's 10 bytes (digest)" */
+  char *key;               /* a worker's change: "b#12" (the multicast); else NULL */
+  gboolean foreign;        /* data from a program that is not a worker */
   char *from;              /* data: its sender's name, its K and change */
   guint64 k;
   gint64 change;
@@ -392,6 +396,21 @@ read_events (Checker *c, const char *path, FILE *f, GError **error)
                 return FALSE;
               inc->last_view = e.seq;
             }
+          else if (json_object_has_member (o, "digest"))
+            {
+              /* Not a color change: a program that is not a worker shares
+               * the group.  Every member delivers it, as it is. */
+              const char *from, *digest;
+              gint64 bytes;
+
+              if (!get_string (&w, o, "from", "?", &from) ||
+                  !get_string (&w, o, "digest", "", &digest) || !get_id (&w, o, "bytes", &bytes))
+                return FALSE;
+              e.foreign = TRUE;
+              e.from = g_strdup (from);
+              e.what = g_strdup_printf ("%s's %" G_GINT64_FORMAT " bytes (%s)", from, bytes,
+                                        digest);
+            }
           else
             {
               const char *from;
@@ -657,7 +676,7 @@ name_multicasts (Checker *c)
         {
           Entry *e = &g_array_index (inc->entries, Entry, k);
 
-          if (e->view)
+          if (e->view || e->foreign)
             continue;
           e->key = multicast_key (c, e->from, e->k, process_at (c, e->from, e->seq));
           e->what = g_strdup_printf ("%s change %" G_GINT64_FORMAT, e->key, e->change);

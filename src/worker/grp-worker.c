@@ -237,8 +237,23 @@ on_delivered (GrpGroup *group, guint64 seq, const char *from, guint64 ctr, GByte
 
   if (len != PAYLOAD_LEN || p[8] < 1 || p[8] > 20)
     {
-      /* Not a worker's change: another program shares the group. */
-      g_message ("ignoring a message from %s that is not a color change", from);
+      /* Not a worker's change: another program shares the group.  The
+       * position is delivered all the same (groupy-check reads every
+       * position of every log), the color unchanged; what was delivered
+       * is told by its size and a digest, for the checker to compare. */
+      g_autofree char *digest = g_compute_checksum_for_data (G_CHECKSUM_SHA256, p, len);
+
+      g_debug ("a message from %s that is not a color change (%" G_GSIZE_FORMAT " bytes)",
+               from, len);
+      digest[16] = '\0';
+      b = log_begin ("deliver");
+      log_add_int (b, "seq", (gint64) seq);
+      log_add_string (b, "from", from);
+      log_add_int (b, "bytes", (gint64) len);
+      log_add_string (b, "digest", digest);
+      log_add_color (b, self->rgb);
+      log_end (self, b);
+      set_last_seq (self, seq);
       return;
     }
   memcpy (&k, p, 8);
