@@ -1257,8 +1257,9 @@ grp_group_write_secret_file (const char *path, GError **error)
 /**
  * grp_group_listen:
  * @self: a member not in a group yet
- * @listen: (nullable): where to listen, "HOST:PORT" with a numeric host
- *   (port 0: any free port); %NULL for 127.0.0.1 and any free port
+ * @listen: (nullable): where to listen, "HOST:PORT" with a numeric host or
+ *   "localhost" (127.0.0.1) (port 0: any free port); %NULL for 127.0.0.1 and
+ *   any free port
  * @advertise: (nullable): the "HOST:PORT" other members should use to
  *   reach this one; %NULL for the address bound
  * @error: return location for a [error@Groupy.GroupError]:
