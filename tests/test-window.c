@@ -1622,6 +1622,67 @@ test_console_rate_while_stopping (void)
   }
 }
 
+/* A stand-in founder (no --join) in a view of its own; a stand-in joiner
+ * that took the state and installed view 2, which the founder has not
+ * logged yet (its line comes later: another process, another moment). */
+static const char fake_joiner[] =
+  "#!/bin/sh\n"
+  "join=\n"
+  "while [ $# -gt 0 ]; do\n"
+  "  case $1 in --name) name=$2; shift ;; --log) log=$2; shift ;; --join) join=$2; shift ;; "
+  "esac\n"
+  "  shift\n"
+  "done\n"
+  "if [ -z \"$join\" ]; then\n"
+  "  printf '{\"ev\":\"view\",\"view\":1,\"seq\":1,\"leader\":\"%s\",\"members\":[\"%s\"],"
+  "\"t\":1}\\n' \"$name\" \"$name\" > \"$log\"\n"
+  "else\n"
+  "  printf '{\"ev\":\"state\",\"seq\":5,\"color\":[1,2,3],\"t\":2}\\n"
+  "{\"ev\":\"view\",\"view\":2,\"seq\":5,\"leader\":\"w1\",\"members\":[\"w1\",\"%s\"],"
+  "\"t\":2}\\n' \"$name\" > \"$log\"\n"
+  "fi\n"
+  "echo \"$name listening on 127.0.0.1:9\"\n"
+  "exec sleep 600\n";
+
+static void
+keep_event (GrpSupervisor *supervisor, int kind, const char *text, gpointer data)
+{
+  g_string_append_printf (data, "%s\n", text);
+}
+
+static gboolean
+joined_told (gpointer data)
+{
+  return strstr (((GString *) data)->str, "w2 joined") != NULL;
+}
+
+/* A joiner's state is told after the view that admitted it, which the
+ * joiner's own log gives right after: "w2 joined with the state as of #5"
+ * came first, then "view 2 led by w1 ... members w1 w2", when the
+ * joiner's lines were read before any other member's view 2. */
+static void
+test_console_join_after_view (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("test-window-XXXXXX", NULL);
+  g_autoptr(GString) told = g_string_new (NULL);
+  GrpConsoleWindow *console = fake_console (dir, fake_joiner, 2, NULL);
+  GrpSupervisor *supervisor = grp_console_window_get_supervisor (console);
+  const char *join, *view;
+
+  g_signal_connect (supervisor, "event", G_CALLBACK (keep_event), told);
+  wait_until (joined_told, told, 20000, "w2's join told");
+  g_test_message ("told:\n%s", told->str);
+  join = strstr (told->str, "w2 joined with the state as of #5");
+  view = strstr (told->str, "view 2 ");
+  g_assert_nonnull (join);
+  g_assert_nonnull (view);
+  g_assert_true (view < join);
+  gtk_widget_activate_action (GTK_WIDGET (console), "win.stop", NULL);
+  wait_until (console_stopped, console, 30000, "the console's group to stop");
+  gtk_window_destroy (GTK_WINDOW (console));
+  remove_fake (dir);
+}
+
 /* Add Member held down (Ctrl+N repeats) starts no more members than the
  * console starts with at most (64): it started one more process each
  * repeat, windows by the hundred. */
@@ -2057,6 +2118,7 @@ main (int argc, char **argv)
   g_test_add_func ("/console/rate-while-stopping", test_console_rate_while_stopping);
   g_test_add_func ("/console/leave-add", test_console_leave_add);
   g_test_add_func ("/console/double-click", test_console_double_click);
+  g_test_add_func ("/console/join-after-view", test_console_join_after_view);
   g_test_add_func ("/console/two-killed", test_console_two_killed);
   g_test_add_func ("/console/majority-killed", test_console_majority_killed);
   g_test_add_func ("/console/stop-frozen", test_console_stop_frozen);

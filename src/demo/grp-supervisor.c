@@ -49,6 +49,8 @@ struct _GrpMemberInfo {
   int slot;
   guint thaw_id;
   gboolean excluded;        /* left out; the next state is a rejoin */
+  gboolean state_untold;    /* took a state: told after the view that admitted it */
+  guint64 state_seq;
   gboolean dismissed;       /* asked to leave: no replacement */
   gboolean crash_asked;     /* Crash sent: a second click is none */
   gboolean founder;         /* started to found the group, not to join it */
@@ -532,11 +534,25 @@ end_member (GrpSupervisor *self, GrpMemberInfo *m, GrpMemberState state, const c
                                   : "failed"));
 }
 
+/* "w4 joined with the state as of #1376" */
+static void
+tell_state (GrpSupervisor *self, GrpMemberInfo *m)
+{
+  m->state_untold = FALSE;
+  tell (self, GRP_EVENT_JOIN, "%s %s with the state as of #%" G_GUINT64_FORMAT, m->name,
+        m->excluded ? "rejoined" : "joined", m->state_seq);
+  m->excluded = FALSE;
+}
+
 static void
 read_event (GrpSupervisor *self, GrpMemberInfo *m, JsonObject *o)
 {
   const char *ev = json_object_get_string_member_with_default (o, "ev", "");
 
+  /* A worker logs the view it joined in right after its state; anything
+   * else there (it crashed in between) tells the state first. */
+  if (m->state_untold && !g_str_equal (ev, "view"))
+    tell_state (self, m);
   if (g_str_equal (ev, "deliver"))
     {
       guint64 seq = (guint64) json_object_get_int_member_with_default (o, "seq", 0);
@@ -580,6 +596,9 @@ read_event (GrpSupervisor *self, GrpMemberInfo *m, JsonObject *o)
                       gone != NULL && JSON_NODE_HOLDS_OBJECT (gone) ? json_node_get_object (gone)
                                                                     : NULL);
         }
+      /* The view that admitted it told first, whoever's log gave it. */
+      if (m->state_untold)
+        tell_state (self, m);
     }
   else if (g_str_equal (ev, "state"))
     {
@@ -587,9 +606,8 @@ read_event (GrpSupervisor *self, GrpMemberInfo *m, JsonObject *o)
 
       member_set_color (m, read_color (o));
       member_set_uint64 (m, &m->seq, seq, MEMBER_PROP_SEQ);
-      tell (self, GRP_EVENT_JOIN, "%s %s with the state as of #%" G_GUINT64_FORMAT, m->name,
-            m->excluded ? "rejoined" : "joined", seq);
-      m->excluded = FALSE;
+      m->state_untold = TRUE;
+      m->state_seq = seq;
     }
   else if (g_str_equal (ev, "excluded"))
     {
