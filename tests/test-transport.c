@@ -2319,18 +2319,27 @@ nothing_pull (gnutls_transport_ptr_t data, void *buf, size_t len)
   return -1;
 }
 
+/* A GnuTLS client session that does not block, as any TLS client's. */
+static gnutls_session_t
+tls_client (gnutls_certificate_credentials_t *cred)
+{
+  gnutls_session_t session;
+
+  g_assert_cmpint (gnutls_certificate_allocate_credentials (cred), ==, 0);
+  g_assert_cmpint (gnutls_init (&session, GNUTLS_CLIENT | GNUTLS_NONBLOCK), ==, 0);
+  g_assert_cmpint (gnutls_set_default_priority (session), ==, 0);
+  g_assert_cmpint (gnutls_credentials_set (session, GNUTLS_CRD_CERTIFICATE, *cred), ==, 0);
+  return session;
+}
+
 /* A real TLS ClientHello, whole: what a client sends first. */
 static GByteArray *
 client_hello (void)
 {
   GByteArray *out = g_byte_array_new ();
-  gnutls_session_t session;
   gnutls_certificate_credentials_t cred;
+  gnutls_session_t session = tls_client (&cred);
 
-  g_assert_cmpint (gnutls_certificate_allocate_credentials (&cred), ==, 0);
-  g_assert_cmpint (gnutls_init (&session, GNUTLS_CLIENT | GNUTLS_NONBLOCK), ==, 0);
-  g_assert_cmpint (gnutls_set_default_priority (session), ==, 0);
-  g_assert_cmpint (gnutls_credentials_set (session, GNUTLS_CRD_CERTIFICATE, cred), ==, 0);
   gnutls_transport_set_ptr (session, out);
   gnutls_transport_set_push_function (session, capture_push);
   gnutls_transport_set_pull_function (session, nothing_pull);
@@ -2413,10 +2422,7 @@ test_slow_handshake_alone (Fixture *f, gconstpointer data)
   conn = g_socket_client_connect_to_host (client, grp_transport_get_address (f->b), 0, NULL,
                                           &error);
   g_assert_no_error (error);
-  g_assert_cmpint (gnutls_certificate_allocate_credentials (&cred), ==, 0);
-  g_assert_cmpint (gnutls_init (&session, GNUTLS_CLIENT | GNUTLS_NONBLOCK), ==, 0);
-  g_assert_cmpint (gnutls_set_default_priority (session), ==, 0);
-  g_assert_cmpint (gnutls_credentials_set (session, GNUTLS_CRD_CERTIFICATE, cred), ==, 0);
+  session = tls_client (&cred);
   gnutls_transport_set_int (session,
                             g_socket_get_fd (g_socket_connection_get_socket (conn)));
   g_assert_cmpint (gnutls_handshake (session), ==, GNUTLS_E_AGAIN); /* the ClientHello */

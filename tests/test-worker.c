@@ -14,12 +14,11 @@
 
 static GString *printed;
 
+/* A worker of the command line `args` (NULL-terminated), prepared. */
 static GrpWorker *
-new_worker (const char *name, const char *join, const char *crash_rate)
+worker_of_args (const char *const *args)
 {
-  const char *args[] = { "test-worker", "--name", name, "--sleep", "50", "--crash-rate",
-                         crash_rate, "--seed", "1", join ? "--join" : NULL, join, NULL };
-  char **argv = g_memdup2 (args, sizeof args);
+  char **argv = g_memdup2 (args, sizeof (char *) * (g_strv_length ((char **) args) + 1));
   int argc = g_strv_length (argv);
   char **parsed = argv;
   GrpOptions options;
@@ -31,6 +30,15 @@ new_worker (const char *name, const char *join, const char *crash_rate)
   worker = grp_worker_new (&options);
   g_assert_true (grp_worker_prepare (worker, &error));
   return worker;
+}
+
+static GrpWorker *
+new_worker (const char *name, const char *join, const char *crash_rate)
+{
+  const char *args[] = { "test-worker", "--name", name, "--sleep", "50", "--crash-rate",
+                         crash_rate, "--seed", "1", join ? "--join" : NULL, join, NULL };
+
+  return worker_of_args (args);
 }
 
 static void
@@ -461,12 +469,8 @@ test_foreign_message (void)
   g_autofree char *log = g_build_filename (dir, "w.log", NULL);
   const char *args[] = { "test-worker", "--name", "w", "--sleep", "20", "--crash-rate", "0",
                          "--log", log, NULL };
-  char **argv = g_memdup2 (args, sizeof args);
-  int argc = g_strv_length (argv);
-  char **parsed = argv;
-  GrpOptions options;
   g_autoptr(GError) error = NULL;
-  g_autoptr(GrpWorker) worker = NULL;
+  g_autoptr(GrpWorker) worker = worker_of_args (args);
   g_autoptr(GrpGroup) x = grp_group_new ("x");
   g_autoptr(GBytes) payload = g_bytes_new_static ("a greeting", 10);
   g_autofree char *line = NULL;
@@ -474,10 +478,6 @@ test_foreign_message (void)
   guint64 seq = 0;
   guint guard;
 
-  g_assert_true (grp_options_parse (&options, &argc, &parsed, "", NULL, &error));
-  g_free (argv);
-  worker = grp_worker_new (&options);
-  g_assert_true (grp_worker_prepare (worker, &error));
   start (worker);
   g_signal_connect (x, "delivered", G_CALLBACK (foreign_delivered), &seq);
   g_assert_true (grp_group_listen (x, "127.0.0.1:0", NULL, &error));

@@ -224,6 +224,17 @@ set_last_seq (GrpWorker *self, guint64 seq)
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LAST_SEQ]);
 }
 
+/* A "deliver" line's start: the position and its sender. */
+static JsonBuilder *
+log_delivery (guint64 seq, const char *from)
+{
+  JsonBuilder *b = log_begin ("deliver");
+
+  log_add_int (b, "seq", (gint64) seq);
+  log_add_string (b, "from", from);
+  return b;
+}
+
 static void
 on_delivered (GrpGroup *group, guint64 seq, const char *from, guint64 ctr, GBytes *payload,
               gpointer data)
@@ -246,9 +257,7 @@ on_delivered (GrpGroup *group, guint64 seq, const char *from, guint64 ctr, GByte
       g_debug ("a message from %s that is not a color change (%" G_GSIZE_FORMAT " bytes)",
                from, len);
       digest[16] = '\0';
-      b = log_begin ("deliver");
-      log_add_int (b, "seq", (gint64) seq);
-      log_add_string (b, "from", from);
+      b = log_delivery (seq, from);
       log_add_int (b, "bytes", (gint64) len);
       log_add_string (b, "digest", digest);
       log_add_color (b, self->rgb);
@@ -261,9 +270,7 @@ on_delivered (GrpGroup *group, guint64 seq, const char *from, guint64 ctr, GByte
   n = p[8];
   grp_color_apply (self->rgb, n);
   push_history (self);
-  b = log_begin ("deliver");
-  log_add_int (b, "seq", (gint64) seq);
-  log_add_string (b, "from", from);
+  b = log_delivery (seq, from);
   log_add_int (b, "id", (gint64) k);
   log_add_int (b, "change", n);
   log_add_color (b, self->rgb);
