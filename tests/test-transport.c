@@ -23,6 +23,7 @@
 #include <gnutls/x509.h>
 
 #include <arpa/inet.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -1566,6 +1567,83 @@ test_squatter_bye_before_proof (Fixture *f, gconstpointer data)
   files_clear (&fs);
 }
 
+/* The TLS channel binding, failing on demand for the side named (a
+ * server's or a client's connection) from its second export on: the proof
+ * of the secret is made (the first) and the peer's checked (the second)
+ * over it.  The library's calls come here, as fsync's do. */
+typedef gboolean (*BindingFunc) (GTlsConnection *, GTlsChannelBindingType, GByteArray *,
+                                 GError **);
+static GType fail_binding_side;
+
+gboolean
+g_tls_connection_get_channel_binding_data (GTlsConnection         *conn,
+                                           GTlsChannelBindingType  type,
+                                           GByteArray             *data,
+                                           GError                **error)
+{
+  static BindingFunc real;
+  guint calls;
+
+  if (real == NULL)
+    real = (BindingFunc) dlsym (RTLD_NEXT, "g_tls_connection_get_channel_binding_data");
+  if (fail_binding_side != 0 && G_TYPE_CHECK_INSTANCE_TYPE (conn, fail_binding_side))
+    {
+      /* Counted on the connection (an address may be a new one's later). */
+      calls = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (conn), "binding-exports")) + 1;
+      g_object_set_data (G_OBJECT (conn), "binding-exports", GUINT_TO_POINTER (calls));
+      if (calls >= 2)
+        {
+          g_set_error_literal (error, G_TLS_CHANNEL_BINDING_ERROR,
+                               G_TLS_CHANNEL_BINDING_ERROR_GENERAL_ERROR,
+                               "the test's injected failure");
+          return FALSE;
+        }
+    }
+  return real (conn, type, data, error);
+}
+
+/* A member that cannot check a peer's proof of the secret (its own TLS
+ * channel binding cannot be exported: a failure of its own) says so, as its
+ * own failure: it blamed the peer ("it does not hold this member's group
+ * secret", "is every member given the same secret file?") and told the
+ * peer that its proof did not match.  The dialer failing (A, a client), and
+ * the member dialed (B, a server): the prober hears neither blame. */
+static void
+test_check_fails_here (Fixture *f, gconstpointer data)
+{
+  Files fs;
+  g_autoptr(GrpSecurity) sec = NULL;
+
+  files_init (&fs);
+  sec = secret_security (new_secret (&fs, "secret"));
+  secure_b (f, sec);
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autoptr(GrpTransport) a = NULL;
+      Probe probe = { 0 };
+
+      a = transport_a (sec);
+      grp_transport_set_self (a, X_ID + i, "a");
+      fail_binding_side = i == 0 ? G_TYPE_TLS_CLIENT_CONNECTION : G_TYPE_TLS_SERVER_CONNECTION;
+      grp_transport_probe_async (a, grp_transport_get_address (f->b), NULL, probe_done, &probe);
+      g_assert_true (wait_for (f, probe_finished, &probe));
+      fail_binding_side = 0;
+      g_assert_nonnull (probe.error);
+      g_test_message ("%s fails: %s", i == 0 ? "A's check" : "B's check", probe.error->message);
+      g_assert_false (g_error_matches (probe.error, GRP_SECURITY_ERROR,
+                                       GRP_SECURITY_ERROR_REFUSED));
+      g_assert_null (strstr (probe.error->message, "group secret (is"));
+      g_assert_null (strstr (probe.error->message, "does not hold"));
+      g_assert_null (strstr (probe.error->message, "secret file"));
+      /* B's BYE says why, unless the close overtook it (a reset). */
+      g_assert_true (strstr (probe.error->message, i == 0 ? "this member could not check"
+                                                          : "could not check") != NULL ||
+                     (i == 1 && strstr (probe.error->message, "closed the connection") != NULL));
+      g_clear_error (&probe.error);
+    }
+  files_clear (&fs);
+}
+
 /* A plaintext peer speaking to a member with a secret: refused with a
  * connection-only BYE that says only that TLS is needed (a plaintext member
  * tells its program that the group has a secret), nothing it sent is read;
@@ -3007,6 +3085,7 @@ main (int argc, char **argv)
   ADD ("/transport/secure/sizes", test_secret_sizes);
   ADD ("/transport/secure/other-secret", test_other_secret);
   ADD ("/transport/secure/squatter-bye-before-proof", test_squatter_bye_before_proof);
+  ADD ("/transport/secure/check-fails-here", test_check_fails_here);
   ADD ("/transport/secure/plaintext-stranger", test_plaintext_stranger);
   ADD ("/transport/secure/tls-stranger", test_tls_stranger);
   ADD ("/transport/secure/pki", test_pki);

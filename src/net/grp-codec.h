@@ -104,6 +104,12 @@ typedef enum {
  * the two finds the mismatch first varies, so the dialer says the same
  * either way (grp-transport.c, GRP_SECRET_MISMATCH). */
 #define GRP_BYE_PROOF_MISMATCH "the proof of the group secret does not match"
+/* The reason of the BYE a member sends when it cannot check a peer's proof
+ * for a failure of its own (its side of the TLS channel binding): no news
+ * about either secret, and the dialer says so, without the hint to compare
+ * secret files. */
+#define GRP_BYE_CHECK_FAILED \
+  "the member dialed could not check the proof of the group secret (a failure of its own)"
 
 /* Appends one complete frame (header included) to `out`. */
 /* A member's name: 1 to GRP_NAME_MAX characters of UTF-8, at most

@@ -686,7 +686,14 @@ compute_proof (GrpSecurity *self, GTlsConnection *tls, gboolean server,
   g_hmac_update (hmac, &role, 1);
   g_hmac_update (hmac, binding->data, binding->len);
   g_hmac_get_digest (hmac, proof, &len);
-  return len == GRP_PROOF_LEN;
+  if (len != GRP_PROOF_LEN)
+    {
+      /* Never with SHA-256; a caller reports the error it gets. */
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "a proof of %" G_GSIZE_FORMAT
+                   " bytes, not %d", len, GRP_PROOF_LEN);
+      return FALSE;
+    }
+  return TRUE;
 }
 
 gboolean

@@ -1173,8 +1173,26 @@ on_auth (Conn *c, const guint8 *body, gsize len)
   guint8 proof[GRP_PROOF_LEN];
   g_autoptr(GError) error = NULL;
 
-  if (!grp_codec_parse_auth (body, len, proof, &error) ||
-      !grp_security_check (c->t->security, c->tls, !c->outgoing, proof, &error))
+  if (grp_codec_parse_auth (body, len, proof, &error) &&
+      !grp_security_check (c->t->security, c->tls, !c->outgoing, proof, &error) &&
+      !g_error_matches (error, GRP_SECURITY_ERROR, GRP_SECURITY_ERROR_REFUSED))
+    {
+      /* Ours, not the peer's: the proof it sent could not be checked here
+       * (our side of the channel binding is missing).  Neither side is
+       * told that the other holds another secret. */
+      g_autofree char *why = g_strdup_printf ("this member could not check the proof of the "
+                                              "group secret (a failure here, not the peer's): "
+                                              "%s", error->message);
+
+      g_message ("%s: %s", c->addr ? c->addr : "a peer", why);
+      send_bye (c, GRP_BYE_CONNECTION, GRP_BYE_CHECK_FAILED);
+      if (c->outgoing)
+        dial_failed (c, DIAL_FAILED, NULL, why);
+      else
+        conn_close (c, why);
+      return;
+    }
+  if (error != NULL)
     {
       g_autofree char *why = g_error_matches (error, GRP_SECURITY_ERROR,
                                               GRP_SECURITY_ERROR_REFUSED)
@@ -1496,6 +1514,8 @@ on_bye (Conn *c, const guint8 *body, gsize len)
                    "the same secret file");
   else if (c->state == CONN_PROOF && c->outgoing && strcmp (reason, GRP_BYE_PROOF_MISMATCH) == 0)
     proof_refused (c, GRP_SECRET_MISMATCH);
+  else if (c->state != CONN_OPEN && c->outgoing && strcmp (reason, GRP_BYE_CHECK_FAILED) == 0)
+    dial_failed (c, DIAL_FAILED, NULL, "it refused us: " GRP_BYE_CHECK_FAILED);
   else if (c->state != CONN_OPEN && c->outgoing)
     {
       g_autofree char *why = g_strdup_printf ("it refused us: %s%s", reason,
