@@ -1296,6 +1296,118 @@ test_local_squatter_silent (Fixture *f, gconstpointer data)
   g_assert_cmpint (g_get_monotonic_time () - t0, <, 3 * G_USEC_PER_SEC);
 }
 
+/* A local process on B's Unix-domain name (B has none of its own, as when
+ * the name was taken before B started) that accepts a dial and answers it
+ * with `say` (NULL: closes at once).  Open groups. */
+typedef struct {
+  const char *what;
+  GByteArray *say;
+  GSocketConnection *conn;
+  gboolean done;
+} PlainSquatter;
+
+static void
+plain_squatter_accepted (GObject *source, GAsyncResult *res, gpointer data)
+{
+  PlainSquatter *s = data;
+  g_autoptr(GError) error = NULL;
+
+  s->done = TRUE;
+  s->conn = g_socket_listener_accept_finish (G_SOCKET_LISTENER (source), res, NULL, &error);
+  if (s->conn == NULL)
+    {
+      g_test_message ("the squatter took no connection: %s", error->message);
+      return;
+    }
+  if (s->say == NULL)
+    g_io_stream_close (G_IO_STREAM (s->conn), NULL, NULL);
+  else
+    g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (s->conn)),
+                               s->say->data, s->say->len, NULL, NULL, NULL);
+}
+
+static gboolean
+plain_squatter_done (Fixture *f, gconstpointer data)
+{
+  return ((const PlainSquatter *) data)->done;
+}
+
+/* Whatever a squatter on a member's Unix-domain name answers, a dial of a
+ * member of an open group goes on over TCP and reaches it: the name proves
+ * nothing about who answers there.  A squatter that refused at the
+ * protocol (a BYE saying "another protocol", or a HELLO of another
+ * protocol or other times) ended a joiner's probe with its words, where TCP
+ * reached B; one that closes, or says garbage, was already passed by. */
+static void
+test_local_squatter_answers (Fixture *f, gconstpointer data)
+{
+  const GrpHelloTiming other_times = { 7, 77 };
+  const GrpHelloTiming no_times = { 0, 0 };
+  GrpMember liar = { 0x5151515151ull, "squatter", NULL };
+  static const char garbage[] = "HTTP/1.1 400 Bad Request\r\n\r\n";
+  PlainSquatter squatters[] = {
+    { "accepts and closes", NULL },
+    { "says garbage", g_byte_array_new () },
+    { "says BYE: another protocol", g_byte_array_new () },
+    { "says HELLO with another protocol", g_byte_array_new () },
+    { "says HELLO with other times", g_byte_array_new () },
+  };
+
+  g_setenv ("GROUPY_NO_LOCAL_SOCKETS", "1", TRUE);
+  secure_b (f, NULL);
+  g_unsetenv ("GROUPY_NO_LOCAL_SOCKETS");
+  liar.addr = (char *) grp_transport_get_address (f->b);
+  g_byte_array_append (squatters[1].say, (const guint8 *) garbage, sizeof garbage - 1);
+  grp_codec_append_bye (squatters[2].say, GRP_BYE_PROTOCOL,
+                        "this group runs gms1, you run groupy");
+  grp_codec_append_hello (squatters[3].say, &liar, "gms1", &no_times);
+  grp_codec_append_hello (squatters[4].say, &liar, "groupy", &other_times);
+  for (guint i = 0; i < G_N_ELEMENTS (squatters); i++)
+    {
+      PlainSquatter *s = &squatters[i];
+      g_autoptr(GSocket) squat = squat_local_name (grp_transport_get_address (f->b));
+      g_autoptr(GSocketListener) listener = g_socket_listener_new ();
+      g_autoptr(GrpTransport) a = NULL;
+      g_autoptr(GError) error = NULL;
+      Probe probe = { 0 };
+
+      g_assert_true (g_socket_listener_add_socket (listener, squat, NULL, &error));
+      g_socket_listener_accept_async (listener, NULL, plain_squatter_accepted, s);
+      a = transport_a (NULL);
+      grp_transport_set_self (a, X_ID + i, "a");
+      grp_transport_set_timing (a, 20, 1000);
+      grp_transport_probe_async (a, grp_transport_get_address (f->b), NULL, probe_done, &probe);
+      g_assert_true (wait_for (f, probe_finished, &probe));
+      g_assert_true (wait_for (f, plain_squatter_done, s));
+      g_test_message ("a squatter that %s: %s", s->what,
+                      probe.error != NULL ? probe.error->message : "B reached over TCP");
+      g_assert_no_error (probe.error);
+      g_assert_cmpuint (probe.id, ==, B_ID);
+      g_assert_cmpuint (grp_transport_count_local (a), ==, 0);
+      g_socket_listener_close (listener);
+      g_clear_object (&s->conn);
+      g_clear_pointer (&s->say, g_byte_array_unref);
+    }
+  /* A member of another protocol that holds its own name refuses there,
+   * and again over TCP: the probe ends with its words. */
+  {
+    g_autoptr(GrpTransport) a = transport_a (NULL);
+    g_autoptr(GrpTransport) gms1 = grp_transport_new ();
+    g_autoptr(GError) error = NULL;
+    Probe probe = { 0 };
+
+    grp_transport_set_self (gms1, Y_ID, "gms1");
+    grp_transport_set_protocol (gms1, "gms1");
+    g_assert_true (grp_transport_listen (gms1, NULL, NULL, &error));
+    grp_transport_probe_async (a, grp_transport_get_address (gms1), NULL, probe_done, &probe);
+    g_assert_true (wait_for (f, probe_finished, &probe));
+    g_assert_error (probe.error, GRP_TRANSPORT_ERROR, GRP_TRANSPORT_ERROR_PROTOCOL);
+    g_test_message ("a member of another protocol: %s", probe.error->message);
+    g_assert_nonnull (strstr (probe.error->message, "this group runs gms1"));
+    g_clear_error (&probe.error);
+  }
+}
+
 /* What A received over TLS: every payload of every REQ, in order. */
 typedef struct {
   GPtrArray *payloads;        /* GBytes* */
@@ -3081,6 +3193,7 @@ main (int argc, char **argv)
               test_local, fixture_tear_down);
   ADD ("/transport/local/squatter", test_local_squatter);
   ADD ("/transport/local/squatter-silent", test_local_squatter_silent);
+  ADD ("/transport/local/squatter-answers", test_local_squatter_answers);
   ADD ("/transport/secure/same-secret", test_same_secret);
   ADD ("/transport/secure/sizes", test_secret_sizes);
   ADD ("/transport/secure/other-secret", test_other_secret);

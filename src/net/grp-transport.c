@@ -1230,10 +1230,18 @@ still_open (Conn *other)
 }
 
 /* The peer runs another protocol than ours: this connection ends, and a
- * join through it fails, saying why.  Its sender lives on. */
+ * join through it fails, saying why.  Its sender lives on.  Over a
+ * member's Unix-domain name, whoever answers may be a process that took
+ * the name (with a secret it cannot get this far): the dial goes on over
+ * TCP with its probe, and a refusal there is the member's. */
 static void
 protocol_refused (Conn *c, const char *why)
 {
+  if (c->outgoing && c->local)
+    {
+      dial_failed (c, DIAL_FAILED, NULL, why);
+      return;
+    }
   if (c->probe != NULL)
     probe_return (c, 0, g_error_new (GRP_TRANSPORT_ERROR, GRP_TRANSPORT_ERROR_PROTOCOL, "%s", why));
   if (c->outgoing)
