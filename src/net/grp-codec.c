@@ -916,7 +916,7 @@ grp_codec_parse_bye (const guint8 *body, gsize len, GrpByeKind *kind, char **rea
       return FALSE;
     }
   *kind = body[2];
-  *reason = clean_text ((const char *) body + 3, MIN (len - 3, 200));
+  *reason = clean_text ((const char *) body + 3, MIN (len - 3, GRP_BYE_REASON_MAX));
   return TRUE;
 }
 

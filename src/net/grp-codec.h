@@ -155,9 +155,11 @@ gboolean  grp_codec_frame_kind (const guint8  *body,
                                 gsize          len,
                                 GrpFrameKind  *kind,
                                 GError       **error);
+/* The most of a BYE's reason that is read (what follows is dropped). */
+#define GRP_BYE_REASON_MAX 200
 /* A BYE body: its kind and reason (a newly allocated UTF-8 string, at most
- * 200 bytes of what the peer sent, invalid bytes and control characters
- * replaced). */
+ * GRP_BYE_REASON_MAX bytes of what the peer sent, invalid bytes and control
+ * characters replaced). */
 gboolean  grp_codec_parse_bye (const guint8  *body,
                                gsize          len,
                                GrpByeKind    *kind,

@@ -109,6 +109,14 @@
  * GRP_ADDR_MAX + 1 + GRP_PROTOCOL_NAME_MAX + 4 + 4 (its times, each at
  * most GRP_HELLO_TIMING_MAX_MS) = 567 bytes, an AUTH 2 + GRP_PROOF_LEN. */
 #define HANDSHAKE_FRAME_MAX 1024
+/* Before a peer proves the secret, a frame of its is its AUTH, exactly
+ * 2 + GRP_PROOF_LEN = 34 bytes, or a BYE (a member refuses a wrong proof
+ * so, saying why), of which 3 + GRP_BYE_REASON_MAX bytes are read; no
+ * member sends a longer one at that stage.  A larger frame is refused on
+ * its header, one of another kind on its first two bytes (proof_frame_ok):
+ * what a peer can make a member hold before its proof is one AUTH, or a
+ * BYE's 207 bytes with their header, not a HELLO's worth. */
+#define PROOF_FRAME_MAX MAX (2 + GRP_PROOF_LEN, 3 + GRP_BYE_REASON_MAX)
 /* TLS handshakes of incoming connections under way at once.  GIO runs each
  * in a thread of its own, blocked while the peer is silent; honest peers
  * finish theirs in a few milliseconds, so a few slots serve a burst of
@@ -1654,8 +1662,30 @@ handle_frame (Conn *c, const guint8 *body, guint32 flen, GBytes *owner)
   return c->state != CONN_CLOSED;
 }
 
+/* Before the peer's proof of the secret: whether the frame whose body
+ * begins at `body` (at least its 2 first bytes there), `flen` bytes long,
+ * may be read on (PROOF_FRAME_MAX).  Closes the connection if not. */
+static gboolean
+proof_frame_ok (Conn *c, const guint8 *body, guint32 flen)
+{
+  g_autoptr(GError) error = NULL;
+  GrpFrameKind kind;
+
+  if (!grp_codec_frame_kind (body, 2, &kind, &error))
+    protocol_error (c, error->message);
+  else if (kind == GRP_FRAME_AUTH && flen != 2 + GRP_PROOF_LEN)
+    protocol_error (c, "malformed frame: bad AUTH");
+  else if (kind != GRP_FRAME_AUTH && kind != GRP_FRAME_BYE)
+    protocol_error (c, "no proof of the group secret");
+  else
+    return TRUE;
+  return FALSE;
+}
+
 /* Handles the whole frames at the start of data[0..len); returns the bytes
- * they took.  Stops at the first frame that closes the connection. */
+ * they took.  Stops at the first frame that closes the connection.  Each
+ * frame's bound is that of the state it is read in: frames right behind an
+ * AUTH (a HELLO) are read past the proof. */
 static gsize
 parse_frames (Conn *c, const guint8 *data, gsize len, guint *frames)
 {
@@ -1664,7 +1694,8 @@ parse_frames (Conn *c, const guint8 *data, gsize len, guint *frames)
   while (c->state != CONN_CLOSED && len - off >= GRP_FRAME_HEADER)
     {
       guint32 flen = grp_codec_frame_length (data + off);
-      guint32 limit = c->state == CONN_OPEN ? GRP_FRAME_MAX : HANDSHAKE_FRAME_MAX;
+      guint32 limit = c->state == CONN_OPEN ? GRP_FRAME_MAX
+                      : c->state == CONN_PROOF ? PROOF_FRAME_MAX : HANDSHAKE_FRAME_MAX;
       gboolean more;
 
       /* Refused on its header: what a peer announces is never allocated. */
@@ -1678,6 +1709,9 @@ parse_frames (Conn *c, const guint8 *data, gsize len, guint *frames)
             protocol_error (c, "frame length out of bounds");
           return off;
         }
+      if (c->state == CONN_PROOF && len - off >= GRP_FRAME_HEADER + 2 &&
+          !proof_frame_ok (c, data + off + GRP_FRAME_HEADER, flen))
+        return off;
       if (len - off - GRP_FRAME_HEADER < flen)
         break;
       (*frames)++;
