@@ -2721,6 +2721,59 @@ test_stalled_handshakes (Fixture *f, gconstpointer data)
   files_clear (&fs);
 }
 
+/* A TCP connection to B from `source` (a host of its own, as B sees it)
+ * that sends `data`. */
+static GSocketConnection *
+send_raw_from (Fixture *f, const char *source, const guint8 *data, gsize len)
+{
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  g_autoptr(GInetAddress) inet = g_inet_address_new_from_string (source);
+  g_autoptr(GSocketAddress) local = g_inet_socket_address_new (inet, 0);
+  g_autoptr(GSocketConnection) conn = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_socket_client_set_local_address (client, local);
+  conn = g_socket_client_connect_to_host (client, grp_transport_get_address (f->b), 0, NULL,
+                                          &error);
+  g_assert_no_error (error);
+  g_assert_true (g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (conn)),
+                                            data, len, NULL, NULL, &error));
+  g_assert_no_error (error);
+  return g_steal_pointer (&conn);
+}
+
+/* A peer that queued stalled handshakes (a whole ClientHello, then
+ * nothing) before a joiner came: 30 of them, 6 in the slots, 24 waiting.
+ * Slots went oldest first, so each TLS_SLOT_MS (1 s) freed 6 slots for 6
+ * more of them: the joiner's turn came after 4.9 s, when the last of them
+ * reached their handshake deadline (5 s), just before its own.  A freed
+ * slot goes to a waiting connection of the source that holds the fewest:
+ * the joiner, from another host (here 127.0.0.1 against 127.0.0.2, over
+ * TCP), gets in within a slot's time. */
+static void
+test_stalled_queue (Fixture *f, gconstpointer data)
+{
+  Files fs;
+  g_autoptr(GrpSecurity) sec = NULL;
+  g_autoptr(GPtrArray) socks = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GByteArray) hello = client_hello ();
+  double ms;
+
+  files_init (&fs);
+  sec = secret_security (new_secret (&fs, "secret"));
+  secure_b (f, sec);
+  grp_transport_set_handshake_timeout (f->b, 5000);
+  for (guint i = 0; i < 30; i++)
+    g_ptr_array_add (socks, send_raw_from (f, "127.0.0.2", hello->data, hello->len));
+  turns (20); /* B takes them in: 6 hold the slots, 24 wait */
+  g_setenv ("GROUPY_NO_LOCAL_SOCKETS", "1", TRUE);
+  ms = joiner_probe_ms (f, sec);
+  g_unsetenv ("GROUPY_NO_LOCAL_SOCKETS");
+  g_test_message ("a joiner behind 30 stalled handshakes of another host: %.0f ms", ms);
+  g_assert_cmpfloat (ms, <, 2500);
+  files_clear (&fs);
+}
+
 /* An honest peer slow to finish its TLS handshake (its second flight
  * held up 1.5 s, as by a lost segment's retransmissions on a lossy WAN)
  * while nobody waits for a slot: the handshake goes on to the end, not
@@ -3339,6 +3392,7 @@ main (int argc, char **argv)
   ADD ("/transport/bounds/stranger-expires", test_stranger_expires);
   ADD ("/transport/bounds/stalled-handshakes", test_stalled_handshakes);
   ADD ("/transport/bounds/slow-handshake-alone", test_slow_handshake_alone);
+  ADD ("/transport/bounds/stalled-queue", test_stalled_queue);
   ADD ("/transport/bounds/hoarded-connections", test_hoarded_connections);
   ADD ("/transport/bounds/descriptor-limit", test_descriptor_limit);
   ADD ("/transport/bounds/large-announcement", test_large_announcement);

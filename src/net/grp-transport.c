@@ -205,6 +205,7 @@ typedef struct {
   gint64 slot_deadline;       /* monotonic time by which a slot's handshake must be done */
   gboolean first_wait;        /* incoming, TLS: its first record is not whole yet */
   gboolean first_whole;       /* incoming, TLS: it is (a handshake slot may be its) */
+  char *source;               /* incoming, TLS, waiting or in a slot: whence (source_of) */
   gboolean stranger;          /* incoming, open, in `strangers` (NONMEMBER_MAX) */
   GCancellable *cancel;
   char *addr;                 /* dialed, or advertised in the peer's HELLO */
@@ -391,6 +392,7 @@ conn_unref (Conn *c)
   g_clear_object (&c->conn);
   g_clear_object (&c->cancel);
   g_free (c->addr);
+  g_free (c->source);
   g_byte_array_unref (c->rbuf);
   g_byte_array_unref (c->hs);
   g_byte_array_unref (c->outq);
@@ -1962,12 +1964,71 @@ reread (gpointer data)
 
 static void tls_start (Conn *c);
 
-/* The next incoming connection waiting for a handshake slot, if any. */
+/* Where an incoming connection comes from, as handshake slots are shared:
+ * its IPv4 address, its IPv6 /64 (what one host is given), or this host's
+ * Unix-domain socket. */
+static char *
+source_of (Conn *c)
+{
+  static const guint8 v4_mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+  g_autoptr(GSocketAddress) sa = g_socket_get_remote_address (c->sock, NULL);
+  GInetAddress *inet;
+  const guint8 *b;
+
+  if (sa == NULL || !G_IS_INET_SOCKET_ADDRESS (sa))
+    return g_strdup ("local");
+  inet = g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (sa));
+  if (g_inet_address_get_family (inet) != G_SOCKET_FAMILY_IPV6)
+    return g_inet_address_to_string (inet);
+  b = g_inet_address_to_bytes (inet);
+  if (memcmp (b, v4_mapped, sizeof v4_mapped) == 0)
+    return g_strdup_printf ("%u.%u.%u.%u", b[12], b[13], b[14], b[15]);
+  return g_strdup_printf ("%02x%02x:%02x%02x:%02x%02x:%02x%02x::/64", b[0], b[1], b[2], b[3],
+                          b[4], b[5], b[6], b[7]);
+}
+
+/* The next incoming connections waiting for a handshake slot, while slots
+ * are free: the oldest of those whose source (source_of) holds the fewest
+ * slots.  Oldest first alone let a peer that queued stalled handshakes
+ * before a joiner keep it out a TLS_SLOT_MS for every TLS_HANDSHAKES_MAX
+ * of them, up to their own handshake deadline (4.9 s behind 30); a joiner
+ * from another source now takes the next slot freed.  One from the same source, or a
+ * peer with many addresses, still waits its turn. */
 static void
 tls_next (GrpTransport *self)
 {
   while (self->tls_running < TLS_HANDSHAKES_MAX && self->tls_waiting.length > 0)
-    tls_start (g_queue_pop_head (&self->tls_waiting));
+    {
+      const char *held[TLS_HANDSHAKES_MAX];
+      guint n_held = 0;
+      GList *best = NULL;
+      guint best_count = G_MAXUINT;
+      Conn *c;
+
+      for (guint i = 0; i < self->conns->len && n_held < G_N_ELEMENTS (held); i++)
+        {
+          Conn *o = g_ptr_array_index (self->conns, i);
+
+          if (o->tls_slot)
+            held[n_held++] = o->source;
+        }
+      for (GList *l = self->tls_waiting.head; l != NULL && best_count > 0; l = l->next)
+        {
+          const char *source = ((Conn *) l->data)->source;
+          guint count = 0;
+
+          for (guint i = 0; i < n_held; i++)
+            count += g_strcmp0 (held[i], source) == 0;
+          if (count < best_count)
+            {
+              best = l;
+              best_count = count;
+            }
+        }
+      c = best->data;
+      g_queue_delete_link (&self->tls_waiting, best);
+      tls_start (c);
+    }
 }
 
 /* Whether incoming `c`'s first TLS record is whole in the kernel (read
@@ -2048,6 +2109,8 @@ tls_request (Conn *c)
   if (c->in_source != NULL)
     g_source_destroy (c->in_source);
   g_clear_pointer (&c->in_source, g_source_unref);
+  if (c->source == NULL)
+    c->source = source_of (c);
   g_queue_push_tail (&self->tls_waiting, c);
   tls_next (self);
 }
