@@ -40,15 +40,21 @@ three_in_view() {
 console_gone() { ! kill -0 "$cpid" 2>/dev/null; }
 
 # And an option out of its range is named, with its range (every one but
-# --sleep was told "at least 0", the upper bounds unsaid).
-status=0
-"$console" --headless --color-rate 2000 > "$work/console.out" 2> "$work/console.err" || status=$?
-if [ "$status" != 2 ] ||
-   ! grep -qF -- "groupy-console: --color-rate takes 0 to 1000, not 2000" "$work/console.err"; then
-  echo "--color-rate 2000 (status $status) was not told its range:"
-  cat "$work/console.err"
-  exit 1
-fi
+# --sleep was told "at least 0", the upper bounds unsaid).  The range is the
+# members' own: --suspect-timeout 1 to 199 (under twice their heartbeat) was
+# taken, and every member died at its start.
+for bad in "--color-rate 2000:--color-rate takes 0 to 1000, not 2000" \
+           "--suspect-timeout 150:--suspect-timeout takes 200 to 600000, not 150"; do
+  status=0
+  # shellcheck disable=SC2086 # the option and its value are two words
+  timeout 20 "$console" --headless ${bad%%:*} > "$work/console.out" 2> "$work/console.err" ||
+    status=$?
+  if [ "$status" != 2 ] || ! grep -qF -- "groupy-console: ${bad#*:}" "$work/console.err"; then
+    echo "${bad%%:*} (status $status) was not told \"${bad#*:}\":"
+    cat "$work/console.err"
+    exit 1
+  fi
+done
 
 for sig in TERM INT HUP; do
   TMPDIR=$work/tmp "$console" --headless --members 3 --crash-rate 0 --sleep 200 \

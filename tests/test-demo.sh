@@ -114,14 +114,17 @@ if [ "$status" != 2 ] || ! says "cannot write the logs in $ro"; then
   exit 1
 fi
 
-# 7. A founder that cannot start (options its workers refuse) ends the demo,
-#    with the reason: it waited for its founder until Ctrl-C, then gave
-#    groupy-check's usage (no log to read) as its verdict.  It is told as
-#    what it tried, to found the group: it was told "could not join", as a
-#    newcomer.
+# 7. A founder that cannot start (a secret file others can read, which its
+#    workers refuse) ends the demo, with the reason: it waited for its
+#    founder until Ctrl-C, then gave groupy-check's usage (no log to read)
+#    as its verdict.  It is told as what it tried, to found the group: it
+#    was told "could not join", as a newcomer.
+echo "not a secret" > "$work/open-secret"
+chmod 0644 "$work/open-secret"
 status=0
-timeout 20 "$demo" --headless -n 2 --suspect-timeout 1 > "$work/story" 2>&1 || status=$?
-if [ "$status" != 1 ] || ! says "w1 could not found the group: .*--suspect-timeout" ||
+timeout 20 "$demo" --headless -n 2 --secret-file "$work/open-secret" > "$work/story" 2>&1 ||
+  status=$?
+if [ "$status" != 1 ] || ! says "w1 could not found the group: .*can be read by others" ||
    ! says "the group could not be started" || ! says "no member wrote a log" || says "Usage"; then
   echo "a founder that cannot start (status $status):"
   cat "$work/story"
@@ -147,9 +150,14 @@ if [ "$status" != 0 ] || ls -d "$work"/tmp/groupy-demo-* > /dev/null 2>&1; then
 fi
 
 # 9. An option out of its range is named, with its range: every one was
-#    told "at least 0", the upper bounds unsaid.
+#    told "at least 0", the upper bounds unsaid.  The range is the
+#    workers' own: --suspect-timeout 1 to 199 (under twice their heartbeat)
+#    was taken, and every worker died at its start.
 for bad in "--sleep 4000000:--sleep takes 0 to 3600000, not 4000000" \
            "--color-rate 2000:--color-rate takes 0 to 1000, not 2000" \
+           "--suspect-timeout 199:--suspect-timeout takes 200 to 600000, not 199" \
+           "--suspect-timeout 600001:--suspect-timeout takes 200 to 600000, not 600001" \
+           "--crash-rate -1:--crash-rate takes 0 to 2147483647, not -1" \
            "--windows 0:--windows takes 1 to 64, not 0"; do
   status=0
   # shellcheck disable=SC2086 # the option and its value are two words

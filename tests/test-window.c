@@ -23,6 +23,7 @@
 
 #include "grp-color-view.h"
 #include "grp-console-window.h"
+#include "grp-limits.h"
 #include "grp-member-tile.h"
 #include "grp-window.h"
 
@@ -1683,6 +1684,49 @@ test_console_join_after_view (void)
   remove_fake (dir);
 }
 
+/* The console takes the members' own ranges for the pace and the crash
+ * rate (groupy-console's --sleep and --crash-rate), and keeps what it was
+ * given: its spin buttons went from 10 to 10000 and brought what they were
+ * set to within that, so --sleep 0 ran at 10 ms, --sleep 20000 at 10000 ms,
+ * and the members were told so. */
+static void
+test_console_option_ranges (void)
+{
+  const guint values[][2] = { { 0, 0 }, { 20000, 50000 },
+                              { GRP_LIMIT_SLEEP_MAX_MS, GRP_LIMIT_CRASH_RATE_MAX } };
+
+  for (guint i = 0; i < G_N_ELEMENTS (values); i++)
+    {
+      g_autofree char *dir = g_dir_make_tmp ("test-window-XXXXXX", NULL);
+      g_autofree char *worker = g_build_filename (dir, "fake-worker", NULL);
+      GrpSupervisorConfig cfg = { 0 };
+      g_autoptr(GError) error = NULL;
+      GrpConsoleWindow *console;
+      GrpSupervisor *supervisor;
+
+      g_assert_true (g_file_set_contents (worker, fake_worker, -1, NULL));
+      g_assert_cmpint (g_chmod (worker, 0755), ==, 0);
+      cfg.worker = g_strdup (worker);
+      cfg.checker = g_strdup (g_getenv ("GROUPY_CHECK"));
+      cfg.sleep_ms = values[i][0];
+      cfg.crash_rate = values[i][1];
+      console = grp_console_window_new (NULL, &cfg, 1, &error);
+      g_assert_no_error (error);
+      supervisor = grp_console_window_get_supervisor (console);
+      show_at (GTK_WIDGET (console), 1100, 720);
+      wait_until (all_have_address, console, 20000, "the member");
+      g_test_message ("given sleep %u, crash rate %u: the console runs %u and %u", values[i][0],
+                      values[i][1], grp_supervisor_get_sleep (supervisor),
+                      grp_supervisor_get_crash_rate (supervisor));
+      g_assert_cmpuint (grp_supervisor_get_sleep (supervisor), ==, values[i][0]);
+      g_assert_cmpuint (grp_supervisor_get_crash_rate (supervisor), ==, values[i][1]);
+      gtk_widget_activate_action (GTK_WIDGET (console), "win.stop", NULL);
+      wait_until (console_stopped, console, 30000, "the console's group to stop");
+      gtk_window_destroy (GTK_WINDOW (console));
+      remove_fake (dir);
+    }
+}
+
 /* Add Member held down (Ctrl+N repeats) starts no more members than the
  * console starts with at most (64): it started one more process each
  * repeat, windows by the hundred. */
@@ -2113,6 +2157,7 @@ main (int argc, char **argv)
   g_test_add_func ("/console/pause-frozen", test_console_pause_frozen);
   g_test_add_func ("/console/founder-fails", test_console_founder_fails);
   g_test_add_func ("/console/add-member-bound", test_console_add_member_bound);
+  g_test_add_func ("/console/option-ranges", test_console_option_ranges);
   g_test_add_func ("/console/add-to-none", test_console_add_to_none);
   g_test_add_func ("/console/secret-file", test_console_secret_file);
   g_test_add_func ("/console/rate-while-stopping", test_console_rate_while_stopping);

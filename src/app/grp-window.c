@@ -28,6 +28,7 @@
 
 #include "grp-color-view.h"
 #include "grp-history-view.h"
+#include "grp-limits.h"
 #include "grp-options.h"
 #include "grp-place.h"
 #include "grp-proto.h"
@@ -730,10 +731,10 @@ grp_window_class_init (GrpWindowClass *klass)
     g_param_spec_object ("worker", NULL, NULL, GRP_TYPE_WORKER,
                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
   properties[PROP_COLOR_RATE] =
-    g_param_spec_uint ("color-rate", NULL, NULL, 0, 1000, 3,
+    g_param_spec_uint ("color-rate", NULL, NULL, 0, GRP_LIMIT_COLOR_RATE_MAX, 3,
                        G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
   properties[PROP_SLOT] =
-    g_param_spec_int ("slot", NULL, NULL, -1, 1000, -1,
+    g_param_spec_int ("slot", NULL, NULL, -1, GRP_LIMIT_SLOT_MAX, -1,
                       G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 

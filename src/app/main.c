@@ -15,6 +15,7 @@
 #include <stdio.h>
 
 #include "grp-about.h"
+#include "grp-limits.h"
 #include "grp-place.h"
 #include "grp-security.h"
 #include "grp-window.h"
@@ -183,10 +184,12 @@ main (int argc, char **argv)
       fprintf (stderr, "groupy: %s (see groupy --help)\n", error->message);
       return 2;
     }
-  if (app.color_rate < 0 || app.color_rate > 1000 || app.slot < -1 || app.slot > 1000)
+  if (app.color_rate < 0 || app.color_rate > GRP_LIMIT_COLOR_RATE_MAX || app.slot < -1 ||
+      app.slot > GRP_LIMIT_SLOT_MAX)
     {
       grp_options_clear (&options);
-      fprintf (stderr, "groupy: --color-rate takes 0 to 1000, --slot 0 to 1000\n");
+      fprintf (stderr, "groupy: --color-rate takes 0 to %d, --slot 0 to %d\n",
+               GRP_LIMIT_COLOR_RATE_MAX, GRP_LIMIT_SLOT_MAX);
       return 2;
     }
   if (app.beside != NULL)

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "grp-about.h"
+#include "grp-limits.h"
 #include "grp-member-tile.h"
 #include "grp-place.h"
 #include "grp-proto.h"
@@ -494,6 +495,11 @@ grp_console_window_init (GrpConsoleWindow *self)
   self->freeze_seconds = 5;
   self->follow = TRUE;
   gtk_widget_init_template (GTK_WIDGET (self));
+  /* The members' own ranges, those of groupy-console's --sleep and
+   * --crash-rate: from 10 to 10000, the spin buttons brought a value given
+   * outside into it, and the members were told that one. */
+  gtk_spin_button_set_range (self->sleep_spin, 0, GRP_LIMIT_SLEEP_MAX_MS);
+  gtk_spin_button_set_range (self->rate_spin, 0, GRP_LIMIT_CRASH_RATE_MAX);
   for (guint i = 0; all[i] != NULL; i++)
     gtk_string_list_append (protocols, all[i]->name);
   gtk_drop_down_set_model (self->protocol_drop, G_LIST_MODEL (protocols));

@@ -15,6 +15,7 @@
 
 #include "grp-about.h"
 #include "grp-console-window.h"
+#include "grp-limits.h"
 #include "grp-place.h"
 
 typedef struct {
@@ -78,7 +79,8 @@ int
 main (int argc, char **argv)
 {
   Console console = { .members = 5 };
-  gint64 rate = 100, sleep_ms = 2000, color_rate = 3, suspect = 0;
+  gint64 rate = 100, sleep_ms = 2000, color_rate = 3;
+  gint64 suspect = G_MININT64; /* not given: the workers' default */
   gboolean headless = FALSE, keep = FALSE;
   char *dir = NULL, *protocol = NULL;
   GOptionEntry entries[] = {
@@ -122,10 +124,13 @@ main (int argc, char **argv)
       return 2;
     }
   if (!in_range ("--members", console.members, 1, GRP_SUPERVISOR_MAX_MEMBERS) ||
-      !in_range ("--crash-rate", rate, 0, G_MAXINT) ||
-      !in_range ("--sleep", sleep_ms, 10, 3600000) ||
-      !in_range ("--color-rate", color_rate, 0, 1000) ||
-      !in_range ("--suspect-timeout", suspect, 0, 600000))
+      !in_range ("--crash-rate", rate, 0, GRP_LIMIT_CRASH_RATE_MAX) ||
+      !in_range ("--sleep", sleep_ms, 0, GRP_LIMIT_SLEEP_MAX_MS) ||
+      !in_range ("--color-rate", color_rate, 0, GRP_LIMIT_COLOR_RATE_MAX) ||
+      (suspect != G_MININT64 &&
+       !in_range ("--suspect-timeout", suspect,
+                  GRP_LIMIT_SUSPECT_MIN_MS (GRP_LIMIT_HEARTBEAT_DEFAULT_MS),
+                  GRP_LIMIT_SUSPECT_MAX_MS)))
     return 2;
   if (g_getenv ("DBUS_SESSION_BUS_ADDRESS") == NULL)
     g_setenv ("GTK_A11Y", "none", FALSE);
@@ -156,7 +161,7 @@ main (int argc, char **argv)
   console.config.sleep_ms = (guint) sleep_ms;
   console.config.crash_rate = (guint) rate;
   console.config.color_rate = (guint) color_rate;
-  console.config.suspect_ms = (guint) suspect;
+  console.config.suspect_ms = suspect != G_MININT64 ? (guint) suspect : 0;
   console.config.protocol = protocol;
 
   console.app = adw_application_new (APPLICATION_ID, G_APPLICATION_NON_UNIQUE);

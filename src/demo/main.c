@@ -16,6 +16,7 @@
 #include <signal.h>
 #include <stdio.h>
 
+#include "grp-limits.h"
 #include "grp-proto.h"
 #include "grp-supervisor.h"
 
@@ -70,7 +71,8 @@ main (int argc, char **argv)
 {
   Demo demo = { 0 };
   GrpSupervisorConfig cfg = { 0 };
-  gint64 windows = 5, rate = 100, sleep_ms = 2000, color_rate = 3, suspect = 0;
+  gint64 windows = 5, rate = 100, sleep_ms = 2000, color_rate = 3;
+  gint64 suspect = G_MININT64; /* not given: the workers' default */
   gboolean no_respawn = FALSE, headless = FALSE, keep = FALSE;
   char *dir = NULL, *protocol = NULL;
   GOptionEntry entries[] = {
@@ -107,10 +109,13 @@ main (int argc, char **argv)
       return 2;
     }
   if (!in_range ("--windows", windows, 1, GRP_SUPERVISOR_MAX_MEMBERS) ||
-      !in_range ("--crash-rate", rate, 0, G_MAXINT) ||
-      !in_range ("--sleep", sleep_ms, 0, 3600000) ||
-      !in_range ("--color-rate", color_rate, 0, 1000) ||
-      !in_range ("--suspect-timeout", suspect, 0, 600000))
+      !in_range ("--crash-rate", rate, 0, GRP_LIMIT_CRASH_RATE_MAX) ||
+      !in_range ("--sleep", sleep_ms, 0, GRP_LIMIT_SLEEP_MAX_MS) ||
+      !in_range ("--color-rate", color_rate, 0, GRP_LIMIT_COLOR_RATE_MAX) ||
+      (suspect != G_MININT64 &&
+       !in_range ("--suspect-timeout", suspect,
+                  GRP_LIMIT_SUSPECT_MIN_MS (GRP_LIMIT_HEARTBEAT_DEFAULT_MS),
+                  GRP_LIMIT_SUSPECT_MAX_MS)))
     return 2;
   if (!headless && g_getenv ("DISPLAY") == NULL && g_getenv ("WAYLAND_DISPLAY") == NULL)
     {
@@ -133,7 +138,7 @@ main (int argc, char **argv)
   cfg.sleep_ms = (guint) sleep_ms;
   cfg.crash_rate = (guint) rate;
   cfg.color_rate = (guint) color_rate;
-  cfg.suspect_ms = (guint) suspect;
+  cfg.suspect_ms = suspect != G_MININT64 ? (guint) suspect : 0;
   cfg.protocol = protocol;
   demo.supervisor = grp_supervisor_new (&cfg, &error);
   if (demo.supervisor == NULL)

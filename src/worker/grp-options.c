@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "grp-group.h"
+#include "grp-limits.h"
 #include "grp-proto.h"
 #include "grp-transport.h"
 
@@ -72,7 +73,8 @@ grp_options_parse (GrpOptions         *o,
 {
   char *delivery = NULL;
   const GrpProtoClass *protocol;
-  gint64 sleep_ms = 1000, crash_rate = 100, heartbeat = 100, suspect = 2000;
+  gint64 sleep_ms = 1000, crash_rate = 100;
+  gint64 heartbeat = GRP_LIMIT_HEARTBEAT_DEFAULT_MS, suspect = GRP_LIMIT_SUSPECT_DEFAULT_MS;
   gint64 seed = G_MININT64; /* not given */
   GOptionEntry entries[] = {
     { "listen", 'l', 0, G_OPTION_ARG_STRING, &o->listen,
@@ -158,13 +160,13 @@ grp_options_parse (GrpOptions         *o,
                    grp_proto_default ()->name, o->protocol);
       goto fail;
     }
-  if (sleep_ms < 0 || sleep_ms > 3600 * 1000)
+  if (sleep_ms < 0 || sleep_ms > GRP_LIMIT_SLEEP_MAX_MS)
     {
       g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                   "--sleep takes 0 to 3600000 ms");
+                   "--sleep takes 0 to %d ms", GRP_LIMIT_SLEEP_MAX_MS);
       goto fail;
     }
-  if (crash_rate < 0 || crash_rate > G_MAXINT)
+  if (crash_rate < 0 || crash_rate > GRP_LIMIT_CRASH_RATE_MAX)
     {
       g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
                    "--crash-rate takes N >= 0 (0 turns it off)");
@@ -183,11 +185,14 @@ grp_options_parse (GrpOptions         *o,
       g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "--count takes N >= 0");
       goto fail;
     }
-  if (heartbeat < 5 || heartbeat > 60000 || suspect < 2 * heartbeat || suspect > 600000)
+  if (heartbeat < GRP_LIMIT_HEARTBEAT_MIN_MS || heartbeat > GRP_LIMIT_HEARTBEAT_MAX_MS ||
+      suspect < GRP_LIMIT_SUSPECT_MIN_MS (heartbeat) || suspect > GRP_LIMIT_SUSPECT_MAX_MS)
     {
       g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                   "--heartbeat takes 5 to 60000 ms "
-                   "and --suspect-timeout at least twice the heartbeat");
+                   "--heartbeat takes %d to %d ms "
+                   "and --suspect-timeout at least twice the heartbeat, at most %d ms",
+                   GRP_LIMIT_HEARTBEAT_MIN_MS, GRP_LIMIT_HEARTBEAT_MAX_MS,
+                   GRP_LIMIT_SUSPECT_MAX_MS);
       goto fail;
     }
   if (o->listen && !grp_options_check_address (o->listen))

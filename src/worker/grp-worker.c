@@ -3,6 +3,7 @@
 
 #include "grp-color.h"
 #include "grp-group-private.h"
+#include "grp-limits.h"
 
 #include <errno.h>
 #include <gio/gunixinputstream.h>
@@ -529,7 +530,7 @@ grp_worker_crash (GrpWorker *self)
 void
 grp_worker_set_sleep (GrpWorker *self, guint sleep_ms)
 {
-  self->opt.sleep_ms = (int) MIN (sleep_ms, 3600 * 1000);
+  self->opt.sleep_ms = (int) MIN (sleep_ms, GRP_LIMIT_SLEEP_MAX_MS);
   /* The wait under way may be far longer than the new pace allows. */
   if (self->send_id != 0)
     {
@@ -543,7 +544,7 @@ grp_worker_set_crash_rate (GrpWorker *self, guint crash_rate)
 {
   gboolean working = self->send_id != 0;
 
-  self->opt.crash_rate = (int) MIN (crash_rate, G_MAXINT);
+  self->opt.crash_rate = (int) MIN (crash_rate, GRP_LIMIT_CRASH_RATE_MAX);
   if (crash_rate == 0)
     {
       g_clear_handle_id (&self->crash_id, g_source_remove);
@@ -581,10 +582,10 @@ run_command (GrpWorker *self, const char *line)
   if (g_str_equal (words[0], "crash") && words[1] == NULL)
     grp_worker_crash (self);
   else if (g_str_equal (words[0], "sleep") && words[1] != NULL &&
-           parse_number (words[1], 3600 * 1000, &n))
+           parse_number (words[1], GRP_LIMIT_SLEEP_MAX_MS, &n))
     grp_worker_set_sleep (self, n);
   else if (g_str_equal (words[0], "crash-rate") && words[1] != NULL &&
-           parse_number (words[1], G_MAXINT, &n))
+           parse_number (words[1], GRP_LIMIT_CRASH_RATE_MAX, &n))
     grp_worker_set_crash_rate (self, n);
   else if (g_str_equal (words[0], "quiet") && words[1] == NULL)
     grp_worker_quiesce (self);
@@ -596,9 +597,12 @@ run_command (GrpWorker *self, const char *line)
       gboolean sleep = g_str_equal (words[0], "sleep");
       g_autofree char *not = words[1] ? g_strdup_printf (", not \"%s\"", words[1]) : NULL;
 
-      g_printerr ("%s: %s%s\n", self->opt.name,
-                  sleep ? "sleep takes MS from 0 to 3600000"
-                        : "crash-rate takes N from 0 (off) to 2147483647", not ? not : "");
+      if (sleep)
+        g_printerr ("%s: sleep takes MS from 0 to %d%s\n", self->opt.name, GRP_LIMIT_SLEEP_MAX_MS,
+                    not ? not : "");
+      else
+        g_printerr ("%s: crash-rate takes N from 0 (off) to %d%s\n", self->opt.name,
+                    GRP_LIMIT_CRASH_RATE_MAX, not ? not : "");
     }
   else
     g_printerr ("%s: unknown command \"%s\" (crash, sleep MS, crash-rate N, quiet, resume)\n",
