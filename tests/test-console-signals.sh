@@ -21,6 +21,7 @@ xvfb=""
 cleanup() {
   if [ -n "$cpid" ]; then kill -9 "$cpid" 2>/dev/null || true; wait "$cpid" 2>/dev/null || true; fi
   pkill -9 -f -- "$work/tmp/" 2>/dev/null || true
+  pkill -9 -f -- "$work/bin/" 2>/dev/null || true
   if [ -n "$xvfb" ]; then kill "$xvfb" 2>/dev/null || true; wait "$xvfb" 2>/dev/null || true; fi
   rm -rf "$work"
 }
@@ -84,3 +85,50 @@ for sig in TERM INT HUP; do
   fi
   echo "ok: SIG$sig: the members left, the logs were checked and removed"
 done
+
+# A second SIGINT (Ctrl-C twice) while the members leave stops at once: those
+# still running are killed, the console says so and ends, its temporary
+# folder removed.  The second was ignored, and the console waited out the
+# stop's grace (30 s) for members that do not leave.  Its members here are
+# stand-ins that ignore SIGTERM, beside a copy of the console (it takes the
+# workers it finds beside itself).
+mkdir -p "$work/bin" "$work/tmp2"
+cp "$console" "$work/bin/groupy-console"
+cat > "$work/bin/groupy-node" <<'WORKER'
+#!/bin/sh
+while [ $# -gt 0 ]; do
+  case $1 in --name) name=$2; shift ;; --log) log=$2; shift ;; esac
+  shift
+done
+trap '' TERM
+printf '{"ev":"view","view":1,"leader":"%s","members":["%s"],"t":1}\n' "$name" "$name" > "$log"
+echo "$name listening on 127.0.0.1:9"
+cat > "$(dirname "$0")/$name.in"
+while :; do sleep 1; done
+WORKER
+printf '#!/bin/sh\necho "groupy-check: OK: $# logs, 0 positions"\n' > "$work/bin/groupy-check"
+chmod +x "$work/bin/groupy-node" "$work/bin/groupy-check"
+stand_ins() { pgrep -f -- "$work/bin/.*groupy-node --name" | wc -l; }
+three_stand_ins() { [ "$(stand_ins)" = 3 ]; }
+TMPDIR=$work/tmp2 "$work/bin/groupy-console" --headless --members 3 --crash-rate 0 --sleep 200 \
+  > "$work/console.out" 2> "$work/console.err" &
+cpid=$!
+WAIT_SECONDS=30 wait_for "three stand-ins" three_stand_ins
+kill -INT "$cpid"
+# The stop has begun once the stand-ins are told to crash no more (its
+# first step): they stay, asked to leave.
+stop_begun() { grep -qs "crash-rate 0" "$work/bin/w1.in"; }
+WAIT_SECONDS=10 wait_for "the stop to begin" stop_begun
+kill -INT "$cpid"
+WAIT_SECONDS=10 wait_for "the console to end on a second SIGINT" console_gone
+status=0
+wait "$cpid" || status=$?
+cpid=""
+if ! grep -q "stopping at once .*w1, w2, w3 killed" "$work/console.err" ||
+   [ "$(stand_ins)" != 0 ] || ls -d "$work"/tmp2/groupy-demo-* > /dev/null 2>&1; then
+  echo "a second SIGINT while stopping (status $status):"
+  cat "$work/console.err"
+  ls -R "$work/tmp2"
+  exit 1
+fi
+echo "ok: a second SIGINT stops at once: the members were killed, the folder removed"

@@ -22,6 +22,7 @@ dpid=
 cleanup() {
   [ -n "$dpid" ] && kill -9 "$dpid" 2>/dev/null || true
   pkill -9 -f -- "$work/logs/" 2>/dev/null || true
+  pkill -9 -f -- "$work/bin/" 2>/dev/null || true
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -168,6 +169,50 @@ for bad in "--sleep 4000000:--sleep takes 0 to 3600000, not 4000000" \
     exit 1
   fi
 done
+# 10. A second Ctrl-C while the members leave stops at once: those still
+#     running are killed, the demo says so and ends, its temporary folder
+#     removed.  The second was ignored, and the demo waited out the stop's
+#     grace (30 s) for members that do not leave.  Its members here are
+#     stand-ins that ignore SIGTERM, beside a copy of the demo (it takes the
+#     workers it finds beside itself).
+mkdir -p "$work/bin" "$work/tmp2"
+cp "$demo" "$work/bin/groupy-demo"
+cat > "$work/bin/groupy-node" <<'WORKER'
+#!/bin/sh
+while [ $# -gt 0 ]; do
+  case $1 in --name) name=$2; shift ;; --log) log=$2; shift ;; esac
+  shift
+done
+trap '' TERM
+printf '{"ev":"view","view":1,"leader":"%s","members":["%s"],"t":1}\n' "$name" "$name" > "$log"
+echo "$name listening on 127.0.0.1:9"
+while :; do sleep 1; done
+WORKER
+printf '#!/bin/sh\necho "groupy-check: OK: $# logs, 0 positions"\n' > "$work/bin/groupy-check"
+chmod +x "$work/bin/groupy-node" "$work/bin/groupy-check"
+stand_ins() { pgrep -f -- "$work/bin/.*groupy-node --name" > /dev/null; }
+demo_gone() { ! kill -0 "$dpid" 2>/dev/null; }
+TMPDIR=$work/tmp2 "$work/bin/groupy-demo" --headless -n 3 --crash-rate 0 --sleep 200 \
+  > "$work/story" 2>&1 &
+dpid=$!
+WAIT_SECONDS=30 wait_for "three stand-ins" says "w3 starts and joins"
+kill -INT "$dpid"
+WAIT_SECONDS=10 wait_for "the stop to begin" says "stopping: the members leave"
+kill -INT "$dpid"
+WAIT_SECONDS=10 wait_for "the demo to end on a second Ctrl-C" demo_gone
+status=0
+wait "$dpid" || status=$?
+dpid=
+if [ "$status" = 0 ] || ! says "stopping at once .*w1, w2, w3 killed" || stand_ins ||
+   ls -d "$work"/tmp2/groupy-demo-* > /dev/null 2>&1; then
+  echo "a second Ctrl-C while stopping (status $status):"
+  cat "$work/story"
+  ls -R "$work/tmp2"
+  pgrep -af -- "$work/bin/.*groupy-node --name" || true
+  exit 1
+fi
+echo "ok: a second Ctrl-C stops at once"
+
 echo "ok: the story says who went and why; workers' messages stay in their files; a folder's"
 echo "earlier logs are kept apart; one that cannot be written in is refused; a founder that"
 echo "cannot start ends the demo; a closed terminal ends it as Ctrl-C does; an option out of"

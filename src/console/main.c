@@ -24,6 +24,7 @@ typedef struct {
   gint64 members;
   int width, height;            /* the console's size on this screen */
   int status;
+  guint signals;                /* SIGINT, SIGTERM and SIGHUP so far */
 } Console;
 
 static void
@@ -39,16 +40,42 @@ about_activated (GSimpleAction *action, GVariant *param, gpointer data)
  * as its close button does: the members leave one at a time, the logs are
  * checked and removed, then it quits.  Their default action ended it at
  * once: its temporary log folder stayed behind, and its members, told all
- * at once by their parent's death, waited out their leave timeouts. */
+ * at once by their parent's death, waited out their leave timeouts.  A
+ * second one while that goes on (Ctrl-C twice) stops at once: the members
+ * still running are killed, the logs are not checked, and the console says
+ * so in the terminal too.  The second was ignored, and a member that did
+ * not leave was waited for until the stop's grace ran out. */
+static void
+print_event (GrpSupervisor *supervisor, int kind, const char *text, gpointer data)
+{
+  fprintf (stderr, "groupy-console: %s\n", text);
+}
+
 static gboolean
 on_signal (gpointer data)
 {
   Console *console = data;
   GList *windows = g_list_copy (gtk_application_get_windows (GTK_APPLICATION (console->app)));
+  gboolean again = console->signals++ > 0;
 
+  /* A window may go while the others are told (a stop at once that ends
+   * at once destroys it). */
   for (GList *l = windows; l != NULL; l = l->next)
-    gtk_window_close (l->data);
-  g_list_free (windows);
+    g_object_ref (l->data);
+  for (GList *l = windows; l != NULL; l = l->next)
+    {
+      if (again && GRP_IS_CONSOLE_WINDOW (l->data))
+        {
+          GrpSupervisor *supervisor = grp_console_window_get_supervisor (l->data);
+          gulong id = g_signal_connect (supervisor, "event", G_CALLBACK (print_event), NULL);
+
+          grp_supervisor_stop_now (supervisor);
+          g_signal_handler_disconnect (supervisor, id);
+        }
+      if (g_list_find (gtk_application_get_windows (GTK_APPLICATION (console->app)), l->data))
+        gtk_window_close (l->data);
+    }
+  g_list_free_full (windows, g_object_unref);
   return G_SOURCE_CONTINUE;
 }
 

@@ -280,6 +280,8 @@ struct _GrpSupervisor {
   guint64 positions;
   gboolean paused;
   gboolean stopping;
+  gboolean hurried;         /* stopped at once: nobody leaves, nothing is checked */
+  GSubprocess *checker;     /* groupy-check while it runs */
   guint stop_id;            /* the grace of a stop (STOP_GRACE_S) */
   guint stop_step_id;       /* the next leave of a stop (STOP_STEP_MS) */
   guint told_id;            /* the settings told once they settle (RATE_TOLD_MS) */
@@ -756,6 +758,7 @@ child_setup (gpointer data)
 
 static void check_done (GObject *source, GAsyncResult *res, gpointer data);
 static void checked (GrpSupervisor *self, gboolean ok, const char *text);
+static void finish_stop (GrpSupervisor *self);
 
 static gboolean
 all_ended (GrpSupervisor *self)
@@ -776,6 +779,11 @@ run_checker (GrpSupervisor *self)
   g_clear_handle_id (&self->stop_id, g_source_remove);
   g_clear_handle_id (&self->stop_step_id, g_source_remove);
 
+  if (self->hurried)
+    {
+      finish_stop (self);
+      return;
+    }
   g_ptr_array_add (argv, self->cfg.checker);
   for (guint i = 0; i < self->logs->len; i++)
     if (g_file_test (g_ptr_array_index (self->logs, i), G_FILE_TEST_EXISTS))
@@ -798,6 +806,7 @@ run_checker (GrpSupervisor *self)
       check_done (NULL, NULL, self);
       return;
     }
+  g_set_object (&self->checker, proc);
   g_subprocess_communicate_utf8_async (proc, NULL, NULL, check_done, g_object_ref (self));
 }
 
@@ -828,6 +837,15 @@ check_done (GObject *source, GAsyncResult *res, gpointer data)
   g_autofree char *text = NULL;
   gboolean ok = FALSE;
 
+  g_clear_object (&self->checker);
+  if (self->hurried)
+    {
+      /* Killed by a stop at once: what it said is no verdict. */
+      finish_stop (self);
+      if (source != NULL)
+        g_object_unref (self);
+      return;
+    }
   if (source != NULL &&
       g_subprocess_communicate_utf8_finish (G_SUBPROCESS (source), res, &out, NULL, &error))
     {
@@ -872,7 +890,15 @@ checked (GrpSupervisor *self, gboolean ok, const char *text)
 {
   tell (self, ok ? GRP_EVENT_VERDICT : GRP_EVENT_PROBLEM, "groupy-check: %s", text);
   g_signal_emit (self, signals[SIGNAL_VERDICT], 0, ok, text);
+  finish_stop (self);
+}
 
+/* The logs removed unless kept: the supervisor is stopped. */
+static void
+finish_stop (GrpSupervisor *self)
+{
+  if (self->stopped)
+    return;
   if (self->cfg.keep_logs || !self->temp_dir)
     tell (self, GRP_EVENT_CONTROL, "the logs are kept in %s", self->cfg.log_dir);
   else
@@ -1621,6 +1647,8 @@ stop_next (GrpSupervisor *self)
   GrpMemberInfo *next = NULL;
 
   g_clear_handle_id (&self->stop_step_id, g_source_remove);
+  if (self->hurried)
+    return; /* every one still running was killed */
   for (guint i = 0; i < n_members (self); i++)
     {
       GrpMemberInfo *m = member_at (self, i);
@@ -1679,6 +1707,41 @@ grp_supervisor_stop (GrpSupervisor *self)
       stop_next (self);
       self->stop_id = g_timeout_add_seconds (STOP_GRACE_S, stop_overdue, self);
     }
+}
+
+void
+grp_supervisor_stop_now (GrpSupervisor *self)
+{
+  g_autoptr(GString) killed = g_string_new (NULL);
+
+  if (!self->stopping)
+    grp_supervisor_stop (self);
+  if (self->stopped || self->hurried)
+    return;
+  self->hurried = TRUE;
+  g_clear_handle_id (&self->stop_id, g_source_remove);
+  g_clear_handle_id (&self->stop_step_id, g_source_remove);
+  for (guint i = 0; i < n_members (self); i++)
+    {
+      GrpMemberInfo *m = member_at (self, i);
+
+      if (m->proc == NULL || g_subprocess_get_identifier (m->proc) == NULL)
+        continue;
+      g_string_append_printf (killed, "%s%s", killed->len ? ", " : "", m->name);
+      end_member (self, m, GRP_MEMBER_CRASHED, "killed: stopped at once");
+      g_subprocess_force_exit (m->proc);
+    }
+  if (killed->len > 0)
+    tell (self, GRP_EVENT_CONTROL, "stopping at once (asked again): %s killed (SIGKILL); "
+          "the logs are not checked", killed->str);
+  else
+    tell (self, GRP_EVENT_CONTROL, "stopping at once (asked again): the logs are not checked");
+  /* The members' ends (on_exit) or the checker's (check_done) finish the
+   * stop; with neither to wait for, it is finished now. */
+  if (self->checker != NULL)
+    g_subprocess_force_exit (self->checker);
+  else if (all_ended (self))
+    finish_stop (self);
 }
 
 static void
@@ -1746,6 +1809,7 @@ grp_supervisor_finalize (GObject *object)
   g_ptr_array_unref (self->logs);
   g_hash_table_unref (self->ended);
   g_clear_object (&self->cancel);
+  g_clear_object (&self->checker);
   G_OBJECT_CLASS (grp_supervisor_parent_class)->finalize (object);
 }
 

@@ -117,6 +117,10 @@ void            grp_supervisor_set_keep_logs (GrpSupervisor *self, gboolean keep
 /* Every worker leaves; then the checker runs over every log ("verdict"),
  * the logs are removed unless kept, and "stopped" is emitted. */
 void            grp_supervisor_stop (GrpSupervisor *self);
+/* A stop at once (a second Ctrl-C while stopping): the members still
+ * running are killed, and the story says so; the logs are not checked
+ * (no "verdict"), they are removed unless kept, and "stopped" is emitted. */
+void            grp_supervisor_stop_now (GrpSupervisor *self);
 
 /* Whether `value` of `option` lies in [min, max]; if not, says so on
  * standard error in `program`'s name (groupy-demo's and groupy-console's

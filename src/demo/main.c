@@ -24,6 +24,7 @@ typedef struct {
   GMainLoop *loop;
   GrpSupervisor *supervisor;
   gboolean ok;
+  guint interrupts;
 } Demo;
 
 static void
@@ -53,12 +54,20 @@ on_stopped (GrpSupervisor *supervisor, GParamSpec *pspec, gpointer data)
     g_main_loop_quit (demo->loop);
 }
 
+/* The first Ctrl-C (or SIGTERM, SIGHUP) lets every worker leave, one at a
+ * time, then checks the logs; a second one while that goes on stops at
+ * once: the workers still running are killed, and the logs are not
+ * checked.  The second was ignored, and a worker that did not leave was
+ * waited for until the stop's grace ran out. */
 static gboolean
 on_interrupt (gpointer data)
 {
   Demo *demo = data;
 
-  grp_supervisor_stop (demo->supervisor);
+  if (demo->interrupts++ == 0)
+    grp_supervisor_stop (demo->supervisor);
+  else
+    grp_supervisor_stop_now (demo->supervisor);
   return G_SOURCE_CONTINUE;
 }
 
