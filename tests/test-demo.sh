@@ -23,6 +23,7 @@ cleanup() {
   [ -n "$dpid" ] && kill -9 "$dpid" 2>/dev/null || true
   pkill -9 -f -- "$work/logs/" 2>/dev/null || true
   pkill -9 -f -- "$work/bin/" 2>/dev/null || true
+  pkill -9 -f -- "$work/bin3/" 2>/dev/null || true
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -212,6 +213,42 @@ if [ "$status" = 0 ] || ! says "stopping at once .*w1, w2, w3 killed" || stand_i
   exit 1
 fi
 echo "ok: a second Ctrl-C stops at once"
+
+# 11. A command written to a member whose standard input is closed (a
+#     worker that has just ended, its end not yet handled) is no news: the
+#     demo goes on.  SIGPIPE's default action ended the demo, without a
+#     word, when the stop told such a member to crash no more.  The
+#     stand-in founder here closes its standard input and stays.
+mkdir -p "$work/bin3"
+cp "$demo" "$work/bin3/groupy-demo"
+cat > "$work/bin3/groupy-node" <<'WORKER'
+#!/bin/sh
+while [ $# -gt 0 ]; do
+  case $1 in --name) name=$2; shift ;; --log) log=$2; shift ;; esac
+  shift
+done
+exec 0<&-
+printf '{"ev":"view","view":1,"leader":"%s","members":["%s"],"t":1}\n' "$name" "$name" > "$log"
+echo "$name listening on 127.0.0.1:9"
+while :; do sleep 1; done
+WORKER
+printf '#!/bin/sh\necho "groupy-check: OK: $# logs, 0 positions"\n' > "$work/bin3/groupy-check"
+chmod +x "$work/bin3/groupy-node" "$work/bin3/groupy-check"
+"$work/bin3/groupy-demo" --headless -n 1 --crash-rate 0 --sleep 200 --log-dir "$work/logs3" \
+  > "$work/story" 2>&1 &
+dpid=$!
+WAIT_SECONDS=30 wait_for "the founder" says "view 1 led by w1"
+kill -INT "$dpid"
+WAIT_SECONDS=10 wait_for "the demo to end" demo_gone
+status=0
+wait "$dpid" || status=$?
+dpid=
+if [ "$status" != 0 ] || ! says "groupy-check: 1 logs agree"; then
+  echo "a member with its standard input closed (status $status):"
+  cat "$work/story"
+  exit 1
+fi
+echo "ok: a member with its standard input closed"
 
 echo "ok: the story says who went and why; workers' messages stay in their files; a folder's"
 echo "earlier logs are kept apart; one that cannot be written in is refused; a founder that"

@@ -751,6 +751,9 @@ child_setup (gpointer data)
 {
   /* If the supervisor itself dies, its workers leave with it. */
   prctl (PR_SET_PDEATHSIG, SIGTERM);
+  /* The supervisor ignores SIGPIPE (grp_supervisor_class_init); an ignored
+   * signal stays ignored across exec, and a worker is not to inherit that. */
+  signal (SIGPIPE, SIG_DFL);
   /* A group of its own: a terminal's Ctrl-C reaches the supervisor alone,
    * which asks the workers to leave one at a time (STOP_STEP_MS). */
   setpgid (0, 0);
@@ -1822,6 +1825,13 @@ grp_supervisor_class_init (GrpSupervisorClass *klass)
   object_class->get_property = grp_supervisor_get_property;
   object_class->dispose = grp_supervisor_dispose;
   object_class->finalize = grp_supervisor_finalize;
+
+  /* A command to a member whose process has ended, its end not yet handled
+   * (on_exit), meets a pipe nobody reads: the write's EPIPE is no news, but
+   * SIGPIPE's default action ended groupy-demo and groupy-console without a
+   * word.  There is no way to write to a pipe without the signal but to
+   * ignore it, process-wide, as GSocket does for send(). */
+  signal (SIGPIPE, SIG_IGN);
 
   properties[PROP_VIEW] = g_param_spec_uint64 ("view", NULL, NULL, 0, G_MAXUINT64, 0, flags);
   properties[PROP_LEADER] = g_param_spec_string ("leader", NULL, NULL, NULL, flags);
