@@ -412,8 +412,20 @@ def main():
         for log, file in ((a, "cli-a.log"), (b, "-cli-b.log")):
             with open(os.path.join(work, file), "w") as out:
                 out.write(log.text())
+        # The logs' names NUL-terminated in a file (--files0-from), as
+        # groupy-demo gives them: on its command line, a long session's
+        # logs outgrew the kernel's limit.
+        with open(os.path.join(work, "cli.list"), "wb") as out:
+            out.write(b"cli-a.log\0-cli-b.log\0")
+        with open(os.path.join(work, "cli-unended.list"), "wb") as out:
+            out.write(b"cli-a.log\0-cli-b.log")
         os.chdir(work)
         for args, want_status, want_text in [
+                (["--files0-from", "cli.list"], 0, "OK: 2 logs"),
+                (["--files0-from=cli.list", "--same-end"], 1, "did not finish together"),
+                (["--files0-from", "cli-unended.list"], 2, "not ended by a NUL byte"),
+                (["--files0-from", "no-such.list"], 2, "no-such.list"),
+                (["--files0-from"], 2, "--files0-from takes a FILE"),
                 (["cli-a.log", "--", "-cli-b.log", "--same-end"], 2, "cannot read --same-end"),
                 (["cli-a.log", "--", "-cli-b.log"], 0, "OK: 2 logs"),
                 (["--", "cli-a.log", "-cli-b.log"], 0, "OK: 2 logs"),
@@ -428,6 +440,16 @@ def main():
             else:
                 failures += 1
                 print(f"not ok {n} - command line {' '.join(args)}: ({run.returncode}, {said!r})")
+        # And on standard input.
+        run = subprocess.run([check, "--files0-from", "-"], input="cli-a.log\0-cli-b.log\0",
+                             capture_output=True, text=True, timeout=30)
+        said = (run.stdout + run.stderr).strip()
+        n += 1
+        if run.returncode == 0 and "OK: 2 logs" in said:
+            print(f"ok {n} - command line --files0-from - (standard input)")
+        else:
+            failures += 1
+            print(f"not ok {n} - command line --files0-from -: ({run.returncode}, {said!r})")
         os.chdir("/")
     print(f"1..{n}")
     return 1 if failures else 0

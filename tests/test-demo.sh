@@ -23,6 +23,7 @@ cleanup() {
   [ -n "$dpid" ] && kill -9 "$dpid" 2>/dev/null || true
   pkill -9 -f -- "$work/logs/" 2>/dev/null || true
   pkill -9 -f -- "$work/bin/" 2>/dev/null || true
+  pkill -9 -f -- "$work/bin2/" 2>/dev/null || true
   pkill -9 -f -- "$work/bin3/" 2>/dev/null || true
   rm -rf "$work"
 }
@@ -170,6 +171,22 @@ for bad in "--sleep 4000000:--sleep takes 0 to 3600000, not 4000000" \
     exit 1
   fi
 done
+# A stand-in for groupy-check at FILE: it finds every log good, and counts
+# those it is given, one an argument or NUL-terminated in a file
+# (--files0-from).
+fake_check() {
+  cat > "$1" <<'CHECK'
+#!/bin/sh
+if [ "$1" = --files0-from ]; then
+  n=$(tr -cd '\000' < "$2" | wc -c)
+else
+  n=$#
+fi
+echo "groupy-check: OK: $n logs, 0 positions"
+CHECK
+  chmod +x "$1"
+}
+
 # 10. A second Ctrl-C while the members leave stops at once: those still
 #     running are killed, the demo says so and ends, its temporary folder
 #     removed.  The second was ignored, and the demo waited out the stop's
@@ -189,8 +206,8 @@ printf '{"ev":"view","view":1,"leader":"%s","members":["%s"],"t":1}\n' "$name" "
 echo "$name listening on 127.0.0.1:9"
 while :; do sleep 1; done
 WORKER
-printf '#!/bin/sh\necho "groupy-check: OK: $# logs, 0 positions"\n' > "$work/bin/groupy-check"
-chmod +x "$work/bin/groupy-node" "$work/bin/groupy-check"
+fake_check "$work/bin/groupy-check"
+chmod +x "$work/bin/groupy-node"
 stand_ins() { pgrep -f -- "$work/bin/.*groupy-node --name" > /dev/null; }
 demo_gone() { ! kill -0 "$dpid" 2>/dev/null; }
 TMPDIR=$work/tmp2 "$work/bin/groupy-demo" --headless -n 3 --crash-rate 0 --sleep 200 \
@@ -232,8 +249,8 @@ printf '{"ev":"view","view":1,"leader":"%s","members":["%s"],"t":1}\n' "$name" "
 echo "$name listening on 127.0.0.1:9"
 while :; do sleep 1; done
 WORKER
-printf '#!/bin/sh\necho "groupy-check: OK: $# logs, 0 positions"\n' > "$work/bin3/groupy-check"
-chmod +x "$work/bin3/groupy-node" "$work/bin3/groupy-check"
+fake_check "$work/bin3/groupy-check"
+chmod +x "$work/bin3/groupy-node"
 "$work/bin3/groupy-demo" --headless -n 1 --crash-rate 0 --sleep 200 --log-dir "$work/logs3" \
   > "$work/story" 2>&1 &
 dpid=$!
@@ -249,6 +266,51 @@ if [ "$status" != 0 ] || ! says "groupy-check: 1 logs agree"; then
   exit 1
 fi
 echo "ok: a member with its standard input closed"
+
+# 12. The checker's command line does not grow with the logs: it had every
+#     log the demo ever started a worker with, and a long session (members
+#     crash and are replaced: a leader every 10 s or so at the default
+#     crash rate, every second at --crash-rate 10) outgrew the kernel's
+#     limit on a command line: the checker did not run ("Argument list too
+#     long").  Here stand-in newcomers end as
+#     soon as they start and are replaced, again and again, beside a
+#     founder that stays; a small stack (ulimit -s 256: the limit is a
+#     quarter of it, or 128 KiB) and a long folder name make the limit
+#     near.  Every log is checked all the same.
+mkdir -p "$work/bin2"
+cp "$demo" "$work/bin2/groupy-demo"
+cat > "$work/bin2/groupy-node" <<'WORKER'
+#!/bin/sh
+join=
+while [ $# -gt 0 ]; do
+  case $1 in --name) name=$2; shift ;; --log) log=$2; shift ;; --join) join=$2; shift ;; esac
+  shift
+done
+printf '{"ev":"view","view":1,"leader":"%s","members":["%s"],"t":1}\n' "$name" "$name" > "$log"
+[ -n "$join" ] && exit 0
+echo "$name listening on 127.0.0.1:9"
+while :; do sleep 1; done
+WORKER
+fake_check "$work/bin2/groupy-check"
+chmod +x "$work/bin2/groupy-node"
+long=$work/long-$(printf 'x%.0s' $(seq 1 200))
+many_logs() { [ "$(find "$long" -maxdepth 1 -name '*.log' | wc -l)" -ge 700 ]; }
+(ulimit -s 256; exec "$work/bin2/groupy-demo" --headless -n 2 --crash-rate 0 --sleep 200 \
+   --log-dir "$long") > "$work/story" 2>&1 &
+dpid=$!
+WAIT_SECONDS=90 wait_for "700 logs" many_logs
+kill -INT "$dpid"
+WAIT_SECONDS=60 wait_for "the demo to check the logs" says "groupy-check: "
+status=0
+wait "$dpid" || status=$?
+dpid=
+logs=$(find "$long" -maxdepth 1 -name '*.log' | wc -l)
+if [ "$status" != 0 ] || ! says "groupy-check: $logs logs agree"; then
+  echo "the checker over $logs logs (status $status):"
+  grep -E "groupy-check|checker" "$work/story"
+  exit 1
+fi
+echo "ok: the checker read $logs logs"
 
 echo "ok: the story says who went and why; workers' messages stay in their files; a folder's"
 echo "earlier logs are kept apart; one that cannot be written in is refused; a founder that"

@@ -1,6 +1,11 @@
 /* groupy-check: verify the event logs of a group's workers.
  *
- *   groupy-check LOG...
+ *   groupy-check [--same-end] LOG...
+ *   groupy-check [--same-end] --files0-from FILE
+ *
+ * --files0-from reads the logs' names from FILE ("-": standard input), each
+ * ended by a NUL byte, as du and wc do: groupy-demo and groupy-console check
+ * every log a long session wrote, more than a command line holds.
  *
  * Checks what the simulator checks, from the JSON Lines logs that
  * groupy-node and groupy write (--log):
@@ -849,10 +854,58 @@ check_survivors (Checker *c, GHashTable *agreed, GHashTable *delivered)
     }
 }
 
+/* Adds the NUL-terminated names in `path` ("-": standard input) to `logs`;
+ * they point into *contents, which the caller frees. */
+static gboolean
+read_names (const char *path, char **contents, GPtrArray *logs, GError **error)
+{
+  gsize len = 0;
+
+  if (g_str_equal (path, "-"))
+    {
+      g_autoptr(GByteArray) bytes = g_byte_array_new ();
+      guint8 buf[65536];
+      size_t n;
+
+      while ((n = fread (buf, 1, sizeof buf, stdin)) > 0)
+        g_byte_array_append (bytes, buf, (guint) n);
+      if (ferror (stdin))
+        {
+          g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_IO,
+                       "cannot read the logs' names on standard input");
+          return FALSE;
+        }
+      len = bytes->len;
+      g_byte_array_append (bytes, (const guint8 *) "", 1);
+      *contents = (char *) g_byte_array_free (g_steal_pointer (&bytes), FALSE);
+    }
+  else if (!g_file_get_contents (path, contents, &len, error))
+    return FALSE;
+  for (gsize at = 0; at < len;)
+    {
+      const char *name = *contents + at;
+      const char *end = memchr (name, '\0', len - at);
+      gsize n = end != NULL ? (gsize) (end - name) : 0;
+
+      if (end == NULL)
+        {
+          g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+                       "%s: the last name is not ended by a NUL byte (--files0-from)", path);
+          return FALSE;
+        }
+      if (n > 0)
+        g_ptr_array_add (logs, (gpointer) name);
+      at += n + 1;
+    }
+  return TRUE;
+}
+
 int
 main (int argc, char **argv)
 {
   Checker c = { 0 };
+  g_autofree char *names = NULL;
+  const char *files_from = NULL;
   g_autoptr(GHashTable) agreed = NULL;
   g_autoptr(GHashTable) delivered = NULL;
   g_autoptr(GPtrArray) logs = g_ptr_array_new ();
@@ -870,6 +923,18 @@ main (int argc, char **argv)
         c.same_end = TRUE;
       else if (!options_done && (g_str_equal (argv[i], "--help") || g_str_equal (argv[i], "-h")))
         help = TRUE;
+      else if (!options_done && g_str_equal (argv[i], "--files0-from"))
+        {
+          if (i + 1 == argc)
+            {
+              fprintf (stderr, "groupy-check: --files0-from takes a FILE (see groupy-check "
+                       "--help)\n");
+              return 2;
+            }
+          files_from = argv[++i];
+        }
+      else if (!options_done && g_str_has_prefix (argv[i], "--files0-from="))
+        files_from = argv[i] + strlen ("--files0-from=");
       else if (!options_done && argv[i][0] == '-' && argv[i][1] != '\0')
         {
           fprintf (stderr, "groupy-check: unknown option %s (see groupy-check --help)\n",
@@ -879,11 +944,24 @@ main (int argc, char **argv)
       else
         g_ptr_array_add (logs, argv[i]);
     }
+  if (files_from != NULL && !help)
+    {
+      g_autoptr(GError) error = NULL;
+
+      if (!read_names (files_from, &names, logs, &error))
+        {
+          fprintf (stderr, "groupy-check: %s\n", error->message);
+          return 2;
+        }
+    }
   if (logs->len == 0 || help)
     {
       fprintf (help ? stdout : stderr,
                "Usage: groupy-check [--same-end] LOG...\n"
+               "       groupy-check [--same-end] --files0-from FILE\n"
                "Check the JSON Lines logs of a group's workers (groupy-node --log FILE).\n"
+               "--files0-from: the logs' names in FILE (-: standard input), each ended by a\n"
+               "NUL byte (find -print0).\n"
                "--same-end: the members that lived to the end must also have stopped at the\n"
                "same position with the same color (stop multicasting first: SIGUSR1).\n");
       return help ? 0 : 2;

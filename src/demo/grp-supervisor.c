@@ -282,6 +282,7 @@ struct _GrpSupervisor {
   gboolean stopping;
   gboolean hurried;         /* stopped at once: nobody leaves, nothing is checked */
   GSubprocess *checker;     /* groupy-check while it runs */
+  char *check_list;         /* the logs' names it reads (--files0-from), or NULL */
   guint stop_id;            /* the grace of a stop (STOP_GRACE_S) */
   guint stop_step_id;       /* the next leave of a stop (STOP_STEP_MS) */
   guint told_id;            /* the settings told once they settle (RATE_TOLD_MS) */
@@ -773,11 +774,62 @@ all_ended (GrpSupervisor *self)
 }
 
 static void
+remove_check_list (GrpSupervisor *self)
+{
+  if (self->check_list != NULL)
+    g_unlink (self->check_list);
+  g_clear_pointer (&self->check_list, g_free);
+}
+
+/* The names of every log written, each ended by a NUL byte, in a file of
+ * the log folder, for groupy-check --files0-from: on its command line, the
+ * logs of every worker ever started outgrew the kernel's limit in a long
+ * session (a replacement every 10 s or so at the default crash rate, every
+ * second at --crash-rate 10), and the checker did not run ("Argument list
+ * too long").  Sets check_list; returns how many logs it names, or -1. */
+static gint64
+write_check_list (GrpSupervisor *self, GError **error)
+{
+  g_autoptr(GString) names = g_string_new (NULL);
+  g_autofree char *path = g_build_filename (self->cfg.log_dir, ".groupy-check-XXXXXX", NULL);
+  gint64 n = 0;
+  int fd;
+
+  for (guint i = 0; i < self->logs->len; i++)
+    if (g_file_test (g_ptr_array_index (self->logs, i), G_FILE_TEST_EXISTS))
+      {
+        g_string_append_len (names, g_ptr_array_index (self->logs, i),
+                             (gssize) strlen (g_ptr_array_index (self->logs, i)) + 1);
+        n++;
+      }
+  if (n == 0)
+    return 0;
+  fd = g_mkstemp (path);
+  if (fd < 0)
+    {
+      int saved = errno;
+
+      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
+                   "cannot write the list of logs in %s: %s", self->cfg.log_dir,
+                   g_strerror (saved));
+      return -1;
+    }
+  close (fd);
+  self->check_list = g_steal_pointer (&path);
+  if (!g_file_set_contents (self->check_list, names->str, (gssize) names->len, error))
+    {
+      remove_check_list (self);
+      return -1;
+    }
+  return n;
+}
+
+static void
 run_checker (GrpSupervisor *self)
 {
-  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
   g_autoptr(GError) error = NULL;
   g_autoptr(GSubprocess) proc = NULL;
+  gint64 n;
 
   g_clear_handle_id (&self->stop_id, g_source_remove);
   g_clear_handle_id (&self->stop_step_id, g_source_remove);
@@ -787,21 +839,17 @@ run_checker (GrpSupervisor *self)
       finish_stop (self);
       return;
     }
-  g_ptr_array_add (argv, self->cfg.checker);
-  for (guint i = 0; i < self->logs->len; i++)
-    if (g_file_test (g_ptr_array_index (self->logs, i), G_FILE_TEST_EXISTS))
-      g_ptr_array_add (argv, g_ptr_array_index (self->logs, i));
-  if (argv->len == 1)
+  n = write_check_list (self, &error);
+  if (n == 0)
     {
       /* Nobody wrote a log (the founder could not start): the checker
        * would answer with its usage. */
       checked (self, FALSE, "no member wrote a log: nothing to check");
       return;
     }
-  g_ptr_array_add (argv, NULL);
-  proc = g_subprocess_newv ((const char *const *) argv->pdata,
-                            G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_MERGE,
-                            &error);
+  if (n > 0)
+    proc = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_MERGE,
+                             &error, self->cfg.checker, "--files0-from", self->check_list, NULL);
   if (proc == NULL)
     {
       tell (self, GRP_EVENT_PROBLEM, "cannot run the checker %s: %s", self->cfg.checker,
@@ -841,6 +889,7 @@ check_done (GObject *source, GAsyncResult *res, gpointer data)
   gboolean ok = FALSE;
 
   g_clear_object (&self->checker);
+  remove_check_list (self);
   if (self->hurried)
     {
       /* Killed by a stop at once: what it said is no verdict. */
@@ -1813,6 +1862,7 @@ grp_supervisor_finalize (GObject *object)
   g_hash_table_unref (self->ended);
   g_clear_object (&self->cancel);
   g_clear_object (&self->checker);
+  remove_check_list (self);
   G_OBJECT_CLASS (grp_supervisor_parent_class)->finalize (object);
 }
 
