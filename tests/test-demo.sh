@@ -25,6 +25,7 @@ cleanup() {
   pkill -9 -f -- "$work/bin/" 2>/dev/null || true
   pkill -9 -f -- "$work/bin2/" 2>/dev/null || true
   pkill -9 -f -- "$work/bin3/" 2>/dev/null || true
+  pkill -9 -f -- "$work/bin4/" 2>/dev/null || true
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -311,6 +312,66 @@ if [ "$status" != 0 ] || ! says "groupy-check: $logs logs agree"; then
   exit 1
 fi
 echo "ok: the checker read $logs logs"
+
+# 13. A member that joins another group (the window's Join Another Group:
+#     its group of one ends, and the next group's events go to FILE.2, one
+#     log per group) is followed into it: the story tells the switch and the
+#     new group's views, and groupy-check reads each group's logs apart
+#     (together, two groups' positions disagree).  The demo read w1.log
+#     alone: it told "w1 left the group", nothing more of it, and left
+#     w1.log.2 behind in its folder.  The stand-in here writes what a window
+#     writes: its group of one (its change delivered at position 2), then,
+#     once told, the other group (x1's: the state as of #2, view 2 at 2).
+mkdir -p "$work/bin4" "$work/tmp4"
+cp "$demo" "$work/bin4/groupy-demo"
+cp "$(dirname "$demo")/../check/groupy-check" "$work/bin4/groupy-check"
+cat > "$work/bin4/groupy-node" <<'WORKER'
+#!/bin/sh
+while [ $# -gt 0 ]; do
+  case $1 in --name) name=$2; shift ;; --log) log=$2; shift ;; esac
+  shift
+done
+{
+  echo '{"ev":"start","name":"w1","pid":1,"delivery":"agreed","t":1}'
+  echo '{"ev":"view","view":1,"seq":1,"leader":"w1","members":["w1"],"color":[0,0,0],"t":2}'
+  echo '{"ev":"send","id":1,"change":5,"t":3}'
+  echo '{"ev":"deliver","seq":2,"from":"w1","id":1,"change":5,"color":[0,0,5],"t":4}'
+} > "$log"
+echo "$name listening on 127.0.0.1:9"
+now=$log
+trap 'echo "{\"ev\":\"exit\",\"t\":9}" >> "$now"; exit 0' TERM
+while [ ! -e "$(dirname "$0")/switch" ]; do sleep 0.05; done
+echo '{"ev":"exit","next":"w1.log.2","t":5}' >> "$log"
+now=$log.2
+{
+  echo '{"ev":"start","name":"w1","pid":1,"delivery":"agreed","t":6}'
+  echo '{"ev":"state","seq":2,"color":[0,0,0],"t":7}'
+  echo '{"ev":"view","view":2,"seq":2,"leader":"x1","members":["x1","w1"],"color":[0,0,0],"t":8}'
+} > "$now"
+while :; do sleep 0.05; done
+WORKER
+chmod +x "$work/bin4/groupy-node"
+TMPDIR=$work/tmp4 "$work/bin4/groupy-demo" --headless -n 1 --crash-rate 0 --sleep 200 \
+  > "$work/story" 2>&1 &
+dpid=$!
+WAIT_SECONDS=30 wait_for "the group of one" says "view 1 led by w1"
+touch "$work/bin4/switch"
+WAIT_SECONDS=10 wait_for "the story to tell the switch" says "w1 leaves its group of one"
+WAIT_SECONDS=10 wait_for "the story to tell the new group's view" says "view 2 led by x1"
+kill -INT "$dpid"
+WAIT_SECONDS=30 wait_for "the demo to check the logs" says "groupy-check: "
+status=0
+wait "$dpid" || status=$?
+dpid=
+if [ "$status" != 0 ] || says "w1 left the group" || ! says "w1.log.2" ||
+   ! says "groupy-check: group 1: 1 logs agree on 2 positions; group 2: 1 logs agree" ||
+   ls -d "$work"/tmp4/groupy-demo-* > /dev/null 2>&1; then
+  echo "a member that joined another group (status $status):"
+  cat "$work/story"
+  ls -R "$work/tmp4"
+  exit 1
+fi
+echo "ok: a member that joins another group is followed"
 
 echo "ok: the story says who went and why; workers' messages stay in their files; a folder's"
 echo "earlier logs are kept apart; one that cannot be written in is refused; a founder that"

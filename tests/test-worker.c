@@ -375,6 +375,63 @@ test_join_self (void)
     }
 }
 
+static void
+joined_other (GObject *source, GAsyncResult *res, gpointer data)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (grp_worker_join_other_finish (GRP_WORKER (source), res, &error));
+  *(gboolean *) data = TRUE;
+}
+
+/* Join Another Group ends the log of the group of one and goes on in
+ * FILE.2 (one log per group); the end of the first names the second
+ * ("next", beside it), so that groupy-demo and groupy-console, which read
+ * FILE, follow the member there.  They lost it: FILE said "exit", as if it
+ * had left, and nothing more. */
+static void
+test_join_other_names_next_log (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("test-worker-XXXXXX", NULL);
+  g_autofree char *log = g_build_filename (dir, "solo.log", NULL);
+  g_autofree char *log2 = g_build_filename (dir, "solo.log.2", NULL);
+  const char *args[] = { "test-worker", "--name", "solo", "--sleep", "50", "--crash-rate", "0",
+                         "--log", log, NULL };
+  char **argv = g_memdup2 (args, sizeof args);
+  int argc = g_strv_length (argv);
+  char **parsed = argv;
+  GrpOptions options;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
+  g_autofree char *text2 = NULL;
+  g_auto(GStrv) lines = NULL;
+  GrpWorker *host = new_worker ("host", NULL, "0");
+  GrpWorker *solo;
+  gboolean joined = FALSE;
+  guint n;
+
+  g_assert_true (grp_options_parse (&options, &argc, &parsed, "", NULL, &error));
+  g_free (argv);
+  solo = grp_worker_new (&options);
+  g_assert_true (grp_worker_prepare (solo, &error));
+  start (host);
+  start (solo);
+  grp_worker_join_other_async (solo, grp_worker_get_address (host), joined_other, &joined);
+  wait_for (&joined, "solo's join of host's group");
+  g_assert_true (g_file_get_contents (log, &text, NULL, NULL));
+  lines = g_strsplit (g_strchomp (text), "\n", -1);
+  n = g_strv_length (lines);
+  g_test_message ("solo.log ends: %s", lines[n - 1]);
+  g_assert_true (g_str_has_prefix (lines[n - 1], "{\"ev\":\"exit\",\"next\":\"solo.log.2\","));
+  g_assert_true (g_file_get_contents (log2, &text2, NULL, NULL));
+  g_assert_true (g_str_has_prefix (text2, "{\"ev\":\"start\""));
+  stop_and_free (solo);
+  stop_and_free (host);
+  g_unlink (log);
+  g_unlink (log2);
+  g_rmdir (dir);
+}
+
 /* --log FILE opens FILE for writing: given the group's secret, or a
  * certificate or key, it overwrote it with the log (the secret was read
  * first, and lost on disk). */
@@ -513,5 +570,6 @@ main (int argc, char **argv)
   g_test_add_func ("/worker/join-self", test_join_self);
   g_test_add_func ("/worker/log-over-input", test_log_over_input);
   g_test_add_func ("/worker/foreign-message", test_foreign_message);
+  g_test_add_func ("/worker/join-other-names-next-log", test_join_other_names_next_log);
   return g_test_run ();
 }

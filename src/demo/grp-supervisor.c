@@ -42,7 +42,8 @@ struct _GrpMemberInfo {
   /* The supervisor's side. */
   GSubprocess *proc;
   GOutputStream *commands;
-  char *log;
+  char *log;                /* its first log; its standard error is beside it */
+  char *reading;            /* the log read now: `log`, or the next group's */
   GFileInputStream *log_in;
   GString *partial;         /* a line not yet ended by \n */
   char *addr;
@@ -220,6 +221,7 @@ grp_member_info_finalize (GObject *object)
   g_free (self->role);
   g_free (self->status);
   g_free (self->log);
+  g_free (self->reading);
   g_free (self->addr);
   if (self->partial != NULL)
     g_string_free (self->partial, TRUE);
@@ -272,6 +274,12 @@ struct _GrpSupervisor {
   GRand *rand;
   guint pending;            /* members to start once the founder is in */
   GPtrArray *logs;          /* every worker's log, the replaced ones' too */
+  GArray *log_groups;       /* guint: the group each of `logs` is of, from 0 */
+  guint group;              /* the group members started now join: a switch begins one */
+  guint check_group;        /* the next group whose logs groupy-check reads */
+  guint check_runs;         /* groups whose logs it read */
+  gboolean check_ok;        /* and its verdict over them, so far */
+  GString *check_text;
   GHashTable *ended;        /* name -> how it ended ("crashed", "left") */
   guint respawn_id;
   guint64 view;
@@ -547,6 +555,65 @@ tell_state (GrpSupervisor *self, GrpMemberInfo *m)
   m->excluded = FALSE;
 }
 
+/* The log an "exit" names as the process's next ("next": a file beside
+ * this one, not a path), or NULL. */
+static const char *
+exit_next (JsonObject *o)
+{
+  JsonNode *node = json_object_get_member (o, "next");
+  const char *name;
+
+  if (node == NULL || json_node_get_value_type (node) != G_TYPE_STRING)
+    return NULL;
+  name = json_node_get_string (node);
+  if (name[0] == '\0' || strchr (name, '/') != NULL || g_str_equal (name, ".") ||
+      g_str_equal (name, ".."))
+    return NULL;
+  return name;
+}
+
+/* A log to check, and to remove unless kept, of the group members join now. */
+static void
+add_log (GrpSupervisor *self, const char *path)
+{
+  g_ptr_array_add (self->logs, g_strdup (path));
+  g_array_append_val (self->log_groups, self->group);
+}
+
+/* `m` left its group of one to join another (the window's Join Another
+ * Group) and writes on in `next`, a log beside the one it ended (FILE.2,
+ * FILE.3 ...: one log per group).  The supervisor reads that one now: it
+ * read the first alone, told "left the group", and said nothing more of the
+ * member, which went on in the other group; the new log stayed in a
+ * temporary folder, which could not be removed.  That group is another's:
+ * its views are told from the start, and groupy-check reads its logs apart
+ * (two groups' positions disagree), with those of the members that join it
+ * through `m` from now on. */
+static void
+switch_group (GrpSupervisor *self, GrpMemberInfo *m, const char *next)
+{
+  g_autofree char *dir = g_path_get_dirname (m->reading);
+
+  g_free (m->reading);
+  m->reading = g_build_filename (dir, next, NULL);
+  g_clear_object (&m->log_in);
+  g_string_truncate (m->partial, 0);
+  self->group++;
+  add_log (self, m->reading);
+  m->blocked = FALSE;
+  m->excluded = FALSE;
+  member_set_uint64 (m, &m->view, 0, MEMBER_PROP_VIEW);
+  member_set_string (m, &m->role, "joining", MEMBER_PROP_ROLE);
+  member_set_state (m, GRP_MEMBER_RUNNING, "joining another group");
+  self->view = 0;
+  g_clear_pointer (&self->view_members, g_strfreev);
+  g_clear_pointer (&self->leader, g_free);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_VIEW]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LEADER]);
+  tell (self, GRP_EVENT_JOIN, "%s leaves its group of one and joins another (Join Another "
+        "Group); its log goes on in %s", m->name, next);
+}
+
 static void
 read_event (GrpSupervisor *self, GrpMemberInfo *m, JsonObject *o)
 {
@@ -649,6 +716,9 @@ read_event (GrpSupervisor *self, GrpMemberInfo *m, JsonObject *o)
         tell (self, GRP_EVENT_CRASH, "%s crashed: the injected fault, part-way through a broadcast",
               m->name);
     }
+  else if (g_str_equal (ev, "exit") && exit_next (o) != NULL && m->proc != NULL &&
+           grp_member_info_is_alive (m))
+    switch_group (self, m, exit_next (o));
   else if (g_str_equal (ev, "exit") &&
            !json_object_get_boolean_member_with_default (o, "clean", TRUE))
     {
@@ -701,7 +771,7 @@ poll_logs (GrpSupervisor *self)
 
       if (m->log_in == NULL)
         {
-          g_autoptr(GFile) file = g_file_new_for_path (m->log);
+          g_autoptr(GFile) file = g_file_new_for_path (m->reading);
 
           m->log_in = g_file_read (file, NULL, NULL);
           if (m->log_in == NULL)
@@ -786,9 +856,10 @@ remove_check_list (GrpSupervisor *self)
  * logs of every worker ever started outgrew the kernel's limit in a long
  * session (a replacement every 10 s or so at the default crash rate, every
  * second at --crash-rate 10), and the checker did not run ("Argument list
- * too long").  Sets check_list; returns how many logs it names, or -1. */
+ * too long").  Those of `group` alone (switch_group).  Sets check_list;
+ * returns how many logs it names, or -1. */
 static gint64
-write_check_list (GrpSupervisor *self, GError **error)
+write_check_list (GrpSupervisor *self, guint group, GError **error)
 {
   g_autoptr(GString) names = g_string_new (NULL);
   g_autofree char *path = g_build_filename (self->cfg.log_dir, ".groupy-check-XXXXXX", NULL);
@@ -796,7 +867,8 @@ write_check_list (GrpSupervisor *self, GError **error)
   int fd;
 
   for (guint i = 0; i < self->logs->len; i++)
-    if (g_file_test (g_ptr_array_index (self->logs, i), G_FILE_TEST_EXISTS))
+    if (g_array_index (self->log_groups, guint, i) == group &&
+        g_file_test (g_ptr_array_index (self->logs, i), G_FILE_TEST_EXISTS))
       {
         g_string_append_len (names, g_ptr_array_index (self->logs, i),
                              (gssize) strlen (g_ptr_array_index (self->logs, i)) + 1);
@@ -824,13 +896,49 @@ write_check_list (GrpSupervisor *self, GError **error)
   return n;
 }
 
+/* Runs groupy-check over the logs of the next group that wrote any (one
+ * group, unless a member joined another: switch_group); once every group's
+ * are read, the verdict over them all. */
+static void
+check_next_group (GrpSupervisor *self)
+{
+  for (; self->check_group <= self->group; self->check_group++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(GSubprocess) proc = NULL;
+      gint64 n = write_check_list (self, self->check_group, &error);
+
+      if (n == 0)
+        continue;
+      self->check_group++;
+      if (n > 0)
+        proc = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_MERGE,
+                                 &error, self->cfg.checker, "--files0-from", self->check_list,
+                                 NULL);
+      if (proc == NULL)
+        {
+          tell (self, GRP_EVENT_PROBLEM, "cannot run the checker %s: %s", self->cfg.checker,
+                error->message);
+          check_done (NULL, NULL, self);
+          return;
+        }
+      g_set_object (&self->checker, proc);
+      g_subprocess_communicate_utf8_async (proc, NULL, NULL, check_done, g_object_ref (self));
+      return;
+    }
+  if (self->check_runs == 0)
+    {
+      /* Nobody wrote a log (the founder could not start): the checker
+       * would answer with its usage. */
+      checked (self, FALSE, "no member wrote a log: nothing to check");
+      return;
+    }
+  checked (self, self->check_ok, self->check_text->str);
+}
+
 static void
 run_checker (GrpSupervisor *self)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GSubprocess) proc = NULL;
-  gint64 n;
-
   g_clear_handle_id (&self->stop_id, g_source_remove);
   g_clear_handle_id (&self->stop_step_id, g_source_remove);
 
@@ -839,26 +947,11 @@ run_checker (GrpSupervisor *self)
       finish_stop (self);
       return;
     }
-  n = write_check_list (self, &error);
-  if (n == 0)
-    {
-      /* Nobody wrote a log (the founder could not start): the checker
-       * would answer with its usage. */
-      checked (self, FALSE, "no member wrote a log: nothing to check");
-      return;
-    }
-  if (n > 0)
-    proc = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_MERGE,
-                             &error, self->cfg.checker, "--files0-from", self->check_list, NULL);
-  if (proc == NULL)
-    {
-      tell (self, GRP_EVENT_PROBLEM, "cannot run the checker %s: %s", self->cfg.checker,
-            error->message);
-      check_done (NULL, NULL, self);
-      return;
-    }
-  g_set_object (&self->checker, proc);
-  g_subprocess_communicate_utf8_async (proc, NULL, NULL, check_done, g_object_ref (self));
+  self->check_group = 0;
+  self->check_runs = 0;
+  self->check_ok = TRUE;
+  g_string_truncate (self->check_text, 0);
+  check_next_group (self);
 }
 
 static char *
@@ -930,7 +1023,15 @@ check_done (GObject *source, GAsyncResult *res, gpointer data)
   else
     text = g_strdup ("the checker did not run");
 
-  checked (self, ok, text);
+  /* One group's verdict; with more than one, each is named by its place. */
+  self->check_runs++;
+  self->check_ok = self->check_ok && ok;
+  if (self->group > 0)
+    g_string_append_printf (self->check_text, "%sgroup %u: %s",
+                            self->check_text->len > 0 ? "; " : "", self->check_runs, text);
+  else
+    g_string_append (self->check_text, text);
+  check_next_group (self);
   if (source != NULL)
     g_object_unref (self);
 }
@@ -1179,7 +1280,8 @@ spawn (GrpSupervisor *self, int slot, guint position)
 
   m->name = g_strdup_printf ("w%u", ++self->next_name);
   m->log = g_strdup_printf ("%s/%s.log", self->cfg.log_dir, m->name);
-  g_ptr_array_add (self->logs, g_strdup (m->log));
+  m->reading = g_strdup (m->log);
+  add_log (self, m->log);
   m->slot = slot;
   g_ptr_array_add (argv, g_strdup (self->cfg.worker));
   g_ptr_array_add (argv, g_strdup ("--name"));
@@ -1859,6 +1961,8 @@ grp_supervisor_finalize (GObject *object)
   g_free (self->leader);
   g_rand_free (self->rand);
   g_ptr_array_unref (self->logs);
+  g_array_unref (self->log_groups);
+  g_string_free (self->check_text, TRUE);
   g_hash_table_unref (self->ended);
   g_clear_object (&self->cancel);
   g_clear_object (&self->checker);
@@ -1907,6 +2011,8 @@ grp_supervisor_init (GrpSupervisor *self)
 {
   self->members = g_list_store_new (GRP_TYPE_MEMBER_INFO);
   self->logs = g_ptr_array_new_with_free_func (g_free);
+  self->log_groups = g_array_new (FALSE, FALSE, sizeof (guint));
+  self->check_text = g_string_new (NULL);
   self->ended = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->rand = g_rand_new ();
   self->cancel = g_cancellable_new ();

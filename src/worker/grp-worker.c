@@ -173,6 +173,15 @@ log_simple (GrpWorker *self, const char *ev)
   log_end (self, log_begin (ev));
 }
 
+/* The `n`-th log of the process: FILE, then FILE.2, FILE.3 ... */
+static char *
+log_path_of (GrpWorker *self, guint n)
+{
+  if (n == 1)
+    return g_strdup (self->opt.log);
+  return g_strdup_printf ("%s.%u", self->opt.log, n);
+}
+
 static gboolean
 open_log (GrpWorker *self, GError **error)
 {
@@ -180,10 +189,7 @@ open_log (GrpWorker *self, GError **error)
 
   g_clear_pointer (&self->log, fclose);
   g_free (self->log_path);
-  if (++self->n_logs == 1)
-    self->log_path = g_strdup (self->opt.log);
-  else
-    self->log_path = g_strdup_printf ("%s.%u", self->opt.log, self->n_logs);
+  self->log_path = log_path_of (self, ++self->n_logs);
   self->log = fopen (self->log_path, "w");
   if (self->log == NULL)
     {
@@ -864,8 +870,18 @@ grp_worker_join_other_async (GrpWorker *self, const char *contact, GAsyncReadyCa
     }
   self->switching = TRUE;
   stop_work (self);
-  /* Our group of one ends here; the next group gets a log of its own. */
-  log_simple (self, "exit");
+  /* Our group of one ends here; the next group gets a log of its own,
+   * which the end of this one names ("next", beside it), so that a reader
+   * of this log (groupy-demo, groupy-console) follows the process there. */
+  if (self->opt.log != NULL)
+    {
+      g_autofree char *next = log_path_of (self, self->n_logs + 1);
+      g_autofree char *base = g_path_get_basename (next);
+      JsonBuilder *b = log_begin ("exit");
+
+      log_add_string (b, "next", base);
+      log_end (self, b);
+    }
   if (self->opt.log != NULL && !open_log (self, &error))
     g_message ("%s", error->message);
   grp_group_join_async (self->group, contact, NULL, join_other_done, task);

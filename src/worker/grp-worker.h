@@ -70,7 +70,8 @@ void        grp_worker_set_crash_rate (GrpWorker *self, guint crash_rate);
 /* Leave a group of one and join another through `contact` (HOST:PORT).
  * Only while alone (GRP_ROLE_ALONE).  On failure the worker founds a new
  * group of one again.  With a log, the new group's events go to a new log
- * file (FILE.2, FILE.3, ...): one log holds one group's history. */
+ * file (FILE.2, FILE.3, ...): one log holds one group's history, and the
+ * "exit" that ends one names the next ("next": its name, beside it). */
 void        grp_worker_join_other_async (GrpWorker           *self,
                                          const char          *contact,
                                          GAsyncReadyCallback  callback,
