@@ -314,6 +314,7 @@ static gboolean reread (gpointer data);
 static void tls_request (Conn *c);
 static gboolean first_record_whole (Conn *c);
 static void tls_next (GrpTransport *self);
+static void cut_slow_slots (GrpTransport *self, gint64 now);
 
 guint
 grp_source_add (GMainContext *context, GSource *source, gint priority, GSourceFunc func,
@@ -1068,6 +1069,7 @@ sweep (gpointer data)
   gint64 now = g_get_monotonic_time ();
   gboolean pending = FALSE;
 
+  cut_slow_slots (self, now);
   for (guint i = self->conns->len; i-- > 0;)
     {
       Conn *c;
@@ -1084,11 +1086,6 @@ sweep (gpointer data)
         pending = TRUE;
       if (c->state == CONN_OPEN || c->state == CONN_CLOSED)
         continue;
-      if (c->tls_slot && now >= c->slot_deadline && self->tls_waiting.length > 0)
-        {
-          conn_close (c, "TLS handshake too slow");
-          continue;
-        }
       if (c->first_wait && c->in_source == NULL && now < c->deadline)
         {
           /* Either may close c, and so free it. */
@@ -1987,6 +1984,69 @@ source_of (Conn *c)
                           b[4], b[5], b[6], b[7]);
 }
 
+/* The sources of the connections holding handshake slots: `held` gets
+ * one per slot (at most TLS_HANDSHAKES_MAX); returns how many. */
+static guint
+held_sources (GrpTransport *self, const char **held)
+{
+  guint n = 0;
+
+  for (guint i = 0; i < self->conns->len && n < TLS_HANDSHAKES_MAX; i++)
+    {
+      Conn *o = g_ptr_array_index (self->conns, i);
+
+      if (o->tls_slot)
+        held[n++] = o->source;
+    }
+  return n;
+}
+
+static guint
+slots_of (const char **held, guint n_held, const char *source)
+{
+  guint count = 0;
+
+  for (guint i = 0; i < n_held; i++)
+    count += g_strcmp0 (held[i], source) == 0;
+  return count;
+}
+
+/* While a connection waits for a handshake slot, the handshakes that
+ * have held theirs past TLS_SLOT_MS are ended one at a time (each freed
+ * slot is handed on at once, tls_next), and only those of a source that
+ * holds the most slots, the oldest first: the slots of a source holding
+ * more come free within TLS_SLOT_MS anyway.  Cutting every slot held past
+ * TLS_SLOT_MS as soon as anyone waited let a host that held the other five
+ * slots with stalled handshakes, and queued one more, end the handshake of
+ * an honest peer on a lossy link, which d36ceb5 lets run while it keeps
+ * nobody out (slow-handshake-attacked). */
+static void
+cut_slow_slots (GrpTransport *self, gint64 now)
+{
+  while (self->tls_waiting.length > 0)
+    {
+      const char *held[TLS_HANDSHAKES_MAX];
+      guint n_held = held_sources (self, held);
+      guint most = 0;
+      Conn *victim = NULL;
+
+      for (guint i = 0; i < n_held; i++)
+        most = MAX (most, slots_of (held, n_held, held[i]));
+      for (guint i = 0; i < self->conns->len; i++)
+        {
+          Conn *o = g_ptr_array_index (self->conns, i);
+
+          if (o->tls_slot && now >= o->slot_deadline &&
+              slots_of (held, n_held, o->source) == most &&
+              (victim == NULL || o->slot_deadline < victim->slot_deadline))
+            victim = o;
+        }
+      if (victim == NULL)
+        return;
+      conn_close (victim, "TLS handshake too slow"); /* hands its slot on */
+    }
+}
+
 /* The next incoming connections waiting for a handshake slot, while slots
  * are free: the oldest of those whose source (source_of) holds the fewest
  * slots.  Oldest first alone let a peer that queued stalled handshakes
@@ -2000,25 +2060,15 @@ tls_next (GrpTransport *self)
   while (self->tls_running < TLS_HANDSHAKES_MAX && self->tls_waiting.length > 0)
     {
       const char *held[TLS_HANDSHAKES_MAX];
-      guint n_held = 0;
+      guint n_held = held_sources (self, held);
       GList *best = NULL;
       guint best_count = G_MAXUINT;
       Conn *c;
 
-      for (guint i = 0; i < self->conns->len && n_held < G_N_ELEMENTS (held); i++)
-        {
-          Conn *o = g_ptr_array_index (self->conns, i);
-
-          if (o->tls_slot)
-            held[n_held++] = o->source;
-        }
       for (GList *l = self->tls_waiting.head; l != NULL && best_count > 0; l = l->next)
         {
-          const char *source = ((Conn *) l->data)->source;
-          guint count = 0;
+          guint count = slots_of (held, n_held, ((Conn *) l->data)->source);
 
-          for (guint i = 0; i < n_held; i++)
-            count += g_strcmp0 (held[i], source) == 0;
           if (count < best_count)
             {
               best = l;
