@@ -1408,6 +1408,51 @@ test_local_squatter_answers (Fixture *f, gconstpointer data)
   }
 }
 
+/* A refusal at the protocol on a member's Unix-domain name, where TCP then
+ * reaches nothing (a member advertising an address this host cannot reach
+ * itself over TCP, as a public address behind a NAT without hairpinning):
+ * the probe fails with TCP's error, and says what was answered on the name
+ * too, as whoever answered there said it.  It said only TCP's error
+ * ("Connection refused"), the member's words lost since 3d12288 sent such a
+ * refusal on to TCP. */
+static void
+test_local_refusal_unreachable (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GSocket) port = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
+                                          G_SOCKET_PROTOCOL_TCP, NULL);
+  g_autoptr(GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) any = g_inet_socket_address_new (lo, 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+  g_autoptr(GSocket) squat = NULL;
+  g_autoptr(GSocketListener) listener = g_socket_listener_new ();
+  g_autoptr(GrpTransport) a = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *addr = NULL;
+  PlainSquatter s = { "says BYE: another protocol", g_byte_array_new () };
+  Probe probe = { 0 };
+
+  /* A port bound, never listened on: TCP is refused there. */
+  g_assert_true (g_socket_bind (port, any, FALSE, &error));
+  bound = g_socket_get_local_address (port, &error);
+  addr = g_strdup_printf ("127.0.0.1:%u",
+                          g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)));
+  grp_codec_append_bye (s.say, GRP_BYE_PROTOCOL, "this group runs gms1, you run groupy");
+  squat = squat_local_name (addr);
+  g_assert_true (g_socket_listener_add_socket (listener, squat, NULL, &error));
+  g_socket_listener_accept_async (listener, NULL, plain_squatter_accepted, &s);
+  a = transport_a (NULL);
+  grp_transport_probe_async (a, addr, NULL, probe_done, &probe);
+  g_assert_true (wait_for (f, probe_finished, &probe));
+  g_assert_nonnull (probe.error);
+  g_test_message ("refused at the name, nothing over TCP: %s", probe.error->message);
+  g_assert_nonnull (strstr (probe.error->message, "this group runs gms1"));
+  g_assert_true (wait_for (f, plain_squatter_done, &s));
+  g_socket_listener_close (listener);
+  g_clear_object (&s.conn);
+  g_clear_pointer (&s.say, g_byte_array_unref);
+  g_clear_error (&probe.error);
+}
+
 /* What A received over TLS: every payload of every REQ, in order. */
 typedef struct {
   GPtrArray *payloads;        /* GBytes* */
@@ -3422,6 +3467,7 @@ main (int argc, char **argv)
   ADD ("/transport/local/squatter", test_local_squatter);
   ADD ("/transport/local/squatter-silent", test_local_squatter_silent);
   ADD ("/transport/local/squatter-answers", test_local_squatter_answers);
+  ADD ("/transport/local/refusal-unreachable", test_local_refusal_unreachable);
   ADD ("/transport/secure/same-secret", test_same_secret);
   ADD ("/transport/secure/sizes", test_secret_sizes);
   ADD ("/transport/secure/other-secret", test_other_secret);

@@ -212,6 +212,8 @@ typedef struct {
   GrpId peer;                 /* expected (dialing) or announced (HELLO) id */
   gboolean outgoing;
   gboolean local;             /* over the Unix-domain socket (a dial of ours: tried first) */
+  char *local_refusal;        /* a dial going on over TCP: what refused it at the protocol
+                               * on the Unix-domain name (whoever answered there), or NULL */
   ConnState state;
   gboolean bye_received;
   gboolean reading;           /* in on_readable (against re-entry from a nested loop) */
@@ -394,6 +396,7 @@ conn_unref (Conn *c)
   g_clear_object (&c->cancel);
   g_free (c->addr);
   g_free (c->source);
+  g_free (c->local_refusal);
   g_byte_array_unref (c->rbuf);
   g_byte_array_unref (c->hs);
   g_byte_array_unref (c->outq);
@@ -725,6 +728,7 @@ dial_failed (Conn *c, DialFailure failure, const GError *error, const char *why)
        * (nothing there, or something else holds the name): TCP tells. */
       GTask *probe = g_steal_pointer (&c->probe);
       g_autoptr(GByteArray) outq = g_steal_pointer (&c->outq);
+      g_autofree char *refusal = g_steal_pointer (&c->local_refusal);
       Conn *tcp;
 
       g_debug ("%s over its Unix-domain socket: %s; trying TCP", c->addr, why);
@@ -736,17 +740,29 @@ dial_failed (Conn *c, DialFailure failure, const GError *error, const char *why)
       tcp = dial_via (self, addr, peer, FALSE);
       tcp->attempt = attempt;
       tcp->probe = probe;
+      tcp->local_refusal = g_steal_pointer (&refusal);
       g_byte_array_append (tcp->outq, outq->data, outq->len);
       return;
     }
 
   if (c->probe != NULL)
-    probe_return (c, 0, error != NULL ? g_error_new (error->domain, error->code,
-                                                     error->domain == GRP_SECURITY_ERROR
-                                                     ? "%s: %s" /* reached, and refused */
-                                                     : "could not reach %s: %s", c->addr,
-                                                     error->message)
-                                      : g_error_new (G_IO_ERROR, G_IO_ERROR_FAILED, "%s", what));
+    {
+      /* A refusal on the Unix-domain name, which TCP did not confirm: said
+       * as whoever answered there said it (the member, where TCP cannot
+       * reach it from here; or a process that took its name). */
+      g_autofree char *also = c->local_refusal == NULL
+                                ? g_strdup ("")
+                                : g_strdup_printf (" (over its Unix-domain name, whoever "
+                                                   "answered refused us: %s)", c->local_refusal);
+
+      probe_return (c, 0, error != NULL ? g_error_new (error->domain, error->code,
+                                                       error->domain == GRP_SECURITY_ERROR
+                                                       ? "%s: %s%s" /* reached, and refused */
+                                                       : "could not reach %s: %s%s", c->addr,
+                                                       error->message, also)
+                                        : g_error_new (G_IO_ERROR, G_IO_ERROR_FAILED, "%s%s",
+                                                       what, also));
+    }
   conn_close (c, why); /* may free c */
   if (!was_route || has_ended (self, peer))
     return;
@@ -1246,6 +1262,8 @@ protocol_refused (Conn *c, const char *why)
 {
   if (c->outgoing && c->local)
     {
+      g_free (c->local_refusal);
+      c->local_refusal = g_strdup (why);
       dial_failed (c, DIAL_FAILED, NULL, why);
       return;
     }
