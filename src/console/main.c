@@ -15,7 +15,6 @@
 
 #include "grp-about.h"
 #include "grp-console-window.h"
-#include "grp-limits.h"
 #include "grp-place.h"
 
 typedef struct {
@@ -151,13 +150,7 @@ main (int argc, char **argv)
       return 2;
     }
   if (!in_range ("--members", console.members, 1, GRP_SUPERVISOR_MAX_MEMBERS) ||
-      !in_range ("--crash-rate", rate, 0, GRP_LIMIT_CRASH_RATE_MAX) ||
-      !in_range ("--sleep", sleep_ms, 0, GRP_LIMIT_SLEEP_MAX_MS) ||
-      !in_range ("--color-rate", color_rate, 0, GRP_LIMIT_COLOR_RATE_MAX) ||
-      (suspect != G_MININT64 &&
-       !in_range ("--suspect-timeout", suspect,
-                  GRP_LIMIT_SUSPECT_MIN_MS (GRP_LIMIT_HEARTBEAT_DEFAULT_MS),
-                  GRP_LIMIT_SUSPECT_MAX_MS)))
+      !grp_supervisor_worker_options_ok ("groupy-console", rate, sleep_ms, color_rate, suspect))
     return 2;
   if (g_getenv ("DBUS_SESSION_BUS_ADDRESS") == NULL)
     g_setenv ("GTK_A11Y", "none", FALSE);

@@ -1,5 +1,6 @@
 /* grp-supervisor.c: worker processes, their logs, and the group's story. */
 #include "grp-supervisor.h"
+#include "grp-limits.h"
 
 #include "grp-proto.h"
 
@@ -2027,4 +2028,21 @@ grp_supervisor_option_in_range (const char *program, const char *option, gint64 
   fprintf (stderr, "%s: %s takes %" G_GINT64_FORMAT " to %" G_GINT64_FORMAT ", not %"
            G_GINT64_FORMAT "\n", program, option, min, max, value);
   return FALSE;
+}
+
+gboolean
+grp_supervisor_worker_options_ok (const char *program, gint64 crash_rate, gint64 sleep_ms,
+                                  gint64 color_rate, gint64 suspect_ms)
+{
+  return grp_supervisor_option_in_range (program, "--crash-rate", crash_rate, 0,
+                                         GRP_LIMIT_CRASH_RATE_MAX) &&
+         grp_supervisor_option_in_range (program, "--sleep", sleep_ms, 0,
+                                         GRP_LIMIT_SLEEP_MAX_MS) &&
+         grp_supervisor_option_in_range (program, "--color-rate", color_rate, 0,
+                                         GRP_LIMIT_COLOR_RATE_MAX) &&
+         (suspect_ms == G_MININT64 ||
+          grp_supervisor_option_in_range (program, "--suspect-timeout", suspect_ms,
+                                          GRP_LIMIT_SUSPECT_MIN_MS (
+                                            GRP_LIMIT_HEARTBEAT_DEFAULT_MS),
+                                          GRP_LIMIT_SUSPECT_MAX_MS));
 }

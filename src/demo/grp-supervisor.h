@@ -128,5 +128,11 @@ void            grp_supervisor_stop_now (GrpSupervisor *self);
  * alone ("--sleep 4000000" was told "at least 0"). */
 gboolean grp_supervisor_option_in_range (const char *program, const char *option, gint64 value,
                                          gint64 min, gint64 max);
+/* The options groupy-demo and groupy-console pass on to the workers they
+ * start, in the workers' own ranges (grp-limits.h); `suspect_ms` G_MININT64
+ * when not given.  Says what is wrong as grp_supervisor_option_in_range. */
+gboolean grp_supervisor_worker_options_ok (const char *program, gint64 crash_rate,
+                                           gint64 sleep_ms, gint64 color_rate,
+                                           gint64 suspect_ms);
 
 G_END_DECLS

@@ -16,7 +16,6 @@
 #include <signal.h>
 #include <stdio.h>
 
-#include "grp-limits.h"
 #include "grp-proto.h"
 #include "grp-supervisor.h"
 
@@ -118,13 +117,7 @@ main (int argc, char **argv)
       return 2;
     }
   if (!in_range ("--windows", windows, 1, GRP_SUPERVISOR_MAX_MEMBERS) ||
-      !in_range ("--crash-rate", rate, 0, GRP_LIMIT_CRASH_RATE_MAX) ||
-      !in_range ("--sleep", sleep_ms, 0, GRP_LIMIT_SLEEP_MAX_MS) ||
-      !in_range ("--color-rate", color_rate, 0, GRP_LIMIT_COLOR_RATE_MAX) ||
-      (suspect != G_MININT64 &&
-       !in_range ("--suspect-timeout", suspect,
-                  GRP_LIMIT_SUSPECT_MIN_MS (GRP_LIMIT_HEARTBEAT_DEFAULT_MS),
-                  GRP_LIMIT_SUSPECT_MAX_MS)))
+      !grp_supervisor_worker_options_ok ("groupy-demo", rate, sleep_ms, color_rate, suspect))
     return 2;
   if (!headless && g_getenv ("DISPLAY") == NULL && g_getenv ("WAYLAND_DISPLAY") == NULL)
     {
