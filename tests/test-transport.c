@@ -2646,9 +2646,9 @@ count_messages (const char *domain, GLogLevelFlags level, const char *message, g
 }
 
 /* A connection to B that sends `data`, over its Unix-domain socket if
- * `local`. */
+ * `local`, else over TCP from `source` (NULL: any local address). */
 static GSocketConnection *
-send_raw (Fixture *f, gboolean local, const guint8 *data, gsize len)
+send_raw_via (Fixture *f, gboolean local, const char *source, const guint8 *data, gsize len)
 {
   g_autoptr(GSocketClient) client = g_socket_client_new ();
   g_autoptr(GSocketConnection) conn = NULL;
@@ -2663,13 +2663,30 @@ send_raw (Fixture *f, gboolean local, const guint8 *data, gsize len)
       conn = g_socket_client_connect (client, G_SOCKET_CONNECTABLE (addr), NULL, &error);
     }
   else
-    conn = g_socket_client_connect_to_host (client, grp_transport_get_address (f->b), 0, NULL,
-                                            &error);
+    {
+      if (source != NULL)
+        {
+          g_autoptr(GInetAddress) inet = g_inet_address_new_from_string (source);
+          g_autoptr(GSocketAddress) from = g_inet_socket_address_new (inet, 0);
+
+          g_socket_client_set_local_address (client, from);
+        }
+      conn = g_socket_client_connect_to_host (client, grp_transport_get_address (f->b), 0, NULL,
+                                              &error);
+    }
   g_assert_no_error (error);
   g_assert_true (g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (conn)),
                                             data, len, NULL, NULL, &error));
   g_assert_no_error (error);
   return g_steal_pointer (&conn);
+}
+
+/* A connection to B that sends `data`, over its Unix-domain socket if
+ * `local`. */
+static GSocketConnection *
+send_raw (Fixture *f, gboolean local, const guint8 *data, gsize len)
+{
+  return send_raw_via (f, local, NULL, data, len);
 }
 
 static void
@@ -2777,20 +2794,7 @@ test_stalled_handshakes (Fixture *f, gconstpointer data)
 static GSocketConnection *
 send_raw_from (Fixture *f, const char *source, const guint8 *data, gsize len)
 {
-  g_autoptr(GSocketClient) client = g_socket_client_new ();
-  g_autoptr(GInetAddress) inet = g_inet_address_new_from_string (source);
-  g_autoptr(GSocketAddress) local = g_inet_socket_address_new (inet, 0);
-  g_autoptr(GSocketConnection) conn = NULL;
-  g_autoptr(GError) error = NULL;
-
-  g_socket_client_set_local_address (client, local);
-  conn = g_socket_client_connect_to_host (client, grp_transport_get_address (f->b), 0, NULL,
-                                          &error);
-  g_assert_no_error (error);
-  g_assert_true (g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (conn)),
-                                            data, len, NULL, NULL, &error));
-  g_assert_no_error (error);
-  return g_steal_pointer (&conn);
+  return send_raw_via (f, FALSE, source, data, len);
 }
 
 /* A peer that queued stalled handshakes (a whole ClientHello, then
