@@ -242,6 +242,23 @@ keep_stacked (GtkWindow *window, int x, int y, int w, int h)
   g_timeout_add_full (G_PRIORITY_DEFAULT, 400, restack_again, r, restack_free);
 }
 
+/* More windows than places: one of the `lap`-th round (from 0) goes LAP
+ * px lower than its place per round, or higher where the screen ends below
+ * it (the bottom row), within `area`.  Restacked (the lower goes over),
+ * each window of two rounds shows its header (its Crash button, name and
+ * role).  Each of a later round took its place exactly, and the seventh
+ * window of the demo hid the first.  Past twice the places, headers may be
+ * covered. */
+#define LAP 52
+
+static int
+lapped (const GdkRectangle *area, int h, int lap, int y)
+{
+  if (y + lap * LAP <= area->y + area->height - h)
+    return y + lap * LAP;
+  return MAX (area->y, y - lap * LAP);
+}
+
 /* Cell `cell` of the grid: from the top-right corner, right to left, then
  * down; whether it is clear of the console's place. */
 static gboolean
@@ -258,7 +275,7 @@ grp_place_in_slot (GtkWindow *window, int slot)
   GdkDisplay *display = gtk_widget_get_display (GTK_WIDGET (window));
   GdkSurface *surface = gtk_native_get_surface (GTK_NATIVE (window));
   GdkRectangle area;
-  int w, h, cols, cells, clear = 0, n, x, y, room, dx, dy, col, row;
+  int w, h, cols, cells, clear = 0, n, x, y, room, dx, dy, col, row, places;
 
   if (surface == NULL || slot < 0 || !monitor_area (display, surface, &area))
     return;
@@ -272,11 +289,14 @@ grp_place_in_slot (GtkWindow *window, int slot)
   if (clear >= COLUMNS * ROWS || beside_w == 0)
     {
       /* The n-th clear cell (every cell counts when none is clear). */
-      n = slot % (clear > 0 ? clear : cells);
+      places = clear > 0 ? clear : cells;
+      n = slot % places;
       for (int cell = 0; cell < cells; cell++)
         if ((cell_at (&area, w, h, cols, cell, &x, &y) || clear == 0) && n-- == 0)
           {
+            y = lapped (&area, h - GAP, slot / places, y);
             move_to (window, x, y);
+            keep_stacked (window, x, y, w - GAP, h - GAP);
             return;
           }
       return;
@@ -296,6 +316,7 @@ grp_place_in_slot (GtkWindow *window, int slot)
   row = n % ROWS;
   x = area.x + area.width - w + GAP - (COLUMNS - 1 - col) * dx;
   y = area.y + row * dy;
+  y = lapped (&area, h - GAP, slot / (COLUMNS * ROWS), y);
   move_to (window, x, y);
   keep_stacked (window, x, y, w - GAP, h - GAP);
 }

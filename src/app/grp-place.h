@@ -3,7 +3,9 @@
  * The demo's windows fill the screen in a grid of cells the size of one
  * window, from the top-right corner, right to left, then down; a window
  * that replaces a dead one takes its cell ("slot").  Where fewer than six
- * whole cells fit beside the console, six places right of it overlap.
+ * whole cells fit beside the console, six places right of it overlap.  With
+ * more windows than places, those of a later round lie lower (higher on
+ * the bottom row) than the earlier ones, whose headers still show.
  * GTK 4 leaves window positions to the display server: this works on X11
  * and does nothing on Wayland, where the compositor places windows. */
 #pragma once
