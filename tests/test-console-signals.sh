@@ -30,6 +30,7 @@ trap cleanup EXIT
 . "$(dirname "$0")/xvfb.sh"
 start_xvfb 1400x900
 . "$(dirname "$0")/wait-for.sh"
+. "$(dirname "$0")/stand-in.sh"
 
 mkdir "$work/tmp"
 three_in_view() {
@@ -94,20 +95,11 @@ done
 # workers it finds beside itself).
 mkdir -p "$work/bin" "$work/tmp2"
 cp "$console" "$work/bin/groupy-console"
-cat > "$work/bin/groupy-node" <<'WORKER'
-#!/bin/sh
-while [ $# -gt 0 ]; do
-  case $1 in --name) name=$2; shift ;; --log) log=$2; shift ;; esac
-  shift
-done
-trap '' TERM
-printf '{"ev":"view","view":1,"leader":"%s","members":["%s"],"t":1}\n' "$name" "$name" > "$log"
-echo "$name listening on 127.0.0.1:9"
-cat > "$(dirname "$0")/$name.in"
-while :; do sleep 1; done
-WORKER
+stand_in_node "$work/bin/groupy-node" "trap '' TERM" "" \
+  'cat > "$(dirname "$0")/$name.in"
+while :; do sleep 1; done'
 printf '#!/bin/sh\necho "groupy-check: OK: $# logs, 0 positions"\n' > "$work/bin/groupy-check"
-chmod +x "$work/bin/groupy-node" "$work/bin/groupy-check"
+chmod +x "$work/bin/groupy-check"
 stand_ins() { pgrep -f -- "$work/bin/.*groupy-node --name" | wc -l; }
 three_stand_ins() { [ "$(stand_ins)" = 3 ]; }
 TMPDIR=$work/tmp2 "$work/bin/groupy-console" --headless --members 3 --crash-rate 0 --sleep 200 \

@@ -31,6 +31,7 @@ cleanup() {
 trap cleanup EXIT
 
 . "$(dirname "$0")/wait-for.sh"
+. "$(dirname "$0")/stand-in.sh"
 
 worker() { pgrep -f -- "--log $work/logs/$1.log" | head -n 1; }
 says() { grep -qE "$1" "$work/story"; }
@@ -196,19 +197,8 @@ CHECK
 #     workers it finds beside itself).
 mkdir -p "$work/bin" "$work/tmp2"
 cp "$demo" "$work/bin/groupy-demo"
-cat > "$work/bin/groupy-node" <<'WORKER'
-#!/bin/sh
-while [ $# -gt 0 ]; do
-  case $1 in --name) name=$2; shift ;; --log) log=$2; shift ;; esac
-  shift
-done
-trap '' TERM
-printf '{"ev":"view","view":1,"leader":"%s","members":["%s"],"t":1}\n' "$name" "$name" > "$log"
-echo "$name listening on 127.0.0.1:9"
-while :; do sleep 1; done
-WORKER
+stand_in_node "$work/bin/groupy-node" "trap '' TERM"
 fake_check "$work/bin/groupy-check"
-chmod +x "$work/bin/groupy-node"
 stand_ins() { pgrep -f -- "$work/bin/.*groupy-node --name" > /dev/null; }
 demo_gone() { ! kill -0 "$dpid" 2>/dev/null; }
 TMPDIR=$work/tmp2 "$work/bin/groupy-demo" --headless -n 3 --crash-rate 0 --sleep 200 \
@@ -239,19 +229,8 @@ echo "ok: a second Ctrl-C stops at once"
 #     stand-in founder here closes its standard input and stays.
 mkdir -p "$work/bin3"
 cp "$demo" "$work/bin3/groupy-demo"
-cat > "$work/bin3/groupy-node" <<'WORKER'
-#!/bin/sh
-while [ $# -gt 0 ]; do
-  case $1 in --name) name=$2; shift ;; --log) log=$2; shift ;; esac
-  shift
-done
-exec 0<&-
-printf '{"ev":"view","view":1,"leader":"%s","members":["%s"],"t":1}\n' "$name" "$name" > "$log"
-echo "$name listening on 127.0.0.1:9"
-while :; do sleep 1; done
-WORKER
+stand_in_node "$work/bin3/groupy-node" 'exec 0<&-'
 fake_check "$work/bin3/groupy-check"
-chmod +x "$work/bin3/groupy-node"
 "$work/bin3/groupy-demo" --headless -n 1 --crash-rate 0 --sleep 200 --log-dir "$work/logs3" \
   > "$work/story" 2>&1 &
 dpid=$!
@@ -280,20 +259,8 @@ echo "ok: a member with its standard input closed"
 #     near.  Every log is checked all the same.
 mkdir -p "$work/bin2"
 cp "$demo" "$work/bin2/groupy-demo"
-cat > "$work/bin2/groupy-node" <<'WORKER'
-#!/bin/sh
-join=
-while [ $# -gt 0 ]; do
-  case $1 in --name) name=$2; shift ;; --log) log=$2; shift ;; --join) join=$2; shift ;; esac
-  shift
-done
-printf '{"ev":"view","view":1,"leader":"%s","members":["%s"],"t":1}\n' "$name" "$name" > "$log"
-[ -n "$join" ] && exit 0
-echo "$name listening on 127.0.0.1:9"
-while :; do sleep 1; done
-WORKER
+stand_in_node "$work/bin2/groupy-node" "" '[ -n "$join" ] && exit 0'
 fake_check "$work/bin2/groupy-check"
-chmod +x "$work/bin2/groupy-node"
 long=$work/long-$(printf 'x%.0s' $(seq 1 200))
 many_logs() { [ "$(find "$long" -maxdepth 1 -name '*.log' | wc -l)" -ge 700 ]; }
 (ulimit -s 256; exec "$work/bin2/groupy-demo" --headless -n 2 --crash-rate 0 --sleep 200 \
