@@ -2070,8 +2070,8 @@ cut_slow_slots (GrpTransport *self, gint64 now)
  * slots.  Oldest first alone let a peer that queued stalled handshakes
  * before a joiner keep it out a TLS_SLOT_MS for every TLS_HANDSHAKES_MAX
  * of them, up to their own handshake deadline (4.9 s behind 30); a joiner
- * from another source now takes the next slot freed.  One from the same source, or a
- * peer with many addresses, still waits its turn. */
+ * from another source now takes the next slot freed.  One from the same
+ * source, or a peer with many addresses, still waits its turn. */
 static void
 tls_next (GrpTransport *self)
 {
