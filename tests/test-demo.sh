@@ -26,6 +26,7 @@ cleanup() {
   pkill -9 -f -- "$work/bin2/" 2>/dev/null || true
   pkill -9 -f -- "$work/bin3/" 2>/dev/null || true
   pkill -9 -f -- "$work/bin4/" 2>/dev/null || true
+  pkill -9 -f -- "$work/bin5/" 2>/dev/null || true
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -339,6 +340,42 @@ if [ "$status" != 0 ] || says "w1 left the group" || ! says "w1.log.2" ||
   exit 1
 fi
 echo "ok: a member that joins another group is followed"
+
+# 14. A checker that does not end (a bug, or logs too large to read in
+#     time) does not keep the stop from ending: it is killed after a bound,
+#     and the verdict says so -- the logs not checked, kept to check by
+#     hand -- never that they agree.  The stop waited for it for ever; only
+#     a second Ctrl-C ended it.  The stand-in checker here never answers,
+#     and what it started holds its output open: that is killed too, and
+#     not waited for.
+mkdir -p "$work/bin5" "$work/tmp5"
+cp "$demo" "$work/bin5/groupy-demo"
+stand_in_node "$work/bin5/groupy-node" ""
+cat > "$work/bin5/groupy-check" <<'CHECK'
+#!/bin/sh
+(while :; do sleep 1; done) &
+wait
+CHECK
+chmod +x "$work/bin5/groupy-check"
+TMPDIR=$work/tmp5 "$work/bin5/groupy-demo" --headless -n 2 --crash-rate 0 --sleep 200 \
+  > "$work/story" 2>&1 &
+dpid=$!
+WAIT_SECONDS=30 wait_for "two stand-ins" says "w2 starts and joins"
+kill -INT "$dpid"
+WAIT_SECONDS=45 wait_for "the hanging checker to be given up" demo_gone
+status=0
+wait "$dpid" || status=$?
+dpid=
+if [ "$status" != 1 ] || ! says "groupy-check: .*did not finish within [0-9]+ s: killed" ||
+   says "agree" || pgrep -f -- "$work/bin5/.*groupy-check" > /dev/null ||
+   ! ls "$work"/tmp5/groupy-demo-*/w1.log > /dev/null 2>&1 || ! says "the logs are kept in"; then
+  echo "a checker that does not end (status $status):"
+  cat "$work/story"
+  ls -R "$work/tmp5"
+  pgrep -af -- "$work/bin5/.*groupy-check" || true
+  exit 1
+fi
+echo "ok: a checker that does not end is killed, and said so"
 
 echo "ok: the story says who went and why; workers' messages stay in their files; a folder's"
 echo "earlier logs are kept apart; one that cannot be written in is refused; a founder that"

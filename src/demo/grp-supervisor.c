@@ -27,6 +27,15 @@
  * one asked has ended, or after this long if it has not (ms). */
 #define STOP_STEP_MS 1500
 
+/* groupy-check reads some 20 MB of logs a second on a busy machine of two
+ * cores, and a demo's logs in well under one.  A check that runs past this
+ * many seconds, and one more for every MiB of the logs it reads, is stuck
+ * (a bug, a machine out of memory): it is killed, and the verdict says the
+ * logs were not checked.  The stop waited for it for ever, and only a stop
+ * at once (a second Ctrl-C) ended it. */
+#define CHECK_GRACE_S 15
+#define CHECK_BYTES_PER_S (1024 * 1024)
+
 /* ---- one member ------------------------------------------------------- */
 
 struct _GrpMemberInfo {
@@ -291,6 +300,11 @@ struct _GrpSupervisor {
   gboolean stopping;
   gboolean hurried;         /* stopped at once: nobody leaves, nothing is checked */
   GSubprocess *checker;     /* groupy-check while it runs */
+  GCancellable *check_cancel; /* its output, not waited for once it is killed */
+  guint check_bound_id;     /* the bound of its run (CHECK_GRACE_S) */
+  guint check_bound_s;      /* and that bound */
+  gboolean check_overdue;   /* killed for running past it */
+  gboolean unchecked;       /* some logs were not checked: they are kept */
   char *check_list;         /* the logs' names it reads (--files0-from), or NULL */
   guint stop_id;            /* the grace of a stop (STOP_GRACE_S) */
   guint stop_step_id;       /* the next leave of a stop (STOP_STEP_MS) */
@@ -860,19 +874,23 @@ remove_check_list (GrpSupervisor *self)
  * too long").  Those of `group` alone (switch_group).  Sets check_list;
  * returns how many logs it names, or -1. */
 static gint64
-write_check_list (GrpSupervisor *self, guint group, GError **error)
+write_check_list (GrpSupervisor *self, guint group, guint64 *bytes, GError **error)
 {
   g_autoptr(GString) names = g_string_new (NULL);
   g_autofree char *path = g_build_filename (self->cfg.log_dir, ".groupy-check-XXXXXX", NULL);
   gint64 n = 0;
   int fd;
 
+  GStatBuf st;
+
+  *bytes = 0;
   for (guint i = 0; i < self->logs->len; i++)
     if (g_array_index (self->log_groups, guint, i) == group &&
-        g_file_test (g_ptr_array_index (self->logs, i), G_FILE_TEST_EXISTS))
+        g_stat (g_ptr_array_index (self->logs, i), &st) == 0)
       {
         g_string_append_len (names, g_ptr_array_index (self->logs, i),
                              (gssize) strlen (g_ptr_array_index (self->logs, i)) + 1);
+        *bytes += (guint64) MAX (st.st_size, 0);
         n++;
       }
   if (n == 0)
@@ -897,9 +915,44 @@ write_check_list (GrpSupervisor *self, guint group, GError **error)
   return n;
 }
 
+static void
+checker_setup (gpointer data)
+{
+  /* A group of its own, so that a kill reaches whatever it started too
+   * (check_kill). */
+  setpgid (0, 0);
+}
+
+/* Ends the checker now, and whatever it started (a wrapper's children),
+ * without waiting for the output it will not finish: one of those could
+ * hold its pipe open, and the stop would wait on it. */
+static void
+check_kill (GrpSupervisor *self)
+{
+  const char *pid = self->checker != NULL ? g_subprocess_get_identifier (self->checker) : NULL;
+
+  if (pid != NULL)
+    kill (-(pid_t) g_ascii_strtoll (pid, NULL, 10), SIGKILL);
+  if (self->checker != NULL)
+    g_subprocess_force_exit (self->checker);
+  g_cancellable_cancel (self->check_cancel);
+}
+
+static gboolean
+check_past_bound (gpointer data)
+{
+  GrpSupervisor *self = data;
+
+  self->check_bound_id = 0;
+  self->check_overdue = TRUE;
+  check_kill (self);
+  return G_SOURCE_REMOVE;
+}
+
 /* Runs groupy-check over the logs of the next group that wrote any (one
- * group, unless a member joined another: switch_group); once every group's
- * are read, the verdict over them all. */
+ * group, unless a member joined another: switch_group), for at most
+ * CHECK_GRACE_S and a second per MiB of them; once every group's are read,
+ * the verdict over them all. */
 static void
 check_next_group (GrpSupervisor *self)
 {
@@ -907,15 +960,21 @@ check_next_group (GrpSupervisor *self)
     {
       g_autoptr(GError) error = NULL;
       g_autoptr(GSubprocess) proc = NULL;
-      gint64 n = write_check_list (self, self->check_group, &error);
+      g_autoptr(GSubprocessLauncher) launcher = NULL;
+      guint64 bytes = 0;
+      gint64 n = write_check_list (self, self->check_group, &bytes, &error);
 
       if (n == 0)
         continue;
       self->check_group++;
       if (n > 0)
-        proc = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_MERGE,
-                                 &error, self->cfg.checker, "--files0-from", self->check_list,
-                                 NULL);
+        {
+          launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                                                G_SUBPROCESS_FLAGS_STDERR_MERGE);
+          g_subprocess_launcher_set_child_setup (launcher, checker_setup, NULL, NULL);
+          proc = g_subprocess_launcher_spawn (launcher, &error, self->cfg.checker,
+                                              "--files0-from", self->check_list, NULL);
+        }
       if (proc == NULL)
         {
           tell (self, GRP_EVENT_PROBLEM, "cannot run the checker %s: %s", self->cfg.checker,
@@ -924,7 +983,13 @@ check_next_group (GrpSupervisor *self)
           return;
         }
       g_set_object (&self->checker, proc);
-      g_subprocess_communicate_utf8_async (proc, NULL, NULL, check_done, g_object_ref (self));
+      g_clear_object (&self->check_cancel);
+      self->check_cancel = g_cancellable_new ();
+      self->check_overdue = FALSE;
+      self->check_bound_s = CHECK_GRACE_S + (guint) MIN (bytes / CHECK_BYTES_PER_S, G_MAXUINT16);
+      self->check_bound_id = g_timeout_add_seconds (self->check_bound_s, check_past_bound, self);
+      g_subprocess_communicate_utf8_async (proc, NULL, self->check_cancel, check_done,
+                                           g_object_ref (self));
       return;
     }
   if (self->check_runs == 0)
@@ -982,6 +1047,7 @@ check_done (GObject *source, GAsyncResult *res, gpointer data)
   g_autofree char *text = NULL;
   gboolean ok = FALSE;
 
+  g_clear_handle_id (&self->check_bound_id, g_source_remove);
   g_clear_object (&self->checker);
   remove_check_list (self);
   if (self->hurried)
@@ -992,8 +1058,15 @@ check_done (GObject *source, GAsyncResult *res, gpointer data)
         g_object_unref (self);
       return;
     }
-  if (source != NULL &&
-      g_subprocess_communicate_utf8_finish (G_SUBPROCESS (source), res, &out, NULL, &error))
+  if (self->check_overdue)
+    {
+      /* Its output, if any, is no verdict: it did not get to the end. */
+      self->unchecked = TRUE;
+      text = g_strdup_printf ("the checker did not finish within %u s: killed; these logs are "
+                              "not checked", self->check_bound_s);
+    }
+  else if (source != NULL &&
+           g_subprocess_communicate_utf8_finish (G_SUBPROCESS (source), res, &out, NULL, &error))
     {
       const char *line = g_strstrip (out);
       guint logs = 0;
@@ -1053,7 +1126,10 @@ finish_stop (GrpSupervisor *self)
 {
   if (self->stopped)
     return;
-  if (self->cfg.keep_logs || !self->temp_dir)
+  if (self->unchecked && !self->cfg.keep_logs && self->temp_dir)
+    tell (self, GRP_EVENT_CONTROL, "the logs are kept in %s, to check by hand (groupy-check)",
+          self->cfg.log_dir);
+  else if (self->cfg.keep_logs || !self->temp_dir)
     tell (self, GRP_EVENT_CONTROL, "the logs are kept in %s", self->cfg.log_dir);
   else
     {
@@ -1894,7 +1970,7 @@ grp_supervisor_stop_now (GrpSupervisor *self)
   /* The members' ends (on_exit) or the checker's (check_done) finish the
    * stop; with neither to wait for, it is finished now. */
   if (self->checker != NULL)
-    g_subprocess_force_exit (self->checker);
+    check_kill (self);
   else if (all_ended (self))
     finish_stop (self);
 }
@@ -1937,6 +2013,7 @@ grp_supervisor_dispose (GObject *object)
   g_clear_handle_id (&self->stop_id, g_source_remove);
   g_clear_handle_id (&self->stop_step_id, g_source_remove);
   g_clear_handle_id (&self->told_id, g_source_remove);
+  g_clear_handle_id (&self->check_bound_id, g_source_remove);
   if (self->members != NULL)
     for (guint i = 0; i < n_members (self); i++)
       {
@@ -1967,6 +2044,7 @@ grp_supervisor_finalize (GObject *object)
   g_hash_table_unref (self->ended);
   g_clear_object (&self->cancel);
   g_clear_object (&self->checker);
+  g_clear_object (&self->check_cancel);
   remove_check_list (self);
   G_OBJECT_CLASS (grp_supervisor_parent_class)->finalize (object);
 }

@@ -115,7 +115,9 @@ guint           grp_supervisor_get_crash_rate (GrpSupervisor *self);
  * --log-dir given by the user). */
 void            grp_supervisor_set_keep_logs (GrpSupervisor *self, gboolean keep);
 /* Every worker leaves; then the checker runs over every log ("verdict"),
- * the logs are removed unless kept, and "stopped" is emitted. */
+ * the logs are removed unless kept, and "stopped" is emitted.  A checker
+ * that runs past its bound (CHECK_GRACE_S) is killed: the verdict says the
+ * logs were not checked, and they are kept. */
 void            grp_supervisor_stop (GrpSupervisor *self);
 /* A stop at once (a second Ctrl-C while stopping): the members still
  * running are killed, and the story says so; the logs are not checked
