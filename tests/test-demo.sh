@@ -27,6 +27,7 @@ cleanup() {
   pkill -9 -f -- "$work/bin3/" 2>/dev/null || true
   pkill -9 -f -- "$work/bin4/" 2>/dev/null || true
   pkill -9 -f -- "$work/bin5/" 2>/dev/null || true
+  pkill -9 -f -- "$work/bin6/" 2>/dev/null || true
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -120,17 +121,25 @@ if [ "$status" != 2 ] || ! says "cannot write the logs in $ro"; then
   exit 1
 fi
 
-# 7. A founder that cannot start (a secret file others can read, which its
-#    workers refuse) ends the demo, with the reason: it waited for its
-#    founder until Ctrl-C, then gave groupy-check's usage (no log to read)
-#    as its verdict.  It is told as what it tried, to found the group: it
-#    was told "could not join", as a newcomer.
-echo "not a secret" > "$work/open-secret"
-chmod 0644 "$work/open-secret"
+# 7. A founder that cannot start ends the demo, with the reason: it waited
+#    for its founder until Ctrl-C, then gave groupy-check's usage (no log
+#    to read) as its verdict.  It is told as what it tried, to found the
+#    group: it was told "could not join", as a newcomer.  The stand-in
+#    founder fails as groupy-node does when it cannot listen (beside a copy
+#    of the demo, with the real checker); it marks that it ran.
+mkdir -p "$work/bin6"
+cp "$demo" "$work/bin6/groupy-demo"
+cp "$(dirname "$demo")/../check/groupy-check" "$work/bin6/groupy-check"
+cat > "$work/bin6/groupy-node" <<'WORKER'
+#!/bin/sh
+touch "$(dirname "$0")/started"
+echo "groupy-node: could not join the group: cannot listen on 127.0.0.1:0: no address" >&2
+exit 2
+WORKER
+chmod +x "$work/bin6/groupy-node"
 status=0
-timeout 20 "$demo" --headless -n 2 --secret-file "$work/open-secret" > "$work/story" 2>&1 ||
-  status=$?
-if [ "$status" != 1 ] || ! says "w1 could not found the group: .*can be read by others" ||
+timeout 20 "$work/bin6/groupy-demo" --headless -n 2 > "$work/story" 2>&1 || status=$?
+if [ "$status" != 1 ] || ! says "w1 could not found the group: cannot listen on 127.0.0.1:0" ||
    ! says "the group could not be started" || ! says "no member wrote a log" || says "Usage"; then
   echo "a founder that cannot start (status $status):"
   cat "$work/story"
@@ -376,6 +385,43 @@ if [ "$status" != 1 ] || ! says "groupy-check: .*did not finish within [0-9]+ s:
   exit 1
 fi
 echo "ok: a checker that does not end is killed, and said so"
+
+# 15. A secret file the workers refuse (missing, readable by others, not a
+#     secret, not a file) is refused before any worker starts, in the
+#     workers' own words: the demo started its founder, which died of it,
+#     and the demo said so only then.  One made by groupy-node --new-secret
+#     is taken (the stand-in founder of step 7 runs).
+echo "not a secret" > "$work/open-secret"
+chmod 0644 "$work/open-secret"
+printf '# a comment\ngroupy-secret-1 c2hvcnQ=\n' > "$work/short-secret"
+chmod 0600 "$work/short-secret"
+for bad in "$work/no-such-secret:cannot read the secret file .*No such file" \
+           "$work/open-secret:can be read by others \(mode 0644\)" \
+           "$work/short-secret:is not a Groupy secret file" \
+           "$work/bin6:is not a regular file"; do
+  rm -f "$work/bin6/started"
+  status=0
+  timeout 20 "$work/bin6/groupy-demo" --headless -n 2 --secret-file "${bad%%:*}" \
+    > "$work/story" 2>&1 || status=$?
+  if [ "$status" != 2 ] || ! says "^groupy-demo: --secret-file ${bad%%:*}: .*${bad#*:}" ||
+     [ -e "$work/bin6/started" ]; then
+    echo "--secret-file ${bad%%:*} (status $status) was not refused up front, with why:"
+    cat "$work/story"
+    [ -e "$work/bin6/started" ] && echo "(a worker was started)"
+    exit 1
+  fi
+done
+"$(dirname "$demo")/../node/groupy-node" --new-secret "$work/good-secret" > /dev/null
+rm -f "$work/bin6/started"
+status=0
+timeout 20 "$work/bin6/groupy-demo" --headless -n 2 --secret-file "$work/good-secret" \
+  > "$work/story" 2>&1 || status=$?
+if [ ! -e "$work/bin6/started" ] || says "^groupy-demo: --secret-file"; then
+  echo "a good secret file was refused (status $status):"
+  cat "$work/story"
+  exit 1
+fi
+echo "ok: a bad secret file is refused before any worker starts"
 
 echo "ok: the story says who went and why; workers' messages stay in their files; a folder's"
 echo "earlier logs are kept apart; one that cannot be written in is refused; a founder that"

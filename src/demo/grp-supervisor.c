@@ -3,6 +3,7 @@
 #include "grp-limits.h"
 
 #include "grp-proto.h"
+#include "grp-security.h"
 
 #include <errno.h>
 #include <glib/gstdio.h>
@@ -2123,4 +2124,15 @@ grp_supervisor_worker_options_ok (const char *program, gint64 crash_rate, gint64
                                           GRP_LIMIT_SUSPECT_MIN_MS (
                                             GRP_LIMIT_HEARTBEAT_DEFAULT_MS),
                                           GRP_LIMIT_SUSPECT_MAX_MS));
+}
+
+gboolean
+grp_supervisor_secret_file_ok (const char *program, const char *path)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (grp_security_check_secret_file (path, &error))
+    return TRUE;
+  fprintf (stderr, "%s: --secret-file %s: %s\n", program, path, error->message);
+  return FALSE;
 }

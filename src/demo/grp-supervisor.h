@@ -136,5 +136,10 @@ gboolean grp_supervisor_option_in_range (const char *program, const char *option
 gboolean grp_supervisor_worker_options_ok (const char *program, gint64 crash_rate,
                                            gint64 sleep_ms, gint64 color_rate,
                                            gint64 suspect_ms);
+/* Whether every worker would take `path` as its --secret-file (the
+ * workers' own check: grp_security_check_secret_file); if not, says why on
+ * standard error in `program`'s name.  A file they refuse was told only
+ * when the founder had died of it. */
+gboolean grp_supervisor_secret_file_ok (const char *program, const char *path);
 
 G_END_DECLS

@@ -155,15 +155,17 @@ free_secret (GBytes *secret)
   g_free (data);
 }
 
-gboolean
-grp_security_load_secret (GrpSecurity *self, const char *path, GError **error)
+/* The secret in the secret file `path`, read and parsed as a member does
+ * before it listens, or NULL with why. */
+static GBytes *
+read_secret (const char *path, GError **error)
 {
   g_autofree char *contents = NULL;
   GBytes *secret = NULL;
   gsize len;
 
   if (!read_private (path, "secret file", &contents, &len, error))
-    return FALSE;
+    return NULL;
   if (len <= SECRET_FILE_MAX)
     secret = parse_secret (contents);
   /* Never NULL here, but GCC cannot tell under -fsanitize=undefined
@@ -171,12 +173,19 @@ grp_security_load_secret (GrpSecurity *self, const char *path, GError **error)
   if (contents != NULL)
     explicit_bzero (contents, len);
   if (secret == NULL)
-    {
-      g_set_error (error, GRP_SECURITY_ERROR, GRP_SECURITY_ERROR_FORMAT,
-                   "%s is not a Groupy secret file: make one with groupy-node --new-secret FILE",
-                   path);
-      return FALSE;
-    }
+    g_set_error (error, GRP_SECURITY_ERROR, GRP_SECURITY_ERROR_FORMAT,
+                 "%s is not a Groupy secret file: make one with groupy-node --new-secret FILE",
+                 path);
+  return secret;
+}
+
+gboolean
+grp_security_load_secret (GrpSecurity *self, const char *path, GError **error)
+{
+  GBytes *secret = read_secret (path, error);
+
+  if (secret == NULL)
+    return FALSE;
   /* Taken only once all is ready: a refused secret changes nothing. */
   if (!prepare (self->cert != NULL, error))
     {
@@ -185,6 +194,17 @@ grp_security_load_secret (GrpSecurity *self, const char *path, GError **error)
     }
   g_clear_pointer (&self->secret, free_secret);
   self->secret = secret;
+  return TRUE;
+}
+
+gboolean
+grp_security_check_secret_file (const char *path, GError **error)
+{
+  GBytes *secret = read_secret (path, error);
+
+  if (secret == NULL)
+    return FALSE;
+  free_secret (secret);
   return TRUE;
 }
 

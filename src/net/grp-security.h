@@ -41,6 +41,10 @@ GrpSecurity    *grp_security_new (void);
 /* The group secret in `path` (refused if others than its owner may read
  * it).  Loaded once, before the member listens or dials. */
 gboolean        grp_security_load_secret (GrpSecurity *self, const char *path, GError **error);
+/* Whether `path` is a secret file a member would load, with the same words
+ * as grp_security_load_secret when not: for a program that starts members
+ * with it (groupy-demo), to refuse it before any starts.  Nothing is kept. */
+gboolean        grp_security_check_secret_file (const char *path, GError **error);
 /* A CA, and this member's certificate and key (`key` NULL: in `cert`). */
 gboolean        grp_security_load_pki (GrpSecurity *self,
                                        const char  *ca,
