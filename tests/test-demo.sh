@@ -28,6 +28,7 @@ cleanup() {
   pkill -9 -f -- "$work/bin4/" 2>/dev/null || true
   pkill -9 -f -- "$work/bin5/" 2>/dev/null || true
   pkill -9 -f -- "$work/bin6/" 2>/dev/null || true
+  pkill -9 -f -- "$work/bin7/" 2>/dev/null || true
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -422,6 +423,57 @@ if [ ! -e "$work/bin6/started" ] || says "^groupy-demo: --secret-file"; then
   exit 1
 fi
 echo "ok: a bad secret file is refused before any worker starts"
+
+# 16. A member that dies after it left its group of one to join another,
+#     before its first view there, is told as such, and the demo goes on:
+#     it was told as a founder that could not start ("the group could not
+#     be started"), and the demo stopped by itself.  The stand-in writes
+#     what a window writes up to its switch (as in step 13), starts its next
+#     log, and is killed.
+mkdir -p "$work/bin7" "$work/tmp7"
+cp "$demo" "$work/bin7/groupy-demo"
+fake_check "$work/bin7/groupy-check"
+cat > "$work/bin7/groupy-node" <<'WORKER'
+#!/bin/sh
+while [ $# -gt 0 ]; do
+  case $1 in --name) name=$2; shift ;; --log) log=$2; shift ;; esac
+  shift
+done
+{
+  echo '{"ev":"start","name":"w1","pid":1,"delivery":"agreed","t":1}'
+  echo '{"ev":"view","view":1,"seq":1,"leader":"w1","members":["w1"],"color":[0,0,0],"t":2}'
+} > "$log"
+echo "$name listening on 127.0.0.1:9"
+while [ ! -e "$(dirname "$0")/switch" ]; do sleep 0.05; done
+echo '{"ev":"exit","next":"w1.log.2","t":5}' >> "$log"
+echo '{"ev":"start","name":"w1","pid":1,"delivery":"agreed","t":6}' > "$log.2"
+kill -9 $$
+WORKER
+chmod +x "$work/bin7/groupy-node"
+TMPDIR=$work/tmp7 "$work/bin7/groupy-demo" --headless -n 1 --crash-rate 0 --sleep 200 \
+  > "$work/story" 2>&1 &
+dpid=$!
+WAIT_SECONDS=30 wait_for "the group of one" says "view 1 led by w1"
+touch "$work/bin7/switch"
+WAIT_SECONDS=10 wait_for "the story to tell the switch" says "w1 leaves its group of one"
+WAIT_SECONDS=10 wait_for "the story to tell w1's end" says "w1 (died|was killed)"
+if ! says "w1 died while joining another group" || says "could not be started" ||
+   says "could not found" || says "stopping" || demo_gone; then
+  echo "a member that died while joining another group:"
+  cat "$work/story"
+  exit 1
+fi
+kill -INT "$dpid"
+WAIT_SECONDS=30 wait_for "the demo to check the logs" says "groupy-check: "
+status=0
+wait "$dpid" || status=$?
+dpid=
+if [ "$status" != 0 ] || ! says "groupy-check: group 1: 1 logs agree.*; group 2: 1 logs agree"; then
+  echo "the check after a member died while joining another group (status $status):"
+  cat "$work/story"
+  exit 1
+fi
+echo "ok: a member that dies while joining another group is told so, and the demo goes on"
 
 echo "ok: the story says who went and why; workers' messages stay in their files; a folder's"
 echo "earlier logs are kept apart; one that cannot be written in is refused; a founder that"

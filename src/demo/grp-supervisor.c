@@ -69,6 +69,7 @@ struct _GrpMemberInfo {
   gboolean blocked;         /* without a quorum: it admits nobody */
   gboolean told_end;        /* its crash or exit is in the story */
   gboolean asked_to_stop;   /* a stop sent it SIGTERM */
+  gboolean switching;       /* joins another group: no view in it yet (switch_group) */
 };
 
 G_DEFINE_FINAL_TYPE (GrpMemberInfo, grp_member_info, G_TYPE_OBJECT)
@@ -294,6 +295,7 @@ struct _GrpSupervisor {
   GHashTable *ended;        /* name -> how it ended ("crashed", "left") */
   guint respawn_id;
   guint64 view;
+  gboolean formed;          /* a member was in a view once: the group was started */
   GStrv view_members;
   char *leader;
   guint64 positions;
@@ -618,6 +620,7 @@ switch_group (GrpSupervisor *self, GrpMemberInfo *m, const char *next)
   add_log (self, m->reading);
   m->blocked = FALSE;
   m->excluded = FALSE;
+  m->switching = TRUE;
   member_set_uint64 (m, &m->view, 0, MEMBER_PROP_VIEW);
   member_set_string (m, &m->role, "joining", MEMBER_PROP_ROLE);
   member_set_state (m, GRP_MEMBER_RUNNING, "joining another group");
@@ -674,6 +677,8 @@ read_event (GrpSupervisor *self, GrpMemberInfo *m, JsonObject *o)
                          MEMBER_PROP_ROLE);
       if (m->state == GRP_MEMBER_STARTING)
         member_set_state (m, GRP_MEMBER_RUNNING, "running");
+      m->switching = FALSE;
+      self->formed = TRUE;
       if (view > self->view && !self->stopping)
         {
           JsonNode *gone = json_object_get_member (o, "gone");
@@ -1264,6 +1269,20 @@ on_exit (GObject *source, GAsyncResult *res, gpointer data)
           if (!self->stopping)
             tell (self, GRP_EVENT_LEAVE, "%s left before it joined", m->name);
         }
+      else if (m->switching)
+        {
+          /* Not a founder that could not start, nor a newcomer that could
+           * not join this group: it was in one, and went for another. */
+          g_autofree char *words = last_words (m);
+          g_autofree char *how = g_subprocess_get_if_signaled (p)
+            ? g_strdup_printf ("killed: %s", g_strsignal (g_subprocess_get_term_sig (p)))
+            : g_strdup_printf ("status %d", g_subprocess_get_exit_status (p));
+
+          end_member (self, m, GRP_MEMBER_CRASHED, "died joining another group");
+          tell (self, GRP_EVENT_CRASH, "%s died while joining another group, before its first "
+                "view there (%s)%s%s", m->name, how, words != NULL ? ": " : "",
+                words != NULL ? words : "");
+        }
       else if (g_subprocess_get_if_signaled (p))
         {
           int sig = g_subprocess_get_term_sig (p);
@@ -1303,10 +1322,13 @@ on_exit (GObject *source, GAsyncResult *res, gpointer data)
         stop_next (self);
       return;
     }
-  if (self->view == 0 && !any_alive (self))
+  if (!self->formed && !any_alive (self))
     {
       /* The founder ended before the group was formed (why is told above):
-       * nobody would start the others, and the group waited for ever. */
+       * nobody would start the others, and the group waited for ever.  Not
+       * a member that went for another group (switch_group, which sets
+       * the view to 0) and ended before its first view there: that group
+       * was started, and this is no founder's failure. */
       tell (self, GRP_EVENT_PROBLEM, "the group could not be started");
       grp_supervisor_stop (self);
       return;
