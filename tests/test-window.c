@@ -1684,6 +1684,52 @@ test_console_join_after_view (void)
   remove_fake (dir);
 }
 
+/* A stand-in window alone in its group that joins another (Join Another
+ * Group: its log ends with "next", and the next group's events go on in
+ * NAME.log.2), where x1 admits it in view 2. */
+static const char fake_switcher[] =
+  "#!/bin/sh\n"
+  "while [ $# -gt 0 ]; do\n"
+  "  case $1 in --name) name=$2; shift ;; --log) log=$2; shift ;; esac\n"
+  "  shift\n"
+  "done\n"
+  "printf '{\"ev\":\"view\",\"view\":1,\"leader\":\"%s\",\"members\":[\"%s\"],\"t\":1}\\n' "
+  "\"$name\" \"$name\" > \"$log\"\n"
+  "echo \"$name listening on 127.0.0.1:9\"\n"
+  "printf '{\"ev\":\"exit\",\"next\":\"%s.log.2\",\"t\":2}\\n' \"$name\" >> \"$log\"\n"
+  "printf '{\"ev\":\"view\",\"view\":2,\"leader\":\"x1\",\"members\":[\"x1\",\"%s\"],"
+  "\"t\":3}\\n' \"$name\" > \"$log.2\"\n"
+  "exec sleep 600\n";
+
+static gboolean
+in_view_2 (gpointer data)
+{
+  return grp_member_info_get_view (data) == 2;
+}
+
+/* A member in a view of the group it went to: its tile says it runs.  It
+ * said "joining another group" for as long as the member ran. */
+static void
+test_console_switched_runs (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("test-window-XXXXXX", NULL);
+  GrpConsoleWindow *console = fake_console (dir, fake_switcher, 1, NULL);
+  GListModel *members = grp_supervisor_get_members (grp_console_window_get_supervisor (console));
+  g_autoptr(GrpMemberInfo) m = g_list_model_get_item (members, 0);
+
+  show_at (GTK_WIDGET (console), 1100, 720);
+  wait_until (in_view_2, m, 20000, "the member in view 2 of the other group");
+  let_frames_pass (GTK_WIDGET (console));
+  g_assert_cmpstr (grp_member_info_get_status (m), ==, "running");
+  g_assert_cmpint (grp_member_info_get_state (m), ==, GRP_MEMBER_RUNNING);
+  g_assert_true (has_label (GTK_WIDGET (console), "running"));
+  g_assert_false (has_label (GTK_WIDGET (console), "joining another group"));
+  gtk_widget_activate_action (GTK_WIDGET (console), "win.stop", NULL);
+  wait_until (console_stopped, console, 30000, "the console's group to stop");
+  gtk_window_destroy (GTK_WINDOW (console));
+  remove_fake (dir);
+}
+
 /* The console takes the members' own ranges for the pace and the crash
  * rate (groupy-console's --sleep and --crash-rate), and keeps what it was
  * given: its spin buttons went from 10 to 10000 and brought what they were
@@ -2158,6 +2204,7 @@ main (int argc, char **argv)
   g_test_add_func ("/console/founder-fails", test_console_founder_fails);
   g_test_add_func ("/console/add-member-bound", test_console_add_member_bound);
   g_test_add_func ("/console/option-ranges", test_console_option_ranges);
+  g_test_add_func ("/console/switched-runs", test_console_switched_runs);
   g_test_add_func ("/console/add-to-none", test_console_add_to_none);
   g_test_add_func ("/console/secret-file", test_console_secret_file);
   g_test_add_func ("/console/rate-while-stopping", test_console_rate_while_stopping);

@@ -675,7 +675,7 @@ read_event (GrpSupervisor *self, GrpMemberInfo *m, JsonObject *o)
       member_set_string (m, &m->role,
                          !g_str_equal (leader, m->name) ? "member" : n == 1 ? "alone" : "leader",
                          MEMBER_PROP_ROLE);
-      if (m->state == GRP_MEMBER_STARTING)
+      if (m->state == GRP_MEMBER_STARTING || m->switching)
         member_set_state (m, GRP_MEMBER_RUNNING, "running");
       m->switching = FALSE;
       self->formed = TRUE;
