@@ -29,6 +29,7 @@ cleanup() {
   pkill -9 -f -- "$work/bin5/" 2>/dev/null || true
   pkill -9 -f -- "$work/bin6/" 2>/dev/null || true
   pkill -9 -f -- "$work/bin7/" 2>/dev/null || true
+  pkill -9 -f -- "$work/bin8/" 2>/dev/null || true
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -474,6 +475,33 @@ if [ "$status" != 0 ] || ! says "groupy-check: group 1: 1 logs agree.*; group 2:
   exit 1
 fi
 echo "ok: a member that dies while joining another group is told so, and the demo goes on"
+
+# 17. A checker killed from outside (out of memory, say) gave no verdict,
+#     and the demo said none: "groupy-check: ", and nothing after it.  It
+#     says how the checker ended, that the logs are not checked, and keeps
+#     them.  The stand-in checker here kills itself.
+mkdir -p "$work/bin8" "$work/tmp8"
+cp "$demo" "$work/bin8/groupy-demo"
+stand_in_node "$work/bin8/groupy-node" ""
+printf '#!/bin/sh\nkill -9 $$\n' > "$work/bin8/groupy-check"
+chmod +x "$work/bin8/groupy-check"
+TMPDIR=$work/tmp8 "$work/bin8/groupy-demo" --headless -n 1 --crash-rate 0 --sleep 200 \
+  > "$work/story" 2>&1 &
+dpid=$!
+WAIT_SECONDS=30 wait_for "the stand-in" says "view 1 led by w1"
+kill -INT "$dpid"
+WAIT_SECONDS=30 wait_for "the demo to end" demo_gone
+status=0
+wait "$dpid" || status=$?
+dpid=
+if [ "$status" != 1 ] ||
+   ! says "groupy-check: the checker was killed \(Killed\) before its verdict" ||
+   ! ls "$work"/tmp8/groupy-demo-*/w1.log > /dev/null 2>&1; then
+  echo "a checker killed from outside (status $status):"
+  cat "$work/story"
+  exit 1
+fi
+echo "ok: a checker killed from outside is told so"
 
 echo "ok: the story says who went and why; workers' messages stay in their files; a folder's"
 echo "earlier logs are kept apart; one that cannot be written in is refused; a founder that"

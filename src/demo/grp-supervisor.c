@@ -1083,7 +1083,19 @@ check_done (GObject *source, GAsyncResult *res, gpointer data)
            g_subprocess_get_exit_status (G_SUBPROCESS (source)) == 0;
       if (g_str_has_prefix (line, "groupy-check: "))
         line += strlen ("groupy-check: ");
-      if (ok && sscanf (line, "OK: %u logs", &logs) == 1 &&
+      if (g_subprocess_get_if_signaled (G_SUBPROCESS (source)))
+        {
+          /* Killed from outside (out of memory, say): what it wrote, if
+           * anything, is no verdict.  The verdict was empty. */
+          self->unchecked = TRUE;
+          text = g_strdup_printf ("the checker was killed (%s) before its verdict; these logs "
+                                  "are not checked",
+                                  g_strsignal (g_subprocess_get_term_sig (G_SUBPROCESS (source))));
+        }
+      else if (line[0] == '\0')
+        text = g_strdup_printf ("the checker said nothing (status %d)",
+                                g_subprocess_get_exit_status (G_SUBPROCESS (source)));
+      else if (ok && sscanf (line, "OK: %u logs", &logs) == 1 &&
           (p = strstr (line, " positions")) != NULL)
         {
           while (p > line && g_ascii_isdigit (p[-1]))
