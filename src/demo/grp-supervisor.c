@@ -69,6 +69,7 @@ struct _GrpMemberInfo {
   gboolean blocked;         /* without a quorum: it admits nobody */
   gboolean told_end;        /* its crash or exit is in the story */
   gboolean asked_to_stop;   /* a stop sent it SIGTERM */
+  gint64 stop_deadline;     /* and kills it then if it still runs (monotonic; 0: none) */
   gboolean switching;       /* joins another group: no view in it yet (switch_group) */
 };
 
@@ -309,7 +310,7 @@ struct _GrpSupervisor {
   gboolean check_overdue;   /* killed for running past it */
   gboolean unchecked;       /* some logs were not checked: they are kept */
   char *check_list;         /* the logs' names it reads (--files0-from), or NULL */
-  guint stop_id;            /* the grace of a stop (STOP_GRACE_S) */
+  guint stop_id;            /* the next end of a member's grace in a stop (STOP_GRACE_S) */
   guint stop_step_id;       /* the next leave of a stop (STOP_STEP_MS) */
   guint told_id;            /* the settings told once they settle (RATE_TOLD_MS) */
   guint told_rate;          /* the crash rate the story last told */
@@ -1881,10 +1882,38 @@ describe_process (const char *pid)
                             ? wchan : "no kernel call");
 }
 
+static gboolean stop_overdue (gpointer data);
+
+/* Waits for the earliest end of a grace (STOP_GRACE_S) among the members
+ * asked to leave that still run. */
+static void
+stop_grace_next (GrpSupervisor *self)
+{
+  gint64 first = 0;
+
+  g_clear_handle_id (&self->stop_id, g_source_remove);
+  for (guint i = 0; i < n_members (self); i++)
+    {
+      GrpMemberInfo *m = member_at (self, i);
+
+      if (m->proc != NULL && m->stop_deadline > 0 && (first == 0 || m->stop_deadline < first))
+        first = m->stop_deadline;
+    }
+  if (first > 0)
+    self->stop_id = g_timeout_add ((guint) (MAX (first - g_get_monotonic_time (), 0) / 1000 + 1),
+                                   stop_overdue, self);
+}
+
+/* Kills the members asked to leave STOP_GRACE_S ago or more that still
+ * run.  The grace ran from the stop's beginning, for every member at once:
+ * those asked late (the members are asked STOP_STEP_MS apart when they do
+ * not end), or not yet, were killed with the others, and the story said
+ * of each that it had not left within STOP_GRACE_S of being asked. */
 static gboolean
 stop_overdue (gpointer data)
 {
   GrpSupervisor *self = data;
+  gint64 now = g_get_monotonic_time ();
 
   self->stop_id = 0;
   for (guint i = 0; i < n_members (self); i++)
@@ -1893,14 +1922,17 @@ stop_overdue (gpointer data)
       const char *pid;
       g_autofree char *what = NULL;
 
-      if (m->proc == NULL || (pid = g_subprocess_get_identifier (m->proc)) == NULL)
+      if (m->proc == NULL || m->stop_deadline == 0 || m->stop_deadline > now ||
+          (pid = g_subprocess_get_identifier (m->proc)) == NULL)
         continue;
+      m->stop_deadline = 0;
       what = describe_process (pid);
       tell (self, GRP_EVENT_PROBLEM, "%s did not leave within %u s of being asked (pid %s, %s): "
             "killed", m->name, STOP_GRACE_S, pid, what);
       end_member (self, m, GRP_MEMBER_CRASHED, "killed: it did not leave");
       g_subprocess_force_exit (m->proc);
     }
+  stop_grace_next (self);
   return G_SOURCE_REMOVE;
 }
 
@@ -1927,8 +1959,11 @@ stop_next (GrpSupervisor *self)
   if (next == NULL)
     return;
   next->asked_to_stop = TRUE;
+  next->stop_deadline = g_get_monotonic_time () + (gint64) STOP_GRACE_S * G_USEC_PER_SEC;
   g_subprocess_send_signal (next->proc, SIGTERM);
   self->stop_step_id = g_timeout_add (STOP_STEP_MS, stop_step, self);
+  if (self->stop_id == 0)
+    stop_grace_next (self);
 }
 
 static gboolean
@@ -1969,10 +2004,7 @@ grp_supervisor_stop (GrpSupervisor *self)
   if (all_ended (self))
     run_checker (self);
   else
-    {
-      stop_next (self);
-      self->stop_id = g_timeout_add_seconds (STOP_GRACE_S, stop_overdue, self);
-    }
+    stop_next (self);
 }
 
 void
