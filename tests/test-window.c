@@ -1684,21 +1684,27 @@ test_console_join_after_view (void)
   remove_fake (dir);
 }
 
-/* A stand-in window alone in its group that joins another (Join Another
- * Group: its log ends with "next", and the next group's events go on in
- * NAME.log.2), where x1 admits it in view 2. */
+/* A stand-in window alone in its group, at position 50, that joins another
+ * (Join Another Group: its log ends with "next", and the next group's
+ * events go on in NAME.log.2), where x1 admits it in view 2 with the state
+ * as of #3, and it delivers #4. */
 static const char fake_switcher[] =
   "#!/bin/sh\n"
   "while [ $# -gt 0 ]; do\n"
   "  case $1 in --name) name=$2; shift ;; --log) log=$2; shift ;; esac\n"
   "  shift\n"
   "done\n"
-  "printf '{\"ev\":\"view\",\"view\":1,\"leader\":\"%s\",\"members\":[\"%s\"],\"t\":1}\\n' "
-  "\"$name\" \"$name\" > \"$log\"\n"
+  "printf '{\"ev\":\"view\",\"view\":1,\"seq\":1,\"leader\":\"%s\",\"members\":[\"%s\"],"
+  "\"t\":1}\\n' \"$name\" \"$name\" > \"$log\"\n"
+  "echo '{\"ev\":\"deliver\",\"seq\":50,\"from\":\"w1\",\"id\":49,\"change\":1,"
+  "\"color\":[0,0,1],\"t\":2}' >> \"$log\"\n"
   "echo \"$name listening on 127.0.0.1:9\"\n"
-  "printf '{\"ev\":\"exit\",\"next\":\"%s.log.2\",\"t\":2}\\n' \"$name\" >> \"$log\"\n"
-  "printf '{\"ev\":\"view\",\"view\":2,\"leader\":\"x1\",\"members\":[\"x1\",\"%s\"],"
-  "\"t\":3}\\n' \"$name\" > \"$log.2\"\n"
+  "printf '{\"ev\":\"exit\",\"next\":\"%s.log.2\",\"t\":3}\\n' \"$name\" >> \"$log\"\n"
+  "printf '{\"ev\":\"state\",\"seq\":3,\"color\":[0,0,9],\"t\":4}\\n"
+  "{\"ev\":\"view\",\"view\":2,\"seq\":3,\"leader\":\"x1\",\"members\":[\"x1\",\"%s\"],"
+  "\"color\":[0,0,9],\"t\":5}\\n"
+  "{\"ev\":\"deliver\",\"seq\":4,\"from\":\"x1\",\"id\":2,\"change\":1,"
+  "\"color\":[0,0,10],\"t\":6}\\n' \"$name\" > \"$log.2\"\n"
   "exec sleep 600\n";
 
 static gboolean
@@ -1724,6 +1730,33 @@ test_console_switched_runs (void)
   g_assert_cmpint (grp_member_info_get_state (m), ==, GRP_MEMBER_RUNNING);
   g_assert_true (has_label (GTK_WIDGET (console), "running"));
   g_assert_false (has_label (GTK_WIDGET (console), "joining another group"));
+  gtk_widget_activate_action (GTK_WIDGET (console), "win.stop", NULL);
+  wait_until (console_stopped, console, 30000, "the console's group to stop");
+  gtk_window_destroy (GTK_WINDOW (console));
+  remove_fake (dir);
+}
+
+static gboolean
+at_4 (gpointer data)
+{
+  return grp_member_info_get_seq (data) == 4;
+}
+
+/* The console's title gives the positions of the group its members are in
+ * now: after a switch, those of the other group ("#4"), not the highest of
+ * the group left ("#50"), until the new one passed it. */
+static void
+test_console_switched_positions (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("test-window-XXXXXX", NULL);
+  GrpConsoleWindow *console = fake_console (dir, fake_switcher, 1, NULL);
+  GrpSupervisor *supervisor = grp_console_window_get_supervisor (console);
+  g_autoptr(GrpMemberInfo) m = g_list_model_get_item (grp_supervisor_get_members (supervisor), 0);
+
+  show_at (GTK_WIDGET (console), 1100, 720);
+  wait_until (at_4, m, 20000, "the member at #4 in the other group");
+  g_assert_cmpuint (grp_supervisor_get_view (supervisor), ==, 2);
+  g_assert_cmpuint (grp_supervisor_get_positions (supervisor), ==, 4);
   gtk_widget_activate_action (GTK_WIDGET (console), "win.stop", NULL);
   wait_until (console_stopped, console, 30000, "the console's group to stop");
   gtk_window_destroy (GTK_WINDOW (console));
@@ -2205,6 +2238,7 @@ main (int argc, char **argv)
   g_test_add_func ("/console/add-member-bound", test_console_add_member_bound);
   g_test_add_func ("/console/option-ranges", test_console_option_ranges);
   g_test_add_func ("/console/switched-runs", test_console_switched_runs);
+  g_test_add_func ("/console/switched-positions", test_console_switched_positions);
   g_test_add_func ("/console/add-to-none", test_console_add_to_none);
   g_test_add_func ("/console/secret-file", test_console_secret_file);
   g_test_add_func ("/console/rate-while-stopping", test_console_rate_while_stopping);

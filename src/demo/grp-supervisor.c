@@ -591,6 +591,16 @@ exit_next (JsonObject *o)
   return name;
 }
 
+/* The group's positions reach `seq` at least. */
+static void
+see_position (GrpSupervisor *self, guint64 seq)
+{
+  if (seq <= self->positions)
+    return;
+  self->positions = seq;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_POSITIONS]);
+}
+
 /* A log to check, and to remove unless kept, of the group members join now. */
 static void
 add_log (GrpSupervisor *self, const char *path)
@@ -628,8 +638,13 @@ switch_group (GrpSupervisor *self, GrpMemberInfo *m, const char *next)
   self->view = 0;
   g_clear_pointer (&self->view_members, g_strfreev);
   g_clear_pointer (&self->leader, g_free);
+  /* The other group's positions from now on (its views and state say
+   * where it is): the console's title gave the highest of the group left
+   * until the other passed it. */
+  self->positions = 0;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_VIEW]);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LEADER]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_POSITIONS]);
   tell (self, GRP_EVENT_JOIN, "%s leaves its group of one and joins another (Join Another "
         "Group); its log goes on in %s", m->name, next);
 }
@@ -649,11 +664,7 @@ read_event (GrpSupervisor *self, GrpMemberInfo *m, JsonObject *o)
 
       member_set_color (m, read_color (o));
       member_set_uint64 (m, &m->seq, seq, MEMBER_PROP_SEQ);
-      if (seq > self->positions)
-        {
-          self->positions = seq;
-          g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_POSITIONS]);
-        }
+      see_position (self, seq);
     }
   else if (g_str_equal (ev, "view"))
     {
@@ -672,6 +683,7 @@ read_event (GrpSupervisor *self, GrpMemberInfo *m, JsonObject *o)
       member_set_uint64 (m, &m->seq,
                          (guint64) json_object_get_int_member_with_default (o, "seq", 0),
                          MEMBER_PROP_SEQ);
+      see_position (self, m->seq);
       member_set_color (m, read_color (o));
       member_set_string (m, &m->role,
                          !g_str_equal (leader, m->name) ? "member" : n == 1 ? "alone" : "leader",
@@ -698,6 +710,7 @@ read_event (GrpSupervisor *self, GrpMemberInfo *m, JsonObject *o)
 
       member_set_color (m, read_color (o));
       member_set_uint64 (m, &m->seq, seq, MEMBER_PROP_SEQ);
+      see_position (self, seq);
       m->state_untold = TRUE;
       m->state_seq = seq;
     }
