@@ -1935,10 +1935,11 @@ stop_overdue (gpointer data)
       const char *pid;
       g_autofree char *what = NULL;
 
-      if (m->proc == NULL || m->stop_deadline == 0 || m->stop_deadline > now ||
-          (pid = g_subprocess_get_identifier (m->proc)) == NULL)
+      if (m->proc == NULL || m->stop_deadline == 0 || m->stop_deadline > now)
         continue;
       m->stop_deadline = 0;
+      if ((pid = g_subprocess_get_identifier (m->proc)) == NULL)
+        continue; /* it has just ended: on_exit tells how */
       what = describe_process (pid);
       tell (self, GRP_EVENT_PROBLEM, "%s did not leave within %u s of being asked (pid %s, %s): "
             "killed", m->name, STOP_GRACE_S, pid, what);
