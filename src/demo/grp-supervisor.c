@@ -1107,8 +1107,13 @@ check_done (GObject *source, GAsyncResult *res, gpointer data)
                                   g_strsignal (g_subprocess_get_term_sig (G_SUBPROCESS (source))));
         }
       else if (line[0] == '\0')
-        text = g_strdup_printf ("the checker said nothing (status %d)",
-                                g_subprocess_get_exit_status (G_SUBPROCESS (source)));
+        {
+          /* No verdict either, whatever its status. */
+          ok = FALSE;
+          self->unchecked = TRUE;
+          text = g_strdup_printf ("the checker said nothing (status %d); these logs are not "
+                                  "checked", g_subprocess_get_exit_status (G_SUBPROCESS (source)));
+        }
       else if (ok && sscanf (line, "OK: %u logs", &logs) == 1 &&
           (p = strstr (line, " positions")) != NULL)
         {
