@@ -1763,6 +1763,56 @@ test_console_switched_positions (void)
   remove_fake (dir);
 }
 
+/* A stand-in member in a view of its own that has no quorum (it logs
+ * "blocked"), and waits. */
+static const char fake_blocked[] =
+  "#!/bin/sh\n"
+  "while [ $# -gt 0 ]; do\n"
+  "  case $1 in --name) name=$2; shift ;; --log) log=$2; shift ;; esac\n"
+  "  shift\n"
+  "done\n"
+  "printf '{\"ev\":\"view\",\"view\":1,\"leader\":\"%s\",\"members\":[\"%s\"],\"t\":1}\\n"
+  "{\"ev\":\"blocked\",\"t\":2}\\n' \"$name\" \"$name\" > \"$log\"\n"
+  "echo \"$name listening on 127.0.0.1:9\"\n"
+  "exec sleep 600\n";
+
+static gboolean
+waiting_for_quorum (gpointer data)
+{
+  return g_strcmp0 (grp_member_info_get_status (data), "no quorum — waiting") == 0;
+}
+
+static gboolean
+thawed (gpointer data)
+{
+  return grp_member_info_get_state (data) == GRP_MEMBER_RUNNING;
+}
+
+/* A member without a quorum, frozen and thawed, still has none: its tile
+ * says so.  It said "running" once thawed, as it did when a stop let
+ * frozen members go on. */
+static void
+test_console_thaw_blocked (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("test-window-XXXXXX", NULL);
+  GrpConsoleWindow *console = fake_console (dir, fake_blocked, 1, NULL);
+  GrpSupervisor *supervisor = grp_console_window_get_supervisor (console);
+  g_autoptr(GrpMemberInfo) m = g_list_model_get_item (grp_supervisor_get_members (supervisor), 0);
+
+  show_at (GTK_WIDGET (console), 1100, 720);
+  wait_until (waiting_for_quorum, m, 20000, "the member to wait for a quorum");
+  grp_supervisor_freeze (supervisor, m, 1);
+  g_assert_cmpint (grp_member_info_get_state (m), ==, GRP_MEMBER_FROZEN);
+  wait_until (thawed, m, 20000, "the member to be thawed");
+  g_assert_cmpstr (grp_member_info_get_status (m), ==, "no quorum — waiting");
+  grp_supervisor_freeze (supervisor, m, 60);
+  gtk_widget_activate_action (GTK_WIDGET (console), "win.stop", NULL);
+  g_assert_cmpstr (grp_member_info_get_status (m), ==, "no quorum — waiting");
+  wait_until (console_stopped, console, 30000, "the console's group to stop");
+  gtk_window_destroy (GTK_WINDOW (console));
+  remove_fake (dir);
+}
+
 /* The console takes the members' own ranges for the pace and the crash
  * rate (groupy-console's --sleep and --crash-rate), and keeps what it was
  * given: its spin buttons went from 10 to 10000 and brought what they were
@@ -2239,6 +2289,7 @@ main (int argc, char **argv)
   g_test_add_func ("/console/option-ranges", test_console_option_ranges);
   g_test_add_func ("/console/switched-runs", test_console_switched_runs);
   g_test_add_func ("/console/switched-positions", test_console_switched_positions);
+  g_test_add_func ("/console/thaw-blocked", test_console_thaw_blocked);
   g_test_add_func ("/console/add-to-none", test_console_add_to_none);
   g_test_add_func ("/console/secret-file", test_console_secret_file);
   g_test_add_func ("/console/rate-while-stopping", test_console_rate_while_stopping);

@@ -180,6 +180,14 @@ member_set_state (GrpMemberInfo *self, GrpMemberState state, const char *status)
     member_set_string (self, &self->role, "", MEMBER_PROP_ROLE);
 }
 
+/* What a member that runs again (thawed) is doing: what it did before, as
+ * far as its log told; it said "running" of one still without a quorum. */
+static const char *
+member_running_status (GrpMemberInfo *self)
+{
+  return self->blocked ? "no quorum — waiting" : "running";
+}
+
 static void
 grp_member_info_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
 {
@@ -725,7 +733,7 @@ read_event (GrpSupervisor *self, GrpMemberInfo *m, JsonObject *o)
     {
       m->blocked = TRUE;
       if (m->state == GRP_MEMBER_RUNNING)
-        member_set_state (m, GRP_MEMBER_RUNNING, "no quorum — waiting");
+        member_set_state (m, GRP_MEMBER_RUNNING, member_running_status (m));
       tell (self, GRP_EVENT_BLOCKED, "%s has no quorum: most of its view is out of its reach, "
             "so it waits, delivering nothing", m->name);
     }
@@ -1742,7 +1750,7 @@ thaw (gpointer data)
   signal_member (m, SIGCONT);
   if (m->state == GRP_MEMBER_FROZEN)
     {
-      member_set_state (m, GRP_MEMBER_RUNNING, "running");
+      member_set_state (m, GRP_MEMBER_RUNNING, member_running_status (m));
       tell (self, GRP_EVENT_CONTROL, "%s thawed (SIGCONT): it finds out what it missed", m->name);
     }
   return G_SOURCE_REMOVE;
@@ -2018,7 +2026,7 @@ grp_supervisor_stop (GrpSupervisor *self)
         g_subprocess_send_signal (m->proc, SIGCONT);
       /* Its tile said "frozen for N s" until it had gone. */
       if (m->state == GRP_MEMBER_FROZEN)
-        member_set_state (m, GRP_MEMBER_RUNNING, "running");
+        member_set_state (m, GRP_MEMBER_RUNNING, member_running_status (m));
     }
   if (all_ended (self))
     run_checker (self);
