@@ -389,6 +389,30 @@ if [ "$status" != 1 ] || ! says "groupy-check: .*did not finish within [0-9]+ s:
 fi
 echo "ok: a checker that does not end is killed, and said so"
 
+#     A second Ctrl-C while such a checker runs ends the demo at once, what
+#     the checker started too: the demo waited for the checker's output,
+#     held open by its child.
+checking() { pgrep -f -- "$work/bin5/.*groupy-check" > /dev/null; }
+rm -rf "$work/tmp5"
+mkdir "$work/tmp5"
+TMPDIR=$work/tmp5 "$work/bin5/groupy-demo" --headless -n 1 --crash-rate 0 --sleep 200 \
+  > "$work/story" 2>&1 &
+dpid=$!
+WAIT_SECONDS=30 wait_for "the stand-in" says "w1 starts and founds"
+kill -INT "$dpid"
+WAIT_SECONDS=30 wait_for "the checker to run" checking
+kill -INT "$dpid"
+WAIT_SECONDS=10 wait_for "the demo to end on a second Ctrl-C" demo_gone
+wait "$dpid" || true
+dpid=
+if checking || ! says "stopping at once"; then
+  echo "a second Ctrl-C while the checker runs:"
+  cat "$work/story"
+  pgrep -af -- "$work/bin5/.*groupy-check" || true
+  exit 1
+fi
+echo "ok: a second Ctrl-C while the checker runs ends it"
+
 # 15. A secret file the workers refuse (missing, readable by others, not a
 #     secret, not a file) is refused before any worker starts, in the
 #     workers' own words: the demo started its founder, which died of it,
