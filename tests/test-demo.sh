@@ -398,7 +398,7 @@ mkdir "$work/tmp5"
 TMPDIR=$work/tmp5 "$work/bin5/groupy-demo" --headless -n 1 --crash-rate 0 --sleep 200 \
   > "$work/story" 2>&1 &
 dpid=$!
-WAIT_SECONDS=30 wait_for "the stand-in" says "w1 starts and founds"
+WAIT_SECONDS=30 wait_for "the stand-in's view" says "view 1 led by w1"
 kill -INT "$dpid"
 WAIT_SECONDS=30 wait_for "the checker to run" checking
 kill -INT "$dpid"
