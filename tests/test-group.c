@@ -625,6 +625,245 @@ test_secret_one_sided (void)
   g_rmdir (dir);
 }
 
+/* A contact that drops the first `drops` connections it accepts once their
+ * first bytes (a HELLO, or a TLS ClientHello) have come, without a word,
+ * as a member does whose handshake slot was cut under load; it passes the
+ * later ones through to the member at `target`. */
+typedef struct {
+  GSocketService *service;
+  char *address;          /* where it listens */
+  char *target;           /* the member behind it */
+  guint drops;            /* connections left to drop */
+  guint accepted;
+} Flaky;
+
+static void
+flaky_spliced (GObject *source, GAsyncResult *res, gpointer data)
+{
+  g_io_stream_splice_finish (res, NULL); /* either side closing ends it */
+}
+
+static void
+flaky_upstream (GObject *source, GAsyncResult *res, gpointer data)
+{
+  g_autoptr(GSocketConnection) in = data;
+  g_autoptr(GSocketConnection) up =
+    g_socket_client_connect_to_host_finish (G_SOCKET_CLIENT (source), res, NULL);
+
+  g_assert_nonnull (up);
+  g_io_stream_splice_async (G_IO_STREAM (in), G_IO_STREAM (up),
+                            G_IO_STREAM_SPLICE_CLOSE_STREAM1 | G_IO_STREAM_SPLICE_CLOSE_STREAM2,
+                            G_PRIORITY_DEFAULT, NULL, flaky_spliced, NULL);
+}
+
+static void
+flaky_first_bytes (GObject *source, GAsyncResult *res, gpointer data)
+{
+  g_autoptr(GSocketConnection) conn = data;
+  g_autoptr(GBytes) bytes = g_input_stream_read_bytes_finish (G_INPUT_STREAM (source), res, NULL);
+
+  g_assert_nonnull (bytes);
+  g_assert_cmpuint (g_bytes_get_size (bytes), >, 0);
+  g_io_stream_close (G_IO_STREAM (conn), NULL, NULL);
+}
+
+static gboolean
+flaky_incoming (GSocketService *service, GSocketConnection *conn, GObject *source, gpointer data)
+{
+  Flaky *f = data;
+
+  f->accepted++;
+  if (f->drops > 0)
+    {
+      f->drops--;
+      g_input_stream_read_bytes_async (g_io_stream_get_input_stream (G_IO_STREAM (conn)), 64,
+                                       G_PRIORITY_DEFAULT, NULL, flaky_first_bytes,
+                                       g_object_ref (conn));
+    }
+  else
+    {
+      g_autoptr(GSocketClient) client = g_socket_client_new ();
+
+      g_socket_client_connect_to_host_async (client, f->target, 0, NULL, flaky_upstream,
+                                             g_object_ref (conn));
+    }
+  return TRUE;
+}
+
+static void
+flaky_start (Flaky *f, const char *target, guint drops)
+{
+  guint16 port;
+
+  f->service = g_socket_service_new ();
+  port = g_socket_listener_add_any_inet_port (G_SOCKET_LISTENER (f->service), NULL, NULL);
+  g_assert_cmpuint (port, >, 0);
+  f->address = g_strdup_printf ("127.0.0.1:%u", port);
+  f->target = g_strdup (target);
+  f->drops = drops;
+  f->accepted = 0;
+  g_signal_connect (f->service, "incoming", G_CALLBACK (flaky_incoming), f);
+  g_socket_service_start (f->service);
+}
+
+static void
+flaky_stop (Flaky *f)
+{
+  g_socket_service_stop (f->service);
+  g_socket_listener_close (G_SOCKET_LISTENER (f->service));
+  g_clear_object (&f->service);
+  g_clear_pointer (&f->address, g_free);
+  g_clear_pointer (&f->target, g_free);
+}
+
+/* join_done, saying why a join failed. */
+static void
+join_ok (GObject *source, GAsyncResult *res, gpointer data)
+{
+  g_autoptr(GError) error = NULL;
+
+  grp_group_join_finish (GRP_GROUP (source), res, &error);
+  g_assert_no_error (error);
+  *(gboolean *) data = TRUE;
+}
+
+/* A first join whose contact drops its first connections mid-handshake
+ * (its handshake slot cut under load, say) keeps trying, as a join does
+ * for a contact that drops its JOIN, and gets in (it failed at once,
+ * UNREACHABLE: "it closed the connection before saying who it is").
+ * Plaintext, and with a secret, where the contact drops the connection in
+ * the TLS handshake. */
+static void
+test_contact_drops_handshake (gconstpointer data)
+{
+  gboolean tls = GPOINTER_TO_INT (data);
+  g_autofree char *dir = g_dir_make_tmp ("test-group-XXXXXX", NULL);
+  g_autofree char *secret = g_build_filename (dir, "secret", NULL);
+  g_autoptr(GrpGroup) a = grp_group_new ("a");
+  g_autoptr(GrpGroup) b = grp_group_new ("b");
+  Flaky f;
+  gboolean joined = FALSE;
+
+  if (tls)
+    {
+      g_assert_true (grp_group_write_secret_file (secret, NULL));
+      g_assert_true (grp_group_set_secret_file (a, secret, NULL));
+      g_assert_true (grp_group_set_secret_file (b, secret, NULL));
+    }
+  grp_group_set_timing (a, 20, 1000);
+  grp_group_set_timing (b, 20, 1000);
+  g_assert_true (grp_group_listen (a, NULL, NULL, NULL));
+  g_assert_true (grp_group_create (a, NULL));
+  flaky_start (&f, grp_group_get_address (a), 2);
+  grp_group_join_async (b, f.address, NULL, join_ok, &joined);
+  run_until (NULL, &joined);
+  g_assert_cmpuint (f.accepted, >=, 3);
+  g_assert_cmpint (grp_group_get_role (b), ==, GRP_ROLE_MEMBER);
+  run_until_n_members (a, 2);
+  flaky_stop (&f);
+  g_unlink (secret);
+  g_rmdir (dir);
+}
+
+/* A contact whose process restarts: it drops the first connection in its
+ * handshake, refuses connections for a while (no process listens), then
+ * a member listens at its address. */
+typedef struct {
+  GSocketService *old;    /* the process that ends */
+  guint16 port;
+  GrpGroup *a;            /* the one that comes up */
+  guint accepted;
+} Restart;
+
+static gboolean
+restart_up (gpointer data)
+{
+  Restart *r = data;
+  g_autofree char *addr = g_strdup_printf ("127.0.0.1:%u", r->port);
+  g_autoptr(GError) error = NULL;
+
+  r->a = grp_group_new ("a");
+  grp_group_set_timing (r->a, 20, 1000);
+  g_assert_true (grp_group_listen (r->a, addr, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (grp_group_create (r->a, &error));
+  return G_SOURCE_REMOVE;
+}
+
+static void
+restart_first_bytes (GObject *source, GAsyncResult *res, gpointer data)
+{
+  g_autoptr(GSocketConnection) conn = data;
+  g_autoptr(GBytes) bytes = g_input_stream_read_bytes_finish (G_INPUT_STREAM (source), res, NULL);
+
+  g_assert_nonnull (bytes);
+  g_io_stream_close (G_IO_STREAM (conn), NULL, NULL);
+}
+
+static gboolean
+restart_incoming (GSocketService *service, GSocketConnection *conn, GObject *source,
+                  gpointer data)
+{
+  Restart *r = data;
+
+  if (r->accepted++ > 0)
+    return FALSE;
+  g_input_stream_read_bytes_async (g_io_stream_get_input_stream (G_IO_STREAM (conn)), 64,
+                                   G_PRIORITY_DEFAULT, NULL, restart_first_bytes,
+                                   g_object_ref (conn));
+  /* The process ends: its listening socket goes, and a new one comes up
+   * after a while. */
+  g_socket_service_stop (service);
+  g_socket_listener_close (G_SOCKET_LISTENER (service));
+  g_timeout_add (300, restart_up, r);
+  return TRUE;
+}
+
+static void
+test_contact_restarts (void)
+{
+  g_autoptr(GrpGroup) b = grp_group_new ("b");
+  Restart r = { g_socket_service_new () };
+  g_autofree char *contact = NULL;
+  gboolean joined = FALSE;
+
+  r.port = g_socket_listener_add_any_inet_port (G_SOCKET_LISTENER (r.old), NULL, NULL);
+  g_assert_cmpuint (r.port, >, 0);
+  contact = g_strdup_printf ("127.0.0.1:%u", r.port);
+  g_signal_connect (r.old, "incoming", G_CALLBACK (restart_incoming), &r);
+  g_socket_service_start (r.old);
+  grp_group_set_timing (b, 20, 1000);
+  grp_group_join_async (b, contact, NULL, join_ok, &joined);
+  run_until (NULL, &joined);
+  g_assert_cmpuint (r.accepted, ==, 1);
+  g_assert_cmpint (grp_group_get_role (b), ==, GRP_ROLE_MEMBER);
+  run_until_n_members (r.a, 2);
+  g_clear_object (&r.old);
+  g_clear_object (&r.a);
+}
+
+/* Where nothing has listened, a join fails at once, saying so: only a
+ * contact that was there a moment ago is tried again. */
+static void
+test_contact_refuses (void)
+{
+  g_autoptr(GrpGroup) b = grp_group_new ("b");
+  g_autofree char *dead = NULL;
+  JoinFails j = { FALSE, GRP_GROUP_ERROR_UNREACHABLE, "" };
+
+  {
+    g_autoptr(GrpGroup) gone = start_alone ("gone", NULL);
+
+    dead = g_strdup (grp_group_get_address (gone));
+  }
+  grp_group_set_timing (b, 20, 1000);
+  grp_group_join_async (b, dead, NULL, join_fails, &j);
+  run_until (NULL, &j.done);
+  g_test_message ("%s", j.message);
+  g_assert_nonnull (strstr (j.message, "refused"));
+  g_assert_null (strstr (j.message, "No member answered"));
+}
+
 /* A member that left cleanly creates a group, leaves it, and joins
  * another, each as a new incarnation, as one whose leave ran out its bound
  * may (create and join refused it: a critical, and nothing done). */
@@ -881,5 +1120,11 @@ main (int argc, char *argv[])
   g_test_add_func ("/group/secret-one-sided", test_secret_one_sided);
   g_test_add_func ("/group/again-after-leave", test_again_after_leave);
   g_test_add_func ("/group/failed-join-ends-incarnation", test_failed_join_ends_incarnation);
+  g_test_add_data_func ("/group/contact-drops-handshake/plain", GINT_TO_POINTER (FALSE),
+                        test_contact_drops_handshake);
+  g_test_add_data_func ("/group/contact-drops-handshake/tls", GINT_TO_POINTER (TRUE),
+                        test_contact_drops_handshake);
+  g_test_add_func ("/group/contact-restarts", test_contact_restarts);
+  g_test_add_func ("/group/contact-refuses", test_contact_refuses);
   return g_test_run ();
 }

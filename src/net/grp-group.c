@@ -44,6 +44,10 @@ struct _GrpGroup {
   GSource *join_cancel_source; /* the caller's cancellable, on our context */
   guint join_attempt;         /* counts probes, so a stale answer is ignored */
   guint probe_timeout_id;
+  char *join_contact;         /* a first join's contact, probed again after a transient failure */
+  guint probe_retry_id;       /* that probe, a moment from now */
+  gboolean contact_seen;      /* it accepted a connection of this join's once */
+  char *probe_error;          /* why its last probe failed (transient), or NULL */
   GTask *leave_task;
   GSource *leave_cancel_source;
   guint leave_timeout_id;
@@ -285,6 +289,10 @@ clear_join (GrpGroup *self)
 {
   self->join_attempt++; /* an answer to a probe under way is stale now */
   grp_source_clear (self->context, &self->probe_timeout_id);
+  grp_source_clear (self->context, &self->probe_retry_id);
+  g_clear_pointer (&self->join_contact, g_free);
+  g_clear_pointer (&self->probe_error, g_free);
+  self->contact_seen = FALSE;
   if (self->join_cancel_source != NULL)
     g_source_destroy (self->join_cancel_source);
   g_clear_pointer (&self->join_cancel_source, g_source_unref);
@@ -1363,8 +1371,10 @@ probe_timeout (gpointer data)
   GrpGroup *self = data;
   g_autoptr(GError) error =
     g_error_new (GRP_GROUP_ERROR, GRP_GROUP_ERROR_UNREACHABLE,
-                 "No member answered within %" G_GINT64_FORMAT " ms",
-                 self->cfg.join_timeout / 1000);
+                 "No member answered within %" G_GINT64_FORMAT " ms%s%s%s",
+                 self->cfg.join_timeout / 1000, self->probe_error != NULL ? " (the last try: " : "",
+                 self->probe_error != NULL ? self->probe_error : "",
+                 self->probe_error != NULL ? ")" : "");
   GRP_HOLD (self);
 
   self->probe_timeout_id = 0;
@@ -1383,6 +1393,40 @@ typedef struct {
   guint attempt;
 } Probe;
 
+static void probe_contact (GrpGroup *self, const char *contact);
+
+/* Whether a first join's probe that failed so is made again (until the
+ * join timeout, probe_timeout), as the core sends its JOIN again to a
+ * contact that does not answer it: the contact accepted and then dropped
+ * the connection without a word (its handshake slot cut under load, its
+ * process restarting); or, once it did so in this join, it refuses
+ * connections (restarting).  What says the contact is the wrong one fails
+ * the join at once, in its words: a refusal with a reason, another secret,
+ * another protocol or times, nothing listening there from the start.  So
+ * does a contact that said nothing for the whole handshake deadline (a
+ * stopped process, or no member at all), as before. */
+static gboolean
+probe_transient (GrpGroup *self, const GError *error)
+{
+  if (g_error_matches (error, GRP_TRANSPORT_ERROR, GRP_TRANSPORT_ERROR_DROPPED))
+    {
+      self->contact_seen = TRUE;
+      return TRUE;
+    }
+  return self->contact_seen && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED);
+}
+
+static gboolean
+probe_again (gpointer data)
+{
+  GrpGroup *self = data;
+  GRP_HOLD (self);
+
+  self->probe_retry_id = 0;
+  probe_contact (self, self->join_contact);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 probe_done (GObject *source, GAsyncResult *res, gpointer data)
 {
@@ -1397,6 +1441,18 @@ probe_done (GObject *source, GAsyncResult *res, gpointer data)
   contact = grp_transport_probe_finish (GRP_TRANSPORT (source), res, &error);
   if (self == NULL || attempt != self->join_attempt)
     return; /* dropped, cancelled, timed out or disposed meanwhile */
+  if (contact == 0 && !self->rejoining && self->join_contact != NULL &&
+      probe_transient (self, error))
+    {
+      /* The join's deadline (probe_timeout) stands; the core's pace. */
+      g_debug ("%s: join through %s: %s; trying again", self->name, self->join_contact,
+               error->message);
+      g_free (self->probe_error);
+      self->probe_error = g_strdup (error->message);
+      self->probe_retry_id =
+        add_timeout (self, (guint) MAX (self->cfg.retry_interval * 4 / 1000, 1), probe_again);
+      return;
+    }
   grp_source_clear (self->context, &self->probe_timeout_id);
   if (contact != 0)
     {
@@ -1415,18 +1471,25 @@ probe_done (GObject *source, GAsyncResult *res, gpointer data)
     }
 }
 
+/* Learns who listens at `contact` (probe_done goes on). */
 static void
-join_through (GrpGroup *self, const char *contact)
+probe_contact (GrpGroup *self, const char *contact)
 {
   Probe *probe = g_new (Probe, 1);
 
-  new_proto (self);
   g_weak_ref_init (&probe->self, self);
   probe->attempt = ++self->join_attempt;
+  grp_transport_probe_async (self->transport, contact, self->cancel, probe_done, probe);
+}
+
+static void
+join_through (GrpGroup *self, const char *contact)
+{
+  new_proto (self);
   grp_source_clear (self->context, &self->probe_timeout_id);
   self->probe_timeout_id = add_timeout (self, (guint) (self->cfg.join_timeout / 1000),
                                         probe_timeout);
-  grp_transport_probe_async (self->transport, contact, self->cancel, probe_done, probe);
+  probe_contact (self, contact);
 }
 
 /* The join (or rejoin) under way stops, cancelled, and so does this
@@ -1483,6 +1546,13 @@ join_cancelled (GCancellable *cancellable, gpointer data)
  * group has admitted this member and the state arrived (see
  * [method@Groupy.Group.set_set_state_func]); call
  * [method@Groupy.Group.join_finish] from @callback.
+ *
+ * A contact that accepts the connection and drops it before saying who it
+ * is (a member shedding load, or restarting) is tried again until the
+ * join timeout, and so is one that refuses connections once it has done
+ * so.  One that is the wrong contact fails the join at once, saying why:
+ * nothing has listened at @contact, or it refused this member (another
+ * secret, protocol or timing).
  *
  * @callback runs last, once the member has settled: when the join failed,
  * [property@Groupy.Group:role] is already %GRP_ROLE_FAILED (notified) and
@@ -1543,6 +1613,10 @@ grp_group_join_async (GrpGroup *self, const char *contact, GCancellable *cancell
    * handler of notify::blocked (the new incarnation's) may have stopped it
    * already. */
   task = self->join_task;
+  g_free (self->join_contact);
+  g_clear_pointer (&self->probe_error, g_free);
+  self->join_contact = g_strdup (contact);
+  self->contact_seen = FALSE;
   join_through (self, contact);
   if (self->join_task == task)
     set_role (self, GRP_ROLE_JOINING);

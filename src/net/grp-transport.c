@@ -755,13 +755,17 @@ dial_failed (Conn *c, DialFailure failure, const GError *error, const char *why)
                                 : g_strdup_printf (" (over its Unix-domain name, whoever "
                                                    "answered refused us: %s)", c->local_refusal);
 
+      /* Dropped without a word is said apart from the rest: a join
+       * tries such a contact again (grp-group.c, probe_transient). */
       probe_return (c, 0, error != NULL ? g_error_new (error->domain, error->code,
                                                        error->domain == GRP_SECURITY_ERROR
                                                        ? "%s: %s%s" /* reached, and refused */
                                                        : "could not reach %s: %s%s", c->addr,
                                                        error->message, also)
-                                        : g_error_new (G_IO_ERROR, G_IO_ERROR_FAILED, "%s%s",
-                                                       what, also));
+                          : failure == DIAL_CLOSED_EARLY
+                          ? g_error_new (GRP_TRANSPORT_ERROR, GRP_TRANSPORT_ERROR_DROPPED,
+                                         "%s%s", what, also)
+                          : g_error_new (G_IO_ERROR, G_IO_ERROR_FAILED, "%s%s", what, also));
     }
   conn_close (c, why); /* may free c */
   if (!was_route || has_ended (self, peer))
@@ -819,7 +823,22 @@ conn_lost (Conn *c, const GError *error)
 
   if (c->state != CONN_OPEN)
     {
-      if (outgoing)
+      if (outgoing && !said_bye && c->in != NULL && grp_security_has_pki (self->security))
+        {
+          /* Our TLS handshake was done, and it went without a word: a
+           * member that does not take our certificate does so (it says
+           * nothing more to a peer it does not trust).  A join through it
+           * fails at once, saying so, rather than dial it again as a
+           * contact that dropped the connection (GRP_TRANSPORT_ERROR_DROPPED). */
+          g_autoptr(GError) refused =
+            g_error_new_literal (GRP_SECURITY_ERROR, GRP_SECURITY_ERROR_REFUSED,
+                                 "it closed the connection after the TLS handshake, without a "
+                                 "word: it may not take this member's certificate (is it signed "
+                                 "by the CA the group's members are given?)");
+
+          dial_failed (c, DIAL_CLOSED_EARLY, refused, refused->message);
+        }
+      else if (outgoing)
         dial_failed (c, said_bye ? DIAL_FAILED : DIAL_CLOSED_EARLY, NULL,
                      said_bye ? "it refused the connection"
                      : self->security != NULL
@@ -2231,9 +2250,17 @@ tls_done (GObject *source, GAsyncResult *res, gpointer data)
       g_autofree char *why = g_strdup_printf ("TLS handshake failed (%s): does it run with a group "
                                               "secret, or the same PKI, as we do?", error->message);
 
+      const guint8 *first;
+
       if (c->outgoing && answered_plaintext (c))
         proof_refused (c, "it has no secret (it answered without TLS): give every member of a "
                        "group the same secret file, or none");
+      else if (c->outgoing && grp_sock_stream_get_first (c->base, &first) == 0)
+        /* It sent nothing at all: it dropped the connection, as a member
+         * does whose handshake slot was cut, or whose process is ending
+         * (a plaintext dial dropped before HELLO is the same). */
+        dial_failed (c, DIAL_CLOSED_EARLY, NULL,
+                     "it closed the connection in the TLS handshake, before saying anything");
       else if (c->outgoing)
         dial_failed (c, DIAL_FAILED, NULL, why);
       else
