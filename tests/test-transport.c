@@ -2832,11 +2832,18 @@ test_stalled_queue (Fixture *f, gconstpointer data)
   files_clear (&fs);
 }
 
+/* Who else is at B while a slow handshake holds its slot (late_finished). */
+typedef enum {
+  LATE_ALONE,                 /* nobody */
+  LATE_ATTACKED,              /* one host's stalled handshakes, in the other slots and waiting */
+  LATE_GONE_WAITER,           /* five hosts' stalled handshakes in the other slots, and a
+                               * sixth host's whole ClientHello, whose peer closed at once */
+} LateCompany;
+
 /* A GnuTLS client to B whose Finished comes 1.5 s late (a segment lost on
- * a lossy link), alone or while a peer's stalled ClientHellos hold the
- * other slots and wait for one: how its handshake ended (0: done). */
+ * a lossy link), alone or in `company`: how its handshake ended (0: done). */
 static int
-late_finished (Fixture *f, gboolean attacked)
+late_finished (Fixture *f, LateCompany company)
 {
   Files fs;
   g_autoptr(GrpSecurity) sec = NULL;
@@ -2859,7 +2866,7 @@ late_finished (Fixture *f, gboolean attacked)
   gnutls_transport_set_int (session,
                             g_socket_get_fd (g_socket_connection_get_socket (conn)));
   g_assert_cmpint (gnutls_handshake (session), ==, GNUTLS_E_AGAIN); /* the ClientHello */
-  if (attacked)
+  if (company == LATE_ATTACKED)
     {
       g_autoptr(GByteArray) hello = client_hello ();
 
@@ -2867,6 +2874,22 @@ late_finished (Fixture *f, gboolean attacked)
       for (guint i = 0; i < 6; i++)
         g_ptr_array_add (socks, send_raw_from (f, "127.0.0.2", hello->data, hello->len));
       g_ptr_array_add (socks, send_raw_from (f, "127.0.0.3", hello->data, hello->len));
+    }
+  else if (company == LATE_GONE_WAITER)
+    {
+      g_autoptr(GByteArray) hello = client_hello ();
+      g_autoptr(GSocketConnection) gone = NULL;
+
+      turns (10); /* it holds a slot */
+      for (guint i = 0; i < 5; i++)
+        {
+          g_autofree char *host = g_strdup_printf ("127.0.0.%u", 2 + i);
+
+          g_ptr_array_add (socks, send_raw_from (f, host, hello->data, hello->len));
+        }
+      turns (10); /* they hold the other slots */
+      gone = send_raw_from (f, "127.0.0.7", hello->data, hello->len);
+      g_io_stream_close (G_IO_STREAM (gone), NULL, NULL);
     }
   turns (300); /* 1.5 s: B answers, the client's Finished is late */
   rc = GNUTLS_E_AGAIN;
@@ -2876,7 +2899,9 @@ late_finished (Fixture *f, gboolean attacked)
       turns (1);
     }
   g_test_message ("the slow handshake%s ended: %s",
-                  attacked ? " beside a waiting stalled one" : "", gnutls_strerror (rc));
+                  company == LATE_ATTACKED ? " beside a waiting stalled one"
+                  : company == LATE_GONE_WAITER ? " beside a waiter whose peer had gone" : "",
+                  gnutls_strerror (rc));
   gnutls_deinit (session);
   gnutls_certificate_free_credentials (cred);
   files_clear (&fs);
@@ -2892,7 +2917,7 @@ late_finished (Fixture *f, gboolean attacked)
 static void
 test_slow_handshake_attacked (Fixture *f, gconstpointer data)
 {
-  g_assert_cmpint (late_finished (f, TRUE), ==, 0);
+  g_assert_cmpint (late_finished (f, LATE_ATTACKED), ==, 0);
 }
 
 /* An honest peer slow to finish its TLS handshake (its second flight
@@ -2904,7 +2929,22 @@ test_slow_handshake_attacked (Fixture *f, gconstpointer data)
 static void
 test_slow_handshake_alone (Fixture *f, gconstpointer data)
 {
-  g_assert_cmpint (late_finished (f, FALSE), ==, 0);
+  g_assert_cmpint (late_finished (f, LATE_ALONE), ==, 0);
+}
+
+/* An honest peer slow to finish its TLS handshake (its Finished 1.5 s
+ * late), in the oldest slot, while five hosts hold the other slots with
+ * stalled handshakes (each holding as many as the honest peer's host), and
+ * the only connection waiting for a slot is one whose peer sent a whole
+ * ClientHello and closed at once.  It can never finish a handshake, and
+ * counts as no waiter: the honest handshake goes on to the end.  Waiters
+ * are not watched (their first record waits unread in the kernel), so
+ * such a one waited until its handshake deadline, and the honest peer's
+ * slot was cut at TLS_SLOT_MS for it. */
+static void
+test_slow_handshake_gone_waiter (Fixture *f, gconstpointer data)
+{
+  g_assert_cmpint (late_finished (f, LATE_GONE_WAITER), ==, 0);
 }
 
 /* Connections that send the start of a TLS ClientHello and then nothing
@@ -3490,6 +3530,7 @@ main (int argc, char **argv)
   ADD ("/transport/bounds/slow-handshake-alone", test_slow_handshake_alone);
   ADD ("/transport/bounds/stalled-queue", test_stalled_queue);
   ADD ("/transport/bounds/slow-handshake-attacked", test_slow_handshake_attacked);
+  ADD ("/transport/bounds/slow-handshake-gone-waiter", test_slow_handshake_gone_waiter);
   ADD ("/transport/bounds/hoarded-connections", test_hoarded_connections);
   ADD ("/transport/bounds/descriptor-limit", test_descriptor_limit);
   ADD ("/transport/bounds/large-announcement", test_large_announcement);

@@ -2048,6 +2048,36 @@ slots_of (const char **held, guint n_held, const char *source)
   return count;
 }
 
+/* Waiters whose peer has gone (it closed, or reset, or shut down its
+ * sending side) are closed: a handshake of theirs could never finish, a
+ * client having more to send after its ClientHello.  Waiters are not
+ * watched (their first record waits unread in the kernel, which keeps the
+ * socket readable), so they are looked at here, before cut_slow_slots
+ * counts them: one whose peer had gone waited until its handshake
+ * deadline, and an honest handshake past TLS_SLOT_MS was cut for it
+ * (/transport/bounds/slow-handshake-gone-waiter). */
+static void
+drop_gone_waiters (GrpTransport *self)
+{
+  g_autoptr(GPtrArray) gone = NULL;
+
+  for (GList *l = self->tls_waiting.head; l != NULL; l = l->next)
+    {
+      Conn *c = l->data;
+      struct pollfd pfd = { g_socket_get_fd (c->sock), POLLIN | POLLRDHUP, 0 };
+
+      if (poll (&pfd, 1, 0) == 1 && (pfd.revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0)
+        {
+          if (gone == NULL)
+            gone = g_ptr_array_new_with_free_func ((GDestroyNotify) conn_unref);
+          g_ptr_array_add (gone, conn_ref (c));
+        }
+    }
+  /* Apart from the walk: a close changes the queue. */
+  for (guint i = 0; gone != NULL && i < gone->len; i++)
+    conn_close (g_ptr_array_index (gone, i), "its peer went while it waited for a TLS slot");
+}
+
 /* While a connection waits for a handshake slot, the handshakes that
  * have held theirs past TLS_SLOT_MS are ended one at a time (each freed
  * slot is handed on at once, tls_next), and only those of a source that
@@ -2060,6 +2090,7 @@ slots_of (const char **held, guint n_held, const char *source)
 static void
 cut_slow_slots (GrpTransport *self, gint64 now)
 {
+  drop_gone_waiters (self);
   while (self->tls_waiting.length > 0)
     {
       const char *held[TLS_HANDSHAKES_MAX];
