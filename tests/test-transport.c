@@ -1453,6 +1453,43 @@ test_local_refusal_unreachable (Fixture *f, gconstpointer data)
   g_clear_error (&probe.error);
 }
 
+static guint refusals_said;
+
+static void
+count_refusals (const char *domain, GLogLevelFlags level, const char *message, gpointer data)
+{
+  if (strstr (message, "refused") != NULL)
+    refusals_said++;
+  g_test_message ("%s: %s", domain, message);
+}
+
+/* A joiner of another protocol is refused on the member's Unix-domain
+ * name, and then over TCP, where it goes on (whoever answered on the name
+ * may be a process that took it): the member says once that it refused
+ * it, naming it and both protocols.  It said so twice, once a path. */
+static void
+test_local_refused_said_once (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GrpTransport) a = transport_a (NULL);
+  g_autoptr(GrpTransport) gms1 = grp_transport_new ();
+  g_autoptr(GError) error = NULL;
+  Probe probe = { 0 };
+  guint handler;
+
+  grp_transport_set_self (gms1, Y_ID, "gms1");
+  grp_transport_set_protocol (gms1, "gms1");
+  g_assert_true (grp_transport_listen (gms1, NULL, NULL, &error));
+  refusals_said = 0;
+  handler = g_log_set_handler ("groupy-net", G_LOG_LEVEL_MESSAGE, count_refusals, NULL);
+  grp_transport_probe_async (a, grp_transport_get_address (gms1), NULL, probe_done, &probe);
+  g_assert_true (wait_for (f, probe_finished, &probe));
+  g_log_remove_handler ("groupy-net", handler);
+  g_assert_error (probe.error, GRP_TRANSPORT_ERROR, GRP_TRANSPORT_ERROR_PROTOCOL);
+  g_assert_nonnull (strstr (probe.error->message, "this group runs gms1, you run groupy"));
+  g_assert_cmpuint (refusals_said, ==, 1);
+  g_clear_error (&probe.error);
+}
+
 /* What A received over TLS: every payload of every REQ, in order. */
 typedef struct {
   GPtrArray *payloads;        /* GBytes* */
@@ -3508,6 +3545,7 @@ main (int argc, char **argv)
   ADD ("/transport/local/squatter-silent", test_local_squatter_silent);
   ADD ("/transport/local/squatter-answers", test_local_squatter_answers);
   ADD ("/transport/local/refusal-unreachable", test_local_refusal_unreachable);
+  ADD ("/transport/local/refused-said-once", test_local_refused_said_once);
   ADD ("/transport/secure/same-secret", test_same_secret);
   ADD ("/transport/secure/sizes", test_secret_sizes);
   ADD ("/transport/secure/other-secret", test_other_secret);

@@ -251,6 +251,7 @@ struct _GrpTransport {
   char *address;
   char *protocol;             /* what we run, said in our HELLO (grp-proto.h) */
   GrpHelloTiming timing;      /* our failure-detection times, said there too */
+  GrpId last_refused;         /* the last peer refused for its protocol or times (on_hello) */
   GrpSecurity *security;      /* NULL: plaintext, loopback only unless insecure */
   gboolean insecure;
   guint tls_running;          /* incoming TLS handshakes under way */
@@ -1439,8 +1440,16 @@ on_hello (Conn *c, GrpMember *hello, const char *protocol, const GrpHelloTiming 
   mismatch = hello_mismatch (c, protocol, timing);
   if (mismatch != NULL)
     {
-      g_message ("%s (%s) refused: %s", c->outgoing ? c->addr : hello->addr, hello->name,
+      /* Said once a peer incarnation: a joiner refused on our Unix-domain
+       * name goes on over TCP (protocol_refused), and is refused there
+       * again, in the same words. */
+      if (hello->id != self->last_refused)
+        g_message ("%s (%s) refused: %s", c->outgoing ? c->addr : hello->addr, hello->name,
+                   mismatch);
+      else
+        g_debug ("%s (%s) refused again: %s", c->outgoing ? c->addr : hello->addr, hello->name,
                  mismatch);
+      self->last_refused = hello->id;
       send_bye (c, GRP_BYE_PROTOCOL, mismatch);
       protocol_refused (c, mismatch);
       return;
