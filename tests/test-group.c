@@ -627,15 +627,56 @@ test_secret_one_sided (void)
 
 /* A contact that drops the first `drops` connections it accepts once their
  * first bytes (a HELLO, or a TLS ClientHello) have come, without a word,
- * as a member does whose handshake slot was cut under load; it passes the
- * later ones through to the member at `target`. */
+ * as a member does whose handshake slot was cut under load; or, `mid`,
+ * once the member behind it has begun to answer them (part of its first
+ * TLS flight passed on).  It passes the later ones through to the member
+ * at `target`. */
 typedef struct {
   GSocketService *service;
   char *address;          /* where it listens */
   char *target;           /* the member behind it */
   guint drops;            /* connections left to drop */
+  gboolean mid;
   guint accepted;
+  GPtrArray *cutters;     /* GThread*: each cuts one connection mid-answer */
 } Flaky;
+
+typedef struct {
+  GSocketConnection *in;
+  char *target;
+} Cut;
+
+/* The joiner's first bytes go to the member, and the first 30 bytes of
+ * its answer come back; then both connections close.  Blocking, in a
+ * thread of its own: the test's thread runs the members. */
+static gpointer
+cut_mid_answer (gpointer data)
+{
+  Cut *cut = data;
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  g_autoptr(GSocketConnection) up =
+    g_socket_client_connect_to_host (client, cut->target, 0, NULL, NULL);
+  guint8 buf[16384];
+  gssize n;
+
+  g_assert_nonnull (up);
+  n = g_input_stream_read (g_io_stream_get_input_stream (G_IO_STREAM (cut->in)), buf,
+                           sizeof buf, NULL, NULL);
+  g_assert_cmpint (n, >, 0);
+  g_assert_true (g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (up)),
+                                            buf, (gsize) n, NULL, NULL, NULL));
+  n = g_input_stream_read (g_io_stream_get_input_stream (G_IO_STREAM (up)), buf, sizeof buf,
+                           NULL, NULL);
+  g_assert_cmpint (n, >, 30);
+  g_assert_true (g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (cut->in)),
+                                            buf, 30, NULL, NULL, NULL));
+  g_io_stream_close (G_IO_STREAM (up), NULL, NULL);
+  g_io_stream_close (G_IO_STREAM (cut->in), NULL, NULL);
+  g_object_unref (cut->in);
+  g_free (cut->target);
+  g_free (cut);
+  return NULL;
+}
 
 static void
 flaky_spliced (GObject *source, GAsyncResult *res, gpointer data)
@@ -673,7 +714,16 @@ flaky_incoming (GSocketService *service, GSocketConnection *conn, GObject *sourc
   Flaky *f = data;
 
   f->accepted++;
-  if (f->drops > 0)
+  if (f->drops > 0 && f->mid)
+    {
+      Cut *cut = g_new (Cut, 1);
+
+      f->drops--;
+      cut->in = g_object_ref (conn);
+      cut->target = g_strdup (f->target);
+      g_ptr_array_add (f->cutters, g_thread_new ("cut", cut_mid_answer, cut));
+    }
+  else if (f->drops > 0)
     {
       f->drops--;
       g_input_stream_read_bytes_async (g_io_stream_get_input_stream (G_IO_STREAM (conn)), 64,
@@ -691,7 +741,13 @@ flaky_incoming (GSocketService *service, GSocketConnection *conn, GObject *sourc
 }
 
 static void
-flaky_start (Flaky *f, const char *target, guint drops)
+join_cutter (gpointer thread)
+{
+  g_thread_join (thread);
+}
+
+static void
+flaky_start (Flaky *f, const char *target, guint drops, gboolean mid)
 {
   guint16 port;
 
@@ -701,7 +757,9 @@ flaky_start (Flaky *f, const char *target, guint drops)
   f->address = g_strdup_printf ("127.0.0.1:%u", port);
   f->target = g_strdup (target);
   f->drops = drops;
+  f->mid = mid;
   f->accepted = 0;
+  f->cutters = g_ptr_array_new_with_free_func (join_cutter);
   g_signal_connect (f->service, "incoming", G_CALLBACK (flaky_incoming), f);
   g_socket_service_start (f->service);
 }
@@ -714,6 +772,7 @@ flaky_stop (Flaky *f)
   g_clear_object (&f->service);
   g_clear_pointer (&f->address, g_free);
   g_clear_pointer (&f->target, g_free);
+  g_clear_pointer (&f->cutters, g_ptr_array_unref);
 }
 
 /* join_done, saying why a join failed. */
@@ -727,16 +786,23 @@ join_ok (GObject *source, GAsyncResult *res, gpointer data)
   *(gboolean *) data = TRUE;
 }
 
+typedef enum {
+  DROP_PLAIN,             /* plaintext: before its HELLO */
+  DROP_TLS,               /* with a secret: in the TLS handshake, before answering */
+  DROP_TLS_MID_ANSWER,    /* in the TLS handshake, part of its answer sent */
+} DropWhere;
+
 /* A first join whose contact drops its first connections mid-handshake
  * (its handshake slot cut under load, say) keeps trying, as a join does
  * for a contact that drops its JOIN, and gets in (it failed at once,
- * UNREACHABLE: "it closed the connection before saying who it is").
- * Plaintext, and with a secret, where the contact drops the connection in
- * the TLS handshake. */
+ * UNREACHABLE: "it closed the connection before saying who it is", or
+ * "TLS handshake failed").  Plaintext, and with a secret, where the
+ * contact drops the connection in the TLS handshake. */
 static void
 test_contact_drops_handshake (gconstpointer data)
 {
-  gboolean tls = GPOINTER_TO_INT (data);
+  DropWhere where = GPOINTER_TO_INT (data);
+  gboolean tls = where != DROP_PLAIN;
   g_autofree char *dir = g_dir_make_tmp ("test-group-XXXXXX", NULL);
   g_autofree char *secret = g_build_filename (dir, "secret", NULL);
   g_autoptr(GrpGroup) a = grp_group_new ("a");
@@ -754,7 +820,7 @@ test_contact_drops_handshake (gconstpointer data)
   grp_group_set_timing (b, 20, 1000);
   g_assert_true (grp_group_listen (a, NULL, NULL, NULL));
   g_assert_true (grp_group_create (a, NULL));
-  flaky_start (&f, grp_group_get_address (a), 2);
+  flaky_start (&f, grp_group_get_address (a), 2, where == DROP_TLS_MID_ANSWER);
   grp_group_join_async (b, f.address, NULL, join_ok, &joined);
   run_until (NULL, &joined);
   g_assert_cmpuint (f.accepted, >=, 3);
@@ -1120,10 +1186,12 @@ main (int argc, char *argv[])
   g_test_add_func ("/group/secret-one-sided", test_secret_one_sided);
   g_test_add_func ("/group/again-after-leave", test_again_after_leave);
   g_test_add_func ("/group/failed-join-ends-incarnation", test_failed_join_ends_incarnation);
-  g_test_add_data_func ("/group/contact-drops-handshake/plain", GINT_TO_POINTER (FALSE),
+  g_test_add_data_func ("/group/contact-drops-handshake/plain", GINT_TO_POINTER (DROP_PLAIN),
                         test_contact_drops_handshake);
-  g_test_add_data_func ("/group/contact-drops-handshake/tls", GINT_TO_POINTER (TRUE),
+  g_test_add_data_func ("/group/contact-drops-handshake/tls", GINT_TO_POINTER (DROP_TLS),
                         test_contact_drops_handshake);
+  g_test_add_data_func ("/group/contact-drops-handshake/tls-mid-answer",
+                        GINT_TO_POINTER (DROP_TLS_MID_ANSWER), test_contact_drops_handshake);
   g_test_add_func ("/group/contact-restarts", test_contact_restarts);
   g_test_add_func ("/group/contact-refuses", test_contact_refuses);
   return g_test_run ();

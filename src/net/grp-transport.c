@@ -2259,6 +2259,27 @@ answered_plaintext (Conn *c)
   return len >= 2 && len <= HANDSHAKE_FRAME_MAX;
 }
 
+/* Whether the member we dialed dropped the connection in our TLS handshake
+ * (`error`, its failure), as a member does whose handshake slot was cut
+ * (TLS_SLOT_MS), or whose process is ending: the connection ended (an end
+ * of stream or a reset) after nothing, or after the start of a TLS answer,
+ * and no TLS alert or certificate said why.  A dial a moment later may
+ * reach it.  Not so what answers in another tongue, or refuses us in TLS's. */
+static gboolean
+tls_dropped (Conn *c, const GError *error)
+{
+  const guint8 *first;
+  gsize n = grp_sock_stream_get_first (c->base, &first);
+  struct pollfd pfd = { g_socket_get_fd (c->sock), POLLIN | POLLRDHUP, 0 };
+
+  if (n == 0)
+    return TRUE; /* it sent nothing at all */
+  return looks_like_tls (first, n) &&
+         (g_error_matches (error, G_TLS_ERROR, G_TLS_ERROR_NOT_TLS) ||
+          g_error_matches (error, G_TLS_ERROR, G_TLS_ERROR_EOF) || error->domain == G_IO_ERROR) &&
+         poll (&pfd, 1, 0) == 1 && (pfd.revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0;
+}
+
 static void
 tls_done (GObject *source, GAsyncResult *res, gpointer data)
 {
@@ -2290,17 +2311,13 @@ tls_done (GObject *source, GAsyncResult *res, gpointer data)
       g_autofree char *why = g_strdup_printf ("TLS handshake failed (%s): does it run with a group "
                                               "secret, or the same PKI, as we do?", error->message);
 
-      const guint8 *first;
-
       if (c->outgoing && answered_plaintext (c))
         proof_refused (c, "it has no secret (it answered without TLS): give every member of a "
                        "group the same secret file, or none");
-      else if (c->outgoing && grp_sock_stream_get_first (c->base, &first) == 0)
-        /* It sent nothing at all: it dropped the connection, as a member
-         * does whose handshake slot was cut, or whose process is ending
-         * (a plaintext dial dropped before HELLO is the same). */
+      else if (c->outgoing && tls_dropped (c, error))
+        /* As a plaintext dial dropped before HELLO. */
         dial_failed (c, DIAL_CLOSED_EARLY, NULL,
-                     "it closed the connection in the TLS handshake, before saying anything");
+                     "it closed the connection in the TLS handshake, without a word");
       else if (c->outgoing)
         dial_failed (c, DIAL_FAILED, NULL, why);
       else
