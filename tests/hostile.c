@@ -487,6 +487,14 @@ all_exited (Group *g, gconstpointer data)
   return TRUE;
 }
 
+static gboolean
+node_exited (Group *g, gconstpointer data)
+{
+  Node *n = (Node *) data;
+
+  return !node_alive (n) || n->exit_seen;
+}
+
 /* The end of every test: no member died, no invented name in a view, the
  * group stops cleanly, and groupy-check finds nothing. */
 static void
@@ -516,9 +524,16 @@ group_finish (Group *g)
       g_assert_true (g_str_equal (name, "n0") || g_str_equal (name, "n1") ||
                      g_str_equal (name, "n2") || g_strcmp0 (name, g->mole) == 0);
     }
-  for (guint i = 0; i < N_NODES; i++)
+  /* One at a time, the leader (n0) last: each leave is then one view
+   * change of those that stay, tens of ms.  Asked all at once, nobody
+   * stays to install a view without them, and each waits out its leave's
+   * timeout (docs/PROTOCOL.md, "Leaving"): 6 s here, in every test. */
+  for (guint i = N_NODES; i-- > 0;)
     if (node_alive (&g->nodes[i]))
-      g_subprocess_send_signal (g->nodes[i].proc, SIGTERM);
+      {
+        g_subprocess_send_signal (g->nodes[i].proc, SIGTERM);
+        g_assert_true (wait_for (g, node_exited, &g->nodes[i], 20000));
+      }
   g_assert_true (wait_for (g, all_exited, NULL, 20000));
   g_ptr_array_add (argv, (char *) check_path);
   for (guint i = 0; i < N_NODES; i++)
