@@ -268,6 +268,20 @@ def scenarios():
     yield ("ok: a log given twice, under another name", {"a": a, "b": b, "a-copy": a}, [], 0,
            "OK: 3 logs")
 
+    # Two groups' logs in one folder (two groups started by hand, or a
+    # window's LOG and LOG.2 after Join Another Group): each founder's view
+    # 1 is position 1, and the checker called that a violation of the
+    # protocol ("position 1: a has view 1 [a] ...; x has view 1 [x]").
+    a, b = history("a", "b")
+    a.ev(ev="exit")
+    b.ev(ev="exit")
+    x = Log("x")
+    x.color = (10, 20, 30)
+    x.view(1, 1, ["x"]).send(4).deliver(2, "x", 1, 4).ev(ev="exit")
+    yield ("unreadable: the logs of two groups", {"a": a, "b": b, "x": x}, [], 2,
+           "logs of more than one group: a founded one (view 1 [a]) and x another "
+           "(view 1 [x])")
+
     a, b, b2 = restarted()
     for m in (a, b2):
         m.deliver(9, "b", 1, 9).ev(ev="exit")

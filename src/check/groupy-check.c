@@ -35,7 +35,8 @@
  * the same verdict, and the same first violation, in any order.
  *
  * Exit status: 0 when everything holds, 1 with the first violation, 2 when a
- * log cannot be read or is no worker's log.
+ * log cannot be read or is no worker's log, or the logs are of more than
+ * one group.
  */
 #include <errno.h>
 #include <json-glib/json-glib.h>
@@ -720,6 +721,37 @@ same_entry (const Entry *a, const Entry *b)
          memcmp (a->color, b->color, 3) == 0;
 }
 
+/* Only one process founds a group: the others take a state.  Two that
+ * founded different groups mean the logs of two groups were given (two
+ * groups started by hand in one folder, or a window's LOG and its LOG.2
+ * after Join Another Group), which their positions 1 told as a violation
+ * of the protocol.  Says which, or NULL. */
+static char *
+more_than_one_group (const Checker *c)
+{
+  const Inc *first = NULL;
+
+  for (guint i = 0; i < c->incs->len; i++)
+    {
+      const Inc *inc = g_ptr_array_index (c->incs, i);
+      const Entry *e;
+
+      if (inc->state_seq != 0 || inc->entries->len == 0)
+        continue;
+      e = &g_array_index (inc->entries, Entry, 0);
+      if (!e->view || e->seq != 1)
+        continue;
+      if (first == NULL)
+        first = inc;
+      else if (!same_entry (&g_array_index (first->entries, Entry, 0), e))
+        return g_strdup_printf ("logs of more than one group: %s founded one (%s) and %s "
+                                "another (%s), in %s and %s: check each group's logs apart",
+                                first->name, g_array_index (first->entries, Entry, 0).what,
+                                inc->name, e->what, first->log, inc->log);
+    }
+  return NULL;
+}
+
 static int
 compare_seqs (gconstpointer a, gconstpointer b)
 {
@@ -979,6 +1011,16 @@ main (int argc, char **argv)
         }
     }
   g_ptr_array_sort (c.incs, compare_incs);
+  {
+    g_autofree char *groups = more_than_one_group (&c);
+
+    if (groups != NULL)
+      {
+        fprintf (stderr, "groupy-check: %s\n", groups);
+        g_ptr_array_unref (c.incs);
+        return 2;
+      }
+  }
   agreed = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
   delivered = g_hash_table_new (g_str_hash, g_str_equal);
   c.processes = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
