@@ -684,6 +684,62 @@ test_window_join_other_fails (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+/* The message dialog on screen whose heading is `heading`, or NULL. */
+static AdwMessageDialog *
+dialog_headed (const char *heading)
+{
+  GListModel *windows = gtk_window_get_toplevels (); /* GTK's own */
+
+  for (guint i = 0; i < g_list_model_get_n_items (windows); i++)
+    {
+      g_autoptr(GObject) w = g_list_model_get_item (windows, i);
+
+      if (ADW_IS_MESSAGE_DIALOG (w) &&
+          g_strcmp0 (adw_message_dialog_get_heading (ADW_MESSAGE_DIALOG (w)), heading) == 0)
+        return ADW_MESSAGE_DIALOG (w);
+    }
+  return NULL;
+}
+
+static gboolean
+could_not_join_shown (gpointer data)
+{
+  return dialog_headed ("Could Not Join") != NULL;
+}
+
+/* Join Another Group through the window's own dialog, refused: the window
+ * says why in a dialog, as one whose --join fails does.  It said so only in
+ * a notice, cut at the window's width ("could not join: this group runs
+ * gms2, you r…"), after "founded the group: view 1", which read as if the
+ * join had worked. */
+static void
+test_window_join_other_refused (void)
+{
+  g_autoptr(GrpWorker) worker = new_worker ("solo", 50);
+  AdwMessageDialog *dialog;
+  const char *body;
+  GtkWidget *window;
+
+  wait_until (in_view, worker, 10000, "the worker's first view");
+  window = GTK_WIDGET (grp_window_new (NULL, worker, 3, -1));
+  show_at (window, 320, 320);
+  g_assert_true (gtk_widget_activate_action (window, "win.join", NULL));
+  dialog = dialog_headed ("Join Another Group");
+  g_assert_nonnull (dialog);
+  /* Port 1 of loopback: nothing listens there, the join is refused at once. */
+  gtk_editable_set_text (GTK_EDITABLE (adw_message_dialog_get_extra_child (dialog)),
+                         "127.0.0.1:1");
+  adw_message_dialog_response (dialog, "join");
+  wait_until (could_not_join_shown, NULL, 10000, "a dialog saying why the join failed");
+  dialog = dialog_headed ("Could Not Join");
+  body = adw_message_dialog_get_body (dialog);
+  g_test_message ("%s", body);
+  g_assert_nonnull (strstr (body, "could not reach 127.0.0.1:1"));
+  g_assert_nonnull (strstr (body, "alone"));
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 /* ---- the console ------------------------------------------------------ */
 
 /* Whether the console shows `want` members, each in a view. */
@@ -2273,6 +2329,7 @@ main (int argc, char **argv)
   g_test_add_func ("/window/focus", test_window_focus);
   g_test_add_func ("/window/no-quorum", test_window_no_quorum);
   g_test_add_func ("/window/join-other-fails", test_window_join_other_fails);
+  g_test_add_func ("/window/join-other-refused", test_window_join_other_refused);
   g_test_add_func ("/console/tiles-together", test_console_tiles_together);
   g_test_add_func ("/window/quit-while-switching", test_window_quit_while_switching);
   g_test_add_func ("/console/sizes", test_console_sizes);

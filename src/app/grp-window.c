@@ -524,8 +524,23 @@ joined_other (GObject *source, GAsyncResult *res, gpointer data)
   if (!grp_worker_join_other_finish (GRP_WORKER (source), res, &error))
     {
       g_autofree char *text = g_strdup_printf (_("could not join: %s"), error->message);
+      /* TRANSLATORS: %s is why, for example "this group runs gms2, you run groupy" */
+      g_autofree char *body = g_strdup_printf (_("This window could not join the other group: "
+                                                 "%s. It goes on alone, in a group of its own."),
+                                               error->message);
+      AdwMessageDialog *dialog;
 
       notice (self, text);
+      /* Quit while joining: the window is going, nobody asked why. */
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+      /* The notice is cut at the window's width, and comes after
+       * "founded the group: view 1": the reason, whole, where it is read. */
+      dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (self), _("Could Not Join"),
+                                                           body));
+      adw_message_dialog_add_response (dialog, "close", _("_Close"));
+      adw_message_dialog_set_close_response (dialog, "close");
+      gtk_window_present (GTK_WINDOW (dialog));
     }
 }
 
