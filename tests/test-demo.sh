@@ -31,6 +31,7 @@ cleanup() {
   pkill -9 -f -- "$work/bin7/" 2>/dev/null || true
   pkill -9 -f -- "$work/bin8/" 2>/dev/null || true
   pkill -9 -f -- "$work/bin9/" 2>/dev/null || true
+  pkill -9 -f -- "$work/bin10/" 2>/dev/null || true
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -563,6 +564,62 @@ if says "w(1|2[0-2]) did not leave within" || ! says "stopping at once \(asked a
   exit 1
 fi
 echo "ok: a stop gives each member its grace from when it was asked"
+
+# 19. "unblocked" says that a member hears a quorum again, not that it goes
+#     on: a member back from a freeze hears its peers (unblocked), then
+#     learns that they went on without it (excluded, in the same
+#     millisecond).  The story said "w1 has a quorum again and goes on",
+#     then that the group went on without it.  It tells the quorum once the
+#     member goes on (a view, a delivery), and never for one left out.
+mkdir -p "$work/bin10" "$work/tmp10"
+cp "$demo" "$work/bin10/groupy-demo"
+fake_check "$work/bin10/groupy-check"
+cat > "$work/bin10/groupy-node" <<'WORKER'
+#!/bin/sh
+while [ $# -gt 0 ]; do
+  case $1 in --name) name=$2; shift ;; --log) log=$2; shift ;; esac
+  shift
+done
+trap 'echo "{\"ev\":\"exit\",\"t\":20}" >> "$log"; exit 0' TERM
+{
+  echo '{"ev":"start","name":"w1","pid":1,"delivery":"agreed","t":1}'
+  echo '{"ev":"view","view":1,"seq":1,"leader":"w1","members":["w1"],"color":[0,0,0],"t":2}'
+} > "$log"
+echo "$name listening on 127.0.0.1:9"
+sleep 0.3
+{
+  echo '{"ev":"blocked","t":3}'
+  echo '{"ev":"unblocked","t":4}'
+  echo '{"ev":"excluded","t":4}'
+  echo '{"ev":"state","seq":5,"color":[0,0,5],"t":5}'
+  echo '{"ev":"view","view":3,"seq":5,"leader":"x1","members":["x1","w1"],"color":[0,0,5],"t":5}'
+} >> "$log"
+sleep 0.3
+{
+  echo '{"ev":"blocked","t":6}'
+  echo '{"ev":"unblocked","t":7}'
+  echo '{"ev":"deliver","seq":6,"from":"x1","id":1,"change":2,"color":[0,5,2],"t":8}'
+} >> "$log"
+while :; do sleep 0.05; done
+WORKER
+chmod +x "$work/bin10/groupy-node"
+TMPDIR=$work/tmp10 "$work/bin10/groupy-demo" --headless -n 1 --crash-rate 0 --sleep 200 \
+  > "$work/story" 2>&1 &
+dpid=$!
+WAIT_SECONDS=30 wait_for "the member to rejoin" says "w1 rejoined"
+WAIT_SECONDS=10 wait_for "the second wait to end" says "w1 has a quorum again"
+kill -INT "$dpid"
+WAIT_SECONDS=30 wait_for "the demo to check the logs" says "groupy-check: "
+wait "$dpid" || true
+dpid=
+# Told once: after the rejoin (the second wait), not before it (the first).
+if [ "$(grep -c "w1 has a quorum again and goes on" "$work/story")" != 1 ] ||
+   ! sed -n '/w1 rejoined/,$p' "$work/story" | grep -q "w1 has a quorum again"; then
+  echo "a member left out as it heard a quorum again:"
+  cat "$work/story"
+  exit 1
+fi
+echo "ok: a member left out is not said to have a quorum and go on"
 
 echo "ok: the story says who went and why; workers' messages stay in their files; a folder's"
 echo "earlier logs are kept apart; one that cannot be written in is refused; a founder that"

@@ -67,6 +67,7 @@ struct _GrpMemberInfo {
   gboolean crash_asked;     /* Crash sent: a second click is none */
   gboolean founder;         /* started to found the group, not to join it */
   gboolean blocked;         /* without a quorum: it admits nobody */
+  gboolean unblock_untold;  /* hears a quorum again: told once it goes on */
   gboolean told_end;        /* its crash or exit is in the story */
   gboolean asked_to_stop;   /* a stop sent it SIGTERM */
   gint64 stop_deadline;     /* and kills it then if it still runs (monotonic; 0: none) */
@@ -661,11 +662,29 @@ static void
 read_event (GrpSupervisor *self, GrpMemberInfo *m, JsonObject *o)
 {
   const char *ev = json_object_get_string_member_with_default (o, "ev", "");
+  gboolean still_waiting = FALSE;
 
   /* A worker logs the view it joined in right after its state; anything
    * else there (it crashed in between) tells the state first. */
   if (m->state_untold && !g_str_equal (ev, "view"))
     tell_state (self, m);
+  /* "unblocked" says that the member hears a quorum of its view again, not
+   * that it goes on: back from a freeze, it hears its peers, then learns
+   * that they went on without it ("excluded", the same millisecond).  The
+   * story said "has a quorum again and goes on" there.  It is told when the
+   * member goes on: a view, a delivery; left out, blocked again, or ended,
+   * it is not. */
+  if (m->unblock_untold && (g_str_equal (ev, "view") || g_str_equal (ev, "deliver")))
+    tell (self, GRP_EVENT_BLOCKED, "%s has a quorum again and goes on", m->name);
+  if (m->unblock_untold &&
+      (g_str_equal (ev, "view") || g_str_equal (ev, "deliver") || g_str_equal (ev, "excluded") ||
+       g_str_equal (ev, "blocked") || g_str_equal (ev, "crash") || g_str_equal (ev, "exit")))
+    {
+      m->unblock_untold = FALSE;
+      /* Waiting again: the story told that it waits, and never that it
+       * stopped. */
+      still_waiting = g_str_equal (ev, "blocked");
+    }
   if (g_str_equal (ev, "deliver"))
     {
       guint64 seq = (guint64) json_object_get_int_member_with_default (o, "seq", 0);
@@ -734,8 +753,9 @@ read_event (GrpSupervisor *self, GrpMemberInfo *m, JsonObject *o)
       m->blocked = TRUE;
       if (m->state == GRP_MEMBER_RUNNING)
         member_set_state (m, GRP_MEMBER_RUNNING, member_running_status (m));
-      tell (self, GRP_EVENT_BLOCKED, "%s has no quorum: most of its view is out of its reach, "
-            "so it waits, delivering nothing", m->name);
+      if (!still_waiting)
+        tell (self, GRP_EVENT_BLOCKED, "%s has no quorum: most of its view is out of its "
+              "reach, so it waits, delivering nothing", m->name);
     }
   else if (g_str_equal (ev, "unblocked"))
     {
@@ -744,7 +764,7 @@ read_event (GrpSupervisor *self, GrpMemberInfo *m, JsonObject *o)
         member_set_state (m, GRP_MEMBER_RUNNING, "running");
       /* Left out meanwhile: the story told so already. */
       if (!m->excluded)
-        tell (self, GRP_EVENT_BLOCKED, "%s has a quorum again and goes on", m->name);
+        m->unblock_untold = TRUE;
     }
   else if (g_str_equal (ev, "crash"))
     {

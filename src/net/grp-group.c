@@ -255,8 +255,10 @@ update_role (GrpGroup *self)
 }
 
 /* The core has no callback for it: it is read after every call into the
- * core, which is when it can change.  A member left out is told so first
- * ("excluded"), then that it waits no more. */
+ * core, which is when it can change.  A member left out is told so
+ * ("excluded") before it waits no more when it learns both in one call; a
+ * member back from a freeze hears the others (it waits no more), then
+ * learns that they went on without it. */
 static void
 update_blocked (GrpGroup *self)
 {
