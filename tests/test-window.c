@@ -554,6 +554,54 @@ test_window_no_quorum (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+/* Whether a notice begins with `data`. */
+static gboolean
+has_notice_starting (GtkWidget *notices, const char *start)
+{
+  for (GtkWidget *l = gtk_widget_get_first_child (notices); l; l = gtk_widget_get_next_sibling (l))
+    if (g_str_has_prefix (gtk_label_get_text (GTK_LABEL (l)), start))
+      return TRUE;
+  return FALSE;
+}
+
+static gboolean
+says_rejoined (gpointer data)
+{
+  return has_notice_starting (data, "rejoined view ");
+}
+
+/* The leader stopped past the suspicion timeout (its main loop does not
+ * run, as under SIGSTOP): back, it hears the others, so it waits for a
+ * quorum no more, then learns that they went on without it.  The window
+ * said "quorum back — going on", then "left out — rejoining". */
+static void
+test_window_back_left_out (void)
+{
+  g_autoptr(GrpWorker) worker = new_worker_with ("lead", 50, "20", "400");
+  g_autoptr(GSubprocess) b = NULL;
+  g_autoptr(GSubprocess) c = NULL;
+  GtkWidget *window;
+  GtkWidget *notices;
+
+  g_assert_nonnull (g_getenv ("GROUPY_NODE"));
+  wait_until (in_view, worker, 10000, "the worker's first view");
+  b = spawn_node ("b", grp_worker_get_address (worker));
+  c = spawn_node ("c", grp_worker_get_address (worker));
+  wait_until (three_in_view, worker, 20000, "a view of three");
+  window = GTK_WIDGET (grp_window_new (NULL, worker, 3, -1));
+  notices = child (window, GRP_TYPE_WINDOW, "notices");
+  show_at (window, 420, 380);
+  g_usleep (2000 * G_TIME_SPAN_MILLISECOND);
+  wait_until (says_rejoined, notices, 10000, "\"rejoined view N, state as of #M\"");
+  for (GtkWidget *l = gtk_widget_get_first_child (notices); l; l = gtk_widget_get_next_sibling (l))
+    g_test_message ("notice: %s", gtk_label_get_text (GTK_LABEL (l)));
+  g_assert_true (has_notice_starting (notices, "left out — rejoining"));
+  g_assert_false (has_notice_starting (notices, "quorum back"));
+  g_subprocess_force_exit (b);
+  g_subprocess_force_exit (c);
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 /* ---- quitting while joining another group ------------------------------ */
 
 static void
@@ -2328,6 +2376,7 @@ main (int argc, char **argv)
   g_test_add_func ("/window/pace", test_window_pace);
   g_test_add_func ("/window/focus", test_window_focus);
   g_test_add_func ("/window/no-quorum", test_window_no_quorum);
+  g_test_add_func ("/window/back-left-out", test_window_back_left_out);
   g_test_add_func ("/window/join-other-fails", test_window_join_other_fails);
   g_test_add_func ("/window/join-other-refused", test_window_join_other_refused);
   g_test_add_func ("/console/tiles-together", test_console_tiles_together);

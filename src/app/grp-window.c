@@ -63,6 +63,7 @@ struct _GrpWindow {
   char *leader;             /* of the last view, for "X gone -- Y leads" */
   guint64 state_seq;        /* the state this membership began with */
   gboolean excluded;
+  gboolean unblock_untold;  /* hears a quorum again: said once it goes on */
   const char *scale_class;
   GtkWidget *join_entry;
 };
@@ -370,6 +371,16 @@ describe_gone (GrpWorker *worker, const char *const *gone)
   return g_strjoinv (", ", (char **) parts->pdata);
 }
 
+/* Back to a quorum, said once the member goes on (blocked_changed). */
+static void
+going_on (GrpWindow *self)
+{
+  if (!self->unblock_untold)
+    return;
+  self->unblock_untold = FALSE;
+  notice (self, _("quorum back — going on"));
+}
+
 static void
 on_view_changed (GrpWorker *worker, guint64 view, GStrv joined, GStrv gone, gboolean first,
                  gpointer data)
@@ -381,6 +392,7 @@ on_view_changed (GrpWorker *worker, guint64 view, GStrv joined, GStrv gone, gboo
   g_autofree char *state = u64 (self->state_seq);
   g_autofree char *text = NULL;
 
+  going_on (self);
   if (first && self->state_seq != 0)
     text = g_strdup_printf (self->excluded ? _("rejoined view %s, state as of #%s")
                                            : _("joined view %s, state as of #%s"), v, state);
@@ -440,19 +452,28 @@ on_excluded (GrpWorker *worker, gpointer data)
   GrpWindow *self = data;
 
   self->excluded = TRUE;
+  self->unblock_untold = FALSE;
   notice (self, _("left out — rejoining"));
 }
 
 /* Nothing is delivered while it waits, so the notice stays the newest one
- * until the wait ends: enough members came back, or the member learns it
- * was left out ("left out — rejoining" comes first then). */
+ * until the wait ends.  That it waits no more says that it hears a quorum
+ * of its view again, not that it goes on: back from a freeze, it hears the
+ * others, then learns that they went on without it, and the window said
+ * "quorum back — going on", then "left out — rejoining".  So "quorum back"
+ * waits for the member to go on: a delivery or a view (going_on). */
 static void
 blocked_changed (GrpWindow *self)
 {
   if (grp_worker_is_blocked (self->worker))
-    notice (self, _("no quorum — waiting"));
+    {
+      /* Waiting again before it went on: "no quorum — waiting" still holds. */
+      if (!self->unblock_untold)
+        notice (self, _("no quorum — waiting"));
+      self->unblock_untold = FALSE;
+    }
   else if (!self->excluded)
-    notice (self, _("quorum back — going on"));
+    self->unblock_untold = TRUE;
 }
 
 /* ---- size ------------------------------------------------------------- */
@@ -621,6 +642,8 @@ grp_window_set_worker (GrpWindow *self, GrpWorker *worker)
   g_signal_connect_object (worker, "notify::view-id", G_CALLBACK (update_view), self,
                            G_CONNECT_SWAPPED);
   g_signal_connect_object (worker, "notify::view-id", G_CALLBACK (update_seq), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (worker, "notify::last-seq", G_CALLBACK (going_on), self,
                            G_CONNECT_SWAPPED);
   g_signal_connect_object (worker, "notify::last-seq", G_CALLBACK (update_seq), self,
                            G_CONNECT_SWAPPED);
