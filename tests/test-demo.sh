@@ -22,6 +22,7 @@ dpid=
 cleanup() {
   [ -n "$dpid" ] && kill -9 "$dpid" 2>/dev/null || true
   pkill -9 -f -- "$work/logs/" 2>/dev/null || true
+  pkill -9 -f -- "$work/logs6/" 2>/dev/null || true
   pkill -9 -f -- "$work/bin/" 2>/dev/null || true
   pkill -9 -f -- "$work/bin2/" 2>/dev/null || true
   pkill -9 -f -- "$work/bin3/" 2>/dev/null || true
@@ -620,6 +621,26 @@ if [ "$(grep -c "w1 has a quorum again and goes on" "$work/story")" != 1 ] ||
   exit 1
 fi
 echo "ok: a member left out is not said to have a quorum and go on"
+
+# 15. Every member killed at once: the story says once that nobody is left
+#     to join through.  It said so once for each member that died.
+"$demo" --headless -n 2 --crash-rate 0 --sleep 200 --log-dir "$work/logs6" \
+  > "$work/story" 2>&1 &
+dpid=$!
+WAIT_SECONDS=30 wait_for "two members in view 2" says "^[0-9:]+  view 2 "
+kill -9 $(pgrep -f -- "--log $work/logs6/w[12].log")
+WAIT_SECONDS=10 wait_for "the story to say that nobody is left" says "every member is gone"
+sleep 1
+kill -INT "$dpid"
+WAIT_SECONDS=30 wait_for "the demo to check the logs" says "groupy-check: "
+wait "$dpid" || true
+dpid=
+if [ "$(grep -c "every member is gone" "$work/story")" != 1 ]; then
+  echo "every member killed at once:"
+  cat "$work/story"
+  exit 1
+fi
+echo "ok: every member gone, said once"
 
 echo "ok: the story says who went and why; workers' messages stay in their files; a folder's"
 echo "earlier logs are kept apart; one that cannot be written in is refused; a founder that"

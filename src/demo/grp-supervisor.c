@@ -304,6 +304,7 @@ struct _GrpSupervisor {
   GString *check_text;
   GHashTable *ended;        /* name -> how it ended ("crashed", "left") */
   guint respawn_id;
+  gboolean told_all_gone;   /* "every member is gone" is in the story */
   guint64 view;
   gboolean formed;          /* a member was in a view once: the group was started */
   GStrv view_members;
@@ -1233,9 +1234,13 @@ respawn (GrpSupervisor *self)
 {
   if (!any_alive (self))
     {
-      tell (self, GRP_EVENT_PROBLEM, "every member is gone: nobody is left to join through");
+      /* Once: each death comes here, and members killed together all do. */
+      if (!self->told_all_gone)
+        tell (self, GRP_EVENT_PROBLEM, "every member is gone: nobody is left to join through");
+      self->told_all_gone = TRUE;
       return;
     }
+  self->told_all_gone = FALSE;
   if (contact (self) == NULL)
     {
       if (self->respawn_id == 0)
