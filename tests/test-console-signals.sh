@@ -84,7 +84,15 @@ for sig in TERM INT HUP; do
     echo "members still running after the console ended on SIG$sig"
     exit 1
   fi
-  echo "ok: SIG$sig: the members left, the logs were checked and removed"
+  # The verdict, where it can be read once the window is gone: the
+  # terminal.  The logs were checked, and the verdict shown nowhere.
+  if ! grep -q "^groupy-console: ✔ 3 logs agree on [0-9,]* positions$" "$work/console.err"; then
+    echo "SIG$sig: no verdict in the terminal:"
+    cat "$work/console.err"
+    exit 1
+  fi
+  echo "ok: SIG$sig: the members left, the logs were checked (the verdict in the terminal)" \
+    "and removed"
 done
 
 # A second SIGINT (Ctrl-C twice) while the members leave stops at once: those

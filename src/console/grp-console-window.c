@@ -10,6 +10,7 @@
 #include "grp-console-window.h"
 
 #include <glib/gi18n.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "grp-about.h"
@@ -180,6 +181,11 @@ on_verdict (GrpSupervisor *supervisor, gboolean ok, const char *text, gpointer d
   gtk_widget_remove_css_class (GTK_WIDGET (self->verdict_label), ok ? "bad" : "ok");
   gtk_widget_add_css_class (GTK_WIDGET (self->verdict_label), ok ? "ok" : "bad");
   gtk_revealer_set_reveal_child (self->verdict_revealer, TRUE);
+  /* Closed (its button, Ctrl-C, SIGTERM, SIGHUP): the window goes once the
+   * group is stopped, and with it the banner; the checker's verdict was
+   * shown nowhere.  The terminal keeps it. */
+  if (self->quit_when_stopped)
+    fprintf (stderr, "groupy-console: %s\n", banner);
 }
 
 static void
