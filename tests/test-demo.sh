@@ -622,7 +622,7 @@ if [ "$(grep -c "w1 has a quorum again and goes on" "$work/story")" != 1 ] ||
 fi
 echo "ok: a member left out is not said to have a quorum and go on"
 
-# 15. Every member killed at once: the story says once that nobody is left
+# 20. Every member killed at once: the story says once that nobody is left
 #     to join through.  It said so once for each member that died.
 "$demo" --headless -n 2 --crash-rate 0 --sleep 200 --log-dir "$work/logs6" \
   > "$work/story" 2>&1 &
