@@ -877,6 +877,37 @@ test_wrong_advertised_port (Fixture *f, gconstpointer data)
   assert_one_report (f, X_ID, FALSE);
 }
 
+/* A member listening on an IPv6 address gives it as HOST:PORT wants it,
+ * in brackets ("[::1]:7001"): it said "::1:7001", which it printed ("w1
+ * listening on ::1:7001"), advertised and put in views. */
+static void
+test_ipv6_address (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GrpTransport) a = grp_transport_new ();
+  g_autoptr(GrpTransport) n = grp_transport_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *host = NULL;
+  guint16 port = 0;
+  GrpId probed = 0;
+
+  grp_transport_set_self (a, Y_ID + 1, "a");
+  if (!grp_transport_listen (a, "[::1]:0", NULL, &error))
+    {
+      g_test_skip_printf ("no IPv6 loopback here: %s", error->message);
+      return;
+    }
+  g_test_message ("listening on %s", grp_transport_get_address (a));
+  g_assert_true (g_str_has_prefix (grp_transport_get_address (a), "[::1]:"));
+  g_assert_true (grp_transport_parse_address (grp_transport_get_address (a), &host, &port, NULL));
+  g_assert_cmpstr (host, ==, "::1");
+  g_assert_cmpuint (port, !=, 0);
+  grp_transport_set_self (n, Y_ID + 2, "n");
+  g_assert_true (grp_transport_listen (n, NULL, NULL, &error));
+  grp_transport_probe_async (n, grp_transport_get_address (a), NULL, wrong_port_probed, &probed);
+  g_assert_true (wait_for (f, got_probe, &probed));
+  g_assert_cmpuint (probed, ==, Y_ID + 1);
+}
+
 /* A second connection claiming a member's id while its own stands is
  * refused (BYE, connection only), learns nothing, takes over nothing; and
  * when the member is killed, the crash is still certain at once. */
@@ -3534,6 +3565,7 @@ main (int argc, char **argv)
   ADD ("/transport/not-certain/hello-closed-meanwhile", test_hello_closed_meanwhile);
   ADD ("/transport/not-certain/wrong-advertised-port", test_wrong_advertised_port);
   ADD ("/transport/answer-at-advertised", test_answer_advertised);
+  ADD ("/transport/ipv6-address", test_ipv6_address);
   ADD ("/transport/not-certain/name-two-addresses", test_name_two_addresses);
   ADD ("/transport/not-certain/queue-bound", test_queue_bound);
   ADD ("/transport/queue-bound/large-behind-small", test_large_behind_small);

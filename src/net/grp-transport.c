@@ -2996,9 +2996,12 @@ grp_transport_listen (GrpTransport *self, const char *listen, const char *advert
   else
     {
       g_autofree char *bound = g_inet_address_to_string (inet);
+      gboolean v6 = g_inet_address_get_family (inet) == G_SOCKET_FAMILY_IPV6;
 
+      /* An IPv6 literal in brackets, as HOST:PORT wants it ("[::1]:7001"),
+       * as printed, advertised and put in views. */
       self->address =
-        g_strdup_printf ("%s:%u", bound,
+        g_strdup_printf ("%s%s%s:%u", v6 ? "[" : "", bound, v6 ? "]" : "",
                          g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (got)));
     }
   if (!self->no_local)
