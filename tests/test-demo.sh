@@ -188,6 +188,16 @@ for bad in "--sleep 4000000:--sleep takes 0 to 3600000, not 4000000" \
     exit 1
   fi
 done
+#    A protocol it does not know is told before the want of a display
+#    (said first, it hid the mistake in the command).
+status=0
+env -u DISPLAY -u WAYLAND_DISPLAY "$demo" --protocol gms5 > "$work/story" 2>&1 || status=$?
+if [ "$status" != 2 ] || ! grep -qF -- 'groupy-demo: --protocol takes ' "$work/story" ||
+   ! grep -qF -- 'not "gms5"' "$work/story"; then
+  echo "--protocol gms5 without a display (status $status) was not told so:"
+  cat "$work/story"
+  exit 1
+fi
 # A stand-in for groupy-check at FILE: it finds every log good, and counts
 # those it is given, one an argument or NUL-terminated in a file
 # (--files0-from).

@@ -150,7 +150,8 @@ main (int argc, char **argv)
       return 2;
     }
   if (!in_range ("--members", console.members, 1, GRP_SUPERVISOR_MAX_MEMBERS) ||
-      !grp_supervisor_worker_options_ok ("groupy-console", rate, sleep_ms, color_rate, suspect))
+      !grp_supervisor_worker_options_ok ("groupy-console", rate, sleep_ms, color_rate, suspect,
+                                         protocol))
     return 2;
   if (g_getenv ("DBUS_SESSION_BUS_ADDRESS") == NULL)
     g_setenv ("GTK_A11Y", "none", FALSE);

@@ -1603,6 +1603,16 @@ check_writable (const char *dir, GError **error)
   return TRUE;
 }
 
+static gboolean
+protocol_known (const char *protocol, GError **error)
+{
+  if (grp_proto_find (protocol) != NULL)
+    return TRUE;
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "--protocol takes %s, not \"%s\"",
+               grp_proto_names (), protocol);
+  return FALSE;
+}
+
 GrpSupervisor *
 grp_supervisor_new (GrpSupervisorConfig *config, GError **error)
 {
@@ -1614,12 +1624,8 @@ grp_supervisor_new (GrpSupervisorConfig *config, GError **error)
   self->told_sleep = self->cfg.sleep_ms;
   if (self->cfg.protocol == NULL)
     self->cfg.protocol = g_strdup (grp_proto_default ()->name);
-  if (grp_proto_find (self->cfg.protocol) == NULL)
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                   "--protocol takes %s, not \"%s\"", grp_proto_names (), self->cfg.protocol);
-      return NULL;
-    }
+  if (!protocol_known (self->cfg.protocol, error))
+    return NULL;
   if (self->cfg.log_dir == NULL)
     {
       self->cfg.log_dir = g_dir_make_tmp ("groupy-demo-XXXXXX", error);
@@ -2229,8 +2235,15 @@ grp_supervisor_option_in_range (const char *program, const char *option, gint64 
 
 gboolean
 grp_supervisor_worker_options_ok (const char *program, gint64 crash_rate, gint64 sleep_ms,
-                                  gint64 color_rate, gint64 suspect_ms)
+                                  gint64 color_rate, gint64 suspect_ms, const char *protocol)
 {
+  g_autoptr(GError) error = NULL;
+
+  if (protocol != NULL && !protocol_known (protocol, &error))
+    {
+      fprintf (stderr, "%s: %s\n", program, error->message);
+      return FALSE;
+    }
   return grp_supervisor_option_in_range (program, "--crash-rate", crash_rate, 0,
                                          GRP_LIMIT_CRASH_RATE_MAX) &&
          grp_supervisor_option_in_range (program, "--sleep", sleep_ms, 0,

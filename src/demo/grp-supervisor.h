@@ -132,10 +132,11 @@ gboolean grp_supervisor_option_in_range (const char *program, const char *option
                                          gint64 min, gint64 max);
 /* The options groupy-demo and groupy-console pass on to the workers they
  * start, in the workers' own ranges (grp-limits.h); `suspect_ms` G_MININT64
- * when not given.  Says what is wrong as grp_supervisor_option_in_range. */
+ * and `protocol` NULL when not given.  Says what is wrong as
+ * grp_supervisor_option_in_range. */
 gboolean grp_supervisor_worker_options_ok (const char *program, gint64 crash_rate,
                                            gint64 sleep_ms, gint64 color_rate,
-                                           gint64 suspect_ms);
+                                           gint64 suspect_ms, const char *protocol);
 /* Whether every worker would take `path` as its --secret-file (the
  * workers' own check: grp_security_check_secret_file); if not, says why on
  * standard error in `program`'s name.  A file they refuse was told only

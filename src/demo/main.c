@@ -117,7 +117,8 @@ main (int argc, char **argv)
       return 2;
     }
   if (!in_range ("--windows", windows, 1, GRP_SUPERVISOR_MAX_MEMBERS) ||
-      !grp_supervisor_worker_options_ok ("groupy-demo", rate, sleep_ms, color_rate, suspect) ||
+      !grp_supervisor_worker_options_ok ("groupy-demo", rate, sleep_ms, color_rate, suspect,
+                                         protocol) ||
       (cfg.secret_file != NULL && !grp_supervisor_secret_file_ok ("groupy-demo", cfg.secret_file)))
     return 2;
   if (!headless && g_getenv ("DISPLAY") == NULL && g_getenv ("WAYLAND_DISPLAY") == NULL)
