@@ -23,6 +23,7 @@ cleanup() {
   [ -n "$dpid" ] && kill -9 "$dpid" 2>/dev/null || true
   pkill -9 -f -- "$work/logs/" 2>/dev/null || true
   pkill -9 -f -- "$work/logs6/" 2>/dev/null || true
+  pkill -9 -f -- "$work/logs7/" 2>/dev/null || true
   pkill -9 -f -- "$work/bin/" 2>/dev/null || true
   pkill -9 -f -- "$work/bin2/" 2>/dev/null || true
   pkill -9 -f -- "$work/bin3/" 2>/dev/null || true
@@ -651,6 +652,35 @@ if [ "$(grep -c "every member is gone" "$work/story")" != 1 ]; then
   exit 1
 fi
 echo "ok: every member gone, said once"
+
+# 21. A member killed from outside (kill -9) writes no last line: its end
+#     is known when its process is reaped, and the others' view without it
+#     could be told first ("view 4: w2 leads now; gone: w1 (crashed)", then
+#     "w1 was killed from outside").  The demo is stopped here while the
+#     others install that view, so that both wait when it runs again.
+"$demo" --headless -n 3 --crash-rate 0 --sleep 200 --log-dir "$work/logs7" \
+  > "$work/story" 2>&1 &
+dpid=$!
+WAIT_SECONDS=30 wait_for "three members in view 3" says "^[0-9:]+  view 3 "
+kill -STOP "$dpid"
+kill -9 $(pgrep -f -- "--log $work/logs7/w1.log")
+view4() { grep -q '"ev":"view","view":4' "$work/logs7/w2.log"; }
+WAIT_SECONDS=20 wait_for "the others' view without w1" view4
+kill -CONT "$dpid"
+WAIT_SECONDS=10 wait_for "the story to tell the kill" says "w1 was killed from outside"
+WAIT_SECONDS=10 wait_for "the story to tell view 4" says "^[0-9:]+  view 4"
+kill -INT "$dpid"
+WAIT_SECONDS=30 wait_for "the demo to check the logs" says "groupy-check: "
+wait "$dpid" || true
+dpid=
+killed=$(grep -n "w1 was killed from outside" "$work/story" | head -1 | cut -d: -f1)
+view=$(grep -nE "^[0-9:]+  view 4" "$work/story" | head -1 | cut -d: -f1)
+if [ "$killed" -gt "$view" ] || ! grep -qE "^[0-9:]+  view 4.*gone: w1 \(crashed\)" "$work/story"; then
+  echo "a member killed from outside, told after the view without it:"
+  cat "$work/story"
+  exit 1
+fi
+echo "ok: a member killed from outside is told before the view without it"
 
 echo "ok: the story says who went and why; workers' messages stay in their files; a folder's"
 echo "earlier logs are kept apart; one that cannot be written in is refused; a founder that"
