@@ -2229,6 +2229,8 @@ test_pki (Fixture *f, gconstpointer data)
   g_autoptr(GrpSecurity) so = grp_security_new ();
   g_autoptr(GrpTransport) a = NULL;
   g_autoptr(GrpTransport) rogue = NULL;
+  g_autoptr(GrpSecurity) ss = NULL;
+  g_autoptr(GrpTransport) secret_only = NULL;
   g_autoptr(GError) error = NULL;
   Probe probe = { 0 };
 
@@ -2277,6 +2279,22 @@ test_pki (Fixture *f, gconstpointer data)
   b_send_ping (f, X_ID, grp_transport_get_address (rogue), 14);
   g_assert_true (wait_for (f, reported, NULL));
   g_assert_false (g_array_index (f->reports, Report, 0).confirmed);
+  /* A member given the group secret where the group runs a PKI sends no
+   * certificate, and B closes the connection after the handshake without a
+   * word, as it does for the rogue: a refusal too, saying what to give it
+   * (it was a drop, which a join dials again until its timeout, and then
+   * said "it closed the connection before saying who it is"). */
+  ss = secret_security (new_secret (&fs, "secret"));
+  secret_only = transport_a (ss);
+  probe = (Probe) { 0 };
+  grp_transport_probe_async (secret_only, grp_transport_get_address (f->b), NULL, probe_done,
+                             &probe);
+  g_assert_true (wait_for (f, probe_finished, &probe));
+  g_assert_nonnull (probe.error);
+  g_test_message ("%s", probe.error->message);
+  g_assert_error (probe.error, GRP_SECURITY_ERROR, GRP_SECURITY_ERROR_REFUSED);
+  g_assert_nonnull (strstr (probe.error->message, "PKI"));
+  g_clear_error (&probe.error);
   files_clear (&fs);
 }
 

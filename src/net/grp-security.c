@@ -685,6 +685,20 @@ grp_security_wrap (GrpSecurity *self, GIOStream *base, gboolean server, GError *
   return G_TLS_CONNECTION (tls);
 }
 
+gboolean
+grp_security_peer_has_pki (GTlsConnection *tls)
+{
+  GTlsCertificate *peer = g_tls_connection_get_peer_certificate (tls);
+  g_autofree char *subject = NULL;
+  g_autofree char *issuer = NULL;
+
+  if (peer == NULL)
+    return FALSE;
+  subject = g_tls_certificate_get_subject_name (peer);
+  issuer = g_tls_certificate_get_issuer_name (peer);
+  return subject != NULL && issuer != NULL && strcmp (subject, issuer) != 0;
+}
+
 static gboolean
 compute_proof (GrpSecurity *self, GTlsConnection *tls, gboolean server,
                guint8 proof[GRP_PROOF_LEN], GError **error)

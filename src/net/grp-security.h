@@ -61,6 +61,10 @@ GTlsConnection *grp_security_wrap (GrpSecurity *self,
                                    GIOStream   *base,
                                    gboolean     server,
                                    GError     **error);
+/* Whether the peer of the handshaken `tls` runs with a PKI: its
+ * certificate was signed by another (a CA), where a member with a secret
+ * alone serves one it signed itself. */
+gboolean        grp_security_peer_has_pki (GTlsConnection *tls);
 /* Our proof of the secret on the handshaken `tls`, and the check of the
  * peer's (constant time). */
 gboolean        grp_security_prove (GrpSecurity    *self,

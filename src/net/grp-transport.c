@@ -824,18 +824,26 @@ conn_lost (Conn *c, const GError *error)
 
   if (c->state != CONN_OPEN)
     {
-      if (outgoing && !said_bye && c->in != NULL && grp_security_has_pki (self->security))
+      if (outgoing && !said_bye && c->in != NULL &&
+          (grp_security_has_pki (self->security) || grp_security_peer_has_pki (c->tls)))
         {
           /* Our TLS handshake was done, and it went without a word: a
-           * member that does not take our certificate does so (it says
-           * nothing more to a peer it does not trust).  A join through it
-           * fails at once, saying so, rather than dial it again as a
-           * contact that dropped the connection (GRP_TRANSPORT_ERROR_DROPPED). */
+           * member with a PKI that does not take our certificate does so
+           * (it says nothing more to a peer it does not trust), and so
+           * does one that got none from us, a member with a secret alone.
+           * A join through it fails at once, saying so, rather than dial
+           * it again as a contact that dropped the connection
+           * (GRP_TRANSPORT_ERROR_DROPPED) until its timeout. */
           g_autoptr(GError) refused =
             g_error_new_literal (GRP_SECURITY_ERROR, GRP_SECURITY_ERROR_REFUSED,
-                                 "it closed the connection after the TLS handshake, without a "
-                                 "word: it may not take this member's certificate (is it signed "
-                                 "by the CA the group's members are given?)");
+                                 grp_security_has_pki (self->security)
+                                 ? "it closed the connection after the TLS handshake, without a "
+                                   "word: it may not take this member's certificate (is it "
+                                   "signed by the CA the group's members are given?)"
+                                 : "it closed the connection after the TLS handshake, without a "
+                                   "word: it runs with a PKI (a CA signed its certificate), and "
+                                   "this member has no certificate to give (give it the group's "
+                                   "CA and a certificate that CA signed)");
 
           dial_failed (c, DIAL_CLOSED_EARLY, refused, refused->message);
         }
