@@ -1552,9 +1552,19 @@ join_cancelled (GCancellable *cancellable, gpointer data)
  * A contact that accepts the connection and drops it before saying who it
  * is (a member shedding load, or restarting) is tried again until the
  * join timeout, and so is one that refuses connections once it has done
- * so.  One that is the wrong contact fails the join at once, saying why:
- * nothing has listened at @contact, or it refused this member (another
- * secret, protocol or timing).
+ * so; the join then fails with %GRP_GROUP_ERROR_UNREACHABLE, saying what
+ * the last try met.  Anything else at @contact that closes every
+ * connection without a word is taken for such a member, and waits as
+ * long.  A contact that is the wrong one fails the join at once, saying
+ * why: nothing has listened at @contact, it answered in another tongue, or
+ * it refused this member (another secret, certificate, protocol or
+ * timing).
+ *
+ * The join timeout is the greater of 5 s and four suspicion timeouts (8 s
+ * with the defaults of [method@Groupy.Group.set_timing]).  Reaching a
+ * member at @contact takes at most that long, and the group then has as
+ * long again to admit this member and send it the state: a join ends at
+ * most twice the join timeout after it began.
  *
  * @callback runs last, once the member has settled: when the join failed,
  * [property@Groupy.Group:role] is already %GRP_ROLE_FAILED (notified) and
