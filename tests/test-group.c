@@ -6,6 +6,7 @@
 #include "group-test-util.h"
 #include "grp-group-private.h"
 
+#include <gio/gunixsocketaddress.h>
 #include <glib/gstdio.h>
 #include <string.h>
 
@@ -908,6 +909,94 @@ test_contact_restarts (void)
   g_clear_object (&r.a);
 }
 
+/* A contact on this host whose process restarts, as the joiner meets it:
+ * over its Unix-domain name (dialed first) it drops the connection, over
+ * TCP nothing listens for a while, then a member listens at its address
+ * (and name). */
+typedef struct {
+  GSocketService *name;   /* the process that ends: its Unix-domain name */
+  char *addr;             /* its TCP address, where nothing listens meanwhile */
+  GrpGroup *a;            /* the one that comes up */
+  guint accepted;
+} LocalRestart;
+
+static gboolean
+local_restart_up (gpointer data)
+{
+  LocalRestart *r = data;
+  g_autoptr(GError) error = NULL;
+
+  r->a = grp_group_new ("a");
+  grp_group_set_timing (r->a, 20, 1000);
+  g_assert_true (grp_group_listen (r->a, r->addr, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (grp_group_create (r->a, &error));
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+local_restart_incoming (GSocketService *service, GSocketConnection *conn, GObject *source,
+                        gpointer data)
+{
+  LocalRestart *r = data;
+
+  if (r->accepted++ > 0)
+    return FALSE;
+  g_input_stream_read_bytes_async (g_io_stream_get_input_stream (G_IO_STREAM (conn)), 64,
+                                   G_PRIORITY_DEFAULT, NULL, restart_first_bytes,
+                                   g_object_ref (conn));
+  g_socket_service_stop (service);
+  g_socket_listener_close (G_SOCKET_LISTENER (service));
+  g_timeout_add (300, local_restart_up, r);
+  return TRUE;
+}
+
+/* The restart of test_contact_restarts, met over the Unix-domain name: the
+ * drop there says the contact was there a moment ago as well as one over
+ * TCP does.  It failed at once: the drop went unsaid (the dial went on
+ * over TCP, which was refused), and the refusal was taken for a contact
+ * where nothing ever listened. */
+static void
+test_contact_restarts_local (void)
+{
+  g_autoptr(GrpGroup) b = grp_group_new ("b");
+  LocalRestart r = { g_socket_service_new () };
+  g_autoptr(GSocketListener) probe = g_socket_listener_new ();
+  g_autofree char *name = NULL;
+  g_autoptr(GSocketAddress) unix_addr = NULL;
+  g_autoptr(GError) error = NULL;
+  guint16 port;
+  gboolean joined = FALSE;
+
+  if (g_strcmp0 (g_getenv ("GROUPY_NO_LOCAL_SOCKETS"), "1") == 0)
+    {
+      g_test_skip ("no Unix-domain sockets (GROUPY_NO_LOCAL_SOCKETS)");
+      return;
+    }
+  /* A TCP port nobody listens on, for now. */
+  port = g_socket_listener_add_any_inet_port (probe, NULL, NULL);
+  g_assert_cmpuint (port, >, 0);
+  g_socket_listener_close (probe);
+  r.addr = g_strdup_printf ("127.0.0.1:%u", port);
+  name = g_strconcat ("groupy/", r.addr, NULL);
+  unix_addr = g_unix_socket_address_new_with_type (name, -1, G_UNIX_SOCKET_ADDRESS_ABSTRACT);
+  g_assert_true (g_socket_listener_add_address (G_SOCKET_LISTENER (r.name), unix_addr,
+                                                G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_DEFAULT,
+                                                NULL, NULL, &error));
+  g_assert_no_error (error);
+  g_signal_connect (r.name, "incoming", G_CALLBACK (local_restart_incoming), &r);
+  g_socket_service_start (r.name);
+  grp_group_set_timing (b, 20, 1000);
+  grp_group_join_async (b, r.addr, NULL, join_ok, &joined);
+  run_until (NULL, &joined);
+  g_assert_cmpuint (r.accepted, ==, 1);
+  g_assert_cmpint (grp_group_get_role (b), ==, GRP_ROLE_MEMBER);
+  run_until_n_members (r.a, 2);
+  g_clear_object (&r.name);
+  g_clear_object (&r.a);
+  g_free (r.addr);
+}
+
 /* Where nothing has listened, a join fails at once, saying so: only a
  * contact that was there a moment ago is tried again. */
 static void
@@ -1193,6 +1282,7 @@ main (int argc, char *argv[])
   g_test_add_data_func ("/group/contact-drops-handshake/tls-mid-answer",
                         GINT_TO_POINTER (DROP_TLS_MID_ANSWER), test_contact_drops_handshake);
   g_test_add_func ("/group/contact-restarts", test_contact_restarts);
+  g_test_add_func ("/group/contact-restarts-local", test_contact_restarts_local);
   g_test_add_func ("/group/contact-refuses", test_contact_refuses);
   return g_test_run ();
 }

@@ -214,6 +214,7 @@ typedef struct {
   gboolean local;             /* over the Unix-domain socket (a dial of ours: tried first) */
   char *local_refusal;        /* a dial going on over TCP: what refused it at the protocol
                                * on the Unix-domain name (whoever answered there), or NULL */
+  gboolean local_dropped;     /* ... and whether it was accepted there, then dropped */
   ConnState state;
   gboolean bye_received;
   gboolean reading;           /* in on_readable (against re-entry from a nested loop) */
@@ -742,6 +743,7 @@ dial_failed (Conn *c, DialFailure failure, const GError *error, const char *why)
       tcp->attempt = attempt;
       tcp->probe = probe;
       tcp->local_refusal = g_steal_pointer (&refusal);
+      tcp->local_dropped = failure == DIAL_CLOSED_EARLY;
       g_byte_array_append (tcp->outq, outq->data, outq->len);
       return;
     }
@@ -757,8 +759,24 @@ dial_failed (Conn *c, DialFailure failure, const GError *error, const char *why)
                                                    "answered refused us: %s)", c->local_refusal);
 
       /* Dropped without a word is said apart from the rest: a join
-       * tries such a contact again (grp-group.c, probe_transient). */
-      probe_return (c, 0, error != NULL ? g_error_new (error->domain, error->code,
+       * tries such a contact again (grp-group.c, probe_transient).  So
+       * is a dial dropped on the Unix-domain name and refused over TCP:
+       * the contact was there a moment ago, and its process is ending,
+       * or restarting (over TCP alone, the join learns it from the drop,
+       * then tries the refusals again). */
+      if (c->local_dropped && failure == DIAL_REFUSED)
+        {
+          char *was = also;
+
+          also = g_strdup_printf (" (over its Unix-domain name, it closed the connection "
+                                  "without a word)%s", was);
+          g_free (was);
+        }
+      probe_return (c, 0, c->local_dropped && failure == DIAL_REFUSED
+                          ? g_error_new (GRP_TRANSPORT_ERROR, GRP_TRANSPORT_ERROR_DROPPED,
+                                         "could not reach %s: %s%s", c->addr,
+                                         error != NULL ? error->message : why, also)
+                          : error != NULL ? g_error_new (error->domain, error->code,
                                                        error->domain == GRP_SECURITY_ERROR
                                                        ? "%s: %s%s" /* reached, and refused */
                                                        : "could not reach %s: %s%s", c->addr,
