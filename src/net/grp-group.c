@@ -1560,8 +1560,8 @@ join_cancelled (GCancellable *cancellable, gpointer data)
  * it refused this member (another secret, certificate, protocol or
  * timing).
  *
- * The join timeout is the greater of 5 s and four suspicion timeouts (8 s
- * with the defaults of [method@Groupy.Group.set_timing]).  Reaching a
+ * The join timeout is four suspicion timeouts, and at least 8 s (four of
+ * the default's, [method@Groupy.Group.set_timing]).  Reaching a
  * member at @contact takes at most that long, and the group then has as
  * long again to admit this member and send it the state: a join ends at
  * most twice the join timeout after it began.
