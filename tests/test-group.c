@@ -997,6 +997,67 @@ test_contact_restarts_local (void)
   g_free (r.addr);
 }
 
+/* A contact that drops the connections it accepts for `drop_ms`, as one
+ * shedding load does, then keeps them open in silence, as a stopped
+ * process does. */
+typedef struct {
+  GSocketService *service;
+  char *address;
+  gint64 until;           /* monotonic: dropping until then */
+  GPtrArray *held;        /* GSocketConnection*: silent ones */
+} DropsThenStops;
+
+static gboolean
+drops_then_stops_incoming (GSocketService *service, GSocketConnection *conn, GObject *source,
+                           gpointer data)
+{
+  DropsThenStops *d = data;
+
+  if (g_get_monotonic_time () < d->until)
+    g_input_stream_read_bytes_async (g_io_stream_get_input_stream (G_IO_STREAM (conn)), 64,
+                                     G_PRIORITY_DEFAULT, NULL, restart_first_bytes,
+                                     g_object_ref (conn));
+  else
+    g_ptr_array_add (d->held, g_object_ref (conn));
+  return TRUE;
+}
+
+/* The join's timeout comes while its last try is under way, unanswered
+ * (a contact that dropped connections, then stopped): the error says so,
+ * not that the last try met what the one before it did.  It said "No
+ * member answered within 8000 ms (the last try: ...: it closed the
+ * connection before saying who it is ...)", and a user looked for a
+ * member shedding load rather than a stopped one. */
+static void
+test_contact_drops_then_stops (void)
+{
+  g_autoptr(GrpGroup) b = grp_group_new ("b");
+  DropsThenStops d = { g_socket_service_new () };
+  JoinFails j = { FALSE, GRP_GROUP_ERROR_UNREACHABLE, "" };
+  guint16 port;
+
+  port = g_socket_listener_add_any_inet_port (G_SOCKET_LISTENER (d.service), NULL, NULL);
+  g_assert_cmpuint (port, >, 0);
+  d.address = g_strdup_printf ("127.0.0.1:%u", port);
+  d.held = g_ptr_array_new_with_free_func (g_object_unref);
+  /* Past the first 3.5 s of its 8, the try under way at the join
+   * timeout has not reached its handshake deadline (5 s). */
+  d.until = g_get_monotonic_time () + 3500 * 1000;
+  g_signal_connect (d.service, "incoming", G_CALLBACK (drops_then_stops_incoming), &d);
+  g_socket_service_start (d.service);
+  grp_group_set_timing (b, 20, 1000);
+  grp_group_join_async (b, d.address, NULL, join_fails, &j);
+  run_until (NULL, &j.done);
+  g_test_message ("%s", j.message);
+  g_assert_nonnull (strstr (j.message, "No member answered"));
+  g_assert_nonnull (strstr (j.message, "has not answered"));
+  g_socket_service_stop (d.service);
+  g_socket_listener_close (G_SOCKET_LISTENER (d.service));
+  g_clear_object (&d.service);
+  g_ptr_array_unref (d.held);
+  g_free (d.address);
+}
+
 /* Where nothing has listened, a join fails at once, saying so: only a
  * contact that was there a moment ago is tried again. */
 static void
@@ -1283,6 +1344,7 @@ main (int argc, char *argv[])
                         GINT_TO_POINTER (DROP_TLS_MID_ANSWER), test_contact_drops_handshake);
   g_test_add_func ("/group/contact-restarts", test_contact_restarts);
   g_test_add_func ("/group/contact-restarts-local", test_contact_restarts_local);
+  g_test_add_func ("/group/contact-drops-then-stops", test_contact_drops_then_stops);
   g_test_add_func ("/group/contact-refuses", test_contact_refuses);
   return g_test_run ();
 }

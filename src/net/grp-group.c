@@ -1371,10 +1371,16 @@ static gboolean
 probe_timeout (gpointer data)
 {
   GrpGroup *self = data;
+  /* After a try that failed (probe_error), another is under way unless
+   * its pause is: what the last one met is not known yet, and it may be
+   * what matters (a contact that dropped connections, then stopped). */
+  const char *last = self->probe_error == NULL ? ""
+                     : self->probe_retry_id != 0 ? " (the last try: "
+                     : " (the last try has not answered yet; the one before: ";
   g_autoptr(GError) error =
     g_error_new (GRP_GROUP_ERROR, GRP_GROUP_ERROR_UNREACHABLE,
                  "No member answered within %" G_GINT64_FORMAT " ms%s%s%s",
-                 self->cfg.join_timeout / 1000, self->probe_error != NULL ? " (the last try: " : "",
+                 self->cfg.join_timeout / 1000, last,
                  self->probe_error != NULL ? self->probe_error : "",
                  self->probe_error != NULL ? ")" : "");
   GRP_HOLD (self);
