@@ -43,6 +43,13 @@ trap cleanup EXIT
 
 worker() { pgrep -f -- "--log $work/logs/$1.log" | head -n 1; }
 says() { grep -qE "$1" "$work/story"; }
+# Ctrl-C, and the demo's end once it has checked the logs.
+stop_and_check() {
+  kill -INT "$dpid"
+  WAIT_SECONDS=30 wait_for "the demo to check the logs" says "groupy-check: "
+  wait "$dpid" || true
+  dpid=
+}
 
 setsid "$demo" --headless -n 3 --crash-rate 0 --sleep 200 --suspect-timeout 400 \
     --log-dir "$work/logs" --keep-logs > "$work/story" 2>&1 &
@@ -620,10 +627,7 @@ TMPDIR=$work/tmp10 "$work/bin10/groupy-demo" --headless -n 1 --crash-rate 0 --sl
 dpid=$!
 WAIT_SECONDS=30 wait_for "the member to rejoin" says "w1 rejoined"
 WAIT_SECONDS=10 wait_for "the second wait to end" says "w1 has a quorum again"
-kill -INT "$dpid"
-WAIT_SECONDS=30 wait_for "the demo to check the logs" says "groupy-check: "
-wait "$dpid" || true
-dpid=
+stop_and_check
 # Told once: after the rejoin (the second wait), not before it (the first).
 if [ "$(grep -c "w1 has a quorum again and goes on" "$work/story")" != 1 ] ||
    ! sed -n '/w1 rejoined/,$p' "$work/story" | grep -q "w1 has a quorum again"; then
@@ -642,10 +646,7 @@ WAIT_SECONDS=30 wait_for "two members in view 2" says "^[0-9:]+  view 2 "
 kill -9 $(pgrep -f -- "--log $work/logs6/w[12].log")
 WAIT_SECONDS=10 wait_for "the story to say that nobody is left" says "every member is gone"
 sleep 1
-kill -INT "$dpid"
-WAIT_SECONDS=30 wait_for "the demo to check the logs" says "groupy-check: "
-wait "$dpid" || true
-dpid=
+stop_and_check
 if [ "$(grep -c "every member is gone" "$work/story")" != 1 ]; then
   echo "every member killed at once:"
   cat "$work/story"
@@ -669,10 +670,7 @@ WAIT_SECONDS=20 wait_for "the others' view without w1" view4
 kill -CONT "$dpid"
 WAIT_SECONDS=10 wait_for "the story to tell the kill" says "w1 was killed from outside"
 WAIT_SECONDS=10 wait_for "the story to tell view 4" says "^[0-9:]+  view 4"
-kill -INT "$dpid"
-WAIT_SECONDS=30 wait_for "the demo to check the logs" says "groupy-check: "
-wait "$dpid" || true
-dpid=
+stop_and_check
 killed=$(grep -n "w1 was killed from outside" "$work/story" | head -1 | cut -d: -f1)
 view=$(grep -nE "^[0-9:]+  view 4" "$work/story" | head -1 | cut -d: -f1)
 if [ "$killed" -gt "$view" ] || ! grep -qE "^[0-9:]+  view 4.*gone: w1 \(crashed\)" "$work/story"; then

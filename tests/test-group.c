@@ -867,23 +867,31 @@ restart_first_bytes (GObject *source, GAsyncResult *res, gpointer data)
   g_io_stream_close (G_IO_STREAM (conn), NULL, NULL);
 }
 
+/* The first connection `service` accepts (counted in `accepted`) reads
+ * what comes, and the process ends: its listening socket goes, and `up`
+ * brings a new one after a while.  Later ones are not taken. */
+static gboolean
+restart_first (GSocketService *service, GSocketConnection *conn, guint *accepted,
+               GSourceFunc up, gpointer data)
+{
+  if ((*accepted)++ > 0)
+    return FALSE;
+  g_input_stream_read_bytes_async (g_io_stream_get_input_stream (G_IO_STREAM (conn)), 64,
+                                   G_PRIORITY_DEFAULT, NULL, restart_first_bytes,
+                                   g_object_ref (conn));
+  g_socket_service_stop (service);
+  g_socket_listener_close (G_SOCKET_LISTENER (service));
+  g_timeout_add (300, up, data);
+  return TRUE;
+}
+
 static gboolean
 restart_incoming (GSocketService *service, GSocketConnection *conn, GObject *source,
                   gpointer data)
 {
   Restart *r = data;
 
-  if (r->accepted++ > 0)
-    return FALSE;
-  g_input_stream_read_bytes_async (g_io_stream_get_input_stream (G_IO_STREAM (conn)), 64,
-                                   G_PRIORITY_DEFAULT, NULL, restart_first_bytes,
-                                   g_object_ref (conn));
-  /* The process ends: its listening socket goes, and a new one comes up
-   * after a while. */
-  g_socket_service_stop (service);
-  g_socket_listener_close (G_SOCKET_LISTENER (service));
-  g_timeout_add (300, restart_up, r);
-  return TRUE;
+  return restart_first (service, conn, &r->accepted, restart_up, r);
 }
 
 static void
@@ -940,15 +948,7 @@ local_restart_incoming (GSocketService *service, GSocketConnection *conn, GObjec
 {
   LocalRestart *r = data;
 
-  if (r->accepted++ > 0)
-    return FALSE;
-  g_input_stream_read_bytes_async (g_io_stream_get_input_stream (G_IO_STREAM (conn)), 64,
-                                   G_PRIORITY_DEFAULT, NULL, restart_first_bytes,
-                                   g_object_ref (conn));
-  g_socket_service_stop (service);
-  g_socket_listener_close (G_SOCKET_LISTENER (service));
-  g_timeout_add (300, local_restart_up, r);
-  return TRUE;
+  return restart_first (service, conn, &r->accepted, local_restart_up, r);
 }
 
 /* The restart of test_contact_restarts, met over the Unix-domain name: the
