@@ -673,7 +673,8 @@ WAIT_SECONDS=10 wait_for "the story to tell view 4" says "^[0-9:]+  view 4"
 stop_and_check
 killed=$(grep -n "w1 was killed from outside" "$work/story" | head -1 | cut -d: -f1)
 view=$(grep -nE "^[0-9:]+  view 4" "$work/story" | head -1 | cut -d: -f1)
-if [ "$killed" -gt "$view" ] || ! grep -qE "^[0-9:]+  view 4.*gone: w1 \(crashed\)" "$work/story"; then
+if [ "$killed" -gt "$view" ] ||
+   ! grep -qE "^[0-9:]+  view 4.*gone: w1 \(crashed\)" "$work/story"; then
   echo "a member killed from outside, told after the view without it:"
   cat "$work/story"
   exit 1

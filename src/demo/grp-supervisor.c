@@ -17,9 +17,6 @@
 #include <unistd.h>
 
 #define POLL_MS 100
-/* A view that leaves out a member killed from outside waits this long at
- * most for that member's end to be told first (poll_logs). */
-#define HOLD_MS 1000
 /* A worker's leave ends within its suspicion timeout twice over and half
  * its join timeout (seconds, docs/PROTOCOL.md); one still running this
  * long after it was asked to leave is stuck: it is said so, and killed, so
@@ -298,9 +295,6 @@ struct _GrpSupervisor {
   GListStore *members;
   guint next_name;
   guint poll_id;
-  GArray *held;             /* lines read, told at the next poll (poll_logs), or NULL */
-  gint64 held_since;        /* since when (monotonic) */
-  guint line_order;         /* the order lines were read in, across polls */
   GRand *rand;
   guint pending;            /* members to start once the founder is in */
   GPtrArray *logs;          /* every worker's log, the replaced ones' too */
@@ -523,27 +517,39 @@ tell_killed (GrpSupervisor *self, GrpMemberInfo *m, int sig)
 }
 
 /* A member killed by a signal from outside (kill -9) writes no last line:
- * its end is known when its process is reaped (on_exit), and the others'
+ * its end is told when its process is reaped (on_exit), and the others'
  * view without it may be read first.  If its process has ended by now,
- * the kill is told before that view, as an injected crash is: waitid with
- * WNOWAIT looks without reaping, so GSubprocess still reaps it. */
+ * the kill is told before that view, as an injected crash is: reaped
+ * already (GSubprocess knows how it ended, and on_exit is still to come),
+ * or a zombie (waitid with WNOWAIT looks without reaping, so GSubprocess
+ * still reaps it).  A member that ended otherwise wrote its last line. */
 static void
 tell_killed_early (GrpSupervisor *self, const char *name)
 {
   GrpMemberInfo *m = find_member (self, name);
-  const char *pid = m != NULL && m->proc != NULL ? g_subprocess_get_identifier (m->proc) : NULL;
+  const char *pid = NULL;
   siginfo_t info = { 0 };
+  int sig;
 
-  if (pid == NULL || m->told_end || m->switching)
+  if (m == NULL || m->proc == NULL || m->told_end || m->switching)
     return;
-  if (waitid (P_PID, (id_t) g_ascii_strtoull (pid, NULL, 10), &info,
-              WEXITED | WNOHANG | WNOWAIT) != 0 || info.si_pid == 0 ||
-      (info.si_code != CLD_KILLED && info.si_code != CLD_DUMPED))
+  pid = g_subprocess_get_identifier (m->proc);
+  if (pid == NULL)
+    {
+      if (!g_subprocess_get_if_signaled (m->proc))
+        return;
+      sig = g_subprocess_get_term_sig (m->proc);
+    }
+  else if (waitid (P_PID, (id_t) g_ascii_strtoull (pid, NULL, 10), &info,
+                   WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid != 0 &&
+           (info.si_code == CLD_KILLED || info.si_code == CLD_DUMPED))
+    sig = info.si_status;
+  else
     return;
   /* Asked to leave, and ended by SIGTERM's default action: on_exit says. */
-  if (info.si_status == SIGTERM && (m->dismissed || m->asked_to_stop))
+  if (sig == SIGTERM && (m->dismissed || m->asked_to_stop))
     return;
-  tell_killed (self, m, info.si_status);
+  tell_killed (self, m, sig);
 }
 
 /* Why `name` is not in the new view: what the supervisor saw of its
@@ -861,66 +867,16 @@ line_cmp (gconstpointer a, gconstpointer b)
   return x->order < y->order ? -1 : x->order > y->order;
 }
 
-static void
-line_clear (gpointer data)
-{
-  Line *line = data;
-
-  g_clear_pointer (&line->object, json_object_unref);
-}
-
-/* Whether `o`, a view, leaves out a member whose process has ended by a
- * signal from outside (kill -9: it writes no last line) before that end is
- * told.  One still a zombie is told now (tell_killed_early); one reaped
- * already by GLib, its callback (on_exit) still to come, is waited for. */
-static gboolean
-view_before_end (GrpSupervisor *self, JsonObject *o)
-{
-  JsonNode *node = json_object_get_member (o, "members");
-  JsonArray *members = node != NULL && JSON_NODE_HOLDS_ARRAY (node) ? json_node_get_array (node)
-                                                                    : NULL;
-  gboolean wait = FALSE;
-
-  if (members == NULL || self->view_members == NULL || self->stopping ||
-      (guint64) json_object_get_int_member_with_default (o, "view", 0) <= self->view)
-    return FALSE;
-  for (guint i = 0; self->view_members[i] != NULL; i++)
-    {
-      GrpMemberInfo *m = find_member (self, self->view_members[i]);
-      const char *pid = m != NULL && m->proc != NULL ? g_subprocess_get_identifier (m->proc)
-                                                     : NULL;
-      gboolean listed = FALSE;
-
-      for (guint j = 0; j < json_array_get_length (members) && !listed; j++)
-        listed = g_strcmp0 (json_array_get_string_element (members, j), m ? m->name : "") == 0;
-      if (m == NULL || listed || m->told_end)
-        continue;
-      tell_killed_early (self, m->name);
-      /* Ended and reaped, not yet told: its identifier is gone with it. */
-      if (!m->told_end && m->proc != NULL && pid == NULL)
-        wait = TRUE;
-    }
-  return wait;
-}
-
 /* What every log says since the last poll, in the order of the lines'
- * times ("t"), so that a crash is told before the view that follows it.
- * A view that leaves out a member killed from outside waits (up to
- * HOLD_MS) for that member's end to be told first: lines from it on are
- * held for the next poll. */
+ * times ("t"), so that a crash is told before the view that follows it. */
 static void
 poll_logs (GrpSupervisor *self)
 {
   g_autoptr(GArray) lines = g_array_new (FALSE, FALSE, sizeof (Line));
   g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GPtrArray) keep = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
+  guint order = 0;
 
-  g_array_set_clear_func (lines, line_clear);
-  if (self->held != NULL)
-    {
-      g_array_append_vals (lines, self->held->data, self->held->len);
-      g_array_set_clear_func (self->held, NULL); /* the objects moved */
-      g_clear_pointer (&self->held, g_array_unref);
-    }
   for (guint i = 0; i < n_members (self); i++)
     {
       GrpMemberInfo *m = member_at (self, i);
@@ -940,7 +896,7 @@ poll_logs (GrpSupervisor *self)
         g_string_append_len (m->partial, buf, n);
       for (char *nl; (nl = memchr (m->partial->str, '\n', m->partial->len)) != NULL;)
         {
-          Line line = { 0, self->line_order++, m, NULL };
+          Line line = { 0, order++, m, NULL };
 
           *nl = '\0';
           if (json_parser_load_from_data (parser, m->partial->str, -1, NULL) &&
@@ -948,6 +904,7 @@ poll_logs (GrpSupervisor *self)
             {
               line.object = json_object_ref (json_node_get_object (json_parser_get_root (parser)));
               line.t = json_object_get_int_member_with_default (line.object, "t", 0);
+              g_ptr_array_add (keep, line.object);
               g_array_append_val (lines, line);
             }
           g_string_erase (m->partial, 0, nl - m->partial->str + 1);
@@ -958,22 +915,6 @@ poll_logs (GrpSupervisor *self)
     {
       Line *line = &g_array_index (lines, Line, i);
 
-      if (g_str_equal (json_object_get_string_member_with_default (line->object, "ev", ""),
-                       "view") &&
-          (self->held_since == 0 || g_get_monotonic_time () - self->held_since < HOLD_MS * 1000) &&
-          view_before_end (self, line->object))
-        {
-          if (self->held_since == 0)
-            self->held_since = g_get_monotonic_time ();
-          self->held = g_array_new (FALSE, FALSE, sizeof (Line));
-          g_array_set_clear_func (self->held, line_clear);
-          g_array_append_vals (self->held, line, lines->len - i);
-          /* The objects moved to `held`. */
-          for (guint j = i; j < lines->len; j++)
-            g_array_index (lines, Line, j).object = NULL;
-          return;
-        }
-      self->held_since = 0;
       read_event (self, line->member, line->object);
     }
 }
@@ -2236,7 +2177,6 @@ grp_supervisor_dispose (GObject *object)
 
   g_cancellable_cancel (self->cancel);
   g_clear_handle_id (&self->poll_id, g_source_remove);
-  g_clear_pointer (&self->held, g_array_unref);
   g_clear_handle_id (&self->respawn_id, g_source_remove);
   g_clear_handle_id (&self->stop_id, g_source_remove);
   g_clear_handle_id (&self->stop_step_id, g_source_remove);
