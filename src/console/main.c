@@ -108,7 +108,8 @@ main (int argc, char **argv)
   gint64 rate = 100, sleep_ms = 2000, color_rate = 3;
   gint64 suspect = G_MININT64; /* not given: the workers' default */
   gboolean headless = FALSE, keep = FALSE;
-  char *dir = NULL, *protocol = NULL;
+  g_autofree char *dir = NULL;
+  g_autofree char *protocol = NULL;
   GOptionEntry entries[] = {
     { "members", 'n', 0, G_OPTION_ARG_INT64, &console.members,
       "How many members to start with (default 5)", "N" },
@@ -176,14 +177,14 @@ main (int argc, char **argv)
   grp_place_console_size (gdk_display_get_default (), &console.width, &console.height);
   console.config.beside_width = (guint) console.width + 12;
   console.config.beside_height = (guint) console.height + 12;
-  console.config.log_dir = dir;
+  console.config.log_dir = g_steal_pointer (&dir);
   console.config.keep_logs = keep;
   console.config.respawn = TRUE;
   console.config.sleep_ms = (guint) sleep_ms;
   console.config.crash_rate = (guint) rate;
   console.config.color_rate = (guint) color_rate;
   console.config.suspect_ms = suspect != G_MININT64 ? (guint) suspect : 0;
-  console.config.protocol = protocol;
+  console.config.protocol = g_steal_pointer (&protocol);
 
   console.app = adw_application_new (APPLICATION_ID, G_APPLICATION_NON_UNIQUE);
   g_action_map_add_action_entries (G_ACTION_MAP (console.app), actions, G_N_ELEMENTS (actions),

@@ -83,6 +83,7 @@ typedef struct {
 #define GRP_SUPERVISOR_MAX_MEMBERS 64
 
 void            grp_supervisor_config_clear (GrpSupervisorConfig *config);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (GrpSupervisorConfig, grp_supervisor_config_clear)
 /* Where `name` (groupy, groupy-node, groupy-check) is: beside the running
  * program (installed, or in the build tree), else in PATH. */
 char           *grp_supervisor_find_program (const char *name);

@@ -78,11 +78,13 @@ int
 main (int argc, char **argv)
 {
   Demo demo = { 0 };
-  GrpSupervisorConfig cfg = { 0 };
+  /* Its strings are freed on an early return; grp_supervisor_new takes them. */
+  g_auto (GrpSupervisorConfig) cfg = { 0 };
   gint64 windows = 5, rate = 100, sleep_ms = 2000, color_rate = 3;
   gint64 suspect = G_MININT64; /* not given: the workers' default */
   gboolean no_respawn = FALSE, headless = FALSE, keep = FALSE;
-  char *dir = NULL, *protocol = NULL;
+  g_autofree char *dir = NULL;
+  g_autofree char *protocol = NULL;
   GOptionEntry entries[] = {
     { "windows", 'n', 0, G_OPTION_ARG_INT64, &windows, "How many workers (default 5)", "N" },
     { "crash-rate", 'r', 0, G_OPTION_ARG_INT64, &rate,
@@ -136,14 +138,14 @@ main (int argc, char **argv)
       return 2;
     }
   cfg.windows = !headless;
-  cfg.log_dir = dir;
+  cfg.log_dir = g_steal_pointer (&dir);
   cfg.keep_logs = keep;
   cfg.respawn = !no_respawn;
   cfg.sleep_ms = (guint) sleep_ms;
   cfg.crash_rate = (guint) rate;
   cfg.color_rate = (guint) color_rate;
   cfg.suspect_ms = suspect != G_MININT64 ? (guint) suspect : 0;
-  cfg.protocol = protocol;
+  cfg.protocol = g_steal_pointer (&protocol);
   demo.supervisor = grp_supervisor_new (&cfg, &error);
   if (demo.supervisor == NULL)
     {
