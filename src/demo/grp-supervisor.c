@@ -507,6 +507,14 @@ end_member (GrpSupervisor *self, GrpMemberInfo *m, GrpMemberState state, const c
                                   : "failed"));
 }
 
+/* Whether `m`, ended by `sig`, was asked to leave and ended by SIGTERM's
+ * default action before it handled it: it left as asked, not killed. */
+static gboolean
+left_by_sigterm (GrpMemberInfo *m, int sig)
+{
+  return sig == SIGTERM && (m->dismissed || m->asked_to_stop);
+}
+
 static void
 tell_killed (GrpSupervisor *self, GrpMemberInfo *m, int sig)
 {
@@ -546,8 +554,7 @@ tell_killed_early (GrpSupervisor *self, const char *name)
     sig = info.si_status;
   else
     return;
-  /* Asked to leave, and ended by SIGTERM's default action: on_exit says. */
-  if (sig == SIGTERM && (m->dismissed || m->asked_to_stop))
+  if (left_by_sigterm (m, sig)) /* on_exit says */
     return;
   tell_killed (self, m, sig);
 }
@@ -1374,8 +1381,7 @@ on_exit (GObject *source, GAsyncResult *res, gpointer data)
   poll_logs (self); /* its last lines say how it ended: tell that first */
   if (!m->told_end)
     {
-      if (g_subprocess_get_if_signaled (p) && g_subprocess_get_term_sig (p) == SIGTERM &&
-          (m->dismissed || m->asked_to_stop))
+      if (g_subprocess_get_if_signaled (p) && left_by_sigterm (m, g_subprocess_get_term_sig (p)))
         {
           /* Asked to leave before it handled SIGTERM (it had not prepared
            * yet): the signal's default action ended it, as asked. */

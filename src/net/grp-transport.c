@@ -670,6 +670,16 @@ peer_ended (GrpTransport *self, GrpId id, const char *why)
   g_signal_emit (self, signals[SIGNAL_PEER_LOST], 0, (guint64) id, TRUE);
 }
 
+/* Whether the other end of `fd` has closed (a FIN or a reset has come),
+ * whatever is still unread before it; without reading. */
+static gboolean
+fd_hung_up (int fd)
+{
+  struct pollfd pfd = { fd, POLLIN | POLLRDHUP, 0 };
+
+  return poll (&pfd, 1, 0) == 1 && (pfd.revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0;
+}
+
 gboolean
 grp_transport_hung_up (GrpTransport *self,
                        GrpId         id)
@@ -683,13 +693,9 @@ grp_transport_hung_up (GrpTransport *self,
   for (guint i = 0; i < self->conns->len; i++)
     {
       Conn *c = g_ptr_array_index (self->conns, i);
-      struct pollfd pfd = { 0 };
 
-      if (c->peer != id || c->state != CONN_OPEN || c->sock == NULL)
-        continue;
-      pfd.fd = g_socket_get_fd (c->sock);
-      pfd.events = POLLIN | POLLRDHUP;
-      if (poll (&pfd, 1, 0) == 1 && (pfd.revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0)
+      if (c->peer == id && c->state == CONN_OPEN && c->sock != NULL &&
+          fd_hung_up (g_socket_get_fd (c->sock)))
         return TRUE;
     }
   return FALSE;
@@ -1398,11 +1404,22 @@ unreachable_from (Conn *c, const char *advertised)
  * reached, or NULL.  Not the name we dialed: a name may name several
  * addresses, or another one later, and only at one address does "nothing
  * else can listen on its port" hold. */
+/* HOST:PORT of `inet` and `port`, an IPv6 literal in brackets
+ * ("[::1]:7001"), as grp_transport_parse_address wants it. */
+static char *
+host_port (GInetAddress *inet, guint port)
+{
+  g_autofree char *ip = g_inet_address_to_string (inet);
+
+  if (g_inet_address_get_family (inet) == G_SOCKET_FAMILY_IPV6)
+    return g_strdup_printf ("[%s]:%u", ip, port);
+  return g_strdup_printf ("%s:%u", ip, port);
+}
+
 static char *
 reached_address (Conn *c)
 {
   g_autoptr(GSocketAddress) remote = NULL;
-  g_autofree char *ip = NULL;
   GInetSocketAddress *inet;
 
   if (c->conn == NULL)
@@ -1411,11 +1428,8 @@ reached_address (Conn *c)
   if (remote == NULL || !G_IS_INET_SOCKET_ADDRESS (remote))
     return NULL;
   inet = G_INET_SOCKET_ADDRESS (remote);
-  ip = g_inet_address_to_string (g_inet_socket_address_get_address (inet));
-  /* An IPv6 literal in brackets, as HOST:PORT wants it. */
-  if (g_inet_address_get_family (g_inet_socket_address_get_address (inet)) == G_SOCKET_FAMILY_IPV6)
-    return g_strdup_printf ("[%s]:%u", ip, g_inet_socket_address_get_port (inet));
-  return g_strdup_printf ("%s:%u", ip, g_inet_socket_address_get_port (inet));
+  return host_port (g_inet_socket_address_get_address (inet),
+                    g_inet_socket_address_get_port (inet));
 }
 
 /* Why a peer whose HELLO says this cannot be in a group with us, or NULL.
@@ -2104,9 +2118,8 @@ drop_gone_waiters (GrpTransport *self)
   for (GList *l = self->tls_waiting.head; l != NULL; l = l->next)
     {
       Conn *c = l->data;
-      struct pollfd pfd = { g_socket_get_fd (c->sock), POLLIN | POLLRDHUP, 0 };
 
-      if (poll (&pfd, 1, 0) == 1 && (pfd.revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0)
+      if (fd_hung_up (g_socket_get_fd (c->sock)))
         {
           if (gone == NULL)
             gone = g_ptr_array_new_with_free_func ((GDestroyNotify) conn_unref);
@@ -2233,16 +2246,12 @@ first_record_whole (Conn *c)
           return TRUE;
         }
     }
-  {
-    /* Part of a record and then the end: the socket stays readable. */
-    struct pollfd pfd = { fd, POLLIN | POLLRDHUP, 0 };
-
-    if (poll (&pfd, 1, 0) == 1 && (pfd.revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0)
-      {
-        conn_close (c, "closed before its first TLS record was whole");
-        return FALSE;
-      }
-  }
+  /* Part of a record and then the end: the socket stays readable. */
+  if (fd_hung_up (fd))
+    {
+      conn_close (c, "closed before its first TLS record was whole");
+      return FALSE;
+    }
   c->first_wait = TRUE;
   if (lowat)
     g_socket_set_option (c->sock, SOL_SOCKET, SO_RCVLOWAT, (gint) want, NULL);
@@ -2301,14 +2310,13 @@ tls_dropped (Conn *c, const GError *error)
 {
   const guint8 *first;
   gsize n = grp_sock_stream_get_first (c->base, &first);
-  struct pollfd pfd = { g_socket_get_fd (c->sock), POLLIN | POLLRDHUP, 0 };
 
   if (n == 0)
     return TRUE; /* it sent nothing at all */
   return looks_like_tls (first, n) &&
          (g_error_matches (error, G_TLS_ERROR, G_TLS_ERROR_NOT_TLS) ||
           g_error_matches (error, G_TLS_ERROR, G_TLS_ERROR_EOF) || error->domain == G_IO_ERROR) &&
-         poll (&pfd, 1, 0) == 1 && (pfd.revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0;
+         fd_hung_up (g_socket_get_fd (c->sock));
 }
 
 static void
@@ -3025,16 +3033,8 @@ grp_transport_listen (GrpTransport *self, const char *listen, const char *advert
   if (advertise != NULL)
     self->address = g_strdup (advertise);
   else
-    {
-      g_autofree char *bound = g_inet_address_to_string (inet);
-      gboolean v6 = g_inet_address_get_family (inet) == G_SOCKET_FAMILY_IPV6;
-
-      /* An IPv6 literal in brackets, as HOST:PORT wants it ("[::1]:7001"),
-       * as printed, advertised and put in views. */
-      self->address =
-        g_strdup_printf ("%s%s%s:%u", v6 ? "[" : "", bound, v6 ? "]" : "",
-                         g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (got)));
-    }
+    self->address =
+      host_port (inet, g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (got)));
   if (!self->no_local)
     {
       g_autofree char *name = local_name (self->address);
