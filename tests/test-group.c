@@ -1058,6 +1058,100 @@ test_contact_drops_then_stops (void)
   g_free (d.address);
 }
 
+/* An injected crash cuts one broadcast: what the leader queued before it
+ * reaches everyone it was queued for.  The cut waited for writes under way
+ * but not for a connection still being opened, so a joiner admitted just
+ * before lost its view with the cut broadcast: a sanitized crash-injection
+ * run's leader died so, and its joiner waited out its join timeout alone.
+ * Here the joiner runs in a thread; the leader's crash freezes it (nothing
+ * more is written, its sockets stay open) until the joiner's join ends. */
+typedef struct {
+  char *contact;
+  gint done;              /* atomic: the joiner's join ended */
+  gint joined;            /* atomic: as a member */
+  gint crashed;           /* atomic: the leader's crash fired */
+} CrashCut;
+
+static void
+crash_join_done (GObject *source, GAsyncResult *res, gpointer data)
+{
+  CrashCut *cut = data;
+
+  g_atomic_int_set (&cut->joined, grp_group_join_finish (GRP_GROUP (source), res, NULL));
+  g_atomic_int_set (&cut->done, TRUE);
+}
+
+static gpointer
+crash_joiner (gpointer data)
+{
+  CrashCut *cut = data;
+  GMainContext *context = g_main_context_new ();
+  gint64 deadline = g_get_monotonic_time () + DEADLINE_S * G_USEC_PER_SEC;
+  GrpGroup *g;
+  GWeakRef weak;
+
+  g_main_context_push_thread_default (context);
+  g = grp_group_new ("joiner");
+  grp_group_set_timing (g, 20, 1000);
+  g_assert_true (grp_group_listen (g, NULL, NULL, NULL));
+  grp_group_join_async (g, cut->contact, NULL, crash_join_done, cut);
+  while (!g_atomic_int_get (&cut->done) && g_get_monotonic_time () < deadline)
+    if (!g_main_context_iteration (context, FALSE))
+      g_usleep (1000);
+  g_atomic_int_set (&cut->done, TRUE);
+  /* A member stays for the crash (the leader alone would not cut). */
+  while (!g_atomic_int_get (&cut->crashed) && g_get_monotonic_time () < deadline)
+    if (!g_main_context_iteration (context, FALSE))
+      g_usleep (1000);
+  g_weak_ref_init (&weak, g);
+  g_object_unref (g);
+  run_until_gone (context, &weak);
+  g_weak_ref_clear (&weak);
+  g_main_context_pop_thread_default (context);
+  g_main_context_unref (context);
+  return NULL;
+}
+
+static void
+freeze_until_join_ends (gpointer data)
+{
+  CrashCut *cut = data;
+
+  g_atomic_int_set (&cut->crashed, TRUE);
+  while (!g_atomic_int_get (&cut->done))
+    g_usleep (1000);
+}
+
+static void
+test_crash_cuts_one_broadcast (void)
+{
+  g_autoptr(GrpGroup) leader = start_alone ("leader", NULL);
+  CrashCut cut = { g_strdup (grp_group_get_address (leader)) };
+  GThread *thread = g_thread_new ("joiner", crash_joiner, &cut);
+  g_autoptr(GBytes) m = g_bytes_new_static ("m", 1);
+  gint64 deadline = g_get_monotonic_time () + DEADLINE_S * G_USEC_PER_SEC;
+
+  /* Admitted: its view is queued on a connection the leader is dialing. */
+  while (grp_group_get_n_members (leader) < 2)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      if (!g_main_context_iteration (NULL, FALSE))
+        g_usleep (1000);
+    }
+  /* The next broadcast reaches none of the others: the view must have. */
+  grp_group_arm_crash (leader, 0, freeze_until_join_ends, &cut);
+  while (!g_atomic_int_get (&cut.done) || !g_atomic_int_get (&cut.crashed))
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_assert_cmpuint (grp_group_multicast (leader, m, NULL), >, 0);
+      run_for (NULL, 5);
+    }
+  g_thread_join (thread);
+  g_assert_true (g_atomic_int_get (&cut.crashed));
+  g_assert_true (g_atomic_int_get (&cut.joined));
+  g_free (cut.contact);
+}
+
 /* Where nothing has listened, a join fails at once, saying so: only a
  * contact that was there a moment ago is tried again. */
 static void
@@ -1346,5 +1440,6 @@ main (int argc, char *argv[])
   g_test_add_func ("/group/contact-restarts-local", test_contact_restarts_local);
   g_test_add_func ("/group/contact-drops-then-stops", test_contact_drops_then_stops);
   g_test_add_func ("/group/contact-refuses", test_contact_refuses);
+  g_test_add_func ("/group/crash-cuts-one-broadcast", test_crash_cuts_one_broadcast);
   return g_test_run ();
 }

@@ -1092,8 +1092,15 @@ flush_now (GrpTransport *self)
     {
       gboolean clean = TRUE;
 
+      /* Only once all that went before is written: a connection not open
+       * yet holds earlier frames (a joiner's view) that a crash now would
+       * cut with this broadcast. */
       for (guint i = 0; i < self->turn_seq->len; i++)
-        clean &= !conn_writing (g_ptr_array_index (self->turn_seq, i));
+        {
+          Conn *c = g_ptr_array_index (self->turn_seq, i);
+
+          clean &= c->state == CONN_OPEN && !conn_writing (c);
+        }
       if (clean)
         {
           /* The broadcast reaches the first crash_frames peers, and no more. */
