@@ -2009,9 +2009,20 @@ test_console_add_member_bound (void)
   remove_fake (dir);
 }
 
+/* The console's title once every member has gone. */
+static gboolean
+title_says_all_gone (gpointer data)
+{
+  AdwWindowTitle *title = ADW_WINDOW_TITLE (child (data, GRP_TYPE_CONSOLE_WINDOW,
+                                                   "window_title"));
+
+  return strstr (adw_window_title_get_subtitle (title), "every member is gone") != NULL;
+}
+
 /* Add Member once every member has left says that nobody is left to join
  * through, not "no member can admit a newcomer right now", as if a moment
- * later one could. */
+ * later one could.  The title says so too: it named the last leader, "w0
+ * leads", with w0 gone. */
 static void
 test_console_add_to_none (void)
 {
@@ -2025,6 +2036,9 @@ test_console_add_to_none (void)
   m = g_list_model_get_item (grp_supervisor_get_members (supervisor), 0);
   grp_supervisor_leave (supervisor, m);
   wait_until (member_ended, m, 20000, "the member to leave");
+  wait_until (title_says_all_gone, console, 5000, "the title to say every member is gone");
+  g_assert_null (strstr (adw_window_title_get_subtitle (ADW_WINDOW_TITLE (
+    child (GTK_WIDGET (console), GRP_TYPE_CONSOLE_WINDOW, "window_title"))), "leads"));
   g_signal_connect (supervisor, "event", G_CALLBACK (on_end_told), &e);
   gtk_widget_activate_action (GTK_WIDGET (console), "win.add-member", NULL);
   g_assert_cmpuint (e.ended->len, ==, 1);

@@ -196,6 +196,15 @@ update_title (GrpConsoleWindow *self)
 
   if (grp_supervisor_is_stopped (s))
     subtitle = g_strdup (_("stopped"));
+  else if (grp_supervisor_get_all_gone (s))
+    {
+      g_autofree char *pos = g_strdup_printf ("%" G_GUINT64_FORMAT,
+                                              grp_supervisor_get_positions (s));
+
+      /* TRANSLATORS: "gms2 · every member is gone · #1234" (gms2: the protocol) */
+      subtitle = g_strdup_printf (_("%s · every member is gone · #%s"),
+                                  grp_supervisor_get_protocol (s), pos);
+    }
   else if (grp_supervisor_get_view (s) == 0)
     subtitle = g_strdup (_("starting"));
   else
@@ -400,6 +409,7 @@ set_supervisor (GrpConsoleWindow *self, GrpSupervisor *supervisor)
   g_signal_connect_swapped (supervisor, "notify::view", G_CALLBACK (update_title), self);
   g_signal_connect_swapped (supervisor, "notify::leader", G_CALLBACK (update_title), self);
   g_signal_connect_swapped (supervisor, "notify::positions", G_CALLBACK (update_title), self);
+  g_signal_connect_swapped (supervisor, "notify::all-gone", G_CALLBACK (update_title), self);
   g_signal_connect_swapped (supervisor, "notify::stopped", G_CALLBACK (on_stopped), self);
   g_signal_connect_swapped (supervisor, "notify::paused", G_CALLBACK (on_paused), self);
   gtk_flow_box_bind_model (self->tiles, grp_supervisor_get_members (supervisor), create_tile,

@@ -328,6 +328,7 @@ struct _GrpSupervisor {
   guint told_rate;          /* the crash rate the story last told */
   guint told_sleep;         /* and the pace */
   gboolean stopped;
+  gboolean all_gone;        /* every member started has ended */
   GCancellable *cancel;
 };
 
@@ -340,6 +341,7 @@ enum {
   PROP_POSITIONS,
   PROP_PAUSED,
   PROP_STOPPED,
+  PROP_ALL_GONE,
   N_PROPS
 };
 
@@ -495,6 +497,20 @@ err_path (const char *log)
   return g_strconcat (stem, ".err", NULL);
 }
 
+static gboolean any_alive (GrpSupervisor *self);
+
+/* Whether a member is alive has changed. */
+static void
+update_all_gone (GrpSupervisor *self)
+{
+  gboolean all_gone = n_members (self) > 0 && !any_alive (self);
+
+  if (all_gone == self->all_gone)
+    return;
+  self->all_gone = all_gone;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ALL_GONE]);
+}
+
 static void
 end_member (GrpSupervisor *self, GrpMemberInfo *m, GrpMemberState state, const char *status)
 {
@@ -505,6 +521,7 @@ end_member (GrpSupervisor *self, GrpMemberInfo *m, GrpMemberState state, const c
                         g_strdup (state == GRP_MEMBER_CRASHED ? "crashed"
                                   : state == GRP_MEMBER_LEFT ? "left"
                                   : "failed"));
+  update_all_gone (self);
 }
 
 /* Whether `m`, ended by `sig`, was asked to leave and ended by SIGTERM's
@@ -1541,6 +1558,7 @@ spawn (GrpSupervisor *self, int slot, guint position)
     g_list_store_splice (self->members, position, 1, (gpointer *) &m, 1);
   else
     g_list_store_append (self->members, m);
+  update_all_gone (self);
   out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (m->proc));
   g_data_input_stream_read_line_async (out, G_PRIORITY_DEFAULT, self->cancel, got_address,
                                        g_object_ref (m));
@@ -1764,6 +1782,12 @@ gboolean
 grp_supervisor_is_stopped (GrpSupervisor *self)
 {
   return self->stopped;
+}
+
+gboolean
+grp_supervisor_get_all_gone (GrpSupervisor *self)
+{
+  return self->all_gone;
 }
 
 void
@@ -2171,6 +2195,9 @@ grp_supervisor_get_property (GObject *object, guint prop_id, GValue *value, GPar
     case PROP_STOPPED:
       g_value_set_boolean (value, self->stopped);
       break;
+    case PROP_ALL_GONE:
+      g_value_set_boolean (value, self->all_gone);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -2246,6 +2273,7 @@ grp_supervisor_class_init (GrpSupervisorClass *klass)
     g_param_spec_uint64 ("positions", NULL, NULL, 0, G_MAXUINT64, 0, flags);
   properties[PROP_PAUSED] = g_param_spec_boolean ("paused", NULL, NULL, FALSE, flags);
   properties[PROP_STOPPED] = g_param_spec_boolean ("stopped", NULL, NULL, FALSE, flags);
+  properties[PROP_ALL_GONE] = g_param_spec_boolean ("all-gone", NULL, NULL, FALSE, flags);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   /* One line of the group's story (GrpEventKind, text). */

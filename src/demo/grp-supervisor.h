@@ -102,6 +102,9 @@ const char     *grp_supervisor_get_leader (GrpSupervisor *self);
 guint64         grp_supervisor_get_positions (GrpSupervisor *self);
 gboolean        grp_supervisor_get_paused (GrpSupervisor *self);
 gboolean        grp_supervisor_is_stopped (GrpSupervisor *self);
+/* Every member started has ended (notify::all-gone): nobody is left to
+ * join through. */
+gboolean        grp_supervisor_get_all_gone (GrpSupervisor *self);
 
 void            grp_supervisor_add_member (GrpSupervisor *self);
 void            grp_supervisor_crash (GrpSupervisor *self, GrpMemberInfo *member);
