@@ -69,8 +69,10 @@ kill -STOP "$w1"
 kill -9 "$(worker w2)"
 # Its dial reaches frozen w1's kernel: the dial's deadline (5 s) tells, or
 # the join's (8 s).
-WAIT_SECONDS=40 wait_for "w2's replacement to fail, with why" \
-    says "w4 could not join the group: (.*accepted the connection, then said nothing|No member)"
+# The story names the contact: the worker's words give only its address.
+failed="w4 could not join the group through w1: "
+failed+="(.*accepted the connection, then said nothing|No member)"
+WAIT_SECONDS=40 wait_for "w2's replacement to fail, with why" says "$failed"
 kill -CONT "$w1"
 
 # 3. Nothing of the workers' own output in the story; it is in their files.

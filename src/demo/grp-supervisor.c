@@ -68,6 +68,7 @@ struct _GrpMemberInfo {
   gboolean dismissed;       /* asked to leave: no replacement */
   gboolean crash_asked;     /* Crash sent: a second click is none */
   gboolean founder;         /* started to found the group, not to join it */
+  char *through;            /* the member it was started to join through */
   gboolean blocked;         /* without a quorum: it admits nobody */
   gboolean unblock_untold;  /* hears a quorum again: told once it goes on */
   gboolean told_end;        /* its crash or exit is in the story */
@@ -247,6 +248,7 @@ grp_member_info_finalize (GObject *object)
   g_free (self->log);
   g_free (self->reading);
   g_free (self->addr);
+  g_free (self->through);
   if (self->partial != NULL)
     g_string_free (self->partial, TRUE);
   G_OBJECT_CLASS (grp_member_info_parent_class)->finalize (object);
@@ -1428,8 +1430,11 @@ on_exit (GObject *source, GAsyncResult *res, gpointer data)
 
           end_member (self, m, GRP_MEMBER_FAILED,
                       m->founder ? "could not found the group" : "could not join");
-          tell (self, GRP_EVENT_PROBLEM, "%s could not %s the group%s%s", m->name,
-                m->founder ? "found" : "join", words != NULL ? ": " : "",
+          /* "w5 could not join the group through w2: could not reach
+           * 127.0.0.1:41519: …": its words name the contact by address. */
+          tell (self, GRP_EVENT_PROBLEM, "%s could not %s the group%s%s%s%s", m->name,
+                m->founder ? "found" : "join", m->through != NULL ? " through " : "",
+                m->through != NULL ? m->through : "", words != NULL ? ": " : "",
                 words != NULL ? words : "");
         }
       else
@@ -1542,6 +1547,7 @@ spawn (GrpSupervisor *self, int slot, guint position)
       g_ptr_array_add (argv, g_strdup (through->addr));
     }
   m->founder = through == NULL;
+  m->through = through != NULL ? g_strdup (through->name) : NULL;
   g_ptr_array_add (argv, NULL);
   g_subprocess_launcher_set_child_setup (launcher, child_setup, NULL, NULL);
   err = err_path (m->log);
