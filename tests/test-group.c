@@ -526,6 +526,37 @@ test_other_timing_then_retime (void)
   g_assert_cmpuint (grp_group_get_n_members (a), ==, 2);
 }
 
+/* The join timeout follows the times last set: set_timing only ever raised
+ * it, so members given a long suspicion timeout (10 min: a join timeout of
+ * 40 min) and then a short one (1 s) kept it, and leaving together, with
+ * nobody to stay, waited for half of it (20 min) rather than 5 s. */
+static void
+test_retime_shorter (void)
+{
+  GrpGroup *g[2];
+  gboolean joined = FALSE, left[2] = { FALSE, FALSE };
+  g_autoptr(GError) error = NULL;
+
+  for (guint i = 0; i < 2; i++)
+    {
+      g[i] = grp_group_new (i == 0 ? "a" : "b");
+      grp_group_set_timing (g[i], 20, 600000);
+      grp_group_set_timing (g[i], 20, 1000);
+      g_assert_true (grp_group_listen (g[i], NULL, NULL, &error));
+      g_assert_no_error (error);
+    }
+  g_assert_true (grp_group_create (g[0], &error));
+  g_assert_no_error (error);
+  grp_group_join_async (g[1], grp_group_get_address (g[0]), NULL, join_done, &joined);
+  run_until (NULL, &joined);
+  for (guint i = 0; i < 2; i++)
+    grp_group_leave_async (g[i], NULL, leave_done_flag, &left[i]);
+  run_until (NULL, &left[0]);
+  run_until (NULL, &left[1]);
+  for (guint i = 0; i < 2; i++)
+    g_object_unref (g[i]);
+}
+
 /* A contact without a port is refused, not dialed (it dialed port 0), and
  * the member may join through a right address after. */
 static void
@@ -1420,6 +1451,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/group/widest-name", test_widest_name);
   g_test_add_func ("/group/multicast-after-leave", test_multicast_after_leave);
   g_test_add_func ("/group/other-timing-then-retime", test_other_timing_then_retime);
+  g_test_add_func ("/group/retime-shorter", test_retime_shorter);
   g_test_add_func ("/group/join-again", test_join_again);
   g_test_add_func ("/group/names-of-members-gone", test_names_of_members_gone);
   g_test_add_func ("/group/secret-after-listen", test_secret_after_listen);

@@ -1003,13 +1003,18 @@ grp_group_get_protocol (GrpGroup *self)
 }
 
 /* The failure-detection times, for the protocol and the HELLO. */
+#define JOIN_TIMEOUT_MIN_US (8 * G_USEC_PER_SEC)
+
 static void
 apply_timing (GrpGroup *self, guint heartbeat_ms, guint suspect_ms)
 {
   self->cfg.heartbeat_interval = (gint64) heartbeat_ms * 1000;
   self->cfg.suspect_timeout = (gint64) suspect_ms * 1000;
   self->cfg.retry_interval = MAX ((gint64) heartbeat_ms * 1000 / 2, 5000);
-  self->cfg.join_timeout = MAX (self->cfg.join_timeout, 4 * self->cfg.suspect_timeout);
+  /* From these times alone: raising it only, as this did, kept a long one
+   * after the times were shortened (a leave with nobody to stay waits for
+   * half of it).  Never under the default times' 8 s. */
+  self->cfg.join_timeout = MAX (JOIN_TIMEOUT_MIN_US, 4 * self->cfg.suspect_timeout);
   grp_transport_set_timing (self->transport, heartbeat_ms, suspect_ms);
 }
 
