@@ -1891,6 +1891,65 @@ test_console_switched_positions (void)
   remove_fake (dir);
 }
 
+/* fake_switcher, which writes its log in the other group only once the
+ * test has made the file "go" beside it. */
+static const char fake_slow_switcher[] =
+  "#!/bin/sh\n"
+  "while [ $# -gt 0 ]; do\n"
+  "  case $1 in --name) name=$2; shift ;; --log) log=$2; shift ;; esac\n"
+  "  shift\n"
+  "done\n"
+  "printf '{\"ev\":\"view\",\"view\":1,\"seq\":1,\"leader\":\"%s\",\"members\":[\"%s\"],"
+  "\"t\":1}\\n' \"$name\" \"$name\" > \"$log\"\n"
+  "echo \"$name listening on 127.0.0.1:9\"\n"
+  "printf '{\"ev\":\"exit\",\"next\":\"%s.log.2\",\"t\":3}\\n' \"$name\" >> \"$log\"\n"
+  "i=0\n"
+  "while [ ! -e \"$(dirname \"$log\")/go\" ] && [ $i -lt 400 ]; do sleep 0.05; i=$((i+1)); done\n"
+  "printf '{\"ev\":\"view\",\"view\":2,\"seq\":3,\"leader\":\"x1\",\"members\":[\"x1\",\"%s\"],"
+  "\"color\":[0,0,9],\"t\":5}\\n' \"$name\" > \"$log.2\"\n"
+  "exec sleep 600\n";
+
+static const char *
+console_subtitle (GrpConsoleWindow *console)
+{
+  return adw_window_title_get_subtitle (ADW_WINDOW_TITLE (
+    child (GTK_WIDGET (console), GRP_TYPE_CONSOLE_WINDOW, "window_title")));
+}
+
+static gboolean
+subtitle_says_joining (gpointer data)
+{
+  return strstr (console_subtitle (data), "joining another group") != NULL;
+}
+
+static gboolean
+subtitle_says_view_2 (gpointer data)
+{
+  return strstr (console_subtitle (data), "view 2 · x1 leads") != NULL;
+}
+
+/* Between a switch and the other group's first view, the title says that
+ * the member joins another group: it said "starting", as if the console's
+ * group were being founded again. */
+static void
+test_console_switching_title (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("test-window-XXXXXX", NULL);
+  GrpConsoleWindow *console = fake_console (dir, fake_slow_switcher, 1, NULL);
+  GrpSupervisor *supervisor = grp_console_window_get_supervisor (console);
+  g_autofree char *go = NULL;
+
+  show_at (GTK_WIDGET (console), 1100, 720);
+  wait_until (subtitle_says_joining, console, 20000, "the title to say it joins another group");
+  go = g_build_filename (grp_supervisor_get_log_dir (supervisor), "go", NULL);
+  g_assert_true (g_file_set_contents (go, "", 0, NULL));
+  wait_until (subtitle_says_view_2, console, 20000, "the title to give the other group's view");
+  gtk_widget_activate_action (GTK_WIDGET (console), "win.stop", NULL);
+  wait_until (console_stopped, console, 30000, "the console's group to stop");
+  gtk_window_destroy (GTK_WINDOW (console));
+  remove_fake (dir);
+}
+
 /* A stand-in member in a view of its own that has no quorum (it logs
  * "blocked"), and waits. */
 static const char fake_blocked[] =
@@ -2013,10 +2072,7 @@ test_console_add_member_bound (void)
 static gboolean
 title_says_all_gone (gpointer data)
 {
-  AdwWindowTitle *title = ADW_WINDOW_TITLE (child (data, GRP_TYPE_CONSOLE_WINDOW,
-                                                   "window_title"));
-
-  return strstr (adw_window_title_get_subtitle (title), "every member is gone") != NULL;
+  return strstr (console_subtitle (data), "every member is gone") != NULL;
 }
 
 /* Add Member once every member has left says that nobody is left to join
@@ -2037,8 +2093,7 @@ test_console_add_to_none (void)
   grp_supervisor_leave (supervisor, m);
   wait_until (member_ended, m, 20000, "the member to leave");
   wait_until (title_says_all_gone, console, 5000, "the title to say every member is gone");
-  g_assert_null (strstr (adw_window_title_get_subtitle (ADW_WINDOW_TITLE (
-    child (GTK_WIDGET (console), GRP_TYPE_CONSOLE_WINDOW, "window_title"))), "leads"));
+  g_assert_null (strstr (console_subtitle (console), "leads"));
   g_signal_connect (supervisor, "event", G_CALLBACK (on_end_told), &e);
   gtk_widget_activate_action (GTK_WIDGET (console), "win.add-member", NULL);
   g_assert_cmpuint (e.ended->len, ==, 1);
@@ -2435,6 +2490,7 @@ main (int argc, char **argv)
   g_test_add_func ("/console/switched-positions", test_console_switched_positions);
   g_test_add_func ("/console/thaw-blocked", test_console_thaw_blocked);
   g_test_add_func ("/console/add-to-none", test_console_add_to_none);
+  g_test_add_func ("/console/switching-title", test_console_switching_title);
   g_test_add_func ("/console/secret-file", test_console_secret_file);
   g_test_add_func ("/console/rate-while-stopping", test_console_rate_while_stopping);
   g_test_add_func ("/console/leave-add", test_console_leave_add);

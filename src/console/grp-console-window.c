@@ -205,6 +205,8 @@ update_title (GrpConsoleWindow *self)
       subtitle = g_strdup_printf (_("%s · every member is gone · #%s"),
                                   grp_supervisor_get_protocol (s), pos);
     }
+  else if (grp_supervisor_get_view (s) == 0 && grp_supervisor_get_switching (s))
+    subtitle = g_strdup (_("joining another group"));
   else if (grp_supervisor_get_view (s) == 0)
     subtitle = g_strdup (_("starting"));
   else

@@ -1796,6 +1796,15 @@ grp_supervisor_get_all_gone (GrpSupervisor *self)
   return self->all_gone;
 }
 
+gboolean
+grp_supervisor_get_switching (GrpSupervisor *self)
+{
+  for (guint i = 0; i < n_members (self); i++)
+    if (member_at (self, i)->switching)
+      return TRUE;
+  return FALSE;
+}
+
 void
 grp_supervisor_add_member (GrpSupervisor *self)
 {

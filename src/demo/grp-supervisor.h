@@ -105,6 +105,9 @@ gboolean        grp_supervisor_is_stopped (GrpSupervisor *self);
 /* Every member started has ended (notify::all-gone): nobody is left to
  * join through. */
 gboolean        grp_supervisor_get_all_gone (GrpSupervisor *self);
+/* A member has left its group of one for another, and has no view there
+ * yet (the view is 0 meanwhile). */
+gboolean        grp_supervisor_get_switching (GrpSupervisor *self);
 
 void            grp_supervisor_add_member (GrpSupervisor *self);
 void            grp_supervisor_crash (GrpSupervisor *self, GrpMemberInfo *member);
