@@ -2346,6 +2346,15 @@ test_pki_refused (Fixture *f, gconstpointer data)
   g_assert_nonnull (strstr (error->message, "no private key"));
   g_assert_null (strstr (error->message, "chmod"));
   g_clear_error (&error);
+  /* A key that is not the certificate's (a's certificate, b's key): it was
+   * taken, and every join then failed saying the peer may not take this
+   * member's certificate, "is it signed by the CA?". */
+  g_assert_false (grp_security_load_pki (sc, ca_path, a_path, bk_path, &error));
+  g_test_message ("%s", error->message);
+  g_assert_error (error, GRP_SECURITY_ERROR, GRP_SECURITY_ERROR_FORMAT);
+  g_assert_nonnull (strstr (error->message, "does not match"));
+  g_clear_error (&error);
+  g_assert_false (grp_security_has_pki (sc));
 
   /* A CA or certificate that is no regular file, or too large for one: it
    * was read until memory ran out (/dev/zero), or whole. */

@@ -315,6 +315,9 @@ check_public (const char *path, const char *what, GError **error)
   return TRUE;
 }
 
+static gboolean key_matches (const char *cert_pem, const char *key_pem, const char *cert,
+                             const char *key, GError **error);
+
 gboolean
 grp_security_load_pki (GrpSecurity *self, const char *ca, const char *cert, const char *key,
                        GError **error)
@@ -357,6 +360,15 @@ grp_security_load_pki (GrpSecurity *self, const char *ca, const char *cert, cons
   if (!read_private (key != NULL ? key : cert, "key file", &key_pem, &len, error))
     {
       if (key == NULL) /* it holds the key */
+        explicit_bzero (cert_pem, strlen (cert_pem));
+      return FALSE;
+    }
+  /* GIO takes any key with any certificate; the mismatch showed only at
+   * every join, as peers refusing a certificate "not signed by the CA". */
+  if (!key_matches (cert_pem, key_pem, cert, key, error))
+    {
+      explicit_bzero (key_pem, len);
+      if (key == NULL)
         explicit_bzero (cert_pem, strlen (cert_pem));
       return FALSE;
     }
@@ -423,6 +435,10 @@ typedef struct {
                     gnutls_x509_privkey_t key, gnutls_digest_algorithm_t dig, unsigned int flags);
   int (*crt_export2) (gnutls_x509_crt_t crt, gnutls_x509_crt_fmt_t format, gnutls_datum_t *out);
   void (*crt_deinit) (gnutls_x509_crt_t crt);
+  int (*cred_alloc) (gnutls_certificate_credentials_t *cred);
+  int (*cred_set_key_mem) (gnutls_certificate_credentials_t cred, const gnutls_datum_t *cert,
+                           const gnutls_datum_t *key, gnutls_x509_crt_fmt_t format);
+  void (*cred_free) (gnutls_certificate_credentials_t cred);
   const char *(*strerror) (int error);
   gnutls_free_function *free;
 } GnutlsApi;
@@ -451,6 +467,9 @@ gnutls_api (GError **error)
     { "gnutls_x509_crt_sign2", (gpointer *) &api.crt_sign2 },
     { "gnutls_x509_crt_export2", (gpointer *) &api.crt_export2 },
     { "gnutls_x509_crt_deinit", (gpointer *) &api.crt_deinit },
+    { "gnutls_certificate_allocate_credentials", (gpointer *) &api.cred_alloc },
+    { "gnutls_certificate_set_x509_key_mem", (gpointer *) &api.cred_set_key_mem },
+    { "gnutls_certificate_free_credentials", (gpointer *) &api.cred_free },
     { "gnutls_strerror", (gpointer *) &api.strerror },
     { "gnutls_free", (gpointer *) &api.free }, /* a variable: the function's address */
   };
@@ -539,6 +558,36 @@ out:
   if (key != NULL)
     tls->privkey_deinit (key);
   return cert;
+}
+
+/* Whether the private key in KEY_PEM is the one of the certificate in
+ * CERT_PEM, as GnuTLS checks when it loads a pair (cert and key name the
+ * files, for the error).  Where GnuTLS cannot be opened, nothing is said
+ * here: the handshake still fails, later and less clearly. */
+static gboolean
+key_matches (const char *cert_pem, const char *key_pem, const char *cert, const char *key,
+             GError **error)
+{
+  const GnutlsApi *tls = gnutls_api (NULL);
+  gnutls_certificate_credentials_t cred = NULL;
+  gnutls_datum_t c = { (unsigned char *) cert_pem, strlen (cert_pem) };
+  gnutls_datum_t k = { (unsigned char *) key_pem, strlen (key_pem) };
+  int ret;
+
+  if (tls == NULL || tls->cred_alloc (&cred) < 0)
+    return TRUE;
+  ret = tls->cred_set_key_mem (cred, &c, &k, GNUTLS_X509_FMT_PEM);
+  tls->cred_free (cred);
+  if (ret == GNUTLS_E_CERTIFICATE_KEY_MISMATCH)
+    {
+      g_set_error (error, GRP_SECURITY_ERROR, GRP_SECURITY_ERROR_FORMAT,
+                   "the private key in %s does not match the certificate in %s: give the key "
+                   "that was made with that certificate", key ? key : cert, cert);
+      return FALSE;
+    }
+  /* Other failures (a format GnuTLS reads otherwise than GIO) are GIO's to
+   * judge, just below, as before. */
+  return TRUE;
 }
 
 static GTlsCertificate *
