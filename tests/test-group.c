@@ -581,6 +581,39 @@ test_bad_contact (void)
   g_assert_cmpint (grp_group_get_role (b), ==, GRP_ROLE_MEMBER);
 }
 
+/* A member given its own address to join through (a script that gives
+ * every member the first one's address, the first included) is told so:
+ * it said "ADDR: it refused us: it claims our own id", UNREACHABLE.  A
+ * member alone in its group keeps it; one in none may join after. */
+static void
+test_join_own_address (void)
+{
+  g_autoptr(GrpGroup) a = start_alone ("a", NULL);
+  g_autoptr(GrpGroup) b = grp_group_new ("b");
+  g_autofree char *local = NULL;
+  gboolean joined = FALSE;
+  JoinFails j = { FALSE, GRP_GROUP_ERROR_INVALID_ADDRESS, "" };
+  JoinFails k = { FALSE, GRP_GROUP_ERROR_INVALID_ADDRESS, "" };
+
+  grp_group_join_async (a, grp_group_get_address (a), NULL, join_fails, &j);
+  run_until (NULL, &j.done);
+  g_test_message ("%s", j.message);
+  g_assert_nonnull (strstr (j.message, "own address"));
+  g_assert_cmpint (grp_group_get_role (a), ==, GRP_ROLE_ALONE);
+
+  grp_group_set_timing (b, 20, 1000);
+  g_assert_true (grp_group_listen (b, "localhost:0", NULL, NULL));
+  /* The same address said otherwise ("localhost" for 127.0.0.1). */
+  local = g_strdup_printf ("localhost%s", strchr (grp_group_get_address (b), ':'));
+  grp_group_join_async (b, local, NULL, join_fails, &k);
+  run_until (NULL, &k.done);
+  g_assert_nonnull (strstr (k.message, "own address"));
+  g_assert_cmpint (grp_group_get_role (b), ==, GRP_ROLE_NONE);
+  grp_group_join_async (b, grp_group_get_address (a), NULL, join_done, &joined);
+  run_until (NULL, &joined);
+  g_assert_cmpuint (grp_group_get_n_members (a), ==, 2);
+}
+
 /* Another secret: the join fails with SECRET (it said UNREACHABLE, as for
  * an address where nobody listens, when the contact checked first), each
  * time, whichever side checks the other's proof first. */
@@ -1444,6 +1477,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/group/thread-context", test_thread_context);
   g_test_add_func ("/group/leave-while-joining", test_leave_while_joining);
   g_test_add_func ("/group/bad-contact", test_bad_contact);
+  g_test_add_func ("/group/join-own-address", test_join_own_address);
   g_test_add_func ("/group/other-secret", test_other_secret);
   g_test_add_func ("/group/other-timing", test_other_timing);
   g_test_add_func ("/group/default-timing", test_default_timing);

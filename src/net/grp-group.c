@@ -1569,7 +1569,9 @@ join_cancelled (GCancellable *cancellable, gpointer data)
  * long.  A contact that is the wrong one fails the join at once, saying
  * why: nothing has listened at @contact, it answered in another tongue, or
  * it refused this member (another secret, certificate, protocol or
- * timing).
+ * timing).  @contact that is this member's own address fails it at once
+ * with %GRP_GROUP_ERROR_INVALID_ADDRESS, as an address that is not one
+ * does: the member stays where it was (alone in its group, say).
  *
  * The join timeout is four suspicion timeouts, and at least 8 s (four of
  * the default's, [method@Groupy.Group.set_timing]).  Reaching a
@@ -1584,6 +1586,25 @@ join_cancelled (GCancellable *cancellable, gpointer data)
  * member, create a group or join again.  A join that was cancelled, or
  * given an address that is not one, finishes without "failed".
  */
+/* Whether HOST:PORT is where this member listens (the address it
+ * advertises, "localhost" for 127.0.0.1); a name is not looked up. */
+static gboolean
+is_own_address (GrpGroup *self, const char *host, guint16 port)
+{
+  const char *own = grp_transport_get_address (self->transport);
+  g_autofree char *own_host = NULL;
+  guint16 own_port = 0;
+  g_autoptr(GInetAddress) a = NULL;
+  g_autoptr(GInetAddress) b = NULL;
+
+  if (own == NULL || !grp_transport_parse_address (own, &own_host, &own_port, NULL) ||
+      own_port != port)
+    return FALSE;
+  a = g_inet_address_new_from_string (g_strcmp0 (host, "localhost") == 0 ? "127.0.0.1" : host);
+  b = g_inet_address_new_from_string (own_host);
+  return a != NULL && b != NULL && g_inet_address_equal (a, b);
+}
+
 void
 grp_group_join_async (GrpGroup *self, const char *contact, GCancellable *cancellable,
                       GAsyncReadyCallback callback, gpointer user_data)
@@ -1618,6 +1639,17 @@ grp_group_join_async (GrpGroup *self, const char *contact, GCancellable *cancell
                                            "HOST:PORT (for example 127.0.0.1:7000)", contact);
 
         /* Nothing of this join was set up, and a rejoin under way goes on. */
+        return_join (g_steal_pointer (&self->join_task), e);
+        return;
+      }
+    /* Dialed, it met itself: "it refused us: it claims our own id". */
+    if (is_own_address (self, host, port))
+      {
+        g_autoptr(GError) e = g_error_new (GRP_GROUP_ERROR, GRP_GROUP_ERROR_INVALID_ADDRESS,
+                                           "%s is this member's own address: join through "
+                                           "another member of the group, or create one",
+                                           contact);
+
         return_join (g_steal_pointer (&self->join_task), e);
         return;
       }

@@ -53,7 +53,7 @@ GQuark grp_group_error_quark (void);
  * @GRP_GROUP_ERROR_INVALID_ADDRESS: an address is not HOST:PORT with a
  *   numeric host, or this machine cannot listen on it, or this member
  *   listens on loopback only and joins through a member on another machine
- *   (which could not reach it)
+ *   (which could not reach it), or it joins through its own address
  * @GRP_GROUP_ERROR_ADDRESS_IN_USE: another socket already listens on the
  *   address given to listen
  * @GRP_GROUP_ERROR_REJOIN_FAILED: the group went on without this member
