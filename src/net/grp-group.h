@@ -12,8 +12,9 @@
  *                  GStrv left)
  *   excluded      (GrpGroup *)
  *   failed        (GrpGroup *, GError *error)
- * Errors: GRP_GROUP_ERROR (GrpGroupError), and G_IO_ERROR_CANCELLED for a
- * cancelled join.
+ * Errors: GRP_GROUP_ERROR (GrpGroupError), G_IO_ERROR_CANCELLED for a
+ * cancelled join or leave, and G_IO_ERROR_PENDING for a leave asked while
+ * another is under way.
  */
 #pragma once
 
