@@ -2344,6 +2344,7 @@ test_pki_refused (Fixture *f, gconstpointer data)
   g_assert_false (grp_security_load_pki (sc, ca_path, a_path, NULL, &error));
   g_test_message ("%s", error->message);
   g_assert_nonnull (strstr (error->message, "no private key"));
+  g_assert_nonnull (strstr (error->message, "grp_group_set_tls_files"));
   g_assert_null (strstr (error->message, "chmod"));
   g_clear_error (&error);
   /* A key that is not the certificate's (a's certificate, b's key): it was
@@ -2436,6 +2437,8 @@ test_secret_files (Fixture *f, gconstpointer data)
   junk = tmp_file (&fs, "junk", "groupy-secret-1 dG9vIHNob3J0\n", 0600);
   g_assert_false (grp_security_load_secret (sec, junk, &error));
   g_assert_nonnull (strstr (error->message, "--new-secret"));
+  /* An embedder has no command line: the function too. */
+  g_assert_nonnull (strstr (error->message, "grp_group_write_secret_file"));
   g_clear_error (&error);
   g_assert_false (grp_security_load_secret (sec, "/nonexistent/secret", &error));
   g_clear_error (&error);

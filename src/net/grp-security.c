@@ -174,8 +174,8 @@ read_secret (const char *path, GError **error)
     explicit_bzero (contents, len);
   if (secret == NULL)
     g_set_error (error, GRP_SECURITY_ERROR, GRP_SECURITY_ERROR_FORMAT,
-                 "%s is not a Groupy secret file: make one with groupy-node --new-secret FILE",
-                 path);
+                 "%s is not a Groupy secret file: make one with groupy-node --new-secret FILE "
+                 "(in a program: grp_group_write_secret_file)", path);
   return secret;
 }
 
@@ -353,7 +353,8 @@ grp_security_load_pki (GrpSecurity *self, const char *ca, const char *cert, cons
   if (key == NULL && strstr (cert_pem, "PRIVATE KEY-----") == NULL)
     {
       g_set_error (error, GRP_SECURITY_ERROR, GRP_SECURITY_ERROR_FORMAT,
-                   "no private key in %s: give the file of its key too (--tls-key FILE)", cert);
+                   "no private key in %s: give the file of its key too (--tls-key FILE; in a "
+                   "program, grp_group_set_tls_files' key)", cert);
       return FALSE;
     }
   /* The key is a secret: refused if others may read it, as the secret is. */
