@@ -1542,6 +1542,25 @@ join_cancelled (GCancellable *cancellable, gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+/* Whether HOST:PORT is where this member listens (the address it
+ * advertises, "localhost" for 127.0.0.1); a name is not looked up. */
+static gboolean
+is_own_address (GrpGroup *self, const char *host, guint16 port)
+{
+  const char *own = grp_transport_get_address (self->transport);
+  g_autofree char *own_host = NULL;
+  guint16 own_port = 0;
+  g_autoptr(GInetAddress) a = NULL;
+  g_autoptr(GInetAddress) b = NULL;
+
+  if (own == NULL || !grp_transport_parse_address (own, &own_host, &own_port, NULL) ||
+      own_port != port)
+    return FALSE;
+  a = g_inet_address_new_from_string (g_strcmp0 (host, "localhost") == 0 ? "127.0.0.1" : host);
+  b = g_inet_address_new_from_string (own_host);
+  return a != NULL && b != NULL && g_inet_address_equal (a, b);
+}
+
 /**
  * grp_group_join_async:
  * @self: a member not in a group yet, one whose join failed, one that
@@ -1584,27 +1603,12 @@ join_cancelled (GCancellable *cancellable, gpointer data)
  * [signal@Groupy.Group::failed] has been emitted, and nothing more is said
  * of the incarnation that failed after it; so @callback may drop the
  * member, create a group or join again.  A join that was cancelled, or
- * given an address that is not one, finishes without "failed".
+ * given an address that is not one, finishes without "failed".  When the
+ * join succeeds, @callback runs as the member installs the view that
+ * admitted it: [property@Groupy.Group:role] is %GRP_ROLE_MEMBER and
+ * [method@Groupy.Group.get_n_members] counts that view's members;
+ * [signal@Groupy.Group::view-changed] for that view follows @callback.
  */
-/* Whether HOST:PORT is where this member listens (the address it
- * advertises, "localhost" for 127.0.0.1); a name is not looked up. */
-static gboolean
-is_own_address (GrpGroup *self, const char *host, guint16 port)
-{
-  const char *own = grp_transport_get_address (self->transport);
-  g_autofree char *own_host = NULL;
-  guint16 own_port = 0;
-  g_autoptr(GInetAddress) a = NULL;
-  g_autoptr(GInetAddress) b = NULL;
-
-  if (own == NULL || !grp_transport_parse_address (own, &own_host, &own_port, NULL) ||
-      own_port != port)
-    return FALSE;
-  a = g_inet_address_new_from_string (g_strcmp0 (host, "localhost") == 0 ? "127.0.0.1" : host);
-  b = g_inet_address_new_from_string (own_host);
-  return a != NULL && b != NULL && g_inet_address_equal (a, b);
-}
-
 void
 grp_group_join_async (GrpGroup *self, const char *contact, GCancellable *cancellable,
                       GAsyncReadyCallback callback, gpointer user_data)
