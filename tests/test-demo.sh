@@ -67,10 +67,11 @@ WAIT_SECONDS=30 wait_for "w3 to rejoin" says "w3 rejoined"
 w1=$(worker w1)
 kill -STOP "$w1"
 kill -9 "$(worker w2)"
-# Its dial reaches frozen w1's kernel: the dial's deadline (5 s) tells, or
-# the join's (8 s).
-# The story names the contact: the worker's words give only its address.
-failed="w4 could not join the group through w1: "
+# Its contact is frozen w1, whose kernel takes the dial (the dial's
+# deadline, 5 s, tells), or w3, which has no quorum with w1 frozen and w2
+# dead (the join's deadline, 8 s, tells).  The story names the contact;
+# the worker's own words give only its address.
+failed="w4 could not join the group through w[13]: "
 failed+="(.*accepted the connection, then said nothing|No member)"
 WAIT_SECONDS=40 wait_for "w2's replacement to fail, with why" says "$failed"
 kill -CONT "$w1"
