@@ -157,8 +157,10 @@ GrpId         grp_transport_probe_finish (GrpTransport *self,
  * a broadcast is cut part-way); func NULL disarms.  Frames before it are
  * written synchronously so that they really leave the process.  It fires
  * at the first broadcast after everything before it has been written to
- * every member it goes to (all their connections open), so it cuts that
- * broadcast and nothing earlier, such as a joiner's view. */
+ * every member it goes to (all their connections open), and the turn
+ * queues one SEQ frame to each (a turn of two broadcasts would have both
+ * cut), so it cuts that broadcast and nothing earlier, such as a joiner's
+ * view or another broadcast. */
 void          grp_transport_arm_crash (GrpTransport *self,
                                        guint         frames,
                                        GrpCrashFunc  func,
