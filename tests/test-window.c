@@ -2069,6 +2069,23 @@ test_console_add_member_bound (void)
 }
 
 /* The console's title once every member has gone. */
+/* The first member tile's role badge under `widget`. */
+static GtkLabel *
+first_badge (GtkWidget *widget)
+{
+  if (GRP_IS_MEMBER_TILE (widget))
+    return GTK_LABEL (child (widget, GRP_TYPE_MEMBER_TILE, "role_badge"));
+  for (GtkWidget *c = gtk_widget_get_first_child (widget); c != NULL;
+       c = gtk_widget_get_next_sibling (c))
+    {
+      GtkLabel *badge = first_badge (c);
+
+      if (badge != NULL)
+        return badge;
+    }
+  return NULL;
+}
+
 static gboolean
 title_says_all_gone (gpointer data)
 {
@@ -2094,6 +2111,10 @@ test_console_add_to_none (void)
   wait_until (member_ended, m, 20000, "the member to leave");
   wait_until (title_says_all_gone, console, 5000, "the title to say every member is gone");
   g_assert_null (strstr (console_subtitle (console), "leads"));
+  /* A member that left as asked: "left", not a red "gone" as a crash. */
+  g_assert_cmpstr (gtk_label_get_text (first_badge (GTK_WIDGET (console))), ==, "left");
+  g_assert_false (gtk_widget_has_css_class (GTK_WIDGET (first_badge (GTK_WIDGET (console))),
+                                            "gone"));
   g_signal_connect (supervisor, "event", G_CALLBACK (on_end_told), &e);
   gtk_widget_activate_action (GTK_WIDGET (console), "win.add-member", NULL);
   g_assert_cmpuint (e.ended->len, ==, 1);

@@ -65,6 +65,8 @@ update (GrpMemberTile *self)
 
   if (state == GRP_MEMBER_FROZEN)
     cls = "frozen";
+  else if (state == GRP_MEMBER_LEFT)
+    cls = NULL; /* as asked: plain, where a crash is red */
   else if (!grp_member_info_is_alive (m))
     cls = "gone";
   else if (g_str_equal (role, "leader") || g_str_equal (role, "alone"))
@@ -77,7 +79,9 @@ update (GrpMemberTile *self)
   if (cls != NULL)
     gtk_widget_add_css_class (GTK_WIDGET (self->role_badge), cls);
   gtk_label_set_text (self->role_badge,
-                      state == GRP_MEMBER_FROZEN ? C_("role", "frozen") : role_text (role));
+                      state == GRP_MEMBER_FROZEN ? C_("role", "frozen")
+                      : state == GRP_MEMBER_LEFT ? C_("role", "left")
+                      : role_text (role));
 
   if (grp_member_info_get_view (m) == 0)
     view = g_strdup (_("not in a view yet"));
