@@ -68,6 +68,33 @@ run_until_gone (GMainContext *context, GWeakRef *weak)
     }
 }
 
+/* Drops the last reference to `g` and runs `context` until it is gone. */
+G_GNUC_UNUSED static void
+drop_and_wait (GMainContext *context, GrpGroup *g)
+{
+  GWeakRef weak;
+
+  g_weak_ref_init (&weak, g);
+  g_object_unref (g);
+  run_until_gone (context, &weak);
+  g_weak_ref_clear (&weak);
+}
+
+/* Runs the default context until `g` counts at least `n` members, within
+ * the deadline (another thread, with a context of its own, joins it). */
+G_GNUC_UNUSED static void
+run_until_members (GrpGroup *g, guint n)
+{
+  gint64 deadline = g_get_monotonic_time () + DEADLINE_S * G_USEC_PER_SEC;
+
+  while (grp_group_get_n_members (g) < n)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      if (!g_main_context_iteration (NULL, FALSE))
+        g_usleep (1000);
+    }
+}
+
 /* A's view of why b went, in a's view-changed handler. */
 typedef struct {
   GrpGroupDeparture why;     /* b's, in a's view-changed handler */

@@ -1152,7 +1152,6 @@ crash_joiner (gpointer data)
   GMainContext *context = g_main_context_new ();
   gint64 deadline = g_get_monotonic_time () + DEADLINE_S * G_USEC_PER_SEC;
   GrpGroup *g;
-  GWeakRef weak;
 
   g_main_context_push_thread_default (context);
   g = grp_group_new ("joiner");
@@ -1167,10 +1166,7 @@ crash_joiner (gpointer data)
   while (!g_atomic_int_get (&cut->crashed) && g_get_monotonic_time () < deadline)
     if (!g_main_context_iteration (context, FALSE))
       g_usleep (1000);
-  g_weak_ref_init (&weak, g);
-  g_object_unref (g);
-  run_until_gone (context, &weak);
-  g_weak_ref_clear (&weak);
+  drop_and_wait (context, g);
   g_main_context_pop_thread_default (context);
   g_main_context_unref (context);
   return NULL;
@@ -1196,12 +1192,7 @@ test_crash_cuts_one_broadcast (void)
   gint64 deadline = g_get_monotonic_time () + DEADLINE_S * G_USEC_PER_SEC;
 
   /* Admitted: its view is queued on a connection the leader is dialing. */
-  while (grp_group_get_n_members (leader) < 2)
-    {
-      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
-      if (!g_main_context_iteration (NULL, FALSE))
-        g_usleep (1000);
-    }
+  run_until_members (leader, 2);
   /* The next broadcast reaches none of the others: the view must have. */
   grp_group_arm_crash (leader, 0, freeze_until_join_ends, &cut);
   while (!g_atomic_int_get (&cut.done) || !g_atomic_int_get (&cut.crashed))
@@ -1284,14 +1275,7 @@ two_members (gpointer data)
       g_usleep (1000);
   g_atomic_int_set (&t->done, TRUE);
   for (guint i = 0; i < 2; i++)
-    {
-      GWeakRef weak;
-
-      g_weak_ref_init (&weak, g[i]);
-      g_object_unref (g[i]);
-      run_until_gone (context, &weak);
-      g_weak_ref_clear (&weak);
-    }
+    drop_and_wait (context, g[i]);
   g_main_context_pop_thread_default (context);
   g_main_context_unref (context);
   return NULL;
@@ -1499,7 +1483,6 @@ threaded_member (gpointer data)
   Threaded *t = data;
   GMainContext *context = g_main_context_new ();
   GrpGroup *g;
-  GWeakRef weak;
 
   g_main_context_push_thread_default (context);
   t->thread = g_thread_self ();
@@ -1511,10 +1494,7 @@ threaded_member (gpointer data)
   run_until (context, &t->joined);
   while (!g_atomic_int_get (&t->delivered))
     g_main_context_iteration (context, TRUE);
-  g_weak_ref_init (&weak, g);
-  g_object_unref (g);
-  run_until_gone (context, &weak);
-  g_weak_ref_clear (&weak);
+  drop_and_wait (context, g);
   g_main_context_pop_thread_default (context);
   g_main_context_unref (context);
   return NULL;
@@ -1532,12 +1512,7 @@ test_thread_context (void)
   g_autoptr(GBytes) m = g_bytes_new_static ("m", 1);
   gint64 deadline = g_get_monotonic_time () + DEADLINE_S * G_USEC_PER_SEC;
 
-  while (grp_group_get_n_members (main_member) < 2)
-    {
-      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
-      g_main_context_iteration (NULL, FALSE);
-      g_usleep (1000);
-    }
+  run_until_members (main_member, 2);
   g_assert_cmpuint (grp_group_multicast (main_member, m, NULL), >, 0);
   while (!g_atomic_int_get (&t.delivered))
     {
