@@ -325,6 +325,7 @@ grp_security_load_pki (GrpSecurity *self, const char *ca, const char *cert, cons
   g_autofree char *key_pem = NULL;
   g_autofree char *cert_pem = NULL;
   g_autofree char *pem = NULL;
+  gboolean matches;
   g_autoptr(GError) local = NULL;
   g_autolist(GTlsCertificate) cas = NULL;
   g_autoptr(GTlsCertificate) mine = NULL;
@@ -366,17 +367,14 @@ grp_security_load_pki (GrpSecurity *self, const char *ca, const char *cert, cons
     }
   /* GIO takes any key with any certificate; the mismatch showed only at
    * every join, as peers refusing a certificate "not signed by the CA". */
-  if (!key_matches (cert_pem, key_pem, cert, key, error))
-    {
-      explicit_bzero (key_pem, len);
-      if (key == NULL)
-        explicit_bzero (cert_pem, strlen (cert_pem));
-      return FALSE;
-    }
-  pem = g_strconcat (cert_pem, "\n", key_pem, NULL);
+  matches = key_matches (cert_pem, key_pem, cert, key, error);
+  if (matches)
+    pem = g_strconcat (cert_pem, "\n", key_pem, NULL);
   explicit_bzero (key_pem, len);
   if (key == NULL)
     explicit_bzero (cert_pem, strlen (cert_pem));
+  if (!matches)
+    return FALSE;
   mine = g_tls_certificate_new_from_pem (pem, -1, &local);
   explicit_bzero (pem, strlen (pem));
   if (mine == NULL)
