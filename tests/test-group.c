@@ -1576,6 +1576,7 @@ test_join_roles (void)
 typedef struct {
   GString *said;
   gboolean done;
+  gboolean viewed;
 } JoinOrder;
 
 static void
@@ -1596,6 +1597,7 @@ order_view (GrpGroup *g, guint64 id, guint64 seq, GStrv names, GStrv joined, GSt
   JoinOrder *o = data;
 
   g_string_append_printf (o->said, "view(%u members) ", g_strv_length (names));
+  o->viewed = TRUE;
 }
 
 /* What grp_group_join_async says of the order: the join's callback runs
@@ -1606,13 +1608,13 @@ test_join_callback_then_view (void)
 {
   g_autoptr(GrpGroup) a = start_alone ("a", NULL);
   g_autoptr(GrpGroup) b = grp_group_new ("b");
-  JoinOrder o = { g_string_new (NULL), FALSE };
+  JoinOrder o = { g_string_new (NULL), FALSE, FALSE };
 
   grp_group_set_timing (b, 20, 1000);
   g_signal_connect (b, "view-changed", G_CALLBACK (order_view), &o);
   grp_group_join_async (b, grp_group_get_address (a), NULL, order_joined, &o);
   run_until (NULL, &o.done);
-  run_for (NULL, 50);
+  run_until (NULL, &o.viewed);
   g_assert_cmpstr (o.said->str, ==, "joined(2 members) view(2 members) ");
   g_string_free (o.said, TRUE);
 }
