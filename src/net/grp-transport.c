@@ -227,6 +227,7 @@ typedef struct {
   gsize woff;
   GTask *probe;               /* waiting for the peer's HELLO */
   guint queued_seq;           /* SEQ frames queued this turn */
+  gsize before_seq;           /* bytes queued before the turn's first SEQ */
   gint64 deadline;            /* monotonic time by which it must be open */
   guint64 dropped;            /* frames dropped since the queue last drained */
   gsize queue_max;            /* SEND_QUEUE_MAX, more where the kernel holds less */
@@ -1093,17 +1094,18 @@ flush_now (GrpTransport *self)
       gboolean clean = TRUE;
 
       /* Only once all that went before is written: a connection not open
-       * yet holds earlier frames (a joiner's view) that a crash now would
-       * cut with this broadcast.  And only in a turn of one broadcast: a
-       * stage's leader that handled two requests in one turn had both cut
-       * at the same member, where the exercise's crash cuts the last one
-       * (gms3's new leader sends that one again, and the members after the
-       * cut skipped the other). */
+       * yet, or opened in this turn, holds earlier frames (a joiner's
+       * view) that a crash now would cut with this broadcast.  And only in
+       * a turn of one broadcast: a stage's leader that handled two
+       * requests in one turn had both cut at the same member, where the
+       * exercise's crash cuts the last one (gms3's new leader sends that
+       * one again, and the members after the cut skipped the other). */
       for (guint i = 0; i < self->turn_seq->len; i++)
         {
           Conn *c = g_ptr_array_index (self->turn_seq, i);
 
-          clean &= c->state == CONN_OPEN && !conn_writing (c) && c->queued_seq == 1;
+          clean &= c->state == CONN_OPEN && c->before_seq == 0 && !conn_writing (c) &&
+                   c->queued_seq == 1;
         }
       if (clean)
         {
@@ -2794,9 +2796,12 @@ grp_transport_send (GrpTransport *self, GrpId to, const char *addr, GrpMsg *msg)
                    c->addr, conn_queued (c));
       return;
     }
-  g_byte_array_append (c->outq, frame, (guint) len);
   if (msg->type == GRP_MSG_SEQ && c->queued_seq++ == 0)
-    g_ptr_array_add (self->turn_seq, c);
+    {
+      c->before_seq = conn_queued (c) + c->hs->len;
+      g_ptr_array_add (self->turn_seq, c);
+    }
+  g_byte_array_append (c->outq, frame, (guint) len);
   grp_transport_schedule_flush (self);
 }
 
