@@ -3555,6 +3555,203 @@ test_name_two_addresses (Fixture *f, gconstpointer data)
   assert_one_report (f, X_ID, FALSE);
 }
 
+/* ---- injected crash ----------------------------------------------------- */
+
+/* B leads a view of B, X and Y, over connections the test holds the other
+ * ends of (socketpairs, adopted as B's dials to them, open). */
+#define Z_ID 0x3333333333ull
+
+typedef struct {
+  int fd[3];                  /* X's, Y's and Z's ends */
+  gboolean fired;
+  guint unread;               /* the crash found this many ends with nothing to read */
+} CrashGroup;
+
+static void
+crash_adopt (Fixture *f, GrpId id, int *fd)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSocket) socket = NULL;
+  g_autoptr(GSocketConnection) conn = NULL;
+  g_autoptr(GByteArray) hello = NULL;
+  int fds[2];
+
+  g_assert_cmpint (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds), ==, 0);
+  socket = g_socket_new_from_fd (fds[0], &error);
+  g_assert_no_error (error);
+  conn = g_socket_connection_factory_create_connection (socket);
+  grp_transport_adopt (f->b, conn, "127.0.0.1:1", id);
+  send_hello (fds[1], id, "127.0.0.1:1");
+  drain_loop ();
+  hello = read_frame (fds[1]); /* B's */
+  g_assert_nonnull (hello);
+  *fd = fds[1];
+}
+
+static void
+crash_group_init (Fixture *f, CrashGroup *g)
+{
+  const GrpId view[] = { B_ID, X_ID, Y_ID };
+
+  crash_adopt (f, X_ID, &g->fd[0]);
+  crash_adopt (f, Y_ID, &g->fd[1]);
+  crash_adopt (f, Z_ID, &g->fd[2]);
+  grp_transport_set_view (f->b, view, G_N_ELEMENTS (view));
+}
+
+static void
+crash_group_clear (CrashGroup *g)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (g->fd); i++)
+    close (g->fd[i]);
+}
+
+static gboolean
+readable (int fd)
+{
+  struct pollfd pfd = { fd, POLLIN, 0 };
+
+  return poll (&pfd, 1, 0) == 1;
+}
+
+/* The crash: what B wrote before it must be there to read. */
+static void
+crash_fired (gpointer data)
+{
+  CrashGroup *g = data;
+
+  g->fired = TRUE;
+  for (guint i = 0; i < G_N_ELEMENTS (g->fd); i++)
+    g->unread += !readable (g->fd[i]);
+}
+
+static void
+crash_send (Fixture *f, GrpId to, GrpMsgType type)
+{
+  g_autoptr(GrpMsg) m = grp_msg_new (type, B_ID, 1);
+
+  grp_transport_send (f->b, to, NULL, m);
+}
+
+/* Everything readable on `fd` read and thrown away. */
+static void
+read_away (int fd)
+{
+  static guint8 buf[64 * 1024];
+
+  while (readable (fd) && read (fd, buf, sizeof buf) > 0)
+    ;
+}
+
+/* A SEQ to one member only is no broadcast (the real protocol's answer to
+ * a NAK, gms4's re-send): the crash waits for one that goes to the whole
+ * view. */
+static void
+test_crash_at_broadcast (Fixture *f, gconstpointer data)
+{
+  CrashGroup g = { { -1, -1, -1 } };
+
+  crash_group_init (f, &g);
+  grp_transport_arm_crash (f->b, 0, crash_fired, &g);
+  crash_send (f, X_ID, GRP_MSG_SEQ);
+  drain_loop ();
+  g_assert_false (g.fired);
+  crash_send (f, X_ID, GRP_MSG_SEQ);
+  crash_send (f, Y_ID, GRP_MSG_SEQ);
+  drain_loop ();
+  g_assert_true (g.fired);
+  crash_group_clear (&g);
+}
+
+/* A member that does not keep up has its SEQ dropped: the turn does not
+ * reach it, and what it queued before (earlier broadcasts) would be cut
+ * with it.  The crash waits until it has read them. */
+static void
+test_crash_after_overflow (Fixture *f, gconstpointer data)
+{
+  CrashGroup g = { { -1, -1, -1 } };
+  g_autofree guint8 *big = g_malloc0 (256 * 1024);
+  gint64 deadline = g_get_monotonic_time () + DEADLINE_MS * 1000;
+
+  crash_group_init (f, &g);
+  /* Y does not read: 16 MiB is more than its queue and its socket hold. */
+  for (guint i = 0; i < 64; i++)
+    {
+      g_autoptr(GrpMsg) m = grp_msg_new (GRP_MSG_SEQ, B_ID, 1);
+      g_autoptr(GBytes) payload = g_bytes_new (big, 256 * 1024);
+      g_autoptr(GrpEntry) e = grp_entry_new_data (i + 1, 1, B_ID, i + 1, payload);
+
+      grp_msg_add_entry (m, e);
+      grp_transport_send (f->b, Y_ID, NULL, m);
+      drain_loop ();
+    }
+  /* Its queue full to the last few bytes: the next SEQ is dropped. */
+  for (guint i = 0; i < 20000; i++)
+    crash_send (f, Y_ID, GRP_MSG_SEQ);
+  drain_loop ();
+  grp_transport_arm_crash (f->b, 1, crash_fired, &g);
+  crash_send (f, X_ID, GRP_MSG_SEQ);
+  crash_send (f, Y_ID, GRP_MSG_SEQ);
+  drain_loop ();
+  g_assert_false (g.fired);
+  /* Once Y reads again, a broadcast is cut. */
+  while (!g.fired)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      read_away (g.fd[0]);
+      read_away (g.fd[1]);
+      drain_loop ();
+      crash_send (f, X_ID, GRP_MSG_SEQ);
+      crash_send (f, Y_ID, GRP_MSG_SEQ);
+      drain_loop ();
+    }
+  crash_group_clear (&g);
+}
+
+/* A member known to have ended is sent nothing (a stage keeps a dead slave
+ * in its list for good): the crash does not wait for it. */
+static void
+test_crash_without_the_dead (Fixture *f, gconstpointer data)
+{
+  CrashGroup g = { { -1, -1, -1 } };
+  g_autoptr(GByteArray) bye = g_byte_array_new ();
+
+  crash_group_init (f, &g);
+  grp_codec_append_bye (bye, GRP_BYE_ENDED, "test");
+  write_all (g.fd[1], bye->data, bye->len);
+  g_assert_true (wait_for (f, reported, NULL));
+  grp_transport_arm_crash (f->b, 0, crash_fired, &g);
+  crash_send (f, X_ID, GRP_MSG_SEQ);
+  crash_send (f, Y_ID, GRP_MSG_SEQ);
+  drain_loop ();
+  g_assert_true (g.fired);
+  crash_group_clear (&g);
+}
+
+/* What was queued in the broadcast's turn before it, to someone it does
+ * not go to (a joiner refused, a stranger answered), has left when the
+ * crash fires. */
+static void
+test_crash_after_the_others (Fixture *f, gconstpointer data)
+{
+  CrashGroup g = { { -1, -1, -1 } };
+
+  crash_group_init (f, &g);
+  grp_transport_arm_crash (f->b, 2, crash_fired, &g);
+  crash_send (f, Z_ID, GRP_MSG_HB);
+  crash_send (f, X_ID, GRP_MSG_SEQ);
+  crash_send (f, Y_ID, GRP_MSG_SEQ);
+  drain_loop ();
+  if (g.fired)
+    g_assert_cmpuint (g.unread, ==, 0);
+  read_away (g.fd[2]);
+  crash_send (f, X_ID, GRP_MSG_SEQ);
+  crash_send (f, Y_ID, GRP_MSG_SEQ);
+  drain_loop ();
+  g_assert_true (g.fired);
+  crash_group_clear (&g);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -3636,5 +3833,9 @@ main (int argc, char **argv)
   ADD ("/transport/bounds/large-announcement", test_large_announcement);
   ADD ("/transport/bounds/read-budget", test_read_budget);
   ADD ("/transport/bounds/before-proof", test_before_proof);
+  ADD ("/transport/crash/at-broadcast", test_crash_at_broadcast);
+  ADD ("/transport/crash/after-overflow", test_crash_after_overflow);
+  ADD ("/transport/crash/without-the-dead", test_crash_without_the_dead);
+  ADD ("/transport/crash/after-the-others", test_crash_after_the_others);
   return g_test_run ();
 }

@@ -1077,6 +1077,43 @@ conn_write_sync (Conn *c, gint64 deadline)
   c->woff = 0;
 }
 
+/* Whether this turn's SEQ frames are a broadcast cut now would take
+ * nothing earlier with it.  They go to every member of the view but us (a
+ * member known to have ended is sent nothing): a SEQ to some only is no
+ * broadcast (the real protocol's answer to a NAK, gms4's re-send), or one
+ * dropped for a member that does not keep up, whose queue holds earlier
+ * broadcasts.  And every other connection has written all it was given (a
+ * refusal, a HELLO queued in the turn): the crash writes only the turn's
+ * first members. */
+static gboolean
+broadcast_whole (GrpTransport *self)
+{
+  GHashTableIter iter;
+  gpointer key;
+
+  for (guint i = 0; i < self->conns->len; i++)
+    {
+      Conn *c = g_ptr_array_index (self->conns, i);
+
+      if (c->queued_seq == 0 && (conn_queued (c) > 0 || c->hs->len > 0 || conn_writing (c)))
+        return FALSE;
+    }
+  g_hash_table_iter_init (&iter, self->view);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    {
+      GrpId id = *(GrpId *) key;
+      gboolean reached = FALSE;
+
+      if (id == self->self_id || has_ended (self, id))
+        continue;
+      for (guint i = 0; i < self->turn_seq->len && !reached; i++)
+        reached = ((Conn *) g_ptr_array_index (self->turn_seq, i))->peer == id;
+      if (!reached)
+        return FALSE;
+    }
+  return TRUE;
+}
+
 /* The end of a turn: the handler adds its batches, then every queue is
  * written (or, with a crash armed, the broadcast is cut). */
 static void
@@ -1107,7 +1144,7 @@ flush_now (GrpTransport *self)
           clean &= c->state == CONN_OPEN && c->before_seq == 0 && !conn_writing (c) &&
                    c->queued_seq == 1;
         }
-      if (clean)
+      if (clean && broadcast_whole (self))
         {
           /* The broadcast reaches the first crash_frames peers, and no more. */
           for (guint i = 0; i < self->turn_seq->len && i < self->crash_frames; i++)
