@@ -1082,9 +1082,11 @@ conn_write_sync (Conn *c, gint64 deadline)
  * member known to have ended is sent nothing): a SEQ to some only is no
  * broadcast (the real protocol's answer to a NAK, gms4's re-send), or one
  * dropped for a member that does not keep up, whose queue holds earlier
- * broadcasts.  And every other connection has written all it was given (a
- * refusal, a HELLO queued in the turn): the crash writes only the turn's
- * first members. */
+ * broadcasts.  And no other connection holds frames this flush would
+ * write, or its opening (a refusal to a joiner, a HELLO, queued in the
+ * turn): the crash writes only to the turn's first members.  A connection
+ * whose peer does not read (one left out of the view, stopped) is not
+ * waited for: its turn may never come. */
 static gboolean
 broadcast_whole (GrpTransport *self)
 {
@@ -1095,7 +1097,7 @@ broadcast_whole (GrpTransport *self)
     {
       Conn *c = g_ptr_array_index (self->conns, i);
 
-      if (c->queued_seq == 0 && (conn_queued (c) > 0 || c->hs->len > 0 || conn_writing (c)))
+      if (c->queued_seq == 0 && !conn_writing (c) && (c->outq->len > 0 || c->hs->len > 0))
         return FALSE;
     }
   g_hash_table_iter_init (&iter, self->view);

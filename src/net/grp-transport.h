@@ -160,7 +160,11 @@ GrpId         grp_transport_probe_finish (GrpTransport *self,
  * every member it goes to (all their connections open), and the turn
  * queues one SEQ frame to each (a turn of two broadcasts would have both
  * cut), so it cuts that broadcast and nothing earlier, such as a joiner's
- * view or another broadcast. */
+ * view or another broadcast.  A broadcast goes to every member of the view
+ * (grp_transport_set_view) but us and those known to have ended: not a
+ * SEQ to one (a repair), nor one dropped for a member that does not keep
+ * up, nor one while frames to anyone else (a HELLO, a refusal) wait to be
+ * written (a peer that does not read is not waited for). */
 void          grp_transport_arm_crash (GrpTransport *self,
                                        guint         frames,
                                        GrpCrashFunc  func,
