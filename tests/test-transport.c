@@ -3643,6 +3643,15 @@ read_away (int fd)
     ;
 }
 
+/* A broadcast: a SEQ to each member of the view but us, in one turn. */
+static void
+crash_broadcast (Fixture *f)
+{
+  crash_send (f, X_ID, GRP_MSG_SEQ);
+  crash_send (f, Y_ID, GRP_MSG_SEQ);
+  drain_loop ();
+}
+
 /* A SEQ to one member only is no broadcast (the real protocol's answer to
  * a NAK, gms4's re-send): the crash waits for one that goes to the whole
  * view. */
@@ -3656,9 +3665,7 @@ test_crash_at_broadcast (Fixture *f, gconstpointer data)
   crash_send (f, X_ID, GRP_MSG_SEQ);
   drain_loop ();
   g_assert_false (g.fired);
-  crash_send (f, X_ID, GRP_MSG_SEQ);
-  crash_send (f, Y_ID, GRP_MSG_SEQ);
-  drain_loop ();
+  crash_broadcast (f);
   g_assert_true (g.fired);
   crash_group_clear (&g);
 }
@@ -3690,9 +3697,7 @@ test_crash_after_overflow (Fixture *f, gconstpointer data)
     crash_send (f, Y_ID, GRP_MSG_SEQ);
   drain_loop ();
   grp_transport_arm_crash (f->b, 1, crash_fired, &g);
-  crash_send (f, X_ID, GRP_MSG_SEQ);
-  crash_send (f, Y_ID, GRP_MSG_SEQ);
-  drain_loop ();
+  crash_broadcast (f);
   g_assert_false (g.fired);
   /* Once Y reads again, a broadcast is cut. */
   while (!g.fired)
@@ -3701,9 +3706,7 @@ test_crash_after_overflow (Fixture *f, gconstpointer data)
       read_away (g.fd[0]);
       read_away (g.fd[1]);
       drain_loop ();
-      crash_send (f, X_ID, GRP_MSG_SEQ);
-      crash_send (f, Y_ID, GRP_MSG_SEQ);
-      drain_loop ();
+      crash_broadcast (f);
     }
   crash_group_clear (&g);
 }
@@ -3721,9 +3724,7 @@ test_crash_without_the_dead (Fixture *f, gconstpointer data)
   write_all (g.fd[1], bye->data, bye->len);
   g_assert_true (wait_for (f, reported, NULL));
   grp_transport_arm_crash (f->b, 0, crash_fired, &g);
-  crash_send (f, X_ID, GRP_MSG_SEQ);
-  crash_send (f, Y_ID, GRP_MSG_SEQ);
-  drain_loop ();
+  crash_broadcast (f);
   g_assert_true (g.fired);
   crash_group_clear (&g);
 }
@@ -3739,15 +3740,11 @@ test_crash_after_the_others (Fixture *f, gconstpointer data)
   crash_group_init (f, &g);
   grp_transport_arm_crash (f->b, 2, crash_fired, &g);
   crash_send (f, Z_ID, GRP_MSG_HB);
-  crash_send (f, X_ID, GRP_MSG_SEQ);
-  crash_send (f, Y_ID, GRP_MSG_SEQ);
-  drain_loop ();
+  crash_broadcast (f);
   if (g.fired)
     g_assert_cmpuint (g.unread, ==, 0);
   read_away (g.fd[2]);
-  crash_send (f, X_ID, GRP_MSG_SEQ);
-  crash_send (f, Y_ID, GRP_MSG_SEQ);
-  drain_loop ();
+  crash_broadcast (f);
   g_assert_true (g.fired);
   crash_group_clear (&g);
 }
