@@ -17,11 +17,14 @@
 #include <unistd.h>
 
 #define POLL_MS 100
-/* A worker's leave ends within its suspicion timeout twice over and half
- * its join timeout (seconds, docs/PROTOCOL.md); one still running this
- * long after it was asked to leave is stuck: it is said so, and killed, so
- * that a stop always ends. */
+/* A worker's leave ends by its leave timeout: its suspicion timeout and
+ * half its join timeout, which is four suspicion timeouts and at least 8 s
+ * (docs/PROTOCOL.md, "Leaving"; grp_group_set_timing).  One still running
+ * STOP_GRACE_S after it was asked to leave, or its leave timeout and
+ * STOP_SLACK_S more where that is longer (a long --suspect-timeout), is
+ * stuck: it is said so, and killed, so that a stop always ends. */
 #define STOP_GRACE_S 30
+#define STOP_SLACK_S 10
 
 /* A stop asks the members to leave one at a time: each leave is then one
  * view change of those that stay, tens of ms.  Asked all at once, nobody
@@ -324,7 +327,7 @@ struct _GrpSupervisor {
   gboolean check_overdue;   /* killed for running past it */
   gboolean unchecked;       /* some logs were not checked: they are kept */
   char *check_list;         /* the logs' names it reads (--files0-from), or NULL */
-  guint stop_id;            /* the next end of a member's grace in a stop (STOP_GRACE_S) */
+  guint stop_id;            /* the next end of a member's grace in a stop (stop_grace_s) */
   guint stop_step_id;       /* the next leave of a stop (STOP_STEP_MS) */
   guint told_id;            /* the settings told once they settle (RATE_TOLD_MS) */
   guint told_rate;          /* the crash rate the story last told */
@@ -2029,7 +2032,21 @@ describe_process (const char *pid)
 
 static gboolean stop_overdue (gpointer data);
 
-/* Waits for the earliest end of a grace (STOP_GRACE_S) among the members
+/* How long a member asked to leave may take (s): see STOP_GRACE_S.  The
+ * grace was 30 s whatever the members' times, and a member given a
+ * suspicion timeout over 10 s, whose leave may take three of them, was
+ * killed while it waited out a leave it would have ended itself. */
+static guint
+stop_grace_s (GrpSupervisor *self)
+{
+  guint64 suspect_ms = self->cfg.suspect_ms > 0 ? self->cfg.suspect_ms
+                                                : GRP_LIMIT_SUSPECT_DEFAULT_MS;
+  guint64 leave_ms = suspect_ms + MAX (4000, 2 * suspect_ms);
+
+  return (guint) MAX (STOP_GRACE_S, (leave_ms + 999) / 1000 + STOP_SLACK_S);
+}
+
+/* Waits for the earliest end of a grace (stop_grace_s) among the members
  * asked to leave that still run. */
 static void
 stop_grace_next (GrpSupervisor *self)
@@ -2049,11 +2066,11 @@ stop_grace_next (GrpSupervisor *self)
                                    stop_overdue, self);
 }
 
-/* Kills the members asked to leave STOP_GRACE_S ago or more that still
+/* Kills the members asked to leave stop_grace_s ago or more that still
  * run.  The grace ran from the stop's beginning, for every member at once:
  * those asked late (the members are asked STOP_STEP_MS apart when they do
  * not end), or not yet, were killed with the others, and the story said
- * of each that it had not left within STOP_GRACE_S of being asked. */
+ * of each that it had not left within the grace of being asked. */
 static gboolean
 stop_overdue (gpointer data)
 {
@@ -2074,7 +2091,7 @@ stop_overdue (gpointer data)
         continue; /* it has just ended: on_exit tells how */
       what = describe_process (pid);
       tell (self, GRP_EVENT_PROBLEM, "%s did not leave within %u s of being asked (pid %s, %s): "
-            "killed", m->name, STOP_GRACE_S, pid, what);
+            "killed", m->name, stop_grace_s (self), pid, what);
       end_member (self, m, GRP_MEMBER_CRASHED, "killed: it did not leave");
       g_subprocess_force_exit (m->proc);
     }
@@ -2105,7 +2122,7 @@ stop_next (GrpSupervisor *self)
   if (next == NULL)
     return;
   next->asked_to_stop = TRUE;
-  next->stop_deadline = g_get_monotonic_time () + (gint64) STOP_GRACE_S * G_USEC_PER_SEC;
+  next->stop_deadline = g_get_monotonic_time () + (gint64) stop_grace_s (self) * G_USEC_PER_SEC;
   g_subprocess_send_signal (next->proc, SIGTERM);
   self->stop_step_id = g_timeout_add (STOP_STEP_MS, stop_step, self);
   if (self->stop_id == 0)
