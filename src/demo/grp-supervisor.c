@@ -1,6 +1,7 @@
 /* grp-supervisor.c: worker processes, their logs, and the group's story. */
 #define _XOPEN_SOURCE 700 /* waitid, P_PID, CLD_KILLED */
 #include "grp-supervisor.h"
+#include "grp-group-private.h"
 #include "grp-limits.h"
 
 #include "grp-proto.h"
@@ -17,12 +18,11 @@
 #include <unistd.h>
 
 #define POLL_MS 100
-/* A worker's leave ends by its leave timeout: its suspicion timeout and
- * half its join timeout, which is four suspicion timeouts and at least 8 s
- * (docs/PROTOCOL.md, "Leaving"; grp_group_set_timing).  One still running
- * STOP_GRACE_S after it was asked to leave, or its leave timeout and
- * STOP_SLACK_S more where that is longer (a long --suspect-timeout), is
- * stuck: it is said so, and killed, so that a stop always ends. */
+/* A worker's leave ends by its leave timeout (grp_group_leave_timeout_ms,
+ * docs/PROTOCOL.md, "Leaving").  One still running STOP_GRACE_S after it
+ * was asked to leave, or its leave timeout and STOP_SLACK_S more where
+ * that is longer (a long --suspect-timeout), is stuck: it is said so, and
+ * killed, so that a stop always ends. */
 #define STOP_GRACE_S 30
 #define STOP_SLACK_S 10
 
@@ -2039,9 +2039,9 @@ static gboolean stop_overdue (gpointer data);
 static guint
 stop_grace_s (GrpSupervisor *self)
 {
-  guint64 suspect_ms = self->cfg.suspect_ms > 0 ? self->cfg.suspect_ms
-                                                : GRP_LIMIT_SUSPECT_DEFAULT_MS;
-  guint64 leave_ms = suspect_ms + MAX (4000, 2 * suspect_ms);
+  guint64 leave_ms = grp_group_leave_timeout_ms (self->cfg.suspect_ms > 0
+                                                  ? self->cfg.suspect_ms
+                                                  : GRP_LIMIT_SUSPECT_DEFAULT_MS);
 
   return (guint) MAX (STOP_GRACE_S, (leave_ms + 999) / 1000 + STOP_SLACK_S);
 }

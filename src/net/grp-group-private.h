@@ -35,4 +35,9 @@ const char *grp_group_get_departure_nick (GrpGroup *self, const char *name);
  * it must not grow with the joins a group has seen. */
 guint       grp_group_get_n_known_names (GrpGroup *self);
 
+/* How long a member given the suspicion timeout `suspect_ms` may take to
+ * leave (ms): its leave timeout.  The demo's supervisor gives a member it
+ * asked to leave that long and more before it takes it for stuck. */
+guint64     grp_group_leave_timeout_ms (guint suspect_ms);
+
 G_END_DECLS

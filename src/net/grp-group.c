@@ -1005,16 +1005,36 @@ grp_group_get_protocol (GrpGroup *self)
 /* The failure-detection times, for the protocol and the HELLO. */
 #define JOIN_TIMEOUT_MIN_US (8 * G_USEC_PER_SEC)
 
+/* From the suspicion timeout alone: raising it only, as this did, kept a
+ * long one after the times were shortened (a leave with nobody to stay
+ * waits for half of it).  Never under the default times' 8 s. */
+static gint64
+join_timeout_us (gint64 suspect_us)
+{
+  return MAX (JOIN_TIMEOUT_MIN_US, 4 * suspect_us);
+}
+
+/* A leave ends by then: the suspicion timeout, for a view without us, and
+ * half the join timeout (docs/PROTOCOL.md, "Leaving"). */
+static gint64
+leave_timeout_us (gint64 suspect_us)
+{
+  return suspect_us + join_timeout_us (suspect_us) / 2;
+}
+
+guint64
+grp_group_leave_timeout_ms (guint suspect_ms)
+{
+  return (guint64) leave_timeout_us ((gint64) suspect_ms * 1000) / 1000;
+}
+
 static void
 apply_timing (GrpGroup *self, guint heartbeat_ms, guint suspect_ms)
 {
   self->cfg.heartbeat_interval = (gint64) heartbeat_ms * 1000;
   self->cfg.suspect_timeout = (gint64) suspect_ms * 1000;
   self->cfg.retry_interval = MAX ((gint64) heartbeat_ms * 1000 / 2, 5000);
-  /* From these times alone: raising it only, as this did, kept a long one
-   * after the times were shortened (a leave with nobody to stay waits for
-   * half of it).  Never under the default times' 8 s. */
-  self->cfg.join_timeout = MAX (JOIN_TIMEOUT_MIN_US, 4 * self->cfg.suspect_timeout);
+  self->cfg.join_timeout = join_timeout_us (self->cfg.suspect_timeout);
   grp_transport_set_timing (self->transport, heartbeat_ms, suspect_ms);
 }
 
@@ -1891,7 +1911,7 @@ grp_group_leave_async (GrpGroup *self, GCancellable *cancellable, GAsyncReadyCal
   if (cancellable != NULL)
     self->leave_cancel_source = watch_cancellable (self, cancellable, leave_cancelled);
   self->leave_timeout_id =
-    add_timeout (self, (guint) ((self->cfg.suspect_timeout + self->cfg.join_timeout / 2) / 1000),
+    add_timeout (self, (guint) (leave_timeout_us (self->cfg.suspect_timeout) / 1000),
                  leave_timeout);
   grp_proto_leave (proto_enter (self), g_get_monotonic_time ());
   proto_leave (self);
