@@ -1213,6 +1213,12 @@ test_crash_cuts_one_broadcast (void)
    * view and a broadcast queued on it before this one. */
   grp_group_arm_crash (leader, 0, freeze_until_join_ends, &cut);
   g_atomic_int_set (&cut.hold, FALSE);
+  /* The joiner answers while the leader does not run, so that the answer
+   * is read in the next broadcast's turn.  A sleep, not a wait: nothing
+   * the joiner can see tells that its answer is in the leader's socket
+   * (waiting for its loop to go idle let the race pass unseen with the
+   * rule broken), and a sleep too short only lets the crash come a turn
+   * later, so the test would pass without its race, never fail wrongly. */
   g_usleep (300 * 1000);
   while (!g_atomic_int_get (&cut.done) || !g_atomic_int_get (&cut.crashed))
     {
