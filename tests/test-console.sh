@@ -150,7 +150,7 @@ WAIT_SECONDS=60 wait_for "$frozen's tile" eval 'ocr; below "$frozen" "^Freeze\$"
 click "$(below "$frozen" "^Freeze\$")"
 left_out_alive() { grep -q '"ev":"excluded"' "$logs/$frozen.log"; }
 WAIT_SECONDS=60 wait_for "$frozen to find it was left out while alive" left_out_alive
-rejoined() { sed -n '/"ev":"excluded"/,$p' "$logs/$frozen.log" | grep -q '"ev":"state"'; }
+rejoined() { seen_after "$logs/$frozen.log" '"ev":"excluded"' '"ev":"state"'; }
 WAIT_SECONDS=60 wait_for "$frozen to rejoin with the state" rejoined
 WAIT_SECONDS=60 wait_for "the group of four again" group_of_four
 echo "3: Freeze on $frozen's tile: suspected while alive, left out, rejoined;" \

@@ -635,7 +635,7 @@ WAIT_SECONDS=10 wait_for "the second wait to end" says "w1 has a quorum again"
 stop_and_check
 # Told once: after the rejoin (the second wait), not before it (the first).
 if [ "$(grep -c "w1 has a quorum again and goes on" "$work/story")" != 1 ] ||
-   ! sed -n '/w1 rejoined/,$p' "$work/story" | grep -q "w1 has a quorum again"; then
+   ! seen_after "$work/story" "w1 rejoined" "w1 has a quorum again"; then
   echo "a member left out as it heard a quorum again:"
   cat "$work/story"
   exit 1

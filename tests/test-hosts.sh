@@ -123,8 +123,7 @@ within() { # t0 limit members...
 }
 
 # NAME was left out and came back: "excluded", then a state, in its log.
-rejoined() { grep -q '"ev":"excluded"' "$work/$1.log" &&
-             grep '"ev":"excluded"' -A 1000000 "$work/$1.log" | grep -q '"ev":"state"'; }
+rejoined() { seen_after "$work/$1.log" '"ev":"excluded"' '"ev":"state"'; }
 
 case $scenario in
 split)

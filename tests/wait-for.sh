@@ -22,3 +22,18 @@ wait_for() {
   done
   exit 1
 }
+
+# seen_after FILE FIRST THEN: FILE has a line matching THEN (an extended
+# regular expression, as FIRST) at or after its first line matching FIRST.
+# One process reads the file.  Not "sed -n '/FIRST/,$p' FILE | grep -q THEN":
+# grep -q exits at its match and sed, still writing, dies of SIGPIPE, which
+# pipefail makes a failure -- sometimes once the output is over one write
+# (4 KB) on a busy machine, always once it is over the pipe's 64 KB, so for
+# good as a member goes on logging (the CI run of 02f4bb0 timed out "waiting
+# for a to rejoin" while a was back in the group and delivering).
+seen_after() { # file first then
+  awk -v first="$2" -v later="$3" '
+    $0 ~ first { on = 1 }
+    on && $0 ~ later { found = 1; exit }
+    END { exit !found }' "$1"
+}
