@@ -614,6 +614,48 @@ test_join_own_address (void)
   g_assert_cmpuint (grp_group_get_n_members (a), ==, 2);
 }
 
+/* A free TCP port on this host (bound, then let go). */
+static guint16
+free_port (void)
+{
+  g_autoptr(GSocketListener) l = g_socket_listener_new ();
+  guint16 port = g_socket_listener_add_any_inet_port (l, NULL, NULL);
+
+  g_assert_cmpuint (port, !=, 0);
+  g_socket_listener_close (l);
+  return port;
+}
+
+/* A member listening on every interface, told to join through 127.0.0.1
+ * on its own port: its own address by another name, which only the dial
+ * finds out.  It is told so, as for its advertised address (it said
+ * "ADDR: it refused us: it claims our own id", UNREACHABLE), and may join
+ * after. */
+static void
+test_join_own_address_wildcard (void)
+{
+  g_autoptr(GrpGroup) a = start_alone ("a", NULL);
+  g_autoptr(GrpGroup) w = grp_group_new ("w");
+  guint16 port = free_port ();
+  g_autofree char *listen = g_strdup_printf ("0.0.0.0:%u", port);
+  g_autofree char *advertise = g_strdup_printf ("127.0.0.1:%u", port);
+  g_autofree char *loopback = g_strdup_printf ("127.0.0.2:%u", port);
+  JoinFails j = { FALSE, GRP_GROUP_ERROR_INVALID_ADDRESS, "" };
+  gboolean joined = FALSE;
+
+  grp_group_set_insecure (w, TRUE);
+  grp_group_set_timing (w, 20, 1000);
+  g_assert_true (grp_group_listen (w, listen, advertise, NULL));
+  grp_group_join_async (w, loopback, NULL, join_fails, &j);
+  run_until (NULL, &j.done);
+  g_test_message ("%s", j.message);
+  g_assert_nonnull (strstr (j.message, "this member itself"));
+  g_assert_cmpint (grp_group_get_role (w), ==, GRP_ROLE_FAILED);
+  grp_group_join_async (w, grp_group_get_address (a), NULL, join_done, &joined);
+  run_until (NULL, &joined);
+  g_assert_cmpuint (grp_group_get_n_members (a), ==, 2);
+}
+
 /* Another secret: the join fails with SECRET (it said UNREACHABLE, as for
  * an address where nobody listens, when the contact checked first), each
  * time, whichever side checks the other's proof first. */
@@ -1660,6 +1702,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/group/leave-while-joining", test_leave_while_joining);
   g_test_add_func ("/group/bad-contact", test_bad_contact);
   g_test_add_func ("/group/join-own-address", test_join_own_address);
+  g_test_add_func ("/group/join-own-address-wildcard", test_join_own_address_wildcard);
   g_test_add_func ("/group/other-secret", test_other_secret);
   g_test_add_func ("/group/other-timing", test_other_timing);
   g_test_add_func ("/group/default-timing", test_default_timing);

@@ -110,6 +110,13 @@ typedef enum {
  * secret files. */
 #define GRP_BYE_CHECK_FAILED \
   "the member dialed could not check the proof of the group secret (a failure of its own)"
+/* The reason of the BYE a member sends a peer whose HELLO bears its own
+ * id: a member that dialed an address of its own (one it listens on under
+ * another name: 127.0.0.1 for 0.0.0.0, a name of this host).  Which side of
+ * that connection reads the other's HELLO first varies, so the dialer that
+ * reads this says what the check of its own would (grp-transport.c,
+ * GRP_DIALED_ITSELF). */
+#define GRP_BYE_OWN_ID "it claims our own id"
 
 /* Appends one complete frame (header included) to `out`. */
 /* A member's name: 1 to GRP_NAME_MAX characters of UTF-8, at most

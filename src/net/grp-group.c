@@ -1610,7 +1610,10 @@ is_own_address (GrpGroup *self, const char *host, guint16 port)
  * it refused this member (another secret, certificate, protocol or
  * timing).  @contact that is this member's own address fails it at once
  * with %GRP_GROUP_ERROR_INVALID_ADDRESS, as an address that is not one
- * does: the member stays where it was (alone in its group, say).
+ * does: the member stays where it was (alone in its group, say).  Its own
+ * address by another name (127.0.0.1 for a member listening on 0.0.0.0,
+ * say) is found out by the dial, which reaches this member itself: the
+ * join fails as soon, with the same error.
  *
  * The join timeout is four suspicion timeouts, and at least 8 s (four of
  * the default's, [method@Groupy.Group.set_timing]).  Reaching a

@@ -1288,6 +1288,23 @@ protocol_error (Conn *c, const char *what)
 #define GRP_SECRET_MISMATCH \
   "it does not hold this member's group secret (is every member given the same secret file?)"
 
+/* What a dialer says when the member it reached is itself: the contact's
+ * address is one of its own (GRP_BYE_OWN_ID). */
+#define GRP_DIALED_ITSELF \
+  "it is this member itself (an address it listens on): give the address of another member"
+
+/* A dial of ours reached this member: a join through it fails as one
+ * through our own address (GRP_TRANSPORT_ERROR_ADDRESS), at once.  Over
+ * the Unix-domain shortcut, TCP has the last word (dial_failed). */
+static void
+dialed_itself (Conn *c)
+{
+  if (c->probe != NULL && !c->local)
+    probe_return (c, 0, g_error_new (GRP_TRANSPORT_ERROR, GRP_TRANSPORT_ERROR_ADDRESS, "%s: %s",
+                                     c->addr, GRP_DIALED_ITSELF));
+  dial_failed (c, DIAL_FAILED, NULL, GRP_DIALED_ITSELF);
+}
+
 static void
 proof_refused (Conn *c, const char *why)
 {
@@ -1530,7 +1547,17 @@ on_hello (Conn *c, GrpMember *hello, const char *protocol, const GrpHelloTiming 
     }
   if (hello->id == self->self_id)
     {
-      protocol_error (c, "it claims our own id");
+      /* The BYE says "own id"; a dialer (ourselves, most likely) says that
+       * it dialed itself. */
+      if (c->outgoing)
+        {
+          g_message ("dropping the connection to %s: %s", c->addr ? c->addr : "?",
+                     GRP_DIALED_ITSELF);
+          send_bye (c, GRP_BYE_CONNECTION, GRP_BYE_OWN_ID);
+          dialed_itself (c);
+        }
+      else
+        protocol_error (c, GRP_BYE_OWN_ID);
       return;
     }
   /* Whoever meets a member of another group's kind refuses it, saying why. */
@@ -1674,6 +1701,8 @@ on_bye (Conn *c, const guint8 *body, gsize len)
     proof_refused (c, GRP_SECRET_MISMATCH);
   else if (c->state != CONN_OPEN && c->outgoing && strcmp (reason, GRP_BYE_CHECK_FAILED) == 0)
     dial_failed (c, DIAL_FAILED, NULL, "it refused us: " GRP_BYE_CHECK_FAILED);
+  else if (c->state == CONN_HELLO && c->outgoing && strcmp (reason, GRP_BYE_OWN_ID) == 0)
+    dialed_itself (c);
   else if (c->state != CONN_OPEN && c->outgoing)
     {
       g_autofree char *why = g_strdup_printf ("it refused us: %s%s", reason,

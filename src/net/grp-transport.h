@@ -79,7 +79,8 @@ GQuark grp_transport_error_quark (void);
 
 typedef enum {
   GRP_TRANSPORT_ERROR_PROTOCOL, /* the member dialed runs another protocol */
-  GRP_TRANSPORT_ERROR_ADDRESS,  /* our address is loopback, the member dialed is elsewhere */
+  GRP_TRANSPORT_ERROR_ADDRESS,  /* our address is loopback, the member dialed is elsewhere;
+                                 * or the address dialed is our own */
   GRP_TRANSPORT_ERROR_DROPPED,  /* it accepted, then closed the connection in the handshake
                                  * without a word (its handshake cut under load, its process
                                  * restarting): a dial a moment later may reach it */
