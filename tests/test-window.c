@@ -2382,8 +2382,18 @@ test_console_majority_killed (void)
   g_assert_cmpint (kill (killed[1], SIGKILL), ==, 0);
   wait_until (no_quorum_and_alone, &st, 40000,
               "the member left to lose its quorum, and every other one to end");
-  for (guint i = first_told (told, "has no quorum"); i < told->len; i++)
-    g_assert_null (strstr (told->pdata[i], "starts and joins"));
+  /* Nobody joins through the member without a quorum once it said so.  A
+   * replacement may still start through the other one killed, whose end
+   * the console has not seen yet (a loaded machine reaps it later than
+   * the one left finds it has no quorum): that join fails, as it should. */
+  {
+    guint at = first_told (told, "has no quorum");
+    g_autofree char *name = g_strndup (told->pdata[at], strcspn (told->pdata[at], " "));
+    g_autofree char *through = g_strdup_printf ("starts and joins through %s", name);
+
+    for (guint i = at; i < told->len; i++)
+      g_assert_null (strstr (told->pdata[i], through));
+  }
   g_signal_handlers_disconnect_by_data (supervisor, told);
   gtk_widget_activate_action (GTK_WIDGET (console), "win.stop", NULL);
   wait_until (console_stopped, console, 30000, "the console's group to stop");
