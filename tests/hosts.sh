@@ -23,6 +23,8 @@
 # Callers set: node (groupy-node), work (a directory for the logs), secret
 # (a group secret file), and source tests/wait-for.sh.
 
+. "$(dirname "${BASH_SOURCE[0]}")/view-log.sh"
+
 tag=grp$$
 hosts_n=0
 slow=0
@@ -253,19 +255,8 @@ same_position() { # members...
 }
 
 # NAME's last multicast is delivered (to NAME), or its incarnation ended
-# before: once quiet, nothing of NAME's is still on its way.  (A member
-# that went quiet may still have requests in flight over a slow link; the
-# others, stopped at one position before they came, would leave without
-# them: a correct run, but not one that ends together.)
-own_delivered() {
-  # (A leader delivers its own multicast before its "send" line.)
-  awk -v me="\"from\":\"$1\"" '
-    /"ev":"send"/ { match ($0, /"id":[0-9]+/); last = substr ($0, RSTART, RLENGTH) }
-    /"ev":"deliver"/ && index ($0, me) { match ($0, /"id":[0-9]+/)
-                                          seen[substr ($0, RSTART, RLENGTH)] = 1 }
-    /"ev":"(excluded|crash)"/ { ended = last }
-    END { exit !(last == "" || (last in seen) || ended == last) }' "$work/$1.log"
-}
+# before (tests/view-log.sh says why that matters).
+own_delivered() { own_delivered_in "$work/$1.log" "$1"; }
 
 together() {
   local m

@@ -63,17 +63,7 @@ same_end() { # dir names...
   local dir=$1; shift
   local p
   for m in "$@"; do eval "p=\$pid_$m"; kill -USR1 "$p"; done
-  for m in "$@"; do wait_for "$m to stop multicasting" grep -q '"ev":"quiet"' "$dir/$m.log"; done
-  last_seqs() {
-    local first="" s
-    for m in "$@"; do
-      s=$(grep '"ev":"deliver"' "$dir/$m.log" | tail -n 1 | grep -o '"seq":[0-9]*')
-      [ -n "$s" ] || return 1
-      [ -z "$first" ] && first=$s
-      [ "$s" = "$first" ] || return 1
-    done
-  }
-  wait_for "$* to reach the same position" last_seqs "$@"
+  wait_for "$* to go quiet and reach the same position" ended_together "$dir" "$@"
   for m in "$@"; do eval "p=\$pid_$m"; kill -TERM "$p"; wait "$p"; done
   local logs=()
   for m in "$@"; do logs+=("$dir/$m.log"); done

@@ -97,14 +97,7 @@ more_deliveries() { [ "$(grep -c '"ev":"deliver"' "$work/c.log")" -gt $((before 
 wait_for "deliveries after the failover" more_deliveries
 
 kill -USR1 "$pid_b" "$pid_c"
-wait_for "b and c to stop multicasting" grep -q '"ev":"quiet"' "$work/b.log" "$work/c.log"
-same_position() {
-  local sb sc
-  sb=$(grep '"ev":"deliver"' "$work/b.log" | tail -n 1 | grep -o '"seq":[0-9]*')
-  sc=$(grep '"ev":"deliver"' "$work/c.log" | tail -n 1 | grep -o '"seq":[0-9]*')
-  [ -n "$sb" ] && [ "$sb" = "$sc" ]
-}
-wait_for "b and c to reach the same position" same_position
+wait_for "b and c to go quiet and reach the same position" ended_together "$work" b c
 kill -TERM "$pid_b" "$pid_c"
 wait "$pid_b" "$pid_c"
 "$check" --same-end "$work"/a.log "$work"/b.log "$work"/c.log
