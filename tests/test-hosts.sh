@@ -129,8 +129,8 @@ case $scenario in
 split)
   hosts_setup 5
   group fast 1:a 2:b 3:c 4:d 5:e
-  t_split=$(now_ms)
   partition "1 2 3" "4 5"
+  t_split=$(now_ms)  # once made (five nft calls), as t_kill below
   go_on a b c
   # The two wait and say so.  (Only the one of them that proposes a view
   # finds out with today's core: the other promised to it, and each new
@@ -153,8 +153,8 @@ cut)
   # first member after the leader in the view (b) is on another host.
   hosts_setup 5
   group fast 1:a1 2:b 3:c 4:d 5:e 1:a2
-  t_cut=$(now_ms)
   cut_off 1
+  t_cut=$(now_ms)  # once made, as t_kill below
   go_on b c d e
   wait_for "a1 (the old leader) to say it has no quorum" is_blocked a1
   heal
@@ -179,8 +179,11 @@ cut)
   cut_off 5
   go_on b c d
   sleep 15   # the length of the cut is what is tested
+  # Only e's host has rules to remove.  Healing all five, one nft call after
+  # another (up to 0.7 s each on a loaded machine) and e's last, counted
+  # the other four's in e's time.
   t_heal=$(now_ms)
-  heal
+  heal 5
   WAIT_SECONDS=30 wait_for "e to find out" grep -q '"ev":"excluded"' "$work/e.log"
   dt=$(( $(last_t e excluded) - t_heal ))
   echo "cut off for 15 s: e found out $dt ms after the heal"
@@ -245,8 +248,13 @@ kill-host)
     else
       group fast 1:a1 1:a2 2:b 3:c 4:d 5:e
     fi
-    t_kill=$(now_ms)
     cut_off 1
+    # The host is silent from here: nft has made the cut.  Read before the
+    # cut, the clock counted nft's own start as the members' time: up to
+    # 0.7 s of the 2-s bound on a loaded machine (sanitized, two busy
+    # loops), where the others went on 1.04-1.12 s after their last
+    # delivery from the host.
+    t_kill=$(now_ms)
     kill -9 "$pid_a1" "$pid_a2"
     go_on b c d e
     report_go_on "gone whole, a2 $order" "$t_kill" b c d e
