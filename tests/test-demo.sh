@@ -673,9 +673,17 @@ echo "ok: every member gone, said once"
 dpid=$!
 WAIT_SECONDS=30 wait_for "three members in view 3" says "^[0-9:]+  view 3 "
 kill -STOP "$dpid"
-kill -9 $(pgrep -f -- "--log $work/logs7/w1.log")
+w1=$(pgrep -f -- "--log $work/logs7/w1.log")
+kill -9 "$w1"
 view4() { grep -q '"ev":"view","view":4' "$work/logs7/w2.log"; }
 WAIT_SECONDS=20 wait_for "the others' view without w1" view4
+# And w1's process has ended (a zombie: its parent, the demo, is stopped):
+# its sockets close before it does, and the others may see it gone while
+# its end is still to come (it is not known then, nor told first).
+w1_state() { awk '{ print $3 }' "/proc/$w1/stat" 2>/dev/null || echo gone; }
+at_view4=$(w1_state)
+w1_ended() { [ "$(w1_state)" = Z ]; }
+wait_for "w1's process to end" w1_ended
 kill -CONT "$dpid"
 WAIT_SECONDS=10 wait_for "the story to tell the kill" says "w1 was killed from outside"
 WAIT_SECONDS=10 wait_for "the story to tell view 4" says "^[0-9:]+  view 4"
@@ -684,7 +692,8 @@ killed=$(grep -n "w1 was killed from outside" "$work/story" | head -1 | cut -d: 
 view=$(grep -nE "^[0-9:]+  view 4" "$work/story" | head -1 | cut -d: -f1)
 if [ "$killed" -gt "$view" ] ||
    ! grep -qE "^[0-9:]+  view 4.*gone: w1 \(crashed\)" "$work/story"; then
-  echo "a member killed from outside, told after the view without it:"
+  echo "a member killed from outside, told after the view without it" \
+       "(its process a zombie when the demo went on; state $at_view4 at the view):"
   cat "$work/story"
   exit 1
 fi
