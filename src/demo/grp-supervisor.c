@@ -551,8 +551,10 @@ tell_killed (GrpSupervisor *self, GrpMemberInfo *m, int sig)
  * view without it may be read first.  If its process has ended by now,
  * the kill is told before that view, as an injected crash is: reaped
  * already (GSubprocess knows how it ended, and on_exit is still to come),
- * or a zombie (waitid with WNOWAIT looks without reaping, so GSubprocess
- * still reaps it).  A member that ended otherwise wrote its last line. */
+ * a zombie (waitid with WNOWAIT looks without reaping, so GSubprocess
+ * still reaps it), or in between: reaped by GLib's worker thread, which
+ * has not recorded it yet.  A member that ended otherwise wrote its last
+ * line. */
 static void
 tell_killed_early (GrpSupervisor *self, const char *name)
 {
@@ -564,15 +566,24 @@ tell_killed_early (GrpSupervisor *self, const char *name)
   if (m == NULL || m->proc == NULL || m->told_end || m->switching)
     return;
   pid = g_subprocess_get_identifier (m->proc);
+  if (pid != NULL &&
+      waitid (P_PID, (id_t) g_ascii_strtoull (pid, NULL, 10), &info,
+              WEXITED | WNOHANG | WNOWAIT) != 0 && errno == ECHILD)
+    {
+      /* GLib's worker thread reaped it and has not recorded its status
+       * yet (it clears the pid after): a moment away.  The view waited
+       * for nobody, and was told before the kill.  (The wait iterates a
+       * context of its own: none of ours runs meanwhile.) */
+      g_subprocess_wait (m->proc, NULL, NULL);
+      pid = NULL;
+    }
   if (pid == NULL)
     {
       if (!g_subprocess_get_if_signaled (m->proc))
         return;
       sig = g_subprocess_get_term_sig (m->proc);
     }
-  else if (waitid (P_PID, (id_t) g_ascii_strtoull (pid, NULL, 10), &info,
-                   WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid != 0 &&
-           (info.si_code == CLD_KILLED || info.si_code == CLD_DUMPED))
+  else if (info.si_pid != 0 && (info.si_code == CLD_KILLED || info.si_code == CLD_DUMPED))
     sig = info.si_status;
   else
     return;
