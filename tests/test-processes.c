@@ -1197,9 +1197,15 @@ test_gms1_freezes (Fixture *f, gconstpointer data)
   g_subprocess_send_signal (g0->proc, SIGKILL);
   g_assert_true (wait_for (f, has_exited, s0, 10000));
   g_assert_true (wait_for (f, has_exited, g0, 10000));
-  /* The real group installs a view without its leader: by then whatever
-   * the gms1 leader sent before it died has arrived too. */
+  /* The real group goes on without its leader: a view, then 100
+   * deliveries.  What the gms1 leader sent before it died has been read
+   * by then (its members count from here).  Counted from the view
+   * instead, a loaded machine had them deliver three more (CI, 35 == 32):
+   * in their sockets still, not a sign of life. */
   g_assert_true (wait_for (f, group_in_one_view, real, 10000));
+  progress.group = real;
+  progress.want = info_of (g_ptr_array_index (real, 1))->delivers + 100;
+  g_assert_true (wait_for (f, group_delivered, &progress, 20000));
   for (guint i = 0; i < 2; i++)
     {
       const LogInfo *info = info_of (g_ptr_array_index (stage, i + 1));
@@ -1207,7 +1213,6 @@ test_gms1_freezes (Fixture *f, gconstpointer data)
       delivers[i] = info->delivers;
       sends[i] = info->sends;
     }
-  progress.group = real;
   progress.want = info_of (g_ptr_array_index (real, 1))->delivers + 100;
   g_assert_true (wait_for (f, group_delivered, &progress, 20000));
   for (guint i = 0; i < 2; i++)
@@ -1215,7 +1220,7 @@ test_gms1_freezes (Fixture *f, gconstpointer data)
       Proc *p = g_ptr_array_index (stage, i + 1);
       const LogInfo *info = info_of (p);
 
-      g_test_message ("%s: %u deliveries before the real group went on, %u after; %u more sends",
+      g_test_message ("%s: %u deliveries once the real group went on, %u 100 later; %u more sends",
                       p->name, delivers[i], info->delivers, info->sends - sends[i]);
       g_assert_false (p->exited);
       /* It still multicasts, and nothing comes back: frozen in its color. */
