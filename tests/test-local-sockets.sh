@@ -41,15 +41,7 @@ start() {
       "$@" > "$dir/$name.out" 2> "$dir/$name.err" &
   pids+=($!)
   eval "pid_$name=$!"
-  # Within 20 s by the clock (a loaded, sanitized start took up to 1 s;
-  # it had 100 tries of 50 ms); at once if it ended.
-  local pid=$! deadline=$(( $(date +%s) + 20 ))
-  until grep -q "listening on" "$dir/$name.out" 2>/dev/null; do
-    if ! kill -0 "$pid" 2>/dev/null || [ "$(date +%s)" -ge "$deadline" ]; then
-      echo "$name did not start:"; cat "$dir/$name.err"; exit 1
-    fi
-    sleep 0.05
-  done
+  until_listening "$name" "$!" "$dir/$name.out" "$dir/$name.err"
 }
 addr_of() { sed -n 's/.*listening on //p' "$1/$2.out"; }
 

@@ -57,15 +57,7 @@ start() { # ns name listen [join]
       ${join:+--join "$join"} "${opts[@]}" > "$work/$name.out" 2> "$work/$name.err" &
   pids+=($!)
   eval "pid_$name=$!"
-  # Within 20 s by the clock (a loaded, sanitized start took up to 1 s;
-  # it had 100 tries of 50 ms); at once if it ended.
-  local pid=$! deadline=$(( $(date +%s) + 20 ))
-  until grep -q "listening on" "$work/$name.out" 2>/dev/null; do
-    if ! kill -0 "$pid" 2>/dev/null || [ "$(date +%s)" -ge "$deadline" ]; then
-      echo "$name did not start:"; cat "$work/$name.err"; exit 1
-    fi
-    sleep 0.05
-  done
+  until_listening "$name" "$!" "$work/$name.out" "$work/$name.err"
 }
 
 . "$(dirname "$0")/wait-for.sh"

@@ -37,3 +37,16 @@ seen_after() { # file first then
     on && $0 ~ later { found = 1; exit }
     END { exit !found }' "$1"
 }
+
+# until_listening NAME PID OUT ERR: waits until OUT (a member's standard
+# output) says it listens, 20 s by the clock (a loaded, sanitized start
+# took up to 1 s); fails at once, showing ERR, if PID ended first.
+until_listening() { # name pid out err
+  local deadline=$(( $(date +%s) + 20 ))
+  until grep -q "listening on" "$3" 2>/dev/null; do
+    if ! kill -0 "$2" 2>/dev/null || [ "$(date +%s)" -ge "$deadline" ]; then
+      echo "$1 did not start:"; cat "$4"; exit 1
+    fi
+    sleep 0.05
+  done
+}
