@@ -1439,6 +1439,67 @@ test_local_squatter_answers (Fixture *f, gconstpointer data)
   }
 }
 
+/* A process of another user took B's Unix-domain name before B started
+ * (B listens on TCP only) and answers a dial there as B would: B's id, its
+ * protocol, the dialer's times.  In an open group nothing in that tells it
+ * from B, and it could sit between A and B (relay to B over TCP, read the
+ * group, drop or change what passes), where over TCP on loopback no
+ * unprivileged process can.  A dials there, finds the name held by another
+ * user (SO_PEERCRED), says nothing to it, and reaches B over TCP.  Before,
+ * A took the impostor for B: count_local 1, and A's HELLO went to it.  The
+ * impostor's user is nobody: needs root (as CI runs) to listen as another. */
+static void
+test_local_squatter_other_user (Fixture *f, gconstpointer data)
+{
+  const GrpHelloTiming times = { 20, 1000 };
+  GrpMember impostor = { B_ID, "b", NULL };
+  PlainSquatter s = { "answers as B", g_byte_array_new () };
+  g_autoptr(GSocket) squat = NULL;
+  g_autoptr(GSocketListener) listener = g_socket_listener_new ();
+  g_autoptr(GrpTransport) a = NULL;
+  g_autoptr(GError) error = NULL;
+  Probe probe = { 0 };
+  guint8 heard[64];
+  gssize n;
+
+  if (geteuid () != 0)
+    {
+      g_test_skip ("needs root, to listen as another user");
+      g_byte_array_unref (s.say);
+      return;
+    }
+  g_setenv ("GROUPY_NO_LOCAL_SOCKETS", "1", TRUE);
+  secure_b (f, NULL);
+  g_unsetenv ("GROUPY_NO_LOCAL_SOCKETS");
+  impostor.addr = (char *) grp_transport_get_address (f->b);
+  grp_codec_append_hello (s.say, &impostor, "groupy", &times);
+  /* listen() records who listens: nobody, for that one call. */
+  g_assert_cmpint (seteuid (65534), ==, 0);
+  squat = squat_local_name (grp_transport_get_address (f->b));
+  g_assert_cmpint (seteuid (0), ==, 0);
+  g_assert_true (g_socket_listener_add_socket (listener, squat, NULL, &error));
+  g_socket_listener_accept_async (listener, NULL, plain_squatter_accepted, &s);
+  a = transport_a (NULL);
+  grp_transport_set_timing (a, times.heartbeat_ms, times.suspect_ms);
+  grp_transport_probe_async (a, grp_transport_get_address (f->b), NULL, probe_done, &probe);
+  g_assert_true (wait_for (f, probe_finished, &probe));
+  g_assert_no_error (probe.error);
+  g_assert_cmpuint (probe.id, ==, B_ID);
+  g_assert_cmpuint (grp_transport_count_local (a), ==, 0);
+  /* A connected (the kernel's doing) and closed without a word: the end
+   * of the stream, or a reset (A closed with the impostor's HELLO unread). */
+  g_assert_true (wait_for (f, plain_squatter_done, &s));
+  g_assert_nonnull (s.conn);
+  n = g_input_stream_read (g_io_stream_get_input_stream (G_IO_STREAM (s.conn)), heard,
+                           sizeof heard, NULL, &error);
+  if (error != NULL)
+    g_test_message ("the impostor's read: %s", error->message);
+  g_assert_true (n == 0 || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED));
+  g_socket_listener_close (listener);
+  g_clear_object (&s.conn);
+  g_byte_array_unref (s.say);
+}
+
 /* A refusal at the protocol on a member's Unix-domain name, where TCP then
  * reaches nothing (a member advertising an address this host cannot reach
  * itself over TCP, as a public address behind a NAT without hairpinning):
@@ -3800,6 +3861,7 @@ main (int argc, char **argv)
   ADD ("/transport/local/squatter", test_local_squatter);
   ADD ("/transport/local/squatter-silent", test_local_squatter_silent);
   ADD ("/transport/local/squatter-answers", test_local_squatter_answers);
+  ADD ("/transport/local/squatter-other-user", test_local_squatter_other_user);
   ADD ("/transport/local/refusal-unreachable", test_local_refusal_unreachable);
   ADD ("/transport/local/refused-said-once", test_local_refused_said_once);
   ADD ("/transport/secure/same-secret", test_same_secret);

@@ -2669,6 +2669,30 @@ on_accept (gint fd, GIOCondition cond, gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
+/* Whether the process listening on the Unix-domain name we reached runs as
+ * our own user (its credentials as of its listen(), from the kernel); if
+ * not, `why` says who does.  Any process may take a member's name before
+ * the member does, and in an open group nothing in the handshake tells it
+ * from the member: one of another user's could sit between us and the
+ * member (over TCP on loopback no unprivileged process can), read the
+ * group and drop or change what passes.  Our own user's processes could do
+ * as much to ours in other ways. */
+static gboolean
+local_peer_is_ours (GSocketConnection *conn, char **why)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GCredentials) cred =
+    g_socket_get_credentials (g_socket_connection_get_socket (conn), &error);
+  uid_t uid = cred != NULL ? g_credentials_get_unix_user (cred, &error) : (uid_t) -1;
+
+  if (uid == (uid_t) -1)
+    *why = g_strdup_printf ("cannot tell who holds its Unix-domain name (%s)", error->message);
+  else if (uid != geteuid ())
+    *why = g_strdup_printf ("a process of another user (uid %u) holds its Unix-domain name",
+                            (guint) uid);
+  return uid != (uid_t) -1 && uid == geteuid ();
+}
+
 static void
 connect_done (GObject *source, GAsyncResult *res, gpointer data)
 {
@@ -2691,6 +2715,18 @@ connect_done (GObject *source, GAsyncResult *res, gpointer data)
                         ? DIAL_REFUSED : DIAL_FAILED, error, error->message);
       conn_unref (c);
       return;
+    }
+  if (c->local)
+    {
+      g_autofree char *why = NULL;
+
+      if (!local_peer_is_ours (conn, &why))
+        {
+          g_io_stream_close (G_IO_STREAM (conn), NULL, NULL);
+          dial_failed (c, DIAL_FAILED, NULL, why);
+          conn_unref (c);
+          return;
+        }
     }
   conn_established (c, conn);
   conn_unref (c);
