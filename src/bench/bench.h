@@ -41,6 +41,17 @@ gboolean bench_floor_run (const char *self, gboolean unix_socket, guint peers, d
                           BenchHist *hist, GError **error);
 int      bench_floor_echo_main (const char *addr);
 
+/* The machine's own stalls (bench-stalls.c): a thread per CPU reads the
+ * clock for `seconds`; gaps of 100 µs or more, and of 1 ms or more, counted
+ * and timed, summed over the CPUs (elapsed_ns too: CPU-time measured). */
+typedef struct {
+  guint cpus;
+  guint64 over_100us, over_1ms;
+  gint64 lost_ns, lost_1ms_ns, longest_ns, elapsed_ns;
+} BenchStalls;
+
+void     bench_stalls_run (double seconds, BenchStalls *all);
+
 /* What TLS adds on one link (bench-tlsfloor.c): a stream of `total` bytes
  * through a socket pair, bare and then through TLS as members set it up;
  * the process's CPU per KiB each way, and TLS's cipher suite. */

@@ -33,7 +33,11 @@
  *               and a one-to-(K-1) fan-out where each answers, over loopback
  *               TCP and a Unix-domain socket; every round trip, p50 / p99.
  *               Each latency figure (Groupy's, Corosync's) is also given as
- *               a ratio to the fan-out's, the floor of a multicast.
+ *               a ratio to the fan-out's, the floor of a multicast.  And
+ *               the machine's own stalls (bench-stalls.c): how often, and
+ *               for what share of the time, a thread per CPU reading the
+ *               clock did not run for 1 ms or more, with nothing of ours
+ *               running (what no process on the machine can beat at p99).
  *   closed      (only when named in --only) the closed-loop latency alone,
  *               without the throughput that "latency" measures first.
  *   steady      (--rates LIST) every member sends at a steady rate, the group
@@ -796,6 +800,19 @@ floor_measure (const Opts *o, Floor *f)
            " samples)\n", f->what, f->p50, f->p99, f->p999, f->samples);
 }
 
+/* The machine's own stalls, over the runs' time (bench-stalls.c). */
+static void
+stalls_measure (const Opts *o, BenchStalls *st)
+{
+  bench_stalls_run (o->seconds * o->runs, st);
+  fprintf (stderr, "  stalls (a thread per CPU reading the clock, %u CPUs): 1 ms or longer "
+           "%.1f a second per CPU, %.2f %% of the time; 100 µs or longer %.2f %%; "
+           "longest %.2f ms\n", st->cpus,
+           st->over_1ms / MAX (st->elapsed_ns / 1e9, 1e-9),
+           100.0 * st->lost_1ms_ns / MAX (st->elapsed_ns, 1),
+           100.0 * st->lost_ns / MAX (st->elapsed_ns, 1), st->longest_ns / 1e6);
+}
+
 /* "p50 1.23× · p99 4.56×": a latency over the floor's. */
 static char *
 over_floor (double p50, double p99, const Floor *f)
@@ -1146,6 +1163,7 @@ main (int argc, char **argv)
   GArray *joins = NULL;
   Memory mem = { 0 };
   TlsFloor tls_floor = { 0 };
+  BenchStalls stalls = { 0 };
   Coro coro[] = {
     { "knet", "knet", "yes" },
     { "knet-norr", "knet", "no" },
@@ -1283,6 +1301,7 @@ main (int argc, char **argv)
       fprintf (stderr, "floor: sockets alone, 16 B, K=%u\n", o.members);
       for (guint i = 0; i < G_N_ELEMENTS (floors); i++)
         floor_measure (&o, &floors[i]);
+      stalls_measure (&o, &stalls);
       have_floor = TRUE;
     }
   if (wanted (only, "tls-floor") && !tls_floor_measure (&o, &tls_floor))
@@ -1423,6 +1442,22 @@ main (int argc, char **argv)
         json_num (j, k99, f->p99);
         json_num (j, k999, f->p999);
       }
+  if (have_floor)
+    {
+      double per_s = stalls.over_1ms / MAX (stalls.elapsed_ns / 1e9, 1e-9);
+      double pct_1ms = 100.0 * stalls.lost_1ms_ns / MAX (stalls.elapsed_ns, 1);
+      double pct = 100.0 * stalls.lost_ns / MAX (stalls.elapsed_ns, 1);
+
+      g_string_append_printf (table, "| the machine's own stalls (a thread per CPU reads the "
+                                     "clock; nothing else of ours runs) | 1 ms or longer: "
+                                     "%.1f a second per CPU, %.2f %% of the time; 100 µs or "
+                                     "longer: %.2f %%; longest %.2f ms |\n",
+                              per_s, pct_1ms, pct, stalls.longest_ns / 1e6);
+      json_num (j, "stalls_1ms_per_cpu_s", per_s);
+      json_num (j, "stalls_1ms_time_pct", pct_1ms);
+      json_num (j, "stalls_100us_time_pct", pct);
+      json_num (j, "stalls_longest_ms", stalls.longest_ns / 1e6);
+    }
   if (have_lat || have_closed)
     {
       g_string_append_printf (table, "| latency, closed loop, TCP only "
