@@ -27,6 +27,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1161,6 +1162,36 @@ probe_finished (Fixture *f, gconstpointer data)
   return ((const Probe *) data)->done;
 }
 
+/* For /transport/local/squatter-unmapped-user, run as a process of its own
+ * (a user namespace is made only by a process of one thread): in a new
+ * user namespace that maps no user, where the kernel shows every user as
+ * the overflow uid (nobody), ours as well as any other, A probes `addr` and
+ * says which member it reached and over how many Unix-domain connections;
+ * or "skip" and why where no user namespace can be made. */
+static int
+dial_unmapped_main (const char *addr)
+{
+  g_autoptr(GrpTransport) a = NULL;
+  Probe probe = { 0 };
+
+  if (unshare (CLONE_NEWUSER) != 0)
+    {
+      printf ("skip cannot make a user namespace here: %s\n", g_strerror (errno));
+      return 0;
+    }
+  a = transport_a (NULL);
+  grp_transport_set_timing (a, 20, 1000);
+  grp_transport_probe_async (a, addr, NULL, probe_done, &probe);
+  if (!wait_for (NULL, probe_finished, &probe))
+    {
+      printf ("no answer\n");
+      return 1;
+    }
+  printf ("euid %u reached %" G_GINT64_MODIFIER "x local %u\n", (guint) geteuid (), probe.id,
+          grp_transport_count_local (a));
+  return 0;
+}
+
 /* Members with the same secret talk both ways, over TLS; a crash report
  * (BYE "ended", inside TLS) still arrives. */
 static void
@@ -1462,12 +1493,15 @@ test_local_squatter_other_user (Fixture *f, gconstpointer data)
   guint8 heard[64];
   gssize n;
 
-  if (geteuid () != 0)
+  /* Root in a user namespace that maps no other user (unshare -r, a
+   * rootless container) cannot be nobody either: a skip, not a failure. */
+  if (geteuid () != 0 || seteuid (65534) != 0)
     {
       g_test_skip ("needs root, to listen as another user");
       g_byte_array_unref (s.say);
       return;
     }
+  g_assert_cmpint (seteuid (0), ==, 0);
   g_setenv ("GROUPY_NO_LOCAL_SOCKETS", "1", TRUE);
   secure_b (f, NULL);
   g_unsetenv ("GROUPY_NO_LOCAL_SOCKETS");
@@ -1498,6 +1532,96 @@ test_local_squatter_other_user (Fixture *f, gconstpointer data)
   g_socket_listener_close (listener);
   g_clear_object (&s.conn);
   g_byte_array_unref (s.say);
+}
+
+typedef struct {
+  char *out;
+  gboolean done;
+} Output;
+
+static void
+communicated (GObject *source, GAsyncResult *res, gpointer data)
+{
+  Output *o = data;
+
+  g_subprocess_communicate_utf8_finish (G_SUBPROCESS (source), res, &o->out, NULL, NULL);
+  o->done = TRUE;
+}
+
+static gboolean
+communicated_done (Fixture *f, gconstpointer data)
+{
+  return ((const Output *) data)->done;
+}
+
+/* As /transport/local/squatter-other-user, with A in a user namespace
+ * (a container) that does not map the impostor's user: the kernel gives
+ * every user such a namespace does not map the overflow uid, nobody's, and
+ * A runs as that uid there (as a rootless container's nobody does; here a
+ * namespace that maps no user, so A's own uid is that one too).  The
+ * impostor's uid says nothing then: A still reaches B over TCP and says
+ * nothing to it.  Needs root, as that test, and user namespaces. */
+static void
+test_local_squatter_unmapped_user (Fixture *f, gconstpointer data)
+{
+  const GrpHelloTiming times = { 20, 1000 };
+  GrpMember impostor = { B_ID, "b", NULL };
+  PlainSquatter s = { "answers as B", g_byte_array_new () };
+  g_autoptr(GSocket) squat = NULL;
+  g_autoptr(GSocketListener) listener = g_socket_listener_new ();
+  g_autoptr(GSubprocess) proc = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *want = NULL;
+  Output out = { 0 };
+  guint8 heard[64];
+  gssize n;
+
+  if (geteuid () != 0 || seteuid (12345) != 0)
+    {
+      g_test_skip ("needs root, to listen as another user");
+      g_byte_array_unref (s.say);
+      return;
+    }
+  g_assert_cmpint (seteuid (0), ==, 0);
+  g_setenv ("GROUPY_NO_LOCAL_SOCKETS", "1", TRUE);
+  secure_b (f, NULL);
+  g_unsetenv ("GROUPY_NO_LOCAL_SOCKETS");
+  impostor.addr = (char *) grp_transport_get_address (f->b);
+  grp_codec_append_hello (s.say, &impostor, "groupy", &times);
+  /* listen() records who listens: uid 12345, which A's namespace lacks. */
+  g_assert_cmpint (seteuid (12345), ==, 0);
+  squat = squat_local_name (grp_transport_get_address (f->b));
+  g_assert_cmpint (seteuid (0), ==, 0);
+  g_assert_true (g_socket_listener_add_socket (listener, squat, NULL, &error));
+  g_socket_listener_accept_async (listener, NULL, plain_squatter_accepted, &s);
+  proc = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error, self_path, "--dial-unmapped",
+                           grp_transport_get_address (f->b), NULL);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8_async (proc, NULL, NULL, communicated, &out);
+  g_assert_true (wait_for (f, communicated_done, &out));
+  g_assert_nonnull (out.out);
+  g_strchomp (out.out);
+  if (g_str_has_prefix (out.out, "skip "))
+    {
+      g_test_skip (out.out + strlen ("skip "));
+      g_socket_listener_close (listener);
+      g_byte_array_unref (s.say);
+      g_free (out.out);
+      return;
+    }
+  want = g_strdup_printf ("euid 65534 reached %" G_GINT64_MODIFIER "x local 0", (GrpId) B_ID);
+  g_assert_cmpstr (out.out, ==, want);
+  g_assert_true (wait_for (f, plain_squatter_done, &s));
+  g_assert_nonnull (s.conn);
+  n = g_input_stream_read (g_io_stream_get_input_stream (G_IO_STREAM (s.conn)), heard,
+                           sizeof heard, NULL, &error);
+  if (error != NULL)
+    g_test_message ("the impostor's read: %s", error->message);
+  g_assert_true (n == 0 || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED));
+  g_socket_listener_close (listener);
+  g_clear_object (&s.conn);
+  g_byte_array_unref (s.say);
+  g_free (out.out);
 }
 
 /* A refusal at the protocol on a member's Unix-domain name, where TCP then
@@ -3816,6 +3940,8 @@ main (int argc, char **argv)
   if (argc == 5 && g_str_equal (argv[1], "--peer"))
     return peer_main ((guint16) atoi (argv[2]), g_ascii_strtoull (argv[3], NULL, 16),
                       g_str_equal (argv[4], "serve"));
+  if (argc == 3 && g_str_equal (argv[1], "--dial-unmapped"))
+    return dial_unmapped_main (argv[2]);
   self_path = argv[0];
   signal (SIGPIPE, SIG_IGN);
   g_test_init (&argc, &argv, NULL);
@@ -3862,6 +3988,7 @@ main (int argc, char **argv)
   ADD ("/transport/local/squatter-silent", test_local_squatter_silent);
   ADD ("/transport/local/squatter-answers", test_local_squatter_answers);
   ADD ("/transport/local/squatter-other-user", test_local_squatter_other_user);
+  ADD ("/transport/local/squatter-unmapped-user", test_local_squatter_unmapped_user);
   ADD ("/transport/local/refusal-unreachable", test_local_refusal_unreachable);
   ADD ("/transport/local/refused-said-once", test_local_refused_said_once);
   ADD ("/transport/secure/same-secret", test_same_secret);

@@ -2669,14 +2669,44 @@ on_accept (gint fd, GIOCondition cond, gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
+/* Whether `uid`, as the kernel gave it for another process, may stand for
+ * any user: a user namespace (a container) that does not map every user
+ * shows each one it lacks as the overflow uid (nobody's, as a rule), and
+ * that uid's own processes the same. */
+static gboolean
+uid_may_be_anyone (uid_t uid)
+{
+  g_autofree char *overflow = NULL;
+  g_autofree char *map = NULL;
+  g_auto(GStrv) lines = NULL;
+  guint64 mapped = 0;
+
+  /* Read at each dial over a name: a few a peer, and never stale. */
+  if (g_file_get_contents ("/proc/sys/kernel/overflowuid", &overflow, NULL, NULL)
+        ? g_ascii_strtoull (overflow, NULL, 10) != uid : uid != 65534)
+    return FALSE;
+  /* Every uid of the host is mapped only where the map covers 2^32 - 1. */
+  if (!g_file_get_contents ("/proc/self/uid_map", &map, NULL, NULL))
+    return TRUE;
+  lines = g_strsplit (map, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      guint64 count;
+
+      if (sscanf (lines[i], "%*u %*u %" G_GUINT64_FORMAT, &count) == 1)
+        mapped += count;
+    }
+  return mapped < G_MAXUINT32;
+}
+
 /* Whether the process listening on the Unix-domain name we reached runs as
  * our own user (its credentials as of its listen(), from the kernel); if
- * not, `why` says who does.  Any process may take a member's name before
- * the member does, and in an open group nothing in the handshake tells it
- * from the member: one of another user's could sit between us and the
- * member (over TCP on loopback no unprivileged process can), read the
- * group and drop or change what passes.  Our own user's processes could do
- * as much to ours in other ways. */
+ * not, or if that cannot be told, `why` says why.  Any process may take a
+ * member's name before the member does, and in an open group nothing in
+ * the handshake tells it from the member: one of another user's could sit
+ * between us and the member (over TCP on loopback no unprivileged process
+ * can), read the group and drop or change what passes.  Our own user's
+ * processes could do as much to ours in other ways. */
 static gboolean
 local_peer_is_ours (GSocketConnection *conn, char **why)
 {
@@ -2690,7 +2720,12 @@ local_peer_is_ours (GSocketConnection *conn, char **why)
   else if (uid != geteuid ())
     *why = g_strdup_printf ("a process of another user (uid %u) holds its Unix-domain name",
                             (guint) uid);
-  return uid != (uid_t) -1 && uid == geteuid ();
+  else if (uid_may_be_anyone (uid))
+    *why = g_strdup_printf ("cannot tell who holds its Unix-domain name (uid %u, which this "
+                            "user namespace gives every user it does not map)", (guint) uid);
+  else
+    return TRUE;
+  return FALSE;
 }
 
 static void
