@@ -1669,6 +1669,50 @@ test_local_refusal_unreachable (Fixture *f, gconstpointer data)
   g_clear_error (&probe.error);
 }
 
+/* A member whose Unix-domain name another user's process holds, and which
+ * TCP does not reach from this host (an advertised address behind a NAT
+ * without hairpinning; here a port bound, never listened on): the dial
+ * does not go on over the name (/transport/local/squatter-other-user), and
+ * the probe's error says why besides TCP's, so that the user learns that
+ * members of two users on one host need TCP.  It gave TCP's error alone
+ * (a review of 8c2a618).  Needs root, to listen as another user. */
+static void
+test_local_unused_said (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GSocket) port = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
+                                          G_SOCKET_PROTOCOL_TCP, NULL);
+  g_autoptr(GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) any = g_inet_socket_address_new (lo, 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+  g_autoptr(GSocket) squat = NULL;
+  g_autoptr(GrpTransport) a = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *addr = NULL;
+  Probe probe = { 0 };
+
+  if (geteuid () != 0 || seteuid (65534) != 0)
+    {
+      g_test_skip ("needs root, to listen as another user");
+      return;
+    }
+  g_assert_cmpint (seteuid (0), ==, 0);
+  g_assert_true (g_socket_bind (port, any, FALSE, &error));
+  bound = g_socket_get_local_address (port, &error);
+  addr = g_strdup_printf ("127.0.0.1:%u",
+                          g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)));
+  g_assert_cmpint (seteuid (65534), ==, 0);
+  squat = squat_local_name (addr);
+  g_assert_cmpint (seteuid (0), ==, 0);
+  a = transport_a (NULL);
+  grp_transport_probe_async (a, addr, NULL, probe_done, &probe);
+  g_assert_true (wait_for (f, probe_finished, &probe));
+  g_assert_nonnull (probe.error);
+  g_test_message ("%s", probe.error->message);
+  g_assert_nonnull (strstr (probe.error->message, "another user (uid 65534)"));
+  g_assert_nonnull (strstr (probe.error->message, "different users reach each other over TCP"));
+  g_clear_error (&probe.error);
+}
+
 static guint refusals_said;
 
 static void
@@ -3990,6 +4034,7 @@ main (int argc, char **argv)
   ADD ("/transport/local/squatter-other-user", test_local_squatter_other_user);
   ADD ("/transport/local/squatter-unmapped-user", test_local_squatter_unmapped_user);
   ADD ("/transport/local/refusal-unreachable", test_local_refusal_unreachable);
+  ADD ("/transport/local/unused-said", test_local_unused_said);
   ADD ("/transport/local/refused-said-once", test_local_refused_said_once);
   ADD ("/transport/secure/same-secret", test_same_secret);
   ADD ("/transport/secure/sizes", test_secret_sizes);

@@ -215,6 +215,7 @@ typedef struct {
   char *local_refusal;        /* a dial going on over TCP: what refused it at the protocol
                                * on the Unix-domain name (whoever answered there), or NULL */
   gboolean local_dropped;     /* ... and whether it was accepted there, then dropped */
+  char *local_unused;         /* ... or why it did not go on there (who holds the name) */
   ConnState state;
   gboolean bye_received;
   gboolean reading;           /* in on_readable (against re-entry from a nested loop) */
@@ -400,6 +401,7 @@ conn_unref (Conn *c)
   g_free (c->addr);
   g_free (c->source);
   g_free (c->local_refusal);
+  g_free (c->local_unused);
   g_byte_array_unref (c->rbuf);
   g_byte_array_unref (c->hs);
   g_byte_array_unref (c->outq);
@@ -743,6 +745,7 @@ dial_failed (Conn *c, DialFailure failure, const GError *error, const char *why)
       GTask *probe = g_steal_pointer (&c->probe);
       g_autoptr(GByteArray) outq = g_steal_pointer (&c->outq);
       g_autofree char *refusal = g_steal_pointer (&c->local_refusal);
+      g_autofree char *unused = g_steal_pointer (&c->local_unused);
       Conn *tcp;
 
       g_debug ("%s over its Unix-domain socket: %s; trying TCP", c->addr, why);
@@ -755,6 +758,7 @@ dial_failed (Conn *c, DialFailure failure, const GError *error, const char *why)
       tcp->attempt = attempt;
       tcp->probe = probe;
       tcp->local_refusal = g_steal_pointer (&refusal);
+      tcp->local_unused = g_steal_pointer (&unused);
       tcp->local_dropped = failure == DIAL_CLOSED_EARLY;
       g_byte_array_append (tcp->outq, outq->data, outq->len);
       return;
@@ -765,10 +769,15 @@ dial_failed (Conn *c, DialFailure failure, const GError *error, const char *why)
       /* A refusal on the Unix-domain name, which TCP did not confirm: said
        * as whoever answered there said it (the member, where TCP cannot
        * reach it from here; or a process that took its name). */
-      g_autofree char *also = c->local_refusal == NULL
-                                ? g_strdup ("")
-                                : g_strdup_printf (" (over its Unix-domain name, whoever "
-                                                   "answered refused us: %s)", c->local_refusal);
+      g_autofree char *also = c->local_refusal != NULL
+                                ? g_strdup_printf (" (over its Unix-domain name, whoever "
+                                                   "answered refused us: %s)", c->local_refusal)
+                                : c->local_unused != NULL
+                                ? g_strdup_printf (" (its Unix-domain name was not used: %s; "
+                                                   "members of one host run by different "
+                                                   "users reach each other over TCP)",
+                                                   c->local_unused)
+                                : g_strdup ("");
 
       /* Dropped without a word is said apart from the rest: a join
        * tries such a contact again (grp-group.c, probe_transient).  So
@@ -2758,6 +2767,8 @@ connect_done (GObject *source, GAsyncResult *res, gpointer data)
       if (!local_peer_is_ours (conn, &why))
         {
           g_io_stream_close (G_IO_STREAM (conn), NULL, NULL);
+          g_free (c->local_unused);
+          c->local_unused = g_strdup (why);
           dial_failed (c, DIAL_FAILED, NULL, why);
           conn_unref (c);
           return;
