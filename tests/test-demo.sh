@@ -51,6 +51,10 @@ stop_and_check() {
   dpid=
 }
 
+# Each demo below starts with an empty story: a wait for its first words
+# could find the last demo's words, before the new one had opened (and
+# emptied) the file.
+: > "$work/story"
 setsid "$demo" --headless -n 3 --crash-rate 0 --sleep 200 --suspect-timeout 400 \
     --log-dir "$work/logs" --keep-logs > "$work/story" 2>&1 &
 dpid=$!
@@ -110,6 +114,7 @@ cat "$work/story"
 # 5. Again in the same folder: the earlier group's logs are put aside, kept,
 #    and the story and the check are this group's alone (they were read as
 #    this group's: crashes of members that ran, two groups checked as one).
+: > "$work/story"
 "$demo" --headless -n 3 --crash-rate 0 --sleep 200 --suspect-timeout 400 \
     --log-dir "$work/logs" > "$work/story" 2>&1 &
 dpid=$!
@@ -166,6 +171,7 @@ fi
 #    leave and its temporary log folder is removed.  It died at once, and
 #    the folder stayed in $TMPDIR, one more each time.
 mkdir "$work/tmp"
+: > "$work/story"
 TMPDIR=$work/tmp "$demo" --headless -n 3 --crash-rate 0 --sleep 200 > "$work/story" 2>&1 &
 dpid=$!
 WAIT_SECONDS=30 wait_for "three members in view 3" says "^[0-9:]+  view 3 "
@@ -237,6 +243,7 @@ stand_in_node "$work/bin/groupy-node" "trap '' TERM"
 fake_check "$work/bin/groupy-check"
 stand_ins() { pgrep -f -- "$work/bin/.*groupy-node --name" > /dev/null; }
 demo_gone() { ! kill -0 "$dpid" 2>/dev/null; }
+: > "$work/story"
 TMPDIR=$work/tmp2 "$work/bin/groupy-demo" --headless -n 3 --crash-rate 0 --sleep 200 \
   > "$work/story" 2>&1 &
 dpid=$!
@@ -267,6 +274,7 @@ mkdir -p "$work/bin3"
 cp "$demo" "$work/bin3/groupy-demo"
 stand_in_node "$work/bin3/groupy-node" 'exec 0<&-'
 fake_check "$work/bin3/groupy-check"
+: > "$work/story"
 "$work/bin3/groupy-demo" --headless -n 1 --crash-rate 0 --sleep 200 --log-dir "$work/logs3" \
   > "$work/story" 2>&1 &
 dpid=$!
@@ -303,6 +311,7 @@ fake_check "$work/bin2/groupy-check"
 long=$work
 for _ in $(seq 1 12); do long+=/$(printf 'x%.0s' $(seq 1 250)); done
 many_logs() { [ "$(find "$long" -maxdepth 1 -name '*.log' 2>/dev/null | wc -l)" -ge 100 ]; }
+: > "$work/story"
 (ulimit -s 256; exec "$work/bin2/groupy-demo" --headless -n 2 --crash-rate 0 --sleep 200 \
    --log-dir "$long") > "$work/story" 2>&1 &
 dpid=$!
@@ -358,6 +367,7 @@ now=$log.2
 while :; do sleep 0.05; done
 WORKER
 chmod +x "$work/bin4/groupy-node"
+: > "$work/story"
 TMPDIR=$work/tmp4 "$work/bin4/groupy-demo" --headless -n 1 --crash-rate 0 --sleep 200 \
   > "$work/story" 2>&1 &
 dpid=$!
@@ -396,6 +406,7 @@ cat > "$work/bin5/groupy-check" <<'CHECK'
 wait
 CHECK
 chmod +x "$work/bin5/groupy-check"
+: > "$work/story"
 TMPDIR=$work/tmp5 "$work/bin5/groupy-demo" --headless -n 2 --crash-rate 0 --sleep 200 \
   > "$work/story" 2>&1 &
 dpid=$!
@@ -422,6 +433,7 @@ echo "ok: a checker that does not end is killed, and said so"
 checking() { pgrep -f -- "$work/bin5/.*groupy-check" > /dev/null; }
 rm -rf "$work/tmp5"
 mkdir "$work/tmp5"
+: > "$work/story"
 TMPDIR=$work/tmp5 "$work/bin5/groupy-demo" --headless -n 1 --crash-rate 0 --sleep 200 \
   > "$work/story" 2>&1 &
 dpid=$!
@@ -503,6 +515,7 @@ echo '{"ev":"start","name":"w1","pid":1,"delivery":"agreed","t":6}' > "$log.2"
 kill -9 $$
 WORKER
 chmod +x "$work/bin7/groupy-node"
+: > "$work/story"
 TMPDIR=$work/tmp7 "$work/bin7/groupy-demo" --headless -n 1 --crash-rate 0 --sleep 200 \
   > "$work/story" 2>&1 &
 dpid=$!
@@ -542,6 +555,7 @@ for checker in 'kill -9 $$:the checker was killed \(Killed\) before its verdict;
   chmod +x "$work/bin8/groupy-check"
   rm -rf "$work/tmp8"
   mkdir "$work/tmp8"
+  : > "$work/story"
   TMPDIR=$work/tmp8 "$work/bin8/groupy-demo" --headless -n 1 --crash-rate 0 --sleep 200 \
     > "$work/story" 2>&1 &
   dpid=$!
@@ -576,6 +590,7 @@ mkdir -p "$work/bin9"
 cp "$demo" "$work/bin9/groupy-demo"
 stand_in_node "$work/bin9/groupy-node" "trap '' TERM"
 fake_check "$work/bin9/groupy-check"
+: > "$work/story"
 "$work/bin9/groupy-demo" --headless -n 22 --crash-rate 0 --sleep 200 --suspect-timeout 7000 \
   --log-dir "$work/logs9" > "$work/story" 2>&1 &
 dpid=$!
@@ -631,6 +646,7 @@ sleep 0.3
 while :; do sleep 0.05; done
 WORKER
 chmod +x "$work/bin10/groupy-node"
+: > "$work/story"
 TMPDIR=$work/tmp10 "$work/bin10/groupy-demo" --headless -n 1 --crash-rate 0 --sleep 200 \
   > "$work/story" 2>&1 &
 dpid=$!
@@ -648,6 +664,7 @@ echo "ok: a member left out is not said to have a quorum and go on"
 
 # 20. Every member killed at once: the story says once that nobody is left
 #     to join through.  It said so once for each member that died.
+: > "$work/story"
 "$demo" --headless -n 2 --crash-rate 0 --sleep 200 --log-dir "$work/logs6" \
   > "$work/story" 2>&1 &
 dpid=$!
@@ -668,6 +685,7 @@ echo "ok: every member gone, said once"
 #     could be told first ("view 4: w2 leads now; gone: w1 (crashed)", then
 #     "w1 was killed from outside").  The demo is stopped here while the
 #     others install that view, so that both wait when it runs again.
+: > "$work/story"
 "$demo" --headless -n 3 --crash-rate 0 --sleep 200 --log-dir "$work/logs7" \
   > "$work/story" 2>&1 &
 dpid=$!
