@@ -11,7 +11,8 @@
 #     members again.
 #  4. Stop and Check (Ctrl+S): the checker's verdict appears in the console,
 #     for as many logs as the test's own groupy-check reads, after a run
-#     with crashes; nothing was written to stderr.
+#     with crashes; every member that left at the stop shows one color;
+#     nothing was written to stderr.
 # Skipped (77) when Xvfb, xdotool, ImageMagick or tesseract is missing.
 set -euo pipefail
 console=$1
@@ -178,6 +179,16 @@ n_logs=$(echo "$ours" | sed -n 's/.*OK: \([0-9]*\) logs.*/\1/p')
 [ -n "$n_logs" ] || { echo "groupy-check did not agree"; exit 1; }
 [[ "$shown" == "$n_logs logs agree on "* ]] ||
   { echo "the console's verdict is not for $n_logs logs"; exit 1; }
+# Every member that left at the stop shows the group's last color: the stop
+# lets the group go quiet before the first leave.  (Before, each left in
+# turn while the others went on changing it, and the tiles ended differing.)
+ended_colors=$(for f in "$logs"/w*.log; do
+                 tail -n 1 "$f" | grep -q '"ev":"exit"' || continue
+                 grep '"ev":"deliver"' "$f" | tail -n 1 | grep -o '"color":\[[0-9,]*\]'
+               done | sort | uniq -c)
+echo "4: the last colors of the members that left at the stop: $ended_colors"
+[ "$(wc -l <<<"$ended_colors")" -eq 1 ] ||
+  { echo "the members left at the stop showing different colors"; exit 1; }
 if grep -E "CRITICAL|WARNING|ERROR" "$work/console.err"; then echo "the console warned"; exit 1; fi
 keep=0
 echo "ok: roles, Crash, Freeze and the verdict, as a user sees them"

@@ -34,6 +34,7 @@ cleanup() {
   pkill -9 -f -- "$work/bin8/" 2>/dev/null || true
   pkill -9 -f -- "$work/bin9/" 2>/dev/null || true
   pkill -9 -f -- "$work/bin10/" 2>/dev/null || true
+  pkill -9 -f -- "$work/logs11/" 2>/dev/null || true
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -249,7 +250,7 @@ TMPDIR=$work/tmp2 "$work/bin/groupy-demo" --headless -n 3 --crash-rate 0 --sleep
 dpid=$!
 WAIT_SECONDS=30 wait_for "three stand-ins" says "w3 starts and joins"
 kill -INT "$dpid"
-WAIT_SECONDS=10 wait_for "the stop to begin" says "stopping: the members leave"
+WAIT_SECONDS=10 wait_for "the stop to begin" says "stopping: the members go quiet"
 kill -INT "$dpid"
 WAIT_SECONDS=10 wait_for "the demo to end on a second Ctrl-C" demo_gone
 status=0
@@ -716,6 +717,31 @@ if [ "$killed" -gt "$view" ] ||
   exit 1
 fi
 echo "ok: a member killed from outside is told before the view without it"
+
+# 22. A stop lets the group go quiet before the first leave: every member
+#     that leaves shows the group's last color.  Each left in turn while
+#     the others went on changing it, and the story (and the console's
+#     tiles) ended with the members at different colors: at 10 ms between
+#     a member's changes, in 4 runs of 4.
+: > "$work/story"
+"$demo" --headless -n 4 --crash-rate 0 --sleep 10 --log-dir "$work/logs11" \
+  > "$work/story" 2>&1 &
+dpid=$!
+WAIT_SECONDS=30 wait_for "four members in view 4" says "^[0-9:]+  view 4 "
+sleep 1
+stop_and_check
+ends=$(for f in "$work"/logs11/w*.log; do
+         tail -n 1 "$f" | grep -q '"ev":"exit"' || continue
+         grep '"ev":"deliver"' "$f" | tail -n 1 | grep -o '"seq":[0-9]*,.*"color":[^]]*]' |
+           sed 's/,"from".*"color"/ color/'
+       done | sort | uniq -c)
+if [ "$(wc -l <<<"$ends")" -ne 1 ] || ! says "groupy-check: 4 logs agree"; then
+  echo "the members left at a stop at different positions (count, last position, color):"
+  echo "$ends"
+  cat "$work/story"
+  exit 1
+fi
+echo "ok: a stop lets the group go quiet first: every member leaves at one color ($ends)"
 
 echo "ok: the story says who went and why; workers' messages stay in their files; a folder's"
 echo "earlier logs are kept apart; one that cannot be written in is refused; a founder that"

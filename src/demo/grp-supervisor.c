@@ -32,6 +32,14 @@
  * timeout (docs/PROTOCOL.md, "Leaving").  The next is asked when the last
  * one asked has ended, or after this long if it has not (ms). */
 #define STOP_STEP_MS 1500
+/* Before the first leave of a stop every member is told to go quiet, and
+ * the leaves wait until the members still running have delivered up to
+ * one position and stayed there this long (ms), at most STOP_QUIET_MAX_MS:
+ * otherwise the first to leave showed an older color than the last, and
+ * the tiles ended the demo differing.  Checked every STOP_QUIET_POLL_MS. */
+#define STOP_QUIET_STABLE_MS 300
+#define STOP_QUIET_MAX_MS 2000
+#define STOP_QUIET_POLL_MS 50
 
 /* groupy-check reads some 20 MB of logs a second on a busy machine of two
  * cores, and a demo's logs in well under one.  A check that runs past this
@@ -328,7 +336,11 @@ struct _GrpSupervisor {
   gboolean unchecked;       /* some logs were not checked: they are kept */
   char *check_list;         /* the logs' names it reads (--files0-from), or NULL */
   guint stop_id;            /* the next end of a member's grace in a stop (stop_grace_s) */
-  guint stop_step_id;       /* the next leave of a stop (STOP_STEP_MS) */
+  guint stop_step_id;       /* the next leave of a stop (STOP_STEP_MS), or the next look
+                             * whether the group is quiet before the first */
+  gint64 quiet_deadline;    /* the first leave of a stop goes by then, quiet or not */
+  gint64 quiet_since;       /* the members running have been at quiet_seq since (0: not) */
+  guint64 quiet_seq;
   guint told_id;            /* the settings told once they settle (RATE_TOLD_MS) */
   guint told_rate;          /* the crash rate the story last told */
   guint told_sleep;         /* and the pace */
@@ -2150,6 +2162,44 @@ stop_step (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+/* The first leave of a stop, once the members still running have
+ * delivered up to one position and stayed there (or at the bound): each
+ * then leaves showing the group's last color. */
+static gboolean
+stop_when_quiet (gpointer data)
+{
+  GrpSupervisor *self = data;
+  gint64 now = g_get_monotonic_time ();
+  gboolean one = TRUE;
+  guint64 seq = 0;
+  guint n = 0;
+
+  for (guint i = 0; i < n_members (self); i++)
+    {
+      GrpMemberInfo *m = member_at (self, i);
+
+      if (m->proc == NULL || m->state != GRP_MEMBER_RUNNING)
+        continue;
+      if (n++ > 0 && m->seq != seq)
+        one = FALSE;
+      seq = m->seq;
+    }
+  if (!one || self->quiet_since == 0 || seq != self->quiet_seq)
+    {
+      self->quiet_since = one ? now : 0;
+      self->quiet_seq = seq;
+    }
+  if (now < self->quiet_deadline &&
+      (self->quiet_since == 0 || now - self->quiet_since < STOP_QUIET_STABLE_MS * 1000))
+    return G_SOURCE_CONTINUE;
+  self->stop_step_id = 0;
+  if (self->quiet_since == 0)
+    tell (self, GRP_EVENT_CONTROL, "the members running did not come to one position within "
+          "%d ms of going quiet: they leave as they are", STOP_QUIET_MAX_MS);
+  stop_next (self);
+  return G_SOURCE_REMOVE;
+}
+
 void
 grp_supervisor_stop (GrpSupervisor *self)
 {
@@ -2157,7 +2207,8 @@ grp_supervisor_stop (GrpSupervisor *self)
     return;
   self->stopping = TRUE;
   tell (self, GRP_EVENT_CONTROL,
-        "stopping: the members leave one at a time, then groupy-check reads every log");
+        "stopping: the members go quiet, then leave one at a time, then groupy-check "
+        "reads every log");
   /* Every process still running, whatever its log said last, and paused
    * ones first go on: those that stay are the quorum of each leave.  None
    * crashes by injection any more: the leader, asked last, went on rolling
@@ -2175,10 +2226,15 @@ grp_supervisor_stop (GrpSupervisor *self)
       if (m->state == GRP_MEMBER_FROZEN)
         member_set_state (m, GRP_MEMBER_RUNNING, member_running_status (m));
     }
+  for (guint i = 0; i < n_members (self); i++)
+    command (member_at (self, i), "quiet");
   if (all_ended (self))
     run_checker (self);
   else
-    stop_next (self);
+    {
+      self->quiet_deadline = g_get_monotonic_time () + STOP_QUIET_MAX_MS * 1000;
+      self->stop_step_id = g_timeout_add (STOP_QUIET_POLL_MS, stop_when_quiet, self);
+    }
 }
 
 void
