@@ -1470,6 +1470,77 @@ test_local_squatter_answers (Fixture *f, gconstpointer data)
   }
 }
 
+/* B afresh, on TCP only, and an impostor on its Unix-domain name that
+ * listened as `uid` and answers a dial as B would: B's id, its protocol,
+ * `times`.  FALSE (the test skipped) where root cannot be that user (not
+ * root, or root in a user namespace that maps no other user: unshare -r, a
+ * rootless container). */
+typedef struct {
+  PlainSquatter s;
+  GSocket *squat;
+  GSocketListener *listener;
+} Impostor;
+
+static gboolean
+impostor_start (Fixture *f, Impostor *im, uid_t uid, const GrpHelloTiming *times)
+{
+  GrpMember b = { B_ID, "b", NULL };
+  g_autoptr(GError) error = NULL;
+
+  memset (im, 0, sizeof *im);
+  if (geteuid () != 0 || seteuid (uid) != 0)
+    {
+      g_test_skip ("needs root, to listen as another user");
+      return FALSE;
+    }
+  g_assert_cmpint (seteuid (0), ==, 0);
+  g_setenv ("GROUPY_NO_LOCAL_SOCKETS", "1", TRUE);
+  secure_b (f, NULL);
+  g_unsetenv ("GROUPY_NO_LOCAL_SOCKETS");
+  b.addr = (char *) grp_transport_get_address (f->b);
+  im->s.what = "answers as B";
+  im->s.say = g_byte_array_new ();
+  grp_codec_append_hello (im->s.say, &b, "groupy", times);
+  /* listen() records who listens: `uid`, for that one call. */
+  g_assert_cmpint (seteuid (uid), ==, 0);
+  im->squat = squat_local_name (grp_transport_get_address (f->b));
+  g_assert_cmpint (seteuid (0), ==, 0);
+  im->listener = g_socket_listener_new ();
+  g_assert_true (g_socket_listener_add_socket (im->listener, im->squat, NULL, &error));
+  g_socket_listener_accept_async (im->listener, NULL, plain_squatter_accepted, &im->s);
+  return TRUE;
+}
+
+/* The dialer connected to the impostor (the kernel's doing) and closed
+ * without a word: the end of the stream, or a reset (it closed with the
+ * impostor's HELLO unread).  Then the impostor is gone. */
+static void
+impostor_heard_nothing (Fixture *f, Impostor *im)
+{
+  g_autoptr(GError) error = NULL;
+  guint8 heard[64];
+  gssize n;
+
+  g_assert_true (wait_for (f, plain_squatter_done, &im->s));
+  g_assert_nonnull (im->s.conn);
+  n = g_input_stream_read (g_io_stream_get_input_stream (G_IO_STREAM (im->s.conn)), heard,
+                           sizeof heard, NULL, &error);
+  if (error != NULL)
+    g_test_message ("the impostor's read: %s", error->message);
+  g_assert_true (n == 0 || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED));
+}
+
+static void
+impostor_clear (Impostor *im)
+{
+  if (im->listener != NULL)
+    g_socket_listener_close (im->listener);
+  g_clear_object (&im->listener);
+  g_clear_object (&im->squat);
+  g_clear_object (&im->s.conn);
+  g_clear_pointer (&im->s.say, g_byte_array_unref);
+}
+
 /* A process of another user took B's Unix-domain name before B started
  * (B listens on TCP only) and answers a dial there as B would: B's id, its
  * protocol, the dialer's times.  In an open group nothing in that tells it
@@ -1483,36 +1554,12 @@ static void
 test_local_squatter_other_user (Fixture *f, gconstpointer data)
 {
   const GrpHelloTiming times = { 20, 1000 };
-  GrpMember impostor = { B_ID, "b", NULL };
-  PlainSquatter s = { "answers as B", g_byte_array_new () };
-  g_autoptr(GSocket) squat = NULL;
-  g_autoptr(GSocketListener) listener = g_socket_listener_new ();
+  Impostor im;
   g_autoptr(GrpTransport) a = NULL;
-  g_autoptr(GError) error = NULL;
   Probe probe = { 0 };
-  guint8 heard[64];
-  gssize n;
 
-  /* Root in a user namespace that maps no other user (unshare -r, a
-   * rootless container) cannot be nobody either: a skip, not a failure. */
-  if (geteuid () != 0 || seteuid (65534) != 0)
-    {
-      g_test_skip ("needs root, to listen as another user");
-      g_byte_array_unref (s.say);
-      return;
-    }
-  g_assert_cmpint (seteuid (0), ==, 0);
-  g_setenv ("GROUPY_NO_LOCAL_SOCKETS", "1", TRUE);
-  secure_b (f, NULL);
-  g_unsetenv ("GROUPY_NO_LOCAL_SOCKETS");
-  impostor.addr = (char *) grp_transport_get_address (f->b);
-  grp_codec_append_hello (s.say, &impostor, "groupy", &times);
-  /* listen() records who listens: nobody, for that one call. */
-  g_assert_cmpint (seteuid (65534), ==, 0);
-  squat = squat_local_name (grp_transport_get_address (f->b));
-  g_assert_cmpint (seteuid (0), ==, 0);
-  g_assert_true (g_socket_listener_add_socket (listener, squat, NULL, &error));
-  g_socket_listener_accept_async (listener, NULL, plain_squatter_accepted, &s);
+  if (!impostor_start (f, &im, 65534, &times))
+    return;
   a = transport_a (NULL);
   grp_transport_set_timing (a, times.heartbeat_ms, times.suspect_ms);
   grp_transport_probe_async (a, grp_transport_get_address (f->b), NULL, probe_done, &probe);
@@ -1520,18 +1567,8 @@ test_local_squatter_other_user (Fixture *f, gconstpointer data)
   g_assert_no_error (probe.error);
   g_assert_cmpuint (probe.id, ==, B_ID);
   g_assert_cmpuint (grp_transport_count_local (a), ==, 0);
-  /* A connected (the kernel's doing) and closed without a word: the end
-   * of the stream, or a reset (A closed with the impostor's HELLO unread). */
-  g_assert_true (wait_for (f, plain_squatter_done, &s));
-  g_assert_nonnull (s.conn);
-  n = g_input_stream_read (g_io_stream_get_input_stream (G_IO_STREAM (s.conn)), heard,
-                           sizeof heard, NULL, &error);
-  if (error != NULL)
-    g_test_message ("the impostor's read: %s", error->message);
-  g_assert_true (n == 0 || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED));
-  g_socket_listener_close (listener);
-  g_clear_object (&s.conn);
-  g_byte_array_unref (s.say);
+  impostor_heard_nothing (f, &im);
+  impostor_clear (&im);
 }
 
 typedef struct {
@@ -1565,35 +1602,15 @@ static void
 test_local_squatter_unmapped_user (Fixture *f, gconstpointer data)
 {
   const GrpHelloTiming times = { 20, 1000 };
-  GrpMember impostor = { B_ID, "b", NULL };
-  PlainSquatter s = { "answers as B", g_byte_array_new () };
-  g_autoptr(GSocket) squat = NULL;
-  g_autoptr(GSocketListener) listener = g_socket_listener_new ();
+  Impostor im;
   g_autoptr(GSubprocess) proc = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *want = NULL;
   Output out = { 0 };
-  guint8 heard[64];
-  gssize n;
 
-  if (geteuid () != 0 || seteuid (12345) != 0)
-    {
-      g_test_skip ("needs root, to listen as another user");
-      g_byte_array_unref (s.say);
-      return;
-    }
-  g_assert_cmpint (seteuid (0), ==, 0);
-  g_setenv ("GROUPY_NO_LOCAL_SOCKETS", "1", TRUE);
-  secure_b (f, NULL);
-  g_unsetenv ("GROUPY_NO_LOCAL_SOCKETS");
-  impostor.addr = (char *) grp_transport_get_address (f->b);
-  grp_codec_append_hello (s.say, &impostor, "groupy", &times);
-  /* listen() records who listens: uid 12345, which A's namespace lacks. */
-  g_assert_cmpint (seteuid (12345), ==, 0);
-  squat = squat_local_name (grp_transport_get_address (f->b));
-  g_assert_cmpint (seteuid (0), ==, 0);
-  g_assert_true (g_socket_listener_add_socket (listener, squat, NULL, &error));
-  g_socket_listener_accept_async (listener, NULL, plain_squatter_accepted, &s);
+  /* Uid 12345, which A's namespace lacks. */
+  if (!impostor_start (f, &im, 12345, &times))
+    return;
   proc = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error, self_path, "--dial-unmapped",
                            grp_transport_get_address (f->b), NULL);
   g_assert_no_error (error);
@@ -1602,25 +1619,15 @@ test_local_squatter_unmapped_user (Fixture *f, gconstpointer data)
   g_assert_nonnull (out.out);
   g_strchomp (out.out);
   if (g_str_has_prefix (out.out, "skip "))
+    g_test_skip (out.out + strlen ("skip "));
+  else
     {
-      g_test_skip (out.out + strlen ("skip "));
-      g_socket_listener_close (listener);
-      g_byte_array_unref (s.say);
-      g_free (out.out);
-      return;
+      want = g_strdup_printf ("euid 65534 reached %" G_GINT64_MODIFIER "x local 0",
+                              (GrpId) B_ID);
+      g_assert_cmpstr (out.out, ==, want);
+      impostor_heard_nothing (f, &im);
     }
-  want = g_strdup_printf ("euid 65534 reached %" G_GINT64_MODIFIER "x local 0", (GrpId) B_ID);
-  g_assert_cmpstr (out.out, ==, want);
-  g_assert_true (wait_for (f, plain_squatter_done, &s));
-  g_assert_nonnull (s.conn);
-  n = g_input_stream_read (g_io_stream_get_input_stream (G_IO_STREAM (s.conn)), heard,
-                           sizeof heard, NULL, &error);
-  if (error != NULL)
-    g_test_message ("the impostor's read: %s", error->message);
-  g_assert_true (n == 0 || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED));
-  g_socket_listener_close (listener);
-  g_clear_object (&s.conn);
-  g_byte_array_unref (s.say);
+  impostor_clear (&im);
   g_free (out.out);
 }
 
