@@ -35,6 +35,7 @@ cleanup() {
   pkill -9 -f -- "$work/bin9/" 2>/dev/null || true
   pkill -9 -f -- "$work/bin10/" 2>/dev/null || true
   pkill -9 -f -- "$work/logs11/" 2>/dev/null || true
+  pkill -9 -f -- "$work/logs12/" 2>/dev/null || true
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -742,6 +743,38 @@ if [ "$(wc -l <<<"$ends")" -ne 1 ] || ! says "groupy-check: 4 logs agree"; then
   exit 1
 fi
 echo "ok: a stop lets the group go quiet first: every member leaves at one color ($ends)"
+
+# 23. A member killed while the stop waits for the group to go quiet does
+#     not cut the wait short: the first leave comes once the others have
+#     stayed at one position (STOP_QUIET_STABLE_MS, 300 ms), not at the
+#     kill.  Its end asked the next member to leave at once: the first
+#     "exit" came 20-40 ms after the first "quiet", in 4 runs of 4.
+: > "$work/story"
+"$demo" --headless -n 4 --crash-rate 0 --sleep 10 --log-dir "$work/logs12" \
+  > "$work/story" 2>&1 &
+dpid=$!
+WAIT_SECONDS=30 wait_for "four members in view 4" says "^[0-9:]+  view 4 "
+sleep 1
+w3=$(pgrep -f -- "--log $work/logs12/w3.log")
+kill -INT "$dpid"
+WAIT_SECONDS=10 wait_for "the stop to begin" says "stopping: the members go quiet"
+kill -9 "$w3"
+WAIT_SECONDS=30 wait_for "the demo to check the logs" says "groupy-check: "
+wait "$dpid" || true
+dpid=
+first_t() { grep -h "\"ev\":\"$1\"" "$work"/logs12/w*.log | grep -o '"t":[0-9]*' |
+              cut -d: -f2 | sort -n | head -n 1 || true; }
+quiet=$(first_t quiet)
+left=$(first_t exit)
+if [ -z "$quiet" ] || [ -z "$left" ] || [ $((left - quiet)) -lt 200 ] ||
+   ! says "groupy-check: 4 logs agree"; then
+  echo "a member killed in the stop's quiet wait: the first leave" \
+       "$(( ${left:-0} - ${quiet:-0} )) ms after the first quiet (quiet ${quiet:-none})"
+  cat "$work/story"
+  exit 1
+fi
+echo "ok: a member killed in the quiet wait does not cut it short (first leave" \
+     "$((left - quiet)) ms after the first quiet)"
 
 echo "ok: the story says who went and why; workers' messages stay in their files; a folder's"
 echo "earlier logs are kept apart; one that cannot be written in is refused; a founder that"

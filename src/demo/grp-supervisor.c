@@ -341,6 +341,7 @@ struct _GrpSupervisor {
   gint64 quiet_deadline;    /* the first leave of a stop goes by then, quiet or not */
   gint64 quiet_since;       /* the members running have been at quiet_seq since (0: not) */
   guint64 quiet_seq;
+  gboolean quieting;        /* a stop waits for quiet: nobody is asked to leave yet */
   guint told_id;            /* the settings told once they settle (RATE_TOLD_MS) */
   guint told_rate;          /* the crash rate the story last told */
   guint told_sleep;         /* and the pace */
@@ -1477,9 +1478,12 @@ on_exit (GObject *source, GAsyncResult *res, gpointer data)
   g_clear_object (&m->commands);
   if (self->stopping)
     {
+      /* One that ends while the group goes quiet (killed, crashed) does not
+       * cut the wait short: the first leave went at once, with the others
+       * still delivering (stop_when_quiet asks it). */
       if (all_ended (self))
         run_checker (self);
-      else
+      else if (!self->quieting)
         stop_next (self);
       return;
     }
@@ -2193,6 +2197,7 @@ stop_when_quiet (gpointer data)
       (self->quiet_since == 0 || now - self->quiet_since < STOP_QUIET_STABLE_MS * 1000))
     return G_SOURCE_CONTINUE;
   self->stop_step_id = 0;
+  self->quieting = FALSE;
   if (self->quiet_since == 0)
     tell (self, GRP_EVENT_CONTROL, "the members running did not come to one position within "
           "%d ms of going quiet: they leave as they are", STOP_QUIET_MAX_MS);
@@ -2233,6 +2238,7 @@ grp_supervisor_stop (GrpSupervisor *self)
   else
     {
       self->quiet_deadline = g_get_monotonic_time () + STOP_QUIET_MAX_MS * 1000;
+      self->quieting = TRUE;
       self->stop_step_id = g_timeout_add (STOP_QUIET_POLL_MS, stop_when_quiet, self);
     }
 }
