@@ -731,13 +731,17 @@ dpid=$!
 WAIT_SECONDS=30 wait_for "four members in view 4" says "^[0-9:]+  view 4 "
 sleep 1
 stop_and_check
+# Each of the four that left, by its last position and color (whatever the
+# order of a line's fields): one line "4 ...".  (An empty list, none matched,
+# was one line too, and passed.)
 ends=$(for f in "$work"/logs11/w*.log; do
          tail -n 1 "$f" | grep -q '"ev":"exit"' || continue
-         grep '"ev":"deliver"' "$f" | tail -n 1 | grep -o '"seq":[0-9]*,.*"color":[^]]*]' |
-           sed 's/,"from".*"color"/ color/'
+         grep '"ev":"deliver"' "$f" | tail -n 1 | grep -o '"seq":[0-9]*\|"color":\[[0-9,]*\]' |
+           sort | paste -sd ' '
        done | sort | uniq -c)
-if [ "$(wc -l <<<"$ends")" -ne 1 ] || ! says "groupy-check: 4 logs agree"; then
-  echo "the members left at a stop at different positions (count, last position, color):"
+if [ "$(wc -l <<<"$ends")" -ne 1 ] || [ "$(awk '{ print $1 }' <<<"$ends")" != 4 ] ||
+   [[ "$ends" != *'"color":'*'"seq":'* ]] || ! says "groupy-check: 4 logs agree"; then
+  echo "the members left at a stop at different positions (count, last color and position):"
   echo "$ends"
   cat "$work/story"
   exit 1
