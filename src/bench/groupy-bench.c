@@ -800,17 +800,28 @@ floor_measure (const Opts *o, Floor *f)
            " samples)\n", f->what, f->p50, f->p99, f->p999, f->samples);
 }
 
-/* The machine's own stalls, over the runs' time (bench-stalls.c). */
+/* The machine's own stalls, as printed: gaps of 1 ms or more a second per
+ * CPU, the share of the time in them and in gaps of 100 µs or more (%),
+ * the longest (ms). */
+typedef struct {
+  double per_cpu_s, pct_1ms, pct_100us, longest_ms;
+} Stalls;
+
+/* Measured over the runs' time (bench-stalls.c). */
 static void
-stalls_measure (const Opts *o, BenchStalls *st)
+stalls_measure (const Opts *o, Stalls *st)
 {
-  bench_stalls_run (o->seconds * o->runs, st);
+  BenchStalls b;
+
+  bench_stalls_run (o->seconds * o->runs, &b);
+  st->per_cpu_s = b.over_1ms / MAX (b.elapsed_ns / 1e9, 1e-9);
+  st->pct_1ms = 100.0 * b.lost_1ms_ns / MAX (b.elapsed_ns, 1);
+  st->pct_100us = 100.0 * b.lost_ns / MAX (b.elapsed_ns, 1);
+  st->longest_ms = b.longest_ns / 1e6;
   fprintf (stderr, "  stalls (a thread per CPU reading the clock, %u CPUs): 1 ms or longer "
            "%.1f a second per CPU, %.2f %% of the time; 100 µs or longer %.2f %%; "
-           "longest %.2f ms\n", st->cpus,
-           st->over_1ms / MAX (st->elapsed_ns / 1e9, 1e-9),
-           100.0 * st->lost_1ms_ns / MAX (st->elapsed_ns, 1),
-           100.0 * st->lost_ns / MAX (st->elapsed_ns, 1), st->longest_ns / 1e6);
+           "longest %.2f ms\n", b.cpus, st->per_cpu_s, st->pct_1ms, st->pct_100us,
+           st->longest_ms);
 }
 
 /* "p50 1.23× · p99 4.56×": a latency over the floor's. */
@@ -1163,7 +1174,7 @@ main (int argc, char **argv)
   GArray *joins = NULL;
   Memory mem = { 0 };
   TlsFloor tls_floor = { 0 };
-  BenchStalls stalls = { 0 };
+  Stalls stalls = { 0 };
   Coro coro[] = {
     { "knet", "knet", "yes" },
     { "knet-norr", "knet", "no" },
@@ -1444,19 +1455,16 @@ main (int argc, char **argv)
       }
   if (have_floor)
     {
-      double per_s = stalls.over_1ms / MAX (stalls.elapsed_ns / 1e9, 1e-9);
-      double pct_1ms = 100.0 * stalls.lost_1ms_ns / MAX (stalls.elapsed_ns, 1);
-      double pct = 100.0 * stalls.lost_ns / MAX (stalls.elapsed_ns, 1);
-
       g_string_append_printf (table, "| the machine's own stalls (a thread per CPU reads the "
                                      "clock; nothing else of ours runs) | 1 ms or longer: "
                                      "%.1f a second per CPU, %.2f %% of the time; 100 µs or "
                                      "longer: %.2f %%; longest %.2f ms |\n",
-                              per_s, pct_1ms, pct, stalls.longest_ns / 1e6);
-      json_num (j, "stalls_1ms_per_cpu_s", per_s);
-      json_num (j, "stalls_1ms_time_pct", pct_1ms);
-      json_num (j, "stalls_100us_time_pct", pct);
-      json_num (j, "stalls_longest_ms", stalls.longest_ns / 1e6);
+                              stalls.per_cpu_s, stalls.pct_1ms, stalls.pct_100us,
+                              stalls.longest_ms);
+      json_num (j, "stalls_1ms_per_cpu_s", stalls.per_cpu_s);
+      json_num (j, "stalls_1ms_time_pct", stalls.pct_1ms);
+      json_num (j, "stalls_100us_time_pct", stalls.pct_100us);
+      json_num (j, "stalls_longest_ms", stalls.longest_ms);
     }
   if (have_lat || have_closed)
     {
