@@ -724,12 +724,23 @@ echo "ok: a member killed from outside is told before the view without it"
 #     the others went on changing it, and the story (and the console's
 #     tiles) ended with the members at different colors: at 10 ms between
 #     a member's changes, in 4 runs of 4.
-: > "$work/story"
-"$demo" --headless -n 4 --crash-rate 0 --sleep 10 --log-dir "$work/logs11" \
-  > "$work/story" 2>&1 &
-dpid=$!
-WAIT_SECONDS=30 wait_for "four members in view 4" says "^[0-9:]+  view 4 "
-sleep 1
+# Four members changing the color every 10 ms at most, in LOGDIR; back
+# once they have delivered 100 positions past the view of four.
+four_changing() { # logdir
+  local log=$1/w1.log
+  : > "$work/story"
+  "$demo" --headless -n 4 --crash-rate 0 --sleep 10 --log-dir "$1" > "$work/story" 2>&1 &
+  dpid=$!
+  WAIT_SECONDS=30 wait_for "four members in view 4" says "^[0-9:]+  view 4 "
+  changing() {
+    local view seq
+    view=$(grep -m 1 '"ev":"view","view":4,' "$log" | grep -o '"seq":[0-9]*' | cut -d: -f2)
+    seq=$(grep '"ev":"deliver"' "$log" | tail -n 1 | grep -o '"seq":[0-9]*' | cut -d: -f2)
+    [ -n "$view" ] && [ -n "$seq" ] && [ "$seq" -ge $((view + 100)) ]
+  }
+  WAIT_SECONDS=30 wait_for "100 changes in the group of four" changing
+}
+four_changing "$work/logs11"
 stop_and_check
 # Each of the four that left, by its last position and color (whatever the
 # order of a line's fields): one line "4 ...".  (An empty list, none matched,
@@ -753,12 +764,7 @@ echo "ok: a stop lets the group go quiet first: every member leaves at one color
 #     stayed at one position (STOP_QUIET_STABLE_MS, 300 ms), not at the
 #     kill.  Its end asked the next member to leave at once: the first
 #     "exit" came 20-40 ms after the first "quiet", in 4 runs of 4.
-: > "$work/story"
-"$demo" --headless -n 4 --crash-rate 0 --sleep 10 --log-dir "$work/logs12" \
-  > "$work/story" 2>&1 &
-dpid=$!
-WAIT_SECONDS=30 wait_for "four members in view 4" says "^[0-9:]+  view 4 "
-sleep 1
+four_changing "$work/logs12"
 w3=$(pgrep -f -- "--log $work/logs12/w3.log")
 kill -INT "$dpid"
 WAIT_SECONDS=10 wait_for "the stop to begin" says "stopping: the members go quiet"
